@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { configFromEnv, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
+import { startServer } from '../main.js';
+import { createLogger } from '../telemetry/logger.js';
+
+export const SERVE_HELP = `Usage: inferd serve [options]
+
+Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP.
+
+Options:
+  --model-repository DIR   folder of <model>/<version>/ trees (default: models)
+  --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
+  --http-port PORT         HTTP port (default: 8000; 0 picks a free port)
+  --config FILE            server config file (YAML or JSON); flags override it
+  --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
+  --strict-readiness BOOL  ready only when every model is ready (default: true)
+  -h, --help               show this help
+
+Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_MODEL_REPOSITORY, INFERD_BODY_LIMIT_BYTES,
+INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS (flags win over them).
+`;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function flagsToConfig(values: Record<string, string | boolean | undefined>): Partial<ServerConfigFile> {
+  const port = values['http-port'];
+  const strict = values['strict-readiness'];
+  return {
+    host: values.host as string | undefined,
+    http_port: port === undefined ? undefined : Number(port),
+    model_repository: values['model-repository'] as string | undefined,
+    log_level: values['log-level'] as ServerConfigFile['log_level'],
+    strict_readiness: strict === undefined ? undefined : strict === 'true',
+  };
+}
+
+/** `inferd serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. Resolves with the exit code. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'model-repository': { type: 'string' },
+      host: { type: 'string' },
+      'http-port': { type: 'string' },
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'strict-readiness': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const file = values.config ? readConfigFile(values.config) : undefined;
+  const config = resolveServerConfig(file, configFromEnv(), flagsToConfig(values));
+  const logger = createLogger(config.logLevel);
+  if (!LOOPBACK.has(config.host)) {
+    logger.warn({ host: config.host }, `binding ${config.host}: inferd is reachable from other machines`);
+  }
+  const server = await startServer(config, logger);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      const deadline = setTimeout(() => {
+        logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with requests unfinished');
+        resolve(1);
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'error while shutting down');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

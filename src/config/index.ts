@@ -1,0 +1,5 @@
+export * from './model-config.js';
+export * from './model-config-yaml.js';
+export * from './model-config-triton.js';
+export * from './server-config.js';
+export { parseTextProto } from './pbtxt.js';

@@ -1,0 +1,108 @@
+/**
+ * Triton's `config.pbtxt` (ModelConfig in protobuf text format), for the fields that matter to inferd:
+ * name, platform/backend, max_batch_size, input, output, version_policy, dynamic_batching, instance_group,
+ * parameters, default_model_filename. Other fields (optimization, model_warmup, ...) are accepted and ignored,
+ * so an existing Triton ONNX model repository serves unchanged.
+ */
+import { ConfigError } from '../errors/index.js';
+import type { TensorSpec } from '../tensor/index.js';
+import { definedOnly } from '../lib/objects.js';
+import { parseDatatypeName } from './datatype-names.js';
+import type { ModelConfigSource, OnnxOptions, RuntimeKind, SchedulingConfig, VersionPolicy } from './model-config.js';
+import { asArray, parseTextProto, type TextMessage, type TextValue } from './pbtxt.js';
+
+function isMessage(v: TextValue | undefined): v is TextMessage {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(v: TextValue | undefined, file: string, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConfigError(`${file}: ${field} must be a number, got '${String(v)}'`);
+  return n;
+}
+
+function tensorSpecs(list: TextValue | undefined, file: string, field: string): TensorSpec[] | undefined {
+  if (list === undefined) return undefined;
+  return asArray(list).map((item, i) => {
+    if (!isMessage(item)) throw new ConfigError(`${file}: ${field}[${i}] must be a message`);
+    const name = item.name;
+    if (typeof name !== 'string' || !name) throw new ConfigError(`${file}: ${field}[${i}] needs a name`);
+    const datatype = typeof item.data_type === 'string' ? parseDatatypeName(item.data_type) : undefined;
+    if (!datatype) throw new ConfigError(`${file}: ${field} '${name}' has an unknown data_type '${String(item.data_type)}'`);
+    const dims = asArray(item.dims).map((d) => num(d, file, `${field} '${name}' dims`) ?? 0);
+    return { name, datatype, dims };
+  });
+}
+
+function versionPolicy(v: TextValue | undefined, file: string): VersionPolicy | undefined {
+  if (!isMessage(v)) return undefined;
+  if ('all' in v) return { kind: 'all' };
+  if (isMessage(v.latest)) return { kind: 'latest', numVersions: num(v.latest.num_versions, file, 'num_versions') ?? 1 };
+  if (isMessage(v.specific)) {
+    return { kind: 'specific', versions: asArray(v.specific.versions).map((x) => num(x, file, 'versions') ?? 0) };
+  }
+  throw new ConfigError(`${file}: version_policy must hold latest, all or specific`);
+}
+
+function scheduling(v: TextValue | undefined, file: string): Partial<SchedulingConfig> {
+  // Triton without dynamic_batching runs each request as it comes: no joining.
+  if (!isMessage(v)) return { dynamicBatching: false };
+  const q = isMessage(v.default_queue_policy) ? v.default_queue_policy : {};
+  return definedOnly({
+    dynamicBatching: true,
+    preferredBatchSizes: v.preferred_batch_size === undefined
+      ? undefined
+      : asArray(v.preferred_batch_size).map((x) => num(x, file, 'preferred_batch_size') ?? 1),
+    maxQueueDelayMicroseconds: num(v.max_queue_delay_microseconds, file, 'max_queue_delay_microseconds'),
+    maxQueueSize: num(q.max_queue_size, file, 'max_queue_size'),
+    defaultTimeoutMicroseconds: num(q.default_timeout_microseconds, file, 'default_timeout_microseconds'),
+    priorityLevels: num(v.priority_levels, file, 'priority_levels'),
+    defaultPriorityLevel: num(v.default_priority_level, file, 'default_priority_level'),
+  });
+}
+
+function parameters(v: TextValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of asArray(v)) {
+    if (!isMessage(entry) || typeof entry.key !== 'string') continue;
+    const value = entry.value;
+    out[entry.key] = isMessage(value) ? String(value.string_value ?? '') : String(value ?? '');
+  }
+  return out;
+}
+
+function runtimeOf(m: TextMessage, file: string): RuntimeKind | undefined {
+  const p = (m.platform ?? m.backend) as string | undefined;
+  if (p === undefined) return undefined;
+  if (p === 'onnxruntime_onnx' || p === 'onnxruntime') return 'onnx';
+  if (p === 'fil' || p === 'xgboost') return 'xgboost';
+  throw new ConfigError(`${file}: platform/backend '${p}' is not supported; inferd serves onnxruntime_onnx and fil (xgboost_json) models`);
+}
+
+function onnxOptions(params: Record<string, string>): Partial<OnnxOptions> {
+  const n = (k: string) => (params[k] === undefined ? undefined : Number(params[k]));
+  return definedOnly({ intraOpThreads: n('intra_op_thread_count'), interOpThreads: n('inter_op_thread_count') });
+}
+
+/** Parses a Triton `config.pbtxt`. */
+export function parseTritonConfig(text: string, file = 'config.pbtxt'): ModelConfigSource {
+  const m = parseTextProto(text, file);
+  const params = parameters(m.parameters);
+  const groups = asArray(m.instance_group).filter(isMessage);
+  return {
+    source: file,
+    name: typeof m.name === 'string' ? m.name : undefined,
+    runtime: runtimeOf(m, file),
+    platform: typeof m.platform === 'string' ? m.platform : undefined,
+    maxBatchSize: num(m.max_batch_size, file, 'max_batch_size'),
+    inputs: tensorSpecs(m.input, file, 'input'),
+    outputs: tensorSpecs(m.output, file, 'output'),
+    versionPolicy: versionPolicy(m.version_policy, file),
+    scheduling: scheduling(m.dynamic_batching, file),
+    instanceCount: groups.length ? groups.reduce((n, g) => n + (num(g.count, file, 'instance_group.count') ?? 1), 0) : undefined,
+    parameters: params,
+    onnx: onnxOptions(params),
+    defaultModelFilename: typeof m.default_model_filename === 'string' ? m.default_model_filename : undefined,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Our own model config format, `config.yaml`. Field names follow Triton's config.pbtxt in snake_case so a
+ * Triton user reads it at sight; every field is optional.
+ *
+ * ```yaml
+ * max_batch_size: 64
+ * inputs:  [{ name: input, datatype: FP32, dims: [64] }]
+ * outputs: [{ name: logits, datatype: FP32, dims: [10] }]
+ * version_policy: { latest: 2 }        # or: all, or { specific: [1, 3] }
+ * dynamic_batching: { preferred_batch_size: [16, 32], max_queue_delay_microseconds: 200, max_queue_size: 1024 }
+ * instance_group: { count: 1 }
+ * onnx: { intra_op_threads: 1, inter_op_threads: 1, graph_optimization_level: all }
+ * parameters: { any_key: any_value }
+ * ```
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { parseDatatypeName } from './datatype-names.js';
+import type { ModelConfigSource, SchedulingConfig, VersionPolicy } from './model-config.js';
+
+const dims = z.array(z.number().int().min(-1));
+const tensorSpec = z.strictObject({
+  name: z.string().min(1),
+  datatype: z.string().optional(),
+  data_type: z.string().optional(),
+  dims: dims.optional(),
+  shape: dims.optional(),
+});
+
+const versionPolicy = z.union([
+  z.literal('all'),
+  z.strictObject({ all: z.object({}).optional().nullable() }),
+  z.strictObject({ latest: z.union([z.number().int().min(1), z.strictObject({ num_versions: z.number().int().min(1) })]) }),
+  z.strictObject({
+    specific: z.union([z.array(z.number().int().min(1)), z.strictObject({ versions: z.array(z.number().int().min(1)) })]),
+  }),
+]);
+
+const queuePolicy = z.strictObject({
+  max_queue_size: z.number().int().min(0).optional(),
+  default_timeout_microseconds: z.number().int().min(0).optional(),
+  max_timeout_microseconds: z.number().int().min(0).optional(),
+  allow_timeout_override: z.boolean().optional(),
+  timeout_action: z.string().optional(),
+});
+
+const dynamicBatching = z.strictObject({
+  enabled: z.boolean().optional(),
+  preferred_batch_size: z.array(z.number().int().min(1)).optional(),
+  max_queue_delay_microseconds: z.number().int().min(0).optional(),
+  priority_levels: z.number().int().min(0).optional(),
+  default_priority_level: z.number().int().min(0).optional(),
+  default_queue_policy: queuePolicy.optional(),
+  ...queuePolicy.shape,
+});
+
+const instanceGroup = z.strictObject({ count: z.number().int().min(1).optional(), kind: z.string().optional() });
+
+export const modelConfigYamlSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  runtime: z.enum(['onnx', 'xgboost']).optional(),
+  platform: z.string().optional(),
+  backend: z.string().optional(),
+  max_batch_size: z.number().int().min(0).optional(),
+  inputs: z.array(tensorSpec).optional(),
+  outputs: z.array(tensorSpec).optional(),
+  version_policy: versionPolicy.optional(),
+  dynamic_batching: z.union([dynamicBatching, z.boolean()]).optional(),
+  instance_group: z.union([instanceGroup, z.array(instanceGroup)]).optional(),
+  onnx: z
+    .strictObject({
+      intra_op_threads: z.number().int().min(0).optional(),
+      inter_op_threads: z.number().int().min(0).optional(),
+      graph_optimization_level: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+    })
+    .optional(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  default_model_filename: z.string().min(1).optional(),
+});
+
+type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
+
+function toVersionPolicy(p: z.infer<typeof versionPolicy>): VersionPolicy {
+  if (p === 'all') return { kind: 'all' };
+  if ('latest' in p) return { kind: 'latest', numVersions: typeof p.latest === 'number' ? p.latest : p.latest.num_versions };
+  if ('specific' in p) return { kind: 'specific', versions: Array.isArray(p.specific) ? p.specific : p.specific.versions };
+  return { kind: 'all' };
+}
+
+function toTensorSpecs(specs: YamlConfig['inputs'], file: string, where: string) {
+  return specs?.map((s, i) => {
+    const typeName = s.datatype ?? s.data_type;
+    const datatype = typeName === undefined ? undefined : parseDatatypeName(typeName);
+    if (!datatype) {
+      throw new ConfigError(`${file}: ${where}[${i}] ('${s.name}') needs a datatype such as FP32 or TYPE_FP32, got '${typeName ?? ''}'`);
+    }
+    const d = s.dims ?? s.shape;
+    if (!d) throw new ConfigError(`${file}: ${where}[${i}] ('${s.name}') needs dims (use -1 for a variable dimension)`);
+    return { name: s.name, datatype, dims: d };
+  });
+}
+
+function toScheduling(db: YamlConfig['dynamic_batching']): Partial<SchedulingConfig> | undefined {
+  if (db === undefined) return undefined;
+  if (typeof db === 'boolean') return { dynamicBatching: db };
+  const q = { ...db, ...db.default_queue_policy };
+  const s: Record<string, unknown> = {
+    dynamicBatching: db.enabled ?? true,
+    preferredBatchSizes: db.preferred_batch_size,
+    maxQueueDelayMicroseconds: db.max_queue_delay_microseconds,
+    maxQueueSize: q.max_queue_size,
+    defaultTimeoutMicroseconds: q.default_timeout_microseconds,
+    maxTimeoutMicroseconds: q.max_timeout_microseconds,
+    priorityLevels: db.priority_levels,
+    defaultPriorityLevel: db.default_priority_level,
+  };
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<SchedulingConfig>;
+}
+
+function runtimeOf(c: YamlConfig): ModelConfigSource['runtime'] {
+  if (c.runtime) return c.runtime;
+  const p = c.platform ?? c.backend;
+  if (p === undefined) return undefined;
+  if (p === 'onnxruntime_onnx' || p === 'onnxruntime' || p === 'onnx') return 'onnx';
+  if (p === 'xgboost' || p === 'xgboost_json' || p === 'fil') return 'xgboost';
+  throw new ConfigError(`platform/backend '${p}' is not supported; use onnxruntime_onnx (ONNX) or xgboost`);
+}
+
+/** Parses and validates a `config.yaml`. Errors name the file and the offending field. */
+export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelConfigSource {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = modelConfigYamlSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: invalid model config:\n${z.prettifyError(parsed.error)}`);
+  const c = parsed.data;
+  const groups = c.instance_group === undefined ? [] : Array.isArray(c.instance_group) ? c.instance_group : [c.instance_group];
+  let runtime: ModelConfigSource['runtime'];
+  try {
+    runtime = runtimeOf(c);
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+  return {
+    source: file,
+    name: c.name,
+    runtime,
+    platform: c.platform,
+    maxBatchSize: c.max_batch_size,
+    inputs: toTensorSpecs(c.inputs, file, 'inputs'),
+    outputs: toTensorSpecs(c.outputs, file, 'outputs'),
+    versionPolicy: c.version_policy === undefined ? undefined : toVersionPolicy(c.version_policy),
+    scheduling: toScheduling(c.dynamic_batching),
+    instanceCount: groups.length ? groups.reduce((n, g) => n + (g.count ?? 1), 0) : undefined,
+    parameters: c.parameters && Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, String(v)])),
+    onnx: c.onnx && {
+      intraOpThreads: c.onnx.intra_op_threads,
+      interOpThreads: c.onnx.inter_op_threads,
+      graphOptimizationLevel: c.onnx.graph_optimization_level,
+    },
+    defaultModelFilename: c.default_model_filename,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * A model's configuration. Config files (`config.yaml` or Triton's `config.pbtxt`) produce a
+ * `ModelConfigSource`: whatever they declare. The registry completes it from the model artefact itself
+ * (Triton's auto-complete) into a frozen `ModelConfig`.
+ */
+import type { TensorSpec } from '../tensor/index.js';
+
+export type RuntimeKind = 'onnx' | 'xgboost';
+
+export type VersionPolicy =
+  | { readonly kind: 'latest'; readonly numVersions: number }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'specific'; readonly versions: readonly number[] };
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface OnnxOptions {
+  /** Threads inside one operator. 1 by default: a second thread busy-waits between runs and doubles CPU for small models. */
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly graphOptimizationLevel: GraphOptimizationLevel;
+}
+
+export interface SchedulingConfig {
+  /** Join concurrent requests along the batch dimension (Triton's dynamic_batching). */
+  readonly dynamicBatching: boolean;
+  readonly preferredBatchSizes: readonly number[];
+  /** How long a partial batch may wait for more requests; 0 dispatches whatever is queued when an instance is free. */
+  readonly maxQueueDelayMicroseconds: number;
+  /** Requests waiting beyond this are refused at once with 503 and Retry-After. 0 means unbounded. */
+  readonly maxQueueSize: number;
+  /** Queue timeout applied when a request names none; 0 means none. */
+  readonly defaultTimeoutMicroseconds: number;
+  /** The largest timeout a request may ask for; 0 means no limit. */
+  readonly maxTimeoutMicroseconds: number;
+  /** Number of priority levels; 1 means no priorities. Level 1 is served first. */
+  readonly priorityLevels: number;
+  readonly defaultPriorityLevel: number;
+}
+
+/** What a config file declares. Absent fields are completed from the artefact or defaults. */
+export interface ModelConfigSource {
+  readonly name?: string;
+  readonly runtime?: RuntimeKind;
+  readonly platform?: string;
+  readonly maxBatchSize?: number;
+  readonly inputs?: readonly TensorSpec[];
+  readonly outputs?: readonly TensorSpec[];
+  readonly versionPolicy?: VersionPolicy;
+  readonly scheduling?: Partial<SchedulingConfig>;
+  readonly instanceCount?: number;
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly onnx?: Partial<OnnxOptions>;
+  readonly defaultModelFilename?: string;
+  /** Which file declared it, for messages. */
+  readonly source?: string;
+}
+
+export interface ModelConfig {
+  readonly name: string;
+  readonly runtime: RuntimeKind;
+  readonly platform: string;
+  /** 0: the model does not batch; inputs are exactly `dims`. >0: inputs are [N, ...dims] with N ≤ maxBatchSize. */
+  readonly maxBatchSize: number;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly versionPolicy: VersionPolicy;
+  readonly scheduling: SchedulingConfig;
+  readonly instanceCount: number;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly onnx: OnnxOptions;
+  readonly defaultModelFilename: string;
+}
+
+export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({
+  intraOpThreads: 1,
+  interOpThreads: 1,
+  graphOptimizationLevel: 'all',
+});
+
+/** Batch size given to a batch-capable model whose config does not set one. */
+export const DEFAULT_MAX_BATCH_SIZE = 64;
+
+export const DEFAULT_SCHEDULING: SchedulingConfig = Object.freeze({
+  dynamicBatching: true,
+  preferredBatchSizes: [],
+  maxQueueDelayMicroseconds: 0,
+  maxQueueSize: 4096,
+  defaultTimeoutMicroseconds: 0,
+  maxTimeoutMicroseconds: 0,
+  priorityLevels: 1,
+  defaultPriorityLevel: 1,
+});
+
+export const PLATFORM_BY_RUNTIME: Record<RuntimeKind, string> = {
+  onnx: 'onnxruntime_onnx',
+  xgboost: 'xgboost_json',
+};
+
+export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
+  onnx: 'model.onnx',
+  xgboost: 'model.json',
+};

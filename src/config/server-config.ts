@@ -1,0 +1,93 @@
+/**
+ * The server's configuration: one validated schema. Values come from, in rising precedence: defaults, a config
+ * file (`--config FILE`, YAML or JSON), `INFERD_*` environment variables, then command-line flags.
+ * This folder is the only reader of process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { definedOnly } from '../lib/objects.js';
+
+export const serverConfigSchema = z.strictObject({
+  /** Address to bind. Loopback by default; any other address is an explicit choice. */
+  host: z.string().min(1).default('127.0.0.1'),
+  http_port: z.number().int().min(0).max(65535).default(8000),
+  model_repository: z.string().min(1).default('models'),
+  /** Largest request body accepted, in bytes; larger bodies get 413. */
+  body_limit_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Ready only when every model is ready (Triton's --strict-readiness); false: ready once loading finished. */
+  strict_readiness: z.boolean().default(true),
+  /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
+  shutdown_timeout_ms: z.number().int().min(0).default(30_000),
+});
+
+export type ServerConfigFile = z.input<typeof serverConfigSchema>;
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly modelRepository: string;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly strictReadiness: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
+  INFERD_HOST: 'host',
+  INFERD_HTTP_PORT: 'http_port',
+  INFERD_MODEL_REPOSITORY: 'model_repository',
+  INFERD_BODY_LIMIT_BYTES: 'body_limit_bytes',
+  INFERD_LOG_LEVEL: 'log_level',
+  INFERD_STRICT_READINESS: 'strict_readiness',
+  INFERD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
+};
+
+function coerce(value: string): string | number | boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+/** Reads `INFERD_*` variables from an environment (process.env by default). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServerConfigFile> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') out[key] = coerce(v);
+  }
+  return out as Partial<ServerConfigFile>;
+}
+
+/** Reads a YAML or JSON server config file. */
+export function readConfigFile(path: string): Partial<ServerConfigFile> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return (parseYaml(text) ?? {}) as Partial<ServerConfigFile>;
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML or JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Validates layered config values (later layers win) into a frozen ServerConfig. */
+export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> | undefined>): ServerConfig {
+  const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)));
+  const parsed = serverConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
+  const c = parsed.data;
+  return Object.freeze({
+    host: c.host,
+    httpPort: c.http_port,
+    modelRepository: c.model_repository,
+    bodyLimitBytes: c.body_limit_bytes,
+    logLevel: c.log_level,
+    strictReadiness: c.strict_readiness,
+    shutdownTimeoutMs: c.shutdown_timeout_ms,
+  });
+}

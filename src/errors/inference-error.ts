@@ -1,0 +1,94 @@
+/**
+ * Typed errors with stable codes. Every error a caller can cause is one of these; the HTTP and gRPC
+ * front ends map codes to statuses in one table each (see transport/http/status.ts).
+ */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'MODEL_NOT_READY'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED'
+  | 'UNSUPPORTED'
+  | 'CONFIG_INVALID'
+  | 'MODEL_LOAD_FAILED'
+  | 'INTERNAL';
+
+export class InferenceError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The request is malformed or does not match the model's signature. */
+export class InvalidArgumentError extends InferenceError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** An unknown model or version. */
+export class NotFoundError extends InferenceError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/** The model exists but is not able to serve right now (loading, failed, draining). */
+export class ModelNotReadyError extends InferenceError {
+  constructor(message: string) {
+    super('MODEL_NOT_READY', message);
+  }
+}
+
+export class PayloadTooLargeError extends InferenceError {
+  constructor(message: string) {
+    super('PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+/** The server refuses work it cannot take now (queue full, shutting down). Retry later. */
+export class UnavailableError extends InferenceError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 1) {
+    super('UNAVAILABLE', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class DeadlineExceededError extends InferenceError {
+  constructor(message: string) {
+    super('DEADLINE_EXCEEDED', message);
+  }
+}
+
+export class UnsupportedError extends InferenceError {
+  constructor(message: string) {
+    super('UNSUPPORTED', message);
+  }
+}
+
+/** A configuration file or value is invalid. The message names the file and the field. */
+export class ConfigError extends InferenceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, options);
+  }
+}
+
+export class ModelLoadError extends InferenceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MODEL_LOAD_FAILED', message, options);
+  }
+}
+
+/** Wraps anything that is not an InferenceError so the edge can answer with a code, keeping the cause. */
+export function toInferenceError(err: unknown): InferenceError {
+  if (err instanceof InferenceError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new InferenceError('INTERNAL', `internal error: ${message}`, { cause: err });
+}

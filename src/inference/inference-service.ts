@@ -1,0 +1,62 @@
+/**
+ * The data plane, independent of transport: resolve the version, validate, schedule, answer.
+ * HTTP, gRPC and in-process callers all come through `infer`.
+ */
+import type { ModelConfig } from '../config/index.js';
+import type { IndexEntry, ModelRegistry } from '../registry/model-registry.js';
+import { describeTensors, type ModelMetadata } from './model-metadata.js';
+import type { InferenceRequest, InferenceResponse } from './types.js';
+import { prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
+
+export class InferenceService {
+  constructor(private readonly registry: ModelRegistry) {}
+
+  async infer(request: InferenceRequest): Promise<InferenceResponse> {
+    const version = this.registry.resolveReady(request.model, request.version);
+    const config = version.config!;
+    const { inputs, rows } = prepareInputs(config, request);
+    const outputs = selectOutputs(config, request);
+    const result = await version.scheduler!.submit({ inputs, outputs, rows, ...schedulingParameters(config, request.parameters) });
+    const ordered = outputs.map((name) => result.outputs.find((t) => t.name === name)!);
+    return { model: config.name, version: String(version.version), id: request.id, outputs: ordered };
+  }
+
+  /** Metadata of a model (its highest ready version) or of one version. */
+  metadata(model: string, version?: string): ModelMetadata {
+    const v = this.registry.resolveReady(model, version);
+    const config = v.config!;
+    const versions = version
+      ? [String(v.version)]
+      : [...this.registry.model(model).versions.values()].filter((x) => x.state === 'READY').map((x) => String(x.version));
+    return {
+      name: config.name,
+      versions,
+      platform: config.platform,
+      inputs: describeTensors(config, 'inputs'),
+      outputs: describeTensors(config, 'outputs'),
+      parameters: Object.keys(config.parameters).length ? config.parameters : undefined,
+    };
+  }
+
+  /** The completed configuration a version serves with. */
+  config(model: string, version?: string): ModelConfig {
+    return this.registry.resolveReady(model, version).config!;
+  }
+
+  /** True when the named model (or version) can serve now. Unknown models are not ready. */
+  isModelReady(model: string, version?: string): boolean {
+    try {
+      return this.registry.resolve(model, version).state === 'READY';
+    } catch {
+      return false;
+    }
+  }
+
+  isServerReady(strict: boolean): boolean {
+    return this.registry.isReady(strict);
+  }
+
+  index(): IndexEntry[] {
+    return this.registry.index();
+  }
+}

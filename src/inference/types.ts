@@ -1,0 +1,30 @@
+import type { Tensor } from '../tensor/index.js';
+
+export type Parameters = Readonly<Record<string, unknown>>;
+
+export interface RequestedOutput {
+  readonly name: string;
+  readonly parameters?: Parameters;
+}
+
+/** A protocol-neutral inference request; the HTTP and gRPC front ends and library callers all build these. */
+export interface InferenceRequest {
+  readonly model: string;
+  /** Version as the caller named it (URL segment); absent: the highest ready version answers. */
+  readonly version?: string;
+  readonly id?: string;
+  readonly inputs: readonly Tensor[];
+  /** Outputs to return; absent: all of the model's outputs. */
+  readonly outputs?: readonly RequestedOutput[];
+  /** Request parameters. Recognised: `priority` (1 = highest), `timeout` (microseconds in the queue). */
+  readonly parameters?: Parameters;
+}
+
+export interface InferenceResponse {
+  readonly model: string;
+  /** The version that answered. */
+  readonly version: string;
+  readonly id?: string;
+  readonly outputs: readonly Tensor[];
+  readonly parameters?: Parameters;
+}

@@ -1,0 +1,92 @@
+/**
+ * The Open Inference Protocol (V2) REST wire format: JSON request bodies to InferenceRequest, and responses,
+ * metadata and errors back to JSON, as KServe and Triton write them.
+ */
+import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
+import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
+import { elementCount, isDatatype, tensorDataFromJson, tensorDataToJson, DATATYPES, type Tensor } from '../tensor/index.js';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parameters(v: unknown, where: string): Parameters | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new InvalidArgumentError(`${where}: 'parameters' must be a JSON object`);
+  return v;
+}
+
+function decodeShape(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(`${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(v)?.slice(0, 60)}`);
+  }
+  return v as number[];
+}
+
+function decodeInput(v: unknown, index: number): Tensor {
+  if (!isObject(v)) throw new InvalidArgumentError(`inputs[${index}] must be a JSON object with name, datatype, shape and data`);
+  const { name, datatype } = v;
+  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`inputs[${index}] needs a 'name' (string)`);
+  const what = `input '${name}'`;
+  if (!isDatatype(datatype)) {
+    throw new InvalidArgumentError(`${what}: unknown datatype ${JSON.stringify(datatype)}; use one of ${DATATYPES.join(', ')}`);
+  }
+  const shape = decodeShape(v.shape, what);
+  const params = parameters(v.parameters, what);
+  if (params && params.binary_data_size !== undefined) {
+    throw new UnsupportedError(`${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`);
+  }
+  if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
+  const count = elementCount(shape, what);
+  return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
+}
+
+function decodeOutputs(v: unknown): RequestedOutput[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new InvalidArgumentError(`'outputs' must be an array of {"name": ...} objects`);
+  return v.map((o, i) => {
+    if (!isObject(o) || typeof o.name !== 'string') throw new InvalidArgumentError(`outputs[${i}] needs a 'name' (string)`);
+    return { name: o.name, parameters: parameters(o.parameters, `output '${o.name}'`) };
+  });
+}
+
+/** Parses a request body's text. Malformed JSON is the caller's mistake (400). */
+export function parseJsonBody(text: string): unknown {
+  if (text.length === 0) throw new InvalidArgumentError('the request body is empty; send a JSON inference request');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Builds an InferenceRequest from a V2 JSON request body. */
+export function decodeInferRequest(body: unknown, model: string, version?: string): InferenceRequest {
+  if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with an 'inputs' array`);
+  if (body.id !== undefined && typeof body.id !== 'string') throw new InvalidArgumentError(`'id' must be a string`);
+  if (!Array.isArray(body.inputs) || body.inputs.length === 0) {
+    throw new InvalidArgumentError(`the request needs a non-empty 'inputs' array of tensors`);
+  }
+  return {
+    model,
+    version,
+    id: body.id,
+    inputs: body.inputs.map(decodeInput),
+    outputs: decodeOutputs(body.outputs),
+    parameters: parameters(body.parameters, 'request'),
+  };
+}
+
+/** The V2 JSON response body. */
+export function encodeInferResponse(response: InferenceResponse): Record<string, unknown> {
+  const body: Record<string, unknown> = { model_name: response.model, model_version: response.version };
+  if (response.id !== undefined) body.id = response.id;
+  if (response.parameters) body.parameters = response.parameters;
+  body.outputs = response.outputs.map((t) => ({
+    name: t.name,
+    datatype: t.datatype,
+    shape: t.shape,
+    data: tensorDataToJson(t.data, t.datatype),
+  }));
+  return body;
+}

@@ -1,0 +1,54 @@
+/**
+ * Loads one model version: starts its instances (worker threads), completes its config from the artefact,
+ * and gives it a scheduler.
+ */
+import { join } from 'node:path';
+import { DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, type ModelConfig } from '../config/index.js';
+import { ModelLoadError } from '../errors/index.js';
+import { definedOnly } from '../lib/objects.js';
+import { detectRuntime, type ModelDefinition } from '../repository/model-repository.js';
+import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
+import { existsSync } from 'node:fs';
+import { ModelScheduler } from '../scheduler/model-scheduler.js';
+import { completeConfig } from './complete-config.js';
+
+export interface LoadedVersion {
+  readonly config: ModelConfig;
+  readonly scheduler: ModelScheduler;
+}
+
+function locateArtefact(def: ModelDefinition, version: number) {
+  const dir = join(def.dir, String(version));
+  const declared = def.config.runtime;
+  if (declared) {
+    const file = def.config.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[declared];
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new ModelLoadError(`model '${def.name}' version ${version}: ${file} not found in ${dir}`);
+    return { runtime: declared, path };
+  }
+  const found = detectRuntime(dir);
+  if (!found) {
+    throw new ModelLoadError(`model '${def.name}' version ${version}: no model file in ${dir} (expected model.onnx or model.json)`);
+  }
+  return { runtime: found.runtime, path: join(dir, found.file) };
+}
+
+/** Loads a version, or throws a ModelLoadError/ConfigError saying why not. Instances are closed on failure. */
+export async function loadVersion(def: ModelDefinition, version: number): Promise<LoadedVersion> {
+  const { runtime, path } = locateArtefact(def, version);
+  const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
+  const count = def.config.instanceCount ?? 1;
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => WorkerRuntime.load({ runtime, modelPath: path, ...onnx })),
+  );
+  const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature });
+    return { config, scheduler: new ModelScheduler(config, `model '${def.name}' version ${version}`, instances) };
+  } catch (err) {
+    await Promise.all(instances.map((i) => i.close()));
+    throw err;
+  }
+}

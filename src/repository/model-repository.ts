@@ -1,0 +1,121 @@
+/**
+ * A model repository on disk, laid out as Triton's:
+ *
+ *   <root>/<model>/config.yaml | config.pbtxt   (optional)
+ *   <root>/<model>/<version>/model.onnx         (numbered version folders)
+ *
+ * Reading a model never throws for a single bad model: its problem is reported in `error`, so one broken model
+ * does not stop the others from serving.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
+import { ConfigError, InvalidArgumentError } from '../errors/index.js';
+
+export interface ModelDefinition {
+  readonly name: string;
+  readonly dir: string;
+  readonly config: ModelConfigSource;
+  /** Numbered version folders present on disk, ascending. */
+  readonly versions: readonly number[];
+  /** Why the model cannot be loaded at all (unreadable config, ...). */
+  readonly error?: string;
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const VERSION_DIR = /^[1-9]\d{0,17}$/;
+
+/** Model names are folder names: reject anything that could escape the repository. */
+export function assertValidModelName(name: string): void {
+  if (!MODEL_NAME.test(name)) {
+    throw new InvalidArgumentError(
+      `invalid model name '${name.slice(0, 64)}': use letters, digits, '_', '-' and '.', starting with a letter or digit`,
+    );
+  }
+}
+
+/** Artefact file names recognised when no config names one, by runtime. */
+const ARTEFACTS: ReadonlyArray<[string, RuntimeKind]> = [
+  ['model.onnx', 'onnx'],
+  ['model.json', 'xgboost'],
+  ['xgboost.json', 'xgboost'],
+];
+
+/** Detects a version folder's runtime from the files in it. */
+export function detectRuntime(versionDir: string): { runtime: RuntimeKind; file: string } | undefined {
+  for (const [file, runtime] of ARTEFACTS) {
+    if (existsSync(join(versionDir, file))) return { runtime, file };
+  }
+  return undefined;
+}
+
+async function readConfig(dir: string, name: string): Promise<ModelConfigSource> {
+  const yamlPath = join(dir, 'config.yaml');
+  const pbtxtPath = join(dir, 'config.pbtxt');
+  const hasYaml = existsSync(yamlPath);
+  const hasPbtxt = existsSync(pbtxtPath);
+  if (hasYaml && hasPbtxt) {
+    throw new ConfigError(`model '${name}' has both config.yaml and config.pbtxt; keep one`);
+  }
+  if (!hasYaml && !hasPbtxt) return {};
+  const path = hasYaml ? yamlPath : pbtxtPath;
+  const text = await readFile(path, 'utf8');
+  const source = `${name}/${hasYaml ? 'config.yaml' : 'config.pbtxt'}`;
+  const config = hasYaml ? parseModelConfigYaml(text, source) : parseTritonConfig(text, source);
+  if (config.name !== undefined && config.name !== name) {
+    throw new ConfigError(`${source}: name '${config.name}' does not match the model's folder name '${name}'`);
+  }
+  return config;
+}
+
+async function listVersions(dir: string): Promise<number[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && VERSION_DIR.test(e.name))
+    .map((e) => Number(e.name))
+    .sort((a, b) => a - b);
+}
+
+export class FileModelRepository {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Names of the model folders in the repository. */
+  async modelNames(): Promise<string[]> {
+    let entries;
+    try {
+      entries = await readdir(this.root, { withFileTypes: true });
+    } catch (err) {
+      throw new ConfigError(`cannot read model repository ${this.root}: ${(err as Error).message}`, { cause: err });
+    }
+    return entries.filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
+  }
+
+  /** Reads one model's config and versions. Problems are reported in `error`, never thrown. */
+  async readModel(name: string): Promise<ModelDefinition> {
+    assertValidModelName(name);
+    const dir = join(this.root, name);
+    try {
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+    } catch {
+      return { name, dir, config: {}, versions: [], error: `model '${name}' is not in the repository ${this.root}` };
+    }
+    try {
+      const [config, versions] = await Promise.all([readConfig(dir, name), listVersions(dir)]);
+      const error = versions.length ? undefined : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
+      return { name, dir, config, versions, error };
+    } catch (err) {
+      return { name, dir, config: {}, versions: [], error: (err as Error).message };
+    }
+  }
+
+  /** Reads every model in the repository. */
+  async readAll(): Promise<ModelDefinition[]> {
+    const names = await this.modelNames();
+    return Promise.all(names.map((n) => this.readModel(n)));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Counters a scheduler keeps per model version, shaped after Triton's statistics extension.
+ * Durations are nanoseconds.
+ */
+export interface Duration {
+  count: number;
+  ns: number;
+}
+
+export interface BatchSizeStats {
+  readonly batchSize: number;
+  readonly count: number;
+  readonly computeNs: number;
+}
+
+export interface StatisticsSnapshot {
+  /** Epoch milliseconds of the last completed inference, 0 if none. */
+  readonly lastInference: number;
+  /** Rows inferred (a batch of 8 counts 8). */
+  readonly inferenceCount: number;
+  /** Runtime calls (a batch of 8 counts 1). */
+  readonly executionCount: number;
+  readonly success: Duration;
+  readonly fail: Duration;
+  readonly queue: Duration;
+  readonly computeInfer: Duration;
+  readonly rejected: number;
+  readonly timedOut: number;
+  readonly batches: readonly BatchSizeStats[];
+}
+
+export class ModelStatistics {
+  private lastInference = 0;
+  private inferenceCount = 0;
+  private executionCount = 0;
+  private readonly success: Duration = { count: 0, ns: 0 };
+  private readonly fail: Duration = { count: 0, ns: 0 };
+  private readonly queue: Duration = { count: 0, ns: 0 };
+  private readonly computeInfer: Duration = { count: 0, ns: 0 };
+  private rejected = 0;
+  private timedOut = 0;
+  private readonly batches = new Map<number, { count: number; computeNs: number }>();
+
+  recordExecution(rows: number, computeNs: number): void {
+    this.executionCount++;
+    this.inferenceCount += rows;
+    this.computeInfer.count++;
+    this.computeInfer.ns += computeNs;
+    const b = this.batches.get(rows) ?? { count: 0, computeNs: 0 };
+    b.count++;
+    b.computeNs += computeNs;
+    this.batches.set(rows, b);
+    this.lastInference = Date.now();
+  }
+
+  recordSuccess(totalNs: number, queueNs: number): void {
+    this.success.count++;
+    this.success.ns += totalNs;
+    this.queue.count++;
+    this.queue.ns += queueNs;
+  }
+
+  recordFailure(totalNs: number, reason: 'error' | 'rejected' | 'timeout'): void {
+    this.fail.count++;
+    this.fail.ns += totalNs;
+    if (reason === 'rejected') this.rejected++;
+    if (reason === 'timeout') this.timedOut++;
+  }
+
+  snapshot(): StatisticsSnapshot {
+    return {
+      lastInference: this.lastInference,
+      inferenceCount: this.inferenceCount,
+      executionCount: this.executionCount,
+      success: { ...this.success },
+      fail: { ...this.fail },
+      queue: { ...this.queue },
+      computeInfer: { ...this.computeInfer },
+      rejected: this.rejected,
+      timedOut: this.timedOut,
+      batches: [...this.batches.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([batchSize, v]) => ({ batchSize, count: v.count, computeNs: v.computeNs })),
+    };
+  }
+}

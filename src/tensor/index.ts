@@ -1,0 +1,4 @@
+export * from './datatype.js';
+export * from './shape.js';
+export * from './tensor.js';
+export * from './json-tensor.js';

@@ -1,0 +1,37 @@
+/**
+ * The HTTP front end: parses, calls the inference service, formats. It never touches runtimes or schedulers.
+ */
+import fastify, { type FastifyInstance } from 'fastify';
+import type { InferenceService } from '../../inference/inference-service.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { createErrorHandler } from './error-handler.js';
+import { registerV2Routes } from './v2-routes.js';
+
+export interface HttpAppOptions {
+  readonly service: InferenceService;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  readonly strictReadiness: boolean;
+  readonly accepting: () => boolean;
+}
+
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = fastify({
+    // Requests are not logged one by one on the hot path; errors are logged by the error handler.
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    // Closing: idle keep-alive connections end at once; requests in flight finish; new ones get 503.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+  });
+  // Bodies arrive as bytes whatever their content type (curl -d sends form-encoded); routes decode them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler(createErrorHandler(options.logger, options.bodyLimitBytes));
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
+  });
+  registerV2Routes(app, options);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { ErrorCode } from '../../errors/index.js';
+
+/** The one table from error codes to HTTP statuses. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  UNSUPPORTED: 400,
+  CONFIG_INVALID: 400,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  MODEL_NOT_READY: 503,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+  MODEL_LOAD_FAILED: 500,
+  INTERNAL: 500,
+};

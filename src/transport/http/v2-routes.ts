@@ -1,0 +1,60 @@
+/**
+ * Open Inference Protocol (V2) REST endpoints: health, server and model metadata, readiness, inference, config.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InferenceService } from '../../inference/inference-service.js';
+import { decodeInferRequest, encodeInferResponse, parseJsonBody } from '../../protocol/v2-json.js';
+import { encodeModelConfig } from '../../protocol/triton-config-json.js';
+import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
+
+interface ModelParams {
+  model: string;
+  version?: string;
+}
+
+export interface V2RouteOptions {
+  readonly service: InferenceService;
+  readonly strictReadiness: boolean;
+  /** False while the server is shutting down. */
+  readonly accepting: () => boolean;
+}
+
+function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting }: V2RouteOptions): void {
+  // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
+  app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
+  app.get('/v2/health/ready', async (_req, reply) => reply.code(accepting() && service.isServerReady(strictReadiness) ? 200 : 400).send());
+
+  app.get('/v2', async (_req, reply) => sendJson(reply, 200, { name: SERVER_NAME, version: VERSION, extensions: SERVER_EXTENSIONS }));
+
+  const metadata = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
+    sendJson(reply, 200, service.metadata(req.params.model, req.params.version));
+  app.get('/v2/models/:model', metadata);
+  app.get('/v2/models/:model/versions/:version', metadata);
+
+  const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
+    reply.code(service.isModelReady(req.params.model, req.params.version) ? 200 : 400).send();
+  app.get('/v2/models/:model/ready', ready);
+  app.get('/v2/models/:model/versions/:version/ready', ready);
+
+  const config = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
+    sendJson(reply, 200, encodeModelConfig(service.config(req.params.model, req.params.version)));
+  app.get('/v2/models/:model/config', config);
+  app.get('/v2/models/:model/versions/:version/config', config);
+
+  const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
+    const text = req.body ? req.body.toString('utf8') : '';
+    const request = decodeInferRequest(parseJsonBody(text), req.params.model, req.params.version);
+    const response = await service.infer(request);
+    return sendJson(reply, 200, encodeInferResponse(response));
+  };
+  app.post('/v2/models/:model/infer', infer);
+  app.post('/v2/models/:model/versions/:version/infer', infer);
+
+  app.post('/v2/repository/index', async (_req, reply) =>
+    sendJson(reply, 200, service.index().map((e) => ({ name: e.name, version: e.version === undefined ? undefined : String(e.version), state: e.state, reason: e.reason }))),
+  );
+}

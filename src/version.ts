@@ -1,0 +1,5 @@
+/** Reported by GET /v2. Kept equal to package.json's version (a test checks). */
+export const VERSION = '0.1.0';
+export const SERVER_NAME = 'inferd';
+/** Protocol extensions this server implements. */
+export const SERVER_EXTENSIONS: readonly string[] = ['model_configuration', 'parameters'];
