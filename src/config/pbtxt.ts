@@ -76,7 +76,7 @@ class Parser {
       const hadColon = this.accept(':');
       const value = this.parseValue(hadColon);
       addField(msg, t.text, value);
-      this.accept(',') || this.accept(';');
+      if (!this.accept(',')) this.accept(';');
     }
   }
 

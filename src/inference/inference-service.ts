@@ -5,7 +5,15 @@
 import type { ModelConfig } from '../config/index.js';
 import type { IndexEntry, ModelRegistry } from '../registry/model-registry.js';
 import { describeTensors, type ModelMetadata } from './model-metadata.js';
+import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
+
+export interface VersionStatistics extends StatisticsSnapshot {
+  readonly name: string;
+  readonly version: string;
+  /** Requests waiting now. */
+  readonly queueDepth: number;
+}
 import { prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
 
 export class InferenceService {
@@ -54,6 +62,19 @@ export class InferenceService {
 
   isServerReady(strict: boolean): boolean {
     return this.registry.isReady(strict);
+  }
+
+  /** Scheduler statistics per loaded version of a model (or of all models when `model` is omitted). */
+  statistics(model?: string, version?: string): VersionStatistics[] {
+    const names = model === undefined ? this.registry.index().map((e) => e.name) : [model];
+    const out: VersionStatistics[] = [];
+    for (const name of new Set(names)) {
+      const versions = version === undefined ? [...this.registry.model(name).versions.values()] : [this.registry.resolve(name, version)];
+      for (const v of versions) {
+        if (v.scheduler) out.push({ name, version: String(v.version), ...v.scheduler.stats.snapshot(), queueDepth: v.scheduler.queueDepth });
+      }
+    }
+    return out;
   }
 
   index(): IndexEntry[] {

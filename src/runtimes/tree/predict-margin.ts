@@ -2,22 +2,31 @@ import { checkInputShape } from './check-input-shape.js';
 import { findLeaf } from './find-leaf.js';
 import type { TreeEnsemble } from './tree-ensemble.js';
 
-/** One output group, unit tree weights: accumulate in a float32-rounded local. */
-function marginSingleGroup(e: TreeEnsemble, features: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  const { treeStart, leafValue, numTrees } = e;
+/**
+ * Hot path: one output group, unit tree weights, numeric splits only. The tree walk is
+ * inlined over local typed arrays; the sum is kept float32-rounded in a local.
+ */
+function marginNumeric(e: TreeEnsemble, features: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  const { treeStart, leafValue, numTrees, left, right, splitFeature, threshold, defaultChild } = e;
   const base = e.baseMargin[0];
   for (let r = 0; r < rows; r++) {
     const offset = r * cols;
     let acc = base;
     for (let t = 0; t < numTrees; t++) {
-      acc = Math.fround(acc + leafValue[findLeaf(e, treeStart[t], features, offset)]);
+      let n = treeStart[t];
+      let l: number;
+      while ((l = left[n]) !== -1) {
+        const x = features[offset + splitFeature[n]];
+        n = x !== x ? defaultChild[n] : x < threshold[n] ? l : right[n];
+      }
+      acc = Math.fround(acc + leafValue[n]);
     }
     out[r] = acc;
   }
 }
 
-/** General case: several groups and/or DART tree weights. */
-function marginGrouped(e: TreeEnsemble, features: Float32Array, rows: number, cols: number, out: Float32Array): void {
+/** General case: several groups, DART tree weights and/or categorical splits. */
+function marginGeneral(e: TreeEnsemble, features: Float32Array, rows: number, cols: number, out: Float32Array): void {
   const { treeStart, treeGroup, treeWeight, leafValue, numTrees, numGroups } = e;
   for (let r = 0; r < rows; r++) {
     const offset = r * cols;
@@ -40,7 +49,7 @@ function marginGrouped(e: TreeEnsemble, features: Float32Array, rows: number, co
 export function predictMargin(e: TreeEnsemble, features: Float32Array, rows: number, cols: number): Float32Array {
   checkInputShape(e, features, rows, cols);
   const out = new Float32Array(rows * e.numGroups);
-  if (e.numGroups === 1 && e.treeWeight === null) marginSingleGroup(e, features, rows, cols, out);
-  else marginGrouped(e, features, rows, cols, out);
+  if (e.numGroups === 1 && e.treeWeight === null && e.catBits.length === 0) marginNumeric(e, features, rows, cols, out);
+  else marginGeneral(e, features, rows, cols, out);
   return out;
 }

@@ -1,0 +1,37 @@
+// ESLint flat config: typescript-eslint's recommended rules plus the import-direction rules that keep the
+// layering in ARCHITECTURE.md true. Each block lists what a folder must NOT import.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: why })) }],
+  },
+});
+
+const FRONT_ENDS = ['**/transport/**', '**/cli/**', '**/main.js', '**/inferd.js', '../index.js', '../../index.js'];
+const DOMAIN = ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/inference/**', '**/protocol/**'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'scripts/**', '**/*.py'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  layer(['src/lib/**', 'src/errors/**'], ['../**', '!./**'], 'lib/ and errors/ depend on nothing else in src/.'),
+  layer(['src/tensor/**'], ['**/config/**', ...DOMAIN, ...FRONT_ENDS, '**/telemetry/**'], 'tensor/ depends only on lib/ and errors/.'),
+  layer(['src/config/**'], [...DOMAIN, ...FRONT_ENDS, '**/telemetry/**'], 'config/ depends only on lib/, errors/ and tensor/ types.'),
+  layer(['src/runtimes/**'], ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'runtimes/ must not reach up into the server.'),
+  layer(['src/scheduler/**'], ['**/repository/**', '**/registry/**', '**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'scheduler/ knows instances, not the registry or front ends.'),
+  layer(['src/repository/**'], ['**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'repository/ only reads the disk.'),
+  layer(['src/registry/**'], ['**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'registry/ must not import the data plane or front ends.'),
+  layer(['src/inference/**'], ['**/protocol/**', ...FRONT_ENDS, '**/runtimes/**'], 'inference/ is transport-agnostic: no front ends, no wire formats, no runtimes.'),
+  layer(['src/protocol/**'], ['**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/repository/**', ...FRONT_ENDS], 'protocol/ converts wire formats; it calls nothing.'),
+  layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),
+);
