@@ -33,8 +33,10 @@ export class Inferd {
     return new Inferd(new InferenceService(registry), registry);
   }
 
+  /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
   infer(request: InferenceRequest): Promise<InferenceResponse> {
-    return this.service.infer(request);
+    const inputs = request.inputs.map((t) => ({ ...t, data: t.data.slice() }));
+    return this.service.infer({ ...request, inputs });
   }
 
   /** Answers everything already accepted, then stops every model's workers. */

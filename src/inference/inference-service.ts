@@ -19,6 +19,10 @@ import { prepareInputs, schedulingParameters, selectOutputs } from './validate-r
 export class InferenceService {
   constructor(private readonly registry: ModelRegistry) {}
 
+  /**
+   * Runs one request. Takes ownership of the input arrays: their buffers move to a worker thread and are
+   * detached here afterwards. (Inferd.infer copies first for library callers.)
+   */
   async infer(request: InferenceRequest): Promise<InferenceResponse> {
     const version = this.registry.resolveReady(request.model, request.version);
     const config = version.config!;

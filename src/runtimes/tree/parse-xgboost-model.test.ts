@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import { loadXGBoostModel, ModelFormatError, parseXGBoostJson, parseXGBoostModel, predictMargin } from './index.js';
 import { loadReferenceFixture } from './reference-fixture.js';
 
-/** A valid one-split binary:logistic model; `edit` may break it. */
-function tinyModel(edit: (m: Record<string, any>) => void = () => {}): unknown { // any: tests poke arbitrary JSON paths
-  const model: Record<string, any> = { // any: mutable JSON document
+type JsonContainer = Record<string, unknown> | unknown[];
+
+/** A valid one-split binary:logistic model. */
+function baseModel(): JsonContainer {
+  return {
     version: [1, 7, 4],
     learner: {
       feature_names: ['a', 'b'], feature_types: ['float', 'float'],
@@ -25,7 +27,20 @@ function tinyModel(edit: (m: Record<string, any>) => void = () => {}): unknown {
       },
     },
   };
-  edit(model);
+}
+
+const TREE = 'learner.gradient_booster.model.trees.0';
+
+/** The tiny model with values replaced at dotted paths (numeric segments index arrays). */
+function tinyModel(edits: Record<string, unknown> = {}): unknown {
+  const model = baseModel();
+  for (const [path, value] of Object.entries(edits)) {
+    const keys = path.split('.');
+    const last = keys.pop() as string;
+    let node = model;
+    for (const key of keys) node = (node as Record<string, unknown>)[key] as JsonContainer;
+    (node as Record<string, unknown>)[last] = value;
+  }
   return model;
 }
 
@@ -72,7 +87,7 @@ test('base_score is stored in prediction space and linked to a margin', () => {
   assert.ok(Math.abs(logistic.baseMargin[0] - Math.log(0.3 / 0.7)) < 1e-6);
   const poisson = loadXGBoostModel(loadReferenceFixture('poisson').modelText);
   assert.ok(Math.abs(poisson.baseMargin[0] - Math.log(poisson.metadata.baseScore[0])) < 1e-6);
-  const v3 = parseXGBoostModel(tinyModel((m) => { m.learner.learner_model_param.base_score = '[2.5E-1]'; }));
+  const v3 = parseXGBoostModel(tinyModel({ 'learner.learner_model_param.base_score': '[2.5E-1]' }));
   assert.ok(Math.abs(v3.baseMargin[0] - Math.log(0.25 / 0.75)) < 1e-6);
 });
 
@@ -90,26 +105,23 @@ test('malformed models give clear errors naming the problem and its location', (
   assert.throws(() => loadXGBoostModel('{"learner": '), /Invalid XGBoost model at <root>: not valid JSON/);
   assertInvalid([], /at <root>: expected an object, got an array/);
   assertInvalid({}, /at learner: expected an object, got nothing \(the field is missing\)/);
-  assertInvalid(tinyModel((m) => { m.learner.objective.name = 'rank:foo'; }), /learner\.objective\.name: unsupported objective "rank:foo"/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.name = 'gblinear'; }), /unsupported booster "gblinear"/);
-  assertInvalid(tinyModel((m) => { m.learner.learner_model_param.num_feature = 'x'; }), /learner_model_param\.num_feature: expected a number/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.trees[0].left_children = [1, -1]; }),
+  assertInvalid(tinyModel({ 'learner.objective.name': 'rank:foo' }), /learner\.objective\.name: unsupported objective "rank:foo"/);
+  assertInvalid(tinyModel({ 'learner.gradient_booster.name': 'gblinear' }), /unsupported booster "gblinear"/);
+  assertInvalid(tinyModel({ 'learner.learner_model_param.num_feature': 'x' }), /learner_model_param\.num_feature: expected a number/);
+  assertInvalid(tinyModel({ [`${TREE}.left_children`]: [1, -1] }),
     /trees\[0\]\.left_children: expected an array of length 3, got length 2/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.trees[0].right_children = [7, -1, -1]; }),
+  assertInvalid(tinyModel({ [`${TREE}.right_children`]: [7, -1, -1] }),
     /trees\[0\]\.left_children\[0\]: node 0 has invalid children \(1, 7\)/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.trees[0].split_indices = [5, 0, 0]; }),
+  assertInvalid(tinyModel({ [`${TREE}.split_indices`]: [5, 0, 0] }),
     /split_indices\[0\]: split feature 5 is out of range for 2 features/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.trees[0].split_conditions[1] = 'big'; }),
+  assertInvalid(tinyModel({ [`${TREE}.split_conditions.1`]: 'big' }),
     /split_conditions\[1\]: expected a number, got "big"/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.tree_info = [3]; }), /tree_info\[0\]: group 3 is out of range/);
-  assertInvalid(tinyModel((m) => { m.learner.gradient_booster.model.gbtree_model_param.num_trees = '2'; }), /num_trees is 2 but 1 trees/);
-  assertInvalid(tinyModel((m) => { m.learner.feature_names = ['a']; }), /feature_names: expected 2 entries/);
-  assertInvalid(tinyModel((m) => { m.learner.learner_model_param.base_score = '1.5'; }), /base_score 1.5 must be in \(0, 1\)/);
+  assertInvalid(tinyModel({ 'learner.gradient_booster.model.tree_info': [3] }), /tree_info\[0\]: group 3 is out of range/);
+  assertInvalid(tinyModel({ 'learner.gradient_booster.model.gbtree_model_param.num_trees': '2' }), /num_trees is 2 but 1 trees/);
+  assertInvalid(tinyModel({ 'learner.feature_names': ['a'] }), /feature_names: expected 2 entries/);
+  assertInvalid(tinyModel({ 'learner.learner_model_param.base_score': '1.5' }), /base_score 1.5 must be in \(0, 1\)/);
 });
 
 test('cycles and shared children are rejected', () => {
-  assertInvalid(tinyModel((m) => {
-    const t = m.learner.gradient_booster.model.trees[0];
-    t.left_children = [1, 2, -1]; t.right_children = [2, 0, -1];
-  }), /node \d is reachable twice/);
+  assertInvalid(tinyModel({ [`${TREE}.left_children`]: [1, 2, -1], [`${TREE}.right_children`]: [2, 0, -1] }), /node \d is reachable twice/);
 });
