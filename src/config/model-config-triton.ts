@@ -85,6 +85,16 @@ function onnxOptions(params: Record<string, string>): Partial<OnnxOptions> {
   return definedOnly({ intraOpThreads: n('intra_op_thread_count'), interOpThreads: n('inter_op_thread_count') });
 }
 
+/** Triton's FIL backend names its file by model_type; inferd serves the XGBoost JSON kind. */
+function filFilename(m: TextMessage, params: Record<string, string>, file: string): string | undefined {
+  if (m.backend !== 'fil') return undefined;
+  const type = params.model_type ?? 'xgboost';
+  if (type !== 'xgboost_json') {
+    throw new ConfigError(`${file}: FIL model_type '${type}' is not supported; inferd serves model_type "xgboost_json" (save the model with save_model("xgboost.json"))`);
+  }
+  return 'xgboost.json';
+}
+
 /** Parses a Triton `config.pbtxt`. */
 export function parseTritonConfig(text: string, file = 'config.pbtxt'): ModelConfigSource {
   const m = parseTextProto(text, file);
@@ -103,6 +113,6 @@ export function parseTritonConfig(text: string, file = 'config.pbtxt'): ModelCon
     instanceCount: groups.length ? groups.reduce((n, g) => n + (num(g.count, file, 'instance_group.count') ?? 1), 0) : undefined,
     parameters: params,
     onnx: onnxOptions(params),
-    defaultModelFilename: typeof m.default_model_filename === 'string' ? m.default_model_filename : undefined,
+    defaultModelFilename: typeof m.default_model_filename === 'string' ? m.default_model_filename : filFilename(m, params, file),
   };
 }

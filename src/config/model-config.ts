@@ -101,3 +101,6 @@ export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'model.onnx',
   xgboost: 'model.json',
 };
+
+/** The output that carries per-prediction explanations (TreeSHAP); computed only when asked for. */
+export const EXPLANATION_OUTPUT = 'treeshap_output';

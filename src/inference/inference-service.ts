@@ -4,6 +4,7 @@
  */
 import type { ModelConfig } from '../config/index.js';
 import type { IndexEntry, ModelRegistry } from '../registry/model-registry.js';
+import { assembleFeatureColumns } from './feature-columns.js';
 import { describeTensors, type ModelMetadata } from './model-metadata.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
@@ -26,6 +27,7 @@ export class InferenceService {
   async infer(request: InferenceRequest): Promise<InferenceResponse> {
     const version = this.registry.resolveReady(request.model, request.version);
     const config = version.config!;
+    request = assembleFeatureColumns(config, request);
     const { inputs, rows } = prepareInputs(config, request);
     const outputs = selectOutputs(config, request);
     const result = await version.scheduler!.submit({ inputs, outputs, rows, ...schedulingParameters(config, request.parameters) });

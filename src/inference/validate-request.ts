@@ -2,7 +2,7 @@
  * Checks a request against a model's signature before it is queued. Every failure is the caller's mistake and
  * says what was wrong and what the model expects.
  */
-import type { ModelConfig } from '../config/index.js';
+import { EXPLANATION_OUTPUT, type ModelConfig } from '../config/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { elementCount, formatShape, shapeMatches, type Tensor, type TensorSpec } from '../tensor/index.js';
 import type { InferenceRequest, Parameters } from './types.js';
@@ -56,10 +56,23 @@ export function prepareInputs(config: ModelConfig, request: InferenceRequest): {
   return { inputs, rows };
 }
 
-/** The output names to compute: those requested, or all. */
+/**
+ * The output names to compute: those requested, or all but explanations. `parameters.explain: true` adds the
+ * explanation output when the model has one.
+ */
 export function selectOutputs(config: ModelConfig, request: InferenceRequest): string[] {
-  if (!request.outputs || request.outputs.length === 0) return config.outputs.map((o) => o.name);
-  const names = request.outputs.map((o) => o.name);
+  const explain = request.parameters?.explain;
+  if (explain !== undefined && typeof explain !== 'boolean') {
+    throw new InvalidArgumentError(`parameter 'explain' must be true or false, got ${JSON.stringify(explain)}`);
+  }
+  const hasExplanation = config.outputs.some((o) => o.name === EXPLANATION_OUTPUT);
+  if (explain && !hasExplanation) {
+    throw new InvalidArgumentError(`model '${config.name}' cannot explain its predictions (it has no ${EXPLANATION_OUTPUT} output)`);
+  }
+  const requested = request.outputs?.map((o) => o.name) ?? [];
+  const names = requested.length ? requested : config.outputs.map((o) => o.name).filter((n) => n !== EXPLANATION_OUTPUT);
+  if (explain && !names.includes(EXPLANATION_OUTPUT)) names.push(EXPLANATION_OUTPUT);
+  if (!requested.length) return names;
   for (const name of names) {
     if (typeof name !== 'string' || !config.outputs.some((o) => o.name === name)) {
       throw new InvalidArgumentError(`unknown output '${String(name)}' for model '${config.name}'; its outputs are: ${config.outputs.map((o) => o.name).join(', ')}`);

@@ -11,6 +11,7 @@ import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
 import { existsSync } from 'node:fs';
 import { ModelScheduler } from '../scheduler/model-scheduler.js';
 import { completeConfig } from './complete-config.js';
+import { treeNamesFromConfig } from './tree-names.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -39,7 +40,9 @@ export async function loadVersion(def: ModelDefinition, version: number): Promis
   const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
   const count = def.config.instanceCount ?? 1;
   const started = await Promise.allSettled(
-    Array.from({ length: count }, () => WorkerRuntime.load({ runtime, modelPath: path, ...onnx })),
+    Array.from({ length: count }, () =>
+      WorkerRuntime.load({ runtime, modelPath: path, ...onnx, names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined }),
+    ),
   );
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   try {

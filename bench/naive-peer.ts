@@ -1,0 +1,55 @@
+/**
+ * What a user would write instead of inferd: fastify + onnxruntime-node, one session.run per request on the
+ * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy.
+ *
+ * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0]
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import fastify from 'fastify';
+import ort from 'onnxruntime-node';
+import { announceListening, exitWithParent } from './child-lifetime.js';
+
+interface V2Input {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: number[];
+}
+
+interface V2Request {
+  inputs: V2Input[];
+}
+
+const { values } = parseArgs({
+  options: { 'model-repository': { type: 'string', default: 'models' }, port: { type: 'string', default: '0' } },
+});
+exitWithParent();
+
+const sessions = new Map<string, ort.InferenceSession>();
+for (const name of ['digits', 'mlp_heavy']) {
+  sessions.set(name, await ort.InferenceSession.create(join(values['model-repository'], name, '1', 'model.onnx')));
+}
+
+function toJson(t: ort.Tensor): { name?: string; datatype: string; shape: number[]; data: number[] } {
+  const data = t.data instanceof BigInt64Array ? Array.from(t.data, Number) : Array.from(t.data as Float32Array);
+  return { datatype: t.type === 'int64' ? 'INT64' : 'FP32', shape: [...t.dims], data };
+}
+
+const app = fastify();
+app.post<{ Params: { model: string }; Body: V2Request }>('/v2/models/:model/infer', async (req, reply) => {
+  const session = sessions.get(req.params.model);
+  if (!session) return reply.code(404).send({ error: `unknown model ${req.params.model}` });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of req.body.inputs) feeds[input.name] = new ort.Tensor('float32', Float32Array.from(input.data), input.shape);
+  const results = await session.run(feeds);
+  return {
+    model_name: req.params.model,
+    model_version: '1',
+    outputs: Object.entries(results).map(([name, t]) => ({ name, ...toJson(t) })),
+  };
+});
+
+const url = await app.listen({ host: '127.0.0.1', port: Number(values.port) });
+announceListening('naive-peer', url);
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,228 @@
+/**
+ * The CLI as a child process: graceful shutdown on SIGTERM under load, --help, unknown commands.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { request as httpRequest } from 'node:http';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { Inferd } from '../../src/index.js';
+import { CLI_PATH, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
+
+const ROWS = 40;
+const WIDTH = 256;
+const TOLERANCE = 1e-3;
+
+/** A distinct input row per request, so mixed-up answers are detected. */
+function inputRow(i: number): number[] {
+  return Array.from({ length: WIDTH }, (_, j) => Math.fround(Math.sin(i * 1.7 + j * 0.31) * (1 + i / 10)));
+}
+
+interface Child {
+  readonly proc: ChildProcess;
+  readonly url: Promise<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  readonly logs: string[];
+  readonly stderr: string[];
+}
+
+/** Spawns `inferd serve` on port 0 and resolves `url` from its "inferd listening on" log line. */
+function spawnServer(repository: string): Child {
+  const proc = spawn(
+    process.execPath,
+    [CLI_PATH, 'serve', '--model-repository', repository, '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'info'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
+    proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      logs.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
+        if (typeof entry.msg === 'string' && entry.msg.startsWith('inferd listening on http://127.0.0.1:') && typeof entry.url === 'string') {
+          resolve(entry.url);
+        }
+      } catch {
+        // not a JSON log line; kept in `logs` for diagnostics
+      }
+    });
+    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    void exited.then(({ code, signal }) => reject(new Error(`inferd exited (code ${code}, signal ${signal}) before listening:\n${logs.join('\n')}\n${stderr.join('')}`)));
+  });
+  return { proc, url, exited, logs, stderr };
+}
+
+type Outcome =
+  | { kind: 'ok'; index: number; y: number[] }
+  | { kind: 'refused'; index: number; detail: string }
+  | { kind: 'failed'; index: number; detail: string };
+
+
+/** Posts with node:http on a fresh connection that closes after the response (no keep-alive). */
+function postNoKeepAlive(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Posts with the global fetch, whose connection pool keeps connections alive between requests. */
+async function postKeepAlive(url: string, body: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: res.status, text: await res.text() };
+}
+
+/** A client error that means the request never reached a server (the listener was already closed). */
+function isConnectionRefused(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return e?.code === 'ECONNREFUSED' || e?.cause?.code === 'ECONNREFUSED';
+}
+
+describe('CLI graceful shutdown', () => {
+  let repo: TempRepository;
+  const children: Child[] = [];
+  const expected: number[][] = [];
+
+  before(async () => {
+    repo = await tempRepository({
+      slow_sum: {
+        onnx: 'slow_sum.onnx',
+        config: { file: 'config.yaml', text: 'max_batch_size: 8\ndynamic_batching:\n  max_queue_delay_microseconds: 0\n' },
+      },
+    });
+    // Reference answers computed in process, one row at a time, on the same model files.
+    const reference = await Inferd.create({ modelRepository: repo.dir });
+    try {
+      for (let i = 0; i < ROWS; i++) {
+        const res = await reference.infer({
+          model: 'slow_sum',
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: Float32Array.from(inputRow(i)) }],
+        });
+        expected.push(Array.from(res.outputs[0].data as Float32Array));
+      }
+    } finally {
+      await reference.stop();
+    }
+  });
+
+  after(async () => {
+    for (const child of children) {
+      if (child.proc.exitCode === null && child.proc.signalCode === null) {
+        child.proc.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+    await repo?.cleanup();
+  });
+
+  /** Starts the CLI, fires the burst with `post`, sends SIGTERM 15 ms later, and checks answers and exit. */
+  async function burstThenSigterm(t: TestContext, post: (url: string, body: string) => Promise<{ status: number; text: string }>): Promise<void> {
+    const child = spawnServer(repo.dir);
+    children.push(child);
+    const url = await child.url;
+
+    const send = async (index: number): Promise<Outcome> => {
+      const body = JSON.stringify({ id: `req-${index}`, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: inputRow(index) }] });
+      let res: { status: number; text: string };
+      try {
+        res = await post(`${url}/v2/models/slow_sum/infer`, body);
+      } catch (err) {
+        const e = err as Error & { code?: unknown; cause?: unknown };
+        const detail = `${e.message} (${String(e.code ?? e.cause)})`;
+        return isConnectionRefused(err) ? { kind: 'refused', index, detail } : { kind: 'failed', index, detail };
+      }
+      if (res.status === 503) return { kind: 'refused', index, detail: res.text };
+      if (res.status !== 200) return { kind: 'failed', index, detail: `status ${res.status}: ${res.text.slice(0, 200)}` };
+      const parsed = JSON.parse(res.text) as { id?: string; outputs?: Array<{ name: string; shape: number[]; data: number[] }> };
+      const y = parsed.outputs?.find((o) => o.name === 'y');
+      if (parsed.id !== `req-${index}` || !y || y.shape.join() !== `1,${WIDTH}`) {
+        return { kind: 'failed', index, detail: `unexpected body ${res.text.slice(0, 200)}` };
+      }
+      return { kind: 'ok', index, y: y.data };
+    };
+
+    const burst = Array.from({ length: ROWS }, (_, i) => send(i));
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const signalledAt = performance.now();
+    assert.ok(child.proc.kill('SIGTERM'), 'SIGTERM delivered');
+
+    const outcomes = await Promise.all(burst);
+    const answeredAt = performance.now();
+    const ok = outcomes.filter((o) => o.kind === 'ok');
+    const refused = outcomes.filter((o) => o.kind === 'refused');
+    const failed = outcomes.filter((o) => o.kind === 'failed');
+    t.diagnostic(`${ok.length} answered, ${refused.length} refused after shutdown began, ${failed.length} failed; all settled ${Math.round(answeredAt - signalledAt)} ms after SIGTERM`);
+
+    assert.deepEqual(failed, [], 'no accepted request failed');
+    for (const o of ok) {
+      const worst = Math.max(...o.y.map((v, j) => Math.abs(v - expected[o.index][j])));
+      assert.ok(worst <= TOLERANCE, `request ${o.index}: output differs from the reference by up to ${worst}`);
+    }
+    assert.ok(ok.length >= 30, `only ${ok.length} of ${ROWS} requests were answered (${refused.length} refused)`);
+
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((resolve) => {
+        deadline = setTimeout(() => resolve(undefined), Math.max(0, 10_000 - (performance.now() - signalledAt)));
+      }),
+    ]);
+    clearTimeout(deadline);
+    const lastLogs = child.logs.slice(-4).join('\n');
+    assert.ok(exit, `inferd did not exit within 10 s of SIGTERM (every request was answered ${Math.round(answeredAt - signalledAt)} ms after it); last log lines:\n${lastLogs}`);
+    t.diagnostic(`exited ${Math.round(exit.at - signalledAt)} ms after SIGTERM`);
+    assert.equal(exit.signal, null, `exited by signal ${exit.signal}`);
+    assert.equal(exit.code, 0, `exit code ${exit.code}; last log lines:\n${lastLogs}\nstderr: ${child.stderr.join('')}`);
+    assert.ok(child.logs.some((l) => l.includes('inferd stopped')), `the log says the server stopped:\n${lastLogs}`);
+  }
+
+  it('client without keep-alive: every accepted request is answered during SIGTERM, then exit 0 within 10 s', async (t) => {
+    await burstThenSigterm(t, postNoKeepAlive);
+  });
+
+  it('client with keep-alive (global fetch): every accepted request is answered during SIGTERM, then exit 0 within 10 s', async (t) => {
+    await burstThenSigterm(t, postKeepAlive);
+  });
+});
+
+describe('CLI usage', () => {
+  it('--help prints usage and exits 0', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Usage: inferd <command>/);
+    assert.match(r.stdout, /serve/);
+  });
+
+  it('serve --help prints the serve options and exits 0', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Usage: inferd serve/);
+    assert.match(r.stdout, /--model-repository/);
+  });
+
+  it('an unknown command exits 2 and says so', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH, 'frobnicate'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command 'frobnicate'/);
+  });
+
+  it('an unknown serve flag fails with a non-zero exit and names the flag', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--no-such-flag'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--no-such-flag/);
+  });
+});
