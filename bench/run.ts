@@ -1,0 +1,182 @@
+/**
+ * The benchmark harness: `npm run bench` (full) or `npm run bench -- --quick`.
+ *
+ * Starts inferd, the naive peer and the HTTP limit as separate processes, measures the compute limit, drives each
+ * server with wrk at 1, 8 and 64 connections for both models, probes batching and overload, then prints a
+ * markdown report and appends it to BENCHMARKS.md. Every child is killed on exit, error or SIGINT.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureBatching, type BatchingResult } from './batching.js';
+import { referenceLabels, writeBodiesFile } from './bodies.js';
+import { installCleanup, startService, type Service } from './children.js';
+import { measureComputeLimit } from './compute-limit.js';
+import { request } from './http-client.js';
+import { loadAverage, machineInfo } from './machine.js';
+import { runOverload, type OverloadResult } from './overload.js';
+import { DIST_BENCH, INFERD_CLI, REPO_ROOT } from './paths.js';
+import { cpuMicros } from './process-stats.js';
+import { appendToBenchmarks, evaluateTargets, renderReport, summarize, type Row, type Sample } from './report.js';
+import { assertClean, runWrk } from './wrk.js';
+
+const MODELS = ['digits', 'mlp_heavy'] as const;
+const CONNECTIONS = [1, 8, 64] as const;
+
+interface Plan {
+  readonly mode: 'full' | 'quick';
+  readonly reps: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly computeMs: number;
+  readonly batchingS: number;
+  readonly overloadS: number;
+  readonly shortS: number;
+  /** Hard limit on the whole run. */
+  readonly watchdogS: number;
+}
+
+const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, watchdogS: 40 * 60 };
+const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, watchdogS: 170 };
+
+const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
+
+type ServerName = 'inferd' | 'naive' | 'http';
+
+async function checkAnswers(servers: Record<ServerName, Service>, bodies: readonly string[]): Promise<void> {
+  const labels = referenceLabels();
+  for (const model of MODELS) {
+    for (let i = 0; i < 4; i++) {
+      const got: Partial<Record<ServerName, number>> = {};
+      for (const name of ['inferd', 'naive', 'http'] as const) {
+        const r = await request(undefined, `${servers[name].url}/v2/models/${model}/infer`, 'POST', bodies[i]);
+        if (r.status !== 200) throw new Error(`${name} answered ${r.status} for ${model} row ${i}: ${r.body.slice(0, 300)}`);
+        const body = JSON.parse(r.body) as { outputs?: Array<{ name: string; shape: number[]; data: number[] }> };
+        const logits = body.outputs?.find((o) => o.name === 'logits');
+        const label = body.outputs?.find((o) => o.name === 'label');
+        if (!logits || logits.shape.join() !== '1,10' || !label) throw new Error(`${name}: unexpected ${model} response ${r.body.slice(0, 300)}`);
+        got[name] = label.data[0];
+      }
+      if (got.inferd !== got.naive) throw new Error(`${model} row ${i}: inferd says ${got.inferd}, naive says ${got.naive}`);
+      if (model === 'digits' && got.inferd !== labels[i]) throw new Error(`digits row ${i}: inferd says ${got.inferd}, reference ${labels[i]}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-overload': { type: 'boolean', default: false } } });
+  const plan = values.quick ? QUICK : FULL;
+  const started = performance.now();
+  const tmp = mkdtempSync(join(tmpdir(), 'inferd-bench-'));
+  installCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+  setTimeout(() => {
+    log(`watchdog: the run passed ${plan.watchdogS} s; stopping`);
+    process.exit(1);
+  }, plan.watchdogS * 1000).unref();
+
+  const machine = machineInfo();
+  const loadStart = loadAverage();
+  const bodiesFile = join(tmp, 'bodies.txt');
+  const bodies = writeBodiesFile(bodiesFile);
+  log(`${plan.mode} mode · ${machine.cpuModel}, ${machine.cores} cores · load ${loadStart}`);
+
+  log('compute limit (in-process onnxruntime)…');
+  const compute = await measureComputeLimit(plan.computeMs);
+
+  log('starting inferd, naive peer and HTTP limit…');
+  const [inferd, naive, http] = await Promise.all([
+    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', 'models', '--http-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
+    startService('naive-peer', process.execPath, [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', 'models'], { cwd: REPO_ROOT }),
+    startService('http-limit', process.execPath, [join(DIST_BENCH, 'http-limit.js')], { cwd: REPO_ROOT }),
+  ]);
+  const servers: Record<ServerName, Service> = { inferd, naive, http };
+  await checkAnswers(servers, bodies);
+
+  const measure = async (name: ServerName, model: string, conns: number, durationS: number): Promise<Sample> => {
+    const s = servers[name];
+    const before = cpuMicros(s.pid);
+    const r = await runWrk({ url: `${s.url}/v2/models/${model}/infer`, connections: conns, durationS, bodiesFile });
+    const cpuUs = cpuMicros(s.pid) - before;
+    if (!s.alive()) throw new Error(`${s.name} died during ${model} at ${conns} connections:\n${s.tail()}`);
+    assertClean(r, `${s.name}, ${model}, ${conns} connections`);
+    return { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests };
+  };
+
+  log('warming up…');
+  for (const model of MODELS) for (const name of ['inferd', 'naive'] as const) await measure(name, model, 8, plan.warmupS);
+  await measure('http', 'digits', 8, plan.warmupS);
+
+  const samples = new Map<string, Sample[]>();
+  const add = (key: string, s: Sample) => samples.set(key, [...(samples.get(key) ?? []), s]);
+  for (let rep = 0; rep < plan.reps; rep++) {
+    for (const model of MODELS) {
+      for (const conns of CONNECTIONS) {
+        // The HTTP limit does not depend on the model: measured with the digits rows, shown for both.
+        const order: ServerName[] = model === 'digits' ? ['inferd', 'naive', 'http'] : ['inferd', 'naive'];
+        if (rep % 2 === 1) order.reverse();
+        for (const name of order) {
+          const s = await measure(name, model, conns, plan.durationS);
+          add(`${name}|${name === 'http' ? 'any' : model}|${conns}`, s);
+          log(`run ${rep + 1}/${plan.reps} ${model} ${String(conns).padStart(2)}c ${name.padEnd(6)} ${Math.round(s.rps)} req/s p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`);
+        }
+      }
+    }
+  }
+  await Promise.all([inferd.stop(), naive.stop(), http.stop()]);
+
+  const rows: Row[] = [];
+  for (const model of MODELS) {
+    for (const conns of CONNECTIONS) {
+      const get = (key: string) => summarize(samples.get(key) ?? []);
+      rows.push({
+        model,
+        conns,
+        inferd: get(`inferd|${model}|${conns}`),
+        naive: get(`naive|${model}|${conns}`),
+        http: get(`http|any|${conns}`),
+        compute: compute.find((c) => c.model === model && c.batch === Math.min(conns, 64)),
+      });
+    }
+  }
+
+  log('batching probe…');
+  let batching: BatchingResult | undefined;
+  try {
+    batching = await measureBatching({ bodiesFile, durationS: plan.batchingS, models: MODELS, conns: [8, 64] });
+  } catch (err) {
+    batching = { rows: [], error: (err as Error).message.split('\n')[0] };
+  }
+
+  let overload: OverloadResult | undefined;
+  if (!values['no-overload']) {
+    log(`overload (${plan.overloadS} s)…`);
+    overload = await runOverload({ tmpDir: tmp, bodiesFile, bodies, durationS: plan.overloadS, shortS: plan.shortS });
+  }
+
+  const markdown = renderReport({
+    machine,
+    mode: plan.mode,
+    reps: plan.reps,
+    durationS: plan.durationS,
+    loadStart,
+    loadEnd: loadAverage(),
+    rows,
+    compute,
+    batching,
+    overload,
+    elapsedS: (performance.now() - started) / 1000,
+  });
+  process.stdout.write(`\n${markdown}\n`);
+  appendToBenchmarks(markdown);
+  log(`appended to BENCHMARKS.md; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met`);
+  if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
