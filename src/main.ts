@@ -5,13 +5,17 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
 import { buildHttpApp } from './transport/http/http-app.js';
+import { buildMetricsApp } from './transport/http/metrics-app.js';
 
 export interface RunningServer {
   readonly inferd: Inferd;
   /** Base URL of the HTTP endpoint, e.g. http://127.0.0.1:8000. */
   readonly url: string;
   readonly port: number;
+  /** URL of the Prometheus endpoint, or undefined when turned off. */
+  readonly metricsUrl: string | undefined;
   /** Graceful stop: refuse new work, answer everything accepted, stop the models. */
   close(): Promise<void>;
 }
@@ -29,29 +33,37 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
   });
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(createMetrics({ statistics: () => inferd.service.statistics() })) : undefined;
   try {
     await app.listen({ host: config.host, port: config.httpPort });
+    await metricsApp?.listen({ host: config.host, port: config.metricsPort });
   } catch (err) {
+    await Promise.all([app.close(), metricsApp?.close()]);
     await inferd.stop();
     throw err;
   }
-  const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const urlOf = (server: typeof app.server) => `http://${host}:${(server.address() as AddressInfo).port}`;
+  const url = urlOf(app.server);
+  const port = (app.server.address() as AddressInfo).port;
+  const metricsUrl = metricsApp ? `${urlOf(metricsApp.server)}/metrics` : undefined;
   for (const e of inferd.service.index()) {
     logger.info({ model: e.name, version: e.version, state: e.state, reason: e.reason }, `model ${e.name}${e.version ? ` v${e.version}` : ''}: ${e.state}`);
   }
+  if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
   logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
   let closing: Promise<void> | undefined;
   return {
     inferd,
     url,
     port,
+    metricsUrl,
     close: () => {
       closing ??= (async () => {
         accepting = false;
         await app.close();
         await inferd.stop();
+        await metricsApp?.close();
         logger.info('inferd stopped');
       })();
       return closing;

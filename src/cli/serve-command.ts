@@ -11,12 +11,13 @@ Options:
   --model-repository DIR   folder of <model>/<version>/ trees (default: models)
   --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
   --http-port PORT         HTTP port (default: 8000; 0 picks a free port)
+  --metrics-port PORT      Prometheus /metrics port (default: 8002; -1 turns it off)
   --config FILE            server config file (YAML or JSON); flags override it
   --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
   --strict-readiness BOOL  ready only when every model is ready (default: true)
   -h, --help               show this help
 
-Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_MODEL_REPOSITORY, INFERD_BODY_LIMIT_BYTES,
+Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY, INFERD_BODY_LIMIT_BYTES,
 INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS (flags win over them).
 `;
 
@@ -25,9 +26,11 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 function flagsToConfig(values: Record<string, string | boolean | undefined>): Partial<ServerConfigFile> {
   const port = values['http-port'];
   const strict = values['strict-readiness'];
+  const metrics = values['metrics-port'];
   return {
     host: values.host as string | undefined,
     http_port: port === undefined ? undefined : Number(port),
+    metrics_port: metrics === undefined ? undefined : Number(metrics),
     model_repository: values['model-repository'] as string | undefined,
     log_level: values['log-level'] as ServerConfigFile['log_level'],
     strict_readiness: strict === undefined ? undefined : strict === 'true',
@@ -42,6 +45,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'model-repository': { type: 'string' },
       host: { type: 'string' },
       'http-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
       config: { type: 'string' },
       'log-level': { type: 'string' },
       'strict-readiness': { type: 'string' },

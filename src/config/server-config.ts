@@ -13,6 +13,8 @@ export const serverConfigSchema = z.strictObject({
   /** Address to bind. Loopback by default; any other address is an explicit choice. */
   host: z.string().min(1).default('127.0.0.1'),
   http_port: z.number().int().min(0).max(65535).default(8000),
+  /** Prometheus /metrics port; -1 turns it off. Defaults to 8002, or to a free port when http_port is 0. */
+  metrics_port: z.number().int().min(-1).max(65535).optional(),
   model_repository: z.string().min(1).default('models'),
   /** Largest request body accepted, in bytes; larger bodies get 413. */
   body_limit_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
@@ -28,6 +30,8 @@ export type ServerConfigFile = z.input<typeof serverConfigSchema>;
 export interface ServerConfig {
   readonly host: string;
   readonly httpPort: number;
+  /** -1: no metrics endpoint. */
+  readonly metricsPort: number;
   readonly modelRepository: string;
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -38,6 +42,7 @@ export interface ServerConfig {
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_HOST: 'host',
   INFERD_HTTP_PORT: 'http_port',
+  INFERD_METRICS_PORT: 'metrics_port',
   INFERD_MODEL_REPOSITORY: 'model_repository',
   INFERD_BODY_LIMIT_BYTES: 'body_limit_bytes',
   INFERD_LOG_LEVEL: 'log_level',
@@ -84,6 +89,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
+    metricsPort: c.metrics_port ?? (c.http_port === 0 ? 0 : 8002),
     modelRepository: c.model_repository,
     bodyLimitBytes: c.body_limit_bytes,
     logLevel: c.log_level,

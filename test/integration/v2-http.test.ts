@@ -193,18 +193,19 @@ describe('V2 HTTP endpoints on models/', () => {
     assert.deepEqual(byVersion.json, r.json);
   });
 
-  it('POST /v2/repository/index lists the three models READY', async () => {
+  it('POST /v2/repository/index lists the three example models READY (and nothing that is not READY)', async () => {
     const r = await postJson(`${server.url}/v2/repository/index`, {});
     assert.equal(r.status, 200);
     const entries = r.json as Array<{ name: string; version?: string; state: string; reason?: string }>;
-    assert.deepEqual(
-      entries.map((e) => ({ name: e.name, version: e.version, state: e.state })).sort((a, b) => a.name.localeCompare(b.name)),
-      [
-        { name: 'breast_cancer', version: '1', state: 'READY' },
-        { name: 'digits', version: '1', state: 'READY' },
-        { name: 'mlp_heavy', version: '1', state: 'READY' },
-      ],
-    );
+    assert.ok(Array.isArray(entries), 'the index is an array');
+    for (const name of ['breast_cancer', 'digits', 'mlp_heavy']) {
+      assert.deepEqual(
+        entries.filter((e) => e.name === name).map((e) => ({ name: e.name, version: e.version, state: e.state })),
+        [{ name, version: '1', state: 'READY' }],
+        `index entry of ${name}`,
+      );
+    }
+    assert.deepEqual(entries.filter((e) => e.state !== 'READY'), [], 'every model in models/ is READY');
   });
 
   it('a client error on a known model does not affect the next request', async () => {
