@@ -35,8 +35,8 @@ function isSnapshot(s: StatisticsSnapshot | { error: string } | undefined): s is
   return s !== undefined && !('error' in s);
 }
 
-export async function measureBatching(o: { bodiesFile: string; durationS: number; models: readonly string[]; conns: readonly number[] }): Promise<BatchingResult> {
-  const probe = await startService('batch-probe', process.execPath, [join(DIST_BENCH, 'batch-probe.js'), '--model-repository', 'models'], { cwd: REPO_ROOT });
+export async function measureBatching(o: { modelRepository: string; bodiesFile: string; durationS: number; models: readonly string[]; conns: readonly number[] }): Promise<BatchingResult> {
+  const probe = await startService('batch-probe', process.execPath, [join(DIST_BENCH, 'batch-probe.js'), '--model-repository', o.modelRepository], { cwd: REPO_ROOT });
   const snapshot = async (): Promise<Snapshots> => {
     const line = probe.nextLine((l) => l.startsWith('{"batch_stats"'), 10_000);
     process.kill(probe.pid, 'SIGUSR2');

@@ -94,6 +94,8 @@ export interface Service {
   readonly pid: number;
   readonly url: string;
   alive(): boolean;
+  /** How the process ended, or 'running'. */
+  exitStatus(): string;
   /** Recent output, for error messages. */
   tail(): string;
   /** Resolves with the next output line that matches. */
@@ -150,7 +152,8 @@ export function startService(name: string, command: string, args: readonly strin
       const url = listeningUrl(line);
       if (url === undefined || child.pid === undefined) return;
       clearTimeout(timer);
-      resolve({ name, pid: child.pid, url, alive: () => isRunning(child), tail: () => out.text(), nextLine: (m, t) => out.next(m, t), stop });
+      const exitStatus = () => (isRunning(child) ? 'running' : `exited with code ${child.exitCode}, signal ${child.signalCode}`);
+      resolve({ name, pid: child.pid, url, alive: () => isRunning(child), exitStatus, tail: () => out.text(), nextLine: (m, t) => out.next(m, t), stop });
     });
   });
 }

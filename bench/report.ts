@@ -1,5 +1,5 @@
 /** Aggregates samples into medians, checks the targets, renders markdown and appends it to BENCHMARKS.md. */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BatchingResult } from './batching.js';
 import type { ComputeResult } from './compute-limit.js';
 import type { MachineInfo } from './machine.js';
@@ -89,6 +89,8 @@ function table(header: string[], body: string[][]): string {
 export interface ReportInput {
   readonly machine: MachineInfo;
   readonly mode: 'full' | 'quick';
+  /** Repository inferd served, when not the default. */
+  readonly inferdModels: string;
   readonly reps: number;
   readonly durationS: number;
   readonly loadStart: string;
@@ -103,7 +105,7 @@ export interface ReportInput {
 export function renderReport(r: ReportInput): string {
   const m = r.machine;
   const parts: string[] = [];
-  parts.push(`## ${m.date} · ${m.commit} · ${r.mode}`);
+  parts.push(`## ${m.date} · ${m.commit} · ${r.mode}${r.inferdModels === 'models' ? '' : ` · inferd serving ${r.inferdModels}`}`);
   parts.push(
     `${m.cpuModel}, ${m.cores} cores · Node ${m.node} · onnxruntime-node ${m.onnxruntime} · ${m.wrk} · ` +
       `load average ${r.loadStart} at start, ${r.loadEnd} at end · ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell · bench took ${Math.round(r.elapsedS)} s`,
@@ -221,7 +223,9 @@ Method, in one run on one machine, everything on 127.0.0.1:
 - wrk shares the machine's cores with the server under test, so on a 2-core box the numbers include that contention.
 `;
 
+/** Appends a section; puts the method header on top when the file lacks it, keeping what others wrote. */
 export function appendToBenchmarks(markdown: string): void {
-  if (!existsSync(BENCHMARKS_MD)) writeFileSync(BENCHMARKS_MD, HEADER);
-  appendFileSync(BENCHMARKS_MD, `\n${markdown}`);
+  const current = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '';
+  const body = current.startsWith('# Benchmarks') ? current : `${HEADER}${current.trim() ? `\n${current.trim()}\n` : ''}`;
+  writeFileSync(BENCHMARKS_MD, `${body.trimEnd()}\n\n${markdown}`);
 }

@@ -65,7 +65,17 @@ async function checkAnswers(servers: Record<ServerName, Service>, bodies: readon
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-overload': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-overload': { type: 'boolean', default: false },
+      /** For A/B runs: the repository inferd serves (the naive peer always loads models/). */
+      'model-repository': { type: 'string', default: 'models' },
+      /** Print the report without appending it to BENCHMARKS.md. */
+      'no-append': { type: 'boolean', default: false },
+    },
+  });
+  const inferdModels = values['model-repository'];
   const plan = values.quick ? QUICK : FULL;
   const started = performance.now();
   const tmp = mkdtempSync(join(tmpdir(), 'inferd-bench-'));
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
 
   log('starting inferd, naive peer and HTTP limit…');
   const [inferd, naive, http] = await Promise.all([
-    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', 'models', '--http-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
+    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', inferdModels, '--http-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
     startService('naive-peer', process.execPath, [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', 'models'], { cwd: REPO_ROOT }),
     startService('http-limit', process.execPath, [join(DIST_BENCH, 'http-limit.js')], { cwd: REPO_ROOT }),
   ]);
@@ -95,10 +105,12 @@ async function main(): Promise<void> {
 
   const measure = async (name: ServerName, model: string, conns: number, durationS: number): Promise<Sample> => {
     const s = servers[name];
+    const dead = (when: string) => new Error(`${s.name} is gone ${when} (${s.exitStatus()}); its last output:\n${s.tail()}`);
+    if (!s.alive()) throw dead(`before ${model} at ${conns} connections`);
     const before = cpuMicros(s.pid);
     const r = await runWrk({ url: `${s.url}/v2/models/${model}/infer`, connections: conns, durationS, bodiesFile });
+    if (!s.alive()) throw dead(`after ${model} at ${conns} connections`);
     const cpuUs = cpuMicros(s.pid) - before;
-    if (!s.alive()) throw new Error(`${s.name} died during ${model} at ${conns} connections:\n${s.tail()}`);
     assertClean(r, `${s.name}, ${model}, ${conns} connections`);
     return { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests };
   };
@@ -143,7 +155,7 @@ async function main(): Promise<void> {
   log('batching probe…');
   let batching: BatchingResult | undefined;
   try {
-    batching = await measureBatching({ bodiesFile, durationS: plan.batchingS, models: MODELS, conns: [8, 64] });
+    batching = await measureBatching({ modelRepository: inferdModels, bodiesFile, durationS: plan.batchingS, models: MODELS, conns: [8, 64] });
   } catch (err) {
     batching = { rows: [], error: (err as Error).message.split('\n')[0] };
   }
@@ -157,6 +169,7 @@ async function main(): Promise<void> {
   const markdown = renderReport({
     machine,
     mode: plan.mode,
+    inferdModels,
     reps: plan.reps,
     durationS: plan.durationS,
     loadStart,
@@ -168,8 +181,8 @@ async function main(): Promise<void> {
     elapsedS: (performance.now() - started) / 1000,
   });
   process.stdout.write(`\n${markdown}\n`);
-  appendToBenchmarks(markdown);
-  log(`appended to BENCHMARKS.md; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met`);
+  if (!values['no-append']) appendToBenchmarks(markdown);
+  log(`${values['no-append'] ? 'not appended' : 'appended to BENCHMARKS.md'}; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met`);
   if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
 }
 

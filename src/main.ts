@@ -2,6 +2,7 @@
  * Composition root of the server: config → core → HTTP front end; stops in reverse order.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -16,8 +17,11 @@ export interface RunningServer {
   readonly port: number;
   /** URL of the Prometheus endpoint, or undefined when turned off. */
   readonly metricsUrl: string | undefined;
-  /** Graceful stop: refuse new work, answer everything accepted, stop the models. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: readiness turns false and responses ask clients to close their connections; after `delayMs`
+   * (time for load balancers to notice) the listener closes, everything accepted is answered, the models stop.
+   */
+  close(options?: { delayMs?: number }): Promise<void>;
 }
 
 /** Loads the models and starts listening. */
@@ -58,10 +62,17 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     url,
     port,
     metricsUrl,
-    close: () => {
+    close: (options) => {
       closing ??= (async () => {
         accepting = false;
-        await app.close();
+        if (options?.delayMs) await sleep(options.delayMs);
+        // Keep-alive connections that went idle after their last answer would hold close() open: end them.
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(reaper);
+        }
         await inferd.stop();
         await metricsApp?.close();
         logger.info('inferd stopped');

@@ -18,7 +18,8 @@ Options:
   -h, --help               show this help
 
 Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY, INFERD_BODY_LIMIT_BYTES,
-INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS (flags win over them).
+INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
+(flags win over them).
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -72,7 +73,7 @@ export async function serveCommand(args: string[]): Promise<number> {
         resolve(1);
       }, config.shutdownTimeoutMs);
       deadline.unref();
-      server.close().then(
+      server.close({ delayMs: config.shutdownDelayMs }).then(
         () => resolve(0),
         (err: unknown) => {
           logger.error({ err }, 'error while shutting down');

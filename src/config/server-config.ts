@@ -23,6 +23,8 @@ export const serverConfigSchema = z.strictObject({
   strict_readiness: z.boolean().default(true),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
   shutdown_timeout_ms: z.number().int().min(0).default(30_000),
+  /** On SIGTERM, how long to keep serving (readiness already false) before the listener closes. */
+  shutdown_delay_ms: z.number().int().min(0).default(500),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -37,6 +39,7 @@ export interface ServerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly strictReadiness: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownDelayMs: number;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -48,6 +51,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_LOG_LEVEL: 'log_level',
   INFERD_STRICT_READINESS: 'strict_readiness',
   INFERD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
+  INFERD_SHUTDOWN_DELAY_MS: 'shutdown_delay_ms',
 };
 
 function coerce(value: string): string | number | boolean {
@@ -95,5 +99,6 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     logLevel: c.log_level,
     strictReadiness: c.strict_readiness,
     shutdownTimeoutMs: c.shutdown_timeout_ms,
+    shutdownDelayMs: c.shutdown_delay_ms,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
-import { elementCount, isDatatype, tensorDataFromJson, tensorDataToJson, DATATYPES, type Tensor } from '../tensor/index.js';
+import { elementCount, isDatatype, tensorDataFromJson, tensorDataToJsonText, DATATYPES, type Tensor } from '../tensor/index.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -77,16 +77,14 @@ export function decodeInferRequest(body: unknown, model: string, version?: strin
   };
 }
 
-/** The V2 JSON response body. */
-export function encodeInferResponse(response: InferenceResponse): Record<string, unknown> {
-  const body: Record<string, unknown> = { model_name: response.model, model_version: response.version };
-  if (response.id !== undefined) body.id = response.id;
-  if (response.parameters) body.parameters = response.parameters;
-  body.outputs = response.outputs.map((t) => ({
-    name: t.name,
-    datatype: t.datatype,
-    shape: t.shape,
-    data: tensorDataToJson(t.data, t.datatype),
-  }));
-  return body;
+/** The V2 JSON response body as text. Tensor data is written directly (exact 64-bit integers, no copies). */
+export function encodeInferResponse(response: InferenceResponse): string {
+  const head: Record<string, unknown> = { model_name: response.model, model_version: response.version };
+  if (response.id !== undefined) head.id = response.id;
+  if (response.parameters) head.parameters = response.parameters;
+  const outputs = response.outputs.map(
+    (t) =>
+      `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}],"data":${tensorDataToJsonText(t.data, t.datatype)}}`,
+  );
+  return `${JSON.stringify(head).slice(0, -1)},"outputs":[${outputs.join(',')}]}`;
 }

@@ -56,6 +56,8 @@ function fillIntegers(values: unknown[], datatype: Datatype, what: string): Nume
   return out;
 }
 
+const BIG_RANGES = { INT64: [-(2n ** 63n), 2n ** 63n - 1n], UINT64: [0n, 2n ** 64n - 1n] } as const;
+
 function fillBigIntegers(values: unknown[], datatype: 'INT64' | 'UINT64', what: string): NumericArray {
   const out = datatype === 'INT64' ? new BigInt64Array(values.length) : new BigUint64Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -63,8 +65,9 @@ function fillBigIntegers(values: unknown[], datatype: 'INT64' | 'UINT64', what: 
     const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
     if (!ok) throw badElement(what, datatype, i, v, 'an integer');
     const big = BigInt(v as number | string);
-    if (datatype === 'UINT64' && big < 0n) {
-      throw new InvalidArgumentError(`${what}: element ${i} is ${String(v)}, but UINT64 values cannot be negative`);
+    const [min, max] = BIG_RANGES[datatype];
+    if (big < min || big > max) {
+      throw new InvalidArgumentError(`${what}: element ${i} is ${String(v)}, outside the ${datatype} range [${min}, ${max}]`);
     }
     out[i] = big;
   }
@@ -138,5 +141,32 @@ export function tensorDataToJson(data: TensorData, datatype: Datatype): unknown[
       return Array.from(data as BigInt64Array, (v) => Number(v));
     default:
       return Array.from(data as Float32Array);
+  }
+}
+
+/**
+ * Writes tensor storage as JSON array text directly: exact digits for 64-bit integers (which JSON numbers carry
+ * but JS numbers cannot), and no intermediate arrays for the common numeric types.
+ */
+export function tensorDataToJsonText(data: TensorData, datatype: Datatype): string {
+  switch (datatype) {
+    case 'INT64':
+    case 'UINT64':
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+    case 'UINT8':
+    case 'UINT16':
+    case 'UINT32':
+      return `[${(data as Int32Array).join(',')}]`;
+    case 'FP32':
+    case 'FP64': {
+      const values = data as Float32Array;
+      // join() would write NaN and Infinity, which JSON lacks; JSON.stringify writes them as null.
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return JSON.stringify(Array.from(values));
+      return `[${values.join(',')}]`;
+    }
+    default:
+      return JSON.stringify(tensorDataToJson(data, datatype));
   }
 }

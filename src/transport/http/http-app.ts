@@ -32,6 +32,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
   });
+  // While shutting down, every answer asks the client to close its connection so draining ends promptly.
+  app.addHook('onSend', async (_req, reply) => {
+    if (!options.accepting()) void reply.header('connection', 'close');
+  });
   registerV2Routes(app, options);
   return app;
 }

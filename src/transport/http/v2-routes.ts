@@ -49,7 +49,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     const text = req.body ? req.body.toString('utf8') : '';
     const request = decodeInferRequest(parseJsonBody(text), req.params.model, req.params.version);
     const response = await service.infer(request);
-    return sendJson(reply, 200, encodeInferResponse(response));
+    return reply.code(200).header('content-type', 'application/json').send(encodeInferResponse(response));
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
