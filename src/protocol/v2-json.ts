@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
-import { elementCount, isDatatype, tensorDataFromJson, tensorDataToJsonText, DATATYPES, type Tensor } from '../tensor/index.js';
+import { elementCount, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,7 +23,12 @@ function decodeShape(v: unknown, what: string): number[] {
   return v as number[];
 }
 
-function decodeInput(v: unknown, index: number): Tensor {
+/** Hands out the binary section of a request body, in input order. */
+export interface BinaryReader {
+  take(bytes: number, what: string): Uint8Array;
+}
+
+function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   if (!isObject(v)) throw new InvalidArgumentError(`inputs[${index}] must be a JSON object with name, datatype, shape and data`);
   const { name, datatype } = v;
   if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`inputs[${index}] needs a 'name' (string)`);
@@ -33,11 +38,15 @@ function decodeInput(v: unknown, index: number): Tensor {
   }
   const shape = decodeShape(v.shape, what);
   const params = parameters(v.parameters, what);
-  if (params && params.binary_data_size !== undefined) {
-    throw new UnsupportedError(`${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`);
+  const count = elementCount(shape, what);
+  const size = params?.binary_data_size;
+  if (size !== undefined) {
+    if (!binary) throw new UnsupportedError(`${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`${what}: binary_data_size must be a non-negative integer`);
+    if (v.data !== undefined) throw new InvalidArgumentError(`${what} has both 'data' and binary_data_size; send one`);
+    return { name, datatype, shape, data: tensorDataFromRaw(binary.take(size, what), datatype, count, what) };
   }
   if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
-  const count = elementCount(shape, what);
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
 }
 
@@ -60,8 +69,8 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-/** Builds an InferenceRequest from a V2 JSON request body. */
-export function decodeInferRequest(body: unknown, model: string, version?: string): InferenceRequest {
+/** Builds an InferenceRequest from a V2 JSON request body (and its binary section, when there is one). */
+export function decodeInferRequest(body: unknown, model: string, version?: string, binary?: BinaryReader): InferenceRequest {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with an 'inputs' array`);
   if (body.id !== undefined && typeof body.id !== 'string') throw new InvalidArgumentError(`'id' must be a string`);
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) {
@@ -71,20 +80,35 @@ export function decodeInferRequest(body: unknown, model: string, version?: strin
     model,
     version,
     id: body.id,
-    inputs: body.inputs.map(decodeInput),
+    inputs: body.inputs.map((v, i) => decodeInput(v, i, binary)),
     outputs: decodeOutputs(body.outputs),
     parameters: parameters(body.parameters, 'request'),
   };
 }
 
-/** The V2 JSON response body as text. Tensor data is written directly (exact 64-bit integers, no copies). */
-export function encodeInferResponse(response: InferenceResponse): string {
+/**
+ * The V2 JSON response body as text. Tensor data is written directly (exact 64-bit integers, no copies).
+ * Outputs named in `binary` get `parameters.binary_data_size` instead of `data`; their bytes follow the JSON.
+ */
+export function encodeInferResponse(response: InferenceResponse, binary?: ReadonlySet<string>): string {
   const head: Record<string, unknown> = { model_name: response.model, model_version: response.version };
   if (response.id !== undefined) head.id = response.id;
   if (response.parameters) head.parameters = response.parameters;
-  const outputs = response.outputs.map(
-    (t) =>
-      `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}],"data":${tensorDataToJsonText(t.data, t.datatype)}}`,
-  );
+  const outputs = response.outputs.map((t) => {
+    const start = `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
+    if (binary?.has(t.name)) return `${start},"parameters":{"binary_data_size":${tensorDataToRaw(t.data, t.datatype).byteLength}}}`;
+    return `${start},"data":${tensorDataToJsonText(t.data, t.datatype)}}`;
+  });
   return `${JSON.stringify(head).slice(0, -1)},"outputs":[${outputs.join(',')}]}`;
+}
+
+/** Which outputs the caller wants as binary data: `binary_data_output` on the request, or `binary_data` per output. */
+export function binaryOutputs(request: InferenceRequest, response: InferenceResponse): Set<string> {
+  const all = request.parameters?.binary_data_output === true;
+  const out = new Set<string>();
+  for (const t of response.outputs) {
+    const asked = request.outputs?.find((o) => o.name === t.name)?.parameters?.binary_data;
+    if (asked === true || (all && asked !== false)) out.add(t.name);
+  }
+  return out;
 }

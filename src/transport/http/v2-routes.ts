@@ -3,7 +3,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
-import { decodeInferRequest, encodeInferResponse, parseJsonBody } from '../../protocol/v2-json.js';
+import { InvalidArgumentError } from '../../errors/index.js';
+import { binaryOutputs, decodeInferRequest, encodeInferResponse, parseJsonBody } from '../../protocol/v2-json.js';
+import { HEADER_LENGTH, joinBinaryBody, splitBinaryBody } from './binary-body.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 
@@ -46,10 +48,22 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   app.get('/v2/models/:model/versions/:version/config', config);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const text = req.body ? req.body.toString('utf8') : '';
-    const request = decodeInferRequest(parseJsonBody(text), req.params.model, req.params.version);
+    const body = req.body ?? Buffer.alloc(0);
+    const headerLength = req.headers[HEADER_LENGTH];
+    let request;
+    if (typeof headerLength === 'string') {
+      const { json, reader, unread } = splitBinaryBody(body, headerLength);
+      request = decodeInferRequest(parseJsonBody(json), req.params.model, req.params.version, reader);
+      if (unread() > 0) throw new InvalidArgumentError(`${unread()} bytes of binary data follow the JSON header but no input claims them (binary_data_size)`);
+    } else {
+      request = decodeInferRequest(parseJsonBody(body.toString('utf8')), req.params.model, req.params.version);
+    }
     const response = await service.infer(request);
-    return reply.code(200).header('content-type', 'application/json').send(encodeInferResponse(response));
+    const binary = binaryOutputs(request, response);
+    const json = encodeInferResponse(response, binary);
+    if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);
+    const out = joinBinaryBody(json, response, binary);
+    return reply.code(200).header('content-type', 'application/octet-stream').header(HEADER_LENGTH, String(out.headerLength)).send(out.body);
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
