@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import { binaryOutputs, decodeInferRequest, encodeInferResponse, parseJsonBody } from '../../protocol/v2-json.js';
 import { HEADER_LENGTH, joinBinaryBody, splitBinaryBody } from './binary-body.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
+import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 
 interface ModelParams {
@@ -67,6 +68,12 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
+
+  const stats = async (req: FastifyRequest<{ Params: Partial<ModelParams> }>, reply: FastifyReply) =>
+    sendJson(reply, 200, encodeStatistics(service.statistics(req.params.model, req.params.version)));
+  app.get('/v2/models/stats', stats);
+  app.get('/v2/models/:model/stats', stats);
+  app.get('/v2/models/:model/versions/:version/stats', stats);
 
   app.post('/v2/repository/index', async (_req, reply) =>
     sendJson(reply, 200, service.index().map((e) => ({ name: e.name, version: e.version === undefined ? undefined : String(e.version), state: e.state, reason: e.reason }))),
