@@ -105,7 +105,7 @@ export interface ReportInput {
 export function renderReport(r: ReportInput): string {
   const m = r.machine;
   const parts: string[] = [];
-  parts.push(`## ${m.date} · ${m.commit} · ${r.mode}${r.inferdModels === 'models' ? '' : ` · inferd serving ${r.inferdModels}`}`);
+  parts.push(`## Online serving — ${m.date} · ${m.commit} · ${r.mode}${r.inferdModels === 'models' ? '' : ` · inferd serving ${r.inferdModels}`}`);
   parts.push(
     `${m.cpuModel}, ${m.cores} cores · Node ${m.node} · onnxruntime-node ${m.onnxruntime} · ${m.wrk} · ` +
       `load average ${r.loadStart} at start, ${r.loadEnd} at end · ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell · bench took ${Math.round(r.elapsedS)} s`,
@@ -209,7 +209,7 @@ export function renderReport(r: ReportInput): string {
 
 const HEADER = `# Benchmarks
 
-Produced by \`npm run bench\` (\`bench/run.ts\`; \`npm run bench -- --quick\` for a short smoke run). Each run appends a section.
+Produced by \`npm run bench\` (\`bench/run.ts\`; \`npm run bench -- --quick\` for a short smoke run). Each run appends a section headed "Online serving"; other sections come from other scripts (e.g. \`bench/tree/\`).
 
 Method, in one run on one machine, everything on 127.0.0.1:
 

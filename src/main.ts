@@ -1,5 +1,5 @@
 /**
- * Composition root of the server: config → core → HTTP front end; stops in reverse order.
+ * Composition root of the server: config → core → HTTP and gRPC front ends; stops in reverse order.
  */
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
+import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
 
 export interface RunningServer {
   readonly inferd: Inferd;
@@ -17,6 +18,10 @@ export interface RunningServer {
   readonly port: number;
   /** URL of the Prometheus endpoint, or undefined when turned off. */
   readonly metricsUrl: string | undefined;
+  /** gRPC target (host:port, e.g. 127.0.0.1:8001), or undefined when turned off. */
+  readonly grpcUrl: string | undefined;
+  /** The bound gRPC port, or undefined when turned off. */
+  readonly grpcPort: number | undefined;
   /**
    * Graceful stop: readiness turns false and responses ask clients to close their connections; after `delayMs`
    * (time for load balancers to notice) the listener closes, everything accepted is answered, the models stop.
@@ -28,21 +33,41 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const started = performance.now();
   logger.info({ model_repository: config.modelRepository }, 'loading models');
-  const inferd = await Inferd.create({ modelRepository: config.modelRepository, logger });
+  const inferd = await Inferd.create({
+    modelRepository: config.modelRepository,
+    logger,
+    modelControlMode: config.modelControlMode,
+    loadModels: config.loadModels,
+    repositoryPollSecs: config.repositoryPollSecs,
+  });
   let accepting = true;
   const app = buildHttpApp({
     service: inferd.service,
+    control: inferd.control,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
   });
   const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(createMetrics({ statistics: () => inferd.service.statistics() })) : undefined;
+  let grpc: RunningGrpcServer | undefined;
   try {
     await app.listen({ host: config.host, port: config.httpPort });
+    if (config.grpcPort >= 0) {
+      grpc = await startGrpcServer({
+        service: inferd.service,
+        control: inferd.control,
+        logger,
+        strictReadiness: config.strictReadiness,
+        accepting: () => accepting,
+        host: config.host,
+        port: config.grpcPort,
+        maxReceiveMessageBytes: config.bodyLimitBytes,
+      });
+    }
     await metricsApp?.listen({ host: config.host, port: config.metricsPort });
   } catch (err) {
-    await Promise.all([app.close(), metricsApp?.close()]);
+    await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0)]);
     await inferd.stop();
     throw err;
   }
@@ -54,6 +79,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   for (const e of inferd.service.index()) {
     logger.info({ model: e.name, version: e.version, state: e.state, reason: e.reason }, `model ${e.name}${e.version ? ` v${e.version}` : ''}: ${e.state}`);
   }
+  if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
   logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
   let closing: Promise<void> | undefined;
@@ -62,6 +88,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     url,
     port,
     metricsUrl,
+    grpcUrl: grpc?.address,
+    grpcPort: grpc?.port,
     close: (options) => {
       closing ??= (async () => {
         accepting = false;
@@ -69,7 +97,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         // Keep-alive connections that went idle after their last answer would hold close() open: end them.
         const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
         try {
-          await app.close();
+          // gRPC: no new calls, in-flight calls finish (cut off after shutdown_timeout_ms).
+          await Promise.all([app.close(), grpc?.shutdown(config.shutdownTimeoutMs)]);
         } finally {
           clearInterval(reaper);
         }

@@ -5,36 +5,46 @@ import { createLogger } from '../telemetry/logger.js';
 
 export const SERVE_HELP = `Usage: inferd serve [options]
 
-Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP.
+Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP and gRPC.
 
 Options:
   --model-repository DIR   folder of <model>/<version>/ trees (default: models)
   --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
   --http-port PORT         HTTP port (default: 8000; 0 picks a free port)
+  --grpc-port PORT         gRPC port (default: 8001; -1 turns it off)
   --metrics-port PORT      Prometheus /metrics port (default: 8002; -1 turns it off)
   --config FILE            server config file (YAML or JSON); flags override it
+  --model-control-mode M   none: load every model at start (default); explicit: load and unload on request
+                           (POST /v2/repository/models/{m}/load); poll: follow the repository's changes
+  --load-model NAME        explicit mode: load this model at start (repeatable; '*' loads all)
+  --repository-poll-secs N poll mode: seconds between repository scans (default: 15)
   --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
   --strict-readiness BOOL  ready only when every model is ready (default: true)
   -h, --help               show this help
 
-Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY, INFERD_BODY_LIMIT_BYTES,
-INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
+Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
+INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
 (flags win over them).
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-function flagsToConfig(values: Record<string, string | boolean | undefined>): Partial<ServerConfigFile> {
+function flagsToConfig(values: Record<string, string | boolean | string[] | undefined>): Partial<ServerConfigFile> {
   const port = values['http-port'];
   const strict = values['strict-readiness'];
   const metrics = values['metrics-port'];
+  const grpc = values['grpc-port'];
   return {
     host: values.host as string | undefined,
     http_port: port === undefined ? undefined : Number(port),
     metrics_port: metrics === undefined ? undefined : Number(metrics),
+    grpc_port: grpc === undefined ? undefined : Number(grpc),
     model_repository: values['model-repository'] as string | undefined,
     log_level: values['log-level'] as ServerConfigFile['log_level'],
     strict_readiness: strict === undefined ? undefined : strict === 'true',
+    model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
+    load_models: values['load-model'] as string[] | undefined,
+    repository_poll_secs: values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
   };
 }
 
@@ -47,7 +57,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       'http-port': { type: 'string' },
       'metrics-port': { type: 'string' },
+      'grpc-port': { type: 'string' },
       config: { type: 'string' },
+      'model-control-mode': { type: 'string' },
+      'load-model': { type: 'string', multiple: true },
+      'repository-poll-secs': { type: 'string' },
       'log-level': { type: 'string' },
       'strict-readiness': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

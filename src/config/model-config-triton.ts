@@ -64,6 +64,11 @@ function scheduling(v: TextValue | undefined, file: string): Partial<SchedulingC
 
 function parameters(v: TextValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
+  if (isMessage(v) && !('key' in v)) {
+    // JSON form of the map: { "name": { "string_value": "x" } }
+    for (const [key, value] of Object.entries(v)) out[key] = isMessage(value) ? String(value.string_value ?? '') : String(value);
+    return out;
+  }
   for (const entry of asArray(v)) {
     if (!isMessage(entry) || typeof entry.key !== 'string') continue;
     const value = entry.value;
@@ -97,7 +102,22 @@ function filFilename(m: TextMessage, params: Record<string, string>, file: strin
 
 /** Parses a Triton `config.pbtxt`. */
 export function parseTritonConfig(text: string, file = 'config.pbtxt'): ModelConfigSource {
-  const m = parseTextProto(text, file);
+  return tritonConfigFromMessage(parseTextProto(text, file), file);
+}
+
+/** Reads Triton's ModelConfig in its JSON form (as a load request's `config` parameter carries it). */
+export function parseTritonConfigJson(text: string, source: string): ModelConfigSource {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: the config is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isMessage(value as TextValue)) throw new ConfigError(`${source}: the config must be a JSON object (Triton's ModelConfig)`);
+  return tritonConfigFromMessage(value as TextMessage, source);
+}
+
+function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSource {
   const params = parameters(m.parameters);
   const groups = asArray(m.instance_group).filter(isMessage);
   return {

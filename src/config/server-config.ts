@@ -15,7 +15,15 @@ export const serverConfigSchema = z.strictObject({
   http_port: z.number().int().min(0).max(65535).default(8000),
   /** Prometheus /metrics port; -1 turns it off. Defaults to 8002, or to a free port when http_port is 0. */
   metrics_port: z.number().int().min(-1).max(65535).optional(),
+  /** gRPC port; -1 turns it off. Defaults to 8001, or to a free port when http_port is 0. */
+  grpc_port: z.number().int().min(-1).max(65535).optional(),
   model_repository: z.string().min(1).default('models'),
+  /** Triton's model control: none (load all at start), explicit (load on request), poll (follow the repository). */
+  model_control_mode: z.enum(['none', 'explicit', 'poll']).default('none'),
+  /** Models to load at start in explicit mode ('*' for all). */
+  load_models: z.array(z.string().min(1)).default([]),
+  /** How often poll mode rescans the repository. */
+  repository_poll_secs: z.number().positive().default(15),
   /** Largest request body accepted, in bytes; larger bodies get 413. */
   body_limit_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,7 +42,12 @@ export interface ServerConfig {
   readonly httpPort: number;
   /** -1: no metrics endpoint. */
   readonly metricsPort: number;
+  /** -1: no gRPC endpoint. */
+  readonly grpcPort: number;
   readonly modelRepository: string;
+  readonly modelControlMode: 'none' | 'explicit' | 'poll';
+  readonly loadModels: readonly string[];
+  readonly repositoryPollSecs: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly strictReadiness: boolean;
@@ -46,7 +59,10 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_HOST: 'host',
   INFERD_HTTP_PORT: 'http_port',
   INFERD_METRICS_PORT: 'metrics_port',
+  INFERD_GRPC_PORT: 'grpc_port',
   INFERD_MODEL_REPOSITORY: 'model_repository',
+  INFERD_MODEL_CONTROL_MODE: 'model_control_mode',
+  INFERD_REPOSITORY_POLL_SECS: 'repository_poll_secs',
   INFERD_BODY_LIMIT_BYTES: 'body_limit_bytes',
   INFERD_LOG_LEVEL: 'log_level',
   INFERD_STRICT_READINESS: 'strict_readiness',
@@ -94,7 +110,11 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     host: c.host,
     httpPort: c.http_port,
     metricsPort: c.metrics_port ?? (c.http_port === 0 ? 0 : 8002),
+    grpcPort: c.grpc_port ?? (c.http_port === 0 ? 0 : 8001),
     modelRepository: c.model_repository,
+    modelControlMode: c.model_control_mode,
+    loadModels: Object.freeze([...c.load_models]),
+    repositoryPollSecs: c.repository_poll_secs,
     bodyLimitBytes: c.body_limit_bytes,
     logLevel: c.log_level,
     strictReadiness: c.strict_readiness,

@@ -72,18 +72,24 @@ export class InferenceService {
 
   /** Scheduler statistics per loaded version of a model (or of all models when `model` is omitted). */
   statistics(model?: string, version?: string): VersionStatistics[] {
-    const names = model === undefined ? this.registry.index().map((e) => e.name) : [model];
+    const names = model === undefined ? this.registry.loadedIndex().map((e) => e.name) : [model];
     const out: VersionStatistics[] = [];
     for (const name of new Set(names)) {
       const versions = version === undefined ? [...this.registry.model(name).versions.values()] : [this.registry.resolve(name, version)];
       for (const v of versions) {
-        if (v.scheduler) out.push({ name, version: String(v.version), ...v.scheduler.stats.snapshot(), queueDepth: v.scheduler.queueDepth });
+        if (v.scheduler && !v.retired) out.push({ name, version: String(v.version), ...v.scheduler.stats.snapshot(), queueDepth: v.scheduler.queueDepth });
       }
     }
     return out;
   }
 
+  /** Every model in the repository and every loaded version, with states. */
   index(): IndexEntry[] {
     return this.registry.index();
+  }
+
+  /** The loaded models' versions and states. */
+  loadedIndex(): IndexEntry[] {
+    return this.registry.loadedIndex();
   }
 }

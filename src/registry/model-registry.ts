@@ -1,10 +1,11 @@
 /**
- * The models this server holds and the lifecycle of their versions. Version resolution for requests lives here:
- * no version means the highest READY one.
+ * The models this server holds and the lifecycle of their versions. Loading is load-before-unload: a new or
+ * changed version becomes READY before the one it replaces stops taking requests and drains. Operations on one
+ * model are serialised. Version resolution for requests lives here: no version means the highest READY one.
  */
-import type { VersionPolicy } from '../config/index.js';
-import { InvalidArgumentError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
-import type { FileModelRepository, ModelDefinition } from '../repository/model-repository.js';
+import type { ModelConfigSource, VersionPolicy } from '../config/index.js';
+import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
+import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import { loadVersion } from './load-version.js';
@@ -26,9 +27,16 @@ function parseVersion(version: string): number {
   return Number(version);
 }
 
+export interface SyncOptions {
+  /** Reload versions even when their files have not changed (an explicit load request). */
+  readonly force: boolean;
+  /** A config given with the load request, replacing the model's config file. */
+  readonly override?: ModelConfigSource;
+}
+
 export class ModelRegistry {
   private readonly models = new Map<string, RegisteredModel>();
-  private loading = false;
+  private readonly chains = new Map<string, Promise<unknown>>();
   private loaded = false;
 
   constructor(
@@ -36,56 +44,137 @@ export class ModelRegistry {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads every model in the repository. A model that fails is recorded with its reason; the others still load. */
-  async loadAll(): Promise<void> {
-    this.loading = true;
+  /** Loads the named models (all of the repository's when `names` is undefined); failures are recorded, not thrown. */
+  async loadInitial(names?: readonly string[]): Promise<void> {
     try {
-      const defs = await this.repository.readAll();
-      await Promise.all(defs.map((d) => this.loadModel(d)));
+      const all = names ?? (await this.repository.modelNames());
+      await Promise.all(all.map((n) => this.load(n).catch(() => undefined)));
     } finally {
-      this.loading = false;
       this.loaded = true;
     }
   }
 
-  private async loadModel(def: ModelDefinition): Promise<void> {
-    const model: RegisteredModel = { name: def.name, versions: new Map(), error: def.error };
-    this.models.set(def.name, model);
-    if (def.error) {
-      this.logger.error({ model: def.name, reason: def.error }, 'model failed to load');
-      return;
-    }
-    const versions = selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
-    if (versions.length === 0) {
-      model.error = `no version of model '${def.name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`;
-      this.logger.error({ model: def.name, reason: model.error }, 'model failed to load');
-      return;
-    }
-    await Promise.all(versions.map((v) => this.loadOne(def, model, v)));
+  /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
+  load(name: string, override?: ModelConfigSource): Promise<void> {
+    assertValidModelName(name);
+    return this.serial(name, () => this.sync(name, { force: true, override }));
   }
 
-  private async loadOne(def: ModelDefinition, model: RegisteredModel, version: number): Promise<void> {
-    const entry: ServingVersion = { name: def.name, version, state: 'LOADING' };
-    model.versions.set(version, entry);
+  /** Stops serving a model: every version drains, then unloads. */
+  unload(name: string): Promise<void> {
+    assertValidModelName(name);
+    return this.serial(name, async () => {
+      const model = this.models.get(name);
+      if (!model) throw new NotFoundError(`model '${name}' is not loaded`);
+      model.unloaded = true;
+      await Promise.all([...model.versions.values()].map((v) => this.retire(v)));
+      this.logger.info({ model: name }, `unloaded model '${name}'`);
+    });
+  }
+
+  /**
+   * Brings the registry in line with the repository: new models and versions load, changed ones reload, removed
+   * ones unload. Versions whose files did not change keep serving untouched.
+   */
+  async poll(): Promise<void> {
+    const names = new Set(await this.repository.modelNames());
+    const known = [...this.models.keys()];
+    await Promise.all([
+      ...[...names].map((n) => this.serial(n, () => this.sync(n, { force: false })).catch(() => undefined)),
+      ...known.filter((n) => !names.has(n) && !this.models.get(n)?.unloaded).map((n) => this.unload(n).catch(() => undefined)),
+    ]);
+  }
+
+  private serial<T>(name: string, op: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(name) ?? Promise.resolve()).then(op, op);
+    this.chains.set(name, run.catch(() => undefined));
+    return run;
+  }
+
+  private modelEntry(name: string): RegisteredModel {
+    let model = this.models.get(name);
+    if (!model) {
+      model = { name, versions: new Map() };
+      this.models.set(name, model);
+    }
+    return model;
+  }
+
+  private async sync(name: string, options: SyncOptions): Promise<void> {
+    const read = await this.repository.readModel(name);
+    const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
+    const model = this.modelEntry(name);
+    model.unloaded = false;
+    const wanted = def.error ? [] : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
+    if (problem) {
+      model.error = problem;
+      this.logger.error({ model: name, reason: problem }, `model '${name}' failed to load`);
+      throw new ModelLoadError(problem);
+    }
+    const failures: string[] = [];
+    await Promise.all(
+      wanted.map(async (v) => {
+        const print = (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
+        const current = model.versions.get(v);
+        if (!options.force && current?.state === 'READY' && current.fingerprint === print) return;
+        const reason = await this.loadInto(def, model, v, print);
+        if (reason) failures.push(`version ${v}: ${reason}`);
+      }),
+    );
+    const stale = [...model.versions.values()].filter((v) => !wanted.includes(v.version) && !v.retired);
+    await Promise.all(stale.map((v) => this.retire(v)));
+    model.error = undefined;
+    if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
+  }
+
+  /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure reason. */
+  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<string | undefined> {
+    const entry: ServingVersion = { name: def.name, version, state: 'LOADING', fingerprint };
+    const previous = model.versions.get(version);
+    const serving = previous?.state === 'READY' ? previous : undefined;
+    if (!serving) model.versions.set(version, entry);
     const started = performance.now();
     try {
       const loaded = await loadVersion(def, version);
       Object.assign(entry, { ...loaded, state: 'READY', loadMs: performance.now() - started });
+      model.versions.set(version, entry);
       this.logger.info(
         { model: def.name, version, runtime: loaded.config.runtime, max_batch_size: loaded.config.maxBatchSize, instances: loaded.config.instanceCount, load_ms: Math.round(entry.loadMs ?? 0) },
-        `loaded model '${def.name}' version ${version}`,
+        `${serving ? 'reloaded' : 'loaded'} model '${def.name}' version ${version}`,
       );
+      if (serving) await this.retire(serving, false);
+      return undefined;
     } catch (err) {
       entry.state = 'UNAVAILABLE';
       entry.reason = (err as Error).message;
-      this.logger.error({ model: def.name, version, reason: entry.reason }, `model '${def.name}' version ${version} failed to load`);
+      if (!serving) model.versions.set(version, entry);
+      this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: Boolean(serving) }, `model '${def.name}' version ${version} failed to load`);
+      return entry.reason;
     }
+  }
+
+  /** Drains a version and stops it. `keepListed` leaves it in the index as unloaded. */
+  private async retire(entry: ServingVersion, keepListed = true): Promise<void> {
+    if (entry.retired) return;
+    entry.retired = true;
+    const model = this.models.get(entry.name);
+    if (!keepListed && model?.versions.get(entry.version) === entry) model.versions.delete(entry.version);
+    if (!entry.scheduler) {
+      entry.state = 'UNAVAILABLE';
+      entry.reason ??= 'unloaded';
+      return;
+    }
+    entry.state = 'UNLOADING';
+    await entry.scheduler.close();
+    entry.state = 'UNAVAILABLE';
+    entry.reason = 'unloaded';
   }
 
   /** The model by name, or NotFoundError. */
   model(name: string): RegisteredModel {
     const model = this.models.get(name);
-    if (!model) throw new NotFoundError(`unknown model '${name.slice(0, 128)}'; GET /v2/repository/index lists the models`);
+    if (!model) throw new NotFoundError(`unknown model '${name.slice(0, 128)}'; POST /v2/repository/index lists the models`);
     return model;
   }
 
@@ -115,34 +204,36 @@ export class ModelRegistry {
     return v;
   }
 
-  /** Every model and version with its state. */
+  /** Every model and version with its state; models in the repository that were never loaded are listed without one. */
   index(): IndexEntry[] {
-    const out: IndexEntry[] = [];
-    for (const m of [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-      if (m.error) out.push({ name: m.name, state: 'UNAVAILABLE', reason: m.error });
-      for (const v of m.versions.values()) out.push({ name: m.name, version: v.version, state: v.state, reason: v.reason });
-    }
+    const names = new Set([...this.repository.modelNamesSync(), ...this.models.keys()]);
+    return [...names].sort().flatMap((name) => this.indexOf(name));
+  }
+
+  /** The loaded models' entries (synchronous: no repository scan). */
+  loadedIndex(): IndexEntry[] {
+    return [...this.models.keys()].sort().flatMap((name) => this.indexOf(name));
+  }
+
+  private indexOf(name: string): IndexEntry[] {
+    const m = this.models.get(name);
+    if (!m) return [{ name, state: 'UNAVAILABLE', reason: 'not loaded' }];
+    const out: IndexEntry[] = m.error ? [{ name, state: 'UNAVAILABLE', reason: m.error }] : [];
+    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) out.push({ name, version: v.version, state: v.state, reason: v.reason });
     return out;
   }
 
-  /** Ready when initial loading is done and (strict) every model has all its versions READY, or (lenient) always. */
+  /** Ready once initial loading is done and (strict) every model meant to serve has all its versions READY. */
   isReady(strict: boolean): boolean {
-    if (!this.loaded || this.loading) return false;
+    if (!this.loaded) return false;
     if (!strict) return true;
-    return [...this.models.values()].every((m) => !m.error && [...m.versions.values()].every((v) => v.state === 'READY'));
+    return [...this.models.values()].every(
+      (m) => m.unloaded || (!m.error && [...m.versions.values()].every((v) => v.retired || v.state === 'READY')),
+    );
   }
 
   /** Drains every version's queue, then stops their instances. */
   async stop(): Promise<void> {
-    const all = [...this.models.values()].flatMap((m) => [...m.versions.values()]);
-    await Promise.all(
-      all.map(async (v) => {
-        if (!v.scheduler) return;
-        v.state = 'UNLOADING';
-        await v.scheduler.close();
-        v.state = 'UNAVAILABLE';
-        v.reason = 'unloaded';
-      }),
-    );
+    await Promise.all([...this.models.values()].flatMap((m) => [...m.versions.values()].map((v) => this.retire(v))));
   }
 }

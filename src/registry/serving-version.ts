@@ -14,6 +14,10 @@ export interface ServingVersion {
   config?: ModelConfig;
   scheduler?: ModelScheduler;
   loadMs?: number;
+  /** What it was loaded from (see FileModelRepository.fingerprint). */
+  fingerprint?: string;
+  /** Unloaded on purpose (policy, unload request): not counted against readiness. */
+  retired?: boolean;
 }
 
 /** A model and its versions. `error` is set when the model as a whole cannot load (bad config, no versions). */
@@ -21,4 +25,6 @@ export interface RegisteredModel {
   readonly name: string;
   readonly versions: Map<number, ServingVersion>;
   error?: string;
+  /** Unloaded by request: not counted against readiness. */
+  unloaded?: boolean;
 }

@@ -7,7 +7,8 @@
  * Reading a model never throws for a single bad model: its problem is reported in `error`, so one broken model
  * does not stop the others from serving.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
@@ -95,6 +96,15 @@ export class FileModelRepository {
     return entries.filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
   }
 
+  /** Names of the model folders, read synchronously (for admin listings; the folder is small). Empty if unreadable. */
+  modelNamesSync(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
+    } catch {
+      return [];
+    }
+  }
+
   /** Reads one model's config and versions. Problems are reported in `error`, never thrown. */
   async readModel(name: string): Promise<ModelDefinition> {
     assertValidModelName(name);
@@ -113,9 +123,45 @@ export class FileModelRepository {
     }
   }
 
+  /**
+   * A fingerprint of what a version would load from: the model's config file and every file under the version
+   * folder (path, size, modification time). Equal fingerprints mean a reload would load the same thing.
+   */
+  async fingerprint(name: string, version: number): Promise<string> {
+    const hash = createHash('sha256');
+    const dir = join(this.root, name);
+    for (const file of ['config.yaml', 'config.pbtxt']) {
+      try {
+        hash.update(file).update(await readFile(join(dir, file)));
+      } catch {
+        // absent config: nothing to hash
+      }
+    }
+    await hashTree(join(dir, String(version)), hash);
+    return hash.digest('hex');
+  }
+
   /** Reads every model in the repository. */
   async readAll(): Promise<ModelDefinition[]> {
     const names = await this.modelNames();
     return Promise.all(names.map((n) => this.readModel(n)));
+  }
+}
+
+async function hashTree(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    hash.update('missing');
+    return;
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) await hashTree(path, hash);
+    else {
+      const s = await stat(path);
+      hash.update(`${e.name}:${s.size}:${s.mtimeMs};`);
+    }
   }
 }

@@ -187,7 +187,7 @@ describe('V2 HTTP endpoints on models/', () => {
     ]);
     const db = c.dynamic_batching as Record<string, unknown> | undefined;
     assert.ok(db, 'dynamic_batching is present');
-    assert.equal(db.max_queue_delay_microseconds, 500);
+    assert.equal(db.max_queue_delay_microseconds, 0);
     const byVersion = await get(`${server.url}/v2/models/digits/versions/1/config`);
     assert.equal(byVersion.status, 200);
     assert.deepEqual(byVersion.json, r.json);

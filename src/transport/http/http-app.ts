@@ -3,12 +3,15 @@
  */
 import fastify, { type FastifyInstance } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
+import type { ModelControl } from '../../inference/model-control.js';
+import { registerRepositoryRoutes } from './repository-routes.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createErrorHandler } from './error-handler.js';
 import { registerV2Routes } from './v2-routes.js';
 
 export interface HttpAppOptions {
   readonly service: InferenceService;
+  readonly control: ModelControl;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   readonly strictReadiness: boolean;
@@ -37,5 +40,6 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!options.accepting()) void reply.header('connection', 'close');
   });
   registerV2Routes(app, options);
+  registerRepositoryRoutes(app, options);
   return app;
 }

@@ -74,8 +74,4 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   app.get('/v2/models/stats', stats);
   app.get('/v2/models/:model/stats', stats);
   app.get('/v2/models/:model/versions/:version/stats', stats);
-
-  app.post('/v2/repository/index', async (_req, reply) =>
-    sendJson(reply, 200, service.index().map((e) => ({ name: e.name, version: e.version === undefined ? undefined : String(e.version), state: e.state, reason: e.reason }))),
-  );
 }

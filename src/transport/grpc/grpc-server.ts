@@ -1,0 +1,67 @@
+/**
+ * The gRPC front end: a @grpc/grpc-js server carrying `inference.GRPCInferenceService`. Like the HTTP front end
+ * it only parses, calls the inference service and formats.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { createGrpcHandlers, type GrpcServiceOptions } from './grpc-service.js';
+import { withTolerantDeserializers } from './malformed-message.js';
+import { inferenceServiceDefinition } from './proto-loader.js';
+
+export interface GrpcServerOptions extends GrpcServiceOptions {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** Largest request message accepted, in bytes (the server's body_limit_bytes); larger ones get RESOURCE_EXHAUSTED. */
+  readonly maxReceiveMessageBytes: number;
+}
+
+export interface RunningGrpcServer {
+  /** The bound port. */
+  readonly port: number;
+  /** The target clients dial, e.g. 127.0.0.1:8001. */
+  readonly address: string;
+  /**
+   * Stops accepting calls and lets those in flight finish; after `drainTimeoutMs` whatever is left is cut off.
+   */
+  shutdown(drainTimeoutMs: number): Promise<void>;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/** Graceful stop: tryShutdown (no new calls; in-flight calls finish), then forceShutdown once drained or timed out. */
+function drain(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  }).finally(() => server.forceShutdown());
+}
+
+/** Starts the gRPC server on `host:port` (insecure credentials) with the inference service's handlers. */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes });
+  server.addService(withTolerantDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));
+  let port: number;
+  try {
+    port = await bind(server, hostPort(options.host, options.port));
+  } catch (err) {
+    server.forceShutdown();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    address: hostPort(options.host, port),
+    shutdown: (drainTimeoutMs) => (stopping ??= drain(server, drainTimeoutMs)),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the core's
+ * InferenceService (and nothing else), and encodes the answer; errors become statuses through status.ts.
+ */
+import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { toInferenceError } from '../../errors/index.js';
+import type { InferenceService } from '../../inference/inference-service.js';
+import type { ModelControl } from '../../inference/model-control.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
+import { decodeModelInferRequest } from './infer-request.js';
+import { encodeModelInferResponse } from './infer-response.js';
+import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexRequest } from './messages.js';
+import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
+import { assertWellFormed } from './malformed-message.js';
+import { isServerFault, toGrpcStatus } from './status.js';
+
+export interface GrpcServiceOptions {
+  readonly service: InferenceService;
+  readonly control: ModelControl;
+  readonly logger: Logger;
+  readonly strictReadiness: boolean;
+  /** False while the server is shutting down. */
+  readonly accepting: () => boolean;
+}
+
+type Handler<Req> = (request: Req) => OutgoingMessage | Promise<OutgoingMessage>;
+
+interface RepositoryModelRequest {
+  readonly model_name: string;
+  readonly parameters?: Record<string, { string_param?: string; bytes_param?: Buffer }>;
+}
+
+/** Triton's load parameter `config`: the model config as JSON, replacing the model's config file. */
+function configParameter(r: RepositoryModelRequest): string | undefined {
+  const p = r.parameters?.config;
+  if (!p) return undefined;
+  return p.string_param ?? p.bytes_param?.toString('utf8');
+}
+
+/** Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. */
+function unary<Req>(method: string, logger: Logger, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
+  return (call: ServerUnaryCall<Req, OutgoingMessage>, callback: sendUnaryData<OutgoingMessage>) => {
+    Promise.resolve()
+      .then(() => {
+        assertWellFormed(method, call.request);
+        return handle(call.request);
+      })
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          const e = toInferenceError(err);
+          if (isServerFault(e)) logger.error({ err: e.cause ?? e, method }, 'gRPC call failed');
+          callback(toGrpcStatus(e));
+        },
+      );
+  };
+}
+
+/** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
+export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting }: GrpcServiceOptions): UntypedServiceImplementation {
+  const version = (v: string) => v || undefined;
+  return {
+    ServerLive: unary('ServerLive', logger, () => ({ live: true })),
+    ServerReady: unary('ServerReady', logger, () => ({ ready: accepting() && service.isServerReady(strictReadiness) })),
+    ModelReady: unary<ModelRequest>('ModelReady', logger, (r) => ({ ready: service.isModelReady(r.name, version(r.version)) })),
+    ServerMetadata: unary('ServerMetadata', logger, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
+    ModelMetadata: unary<ModelRequest>('ModelMetadata', logger, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
+    ModelConfig: unary<ModelRequest>('ModelConfig', logger, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
+    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r) => encodeModelInferResponse(await service.infer(decodeModelInferRequest(r)))),
+    ModelStatistics: unary<ModelRequest>('ModelStatistics', logger, (r) => ({
+      model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
+    })),
+    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', logger, (r) => encodeRepositoryIndex(service.index(), r.ready)),
+    RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', logger, async (r) => {
+      await control.load(r.model_name, configParameter(r));
+      return {};
+    }),
+    RepositoryModelUnload: unary<RepositoryModelRequest>('RepositoryModelUnload', logger, async (r) => {
+      await control.unload(r.model_name);
+      return {};
+    }),
+  };
+}

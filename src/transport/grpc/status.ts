@@ -1,0 +1,34 @@
+/**
+ * The one table from error codes to gRPC status codes, and the conversion of any error into the status a
+ * handler answers with. Messages are the same as the HTTP front end's.
+ */
+import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
+import { UnavailableError, type ErrorCode, type InferenceError } from '../../errors/index.js';
+
+export const GRPC_STATUS: Record<ErrorCode, status> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  UNSUPPORTED: status.INVALID_ARGUMENT,
+  CONFIG_INVALID: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  MODEL_NOT_READY: status.UNAVAILABLE,
+  UNAVAILABLE: status.UNAVAILABLE,
+  PAYLOAD_TOO_LARGE: status.RESOURCE_EXHAUSTED,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  MODEL_LOAD_FAILED: status.INVALID_ARGUMENT,
+  INTERNAL: status.INTERNAL,
+};
+
+/** True for failures that are the server's fault (worth logging), as opposed to client mistakes or load. */
+export function isServerFault(err: InferenceError): boolean {
+  return GRPC_STATUS[err.code] === status.INTERNAL;
+}
+
+/**
+ * The status a handler answers for an error (`toInferenceError` turns anything else into one). A refused request
+ * (queue full) carries `retry-after` (seconds) in its trailing metadata, as the HTTP front end sends the header.
+ */
+export function toGrpcStatus(err: InferenceError): Partial<StatusObject> {
+  const metadata = new Metadata();
+  if (err instanceof UnavailableError) metadata.set('retry-after', String(err.retryAfterSeconds));
+  return { code: GRPC_STATUS[err.code], details: err.message, metadata };
+}
