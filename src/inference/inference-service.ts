@@ -6,6 +6,7 @@ import type { ModelConfig } from '../config/index.js';
 import type { IndexEntry, ModelRegistry } from '../registry/model-registry.js';
 import { assembleFeatureColumns } from './feature-columns.js';
 import { describeTensors, type ModelMetadata } from './model-metadata.js';
+import { planPostProcessing } from './post-process.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
 
@@ -29,10 +30,29 @@ export class InferenceService {
     const config = version.config!;
     request = assembleFeatureColumns(config, request);
     const { inputs, rows } = prepareInputs(config, request);
-    const outputs = selectOutputs(config, request);
+    const post = planPostProcessing(config, request);
+    const outputs = selectOutputs(config, post.request);
     const result = await version.scheduler!.submit({ inputs, outputs, rows, ...schedulingParameters(config, request.parameters) });
     const ordered = outputs.map((name) => result.outputs.find((t) => t.name === name)!);
-    return { model: config.name, version: String(version.version), id: request.id, outputs: ordered };
+    return { model: config.name, version: String(version.version), id: request.id, outputs: post.finish(ordered) };
+  }
+
+  /**
+   * Refuses a request before its body is read when the version it would reach cannot take it (queue full,
+   * unloading). Unknown models and other problems are left for infer() to report.
+   */
+  admit(model: string, version?: string): void {
+    let scheduler;
+    try {
+      scheduler = this.registry.resolveReady(model, version).scheduler!;
+    } catch {
+      return;
+    }
+    const refused = scheduler.admissionError();
+    if (refused) {
+      scheduler.recordRejection();
+      throw refused;
+    }
   }
 
   /** Metadata of a model (its highest ready version) or of one version. */

@@ -55,13 +55,28 @@ export class ModelScheduler {
     return this.running;
   }
 
+  /** The error a request would be refused with now (unloading, queue full), or undefined if it would be queued. */
+  admissionError(): UnavailableError | undefined {
+    const s = this.config.scheduling;
+    if (this.closing) return new UnavailableError(`${this.label} is unloading; retry to reach another version or replica`);
+    if (s.maxQueueSize > 0 && this.queue.size >= s.maxQueueSize) {
+      return new UnavailableError(`${this.label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`);
+    }
+    return undefined;
+  }
+
+  /** Counts a request refused before it reached submit() (see admissionError). */
+  recordRejection(): void {
+    this.stats.recordFailure(0, 'rejected');
+  }
+
   /** Queues a request; resolves with its outputs or rejects (queue full, timed out, runtime error). */
   submit(request: ScheduleRequest): Promise<ScheduleResult> {
     const s = this.config.scheduling;
-    if (this.closing) return Promise.reject(new UnavailableError(`${this.label} is unloading; retry to reach another version or replica`));
-    if (s.maxQueueSize > 0 && this.queue.size >= s.maxQueueSize) {
-      this.stats.recordFailure(0, 'rejected');
-      return Promise.reject(new UnavailableError(`${this.label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`));
+    const refused = this.admissionError();
+    if (refused) {
+      if (!this.closing) this.recordRejection();
+      return Promise.reject(refused);
     }
     const enqueuedNs = now();
     const timeoutUs = request.timeoutMicroseconds ?? s.defaultTimeoutMicroseconds;

@@ -66,8 +66,10 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     const out = joinBinaryBody(json, response, binary);
     return reply.code(200).header('content-type', 'application/octet-stream').header(HEADER_LENGTH, String(out.headerLength)).send(out.body);
   };
-  app.post('/v2/models/:model/infer', infer);
-  app.post('/v2/models/:model/versions/:version/infer', infer);
+  // Overload is refused before the body is read or parsed, so refusals stay cheap when they matter most.
+  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);
+  app.post('/v2/models/:model/infer', { onRequest: admit }, infer);
+  app.post('/v2/models/:model/versions/:version/infer', { onRequest: admit }, infer);
 
   const stats = async (req: FastifyRequest<{ Params: Partial<ModelParams> }>, reply: FastifyReply) =>
     sendJson(reply, 200, encodeStatistics(service.statistics(req.params.model, req.params.version)));
