@@ -35,6 +35,14 @@ function tensorSpecs(list: TextValue | undefined, file: string, field: string): 
   });
 }
 
+/** Triton's `label_filename` on outputs, by output name. */
+function labelFilenames(list: TextValue | undefined): Record<string, string> | undefined {
+  const entries = asArray(list).flatMap((o) =>
+    isMessage(o) && typeof o.name === 'string' && typeof o.label_filename === 'string' && o.label_filename ? [[o.name, o.label_filename] as const] : [],
+  );
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 function versionPolicy(v: TextValue | undefined, file: string): VersionPolicy | undefined {
   if (!isMessage(v)) return undefined;
   if ('all' in v) return { kind: 'all' };
@@ -128,6 +136,7 @@ function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSourc
     maxBatchSize: num(m.max_batch_size, file, 'max_batch_size'),
     inputs: tensorSpecs(m.input, file, 'input'),
     outputs: tensorSpecs(m.output, file, 'output'),
+    labelFilenames: labelFilenames(m.output),
     versionPolicy: versionPolicy(m.version_policy, file),
     scheduling: scheduling(m.dynamic_batching, file),
     instanceCount: groups.length ? groups.reduce((n, g) => n + (num(g.count, file, 'instance_group.count') ?? 1), 0) : undefined,

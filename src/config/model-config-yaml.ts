@@ -5,7 +5,7 @@
  * ```yaml
  * max_batch_size: 64
  * inputs:  [{ name: input, datatype: FP32, dims: [64] }]
- * outputs: [{ name: logits, datatype: FP32, dims: [10] }]
+ * outputs: [{ name: logits, datatype: FP32, dims: [10], label_filename: labels.txt }]
  * version_policy: { latest: 2 }        # or: all, or { specific: [1, 3] }
  * dynamic_batching: { preferred_batch_size: [16, 32], max_queue_delay_microseconds: 200, max_queue_size: 1024 }
  * instance_group: { count: 1 }
@@ -27,6 +27,9 @@ const tensorSpec = z.strictObject({
   dims: dims.optional(),
   shape: dims.optional(),
 });
+
+/** An output may name a label file (Triton's label_filename): one class label per line, for classification. */
+const outputSpec = z.strictObject({ ...tensorSpec.shape, label_filename: z.string().min(1).optional() });
 
 const versionPolicy = z.union([
   z.literal('all'),
@@ -64,7 +67,7 @@ export const modelConfigYamlSchema = z.strictObject({
   backend: z.string().optional(),
   max_batch_size: z.number().int().min(0).optional(),
   inputs: z.array(tensorSpec).optional(),
-  outputs: z.array(tensorSpec).optional(),
+  outputs: z.array(outputSpec).optional(),
   version_policy: versionPolicy.optional(),
   dynamic_batching: z.union([dynamicBatching, z.boolean()]).optional(),
   instance_group: z.union([instanceGroup, z.array(instanceGroup)]).optional(),
@@ -73,6 +76,7 @@ export const modelConfigYamlSchema = z.strictObject({
       intra_op_threads: z.number().int().min(0).optional(),
       inter_op_threads: z.number().int().min(0).optional(),
       graph_optimization_level: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+      allow_spinning: z.boolean().optional(),
     })
     .optional(),
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -99,6 +103,11 @@ function toTensorSpecs(specs: YamlConfig['inputs'], file: string, where: string)
     if (!d) throw new ConfigError(`${file}: ${where}[${i}] ('${s.name}') needs dims (use -1 for a variable dimension)`);
     return { name: s.name, datatype, dims: d };
   });
+}
+
+function labelFilenames(outputs: YamlConfig['outputs']): Record<string, string> | undefined {
+  const entries = (outputs ?? []).flatMap((o) => (o.label_filename ? [[o.name, o.label_filename] as const] : []));
+  return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
 function toScheduling(db: YamlConfig['dynamic_batching']): Partial<SchedulingConfig> | undefined {
@@ -161,7 +170,9 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
       intraOpThreads: c.onnx.intra_op_threads,
       interOpThreads: c.onnx.inter_op_threads,
       graphOptimizationLevel: c.onnx.graph_optimization_level,
+      allowSpinning: c.onnx.allow_spinning,
     },
     defaultModelFilename: c.default_model_filename,
+    labelFilenames: labelFilenames(c.outputs),
   };
 }

@@ -4,6 +4,7 @@
  * (Triton's auto-complete) into a frozen `ModelConfig`.
  */
 import type { TensorSpec } from '../tensor/index.js';
+import type { ThresholdConfig } from './model-config-postprocess.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -19,6 +20,8 @@ export interface OnnxOptions {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly graphOptimizationLevel: GraphOptimizationLevel;
+  /** Let idle onnxruntime threads busy-wait for work: lower latency with several threads, at the cost of a spinning core. Off by default. */
+  readonly allowSpinning: boolean;
 }
 
 export interface SchedulingConfig {
@@ -52,6 +55,8 @@ export interface ModelConfigSource {
   readonly parameters?: Readonly<Record<string, string>>;
   readonly onnx?: Partial<OnnxOptions>;
   readonly defaultModelFilename?: string;
+  /** Label files by output name (Triton's `label_filename`), relative to the model's folder. */
+  readonly labelFilenames?: Readonly<Record<string, string>>;
   /** Which file declared it, for messages. */
   readonly source?: string;
 }
@@ -70,12 +75,17 @@ export interface ModelConfig {
   readonly parameters: Readonly<Record<string, string>>;
   readonly onnx: OnnxOptions;
   readonly defaultModelFilename: string;
+  /** Class labels by output name, read from the label files at load; line i labels class index i. */
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
+  /** Decision threshold for a binary classifier (parameters `threshold`, `threshold_output`, `threshold_class`). */
+  readonly threshold?: ThresholdConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({
   intraOpThreads: 1,
   interOpThreads: 1,
   graphOptimizationLevel: 'all',
+  allowSpinning: false,
 });
 
 /** Batch size given to a batch-capable model whose config does not set one. */

@@ -40,6 +40,6 @@ export function encodeModelConfig(config: ModelConfig): Record<string, unknown> 
       default_queue_policy: { max_queue_size: s.maxQueueSize, default_timeout_microseconds: s.defaultTimeoutMicroseconds },
     };
   }
-  if (config.runtime === 'onnx') out.onnx = { intra_op_threads: config.onnx.intraOpThreads, inter_op_threads: config.onnx.interOpThreads, graph_optimization_level: config.onnx.graphOptimizationLevel };
+  if (config.runtime === 'onnx') out.onnx = { intra_op_threads: config.onnx.intraOpThreads, inter_op_threads: config.onnx.interOpThreads, graph_optimization_level: config.onnx.graphOptimizationLevel, allow_spinning: config.onnx.allowSpinning };
   return out;
 }

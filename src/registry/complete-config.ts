@@ -6,6 +6,7 @@ import {
   DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING,
   PLATFORM_BY_RUNTIME, type ModelConfig, type ModelConfigSource, type RuntimeKind,
 } from '../config/index.js';
+import { parseThreshold } from '../config/model-config-postprocess.js';
 import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { formatShape, type TensorSpec } from '../tensor/index.js';
@@ -59,10 +60,12 @@ export interface CompleteConfigOptions {
   readonly source: ModelConfigSource;
   readonly runtime: RuntimeKind;
   readonly signature: RuntimeSignature;
+  /** Class labels by output name, read from the config's label files. */
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Produces the frozen config a model version serves with. */
-export function completeConfig({ name, source, runtime, signature }: CompleteConfigOptions): ModelConfig {
+export function completeConfig({ name, source, runtime, signature, labels }: CompleteConfigOptions): ModelConfig {
   const where = source.source ?? `model '${name}'`;
   const canBatch = supportsBatching(signature);
   const declaredBatch = source.maxBatchSize;
@@ -97,8 +100,10 @@ export function completeConfig({ name, source, runtime, signature }: CompleteCon
     parameters: { ...signature.parameters, ...source.parameters },
     onnx: { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(source.onnx) },
     defaultModelFilename: source.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[runtime],
+    ...(labels ? { labels } : {}),
   };
-  return deepFreeze(config);
+  const threshold = parseThreshold(config.parameters, config.outputs, batching, where);
+  return deepFreeze(threshold ? { ...config, threshold } : config);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -10,6 +10,7 @@ import { detectRuntime, type ModelDefinition } from '../repository/model-reposit
 import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
 import { existsSync } from 'node:fs';
 import { ModelScheduler } from '../scheduler/model-scheduler.js';
+import { readLabelFiles } from '../config/model-config-postprocess.js';
 import { completeConfig } from './complete-config.js';
 import { treeNamesFromConfig } from './tree-names.js';
 
@@ -37,6 +38,7 @@ function locateArtefact(def: ModelDefinition, version: number) {
 /** Loads a version, or throws a ModelLoadError/ConfigError saying why not. Instances are closed on failure. */
 export async function loadVersion(def: ModelDefinition, version: number): Promise<LoadedVersion> {
   const { runtime, path } = locateArtefact(def, version);
+  const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.source ?? `model '${def.name}'`);
   const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
   const count = def.config.instanceCount ?? 1;
   const started = await Promise.allSettled(
@@ -48,7 +50,7 @@ export async function loadVersion(def: ModelDefinition, version: number): Promis
   try {
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature });
+    const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature, labels });
     return { config, scheduler: new ModelScheduler(config, `model '${def.name}' version ${version}`, instances) };
   } catch (err) {
     await Promise.all(instances.map((i) => i.close()));

@@ -12,6 +12,7 @@ export interface RuntimeLoadOptions {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly graphOptimizationLevel: GraphOptimizationLevel;
+  readonly allowSpinning: boolean;
   /** Tensor names a config imposes on runtimes that choose their own (tree models under a Triton FIL config). */
   readonly names?: {
     readonly input?: string;

@@ -45,6 +45,8 @@ export class OnnxRuntime implements ModelRuntime {
         interOpNumThreads: options.interOpThreads,
         graphOptimizationLevel: options.graphOptimizationLevel,
         executionMode: 'sequential',
+        // Idle pool threads otherwise busy-wait between runs, burning a core the main thread needs.
+        extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' }, inter_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
       });
     } catch (err) {
       throw new ModelLoadError(`onnxruntime could not load ${options.modelPath}: ${(err as Error).message}`, { cause: err });

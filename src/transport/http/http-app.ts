@@ -7,6 +7,7 @@ import type { ModelControl } from '../../inference/model-control.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createErrorHandler } from './error-handler.js';
+import { registerV1Routes } from './v1-routes.js';
 import { registerV2Routes } from './v2-routes.js';
 
 export interface HttpAppOptions {
@@ -41,5 +42,6 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   registerV2Routes(app, options);
   registerRepositoryRoutes(app, options);
+  registerV1Routes(app, options);
   return app;
 }

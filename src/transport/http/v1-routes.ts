@@ -1,0 +1,43 @@
+/**
+ * TF Serving / KServe V1 REST endpoints: `POST /v1/models/{model}[/versions/{version}]:predict` and the model
+ * status `GET /v1/models/{model}[/versions/{version}]`. Errors are `{"error": "..."}` with the statuses of the
+ * one table, as for V2.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InferenceService } from '../../inference/inference-service.js';
+import { decodePredictRequest, encodePredictResponse } from '../../protocol/v1-json.js';
+import { encodeModelStatus } from '../../protocol/v1-status.js';
+import { parseJsonBody } from '../../protocol/v2-json.js';
+
+interface ModelParams {
+  model: string;
+  version?: string;
+}
+
+export interface V1RouteOptions {
+  readonly service: InferenceService;
+}
+
+function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
+  return reply.code(200).header('content-type', 'application/json').send(text);
+}
+
+/** Registers the V1 routes. In fastify paths `::` is a literal colon; the regex keeps it out of the parameter. */
+export function registerV1Routes(app: FastifyInstance, { service }: V1RouteOptions): void {
+  const status = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
+    sendJsonText(reply, encodeModelStatus(service.index(), req.params.model, req.params.version));
+  app.get('/v1/models/:model', status);
+  app.get('/v1/models/:model/versions/:version', status);
+
+  const predict = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
+    const { model, version } = req.params;
+    const signature = service.config(model, version);
+    const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'));
+    const { request, format } = decodePredictRequest(body, signature, model, version);
+    return sendJsonText(reply, encodePredictResponse(await service.infer(request), format));
+  };
+  // As for V2: overload is refused before the body is read.
+  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);
+  app.post('/v1/models/:model([^:/]+)::predict', { onRequest: admit }, predict);
+  app.post('/v1/models/:model/versions/:version([^:/]+)::predict', { onRequest: admit }, predict);
+}
