@@ -176,11 +176,20 @@ export class ModelScheduler {
     const startNs = now();
     let released = false;
     try {
-      const { outputs, computeNs } = await instance.runTimed(concatInputs(jobs.map((j) => j.request.inputs)), this.outputNames(jobs));
+      const inputs = concatInputs(jobs.map((j) => j.request.inputs));
+      const joinedNs = now();
+      const { outputs, computeNs } = await instance.runTimed(inputs, this.outputNames(jobs));
+      const returnedNs = now();
       released = true;
       this.release(instance);
       const parts = jobs.length === 1 ? [outputs] : splitOutputs(outputs, jobs.map((j) => j.request.rows));
-      this.stats.recordExecution(plan.rows, computeNs);
+      // The hand-off to and from the worker is split evenly between input and output time.
+      const handoffNs = Math.max(0, Number(returnedNs - joinedNs) - computeNs) / 2;
+      this.stats.recordExecution(plan.rows, {
+        inputNs: Number(joinedNs - startNs) + handoffNs,
+        computeNs,
+        outputNs: handoffNs + Number(now() - returnedNs),
+      });
       const doneNs = now();
       jobs.forEach((job, i) => {
         const mine = parts[i].filter((t) => job.request.outputs.includes(t.name));

@@ -11,6 +11,15 @@ export interface BatchSizeStats {
   readonly batchSize: number;
   readonly count: number;
   readonly computeNs: number;
+  readonly inputNs: number;
+  readonly outputNs: number;
+}
+
+/** Where one runtime call's time went: joining inputs and handing them over, computing, taking outputs back and splitting them. */
+export interface ExecutionTimes {
+  readonly inputNs: number;
+  readonly computeNs: number;
+  readonly outputNs: number;
 }
 
 export interface StatisticsSnapshot {
@@ -23,7 +32,9 @@ export interface StatisticsSnapshot {
   readonly success: Duration;
   readonly fail: Duration;
   readonly queue: Duration;
+  readonly computeInput: Duration;
   readonly computeInfer: Duration;
+  readonly computeOutput: Duration;
   readonly rejected: number;
   readonly timedOut: number;
   readonly batches: readonly BatchSizeStats[];
@@ -36,19 +47,25 @@ export class ModelStatistics {
   private readonly success: Duration = { count: 0, ns: 0 };
   private readonly fail: Duration = { count: 0, ns: 0 };
   private readonly queue: Duration = { count: 0, ns: 0 };
+  private readonly computeInput: Duration = { count: 0, ns: 0 };
   private readonly computeInfer: Duration = { count: 0, ns: 0 };
+  private readonly computeOutput: Duration = { count: 0, ns: 0 };
   private rejected = 0;
   private timedOut = 0;
-  private readonly batches = new Map<number, { count: number; computeNs: number }>();
+  private readonly batches = new Map<number, { count: number; computeNs: number; inputNs: number; outputNs: number }>();
 
-  recordExecution(rows: number, computeNs: number): void {
+  recordExecution(rows: number, times: ExecutionTimes): void {
     this.executionCount++;
     this.inferenceCount += rows;
-    this.computeInfer.count++;
-    this.computeInfer.ns += computeNs;
-    const b = this.batches.get(rows) ?? { count: 0, computeNs: 0 };
+    for (const [d, ns] of [[this.computeInput, times.inputNs], [this.computeInfer, times.computeNs], [this.computeOutput, times.outputNs]] as const) {
+      d.count++;
+      d.ns += ns;
+    }
+    const b = this.batches.get(rows) ?? { count: 0, computeNs: 0, inputNs: 0, outputNs: 0 };
     b.count++;
-    b.computeNs += computeNs;
+    b.computeNs += times.computeNs;
+    b.inputNs += times.inputNs;
+    b.outputNs += times.outputNs;
     this.batches.set(rows, b);
     this.lastInference = Date.now();
   }
@@ -75,12 +92,14 @@ export class ModelStatistics {
       success: { ...this.success },
       fail: { ...this.fail },
       queue: { ...this.queue },
+      computeInput: { ...this.computeInput },
       computeInfer: { ...this.computeInfer },
+      computeOutput: { ...this.computeOutput },
       rejected: this.rejected,
       timedOut: this.timedOut,
       batches: [...this.batches.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([batchSize, v]) => ({ batchSize, count: v.count, computeNs: v.computeNs })),
+        .map(([batchSize, v]) => ({ batchSize, ...v })),
     };
   }
 }

@@ -18,6 +18,11 @@ test('the statistics extension counts inferences per model and version', async (
     assert.deepEqual([s.name, s.version, s.inference_count, s.execution_count], ['breast_cancer', '1', 6, 3]);
     assert.equal(s.inference_stats.success.count, 3);
     assert.ok(s.inference_stats.success.ns > 0);
+    const stats = s.inference_stats as unknown as Record<string, { count: number; ns: number }>;
+    for (const part of ['compute_input', 'compute_infer', 'compute_output']) {
+      assert.equal(stats[part].count, 3, part);
+      assert.ok(stats[part].ns > 0, `${part} has a duration`);
+    }
     assert.deepEqual(s.batch_stats.map((b) => [b.batch_size, b.compute_infer.count]), [[2, 3]]);
     const all = (await (await fetch(`${server.url}/v2/models/stats`)).json()) as Stats;
     assert.ok(all.model_stats.some((m) => m.name === 'digits') && all.model_stats.some((m) => m.name === 'breast_cancer'));

@@ -56,17 +56,17 @@ export function encodeVersionStatistics(s: VersionStatistics): OutgoingMessage {
       success: duration(s.success),
       fail: duration(s.fail),
       queue: duration(s.queue),
-      compute_input: NONE,
+      compute_input: duration(s.computeInput),
       compute_infer: duration(s.computeInfer),
-      compute_output: NONE,
+      compute_output: duration(s.computeOutput),
       cache_hit: NONE,
       cache_miss: NONE,
     },
     batch_stats: s.batches.map((b) => ({
       batch_size: b.batchSize,
-      compute_input: NONE,
+      compute_input: duration({ count: b.count, ns: b.inputNs }),
       compute_infer: duration({ count: b.count, ns: b.computeNs }),
-      compute_output: NONE,
+      compute_output: duration({ count: b.count, ns: b.outputNs }),
     })),
   };
 }
