@@ -9,7 +9,7 @@ const HELP = `inferd ${VERSION}: an online inference server for ONNX and tree mo
 Usage: inferd <command> [options]
 
 Commands:
-  serve      serve a model repository over HTTP (inferd serve --help for options)
+  serve      serve a model repository over HTTP and gRPC (inferd serve --help for options)
 
 Options:
   -h, --help     show this help
