@@ -44,7 +44,7 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
     if (!binary) throw new UnsupportedError(`${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`);
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`${what}: binary_data_size must be a non-negative integer`);
     if (v.data !== undefined) throw new InvalidArgumentError(`${what} has both 'data' and binary_data_size; send one`);
-    return { name, datatype, shape, data: tensorDataFromRaw(binary.take(size, what), datatype, count, what) };
+    return { name, datatype, shape, data: tensorDataFromRaw(binary.take(size, what), datatype, shape, count, { what, source: 'binary data' }) };
   }
   if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
@@ -96,7 +96,7 @@ export function encodeInferResponse(response: InferenceResponse, binary?: Readon
   if (response.parameters) head.parameters = response.parameters;
   const outputs = response.outputs.map((t) => {
     const start = `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
-    if (binary?.has(t.name)) return `${start},"parameters":{"binary_data_size":${tensorDataToRaw(t.data, t.datatype).byteLength}}}`;
+    if (binary?.has(t.name)) return `${start},"parameters":{"binary_data_size":${tensorDataToRaw(t.data).byteLength}}}`;
     return `${start},"data":${tensorDataToJsonText(t.data, t.datatype)}}`;
   });
   return `${JSON.stringify(head).slice(0, -1)},"outputs":[${outputs.join(',')}]}`;

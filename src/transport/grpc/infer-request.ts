@@ -4,10 +4,9 @@
  */
 import { InvalidArgumentError } from '../../errors/index.js';
 import type { InferenceRequest, RequestedOutput } from '../../inference/types.js';
-import { allocate, DATATYPES, elementCount, isDatatype, type Tensor, type TensorData } from '../../tensor/index.js';
+import { allocate, DATATYPES, elementCount, isDatatype, tensorDataFromRaw, type Tensor, type TensorData } from '../../tensor/index.js';
 import type { InferInputTensor, ModelInferRequest } from './messages.js';
 import { parametersFromProto } from './parameters.js';
-import { tensorDataFromRaw } from './raw-tensors.js';
 import { hasTypedContents, tensorDataFromContents } from './typed-contents.js';
 
 /** Shape dimensions arrive as decimal strings (int64); each must be a non-negative integer. */
@@ -41,7 +40,7 @@ function checkContentsForm(request: ModelInferRequest): boolean {
 
 function decodeData(input: InferInputTensor, raw: Buffer | undefined, datatype: Tensor['datatype'], shape: number[], what: string): TensorData {
   const count = elementCount(shape, what);
-  if (raw) return tensorDataFromRaw(raw, datatype, shape, count, what);
+  if (raw) return tensorDataFromRaw(raw, datatype, shape, count, { what, source: 'raw_input_contents' });
   if (hasTypedContents(input.contents)) return tensorDataFromContents(input.contents, datatype, shape, count, what);
   if (count === 0) return datatype === 'BYTES' ? [] : allocate(datatype, 0);
   throw new InvalidArgumentError(`${what} has no data: set its contents (e.g. contents.fp32_contents) or send raw_input_contents`);

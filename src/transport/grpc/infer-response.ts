@@ -5,7 +5,7 @@
 import type { InferenceResponse } from '../../inference/types.js';
 import type { OutgoingMessage } from './messages.js';
 import { parametersToProto } from './parameters.js';
-import { tensorDataToRaw } from './raw-tensors.js';
+import { tensorDataToRaw } from '../../tensor/index.js';
 
 /** Encodes a response: model name, the version that answered, the echoed id, outputs and their raw bytes. */
 export function encodeModelInferResponse(response: InferenceResponse): OutgoingMessage {

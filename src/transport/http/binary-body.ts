@@ -32,6 +32,6 @@ export function splitBinaryBody(body: Buffer, headerValue: string): { json: stri
 /** JSON text followed by the binary outputs' bytes, in output order. */
 export function joinBinaryBody(json: string, response: InferenceResponse, binary: ReadonlySet<string>): { body: Buffer; headerLength: number } {
   const head = Buffer.from(json, 'utf8');
-  const parts = [head, ...response.outputs.filter((t) => binary.has(t.name)).map((t) => tensorDataToRaw(t.data, t.datatype))];
+  const parts = [head, ...response.outputs.filter((t) => binary.has(t.name)).map((t) => tensorDataToRaw(t.data))];
   return { body: Buffer.concat(parts), headerLength: head.length };
 }
