@@ -3,10 +3,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerConfig } from './config/index.js';
+import { readFeaturesConfig, type ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
-import { createMetrics } from './telemetry/metrics.js';
+import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
+import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
 import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
@@ -33,12 +34,17 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const started = performance.now();
   logger.info({ model_repository: config.modelRepository }, 'loading models');
+  const features = config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+  if (features) logger.info({ features_config: config.featuresConfig, views: Object.keys(features.views) }, 'feature views configured');
+  const featureMetrics = createFeatureMetrics();
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
     logger,
     modelControlMode: config.modelControlMode,
     loadModels: config.loadModels,
     repositoryPollSecs: config.repositoryPollSecs,
+    features,
+    featureMetrics,
   });
   let accepting = true;
   const app = buildHttpApp({
@@ -49,7 +55,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(createMetrics({ statistics: () => inferd.service.statistics() })) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(createObservedMetrics(inferd, config, featureMetrics)) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await app.listen({ host: config.host, port: config.httpPort });
@@ -109,4 +115,11 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       return closing;
     },
   };
+}
+
+/** The /metrics registry: scheduler counters, feature metrics and per-request metrics fed by the core. */
+function createObservedMetrics(inferd: Inferd, config: ServerConfig, featureMetrics: Parameters<typeof createMetrics>[1]) {
+  const registry = createMetrics({ statistics: () => inferd.service.statistics() }, featureMetrics);
+  inferd.service.addObserver(registerRequestMetrics(registry, { versions: () => inferd.service.statistics(), costPerCpuSecond: config.costPerCpuSecond }));
+  return registry;
 }

@@ -3,7 +3,8 @@
  * file (`--config FILE`, YAML or JSON), `INFERD_*` environment variables, then command-line flags.
  * This folder is the only reader of process.env.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
@@ -31,8 +32,20 @@ export const serverConfigSchema = z.strictObject({
   strict_readiness: z.boolean().default(true),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
   shutdown_timeout_ms: z.number().int().min(0).default(30_000),
+  /** Price of one CPU-second, turned into inferd_cost_per_1k_inferences (0: cost is reported as 0). */
+  cost_per_cpu_second: z.number().min(0).default(0),
   /** On SIGTERM, how long to keep serving (readiness already false) before the listener closes. */
   shutdown_delay_ms: z.number().int().min(0).default(500),
+  /** Feature views and stores (YAML). Default: `features.yaml` in the model repository, when it exists. */
+  features_config: z.string().min(1).optional(),
+  /** Redis for `redis` and `feast` feature stores that name no `url`. */
+  redis_url: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** Artifact integrity: off, checksum (a sha256 manifest in each version folder), signed (manifest + ed25519 signature). */
+  integrity: z.enum(['off', 'checksum', 'signed']).default('off'),
+  /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
+  trusted_keys: z.array(z.string().min(1)).default([]),
+  /** HTTP header whose value, hashed, keeps one caller on one version (copied to the `routing_key` parameter). */
+  routing_key_header: z.string().min(1).regex(/^[A-Za-z0-9-]+$/).default('x-routing-key'),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -52,7 +65,16 @@ export interface ServerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly strictReadiness: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly costPerCpuSecond: number;
   readonly shutdownDelayMs: number;
+  /** Path of the features config, or undefined when there is none. */
+  readonly featuresConfig: string | undefined;
+  readonly redisUrl: string;
+  readonly integrity: 'off' | 'checksum' | 'signed';
+  /** Paths of trusted ed25519 public keys (PEM). */
+  readonly trustedKeys: readonly string[];
+  /** Lower-case header name. */
+  readonly routingKeyHeader: string;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -68,6 +90,10 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_STRICT_READINESS: 'strict_readiness',
   INFERD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
   INFERD_SHUTDOWN_DELAY_MS: 'shutdown_delay_ms',
+  INFERD_FEATURES_CONFIG: 'features_config',
+  INFERD_REDIS_URL: 'redis_url',
+  INFERD_INTEGRITY: 'integrity',
+  INFERD_ROUTING_KEY_HEADER: 'routing_key_header',
 };
 
 function coerce(value: string): string | number | boolean {
@@ -100,12 +126,21 @@ export function readConfigFile(path: string): Partial<ServerConfigFile> {
   }
 }
 
+/** `features.yaml` in the model repository when it exists (files there are not models). */
+function defaultFeaturesConfig(modelRepository: string): string | undefined {
+  const path = join(modelRepository, 'features.yaml');
+  return existsSync(path) ? path : undefined;
+}
+
 /** Validates layered config values (later layers win) into a frozen ServerConfig. */
 export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> | undefined>): ServerConfig {
   const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)));
   const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
+  if (c.integrity === 'signed' && c.trusted_keys.length === 0) {
+    throw new ConfigError(`integrity 'signed' needs at least one trusted public key: set trusted_keys (flag --trusted-key FILE); 'inferd keygen' makes a key pair`);
+  }
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
@@ -119,6 +154,12 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     logLevel: c.log_level,
     strictReadiness: c.strict_readiness,
     shutdownTimeoutMs: c.shutdown_timeout_ms,
+    costPerCpuSecond: c.cost_per_cpu_second,
     shutdownDelayMs: c.shutdown_delay_ms,
+    featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
+    redisUrl: c.redis_url,
+    integrity: c.integrity,
+    trustedKeys: Object.freeze([...c.trusted_keys]),
+    routingKeyHeader: c.routing_key_header.toLowerCase(),
   });
 }

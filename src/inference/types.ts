@@ -18,6 +18,8 @@ export interface InferenceRequest {
   readonly outputs?: readonly RequestedOutput[];
   /** Request parameters. Recognised: `priority` (1 = highest), `timeout` (microseconds in the queue). */
   readonly parameters?: Parameters;
+  /** The door it came through, for metrics: http, grpc, v1; library when absent. */
+  readonly protocol?: string;
 }
 
 export interface InferenceResponse {

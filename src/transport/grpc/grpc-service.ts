@@ -67,7 +67,7 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ServerMetadata: unary('ServerMetadata', logger, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
     ModelMetadata: unary<ModelRequest>('ModelMetadata', logger, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
     ModelConfig: unary<ModelRequest>('ModelConfig', logger, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
-    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r) => encodeModelInferResponse(await service.infer(decodeModelInferRequest(r)))),
+    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r) => encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r), protocol: 'grpc' }))),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', logger, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
     })),

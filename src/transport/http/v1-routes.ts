@@ -34,7 +34,7 @@ export function registerV1Routes(app: FastifyInstance, { service }: V1RouteOptio
     const signature = service.config(model, version);
     const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'));
     const { request, format } = decodePredictRequest(body, signature, model, version);
-    return sendJsonText(reply, encodePredictResponse(await service.infer(request), format));
+    return sendJsonText(reply, encodePredictResponse(await service.infer({ ...request, protocol: 'v1' }), format));
   };
   // As for V2: overload is refused before the body is read.
   const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);

@@ -59,7 +59,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     } else {
       request = decodeInferRequest(parseJsonBody(body.toString('utf8')), req.params.model, req.params.version);
     }
-    const response = await service.infer(request);
+    const response = await service.infer({ ...request, protocol: 'http' });
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
     if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);

@@ -1,0 +1,49 @@
+/**
+ * What the data plane reports about each request, for metrics, SLOs and traces. The core calls observers; it
+ * does not know what they do with the numbers.
+ */
+import { InferenceError } from '../errors/index.js';
+
+export type Outcome = 'success' | 'client_error' | 'rejected' | 'timeout' | 'error';
+
+export type Stage = 'features' | 'queue' | 'compute' | 'postprocess';
+
+export interface RequestObservation {
+  readonly model: string;
+  /** The version that answered, or '' when none was resolved. */
+  readonly version: string;
+  /** http, grpc, v1 or library. */
+  readonly protocol: string;
+  readonly outcome: Outcome;
+  /** From the decoded request to the answer, in seconds. */
+  readonly seconds: number;
+  /** Seconds spent in each stage that ran. */
+  readonly stages: Readonly<Partial<Record<Stage, number>>>;
+  /** Rows in the runtime call that served the request. */
+  readonly batchRows?: number;
+}
+
+export interface InferenceObserver {
+  /** A request began (before its version is known). */
+  started?(): void;
+  observe(observation: RequestObservation): void;
+}
+
+/** The outcome class of an error: the caller's mistake, a refusal under load, a queue timeout, or a server fault. */
+export function outcomeOf(err: unknown): Outcome {
+  if (!(err instanceof InferenceError)) return 'error';
+  switch (err.code) {
+    case 'INVALID_ARGUMENT':
+    case 'NOT_FOUND':
+    case 'UNSUPPORTED':
+    case 'PAYLOAD_TOO_LARGE':
+    case 'CONFIG_INVALID':
+      return 'client_error';
+    case 'UNAVAILABLE':
+      return 'rejected';
+    case 'DEADLINE_EXCEEDED':
+      return 'timeout';
+    default:
+      return 'error';
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Per-request Prometheus metrics: requests by model, version, protocol and outcome; end-to-end and per-stage
+ * latency histograms (0.1 ms to 10 s); in-flight requests; batch sizes; model load time; cold starts; CPU time and
+ * cost per inference. Names follow Prometheus conventions; README.md's metrics table documents them.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Latency buckets in seconds, resolving 0.1 ms to 10 s. */
+export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+/** The shape of what the core reports per request (inference/observer.ts). */
+export interface ObservedRequest {
+  readonly model: string;
+  readonly version: string;
+  readonly protocol: string;
+  readonly outcome: string;
+  readonly seconds: number;
+  readonly stages: Readonly<Record<string, number | undefined>>;
+  readonly batchRows?: number;
+}
+
+/** Per-version figures read at scrape time. */
+export interface VersionFigures {
+  readonly name: string;
+  readonly version: string;
+  readonly inferenceCount: number;
+  readonly computeInfer: { readonly ns: number };
+  readonly batches: ReadonlyArray<{ readonly batchSize: number; readonly count: number }>;
+  readonly loadMs?: number;
+}
+
+export interface RequestMetricsOptions {
+  readonly versions: () => readonly VersionFigures[];
+  /** Price of one CPU-second, for inferd_cost_per_1k_inferences (0: not reported). */
+  readonly costPerCpuSecond: number;
+}
+
+/** Registers the request metrics on `registry` and returns the observer that feeds them. */
+export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
+  const registers = [registry];
+  const requests = new Counter({ name: 'inferd_requests_total', help: 'Inference requests by model, version, protocol and outcome (success, client_error, rejected, timeout, error).', labelNames: ['model', 'version', 'protocol', 'outcome'], registers });
+  const duration = new Histogram({ name: 'inferd_request_duration_seconds', help: 'Inference latency from the decoded request to the answer.', labelNames: ['model', 'version', 'protocol'], buckets: LATENCY_BUCKETS, registers });
+  const stages = new Histogram({ name: 'inferd_stage_duration_seconds', help: 'Time per request stage: features, queue, compute, postprocess.', labelNames: ['model', 'version', 'stage'], buckets: LATENCY_BUCKETS, registers });
+  const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });
+  const inflight = new Gauge({ name: 'inferd_inflight_requests', help: 'Inference requests received and not yet answered.', registers });
+  const warm = new Set<string>();
+  registerBatchSizes(registry, options);
+  registerVersionGauges(registry, options);
+  return {
+    started() {
+      inflight.inc();
+    },
+    observe(o: ObservedRequest) {
+      if (!(o.outcome === 'rejected' && o.seconds === 0)) inflight.dec();
+      requests.inc({ model: o.model, version: o.version, protocol: o.protocol, outcome: o.outcome });
+      if (o.outcome === 'rejected' && o.seconds === 0) return; // refused before the body was read
+      duration.observe({ model: o.model, version: o.version, protocol: o.protocol }, o.seconds);
+      for (const [stage, seconds] of Object.entries(o.stages)) {
+        if (seconds !== undefined) stages.observe({ model: o.model, version: o.version, stage }, seconds);
+      }
+      const key = `${o.model}\u0000${o.version}`;
+      if (o.outcome === 'success' && !warm.has(key)) {
+        warm.add(key);
+        coldStarts.inc({ model: o.model, version: o.version });
+      }
+    },
+  };
+}
+
+/** inferd_batch_size: a histogram of runtime-call sizes, built at scrape time from the schedulers' counts. */
+function registerBatchSizes(registry: Registry, options: RequestMetricsOptions): void {
+  registry.registerMetric({
+    name: 'inferd_batch_size',
+    help: 'Rows per runtime call (dynamic batches).',
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => ({
+      name: 'inferd_batch_size',
+      help: 'Rows per runtime call (dynamic batches).',
+      type: 'histogram',
+      aggregator: 'sum',
+      values: options.versions().flatMap((v) => batchHistogramValues(v)),
+    }),
+    reset: () => undefined,
+  } as unknown as Parameters<Registry['registerMetric']>[0]); // a collector-only metric: prom-client reads get()
+}
+
+function batchHistogramValues(v: VersionFigures) {
+  const labels = { model: v.name, version: v.version };
+  const below = (le: number) => v.batches.filter((b) => b.batchSize <= le).reduce((n, b) => n + b.count, 0);
+  const count = v.batches.reduce((n, b) => n + b.count, 0);
+  const sum = v.batches.reduce((n, b) => n + b.batchSize * b.count, 0);
+  return [
+    ...BATCH_BUCKETS.map((le) => ({ metricName: 'inferd_batch_size_bucket', labels: { ...labels, le }, value: below(le) })),
+    { metricName: 'inferd_batch_size_bucket', labels: { ...labels, le: '+Inf' }, value: count },
+    { metricName: 'inferd_batch_size_sum', labels, value: sum },
+    { metricName: 'inferd_batch_size_count', labels, value: count },
+  ];
+}
+
+function registerVersionGauges(registry: Registry, options: RequestMetricsOptions): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', labelNames: ['model', 'version'], registers,
+    collect() {
+      this.reset();
+      for (const v of options.versions()) if (v.loadMs !== undefined) this.set({ model: v.name, version: v.version }, v.loadMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', labelNames: ['model'], registers,
+    collect() {
+      this.reset();
+      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s);
+    },
+  });
+  new Gauge({
+    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', labelNames: ['model'], registers,
+    collect() {
+      this.reset();
+      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s * 1000 * options.costPerCpuSecond);
+    },
+  });
+}
+
+/** CPU seconds per row for each model: the process's CPU time shared by each model's share of compute time. */
+function cpuPerInference(versions: readonly VersionFigures[]): Map<string, number> {
+  const usage = process.cpuUsage();
+  const cpuSeconds = (usage.user + usage.system) / 1e6;
+  const byModel = new Map<string, { computeNs: number; rows: number }>();
+  for (const v of versions) {
+    const m = byModel.get(v.name) ?? { computeNs: 0, rows: 0 };
+    m.computeNs += v.computeInfer.ns;
+    m.rows += v.inferenceCount;
+    byModel.set(v.name, m);
+  }
+  const totalCompute = [...byModel.values()].reduce((n, m) => n + m.computeNs, 0);
+  const out = new Map<string, number>();
+  for (const [model, m] of byModel) {
+    if (m.rows === 0 || totalCompute === 0) continue;
+    out.set(model, (cpuSeconds * (m.computeNs / totalCompute)) / m.rows);
+  }
+  return out;
+}
