@@ -21,6 +21,15 @@ export interface RequestObservation {
   readonly stages: Readonly<Partial<Record<Stage, number>>>;
   /** Rows in the runtime call that served the request. */
   readonly batchRows?: number;
+  /** performance.now() when the request reached the core; spans use the same clock. */
+  readonly startedMs?: number;
+  /** Start and end (performance.now() ms) of each part of the request path that ran. */
+  readonly spans?: Readonly<Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>>;
+  readonly requestId?: string;
+  /** The caller's W3C traceparent, if any. */
+  readonly traceparent?: string;
+  /** The error's message when the request failed. */
+  readonly error?: string;
 }
 
 export interface InferenceObserver {

@@ -20,6 +20,8 @@ export interface InferenceRequest {
   readonly parameters?: Parameters;
   /** The door it came through, for metrics: http, grpc, v1; library when absent. */
   readonly protocol?: string;
+  /** The caller's W3C `traceparent` header, continued by inferd's spans. */
+  readonly traceparent?: string;
 }
 
 export interface InferenceResponse {

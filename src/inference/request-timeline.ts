@@ -1,0 +1,35 @@
+import type { Stage } from './observer.js';
+
+/** Span names of the request path, in order. */
+export type SpanName = 'features' | 'validation' | 'queue' | 'inference' | 'postprocess';
+
+/**
+ * What happened when, for one request: stage durations (seconds) for metrics, and spans (performance.now()
+ * milliseconds) for traces. Filled in by the data plane as the request moves.
+ */
+export class RequestTimeline {
+  readonly startedMs = performance.now();
+  readonly stages: Partial<Record<Stage, number>> = {};
+  readonly spans: Partial<Record<SpanName, readonly [number, number]>> = {};
+
+  /** Times `fn` as span `name` (and as stage `stage` when given). */
+  async time<T>(name: SpanName, fn: () => Promise<T> | T, stage?: Stage): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const end = performance.now();
+      this.spans[name] = [start, end];
+      if (stage) this.stages[stage] = (end - start) / 1000;
+    }
+  }
+
+  /** Records the scheduler's share: waiting in the queue, then the runtime call until the answer came back. */
+  scheduled(submittedMs: number, returnedMs: number, queueNs: number, computeNs: number): void {
+    const dispatchedMs = Math.min(returnedMs, submittedMs + queueNs / 1e6);
+    this.spans.queue = [submittedMs, dispatchedMs];
+    this.spans.inference = [dispatchedMs, returnedMs];
+    this.stages.queue = queueNs / 1e9;
+    this.stages.compute = computeNs / 1e9;
+  }
+}
