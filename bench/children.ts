@@ -93,6 +93,8 @@ export interface Service {
   readonly name: string;
   readonly pid: number;
   readonly url: string;
+  /** gRPC target (host:port) when the server logged a `grpc_url` before its "listening on" line. */
+  readonly grpcUrl: string | undefined;
   alive(): boolean;
   /** How the process ended, or 'running'. */
   exitStatus(): string;
@@ -119,6 +121,16 @@ function listeningUrl(line: string): string | undefined {
     // not a JSON log line
   }
   return undefined;
+}
+
+function grpcTarget(line: string): string | undefined {
+  if (!line.startsWith('{') || !line.includes('grpc_url')) return undefined;
+  try {
+    const o = JSON.parse(line) as { grpc_url?: unknown };
+    return typeof o.grpc_url === 'string' ? o.grpc_url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a server process and resolves once it printed a JSON line with `url` and "... listening on ...". */
@@ -148,12 +160,14 @@ export function startService(name: string, command: string, args: readonly strin
       clearTimeout(timer);
       reject(new Error(`${name} exited (code ${code}, signal ${signal}) before listening:\n${out.text()}`));
     });
+    let grpcUrl: string | undefined;
     out.onLine((line) => {
+      grpcUrl ??= grpcTarget(line);
       const url = listeningUrl(line);
       if (url === undefined || child.pid === undefined) return;
       clearTimeout(timer);
       const exitStatus = () => (isRunning(child) ? 'running' : `exited with code ${child.exitCode}, signal ${child.signalCode}`);
-      resolve({ name, pid: child.pid, url, alive: () => isRunning(child), exitStatus, tail: () => out.text(), nextLine: (m, t) => out.next(m, t), stop });
+      resolve({ name, pid: child.pid, url, grpcUrl, alive: () => isRunning(child), exitStatus, tail: () => out.text(), nextLine: (m, t) => out.next(m, t), stop });
     });
   });
 }

@@ -5,6 +5,7 @@ import type { ComputeResult } from './compute-limit.js';
 import type { MachineInfo } from './machine.js';
 import type { OverloadResult } from './overload.js';
 import { BENCHMARKS_MD } from './paths.js';
+import { renderTransports, type TransportResult } from './transports.js';
 import { median } from './stats.js';
 
 export interface Sample {
@@ -99,6 +100,7 @@ export interface ReportInput {
   readonly compute: readonly ComputeResult[];
   readonly batching: BatchingResult | undefined;
   readonly overload: OverloadResult | undefined;
+  readonly transports?: TransportResult;
   readonly elapsedS: number;
 }
 
@@ -148,6 +150,7 @@ export function renderReport(r: ReportInput): string {
         ),
     );
   }
+  if (r.transports) parts.push(renderTransports(r.transports));
   const batches = [...new Set(r.compute.map((c) => c.batch))].sort((a, b) => a - b);
   parts.push(
     '**Compute limit** (in-process onnxruntime, intraOpNumThreads 1, rows/s; µs per session.run in parentheses)\n\n' +

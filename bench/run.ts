@@ -3,14 +3,15 @@
  *
  * Starts inferd, the naive peer and the HTTP limit as separate processes, measures the compute limit, drives each
  * server with wrk at 1, 8 and 64 connections for both models, probes batching and overload, then prints a
- * markdown report and appends it to BENCHMARKS.md. Every child is killed on exit, error or SIGINT.
+ * markdown report and appends it to BENCHMARKS.md. On the same inferd process it also compares transports at 64 in
+ * flight (JSON HTTP, binary HTTP, gRPC; see transports.ts). Every child is killed on exit, error or SIGINT.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBatching, type BatchingResult } from './batching.js';
-import { referenceLabels, writeBodiesFile } from './bodies.js';
+import { referenceLabels, writeBinaryBodiesFile, writeBodiesFile } from './bodies.js';
 import { installCleanup, startService, type Service } from './children.js';
 import { measureComputeLimit } from './compute-limit.js';
 import { request } from './http-client.js';
@@ -19,10 +20,12 @@ import { runOverload, type OverloadResult } from './overload.js';
 import { DIST_BENCH, INFERD_CLI, REPO_ROOT } from './paths.js';
 import { cpuMicros } from './process-stats.js';
 import { appendToBenchmarks, evaluateTargets, renderReport, summarize, type Row, type Sample } from './report.js';
+import { evaluateTransports, runTransports, type TransportResult } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
+const TRANSPORT_CONNS = 64;
 
 interface Plan {
   readonly mode: 'full' | 'quick';
@@ -33,12 +36,14 @@ interface Plan {
   readonly batchingS: number;
   readonly overloadS: number;
   readonly shortS: number;
+  /** Per transport-comparison cell. */
+  readonly transportS: number;
   /** Hard limit on the whole run. */
   readonly watchdogS: number;
 }
 
-const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, watchdogS: 40 * 60 };
-const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, watchdogS: 170 };
+const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, transportS: 10, watchdogS: 40 * 60 };
+const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, transportS: 3, watchdogS: 175 };
 
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
@@ -89,6 +94,8 @@ async function main(): Promise<void> {
   const loadStart = loadAverage();
   const bodiesFile = join(tmp, 'bodies.txt');
   const bodies = writeBodiesFile(bodiesFile);
+  const binaryBodiesFile = join(tmp, 'binary-bodies.bin');
+  writeBinaryBodiesFile(binaryBodiesFile);
   log(`${plan.mode} mode · ${machine.cpuModel}, ${machine.cores} cores · load ${loadStart}`);
 
   log('compute limit (in-process onnxruntime)…');
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
 
   log('starting inferd, naive peer and HTTP limit…');
   const [inferd, naive, http] = await Promise.all([
-    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', inferdModels, '--http-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
+    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', inferdModels, '--http-port', '0', '--grpc-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
     startService('naive-peer', process.execPath, [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', 'models'], { cwd: REPO_ROOT }),
     startService('http-limit', process.execPath, [join(DIST_BENCH, 'http-limit.js')], { cwd: REPO_ROOT }),
   ]);
@@ -135,7 +142,21 @@ async function main(): Promise<void> {
       }
     }
   }
-  await Promise.all([inferd.stop(), naive.stop(), http.stop()]);
+  await Promise.all([naive.stop(), http.stop()]);
+
+  log(`transports (${TRANSPORT_CONNS} in flight, same inferd): JSON HTTP, binary HTTP, gRPC…`);
+  const transports: TransportResult = await runTransports({
+    inferd,
+    models: MODELS,
+    conns: TRANSPORT_CONNS,
+    reps: plan.reps,
+    durationS: plan.transportS,
+    warmupS: plan.warmupS,
+    bodiesFile,
+    binaryBodiesFile,
+    log,
+  });
+  await inferd.stop();
 
   const rows: Row[] = [];
   for (const model of MODELS) {
@@ -178,11 +199,16 @@ async function main(): Promise<void> {
     compute,
     batching,
     overload,
+    transports,
     elapsedS: (performance.now() - started) / 1000,
   });
   process.stdout.write(`\n${markdown}\n`);
   if (!values['no-append']) appendToBenchmarks(markdown);
-  log(`${values['no-append'] ? 'not appended' : 'appended to BENCHMARKS.md'}; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met`);
+  const verdicts = evaluateTransports(transports);
+  log(
+    `${values['no-append'] ? 'not appended' : 'appended to BENCHMARKS.md'}; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met; ` +
+      `transport requirement met in ${verdicts.filter((v) => v.met).length}/${verdicts.length} comparisons; transport answers ${transports.check.ok ? 'agree' : 'DISAGREE'}`,
+  );
   if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
 }
 

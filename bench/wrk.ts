@@ -21,6 +21,8 @@ export interface WrkResult {
   readonly readErrors: number;
   readonly writeErrors: number;
   readonly timeouts: number;
+  /** Bytes wrk read (responses, headers included). */
+  readonly bytes: number;
   /** Only with the status-counting script. */
   readonly status?: { readonly ok: number; readonly s503: number; readonly other: number };
 }
@@ -29,7 +31,10 @@ export interface WrkOptions {
   readonly url: string;
   readonly connections: number;
   readonly durationS: number;
+  /** One JSON body per line; or, with `binary`, the file writeBinaryBodiesFile writes. */
   readonly bodiesFile: string;
+  /** Binary tensor extension requests (post-binary-cycle.lua). */
+  readonly binary?: boolean;
   /** wrk threads; capped at the connection count. Default 1: on 2 cores every wrk thread takes CPU from the server. */
   readonly threads?: number;
   readonly timeoutS?: number;
@@ -52,6 +57,7 @@ interface WrkJson {
   read_errors: number;
   write_errors: number;
   timeouts: number;
+  bytes?: number;
   status_2xx?: number;
   status_503?: number;
   status_other?: number;
@@ -76,13 +82,15 @@ export function parseWrkOutput(stdout: string): WrkResult {
     readErrors: j.read_errors,
     writeErrors: j.write_errors,
     timeouts: j.timeouts,
+    bytes: j.bytes ?? NaN,
     status: j.status_2xx === undefined ? undefined : { ok: j.status_2xx, s503: j.status_503 ?? 0, other: j.status_other ?? 0 },
   };
 }
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const threads = Math.max(1, Math.min(o.threads ?? 1, o.connections));
-  const script = join(LUA_DIR, o.countStatus ? 'post-cycle-status.lua' : 'post-cycle.lua');
+  if (o.binary && o.countStatus) throw new Error('runWrk: binary bodies with status counting is not supported');
+  const script = join(LUA_DIR, o.binary ? 'post-binary-cycle.lua' : o.countStatus ? 'post-cycle-status.lua' : 'post-cycle.lua');
   const args = [
     `-t${threads}`,
     `-c${o.connections}`,

@@ -1,7 +1,7 @@
 -- wrk script: POSTs real V2 inference bodies, cycling through them.
 -- Usage: wrk ... -s post-cycle.lua http://127.0.0.1:PORT/v2/models/MODEL/infer -- BODIES_FILE
 -- BODIES_FILE holds one JSON request body per line. done() prints one line "WRK_JSON {...}" for the harness:
--- latency percentiles in microseconds, requests/s, and wrk's error counters (status = non-2xx/3xx responses).
+-- latency percentiles in microseconds, requests/s, bytes read, and wrk's error counters (status = non-2xx/3xx responses).
 
 local threads = {}
 local requests = {}
@@ -55,8 +55,8 @@ function done(summary, latency, _)
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"rps":%.3f,"p50_us":%.1f,"p90_us":%.1f,"p99_us":%.1f,' ..
     '"p999_us":%.1f,"max_us":%.1f,"mean_us":%.1f,"non2xx":%d,"connect_errors":%d,"read_errors":%d,' ..
-    '"write_errors":%d,"timeouts":%d%s}\n',
+    '"write_errors":%d,"timeouts":%d,"bytes":%d%s}\n',
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
-    latency.max, latency.mean, e.status, e.connect, e.read, e.write, e.timeout, statuses))
+    latency.max, latency.mean, e.status, e.connect, e.read, e.write, e.timeout, summary.bytes, statuses))
 end

@@ -1,0 +1,323 @@
+/**
+ * Transport comparison against one running inferd: JSON HTTP and binary HTTP (Triton's binary tensor extension),
+ * both driven by wrk, and gRPC ModelInfer vs JSON HTTP both driven by a Node closed-loop client in its own
+ * process (so gRPC is compared with JSON through the same kind of client). Before measuring, checks that the
+ * three transports give bit-identical logits and equal labels for the same rows.
+ */
+import http from 'node:http';
+import { join } from 'node:path';
+import { binaryInferBody, inferBody, referenceRows } from './bodies.js';
+import { runToEnd, type Service } from './children.js';
+import { parseLoadOutput } from './closed-loop.js';
+import { grpcInferRequest, inferClient } from './grpc-client.js';
+import { DIST_BENCH } from './paths.js';
+import { cpuMicros } from './process-stats.js';
+import { summarize, type Sample, type Summary } from './report.js';
+import { median } from './stats.js';
+import { assertClean, runWrk } from './wrk.js';
+
+export const TRANSPORTS = ['json-wrk', 'binary-wrk', 'json-node', 'grpc-node'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export const TRANSPORT_LABEL: Record<Transport, { name: string; client: string }> = {
+  'json-wrk': { name: 'JSON HTTP', client: 'wrk' },
+  'binary-wrk': { name: 'Binary HTTP', client: 'wrk' },
+  'json-node': { name: 'JSON HTTP', client: 'Node (node:http)' },
+  'grpc-node': { name: 'gRPC', client: 'Node (grpc-js)' },
+};
+
+/** Which row each transport is compared with: the same kind of client speaking JSON HTTP. */
+export const BASELINE: Partial<Record<Transport, Transport>> = { 'binary-wrk': 'json-wrk', 'grpc-node': 'json-node' };
+
+export interface TransportSample extends Sample {
+  /** Node clients only: the client process's CPU per call. */
+  readonly clientCpuUsPerReq: number;
+  /** wrk only: bytes read per response, HTTP headers included. */
+  readonly responseBytes: number;
+}
+
+export interface TransportSummary extends Summary {
+  readonly clientCpuUsPerReq: number;
+  readonly responseBytes: number;
+}
+
+export interface TransportRow {
+  readonly model: string;
+  readonly transport: Transport;
+  readonly s: TransportSummary;
+}
+
+export interface AgreementCheck {
+  readonly ok: boolean;
+  /** (model, row) pairs compared across the three transports. */
+  readonly compared: number;
+  readonly problems: string[];
+}
+
+export interface TransportResult {
+  readonly conns: number;
+  readonly reps: number;
+  readonly durationS: number;
+  readonly check: AgreementCheck;
+  readonly rows: TransportRow[];
+}
+
+interface Answer {
+  readonly logits: Float32Array;
+  readonly label: bigint;
+}
+
+function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`POST ${url}: no answer within 10 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Copies little-endian bytes into an aligned typed array. */
+function floats(bytes: Buffer): Float32Array {
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+interface JsonOutput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data?: Array<number | string>;
+  parameters?: { binary_data_size?: number };
+}
+
+async function viaJson(url: string, row: readonly number[]): Promise<Answer> {
+  const r = await post(url, Buffer.from(inferBody(row), 'utf8'), { 'content-type': 'application/json' });
+  if (r.status !== 200) throw new Error(`JSON HTTP answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
+  const outputs = (JSON.parse(r.body.toString('utf8')) as { outputs: JsonOutput[] }).outputs;
+  const logits = outputs.find((o) => o.name === 'logits');
+  const label = outputs.find((o) => o.name === 'label');
+  if (!logits?.data || !label?.data || logits.shape.join() !== '1,10') throw new Error(`JSON HTTP: unexpected response ${r.body.toString('utf8').slice(0, 300)}`);
+  // Float32Array.from rounds each double to float32; exact when the server printed the float32 value faithfully.
+  return { logits: Float32Array.from(logits.data.map(Number)), label: BigInt(label.data[0]) };
+}
+
+async function viaBinary(url: string, row: readonly number[]): Promise<Answer> {
+  const b = binaryInferBody(row);
+  const r = await post(url, b.body, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(b.headerLength) });
+  if (r.status !== 200) throw new Error(`binary HTTP answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
+  const headerLength = Number(r.headers['inference-header-content-length']);
+  if (!Number.isInteger(headerLength) || headerLength > r.body.length) throw new Error(`binary HTTP: response without a valid Inference-Header-Content-Length (${r.headers['inference-header-content-length']})`);
+  const outputs = (JSON.parse(r.body.subarray(0, headerLength).toString('utf8')) as { outputs: JsonOutput[] }).outputs;
+  let at = headerLength;
+  const raw = new Map<string, Buffer>();
+  for (const o of outputs) {
+    const size = o.parameters?.binary_data_size;
+    if (size === undefined) throw new Error(`binary HTTP: output ${o.name} is not binary (asked binary_data_output)`);
+    raw.set(o.name, r.body.subarray(at, at + size));
+    at += size;
+  }
+  if (at !== r.body.length) throw new Error(`binary HTTP: ${r.body.length - at} bytes after the outputs`);
+  const logits = raw.get('logits');
+  const label = raw.get('label');
+  if (!logits || logits.length !== 40 || !label || label.length !== 8) throw new Error('binary HTTP: logits must be 40 bytes and label 8');
+  return { logits: floats(logits), label: label.readBigInt64LE(0) };
+}
+
+async function viaGrpc(client: ReturnType<typeof inferClient>, model: string, row: readonly number[]): Promise<Answer> {
+  const res = await client.infer(grpcInferRequest(model, row));
+  const index = (name: string) => res.outputs.findIndex((o) => o.name === name);
+  const logits = res.raw_output_contents[index('logits')];
+  const label = res.raw_output_contents[index('label')];
+  if (!logits || logits.length !== 40 || !label || label.length !== 8) throw new Error('gRPC: logits must be 40 raw bytes and label 8');
+  return { logits: floats(logits), label: label.readBigInt64LE(0) };
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.every((v, i) => v === y[i]);
+}
+
+/** Same rows through the three transports: logits must be bit-identical float32 values and labels equal. */
+export async function checkTransportsAgree(inferd: Service, models: readonly string[], rowCount = 4): Promise<AgreementCheck> {
+  if (!inferd.grpcUrl) return { ok: false, compared: 0, problems: ['inferd logged no grpc_url'] };
+  const client = inferClient(inferd.grpcUrl);
+  const rows = referenceRows().slice(0, rowCount);
+  const problems: string[] = [];
+  let compared = 0;
+  try {
+    for (const model of models) {
+      const url = `${inferd.url}/v2/models/${model}/infer`;
+      for (let i = 0; i < rows.length; i++) {
+        try {
+          const [json, binary, grpcAnswer] = await Promise.all([viaJson(url, rows[i]), viaBinary(url, rows[i]), viaGrpc(client, model, rows[i])]);
+          compared++;
+          for (const [name, other] of [['binary HTTP', binary], ['gRPC', grpcAnswer]] as const) {
+            if (!sameBits(json.logits, other.logits)) problems.push(`${model} row ${i}: ${name} logits [${[...other.logits].join(', ')}] ≠ JSON [${[...json.logits].join(', ')}]`);
+            if (json.label !== other.label) problems.push(`${model} row ${i}: ${name} label ${other.label} ≠ JSON ${json.label}`);
+          }
+        } catch (err) {
+          problems.push(`${model} row ${i}: ${(err as Error).message}`);
+        }
+      }
+    }
+  } finally {
+    client.client.close();
+  }
+  return { ok: problems.length === 0, compared, problems };
+}
+
+async function measureOne(inferd: Service, transport: Transport, model: string, o: { conns: number; durationS: number; bodiesFile: string; binaryBodiesFile: string }): Promise<TransportSample> {
+  const dead = (when: string) => new Error(`${inferd.name} is gone ${when} (${inferd.exitStatus()}); its last output:\n${inferd.tail()}`);
+  const label = `${TRANSPORT_LABEL[transport].name} via ${TRANSPORT_LABEL[transport].client}, ${model}, ${o.conns} in flight`;
+  if (!inferd.alive()) throw dead(`before ${label}`);
+  const url = `${inferd.url}/v2/models/${model}/infer`;
+  const before = cpuMicros(inferd.pid);
+  let sample: TransportSample;
+  if (transport === 'json-wrk' || transport === 'binary-wrk') {
+    const binary = transport === 'binary-wrk';
+    const r = await runWrk({ url, connections: o.conns, durationS: o.durationS, bodiesFile: binary ? o.binaryBodiesFile : o.bodiesFile, binary });
+    const cpuUs = cpuMicros(inferd.pid) - before;
+    assertClean(r, label);
+    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, clientCpuUsPerReq: NaN, responseBytes: r.bytes / r.requests };
+  } else {
+    const args =
+      transport === 'grpc-node'
+        ? [join(DIST_BENCH, 'grpc-load.js'), '--target', inferd.grpcUrl ?? '', '--model', model]
+        : [join(DIST_BENCH, 'http-load.js'), '--url', url];
+    const { stdout } = await runToEnd(label, process.execPath, [...args, '--concurrency', String(o.conns), '--duration', String(o.durationS)], (o.durationS + 60) * 1000);
+    const cpuUs = cpuMicros(inferd.pid) - before;
+    const r = parseLoadOutput(stdout);
+    if (r.errors > 0 || r.requests === 0) throw new Error(`${label}: ${r.errors} failed calls, ${r.requests} completed; first error: ${r.first_error}`);
+    sample = { rps: r.rps, p50Us: r.p50_us, p99Us: r.p99_us, cpuUsPerReq: cpuUs / r.answered, clientCpuUsPerReq: r.client_cpu_us_per_req, responseBytes: NaN };
+  }
+  if (!inferd.alive()) throw dead(`after ${label}`);
+  return sample;
+}
+
+export async function runTransports(o: {
+  inferd: Service;
+  models: readonly string[];
+  conns: number;
+  reps: number;
+  durationS: number;
+  warmupS: number;
+  bodiesFile: string;
+  binaryBodiesFile: string;
+  log: (msg: string) => void;
+}): Promise<TransportResult> {
+  if (!o.inferd.grpcUrl) throw new Error(`inferd logged no grpc_url; its output:\n${o.inferd.tail()}`);
+  const check = await checkTransportsAgree(o.inferd, o.models);
+  o.log(
+    check.ok
+      ? `transports agree: logits bit-identical (float32) and labels equal over JSON HTTP, binary HTTP and gRPC for ${check.compared} (model, row) pairs`
+      : `TRANSPORTS DISAGREE (${check.problems.length} problems):\n  ${check.problems.slice(0, 10).join('\n  ')}`,
+  );
+  const opts = { conns: o.conns, bodiesFile: o.bodiesFile, binaryBodiesFile: o.binaryBodiesFile };
+  for (const transport of TRANSPORTS) await measureOne(o.inferd, transport, o.models[o.models.length - 1], { ...opts, durationS: o.warmupS });
+  const samples = new Map<string, TransportSample[]>();
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (const model of o.models) {
+      const order: Transport[] = [...TRANSPORTS];
+      if (rep % 2 === 1) order.reverse();
+      for (const transport of order) {
+        const s = await measureOne(o.inferd, transport, model, { ...opts, durationS: o.durationS });
+        samples.set(`${model}|${transport}`, [...(samples.get(`${model}|${transport}`) ?? []), s]);
+        o.log(
+          `transports run ${rep + 1}/${o.reps} ${model} ${TRANSPORT_LABEL[transport].name.padEnd(11)} ${TRANSPORT_LABEL[transport].client.padEnd(16)} ${Math.round(s.rps)} req/s ` +
+            `p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`,
+        );
+      }
+    }
+  }
+  const rows: TransportRow[] = [];
+  for (const model of o.models) {
+    for (const transport of TRANSPORTS) {
+      const list = samples.get(`${model}|${transport}`) ?? [];
+      rows.push({
+        model,
+        transport,
+        s: { ...summarize(list), clientCpuUsPerReq: median(list.map((s) => s.clientCpuUsPerReq)), responseBytes: median(list.map((s) => s.responseBytes)) },
+      });
+    }
+  }
+  return { conns: o.conns, reps: o.reps, durationS: o.durationS, check, rows };
+}
+
+export interface TransportVerdict {
+  readonly model: string;
+  readonly transport: Transport;
+  readonly baseline: Transport;
+  readonly rpsRatio: number;
+  readonly cpuRatio: number;
+  readonly met: boolean;
+}
+
+export const REQUIREMENT = 'binary transport must beat JSON on requests/s and on CPU per inference';
+
+/** Binary HTTP vs JSON HTTP (both wrk) and gRPC vs JSON HTTP (both Node clients), per model. */
+export function evaluateTransports(r: TransportResult): TransportVerdict[] {
+  const out: TransportVerdict[] = [];
+  for (const row of r.rows) {
+    const baseline = BASELINE[row.transport];
+    if (!baseline) continue;
+    const base = r.rows.find((b) => b.model === row.model && b.transport === baseline);
+    if (!base) continue;
+    const rpsRatio = row.s.rps / base.s.rps;
+    const cpuRatio = row.s.cpuUsPerReq / base.s.cpuUsPerReq;
+    out.push({ model: row.model, transport: row.transport, baseline, rpsRatio, cpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
+  }
+  return out;
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toString() : '–');
+const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(2) : '–');
+const x = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+
+export function renderTransports(r: TransportResult): string {
+  const verdicts = evaluateTransports(r);
+  const header = ['model', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/inf', 'client CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/inf ÷ JSON'];
+  const body = r.rows.map((w) => {
+    const v = verdicts.find((e) => e.model === w.model && e.transport === w.transport);
+    return [
+      w.model,
+      TRANSPORT_LABEL[w.transport].name,
+      TRANSPORT_LABEL[w.transport].client,
+      int(w.s.rps),
+      ...(r.reps > 1 ? [`${int(w.s.rpsMin)}–${int(w.s.rpsMax)}`] : []),
+      ms(w.s.p50Us),
+      ms(w.s.p99Us),
+      int(w.s.cpuUsPerReq),
+      int(w.s.clientCpuUsPerReq),
+      int(w.s.responseBytes),
+      v ? x(v.rpsRatio) : 'baseline',
+      v ? x(v.cpuRatio) : 'baseline',
+    ];
+  });
+  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+  const check = r.check.ok
+    ? `Answer check: ✅ for ${r.check.compared} (model, row) pairs the logits are bit-identical float32 values and the labels equal over JSON HTTP, binary HTTP and gRPC.`
+    : `Answer check: ❌ the transports disagree (${r.check.problems.length}): ${r.check.problems.slice(0, 5).join('; ')}`;
+  const lines = verdicts.map(
+    (v) =>
+      `- ${v.met ? '✅ met' : '❌ not met'}: ${v.model}, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} (${v.baseline === 'json-wrk' ? 'both wrk' : 'both Node closed-loop clients'}) — ` +
+      `req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)}`,
+  );
+  return [
+    `**Transports** (same inferd process; ${r.conns} in flight; ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell)`,
+    'JSON HTTP and binary HTTP (Triton binary tensor extension: JSON header + 256 raw FP32 bytes in, binary outputs back) are driven by wrk (`-t1`, ' +
+      '`bench/wrk/post-cycle.lua` / `post-binary-cycle.lua`); gRPC (`ModelInfer`, `raw_input_contents`, one channel) by `bench/grpc-load.ts`, and JSON HTTP once more by ' +
+      '`bench/http-load.ts` (node:http keep-alive), both Node closed loops in their own process, so gRPC is compared with JSON through the same kind of client. ' +
+      'Server CPU µs/inf is inferd\'s utime+stime over the run divided by requests answered; client CPU is the Node load generator\'s own. Ratios: binary ÷ JSON (wrk), gRPC ÷ JSON (Node).',
+    check,
+    table,
+    `Requirement (issue): "${REQUIREMENT}".\n\n${lines.join('\n')}`,
+  ].join('\n\n');
+}
