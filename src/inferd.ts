@@ -14,6 +14,15 @@ import { InferenceService } from './inference/inference-service.js';
 import { ModelControl, type ModelControlMode } from './inference/model-control.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
+import type { FeaturesConfig } from './config/index.js';
+import { FeatureService } from './features/feature-service.js';
+import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
+import type { AuditConfig } from './config/audit-config.js';
+import type { AuditTrail } from './audit/audit-trail.js';
+import { createAuditTrail } from './audit/create-audit-trail.js';
+import { createAuditMetrics, type AuditMetrics } from './telemetry/audit-metrics.js';
+import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
+import { TrafficManager } from './routing/traffic-manager.js';
 
 export interface InferdOptions {
   /** Folder holding `<model>/<version>/` trees. */
@@ -25,6 +34,18 @@ export interface InferdOptions {
   readonly loadModels?: readonly string[];
   /** Poll mode: seconds between repository scans (default 15). */
   readonly repositoryPollSecs?: number;
+  /** Feature views and stores for feature-backed models (see config/feature-config.ts). */
+  readonly features?: FeaturesConfig;
+  /** Where feature metrics are recorded (default: a registry of their own). */
+  readonly featureMetrics?: FeatureMetrics;
+  /** The prediction log; recorded only when `enabled` (see config/audit-config.ts). */
+  readonly audit?: AuditConfig;
+  /** Where audit metrics are recorded (default: a registry of their own). */
+  readonly auditMetrics?: AuditMetrics;
+  /** What a version folder must prove before it loads: off (default), checksum or signed (see registry/integrity.ts). */
+  readonly integrity?: IntegrityMode;
+  /** PEM files of the ed25519 public keys trusted under `integrity: 'signed'`. */
+  readonly trustedKeys?: readonly string[];
 }
 
 export class Inferd {
@@ -33,18 +54,44 @@ export class Inferd {
     readonly control: ModelControl,
     private readonly registry: ModelRegistry,
     private readonly poller: RepositoryPoller | undefined,
+    /** The online feature layer, when a features config was given. */
+    readonly features: FeatureService | undefined,
+    /** The prediction log, when audit.enabled. */
+    readonly audit: AuditTrail | undefined,
+    /** Traffic policies, shadows, rollouts and their events. */
+    readonly traffic: TrafficManager,
   ) {}
 
   /** Loads the models the mode calls for. Models that fail are reported in `service.index()`, not thrown. */
   static async create(options: InferdOptions): Promise<Inferd> {
     const logger = options.logger ?? silentLogger();
     const mode = options.modelControlMode ?? 'none';
-    const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger);
+    const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
+    // Feature stores open before the models load and close after they stop (stop() reverses this order).
+    const features = options.features && new FeatureService({ config: options.features, logger, metrics: options.featureMetrics ?? createFeatureMetrics() });
+    await features?.start();
+    await features?.seedEmptyViews();
+    // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
+    const audit = options.audit?.enabled ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() }) : undefined;
+    await audit?.start().catch(async (err: unknown) => {
+      await features?.stop();
+      throw err;
+    });
+    // The traffic manager hears of every version the registry loads, refuses or unloads (called only once loading starts).
+    const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, { integrity, onEvent: (e) => traffic.onLifecycle(e) });
+    const traffic = new TrafficManager({ versions: registry, logger });
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
-    await registry.loadInitial(initial);
+    await registry.loadInitial(initial).catch(async (err: unknown) => {
+      await audit?.stop();
+      await features?.stop();
+      throw err;
+    });
     const poller = mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();
-    return new Inferd(new InferenceService(registry), new ModelControl(registry, mode), registry, poller);
+    traffic.start();
+    const service = new InferenceService(registry, features, audit);
+    service.useTraffic(traffic.director);
+    return new Inferd(service, new ModelControl(registry, mode), registry, poller, features, audit, traffic);
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
@@ -60,7 +107,10 @@ export class Inferd {
 
   /** Answers everything already accepted, then stops every model's workers. */
   async stop(): Promise<void> {
+    this.traffic.stop();
     await this.poller?.stop();
     await this.registry.stop();
+    await this.audit?.stop(); // after the last answer: writes what is buffered
+    await this.features?.stop();
   }
 }

@@ -8,6 +8,10 @@ import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
+import { createAuditMetrics, withAuditMetrics } from './telemetry/audit-metrics.js';
+import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
+import { requestLogger } from './telemetry/request-log.js';
+import { Tracing } from './telemetry/tracing.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
 import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
@@ -37,6 +41,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const features = config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
   if (features) logger.info({ features_config: config.featuresConfig, views: Object.keys(features.views) }, 'feature views configured');
   const featureMetrics = createFeatureMetrics();
+  const auditMetrics = createAuditMetrics();
+  if (config.audit.enabled) logger.info({ store: config.audit.store, durability: config.audit.durability, sample_rate: config.audit.sampleRate }, 'audit trail on');
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
     logger,
@@ -45,7 +51,14 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     repositoryPollSecs: config.repositoryPollSecs,
     features,
     featureMetrics,
+    audit: config.audit,
+    auditMetrics,
+    integrity: config.integrity,
+    trustedKeys: config.trustedKeys,
   });
+  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint }) : undefined;
+  if (tracing) inferd.service.addObserver(tracing);
+  inferd.service.addObserver(requestLogger(logger, config.logRequests));
   let accepting = true;
   const app = buildHttpApp({
     service: inferd.service,
@@ -54,8 +67,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     bodyLimitBytes: config.bodyLimitBytes,
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
+    traffic: inferd.traffic,
+    routingKeyHeader: config.routingKeyHeader,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(createObservedMetrics(inferd, config, featureMetrics)) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withLifecycleMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), inferd.traffic)) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await app.listen({ host: config.host, port: config.httpPort });
@@ -109,6 +124,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
           clearInterval(reaper);
         }
         await inferd.stop();
+        await tracing?.shutdown();
         await metricsApp?.close();
         logger.info('inferd stopped');
       })();

@@ -3,6 +3,9 @@
 import { InferenceError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import { SERVE_HELP, serveCommand } from './serve-command.js';
+import { featuresCommand } from './features-command.js';
+import { prometheusRulesCommand } from './prometheus-rules-command.js';
+import { keygenCommand, signCommand } from './sign-command.js';
 
 const HELP = `inferd ${VERSION}: an online inference server for ONNX and tree models (Open Inference Protocol V2)
 
@@ -10,6 +13,10 @@ Usage: inferd <command> [options]
 
 Commands:
   serve      serve a model repository over HTTP and gRPC (inferd serve --help for options)
+  features   load feature tables: inferd features ingest --view VIEW FILE.csv (inferd features --help)
+  prometheus-rules  print Prometheus SLO recording rules and burn-rate alerts (inferd prometheus-rules --help)
+  sign       write a version folder's sha256 manifest and ed25519 signature: inferd sign --key KEY DIR
+  keygen     make an ed25519 key pair for signing model versions
 
 Options:
   -h, --help     show this help
@@ -30,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'serve') return serveCommand(rest);
+  if (command === 'features') return featuresCommand(rest);
+  if (command === 'prometheus-rules') return prometheusRulesCommand(rest);
+  if (command === 'sign') return signCommand(rest);
+  if (command === 'keygen') return keygenCommand(rest);
   process.stderr.write(`inferd: unknown command '${command}'\n\n${HELP}`);
   return 2;
 }

@@ -20,6 +20,8 @@ Options:
   --repository-poll-secs N poll mode: seconds between repository scans (default: 15)
   --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
   --strict-readiness BOOL  ready only when every model is ready (default: true)
+  --integrity MODE         off | checksum | signed: what a version folder must prove before it loads (default: off)
+  --trusted-key FILE       ed25519 public key (PEM) trusted for signed manifests (repeatable)
   -h, --help               show this help
 
 Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
@@ -45,6 +47,8 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
     load_models: values['load-model'] as string[] | undefined,
     repository_poll_secs: values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
+    integrity: values.integrity as ServerConfigFile['integrity'],
+    trusted_keys: values['trusted-key'] as string[] | undefined,
   };
 }
 
@@ -64,6 +68,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       'repository-poll-secs': { type: 'string' },
       'log-level': { type: 'string' },
       'strict-readiness': { type: 'string' },
+      integrity: { type: 'string' },
+      'trusted-key': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

@@ -17,6 +17,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { parseDatatypeName } from './datatype-names.js';
+import { parseFeatureMapping } from './feature-config.js';
+import { parseSloConfig } from './slo-config.js';
+import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import type { ModelConfigSource, SchedulingConfig, VersionPolicy } from './model-config.js';
 
 const dims = z.array(z.number().int().min(-1));
@@ -81,6 +84,12 @@ export const modelConfigYamlSchema = z.strictObject({
     .optional(),
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   default_model_filename: z.string().min(1).optional(),
+  /** Online features (see feature-config.ts); validated by parseFeatureMapping. */
+  features: z.unknown().optional(),
+  warmup: warmupSchema.optional(),
+  traffic: trafficSchema.optional(),
+  /** Service level objectives (see slo-config.ts); validated by parseSloConfig. */
+  slo: z.unknown().optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -174,5 +183,9 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     },
     defaultModelFilename: c.default_model_filename,
     labelFilenames: labelFilenames(c.outputs),
+    features: c.features === undefined ? undefined : parseFeatureMapping(c.features, file),
+    warmup: toWarmup(c.warmup),
+    traffic: toTraffic(c.traffic),
+    slo: c.slo === undefined ? undefined : parseSloConfig(c.slo, file),
   };
 }

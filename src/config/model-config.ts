@@ -5,6 +5,8 @@
  */
 import type { TensorSpec } from '../tensor/index.js';
 import type { ThresholdConfig } from './model-config-postprocess.js';
+import type { FeatureMapping } from './feature-config.js';
+import type { SloConfig } from './slo-config.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -57,8 +59,43 @@ export interface ModelConfigSource {
   readonly defaultModelFilename?: string;
   /** Label files by output name (Triton's `label_filename`), relative to the model's folder. */
   readonly labelFilenames?: Readonly<Record<string, string>>;
+  /** Online features: how the model's input is built from feature views and request-time values. */
+  readonly features?: FeatureMapping;
+  /** Warm-up before a version takes traffic (config.yaml `warmup`). */
+  readonly warmup?: Partial<WarmupConfig>;
+  /** How requests that name no version are spread over the model's versions (config.yaml `traffic`). */
+  readonly traffic?: TrafficConfig;
+  /** Service level objectives (config.yaml `slo`; see slo-config.ts). */
+  readonly slo?: SloConfig;
   /** Which file declared it, for messages. */
   readonly source?: string;
+}
+
+/** Warm-up requests run on every instance of a version before it takes traffic. */
+export interface WarmupConfig {
+  readonly enabled: boolean;
+  /** Runs of each warm-up request on each instance. */
+  readonly iterations: number;
+  /** Batch sizes of the requests generated from the signature when the version folder has no warmup.json. */
+  readonly batchSizes: readonly number[];
+}
+
+export const DEFAULT_WARMUP: WarmupConfig = Object.freeze({ enabled: true, iterations: 2, batchSizes: Object.freeze([1]) });
+
+/** Mirror a share of the model's traffic to a version, off the caller's path. */
+export interface ShadowConfig {
+  readonly version: number;
+  /** Share of requests mirrored, 0..1. */
+  readonly sampleRate: number;
+}
+
+/** A model's traffic policy as config.yaml declares it. */
+export interface TrafficConfig {
+  /** Percent of requests per version (keys are version numbers); absent: the highest ready version answers. */
+  readonly weights?: Readonly<Record<string, number>>;
+  /** Request parameter whose value, hashed, keeps one caller on one version (default `routing_key`). */
+  readonly stickyParameter?: string;
+  readonly shadow?: ShadowConfig;
 }
 
 export interface ModelConfig {
@@ -79,6 +116,10 @@ export interface ModelConfig {
   readonly labels?: Readonly<Record<string, readonly string[]>>;
   /** Decision threshold for a binary classifier (parameters `threshold`, `threshold_output`, `threshold_class`). */
   readonly threshold?: ThresholdConfig;
+  /** Online features: how the model's input is built from feature views and request-time values. */
+  readonly features?: FeatureMapping;
+  /** Service level objectives (config.yaml `slo`): served at GET /v1/models/{m}/slo, alerted on by prometheus-rules. */
+  readonly slo?: SloConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({

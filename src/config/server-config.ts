@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
+import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
 
 export const serverConfigSchema = z.strictObject({
   /** Address to bind. Loopback by default; any other address is an explicit choice. */
@@ -34,12 +35,25 @@ export const serverConfigSchema = z.strictObject({
   shutdown_timeout_ms: z.number().int().min(0).default(30_000),
   /** Price of one CPU-second, turned into inferd_cost_per_1k_inferences (0: cost is reported as 0). */
   cost_per_cpu_second: z.number().min(0).default(0),
+  /** One log line per request: none, errors (failed requests; the default) or all. */
+  log_requests: z.enum(['none', 'errors', 'all']).default('errors'),
+  /** OpenTelemetry tracing; off unless an OTLP/HTTP endpoint is set. */
+  tracing: z
+    .strictObject({
+      otlp_endpoint: z.string().url().optional(),
+      sample_ratio: z.number().min(0).max(1).default(0.01),
+      slow_ms: z.number().min(0).default(500),
+      service_name: z.string().min(1).default('inferd'),
+    })
+    .default({ sample_ratio: 0.01, slow_ms: 500, service_name: 'inferd' }),
   /** On SIGTERM, how long to keep serving (readiness already false) before the listener closes. */
   shutdown_delay_ms: z.number().int().min(0).default(500),
   /** Feature views and stores (YAML). Default: `features.yaml` in the model repository, when it exists. */
   features_config: z.string().min(1).optional(),
   /** Redis for `redis` and `feast` feature stores that name no `url`. */
   redis_url: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** The prediction log (audit-config.ts; README "Audit trail"). Off by default. */
+  audit: auditConfigSchema.prefault({}),
   /** Artifact integrity: off, checksum (a sha256 manifest in each version folder), signed (manifest + ed25519 signature). */
   integrity: z.enum(['off', 'checksum', 'signed']).default('off'),
   /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
@@ -66,10 +80,13 @@ export interface ServerConfig {
   readonly strictReadiness: boolean;
   readonly shutdownTimeoutMs: number;
   readonly costPerCpuSecond: number;
+  readonly logRequests: 'none' | 'errors' | 'all';
+  readonly tracing: { readonly otlpEndpoint?: string; readonly sampleRatio: number; readonly slowMs: number; readonly serviceName: string };
   readonly shutdownDelayMs: number;
   /** Path of the features config, or undefined when there is none. */
   readonly featuresConfig: string | undefined;
   readonly redisUrl: string;
+  readonly audit: AuditConfig;
   readonly integrity: 'off' | 'checksum' | 'signed';
   /** Paths of trusted ed25519 public keys (PEM). */
   readonly trustedKeys: readonly string[];
@@ -155,9 +172,12 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     strictReadiness: c.strict_readiness,
     shutdownTimeoutMs: c.shutdown_timeout_ms,
     costPerCpuSecond: c.cost_per_cpu_second,
+    logRequests: c.log_requests,
+    tracing: Object.freeze({ otlpEndpoint: c.tracing.otlp_endpoint, sampleRatio: c.tracing.sample_ratio, slowMs: c.tracing.slow_ms, serviceName: c.tracing.service_name }),
     shutdownDelayMs: c.shutdown_delay_ms,
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
+    audit: toAuditConfig(c.audit),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),

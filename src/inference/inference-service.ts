@@ -14,7 +14,13 @@ import { describeTensors, type ModelMetadata } from './model-metadata.js';
 import { planPostProcessing } from './post-process.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
-import { outcomeOf, type InferenceObserver, type Outcome, type Stage } from './observer.js';
+import { outcomeOf, type InferenceObserver, type Outcome, type RequestObservation } from './observer.js';
+import { RequestTimeline } from './request-timeline.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AuditQuery, StoredPrediction } from '../audit/audit-record.js';
+import { SloService } from './slo-service.js';
+import type { ServingVersion } from '../registry/serving-version.js';
+import type { MirroredRequest, TrafficDirector } from '../routing/traffic-director.js';
 
 export interface VersionStatistics extends StatisticsSnapshot {
   readonly name: string;
@@ -29,68 +35,103 @@ import { prepareInputs, schedulingParameters, selectOutputs } from './validate-r
 export class InferenceService {
   private readonly observers: InferenceObserver[] = [];
 
+  /** Per-model SLOs: the in-process record (fed as an observer) and the reports of GET /v1/models/{m}/slo. */
+  readonly slo: SloService;
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly features?: FeatureService,
-  ) {}
+    private readonly audit?: AuditTrail,
+  ) {
+    this.slo = new SloService(registry);
+    this.addObserver(this.slo);
+  }
 
   /** Adds an observer told about every request's outcome, latency and stages (metrics, SLOs). */
   addObserver(observer: InferenceObserver): void {
     this.observers.push(observer);
   }
 
+  /** Routes requests that name no version through a traffic policy (weights, sticky keys, shadow, canary). */
+  useTraffic(director: TrafficDirector): void {
+    this.traffic = director;
+  }
+
+  private traffic: TrafficDirector | undefined;
+
   /**
    * Runs one request. Takes ownership of the input arrays: their buffers move to a worker thread and are
    * detached here afterwards. (Inferd.infer copies first for library callers.)
    */
   async infer(request: InferenceRequest): Promise<InferenceResponse> {
-    const started = performance.now();
     for (const o of this.observers) o.started?.();
-    const stages: Partial<Record<Stage, number>> = {};
+    const timeline = new RequestTimeline();
     let version = '';
     let batchRows: number | undefined;
-    const observe = (outcome: Outcome) => {
-      const observation = { model: request.model, version, protocol: request.protocol ?? 'library', outcome, seconds: (performance.now() - started) / 1000, stages, batchRows };
+    const observe = (outcome: Outcome, error?: unknown) => {
+      const observation: RequestObservation = {
+        model: request.model, version, protocol: request.protocol ?? 'library', outcome,
+        seconds: (performance.now() - timeline.startedMs) / 1000, stages: timeline.stages, batchRows,
+        startedMs: timeline.startedMs, spans: timeline.spans, requestId: request.id, traceparent: request.traceparent,
+        error: error instanceof Error ? error.message : undefined,
+      };
       for (const o of this.observers) o.observe(observation);
     };
     try {
-      const response = await this.run(request, stages, (v, rows) => {
+      const begun = this.audit?.begin(request); // sampled: inputs taken now, before they move to a worker
+      const audit = begun instanceof Promise ? await begun : begun; // a promise only when the audit buffer is full (backpressure)
+      const response = await this.run(request, timeline, (v, rows) => {
         version = v;
         batchRows = rows;
       });
+      const durable = audit?.finish(response); // a promise only when audit durability is acknowledged
+      if (durable) await durable;
       version = response.version;
       observe('success');
       return response;
     } catch (err) {
-      observe(outcomeOf(err));
+      this.traffic?.failed(request);
+      observe(outcomeOf(err), err);
       throw err;
     }
   }
 
-  /** infer() without the bookkeeping; `stages` collects stage times, `served` learns the version and batch. */
-  private async run(request: InferenceRequest, stages: Partial<Record<Stage, number>>, served: (version: string, batchRows?: number) => void): Promise<InferenceResponse> {
-    const version = this.registry.resolveReady(request.model, request.version);
+  /** Runs a shadow copy on its version: no observers, no audit, no further routing. */
+  private async runShadow(copy: MirroredRequest, target: ServingVersion) {
+    // Shadow copies are copies of InferenceRequests (see TrafficDirector.begin).
+    const request = { ...(copy as InferenceRequest), version: String(target.version) };
+    return (await this.run(request, new RequestTimeline(), () => undefined)).outputs;
+  }
+
+  /** infer() without the bookkeeping; `timeline` collects stage times, `served` learns the version and batch. */
+  private async run(request: InferenceRequest, timeline: RequestTimeline, served: (version: string, batchRows?: number) => void): Promise<InferenceResponse> {
+    const version = this.traffic?.choose(request) ?? this.registry.resolveReady(request.model, request.version);
+    const trace = this.traffic?.begin(version, request);
     const config = version.config!;
     served(String(version.version));
     let featureReport;
     if (config.features) {
-      const t = performance.now();
-      ({ request, parameters: featureReport } = await enrichRequest(config, request, this.features));
-      stages.features = (performance.now() - t) / 1000;
+      ({ request, parameters: featureReport } = await timeline.time('features', () => enrichRequest(config, request, this.features), 'features'));
     }
-    request = assembleFeatureColumns(config, request);
-    const { inputs, rows } = prepareInputs(config, request);
-    const post = planPostProcessing(config, request);
-    const outputs = selectOutputs(config, post.request);
-    const result = await version.scheduler!.submit({ inputs, outputs, rows, ...schedulingParameters(config, request.parameters) });
-    stages.queue = result.queueNs / 1e9;
-    stages.compute = result.computeNs / 1e9;
+    const { inputs, rows, post, outputs, scheduling } = timeline.timeSync('validation', () => {
+      request = assembleFeatureColumns(config, request);
+      const prepared = prepareInputs(config, request);
+      const plan = planPostProcessing(config, request);
+      return { ...prepared, post: plan, outputs: selectOutputs(config, plan.request), scheduling: schedulingParameters(config, request.parameters) };
+    });
+    const submitted = performance.now();
+    const result = await version.scheduler!.submit({ inputs, outputs, rows, ...scheduling });
+    timeline.scheduled(submitted, performance.now(), result.queueNs, result.computeNs);
     served(String(version.version), result.batchRows);
-    const t = performance.now();
-    const ordered = outputs.map((name) => result.outputs.find((o) => o.name === name)!);
-    const finished = post.finish(ordered);
-    stages.postprocess = (performance.now() - t) / 1000;
+    const finished = timeline.timeSync('postprocess', () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)), 'postprocess');
+    this.traffic?.answered(trace, finished, (copy, target) => this.runShadow(copy, target));
     return { model: config.name, version: String(version.version), id: request.id, outputs: finished, parameters: featureReport };
+  }
+
+  /** Recorded predictions, newest first (GET /v1/predictions). */
+  predictions(query: AuditQuery): Promise<StoredPrediction[]> {
+    if (!this.audit) throw new NotFoundError('the audit trail is off on this server; set audit.enabled: true in the server config to record predictions');
+    return this.audit.query(query);
   }
 
   /** Upserts rows into a feature view from a `{"rows": [...]}` body (POST /v1/features/{view}). */

@@ -24,6 +24,18 @@ export class RequestTimeline {
     }
   }
 
+  /** Times synchronous work as span `name`; no await, so nothing can run between it and what follows. */
+  timeSync<T>(name: SpanName, fn: () => T, stage?: Stage): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      const end = performance.now();
+      this.spans[name] = [start, end];
+      if (stage) this.stages[stage] = (end - start) / 1000;
+    }
+  }
+
   /** Records the scheduler's share: waiting in the queue, then the runtime call until the answer came back. */
   scheduled(submittedMs: number, returnedMs: number, queueNs: number, computeNs: number): void {
     const dispatchedMs = Math.min(returnedMs, submittedMs + queueNs / 1e6);

@@ -22,6 +22,8 @@ export interface InferenceRequest {
   readonly protocol?: string;
   /** The caller's W3C `traceparent` header, continued by inferd's spans. */
   readonly traceparent?: string;
+  /** Who asked, for the audit trail (HTTP: the x-inferd-caller header); 'anonymous' when absent. */
+  readonly caller?: string;
 }
 
 export interface InferenceResponse {

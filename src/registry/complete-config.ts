@@ -101,6 +101,8 @@ export function completeConfig({ name, source, runtime, signature, labels }: Com
     onnx: { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(source.onnx) },
     defaultModelFilename: source.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[runtime],
     ...(labels ? { labels } : {}),
+    ...(source.features ? { features: source.features } : {}),
+    ...(source.slo ? { slo: source.slo } : {}),
   };
   const threshold = parseThreshold(config.parameters, config.outputs, batching, where);
   return deepFreeze(threshold ? { ...config, threshold } : config);

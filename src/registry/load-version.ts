@@ -12,11 +12,22 @@ import { existsSync } from 'node:fs';
 import { ModelScheduler } from '../scheduler/model-scheduler.js';
 import { readLabelFiles } from '../config/model-config-postprocess.js';
 import { completeConfig } from './complete-config.js';
+import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type IntegrityReport } from './integrity.js';
 import { treeNamesFromConfig } from './tree-names.js';
+import { TrackedInstance, warmUp, warmupSettings, type WarmupReport } from './warmup.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
   readonly scheduler: ModelScheduler;
+  readonly warmup: WarmupReport;
+  /** What the integrity check established (undefined when the policy is off). */
+  readonly integrity?: IntegrityReport;
+  /** Requests answered by an instance that had never run before: a cold model (0 when warm-up ran). */
+  coldRuns(): number;
+}
+
+export interface LoadOptions {
+  readonly integrity?: IntegrityPolicy;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
@@ -35,8 +46,14 @@ function locateArtefact(def: ModelDefinition, version: number) {
   return { runtime: found.runtime, path: join(dir, found.file) };
 }
 
-/** Loads a version, or throws a ModelLoadError/ConfigError saying why not. Instances are closed on failure. */
-export async function loadVersion(def: ModelDefinition, version: number): Promise<LoadedVersion> {
+/**
+ * Loads a version: checks its integrity, starts its instances and warms each of them before it is handed a
+ * scheduler. Throws a ModelLoadError/ConfigError saying why not; instances are closed on failure.
+ */
+export async function loadVersion(def: ModelDefinition, version: number, options: LoadOptions = {}): Promise<LoadedVersion> {
+  const versionDir = join(def.dir, String(version));
+  const label = `model '${def.name}' version ${version}`;
+  const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label);
   const { runtime, path } = locateArtefact(def, version);
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.source ?? `model '${def.name}'`);
   const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
@@ -51,7 +68,10 @@ export async function loadVersion(def: ModelDefinition, version: number): Promis
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature, labels });
-    return { config, scheduler: new ModelScheduler(config, `model '${def.name}' version ${version}`, instances) };
+    const tracked = instances.map((i) => new TrackedInstance(i));
+    const warmup = await warmUp(tracked, versionDir, config, warmupSettings(def.config), label);
+    const coldRuns = () => tracked.reduce((n, t) => n + t.coldRuns, 0);
+    return { config, scheduler: new ModelScheduler(config, label, tracked), warmup, integrity, coldRuns };
   } catch (err) {
     await Promise.all(instances.map((i) => i.close()));
     throw err;

@@ -8,8 +8,9 @@ import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
-import type { RegisteredModel, ServingVersion } from './serving-version.js';
+import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
 
 export interface IndexEntry {
   readonly name: string;
@@ -34,6 +35,13 @@ export interface SyncOptions {
   readonly override?: ModelConfigSource;
 }
 
+export interface RegistryOptions {
+  /** What a version folder must prove before it loads (default: nothing). */
+  readonly integrity?: IntegrityPolicy;
+  /** Told when a version becomes ready, is refused or unloads. */
+  readonly onEvent?: (event: LifecycleEvent) => void;
+}
+
 export class ModelRegistry {
   private readonly models = new Map<string, RegisteredModel>();
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -42,6 +50,7 @@ export class ModelRegistry {
   constructor(
     private readonly repository: FileModelRepository,
     private readonly logger: Logger,
+    private readonly options: RegistryOptions = {},
   ) {}
 
   /** Loads the named models (all of the repository's when `names` is undefined); failures are recorded, not thrown. */
@@ -105,6 +114,7 @@ export class ModelRegistry {
     const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
     const model = this.modelEntry(name);
     model.unloaded = false;
+    model.traffic = def.config.traffic;
     const wanted = def.error ? [] : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
@@ -122,7 +132,8 @@ export class ModelRegistry {
         if (reason) failures.push(`version ${v}: ${reason}`);
       }),
     );
-    const stale = [...model.versions.values()].filter((v) => !wanted.includes(v.version) && !v.retired);
+    // A version that failed to load leaves the versions it would replace serving.
+    const stale = failures.length ? [] : [...model.versions.values()].filter((v) => !wanted.includes(v.version) && !v.retired);
     await Promise.all(stale.map((v) => this.retire(v)));
     model.error = undefined;
     if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
@@ -136,22 +147,33 @@ export class ModelRegistry {
     if (!serving) model.versions.set(version, entry);
     const started = performance.now();
     try {
-      const loaded = await loadVersion(def, version);
-      Object.assign(entry, { ...loaded, state: 'READY', loadMs: performance.now() - started });
+      const loaded = await loadVersion(def, version, { integrity: this.options.integrity });
+      Object.assign(entry, { ...loaded, state: 'READY', loadMs: performance.now() - started - loaded.warmup.ms, readyAt: Date.now() });
       model.versions.set(version, entry);
-      this.logger.info(
-        { model: def.name, version, runtime: loaded.config.runtime, max_batch_size: loaded.config.maxBatchSize, instances: loaded.config.instanceCount, load_ms: Math.round(entry.loadMs ?? 0) },
-        `${serving ? 'reloaded' : 'loaded'} model '${def.name}' version ${version}`,
-      );
+      this.announceReady(entry, serving !== undefined);
       if (serving) await this.retire(serving, false);
       return undefined;
     } catch (err) {
       entry.state = 'UNAVAILABLE';
       entry.reason = (err as Error).message;
       if (!serving) model.versions.set(version, entry);
-      this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: Boolean(serving) }, `model '${def.name}' version ${version} failed to load`);
+      const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version);
+      this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
+      this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: entry.reason, evidence: { still_serving: stillServing } });
       return entry.reason;
     }
+  }
+
+  private announceReady(entry: ServingVersion, reloaded: boolean): void {
+    const config = entry.config!;
+    const facts = {
+      runtime: config.runtime, max_batch_size: config.maxBatchSize, instances: config.instanceCount,
+      load_ms: Math.round(entry.loadMs ?? 0), warmup_ms: Math.round(entry.warmup?.ms ?? 0), warmup_requests: entry.warmup?.requests ?? 0,
+      warmup_source: entry.warmup?.source, integrity: entry.integrity?.mode ?? 'off',
+    };
+    const message = `${reloaded ? 'reloaded' : 'loaded'} model '${entry.name}' version ${entry.version}`;
+    this.logger.info({ model: entry.name, version: entry.version, ...facts }, message);
+    this.options.onEvent?.({ type: 'version_ready', model: entry.name, version: entry.version, message, evidence: facts });
   }
 
   /** Drains a version and stops it. `keepListed` leaves it in the index as unloaded. */
@@ -169,6 +191,7 @@ export class ModelRegistry {
     await entry.scheduler.close();
     entry.state = 'UNAVAILABLE';
     entry.reason = 'unloaded';
+    this.options.onEvent?.({ type: 'version_unloaded', model: entry.name, version: entry.version, message: `unloaded model '${entry.name}' version ${entry.version}`, evidence: {} });
   }
 
   /** The model by name, or NotFoundError. */
@@ -223,12 +246,15 @@ export class ModelRegistry {
     return out;
   }
 
-  /** Ready once initial loading is done and (strict) every model meant to serve has all its versions READY. */
+  /**
+   * Ready once initial loading (warm-up included) is done and (strict) every model meant to serve has all its
+   * versions READY. A version loading after start does not count: loading one model never flips readiness.
+   */
   isReady(strict: boolean): boolean {
     if (!this.loaded) return false;
     if (!strict) return true;
     return [...this.models.values()].every(
-      (m) => m.unloaded || (!m.error && [...m.versions.values()].every((v) => v.retired || v.state === 'READY')),
+      (m) => m.unloaded || (!m.error && [...m.versions.values()].every((v) => v.retired || v.state === 'READY' || v.state === 'LOADING')),
     );
   }
 

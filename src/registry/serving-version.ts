@@ -1,5 +1,7 @@
-import type { ModelConfig } from '../config/index.js';
+import type { ModelConfig, TrafficConfig } from '../config/index.js';
 import type { ModelScheduler } from '../scheduler/model-scheduler.js';
+import type { IntegrityReport } from './integrity.js';
+import type { WarmupReport } from './warmup.js';
 
 /** Triton's model states: a version is READY to serve, or UNAVAILABLE with a reason, or in transition. */
 export type VersionState = 'LOADING' | 'READY' | 'UNLOADING' | 'UNAVAILABLE';
@@ -13,7 +15,15 @@ export interface ServingVersion {
   reason?: string;
   config?: ModelConfig;
   scheduler?: ModelScheduler;
+  /** Time to start the instances and load the model, without warm-up. */
   loadMs?: number;
+  /** Warm-up run before the version took traffic. */
+  warmup?: WarmupReport;
+  /** Epoch milliseconds when the version became READY. */
+  readyAt?: number;
+  integrity?: IntegrityReport;
+  /** Requests answered by an instance that had never run before (a cold model); 0 when warm-up ran. */
+  coldRuns?: () => number;
   /** What it was loaded from (see FileModelRepository.fingerprint). */
   fingerprint?: string;
   /** Unloaded on purpose (policy, unload request): not counted against readiness. */
@@ -27,4 +37,15 @@ export interface RegisteredModel {
   error?: string;
   /** Unloaded by request: not counted against readiness. */
   unloaded?: boolean;
+  /** The traffic policy its config declares (weights, sticky key, shadow). */
+  traffic?: TrafficConfig;
+}
+
+/** Something that happened to a version, with its facts, for the event log. */
+export interface LifecycleEvent {
+  readonly type: 'version_ready' | 'version_refused' | 'version_unloaded';
+  readonly model: string;
+  readonly version: number;
+  readonly message: string;
+  readonly evidence: Readonly<Record<string, unknown>>;
 }

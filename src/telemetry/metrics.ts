@@ -3,7 +3,7 @@
  * percentiles) come from prom-client's defaults; model metrics are read from the schedulers' statistics at
  * scrape time, so the request path does no metric work.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What the metrics need from the core: per-version statistics. */
 export interface StatisticsSource {
@@ -26,9 +26,9 @@ type Row = ReturnType<StatisticsSource['statistics']>[number];
 
 const labelNames = ['model', 'version'] as const;
 
-/** Builds the registry served at /metrics. */
-export function createMetrics(source: StatisticsSource): Registry {
-  const registry = new Registry();
+/** Builds the registry served at /metrics; feature metrics, when given, are served with it. */
+export function createMetrics(source: StatisticsSource, features?: FeatureMetrics): Registry {
+  const registry = features ? Registry.merge([new Registry(), features.registry]) : new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Counters mirror the schedulers' own totals: reset and re-add at each scrape.
   const counter = (name: string, help: string, value: (r: Row) => number) =>
@@ -55,4 +55,41 @@ export function createMetrics(source: StatisticsSource): Registry {
     },
   });
   return registry;
+}
+
+/** Breaker states as the `inferd_feature_breaker_state` gauge reports them. */
+export const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * Online-feature metrics, recorded as events happen (the feature layer has no statistics of its own to read).
+ * Labels: `view` (feature view), `store` (store name), `feature` ('<view>:<feature>'), `reason` (why a fallback).
+ */
+export interface FeatureMetrics {
+  readonly registry: Registry;
+  readonly cacheLookups: Counter<'view' | 'result'>;
+  readonly storeReads: Counter<'view' | 'store'>;
+  readonly fetchSeconds: Histogram<'view'>;
+  readonly validationFailures: Counter<'feature'>;
+  readonly fallbacks: Counter<'view' | 'reason'>;
+  readonly breakerState: Gauge<'store'>;
+  readonly breakerTransitions: Counter<'store' | 'to'>;
+}
+
+/** Declares the feature metrics on a registry of their own (merged into /metrics by createMetrics). */
+export function createFeatureMetrics(): FeatureMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    cacheLookups: new Counter({ name: 'inferd_feature_cache_lookups_total', help: 'Feature cache lookups per entity row; result is hit, miss or stale (served stale after a store failure).', labelNames: ['view', 'result'], registers }),
+    storeReads: new Counter({ name: 'inferd_feature_store_reads_total', help: 'Batched reads sent to a feature store (one round trip each).', labelNames: ['view', 'store'], registers }),
+    fetchSeconds: new Histogram({
+      name: 'inferd_feature_fetch_seconds', help: 'Time of one batched feature-store read, by view.', labelNames: ['view'], registers,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+    }),
+    validationFailures: new Counter({ name: 'inferd_feature_validation_failures_total', help: 'Feature values that failed validation (type, range, null), imputed or rejected.', labelNames: ['feature'], registers }),
+    fallbacks: new Counter({ name: 'inferd_feature_fallbacks_total', help: 'Entity rows whose view features fell back to defaults, by reason (missing, stale, store_error, budget_exceeded, breaker_open).', labelNames: ['view', 'reason'], registers }),
+    breakerState: new Gauge({ name: 'inferd_feature_breaker_state', help: 'Circuit breaker per feature store: 0 closed, 1 half-open, 2 open.', labelNames: ['store'], registers }),
+    breakerTransitions: new Counter({ name: 'inferd_feature_breaker_transitions_total', help: 'Circuit breaker state changes per feature store.', labelNames: ['store', 'to'], registers }),
+  };
 }

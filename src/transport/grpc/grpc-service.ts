@@ -24,7 +24,7 @@ export interface GrpcServiceOptions {
   readonly accepting: () => boolean;
 }
 
-type Handler<Req> = (request: Req) => OutgoingMessage | Promise<OutgoingMessage>;
+type Handler<Req> = (request: Req, call: ServerUnaryCall<Req, OutgoingMessage>) => OutgoingMessage | Promise<OutgoingMessage>;
 
 interface RepositoryModelRequest {
   readonly model_name: string;
@@ -44,7 +44,7 @@ function unary<Req>(method: string, logger: Logger, handle: Handler<Req>): handl
     Promise.resolve()
       .then(() => {
         assertWellFormed(method, call.request);
-        return handle(call.request);
+        return handle(call.request, call);
       })
       .then(
         (response) => callback(null, response),
@@ -67,7 +67,11 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ServerMetadata: unary('ServerMetadata', logger, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
     ModelMetadata: unary<ModelRequest>('ModelMetadata', logger, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
     ModelConfig: unary<ModelRequest>('ModelConfig', logger, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
-    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r) => encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r), protocol: 'grpc' }))),
+    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r, call) => {
+      const traceparent = call.metadata.get('traceparent')[0];
+      const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
+      return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
+    }),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', logger, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
     })),

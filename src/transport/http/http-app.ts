@@ -9,6 +9,11 @@ import type { Logger } from '../../telemetry/logger.js';
 import { createErrorHandler } from './error-handler.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerV2Routes } from './v2-routes.js';
+import { registerFeatureRoutes } from './feature-routes.js';
+import { registerSloRoutes } from './slo-routes.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { registerRolloutRoutes } from './rollout-routes.js';
+import type { TrafficManager } from '../../routing/traffic-manager.js';
 
 export interface HttpAppOptions {
   readonly service: InferenceService;
@@ -17,6 +22,10 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   readonly strictReadiness: boolean;
   readonly accepting: () => boolean;
+  /** Traffic policies and rollouts (the /v1/models/{m}/traffic, rollouts and events routes). */
+  readonly traffic?: TrafficManager;
+  /** Header hashed for sticky routing (lower case). */
+  readonly routingKeyHeader?: string;
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -43,5 +52,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   registerV2Routes(app, options);
   registerRepositoryRoutes(app, options);
   registerV1Routes(app, options);
+  registerFeatureRoutes(app, options);
+  registerSloRoutes(app, options);
+  registerAuditRoutes(app, options);
+  if (options.traffic) registerRolloutRoutes(app, { traffic: options.traffic });
   return app;
 }

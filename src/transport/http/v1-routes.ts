@@ -8,6 +8,7 @@ import type { InferenceService } from '../../inference/inference-service.js';
 import { decodePredictRequest, encodePredictResponse } from '../../protocol/v1-json.js';
 import { encodeModelStatus } from '../../protocol/v1-status.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
+import { callerOf } from './audit-routes.js';
 
 interface ModelParams {
   model: string;
@@ -34,7 +35,7 @@ export function registerV1Routes(app: FastifyInstance, { service }: V1RouteOptio
     const signature = service.config(model, version);
     const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'));
     const { request, format } = decodePredictRequest(body, signature, model, version);
-    return sendJsonText(reply, encodePredictResponse(await service.infer({ ...request, protocol: 'v1' }), format));
+    return sendJsonText(reply, encodePredictResponse(await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) }), format));
   };
   // As for V2: overload is refused before the body is read.
   const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);

@@ -9,6 +9,8 @@ import { HEADER_LENGTH, joinBinaryBody, splitBinaryBody } from './binary-body.js
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
+import { callerOf } from './audit-routes.js';
+import { withRoutingHeader } from './routing-header.js';
 
 interface ModelParams {
   model: string;
@@ -20,13 +22,15 @@ export interface V2RouteOptions {
   readonly strictReadiness: boolean;
   /** False while the server is shutting down. */
   readonly accepting: () => boolean;
+  /** Lower-case header whose value keeps a caller on one version (sticky routing); default x-routing-key. */
+  readonly routingKeyHeader?: string;
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting }: V2RouteOptions): void {
+export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key' }: V2RouteOptions): void {
   // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
   app.get('/v2/health/ready', async (_req, reply) => reply.code(accepting() && service.isServerReady(strictReadiness) ? 200 : 400).send());
@@ -59,7 +63,9 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     } else {
       request = decodeInferRequest(parseJsonBody(body.toString('utf8')), req.params.model, req.params.version);
     }
-    const response = await service.infer({ ...request, protocol: 'http' });
+    request = withRoutingHeader(request, req.headers[routingKeyHeader]);
+    const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
+    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req) });
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
     if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);

@@ -1,0 +1,78 @@
+/**
+ * What the audit trail records per prediction, in memory (AuditRecord, cheap to take on the request path) and as
+ * stored and queried (StoredPrediction, plain JSON).
+ */
+import type { Datatype, TensorData } from '../tensor/index.js';
+
+/**
+ * One tensor as recorded: a copy of at most `max_elements` elements (taken before the request's buffers move to a
+ * worker thread), or nothing when the tensor is redacted. Converted to JSON by the sink, off the request path.
+ */
+export interface TensorSnapshot {
+  readonly name: string;
+  readonly datatype: Datatype;
+  readonly shape: readonly number[];
+  /** The first elements (row-major); undefined when redacted. */
+  readonly data: TensorData | undefined;
+  /** Elements the tensor had; more than data.length when truncated. */
+  readonly total: number;
+  readonly redacted: boolean;
+}
+
+/** One prediction, as taken on the request path. */
+export interface AuditRecord {
+  /** The request's `id`, or a generated time-ordered UUID (v7) when it had none. */
+  readonly requestId: string;
+  /** When the answer was ready, ms since the epoch. */
+  readonly timeMs: number;
+  /** Who asked: the `x-inferd-caller` header, or 'anonymous'. */
+  readonly caller: string;
+  readonly model: string;
+  /** The version that answered. */
+  readonly version: string;
+  /** http, grpc, v1 or library. */
+  readonly protocol: string;
+  /** From the start of inference to the answer. */
+  readonly latencyMs: number;
+  readonly inputs: readonly TensorSnapshot[];
+  readonly outputs: readonly TensorSnapshot[];
+  /** Request parameters, redacted per policy; undefined when there were none. */
+  readonly parameters: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** A tensor as stored: numbers (strings for BYTES and 64-bit integers beyond 2^53), with notes. */
+export interface StoredTensor {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly number[];
+  /** Absent when redacted. */
+  readonly data?: readonly unknown[];
+  /** The fixed marker when the tensor is redacted. */
+  readonly redacted?: string;
+  /** Present when only the first `kept` of `total` elements were stored. */
+  readonly truncated?: { readonly kept: number; readonly total: number };
+}
+
+/** One prediction as the store returns it (and GET /v1/predictions answers it). */
+export interface StoredPrediction {
+  readonly request_id: string;
+  /** ISO 8601. */
+  readonly time: string;
+  readonly caller: string;
+  readonly model: string;
+  readonly version: string;
+  readonly protocol: string;
+  readonly latency_ms: number;
+  readonly inputs: readonly StoredTensor[];
+  readonly outputs: readonly StoredTensor[];
+  readonly parameters: Readonly<Record<string, unknown>> | null;
+}
+
+/** Filters of a prediction query; records come newest first. */
+export interface AuditQuery {
+  readonly model?: string;
+  /** Records at or after this time, ms since the epoch. */
+  readonly sinceMs?: number;
+  readonly requestId?: string;
+  readonly limit: number;
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-model SLOs in the core: an observer of every request that feeds the in-process SLO record, and the report
+ * GET /v1/models/{m}/slo serves. Objectives come from the models' configs (`slo:` in config.yaml).
+ */
+import type { SloConfig } from '../config/slo-config.js';
+import { NotFoundError } from '../errors/index.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+import { isGoodOutcome } from '../telemetry/slo-math.js';
+import { SloTracker, type SloReport } from '../telemetry/slo-tracker.js';
+import type { InferenceObserver, RequestObservation } from './observer.js';
+
+export class SloService implements InferenceObserver {
+  readonly tracker: SloTracker;
+
+  /** `now`: milliseconds since the epoch, injected by tests. */
+  constructor(
+    private readonly registry: ModelRegistry,
+    now?: () => number,
+  ) {
+    this.tracker = new SloTracker({ objectiveOf: (model) => this.objectiveOrNone(model), now });
+  }
+
+  observe(o: RequestObservation): void {
+    // A request refused before its body was read was never timed (the same rule as inferd_request_duration_seconds).
+    const refusedUnread = o.outcome === 'rejected' && o.seconds === 0;
+    this.tracker.record(o.model, isGoodOutcome(o.outcome), refusedUnread ? undefined : o.seconds);
+  }
+
+  /** The model's SLIs, budget and burn rates. NotFoundError for an unknown model or one without an `slo:`. */
+  report(model: string): SloReport {
+    const objective = this.objective(model);
+    if (!objective) {
+      throw new NotFoundError(`model '${model}' has no SLO; add one to its config.yaml, e.g. slo: { availability: 0.999, latency: { threshold_ms: 50, percentile: 0.99 } }`);
+    }
+    return this.tracker.report(model, objective);
+  }
+
+  /** The objective of the newest version with a config, READY ones first (a failing model keeps its SLO). */
+  private objective(model: string): SloConfig | undefined {
+    const configured = [...this.registry.model(model).versions.values()].filter((v) => v.config);
+    const ready = configured.filter((v) => v.state === 'READY');
+    const pool = ready.length ? ready : configured;
+    return pool.reduce<(typeof pool)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)?.config?.slo;
+  }
+
+  private objectiveOrNone(model: string): SloConfig | undefined {
+    try {
+      return this.objective(model);
+    } catch {
+      return undefined; // unknown model: nothing to record
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Warm-up: before a version takes traffic, every instance runs a few requests, so onnxruntime's first-run costs
+ * (allocations, kernel selection) are paid before a caller waits for them. The requests come from
+ * `warmup.json` in the version folder when it exists, else they are generated from the signature (zeros, one
+ * request per configured batch size).
+ *
+ * `warmup.json`: `{"requests": [{"inputs": [{"name", "datatype", "shape", "data"}]}]}` (V2 JSON tensors), or a
+ * single `{"inputs": [...]}`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_WARMUP, EXPLANATION_OUTPUT, type ModelConfig, type ModelConfigSource, type WarmupConfig } from '../config/index.js';
+import { ModelLoadError } from '../errors/index.js';
+import type { ExecutionInstance } from '../scheduler/model-scheduler.js';
+import { allocate, elementCount, isDatatype, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
+
+export const WARMUP_FILE = 'warmup.json';
+
+/** What warm-up did, recorded per version. */
+export interface WarmupReport {
+  readonly source: 'file' | 'generated' | 'disabled';
+  /** Runs per instance (requests × iterations). */
+  readonly requests: number;
+  readonly ms: number;
+}
+
+/**
+ * Wraps an instance to count runs that reach it before it has ever run: requests answered by a cold model.
+ * With warm-up on, the scheduler only gets instances that already ran, so the count stays 0.
+ */
+export class TrackedInstance implements ExecutionInstance {
+  private ran = false;
+  coldRuns = 0;
+
+  constructor(private readonly inner: ExecutionInstance) {}
+
+  async runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<{ outputs: Tensor[]; computeNs: number }> {
+    if (!this.ran) this.coldRuns++;
+    try {
+      return await this.inner.runTimed(inputs, outputNames);
+    } finally {
+      this.ran = true;
+    }
+  }
+
+  /** Runs a warm-up request directly on the instance (not counted as a caller's request). */
+  async warm(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<void> {
+    await this.inner.runTimed(inputs, outputNames);
+    this.ran = true;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** The warm-up settings of a model: its config's, over the defaults. */
+export function warmupSettings(source: ModelConfigSource): WarmupConfig {
+  return { ...DEFAULT_WARMUP, ...source.warmup };
+}
+
+function zeros(spec: TensorSpec, shape: number[]): Tensor {
+  const count = elementCount(shape, spec.name);
+  const data = spec.datatype === 'BYTES' ? new Array<string>(count).fill('') : allocate(spec.datatype, count);
+  return { name: spec.name, datatype: spec.datatype, shape, data };
+}
+
+/** One zero-filled request per batch size, shaped from the signature (variable dims become 1). */
+export function generateWarmupRequests(config: ModelConfig, batchSizes: readonly number[]): Tensor[][] {
+  const fixed = (dims: readonly number[]) => dims.map((d) => (d < 0 ? 1 : d));
+  if (config.maxBatchSize === 0) return [config.inputs.map((s) => zeros(s, fixed(s.dims)))];
+  const sizes = [...new Set(batchSizes.map((b) => Math.min(b, config.maxBatchSize)))];
+  return sizes.map((b) => config.inputs.map((s) => zeros(s, [b, ...fixed(s.dims)])));
+}
+
+function parseTensor(value: unknown, what: string): Tensor {
+  const t = value as { name?: unknown; datatype?: unknown; shape?: unknown; data?: unknown } | null;
+  if (!t || typeof t.name !== 'string' || !isDatatype(t.datatype) || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ModelLoadError(`${what}: each input needs name, datatype (e.g. FP32), shape (non-negative integers) and data`);
+  }
+  const shape = t.shape as number[];
+  return { name: t.name, datatype: t.datatype, shape, data: tensorDataFromJson(t.data, t.datatype, shape, elementCount(shape, what), what) };
+}
+
+/** Parses warmup.json text into requests (each a list of input tensors). Errors name the file and the request. */
+export function parseWarmupFile(text: string, file: string): Tensor[][] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const body = value as { requests?: unknown; inputs?: unknown } | null;
+  const requests = Array.isArray(body?.requests) ? body.requests : body && Array.isArray(body.inputs) ? [body] : undefined;
+  if (!requests?.length) throw new ModelLoadError(`${file} must be {"requests": [{"inputs": [...]}]} or {"inputs": [...]} with at least one request`);
+  return requests.map((r, i) => {
+    const inputs = (r as { inputs?: unknown } | null)?.inputs;
+    if (!Array.isArray(inputs)) throw new ModelLoadError(`${file}: requests[${i}] needs an 'inputs' array`);
+    return inputs.map((t, j) => parseTensor(t, `${file}: requests[${i}].inputs[${j}]`));
+  });
+}
+
+async function readWarmupFile(versionDir: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(versionDir, WARMUP_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The version's warm-up requests: warmup.json if present, else generated from the completed config. */
+export async function warmupRequests(versionDir: string, config: ModelConfig, settings: WarmupConfig): Promise<{ source: 'file' | 'generated'; requests: Tensor[][] }> {
+  const text = await readWarmupFile(versionDir);
+  if (text !== undefined) return { source: 'file', requests: parseWarmupFile(text, join(versionDir, WARMUP_FILE)) };
+  return { source: 'generated', requests: generateWarmupRequests(config, settings.batchSizes) };
+}
+
+/** A fresh copy of a request: running it transfers the buffers away. */
+function copyRequest(request: readonly Tensor[]): Tensor[] {
+  return request.map((t) => ({ ...t, data: t.data.slice() }));
+}
+
+async function warmOne(instance: TrackedInstance, requests: readonly Tensor[][], outputs: readonly string[], iterations: number, label: string): Promise<void> {
+  for (let i = 0; i < iterations; i++) {
+    for (const [n, request] of requests.entries()) {
+      try {
+        await instance.warm(copyRequest(request), outputs);
+      } catch (err) {
+        throw new ModelLoadError(`${label}: warm-up request ${n + 1} of ${requests.length} failed: ${(err as Error).message}; fix ${WARMUP_FILE} or the model`, { cause: err });
+      }
+    }
+  }
+}
+
+/**
+ * Warms every instance of a version (in parallel, each running every request `iterations` times) and reports it.
+ * Rejects with a ModelLoadError when a warm-up request fails: a version that cannot answer it must not serve.
+ */
+export async function warmUp(instances: readonly TrackedInstance[], versionDir: string, config: ModelConfig, settings: WarmupConfig, label: string): Promise<WarmupReport> {
+  if (!settings.enabled) return { source: 'disabled', requests: 0, ms: 0 };
+  const started = performance.now();
+  const { source, requests } = await warmupRequests(versionDir, config, settings);
+  const outputs = config.outputs.map((o) => o.name).filter((n) => n !== EXPLANATION_OUTPUT);
+  await Promise.all(instances.map((i) => warmOne(i, requests, outputs, settings.iterations, label)));
+  return { source, requests: requests.length * settings.iterations, ms: performance.now() - started };
+}

@@ -1,0 +1,211 @@
+/**
+ * Automated canary analysis inside the server, as Flagger and Argo Rollouts do it: a rollout moves a candidate
+ * version through weight steps; at every tick the checks compare it with the stable version over the current
+ * interval (verdict.ts decides), and the controller applies the decision to the model's traffic policy. Every
+ * decision is an event with its evidence. Operators may pause, resume, promote or abort.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import type { EventLog, EventType } from './event-log.js';
+import { isActive, type DecisionRecord, type Rollout } from './rollout.js';
+import { parseRolloutSpec } from './rollout-spec.js';
+import type { ShadowMirror } from './shadow-mirror.js';
+import type { VersionSource } from './traffic-director.js';
+import { servingSplit, sharesOf } from './traffic-split.js';
+import type { ShadowPolicy, TrafficTable } from './traffic-policy.js';
+import { decide, evaluateChecks, type Decision } from './verdict.js';
+import type { VersionWindows } from './version-window.js';
+
+export type OperatorAction = 'pause' | 'resume' | 'promote' | 'abort';
+
+export interface CanaryControllerOptions {
+  readonly versions: VersionSource;
+  readonly table: TrafficTable;
+  readonly windows: VersionWindows;
+  readonly mirror: ShadowMirror;
+  readonly events: EventLog;
+  readonly clock?: () => number;
+}
+
+const EVENT_OF: Record<Exclude<Decision['action'], 'wait'>, EventType> = {
+  hold: 'rollout_held',
+  advance: 'rollout_advanced',
+  promote: 'rollout_promoted',
+  rollback: 'rollout_rolled_back',
+};
+
+export class CanaryController {
+  private readonly rollouts = new Map<string, Rollout[]>();
+  private readonly clock: () => number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running = false;
+
+  constructor(private readonly o: CanaryControllerOptions) {
+    this.clock = o.clock ?? Date.now;
+  }
+
+  /** Starts ticking (a timer runs only while a rollout progresses). */
+  start(): void {
+    this.running = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Starts a rollout from an API body (see rollout-spec.ts). Throws when the model already has one running. */
+  create(model: string, body: unknown): Rollout {
+    const spec = parseRolloutSpec(body);
+    const running = this.active(model);
+    if (running) throw new InvalidArgumentError(`model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`);
+    const candidate = this.o.versions.resolveReady(model, String(spec.candidate)).version;
+    const stable = spec.stable ?? this.primaryVersion(model, candidate);
+    this.o.versions.resolveReady(model, String(stable));
+    const now = this.clock();
+    const rollout: Rollout = { id: randomUUID(), model, spec, stable, status: 'progressing', stepIndex: 0, weight: spec.steps[0], startedAt: now, stepStartedAt: now, reviewAt: now + spec.intervalMs };
+    this.rollouts.set(model, [...(this.rollouts.get(model) ?? []), rollout]);
+    this.o.windows.forget(model);
+    this.o.windows.observe(model);
+    this.setWeights(rollout, rollout.weight);
+    const evidence = { candidate, stable, steps: spec.steps, interval_ms: spec.intervalMs, checks: spec.checks, shadow: spec.shadow };
+    this.note(rollout, 'rollout_started', { action: 'start', at: now, reason: `rollout of version ${candidate} started at ${rollout.weight}% against version ${stable}`, failed: [], checks: [], by: 'operator' }, evidence);
+    this.arm();
+    return rollout;
+  }
+
+  /** A model's rollouts, oldest first. */
+  list(model: string): readonly Rollout[] {
+    return this.rollouts.get(model) ?? [];
+  }
+
+  get(model: string, id: string): Rollout {
+    const r = this.list(model).find((x) => x.id === id);
+    if (!r) throw new NotFoundError(`model '${model}' has no rollout '${id.slice(0, 64)}'; GET /v1/models/${model}/rollouts lists them`);
+    return r;
+  }
+
+  /** The rollout controlling a model's traffic now (progressing or paused). */
+  active(model: string): Rollout | undefined {
+    return this.list(model).find(isActive);
+  }
+
+  /** The shadow a progressing or paused rollout asks for: the candidate, at its sample rate. */
+  shadowOf(model: string): ShadowPolicy | undefined {
+    const r = this.active(model);
+    return r?.spec.shadow && { version: r.spec.candidate, sampleRate: r.spec.shadow.sampleRate };
+  }
+
+  /** An operator's pause, resume, promote or abort. */
+  act(model: string, id: string, action: OperatorAction): Rollout {
+    const r = this.get(model, id);
+    const allowed = action === 'resume' ? r.status === 'paused' : action === 'pause' ? r.status === 'progressing' : isActive(r);
+    if (!allowed) throw new InvalidArgumentError(`rollout ${id} is ${r.status}: it cannot be ${action === 'abort' ? 'aborted' : `${action}d`}`);
+    const now = this.clock();
+    if (action === 'pause') return this.transition(r, 'paused', 'rollout_paused', { action, at: now, reason: 'paused by an operator', failed: [], checks: [], by: 'operator' });
+    if (action === 'resume') {
+      r.stepStartedAt = now;
+      r.reviewAt = now + r.spec.intervalMs;
+      this.transition(r, 'progressing', 'rollout_resumed', { action, at: now, reason: `resumed by an operator at ${r.weight}%; the interval restarts`, failed: [], checks: [], by: 'operator' });
+      this.arm();
+      return r;
+    }
+    if (action === 'promote') return this.finish(r, 'succeeded', 100, { action: 'promote', at: now, reason: 'promoted by an operator', failed: [], checks: [], by: 'operator' });
+    return this.finish(r, 'aborted', 0, { action: 'abort', at: now, reason: `aborted by an operator; all traffic back to version ${r.stable}`, failed: [], checks: [], by: 'operator' });
+  }
+
+  /** Runs the analysis of every progressing rollout once. Called by the timer; tests call it directly. */
+  tick(): void {
+    for (const list of this.rollouts.values()) for (const r of list) if (r.status === 'progressing') this.review(r);
+  }
+
+  private review(r: Rollout): void {
+    const now = this.clock();
+    const evidence = {
+      stable: this.o.windows.summarise(r.model, r.stable, r.stepStartedAt),
+      candidate: this.o.windows.summarise(r.model, r.spec.candidate, r.stepStartedAt),
+      shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, r.stepStartedAt) : undefined,
+    };
+    const progress = { status: r.status, steps: r.spec.steps, stepIndex: r.stepIndex, reviewAt: r.reviewAt };
+    const d = decide(progress, evaluateChecks(r.spec.checks, evidence), now);
+    if (d.action !== 'wait') this.apply(r, d, now);
+  }
+
+  private apply(r: Rollout, d: Exclude<Decision, { action: 'wait' }>, now: number): void {
+    const record: DecisionRecord = { action: d.action, at: now, reason: d.reason, failed: d.failed, checks: d.checks, by: 'analysis' };
+    if (d.action === 'rollback') {
+      this.finish(r, 'failed', 0, record);
+      return;
+    }
+    if (d.action === 'promote') {
+      this.finish(r, 'succeeded', 100, record);
+      return;
+    }
+    r.reviewAt = now + r.spec.intervalMs;
+    if (d.action === 'advance') {
+      r.stepIndex++;
+      r.stepStartedAt = now;
+      this.o.windows.prune(r.model, now);
+      this.setWeights(r, d.weight);
+    }
+    this.note(r, EVENT_OF[d.action], record);
+  }
+
+  private finish(r: Rollout, status: 'succeeded' | 'failed' | 'aborted', weight: number, record: DecisionRecord): Rollout {
+    r.status = status;
+    r.finishedAt = record.at;
+    this.setWeights(r, weight, status === 'failed');
+    this.o.windows.forget(r.model);
+    const type: EventType = status === 'succeeded' ? 'rollout_promoted' : status === 'failed' ? 'rollout_rolled_back' : 'rollout_aborted';
+    this.note(r, type, record);
+    return r;
+  }
+
+  private transition(r: Rollout, status: 'paused' | 'progressing', type: EventType, record: DecisionRecord): Rollout {
+    r.status = status;
+    this.note(r, type, record);
+    return r;
+  }
+
+  /** Candidate at `weight`%, stable at the rest; a rolled-back candidate is marked failed. */
+  private setWeights(r: Rollout, weight: number, failed = false): void {
+    r.weight = weight;
+    const policy = this.o.table.policy(r.model);
+    const weights = new Map([[r.stable, 100 - weight], [r.spec.candidate, weight]]);
+    const failedSet = new Set([...policy.failed].filter((v) => v !== r.spec.candidate));
+    if (failed) failedSet.add(r.spec.candidate);
+    this.o.table.set(r.model, { ...policy, weights, failed: failedSet });
+  }
+
+  private note(r: Rollout, type: EventType, record: DecisionRecord, extra?: Record<string, unknown>): void {
+    r.lastDecision = record;
+    const evidence = { ...extra, by: record.by, status: r.status, step: r.stepIndex, weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight }, checks: record.checks };
+    this.o.events.record({ model: r.model, type, version: r.spec.candidate, rollout: r.id, message: `rollout ${r.id} of model '${r.model}': ${record.reason}`, evidence, checks: record.failed });
+  }
+
+  /** The version with the largest share now, other than the candidate: what the candidate replaces. */
+  private primaryVersion(model: string, candidate: number): number {
+    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.version !== candidate).map((v) => v.version);
+    if (!ready.length) throw new InvalidArgumentError(`model '${model}' has no ready version besides the candidate ${candidate} to compare it with; load one (version_policy must keep both)`);
+    const weights = this.o.table.policy(model).weights;
+    const split = weights ? servingSplit(weights, new Set(ready)) : [];
+    if (!split.length) return Math.max(...ready);
+    return [...sharesOf(split).entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
+  }
+
+  /** Schedules the next tick at a tenth of the shortest progressing interval (10 ms to 1 s). */
+  private arm(): void {
+    if (!this.running || this.timer) return;
+    const intervals = [...this.rollouts.values()].flat().filter((r) => r.status === 'progressing').map((r) => r.spec.intervalMs);
+    if (!intervals.length) return;
+    const delay = Math.min(1000, Math.max(10, Math.min(...intervals) / 10));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tick();
+      this.arm();
+    }, delay);
+    this.timer.unref();
+  }
+}

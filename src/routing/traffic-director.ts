@@ -1,0 +1,136 @@
+/**
+ * The request path's view of traffic policy: which version answers a request that names none, what to observe
+ * for the canary analysis, and what to mirror. An explicit version in the URL always wins.
+ *
+ * Cost when a model has no weights, shadow or rollout: two map lookups per request.
+ */
+import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
+import type { Tensor } from '../tensor/index.js';
+import { predictionOf } from './prediction.js';
+import { pointOf, routingKeyOf } from './routing-key.js';
+import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirror.js';
+
+export type { MirroredRequest } from './shadow-mirror.js';
+import { pickVersion, servingSplit } from './traffic-split.js';
+import type { ShadowPolicy, TrafficPolicy, TrafficTable } from './traffic-policy.js';
+import type { VersionWindows } from './version-window.js';
+
+/** What the director needs from the registry (ModelRegistry satisfies it). */
+export interface VersionSource {
+  model(name: string): RegisteredModel;
+  resolveReady(name: string, version?: string): ServingVersion;
+  /** The loaded models' entries (one per version). */
+  loadedIndex(): ReadonlyArray<{ readonly name: string }>;
+}
+
+/** A request as routing sees it. */
+export interface RoutedRequest extends MirroredRequest {
+  /** The version the URL names, if any. */
+  readonly version?: string;
+}
+
+/** What happens to one request beyond being answered: observed for a rollout, mirrored to a shadow. */
+export interface Trace {
+  /** The request as begin() saw it, the key under which failed() finds the trace. */
+  readonly request: object;
+  readonly version: ServingVersion;
+  readonly startedMs: number;
+  readonly observe: boolean;
+  readonly shadow?: { readonly target: ServingVersion; readonly copy: MirroredRequest };
+}
+
+export interface TrafficDirectorOptions {
+  readonly versions: VersionSource;
+  readonly table: TrafficTable;
+  readonly windows: VersionWindows;
+  readonly mirror: ShadowMirror;
+  /** The shadow a running rollout asks for, which replaces the policy's (see CanaryController.shadowOf). */
+  readonly rolloutShadow?: (model: string) => ShadowPolicy | undefined;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+}
+
+/** READY versions of a model, excluding failed ones unless nothing else is ready. */
+function readyVersions(model: RegisteredModel): ServingVersion[] {
+  return [...model.versions.values()].filter((v) => v.state === 'READY' && v.scheduler && v.config);
+}
+
+export class TrafficDirector {
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  /** Requests begun and not yet answered, so a failure anywhere later can be recorded against their version. */
+  private readonly open = new WeakMap<object, Trace>();
+
+  constructor(private readonly o: TrafficDirectorOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.random = o.random ?? Math.random;
+  }
+
+  /** The version that answers: the URL's, else the policy's pick, else the highest ready one. */
+  choose(request: RoutedRequest): ServingVersion {
+    if (request.version !== undefined && request.version !== '') return this.o.versions.resolveReady(request.model, request.version);
+    const policy = this.o.table.policy(request.model);
+    if (!policy.weights && policy.failed.size === 0) return this.o.versions.resolveReady(request.model);
+    const ready = readyVersions(this.o.versions.model(request.model));
+    const chosen = this.pick(request, policy, ready) ?? this.fallback(policy, ready);
+    return chosen ?? this.o.versions.resolveReady(request.model);
+  }
+
+  /** The policy's pick among ready versions, undefined when no weighted version is ready. */
+  private pick(request: RoutedRequest, policy: TrafficPolicy, ready: readonly ServingVersion[]): ServingVersion | undefined {
+    if (!policy.weights) return undefined;
+    const split = servingSplit(policy.weights, new Set(ready.filter((v) => !policy.failed.has(v.version)).map((v) => v.version)));
+    if (!split.length) return undefined;
+    const key = routingKeyOf(request.parameters, policy.stickyParameter);
+    const version = pickVersion(split, key === undefined ? this.random() : pointOf(request.model, key));
+    return ready.find((v) => v.version === version);
+  }
+
+  /** Highest ready version not marked failed. */
+  private fallback(policy: TrafficPolicy, ready: readonly ServingVersion[]): ServingVersion | undefined {
+    return ready.filter((v) => !policy.failed.has(v.version)).sort((a, b) => b.version - a.version)[0];
+  }
+
+  /**
+   * Called before the request runs. Returns undefined when nothing beyond answering is needed. A sampled shadow
+   * copies the inputs now, because running the request moves them away.
+   */
+  begin(version: ServingVersion, request: RoutedRequest): Trace | undefined {
+    const routed = request.version === undefined || request.version === '';
+    const observe = routed && this.o.windows.isObserved(request.model);
+    const shadow = routed ? this.shadowFor(version, request) : undefined;
+    if (!observe && !shadow) return undefined;
+    const trace = { request, version, startedMs: performance.now(), observe, shadow };
+    this.open.set(request, trace);
+    return trace;
+  }
+
+  private shadowFor(version: ServingVersion, request: RoutedRequest): Trace['shadow'] {
+    const policy = this.o.rolloutShadow?.(request.model) ?? this.o.table.policy(request.model).shadow;
+    if (!policy || policy.version === version.version) return undefined;
+    const target = this.o.versions.model(request.model).versions.get(policy.version);
+    if (target?.state !== 'READY' || !this.o.mirror.sample(request.model, policy.version, policy.sampleRate)) return undefined;
+    return { target, copy: this.o.mirror.copy(request) };
+  }
+
+  /** The request was answered: record it and start its shadow, off the caller's path. */
+  answered(trace: Trace | undefined, outputs: readonly Tensor[], runner: ShadowRunner): void {
+    if (!trace) return;
+    this.open.delete(trace.request);
+    if (trace.observe) this.record(trace, true, predictionOf(outputs));
+    if (trace.shadow) this.o.mirror.mirror(trace.shadow.target, trace.shadow.copy, outputs, runner);
+  }
+
+  /** The request (as given to begin) failed after its version was chosen. */
+  failed(request: object): void {
+    const trace = this.open.get(request);
+    if (!trace) return;
+    this.open.delete(request);
+    if (trace.observe) this.record(trace, false, undefined);
+  }
+
+  private record(trace: Trace, ok: boolean, prediction: ReturnType<typeof predictionOf>): void {
+    const latencyMs = performance.now() - trace.startedMs;
+    this.o.windows.record(trace.version.name, trace.version.version, { at: this.clock(), ok, latencyMs, prediction });
+  }
+}

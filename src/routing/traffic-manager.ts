@@ -1,0 +1,170 @@
+/**
+ * Traffic policy, shadowing and canary analysis for the whole server, composed in one place: what `Inferd`
+ * builds, what the request path (TrafficDirector) and the management API use, and what the metrics read.
+ */
+import type { TrafficConfig } from '../config/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { LifecycleEvent } from '../registry/serving-version.js';
+import type { Logger } from '../telemetry/logger.js';
+import { CanaryController, type OperatorAction } from './canary-controller.js';
+import { EventLog, type RoutingEvent } from './event-log.js';
+import type { Rollout } from './rollout.js';
+import { ShadowMirror } from './shadow-mirror.js';
+import { TrafficDirector, type VersionSource } from './traffic-director.js';
+import { applyUpdate, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
+import { servingSplit, sharesOf } from './traffic-split.js';
+import { VersionWindows } from './version-window.js';
+
+export interface TrafficManagerOptions {
+  readonly versions: VersionSource;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  /** Shadow requests running at once, beyond which samples are dropped (default 16). */
+  readonly maxShadowsInFlight?: number;
+}
+
+/** One version as the traffic API shows it. */
+export interface VersionTraffic {
+  readonly version: number;
+  readonly state: string;
+  /** Percent of requests without a version that it answers now. */
+  readonly share: number;
+  readonly failed: boolean;
+  readonly loadMs?: number;
+  readonly warmupMs?: number;
+  readonly warmupRequests?: number;
+  readonly warmupSource?: string;
+  readonly readyAt?: number;
+  readonly coldRuns?: number;
+  readonly integrity?: string;
+}
+
+export interface TrafficView {
+  readonly model: string;
+  readonly weights: ReadonlyMap<number, number> | undefined;
+  readonly stickyParameter: string;
+  readonly shadow: ShadowPolicy | undefined;
+  readonly rollout: Rollout | undefined;
+  readonly versions: readonly VersionTraffic[];
+}
+
+export class TrafficManager {
+  readonly events: EventLog;
+  readonly director: TrafficDirector;
+  readonly canary: CanaryController;
+  readonly mirror: ShadowMirror;
+  private readonly table: TrafficTable;
+  private readonly versions: VersionSource;
+
+  constructor(o: TrafficManagerOptions) {
+    this.versions = o.versions;
+    const configOf = (model: string): TrafficConfig | undefined => this.trafficConfig(model);
+    this.table = new TrafficTable(configOf);
+    this.events = new EventLog(o.logger, o.clock);
+    this.mirror = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
+    const windows = new VersionWindows();
+    this.canary = new CanaryController({ versions: o.versions, table: this.table, windows, mirror: this.mirror, events: this.events, clock: o.clock });
+    this.director = new TrafficDirector({
+      versions: o.versions, table: this.table, windows, mirror: this.mirror, clock: o.clock, random: o.random,
+      rolloutShadow: (model) => this.canary.shadowOf(model),
+    });
+  }
+
+  start(): void {
+    this.canary.start();
+  }
+
+  stop(): void {
+    this.canary.stop();
+  }
+
+  /** Records a registry lifecycle event (version ready, refused, unloaded). */
+  onLifecycle(e: LifecycleEvent): void {
+    this.events.record({ model: e.model, type: e.type, version: e.version, message: e.message, evidence: e.evidence });
+  }
+
+  /** A model's traffic: policy, each version's share, lifecycle timings, the rollout in control. */
+  traffic(model: string): TrafficView {
+    const m = this.versions.model(model);
+    const policy = this.table.policy(model);
+    const ready = [...m.versions.values()].filter((v) => v.state === 'READY' && !policy.failed.has(v.version)).map((v) => v.version);
+    const split = policy.weights ? servingSplit(policy.weights, new Set(ready)) : [];
+    const shares = split.length ? sharesOf(split) : new Map(ready.length ? [[Math.max(...ready), 100]] : []);
+    const versions = [...m.versions.values()].sort((a, b) => a.version - b.version).map((v) => ({
+      version: v.version, state: v.state, share: shares.get(v.version) ?? 0, failed: policy.failed.has(v.version),
+      loadMs: v.loadMs, warmupMs: v.warmup?.ms, warmupRequests: v.warmup?.requests, warmupSource: v.warmup?.source,
+      readyAt: v.readyAt, coldRuns: v.coldRuns?.(), integrity: v.integrity?.mode,
+    }));
+    return { model, weights: policy.weights, stickyParameter: policy.stickyParameter, shadow: this.canary.shadowOf(model) ?? policy.shadow, rollout: this.canary.active(model), versions };
+  }
+
+  /** Replaces parts of a model's policy from an API body. Weights cannot change while a rollout controls them. */
+  setTraffic(model: string, body: unknown): TrafficView {
+    this.versions.model(model);
+    const update = parseTrafficUpdate(body);
+    const running = this.canary.active(model);
+    if (running && update.weights !== undefined) {
+      throw new InvalidArgumentError(`rollout ${running.id} controls the weights of model '${model}'; pause and promote or abort it first`);
+    }
+    const policy = applyUpdate(this.table.policy(model), update);
+    this.table.set(model, policy);
+    const weights = policy.weights ? Object.fromEntries(policy.weights) : null;
+    this.events.record({ model, type: 'traffic_changed', message: `traffic policy of model '${model}' changed`, evidence: { weights, sticky_parameter: policy.stickyParameter, shadow: policy.shadow ?? null, by: 'operator' } });
+    return this.traffic(model);
+  }
+
+  startRollout(model: string, body: unknown): Rollout {
+    return this.canary.create(model, body);
+  }
+
+  rollouts(model: string): readonly Rollout[] {
+    this.versions.model(model);
+    return this.canary.list(model);
+  }
+
+  rollout(model: string, id: string): Rollout {
+    return this.canary.get(model, id);
+  }
+
+  act(model: string, id: string, action: OperatorAction): Rollout {
+    return this.canary.act(model, id, action);
+  }
+
+  /** A model's events after `since`. */
+  eventsOf(model: string, since?: number, limit?: number): RoutingEvent[] {
+    return this.events.list(model, since, limit);
+  }
+
+  /** Per version: share, load and warm-up time, cold answers (metrics; see telemetry/lifecycle-metrics.ts). */
+  versionRows(): Array<{ model: string; version: number; share: number; loadMs?: number; warmupMs?: number; coldRuns?: number }> {
+    return this.modelNames().flatMap((model) => this.traffic(model).versions.map((v) => ({ model, ...v })));
+  }
+
+  /** Shadow totals per model and shadow version (metrics). */
+  shadowRows(): ReturnType<ShadowMirror['allTotals']> {
+    return this.mirror.allTotals();
+  }
+
+  /** Every rollout with its status and weight (metrics). */
+  rolloutRows(): Array<{ model: string; rollout: string; candidate: number; status: string; weight: number }> {
+    return this.modelNames().flatMap((m) => this.canary.list(m).map((r) => ({ model: m, rollout: r.id, candidate: r.spec.candidate, status: r.status, weight: r.weight })));
+  }
+
+  /** Event counts by model, type and failing check (metrics). */
+  eventRows(): ReturnType<EventLog['totals']> {
+    return this.events.totals();
+  }
+
+  private modelNames(): string[] {
+    return [...new Set(this.versions.loadedIndex().map((e) => e.name))];
+  }
+
+  private trafficConfig(model: string): TrafficConfig | undefined {
+    try {
+      return this.versions.model(model).traffic;
+    } catch {
+      return undefined;
+    }
+  }
+}

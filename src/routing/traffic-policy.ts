@@ -1,0 +1,104 @@
+/**
+ * A model's traffic policy: weights per version (or none: the highest ready version answers), the request
+ * parameter hashed for sticky assignment, an optional shadow, and the versions a rollout marked failed.
+ * Declared in config.yaml (`traffic:`) and replaced at run time through the API or by a rollout.
+ */
+import { z } from 'zod';
+import { shadowSchema, type TrafficConfig } from '../config/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+
+export const DEFAULT_STICKY_PARAMETER = 'routing_key';
+
+export interface ShadowPolicy {
+  readonly version: number;
+  /** Share of requests mirrored, 0..1. */
+  readonly sampleRate: number;
+}
+
+export interface TrafficPolicy {
+  /** Percent per version; undefined: the highest ready version answers every request that names none. */
+  readonly weights?: ReadonlyMap<number, number>;
+  readonly stickyParameter: string;
+  readonly shadow?: ShadowPolicy;
+  /** Versions rolled back by a rollout: no traffic unless a URL names them. */
+  readonly failed: ReadonlySet<number>;
+}
+
+export const DEFAULT_POLICY: TrafficPolicy = Object.freeze({ stickyParameter: DEFAULT_STICKY_PARAMETER, failed: new Set<number>() });
+
+function toWeights(record: Readonly<Record<string, number>>): Map<number, number> {
+  return new Map(Object.entries(record).map(([v, w]) => [Number(v), w]));
+}
+
+/** The policy a model's config declares. */
+export function policyFromConfig(config: TrafficConfig | undefined): TrafficPolicy {
+  if (!config) return DEFAULT_POLICY;
+  return {
+    weights: config.weights && toWeights(config.weights),
+    stickyParameter: config.stickyParameter ?? DEFAULT_STICKY_PARAMETER,
+    shadow: config.shadow,
+    failed: new Set(),
+  };
+}
+
+/** A change asked for through the API: absent fields stay as they are, null clears. */
+export interface TrafficUpdate {
+  readonly weights?: ReadonlyMap<number, number> | null;
+  readonly stickyParameter?: string;
+  readonly shadow?: ShadowPolicy | null;
+}
+
+const updateSchema = z.strictObject({
+  weights: z.record(z.string().regex(/^[1-9]\d{0,17}$/, 'keys are version numbers'), z.number().min(0).max(100)).nullable().optional(),
+  sticky_parameter: z.string().min(1).max(64).optional(),
+  shadow: shadowSchema.nullable().optional(),
+});
+
+/** Validates `POST /v1/models/{m}/traffic`'s body. */
+export function parseTrafficUpdate(body: unknown): TrafficUpdate {
+  const parsed = updateSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new InvalidArgumentError(`invalid traffic policy: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  const u = parsed.data;
+  if (u.weights && !Object.values(u.weights).some((w) => w > 0)) {
+    throw new InvalidArgumentError('invalid traffic policy: at least one version needs a weight above 0 (send "weights": null to let the highest ready version answer)');
+  }
+  return {
+    weights: u.weights === undefined ? undefined : u.weights && toWeights(u.weights),
+    stickyParameter: u.sticky_parameter,
+    shadow: u.shadow === undefined ? undefined : u.shadow && { version: u.shadow.version, sampleRate: u.shadow.sample_rate },
+  };
+}
+
+/** The policy after an update. Versions given weight again are no longer marked failed. */
+export function applyUpdate(policy: TrafficPolicy, update: TrafficUpdate): TrafficPolicy {
+  const weights = update.weights === undefined ? policy.weights : (update.weights ?? undefined);
+  const revived = [...(update.weights?.entries() ?? [])].filter(([, w]) => w > 0).map(([v]) => v);
+  return {
+    weights,
+    stickyParameter: update.stickyParameter ?? policy.stickyParameter,
+    shadow: update.shadow === undefined ? policy.shadow : (update.shadow ?? undefined),
+    failed: new Set([...policy.failed].filter((v) => !revived.includes(v))),
+  };
+}
+
+/** Per-model policies: the config's until the API or a rollout sets one. */
+export class TrafficTable {
+  private readonly overrides = new Map<string, TrafficPolicy>();
+  private readonly fromConfig = new WeakMap<TrafficConfig, TrafficPolicy>();
+
+  constructor(private readonly configOf: (model: string) => TrafficConfig | undefined) {}
+
+  policy(model: string): TrafficPolicy {
+    const set = this.overrides.get(model);
+    if (set) return set;
+    const config = this.configOf(model);
+    if (!config) return DEFAULT_POLICY;
+    let p = this.fromConfig.get(config);
+    if (!p) this.fromConfig.set(config, (p = policyFromConfig(config)));
+    return p;
+  }
+
+  set(model: string, policy: TrafficPolicy): void {
+    this.overrides.set(model, policy);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A rolling window of what one version answered: per request, when, whether it failed, how long it took and
+ * what it predicted. The canary analysis summarises it over an interval. Bounded: the oldest samples go first.
+ * Pure: times are passed in, nothing is read from a clock; no node:* imports.
+ */
+import type { Prediction } from './prediction.js';
+
+export interface Sample {
+  /** Milliseconds on the caller's clock when the request finished. */
+  readonly at: number;
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly prediction?: Prediction;
+}
+
+/** One version's requests over an interval. */
+export interface WindowSummary {
+  readonly requests: number;
+  readonly errors: number;
+  /** Latencies of the requests, ascending. */
+  readonly latenciesMs: readonly number[];
+  /** Predicted classes and their counts, or predicted values (regression). */
+  readonly classes: ReadonlyMap<number, number>;
+  readonly values: readonly number[];
+  readonly predictionKind?: 'class' | 'value';
+}
+
+export const EMPTY_WINDOW: WindowSummary = Object.freeze({ requests: 0, errors: 0, latenciesMs: [], classes: new Map(), values: [] });
+
+/** The q-quantile (0..1) of ascending values by the nearest-rank method, or undefined when empty. */
+export function quantile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export class VersionWindow {
+  private samples: Sample[] = [];
+
+  constructor(private readonly maxSamples = 50_000) {}
+
+  record(sample: Sample): void {
+    this.samples.push(sample);
+    if (this.samples.length > this.maxSamples * 1.25) this.samples = this.samples.slice(-this.maxSamples);
+  }
+
+  /** Drops samples older than `before`. */
+  prune(before: number): void {
+    const first = this.samples.findIndex((s) => s.at >= before);
+    this.samples = first < 0 ? [] : this.samples.slice(first);
+  }
+
+  /** What happened from `since` (inclusive) on. */
+  summarise(since: number): WindowSummary {
+    const picked = this.samples.filter((s) => s.at >= since);
+    const classes = new Map<number, number>();
+    const values: number[] = [];
+    let kind: 'class' | 'value' | undefined;
+    for (const s of picked) {
+      if (!s.prediction) continue;
+      kind = s.prediction.kind;
+      if (kind === 'class') for (const c of s.prediction.values) classes.set(c, (classes.get(c) ?? 0) + 1);
+      else values.push(...s.prediction.values);
+    }
+    return {
+      requests: picked.length,
+      errors: picked.filter((s) => !s.ok).length,
+      latenciesMs: picked.map((s) => s.latencyMs).sort((a, b) => a - b),
+      classes,
+      values,
+      predictionKind: kind,
+    };
+  }
+}
+
+/** Windows per model version, kept only for the models being observed (those with a rollout running). */
+export class VersionWindows {
+  private readonly windows = new Map<string, VersionWindow>();
+  private readonly observed = new Set<string>();
+
+  /** Starts keeping windows for a model's versions. */
+  observe(model: string): void {
+    this.observed.add(model);
+  }
+
+  /** Stops, dropping what was kept. */
+  forget(model: string): void {
+    this.observed.delete(model);
+    for (const key of [...this.windows.keys()]) if (key.startsWith(`${model}\u0000`)) this.windows.delete(key);
+  }
+
+  isObserved(model: string): boolean {
+    return this.observed.has(model);
+  }
+
+  record(model: string, version: number, sample: Sample): void {
+    if (!this.observed.has(model)) return;
+    const key = `${model}\u0000${version}`;
+    let w = this.windows.get(key);
+    if (!w) this.windows.set(key, (w = new VersionWindow()));
+    w.record(sample);
+  }
+
+  summarise(model: string, version: number, since: number): WindowSummary {
+    return this.windows.get(`${model}\u0000${version}`)?.summarise(since) ?? EMPTY_WINDOW;
+  }
+
+  /** Drops a model's samples older than `before`. */
+  prune(model: string, before: number): void {
+    for (const [key, w] of this.windows) if (key.startsWith(`${model}\u0000`)) w.prune(before);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Model lifecycle and progressive-delivery metrics: each version's traffic share, warm-up time and cold
+ * answers; shadow traffic and its agreement; rollouts' state and weight; and every decision or lifecycle event,
+ * labelled with the check that caused it. Read from the traffic manager at scrape time (nothing on the request
+ * path), served at /metrics beside the rest.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** What the metrics read; the traffic manager provides it. */
+export interface LifecycleSource {
+  versionRows(): ReadonlyArray<{
+    readonly model: string; readonly version: number; readonly share: number;
+    readonly loadMs?: number; readonly warmupMs?: number; readonly coldRuns?: number;
+  }>;
+  shadowRows(): ReadonlyArray<{
+    readonly model: string; readonly version: number; readonly mirrored: number; readonly dropped: number;
+    readonly errors: number; readonly rows: number; readonly agreeing: number; readonly absDiffSum: number;
+  }>;
+  rolloutRows(): ReadonlyArray<{ readonly model: string; readonly rollout: string; readonly candidate: number; readonly status: string; readonly weight: number }>;
+  eventRows(): ReadonlyArray<{ readonly model: string; readonly type: string; readonly check: string; readonly count: number }>;
+}
+
+const VERSION = ['model', 'version'] as const;
+
+type Rows<K extends keyof LifecycleSource> = ReturnType<LifecycleSource[K]>[number];
+
+function gauge<K extends keyof LifecycleSource>(registry: Registry, source: LifecycleSource, rows: K, def: { name: string; help: string; labels: readonly string[]; value: (r: Rows<K>) => number | undefined; labelsOf: (r: Rows<K>) => Record<string, string | number> }): void {
+  new Gauge({
+    name: def.name, help: def.help, labelNames: def.labels, registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of source[rows]() as ReadonlyArray<Rows<K>>) {
+        const v = def.value(r);
+        if (v !== undefined) this.set(def.labelsOf(r), v);
+      }
+    },
+  });
+}
+
+function counter<K extends keyof LifecycleSource>(registry: Registry, source: LifecycleSource, rows: K, def: { name: string; help: string; labels: readonly string[]; value: (r: Rows<K>) => number; labelsOf: (r: Rows<K>) => Record<string, string | number> }): void {
+  new Counter({
+    name: def.name, help: def.help, labelNames: def.labels, registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of source[rows]() as ReadonlyArray<Rows<K>>) this.inc(def.labelsOf(r), def.value(r));
+    },
+  });
+}
+
+/** The /metrics registry with the lifecycle metrics added. */
+export function withLifecycleMetrics(registry: Registry, source: LifecycleSource): Registry {
+  const own = new Registry();
+  const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
+  gauge(own, source, 'versionRows', { name: 'inferd_traffic_share_percent', help: 'Percent of requests naming no version that the version answers under the traffic policy.', labels: VERSION, value: (r) => r.share, labelsOf: byVersion });
+  // Load time is inferd_model_load_seconds (request-metrics.ts, from the version statistics); it excludes warm-up.
+  gauge(own, source, 'versionRows', { name: 'inferd_model_warmup_seconds', help: 'Time the version spent warming up before it took traffic.', labels: VERSION, value: (r) => r.warmupMs === undefined ? undefined : r.warmupMs / 1000, labelsOf: byVersion });
+  counter(own, source, 'versionRows', { name: 'inferd_model_cold_runs_total', help: 'Requests answered by an instance that had never run (warm-up off); 0 when warm-up ran.', labels: VERSION, value: (r) => r.coldRuns ?? 0, labelsOf: byVersion });
+  counter(own, source, 'shadowRows', { name: 'inferd_shadow_requests_total', help: 'Requests mirrored to a shadow version.', labels: VERSION, value: (r) => r.mirrored, labelsOf: byVersion });
+  counter(own, source, 'shadowRows', { name: 'inferd_shadow_dropped_total', help: 'Sampled requests not mirrored because too many shadows were in flight.', labels: VERSION, value: (r) => r.dropped, labelsOf: byVersion });
+  counter(own, source, 'shadowRows', { name: 'inferd_shadow_errors_total', help: 'Shadow requests that failed (never seen by callers).', labels: VERSION, value: (r) => r.errors, labelsOf: byVersion });
+  gauge(own, source, 'shadowRows', { name: 'inferd_shadow_agreement_ratio', help: 'Share of shadowed rows whose class equals the answer the caller got.', labels: VERSION, value: (r) => (r.rows ? r.agreeing / r.rows : undefined), labelsOf: byVersion });
+  gauge(own, source, 'shadowRows', { name: 'inferd_shadow_mean_abs_difference', help: 'Mean absolute difference between shadow and caller answers per row (regression).', labels: VERSION, value: (r) => (r.rows ? r.absDiffSum / r.rows : undefined), labelsOf: byVersion });
+  const rollout = (r: Rows<'rolloutRows'>) => ({ model: r.model, rollout: r.rollout, candidate: r.candidate, status: r.status });
+  gauge(own, source, 'rolloutRows', { name: 'inferd_canary_weight_percent', help: "A rollout's candidate weight now, in percent.", labels: ['model', 'rollout', 'candidate', 'status'], value: (r) => r.weight, labelsOf: rollout });
+  gauge(own, source, 'rolloutRows', { name: 'inferd_canary_status', help: 'A rollout in its current status (the status is a label; the value is 1).', labels: ['model', 'rollout', 'candidate', 'status'], value: () => 1, labelsOf: rollout });
+  counter(own, source, 'eventRows', {
+    name: 'inferd_rollout_events_total', help: 'Routing and lifecycle events (canary decisions, traffic changes, versions ready/refused/unloaded); check names the failing check of a rollback.',
+    labels: ['model', 'event', 'check'], value: (r) => r.count, labelsOf: (r) => ({ model: r.model, event: r.type, check: r.check }),
+  });
+  return Registry.merge([registry, own]);
+}
