@@ -56,7 +56,7 @@ export class Tracing {
     const exporter = new OTLPTraceExporter({ url: options.endpoint });
     this.provider = new TracerProvider({
       sampler: new AlwaysOnSampler(), // the keep/drop decision is made before any span exists
-      spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500 })],
+      spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500, maxQueueSize: 16384, maxExportBatchSize: 2048 })],
     });
     this.tracer = this.provider.getTracer(options.serviceName);
   }
