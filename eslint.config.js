@@ -13,6 +13,8 @@ const layer = (files, forbidden, why) => ({
 const FRONT_ENDS = ['**/transport/**', '**/cli/**', '**/main.js', '**/inferd.js', '../index.js', '../../index.js'];
 const DOMAIN = ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/inference/**', '**/protocol/**'];
 const ROUTING_FORBIDDEN = ['**/repository/**', '**/scheduler/**', '**/runtimes/**', '**/inference/**', '**/protocol/**', '**/features/**', '**/audit/**', ...FRONT_ENDS];
+const SECURITY_FORBIDDEN = ['**/tensor/**', '**/features/**', '**/audit/**', '**/routing/**', ...DOMAIN, ...FRONT_ENDS];
+const SECURITY_PURE = ['authorize', 'token-bucket', 'rate-limiter', 'principal'].map((f) => `src/security/${f}.ts`);
 const ROUTING_PURE = ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'prediction', 'version-window'].map((f) => `src/routing/${f}.ts`);
 
 export default tseslint.config(
@@ -38,6 +40,8 @@ export default tseslint.config(
   layer(['src/routing/**'], ROUTING_FORBIDDEN, 'routing/ may import registry types, config, errors, lib, telemetry and tensor only.'),
   // Policy stays pure: the split, sticky hashing, the verdict and the statistics they use touch no I/O (replaces the block above for these files).
   layer(ROUTING_PURE, [...ROUTING_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure routing policy: data and a clock in, a decision out; no node:* or telemetry.'),
+  layer(['src/security/**'], SECURITY_FORBIDDEN, 'security/ may import config, errors, lib and telemetry only.'),
+  layer(SECURITY_PURE, [...SECURITY_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure security policy: data and a clock in, a decision out; no node:* or telemetry.'),
   layer(['src/inference/**'], ['**/protocol/**', ...FRONT_ENDS, '**/runtimes/**'], 'inference/ is transport-agnostic: no front ends, no wire formats, no runtimes.'),
   layer(['src/protocol/**'], ['**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/repository/**', ...FRONT_ENDS], 'protocol/ converts wire formats; it calls nothing.'),
   layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),

@@ -3,13 +3,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFeaturesConfig, type ServerConfig } from './config/index.js';
+import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { createAuditMetrics, withAuditMetrics } from './telemetry/audit-metrics.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
+import { createSecurityMetrics, withSecurityMetrics } from './telemetry/security-metrics.js';
+import { SecurityGate } from './security/security-gate.js';
+import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
 import { Tracing } from './telemetry/tracing.js';
 import { buildHttpApp } from './transport/http/http-app.js';
@@ -42,6 +45,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   if (features) logger.info({ features_config: config.featuresConfig, views: Object.keys(features.views) }, 'feature views configured');
   const featureMetrics = createFeatureMetrics();
   const auditMetrics = createAuditMetrics();
+  const securityMetrics = createSecurityMetrics();
+  // Built before the models load, so a broken keys file or JWKS fails the start at once.
+  const gate = new SecurityGate({ auth: config.auth, metrics: securityMetrics, logger });
+  logSecurity(config, logger);
   if (config.audit.enabled) logger.info({ store: config.audit.store, durability: config.audit.durability, sample_rate: config.audit.sampleRate }, 'audit trail on');
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
@@ -69,8 +76,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     accepting: () => accepting,
     traffic: inferd.traffic,
     routingKeyHeader: config.routingKeyHeader,
+    gate,
+    limits: config.limits,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withLifecycleMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), inferd.traffic)) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withSecurityMetrics(withLifecycleMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), inferd.traffic), securityMetrics)) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await app.listen({ host: config.host, port: config.httpPort });
@@ -84,9 +93,11 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         host: config.host,
         port: config.grpcPort,
         maxReceiveMessageBytes: config.bodyLimitBytes,
+        authorize: grpcAuthorizer(gate),
       });
     }
     await metricsApp?.listen({ host: config.host, port: config.metricsPort });
+    gate.start();
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0)]);
     await inferd.stop();
@@ -123,6 +134,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         } finally {
           clearInterval(reaper);
         }
+        gate.stop();
         await inferd.stop();
         await tracing?.shutdown();
         await metricsApp?.close();
@@ -131,6 +143,13 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       return closing;
     },
   };
+}
+
+/** Says at start how callers are checked; without auth off loopback, says so loudly. */
+function logSecurity(config: ServerConfig, logger: Logger): void {
+  const { auth } = config;
+  if (auth.enabled) logger.info({ api_keys_file: auth.apiKeysFile, jwt_issuers: auth.jwtIssuers.map((i) => i.issuer) }, 'authentication on');
+  else if (config.insecure && !isLoopback(config.host)) logger.warn({ host: config.host }, `serving ${config.host} WITHOUT authentication (--insecure)`);
 }
 
 /** The /metrics registry: scheduler counters, feature metrics and per-request metrics fed by the core. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
+import { configFromEnv, isLoopback, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
 import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 
@@ -22,14 +22,13 @@ Options:
   --strict-readiness BOOL  ready only when every model is ready (default: true)
   --integrity MODE         off | checksum | signed: what a version folder must prove before it loads (default: off)
   --trusted-key FILE       ed25519 public key (PEM) trusted for signed manifests (repeatable)
+  --insecure               allow serving a non-loopback address without authentication (auth.enabled false)
   -h, --help               show this help
 
 Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
 INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
 (flags win over them).
 `;
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 function flagsToConfig(values: Record<string, string | boolean | string[] | undefined>): Partial<ServerConfigFile> {
   const port = values['http-port'];
@@ -49,6 +48,7 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     repository_poll_secs: values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
     integrity: values.integrity as ServerConfigFile['integrity'],
     trusted_keys: values['trusted-key'] as string[] | undefined,
+    insecure: values.insecure === true ? true : undefined,
   };
 }
 
@@ -70,6 +70,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'strict-readiness': { type: 'string' },
       integrity: { type: 'string' },
       'trusted-key': { type: 'string', multiple: true },
+      insecure: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,7 +82,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const file = values.config ? readConfigFile(values.config) : undefined;
   const config = resolveServerConfig(file, configFromEnv(), flagsToConfig(values));
   const logger = createLogger(config.logLevel);
-  if (!LOOPBACK.has(config.host)) {
+  if (!isLoopback(config.host)) {
     logger.warn({ host: config.host }, `binding ${config.host}: inferd is reachable from other machines`);
   }
   const server = await startServer(config, logger);

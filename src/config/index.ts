@@ -5,3 +5,4 @@ export * from './server-config.js';
 export * from './model-config-traffic.js';
 export * from './feature-config.js';
 export { parseTextProto } from './pbtxt.js';
+export * from './auth-config.js';

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
+import { authConfigSchema, limitsConfigSchema, toAuthConfig, toInputLimits, type AuthConfig, type InputLimits } from './auth-config.js';
 
 export const serverConfigSchema = z.strictObject({
   /** Address to bind. Loopback by default; any other address is an explicit choice. */
@@ -60,6 +61,12 @@ export const serverConfigSchema = z.strictObject({
   trusted_keys: z.array(z.string().min(1)).default([]),
   /** HTTP header whose value, hashed, keeps one caller on one version (copied to the `routing_key` parameter). */
   routing_key_header: z.string().min(1).regex(/^[A-Za-z0-9-]+$/).default('x-routing-key'),
+  /** Authentication, scopes and rate limits (auth-config.ts; README "Security"). Off by default: loopback only. */
+  auth: authConfigSchema.prefault({}),
+  /** Serve without auth on a non-loopback address (flag --insecure). */
+  insecure: z.boolean().default(false),
+  /** Input hardening for JSON requests. */
+  limits: limitsConfigSchema.prefault({}),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -92,6 +99,9 @@ export interface ServerConfig {
   readonly trustedKeys: readonly string[];
   /** Lower-case header name. */
   readonly routingKeyHeader: string;
+  readonly auth: AuthConfig;
+  readonly insecure: boolean;
+  readonly limits: InputLimits;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -149,6 +159,22 @@ function defaultFeaturesConfig(modelRepository: string): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** Without auth, inferd serves loopback only, unless the operator says `insecure` on purpose. */
+function assertSafeBinding(host: string, authEnabled: boolean, insecure: boolean): void {
+  if (authEnabled || insecure || isLoopback(host)) return;
+  throw new ConfigError(
+    `refusing to serve ${host} without authentication: anyone who can reach it could run and unload models. ` +
+      `Turn auth on (auth.enabled: true with auth.api_keys_file or auth.jwt.issuers), bind 127.0.0.1, or pass --insecure (insecure: true) to accept the risk`,
+  );
+}
+
 /** Validates layered config values (later layers win) into a frozen ServerConfig. */
 export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> | undefined>): ServerConfig {
   const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)));
@@ -158,6 +184,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
   if (c.integrity === 'signed' && c.trusted_keys.length === 0) {
     throw new ConfigError(`integrity 'signed' needs at least one trusted public key: set trusted_keys (flag --trusted-key FILE); 'inferd keygen' makes a key pair`);
   }
+  assertSafeBinding(c.host, c.auth.enabled, c.insecure);
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
@@ -181,5 +208,8 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),
+    auth: toAuthConfig(c.auth),
+    insecure: c.insecure,
+    limits: toInputLimits(c.limits),
   });
 }

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'UNSUPPORTED'
   | 'CONFIG_INVALID'
   | 'MODEL_LOAD_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class InferenceError extends Error {
@@ -83,6 +86,33 @@ export class ConfigError extends InferenceError {
 export class ModelLoadError extends InferenceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('MODEL_LOAD_FAILED', message, options);
+  }
+}
+
+/** No valid credentials came with the request (missing, unknown, expired or for another audience). */
+export class UnauthenticatedError extends InferenceError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** The caller is known but lacks the scope the action needs; the message names the scope. */
+export class PermissionDeniedError extends InferenceError {
+  readonly scope: string;
+
+  constructor(message: string, scope: string) {
+    super('PERMISSION_DENIED', message);
+    this.scope = scope;
+  }
+}
+
+/** The caller (or the model) is over its request rate. Retry after `retryAfterSeconds`. */
+export class RateLimitedError extends InferenceError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -6,6 +6,18 @@ import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
 import { elementCount, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
 
+/** Input hardening for V2 requests (the server config's `limits:`); defaults as there. */
+export interface V2DecodeLimits {
+  /** Most tensors in `inputs`. */
+  readonly maxInputs: number;
+  /** Largest BYTES element, in UTF-8 bytes. */
+  readonly maxStringBytes: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: V2DecodeLimits = { maxInputs: 256, maxStringBytes: 1024 * 1024 };
+/** Deepest nesting of arrays and objects a JSON body may have. */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -50,6 +62,38 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
 }
 
+/** Refuses BYTES elements longer than the limit (cheap test first: UTF-8 bytes >= UTF-16 units). */
+function checkStrings(t: Tensor, maxBytes: number): Tensor {
+  if (t.datatype !== 'BYTES') return t;
+  const strings = t.data as string[];
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i]!;
+    if (s.length * 3 <= maxBytes) continue;
+    const bytes = Buffer.byteLength(s, 'utf8');
+    if (bytes > maxBytes) throw new InvalidArgumentError(`input '${t.name}': element ${i} is ${bytes} bytes, above the limit of ${maxBytes} (limits.max_string_bytes); send shorter strings`);
+  }
+  return t;
+}
+
+/**
+ * Throws when `text` nests arrays/objects deeper than `maxDepth`. Scans before JSON.parse, so a hostile body
+ * never builds the deep structure (brackets inside strings are skipped).
+ */
+export function assertJsonDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) throw new InvalidArgumentError(`the JSON body nests deeper than ${maxDepth} levels (limits.max_json_depth); flatten the data (V2 accepts flat data with a shape)`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 function decodeOutputs(v: unknown): RequestedOutput[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw new InvalidArgumentError(`'outputs' must be an array of {"name": ...} objects`);
@@ -59,9 +103,10 @@ function decodeOutputs(v: unknown): RequestedOutput[] | undefined {
   });
 }
 
-/** Parses a request body's text. Malformed JSON is the caller's mistake (400). */
-export function parseJsonBody(text: string): unknown {
+/** Parses a request body's text. Malformed or too deeply nested JSON is the caller's mistake (400). */
+export function parseJsonBody(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): unknown {
   if (text.length === 0) throw new InvalidArgumentError('the request body is empty; send a JSON inference request');
+  assertJsonDepth(text, maxDepth);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -70,17 +115,20 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /** Builds an InferenceRequest from a V2 JSON request body (and its binary section, when there is one). */
-export function decodeInferRequest(body: unknown, model: string, version?: string, binary?: BinaryReader): InferenceRequest {
+export function decodeInferRequest(body: unknown, model: string, version?: string, binary?: BinaryReader, limits: V2DecodeLimits = DEFAULT_DECODE_LIMITS): InferenceRequest {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with an 'inputs' array`);
   if (body.id !== undefined && typeof body.id !== 'string') throw new InvalidArgumentError(`'id' must be a string`);
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) {
     throw new InvalidArgumentError(`the request needs a non-empty 'inputs' array of tensors`);
   }
+  if (body.inputs.length > limits.maxInputs) {
+    throw new InvalidArgumentError(`the request has ${body.inputs.length} inputs, above the limit of ${limits.maxInputs} (limits.max_inputs); send fewer tensors`);
+  }
   return {
     model,
     version,
     id: body.id,
-    inputs: body.inputs.map((v, i) => decodeInput(v, i, binary)),
+    inputs: body.inputs.map((v, i) => checkStrings(decodeInput(v, i, binary), limits.maxStringBytes)),
     outputs: decodeOutputs(body.outputs),
     parameters: parameters(body.parameters, 'request'),
   };

@@ -2,14 +2,14 @@
  * A plain @grpc/grpc-js client for inference.GRPCInferenceService built from the repository's proto/ files, with
  * promise-returning calls and raw-tensor helpers for the tests.
  */
-import { Client, credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILE } from '../../src/transport/grpc/proto-loader.js';
 
 const definition = loadSync(PROTO_FILE, { includeDirs: [PROTO_DIR], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
 const ServiceClient = (loadPackageDefinition(definition).inference as GrpcObject).GRPCInferenceService as ServiceClientConstructor;
 
-type UnaryMethod = (request: object, callback: (err: ServiceError | null, response: unknown) => void) => void;
+type UnaryMethod = (request: object, metadata: Metadata, callback: (err: ServiceError | null, response: unknown) => void) => void;
 
 /** A connected client; `call` resolves with the decoded response or rejects with the ServiceError. */
 export interface InferenceClient {
@@ -17,8 +17,8 @@ export interface InferenceClient {
   close(): void;
 }
 
-/** Connects to `target` (host:port) with insecure credentials. */
-export function connect(target: string, options: Record<string, number> = {}): InferenceClient {
+/** Connects to `target` (host:port) with insecure credentials; `metadata` (e.g. credentials) goes with every call. */
+export function connect(target: string, options: Record<string, number> = {}, metadata?: Record<string, string>): InferenceClient {
   const client: Client = new ServiceClient(target, credentials.createInsecure(), options);
   return {
     call: <T>(method: string, request: object = {}) =>
@@ -26,7 +26,9 @@ export function connect(target: string, options: Record<string, number> = {}): I
         // The generated client's methods are added at run time by name; this is their (untyped) shape.
         const fn = (client as unknown as Record<string, UnaryMethod>)[method];
         if (typeof fn !== 'function') throw new Error(`no RPC ${method}`);
-        fn.call(client, request, (err, response) => (err ? reject(err) : resolve(response as T)));
+        const md = new Metadata();
+        for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
+        fn.call(client, request, md, (err, response) => (err ? reject(err) : resolve(response as T)));
       }),
     close: () => client.close(),
   };

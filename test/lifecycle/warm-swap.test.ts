@@ -37,12 +37,14 @@ describe('warm hot-swap', () => {
       putVersion(repo.dir, 'digits', 2, MODELS.heavy); // latest policy: 2 replaces 1
       const swapped = await waitFor('version 2 to replace version 1', async () => {
         const rows = await versions(server.url, 'digits');
-        return rows.length === 1 && rows[0].version === 2 && rows[0].state === 'READY' ? rows : undefined;
+        const ready = rows.filter((r) => r.state === 'READY');
+        return ready.length === 1 && ready[0].version === 2 ? ready[0] : undefined;
       });
       await sleep(300);
       const before = load.count();
       putVersion(repo.dir, 'digits', 2, MODELS.digits); // changed in place: reloaded, warmed, swapped
-      await waitFor('version 2 to be reloaded', async () => ((await versions(server.url, 'digits'))[0].load_ms !== swapped[0].load_ms ? true : undefined));
+      const reloaded = async () => (await versions(server.url, 'digits')).find((r) => r.version === 2 && r.state === 'READY');
+      await waitFor('version 2 to be reloaded', async () => ((await reloaded())?.load_ms !== swapped.load_ms ? true : undefined));
       await sleep(300);
       assert.ok(load.count() > before, 'requests kept flowing through the reload');
     } finally {
@@ -53,7 +55,7 @@ describe('warm hot-swap', () => {
       repo.cleanup();
       assert.deepEqual(report.failures.slice(0, 3), [], `${report.failures.length} of ${report.answers.length} requests failed`);
       assert.ok(report.versions['1'] > 0 && report.versions['2'] > 0, `answers came from ${JSON.stringify(report.versions)}`);
-      const v2 = final[0];
+      const v2 = final.find((r) => r.version === 2)!;
       assert.equal(v2.cold_runs, 0, 'no request reached an instance before it had been warmed');
       assert.equal(v2.warmup_source, 'generated');
       assert.ok(v2.warmup_requests! >= 2 && v2.warmup_ms! > 0 && v2.load_ms! > 0, JSON.stringify(v2));

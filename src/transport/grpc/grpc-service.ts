@@ -14,6 +14,7 @@ import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexR
 import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
 import { assertWellFormed } from './malformed-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
+import type { GrpcAuthorize } from './grpc-auth.js';
 
 export interface GrpcServiceOptions {
   readonly service: InferenceService;
@@ -22,6 +23,14 @@ export interface GrpcServiceOptions {
   readonly strictReadiness: boolean;
   /** False while the server is shutting down. */
   readonly accepting: () => boolean;
+  /** Runs before every handler (grpc-auth.ts): throws to refuse the call. Absent: no checks. */
+  readonly authorize?: GrpcAuthorize;
+}
+
+/** What every handler wrapper needs. */
+interface UnaryContext {
+  readonly logger: Logger;
+  readonly authorize?: GrpcAuthorize;
 }
 
 type Handler<Req> = (request: Req, call: ServerUnaryCall<Req, OutgoingMessage>) => OutgoingMessage | Promise<OutgoingMessage>;
@@ -39,10 +48,12 @@ function configParameter(r: RepositoryModelRequest): string | undefined {
 }
 
 /** Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. */
-function unary<Req>(method: string, logger: Logger, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
+function unary<Req>(method: string, { logger, authorize }: UnaryContext, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
   return (call: ServerUnaryCall<Req, OutgoingMessage>, callback: sendUnaryData<OutgoingMessage>) => {
     Promise.resolve()
-      .then(() => {
+      .then(async () => {
+        // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed.
+        await authorize?.(call as ServerUnaryCall<unknown, unknown>, method, call.request);
         assertWellFormed(method, call.request);
         return handle(call.request, call);
       })
@@ -58,29 +69,30 @@ function unary<Req>(method: string, logger: Logger, handle: Handler<Req>): handl
 }
 
 /** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
-export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting }: GrpcServiceOptions): UntypedServiceImplementation {
+export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting, authorize }: GrpcServiceOptions): UntypedServiceImplementation {
+  const ctx: UnaryContext = { logger, authorize };
   const version = (v: string) => v || undefined;
   return {
-    ServerLive: unary('ServerLive', logger, () => ({ live: true })),
-    ServerReady: unary('ServerReady', logger, () => ({ ready: accepting() && service.isServerReady(strictReadiness) })),
-    ModelReady: unary<ModelRequest>('ModelReady', logger, (r) => ({ ready: service.isModelReady(r.name, version(r.version)) })),
-    ServerMetadata: unary('ServerMetadata', logger, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
-    ModelMetadata: unary<ModelRequest>('ModelMetadata', logger, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
-    ModelConfig: unary<ModelRequest>('ModelConfig', logger, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
-    ModelInfer: unary<ModelInferRequest>('ModelInfer', logger, async (r, call) => {
+    ServerLive: unary('ServerLive', ctx, () => ({ live: true })),
+    ServerReady: unary('ServerReady', ctx, () => ({ ready: accepting() && service.isServerReady(strictReadiness) })),
+    ModelReady: unary<ModelRequest>('ModelReady', ctx, (r) => ({ ready: service.isModelReady(r.name, version(r.version)) })),
+    ServerMetadata: unary('ServerMetadata', ctx, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
+    ModelMetadata: unary<ModelRequest>('ModelMetadata', ctx, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
+    ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
+    ModelInfer: unary<ModelInferRequest>('ModelInfer', ctx, async (r, call) => {
       const traceparent = call.metadata.get('traceparent')[0];
       const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
       return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
     }),
-    ModelStatistics: unary<ModelRequest>('ModelStatistics', logger, (r) => ({
+    ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
     })),
-    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', logger, (r) => encodeRepositoryIndex(service.index(), r.ready)),
-    RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', logger, async (r) => {
+    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) => encodeRepositoryIndex(service.index(), r.ready)),
+    RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', ctx, async (r) => {
       await control.load(r.model_name, configParameter(r));
       return {};
     }),
-    RepositoryModelUnload: unary<RepositoryModelRequest>('RepositoryModelUnload', logger, async (r) => {
+    RepositoryModelUnload: unary<RepositoryModelRequest>('RepositoryModelUnload', ctx, async (r) => {
       await control.unload(r.model_name);
       return {};
     }),

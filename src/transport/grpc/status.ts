@@ -3,7 +3,7 @@
  * handler answers with. Messages are the same as the HTTP front end's.
  */
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { UnavailableError, type ErrorCode, type InferenceError } from '../../errors/index.js';
+import { RateLimitedError, UnavailableError, type ErrorCode, type InferenceError } from '../../errors/index.js';
 
 export const GRPC_STATUS: Record<ErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -15,6 +15,9 @@ export const GRPC_STATUS: Record<ErrorCode, status> = {
   PAYLOAD_TOO_LARGE: status.RESOURCE_EXHAUSTED,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   MODEL_LOAD_FAILED: status.INVALID_ARGUMENT,
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
+  RATE_LIMITED: status.RESOURCE_EXHAUSTED,
   INTERNAL: status.INTERNAL,
 };
 
@@ -25,10 +28,10 @@ export function isServerFault(err: InferenceError): boolean {
 
 /**
  * The status a handler answers for an error (`toInferenceError` turns anything else into one). A refused request
- * (queue full) carries `retry-after` (seconds) in its trailing metadata, as the HTTP front end sends the header.
+ * (queue full, rate limited) carries `retry-after` (seconds) in its trailing metadata, as the HTTP front end sends the header.
  */
 export function toGrpcStatus(err: InferenceError): Partial<StatusObject> {
   const metadata = new Metadata();
-  if (err instanceof UnavailableError) metadata.set('retry-after', String(err.retryAfterSeconds));
+  if (err instanceof UnavailableError || err instanceof RateLimitedError) metadata.set('retry-after', String(err.retryAfterSeconds));
   return { code: GRPC_STATUS[err.code], details: err.message, metadata };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { InferenceError, UnavailableError, toInferenceError } from '../../errors/index.js';
+import { InferenceError, RateLimitedError, UnavailableError, toInferenceError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { HTTP_STATUS } from './status.js';
 
@@ -27,7 +27,8 @@ export function createErrorHandler(logger: Logger, bodyLimit: number) {
     if (status >= 500 && e.code !== 'UNAVAILABLE' && e.code !== 'MODEL_NOT_READY') {
       logger.error({ err: e.cause ?? e, method: request.method, url: request.url }, 'request failed');
     }
-    if (e instanceof UnavailableError) void reply.header('retry-after', String(e.retryAfterSeconds));
+    if (e instanceof UnavailableError || e instanceof RateLimitedError) void reply.header('retry-after', String(e.retryAfterSeconds));
+    if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
     void reply.code(status).send({ error: e.message });
   };
 }

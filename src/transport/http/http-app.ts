@@ -14,6 +14,9 @@ import { registerSloRoutes } from './slo-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
 import type { TrafficManager } from '../../routing/traffic-manager.js';
+import type { InputLimits } from '../../config/index.js';
+import type { SecurityGate } from '../../security/security-gate.js';
+import { registerAuthHook } from './auth-hook.js';
 
 export interface HttpAppOptions {
   readonly service: InferenceService;
@@ -26,6 +29,10 @@ export interface HttpAppOptions {
   readonly traffic?: TrafficManager;
   /** Header hashed for sticky routing (lower case). */
   readonly routingKeyHeader?: string;
+  /** Authentication, scopes and rate limits; absent: none (library and tests). */
+  readonly gate?: SecurityGate;
+  /** Input hardening for V2 JSON requests; absent: the defaults. */
+  readonly limits?: InputLimits;
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -49,6 +56,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onSend', async (_req, reply) => {
     if (!options.accepting()) void reply.header('connection', 'close');
   });
+  // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
+  if (options.gate) registerAuthHook(app, options.gate);
   registerV2Routes(app, options);
   registerRepositoryRoutes(app, options);
   registerV1Routes(app, options);

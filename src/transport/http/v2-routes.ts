@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { InvalidArgumentError } from '../../errors/index.js';
-import { binaryOutputs, decodeInferRequest, encodeInferResponse, parseJsonBody } from '../../protocol/v2-json.js';
+import { binaryOutputs, decodeInferRequest, DEFAULT_DECODE_LIMITS, DEFAULT_MAX_JSON_DEPTH, encodeInferResponse, parseJsonBody, type V2DecodeLimits } from '../../protocol/v2-json.js';
 import { HEADER_LENGTH, joinBinaryBody, splitBinaryBody } from './binary-body.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
@@ -24,13 +24,17 @@ export interface V2RouteOptions {
   readonly accepting: () => boolean;
   /** Lower-case header whose value keeps a caller on one version (sticky routing); default x-routing-key. */
   readonly routingKeyHeader?: string;
+  /** Input hardening (JSON depth, inputs, BYTES length); defaults as the server config's. */
+  readonly limits?: V2DecodeLimits & { readonly maxJsonDepth: number };
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key' }: V2RouteOptions): void {
+export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits }: V2RouteOptions): void {
+  const decodeLimits = limits ?? DEFAULT_DECODE_LIMITS;
+  const maxDepth = limits?.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
   app.get('/v2/health/ready', async (_req, reply) => reply.code(accepting() && service.isServerReady(strictReadiness) ? 200 : 400).send());
@@ -58,10 +62,10 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     let request;
     if (typeof headerLength === 'string') {
       const { json, reader, unread } = splitBinaryBody(body, headerLength);
-      request = decodeInferRequest(parseJsonBody(json), req.params.model, req.params.version, reader);
+      request = decodeInferRequest(parseJsonBody(json, maxDepth), req.params.model, req.params.version, reader, decodeLimits);
       if (unread() > 0) throw new InvalidArgumentError(`${unread()} bytes of binary data follow the JSON header but no input claims them (binary_data_size)`);
     } else {
-      request = decodeInferRequest(parseJsonBody(body.toString('utf8')), req.params.model, req.params.version);
+      request = decodeInferRequest(parseJsonBody(body.toString('utf8'), maxDepth), req.params.model, req.params.version, undefined, decodeLimits);
     }
     request = withRoutingHeader(request, req.headers[routingKeyHeader]);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;

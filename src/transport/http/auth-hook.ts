@@ -1,0 +1,36 @@
+/**
+ * The HTTP side of the security gate: a fastify `onRequest` hook (so refusals come before the body is read)
+ * that says what each route does and hands the credentials to the gate. Health endpoints stay open.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Action, Credentials } from '../../security/principal.js';
+import type { SecurityGate } from '../../security/security-gate.js';
+
+/** What a route does: health is open, inference needs the model's scope, writes are admin, the rest is read. */
+export function httpAction(method: string, route: string | undefined): Action {
+  if (route?.startsWith('/v2/health/')) return 'open';
+  if (method === 'POST' && route && (route.endsWith('/infer') || route.endsWith('::predict'))) return 'infer';
+  // The prediction log holds callers' inputs: admin only.
+  if (route === '/v1/predictions') return 'admin';
+  if (method === 'POST' && route !== '/v2/repository/index') return 'admin';
+  return 'read';
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The credentials a request carries: `Authorization: Bearer ...` or `x-api-key`. */
+export function httpCredentials(req: FastifyRequest): Credentials {
+  return { authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') };
+}
+
+/** Adds the hook; it runs before route hooks (the queue admission check), so a refused caller costs nothing. */
+export function registerAuthHook(app: FastifyInstance, gate: SecurityGate): void {
+  app.addHook('onRequest', async (req) => {
+    const action = httpAction(req.method, req.routeOptions.url);
+    const model = (req.params as { model?: string } | undefined)?.model;
+    await gate.check({ credentials: httpCredentials(req), action, model });
+  });
+}

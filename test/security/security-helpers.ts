@@ -1,0 +1,98 @@
+/**
+ * Shared set-up for the security tests: a temporary folder with an API keys file and a JWKS file, JWTs signed
+ * with the matching private key, and a server (digits only, explicit mode) with auth on.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { hashApiKey } from '../../src/security/api-keys.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { MODELS_DIR, ROOT } from '../helpers/server.js';
+
+export const ISSUER = 'https://issuer.test';
+export const AUDIENCE = 'inferd';
+export const DIGITS_REQUEST = readFileSync(join(ROOT, 'examples', 'digits-request.json'), 'utf8');
+
+/** The keys the tests present, by role. */
+export const KEYS = {
+  ops: 'ops-key-0123456789',
+  web: 'web-key-0123456789',
+  limited: 'limited-key-0123456789',
+  rotated: 'rotated-key-0123456789',
+} as const;
+
+export function keysFile(entries: ReadonlyArray<{ name: string; key: string; scopes: string[]; rate?: string }>): string {
+  const lines = entries.map((e) => `  - {name: ${e.name}, tenant: acme, sha256: ${hashApiKey(e.key)}, scopes: [${e.scopes.map((s) => `'${s}'`).join(', ')}]${e.rate ? `, rate_limit: ${e.rate}` : ''}}`);
+  return `keys:\n${lines.join('\n')}\n`;
+}
+
+export const INITIAL_KEYS = keysFile([
+  { name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] },
+  { name: 'web', key: KEYS.web, scopes: ['infer:digits'] },
+  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.2, burst: 2}' },
+]);
+
+export interface SecureServer {
+  readonly server: RunningServer;
+  readonly dir: string;
+  readonly keysPath: string;
+  /** Everything the server logged (debug and up). */
+  readonly logs: string[];
+  /** A JWT from the test issuer; `claims` and `expiresIn`/`audience` override the defaults. */
+  token(options?: { scope?: string; audience?: string; expiresIn?: string | number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts digits with API keys (polled every 50 ms) and the test JWT issuer. */
+export async function startSecureServer(): Promise<SecureServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'inferd-security-'));
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-1', alg: 'ES256' };
+  await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+  const keysPath = join(dir, 'keys.yaml');
+  await writeFile(keysPath, INITIAL_KEYS);
+  const config = resolveServerConfig({
+    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'silent',
+    auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }] } },
+    limits: { max_json_depth: 16, max_inputs: 4 },
+  });
+  const logs: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
+  const server = await startServer(config, createLogger('debug', sink));
+  return {
+    server, dir, keysPath, logs,
+    token: (o = {}) => sign(privateKey, o),
+    stop: async () => {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function sign(key: CryptoKey, o: { scope?: string; audience?: string; expiresIn?: string | number }): Promise<string> {
+  return new SignJWT({ scope: o.scope ?? 'infer:digits' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'test-1' })
+    .setIssuer(ISSUER).setSubject('user-1').setAudience(o.audience ?? AUDIENCE)
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 120).setExpirationTime(o.expiresIn ?? '5m')
+    .sign(key);
+}
+
+/** Posts to a path with optional headers; never throws on a status. */
+export async function post(base: string, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** Polls `check` until it holds or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
