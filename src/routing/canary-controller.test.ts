@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import type { ModelConfig } from '../config/index.js';
 import { NotFoundError, ModelNotReadyError } from '../errors/index.js';
 import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
-import type { ModelScheduler } from '../scheduler/model-scheduler.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { TrafficManager } from './traffic-manager.js';
 import type { VersionSource } from './traffic-director.js';
@@ -13,7 +12,7 @@ function fakeVersions(): VersionSource {
   const ready = (version: number): ServingVersion => ({
     name: 'm', version, state: 'READY',
     // Routing never calls into the scheduler or reads the config; it checks that a READY version has them.
-    scheduler: {} as ModelScheduler, config: {} as ModelConfig,
+    scheduler: {} as NonNullable<ServingVersion['scheduler']>, config: {} as ModelConfig,
   });
   const model: RegisteredModel = { name: 'm', versions: new Map([[1, ready(1)], [2, ready(2)]]) };
   return {

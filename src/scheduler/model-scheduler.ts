@@ -94,9 +94,8 @@ export class ModelScheduler {
       };
       if (timeoutUs > 0) job.timer = setTimeout(() => this.expire(job), Math.max(1, Math.ceil(timeoutUs / 1000)));
       this.queue.push(job);
-      // A lone request meeting an idle instance goes at once; otherwise wait for the turn's other arrivals.
-      if (this.queue.size === 1 && this.idle.length > 0 && this.policy.maxQueueDelayNs === 0n) this.pump();
-      else this.schedulePump();
+      // Dispatch after this event-loop turn, so requests that arrived together are joined.
+      this.schedulePump();
     });
   }
 
