@@ -166,7 +166,7 @@ export class InferenceService {
     const config = v.config!;
     const versions = version
       ? [String(v.version)]
-      : [...this.registry.model(model).versions.values()].filter((x) => x.state === 'READY').map((x) => String(x.version));
+      : [...this.registry.model(model).versions.values()].filter((x) => x.state === 'READY').sort((a, b) => a.version - b.version).map((x) => String(x.version));
     return {
       name: config.name,
       versions,

@@ -9,7 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { CanaryController, type OperatorAction } from './canary-controller.js';
 import { EventLog, type RoutingEvent } from './event-log.js';
 import type { Rollout } from './rollout.js';
-import { ShadowMirror } from './shadow-mirror.js';
+import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import { applyUpdate, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
@@ -45,6 +45,8 @@ export interface TrafficView {
   readonly weights: ReadonlyMap<number, number> | undefined;
   readonly stickyParameter: string;
   readonly shadow: ShadowPolicy | undefined;
+  /** What the shadow version answered so far, compared with the callers' answers. */
+  readonly shadowTotals: ShadowTotals | undefined;
   readonly rollout: Rollout | undefined;
   readonly versions: readonly VersionTraffic[];
 }
@@ -96,7 +98,9 @@ export class TrafficManager {
       loadMs: v.loadMs, warmupMs: v.warmup?.ms, warmupRequests: v.warmup?.requests, warmupSource: v.warmup?.source,
       readyAt: v.readyAt, coldRuns: v.coldRuns?.(), integrity: v.integrity?.mode,
     }));
-    return { model, weights: policy.weights, stickyParameter: policy.stickyParameter, shadow: this.canary.shadowOf(model) ?? policy.shadow, rollout: this.canary.active(model), versions };
+    const shadow = this.canary.shadowOf(model) ?? policy.shadow;
+    const shadowTotals = shadow && this.mirror.allTotals().find((t) => t.model === model && t.version === shadow.version);
+    return { model, weights: policy.weights, stickyParameter: policy.stickyParameter, shadow, shadowTotals, rollout: this.canary.active(model), versions };
   }
 
   /** Replaces parts of a model's policy from an API body. Weights cannot change while a rollout controls them. */

@@ -17,7 +17,7 @@ export interface Sample {
 export interface WindowSummary {
   readonly requests: number;
   readonly errors: number;
-  /** Latencies of the requests, ascending. */
+  /** Latencies of the requests answered (failures are the error-rate check's), ascending. */
   readonly latenciesMs: readonly number[];
   /** Predicted classes and their counts, or predicted values (regression). */
   readonly classes: ReadonlyMap<number, number>;
@@ -64,7 +64,7 @@ export class VersionWindow {
     return {
       requests: picked.length,
       errors: picked.filter((s) => !s.ok).length,
-      latenciesMs: picked.map((s) => s.latencyMs).sort((a, b) => a - b),
+      latenciesMs: picked.filter((s) => s.ok).map((s) => s.latencyMs).sort((a, b) => a - b),
       classes,
       values,
       predictionKind: kind,

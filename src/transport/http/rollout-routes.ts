@@ -15,6 +15,7 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
 import type { OperatorAction } from '../../routing/canary-controller.js';
 import type { Rollout } from '../../routing/rollout.js';
+import type { ShadowTotals } from '../../routing/shadow-mirror.js';
 import type { TrafficManager, TrafficView } from '../../routing/traffic-manager.js';
 import type { CheckResult } from '../../routing/verdict.js';
 import type { CheckThresholds } from '../../routing/rollout-spec.js';
@@ -42,13 +43,22 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
+/** Shadow counts, with agreement (classification) and mean absolute difference (regression) once rows compared. */
+function shadowTotalsJson(t: ShadowTotals | undefined) {
+  const rows = t?.rows ?? 0;
+  return {
+    mirrored: t?.mirrored ?? 0, dropped: t?.dropped ?? 0, errors: t?.errors ?? 0, rows_compared: rows,
+    agreement: rows ? t!.agreeing / rows : null, mean_abs_difference: rows ? t!.absDiffSum / rows : null,
+  };
+}
+
 /** A traffic view as JSON. */
 export function trafficJson(t: TrafficView) {
   return {
     model: t.model,
     weights: t.weights ? Object.fromEntries(t.weights) : null,
     sticky_parameter: t.stickyParameter,
-    shadow: t.shadow ? { version: t.shadow.version, sample_rate: t.shadow.sampleRate } : null,
+    shadow: t.shadow ? { version: t.shadow.version, sample_rate: t.shadow.sampleRate, ...shadowTotalsJson(t.shadowTotals) } : null,
     rollout: t.rollout ? { id: t.rollout.id, status: t.rollout.status, candidate: t.rollout.spec.candidate, weight: t.rollout.weight } : null,
     versions: t.versions.map((v) => ({
       version: v.version, state: v.state, share: v.share, failed: v.failed,

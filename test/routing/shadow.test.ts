@@ -1,0 +1,66 @@
+/**
+ * Shadow traffic: a sampled share of requests is mirrored to another version after the caller is answered;
+ * agreement is recorded; the caller's answer and latency do not change.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { resolveServerConfig, startServer } from '../../src/index.js';
+import { readJsonFixture } from '../helpers/server.js';
+import { call, digitsBody, infer, MODELS, quantile, tempRepo, waitFor } from '../lifecycle/lifecycle-helpers.js';
+
+const reference = readJsonFixture<{ labels: number[] }>('test/fixtures/reference/digits.json');
+
+interface ShadowView {
+  shadow: { version: number; sample_rate: number; mirrored: number; dropped: number; rows_compared: number; agreement: number | null } | null;
+}
+
+async function withShadow(candidate: string, run: (url: string, metricsUrl: string) => Promise<void>): Promise<void> {
+  const config = 'version_policy: all\ntraffic: { weights: { 1: 100 }, shadow: { version: 2, sample_rate: 1 } }\n';
+  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: candidate }, config } });
+  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  try {
+    await run(server.url, server.metricsUrl!);
+  } finally {
+    await server.close();
+    repo.cleanup();
+  }
+}
+
+describe('shadow traffic', () => {
+  test("mirrors requests to the shadow version and records agreement; callers get the primary's answers", () =>
+    withShadow(MODELS.biased, async (url, metricsUrl) => {
+      const answers = [];
+      for (let i = 0; i < 64; i++) answers.push(await infer(`${url}/v2/models/digits/infer`, digitsBody(i)));
+      assert.deepEqual(new Set(answers.map((a) => a.version)), new Set(['1']));
+      assert.deepEqual(answers.map((a) => a.label), Array.from({ length: 64 }, (_, i) => reference.labels[i % 32]), "the callers got version 1's labels");
+      const view = await waitFor('64 shadow comparisons', async () => {
+        const v = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body;
+        return v.shadow && v.shadow.rows_compared >= 64 ? v.shadow : undefined;
+      });
+      assert.equal(view.mirrored, 64);
+      assert.ok(view.agreement! < 0.6, `the biased shadow agreed on ${view.agreement} of rows`);
+      const metrics = await (await fetch(metricsUrl)).text();
+      assert.match(metrics, /inferd_shadow_requests_total\{model="digits",version="2"\} 64/);
+      assert.match(metrics, /inferd_shadow_agreement_ratio\{model="digits",version="2"\} 0\.[0-5]/);
+    }));
+
+  test("a slow shadow does not slow the caller down", () =>
+    withShadow(MODELS.slow, async (url) => {
+      const direct = await infer(`${url}/v2/models/digits/versions/2/infer`, digitsBody(0));
+      assert.ok(direct.latencyMs > 20, `the slow version takes ${direct.latencyMs.toFixed(1)} ms`);
+      const latencies: number[] = [];
+      for (let i = 0; i < 150; i++) {
+        const a = await infer(`${url}/v2/models/digits/infer`, digitsBody(i));
+        assert.deepEqual([a.status, a.version], [200, '1']);
+        latencies.push(a.latencyMs);
+      }
+      const view = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
+      assert.ok(view.mirrored > 0, 'requests were mirrored');
+      const p90 = quantile(latencies, 0.9);
+      assert.ok(p90 < direct.latencyMs / 2, `callers' p90 ${p90.toFixed(1)} ms vs the shadow's ${direct.latencyMs.toFixed(1)} ms per request`);
+      await waitFor('the shadows to agree', async () => {
+        const s = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
+        return s.rows_compared > 0 && s.agreement === 1 ? true : undefined;
+      });
+    }));
+});
