@@ -4,11 +4,11 @@
  * `online_write_batch`: read every row's `_ts:<view>`, then HSET the rows whose event second is newer (Feast
  * keeps whole seconds and skips a write whose second is not after the stored one).
  */
-import type { Redis } from 'ioredis';
 import type { EntitySpec, FeatureViewConfig } from '../../config/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { FeatureSource } from '../feature-source.js';
-import { connectRedis, createRedisClient, pipelineValues, type RedisClientOptions } from '../redis/redis-client.js';
+import { pipelineValues } from '../redis/redis-client.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import type { EntityKey, StoredRow, WriteResult, WriteRow } from '../types.js';
 import { feastRedisKey } from './feast-entity-key.js';
 import { decodeFeastRow, feastReadFields, featureField, timestampField } from './feast-layout.js';
@@ -23,23 +23,9 @@ export interface FeastSourceOptions {
   readonly logger: Logger;
 }
 
-export class FeastFeatureSource implements FeatureSource {
-  readonly name: string;
-  private readonly client: Redis;
-  private readonly clientOptions: RedisClientOptions;
-
+export class FeastFeatureSource extends RedisConnection implements FeatureSource {
   constructor(private readonly options: FeastSourceOptions) {
-    this.name = options.name;
-    this.clientOptions = { url: options.url, commandTimeoutMs: options.commandTimeoutMs, storeName: options.name, logger: options.logger };
-    this.client = createRedisClient(this.clientOptions);
-  }
-
-  start(): Promise<void> {
-    return connectRedis(this.client, this.clientOptions);
-  }
-
-  async stop(): Promise<void> {
-    this.client.disconnect();
+    super(options);
   }
 
   async read(view: FeatureViewConfig, keys: readonly EntityKey[]): Promise<Array<StoredRow | undefined>> {

@@ -2,12 +2,12 @@
  * The Redis feature store, in inferd's own layout (redis-layout.ts). A batch read is one pipeline of HMGETs: one
  * round trip for any number of entities. Writes are an atomic compare-and-replace script per row, pipelined.
  */
-import type { Redis } from 'ioredis';
 import type { FeatureViewConfig } from '../../config/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { FeatureSource } from '../feature-source.js';
 import type { EntityKey, StoredRow, WriteResult, WriteRow } from '../types.js';
-import { connectRedis, createRedisClient, escapeGlob, pipelineValues, type RedisClientOptions } from './redis-client.js';
+import { escapeGlob, pipelineValues } from './redis-client.js';
+import { RedisConnection } from './redis-connection.js';
 import { decodeRow, readFields, rowKey, upsertArgs, UPSERT_SCRIPT } from './redis-layout.js';
 
 export interface RedisSourceOptions {
@@ -18,23 +18,9 @@ export interface RedisSourceOptions {
   readonly logger: Logger;
 }
 
-export class RedisFeatureSource implements FeatureSource {
-  readonly name: string;
-  private readonly client: Redis;
-  private readonly clientOptions: RedisClientOptions;
-
+export class RedisFeatureSource extends RedisConnection implements FeatureSource {
   constructor(private readonly options: RedisSourceOptions) {
-    this.name = options.name;
-    this.clientOptions = { url: options.url, commandTimeoutMs: options.commandTimeoutMs, storeName: options.name, logger: options.logger };
-    this.client = createRedisClient(this.clientOptions);
-  }
-
-  start(): Promise<void> {
-    return connectRedis(this.client, this.clientOptions);
-  }
-
-  async stop(): Promise<void> {
-    this.client.disconnect();
+    super(options);
   }
 
   async read(view: FeatureViewConfig, keys: readonly EntityKey[]): Promise<Array<StoredRow | undefined>> {
