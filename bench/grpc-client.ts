@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { rowBytes } from './bodies.js';
+import { rowsBytes } from './bodies.js';
+import { grpcFrame } from './h2load.js';
 import { REPO_ROOT } from './paths.js';
 
 export const PROTO_DIR = join(REPO_ROOT, 'proto');
@@ -42,5 +43,17 @@ export function inferClient(target: string, ownConnection = false): InferClient 
 
 /** A ModelInfer request for one row, its data in raw_input_contents. */
 export function grpcInferRequest(model: string, row: readonly number[]): unknown {
-  return { model_name: model, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }], raw_input_contents: [rowBytes(row)] };
+  return grpcInferRequestRows(model, [row]);
+}
+
+/** A ModelInfer request for a [rows, 64] FP32 tensor in raw_input_contents. */
+export function grpcInferRequestRows(model: string, rows: readonly (readonly number[])[]): unknown {
+  return { model_name: model, inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 64] }], raw_input_contents: [rowsBytes(rows)] };
+}
+
+/** The serialized ModelInfer request for `rows`, framed for the wire (for h2load). */
+export function grpcInferFrame(model: string, rows: readonly (readonly number[])[]): Buffer {
+  const def = loadSync('grpc_service.proto', { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
+  const method = (def['inference.GRPCInferenceService'] as unknown as Record<string, { requestSerialize(value: unknown): Buffer }>).ModelInfer;
+  return grpcFrame(method.requestSerialize(grpcInferRequestRows(model, rows)));
 }

@@ -2,13 +2,18 @@
  * Where inferd's CPU goes: runs inferd (the CLI) under `node --cpu-prof`, drives one model with wrk, stops it
  * and prints the self time of the main thread and the model workers by area and by function.
  *
- * Usage: node dist/bench/profile-inferd.js [--model digits] [--connections 64] [--duration 5] [--model-repository models]
+ * Usage: node dist/bench/profile-inferd.js [--model digits] [--transport json|binary|grpc] [--connections 64] [--duration 5]
+ *        [--model-repository models]
+ * json and binary (Triton's binary tensor extension) are driven by wrk; grpc (ModelInfer, one channel with
+ * --connections streams) by h2load.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeBodiesFile } from './bodies.js';
+import { referenceRows, writeBinaryBodiesFile, writeBodiesFile } from './bodies.js';
+import { grpcInferFrame } from './grpc-client.js';
+import { runH2load } from './h2load.js';
 import { installCleanup, startService } from './children.js';
 import { INFERD_CLI, REPO_ROOT } from './paths.js';
 import { runWrk } from './wrk.js';
@@ -68,6 +73,7 @@ function summarize(file: string, top: number): string {
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'digits' },
+    transport: { type: 'string', default: 'json' },
     connections: { type: 'string', default: '64' },
     duration: { type: 'string', default: '5' },
     'model-repository': { type: 'string', default: 'models' },
@@ -77,17 +83,26 @@ const { values } = parseArgs({
 const dir = mkdtempSync(join(tmpdir(), 'inferd-prof-'));
 installCleanup(() => rmSync(dir, { recursive: true, force: true }));
 const bodiesFile = join(dir, 'bodies.txt');
-writeBodiesFile(bodiesFile);
+const transport = values.transport;
+if (transport !== 'json' && transport !== 'binary' && transport !== 'grpc') throw new Error(`--transport must be json, binary or grpc, not ${transport}`);
+if (transport === 'binary') writeBinaryBodiesFile(bodiesFile);
+else if (transport === 'grpc') writeFileSync(bodiesFile, grpcInferFrame(values.model, [referenceRows()[0]]));
+else writeBodiesFile(bodiesFile);
 const server = await startService(
   'inferd (profiled)',
   process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, INFERD_CLI, 'serve', '--model-repository', values['model-repository'], '--http-port', '0', '--log-level', 'info'],
+  ['--cpu-prof', `--cpu-prof-dir=${dir}`, INFERD_CLI, 'serve', '--model-repository', values['model-repository'], '--http-port', '0', '--grpc-port', '0', '--log-level', 'info'],
   { cwd: REPO_ROOT },
 );
 const url = `${server.url}/v2/models/${values.model}/infer`;
-const r = await runWrk({ url, connections: Number(values.connections), durationS: Number(values.duration), bodiesFile });
+const connections = Number(values.connections);
+const durationS = Number(values.duration);
+const r =
+  transport === 'grpc'
+    ? await runH2load({ url: `http://${server.grpcUrl}/inference.GRPCInferenceService/ModelInfer`, bodyFile: bodiesFile, connections: 1, streamsPerConnection: connections, durationS })
+    : await runWrk({ url, connections, durationS, bodiesFile, binary: transport === 'binary' });
 await server.stop(15_000);
-process.stdout.write(`${values.model} @ ${values.connections} connections: ${Math.round(r.rps)} req/s, p50 ${(r.p50Us / 1000).toFixed(2)} ms (profiling slows it)\n`);
+process.stdout.write(`${values.model} over ${transport} @ ${values.connections} in flight: ${Math.round(r.rps)} req/s, p50 ${(r.p50Us / 1000).toFixed(2)} ms (profiling slows it)\n`);
 const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
 if (profiles.length === 0) throw new Error('no .cpuprofile written (inferd did not exit normally?)');
 for (const f of profiles.sort()) process.stdout.write(`\n== ${f}\n${summarize(join(dir, f), Number(values.top))}\n`);

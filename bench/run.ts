@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBatching, type BatchingResult } from './batching.js';
-import { referenceLabels, writeBinaryBodiesFile, writeBodiesFile } from './bodies.js';
+import { referenceLabels, writeBodiesFile } from './bodies.js';
 import { installCleanup, startService, type Service } from './children.js';
 import { measureComputeLimit } from './compute-limit.js';
 import { request } from './http-client.js';
@@ -20,12 +20,18 @@ import { runOverload, type OverloadResult } from './overload.js';
 import { DIST_BENCH, INFERD_CLI, REPO_ROOT } from './paths.js';
 import { cpuMicros } from './process-stats.js';
 import { appendToBenchmarks, evaluateTargets, renderReport, summarize, type Row, type Sample } from './report.js';
-import { evaluateTransports, runTransports, type TransportResult } from './transports.js';
+import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
 const TRANSPORT_CONNS = 64;
+/** Transport workloads: both models one row per request, and the compute-heavy one scoring 32 rows per request. */
+const TRANSPORT_WORKLOADS: readonly Workload[] = [
+  { model: 'digits', rowsPerRequest: 1 },
+  { model: 'mlp_heavy', rowsPerRequest: 1 },
+  { model: 'mlp_heavy', rowsPerRequest: 32 },
+];
 
 interface Plan {
   readonly mode: 'full' | 'quick';
@@ -94,8 +100,6 @@ async function main(): Promise<void> {
   const loadStart = loadAverage();
   const bodiesFile = join(tmp, 'bodies.txt');
   const bodies = writeBodiesFile(bodiesFile);
-  const binaryBodiesFile = join(tmp, 'binary-bodies.bin');
-  writeBinaryBodiesFile(binaryBodiesFile);
   log(`${plan.mode} mode · ${machine.cpuModel}, ${machine.cores} cores · load ${loadStart}`);
 
   log('compute limit (in-process onnxruntime)…');
@@ -147,13 +151,12 @@ async function main(): Promise<void> {
   log(`transports (${TRANSPORT_CONNS} in flight, same inferd): JSON HTTP, binary HTTP, gRPC…`);
   const transports: TransportResult = await runTransports({
     inferd,
-    models: MODELS,
+    workloads: TRANSPORT_WORKLOADS,
     conns: TRANSPORT_CONNS,
     reps: plan.reps,
     durationS: plan.transportS,
     warmupS: plan.warmupS,
-    bodiesFile,
-    binaryBodiesFile,
+    tmpDir: tmp,
     log,
   });
   await inferd.stop();

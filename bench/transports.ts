@@ -1,48 +1,51 @@
 /**
- * Transport comparison against one running inferd: JSON HTTP and binary HTTP (Triton's binary tensor extension),
- * both driven by wrk, and gRPC ModelInfer vs JSON HTTP both driven by a Node closed-loop client in its own
- * process (so gRPC is compared with JSON through the same kind of client). Before measuring, checks that the
- * three transports give bit-identical logits and equal labels for the same rows.
+ * Transport comparison against one running inferd, every transport driven by a load generator written in C so
+ * that the client costs the server's two cores little and the same for each: JSON HTTP and binary HTTP (Triton's
+ * binary tensor extension) by wrk, gRPC ModelInfer (raw_input_contents, one channel carrying every call, as a
+ * gRPC client does) by h2load. Each workload is a model and a number of rows per request: one row, and 32 rows
+ * (a caller scoring many candidates at once). Before measuring, checks that the three transports give
+ * bit-identical logits and equal labels for the same rows.
  */
 import http from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryInferBody, inferBody, referenceRows } from './bodies.js';
-import { runToEnd, type Service } from './children.js';
-import { parseLoadOutput } from './closed-loop.js';
-import { grpcInferRequest, inferClient } from './grpc-client.js';
-import { DIST_BENCH } from './paths.js';
+import { binaryInferBody, inferBody, referenceRows, requestRows, writeBinaryBodiesFile, writeBodiesFile } from './bodies.js';
+import type { Service } from './children.js';
+import { grpcInferFrame, grpcInferRequest, inferClient } from './grpc-client.js';
+import { h2loadAvailable, runH2load } from './h2load.js';
 import { cpuMicros } from './process-stats.js';
 import { summarize, type Sample, type Summary } from './report.js';
 import { median } from './stats.js';
 import { assertClean, runWrk } from './wrk.js';
 
-export const TRANSPORTS = ['json-wrk', 'binary-wrk', 'json-node', 'grpc-node'] as const;
+export const TRANSPORTS = ['json', 'binary', 'grpc'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
 export const TRANSPORT_LABEL: Record<Transport, { name: string; client: string }> = {
-  'json-wrk': { name: 'JSON HTTP', client: 'wrk' },
-  'binary-wrk': { name: 'Binary HTTP', client: 'wrk' },
-  'json-node': { name: 'JSON HTTP', client: 'Node (node:http)' },
-  'grpc-node': { name: 'gRPC', client: 'Node (grpc-js)' },
+  json: { name: 'JSON HTTP', client: 'wrk' },
+  binary: { name: 'Binary HTTP', client: 'wrk' },
+  grpc: { name: 'gRPC', client: 'h2load, 1 channel' },
 };
 
-/** Which row each transport is compared with: the same kind of client speaking JSON HTTP. */
-export const BASELINE: Partial<Record<Transport, Transport>> = { 'binary-wrk': 'json-wrk', 'grpc-node': 'json-node' };
+/** What each transport is compared with. */
+export const BASELINE: Partial<Record<Transport, Transport>> = { binary: 'json', grpc: 'json' };
+
+export interface Workload {
+  readonly model: string;
+  readonly rowsPerRequest: number;
+}
 
 export interface TransportSample extends Sample {
-  /** Node clients only: the client process's CPU per call. */
-  readonly clientCpuUsPerReq: number;
   /** wrk only: bytes read per response, HTTP headers included. */
   readonly responseBytes: number;
 }
 
 export interface TransportSummary extends Summary {
-  readonly clientCpuUsPerReq: number;
   readonly responseBytes: number;
 }
 
 export interface TransportRow {
-  readonly model: string;
+  readonly workload: Workload;
   readonly transport: Transport;
   readonly s: TransportSummary;
 }
@@ -174,85 +177,120 @@ export async function checkTransportsAgree(inferd: Service, models: readonly str
   return { ok: problems.length === 0, compared, problems };
 }
 
-async function measureOne(inferd: Service, transport: Transport, model: string, o: { conns: number; durationS: number; bodiesFile: string; binaryBodiesFile: string }): Promise<TransportSample> {
+interface WorkloadFiles {
+  readonly json: string;
+  readonly binary: string;
+  readonly grpc: string;
+}
+
+function writeWorkloadFiles(dir: string, w: Workload): WorkloadFiles {
+  const base = join(dir, `${w.model}-${w.rowsPerRequest}`);
+  const files = { json: `${base}.json.txt`, binary: `${base}.binary.bin`, grpc: `${base}.grpc.bin` };
+  writeBodiesFile(files.json, w.rowsPerRequest);
+  writeBinaryBodiesFile(files.binary, w.rowsPerRequest);
+  writeFileSync(files.grpc, grpcInferFrame(w.model, requestRows(w.rowsPerRequest)[0]));
+  return files;
+}
+
+/** The model's failed-request count from the statistics endpoint (h2load cannot see gRPC statuses). */
+async function failures(inferd: Service, model: string): Promise<{ ok: number; failed: number }> {
+  const res = await fetch(`${inferd.url}/v2/models/${model}/stats`);
+  const body = (await res.json()) as { model_stats: Array<{ inference_stats: { success: { count: number }; fail: { count: number } } }> };
+  return body.model_stats.reduce((n, v) => ({ ok: n.ok + v.inference_stats.success.count, failed: n.failed + v.inference_stats.fail.count }), { ok: 0, failed: 0 });
+}
+
+function label(transport: Transport, w: Workload, conns: number): string {
+  return `${TRANSPORT_LABEL[transport].name} via ${TRANSPORT_LABEL[transport].client}, ${w.model} × ${w.rowsPerRequest} rows, ${conns} in flight`;
+}
+
+async function measureOne(inferd: Service, transport: Transport, w: Workload, files: WorkloadFiles, o: { conns: number; durationS: number }): Promise<TransportSample> {
+  const what = label(transport, w, o.conns);
   const dead = (when: string) => new Error(`${inferd.name} is gone ${when} (${inferd.exitStatus()}); its last output:\n${inferd.tail()}`);
-  const label = `${TRANSPORT_LABEL[transport].name} via ${TRANSPORT_LABEL[transport].client}, ${model}, ${o.conns} in flight`;
-  if (!inferd.alive()) throw dead(`before ${label}`);
-  const url = `${inferd.url}/v2/models/${model}/infer`;
+  if (!inferd.alive()) throw dead(`before ${what}`);
   const before = cpuMicros(inferd.pid);
   let sample: TransportSample;
-  if (transport === 'json-wrk' || transport === 'binary-wrk') {
-    const binary = transport === 'binary-wrk';
-    const r = await runWrk({ url, connections: o.conns, durationS: o.durationS, bodiesFile: binary ? o.binaryBodiesFile : o.bodiesFile, binary });
-    const cpuUs = cpuMicros(inferd.pid) - before;
-    assertClean(r, label);
-    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, clientCpuUsPerReq: NaN, responseBytes: r.bytes / r.requests };
+  if (transport === 'grpc') {
+    const stats0 = await failures(inferd, w.model);
+    const cpu0 = cpuMicros(inferd.pid);
+    const r = await runH2load({
+      url: `http://${inferd.grpcUrl}/inference.GRPCInferenceService/ModelInfer`,
+      bodyFile: files.grpc,
+      connections: 1,
+      streamsPerConnection: o.conns,
+      durationS: o.durationS,
+    });
+    const cpuUs = cpuMicros(inferd.pid) - cpu0;
+    const stats1 = await failures(inferd, w.model);
+    const failed = stats1.failed - stats0.failed;
+    if (failed > 0 || r.failed > 0 || r.errored > 0 || r.non2xx > 0 || r.requests === 0) {
+      throw new Error(`${what}: ${failed} failed calls on the server, h2load: ${r.requests} succeeded, ${r.failed} failed, ${r.errored} errored, ${r.non2xx} non-2xx`);
+    }
+    // h2load stops at the deadline with calls in flight; the server answered those too.
+    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / Math.max(r.requests, stats1.ok - stats0.ok), responseBytes: NaN };
   } else {
-    const args =
-      transport === 'grpc-node'
-        ? [join(DIST_BENCH, 'grpc-load.js'), '--target', inferd.grpcUrl ?? '', '--model', model]
-        : [join(DIST_BENCH, 'http-load.js'), '--url', url];
-    const { stdout } = await runToEnd(label, process.execPath, [...args, '--concurrency', String(o.conns), '--duration', String(o.durationS)], (o.durationS + 60) * 1000);
+    const url = `${inferd.url}/v2/models/${w.model}/infer`;
+    const binary = transport === 'binary';
+    const r = await runWrk({ url, connections: o.conns, durationS: o.durationS, bodiesFile: binary ? files.binary : files.json, binary });
     const cpuUs = cpuMicros(inferd.pid) - before;
-    const r = parseLoadOutput(stdout);
-    if (r.errors > 0 || r.requests === 0) throw new Error(`${label}: ${r.errors} failed calls, ${r.requests} completed; first error: ${r.first_error}`);
-    sample = { rps: r.rps, p50Us: r.p50_us, p99Us: r.p99_us, cpuUsPerReq: cpuUs / r.answered, clientCpuUsPerReq: r.client_cpu_us_per_req, responseBytes: NaN };
+    assertClean(r, what);
+    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, responseBytes: r.bytes / r.requests };
   }
-  if (!inferd.alive()) throw dead(`after ${label}`);
+  if (!inferd.alive()) throw dead(`after ${what}`);
   return sample;
 }
 
+const workloadKey = (w: Workload) => `${w.model}|${w.rowsPerRequest}`;
+
 export async function runTransports(o: {
   inferd: Service;
-  models: readonly string[];
+  workloads: readonly Workload[];
   conns: number;
   reps: number;
   durationS: number;
   warmupS: number;
-  bodiesFile: string;
-  binaryBodiesFile: string;
+  /** Where the request files are written. */
+  tmpDir: string;
   log: (msg: string) => void;
 }): Promise<TransportResult> {
   if (!o.inferd.grpcUrl) throw new Error(`inferd logged no grpc_url; its output:\n${o.inferd.tail()}`);
-  const check = await checkTransportsAgree(o.inferd, o.models);
+  if (!h2loadAvailable()) throw new Error('h2load is not installed; it drives the gRPC rows. Install it: apt-get install nghttp2-client');
+  const models = [...new Set(o.workloads.map((w) => w.model))];
+  const check = await checkTransportsAgree(o.inferd, models);
   o.log(
     check.ok
       ? `transports agree: logits bit-identical (float32) and labels equal over JSON HTTP, binary HTTP and gRPC for ${check.compared} (model, row) pairs`
       : `TRANSPORTS DISAGREE (${check.problems.length} problems):\n  ${check.problems.slice(0, 10).join('\n  ')}`,
   );
-  const opts = { conns: o.conns, bodiesFile: o.bodiesFile, binaryBodiesFile: o.binaryBodiesFile };
-  for (const transport of TRANSPORTS) await measureOne(o.inferd, transport, o.models[o.models.length - 1], { ...opts, durationS: o.warmupS });
+  const files = new Map(o.workloads.map((w) => [workloadKey(w), writeWorkloadFiles(o.tmpDir, w)]));
+  for (const w of o.workloads) for (const transport of TRANSPORTS) await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, { conns: o.conns, durationS: o.warmupS });
   const samples = new Map<string, TransportSample[]>();
   for (let rep = 0; rep < o.reps; rep++) {
-    for (const model of o.models) {
+    for (const w of o.workloads) {
       const order: Transport[] = [...TRANSPORTS];
       if (rep % 2 === 1) order.reverse();
       for (const transport of order) {
-        const s = await measureOne(o.inferd, transport, model, { ...opts, durationS: o.durationS });
-        samples.set(`${model}|${transport}`, [...(samples.get(`${model}|${transport}`) ?? []), s]);
+        const s = await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, { conns: o.conns, durationS: o.durationS });
+        const key = `${workloadKey(w)}|${transport}`;
+        samples.set(key, [...(samples.get(key) ?? []), s]);
         o.log(
-          `transports run ${rep + 1}/${o.reps} ${model} ${TRANSPORT_LABEL[transport].name.padEnd(11)} ${TRANSPORT_LABEL[transport].client.padEnd(16)} ${Math.round(s.rps)} req/s ` +
-            `p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`,
+          `transports run ${rep + 1}/${o.reps} ${w.model} ×${w.rowsPerRequest} ${TRANSPORT_LABEL[transport].name.padEnd(11)} ${Math.round(s.rps)} req/s ` +
+            `p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/req`,
         );
       }
     }
   }
   const rows: TransportRow[] = [];
-  for (const model of o.models) {
+  for (const w of o.workloads) {
     for (const transport of TRANSPORTS) {
-      const list = samples.get(`${model}|${transport}`) ?? [];
-      rows.push({
-        model,
-        transport,
-        s: { ...summarize(list), clientCpuUsPerReq: median(list.map((s) => s.clientCpuUsPerReq)), responseBytes: median(list.map((s) => s.responseBytes)) },
-      });
+      const list = samples.get(`${workloadKey(w)}|${transport}`) ?? [];
+      rows.push({ workload: w, transport, s: { ...summarize(list), responseBytes: median(list.map((s) => s.responseBytes)) } });
     }
   }
   return { conns: o.conns, reps: o.reps, durationS: o.durationS, check, rows };
 }
 
 export interface TransportVerdict {
-  readonly model: string;
+  readonly workload: Workload;
   readonly transport: Transport;
   readonly baseline: Transport;
   readonly rpsRatio: number;
@@ -262,17 +300,17 @@ export interface TransportVerdict {
 
 export const REQUIREMENT = 'binary transport must beat JSON on requests/s and on CPU per inference';
 
-/** Binary HTTP vs JSON HTTP (both wrk) and gRPC vs JSON HTTP (both Node clients), per model. */
+/** Binary HTTP and gRPC each against JSON HTTP, per workload. */
 export function evaluateTransports(r: TransportResult): TransportVerdict[] {
   const out: TransportVerdict[] = [];
   for (const row of r.rows) {
     const baseline = BASELINE[row.transport];
     if (!baseline) continue;
-    const base = r.rows.find((b) => b.model === row.model && b.transport === baseline);
+    const base = r.rows.find((b) => workloadKey(b.workload) === workloadKey(row.workload) && b.transport === baseline);
     if (!base) continue;
     const rpsRatio = row.s.rps / base.s.rps;
     const cpuRatio = row.s.cpuUsPerReq / base.s.cpuUsPerReq;
-    out.push({ model: row.model, transport: row.transport, baseline, rpsRatio, cpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
+    out.push({ workload: row.workload, transport: row.transport, baseline, rpsRatio, cpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
   }
   return out;
 }
@@ -280,14 +318,16 @@ export function evaluateTransports(r: TransportResult): TransportVerdict[] {
 const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toString() : '–');
 const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(2) : '–');
 const x = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const rowsLabel = (w: Workload): string => (w.rowsPerRequest === 1 ? '1 row' : `${w.rowsPerRequest} rows`);
 
 export function renderTransports(r: TransportResult): string {
   const verdicts = evaluateTransports(r);
-  const header = ['model', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/inf', 'client CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/inf ÷ JSON'];
+  const header = ['model', 'rows/request', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/req ÷ JSON'];
   const body = r.rows.map((w) => {
-    const v = verdicts.find((e) => e.model === w.model && e.transport === w.transport);
+    const v = verdicts.find((e) => workloadKey(e.workload) === workloadKey(w.workload) && e.transport === w.transport);
     return [
-      w.model,
+      w.workload.model,
+      String(w.workload.rowsPerRequest),
       TRANSPORT_LABEL[w.transport].name,
       TRANSPORT_LABEL[w.transport].client,
       int(w.s.rps),
@@ -295,7 +335,6 @@ export function renderTransports(r: TransportResult): string {
       ms(w.s.p50Us),
       ms(w.s.p99Us),
       int(w.s.cpuUsPerReq),
-      int(w.s.clientCpuUsPerReq),
       int(w.s.responseBytes),
       v ? x(v.rpsRatio) : 'baseline',
       v ? x(v.cpuRatio) : 'baseline',
@@ -306,16 +345,14 @@ export function renderTransports(r: TransportResult): string {
     ? `Answer check: ✅ for ${r.check.compared} (model, row) pairs the logits are bit-identical float32 values and the labels equal over JSON HTTP, binary HTTP and gRPC.`
     : `Answer check: ❌ the transports disagree (${r.check.problems.length}): ${r.check.problems.slice(0, 5).join('; ')}`;
   const lines = verdicts.map(
-    (v) =>
-      `- ${v.met ? '✅ met' : '❌ not met'}: ${v.model}, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} (${v.baseline === 'json-wrk' ? 'both wrk' : 'both Node closed-loop clients'}) — ` +
-      `req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)}`,
+    (v) => `- ${v.met ? '✅ met' : '❌ not met'}: ${v.workload.model}, ${rowsLabel(v.workload)} per request, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} — req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)}`,
   );
   return [
     `**Transports** (same inferd process; ${r.conns} in flight; ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell)`,
-    'JSON HTTP and binary HTTP (Triton binary tensor extension: JSON header + 256 raw FP32 bytes in, binary outputs back) are driven by wrk (`-t1`, ' +
-      '`bench/wrk/post-cycle.lua` / `post-binary-cycle.lua`); gRPC (`ModelInfer`, `raw_input_contents`, one channel) by `bench/grpc-load.ts`, and JSON HTTP once more by ' +
-      '`bench/http-load.ts` (node:http keep-alive), both Node closed loops in their own process, so gRPC is compared with JSON through the same kind of client. ' +
-      'Server CPU µs/inf is inferd\'s utime+stime over the run divided by requests answered; client CPU is the Node load generator\'s own. Ratios: binary ÷ JSON (wrk), gRPC ÷ JSON (Node).',
+    'JSON HTTP and binary HTTP (Triton binary tensor extension: JSON header + raw FP32 bytes in, binary outputs back) are driven by wrk (`-t1`, ' +
+      `${r.conns} connections, \`bench/wrk/post-cycle.lua\` / \`post-binary-cycle.lua\`); gRPC (\`ModelInfer\`, \`raw_input_contents\`) by h2load (\`-t1\`, one connection carrying ${r.conns} concurrent calls, as one gRPC channel does). ` +
+      'Both clients are written in C, so each costs the shared two cores little. h2load cannot read gRPC statuses: the server\'s failure count is checked to be unchanged after each gRPC run. ' +
+      'Server CPU µs/req is inferd\'s utime+stime over the run divided by requests answered (a request of 32 rows is one request). Ratios: each transport ÷ JSON HTTP for the same workload.',
     check,
     table,
     `Requirement (issue): "${REQUIREMENT}".\n\n${lines.join('\n')}`,

@@ -47,24 +47,30 @@ function configParameter(r: RepositoryModelRequest): string | undefined {
   return p.string_param ?? p.bytes_param?.toString('utf8');
 }
 
-/** Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. */
+/**
+ * Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. A
+ * synchronous handler answers in the same turn: without credentials to check no promise is made on the way.
+ */
 function unary<Req>(method: string, { logger, authorize }: UnaryContext, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
   return (call: ServerUnaryCall<Req, OutgoingMessage>, callback: sendUnaryData<OutgoingMessage>) => {
-    Promise.resolve()
-      .then(async () => {
-        // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed.
-        await authorize?.(call as ServerUnaryCall<unknown, unknown>, method, call.request);
-        assertWellFormed(method, call.request);
-        return handle(call.request, call);
-      })
-      .then(
-        (response) => callback(null, response),
-        (err: unknown) => {
-          const e = toInferenceError(err);
-          if (isServerFault(e)) logger.error({ err: e.cause ?? e, method }, 'gRPC call failed');
-          callback(toGrpcStatus(e));
-        },
-      );
+    const fail = (err: unknown): void => {
+      const e = toInferenceError(err);
+      if (isServerFault(e)) logger.error({ err: e.cause ?? e, method }, 'gRPC call failed');
+      callback(toGrpcStatus(e));
+    };
+    const respond = (response: OutgoingMessage): void => callback(null, response);
+    const run = (): OutgoingMessage | Promise<OutgoingMessage> => {
+      assertWellFormed(method, call.request);
+      return handle(call.request, call);
+    };
+    try {
+      // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed.
+      const result = authorize ? authorize(call as ServerUnaryCall<unknown, unknown>, method, call.request).then(run) : run();
+      if (result instanceof Promise) result.then(respond, fail);
+      else respond(result);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 
