@@ -15,6 +15,11 @@ const DOMAIN = ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/run
 const ROUTING_FORBIDDEN = ['**/repository/**', '**/scheduler/**', '**/runtimes/**', '**/inference/**', '**/protocol/**', '**/features/**', '**/audit/**', ...FRONT_ENDS];
 const SECURITY_FORBIDDEN = ['**/tensor/**', '**/features/**', '**/audit/**', '**/routing/**', ...DOMAIN, ...FRONT_ENDS];
 const SECURITY_PURE = ['authorize', 'token-bucket', 'rate-limiter', 'principal'].map((f) => `src/security/${f}.ts`);
+const QUALITY_FORBIDDEN = ['**/routing/**', '**/security/**', ...DOMAIN, ...FRONT_ENDS];
+const QUALITY_PURE = [
+  'quality-math', 'quality-report', 'feedback-outcome', 'feedback-request', 'replay-compare',
+  'quantile-bins', 'drift-statistics', 'drift-window', 'drift-rolling-window', 'drift-events', 'prediction-features', 'profile', 'profile-accumulator', 'profile-columns', 'profile-build',
+].map((f) => `src/quality/${f}.ts`);
 const ROUTING_PURE = ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'prediction', 'version-window'].map((f) => `src/routing/${f}.ts`);
 
 export default tseslint.config(
@@ -37,13 +42,18 @@ export default tseslint.config(
   layer(['src/registry/**'], ['**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'registry/ must not import the data plane or front ends.'),
   layer(['src/features/**'], ['**/tensor/**', ...DOMAIN, ...FRONT_ENDS], 'features/ may import config, errors, lib and telemetry only.'),
   layer(['src/audit/**'], [...DOMAIN, ...FRONT_ENDS, '**/features/**'], 'audit/ may import config, errors, lib, tensor and telemetry only.'),
+  layer(['src/quality/**'], QUALITY_FORBIDDEN, 'quality/ may import audit, config, errors, features (CSV reading), lib, tensor and telemetry only.'),
+  // Quality arithmetic stays pure (replaces the block above for these files).
+  layer(QUALITY_PURE, [...QUALITY_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure quality math: data in, numbers out; no node:* or telemetry.'),
   layer(['src/routing/**'], ROUTING_FORBIDDEN, 'routing/ may import registry types, config, errors, lib, telemetry and tensor only.'),
   // Policy stays pure: the split, sticky hashing, the verdict and the statistics they use touch no I/O (replaces the block above for these files).
   layer(ROUTING_PURE, [...ROUTING_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure routing policy: data and a clock in, a decision out; no node:* or telemetry.'),
   layer(['src/security/**'], SECURITY_FORBIDDEN, 'security/ may import config, errors, lib and telemetry only.'),
   layer(SECURITY_PURE, [...SECURITY_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure security policy: data and a clock in, a decision out; no node:* or telemetry.'),
+  { ...layer(['src/resilience/**'], ['**/features/**', '**/audit/**', '**/routing/**', '**/security/**', '**/telemetry/**', ...DOMAIN, ...FRONT_ENDS, 'node:*'], 'resilience/ (breakers, fallback predictors) is pure: config, errors, lib and tensor only.'), ignores: ['src/resilience/**/*.test.ts'] },
   layer(['src/inference/**'], ['**/protocol/**', ...FRONT_ENDS, '**/runtimes/**'], 'inference/ is transport-agnostic: no front ends, no wire formats, no runtimes.'),
   layer(['src/protocol/**'], ['**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/repository/**', ...FRONT_ENDS], 'protocol/ converts wire formats; it calls nothing.'),
+  layer(['src/validation/**'], ['**/transport/**', '**/cli/**', '**/main.js', '**/inferd.js', '../index.js', '**/routing/**', '**/audit/**'], 'validation/ runs the core in-process (repository, registry, inference, protocol); the CLI calls it, never the reverse.'),
   layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),
   // Later blocks replace the rule for their files: this one repeats the transport list and adds the HTTP front end.
   layer(['src/transport/grpc/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js', '**/transport/http/**', '../http/**'], 'the gRPC front end calls the inference service only.'),

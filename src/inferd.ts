@@ -23,6 +23,9 @@ import { createAuditTrail } from './audit/create-audit-trail.js';
 import { createAuditMetrics, type AuditMetrics } from './telemetry/audit-metrics.js';
 import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
+import { DriftMonitor } from './quality/drift-monitor.js';
+import { createRolloutStore } from './routing/create-rollout-store.js';
+import type { RolloutStoreConfig } from './config/rollout-store-config.js';
 
 export interface InferdOptions {
   /** Folder holding `<model>/<version>/` trees. */
@@ -46,6 +49,8 @@ export interface InferdOptions {
   readonly integrity?: IntegrityMode;
   /** PEM files of the ed25519 public keys trusted under `integrity: 'signed'`. */
   readonly trustedKeys?: readonly string[];
+  /** Where rollout state is kept across restarts (see config/rollout-store-config.ts); absent: memory only. */
+  readonly rollouts?: RolloutStoreConfig;
 }
 
 export class Inferd {
@@ -60,6 +65,8 @@ export class Inferd {
     readonly audit: AuditTrail | undefined,
     /** Traffic policies, shadows, rollouts and their events. */
     readonly traffic: TrafficManager,
+    /** Live drift per model version against its profile.json (models with `drift:` in config.yaml). */
+    readonly drift: DriftMonitor,
   ) {}
 
   /** Loads the models the mode calls for. Models that fail are reported in `service.index()`, not thrown. */
@@ -78,20 +85,38 @@ export class Inferd {
       throw err;
     });
     // The traffic manager hears of every version the registry loads, refuses or unloads (called only once loading starts).
-    const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, { integrity, onEvent: (e) => traffic.onLifecycle(e) });
-    const traffic = new TrafficManager({ versions: registry, logger });
+    const drift = new DriftMonitor({ repository: options.modelRepository, logger });
+    const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, {
+      integrity,
+      onEvent: (e) => {
+        traffic.onLifecycle(e);
+        drift.onLifecycle(e);
+      },
+    });
+    const traffic = new TrafficManager({ versions: registry, logger, store: createRolloutStore(options.rollouts, logger) });
+    // Kept events come back before the models load, so event numbers continue after them.
+    await traffic.openStore().catch(async (err: unknown) => {
+      await traffic.closeStore();
+      await audit?.stop();
+      await features?.stop();
+      throw err;
+    });
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
     await registry.loadInitial(initial).catch(async (err: unknown) => {
+      await traffic.closeStore();
       await audit?.stop();
       await features?.stop();
       throw err;
     });
     const poller = mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();
+    traffic.resumeRollouts();
     traffic.start();
     const service = new InferenceService(registry, features, audit);
     service.useTraffic(traffic.director);
-    return new Inferd(service, new ModelControl(registry, mode), registry, poller, features, audit, traffic);
+    service.useDriftTap(drift);
+    drift.start();
+    return new Inferd(service, new ModelControl(registry, mode), registry, poller, features, audit, traffic, drift);
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
@@ -110,6 +135,8 @@ export class Inferd {
     this.traffic.stop();
     await this.poller?.stop();
     await this.registry.stop();
+    await this.drift.stop(); // counts what the last answers buffered; waits for webhook calls
+    await this.traffic.closeStore();
     await this.audit?.stop(); // after the last answer: writes what is buffered
     await this.features?.stop();
   }

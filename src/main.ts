@@ -2,16 +2,24 @@
  * Composition root of the server: config → core → HTTP and gRPC front ends; stops in reverse order.
  */
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
+import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
 import { createAuditMetrics, withAuditMetrics } from './telemetry/audit-metrics.js';
+import { createFeedbackMetrics, withFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
+import { QualityServer } from './quality/quality-server.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
+import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics, withSecurityMetrics } from './telemetry/security-metrics.js';
 import { SecurityGate } from './security/security-gate.js';
+import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
+import { createRateStore, followCertificates } from './security-setup.js';
+import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
 import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
 import { Tracing } from './telemetry/tracing.js';
@@ -47,7 +55,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const auditMetrics = createAuditMetrics();
   const securityMetrics = createSecurityMetrics();
   // Built before the models load, so a broken keys file or JWKS fails the start at once.
-  const gate = new SecurityGate({ auth: config.auth, metrics: securityMetrics, logger });
+  const tls = config.tls ? new TlsMaterial(config.tls, logger) : undefined;
+  const rateStore = createRateStore(config.rateStore, securityMetrics, logger);
+  const gate = new SecurityGate({ auth: config.auth, metrics: securityMetrics, logger, rateStore });
   logSecurity(config, logger);
   if (config.audit.enabled) logger.info({ store: config.audit.store, durability: config.audit.durability, sample_rate: config.audit.sampleRate }, 'audit trail on');
   const inferd = await Inferd.create({
@@ -62,10 +72,13 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     auditMetrics,
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
+    rollouts: config.rollouts,
   });
   const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint }) : undefined;
   if (tracing) inferd.service.addObserver(tracing);
   inferd.service.addObserver(requestLogger(logger, config.logRequests));
+  const feedbackMetrics = createFeedbackMetrics();
+  const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;
   const app = buildHttpApp({
     service: inferd.service,
@@ -75,13 +88,17 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
     traffic: inferd.traffic,
+    drift: inferd.drift,
     routingKeyHeader: config.routingKeyHeader,
     gate,
     limits: config.limits,
+    quality,
+    https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withSecurityMetrics(withLifecycleMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), inferd.traffic), securityMetrics)) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
+    await rateStore.start();
     await app.listen({ host: config.host, port: config.httpPort });
     if (config.grpcPort >= 0) {
       grpc = await startGrpcServer({
@@ -94,20 +111,26 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         port: config.grpcPort,
         maxReceiveMessageBytes: config.bodyLimitBytes,
         authorize: grpcAuthorizer(gate),
+        credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
+        limits: config.limits,
       });
     }
     await metricsApp?.listen({ host: config.host, port: config.metricsPort });
     gate.start();
+    // With `https` set, fastify's server is an https.Server (a tls.Server), though typed as http.Server.
+    if (tls) followCertificates(tls, [app.server, tls.config.metrics ? metricsApp?.server : undefined] as unknown as Array<TlsServer | undefined>);
+    tls?.start();
   } catch (err) {
-    await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0)]);
+    await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
+    await quality?.stop();
     await inferd.stop();
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const urlOf = (server: typeof app.server) => `http://${host}:${(server.address() as AddressInfo).port}`;
-  const url = urlOf(app.server);
+  const urlOf = (server: typeof app.server, secure: boolean) => `${secure ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
+  const url = urlOf(app.server, tls !== undefined);
   const port = (app.server.address() as AddressInfo).port;
-  const metricsUrl = metricsApp ? `${urlOf(metricsApp.server)}/metrics` : undefined;
+  const metricsUrl = metricsApp ? `${urlOf(metricsApp.server, tls?.config.metrics === true)}/metrics` : undefined;
   for (const e of inferd.service.index()) {
     logger.info({ model: e.name, version: e.version, state: e.state, reason: e.reason }, `model ${e.name}${e.version ? ` v${e.version}` : ''}: ${e.state}`);
   }
@@ -135,6 +158,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
           clearInterval(reaper);
         }
         gate.stop();
+        tls?.stop();
+        await rateStore.stop();
+        await quality?.stop();
         await inferd.stop();
         await tracing?.shutdown();
         await metricsApp?.close();
@@ -143,6 +169,25 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       return closing;
     },
   };
+}
+
+/** Feedback labels and live quality, beside the prediction log (only when it is on). */
+async function startQuality(inferd: Inferd, config: ServerConfig, metrics: FeedbackMetrics, logger: Logger): Promise<QualityServer | undefined> {
+  if (!inferd.audit) return undefined;
+  const thresholdOf = (model: string, version: string) => {
+    try {
+      return inferd.service.config(model, version).threshold;
+    } catch {
+      return undefined; // the version is no longer loaded: the logged outputs are read without its threshold
+    }
+  };
+  const audit = inferd.audit;
+  const quality = new QualityServer({ audit: config.audit, quality: config.quality, metrics, logger, thresholdOf, flushPredictions: () => audit.flush() });
+  await quality.start().catch(async (err: unknown) => {
+    await inferd.stop();
+    throw err;
+  });
+  return quality;
 }
 
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */
@@ -156,5 +201,6 @@ function logSecurity(config: ServerConfig, logger: Logger): void {
 function createObservedMetrics(inferd: Inferd, config: ServerConfig, featureMetrics: Parameters<typeof createMetrics>[1]) {
   const registry = createMetrics({ statistics: () => inferd.service.statistics() }, featureMetrics);
   inferd.service.addObserver(registerRequestMetrics(registry, { versions: () => inferd.service.statistics(), costPerCpuSecond: config.costPerCpuSecond }));
+  registerResilienceMetrics(registry, inferd.service);
   return registry;
 }

@@ -6,6 +6,10 @@ import { SERVE_HELP, serveCommand } from './serve-command.js';
 import { featuresCommand } from './features-command.js';
 import { prometheusRulesCommand } from './prometheus-rules-command.js';
 import { keygenCommand, signCommand } from './sign-command.js';
+import { profileCommand } from './profile-command.js';
+import { modelsCommand } from './models-command.js';
+import { rolloutCommand } from './rollout-command.js';
+import { validateCommand } from './validate-command.js';
 
 const HELP = `inferd ${VERSION}: an online inference server for ONNX and tree models (Open Inference Protocol V2)
 
@@ -17,6 +21,10 @@ Commands:
   prometheus-rules  print Prometheus SLO recording rules and burn-rate alerts (inferd prometheus-rules --help)
   sign       write a version folder's sha256 manifest and ed25519 signature: inferd sign --key KEY DIR
   keygen     make an ed25519 key pair for signing model versions
+  profile    compute a version's baseline profile for drift monitoring: inferd profile --model M --version V --data train.csv
+  models     list, load and unload the models of a running server (inferd models --help)
+  rollout    start, watch and steer canary rollouts on a running server (inferd rollout --help)
+  validate   check a model folder before deploying it: config, integrity, load, warm-up, reference outputs
 
 Options:
   -h, --help     show this help
@@ -41,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'prometheus-rules') return prometheusRulesCommand(rest);
   if (command === 'sign') return signCommand(rest);
   if (command === 'keygen') return keygenCommand(rest);
+  if (command === 'profile') return profileCommand(rest);
+  if (command === 'models') return modelsCommand(rest);
+  if (command === 'rollout') return rolloutCommand(rest);
+  if (command === 'validate') return validateCommand(rest);
   process.stderr.write(`inferd: unknown command '${command}'\n\n${HELP}`);
   return 2;
 }

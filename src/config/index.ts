@@ -6,3 +6,8 @@ export * from './model-config-traffic.js';
 export * from './feature-config.js';
 export { parseTextProto } from './pbtxt.js';
 export * from './auth-config.js';
+export * from './model-names.js';
+export * from './tls-config.js';
+export * from './rate-store-config.js';
+export * from './drift-config.js';
+export * from './model-config-resilience.js';

@@ -10,6 +10,7 @@ import { definedOnly } from '../lib/objects.js';
 import { parseDatatypeName } from './datatype-names.js';
 import type { ModelConfigSource, OnnxOptions, RuntimeKind, SchedulingConfig, VersionPolicy } from './model-config.js';
 import { asArray, parseTextProto, type TextMessage, type TextValue } from './pbtxt.js';
+import { resilienceFromParameters } from './model-config-resilience.js';
 
 function isMessage(v: TextValue | undefined): v is TextMessage {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -128,6 +129,7 @@ export function parseTritonConfigJson(text: string, source: string): ModelConfig
 function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSource {
   const params = parameters(m.parameters);
   const groups = asArray(m.instance_group).filter(isMessage);
+  const { fallback, ...concurrency } = resilienceFromParameters(params, file);
   return {
     source: file,
     name: typeof m.name === 'string' ? m.name : undefined,
@@ -138,7 +140,8 @@ function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSourc
     outputs: tensorSpecs(m.output, file, 'output'),
     labelFilenames: labelFilenames(m.output),
     versionPolicy: versionPolicy(m.version_policy, file),
-    scheduling: scheduling(m.dynamic_batching, file),
+    scheduling: { ...scheduling(m.dynamic_batching, file), ...definedOnly(concurrency) },
+    ...(fallback ? { fallback } : {}),
     instanceCount: groups.length ? groups.reduce((n, g) => n + (num(g.count, file, 'instance_group.count') ?? 1), 0) : undefined,
     parameters: params,
     onnx: onnxOptions(params),

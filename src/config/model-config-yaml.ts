@@ -19,7 +19,9 @@ import { ConfigError } from '../errors/index.js';
 import { parseDatatypeName } from './datatype-names.js';
 import { parseFeatureMapping } from './feature-config.js';
 import { parseSloConfig } from './slo-config.js';
+import { parseDriftConfig } from './drift-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
+import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
 import type { ModelConfigSource, SchedulingConfig, VersionPolicy } from './model-config.js';
 
 const dims = z.array(z.number().int().min(-1));
@@ -90,6 +92,12 @@ export const modelConfigYamlSchema = z.strictObject({
   traffic: trafficSchema.optional(),
   /** Service level objectives (see slo-config.ts); validated by parseSloConfig. */
   slo: z.unknown().optional(),
+  /** Overload and failure handling (see model-config-resilience.ts); fallback is validated by toFallback. */
+  max_concurrency: z.number().int().min(0).optional(),
+  adaptive_concurrency: adaptiveConcurrencySchema.optional(),
+  fallback: z.unknown().optional(),
+  /** Live drift monitoring (see drift-config.ts); validated by parseDriftConfig. */
+  drift: z.unknown().optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -136,6 +144,16 @@ function toScheduling(db: YamlConfig['dynamic_batching']): Partial<SchedulingCon
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<SchedulingConfig>;
 }
 
+/** Adds `max_concurrency` and `adaptive_concurrency` (top-level keys: they apply with or without batching). */
+function withConcurrency(s: Partial<SchedulingConfig> | undefined, c: YamlConfig, file: string): Partial<SchedulingConfig> | undefined {
+  if (c.max_concurrency === undefined && c.adaptive_concurrency === undefined) return s;
+  return {
+    ...s,
+    ...(c.max_concurrency === undefined ? {} : { maxConcurrency: c.max_concurrency }),
+    ...(c.adaptive_concurrency === undefined ? {} : { adaptiveConcurrency: toAdaptiveConcurrency(c.adaptive_concurrency, file) }),
+  };
+}
+
 function runtimeOf(c: YamlConfig): ModelConfigSource['runtime'] {
   if (c.runtime) return c.runtime;
   const p = c.platform ?? c.backend;
@@ -172,7 +190,7 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     inputs: toTensorSpecs(c.inputs, file, 'inputs'),
     outputs: toTensorSpecs(c.outputs, file, 'outputs'),
     versionPolicy: c.version_policy === undefined ? undefined : toVersionPolicy(c.version_policy),
-    scheduling: toScheduling(c.dynamic_batching),
+    scheduling: withConcurrency(toScheduling(c.dynamic_batching), c, file),
     instanceCount: groups.length ? groups.reduce((n, g) => n + (g.count ?? 1), 0) : undefined,
     parameters: c.parameters && Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, String(v)])),
     onnx: c.onnx && {
@@ -187,5 +205,7 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     warmup: toWarmup(c.warmup),
     traffic: toTraffic(c.traffic),
     slo: c.slo === undefined ? undefined : parseSloConfig(c.slo, file),
+    fallback: toFallback(c.fallback, file),
+    drift: c.drift === undefined ? undefined : parseDriftConfig(c.drift, file),
   };
 }

@@ -7,6 +7,8 @@ import type { TensorSpec } from '../tensor/index.js';
 import type { ThresholdConfig } from './model-config-postprocess.js';
 import type { FeatureMapping } from './feature-config.js';
 import type { SloConfig } from './slo-config.js';
+import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
+import type { DriftConfig } from './drift-config.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -41,6 +43,10 @@ export interface SchedulingConfig {
   /** Number of priority levels; 1 means no priorities. Level 1 is served first. */
   readonly priorityLevels: number;
   readonly defaultPriorityLevel: number;
+  /** Requests in flight (queued + computing) per version; beyond it requests are refused or lower priorities shed. 0: no limit. */
+  readonly maxConcurrency: number;
+  /** An in-flight limit that follows observed queue+compute latency (AIMD); absent: none. */
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyConfig;
 }
 
 /** What a config file declares. Absent fields are completed from the artefact or defaults. */
@@ -67,6 +73,10 @@ export interface ModelConfigSource {
   readonly traffic?: TrafficConfig;
   /** Service level objectives (config.yaml `slo`; see slo-config.ts). */
   readonly slo?: SloConfig;
+  /** Live drift monitoring (config.yaml `drift`; see drift-config.ts). */
+  readonly drift?: DriftConfig;
+  /** What answers when the model fails, times out or is shed (config.yaml `fallback`; see model-config-resilience.ts). */
+  readonly fallback?: FallbackConfig;
   /** Which file declared it, for messages. */
   readonly source?: string;
 }
@@ -120,6 +130,10 @@ export interface ModelConfig {
   readonly features?: FeatureMapping;
   /** Service level objectives (config.yaml `slo`): served at GET /v1/models/{m}/slo, alerted on by prometheus-rules. */
   readonly slo?: SloConfig;
+  /** Live drift monitoring against the version's profile.json (config.yaml `drift`): GET /v1/models/{m}/drift. */
+  readonly drift?: DriftConfig;
+  /** What answers when the model fails, times out or is shed; its breaker. */
+  readonly fallback?: FallbackConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({
@@ -141,6 +155,7 @@ export const DEFAULT_SCHEDULING: SchedulingConfig = Object.freeze({
   maxTimeoutMicroseconds: 0,
   priorityLevels: 1,
   defaultPriorityLevel: 1,
+  maxConcurrency: 0,
 });
 
 export const PLATFORM_BY_RUNTIME: Record<RuntimeKind, string> = {

@@ -10,7 +10,15 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
+import { qualityConfigSchema, toQualityConfig, type QualityConfig } from './quality-config.js';
+import { rolloutStoreConfigSchema, toRolloutStoreConfig, type RolloutStoreConfig } from './rollout-store-config.js';
 import { authConfigSchema, limitsConfigSchema, toAuthConfig, toInputLimits, type AuthConfig, type InputLimits } from './auth-config.js';
+import { rateStoreConfigFields, toRateStoreConfig, type RateStoreConfig } from './rate-store-config.js';
+import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
+import { MODEL_NAME_PATTERN } from './model-names.js';
+
+/** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
+const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
 
 export const serverConfigSchema = z.strictObject({
   /** Address to bind. Loopback by default; any other address is an explicit choice. */
@@ -24,7 +32,7 @@ export const serverConfigSchema = z.strictObject({
   /** Triton's model control: none (load all at start), explicit (load on request), poll (follow the repository). */
   model_control_mode: z.enum(['none', 'explicit', 'poll']).default('none'),
   /** Models to load at start in explicit mode ('*' for all). */
-  load_models: z.array(z.string().min(1)).default([]),
+  load_models: z.array(z.string().regex(LOAD_MODEL_PATTERN, "a model name (letters, digits, '_', '-' and '.', starting with a letter or digit) or '*' for every model")).default([]),
   /** How often poll mode rescans the repository. */
   repository_poll_secs: z.number().positive().default(15),
   /** Largest request body accepted, in bytes; larger bodies get 413. */
@@ -55,6 +63,10 @@ export const serverConfigSchema = z.strictObject({
   redis_url: z.string().min(1).default('redis://127.0.0.1:6379'),
   /** The prediction log (audit-config.ts; README "Audit trail"). Off by default. */
   audit: auditConfigSchema.prefault({}),
+  /** Live quality from feedback labels (quality-config.ts; README "Feedback and live quality"); needs the audit trail. */
+  quality: qualityConfigSchema.prefault({}),
+  /** Where rollout state is kept across restarts (rollout-store-config.ts; README "Rollouts from the command line"). */
+  rollouts: rolloutStoreConfigSchema.prefault({}),
   /** Artifact integrity: off, checksum (a sha256 manifest in each version folder), signed (manifest + ed25519 signature). */
   integrity: z.enum(['off', 'checksum', 'signed']).default('off'),
   /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
@@ -65,8 +77,10 @@ export const serverConfigSchema = z.strictObject({
   auth: authConfigSchema.prefault({}),
   /** Serve without auth on a non-loopback address (flag --insecure). */
   insecure: z.boolean().default(false),
-  /** Input hardening for JSON requests. */
-  limits: limitsConfigSchema.prefault({}),
+  /** Input hardening for JSON requests; where rate-limit buckets live (rate-store-config.ts). */
+  limits: limitsConfigSchema.extend(rateStoreConfigFields).prefault({}),
+  /** HTTPS and gRPC over TLS (tls-config.ts; README "TLS"). Off unless set. */
+  tls: tlsConfigSchema.optional(),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -94,6 +108,9 @@ export interface ServerConfig {
   readonly featuresConfig: string | undefined;
   readonly redisUrl: string;
   readonly audit: AuditConfig;
+  readonly quality: QualityConfig;
+  /** Rollouts, their decisions and traffic policies: where they are kept across restarts. */
+  readonly rollouts: RolloutStoreConfig;
   readonly integrity: 'off' | 'checksum' | 'signed';
   /** Paths of trusted ed25519 public keys (PEM). */
   readonly trustedKeys: readonly string[];
@@ -102,6 +119,10 @@ export interface ServerConfig {
   readonly auth: AuthConfig;
   readonly insecure: boolean;
   readonly limits: InputLimits;
+  /** Rate-limit buckets: in memory or shared in Redis. */
+  readonly rateStore: RateStoreConfig;
+  /** Undefined: plain HTTP and gRPC. */
+  readonly tls?: TlsConfig;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -205,11 +226,15 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
     audit: toAuditConfig(c.audit),
+    quality: toQualityConfig(c.quality),
+    rollouts: toRolloutStoreConfig(c.rollouts, c.model_repository),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),
     auth: toAuthConfig(c.auth),
     insecure: c.insecure,
     limits: toInputLimits(c.limits),
+    rateStore: toRateStoreConfig(c.limits, c.redis_url),
+    tls: toTlsConfig(c.tls),
   });
 }

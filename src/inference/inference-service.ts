@@ -21,6 +21,7 @@ import type { AuditQuery, StoredPrediction } from '../audit/audit-record.js';
 import { SloService } from './slo-service.js';
 import type { ServingVersion } from '../registry/serving-version.js';
 import type { MirroredRequest, TrafficDirector } from '../routing/traffic-director.js';
+import type { DriftTap } from '../quality/drift-tap.js';
 
 export interface VersionStatistics extends StatisticsSnapshot {
   readonly name: string;
@@ -29,11 +30,20 @@ export interface VersionStatistics extends StatisticsSnapshot {
   readonly queueDepth: number;
   /** How long loading the version took. */
   readonly loadMs?: number;
+  /** Requests admitted and not yet answered (queued + computing). */
+  readonly inFlight?: number;
+  /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
+  readonly concurrencyLimit?: number;
 }
 import { prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
+import { ModelGuards } from '../resilience/model-guards.js';
+import { runGuarded, type Attempt } from './guarded-run.js';
 
 export class InferenceService {
   private readonly observers: InferenceObserver[] = [];
+
+  /** Breakers and fallbacks of the versions that declare one; listen() to count them. */
+  readonly guards = new ModelGuards();
 
   /** Per-model SLOs: the in-process record (fed as an observer) and the reports of GET /v1/models/{m}/slo. */
   readonly slo: SloService;
@@ -58,6 +68,13 @@ export class InferenceService {
   }
 
   private traffic: TrafficDirector | undefined;
+
+  /** Hands sampled requests' inputs and raw outputs to drift monitoring (copies; counted off the request path). */
+  useDriftTap(tap: DriftTap): void {
+    this.drift = tap;
+  }
+
+  private drift: DriftTap | undefined;
 
   /**
    * Runs one request. Takes ownership of the input arrays: their buffers move to a worker thread and are
@@ -103,24 +120,51 @@ export class InferenceService {
     return (await this.run(request, new RequestTimeline(), () => undefined)).outputs;
   }
 
-  /** infer() without the bookkeeping; `timeline` collects stage times, `served` learns the version and batch. */
-  private async run(request: InferenceRequest, timeline: RequestTimeline, served: (version: string, batchRows?: number) => void): Promise<InferenceResponse> {
+  /**
+   * infer() without the bookkeeping; `timeline` collects stage times, `served` learns the version and batch.
+   * A version with a fallback runs behind its breaker (guarded-run.ts); `depth` counts fallback-model hops.
+   */
+  private async run(request: InferenceRequest, timeline: RequestTimeline, served: (version: string, batchRows?: number) => void, depth = 0): Promise<InferenceResponse> {
     const version = this.traffic?.choose(request) ?? this.registry.resolveReady(request.model, request.version);
     const trace = this.traffic?.begin(version, request);
     const config = version.config!;
     served(String(version.version));
+    const guard = this.guards.guard(config, String(version.version));
+    if (!guard) return this.serve(request, version, trace, timeline, served);
+    return runGuarded({
+      guard, guards: this.guards, config, version: String(version.version), request,
+      primary: (attempt) => this.serve(request, version, trace, timeline, served, attempt),
+      viaModel: depth === 0 ? (other) => this.run(other, new RequestTimeline(), () => undefined, depth + 1) : undefined,
+      failed: () => this.traffic?.failed(request),
+    });
+  }
+
+  /** One version's own answer: features, validation, the queue, post-processing. `attempt` learns how far it got. */
+  private async serve(
+    request: InferenceRequest, version: ServingVersion, trace: ReturnType<TrafficDirector['begin']> | undefined,
+    timeline: RequestTimeline, served: (version: string, batchRows?: number) => void, attempt?: Attempt,
+  ): Promise<InferenceResponse> {
+    const config = version.config!;
     let featureReport;
     if (config.features) {
       ({ request, parameters: featureReport } = await timeline.time('features', () => enrichRequest(config, request, this.features), 'features'));
     }
+    if (attempt) attempt.stage = 'validation';
     const { inputs, rows, post, outputs, scheduling } = timeline.timeSync('validation', () => {
       request = assembleFeatureColumns(config, request);
       const prepared = prepareInputs(config, request);
       const plan = planPostProcessing(config, request);
       return { ...prepared, post: plan, outputs: selectOutputs(config, plan.request), scheduling: schedulingParameters(config, request.parameters) };
     });
+    const tapped = this.drift?.tap(config, String(version.version), inputs); // before the inputs move to a worker
+    if (attempt) {
+      attempt.stage = 'schedule';
+      attempt.beforeSubmit?.(inputs);
+    }
     const submitted = performance.now();
     const result = await version.scheduler!.submit({ inputs, outputs, rows, ...scheduling });
+    if (attempt) attempt.stage = 'postprocess';
+    tapped?.(result.outputs);
     timeline.scheduled(submitted, performance.now(), result.queueNs, result.computeNs);
     served(String(version.version), result.batchRows);
     const finished = timeline.timeSync('postprocess', () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)), 'postprocess');
@@ -144,16 +188,18 @@ export class InferenceService {
    * Refuses a request before its body is read when the version it would reach cannot take it (queue full,
    * unloading). Unknown models and other problems are left for infer() to report.
    */
-  admit(model: string, version?: string): void {
-    let scheduler;
+  admit(model: string, version?: string, priority?: number): void {
+    let resolved;
     try {
-      scheduler = this.registry.resolveReady(model, version).scheduler!;
+      resolved = this.registry.resolveReady(model, version);
     } catch {
       return;
     }
-    const refused = scheduler.admissionError();
-    if (refused) {
-      scheduler.recordRejection();
+    const { scheduler, config } = { scheduler: resolved.scheduler!, config: resolved.config };
+    const refused = scheduler.admissionError(priority);
+    // A model whose fallback covers shedding answers from it: let the request reach infer() with its body.
+    if (refused && !config?.fallback?.when.includes('shed')) {
+      scheduler.recordRejection(refused);
       const observation = { model, version: version ?? '', protocol: 'http', outcome: 'rejected' as const, seconds: 0, stages: {} };
       for (const o of this.observers) o.observe(observation);
       throw refused;
@@ -202,7 +248,7 @@ export class InferenceService {
     for (const name of new Set(names)) {
       const versions = version === undefined ? [...this.registry.model(name).versions.values()] : [this.registry.resolve(name, version)];
       for (const v of versions) {
-        if (v.scheduler && !v.retired) out.push({ name, version: String(v.version), ...v.scheduler.stats.snapshot(), queueDepth: v.scheduler.queueDepth, loadMs: v.loadMs });
+        if (v.scheduler && !v.retired) out.push({ name, version: String(v.version), ...v.scheduler.stats.snapshot(), queueDepth: v.scheduler.queueDepth, loadMs: v.loadMs, inFlight: v.scheduler.inFlight, concurrencyLimit: v.scheduler.concurrencyLimit });
       }
     }
     return out;

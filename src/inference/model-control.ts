@@ -1,7 +1,7 @@
 /**
  * Triton's model repository extension: load and unload on request, allowed in explicit model-control mode.
  */
-import { parseTritonConfigJson } from '../config/index.js';
+import { assertModelName, assertSafeConfigOverride, parseTritonConfigJson } from '../config/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 
@@ -19,13 +19,17 @@ export class ModelControl {
    */
   async load(name: string, configJson?: string): Promise<void> {
     this.assertExplicit('load');
+    // The name and the override's file names become paths under the repository: refuse any that could escape it.
+    assertModelName(name);
     const override = configJson === undefined ? undefined : parseTritonConfigJson(configJson, `load request for '${name}'`);
+    if (override) assertSafeConfigOverride(name, override);
     await this.registry.load(name, override);
   }
 
   /** Unloads a model; in-flight and queued requests are answered first. */
   async unload(name: string): Promise<void> {
     this.assertExplicit('unload');
+    assertModelName(name);
     await this.registry.unload(name);
   }
 

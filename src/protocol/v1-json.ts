@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse } from '../inference/types.js';
 import { elementCount, formatShape, shapeMatches, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
 import { flattenValue, isB64, rowTexts, shapeOf, tensorText } from './v1-values.js';
+import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits.js';
 
 /** What decoding needs to know about the model (a ModelConfig has these fields). */
 export interface V1Signature {
@@ -31,8 +32,10 @@ function inputNames(sig: V1Signature): string {
 }
 
 /** Refuses unknown and missing input names in an object keyed by input name. */
-function checkNames(value: JsonObject, sig: V1Signature, where: string): void {
-  const unknown = Object.keys(value).find((k) => !sig.inputs.some((s) => s.name === k));
+function checkNames(value: JsonObject, sig: V1Signature, where: string, limits: DecodeLimits): void {
+  const keys = Object.keys(value);
+  assertInputCount(keys.length, limits, `inputs in ${where}`);
+  const unknown = keys.find((k) => !sig.inputs.some((s) => s.name === k));
   if (unknown !== undefined) throw new InvalidArgumentError(`${where} has unknown input '${unknown.slice(0, 64)}'; model '${sig.name}' takes: ${inputNames(sig)}`);
   const missing = sig.inputs.find((s) => value[s.name] === undefined);
   if (missing) throw new InvalidArgumentError(`${where} has no input '${missing.name}'; model '${sig.name}' needs: ${inputNames(sig)}`);
@@ -79,7 +82,7 @@ function columnTensor(value: unknown, spec: TensorSpec, sig: V1Signature, root: 
   return toTensor(value, shape, spec, root, what);
 }
 
-function rowInputs(instances: unknown, sig: V1Signature): Tensor[] {
+function rowInputs(instances: unknown, sig: V1Signature, limits: DecodeLimits): Tensor[] {
   if (!Array.isArray(instances) || instances.length === 0) {
     throw new InvalidArgumentError(`'instances' must be a non-empty list with one element per row`);
   }
@@ -87,15 +90,15 @@ function rowInputs(instances: unknown, sig: V1Signature): Tensor[] {
   if (sig.inputs.length === 1 && !isObject(list[0])) return [rowTensor(list, sig.inputs[0], sig)];
   const rows = list.map((row, i) => {
     if (!isObject(row)) throw new InvalidArgumentError(`instances[${i}] must be an object keyed by input name (model '${sig.name}' takes: ${inputNames(sig)})`);
-    checkNames(row, sig, `instances[${i}]`);
+    checkNames(row, sig, `instances[${i}]`, limits);
     return row;
   });
   return sig.inputs.map((spec) => rowTensor(rows.map((row) => row[spec.name]), spec, sig));
 }
 
-function columnarInputs(inputs: unknown, sig: V1Signature): Tensor[] {
+function columnarInputs(inputs: unknown, sig: V1Signature, limits: DecodeLimits): Tensor[] {
   if (isObject(inputs)) {
-    checkNames(inputs, sig, `'inputs'`);
+    checkNames(inputs, sig, `'inputs'`, limits);
     return sig.inputs.map((spec) => columnTensor(inputs[spec.name], spec, sig, `inputs.${spec.name}`));
   }
   if (sig.inputs.length !== 1) {
@@ -104,8 +107,11 @@ function columnarInputs(inputs: unknown, sig: V1Signature): Tensor[] {
   return [columnTensor(inputs, sig.inputs[0], sig, `'inputs'`)];
 }
 
-/** Builds an InferenceRequest from a predict body; `format` says how to answer. */
-export function decodePredictRequest(body: unknown, sig: V1Signature, model: string, version?: string): { request: InferenceRequest; format: V1Format } {
+/**
+ * Builds an InferenceRequest from a predict body; `format` says how to answer. `limits` bounds the BYTES elements
+ * (after base64 decoding); the body's nesting is bounded by the caller's parse (`parseJsonBody`).
+ */
+export function decodePredictRequest(body: unknown, sig: V1Signature, model: string, version?: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): { request: InferenceRequest; format: V1Format } {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with 'instances' (row format) or 'inputs' (columnar format)`);
   const rows = body.instances !== undefined;
   if (rows === (body.inputs !== undefined)) {
@@ -115,8 +121,8 @@ export function decodePredictRequest(body: unknown, sig: V1Signature, model: str
         : `the request needs 'instances' (a list, one element per row) or 'inputs' (columnar: a value, or an object of input name → value)`,
     );
   }
-  const inputs = rows ? rowInputs(body.instances, sig) : columnarInputs(body.inputs, sig);
-  return { request: { model, version, inputs }, format: rows ? 'row' : 'columnar' };
+  const inputs = rows ? rowInputs(body.instances, sig, limits) : columnarInputs(body.inputs, sig, limits);
+  return { request: { model, version, inputs: inputs.map((t) => checkStrings(t, limits.maxStringBytes)) }, format: rows ? 'row' : 'columnar' };
 }
 
 function predictions(outputs: readonly Tensor[]): string {

@@ -6,15 +6,11 @@ import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
 import { elementCount, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
 
-/** Input hardening for V2 requests (the server config's `limits:`); defaults as there. */
-export interface V2DecodeLimits {
-  /** Most tensors in `inputs`. */
-  readonly maxInputs: number;
-  /** Largest BYTES element, in UTF-8 bytes. */
-  readonly maxStringBytes: number;
-}
+import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, shown, shownName, type DecodeLimits } from './decode-limits.js';
 
-export const DEFAULT_DECODE_LIMITS: V2DecodeLimits = { maxInputs: 256, maxStringBytes: 1024 * 1024 };
+/** Input hardening for V2 requests (the server config's `limits:`); see decode-limits.ts. */
+export type V2DecodeLimits = DecodeLimits;
+export { DEFAULT_DECODE_LIMITS };
 /** Deepest nesting of arrays and objects a JSON body may have. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
@@ -30,7 +26,7 @@ function parameters(v: unknown, where: string): Parameters | undefined {
 
 function decodeShape(v: unknown, what: string): number[] {
   if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw new InvalidArgumentError(`${what}: 'shape' must be an array of non-negative integers, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    throw new InvalidArgumentError(`${what}: 'shape' must be an array of non-negative integers, got ${shown(v)}`);
   }
   return v as number[];
 }
@@ -44,9 +40,9 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   if (!isObject(v)) throw new InvalidArgumentError(`inputs[${index}] must be a JSON object with name, datatype, shape and data`);
   const { name, datatype } = v;
   if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`inputs[${index}] needs a 'name' (string)`);
-  const what = `input '${name}'`;
+  const what = `input '${shownName(name)}'`;
   if (!isDatatype(datatype)) {
-    throw new InvalidArgumentError(`${what}: unknown datatype ${JSON.stringify(datatype)}; use one of ${DATATYPES.join(', ')}`);
+    throw new InvalidArgumentError(`${what}: unknown datatype ${shown(datatype)}; use one of ${DATATYPES.join(', ')}`);
   }
   const shape = decodeShape(v.shape, what);
   const params = parameters(v.parameters, what);
@@ -60,19 +56,6 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   }
   if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
-}
-
-/** Refuses BYTES elements longer than the limit (cheap test first: UTF-8 bytes >= UTF-16 units). */
-function checkStrings(t: Tensor, maxBytes: number): Tensor {
-  if (t.datatype !== 'BYTES') return t;
-  const strings = t.data as string[];
-  for (let i = 0; i < strings.length; i++) {
-    const s = strings[i]!;
-    if (s.length * 3 <= maxBytes) continue;
-    const bytes = Buffer.byteLength(s, 'utf8');
-    if (bytes > maxBytes) throw new InvalidArgumentError(`input '${t.name}': element ${i} is ${bytes} bytes, above the limit of ${maxBytes} (limits.max_string_bytes); send shorter strings`);
-  }
-  return t;
 }
 
 /**
@@ -99,7 +82,7 @@ function decodeOutputs(v: unknown): RequestedOutput[] | undefined {
   if (!Array.isArray(v)) throw new InvalidArgumentError(`'outputs' must be an array of {"name": ...} objects`);
   return v.map((o, i) => {
     if (!isObject(o) || typeof o.name !== 'string') throw new InvalidArgumentError(`outputs[${i}] needs a 'name' (string)`);
-    return { name: o.name, parameters: parameters(o.parameters, `output '${o.name}'`) };
+    return { name: o.name, parameters: parameters(o.parameters, `output '${shownName(o.name)}'`) };
   });
 }
 
@@ -121,9 +104,7 @@ export function decodeInferRequest(body: unknown, model: string, version?: strin
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) {
     throw new InvalidArgumentError(`the request needs a non-empty 'inputs' array of tensors`);
   }
-  if (body.inputs.length > limits.maxInputs) {
-    throw new InvalidArgumentError(`the request has ${body.inputs.length} inputs, above the limit of ${limits.maxInputs} (limits.max_inputs); send fewer tensors`);
-  }
+  assertInputCount(body.inputs.length, limits);
   return {
     model,
     version,

@@ -7,6 +7,7 @@ import {
   PLATFORM_BY_RUNTIME, type ModelConfig, type ModelConfigSource, type RuntimeKind,
 } from '../config/index.js';
 import { parseThreshold } from '../config/model-config-postprocess.js';
+import { checkFallback } from '../config/model-config-resilience.js';
 import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { formatShape, type TensorSpec } from '../tensor/index.js';
@@ -103,8 +104,11 @@ export function completeConfig({ name, source, runtime, signature, labels }: Com
     ...(labels ? { labels } : {}),
     ...(source.features ? { features: source.features } : {}),
     ...(source.slo ? { slo: source.slo } : {}),
+    ...(source.fallback ? { fallback: source.fallback } : {}),
+    ...(source.drift ? { drift: source.drift } : {}),
   };
   const threshold = parseThreshold(config.parameters, config.outputs, batching, where);
+  if (config.fallback) checkFallback(config.fallback, config.outputs, where);
   return deepFreeze(threshold ? { ...config, threshold } : config);
 }
 

@@ -3,7 +3,7 @@
  * and gives it a scheduler.
  */
 import { join } from 'node:path';
-import { DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, type ModelConfig } from '../config/index.js';
+import { assertPlainFileName, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, type ModelConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { detectRuntime, type ModelDefinition } from '../repository/model-repository.js';
@@ -35,6 +35,7 @@ function locateArtefact(def: ModelDefinition, version: number) {
   const declared = def.config.runtime;
   if (declared) {
     const file = def.config.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[declared];
+    assertPlainFileName(file, 'default_model_filename', def.config.source ?? `model '${def.name}'`);
     const path = join(dir, file);
     if (!existsSync(path)) throw new ModelLoadError(`model '${def.name}' version ${version}: ${file} not found in ${dir}`);
     return { runtime: declared, path };

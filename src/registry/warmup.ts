@@ -116,6 +116,14 @@ export async function warmupRequests(versionDir: string, config: ModelConfig, se
   return { source: 'generated', requests: generateWarmupRequests(config, settings.batchSizes) };
 }
 
+/**
+ * True when a version's load failure reason comes from warm-up (its requests failed, or warmup.json is unusable),
+ * not from starting the model: `inferd validate` reports the two stages apart. Matches the messages of this file.
+ */
+export function isWarmupFailure(reason: string): boolean {
+  return reason.includes(': warm-up request ') || reason.includes(WARMUP_FILE);
+}
+
 /** A fresh copy of a request: running it transfers the buffers away. */
 function copyRequest(request: readonly Tensor[]): Tensor[] {
   return request.map((t) => ({ ...t, data: t.data.slice() }));

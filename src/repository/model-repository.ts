@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
+import { assertModelName, MODEL_NAME_PATTERN, parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
 import { ConfigError, InvalidArgumentError } from '../errors/index.js';
 
 export interface ModelDefinition {
@@ -24,16 +24,12 @@ export interface ModelDefinition {
   readonly error?: string;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const MODEL_NAME = MODEL_NAME_PATTERN;
 const VERSION_DIR = /^[1-9]\d{0,17}$/;
 
 /** Model names are folder names: reject anything that could escape the repository. */
 export function assertValidModelName(name: string): void {
-  if (!MODEL_NAME.test(name)) {
-    throw new InvalidArgumentError(
-      `invalid model name '${name.slice(0, 64)}': use letters, digits, '_', '-' and '.', starting with a letter or digit`,
-    );
-  }
+  assertModelName(name);
 }
 
 /** Artefact file names recognised when no config names one, by runtime. */

@@ -116,6 +116,33 @@ export class CanaryController {
     return this.finish(r, 'aborted', 0, { action: 'abort', at: now, reason: `aborted by an operator; all traffic back to version ${r.stable}`, failed: [], checks: [], by: 'operator' });
   }
 
+  /**
+   * Takes up rollouts kept from before a restart (oldest first). Finished ones are listed as they were. An active
+   * one keeps its step and weight, and its analysis interval restarts now: the samples of the interrupted interval
+   * were in memory. A paused one stays paused. Each active one restored is recorded as a `rollout_restored` event.
+   */
+  restore(saved: readonly Rollout[]): void {
+    const now = this.clock();
+    for (const r of saved) {
+      if (this.list(r.model).some((x) => x.id === r.id)) continue;
+      const active = isActive(r) && !this.active(r.model);
+      this.rollouts.set(r.model, [...this.list(r.model), r]);
+      if (!active) continue;
+      r.stepStartedAt = now;
+      r.reviewAt = now + r.spec.intervalMs;
+      this.o.windows.forget(r.model);
+      this.o.windows.observe(r.model);
+      this.setWeights(r, r.weight);
+      const how = r.status === 'paused' ? 'it stays paused' : 'the analysis interval restarts';
+      this.o.events.record({
+        model: r.model, type: 'rollout_restored', version: r.spec.candidate, rollout: r.id,
+        message: `rollout ${r.id} of model '${r.model}': restored after a restart at step ${r.stepIndex + 1} of ${r.spec.steps.length} (${r.weight}%); ${how}`,
+        evidence: { status: r.status, step: r.stepIndex, weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight } },
+      });
+    }
+    this.arm();
+  }
+
   /** Runs the analysis of every progressing rollout once. Called by the timer; tests call it directly. */
   tick(): void {
     for (const list of this.rollouts.values()) for (const r of list) if (r.status === 'progressing') this.review(r);

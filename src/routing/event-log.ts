@@ -14,6 +14,8 @@ export type EventType =
   | 'rollout_paused'
   | 'rollout_resumed'
   | 'rollout_aborted'
+  /** A rollout taken up again from the rollout store after a restart. */
+  | 'rollout_restored'
   | 'version_ready'
   | 'version_refused'
   | 'version_unloaded';
@@ -47,6 +49,7 @@ export class EventLog {
   private readonly events: RoutingEvent[] = [];
   private readonly counts = new Map<string, EventCount>();
   private seq = 0;
+  private readonly listeners: Array<(e: RoutingEvent) => void> = [];
 
   constructor(
     private readonly logger: Logger,
@@ -64,7 +67,23 @@ export class EventLog {
     const fields = { event: e.type, model: e.model, version: e.version, rollout: e.rollout, seq: e.seq, evidence: e.evidence };
     if (WARN_TYPES.has(e.type)) this.logger.warn(fields, e.message);
     else this.logger.info(fields, e.message);
+    for (const listener of this.listeners) listener(e);
     return e;
+  }
+
+  /** Calls `listener` with every event recorded from now on (the rollout store keeps them). */
+  onRecord(listener: (e: RoutingEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Puts back events kept from before a restart (in sequence order), before any new one is recorded: numbering
+   * continues after the last of them, so clients polling with `since` miss nothing that was kept.
+   */
+  restore(events: readonly RoutingEvent[]): void {
+    if (this.events.length) throw new Error('EventLog.restore must run before the first event is recorded');
+    this.events.push(...events.slice(-this.capacity));
+    this.seq = Math.max(this.seq, ...events.map((e) => e.seq));
   }
 
   /** A model's events after `since` (a seq), oldest first, at most `limit`. */

@@ -9,6 +9,8 @@ import type { Logger } from '../telemetry/logger.js';
 import { CanaryController, type OperatorAction } from './canary-controller.js';
 import { EventLog, type RoutingEvent } from './event-log.js';
 import type { Rollout } from './rollout.js';
+import { RolloutPersistence } from './rollout-persistence.js';
+import type { RolloutStore } from './rollout-store.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import { applyUpdate, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
@@ -22,6 +24,8 @@ export interface TrafficManagerOptions {
   readonly random?: () => number;
   /** Shadow requests running at once, beyond which samples are dropped (default 16). */
   readonly maxShadowsInFlight?: number;
+  /** Where rollouts, their events and traffic policies are kept across restarts; absent: memory only. */
+  readonly store?: RolloutStore;
 }
 
 /** One version as the traffic API shows it. */
@@ -58,6 +62,7 @@ export class TrafficManager {
   readonly mirror: ShadowMirror;
   private readonly table: TrafficTable;
   private readonly versions: VersionSource;
+  private readonly persistence: RolloutPersistence | undefined;
 
   constructor(o: TrafficManagerOptions) {
     this.versions = o.versions;
@@ -71,6 +76,22 @@ export class TrafficManager {
       versions: o.versions, table: this.table, windows, mirror: this.mirror, clock: o.clock, random: o.random,
       rolloutShadow: (model) => this.canary.shadowOf(model),
     });
+    this.persistence = o.store && new RolloutPersistence({ store: o.store, events: this.events, canary: this.canary, table: this.table, logger: o.logger, clock: o.clock });
+  }
+
+  /** Reads the rollout store: kept events and traffic policies come back (before the models load). */
+  async openStore(): Promise<void> {
+    await this.persistence?.open();
+  }
+
+  /** Kept rollouts carry on at their step (once the models have loaded). */
+  resumeRollouts(): void {
+    this.persistence?.resume();
+  }
+
+  /** Closes the rollout store (after stop()). */
+  async closeStore(): Promise<void> {
+    await this.persistence?.close();
   }
 
   start(): void {

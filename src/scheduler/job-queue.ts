@@ -34,6 +34,20 @@ export class JobQueue {
     return undefined;
   }
 
+  /** The lowest-priority (largest) level holding a job, 0 when the queue is empty. */
+  lowestOccupiedLevel(): number {
+    for (let i = this.levels.length - 1; i >= 0; i--) if (this.levels[i].length > 0) return i + 1;
+    return 0;
+  }
+
+  /** Takes the newest job of a level out of the queue (load shedding evicts it). */
+  popNewest(level: number): Job | undefined {
+    const jobs = this.levels[level - 1];
+    const job = jobs.pop();
+    if (job) this.count--;
+    return job;
+  }
+
   /** Removes the given jobs (already chosen for dispatch or expired). */
   remove(jobs: readonly Job[]): void {
     const gone = new Set(jobs);

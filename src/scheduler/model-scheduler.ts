@@ -3,13 +3,16 @@
  * version's execution instances (one worker thread each). The main thread only queues, joins and splits.
  */
 import type { ModelConfig } from '../config/index.js';
-import { DeadlineExceededError, UnavailableError } from '../errors/index.js';
+import { DeadlineExceededError } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { concatInputs, splitOutputs } from './batch-assembly.js';
 import { planBatch, waitBeforeDispatch, type BatchPlan, type BatchPolicy } from './batch-policy.js';
 import { batchKey, type Job, type ScheduleRequest, type ScheduleResult } from './job.js';
 import { JobQueue } from './job-queue.js';
 import { ModelStatistics } from './model-statistics.js';
+import { decideAdmission, type AdmissionState, type ShedReason } from './admission.js';
+import { AimdLimit } from './adaptive-limit.js';
+import { OverloadedError } from './overloaded-error.js';
 
 /** One execution instance: a loaded copy of the model that runs one call at a time. */
 export interface ExecutionInstance {
@@ -29,6 +32,11 @@ export class ModelScheduler {
   private running = 0;
   private closing = false;
   private drained: (() => void) | undefined;
+  /** Requests queued or computing. */
+  private inflight = 0;
+  private readonly adaptive: AimdLimit | undefined;
+  /** What admission decisions read; getters, so deciding allocates nothing. */
+  private readonly admission: AdmissionState;
 
   constructor(
     private readonly config: ModelConfig,
@@ -43,6 +51,29 @@ export class ModelScheduler {
       preferredBatchSizes: config.scheduling.preferredBatchSizes,
       maxQueueDelayNs: BigInt(config.scheduling.maxQueueDelayMicroseconds) * 1000n,
     };
+    const s = config.scheduling;
+    this.adaptive = s.adaptiveConcurrency && new AimdLimit(s.adaptiveConcurrency);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below read the scheduler's live counts
+    const self = this;
+    this.admission = {
+      get closing() { return self.closing; },
+      get queued() { return self.queue.size; },
+      get inflight() { return self.inflight; },
+      maxQueueSize: s.maxQueueSize,
+      maxConcurrency: s.maxConcurrency ?? 0,
+      get adaptiveLimit() { return self.adaptive?.limit ?? 0; },
+      lowestQueuedLevel: () => this.queue.lowestOccupiedLevel(),
+    };
+  }
+
+  /** Requests admitted and not yet answered (queued + computing). */
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /** The adaptive in-flight limit now, or undefined when the model has none. */
+  get concurrencyLimit(): number | undefined {
+    return this.adaptive?.limit;
   }
 
   /** Requests waiting for an instance. */
@@ -55,36 +86,72 @@ export class ModelScheduler {
     return this.running;
   }
 
-  /** The error a request would be refused with now (unloading, queue full), or undefined if it would be queued. */
-  admissionError(): UnavailableError | undefined {
-    const s = this.config.scheduling;
-    if (this.closing) return new UnavailableError(`${this.label} is unloading; retry to reach another version or replica`);
-    if (s.maxQueueSize > 0 && this.queue.size >= s.maxQueueSize) {
-      return new UnavailableError(`${this.label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`);
-    }
-    return undefined;
+  /**
+   * The error a request of `priority` would be refused with now (unloading, a limit reached and nothing of lower
+   * priority to shed), or undefined if it would be queued. Before a request's body is read its priority is
+   * unknown: the default, 1, refuses only what even the highest priority could not displace.
+   */
+  admissionError(priority = 1): OverloadedError | undefined {
+    const decision = decideAdmission(this.admission, priority);
+    return decision.kind === 'refuse' ? this.refusal(decision.reason, priority) : undefined;
   }
 
   /** Counts a request refused before it reached submit() (see admissionError). */
-  recordRejection(): void {
-    this.stats.recordFailure(0, 'rejected');
+  recordRejection(refused: OverloadedError): void {
+    if (refused.reason !== 'unloading') this.stats.recordShed(refused.reason, refused.priority);
+  }
+
+  private priorityOf(request: ScheduleRequest): number {
+    const s = this.config.scheduling;
+    return Math.min(Math.max(1, request.priority ?? s.defaultPriorityLevel), Math.max(1, s.priorityLevels));
+  }
+
+  private refusal(reason: ShedReason, priority: number): OverloadedError {
+    const s = this.config.scheduling;
+    const label = this.label;
+    switch (reason) {
+      case 'unloading':
+        return new OverloadedError(`${label} is unloading; retry to reach another version or replica`, reason, priority);
+      case 'queue_full':
+        return new OverloadedError(`${label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`, reason, priority);
+      case 'concurrency_limit':
+        return new OverloadedError(`${label} is overloaded: ${this.inflight} requests are in flight (max_concurrency ${s.maxConcurrency}); retry later`, reason, priority);
+      case 'adaptive_limit':
+        return new OverloadedError(`${label} is overloaded: ${this.inflight} requests are in flight, its adaptive limit now (latency target ${s.adaptiveConcurrency?.targetLatencyMs} ms); retry later`, reason, priority);
+      case 'evicted':
+        return new OverloadedError(`${label} shed this priority-${priority} request under overload to admit one of higher priority; retry later`, reason, priority);
+    }
+  }
+
+  /** Sheds the newest queued request of `level` to make room for a higher-priority one. */
+  private evict(level: number): void {
+    const job = this.queue.popNewest(level);
+    if (!job) return;
+    job.settled = true;
+    if (job.timer) clearTimeout(job.timer);
+    this.inflight--;
+    this.stats.recordShed('evicted', job.priority, Number(now() - job.enqueuedNs));
+    job.reject(this.refusal('evicted', job.priority));
   }
 
   /** Queues a request; resolves with its outputs or rejects (queue full, timed out, runtime error). */
   submit(request: ScheduleRequest): Promise<ScheduleResult> {
     const s = this.config.scheduling;
-    const refused = this.admissionError();
-    if (refused) {
-      if (!this.closing) this.recordRejection();
+    const priority = this.priorityOf(request);
+    const decision = decideAdmission(this.admission, priority);
+    if (decision.kind === 'refuse') {
+      const refused = this.refusal(decision.reason, priority);
+      this.recordRejection(refused);
       return Promise.reject(refused);
     }
+    if (decision.kind === 'evict') this.evict(decision.level);
     const enqueuedNs = now();
     const timeoutUs = request.timeoutMicroseconds ?? s.defaultTimeoutMicroseconds;
     return new Promise<ScheduleResult>((resolve, reject) => {
       const job: Job = {
         request,
         key: this.policy.dynamicBatching ? batchKey(request.inputs) : '',
-        priority: Math.min(Math.max(1, request.priority ?? s.defaultPriorityLevel), Math.max(1, s.priorityLevels)),
+        priority,
         enqueuedNs,
         deadlineNs: timeoutUs > 0 ? enqueuedNs + BigInt(timeoutUs) * 1000n : undefined,
         timer: undefined,
@@ -94,6 +161,7 @@ export class ModelScheduler {
       };
       if (timeoutUs > 0) job.timer = setTimeout(() => this.expire(job), Math.max(1, Math.ceil(timeoutUs / 1000)));
       this.queue.push(job);
+      this.inflight++;
       // Dispatch after this event-loop turn, so requests that arrived together are joined.
       this.schedulePump();
     });
@@ -155,7 +223,10 @@ export class ModelScheduler {
     if (job.settled) return;
     job.settled = true;
     this.queue.remove([job]);
-    const waitedMs = Number(now() - job.enqueuedNs) / 1e6;
+    this.inflight--;
+    const nowNs = now();
+    this.adaptive?.onDrop(job.enqueuedNs, nowNs);
+    const waitedMs = Number(nowNs - job.enqueuedNs) / 1e6;
     this.stats.recordFailure(Number(now() - job.enqueuedNs), 'timeout');
     job.reject(new DeadlineExceededError(`${this.label}: request waited ${waitedMs.toFixed(1)} ms in the queue, past its timeout; it was not run`));
     this.checkDrained();
@@ -176,6 +247,7 @@ export class ModelScheduler {
     this.running++;
     const startNs = now();
     let released = false;
+    let counted = false;
     try {
       const inputs = concatInputs(jobs.map((j) => j.request.inputs));
       const joinedNs = now();
@@ -192,6 +264,9 @@ export class ModelScheduler {
         outputNs: handoffNs + Number(now() - returnedNs),
       });
       const doneNs = now();
+      this.inflight -= jobs.length;
+      counted = true;
+      if (this.adaptive) this.sampleLatency(jobs, doneNs);
       jobs.forEach((job, i) => {
         const mine = parts[i].filter((t) => job.request.outputs.includes(t.name));
         const queueNs = Number(startNs - job.enqueuedNs);
@@ -201,6 +276,7 @@ export class ModelScheduler {
     } catch (err) {
       if (!released) this.release(instance);
       const doneNs = now();
+      if (!counted) this.inflight -= jobs.length;
       for (const job of jobs) {
         this.stats.recordFailure(Number(doneNs - job.enqueuedNs), 'error');
         job.reject(err as Error);
@@ -208,6 +284,13 @@ export class ModelScheduler {
     } finally {
       this.checkDrained();
     }
+  }
+
+  /** Feeds the adaptive limit the queue+compute latency of the call's oldest request. */
+  private sampleLatency(jobs: readonly Job[], doneNs: bigint): void {
+    let oldest = jobs[0].enqueuedNs;
+    for (const j of jobs) if (j.enqueuedNs < oldest) oldest = j.enqueuedNs;
+    this.adaptive!.onSample({ latencyNs: Number(doneNs - oldest), enqueuedNs: oldest, inflight: this.inflight + jobs.length, nowNs: doneNs });
   }
 
   private release(instance: ExecutionInstance): void {

@@ -2,6 +2,15 @@
  * Counters a scheduler keeps per model version, shaped after Triton's statistics extension.
  * Durations are nanoseconds.
  */
+import type { ShedReason } from './admission.js';
+
+/** Requests refused or evicted under load, for one reason and priority level. */
+export interface ShedCount {
+  readonly reason: ShedReason;
+  readonly priority: number;
+  readonly count: number;
+}
+
 export interface Duration {
   count: number;
   ns: number;
@@ -38,6 +47,8 @@ export interface StatisticsSnapshot {
   readonly rejected: number;
   readonly timedOut: number;
   readonly batches: readonly BatchSizeStats[];
+  /** Refusals and evictions by reason and priority (only non-zero rows). */
+  readonly shed: readonly ShedCount[];
 }
 
 export class ModelStatistics {
@@ -52,6 +63,8 @@ export class ModelStatistics {
   private readonly computeOutput: Duration = { count: 0, ns: 0 };
   private rejected = 0;
   private timedOut = 0;
+  /** Keyed `reason priority`; a handful of entries at most. */
+  private readonly shedCounts = new Map<string, ShedCount & { count: number }>();
   private readonly batches = new Map<number, { count: number; computeNs: number; inputNs: number; outputNs: number }>();
 
   recordExecution(rows: number, times: ExecutionTimes): void {
@@ -84,6 +97,15 @@ export class ModelStatistics {
     if (reason === 'timeout') this.timedOut++;
   }
 
+  /** A request refused (or evicted) under load; also counted as a rejected failure. */
+  recordShed(reason: ShedReason, priority: number, totalNs = 0): void {
+    this.recordFailure(totalNs, 'rejected');
+    const key = `${reason} ${priority}`;
+    const row = this.shedCounts.get(key);
+    if (row) row.count++;
+    else this.shedCounts.set(key, { reason, priority, count: 1 });
+  }
+
   snapshot(): StatisticsSnapshot {
     return {
       lastInference: this.lastInference,
@@ -100,6 +122,7 @@ export class ModelStatistics {
       batches: [...this.batches.entries()]
         .sort(([a], [b]) => a - b)
         .map(([batchSize, v]) => ({ batchSize, ...v })),
+      shed: [...this.shedCounts.values()].map((r) => ({ ...r })),
     };
   }
 }

@@ -10,7 +10,7 @@ import { ApiKeyStore } from './api-keys.js';
 import { authorize } from './authorize.js';
 import { JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
 import type { Action, Credentials, Principal } from './principal.js';
-import { RateLimiter } from './rate-limiter.js';
+import { MemoryRateStore, type RateStore } from './rate-store.js';
 
 /** What a request asks for, as a transport describes it. */
 export interface AccessRequest {
@@ -24,8 +24,10 @@ export interface SecurityGateOptions {
   readonly auth: AuthConfig;
   readonly metrics: SecurityMetrics;
   readonly logger: Logger;
-  /** Monotonic milliseconds for the rate limiter (tests inject one). */
+  /** Monotonic milliseconds for the in-memory rate limiter (tests inject one). */
   readonly now?: () => number;
+  /** Where buckets live (limits.rate_store); default: this process's memory. The caller starts and stops it. */
+  readonly rateStore?: RateStore;
 }
 
 /** Stands in for the caller when auth is off: every scope, no limit of its own. */
@@ -34,13 +36,13 @@ const ANONYMOUS: Principal = { id: 'anonymous', keyClass: 'anonymous', tenant: '
 export class SecurityGate {
   private readonly keys?: ApiKeyStore;
   private readonly jwt?: JwtVerifier;
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateStore;
 
   constructor(private readonly options: SecurityGateOptions) {
     const { auth, logger } = options;
     if (auth.enabled && auth.apiKeysFile) this.keys = new ApiKeyStore(auth.apiKeysFile, logger, auth.apiKeysPollMs);
     if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers);
-    this.limiter = new RateLimiter({ now: options.now });
+    this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
   }
 
   /** Follows the API keys file. */
@@ -58,7 +60,7 @@ export class SecurityGate {
     try {
       const principal = this.options.auth.enabled ? await this.authenticate(request.credentials) : ANONYMOUS;
       this.authorize(principal, request);
-      this.rateLimit(principal, request);
+      await this.rateLimit(principal, request);
       return principal;
     } catch (err) {
       this.count(err);
@@ -86,14 +88,14 @@ export class SecurityGate {
     throw new PermissionDeniedError(`the credentials of '${principal.keyClass}' lack the scope '${missing}' needed for ${what}; ask for a key or token with that scope`, missing);
   }
 
-  private rateLimit(principal: Principal, { action, model }: AccessRequest): void {
-    if (principal.rateLimit) this.take(principal.id, principal, 'key', `'${principal.keyClass}'`);
+  private async rateLimit(principal: Principal, { action, model }: AccessRequest): Promise<void> {
+    if (principal.rateLimit) await this.take(principal.id, principal, 'key', `'${principal.keyClass}'`);
     const modelLimit = action === 'infer' && model !== undefined ? this.options.auth.modelLimits[model] : undefined;
-    if (modelLimit) this.take(`model:${model}`, { ...principal, rateLimit: modelLimit }, 'model', `model '${model}'`);
+    if (modelLimit) await this.take(`model:${model}`, { ...principal, rateLimit: modelLimit }, 'model', `model '${model}'`);
   }
 
-  private take(bucket: string, principal: Principal, limit: 'key' | 'model', who: string): void {
-    const wait = this.limiter.take(bucket, principal.rateLimit!);
+  private async take(bucket: string, principal: Principal, limit: 'key' | 'model', who: string): Promise<void> {
+    const wait = await this.limiter.take({ bucket, limit: principal.rateLimit!, keyClass: principal.keyClass, kind: limit });
     if (wait === 0) return;
     this.options.metrics.rateLimited.inc({ key_class: principal.keyClass, limit });
     const { requestsPerSecond, burst } = principal.rateLimit!;

@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { fromBFloat16Bits, fromFloat16Bits, toBFloat16Bits, toFloat16Bits } from '../lib/float16.js';
 import { allocate, INTEGER_RANGES, type Datatype, type NumericArray, type TensorData } from './datatype.js';
+import { formatShape } from './shape.js';
 
 /** Flattens nested arrays in row-major order into `out`. Throws if nesting is deeper than `maxDepth`. */
 function flattenInto(value: unknown, out: unknown[], depth: number, maxDepth: number, what: string): void {
@@ -56,14 +57,18 @@ function fillIntegers(values: unknown[], datatype: Datatype, what: string): Nume
   return out;
 }
 
+/** Longest decimal string a 64-bit integer needs: '-' and 19 digits, or 20 digits; a few leading zeros are allowed. */
+const MAX_INT64_DIGITS = 24;
+
 const BIG_RANGES = { INT64: [-(2n ** 63n), 2n ** 63n - 1n], UINT64: [0n, 2n ** 64n - 1n] } as const;
 
 function fillBigIntegers(values: unknown[], datatype: 'INT64' | 'UINT64', what: string): NumericArray {
   const out = datatype === 'INT64' ? new BigInt64Array(values.length) : new BigUint64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
-    if (!ok) throw badElement(what, datatype, i, v, 'an integer');
+    // A decimal string longer than any 64-bit integer is refused before BigInt parses it (superlinear in its length).
+    const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && v.length <= MAX_INT64_DIGITS && /^-?\d+$/.test(v));
+    if (!ok) throw badElement(what, datatype, i, v, `an integer (a number, or a string of at most ${MAX_INT64_DIGITS} characters)`);
     const big = BigInt(v as number | string);
     const [min, max] = BIG_RANGES[datatype];
     if (big < min || big > max) {
@@ -102,7 +107,7 @@ export function tensorDataFromJson(data: unknown, datatype: Datatype, shape: rea
   const values = flatten(data, shape.length, what);
   if (values.length !== count) {
     throw new InvalidArgumentError(
-      `${what}: shape [${shape.join(', ')}] needs ${count} elements but 'data' has ${values.length}`,
+      `${what}: shape ${formatShape(shape)} needs ${count} elements but 'data' has ${values.length}`,
     );
   }
   switch (datatype) {

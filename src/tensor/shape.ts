@@ -8,18 +8,20 @@ export function elementCount(shape: readonly number[], what = 'tensor'): number 
   let count = 1;
   for (const dim of shape) {
     if (!Number.isInteger(dim) || dim < 0) {
-      throw new InvalidArgumentError(`${what} has an invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
+      throw new InvalidArgumentError(`${what} has an invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
     }
     count *= dim;
     if (count > MAX_ELEMENTS) {
-      throw new InvalidArgumentError(`${what} shape [${shape.join(', ')}] has more than ${MAX_ELEMENTS} elements`);
+      throw new InvalidArgumentError(`${what} shape ${formatShape(shape)} has more than ${MAX_ELEMENTS} elements`);
     }
   }
   return count;
 }
 
+/** A shape as messages show it; past 16 dimensions the rest is counted, not listed (shapes come from callers). */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  if (shape.length <= 16) return `[${shape.join(', ')}]`;
+  return `[${shape.slice(0, 16).join(', ')}, ... (${shape.length} dimensions)]`;
 }
 
 /** True when `shape` matches `dims`, where -1 in dims accepts any size. */

@@ -13,6 +13,8 @@ export interface GrpcServerOptions extends GrpcServiceOptions {
   readonly port: number;
   /** Largest request message accepted, in bytes (the server's body_limit_bytes); larger ones get RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes: number;
+  /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
+  readonly credentials?: ServerCredentials;
 }
 
 export interface RunningGrpcServer {
@@ -30,9 +32,9 @@ function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 }
 
@@ -47,13 +49,18 @@ function drain(server: Server, timeoutMs: number): Promise<void> {
   }).finally(() => server.forceShutdown());
 }
 
-/** Starts the gRPC server on `host:port` (insecure credentials) with the inference service's handlers. */
+/** Starts the gRPC server on `host:port` (insecure credentials unless TLS ones are given) with the inference service's handlers. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': options.maxReceiveMessageBytes });
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
+    // Channelz keeps per-call and per-socket counters for a debugging service inferd does not expose; off, each
+    // call costs less.
+    'grpc.enable_channelz': 0,
+  });
   server.addService(withTolerantDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));
   let port: number;
   try {
-    port = await bind(server, hostPort(options.host, options.port));
+    port = await bind(server, hostPort(options.host, options.port), options.credentials ?? ServerCredentials.createInsecure());
   } catch (err) {
     server.forceShutdown();
     throw err;

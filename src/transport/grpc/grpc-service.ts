@@ -15,6 +15,7 @@ import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, 
 import { assertWellFormed } from './malformed-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
 import type { GrpcAuthorize } from './grpc-auth.js';
+import type { DecodeLimits } from '../../protocol/decode-limits.js';
 
 export interface GrpcServiceOptions {
   readonly service: InferenceService;
@@ -25,6 +26,8 @@ export interface GrpcServiceOptions {
   readonly accepting: () => boolean;
   /** Runs before every handler (grpc-auth.ts): throws to refuse the call. Absent: no checks. */
   readonly authorize?: GrpcAuthorize;
+  /** Input hardening for ModelInfer (number of inputs, BYTES length); absent: the server config's defaults. */
+  readonly limits?: DecodeLimits;
 }
 
 /** What every handler wrapper needs. */
@@ -75,7 +78,7 @@ function unary<Req>(method: string, { logger, authorize }: UnaryContext, handle:
 }
 
 /** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
-export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting, authorize }: GrpcServiceOptions): UntypedServiceImplementation {
+export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting, authorize, limits }: GrpcServiceOptions): UntypedServiceImplementation {
   const ctx: UnaryContext = { logger, authorize };
   const version = (v: string) => v || undefined;
   return {
@@ -88,7 +91,7 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ModelInfer: unary<ModelInferRequest>('ModelInfer', ctx, async (r, call) => {
       const traceparent = call.metadata.get('traceparent')[0];
       const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
-      return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
+      return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
     }),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),

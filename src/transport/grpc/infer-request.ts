@@ -8,13 +8,17 @@ import { allocate, DATATYPES, elementCount, isDatatype, tensorDataFromRaw, type 
 import type { InferInputTensor, ModelInferRequest } from './messages.js';
 import { parametersFromProto } from './parameters.js';
 import { hasTypedContents, tensorDataFromContents } from './typed-contents.js';
+import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, shown, shownName, type DecodeLimits } from '../../protocol/decode-limits.js';
+
+/** Longest model name or version accepted: model folder names have at most 128 characters. */
+const MAX_NAME_CHARS = 128;
 
 /** Shape dimensions arrive as decimal strings (int64); each must be a non-negative integer. */
 function decodeShape(shape: readonly string[], what: string): number[] {
   return shape.map((text) => {
     const d = Number(text);
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new InvalidArgumentError(`${what}: shape [${shape.join(', ')}] is invalid: dimensions must be non-negative integers`);
+      throw new InvalidArgumentError(`${what}: shape [${shape.slice(0, 16).join(', ')}${shape.length > 16 ? ', ...' : ''}] is invalid: dimensions must be non-negative integers`);
     }
     return d;
   });
@@ -27,7 +31,7 @@ function checkContentsForm(request: ModelInferRequest): boolean {
   const typed = request.inputs.find((i) => hasTypedContents(i.contents));
   if (typed) {
     throw new InvalidArgumentError(
-      `input '${typed.name}' has contents, but the request also has raw_input_contents; send every input's data one way: either contents or raw_input_contents`,
+      `input '${shownName(typed.name)}' has contents, but the request also has raw_input_contents; send every input's data one way: either contents or raw_input_contents`,
     );
   }
   if (request.raw_input_contents.length !== request.inputs.length) {
@@ -48,9 +52,9 @@ function decodeData(input: InferInputTensor, raw: Buffer | undefined, datatype: 
 
 function decodeInput(input: InferInputTensor, index: number, raw: Buffer | undefined): Tensor {
   if (input.name === '') throw new InvalidArgumentError(`inputs[${index}] needs a name`);
-  const what = `input '${input.name}'`;
+  const what = `input '${shownName(input.name)}'`;
   if (!isDatatype(input.datatype)) {
-    throw new InvalidArgumentError(`${what}: unknown datatype '${input.datatype.slice(0, 32)}'; use one of ${DATATYPES.join(', ')}`);
+    throw new InvalidArgumentError(`${what}: unknown datatype ${shown(input.datatype)}; use one of ${DATATYPES.join(', ')}`);
   }
   const shape = decodeShape(input.shape, what);
   return { name: input.name, datatype: input.datatype, shape, data: decodeData(input, raw, input.datatype, shape, what) };
@@ -64,16 +68,24 @@ function decodeOutputs(request: ModelInferRequest): RequestedOutput[] | undefine
   });
 }
 
-/** Builds the core's request from a ModelInferRequest. Every failure is the caller's mistake (INVALID_ARGUMENT). */
-export function decodeModelInferRequest(request: ModelInferRequest): InferenceRequest {
+/**
+ * Builds the core's request from a ModelInferRequest. Every failure is the caller's mistake (INVALID_ARGUMENT).
+ * `limits` bounds the number of inputs (checked before any is decoded) and the length of BYTES elements.
+ */
+export function decodeModelInferRequest(request: ModelInferRequest, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): InferenceRequest {
   if (request.model_name === '') throw new InvalidArgumentError('model_name is required');
+  // Names longer than any model folder's (128 characters) would only be echoed back in messages.
+  if (request.model_name.length > MAX_NAME_CHARS || request.model_version.length > MAX_NAME_CHARS) {
+    throw new InvalidArgumentError(`model_name ${shown(request.model_name)} or model_version ${shown(request.model_version)} is longer than ${MAX_NAME_CHARS} characters; name a model in the repository`);
+  }
   if (request.inputs.length === 0) throw new InvalidArgumentError('the request needs at least one input tensor');
+  assertInputCount(request.inputs.length, limits);
   const raw = checkContentsForm(request);
   return {
     model: request.model_name,
     version: request.model_version || undefined,
     id: request.id || undefined,
-    inputs: request.inputs.map((input, i) => decodeInput(input, i, raw ? request.raw_input_contents[i] : undefined)),
+    inputs: request.inputs.map((input, i) => checkStrings(decodeInput(input, i, raw ? request.raw_input_contents[i] : undefined), limits.maxStringBytes)),
     outputs: decodeOutputs(request),
     parameters: parametersFromProto(request.parameters),
   };

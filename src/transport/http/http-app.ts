@@ -2,6 +2,7 @@
  * The HTTP front end: parses, calls the inference service, formats. It never touches runtimes or schedulers.
  */
 import fastify, { type FastifyInstance } from 'fastify';
+import type { TlsOptions } from 'node:tls';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { ModelControl } from '../../inference/model-control.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -11,7 +12,11 @@ import { registerV1Routes } from './v1-routes.js';
 import { registerV2Routes } from './v2-routes.js';
 import { registerFeatureRoutes } from './feature-routes.js';
 import { registerSloRoutes } from './slo-routes.js';
+import { registerDriftRoutes } from './drift-routes.js';
+import type { DriftMonitor } from '../../quality/drift-monitor.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerFeedbackRoutes } from './feedback-routes.js';
+import type { QualityServer } from '../../quality/quality-server.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
 import type { TrafficManager } from '../../routing/traffic-manager.js';
 import type { InputLimits } from '../../config/index.js';
@@ -27,16 +32,24 @@ export interface HttpAppOptions {
   readonly accepting: () => boolean;
   /** Traffic policies and rollouts (the /v1/models/{m}/traffic, rollouts and events routes). */
   readonly traffic?: TrafficManager;
+  /** Live drift per model version (GET /v1/models/{m}/drift). */
+  readonly drift?: DriftMonitor;
   /** Header hashed for sticky routing (lower case). */
   readonly routingKeyHeader?: string;
   /** Authentication, scopes and rate limits; absent: none (library and tests). */
   readonly gate?: SecurityGate;
   /** Input hardening for V2 JSON requests; absent: the defaults. */
   readonly limits?: InputLimits;
+  /** Feedback labels and live quality (POST /v1/feedback, GET /v1/models/{m}/quality); absent: the prediction log is off. */
+  readonly quality?: QualityServer;
+  /** Serve HTTPS with these options (certificate, key, client certificates); absent: plain HTTP. */
+  readonly https?: TlsOptions;
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  // With `https` fastify's server is an https.Server; routes and hooks are typed alike, so one type serves both.
   const app = fastify({
+    ...(options.https ? { https: options.https } : {}),
     // Requests are not logged one by one on the hot path; errors are logged by the error handler.
     logger: false,
     bodyLimit: options.bodyLimitBytes,
@@ -64,6 +77,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   registerFeatureRoutes(app, options);
   registerSloRoutes(app, options);
   registerAuditRoutes(app, options);
+  registerFeedbackRoutes(app, options);
   if (options.traffic) registerRolloutRoutes(app, { traffic: options.traffic });
+  if (options.drift) registerDriftRoutes(app, { service: options.service, drift: options.drift });
   return app;
 }

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { decodePredictRequest, encodePredictResponse } from '../../protocol/v1-json.js';
 import { encodeModelStatus } from '../../protocol/v1-status.js';
-import { parseJsonBody } from '../../protocol/v2-json.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonBody } from '../../protocol/v2-json.js';
+import type { DecodeLimits } from '../../protocol/decode-limits.js';
 import { callerOf } from './audit-routes.js';
 
 interface ModelParams {
@@ -17,6 +18,8 @@ interface ModelParams {
 
 export interface V1RouteOptions {
   readonly service: InferenceService;
+  /** Input hardening (JSON depth, inputs, BYTES length); defaults as the server config's. */
+  readonly limits?: DecodeLimits & { readonly maxJsonDepth: number };
 }
 
 function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
@@ -24,7 +27,8 @@ function sendJsonText(reply: FastifyReply, text: string): FastifyReply {
 }
 
 /** Registers the V1 routes. In fastify paths `::` is a literal colon; the regex keeps it out of the parameter. */
-export function registerV1Routes(app: FastifyInstance, { service }: V1RouteOptions): void {
+export function registerV1Routes(app: FastifyInstance, { service, limits }: V1RouteOptions): void {
+  const maxDepth = limits?.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const status = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
     sendJsonText(reply, encodeModelStatus(service.index(), req.params.model, req.params.version));
   app.get('/v1/models/:model', status);
@@ -33,8 +37,8 @@ export function registerV1Routes(app: FastifyInstance, { service }: V1RouteOptio
   const predict = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const { model, version } = req.params;
     const signature = service.config(model, version);
-    const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'));
-    const { request, format } = decodePredictRequest(body, signature, model, version);
+    const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
+    const { request, format } = decodePredictRequest(body, signature, model, version, limits);
     return sendJsonText(reply, encodePredictResponse(await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) }), format));
   };
   // As for V2: overload is refused before the body is read.

@@ -3,14 +3,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
-import { InvalidArgumentError } from '../../errors/index.js';
-import { binaryOutputs, decodeInferRequest, DEFAULT_DECODE_LIMITS, DEFAULT_MAX_JSON_DEPTH, encodeInferResponse, parseJsonBody, type V2DecodeLimits } from '../../protocol/v2-json.js';
-import { HEADER_LENGTH, joinBinaryBody, splitBinaryBody } from './binary-body.js';
+import { binaryOutputs, encodeInferResponse } from '../../protocol/v2-json.js';
+import { HEADER_LENGTH, joinBinaryBody } from './binary-body.js';
+import { DEFAULT_BODY_LIMITS, decodeV2Body, type V2BodyLimits } from './v2-body.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { callerOf } from './audit-routes.js';
 import { withRoutingHeader } from './routing-header.js';
+import { markFallback, priorityHeader, PRIORITY_HEADER, withPriorityHeader } from './overload-headers.js';
 
 interface ModelParams {
   model: string;
@@ -25,7 +26,7 @@ export interface V2RouteOptions {
   /** Lower-case header whose value keeps a caller on one version (sticky routing); default x-routing-key. */
   readonly routingKeyHeader?: string;
   /** Input hardening (JSON depth, inputs, BYTES length); defaults as the server config's. */
-  readonly limits?: V2DecodeLimits & { readonly maxJsonDepth: number };
+  readonly limits?: V2BodyLimits;
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -33,8 +34,7 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
 }
 
 export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits }: V2RouteOptions): void {
-  const decodeLimits = limits ?? DEFAULT_DECODE_LIMITS;
-  const maxDepth = limits?.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const bodyLimits = limits ?? DEFAULT_BODY_LIMITS;
   // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
   app.get('/v2/health/ready', async (_req, reply) => reply.code(accepting() && service.isServerReady(strictReadiness) ? 200 : 400).send());
@@ -58,18 +58,11 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const body = req.body ?? Buffer.alloc(0);
-    const headerLength = req.headers[HEADER_LENGTH];
-    let request;
-    if (typeof headerLength === 'string') {
-      const { json, reader, unread } = splitBinaryBody(body, headerLength);
-      request = decodeInferRequest(parseJsonBody(json, maxDepth), req.params.model, req.params.version, reader, decodeLimits);
-      if (unread() > 0) throw new InvalidArgumentError(`${unread()} bytes of binary data follow the JSON header but no input claims them (binary_data_size)`);
-    } else {
-      request = decodeInferRequest(parseJsonBody(body.toString('utf8'), maxDepth), req.params.model, req.params.version, undefined, decodeLimits);
-    }
-    request = withRoutingHeader(request, req.headers[routingKeyHeader]);
+    const context = { model: req.params.model, version: req.params.version, headerLength: req.headers[HEADER_LENGTH] };
+    const request = withPriorityHeader(withRoutingHeader(decodeV2Body(body, context, bodyLimits), req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
     const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req) });
+    markFallback(reply, response);
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
     if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);
@@ -77,7 +70,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     return reply.code(200).header('content-type', 'application/octet-stream').header(HEADER_LENGTH, String(out.headerLength)).send(out.body);
   };
   // Overload is refused before the body is read or parsed, so refusals stay cheap when they matter most.
-  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);
+  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]));
   app.post('/v2/models/:model/infer', { onRequest: admit }, infer);
   app.post('/v2/models/:model/versions/:version/infer', { onRequest: admit }, infer);
 

@@ -1,0 +1,101 @@
+/**
+ * The management commands' HTTP client: calls a running server's management API (`/v2/repository/...`,
+ * `/v1/models/{m}/rollouts...`) with the credentials its auth hook expects (`x-api-key`, or
+ * `Authorization: Bearer` for a token), and turns a refusal into an error carrying the server's own message.
+ */
+import { adminClientEnv } from '../config/admin-client-env.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8000';
+
+/** The options every management command takes, as parseArgs options. */
+export const ADMIN_OPTIONS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const ADMIN_OPTIONS_HELP = `Connection (every command):
+  --url URL        the server's HTTP address (default: $INFERD_URL or ${DEFAULT_URL})
+  --api-key KEY    an API key with the 'admin' scope, sent as x-api-key (default: $INFERD_API_KEY)
+  --token TOKEN    a JWT (or API key) sent as Authorization: Bearer (default: $INFERD_TOKEN)
+  --json           print the server's JSON answer instead of text
+  -h, --help       show this help`;
+
+/** A refusal by the server (its status and message) or a server that cannot be reached. */
+export class AdminRequestError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or undefined when the server could not be reached. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'AdminRequestError';
+  }
+}
+
+export interface AdminClientOptions {
+  readonly url?: string;
+  readonly apiKey?: string;
+  readonly token?: string;
+  /** Per request (default 10 minutes: loading a large model takes a while). */
+  readonly timeoutMs?: number;
+}
+
+export class AdminClient {
+  readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(o: AdminClientOptions) {
+    const env = adminClientEnv();
+    this.baseUrl = (o.url ?? env.url ?? DEFAULT_URL).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+/.test(this.baseUrl)) throw new AdminRequestError(`--url must be an http:// or https:// address such as ${DEFAULT_URL}, got '${this.baseUrl}'`);
+    const token = o.token ?? env.token;
+    const apiKey = o.apiKey ?? env.apiKey;
+    this.headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {}) };
+    this.timeoutMs = o.timeoutMs ?? 600_000;
+  }
+
+  get(path: string): Promise<unknown> {
+    return this.request('GET', path);
+  }
+
+  post(path: string, body?: unknown): Promise<unknown> {
+    return this.request('POST', path, body ?? {});
+  }
+
+  /** Sends one request; resolves with the parsed JSON answer, rejects with AdminRequestError. */
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new AdminRequestError(`cannot reach inferd at ${this.baseUrl} (${why}); is the server running? Point --url (or INFERD_URL) at it`);
+    }
+    const text = await res.text();
+    const json = parseJson(text);
+    if (!res.ok) throw new AdminRequestError(refusal(res.status, json, text), res.status);
+    return json;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's `{"error": "..."}` message, with a hint for the statuses a credential problem causes. */
+function refusal(status: number, json: unknown, text: string): string {
+  const error = (json as { error?: unknown } | undefined)?.error;
+  const message = typeof error === 'string' ? error : text.slice(0, 300) || `HTTP ${status}`;
+  const hint = status === 401 ? ' (pass --api-key KEY or --token TOKEN, or set INFERD_API_KEY)' : '';
+  return `server answered ${status}: ${message}${hint}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Feedback labels in the prediction log's SQLite file: a `feedback` table beside `predictions`, over a connection
+ * of its own (better-sqlite3, WAL: it reads while the audit worker writes). Calls are synchronous on the calling
+ * thread; they serve POST /v1/feedback, quality reports and the export/replay commands, never the inference path.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import {
+  fromFeedbackRow, fromLoggedRow, newestPerRequest, toFeedbackRow,
+  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow,
+} from './feedback-store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS feedback (
+  request_id TEXT NOT NULL,
+  row_index INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  version TEXT NOT NULL,
+  prediction_time_ms INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  label REAL NOT NULL,
+  predicted REAL NOT NULL,
+  scores TEXT,
+  positive_class INTEGER,
+  PRIMARY KEY (request_id, row_index)
+);
+CREATE INDEX IF NOT EXISTS feedback_model_time ON feedback (model, time_ms);
+CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time_ms);`;
+
+const FEEDBACK_COLUMNS = 'request_id, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
+const LOGGED_COLUMNS = 'p.id AS seq, p.request_id, p.time_ms, p.model, p.version, p.latency_ms, p.inputs, p.outputs, p.parameters';
+const LABELED = 'EXISTS (SELECT 1 FROM feedback f WHERE f.request_id = p.request_id)';
+
+export interface SqliteFeedbackStoreOptions {
+  /** The prediction log's database file. */
+  readonly path: string;
+  /** Fail when the file does not exist (the commands that only read the log) instead of creating it. */
+  readonly mustExist?: boolean;
+}
+
+export class SqliteFeedbackStore implements FeedbackStore {
+  readonly kind = 'sqlite';
+  private db: Database.Database | undefined;
+
+  constructor(private readonly options: SqliteFeedbackStoreOptions) {}
+
+  async start(): Promise<void> {
+    const { path, mustExist } = this.options;
+    if (mustExist && path !== ':memory:' && !existsSync(path)) {
+      throw new Error(`no prediction log at ${path}; check audit.path in the server config (or --config)`);
+    }
+    const db = new Database(path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA);
+    this.db = db;
+  }
+
+  async predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]> {
+    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?))`;
+    const rows = this.open().prepare<[string], LoggedRow>(sql).all(JSON.stringify(requestIds));
+    return newestPerRequest(rows.map(fromLoggedRow));
+  }
+
+  async insert(records: readonly FeedbackRecord[]): Promise<number> {
+    const db = this.open();
+    const statement = db.prepare<FeedbackRow>(`INSERT INTO feedback (${FEEDBACK_COLUMNS})
+      VALUES (@request_id, @row_index, @model, @version, @prediction_time_ms, @time_ms, @kind, @label, @predicted, @scores, @positive_class)
+      ON CONFLICT (request_id, row_index) DO NOTHING`);
+    return db.transaction((rows: readonly FeedbackRow[]) => rows.reduce((n, r) => n + statement.run(r).changes, 0))(records.map(toFeedbackRow));
+  }
+
+  async window(sinceMs: number, model?: string): Promise<FeedbackRecord[]> {
+    const where = model === undefined ? 'time_ms >= ?' : 'time_ms >= ? AND model = ?';
+    const args = model === undefined ? [sinceMs] : [sinceMs, model];
+    const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE ${where} ORDER BY time_ms, request_id, row_index`;
+    return this.open().prepare<Array<string | number>, FeedbackRow>(sql).all(...args).map(fromFeedbackRow);
+  }
+
+  async labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {
+    const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, row_index`;
+    return this.open().prepare<[string], FeedbackRow>(sql).all(JSON.stringify(requestIds)).map(fromFeedbackRow);
+  }
+
+  async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
+    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p
+      WHERE p.model = ? AND p.time_ms >= ? AND p.id > ? ${q.labeledOnly ? `AND ${LABELED}` : ''} ORDER BY p.id LIMIT ?`;
+    return this.open().prepare<Array<string | number>, LoggedRow>(sql).all(q.model, q.sinceMs, q.afterSeq ?? 0, q.limit).map(fromLoggedRow);
+  }
+
+  async deleteBefore(timeMs: number): Promise<number> {
+    return this.open().prepare('DELETE FROM feedback WHERE time_ms < ?').run(timeMs).changes;
+  }
+
+  async stop(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private open(): Database.Database {
+    if (!this.db) throw new Error('the SQLite feedback store is not started; call start() first');
+    return this.db;
+  }
+}

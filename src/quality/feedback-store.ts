@@ -1,0 +1,139 @@
+/**
+ * Where feedback labels are kept: a `feedback` table in the same database as the prediction log (the SQLite file
+ * or the PostgreSQL schema of `audit:`), so labels join predictions by request id in the store itself.
+ * Implementations: SqliteFeedbackStore and PostgresFeedbackStore; both run the cases in
+ * test/quality/feedback-store.case.ts.
+ */
+import type { StoredTensor } from '../audit/audit-record.js';
+import type { FeedbackKind } from './feedback-outcome.js';
+
+/** One label joined with its prediction, as stored. */
+export interface FeedbackRecord {
+  readonly requestId: string;
+  /** The row of the prediction's batch the label is for (0 for single-row requests). */
+  readonly row: number;
+  readonly model: string;
+  /** The version that answered. */
+  readonly version: string;
+  /** When the prediction was answered, ms since the epoch. */
+  readonly predictionTimeMs: number;
+  /** When the label arrived, ms since the epoch. */
+  readonly timeMs: number;
+  readonly kind: FeedbackKind;
+  /** The true class (kind label) or value (kind value). */
+  readonly label: number;
+  /** The predicted class or value. */
+  readonly predicted: number;
+  /** Class probabilities of the row, for classifiers with scores. */
+  readonly scores: readonly number[] | null;
+  /** The positive class of a binary classifier; null otherwise. */
+  readonly positiveClass: number | null;
+}
+
+/** A prediction as read from the log for joining, export and replay. */
+export interface LoggedPrediction {
+  /** Storage order (the table's row id): the cursor of paged reads. */
+  readonly seq: number;
+  readonly requestId: string;
+  readonly timeMs: number;
+  readonly model: string;
+  readonly version: string;
+  readonly latencyMs: number;
+  readonly inputs: readonly StoredTensor[];
+  readonly outputs: readonly StoredTensor[];
+  readonly parameters: Readonly<Record<string, unknown>> | null;
+}
+
+/** A page of logged predictions of one model, oldest first. */
+export interface LoggedQuery {
+  readonly model: string;
+  /** Predictions at or after this time, ms since the epoch. */
+  readonly sinceMs: number;
+  /** Only predictions with at least one label. */
+  readonly labeledOnly: boolean;
+  /** Only predictions stored after this seq (the last one of the previous page). */
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+export interface FeedbackStore {
+  /** 'sqlite' or 'postgres'. */
+  readonly kind: string;
+  /** Opens the store and creates the feedback table and its indexes when missing. */
+  start(): Promise<void>;
+  /** The newest logged prediction for each of these request ids that has one. */
+  predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]>;
+  /** Stores labels in one transaction; one already stored for the same request id and row is kept. Resolves with how many were new. */
+  insert(records: readonly FeedbackRecord[]): Promise<number>;
+  /** Labels that arrived at or after `sinceMs` (of one model, or of all), oldest first. */
+  window(sinceMs: number, model?: string): Promise<FeedbackRecord[]>;
+  /** Labels for these request ids. */
+  labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]>;
+  /** A page of logged predictions, oldest first. */
+  logged(query: LoggedQuery): Promise<LoggedPrediction[]>;
+  /** Deletes labels that arrived before `timeMs`; resolves with how many. */
+  deleteBefore(timeMs: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The columns both stores keep per label. */
+export interface FeedbackRow {
+  readonly request_id: string;
+  readonly row_index: number;
+  readonly model: string;
+  readonly version: string;
+  readonly prediction_time_ms: number;
+  readonly time_ms: number;
+  readonly kind: string;
+  readonly label: number;
+  readonly predicted: number;
+  /** JSON array, or null. */
+  readonly scores: string | null;
+  readonly positive_class: number | null;
+}
+
+export function toFeedbackRow(r: FeedbackRecord): FeedbackRow {
+  return {
+    request_id: r.requestId, row_index: r.row, model: r.model, version: r.version, prediction_time_ms: r.predictionTimeMs,
+    time_ms: r.timeMs, kind: r.kind, label: r.label, predicted: r.predicted,
+    scores: r.scores === null ? null : JSON.stringify(r.scores), positive_class: r.positiveClass,
+  };
+}
+
+export function fromFeedbackRow(r: FeedbackRow): FeedbackRecord {
+  return {
+    requestId: r.request_id, row: Number(r.row_index), model: r.model, version: r.version,
+    predictionTimeMs: Number(r.prediction_time_ms), timeMs: Number(r.time_ms), kind: r.kind as FeedbackKind,
+    label: Number(r.label), predicted: Number(r.predicted),
+    scores: r.scores === null ? null : (JSON.parse(r.scores) as number[]),
+    positiveClass: r.positive_class === null ? null : Number(r.positive_class),
+  };
+}
+
+/** A predictions-table row as both stores select it. */
+export interface LoggedRow {
+  readonly seq: number | string;
+  readonly request_id: string;
+  readonly time_ms: number;
+  readonly model: string;
+  readonly version: string;
+  readonly latency_ms: number;
+  readonly inputs: string;
+  readonly outputs: string;
+  readonly parameters: string | null;
+}
+
+export function fromLoggedRow(r: LoggedRow): LoggedPrediction {
+  return {
+    seq: Number(r.seq), requestId: r.request_id, timeMs: Number(r.time_ms), model: r.model, version: r.version,
+    latencyMs: Number(r.latency_ms), inputs: JSON.parse(r.inputs) as StoredTensor[], outputs: JSON.parse(r.outputs) as StoredTensor[],
+    parameters: r.parameters === null ? null : (JSON.parse(r.parameters) as Record<string, unknown>),
+  };
+}
+
+/** Keeps the newest (highest seq) prediction per request id. */
+export function newestPerRequest(rows: readonly LoggedPrediction[]): LoggedPrediction[] {
+  const byId = new Map<string, LoggedPrediction>();
+  for (const r of rows) if ((byId.get(r.requestId)?.seq ?? -1) < r.seq) byId.set(r.requestId, r);
+  return [...byId.values()];
+}

@@ -1,0 +1,59 @@
+/**
+ * Per model version: the circuit breaker and the fallback predictor its config declares, built at first use and
+ * kept as long as the version's config object lives. Listeners hear of fallbacks and breaker changes (metrics).
+ */
+import type { FallbackConfig, FallbackReason, FallbackTrigger, ModelConfig } from '../config/index.js';
+import { FallbackPredictor } from './fallback-predictor.js';
+import { ModelBreaker, type ModelBreakerState } from './model-breaker.js';
+
+export interface ResilienceListener {
+  fallback?(model: string, version: string, reason: FallbackReason): void;
+  breakerChanged?(model: string, version: string, state: ModelBreakerState): void;
+}
+
+/** What protects one model version. */
+export interface ModelGuard {
+  readonly fallback: FallbackConfig;
+  readonly breaker: ModelBreaker | undefined;
+  /** Constant and rule fallbacks; undefined for a `model:` fallback. */
+  readonly predictor: FallbackPredictor | undefined;
+  /** True when `trigger` sends the request to the fallback. */
+  covers(trigger: FallbackTrigger): boolean;
+}
+
+export class ModelGuards {
+  private readonly guards = new WeakMap<ModelConfig, ModelGuard>();
+  private readonly listeners: ResilienceListener[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  listen(listener: ResilienceListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The guard of a version with a fallback, or undefined for one without. */
+  guard(config: ModelConfig, version: string): ModelGuard | undefined {
+    const fallback = config.fallback;
+    if (!fallback) return undefined;
+    let guard = this.guards.get(config);
+    if (!guard) {
+      const onChange = (state: ModelBreakerState) => {
+        for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
+      };
+      const when = new Set<FallbackTrigger>(fallback.when);
+      guard = {
+        fallback,
+        breaker: fallback.breaker && new ModelBreaker(fallback.breaker, this.now, onChange),
+        predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
+        covers: (trigger) => when.has(trigger),
+      };
+      this.guards.set(config, guard);
+    }
+    return guard;
+  }
+
+  /** Tells listeners a fallback answered. */
+  answered(model: string, version: string, reason: FallbackReason): void {
+    for (const l of this.listeners) l.fallback?.(model, version, reason);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Feedback labels and live quality over HTTP:
+ *
+ * - `POST /v1/feedback` with `{"feedback": [{"id": "<request id>", "label": 1}, {"id": ..., "value": 3.2}]}`
+ *   joins each label with its logged prediction and answers the counts: `accepted`, `unknown` (no logged
+ *   prediction with that id), `duplicate`, `unusable`, with the first unknown ids and unusable items.
+ * - `GET /v1/models/{model}/quality[?windows=1h,24h]`: per window and version, accuracy, precision/recall/F1 at
+ *   the model's threshold, ROC AUC, log loss, MAE, RMSE and the label delay.
+ *
+ * Both answer 404 when the prediction log is off (feedback is joined with it).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidArgumentError, NotFoundError } from '../../errors/index.js';
+import type { InferenceService } from '../../inference/inference-service.js';
+import { parseDurationMs } from '../../lib/duration.js';
+import { parseFeedbackBody } from '../../quality/feedback-request.js';
+import type { QualityServer } from '../../quality/quality-server.js';
+import type { QualityReport } from '../../quality/quality-service.js';
+import type { VersionQuality } from '../../quality/quality-report.js';
+import type { QualityWindowSpec } from '../../config/quality-config.js';
+
+export interface FeedbackRouteOptions {
+  readonly service: InferenceService;
+  /** Absent when the prediction log is off. */
+  readonly quality?: QualityServer;
+}
+
+function parseBody(body: Buffer | undefined): unknown {
+  try {
+    return JSON.parse((body ?? Buffer.alloc(0)).toString('utf8'));
+  } catch (err) {
+    throw new InvalidArgumentError(`the body is not valid JSON (${(err as Error).message}); send {"feedback": [{"id": "<request id>", "label": 1}, ...]}`);
+  }
+}
+
+function parseWindows(text: unknown): QualityWindowSpec[] | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') throw new InvalidArgumentError(`query parameter 'windows' is given more than once; give it once, e.g. windows=1h,24h`);
+  return text.split(',').map((w) => {
+    const ms = parseDurationMs(w);
+    if (ms === undefined) throw new InvalidArgumentError(`windows: '${w}' is not a duration; use a number and a unit (ms, s, m, h, d), e.g. windows=1h,24h`);
+    return { name: w.trim(), ms };
+  });
+}
+
+function versionJson(v: VersionQuality) {
+  const c = v.classification;
+  const b = c?.binary;
+  return {
+    version: v.version,
+    labels: v.labels,
+    classification: c && {
+      count: c.count, correct: c.correct, accuracy: c.accuracy,
+      ...(b ? { positive_class: b.positiveClass, precision: b.precision, recall: b.recall, f1: b.f1, confusion: { tp: b.tp, fp: b.fp, tn: b.tn, fn: b.fn } } : {}),
+      roc_auc: c.rocAuc, log_loss: c.logLoss,
+    },
+    regression: v.regression && { count: v.regression.count, mae: v.regression.mae, rmse: v.regression.rmse },
+    label_delay_seconds: v.labelDelaySeconds,
+  };
+}
+
+/** The report as JSON: snake_case keys, times as ISO strings. */
+export function qualityReportJson(r: QualityReport) {
+  return { model: r.model, windows: r.windows.map((w) => ({ window: w.window, since: new Date(w.sinceMs).toISOString(), versions: w.versions.map(versionJson) })) };
+}
+
+function required(quality: QualityServer | undefined): QualityServer {
+  if (!quality) throw new NotFoundError('feedback needs the prediction log, which is off on this server; set audit.enabled: true in the server config');
+  return quality;
+}
+
+export function registerFeedbackRoutes(app: FastifyInstance, { service, quality }: FeedbackRouteOptions): void {
+  app.post('/v1/feedback', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
+    const q = required(quality);
+    const r = await q.feedback.submit(parseFeedbackBody(parseBody(req.body), q.maxBatch));
+    const answer = { accepted: r.accepted, unknown: r.unknown, duplicate: r.duplicate, unusable: r.unusable, unknown_ids: r.unknownIds, unusable_items: r.unusableItems };
+    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
+  });
+
+  app.get('/v1/models/:model/quality', async (req: FastifyRequest<{ Params: { model: string }; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
+    const q = required(quality);
+    const unknown = Object.keys(req.query).find((k) => k !== 'windows');
+    if (unknown) throw new InvalidArgumentError(`unknown query parameter '${unknown}'; use windows (e.g. windows=1h,24h)`);
+    const model = req.params.model;
+    if (!service.index().some((e) => e.name === model)) throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`);
+    const report = await q.reports.report(model, parseWindows(req.query.windows));
+    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(qualityReportJson(report)));
+  });
+}

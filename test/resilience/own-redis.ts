@@ -1,0 +1,45 @@
+/** A redis-server of the test's own on a spare port, so a test may kill it (the machine's shared Redis is left alone). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** False when redis-server is installed; else the reason to skip (and under INFERD_CI=1, an error). */
+export function redisSkipReason(what: string): false | string {
+  if (existsSync(REDIS_SERVER)) return false;
+  const message = `${REDIS_SERVER} is not installed (apt-get install redis-server); ${what} needs its own Redis`;
+  if (process.env.INFERD_CI === '1') throw new Error(`INFERD_CI=1: ${message}`);
+  process.stderr.write(`\n!!! SKIPPING ${what}: ${message} !!!\n\n`);
+  return message;
+}
+
+export class OwnRedis {
+  private child: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      for (let i = 0; i < 100; i++) {
+        if (await probe.connect().then(() => true, () => false)) return;
+        await sleep(50);
+      }
+      throw new Error(`redis-server on port ${this.port} did not start`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** SIGKILLs the server and waits for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

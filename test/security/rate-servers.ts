@@ -1,0 +1,142 @@
+/**
+ * Servers for the shared rate-limit tests: API keys (one with its own limit), an optional per-model limit on
+ * digits, and buckets in Redis under a key prefix the test chooses. Also a Redis the test owns (for killing it)
+ * and the skip rule for the machine's Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { MODELS_DIR } from '../helpers/server.js';
+import { DIGITS_REQUEST, keysFile, post } from './security-helpers.js';
+
+export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+export const RATE_KEYS = { limited: 'limited-rate-key-0123456789', web: 'web-rate-key-0123456789' } as const;
+
+export interface RateServerOptions {
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  readonly onUnavailable?: 'open' | 'closed';
+  /** The `limited` key's own limit. */
+  readonly keyLimit: { requests_per_second: number; burst: number };
+  readonly modelLimit?: { requests_per_second: number; burst: number };
+  readonly commandTimeoutMs?: number;
+  readonly breaker?: { failure_threshold: number; open_ms: number };
+}
+
+export interface RateServer {
+  readonly server: RunningServer;
+  /** Everything logged (info and up), one JSON line each. */
+  readonly logs: string[];
+  /** Infers on digits with `key`; status, Retry-After and body. */
+  infer(key: string): Promise<{ status: number; retryAfter: string | null; text: string }>;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startRateServer(o: RateServerOptions): Promise<RateServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'inferd-rate-'));
+  const keysPath = join(dir, 'keys.yaml');
+  const rate = `{requests_per_second: ${o.keyLimit.requests_per_second}, burst: ${o.keyLimit.burst}}`;
+  await writeFile(keysPath, keysFile([
+    { name: 'limited', key: RATE_KEYS.limited, scopes: ['infer:digits'], rate },
+    { name: 'web', key: RATE_KEYS.web, scopes: ['infer:digits'] },
+  ]));
+  const config = resolveServerConfig({
+    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'info',
+    auth: { enabled: true, api_keys_file: keysPath, model_limits: o.modelLimit ? { digits: o.modelLimit } : {} },
+    limits: {
+      rate_store: 'redis',
+      rate_redis: { url: o.redisUrl, key_prefix: o.keyPrefix, on_unavailable: o.onUnavailable ?? 'open', command_timeout_ms: o.commandTimeoutMs ?? 50, breaker: o.breaker },
+    },
+  });
+  const logs: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
+  const server = await startServer(config, createLogger('info', sink));
+  return {
+    server, logs,
+    infer: async (key) => {
+      const r = await post(server.url, '/v2/models/digits/infer', DIGITS_REQUEST, { authorization: `Bearer ${key}` });
+      return { status: r.status, retryAfter: r.headers.get('retry-after'), text: r.text };
+    },
+    metrics: async () => (await fetch(server.metricsUrl!)).text(),
+    stop: async () => {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The value of a metric line (exact name with labels), or 0 when absent. */
+export function metricValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+/** Skip (loudly) when the machine's Redis does not answer; fail instead under INFERD_CI=1. */
+export async function sharedRedisSkip(): Promise<false | string> {
+  const client = new Redis(SHARED_REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  const up = await client.connect().then(() => client.ping()).then((p) => p === 'PONG', () => false);
+  client.disconnect();
+  if (up) return false;
+  const message = `Redis is not reachable at ${SHARED_REDIS_URL}: start it (redis-server --daemonize yes --save "") to run the shared rate-limit tests`;
+  if (process.env.INFERD_CI === '1') throw new Error(`INFERD_CI=1: ${message}`);
+  process.stderr.write(`\n!!! SKIPPING the shared rate-limit (Redis) tests: ${message} !!!\n\n`);
+  return message;
+}
+
+/** Skip (loudly) when redis-server is not installed; fail instead under INFERD_CI=1. */
+export function redisServerSkip(): false | string {
+  if (existsSync(REDIS_SERVER)) return false;
+  const message = `${REDIS_SERVER} is not installed (apt-get install redis-server); this test starts and kills a Redis of its own`;
+  if (process.env.INFERD_CI === '1') throw new Error(`INFERD_CI=1: ${message}`);
+  process.stderr.write(`\n!!! SKIPPING the rate-store outage test: ${message} !!!\n\n`);
+  return message;
+}
+
+/** A redis-server this test starts on its own port, hangs (SIGSTOP), resumes, kills and restarts. */
+export class OwnRedis {
+  private child: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      for (let i = 0; i < 100; i++) {
+        if (await probe.connect().then(() => true, () => false)) return;
+        await sleep(50);
+      }
+      throw new Error(`redis-server on port ${this.port} did not start`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
