@@ -17,7 +17,7 @@ const SECURITY_FORBIDDEN = ['**/tensor/**', '**/features/**', '**/audit/**', '**
 const SECURITY_PURE = ['authorize', 'token-bucket', 'rate-limiter', 'principal'].map((f) => `src/security/${f}.ts`);
 const QUALITY_FORBIDDEN = ['**/routing/**', '**/security/**', ...DOMAIN, ...FRONT_ENDS];
 const QUALITY_PURE = [
-  'quality-math', 'quality-report', 'feedback-outcome', 'feedback-request', 'replay-compare',
+  'quality-math', 'quality-report', 'feedback-outcome', 'feedback-request', 'replay-compare', 'export-format',
   'quantile-bins', 'drift-statistics', 'drift-window', 'drift-rolling-window', 'drift-events', 'prediction-features', 'profile', 'profile-accumulator', 'profile-columns', 'profile-build',
 ].map((f) => `src/quality/${f}.ts`);
 const ROUTING_PURE = ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'prediction', 'version-window'].map((f) => `src/routing/${f}.ts`);

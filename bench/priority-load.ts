@@ -169,11 +169,10 @@ export async function runOverloadScenario(options: OverloadScenarioOptions): Pro
   const log = options.log ?? (() => {});
   const repo = repository();
   const args = [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0', '--log-level', 'info'];
-  let metricsLine = '';
   const server = await startService('inferd (overload priorities)', process.execPath, args, { cwd: REPO_ROOT });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
   try {
-    metricsLine = metricsUrlOf(server);
+    const metricsLine = metricsUrlOf(server);
     const url = `${server.url}/v2/models/heavy/infer`;
     await closedLoop(agent, url, 4, 1, 2); // warm up
     const unloaded = await closedLoop(agent, url, 1, options.probeS, 1);

@@ -149,6 +149,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       closing ??= (async () => {
         accepting = false;
         if (options?.delayMs) await sleep(options.delayMs);
+        // Connections the kernel has accepted, and requests already written to them, reach the server on the
+        // event loop's next polls; closing before that would reset them. Let them in: they are answered.
+        await readPendingConnections();
         // Keep-alive connections that went idle after their last answer would hold close() open: end them.
         const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
         try {
@@ -188,6 +191,14 @@ async function startQuality(inferd: Inferd, config: ServerConfig, metrics: Feedb
     throw err;
   });
   return quality;
+}
+
+/** Poll phases to let pass before closing the listener (each accepts queued connections or reads their requests). */
+const PENDING_POLLS = 3;
+
+async function readPendingConnections(): Promise<void> {
+  for (let i = 0; i < PENDING_POLLS; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  await sleep(50);
 }
 
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */

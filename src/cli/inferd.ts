@@ -10,6 +10,8 @@ import { profileCommand } from './profile-command.js';
 import { modelsCommand } from './models-command.js';
 import { rolloutCommand } from './rollout-command.js';
 import { validateCommand } from './validate-command.js';
+import { replayCommand } from './replay-command.js';
+import { exportCommand } from './export-command.js';
 
 const HELP = `inferd ${VERSION}: an online inference server for ONNX and tree models (Open Inference Protocol V2)
 
@@ -25,6 +27,8 @@ Commands:
   models     list, load and unload the models of a running server (inferd models --help)
   rollout    start, watch and steer canary rollouts on a running server (inferd rollout --help)
   validate   check a model folder before deploying it: config, integrity, load, warm-up, reference outputs
+  replay     send logged inputs again to another version or server and compare: inferd replay --model M --since 1h
+  export     write logged inputs, outputs and feedback labels: inferd export --model M --since 7d --labeled
 
 Options:
   -h, --help     show this help
@@ -53,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'models') return modelsCommand(rest);
   if (command === 'rollout') return rolloutCommand(rest);
   if (command === 'validate') return validateCommand(rest);
+  if (command === 'replay') return replayCommand(rest);
+  if (command === 'export') return exportCommand(rest);
   process.stderr.write(`inferd: unknown command '${command}'\n\n${HELP}`);
   return 2;
 }

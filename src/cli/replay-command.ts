@@ -88,7 +88,7 @@ export function formatReplayReport(r: ReplayReport): string {
   if (r.kind === 'classification') lines.push(`agreement: ${pct(r.agreement)} (${r.agreeingRows} of ${r.rows} rows with the same label)`);
   if (r.kind === 'regression') lines.push(`mean absolute difference: ${num(r.meanAbsDiff)} over ${r.rows} rows`);
   for (const [name, o] of Object.entries(r.outputs)) lines.push(`  output ${name}: mean |diff| ${num(o.meanAbsDiff)}, max |diff| ${num(o.maxAbsDiff)}`);
-  lines.push(`latency: p50 ${num(r.latencyMs.p50, 2)} ms, p95 ${num(r.latencyMs.p95, 2)} ms, p99 ${num(r.latencyMs.p99, 2)} ms`);
+  lines.push(`latency: p50 ${num(r.latencyMs.p50, 2)} ms, p95 ${num(r.latencyMs.p95, 2)} ms, p99 ${num(r.latencyMs.p99, 2)} ms (${(r.elapsedMs / 1000).toFixed(1)} s in all)`);
   for (const [reason, n] of Object.entries(r.skipped)) lines.push(`skipped ${n}: ${reason}`);
   if (r.failed) lines.push(`failed ${r.failed}: ${r.errors.map((e) => `${e.requestId}: ${e.error}`).join('; ')}`);
   if (r.mostDifferent.length) {
@@ -105,7 +105,7 @@ export function replayReportJson(r: ReplayReport) {
     skipped: r.skipped, failed: r.failed, errors: r.errors.map((e) => ({ request_id: e.requestId, error: e.error })),
     kind: r.kind, rows: r.rows, agreeing_rows: r.agreeingRows, agreement: r.agreement, mean_abs_diff: r.meanAbsDiff,
     outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, o]) => [k, { mean_abs_diff: o.meanAbsDiff, max_abs_diff: o.maxAbsDiff }])),
-    latency_ms: r.latencyMs,
+    latency_ms: r.latencyMs, elapsed_ms: r.elapsedMs,
     most_different: r.mostDifferent.map((c) => ({ request_id: c.requestId, logged: c.logged, replayed: c.replayed, agreeing_rows: c.agreeingRows, rows: c.rows, max_abs_diff: c.maxAbsDiff })),
   };
 }

@@ -47,6 +47,8 @@ export interface ReplayReport extends ReplaySummary {
   /** Requests the target refused, with the first errors. */
   readonly failed: number;
   readonly errors: ReadonlyArray<{ readonly requestId: string; readonly error: string }>;
+  /** From the first request sent to the last answer. */
+  readonly elapsedMs: number;
 }
 
 const PAGE = 1000;
@@ -82,6 +84,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   let failed = 0;
   const intervalMs = 1000 / o.ratePerSecond;
   let next = performance.now();
+  let first: number | undefined;
   for (const [i, p] of predictions.entries()) {
     o.onProgress?.(i, predictions.length);
     const request = replayRequest(p);
@@ -89,10 +92,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
       skipped[request] = (skipped[request] ?? 0) + 1;
       continue;
     }
-    const wait = next - performance.now();
-    if (wait > 0) await sleep(wait);
+    // Timers may fire a little early against performance.now(): wait until the slot has really come.
+    for (let wait = next - performance.now(); wait > 0; wait = next - performance.now()) await sleep(Math.ceil(wait));
     next = Math.max(next, performance.now() - intervalMs) + intervalMs;
     const started = performance.now();
+    first ??= started;
     try {
       const outputs = await o.target.infer(o.model, request);
       latencies.push(performance.now() - started);
@@ -107,6 +111,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   o.onProgress?.(predictions.length, predictions.length);
   return {
     model: o.model, sinceMs: o.sinceMs, target: o.target.description, selected: predictions.length, skipped, failed, errors,
+    elapsedMs: first === undefined ? 0 : performance.now() - first,
     ...summarizeReplay(comparisons, latencies, o.top),
   };
 }

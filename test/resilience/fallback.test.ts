@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import { postJson, tempRepository, type HttpResult, type TempRepository } from '../helpers/server.js';
 import { metricValue } from './metrics.js';
+import { asInt64, connect, rawBytes } from '../grpc/grpc-client.js';
 
 const DIGITS = 'models/digits/1/model.onnx';
 const BREAKER = 'breaker: { failure_threshold: 3, error_rate: 0, open_ms: 400 }';
@@ -30,12 +31,19 @@ before(async () => {
       onnx: 'digits_faulty.onnx',
       config: { file: 'config.yaml', text: `fallback:\n  rule: { label: "input[0] > 16 ? 7 : max(input[1], 0)" }\n  ${BREAKER}\n` },
     },
+    slow: {
+      onnx: 'digits_slow.onnx',
+      config: {
+        file: 'config.yaml',
+        text: `dynamic_batching: { enabled: false, max_queue_size: 1 }\nwarmup: false\nfallback:\n  constant: { label: -2, logits: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }\n  when: [shed, timeout]\n  breaker: false\n`,
+      },
+    },
     with_model: {
       onnx: 'digits_faulty.onnx',
       config: { file: 'config.yaml', text: `fallback:\n  model: digits\n  breaker: false\n` },
     },
   });
-  server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, log_level: 'silent' }));
+  server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
 });
 
 after(async () => {
@@ -84,6 +92,23 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.deepEqual(output(bad, 'logits').shape, [2, 10]);
   });
 
+  it('over gRPC the fallback answer carries the same response parameters', async () => {
+    const client = connect(server.grpcUrl!);
+    try {
+      const res = await client.call<{ parameters: Record<string, { bool_param?: boolean; string_param?: string }>; raw_output_contents: Buffer[]; outputs: Array<{ name: string }> }>('ModelInfer', {
+        model_name: 'with_constant',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }],
+        raw_input_contents: [rawBytes(new Float32Array(row(12, true)))],
+      });
+      assert.equal(res.parameters.fallback?.bool_param, true);
+      assert.equal(res.parameters.fallback_reason?.string_param, 'error');
+      const label = res.outputs.findIndex((o) => o.name === 'label');
+      assert.deepEqual(asInt64(res.raw_output_contents[label]), [-1n]);
+    } finally {
+      client.close();
+    }
+  });
+
   it('a model fallback answers as the other model does', async () => {
     const rows = [row(4, true), row(5, true)];
     const bad = await infer('with_model', rows);
@@ -107,6 +132,24 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.equal(wrong.status, 400, 'a caller\'s mistake is never covered by the fallback');
     const good = await infer('with_rule', [row(9, false)], ['label']);
     assert.equal(body(good).parameters, undefined, 'two failures, then a success: the breaker stayed closed');
+  });
+
+  it('requests shed under load or timed out in the queue are answered by the fallback when it covers them', async () => {
+    // digits_slow computes for a long while per request; with one queue slot, a burst of five is mostly shed.
+    const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => infer('slow', [row(i, false)])));
+    assert.ok(burst.every((r) => r.status === 200), burst.map((r) => r.status).join());
+    const reasons = burst.map((r) => body(r).parameters?.fallback_reason ?? 'model');
+    assert.ok(reasons.includes('shed') && reasons.includes('model'), reasons.join());
+    const busy = infer('slow', [row(20, false)]);
+    await sleep(30); // the busy request is computing now, so the next one waits in the queue past its 1 ms timeout
+    const timedOut = await postJson(`${server.url}/v2/models/slow/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(21, false) }], parameters: { timeout: 1000 },
+    });
+    assert.equal(timedOut.status, 200);
+    assert.equal(body(timedOut).parameters?.fallback_reason, 'timeout');
+    assert.deepEqual(output(timedOut, 'label').data, [-2]);
+    await busy;
+    assert.ok(await metricValue(server, 'inferd_shed_total', { model: 'slow', reason: 'queue_full' }) > 0, 'shedding is counted even when a fallback answers');
   });
 
   it('mixed load: zero 5xx for models with a fallback, every failure flagged', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -36,7 +36,7 @@ test('keeps rollouts, events and policies across closing and reopening the file'
     const again = SqliteRolloutStore.open(path);
     const saved = await again.load(3);
     assert.deepEqual(saved.rollouts.map((r) => [r.id, r.status]), [['b', 'succeeded'], ['a', 'paused']], 'oldest first, latest write wins');
-    assert.deepEqual(saved.rollouts[1], { ...first }, 'every field comes back');
+    assert.deepEqual(saved.rollouts[1], JSON.parse(JSON.stringify(first)), 'every field comes back (undefined ones stay absent)');
     assert.deepEqual(saved.events.map((e) => e.seq), [3, 4, 5], 'the newest events, in order');
     assert.deepEqual(saved.events[0], event(3, 'rollout_held', { rollout: 'a', version: 2, evidence: { seq: 3, nested: { ok: true } } }));
     assert.equal(saved.policies.length, 1);
@@ -67,5 +67,12 @@ test('a damaged row is refused with a reason naming the rollout', async () => {
 });
 
 test('a path that cannot be created is refused with what to do', () => {
-  assert.throws(() => SqliteRolloutStore.open('/proc/no-such-place/rollouts.db'), /cannot open the rollout store \/proc\/no-such-place\/rollouts\.db: .*; set rollouts\.path to a writable file/);
+  const dir = mkdtempSync(join(tmpdir(), 'inferd-rollout-store-'));
+  try {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    assert.throws(() => SqliteRolloutStore.open(join(blocker, 'state', 'rollouts.db')), /cannot open the rollout store .*a-file\/state\/rollouts\.db: ENOTDIR.*; set rollouts\.path to a writable file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS traffic_policies (
   data TEXT NOT NULL
 );`;
 
+/** Events kept in the file; older ones are deleted when the store opens. */
+const KEPT_EVENTS = 100_000;
+
 interface RolloutRow {
   id: string;
   data: string;
@@ -86,6 +89,8 @@ export class SqliteRolloutStore implements RolloutStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
+      // Events are kept for history, not forever: the newest KEPT_EVENTS stay (rollouts and policies are small).
+      db.prepare('DELETE FROM rollout_events WHERE seq <= (SELECT seq FROM rollout_events ORDER BY seq DESC LIMIT 1 OFFSET ?)').run(KEPT_EVENTS);
       return new SqliteRolloutStore(db, path);
     } catch (err) {
       throw new ConfigError(`cannot open the rollout store ${path}: ${(err as Error).message}; set rollouts.path to a writable file`, { cause: err });
