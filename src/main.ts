@@ -16,6 +16,7 @@ import { QualityServer } from './quality/quality-server.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
 import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics, withSecurityMetrics } from './telemetry/security-metrics.js';
+import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
 import { createRateStore, followCertificates } from './security-setup.js';
@@ -95,7 +96,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     quality,
     https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withProcessFaults(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics)), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await rateStore.start();
@@ -193,12 +194,17 @@ async function startQuality(inferd: Inferd, config: ServerConfig, metrics: Feedb
   return quality;
 }
 
-/** Poll phases to let pass before closing the listener (each accepts queued connections or reads their requests). */
+/** Event-loop polls, then milliseconds, to let pass before closing the listener (measured under 32-connection load). */
 const PENDING_POLLS = 3;
+const PENDING_SETTLE_MS = 50;
 
+/**
+ * Lets the event loop accept the connections queued in the kernel and read the requests already written to them,
+ * so the listener's close and the idle-connection reaper do not reset requests sent before the signal.
+ */
 async function readPendingConnections(): Promise<void> {
   for (let i = 0; i < PENDING_POLLS; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-  await sleep(50);
+  await sleep(PENDING_SETTLE_MS);
 }
 
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { configFromEnv, isLoopback, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
 import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
+import { installProcessGuard } from './process-guard.js';
 import { definedOnly } from '../lib/objects.js';
 
 export const SERVE_HELP = `Usage: inferd serve [options]
@@ -104,12 +105,20 @@ export async function serveCommand(args: string[]): Promise<number> {
   const file = values.config ? readConfigFile(values.config) : undefined;
   const config = resolveServerConfig(file, configFromEnv(), { ...flagsToConfig(values), tls: tlsFlags(values, file?.tls) });
   const logger = createLogger(config.logLevel);
+  // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
+  // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.
+  let onFatal: () => void = () => setImmediate(() => process.exit(1));
+  installProcessGuard(logger, () => onFatal());
   if (!isLoopback(config.host)) {
     logger.warn({ host: config.host }, `binding ${config.host}: inferd is reachable from other machines`);
   }
   const server = await startServer(config, logger);
   return new Promise<number>((resolve) => {
+    let exitCode = 0;
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
       const deadline = setTimeout(() => {
         logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with requests unfinished');
@@ -117,12 +126,16 @@ export async function serveCommand(args: string[]): Promise<number> {
       }, config.shutdownTimeoutMs);
       deadline.unref();
       server.close({ delayMs: config.shutdownDelayMs }).then(
-        () => resolve(0),
+        () => resolve(exitCode),
         (err: unknown) => {
           logger.error({ err }, 'error while shutting down');
           resolve(1);
         },
       );
+    };
+    onFatal = () => {
+      exitCode = 1;
+      stop('uncaughtException');
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
