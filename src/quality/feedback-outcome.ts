@@ -62,8 +62,9 @@ function classification(outputs: readonly StoredTensor[], row: number, threshold
   }
   let predicted: number;
   if (typeof logged === 'object' && logged.length === 1) predicted = logged[0];
-  else if (threshold && scores && scores.length === 2) predicted = scores[positive] >= threshold.value ? positive : 1 - positive;
-  else predicted = scores!.indexOf(Math.max(...scores!));
+  else if (!scores) return { ok: false, reason: `output '${labelTensor!.name}' holds more than one value per row; a label is compared with one class per row` };
+  else if (threshold && scores.length === 2) predicted = scores[positive] >= threshold.value ? positive : 1 - positive;
+  else predicted = scores.indexOf(Math.max(...scores));
   const binary = scores ? scores.length === 2 : predicted === 0 || predicted === 1;
   return { ok: true, outcome: { predicted, scores, positiveClass: binary ? positive : null } };
 }

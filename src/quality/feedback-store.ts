@@ -2,7 +2,7 @@
  * Where feedback labels are kept: a `feedback` table in the same database as the prediction log (the SQLite file
  * or the PostgreSQL schema of `audit:`), so labels join predictions by request id in the store itself.
  * Implementations: SqliteFeedbackStore and PostgresFeedbackStore; both run the cases in
- * test/quality/feedback-store.case.ts.
+ * test/quality/feedback-store.test.ts.
  */
 import type { StoredTensor } from '../audit/audit-record.js';
 import type { FeedbackKind } from './feedback-outcome.js';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertModelName, MODEL_NAME_PATTERN, parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
-import { ConfigError, InvalidArgumentError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 
 export interface ModelDefinition {
   readonly name: string;

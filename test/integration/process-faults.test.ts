@@ -23,7 +23,7 @@ interface Child {
 }
 
 function spawnWithInjector(fault: 'rejection' | 'exception'): Child {
-  const args = ['--import', INJECTOR, CLI_PATH, 'serve', '--model-repository', MODELS_DIR, '--load-model', 'digits', '--model-control-mode', 'explicit', '--http-port', '0', '--grpc-port', '-1', '--metrics-port', '0'];
+  const args = ['--import', INJECTOR, CLI_PATH, 'serve', '--model-repository', MODELS_DIR, '--load-model', 'digits', '--model-control-mode', 'explicit', '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0'];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_TEST_FAULT: fault } });
   const logs: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];

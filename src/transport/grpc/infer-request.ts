@@ -54,7 +54,7 @@ function decodeInput(input: InferInputTensor, index: number, raw: Buffer | undef
   if (input.name === '') throw new InvalidArgumentError(`inputs[${index}] needs a name`);
   const what = `input '${shownName(input.name)}'`;
   if (!isDatatype(input.datatype)) {
-    throw new InvalidArgumentError(`${what}: unknown datatype ${shown(input.datatype)}; use one of ${DATATYPES.join(', ')}`);
+    throw new InvalidArgumentError(`${what}: unknown datatype '${shownName(input.datatype)}'; use one of ${DATATYPES.join(', ')}`);
   }
   const shape = decodeShape(input.shape, what);
   return { name: input.name, datatype: input.datatype, shape, data: decodeData(input, raw, input.datatype, shape, what) };

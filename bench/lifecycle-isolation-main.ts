@@ -1,0 +1,54 @@
+/**
+ * The lifecycle isolation bench on its own: `node dist/bench/lifecycle-isolation-main.js [--cycles 50]
+ * [--model mlp_heavy|breast_cancer_xgb] [--quiet-s 8] [--connections 2] [--only default|glibc]` (after
+ * `npm run build`). Prints the markdown section on stdout and progress on stderr; exits 1 if a run fails, not
+ * when a target is missed (the section says which were met).
+ */
+import { parseArgs } from 'node:util';
+import { installCleanup } from './children.js';
+import { renderLifecycleIsolation, runLifecycleIsolation, type CycledModel, type Environment } from './lifecycle-isolation.js';
+
+const log = (msg: string): void => void process.stderr.write(`bench:lifecycle: ${msg}\n`);
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1, got '${text}'`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got '${text}'`);
+  return text as T;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      cycles: { type: 'string', default: '50' },
+      model: { type: 'string' },
+      'quiet-s': { type: 'string', default: '8' },
+      connections: { type: 'string', default: '2' },
+      only: { type: 'string' },
+    },
+  });
+  const only = oneOf<Environment>('only', values.only, ['default', 'glibc']);
+  installCleanup(() => undefined);
+  const result = await runLifecycleIsolation({
+    cycles: positiveInt('cycles', values.cycles),
+    model: oneOf<CycledModel>('model', values.model, ['mlp_heavy', 'breast_cancer_xgb']),
+    quietS: positiveInt('quiet-s', values['quiet-s']),
+    concurrency: positiveInt('connections', values.connections),
+    environments: only ? [only] : undefined,
+    log,
+  });
+  process.stdout.write(`\n${renderLifecycleIsolation(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
