@@ -1,7 +1,7 @@
 /**
- * The lifecycle isolation bench on its own: `node dist/bench/lifecycle-isolation-main.js [--cycles 50]
- * [--model mlp_heavy|breast_cancer_xgb] [--quiet-s 8] [--connections 2] [--only default|glibc]` (after
- * `npm run build`). Prints the markdown section on stdout and progress on stderr; exits 1 if a run fails, not
+ * The lifecycle isolation bench on its own (after `npm run build`): `node dist/bench/lifecycle-isolation-main.js
+ * [--cycles 50] [--model mlp_heavy|breast_cancer_xgb] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S]
+ * [--only default|glibc]`; `--rate` paces digits (default: back to back). Prints the markdown section on stdout and progress on stderr; exits 1 if a run fails, not
  * when a target is missed (the section says which were met).
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       'quiet-s': { type: 'string', default: '8' },
       connections: { type: 'string', default: '2' },
+      rate: { type: 'string', default: '0' },
       only: { type: 'string' },
     },
   });
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     model: oneOf<CycledModel>('model', values.model, ['mlp_heavy', 'breast_cancer_xgb']),
     quietS: positiveInt('quiet-s', values['quiet-s']),
     concurrency: positiveInt('connections', values.connections),
+    ratePerS: values.rate === '0' ? 0 : positiveInt('rate', values.rate),
     environments: only ? [only] : undefined,
     log,
   });

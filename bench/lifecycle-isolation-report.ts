@@ -42,7 +42,8 @@ function trend(r: EnvironmentRow): string {
 export function renderLifecycleIsolation(result: LifecycleIsolationResult): string {
   const r0 = result.rows[0];
   const head =
-    `**Isolation while loading** (the built inferd in explicit model-control mode serving digits to ${result.concurrency} closed-loop keep-alive connections; ` +
+    `**Isolation while loading** (the built inferd in explicit model-control mode serving digits to ${result.concurrency} closed-loop keep-alive connections, ` +
+    `${result.ratePerS > 0 ? `paced at ${result.ratePerS} requests/s in all` : 'back to back'}; ` +
     `a copy of ${result.model} loaded and unloaded ${result.cycles} times through \`POST /v2/repository/models/${result.model}/load|unload\`; ` +
     `quiet periods of ${result.quietS} s before and after the cycles, pooled for the quiet p99; one fresh server per environment)`;
   const rows = result.rows.map((r) => [
@@ -61,7 +62,9 @@ export function renderLifecycleIsolation(result: LifecycleIsolationResult): stri
   const notes = [
     `- RSS: /proc/<pid>/status VmRSS, the median of ${result.rssSamples} samples over ${result.rssSpanMs / 1000} s with digits still serving: the last seconds of the quiet period before the first load, and from ${result.settleMs / 1000} s after the last unload. ` +
       'No GC was forced (the CLI cannot be asked to): RSS is reported as it is. Peak is VmHWM at the end.',
-    `- RSS right after unload k: ${result.rows.map(trend).join('; ')}.`,
+    `- RSS outside the main thread's V8 heap (RSS − nodejs_heap_size_total_bytes from /metrics, read right after each RSS figure), before → after: ` +
+      `${result.rows.map((r) => `${label(r)}: ${mib(r.rssBeforeKb - r.heapBeforeKb)} → ${mib(r.rssAfterKb - r.heapAfterKb)} (${((r.rssAfterKb - r.heapAfterKb) / (r.rssBeforeKb - r.heapBeforeKb)).toFixed(3)}×)`).join('; ')}.`,
+    `- RSS right after unload k (one instant sample, no settling): ${result.rows.map(trend).join('; ')}.`,
   ];
   const table1 = table(
     ['environment', 'digits requests (quiet / cycles)', 'failed', 'quiet p50 / p99 ms', 'during cycles p50 / p99 ms', 'p99 ratio', 'load / unload ms (median)', 'RSS before first load', 'RSS after last unload', 'RSS ratio', 'peak RSS'],

@@ -40,6 +40,8 @@ export interface LifecycleIsolationOptions {
   readonly quietS?: number;
   /** Closed-loop connections driving digits (default 2). */
   readonly concurrency?: number;
+  /** Pace digits at this many requests/s over all connections (default 0: back to back, as fast as it answers). */
+  readonly ratePerS?: number;
   /** Which environments to run, in order (default both). */
   readonly environments?: readonly Environment[];
 }
@@ -70,6 +72,9 @@ export interface EnvironmentRow {
   readonly rssAfterKb: number;
   /** rssAfterKb ÷ rssBeforeKb. */
   readonly rssRatio: number;
+  /** The main thread's V8 heap (committed) when each RSS figure was taken, from the server's /metrics. */
+  readonly heapBeforeKb: number;
+  readonly heapAfterKb: number;
   /** VmHWM at the end. */
   readonly peakRssKb: number;
   /** One instant sample right after each unload, for the trend. */
@@ -81,6 +86,7 @@ export interface LifecycleIsolationResult {
   readonly model: CycledModel;
   readonly quietS: number;
   readonly concurrency: number;
+  readonly ratePerS: number;
   readonly rssSamples: number;
   readonly rssSpanMs: number;
   readonly settleMs: number;
@@ -125,6 +131,23 @@ async function sampledRssKb(pid: number): Promise<number> {
   return median(samples);
 }
 
+/** The metrics URL the server logs just before its "listening on" line. */
+function metricsUrl(server: Service): string {
+  for (const line of server.tail().split('\n')) {
+    if (!line.startsWith('{') || !line.includes('metrics_url')) continue;
+    const url = (JSON.parse(line) as { metrics_url?: unknown }).metrics_url;
+    if (typeof url === 'string') return url;
+  }
+  throw new Error(`${server.name} logged no metrics_url line:\n${server.tail()}`);
+}
+
+/** nodejs_heap_size_total_bytes (the main thread's committed V8 heap) in KiB, or NaN if absent. */
+async function v8HeapKb(metrics: string): Promise<number> {
+  const r = await request(undefined, metrics, 'GET');
+  const m = /^nodejs_heap_size_total_bytes (\S+)$/m.exec(r.body);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 function latency(...phases: PhaseSamples[]): Latency {
   const us = phases.flatMap((p) => p.okUs);
   const failures = phases.flatMap((p) => p.failures);
@@ -157,17 +180,19 @@ async function runEnvironment(environment: Environment, repo: string, o: Lifecyc
   const model = o.model ?? 'mlp_heavy';
   const quietMs = (o.quietS ?? 8) * 1000;
   const env = serverEnv(environment);
-  const args = [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--grpc-port=-1', '--metrics-port=-1'];
+  const args = [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0'];
   args.push('--model-control-mode', 'explicit', '--load-model', 'digits', '--log-level', 'info');
   const server = await startService(`inferd (lifecycle, ${environment} environment)`, process.execPath, args, { cwd: REPO_ROOT, env });
   const bodies = referenceRows().map((row) => inferBody(row));
-  const load = startPhasedLoad({ url: `${server.url}/v2/models/digits/infer`, bodies, concurrency: o.concurrency ?? 2, firstPhase: 'warm' });
+  const metrics = metricsUrl(server);
+  const load = startPhasedLoad({ url: `${server.url}/v2/models/digits/infer`, bodies, concurrency: o.concurrency ?? 2, ratePerS: o.ratePerS, firstPhase: 'warm' });
   try {
     await sleep(WARMUP_MS);
     load.setPhase('quiet-before');
     // RSS before the first load: the last RSS_SPAN_MS of the quiet period.
     await sleep(Math.max(0, quietMs - RSS_SPAN_MS));
     const rssBeforeKb = await sampledRssKb(server.pid);
+    const heapBeforeKb = await v8HeapKb(metrics);
     load.setPhase('busy');
     o.log(`${environment} environment: ${o.cycles} load/unload cycles of ${model}…`);
     const started = performance.now();
@@ -176,6 +201,7 @@ async function runEnvironment(environment: Environment, repo: string, o: Lifecyc
     load.setPhase('quiet-after');
     await sleep(SETTLE_MS);
     const rssAfterKb = await sampledRssKb(server.pid);
+    const heapAfterKb = await v8HeapKb(metrics);
     await sleep(Math.max(0, quietMs - SETTLE_MS - RSS_SPAN_MS));
     await load.stop();
     if (!server.alive()) throw new Error(`${server.name} is gone (${server.exitStatus()}); its last output:\n${server.tail()}`);
@@ -194,6 +220,8 @@ async function runEnvironment(environment: Environment, repo: string, o: Lifecyc
       rssBeforeKb,
       rssAfterKb,
       rssRatio: rssAfterKb / rssBeforeKb,
+      heapBeforeKb,
+      heapAfterKb,
       peakRssKb: peakRssKb(server.pid),
       rssAfterUnloadKb: cycles.rssAfterUnloadKb,
     };
@@ -222,7 +250,7 @@ export async function runLifecycleIsolation(o: LifecycleIsolationOptions): Promi
       );
       rows.push(row);
     }
-    return { cycles: o.cycles, model, quietS: o.quietS ?? 8, concurrency: o.concurrency ?? 2, rssSamples: RSS_SAMPLES, rssSpanMs: RSS_SPAN_MS, settleMs: SETTLE_MS, rows };
+    return { cycles: o.cycles, model, quietS: o.quietS ?? 8, concurrency: o.concurrency ?? 2, ratePerS: o.ratePerS ?? 0, rssSamples: RSS_SAMPLES, rssSpanMs: RSS_SPAN_MS, settleMs: SETTLE_MS, rows };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -23,7 +23,19 @@ export interface PhasedLoad {
   stop(): Promise<void>;
 }
 
-export function startPhasedLoad(o: { url: string; bodies: readonly string[]; concurrency: number; firstPhase: string }): PhasedLoad {
+export interface PhasedLoadOptions {
+  readonly url: string;
+  readonly bodies: readonly string[];
+  readonly concurrency: number;
+  readonly firstPhase: string;
+  /**
+   * Requests per second over all connections; each connection then waits for its next slot after an answer (a
+   * late answer sends the next request at once, without catching up). 0 or absent: back to back.
+   */
+  readonly ratePerS?: number;
+}
+
+export function startPhasedLoad(o: PhasedLoadOptions): PhasedLoad {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency });
   const byPhase = new Map<string, PhaseSamples>();
   const bucket = (phase: string): PhaseSamples => {
@@ -34,8 +46,17 @@ export function startPhasedLoad(o: { url: string; bodies: readonly string[]; con
   let phase = o.firstPhase;
   let running = true;
   let next = 0;
-  const loop = async (): Promise<void> => {
+  const intervalMs = o.ratePerS ? (1000 * o.concurrency) / o.ratePerS : 0;
+  const loop = async (k: number): Promise<void> => {
+    // Connections start spread over one interval, so a paced load is steady rather than in bursts.
+    let slot = performance.now() + (intervalMs * k) / o.concurrency;
     while (running) {
+      if (intervalMs > 0) {
+        const wait = slot - performance.now();
+        if (wait > 0) await sleep(wait);
+        slot = Math.max(slot, performance.now()) + intervalMs;
+        if (!running) break;
+      }
       const s = bucket(phase);
       try {
         const r = await request(agent, o.url, 'POST', o.bodies[next++ % o.bodies.length]);
@@ -48,7 +69,7 @@ export function startPhasedLoad(o: { url: string; bodies: readonly string[]; con
       }
     }
   };
-  const loops = Array.from({ length: o.concurrency }, loop);
+  const loops = Array.from({ length: o.concurrency }, (_, k) => loop(k));
   return {
     setPhase: (p) => void (phase = p),
     samples: (p) => byPhase.get(p) ?? { okUs: [], failures: [] },

@@ -108,8 +108,9 @@ function columnarInputs(inputs: unknown, sig: V1Signature, limits: DecodeLimits)
 }
 
 /**
- * Builds an InferenceRequest from a predict body; `format` says how to answer. `limits` bounds the BYTES elements
- * (after base64 decoding); the body's nesting is bounded by the caller's parse (`parseJsonBody`).
+ * Builds an InferenceRequest from a predict body; `format` says how to answer. `limits` bounds the names in an
+ * object of inputs and the BYTES elements (after base64 decoding); the body's nesting is bounded by the caller's
+ * parse (`parseJsonBody`).
  */
 export function decodePredictRequest(body: unknown, sig: V1Signature, model: string, version?: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): { request: InferenceRequest; format: V1Format } {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with 'instances' (row format) or 'inputs' (columnar format)`);

@@ -5,7 +5,7 @@
 import { it } from 'node:test';
 import { runServerFuzz } from './server-properties.js';
 
-const RUNS = Number(process.env.FUZZ_QUICK_SERVER_RUNS ?? 250);
+const RUNS = Number(process.env.FUZZ_QUICK_SERVER_RUNS ?? 150);
 
 it('a started server answers every fuzzed HTTP and gRPC request without a server fault, and stays healthy', async (t) => {
   const started = performance.now();
