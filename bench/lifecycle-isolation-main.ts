@@ -1,12 +1,12 @@
 /**
  * The lifecycle isolation bench on its own (after `npm run build`): `node dist/bench/lifecycle-isolation-main.js
- * [--cycles 50] [--model mlp_heavy|breast_cancer_xgb] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S]
+ * [--cycles 50] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S]
  * [--only default|glibc]`; `--rate` paces digits (default: back to back). Prints the markdown section on stdout and progress on stderr; exits 1 if a run fails, not
  * when a target is missed (the section says which were met).
  */
 import { parseArgs } from 'node:util';
 import { installCleanup } from './children.js';
-import { renderLifecycleIsolation, runLifecycleIsolation, type CycledModel, type Environment } from './lifecycle-isolation.js';
+import { renderLifecycleIsolation, runLifecycleIsolation, type Environment, type LifecycleIsolationOptions } from './lifecycle-isolation.js';
 
 const log = (msg: string): void => void process.stderr.write(`bench:lifecycle: ${msg}\n`);
 
@@ -22,11 +22,13 @@ function oneOf<T extends string>(name: string, text: string | undefined, allowed
   return text as T;
 }
 
-async function main(): Promise<void> {
+const USAGE = 'usage: node dist/bench/lifecycle-isolation-main.js [--cycles 50] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S] [--only default|glibc]';
+
+/** The run's options from the command line; throws with what was wrong. */
+function options(): LifecycleIsolationOptions {
   const { values } = parseArgs({
     options: {
       cycles: { type: 'string', default: '50' },
-      model: { type: 'string' },
       'quiet-s': { type: 'string', default: '8' },
       connections: { type: 'string', default: '2' },
       rate: { type: 'string', default: '0' },
@@ -34,20 +36,30 @@ async function main(): Promise<void> {
     },
   });
   const only = oneOf<Environment>('only', values.only, ['default', 'glibc']);
-  installCleanup(() => undefined);
-  const result = await runLifecycleIsolation({
+  return {
     cycles: positiveInt('cycles', values.cycles),
-    model: oneOf<CycledModel>('model', values.model, ['mlp_heavy', 'breast_cancer_xgb']),
     quietS: positiveInt('quiet-s', values['quiet-s']),
     concurrency: positiveInt('connections', values.connections),
     ratePerS: values.rate === '0' ? 0 : positiveInt('rate', values.rate),
     environments: only ? [only] : undefined,
     log,
-  });
+  };
+}
+
+async function main(o: LifecycleIsolationOptions): Promise<void> {
+  installCleanup(() => undefined);
+  const result = await runLifecycleIsolation(o);
   process.stdout.write(`\n${renderLifecycleIsolation(result)}\n`);
 }
 
-main().then(
+let parsed: LifecycleIsolationOptions;
+try {
+  parsed = options();
+} catch (err) {
+  log(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+main(parsed).then(
   () => process.exit(0),
   (err: unknown) => {
     log(`FAILED: ${(err as Error).stack ?? String(err)}`);

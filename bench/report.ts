@@ -5,6 +5,7 @@ import type { ComputeResult } from './compute-limit.js';
 import type { MachineInfo } from './machine.js';
 import type { OverloadResult } from './overload.js';
 import { BENCHMARKS_MD } from './paths.js';
+import { renderPriorityOverload, type PriorityOverloadRun } from './priority-report.js';
 import { renderTransports, type TransportResult } from './transports.js';
 import { median } from './stats.js';
 
@@ -101,6 +102,9 @@ export interface ReportInput {
   readonly batching: BatchingResult | undefined;
   readonly overload: OverloadResult | undefined;
   readonly transports?: TransportResult;
+  readonly priorityOverload?: PriorityOverloadRun;
+  /** The load/unload isolation section, rendered (lifecycle-isolation.ts). */
+  readonly lifecycle?: string;
   readonly elapsedS: number;
 }
 
@@ -207,6 +211,8 @@ export function renderReport(r: ReportInput): string {
         ].join('\n'),
     );
   }
+  if (r.priorityOverload) parts.push(renderPriorityOverload(r.priorityOverload));
+  if (r.lifecycle) parts.push(r.lifecycle.trim());
   return `${parts.join('\n\n')}\n`;
 }
 

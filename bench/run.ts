@@ -20,6 +20,9 @@ import { runOverload, type OverloadResult } from './overload.js';
 import { DIST_BENCH, INFERD_CLI, REPO_ROOT } from './paths.js';
 import { cpuMicros } from './process-stats.js';
 import { appendToBenchmarks, evaluateTargets, renderReport, summarize, type Row, type Sample } from './report.js';
+import { renderLifecycleIsolation, runLifecycleIsolation } from './lifecycle-isolation.js';
+import { runOverloadScenario } from './priority-load.js';
+import type { PriorityOverloadRun } from './priority-report.js';
 import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
 
@@ -44,12 +47,14 @@ interface Plan {
   readonly shortS: number;
   /** Per transport-comparison cell. */
   readonly transportS: number;
+  /** The 3× overload with priorities. */
+  readonly priorityOverloadS: number;
   /** Hard limit on the whole run. */
   readonly watchdogS: number;
 }
 
-const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, transportS: 10, watchdogS: 40 * 60 };
-const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, transportS: 3, watchdogS: 175 };
+const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, transportS: 10, priorityOverloadS: 30, watchdogS: 40 * 60 };
+const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, transportS: 3, priorityOverloadS: 5, watchdogS: 175 };
 
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
@@ -190,6 +195,20 @@ async function main(): Promise<void> {
     overload = await runOverload({ tmpDir: tmp, bodiesFile, bodies, durationS: plan.overloadS, shortS: plan.shortS });
   }
 
+  let priorityOverload: PriorityOverloadRun | undefined;
+  if (!values['no-overload']) {
+    const factor = 3;
+    log(`overload with priorities (${factor}×, ${plan.priorityOverloadS} s)…`);
+    const result = await runOverloadScenario({ factor, durationS: plan.priorityOverloadS, probeS: plan.shortS, log });
+    priorityOverload = { factor, durationS: plan.priorityOverloadS, result };
+  }
+
+  let lifecycle: string | undefined;
+  if (plan.mode === 'full') {
+    log('load/unload isolation (50 cycles, default and glibc environments)…');
+    lifecycle = renderLifecycleIsolation(await runLifecycleIsolation({ cycles: 50, ratePerS: 500, log }));
+  }
+
   const markdown = renderReport({
     machine,
     mode: plan.mode,
@@ -202,6 +221,8 @@ async function main(): Promise<void> {
     compute,
     batching,
     overload,
+    priorityOverload,
+    lifecycle,
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
@@ -213,6 +234,7 @@ async function main(): Promise<void> {
       `transport requirement met in ${verdicts.filter((v) => v.met).length}/${verdicts.length} comparisons; transport answers ${transports.check.ok ? 'agree' : 'DISAGREE'}`,
   );
   if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
+  if (priorityOverload && !priorityOverload.result.aliveAfter) throw new Error('inferd died under overload with priorities');
 }
 
 main().then(

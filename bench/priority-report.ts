@@ -1,0 +1,53 @@
+/** The priority overload scenario (priority-load.ts) as a markdown section of the benchmark report. */
+import type { OverloadScenarioResult } from './priority-load.js';
+
+export interface PriorityOverloadRun {
+  readonly factor: number;
+  readonly durationS: number;
+  readonly result: OverloadScenarioResult;
+}
+
+/** p99 of the highest priority's answers ÷ unloaded p99 (the issue's bound: ≤ 2). */
+export function highPriorityRatio(r: OverloadScenarioResult): number {
+  const high = r.levels[0];
+  return high && high.ok > 0 && r.unloadedP99Ms > 0 ? high.okP99Ms / r.unloadedP99Ms : NaN;
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? String(n) : '–');
+
+export function renderPriorityOverload({ factor, durationS, result: r }: PriorityOverloadRun): string {
+  const header = ['priority', 'sent', '200', '503', 'other', 'success %', '200 p50 ms', '200 p99 ms', 'p99 ÷ unloaded p99', '503 p50 ms', '503 p99 ms'];
+  const rows = r.levels.map((l) => [
+    String(l.priority),
+    String(l.sent),
+    String(l.ok),
+    String(l.refused),
+    String(l.other),
+    l.sent ? ((100 * l.ok) / l.sent).toFixed(1) : '–',
+    fmt(l.okP50Ms),
+    fmt(l.okP99Ms),
+    l.ok && r.unloadedP99Ms > 0 ? `${(l.okP99Ms / r.unloadedP99Ms).toFixed(2)}×` : '–',
+    fmt(l.refusedP50Ms),
+    fmt(l.refusedP99Ms),
+  ]);
+  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+  const ratio = highPriorityRatio(r);
+  const high = r.levels[0];
+  const low = r.levels[r.levels.length - 1];
+  const shares = (l: typeof high) => (l && l.sent ? l.ok / l.sent : NaN);
+  const verdicts = [
+    `- ${r.aliveAfter && r.healthAfter === 200 ? '✅' : '❌'} the process stayed up and ready (readiness ${r.healthAfter} after the run)`,
+    `- ${Number.isFinite(ratio) && ratio <= 2 ? '✅ met' : '❌ not met'}: priority 1 p99 within 2× of unloaded — measured ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'}×`,
+    `- ${shares(high) > shares(low) ? '✅' : '❌'} lower priorities shed first: success ${(100 * shares(high)).toFixed(1)} % at priority 1, ${(100 * shares(low)).toFixed(1)} % at priority ${low?.priority}`,
+    `- RSS ${r.rssStartMb} MB at start, ${r.rssMaxMb} MB at most, ${r.rssEndMb} MB at the end`,
+  ];
+  const shed = Object.entries(r.shed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return [
+    `**Overload with priorities** (a copy of mlp_heavy, 64 rows per request, requests not joined, queue of 4, concurrency limit 6; ` +
+      `capacity ${r.capacityRps} req/s measured closed-loop; open loop at ${r.offeredRps} req/s = ${factor}× for ${durationS} s, 20 % priority 1, 30 % priority 2, 50 % priority 3; ` +
+      `unloaded p50 ${r.unloadedP50Ms} ms, p99 ${r.unloadedP99Ms} ms, one request at a time; the Node load generator shares the two cores)`,
+    table,
+    verdicts.join('\n'),
+    `inferd_shed_total: ${shed}`,
+  ].join('\n\n');
+}
