@@ -1,7 +1,7 @@
 /**
  * Priority overload benchmark: `node dist/bench/overload-priorities.js [factor] [seconds]` (default 3× capacity
  * for 30 s). Starts a built inferd serving a copy of mlp_heavy (64-row requests) with three priority levels, measures its capacity
- * closed-loop, drives it open-loop at `factor` × capacity with 20 % high, 30 % middle and 50 % low priority, and
+ * closed-loop, drives it open-loop at `factor` × capacity with 10 % high, 30 % middle and 60 % low priority, and
  * prints per priority: answered, refused (503) and their latencies, against the unloaded p99.
  */
 import { installCleanup } from './children.js';

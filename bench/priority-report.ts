@@ -44,7 +44,7 @@ export function renderPriorityOverload({ factor, durationS, result: r }: Priorit
   const shed = Object.entries(r.shed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return [
     `**Overload with priorities** (a copy of mlp_heavy, 64 rows per request, requests not joined, queue of 4, concurrency limit 6; ` +
-      `capacity ${r.capacityRps} req/s measured closed-loop; open loop at ${r.offeredRps} req/s = ${factor}× for ${durationS} s, 20 % priority 1, 30 % priority 2, 50 % priority 3; ` +
+      `capacity ${r.capacityRps} req/s measured closed-loop; open loop at ${r.offeredRps} req/s = ${factor}× for ${durationS} s, 10 % priority 1, 30 % priority 2, 60 % priority 3; ` +
       `unloaded p50 ${r.unloadedP50Ms} ms, p99 ${r.unloadedP99Ms} ms, one request at a time; the Node load generator shares the two cores)`,
     table,
     verdicts.join('\n'),
