@@ -5,16 +5,13 @@
  * breaker must open and then close again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { entityRequest, FRAUD, inferFraud, ingestReference, metric, startFeatureServer, type FeatureServer } from './feature-server.js';
 import { sparePort } from './spare-port.js';
+import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 const BUDGET_MS = 20;
 /**
  * Loopback HTTP, JSON, the event loop shared by server and clients on a 2-core machine. Time the process was
@@ -24,15 +21,7 @@ const BUDGET_MS = 20;
 const SLACK_MS = 50;
 const LOOPS = 4;
 
-function skipReason(): false | string {
-  if (existsSync(REDIS_SERVER)) return false;
-  const message = `${REDIS_SERVER} is not installed (apt-get install redis-server); the chaos test needs its own Redis`;
-  if (process.env.INFERD_CI === '1') throw new Error(`INFERD_CI=1: ${message}`);
-  process.stderr.write(`\n!!! SKIPPING the feature-store chaos test: ${message} !!!\n\n`);
-  return message;
-}
-
-const skip = skipReason();
+const skip = redisSkipReason('the feature-store chaos test');
 
 interface Sample {
   readonly phase: string;
@@ -44,46 +33,13 @@ interface Sample {
   readonly ghost: boolean;
 }
 
-class ChaosRedis {
-  private child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      for (let i = 0; i < 100; i++) {
-        if (await probe.connect().then(() => true, () => false)) return;
-        await sleep(50);
-      }
-      throw new Error(`redis-server on port ${this.port} did not start`);
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    this.child?.kill(sig);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGCONT');
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-let redis: ChaosRedis;
+let redis: OwnRedis;
 let f: FeatureServer;
 const ROWS = FRAUD.user_id.map((_, i) => i);
 
 before(async () => {
   if (skip) return;
-  redis = new ChaosRedis(await sparePort());
+  redis = new OwnRedis(await sparePort());
   await redis.start();
   const store = { type: 'redis', url: `redis://127.0.0.1:${redis.port}`, key_prefix: 'chaos:', breaker: { failure_threshold: 3, open_ms: 250 } };
   f = await startFeatureServer({ store, budgetMs: BUDGET_MS, views: { cacheTtlMs: 50 } });

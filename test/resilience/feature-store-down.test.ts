@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MODELS_DIR } from '../helpers/server.js';
 import { entityRequest, FRAUD, inferFraud, ingestReference, startFeatureServer, type FeatureServer } from '../features/feature-server.js';
 import { sparePort } from '../features/spare-port.js';
-import { OwnRedis, redisSkipReason } from './own-redis.js';
+import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
 import { metricValue } from './metrics.js';
 
 const skip = redisSkipReason('the feature-store fallback test');

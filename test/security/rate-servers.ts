@@ -3,21 +3,18 @@
  * digits, and buckets in Redis under a key prefix the test chooses. Also a Redis the test owns (for killing it)
  * and the skip rule for the machine's Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { MODELS_DIR } from '../helpers/server.js';
+import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
 import { DIGITS_REQUEST, keysFile, post } from './security-helpers.js';
 
 export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
-export const REDIS_SERVER = '/usr/bin/redis-server';
 
 export const RATE_KEYS = { limited: 'limited-rate-key-0123456789', web: 'web-rate-key-0123456789' } as const;
 
@@ -96,47 +93,7 @@ export async function sharedRedisSkip(): Promise<false | string> {
 
 /** Skip (loudly) when redis-server is not installed; fail instead under INFERD_CI=1. */
 export function redisServerSkip(): false | string {
-  if (existsSync(REDIS_SERVER)) return false;
-  const message = `${REDIS_SERVER} is not installed (apt-get install redis-server); this test starts and kills a Redis of its own`;
-  if (process.env.INFERD_CI === '1') throw new Error(`INFERD_CI=1: ${message}`);
-  process.stderr.write(`\n!!! SKIPPING the rate-store outage test: ${message} !!!\n\n`);
-  return message;
+  return redisSkipReason('the rate-store outage test');
 }
 
-/** A redis-server this test starts on its own port, hangs (SIGSTOP), resumes, kills and restarts. */
-export class OwnRedis {
-  private child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      for (let i = 0; i < 100; i++) {
-        if (await probe.connect().then(() => true, () => false)) return;
-        await sleep(50);
-      }
-      throw new Error(`redis-server on port ${this.port} did not start`);
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    this.child?.kill(sig);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGCONT');
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
+export { OwnRedis };
