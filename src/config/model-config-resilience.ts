@@ -177,9 +177,9 @@ export function resilienceFromParameters(params: Readonly<Record<string, string>
       throw new ConfigError(`${file}: parameter fallback_constant must be JSON such as {"label": 0}, got '${params.fallback_constant}'`);
     }
   }
-  const any = ['fallback_constant', 'fallback_rule', 'fallback_model'].some((k) => params[k] !== undefined);
+  const declared = ['fallback_constant', 'fallback_rule', 'fallback_model'].some((k) => params[k] !== undefined);
   const breakerKeys = { failure_threshold: n('breaker_failure_threshold'), error_rate: n('breaker_error_rate'), window: n('breaker_window'), open_ms: n('breaker_open_ms') };
-  const fallback = any
+  const fallback = declared
     ? toFallback(JSON.parse(JSON.stringify({
       constant, rule: params.fallback_rule, model: params.fallback_model,
       when: params.fallback_when?.split(',').map((s) => s.trim()).filter(Boolean), breaker: breakerKeys,
