@@ -1,45 +1,17 @@
 /**
  * Entry point of a runtime worker thread: loads one model instance and runs it on request.
  * One run at a time; the scheduler on the main thread never sends a second before the first answers.
+ *
+ * The thread loads at a lowered priority where it can return to normal (loading-priority.ts): the modules that
+ * load the runtime are imported only after the priority is lowered, so their compilation counts as loading too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toInferenceError } from '../../errors/index.js';
-import { createRuntime } from '../create-runtime.js';
-import type { ModelRuntime, RuntimeLoadOptions } from '../runtime.js';
-import { transferables, type FromWorker, type ToWorker } from './messages.js';
+import type { RuntimeLoadOptions } from '../runtime.js';
+import { lowerPriorityWhileLoading } from './loading-priority.js';
 
-const port = parentPort;
-if (!port) throw new Error('runtime-worker must run as a worker thread');
+if (!parentPort) throw new Error('runtime-worker must run as a worker thread');
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(message, transfer);
-}
-
-function errorInfo(err: unknown) {
-  const e = toInferenceError(err);
-  return { code: e.code, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
-}
-
-async function handle(runtime: ModelRuntime, msg: ToWorker): Promise<void> {
-  if (msg.type === 'close') {
-    await runtime.close();
-    post({ type: 'closed' });
-    return;
-  }
-  const start = process.hrtime.bigint();
-  try {
-    const outputs = await runtime.run(msg.inputs, msg.outputs);
-    const computeNs = Number(process.hrtime.bigint() - start);
-    post({ type: 'result', id: msg.id, outputs, computeNs }, transferables(outputs));
-  } catch (err) {
-    post({ type: 'failed', id: msg.id, error: errorInfo(err) });
-  }
-}
-
-try {
-  const runtime = await createRuntime(workerData as RuntimeLoadOptions);
-  port.on('message', (msg: ToWorker) => void handle(runtime, msg));
-  post({ type: 'loaded', signature: runtime.signature });
-} catch (err) {
-  post({ type: 'load-failed', error: errorInfo(err) });
-}
+// Threads the runtime starts while loading (an intra-op pool) are returned to normal priority with this one.
+const restorePriority = lowerPriorityWhileLoading();
+const { serveModel } = await import('./serve-model.js');
+await serveModel(parentPort, workerData as RuntimeLoadOptions, restorePriority);

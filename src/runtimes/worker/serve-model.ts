@@ -1,0 +1,45 @@
+/**
+ * What a runtime worker thread does once started: load the model, announce its signature, then run each request
+ * the main thread posts and transfer the outputs back.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { toInferenceError } from '../../errors/index.js';
+import { createRuntime } from '../create-runtime.js';
+import type { ModelRuntime, RuntimeLoadOptions } from '../runtime.js';
+import { transferables, type FromWorker, type ToWorker } from './messages.js';
+
+function errorInfo(err: unknown) {
+  const e = toInferenceError(err);
+  return { code: e.code, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
+}
+
+/** Loads the model, calls `loaded` (before the first message that could take traffic), then serves. */
+export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, loaded: () => void): Promise<void> {
+  const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+  async function handle(runtime: ModelRuntime, msg: ToWorker): Promise<void> {
+    if (msg.type === 'close') {
+      await runtime.close();
+      post({ type: 'closed' });
+      return;
+    }
+    const start = process.hrtime.bigint();
+    try {
+      const outputs = await runtime.run(msg.inputs, msg.outputs);
+      const computeNs = Number(process.hrtime.bigint() - start);
+      post({ type: 'result', id: msg.id, outputs, computeNs }, transferables(outputs));
+    } catch (err) {
+      post({ type: 'failed', id: msg.id, error: errorInfo(err) });
+    }
+  }
+
+  try {
+    const runtime = await createRuntime(options);
+    loaded();
+    port.on('message', (msg: ToWorker) => void handle(runtime, msg));
+    post({ type: 'loaded', signature: runtime.signature });
+  } catch (err) {
+    loaded();
+    post({ type: 'load-failed', error: errorInfo(err) });
+  }
+}
