@@ -22,6 +22,17 @@ export function cpuMicros(pid: number): number {
   return (ticks * 1e6) / CLK_TCK;
 }
 
+/**
+ * utime + stime of one thread of a process, in microseconds (same resolution). The main thread's id is the
+ * process id: its share is the work of the event loop (HTTP, parsing, scheduling, answering), without the model
+ * workers' compute.
+ */
+export function threadCpuMicros(pid: number, tid = pid): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1e6) / CLK_TCK;
+}
+
 function statusFieldKb(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);

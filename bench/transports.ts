@@ -13,7 +13,7 @@ import { binaryInferBody, inferBody, referenceRows, requestRows, writeBinaryBodi
 import type { Service } from './children.js';
 import { grpcInferFrame, grpcInferRequest, inferClient } from './grpc-client.js';
 import { h2loadAvailable, runH2load } from './h2load.js';
-import { cpuMicros } from './process-stats.js';
+import { cpuMicros, threadCpuMicros } from './process-stats.js';
 import { summarize, type Sample, type Summary } from './report.js';
 import { median } from './stats.js';
 import { assertClean, runWrk } from './wrk.js';
@@ -38,10 +38,13 @@ export interface Workload {
 export interface TransportSample extends Sample {
   /** wrk only: bytes read per response, HTTP headers included. */
   readonly responseBytes: number;
+  /** CPU of inferd's main thread (the transport's work: receive, parse, schedule, encode, send) per request. */
+  readonly mainCpuUsPerReq: number;
 }
 
 export interface TransportSummary extends Summary {
   readonly responseBytes: number;
+  readonly mainCpuUsPerReq: number;
 }
 
 export interface TransportRow {
@@ -208,10 +211,12 @@ async function measureOne(inferd: Service, transport: Transport, w: Workload, fi
   const dead = (when: string) => new Error(`${inferd.name} is gone ${when} (${inferd.exitStatus()}); its last output:\n${inferd.tail()}`);
   if (!inferd.alive()) throw dead(`before ${what}`);
   const before = cpuMicros(inferd.pid);
+  const mainBefore = threadCpuMicros(inferd.pid);
   let sample: TransportSample;
   if (transport === 'grpc') {
     const stats0 = await failures(inferd, w.model);
     const cpu0 = cpuMicros(inferd.pid);
+    const main0 = threadCpuMicros(inferd.pid);
     const r = await runH2load({
       url: `http://${inferd.grpcUrl}/inference.GRPCInferenceService/ModelInfer`,
       bodyFile: files.grpc,
@@ -220,20 +225,23 @@ async function measureOne(inferd: Service, transport: Transport, w: Workload, fi
       durationS: o.durationS,
     });
     const cpuUs = cpuMicros(inferd.pid) - cpu0;
+    const mainUs = threadCpuMicros(inferd.pid) - main0;
     const stats1 = await failures(inferd, w.model);
     const failed = stats1.failed - stats0.failed;
     if (failed > 0 || r.failed > 0 || r.errored > 0 || r.non2xx > 0 || r.requests === 0) {
       throw new Error(`${what}: ${failed} failed calls on the server, h2load: ${r.requests} succeeded, ${r.failed} failed, ${r.errored} errored, ${r.non2xx} non-2xx`);
     }
     // h2load stops at the deadline with calls in flight; the server answered those too.
-    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / Math.max(r.requests, stats1.ok - stats0.ok), responseBytes: NaN };
+    const answered = Math.max(r.requests, stats1.ok - stats0.ok);
+    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / answered, mainCpuUsPerReq: mainUs / answered, responseBytes: NaN };
   } else {
     const url = `${inferd.url}/v2/models/${w.model}/infer`;
     const binary = transport === 'binary';
     const r = await runWrk({ url, connections: o.conns, durationS: o.durationS, bodiesFile: binary ? files.binary : files.json, binary });
     const cpuUs = cpuMicros(inferd.pid) - before;
+    const mainUs = threadCpuMicros(inferd.pid) - mainBefore;
     assertClean(r, what);
-    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, responseBytes: r.bytes / r.requests };
+    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, mainCpuUsPerReq: mainUs / r.requests, responseBytes: r.bytes / r.requests };
   }
   if (!inferd.alive()) throw dead(`after ${what}`);
   return sample;
@@ -274,7 +282,7 @@ export async function runTransports(o: {
         samples.set(key, [...(samples.get(key) ?? []), s]);
         o.log(
           `transports run ${rep + 1}/${o.reps} ${w.model} ×${w.rowsPerRequest} ${TRANSPORT_LABEL[transport].name.padEnd(11)} ${Math.round(s.rps)} req/s ` +
-            `p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/req`,
+            `p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/req (main thread ${Math.round(s.mainCpuUsPerReq)})`,
         );
       }
     }
@@ -283,7 +291,7 @@ export async function runTransports(o: {
   for (const w of o.workloads) {
     for (const transport of TRANSPORTS) {
       const list = samples.get(`${workloadKey(w)}|${transport}`) ?? [];
-      rows.push({ workload: w, transport, s: { ...summarize(list), responseBytes: median(list.map((s) => s.responseBytes)) } });
+      rows.push({ workload: w, transport, s: { ...summarize(list), responseBytes: median(list.map((s) => s.responseBytes)), mainCpuUsPerReq: median(list.map((s) => s.mainCpuUsPerReq)) } });
     }
   }
   return { conns: o.conns, reps: o.reps, durationS: o.durationS, check, rows };
@@ -295,6 +303,8 @@ export interface TransportVerdict {
   readonly baseline: Transport;
   readonly rpsRatio: number;
   readonly cpuRatio: number;
+  /** Main-thread CPU per request ÷ the baseline's: the transport's own cost, without the model's compute. */
+  readonly mainCpuRatio: number;
   readonly met: boolean;
 }
 
@@ -310,7 +320,8 @@ export function evaluateTransports(r: TransportResult): TransportVerdict[] {
     if (!base) continue;
     const rpsRatio = row.s.rps / base.s.rps;
     const cpuRatio = row.s.cpuUsPerReq / base.s.cpuUsPerReq;
-    out.push({ workload: row.workload, transport: row.transport, baseline, rpsRatio, cpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
+    const mainCpuRatio = row.s.mainCpuUsPerReq / base.s.mainCpuUsPerReq;
+    out.push({ workload: row.workload, transport: row.transport, baseline, rpsRatio, cpuRatio, mainCpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
   }
   return out;
 }
@@ -322,7 +333,7 @@ const rowsLabel = (w: Workload): string => (w.rowsPerRequest === 1 ? '1 row' : `
 
 export function renderTransports(r: TransportResult): string {
   const verdicts = evaluateTransports(r);
-  const header = ['model', 'rows/request', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/req ÷ JSON'];
+  const header = ['model', 'rows/request', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'main thread CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/req ÷ JSON', 'main thread CPU/req ÷ JSON'];
   const body = r.rows.map((w) => {
     const v = verdicts.find((e) => workloadKey(e.workload) === workloadKey(w.workload) && e.transport === w.transport);
     return [
@@ -335,9 +346,11 @@ export function renderTransports(r: TransportResult): string {
       ms(w.s.p50Us),
       ms(w.s.p99Us),
       int(w.s.cpuUsPerReq),
+      int(w.s.mainCpuUsPerReq),
       int(w.s.responseBytes),
       v ? x(v.rpsRatio) : 'baseline',
       v ? x(v.cpuRatio) : 'baseline',
+      v ? x(v.mainCpuRatio) : 'baseline',
     ];
   });
   const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
@@ -345,14 +358,14 @@ export function renderTransports(r: TransportResult): string {
     ? `Answer check: ✅ for ${r.check.compared} (model, row) pairs the logits are bit-identical float32 values and the labels equal over JSON HTTP, binary HTTP and gRPC.`
     : `Answer check: ❌ the transports disagree (${r.check.problems.length}): ${r.check.problems.slice(0, 5).join('; ')}`;
   const lines = verdicts.map(
-    (v) => `- ${v.met ? '✅ met' : '❌ not met'}: ${v.workload.model}, ${rowsLabel(v.workload)} per request, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} — req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)}`,
+    (v) => `- ${v.met ? '✅ met' : '❌ not met'}: ${v.workload.model}, ${rowsLabel(v.workload)} per request, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} — req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)} (main thread ${x(v.mainCpuRatio)})`,
   );
   return [
     `**Transports** (same inferd process; ${r.conns} in flight; ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell)`,
     'JSON HTTP and binary HTTP (Triton binary tensor extension: JSON header + raw FP32 bytes in, binary outputs back) are driven by wrk (`-t1`, ' +
       `${r.conns} connections, \`bench/wrk/post-cycle.lua\` / \`post-binary-cycle.lua\`); gRPC (\`ModelInfer\`, \`raw_input_contents\`) by h2load (\`-t1\`, one connection carrying ${r.conns} concurrent calls, as one gRPC channel does). ` +
       'Both clients are written in C, so each costs the shared two cores little. h2load cannot read gRPC statuses: the server\'s failure count is checked to be unchanged after each gRPC run. ' +
-      'Server CPU µs/req is inferd\'s utime+stime over the run divided by requests answered (a request of 32 rows is one request). Ratios: each transport ÷ JSON HTTP for the same workload.',
+      'Server CPU µs/req is inferd\'s utime+stime over the run divided by requests answered (a request of 32 rows is one request); main thread CPU is the same for inferd\'s main thread alone (`/proc/<pid>/task/<pid>/stat`): the transport\'s own work, without the model workers\' compute, which is the same whatever the transport. Ratios: each transport ÷ JSON HTTP for the same workload.',
     check,
     table,
     `Requirement (issue): "${REQUIREMENT}".\n\n${lines.join('\n')}`,
