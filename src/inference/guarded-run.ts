@@ -9,6 +9,7 @@ import { InferenceError, UnavailableError } from '../errors/index.js';
 import type { CapturedValues } from '../resilience/fallback-predictor.js';
 import type { ModelGuard, ModelGuards } from '../resilience/model-guards.js';
 import type { Tensor } from '../tensor/index.js';
+import { planPostProcessing } from './post-process.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
 
 /** Where the request was when it failed. */
@@ -90,6 +91,24 @@ function captureAll(run: GuardedRun): Captured {
   return guard.predictor?.readsInputs ? guard.predictor.capture(request.inputs) : undefined;
 }
 
+/**
+ * A constant or rule fallback's outputs, post-processed as the model's own would be: a threshold's `label` from
+ * the fallback's scores, `classification` top-K as "score:index:label" strings. A client sees the same outputs
+ * in the same types whichever answered. A fallback that gives the label itself (and not the scores a threshold
+ * reads) is answered as it gives it.
+ */
+function fallbackOutputs(run: GuardedRun, values: CapturedValues | undefined): readonly Tensor[] | undefined {
+  const { guard, config, request } = run;
+  const predictor = guard.predictor!;
+  const rows = values?.rows ?? predictor.rowsOf(request.inputs);
+  const plan = planPostProcessing(config, request);
+  const computed = predictor.predict(rows, values, plan.request.outputs?.map((o) => o.name))
+    ?? (plan.request !== request ? predictor.predict(rows, values, request.outputs?.map((o) => o.name)) : undefined);
+  if (!computed) return undefined;
+  const scores = config.threshold?.output;
+  return scores === undefined || computed.some((t) => t.name === scores) ? plan.finish(computed) : computed;
+}
+
 async function fallbackAnswer(run: GuardedRun, reason: FallbackReason, captured: Captured): Promise<InferenceResponse | undefined> {
   const { guard, config, request } = run;
   const p = guard.fallback.predictor;
@@ -101,9 +120,7 @@ async function fallbackAnswer(run: GuardedRun, reason: FallbackReason, captured:
     outputs = other.outputs;
     Object.assign(flags, other.parameters, { fallback: true, fallback_reason: reason, fallback_model: p.model });
   } else {
-    const predictor = guard.predictor!;
-    const values = captured as CapturedValues | undefined;
-    outputs = predictor.predict(values?.rows ?? predictor.rowsOf(request.inputs), values, request.outputs?.map((o) => o.name));
+    outputs = fallbackOutputs(run, captured as CapturedValues | undefined);
   }
   if (!outputs) return undefined;
   run.guards.answered(config.name, run.version, reason);

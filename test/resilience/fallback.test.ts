@@ -25,7 +25,7 @@ before(async () => {
     plain: { onnx: 'digits_faulty.onnx' },
     with_constant: {
       onnx: 'digits_faulty.onnx',
-      config: { file: 'config.yaml', text: `fallback:\n  constant: { label: -1, logits: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }\n  breaker: false\n` },
+      config: { file: 'config.yaml', text: `fallback:\n  constant: { label: -1, logits: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 0.8] }\n  breaker: false\n` },
     },
     with_rule: {
       onnx: 'digits_faulty.onnx',
@@ -90,6 +90,29 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.equal(bad.headers.get('x-inferd-fallback'), 'error');
     assert.deepEqual(output(bad, 'label'), { name: 'label', datatype: 'INT64', shape: [2], data: [-1, -1] });
     assert.deepEqual(output(bad, 'logits').shape, [2, 10]);
+  });
+
+  it('a fallback answer is post-processed as the model\'s own: classification top-K comes back as the same BYTES', async () => {
+    const ask = (bad: boolean) => postJson(`${server.url}/v2/models/with_constant/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(13, bad) }],
+      outputs: [{ name: 'logits', parameters: { classification: 2 } }],
+    });
+    const own = output(await ask(false), 'logits');
+    const fallback = await ask(true);
+    assert.equal(fallback.status, 200, fallback.text);
+    assert.equal(body(fallback).parameters?.fallback, true);
+    const top = output(fallback, 'logits') as unknown as { datatype: string; shape: number[]; data: string[] };
+    assert.equal(top.datatype, (own as unknown as { datatype: string }).datatype);
+    assert.deepEqual(top.shape, own.shape);
+    assert.deepEqual(top.data.map((e) => e.split(':').slice(0, 2).map(Number)), [[0.9, 8], [0.8, 9]], 'the constant\'s two highest logits, highest first');
+  });
+
+  it('over V1 the fallback answer is flagged by the x-inferd-fallback header', async () => {
+    const bad = await postJson(`${server.url}/v1/models/with_constant:predict`, { instances: [row(14, true)] });
+    assert.equal(bad.status, 200, bad.text);
+    assert.equal(bad.headers.get('x-inferd-fallback'), 'error');
+    const good = await postJson(`${server.url}/v1/models/with_constant:predict`, { instances: [row(14, false)] });
+    assert.equal(good.headers.get('x-inferd-fallback'), null);
   });
 
   it('over gRPC the fallback answer carries the same response parameters', async () => {

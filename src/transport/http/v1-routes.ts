@@ -10,6 +10,7 @@ import { encodeModelStatus } from '../../protocol/v1-status.js';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonBody } from '../../protocol/v2-json.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
 import { callerOf } from './audit-routes.js';
+import { markFallback } from './overload-headers.js';
 
 interface ModelParams {
   model: string;
@@ -39,7 +40,10 @@ export function registerV1Routes(app: FastifyInstance, { service, limits }: V1Ro
     const signature = service.config(model, version);
     const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
     const { request, format } = decodePredictRequest(body, signature, model, version, limits);
-    return sendJsonText(reply, encodePredictResponse(await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) }), format));
+    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) });
+    // V1's body has no place for parameters: a fallback answer is flagged by the header alone.
+    markFallback(reply, response);
+    return sendJsonText(reply, encodePredictResponse(response, format));
   };
   // As for V2: overload is refused before the body is read.
   const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);
