@@ -1,7 +1,23 @@
-/** Messages between the main thread and a runtime worker. Tensors travel with their buffers transferred. */
+/**
+ * Messages between the main thread and a runtime worker. Tensors travel in the worker's shared mailbox
+ * (shared-mailbox.ts), the message being only the run's id (a number); or, when they do not fit, in a message
+ * with their buffers transferred.
+ */
 import type { ErrorCode } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
-import type { RuntimeSignature } from '../runtime.js';
+import type { RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
+
+/** What a runtime worker starts with. */
+export interface WorkerData {
+  readonly options: RuntimeLoadOptions;
+  /** The mailbox's memory, shared with the main thread. */
+  readonly mailbox: SharedArrayBuffer;
+}
+
+/** The table both sides index tensor names by in the mailbox: inputs, then outputs, in signature order. */
+export function mailboxNames(signature: RuntimeSignature): string[] {
+  return [...signature.inputs.map((t) => t.name), ...signature.outputs.map((t) => t.name)];
+}
 
 export interface RunMessage {
   readonly type: 'run';

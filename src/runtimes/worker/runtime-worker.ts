@@ -6,12 +6,13 @@
  * load the runtime are imported only after the priority is lowered, so their compilation counts as loading too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RuntimeLoadOptions } from '../runtime.js';
 import { lowerPriorityWhileLoading } from './loading-priority.js';
+import type { WorkerData } from './messages.js';
 
 if (!parentPort) throw new Error('runtime-worker must run as a worker thread');
 
 // Threads the runtime starts while loading (an intra-op pool) are returned to normal priority with this one.
 const restorePriority = lowerPriorityWhileLoading();
 const { serveModel } = await import('./serve-model.js');
-await serveModel(parentPort, workerData as RuntimeLoadOptions, restorePriority);
+const { options, mailbox } = workerData as WorkerData;
+await serveModel(parentPort, options, mailbox, restorePriority);

@@ -6,7 +6,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { toInferenceError } from '../../errors/index.js';
 import { createRuntime } from '../create-runtime.js';
 import type { ModelRuntime, RuntimeLoadOptions } from '../runtime.js';
-import { transferables, type FromWorker, type ToWorker } from './messages.js';
+import { mailboxNames, transferables, type FromWorker, type ToWorker } from './messages.js';
+import { SharedMailbox } from './shared-mailbox.js';
 
 function errorInfo(err: unknown) {
   const e = toInferenceError(err);
@@ -14,8 +15,24 @@ function errorInfo(err: unknown) {
 }
 
 /** Loads the model, calls `loaded` (before the first message that could take traffic), then serves. */
-export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, loaded: () => void): Promise<void> {
+export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer, loaded: () => void): Promise<void> {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const mailbox = new SharedMailbox(sharedMemory);
+  let names: string[] = [];
+
+  /** A run whose tensors are in the mailbox: the outputs go back the same way when they fit. */
+  async function handleShared(runtime: ModelRuntime, id: number): Promise<void> {
+    const { tensors, wanted } = mailbox.read(names);
+    const start = process.hrtime.bigint();
+    try {
+      const outputs = await runtime.run(tensors, wanted);
+      const computeNs = Number(process.hrtime.bigint() - start);
+      if (mailbox.write(outputs, names, [], computeNs)) port.postMessage(id);
+      else post({ type: 'result', id, outputs, computeNs }, transferables(outputs));
+    } catch (err) {
+      post({ type: 'failed', id, error: errorInfo(err) });
+    }
+  }
 
   async function handle(runtime: ModelRuntime, msg: ToWorker): Promise<void> {
     if (msg.type === 'close') {
@@ -35,8 +52,9 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
 
   try {
     const runtime = await createRuntime(options);
+    names = mailboxNames(runtime.signature);
     loaded();
-    port.on('message', (msg: ToWorker) => void handle(runtime, msg));
+    port.on('message', (msg: ToWorker | number) => void (typeof msg === 'number' ? handleShared(runtime, msg) : handle(runtime, msg)));
     post({ type: 'loaded', signature: runtime.signature });
   } catch (err) {
     loaded();

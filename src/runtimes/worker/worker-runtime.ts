@@ -6,7 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { InferenceError, ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
-import { transferables, type FromWorker, type WorkerErrorInfo } from './messages.js';
+import { mailboxNames, transferables, type FromWorker, type WorkerData, type WorkerErrorInfo } from './messages.js';
+import { SharedMailbox } from './shared-mailbox.js';
 
 interface Pending {
   resolve(result: RunResult): void;
@@ -30,11 +31,15 @@ export class WorkerRuntime implements ModelRuntime {
   private readonly pending = new Map<number, Pending>();
   private exited = false;
 
+  private readonly names: string[];
+
   private constructor(
     private readonly worker: Worker,
     readonly signature: RuntimeSignature,
+    private readonly mailbox: SharedMailbox,
   ) {
-    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    this.names = mailboxNames(signature);
+    worker.on('message', (msg: FromWorker | number) => this.onMessage(msg));
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', (code) => {
       this.exited = true;
@@ -44,7 +49,8 @@ export class WorkerRuntime implements ModelRuntime {
 
   /** Starts a worker and loads the model in it. Rejects with the runtime's reason if loading fails. */
   static load(options: RuntimeLoadOptions): Promise<WorkerRuntime> {
-    const worker = new Worker(WORKER_URL, { workerData: options });
+    const mailbox = SharedMailbox.create();
+    const worker = new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new ModelLoadError(`model worker exited with code ${code} while loading`));
       worker.once('error', reject);
@@ -53,7 +59,7 @@ export class WorkerRuntime implements ModelRuntime {
         worker.off('error', reject);
         worker.off('exit', onExit);
         if (msg.type === 'loaded') {
-          resolve(new WorkerRuntime(worker, msg.signature));
+          resolve(new WorkerRuntime(worker, msg.signature, mailbox));
         } else {
           void worker.terminate();
           reject(msg.type === 'load-failed' ? new ModelLoadError(msg.error.message) : new ModelLoadError(`unexpected message ${msg.type}`));
@@ -66,13 +72,18 @@ export class WorkerRuntime implements ModelRuntime {
     return (await this.runTimed(inputs, outputNames)).outputs;
   }
 
-  /** Like run(), also reporting the compute time measured inside the worker. Input buffers are transferred away. */
+  /**
+   * Like run(), also reporting the compute time measured inside the worker. The inputs are copied into the shared
+   * mailbox when no other run is in flight and they fit; otherwise their buffers are transferred away.
+   */
   runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult> {
     if (this.exited) return Promise.reject(new InferenceError('INTERNAL', 'model worker has exited'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      const alone = this.pending.size === 0;
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, inputs, outputs: outputNames }, transferables(inputs));
+      if (alone && this.mailbox.write(inputs, this.names, outputNames)) this.worker.postMessage(id);
+      else this.worker.postMessage({ type: 'run', id, inputs, outputs: outputNames }, transferables(inputs));
     });
   }
 
@@ -81,7 +92,15 @@ export class WorkerRuntime implements ModelRuntime {
     await this.worker.terminate();
   }
 
-  private onMessage(msg: FromWorker): void {
+  private onMessage(msg: FromWorker | number): void {
+    if (typeof msg === 'number') {
+      const p = this.pending.get(msg);
+      if (!p) return;
+      this.pending.delete(msg);
+      const { tensors, computeNs } = this.mailbox.read(this.names);
+      p.resolve({ outputs: tensors, computeNs });
+      return;
+    }
     if (msg.type !== 'result' && msg.type !== 'failed') return;
     const p = this.pending.get(msg.id);
     if (!p) return;
