@@ -168,5 +168,4 @@ export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
   xgboost: 'model.json',
 };
 
-/** The output that carries per-prediction explanations (TreeSHAP); computed only when asked for. */
-export const EXPLANATION_OUTPUT = 'treeshap_output';
+export { EXPLANATION_OUTPUT } from './explanation-output.js';

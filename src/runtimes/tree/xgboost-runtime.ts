@@ -9,7 +9,7 @@
  * A Triton FIL-backend config may name the tensors differently (`input__0`, `output__0`); `names` maps them.
  */
 import { readFile } from 'node:fs/promises';
-import { EXPLANATION_OUTPUT } from '../../config/index.js';
+import { EXPLANATION_OUTPUT } from '../../config/explanation-output.js';
 import { ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature, RuntimeTensorInfo } from '../runtime.js';

@@ -30,7 +30,12 @@ export interface CloseMessage {
   readonly type: 'close';
 }
 
-export type ToWorker = RunMessage | CloseMessage;
+/** The instance is warm and about to take traffic: the worker returns to normal priority (loading-priority.ts). */
+export interface ServingMessage {
+  readonly type: 'serving';
+}
+
+export type ToWorker = RunMessage | CloseMessage | ServingMessage;
 
 export interface WorkerErrorInfo {
   readonly code: ErrorCode;
@@ -42,7 +47,8 @@ export type FromWorker =
   | { readonly type: 'load-failed'; readonly error: WorkerErrorInfo }
   | { readonly type: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly computeNs: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: WorkerErrorInfo }
-  | { readonly type: 'closed' };
+  | { readonly type: 'closed' }
+  | { readonly type: 'serving' };
 
 /** Buffers that can move instead of being copied: those a tensor's data owns entirely. */
 export function transferables(tensors: readonly Tensor[]): ArrayBuffer[] {

@@ -11,7 +11,8 @@ import type { WorkerData } from './messages.js';
 
 if (!parentPort) throw new Error('runtime-worker must run as a worker thread');
 
-// Threads the runtime starts while loading (an intra-op pool) are returned to normal priority with this one.
+// Loading and warm-up run at the lowered priority; the main thread's 'serving' message ends it. Threads the
+// runtime starts meanwhile (an intra-op pool) are returned to normal priority with this one.
 const restorePriority = lowerPriorityWhileLoading();
 const { serveModel } = await import('./serve-model.js');
 const { options, mailbox } = workerData as WorkerData;

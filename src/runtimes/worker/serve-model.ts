@@ -14,8 +14,11 @@ function errorInfo(err: unknown) {
   return { code: e.code, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
 }
 
-/** Loads the model, calls `loaded` (before the first message that could take traffic), then serves. */
-export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer, loaded: () => void): Promise<void> {
+/**
+ * Loads the model, then serves. `serving` is called when the main thread says the instance is warm and about to
+ * take traffic (or if loading fails): loading and warm-up both run before it.
+ */
+export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer, serving: () => void): Promise<void> {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const mailbox = new SharedMailbox(sharedMemory);
   let names: string[] = [];
@@ -40,6 +43,11 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
       post({ type: 'closed' });
       return;
     }
+    if (msg.type === 'serving') {
+      serving();
+      post({ type: 'serving' });
+      return;
+    }
     const start = process.hrtime.bigint();
     try {
       const outputs = await runtime.run(msg.inputs, msg.outputs);
@@ -53,11 +61,10 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
   try {
     const runtime = await createRuntime(options);
     names = mailboxNames(runtime.signature);
-    loaded();
     port.on('message', (msg: ToWorker | number) => void (typeof msg === 'number' ? handleShared(runtime, msg) : handle(runtime, msg)));
     post({ type: 'loaded', signature: runtime.signature });
   } catch (err) {
-    loaded();
+    serving();
     post({ type: 'load-failed', error: errorInfo(err) });
   }
 }

@@ -22,6 +22,14 @@ export interface RunResult {
 
 const WORKER_URL = new URL('./runtime-worker.js', import.meta.url);
 
+/**
+ * Mailboxes of closed workers, reused by the next loads. A SharedArrayBuffer's memory is freed only when the
+ * garbage collector gets to its last reference, which a quiet heap may put off for many loads; reusing them keeps
+ * repeated load/unload cycles from piling up mailboxes.
+ */
+const spareMailboxes: SharedMailbox[] = [];
+const MAX_SPARE_MAILBOXES = 8;
+
 function toError(info: WorkerErrorInfo): InferenceError {
   return new InferenceError(info.code, info.message);
 }
@@ -43,13 +51,14 @@ export class WorkerRuntime implements ModelRuntime {
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', (code) => {
       this.exited = true;
+      for (const ack of this.servingAcks.splice(0)) ack();
       this.failAll(new InferenceError('INTERNAL', `model worker exited with code ${code}`));
     });
   }
 
   /** Starts a worker and loads the model in it. Rejects with the runtime's reason if loading fails. */
   static load(options: RuntimeLoadOptions): Promise<WorkerRuntime> {
-    const mailbox = SharedMailbox.create();
+    const mailbox = spareMailboxes.pop() ?? SharedMailbox.create();
     const worker = new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new ModelLoadError(`model worker exited with code ${code} while loading`));
@@ -87,10 +96,29 @@ export class WorkerRuntime implements ModelRuntime {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.exited) return;
-    await this.worker.terminate();
+  /**
+   * Tells the worker the instance is warm and about to take traffic: it returns from the lowered priority it
+   * loaded and warmed up at. Resolves once the worker has done so.
+   */
+  serving(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.servingAcks.push(resolve);
+      this.worker.postMessage({ type: 'serving' });
+    });
   }
+
+  private readonly servingAcks: Array<() => void> = [];
+
+  async close(): Promise<void> {
+    if (this.exited || this.closing) return;
+    this.closing = true;
+    await this.worker.terminate();
+    // The worker is gone: nothing reads or writes the mailbox any more.
+    if (spareMailboxes.length < MAX_SPARE_MAILBOXES) spareMailboxes.push(this.mailbox);
+  }
+
+  private closing = false;
 
   private onMessage(msg: FromWorker | number): void {
     if (typeof msg === 'number') {
@@ -99,6 +127,10 @@ export class WorkerRuntime implements ModelRuntime {
       this.pending.delete(msg);
       const { tensors, computeNs } = this.mailbox.read(this.names);
       p.resolve({ outputs: tensors, computeNs });
+      return;
+    }
+    if (msg.type === 'serving') {
+      this.servingAcks.shift()?.();
       return;
     }
     if (msg.type !== 'result' && msg.type !== 'failed') return;
