@@ -71,7 +71,7 @@ export async function loadVersion(def: ModelDefinition, version: number, options
     const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature, labels });
     const tracked = instances.map((i) => new TrackedInstance(i));
     const warmup = await warmUp(tracked, versionDir, config, warmupSettings(def.config), label);
-    await Promise.all(instances.map((i) => i.serving())); // loaded and warmed at a lowered priority until now
+    for (const instance of instances) instance.serving(); // loaded and warmed at a lowered priority until now
     const coldRuns = () => tracked.reduce((n, t) => n + t.coldRuns, 0);
     return { config, scheduler: new ModelScheduler(config, label, tracked), warmup, integrity, coldRuns };
   } catch (err) {

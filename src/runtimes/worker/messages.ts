@@ -30,12 +30,7 @@ export interface CloseMessage {
   readonly type: 'close';
 }
 
-/** The instance is warm and about to take traffic: the worker returns to normal priority (loading-priority.ts). */
-export interface ServingMessage {
-  readonly type: 'serving';
-}
-
-export type ToWorker = RunMessage | CloseMessage | ServingMessage;
+export type ToWorker = RunMessage | CloseMessage;
 
 export interface WorkerErrorInfo {
   readonly code: ErrorCode;
@@ -47,8 +42,7 @@ export type FromWorker =
   | { readonly type: 'load-failed'; readonly error: WorkerErrorInfo }
   | { readonly type: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly computeNs: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: WorkerErrorInfo }
-  | { readonly type: 'closed' }
-  | { readonly type: 'serving' };
+  | { readonly type: 'closed' };
 
 /** Buffers that can move instead of being copied: those a tensor's data owns entirely. */
 export function transferables(tensors: readonly Tensor[]): ArrayBuffer[] {

@@ -14,11 +14,8 @@ function errorInfo(err: unknown) {
   return { code: e.code, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
 }
 
-/**
- * Loads the model, then serves. `serving` is called when the main thread says the instance is warm and about to
- * take traffic (or if loading fails): loading and warm-up both run before it.
- */
-export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer, serving: () => void): Promise<void> {
+/** Loads the model, announces its signature, then serves. */
+export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer): Promise<void> {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const mailbox = new SharedMailbox(sharedMemory);
   let names: string[] = [];
@@ -43,11 +40,6 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
       post({ type: 'closed' });
       return;
     }
-    if (msg.type === 'serving') {
-      serving();
-      post({ type: 'serving' });
-      return;
-    }
     const start = process.hrtime.bigint();
     try {
       const outputs = await runtime.run(msg.inputs, msg.outputs);
@@ -64,7 +56,6 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
     port.on('message', (msg: ToWorker | number) => void (typeof msg === 'number' ? handleShared(runtime, msg) : handle(runtime, msg)));
     post({ type: 'loaded', signature: runtime.signature });
   } catch (err) {
-    serving();
     post({ type: 'load-failed', error: errorInfo(err) });
   }
 }

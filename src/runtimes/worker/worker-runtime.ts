@@ -7,6 +7,7 @@ import { InferenceError, ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
 import { mailboxNames, transferables, type FromWorker, type WorkerData, type WorkerErrorInfo } from './messages.js';
+import { startAtLoweredPriority } from './loading-priority.js';
 import { SharedMailbox } from './shared-mailbox.js';
 
 interface Pending {
@@ -45,13 +46,13 @@ export class WorkerRuntime implements ModelRuntime {
     private readonly worker: Worker,
     readonly signature: RuntimeSignature,
     private readonly mailbox: SharedMailbox,
+    private readonly restorePriority: () => void,
   ) {
     this.names = mailboxNames(signature);
     worker.on('message', (msg: FromWorker | number) => this.onMessage(msg));
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', (code) => {
       this.exited = true;
-      for (const ack of this.servingAcks.splice(0)) ack();
       this.failAll(new InferenceError('INTERNAL', `model worker exited with code ${code}`));
     });
   }
@@ -59,8 +60,15 @@ export class WorkerRuntime implements ModelRuntime {
   /** Starts a worker and loads the model in it. Rejects with the runtime's reason if loading fails. */
   static load(options: RuntimeLoadOptions): Promise<WorkerRuntime> {
     const mailbox = spareMailboxes.pop() ?? SharedMailbox.create();
-    const worker = new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData });
-    return new Promise((resolve, reject) => {
+    // The worker starts, loads and warms up at a lowered priority; serving() returns it to normal.
+    const started = startAtLoweredPriority(() => new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData }));
+    const worker = started.value;
+    return new Promise((resolve, rejectLoad) => {
+      // Threads the failed load started (onnxruntime's process-wide one) must not stay lowered.
+      const reject = (err: unknown) => {
+        started.restore();
+        rejectLoad(err);
+      };
       const onExit = (code: number) => reject(new ModelLoadError(`model worker exited with code ${code} while loading`));
       worker.once('error', reject);
       worker.once('exit', onExit);
@@ -68,7 +76,7 @@ export class WorkerRuntime implements ModelRuntime {
         worker.off('error', reject);
         worker.off('exit', onExit);
         if (msg.type === 'loaded') {
-          resolve(new WorkerRuntime(worker, msg.signature, mailbox));
+          resolve(new WorkerRuntime(worker, msg.signature, mailbox, started.restore));
         } else {
           void worker.terminate();
           reject(msg.type === 'load-failed' ? new ModelLoadError(msg.error.message) : new ModelLoadError(`unexpected message ${msg.type}`));
@@ -97,18 +105,12 @@ export class WorkerRuntime implements ModelRuntime {
   }
 
   /**
-   * Tells the worker the instance is warm and about to take traffic: it returns from the lowered priority it
-   * loaded and warmed up at. Resolves once the worker has done so.
+   * The instance is warm and about to take traffic: its threads return from the lowered priority they started,
+   * loaded and warmed up at.
    */
-  serving(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.servingAcks.push(resolve);
-      this.worker.postMessage({ type: 'serving' });
-    });
+  serving(): void {
+    this.restorePriority();
   }
-
-  private readonly servingAcks: Array<() => void> = [];
 
   async close(): Promise<void> {
     if (this.exited || this.closing) return;
@@ -127,10 +129,6 @@ export class WorkerRuntime implements ModelRuntime {
       this.pending.delete(msg);
       const { tensors, computeNs } = this.mailbox.read(this.names);
       p.resolve({ outputs: tensors, computeNs });
-      return;
-    }
-    if (msg.type === 'serving') {
-      this.servingAcks.shift()?.();
       return;
     }
     if (msg.type !== 'result' && msg.type !== 'failed') return;
