@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { toInferenceError } from '../../errors/index.js';
 import { createRuntime } from '../create-runtime.js';
+import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions } from '../runtime.js';
 import { mailboxNames, transferables, type FromWorker, type ToWorker } from './messages.js';
 import { SharedMailbox } from './shared-mailbox.js';
@@ -20,40 +21,37 @@ export async function serveModel(port: MessagePort, options: RuntimeLoadOptions,
   const mailbox = new SharedMailbox(sharedMemory);
   let names: string[] = [];
 
-  /** A run whose tensors are in the mailbox: the outputs go back the same way when they fit. */
-  async function handleShared(runtime: ModelRuntime, id: number): Promise<void> {
-    const { tensors, wanted } = mailbox.read(names);
+  /** Runs one request and answers it: through the mailbox when it came that way and the outputs fit, else by message. */
+  async function run(runtime: ModelRuntime, id: number, inputs: readonly Tensor[], wanted: readonly string[], shared: boolean): Promise<void> {
     const start = process.hrtime.bigint();
     try {
-      const outputs = await runtime.run(tensors, wanted);
+      const outputs = await runtime.run(inputs, wanted);
       const computeNs = Number(process.hrtime.bigint() - start);
-      if (mailbox.write(outputs, names, [], computeNs)) port.postMessage(id);
+      if (shared && mailbox.write(outputs, names, [], computeNs)) port.postMessage(id);
       else post({ type: 'result', id, outputs, computeNs }, transferables(outputs));
     } catch (err) {
       post({ type: 'failed', id, error: errorInfo(err) });
     }
   }
 
-  async function handle(runtime: ModelRuntime, msg: ToWorker): Promise<void> {
+  /** A number is the id of a run whose tensors are in the mailbox; anything else is a message of its own. */
+  async function handle(runtime: ModelRuntime, msg: ToWorker | number): Promise<void> {
+    if (typeof msg === 'number') {
+      const { tensors, wanted } = mailbox.read(names);
+      return run(runtime, msg, tensors, wanted, true);
+    }
     if (msg.type === 'close') {
       await runtime.close();
       post({ type: 'closed' });
       return;
     }
-    const start = process.hrtime.bigint();
-    try {
-      const outputs = await runtime.run(msg.inputs, msg.outputs);
-      const computeNs = Number(process.hrtime.bigint() - start);
-      post({ type: 'result', id: msg.id, outputs, computeNs }, transferables(outputs));
-    } catch (err) {
-      post({ type: 'failed', id: msg.id, error: errorInfo(err) });
-    }
+    return run(runtime, msg.id, msg.inputs, msg.outputs, false);
   }
 
   try {
     const runtime = await createRuntime(options);
     names = mailboxNames(runtime.signature);
-    port.on('message', (msg: ToWorker | number) => void (typeof msg === 'number' ? handleShared(runtime, msg) : handle(runtime, msg)));
+    port.on('message', (msg: ToWorker | number) => void handle(runtime, msg));
     post({ type: 'loaded', signature: runtime.signature });
   } catch (err) {
     post({ type: 'load-failed', error: errorInfo(err) });
