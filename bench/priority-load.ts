@@ -31,6 +31,8 @@ export interface OverloadScenarioOptions {
   /** Closed-loop seconds for the capacity and unloaded-latency runs. */
   readonly probeS: number;
   readonly log?: (line: string) => void;
+  /** Priorities of successive requests, repeated (default: 10 % priority 1, 30 % 2, 60 % 3); [2] sends one level. */
+  readonly pattern?: readonly number[];
 }
 
 export interface LevelResult {
@@ -119,7 +121,7 @@ async function closedLoop(agent: http.Agent, url: string, concurrency: number, s
 }
 
 /** Sends at `rps` for `seconds` regardless of answers (open loop), priorities by PATTERN. */
-async function openLoop(agent: http.Agent, url: string, rps: number, seconds: number): Promise<Map<number, Sample[]>> {
+async function openLoop(agent: http.Agent, url: string, rps: number, seconds: number, pattern: readonly number[]): Promise<Map<number, Sample[]>> {
   const byLevel = new Map<number, Sample[]>(PRIORITIES.map((p) => [p, []]));
   const pending: Promise<void>[] = [];
   const start = performance.now();
@@ -133,7 +135,7 @@ async function openLoop(agent: http.Agent, url: string, rps: number, seconds: nu
         return;
       }
       for (const due = Math.floor(elapsed * rps); sent < due; sent++) {
-        const priority = PATTERN[sent % PATTERN.length];
+        const priority = pattern[sent % pattern.length];
         pending.push(post(agent, url, priority).then((s) => void byLevel.get(priority)!.push(s)));
       }
     }, 2);
@@ -187,13 +189,14 @@ export async function runOverloadScenario(options: OverloadScenarioOptions): Pro
     const rss: number[] = [rssKb(server.pid) / 1024];
     const sampler = setInterval(() => rss.push(rssKb(server.pid) / 1024), 250);
     log(`open loop at ${offered.toFixed(0)} req/s (${options.factor}×) for ${options.durationS} s`);
-    const byLevel = await openLoop(agent, url, offered, options.durationS).finally(() => clearInterval(sampler));
+    const pattern = options.pattern ?? PATTERN;
+    const byLevel = await openLoop(agent, url, offered, options.durationS, pattern).finally(() => clearInterval(sampler));
     rss.push(rssKb(server.pid) / 1024);
     const health = await fetch(`${server.url}/v2/health/ready`).then((r) => r.status, () => 0);
     return {
       capacityRps: round(capacity.rps), offeredRps: round(offered),
       unloadedP50Ms: round(percentile(unloaded.ms, 50)), unloadedP99Ms: round(percentile(unloaded.ms, 99)),
-      levels: PRIORITIES.map((p) => summarize(p, byLevel.get(p)!)),
+      levels: PRIORITIES.filter((p) => pattern.includes(p)).map((p) => summarize(p, byLevel.get(p)!)),
       rssStartMb: round(rss[0]), rssMaxMb: round(Math.max(...rss)), rssEndMb: round(rss[rss.length - 1]),
       aliveAfter: server.alive(), healthAfter: health,
       shed: metricsLine ? await shedCounts(metricsLine) : {},

@@ -51,3 +51,32 @@ export function renderPriorityOverload({ factor, durationS, result: r }: Priorit
     `inferd_shed_total: ${shed}`,
   ].join('\n\n');
 }
+
+/** The issue's overload bounds, for one priority level at 4× capacity. */
+export const OVERLOAD_BOUNDS = { refusedWithinMs: 5, admittedP99Ratio: 5, rssGrowth: 1.5 } as const;
+
+/**
+ * The overload scenario with one priority level: open loop at `factor`× the measured capacity. The issue's
+ * bounds: the process stays up, excess is refused within 5 ms (503 p99), memory stays bounded, and admitted
+ * requests' p99 stays under 5× unloaded.
+ */
+export function renderOverloadAtCapacity({ factor, durationS, result: r }: PriorityOverloadRun): string {
+  const l = r.levels[0];
+  const ratio = l && l.ok > 0 && r.unloadedP99Ms > 0 ? l.okP99Ms / r.unloadedP99Ms : NaN;
+  const growth = r.rssStartMb > 0 ? r.rssMaxMb / r.rssStartMb : NaN;
+  const b = OVERLOAD_BOUNDS;
+  const verdict = (ok: boolean) => (ok ? '✅ met' : '❌ not met');
+  const lines = [
+    `- ${verdict(r.aliveAfter && r.healthAfter === 200)}: the process stayed up and ready (readiness ${r.healthAfter} after the run)`,
+    `- ${verdict(!!l && l.refused > 0 && l.refusedP99Ms <= b.refusedWithinMs)}: excess refused within ${b.refusedWithinMs} ms — ${l?.refused ?? 0} 503s, p50 ${fmt(l?.refusedP50Ms ?? NaN)} ms, p99 ${fmt(l?.refusedP99Ms ?? NaN)} ms`,
+    `- ${verdict(Number.isFinite(ratio) && ratio < b.admittedP99Ratio)}: admitted p99 under ${b.admittedP99Ratio}× unloaded — ${fmt(l?.okP99Ms ?? NaN)} ms ÷ ${r.unloadedP99Ms} ms = ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'}× (${l?.ok ?? 0} answered, p50 ${fmt(l?.okP50Ms ?? NaN)} ms)`,
+    `- ${verdict(Number.isFinite(growth) && growth <= b.rssGrowth)}: memory bounded — RSS ${r.rssStartMb} MB at start, ${r.rssMaxMb} MB at most (${Number.isFinite(growth) ? growth.toFixed(2) : '–'}×), ${r.rssEndMb} MB at the end`,
+    `- other outcomes (neither 200 nor 503): ${l?.other ?? 0}`,
+  ];
+  return [
+    `**Overload at ${factor}× capacity** (open loop: requests are sent at a fixed rate whatever the answers, as independent callers do. A copy of mlp_heavy, ` +
+      `64 rows per request, requests not joined, queue of 4, concurrency limit 6, one priority level; capacity ${r.capacityRps} req/s measured closed-loop; ` +
+      `sent at ${r.offeredRps} req/s for ${durationS} s; unloaded p50 ${r.unloadedP50Ms} ms, p99 ${r.unloadedP99Ms} ms, one request at a time; the Node load generator shares the two cores)`,
+    lines.join('\n'),
+  ].join('\n\n');
+}

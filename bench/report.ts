@@ -5,7 +5,7 @@ import type { ComputeResult } from './compute-limit.js';
 import type { MachineInfo } from './machine.js';
 import type { OverloadResult } from './overload.js';
 import { BENCHMARKS_MD } from './paths.js';
-import { renderPriorityOverload, type PriorityOverloadRun } from './priority-report.js';
+import { renderOverloadAtCapacity, renderPriorityOverload, type PriorityOverloadRun } from './priority-report.js';
 import { renderTransports, type TransportResult } from './transports.js';
 import { median } from './stats.js';
 
@@ -103,6 +103,8 @@ export interface ReportInput {
   readonly overload: OverloadResult | undefined;
   readonly transports?: TransportResult;
   readonly priorityOverload?: PriorityOverloadRun;
+  /** The overload at 4× capacity, open loop, one priority level. */
+  readonly openOverload?: PriorityOverloadRun;
   /** The load/unload isolation section, rendered (lifecycle-isolation.ts). */
   readonly lifecycle?: string;
   readonly elapsedS: number;
@@ -196,7 +198,9 @@ export function renderReport(r: ReportInput): string {
     const st = f.status;
     const offered = f.rps;
     parts.push(
-      `**Overload** (inferd serving a copy of digits with max_queue_size ${o.maxQueueSize}; wrk ${o.connections} connections = 4× the 64 that saturate it, closed loop, ${o.durationS} s)\n\n` +
+      `**Flood, closed loop** (inferd serving a copy of digits with max_queue_size ${o.maxQueueSize}; wrk ${o.connections} connections = 4× the 64 that saturate it, closed loop, ${o.durationS} s. ` +
+        `Here the front end itself is saturated: each of the ${o.connections} connections sends again the moment it is answered, so every request, refused or not, ` +
+        `first waits its turn to be read, and answer times follow connections ÷ responses per second)\n\n` +
         [
           `- process stayed up: ${o.aliveAfter ? 'yes' : '**NO**'}; GET /v2/health/live afterwards: ${o.healthAfter || 'no answer'}`,
           `- capacity before (64 conns): ${int(o.capacityRps)} req/s; under the flood: ${int(offered)} responses/s (${x(offered / o.capacityRps)} capacity), ` +
@@ -211,6 +215,7 @@ export function renderReport(r: ReportInput): string {
         ].join('\n'),
     );
   }
+  if (r.openOverload) parts.push(renderOverloadAtCapacity(r.openOverload));
   if (r.priorityOverload) parts.push(renderPriorityOverload(r.priorityOverload));
   if (r.lifecycle) parts.push(r.lifecycle.trim());
   return `${parts.join('\n\n')}\n`;

@@ -200,6 +200,14 @@ async function main(): Promise<void> {
     overload = await runOverload({ tmpDir: tmp, bodiesFile, bodies, durationS: plan.overloadS, shortS: plan.shortS });
   }
 
+  let openOverload: PriorityOverloadRun | undefined;
+  if (!values['no-overload']) {
+    const factor = 4;
+    log(`overload at ${factor}× capacity, open loop (${plan.overloadS} s)…`);
+    const result = await runOverloadScenario({ factor, durationS: plan.overloadS, probeS: plan.shortS, log, pattern: [2] });
+    openOverload = { factor, durationS: plan.overloadS, result };
+  }
+
   let priorityOverload: PriorityOverloadRun | undefined;
   if (!values['no-overload']) {
     const factor = 3;
@@ -226,6 +234,7 @@ async function main(): Promise<void> {
     compute,
     batching,
     overload,
+    openOverload,
     priorityOverload,
     lifecycle,
     transports,
@@ -239,6 +248,7 @@ async function main(): Promise<void> {
       `transport requirement met in ${verdicts.filter((v) => v.met).length}/${verdicts.length} comparisons; transport answers ${transports.check.ok ? 'agree' : 'DISAGREE'}`,
   );
   if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
+  if (openOverload && !openOverload.result.aliveAfter) throw new Error('inferd died under the open-loop overload');
   if (priorityOverload && !priorityOverload.result.aliveAfter) throw new Error('inferd died under overload with priorities');
 }
 

@@ -5,6 +5,7 @@
 import type { SloConfig } from '../config/slo-config.js';
 import { NotFoundError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
+import type { ServingVersion } from '../registry/serving-version.js';
 import { isGoodOutcome } from '../telemetry/slo-math.js';
 import { SloTracker, type SloReport } from '../telemetry/slo-tracker.js';
 import type { InferenceObserver, RequestObservation } from './observer.js';
@@ -37,10 +38,15 @@ export class SloService implements InferenceObserver {
 
   /** The objective of the newest version with a config, READY ones first (a failing model keeps its SLO). */
   private objective(model: string): SloConfig | undefined {
-    const configured = [...this.registry.model(model).versions.values()].filter((v) => v.config);
-    const ready = configured.filter((v) => v.state === 'READY');
-    const pool = ready.length ? ready : configured;
-    return pool.reduce<(typeof pool)[number] | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined)?.config?.slo;
+    // One pass and no arrays: this runs for every request.
+    let newestReady: ServingVersion | undefined;
+    let newest: ServingVersion | undefined;
+    for (const v of this.registry.model(model).versions.values()) {
+      if (!v.config) continue;
+      if (!newest || v.version > newest.version) newest = v;
+      if (v.state === 'READY' && (!newestReady || v.version > newestReady.version)) newestReady = v;
+    }
+    return (newestReady ?? newest)?.config?.slo;
   }
 
   private objectiveOrNone(model: string): SloConfig | undefined {

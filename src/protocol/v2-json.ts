@@ -63,6 +63,7 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
  * never builds the deep structure (brackets inside strings are skipped).
  */
 export function assertJsonDepth(text: string, maxDepth: number): void {
+  if (openersAtMost(text, maxDepth)) return; // nesting can't exceed the number of '[' and '{' in the text
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -75,6 +76,15 @@ export function assertJsonDepth(text: string, maxDepth: number): void {
       if (++depth > maxDepth) throw new InvalidArgumentError(`the JSON body nests deeper than ${maxDepth} levels (limits.max_json_depth); flatten the data (V2 accepts flat data with a shape)`);
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
+}
+
+/** True when `text` holds at most `limit` '[' and '{' characters in all (a native search, not a scan in JS). */
+function openersAtMost(text: string, limit: number): boolean {
+  let n = 0;
+  for (const opener of ['[', '{']) {
+    for (let i = text.indexOf(opener); i !== -1; i = text.indexOf(opener, i + 1)) if (++n > limit) return false;
+  }
+  return true;
 }
 
 function decodeOutputs(v: unknown): RequestedOutput[] | undefined {

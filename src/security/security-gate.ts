@@ -45,6 +45,11 @@ export class SecurityGate {
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
   }
 
+  /** True when auth is off and no model has a rate limit: check() can refuse no one. */
+  get admitsEveryone(): boolean {
+    return !this.options.auth.enabled && Object.keys(this.options.auth.modelLimits).length === 0;
+  }
+
   /** Follows the API keys file. */
   start(): void {
     this.keys?.start();

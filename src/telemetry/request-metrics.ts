@@ -3,7 +3,8 @@
  * latency histograms (0.1 ms to 10 s); in-flight requests; batch sizes; model load time; cold starts; CPU time and
  * cost per inference. Names follow Prometheus conventions; README.md's metrics table documents them.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { LabeledCounter, LabeledHistogram, type CounterSeries, type HistogramSeries } from './labeled-series.js';
 
 /** Latency buckets in seconds, resolving 0.1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,33 +37,68 @@ export interface RequestMetricsOptions {
   readonly costPerCpuSecond: number;
 }
 
+/** One (model, version, protocol)'s series, resolved once and kept: recording a request is then additions. */
+interface RequestSeries {
+  readonly outcomes: Map<string, CounterSeries>;
+  readonly duration: HistogramSeries;
+  readonly stages: Map<string, HistogramSeries>;
+  warm: boolean;
+}
+
 /** Registers the request metrics on `registry` and returns the observer that feeds them. */
 export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
   const registers = [registry];
-  const requests = new Counter({ name: 'inferd_requests_total', help: 'Inference requests by model, version, protocol and outcome (success, client_error, rejected, timeout, error).', labelNames: ['model', 'version', 'protocol', 'outcome'], registers });
-  const duration = new Histogram({ name: 'inferd_request_duration_seconds', help: 'Inference latency from the decoded request to the answer.', labelNames: ['model', 'version', 'protocol'], buckets: LATENCY_BUCKETS, registers });
-  const stages = new Histogram({ name: 'inferd_stage_duration_seconds', help: 'Time per request stage: features, queue, compute, postprocess.', labelNames: ['model', 'version', 'stage'], buckets: LATENCY_BUCKETS, registers });
+  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
+  const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry);
+  const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry);
   const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });
-  const inflight = new Gauge({ name: 'inferd_inflight_requests', help: 'Inference requests received and not yet answered.', registers });
-  const warm = new Set<string>();
+  let inflightNow = 0; // read at scrape time: a plain number costs the request path nothing
+  new Gauge({
+    name: 'inferd_inflight_requests', help: 'Inference requests received and not yet answered.', registers,
+    collect() {
+      this.set(inflightNow);
+    },
+  });
+  const bundles = new Map<string, RequestSeries>();
+  const warmVersions = new Set<string>();
+  const bundleOf = (o: ObservedRequest): RequestSeries => {
+    const key = `${o.model}\u0000${o.version}\u0000${o.protocol}`;
+    let b = bundles.get(key);
+    if (!b) {
+      b = { outcomes: new Map(), duration: duration.series(o.model, o.version, o.protocol), stages: new Map(), warm: false };
+      bundles.set(key, b);
+    }
+    return b;
+  };
   registerBatchSizes(registry, options);
   registerVersionGauges(registry, options);
   return {
     started() {
-      inflight.inc();
+      inflightNow++;
     },
     observe(o: ObservedRequest) {
-      if (!(o.outcome === 'rejected' && o.seconds === 0)) inflight.dec();
-      requests.inc({ model: o.model, version: o.version, protocol: o.protocol, outcome: o.outcome });
-      if (o.outcome === 'rejected' && o.seconds === 0) return; // refused before the body was read
-      duration.observe({ model: o.model, version: o.version, protocol: o.protocol }, o.seconds);
-      for (const [stage, seconds] of Object.entries(o.stages)) {
-        if (seconds !== undefined) stages.observe({ model: o.model, version: o.version, stage }, seconds);
+      const refusedUnread = o.outcome === 'rejected' && o.seconds === 0; // refused before the body was read
+      if (!refusedUnread) inflightNow--;
+      const b = bundleOf(o);
+      let outcome = b.outcomes.get(o.outcome);
+      if (!outcome) b.outcomes.set(o.outcome, (outcome = requests.series(o.model, o.version, o.protocol, o.outcome)));
+      outcome.inc();
+      if (refusedUnread) return;
+      b.duration.observe(o.seconds);
+      for (const stage in o.stages) {
+        const seconds = o.stages[stage];
+        if (seconds === undefined) continue;
+        let h = b.stages.get(stage);
+        if (!h) b.stages.set(stage, (h = stages.series(o.model, o.version, stage)));
+        h.observe(seconds);
       }
-      const key = `${o.model}\u0000${o.version}`;
-      if (o.outcome === 'success' && !warm.has(key)) {
-        warm.add(key);
-        coldStarts.inc({ model: o.model, version: o.version });
+      if (o.outcome === 'success' && !b.warm) {
+        b.warm = true;
+        // Another protocol may have served this version first: count the version's first success once.
+        if (!warmVersions.has(`${o.model}\u0000${o.version}`)) {
+          warmVersions.add(`${o.model}\u0000${o.version}`);
+          coldStarts.inc({ model: o.model, version: o.version });
+        }
       }
     },
   };

@@ -28,9 +28,12 @@ export function httpCredentials(req: FastifyRequest): Credentials {
 
 /** Adds the hook; it runs before route hooks (the queue admission check), so a refused caller costs nothing. */
 export function registerAuthHook(app: FastifyInstance, gate: SecurityGate): void {
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: with auth off and no model limits the gate has nothing to wait for, and
+  // every request would otherwise pay for a promise here.
+  app.addHook('onRequest', (req, _reply, done) => {
     const action = httpAction(req.method, req.routeOptions.url);
+    if (action === 'open' || gate.admitsEveryone) return done();
     const model = (req.params as { model?: string } | undefined)?.model;
-    await gate.check({ credentials: httpCredentials(req), action, model });
+    gate.check({ credentials: httpCredentials(req), action, model }).then(() => done(), done);
   });
 }

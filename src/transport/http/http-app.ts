@@ -66,8 +66,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
   });
   // While shutting down, every answer asks the client to close its connection so draining ends promptly.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, _payload, done) => {
     if (!options.accepting()) void reply.header('connection', 'close');
+    done();
   });
   // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
   if (options.gate) registerAuthHook(app, options.gate);

@@ -70,7 +70,15 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     return reply.code(200).header('content-type', 'application/octet-stream').header(HEADER_LENGTH, String(out.headerLength)).send(out.body);
   };
   // Overload is refused before the body is read or parsed, so refusals stay cheap when they matter most.
-  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]));
+  // A callback hook: an async one would cost every request a promise for a check that never waits.
+  const admit = (req: FastifyRequest<{ Params: ModelParams }>, _reply: FastifyReply, done: (err?: Error) => void) => {
+    try {
+      service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]));
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
+  };
   app.post('/v2/models/:model/infer', { onRequest: admit }, infer);
   app.post('/v2/models/:model/versions/:version/infer', { onRequest: admit }, infer);
 
