@@ -141,9 +141,12 @@ export function encodeInferResponse(response: InferenceResponse, binary?: Readon
   return `${JSON.stringify(head).slice(0, -1)},"outputs":[${outputs.join(',')}]}`;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Which outputs the caller wants as binary data: `binary_data_output` on the request, or `binary_data` per output. */
-export function binaryOutputs(request: InferenceRequest, response: InferenceResponse): Set<string> {
+export function binaryOutputs(request: InferenceRequest, response: InferenceResponse): ReadonlySet<string> {
   const all = request.parameters?.binary_data_output === true;
+  if (!all && request.outputs === undefined) return NONE; // the common JSON request: nothing to look up
   const out = new Set<string>();
   for (const t of response.outputs) {
     const asked = request.outputs?.find((o) => o.name === t.name)?.parameters?.binary_data;

@@ -1,6 +1,6 @@
 /**
  * Automated canary analysis end to end: real candidates behind live traffic. Faulty candidates (one that errors
- * on some inputs, one that is slow, one whose outputs are biased) are rolled back by the analysis at the
+ * on some inputs, one that is slow, one whose outputs are biased) are rolled back at the
  * first analysis that has enough samples, with the failing check named in the event; a good candidate is
  * promoted to 100%.
  */
