@@ -7,6 +7,7 @@
  *   windows: [1h, 24h]          # time windows (by label arrival) of GET /v1/models/{m}/quality and the metrics
  *   metrics_refresh_seconds: 30 # /metrics reuses a computed report for this long (0: compute at every scrape)
  *   max_batch: 10000            # most feedback items in one POST /v1/feedback
+ *   max_labels: 100000          # most labels one report reads per model: the newest, when a window holds more
  * ```
  */
 import { z } from 'zod';
@@ -18,6 +19,7 @@ export const qualityConfigSchema = z.strictObject({
   windows: z.array(duration).min(1).default(['1h', '24h']),
   metrics_refresh_seconds: z.number().min(0).default(30),
   max_batch: z.number().int().min(1).default(10_000),
+  max_labels: z.number().int().min(1).default(100_000),
 });
 
 export type QualityConfigFile = z.input<typeof qualityConfigSchema>;
@@ -32,6 +34,8 @@ export interface QualityConfig {
   readonly windows: readonly QualityWindowSpec[];
   readonly metricsRefreshSeconds: number;
   readonly maxBatch: number;
+  /** Most labels a report reads per model (the newest); a window holding more is reported as truncated. */
+  readonly maxLabels: number;
 }
 
 /** The parsed `quality:` block as the server uses it. */
@@ -40,5 +44,6 @@ export function toQualityConfig(q: z.output<typeof qualityConfigSchema>): Qualit
     windows: Object.freeze(q.windows.map((w) => Object.freeze({ name: w.trim(), ms: parseDurationMs(w)! }))),
     metricsRefreshSeconds: q.metrics_refresh_seconds,
     maxBatch: q.max_batch,
+    maxLabels: q.max_labels,
   });
 }

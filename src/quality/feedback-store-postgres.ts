@@ -86,11 +86,23 @@ export class PostgresFeedbackStore implements FeedbackStore {
     return result.rowCount ?? 0;
   }
 
-  async window(sinceMs: number, model?: string): Promise<FeedbackRecord[]> {
+  async window(sinceMs: number, model?: string, limit?: number): Promise<FeedbackRecord[]> {
+    const args: Array<string | number> = model === undefined ? [sinceMs] : [sinceMs, model];
     const byModel = model === undefined ? '' : 'AND model = $2';
-    const sql = `SELECT ${FEEDBACK_SELECT} FROM ${this.feedback} WHERE time >= to_timestamp($1 / 1000.0) ${byModel} ORDER BY time, request_id, row_index`;
-    const result = await this.open().query<FeedbackRow>(sql, model === undefined ? [sinceMs] : [sinceMs, model]);
+    const where = `time >= to_timestamp($1 / 1000.0) ${byModel}`;
+    let sql = `SELECT ${FEEDBACK_SELECT} FROM ${this.feedback} WHERE ${where} ORDER BY time, request_id, row_index`;
+    if (limit !== undefined) {
+      // The newest `limit`, then back to oldest first.
+      args.push(limit);
+      sql = `SELECT * FROM (SELECT ${FEEDBACK_SELECT} FROM ${this.feedback} WHERE ${where} ORDER BY time DESC, request_id DESC, row_index DESC LIMIT $${args.length}) newest ORDER BY time_ms, request_id, row_index`;
+    }
+    const result = await this.open().query<FeedbackRow>(sql, args);
     return result.rows.map(fromFeedbackRow);
+  }
+
+  async models(sinceMs: number): Promise<string[]> {
+    const sql = `SELECT DISTINCT model FROM ${this.feedback} WHERE time >= to_timestamp($1 / 1000.0) ORDER BY model`;
+    return (await this.open().query<{ model: string }>(sql, [sinceMs])).rows.map((r) => r.model);
   }
 
   async labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {

@@ -71,11 +71,21 @@ export class SqliteFeedbackStore implements FeedbackStore {
     return db.transaction((rows: readonly FeedbackRow[]) => rows.reduce((n, r) => n + statement.run(r).changes, 0))(records.map(toFeedbackRow));
   }
 
-  async window(sinceMs: number, model?: string): Promise<FeedbackRecord[]> {
+  async window(sinceMs: number, model?: string, limit?: number): Promise<FeedbackRecord[]> {
     const where = model === undefined ? 'time_ms >= ?' : 'time_ms >= ? AND model = ?';
-    const args = model === undefined ? [sinceMs] : [sinceMs, model];
-    const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE ${where} ORDER BY time_ms, request_id, row_index`;
+    const args: Array<string | number> = model === undefined ? [sinceMs] : [sinceMs, model];
+    const order = 'time_ms, request_id, row_index';
+    let sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE ${where} ORDER BY ${order}`;
+    if (limit !== undefined) {
+      // The newest `limit`, then back to oldest first.
+      sql = `SELECT * FROM (SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE ${where} ORDER BY time_ms DESC, request_id DESC, row_index DESC LIMIT ?) ORDER BY ${order}`;
+      args.push(limit);
+    }
     return this.open().prepare<Array<string | number>, FeedbackRow>(sql).all(...args).map(fromFeedbackRow);
+  }
+
+  async models(sinceMs: number): Promise<string[]> {
+    return this.open().prepare<[number], { model: string }>('SELECT DISTINCT model FROM feedback WHERE time_ms >= ? ORDER BY model').all(sinceMs).map((r) => r.model);
   }
 
   async labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {

@@ -65,8 +65,13 @@ export interface FeedbackStore {
   predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]>;
   /** Stores labels in one transaction; one already stored for the same request id and row is kept. Resolves with how many were new. */
   insert(records: readonly FeedbackRecord[]): Promise<number>;
-  /** Labels that arrived at or after `sinceMs` (of one model, or of all), oldest first. */
-  window(sinceMs: number, model?: string): Promise<FeedbackRecord[]>;
+  /**
+   * Labels that arrived at or after `sinceMs` (of one model, or of all), oldest first; with `limit`, only the
+   * newest `limit` of them.
+   */
+  window(sinceMs: number, model?: string, limit?: number): Promise<FeedbackRecord[]>;
+  /** The models with labels that arrived at or after `sinceMs`. */
+  models(sinceMs: number): Promise<string[]>;
   /** Labels for these request ids. */
   labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]>;
   /** A page of logged predictions, oldest first. */

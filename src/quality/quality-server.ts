@@ -37,7 +37,7 @@ export class QualityServer {
       store: this.store, thresholdOf: options.thresholdOf, flushPredictions: options.flushPredictions, metrics: options.metrics, now: options.now,
     });
     this.reports = new QualityService({
-      store: this.store, windows: options.quality.windows, metricsRefreshSeconds: options.quality.metricsRefreshSeconds,
+      store: this.store, windows: options.quality.windows, metricsRefreshSeconds: options.quality.metricsRefreshSeconds, maxLabels: options.quality.maxLabels,
       retentionDays: options.audit.retentionDays, logger: options.logger, now: options.now,
     });
     options.metrics.source = () => this.reports.samples();

@@ -14,6 +14,11 @@ export interface QualityWindow {
   readonly window: string;
   /** Labels that arrived at or after this time count, ms since the epoch. */
   readonly sinceMs: number;
+  /**
+   * True when the window held more labels than `quality.max_labels`: its figures then count only the newest
+   * max_labels labels of the model.
+   */
+  readonly truncated: boolean;
   readonly versions: readonly VersionQuality[];
 }
 
@@ -26,6 +31,8 @@ export interface QualityServiceOptions {
   readonly store: FeedbackStore;
   readonly windows: readonly QualityWindowSpec[];
   readonly metricsRefreshSeconds: number;
+  /** Most labels read per model for a report (the newest); default 100,000. */
+  readonly maxLabels?: number;
   /** Labels older than this many days are deleted (the prediction log's retention_days; 0: kept). */
   readonly retentionDays: number;
   readonly logger: Logger;
@@ -33,6 +40,13 @@ export interface QualityServiceOptions {
 }
 
 const DAY_MS = 86_400_000;
+const DEFAULT_MAX_LABELS = 100_000;
+
+interface LabelsRead {
+  readonly rows: readonly FeedbackRecord[];
+  /** Older labels in the window were left out. */
+  readonly cut: boolean;
+}
 
 /** The numbers of a version's report that are defined, by metric name. */
 function definedMetrics(v: VersionQuality): Record<string, number> {
@@ -68,8 +82,21 @@ export class QualityService {
   /** The model's quality per window (the configured ones unless `windows` is given). */
   async report(model: string, windows: readonly QualityWindowSpec[] = this.options.windows): Promise<QualityReport> {
     const now = this.now();
-    const rows = await this.options.store.window(now - Math.max(...windows.map((w) => w.ms)), model);
-    return { model, windows: this.windows(rows, windows, now) };
+    const read = await this.read(now - Math.max(...windows.map((w) => w.ms)), model);
+    return { model, windows: this.windows(read, windows, now) };
+  }
+
+  /**
+   * A model's labels since `sinceMs`, at most maxLabels of them (the newest), oldest first, and whether older
+   * ones were left out (one more than the cap is asked for, to know).
+   */
+  private async read(sinceMs: number, model: string): Promise<LabelsRead> {
+    const rows = await this.options.store.window(sinceMs, model, this.maxLabels + 1);
+    return rows.length > this.maxLabels ? { rows: rows.slice(1), cut: true } : { rows, cut: false };
+  }
+
+  private get maxLabels(): number {
+    return this.options.maxLabels ?? DEFAULT_MAX_LABELS;
   }
 
   /** Samples for the metrics: every model and version with labels in the configured windows. */
@@ -95,22 +122,19 @@ export class QualityService {
     }
   }
 
-  private windows(rows: readonly FeedbackRecord[], windows: readonly QualityWindowSpec[], now: number): QualityWindow[] {
-    return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, versions: qualityByVersion(rows, now - w.ms) }));
+  private windows({ rows, cut }: LabelsRead, windows: readonly QualityWindowSpec[], now: number): QualityWindow[] {
+    // The read was cut short: windows that start before its oldest label miss the labels older than that.
+    const cutAtMs = cut ? rows[0].timeMs : -Infinity;
+    return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, truncated: now - w.ms < cutAtMs, versions: qualityByVersion(rows, now - w.ms) }));
   }
 
   private async computeSamples(now: number): Promise<QualitySample[]> {
     const windows = this.options.windows;
-    const rows = await this.options.store.window(now - Math.max(...windows.map((w) => w.ms)));
-    const byModel = new Map<string, FeedbackRecord[]>();
-    for (const r of rows) {
-      const list = byModel.get(r.model);
-      if (list) list.push(r);
-      else byModel.set(r.model, [r]);
-    }
+    const sinceMs = now - Math.max(...windows.map((w) => w.ms));
     const out: QualitySample[] = [];
-    for (const [model, list] of byModel) {
-      for (const w of this.windows(list, windows, now)) {
+    for (const model of await this.options.store.models(sinceMs)) {
+      const read = await this.read(sinceMs, model);
+      for (const w of this.windows(read, windows, now)) {
         for (const v of w.versions) {
           out.push({
             model, version: v.version, window: w.window, labels: v.labels, metrics: definedMetrics(v),

@@ -120,8 +120,9 @@ export class FileModelRepository {
   }
 
   /**
-   * A fingerprint of what a version would load from: the model's config file and every file under the version
-   * folder (path, size, modification time). Equal fingerprints mean a reload would load the same thing.
+   * A fingerprint of what a version would load from: the model's config file, the other files beside it (label
+   * files) and every file under the version folder (path, size, modification time). Equal fingerprints mean a
+   * reload would load the same thing.
    */
   async fingerprint(name: string, version: number): Promise<string> {
     const hash = createHash('sha256');
@@ -133,6 +134,7 @@ export class FileModelRepository {
         // absent config: nothing to hash
       }
     }
+    await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
     await hashTree(join(dir, String(version)), hash);
     return hash.digest('hex');
   }
@@ -141,6 +143,20 @@ export class FileModelRepository {
   async readAll(): Promise<ModelDefinition[]> {
     const names = await this.modelNames();
     return Promise.all(names.map((n) => this.readModel(n)));
+  }
+}
+
+/** Name, size and modification time of the regular files directly in `dir`. */
+async function hashFiles(dir: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries.filter((x) => x.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const s = await stat(join(dir, e.name));
+    hash.update(`${e.name}:${s.size}:${s.mtimeMs};`);
   }
 }
 

@@ -67,6 +67,14 @@ function storeCases(name: string, make: () => { sink: AuditSink; store: Feedback
       assert.deepEqual((await store.window(T0 + 90_000)).map((r) => r.requestId), ['b', 'c']);
     });
 
+    it('reads only the newest labels when given a limit, still oldest first, and lists the models with labels', async () => {
+      assert.deepEqual((await store.window(T0, 'digits', 2)).map((r) => `${r.requestId}/${r.row}`), ['a/1', 'b/0']);
+      assert.deepEqual((await store.window(T0, undefined, 1)).map((r) => r.requestId), ['c']);
+      assert.deepEqual((await store.window(T0, 'digits', 10)).map((r) => `${r.requestId}/${r.row}`), ['a/0', 'a/1', 'b/0']);
+      assert.deepEqual(await store.models(T0), ['digits', 'other']);
+      assert.deepEqual(await store.models(T0 + 150_000), ['other']);
+    });
+
     it('pages logged predictions oldest first, optionally only labelled ones', async () => {
       const page1 = await store.logged({ model: 'digits', sinceMs: T0, labeledOnly: false, limit: 2 });
       const page2 = await store.logged({ model: 'digits', sinceMs: T0, labeledOnly: false, afterSeq: page1.at(-1)!.seq, limit: 2 });

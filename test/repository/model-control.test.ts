@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -142,5 +142,34 @@ describe('poll model control', () => {
     assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
     assert.ok(versionsSeen.has('1') && versionsSeen.has('2'), `answers came from versions ${[...versionsSeen]}`);
     assert.ok(requests > 50, `the client kept looping (${requests} requests)`);
+  });
+
+  test('a changed label file in the model folder reloads the model with the new labels', async () => {
+    const dir = repoWith({ digits: { 1: DIGITS } });
+    const labels = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}${i}`).join('\n');
+    writeFileSync(join(dir, 'digits', 'config.yaml'), 'outputs:\n  - { name: logits, datatype: FP32, dims: [10], label_filename: labels.txt }\n');
+    writeFileSync(join(dir, 'digits', 'labels.txt'), labels('digit-'));
+    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'poll', repository_poll_secs: 0.1 }));
+    const topLabel = async () => {
+      const body = JSON.parse(digitsBody) as Record<string, unknown>;
+      const res = await post(server, '/v2/models/digits/infer', JSON.stringify({ ...body, outputs: [{ name: 'logits', parameters: { classification: 1 } }] }));
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+      const [entry] = (res.json.outputs as Array<{ data: string[] }>)[0].data;
+      return entry.split(':')[2];
+    };
+    try {
+      assert.match(await topLabel(), /^digit-\d$/);
+      writeFileSync(join(dir, 'digits', 'labels.txt'), labels('class '));
+      const deadline = Date.now() + 15_000;
+      let label = await topLabel();
+      while (!label.startsWith('class ') && Date.now() < deadline) {
+        await sleep(100);
+        label = await topLabel();
+      }
+      assert.match(label, /^class \d$/, 'the new labels are served after the next poll');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

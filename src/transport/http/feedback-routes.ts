@@ -61,7 +61,7 @@ function versionJson(v: VersionQuality) {
 
 /** The report as JSON: snake_case keys, times as ISO strings. */
 export function qualityReportJson(r: QualityReport) {
-  return { model: r.model, windows: r.windows.map((w) => ({ window: w.window, since: new Date(w.sinceMs).toISOString(), versions: w.versions.map(versionJson) })) };
+  return { model: r.model, windows: r.windows.map((w) => ({ window: w.window, since: new Date(w.sinceMs).toISOString(), truncated: w.truncated, versions: w.versions.map(versionJson) })) };
 }
 
 function required(quality: QualityServer | undefined): QualityServer {
