@@ -34,6 +34,10 @@ export class ModelScheduler {
   private drained: (() => void) | undefined;
   /** Requests queued or computing. */
   private inflight = 0;
+  /** Rows of the requests in the queue. */
+  private queuedRows = 0;
+  /** Queued rows that are dispatched at once (the largest preferred batch size); 0: none. */
+  private readonly eagerRows: number;
   private readonly adaptive: AimdLimit | undefined;
   /** What admission decisions read; getters, so deciding allocates nothing. */
   private readonly admission: AdmissionState;
@@ -52,6 +56,7 @@ export class ModelScheduler {
       maxQueueDelayNs: BigInt(config.scheduling.maxQueueDelayMicroseconds) * 1000n,
     };
     const s = config.scheduling;
+    this.eagerRows = this.policy.dynamicBatching && this.policy.preferredBatchSizes.length ? Math.max(...this.policy.preferredBatchSizes) : 0;
     this.adaptive = s.adaptiveConcurrency && new AimdLimit(s.adaptiveConcurrency);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below read the scheduler's live counts
     const self = this;
@@ -127,6 +132,7 @@ export class ModelScheduler {
   private evict(level: number): void {
     const job = this.queue.popNewest(level);
     if (!job) return;
+    this.queuedRows -= job.request.rows;
     job.settled = true;
     if (job.timer) clearTimeout(job.timer);
     this.inflight--;
@@ -161,9 +167,13 @@ export class ModelScheduler {
       };
       if (timeoutUs > 0) job.timer = setTimeout(() => this.expire(job), Math.max(1, Math.ceil(timeoutUs / 1000)));
       this.queue.push(job);
+      this.queuedRows += request.rows;
       this.inflight++;
-      // Dispatch after this event-loop turn, so requests that arrived together are joined.
-      this.schedulePump();
+      // A batch of the largest preferred size goes out at once, while an instance is free: the rest of a burst is
+      // read and parsed while it computes. Otherwise dispatch after this event-loop turn, so requests that
+      // arrived together are joined.
+      if (this.eagerRows > 0 && this.queuedRows >= this.eagerRows && this.idle.length > 0) this.pump();
+      else this.schedulePump();
     });
   }
 
@@ -206,6 +216,7 @@ export class ModelScheduler {
         break;
       }
       this.queue.remove(plan.jobs);
+      this.queuedRows -= plan.rows;
       const instance = this.idle.pop()!;
       void this.execute(instance, plan);
     }
@@ -223,6 +234,7 @@ export class ModelScheduler {
     if (job.settled) return;
     job.settled = true;
     this.queue.remove([job]);
+    this.queuedRows -= job.request.rows;
     this.inflight--;
     const nowNs = now();
     this.adaptive?.onDrop(job.enqueuedNs, nowNs);
