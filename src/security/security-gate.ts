@@ -43,12 +43,11 @@ export class SecurityGate {
     if (auth.enabled && auth.apiKeysFile) this.keys = new ApiKeyStore(auth.apiKeysFile, logger, auth.apiKeysPollMs);
     if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers);
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
+    this.admitsEveryone = !auth.enabled && Object.keys(auth.modelLimits).length === 0;
   }
 
-  /** True when auth is off and no model has a rate limit: check() can refuse no one. */
-  get admitsEveryone(): boolean {
-    return !this.options.auth.enabled && Object.keys(this.options.auth.modelLimits).length === 0;
-  }
+  /** True when auth is off and no model has a rate limit: check() can refuse no one. Fixed by the config. */
+  readonly admitsEveryone: boolean;
 
   /** Follows the API keys file. */
   start(): void {
