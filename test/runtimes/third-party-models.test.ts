@@ -15,6 +15,7 @@ import { resolveServerConfig, startServer, type RunningServer } from '../../src/
 import { createLogger } from '../../src/telemetry/logger.js';
 import { validateModel } from '../../src/validation/validate-model.js';
 import { runCli, shown } from '../cli/cli-helpers.js';
+import { connect, rawBytes, rawOutput, type InferResponse } from '../grpc/grpc-client.js';
 import { errorMessage, get, inferBody, outputNamed, postJson, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
 
 const SILERO = 'test/fixtures/third-party/silero_vad_v5.onnx';
@@ -155,6 +156,32 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
     assert.ok(state.some((v) => v !== 0), 'the state carried across frames is not all zeros');
     const [v1] = await versionRows(server.url, 'vad');
     assert.deepEqual([v1.state, v1.warmup_source, v1.cold_runs], ['READY', 'generated', 1], 'the first request was answered cold');
+  });
+
+  test('over gRPC with raw tensors (sr a rank-0 INT64), the answer is onnxruntime\'s to the bit, negative zeros included', async () => {
+    const client = connect(server.grpcUrl!);
+    try {
+      const frame = { input: audio(512, 7), state: audio(256, 8), sr: 16000 };
+      const res = await client.call<InferResponse>('ModelInfer', {
+        model_name: 'vad',
+        inputs: [
+          { name: 'input', datatype: 'FP32', shape: [1, 512] },
+          { name: 'state', datatype: 'FP32', shape: [2, 1, 128] },
+          { name: 'sr', datatype: 'INT64', shape: [] },
+        ],
+        raw_input_contents: [rawBytes(Float32Array.from(frame.input)), rawBytes(Float32Array.from(frame.state)), rawBytes(BigInt64Array.from([16000n]))],
+      });
+      const expected = await session.run({
+        input: new ort.Tensor('float32', Float32Array.from(frame.input), [1, 512]),
+        state: new ort.Tensor('float32', Float32Array.from(frame.state), [2, 1, 128]),
+        sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), []),
+      });
+      for (const name of ['output', 'stateN']) {
+        assert.deepEqual(rawOutput(res, name).raw, rawBytes(expected[name].data as Float32Array), `${name}: the same bytes`);
+      }
+    } finally {
+      client.close();
+    }
   });
 
   test('a frame the model cannot run is answered with onnxruntime\'s reason, and the version keeps serving', async () => {
