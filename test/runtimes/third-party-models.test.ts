@@ -31,7 +31,8 @@ class LogCapture extends Writable {
 }
 
 async function start(repository: string, log?: LogCapture): Promise<RunningServer> {
-  const config = resolveServerConfig({ model_repository: repository, http_port: 0, host: '127.0.0.1', log_level: 'warn' });
+  // Strict readiness: ready only when every version meant to serve is READY.
+  const config = resolveServerConfig({ model_repository: repository, http_port: 0, host: '127.0.0.1', log_level: 'warn', strict_readiness: true });
   return startServer(config, createLogger('warn', log ?? new LogCapture()));
 }
 
@@ -123,6 +124,7 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
   test('starts and serves the version, warning that the generated warm-up failed and counting it', async () => {
     const index = (await postJson(`${server.url}/v2/repository/index`, {})).json as Array<{ name: string; state: string; reason?: string }>;
     assert.deepEqual(index.map((e) => [e.name, e.state]), [['vad', 'READY']], JSON.stringify(index));
+    assert.equal((await get(`${server.url}/v2/health/ready`)).status, 200, 'the server is ready');
     const warning = log.lines.find((l) => l.level === 40 && l.model === 'vad' && l.warmup_source === 'generated');
     assert.ok(warning, `no warm-up warning among ${JSON.stringify(log.lines).slice(0, 2000)}`);
     assert.match(
