@@ -1,5 +1,5 @@
 /**
- * `inferd validate MODEL_DIR`: pre-deploy validation for CI pipelines. Prints each check as pass, FAIL or skip
+ * `inferd validate MODEL_DIR`: pre-deploy validation for CI pipelines. Prints each check as pass, WARN, FAIL or skip
  * with its reason; exits 0 only when no check failed.
  */
 import { parseArgs } from 'node:util';
@@ -14,10 +14,11 @@ Checks a model folder before it is deployed, with the same code the server loads
   versions           the version asked for exists (default: those the model's version_policy selects)
   integrity          each version passes the integrity policy (manifest.json, manifest.sig)
   load               each version loads in the runtime
-  warm-up            its warm-up requests run (warmup.json, or generated from the signature)
+  warm-up            its warm-up requests run: a failing warmup.json fails; a failing request generated from
+                     the signature is a WARN (the server serves the version cold; add a warmup.json)
   reference outputs  the requests in <version>/validation/*.json answer the expected outputs within tolerance
 
-Exit codes: 0 every check passed (or had nothing to check), 1 a check failed, 2 a mistake in the command line.
+Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 2 a mistake in the command line.
 
 Options:
   --version V          validate version V only
@@ -48,7 +49,7 @@ const OPTIONS = {
 function reportText(r: ValidationReport): string {
   const lines = [`validating model '${r.model}' (${r.dir})`];
   for (const c of r.checks) {
-    const mark = c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'skip';
+    const mark = c.status === 'fail' ? 'FAIL' : c.status === 'warn' ? 'WARN' : c.status;
     // One line per check (multi-line reasons, such as a config's list of problems, are joined) so CI logs grep well.
     const detail = c.detail.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
     lines.push(`  ${mark}  ${c.check}${c.version === undefined ? '' : ` (version ${c.version})`}: ${detail}`);

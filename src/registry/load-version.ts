@@ -71,6 +71,8 @@ export async function loadVersion(def: ModelDefinition, version: number, options
     const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature, labels });
     const tracked = instances.map((i) => new TrackedInstance(i));
     const warmup = await warmUp(tracked, versionDir, config, warmupSettings(def.config), label);
+    // A failed generated warm-up serves cold, but not on a worker that died running it: that one cannot serve at all.
+    if (warmup.failure && instances.some((i) => !i.running)) throw new ModelLoadError(`${label}: a model worker exited during warm-up: ${warmup.failure}`);
     for (const instance of instances) instance.serving(); // loaded and warmed at a lowered priority until now
     const coldRuns = () => tracked.reduce((n, t) => n + t.coldRuns, 0);
     return { config, scheduler: new ModelScheduler(config, label, tracked), warmup, integrity, coldRuns };

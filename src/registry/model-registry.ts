@@ -10,6 +10,7 @@ import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
+import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
 import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
 
 export interface IndexEntry {
@@ -45,6 +46,7 @@ export interface RegistryOptions {
 export class ModelRegistry {
   private readonly models = new Map<string, RegisteredModel>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly warmupFailureCounts = new WarmupFailures();
   private loaded = false;
 
   constructor(
@@ -151,9 +153,11 @@ export class ModelRegistry {
       Object.assign(entry, { ...loaded, state: 'READY', loadMs: performance.now() - started - loaded.warmup.ms, readyAt: Date.now() });
       model.versions.set(version, entry);
       this.announceReady(entry, serving !== undefined);
+      if (loaded.warmup.failure) this.warnServingCold(entry, loaded.warmup.failure);
       if (serving) await this.retire(serving, false);
       return undefined;
     } catch (err) {
+      if (err instanceof WarmupFileError) this.warmupFailureCounts.record(def.name, version, 'file');
       entry.state = 'UNAVAILABLE';
       entry.reason = (err as Error).message;
       if (!serving) model.versions.set(version, entry);
@@ -170,10 +174,22 @@ export class ModelRegistry {
       runtime: config.runtime, max_batch_size: config.maxBatchSize, instances: config.instanceCount,
       load_ms: Math.round(entry.loadMs ?? 0), warmup_ms: Math.round(entry.warmup?.ms ?? 0), warmup_requests: entry.warmup?.requests ?? 0,
       warmup_source: entry.warmup?.source, integrity: entry.integrity?.mode ?? 'off',
+      ...(entry.warmup?.failure ? { warmup_failure: entry.warmup.failure } : {}),
     };
     const message = `${reloaded ? 'reloaded' : 'loaded'} model '${entry.name}' version ${entry.version}`;
     this.logger.info({ model: entry.name, version: entry.version, ...facts }, message);
     this.options.onEvent?.({ type: 'version_ready', model: entry.name, version: entry.version, message, evidence: facts });
+  }
+
+  /** A generated warm-up failed: the version serves cold, which an operator should hear of (and can fix). */
+  private warnServingCold(entry: ServingVersion, failure: string): void {
+    this.warmupFailureCounts.record(entry.name, entry.version, 'generated');
+    this.logger.warn({ model: entry.name, version: entry.version, warmup_source: 'generated', reason: failure }, failure);
+  }
+
+  /** Failed warm-ups since start, by model, version and source (metrics: inferd_warmup_failures_total). */
+  warmupFailures(): WarmupFailureCount[] {
+    return this.warmupFailureCounts.rows();
   }
 
   /** Drains a version and stops it. `keepListed` leaves it in the index as unloaded. */

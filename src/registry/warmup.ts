@@ -4,6 +4,10 @@
  * `warmup.json` in the version folder when it exists, else they are generated from the signature (zeros, one
  * request per configured batch size).
  *
+ * Only a configured warm-up is a gate: a `warmup.json` request that fails refuses the version. Generated requests
+ * are a guess (zeros, variable dimensions of 1, which many models reject: a reflect Pad, an STFT, a fixed frame
+ * size), so when one fails the version serves cold and the report says why (the registry warns and counts it).
+ *
  * `warmup.json`: `{"requests": [{"inputs": [{"name", "datatype", "shape", "data"}]}]}` (V2 JSON tensors), or a
  * single `{"inputs": [...]}`.
  */
@@ -12,17 +16,27 @@ import { join } from 'node:path';
 import { DEFAULT_WARMUP, EXPLANATION_OUTPUT, type ModelConfig, type ModelConfigSource, type WarmupConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import type { ExecutionInstance } from '../scheduler/model-scheduler.js';
-import { allocate, elementCount, isDatatype, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
+import { allocate, elementCount, formatShape, isDatatype, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
 
 export const WARMUP_FILE = 'warmup.json';
 
+export type WarmupSource = 'file' | 'generated';
+
 /** What warm-up did, recorded per version. */
 export interface WarmupReport {
-  readonly source: 'file' | 'generated' | 'disabled';
-  /** Runs per instance (requests × iterations). */
+  readonly source: WarmupSource | 'disabled';
+  /** Runs per instance (requests × iterations) that completed on every instance. */
   readonly requests: number;
   readonly ms: number;
+  /**
+   * Why the generated warm-up failed, with what to do: the version serves cold. Absent when warm-up ran (a
+   * failing warmup.json refuses the version instead).
+   */
+  readonly failure?: string;
 }
+
+/** A failed warm-up that keeps a version out: its requests came from warmup.json. */
+export class WarmupFileError extends ModelLoadError {}
 
 /**
  * Wraps an instance to count runs that reach it before it has ever run: requests answered by a cold model.
@@ -109,10 +123,21 @@ async function readWarmupFile(versionDir: string): Promise<string | undefined> {
 }
 
 /** The version's warm-up requests: warmup.json if present, else generated from the completed config. */
-export async function warmupRequests(versionDir: string, config: ModelConfig, settings: WarmupConfig): Promise<{ source: 'file' | 'generated'; requests: Tensor[][] }> {
+export async function warmupRequests(versionDir: string, config: ModelConfig, settings: WarmupConfig): Promise<{ source: WarmupSource; requests: Tensor[][] }> {
   const text = await readWarmupFile(versionDir);
-  if (text !== undefined) return { source: 'file', requests: parseWarmupFile(text, join(versionDir, WARMUP_FILE)) };
+  if (text !== undefined) {
+    try {
+      return { source: 'file', requests: parseWarmupFile(text, join(versionDir, WARMUP_FILE)) };
+    } catch (err) {
+      throw new WarmupFileError((err as Error).message, { cause: err });
+    }
+  }
   return { source: 'generated', requests: generateWarmupRequests(config, settings.batchSizes) };
+}
+
+/** `input FP32 [1,1], sr INT64 []`: what a generated request sent, for the message that says it failed. */
+function describeRequest(request: readonly Tensor[]): string {
+  return request.map((t) => `${t.name} ${t.datatype} ${formatShape(t.shape)}`).join(', ');
 }
 
 /**
@@ -128,27 +153,77 @@ function copyRequest(request: readonly Tensor[]): Tensor[] {
   return request.map((t) => ({ ...t, data: t.data.slice() }));
 }
 
-async function warmOne(instance: TrackedInstance, requests: readonly Tensor[][], outputs: readonly string[], iterations: number, label: string): Promise<void> {
+/** One request of a warm-up failed: which one, and onnxruntime's reason. */
+interface FailedRun {
+  readonly index: number;
+  readonly error: Error;
+}
+
+/** Runs every request `iterations` times on one instance; stops at the first failure. Returns the runs completed. */
+async function warmOne(instance: TrackedInstance, requests: readonly Tensor[][], outputs: readonly string[], iterations: number): Promise<{ runs: number; failed?: FailedRun }> {
+  let runs = 0;
   for (let i = 0; i < iterations; i++) {
-    for (const [n, request] of requests.entries()) {
+    for (const [index, request] of requests.entries()) {
       try {
         await instance.warm(copyRequest(request), outputs);
       } catch (err) {
-        throw new ModelLoadError(`${label}: warm-up request ${n + 1} of ${requests.length} failed: ${(err as Error).message}; fix ${WARMUP_FILE} or the model`, { cause: err });
+        return { runs, failed: { index, error: err instanceof Error ? err : new Error(String(err)) } };
       }
+      runs++;
     }
   }
+  return { runs };
+}
+
+function fileFailure(label: string, file: string, count: number, f: FailedRun): WarmupFileError {
+  return new WarmupFileError(`${label}: warm-up request ${f.index + 1} of ${count} from ${file} failed: ${f.error.message}; fix ${WARMUP_FILE} or the model`, { cause: f.error });
+}
+
+function generatedFailure(label: string, versionDir: string, request: readonly Tensor[], f: FailedRun): string {
+  return (
+    `${label}: the warm-up request generated from the signature (zeros: ${describeRequest(request)}) failed: ${f.error.message}. ` +
+    `The version serves cold (its first requests pay the first-run costs). To warm it, add ${join(versionDir, WARMUP_FILE)} ` +
+    `with a request the model accepts ({"inputs": [{"name", "datatype", "shape", "data"}]}), or set 'warmup: false' in the model's config.yaml`
+  );
 }
 
 /**
  * Warms every instance of a version (in parallel, each running every request `iterations` times) and reports it.
- * Rejects with a ModelLoadError when a warm-up request fails: a version that cannot answer it must not serve.
+ * A failing warmup.json rejects with a WarmupFileError: a version that cannot answer its configured warm-up must
+ * not serve. A failing generated request only proves the guess wrong: the report carries the failure and the
+ * version serves cold.
  */
 export async function warmUp(instances: readonly TrackedInstance[], versionDir: string, config: ModelConfig, settings: WarmupConfig, label: string): Promise<WarmupReport> {
   if (!settings.enabled) return { source: 'disabled', requests: 0, ms: 0 };
   const started = performance.now();
   const { source, requests } = await warmupRequests(versionDir, config, settings);
   const outputs = config.outputs.map((o) => o.name).filter((n) => n !== EXPLANATION_OUTPUT);
-  await Promise.all(instances.map((i) => warmOne(i, requests, outputs, settings.iterations, label)));
-  return { source, requests: requests.length * settings.iterations, ms: performance.now() - started };
+  const results = await Promise.all(instances.map((i) => warmOne(i, requests, outputs, settings.iterations)));
+  const failed = results.find((r) => r.failed)?.failed;
+  const runs = Math.min(...results.map((r) => r.runs));
+  if (failed && source === 'file') throw fileFailure(label, join(versionDir, WARMUP_FILE), requests.length, failed);
+  const failure = failed && generatedFailure(label, versionDir, requests[failed.index], failed);
+  return { source, requests: runs, ms: performance.now() - started, ...(failure ? { failure } : {}) };
+}
+
+/** Failed warm-ups of one version, by where the requests came from (for the metrics). */
+export interface WarmupFailureCount {
+  readonly model: string;
+  readonly version: number;
+  readonly source: WarmupSource;
+  readonly count: number;
+}
+
+/** Counts failed warm-ups for as long as the server runs: a generated one served cold, a warmup.json one refused. */
+export class WarmupFailures {
+  private readonly counts = new Map<string, WarmupFailureCount>();
+
+  record(model: string, version: number, source: WarmupSource): void {
+    const key = `${model}\u0000${version}\u0000${source}`;
+    this.counts.set(key, { model, version, source, count: (this.counts.get(key)?.count ?? 0) + 1 });
+  }
+
+  rows(): WarmupFailureCount[] {
+    return [...this.counts.values()];
+  }
 }

@@ -21,6 +21,8 @@ export interface VersionSource {
   resolveReady(name: string, version?: string): ServingVersion;
   /** The loaded models' entries (one per version). */
   loadedIndex(): ReadonlyArray<{ readonly name: string }>;
+  /** Failed warm-ups since start (the registry counts them; metrics only). */
+  warmupFailures?(): ReadonlyArray<{ readonly model: string; readonly version: number; readonly source: string; readonly count: number }>;
 }
 
 /** A request as routing sees it. */

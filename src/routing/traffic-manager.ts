@@ -166,6 +166,11 @@ export class TrafficManager {
     return this.modelNames().flatMap((model) => this.traffic(model).versions.map((v) => ({ model, ...v })));
   }
 
+  /** Failed warm-ups by model, version and source (metrics), from the registry when it counts them. */
+  warmupFailureRows(): ReturnType<NonNullable<VersionSource['warmupFailures']>> {
+    return this.versions.warmupFailures?.() ?? [];
+  }
+
   /** Shadow totals per model and shadow version (metrics). */
   shadowRows(): ReturnType<ShadowMirror['allTotals']> {
     return this.mirror.allTotals();

@@ -1,6 +1,6 @@
 /**
- * Model lifecycle and progressive-delivery metrics: each version's traffic share, warm-up time and cold
- * answers; shadow traffic and its agreement; rollouts' state and weight; and every decision or lifecycle event,
+ * Model lifecycle and progressive-delivery metrics: each version's traffic share, warm-up time, failed warm-ups
+ * and cold answers; shadow traffic and its agreement; rollouts' state and weight; and every decision or lifecycle event,
  * labelled with the check that caused it. Read from the traffic manager at scrape time (nothing on the request
  * path), served at /metrics beside the rest.
  */
@@ -18,6 +18,8 @@ export interface LifecycleSource {
   }>;
   rolloutRows(): ReadonlyArray<{ readonly model: string; readonly rollout: string; readonly candidate: number; readonly status: string; readonly weight: number }>;
   eventRows(): ReadonlyArray<{ readonly model: string; readonly type: string; readonly check: string; readonly count: number }>;
+  /** Failed warm-ups since start by source ('generated': served cold; 'file': warmup.json failed, refused). */
+  warmupFailureRows(): ReadonlyArray<{ readonly model: string; readonly version: number; readonly source: string; readonly count: number }>;
 }
 
 const VERSION = ['model', 'version'] as const;
@@ -54,7 +56,15 @@ export function withLifecycleMetrics(registry: Registry, source: LifecycleSource
   gauge(own, source, 'versionRows', { name: 'inferd_traffic_share_percent', help: 'Percent of requests naming no version that the version answers under the traffic policy.', labels: VERSION, value: (r) => r.share, labelsOf: byVersion });
   // Load time is inferd_model_load_seconds (request-metrics.ts, from the version statistics); it excludes warm-up.
   gauge(own, source, 'versionRows', { name: 'inferd_model_warmup_seconds', help: 'Time the version spent warming up before it took traffic.', labels: VERSION, value: (r) => r.warmupMs === undefined ? undefined : r.warmupMs / 1000, labelsOf: byVersion });
-  counter(own, source, 'versionRows', { name: 'inferd_model_cold_runs_total', help: 'Requests answered by an instance that had never run (warm-up off); 0 when warm-up ran.', labels: VERSION, value: (r) => r.coldRuns ?? 0, labelsOf: byVersion });
+  counter(own, source, 'versionRows', { name: 'inferd_model_cold_runs_total', help: 'Requests answered by an instance that had never run (warm-up off, or its generated warm-up failed); 0 when warm-up ran.', labels: VERSION, value: (r) => r.coldRuns ?? 0, labelsOf: byVersion });
+  new Counter({
+    name: 'inferd_warmup_failures_total', labelNames: ['model', 'version', 'source'], registers: [own],
+    help: "Warm-ups that failed: source=\"generated\" (requests guessed from the signature) leaves the version serving cold; source=\"file\" (its warmup.json) refuses the version.",
+    collect() {
+      this.reset();
+      for (const r of source.warmupFailureRows()) this.inc({ model: r.model, version: r.version, source: r.source }, r.count);
+    },
+  });
   counter(own, source, 'shadowRows', { name: 'inferd_shadow_requests_total', help: 'Requests mirrored to a shadow version.', labels: VERSION, value: (r) => r.mirrored, labelsOf: byVersion });
   counter(own, source, 'shadowRows', { name: 'inferd_shadow_dropped_total', help: 'Sampled requests not mirrored because too many shadows were in flight.', labels: VERSION, value: (r) => r.dropped, labelsOf: byVersion });
   counter(own, source, 'shadowRows', { name: 'inferd_shadow_errors_total', help: 'Shadow requests that failed (never seen by callers).', labels: VERSION, value: (r) => r.errors, labelsOf: byVersion });

@@ -16,7 +16,7 @@ import { selectVersions } from '../repository/version-policy.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { checkReferenceOutputs } from './check-references.js';
 import { openValidationFeatures } from './validation-features.js';
-import { fail, pass, reportOf, skip, type ValidationCheck, type ValidationReport } from './validation-report.js';
+import { fail, pass, reportOf, skip, warn, type ValidationCheck, type ValidationReport } from './validation-report.js';
 
 export interface ValidateOptions {
   /** The model folder: `<repository>/<model>` holding the config and numbered version folders. */
@@ -66,6 +66,7 @@ function loadChecks(v: ServingVersion | undefined, version: number): ValidationC
     const load = pass('load', `${v.config.runtime} runtime, ${v.config.instanceCount} instance(s), ready in ${Math.round(v.loadMs ?? 0)} ms`, version);
     const w = v.warmup;
     if (!w || w.source === 'disabled') return [load, skip('warm-up', 'disabled by the model config (warmup.enabled: false)', version)];
+    if (w.failure) return [load, warn('warm-up', w.failure, version)];
     return [load, pass('warm-up', `${w.requests} request(s) per instance (${w.source === 'file' ? 'warmup.json' : 'generated from the signature'}) in ${Math.round(w.ms)} ms`, version)];
   }
   const reason = v?.reason ?? 'the version did not load';

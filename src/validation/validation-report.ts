@@ -1,6 +1,7 @@
 /**
- * What `inferd validate` found: one line per check and version, each pass, fail (with the reason) or skip
- * (nothing to check, with why). A model is valid when no check failed.
+ * What `inferd validate` found: one line per check and version, each pass, warn (it will serve, but not as well
+ * as it could: what and why), fail (with the reason) or skip (nothing to check, with why). A model is valid when
+ * no check failed.
  */
 
 export type CheckName = 'config' | 'versions' | 'integrity' | 'load' | 'warm-up' | 'reference outputs';
@@ -9,7 +10,7 @@ export interface ValidationCheck {
   readonly check: CheckName;
   /** The version checked; undefined for checks of the model as a whole. */
   readonly version?: number;
-  readonly status: 'pass' | 'fail' | 'skip';
+  readonly status: 'pass' | 'warn' | 'fail' | 'skip';
   /** What was found: the facts on a pass, what is wrong and what to do on a fail. */
   readonly detail: string;
 }
@@ -23,6 +24,7 @@ export interface ValidationReport {
 }
 
 export const pass = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'pass', detail });
+export const warn = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'warn', detail });
 export const fail = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'fail', detail });
 export const skip = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'skip', detail });
 

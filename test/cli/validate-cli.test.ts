@@ -111,7 +111,7 @@ describe('inferd validate', () => {
     const r = await runCli(['validate', copy]);
     assert.equal(r.code, 1, shown(r));
     assert.match(line(r, 'load'), /pass {2}load \(version 1\): the instances started/);
-    assert.match(line(r, 'warm-up'), /FAIL {2}warm-up \(version 1\): model 'digits' version 1: warm-up request 1 of 1 failed: .*; fix warmup\.json or the model/);
+    assert.match(line(r, 'warm-up'), /FAIL {2}warm-up \(version 1\): model 'digits' version 1: warm-up request 1 of 1 from \S+\/1\/warmup\.json failed: .*; fix warmup\.json or the model/);
   });
 
   test('wrong reference outputs fail with the output, the element and the tolerance', async () => {

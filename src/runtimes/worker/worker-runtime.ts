@@ -104,6 +104,11 @@ export class WorkerRuntime implements ModelRuntime {
     });
   }
 
+  /** False once the worker thread has exited or is closing: the instance will never run again. */
+  get running(): boolean {
+    return !this.exited && !this.closing;
+  }
+
   /**
    * The instance is warm and about to take traffic: its threads return from the lowered priority they started,
    * loaded and warmed up at.
