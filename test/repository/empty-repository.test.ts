@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ConfigError, Inferd, ModelRepositoryError } from '../../src/index.js';
+import { ConfigError, Inferd, ModelRepositoryError, resolveServerConfig, startServer } from '../../src/index.js';
 
 let scratch: string;
 before(() => {
@@ -24,7 +24,7 @@ function folder(name: string): string {
 /** Asserts that `promise` rejects with a ModelRepositoryError of this problem; returns it. */
 async function refused(promise: Promise<unknown>, problem: ModelRepositoryError['problem']): Promise<ModelRepositoryError> {
   const err = await promise.then(
-    () => assert.fail('Inferd.create resolved'),
+    () => assert.fail('the start resolved'),
     (e: unknown) => e,
   );
   assert.ok(err instanceof ModelRepositoryError, `a ModelRepositoryError, got ${String(err)}`);
@@ -40,6 +40,12 @@ test('a missing repository rejects with problem "missing" and is not created, no
   assert.equal(err.path, missing);
   assert.match(err.message, /does not exist \(inferd never creates it\)/);
   assert.equal(existsSync(join(scratch, 'gone')), false);
+});
+
+test('startServer rejects a missing repository with the same error, before anything listens', async () => {
+  const missing = join(scratch, 'also-gone');
+  await refused(startServer(resolveServerConfig({ model_repository: missing, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent' })), 'missing');
+  assert.equal(existsSync(missing), false);
 });
 
 test('a file rejects with problem "not_a_folder"', async () => {
