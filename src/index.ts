@@ -6,4 +6,5 @@ export type { InferenceRequest, InferenceResponse, RequestedOutput } from './inf
 export type { ModelMetadata, TensorMetadata } from './inference/model-metadata.js';
 export type { Tensor, TensorSpec, Datatype, TensorData } from './tensor/index.js';
 export * from './errors/index.js';
+export { ModelRepositoryError, type ModelRepositoryProblem } from './repository/model-repository-error.js';
 export { VERSION } from './version.js';

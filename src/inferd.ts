@@ -8,6 +8,7 @@
  * await inferd.stop();
  */
 import { FileModelRepository } from './repository/model-repository.js';
+import { checkModelRepository } from './repository/check-model-repository.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import { RepositoryPoller } from './registry/repository-poller.js';
 import { InferenceService } from './inference/inference-service.js';
@@ -28,8 +29,16 @@ import { createRolloutStore } from './routing/create-rollout-store.js';
 import type { RolloutStoreConfig } from './config/rollout-store-config.js';
 
 export interface InferdOptions {
-  /** Folder holding `<model>/<version>/` trees. */
+  /**
+   * Folder holding `<model>/<version>/` trees. It must exist and hold at least one model folder, else `create`
+   * rejects with a `ModelRepositoryError` (see `allowEmptyRepository`); inferd never creates it.
+   */
   readonly modelRepository: string;
+  /**
+   * Explicit and poll modes: start even when the repository holds no model folders (models are loaded or added
+   * later; meanwhile nothing serves and the server counts as ready). Default false.
+   */
+  readonly allowEmptyRepository?: boolean;
   readonly logger?: Logger;
   /** none (default): load everything at start; explicit: load on request; poll: follow the repository's changes. */
   readonly modelControlMode?: ModelControlMode;
@@ -69,10 +78,16 @@ export class Inferd {
     readonly drift: DriftMonitor,
   ) {}
 
-  /** Loads the models the mode calls for. Models that fail are reported in `service.index()`, not thrown. */
+  /**
+   * Loads the models the mode calls for. Models that fail are reported in `service.index()`, not thrown; a
+   * missing, unreadable or empty repository rejects with a `ModelRepositoryError` before anything opens.
+   */
   static async create(options: InferdOptions): Promise<Inferd> {
     const logger = options.logger ?? silentLogger();
     const mode = options.modelControlMode ?? 'none';
+    // First: nothing below may open (or create) anything in a repository that is not there.
+    const models = await checkModelRepository({ path: options.modelRepository, modelControlMode: mode, allowEmpty: options.allowEmptyRepository ?? false });
+    if (models.length === 0) logger.warn({ model_repository: options.modelRepository }, 'the model repository has no models yet: nothing serves until one is added and loaded');
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
     // Feature stores open before the models load and close after they stop (stop() reverses this order).
     const features = options.features && new FeatureService({ config: options.features, logger, metrics: options.featureMetrics ?? createFeatureMetrics() });

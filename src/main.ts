@@ -6,6 +6,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
+import { checkModelRepository } from './repository/check-model-repository.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
@@ -49,6 +50,8 @@ export interface RunningServer {
 /** Loads the models and starts listening. */
 export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const started = performance.now();
+  // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
+  await checkModelRepository({ path: config.modelRepository, modelControlMode: config.modelControlMode, allowEmpty: config.allowEmptyRepository });
   logger.info({ model_repository: config.modelRepository }, 'loading models');
   const features = config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
   if (features) logger.info({ features_config: config.featuresConfig, views: Object.keys(features.views) }, 'feature views configured');
@@ -65,6 +68,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     modelRepository: config.modelRepository,
     logger,
     modelControlMode: config.modelControlMode,
+    allowEmptyRepository: config.allowEmptyRepository,
     loadModels: config.loadModels,
     repositoryPollSecs: config.repositoryPollSecs,
     features,

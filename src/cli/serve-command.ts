@@ -19,6 +19,8 @@ Options:
   --model-control-mode M   none: load every model at start (default); explicit: load and unload on request
                            (POST /v2/repository/models/{m}/load); poll: follow the repository's changes
   --load-model NAME        explicit mode: load this model at start (repeatable; '*' loads all)
+  --allow-empty-repository explicit or poll mode: start even if the repository has no model folders yet
+                           (without it, a missing or empty repository stops the start)
   --repository-poll-secs N poll mode: seconds between repository scans (default: 15)
   --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
   --strict-readiness BOOL  ready only when every model is ready (default: true)
@@ -32,6 +34,7 @@ Options:
   -h, --help               show this help
 
 Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
+INFERD_MODEL_CONTROL_MODE, INFERD_ALLOW_EMPTY_REPOSITORY,
 INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
 (flags win over them).
 `;
@@ -51,6 +54,7 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     strict_readiness: strict === undefined ? undefined : strict === 'true',
     model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
     load_models: values['load-model'] as string[] | undefined,
+    allow_empty_repository: values['allow-empty-repository'] === true ? true : undefined,
     repository_poll_secs: values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
     integrity: values.integrity as ServerConfigFile['integrity'],
     trusted_keys: values['trusted-key'] as string[] | undefined,
@@ -84,6 +88,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       config: { type: 'string' },
       'model-control-mode': { type: 'string' },
       'load-model': { type: 'string', multiple: true },
+      'allow-empty-repository': { type: 'boolean' },
       'repository-poll-secs': { type: 'string' },
       'log-level': { type: 'string' },
       'strict-readiness': { type: 'string' },

@@ -31,6 +31,8 @@ export const serverConfigSchema = z.strictObject({
   model_repository: z.string().min(1).default('models'),
   /** Triton's model control: none (load all at start), explicit (load on request), poll (follow the repository). */
   model_control_mode: z.enum(['none', 'explicit', 'poll']).default('none'),
+  /** Explicit and poll modes: start with a repository that has no model folders yet (else the start fails). */
+  allow_empty_repository: z.boolean().default(false),
   /** Models to load at start in explicit mode ('*' for all). */
   load_models: z.array(z.string().regex(LOAD_MODEL_PATTERN, "a model name (letters, digits, '_', '-' and '.', starting with a letter or digit) or '*' for every model")).default([]),
   /** How often poll mode rescans the repository. */
@@ -94,6 +96,8 @@ export interface ServerConfig {
   readonly grpcPort: number;
   readonly modelRepository: string;
   readonly modelControlMode: 'none' | 'explicit' | 'poll';
+  /** Explicit and poll modes: an empty repository may start (ready, serving nothing until a model loads). */
+  readonly allowEmptyRepository: boolean;
   readonly loadModels: readonly string[];
   readonly repositoryPollSecs: number;
   readonly bodyLimitBytes: number;
@@ -132,6 +136,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_GRPC_PORT: 'grpc_port',
   INFERD_MODEL_REPOSITORY: 'model_repository',
   INFERD_MODEL_CONTROL_MODE: 'model_control_mode',
+  INFERD_ALLOW_EMPTY_REPOSITORY: 'allow_empty_repository',
   INFERD_REPOSITORY_POLL_SECS: 'repository_poll_secs',
   INFERD_BODY_LIMIT_BYTES: 'body_limit_bytes',
   INFERD_LOG_LEVEL: 'log_level',
@@ -213,6 +218,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     grpcPort: c.grpc_port ?? (c.http_port === 0 ? 0 : 8001),
     modelRepository: c.model_repository,
     modelControlMode: c.model_control_mode,
+    allowEmptyRepository: c.allow_empty_repository,
     loadModels: Object.freeze([...c.load_models]),
     repositoryPollSecs: c.repository_poll_secs,
     bodyLimitBytes: c.body_limit_bytes,
