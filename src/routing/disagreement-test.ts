@@ -93,6 +93,14 @@ function upperBound(k: number, n: number, logThreshold: number): number {
   return hi;
 }
 
+/** testDisagreement's verdict alone (no bounds). */
+export function disagreementVerdict(disagreeing: number, rows: number, tolerance: number, alpha: number): DisagreementVerdict {
+  if (rows <= 0) return 'undecided';
+  const logThreshold = Math.log(1 / alpha);
+  if (logEvidence(disagreeing, rows, tolerance, 'above') >= logThreshold) return 'above';
+  return logEvidence(disagreeing, rows, tolerance, 'below') >= logThreshold ? 'within' : 'undecided';
+}
+
 /**
  * Tests `disagreeing` of `rows` paired rows against `tolerance` (0 < tolerance < 1) at error rate `alpha`
  * (0 < alpha < 1) on each side.
@@ -102,10 +110,8 @@ function upperBound(k: number, n: number, logThreshold: number): number {
 export function testDisagreement(disagreeing: number, rows: number, tolerance: number, alpha: number): DisagreementTest {
   if (rows <= 0) return { verdict: 'undecided', rate: 0, lower: 0, upper: 1 };
   const logThreshold = Math.log(1 / alpha);
-  const above = logEvidence(disagreeing, rows, tolerance, 'above') >= logThreshold;
-  const within = !above && logEvidence(disagreeing, rows, tolerance, 'below') >= logThreshold;
   return {
-    verdict: above ? 'above' : within ? 'within' : 'undecided',
+    verdict: disagreementVerdict(disagreeing, rows, tolerance, alpha),
     rate: disagreeing / rows,
     lower: lowerBound(disagreeing, rows, logThreshold),
     upper: upperBound(disagreeing, rows, logThreshold),
