@@ -2,7 +2,7 @@
  * The request path's view of traffic policy: which version answers a request that names none, what to observe
  * for the canary analysis, and what to mirror. An explicit version in the URL always wins.
  *
- * Cost when a model has no weights, shadow or rollout: two map lookups per request.
+ * Cost when a model has no weights, shadow or rollout: three map lookups per request.
  */
 import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
 import type { Tensor } from '../tensor/index.js';
@@ -135,7 +135,7 @@ export class TrafficDirector {
     return { target, copy: this.o.pairs!.copy(request) };
   }
 
-  /** The request was answered: record it and start its shadow, off the caller's path. */
+  /** The request was answered: record it and start its shadow and paired copy, off the caller's path. */
   answered(trace: Trace | undefined, outputs: readonly Tensor[], runner: ShadowRunner): void {
     if (!trace) return;
     this.open.delete(trace.request);
