@@ -46,8 +46,9 @@ import { countClasses, jensenShannon } from '../../src/routing/divergence.js';
 import type { Rollout } from '../../src/routing/rollout.js';
 import { TrafficManager } from '../../src/routing/traffic-manager.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { resolveServerConfig, startServer } from '../../src/index.js';
 import { readJsonFixture, ROOT } from '../helpers/server.js';
-import { MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 
 const CANDIDATES = {
   inverted: join(ROOT, 'test/fixtures/canary/digits_inverted.onnx'),
@@ -254,4 +255,20 @@ describe('the default canary checks', () => {
       await c.stop();
     }
   });
+});
+
+test('a rollout started over HTTP without checks lists paired_disagreement with its defaults', async () => {
+  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.digits }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
+  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  try {
+    const started = await call<{ id: string; checks: Record<string, unknown> }>(`${server.url}/v1/models/digits/rollouts`, { body: { candidate: 2 } });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.deepEqual(Object.keys(started.body.checks), ['error_rate', 'p99_latency', 'prediction_divergence', 'paired_disagreement']);
+    assert.deepEqual(started.body.checks.paired_disagreement, { max_disagreement: 0.1, value_tolerance: 0.1, confidence: 0.999, sample_rate: 0.1, min_samples: 30 });
+    const aborted = await call(`${server.url}/v1/models/digits/rollouts/${started.body.id}/abort`, { method: 'POST' });
+    assert.equal(aborted.status, 200);
+  } finally {
+    await server.close();
+    repo.cleanup();
+  }
 });
