@@ -11,6 +11,8 @@ export interface Agreement {
   readonly agreeing: number;
   /** Sum over rows of |primary − shadow| (regression). */
   readonly absDiffSum: number;
+  /** |primary − shadow| per row: for classes, 0 exactly when the labels agree. */
+  readonly absDiffs: readonly number[];
 }
 
 /** Compares two predictions row by row; undefined when they are not comparable (kind or row count differ). */
@@ -18,11 +20,13 @@ export function compareAnswers(primary: Prediction, shadow: Prediction): Agreeme
   if (primary.kind !== shadow.kind || primary.values.length !== shadow.values.length) return undefined;
   let agreeing = 0;
   let absDiffSum = 0;
-  primary.values.forEach((p, i) => {
+  const absDiffs = primary.values.map((p, i) => {
     if (p === shadow.values[i]) agreeing++;
-    absDiffSum += Math.abs(p - shadow.values[i]);
+    const d = Math.abs(p - shadow.values[i]);
+    absDiffSum += d;
+    return d;
   });
-  return { kind: primary.kind, rows: primary.values.length, agreeing, absDiffSum };
+  return { kind: primary.kind, rows: primary.values.length, agreeing, absDiffSum, absDiffs };
 }
 
 /** Several comparisons summed. */
@@ -47,3 +51,14 @@ export function agreementRate(s: AgreementSummary): number | undefined {
 export function meanAbsDifference(s: AgreementSummary): number | undefined {
   return s.rows > 0 ? s.absDiffSum / s.rows : undefined;
 }
+
+/** Paired rows between two versions, both ways: what the paired-disagreement check tests. */
+export interface PairedSummary {
+  readonly kind?: 'class' | 'value';
+  /** |a − b| per paired row (labels: 0 when they agree). */
+  readonly absDiffs: readonly number[];
+  /** Mirrored requests that failed on the other version (not pairs). */
+  readonly errors: number;
+}
+
+export const EMPTY_PAIRS: PairedSummary = Object.freeze({ absDiffs: [], errors: 0 });

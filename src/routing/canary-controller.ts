@@ -12,7 +12,7 @@ import { parseRolloutSpec } from './rollout-spec.js';
 import type { ShadowMirror } from './shadow-mirror.js';
 import type { VersionSource } from './traffic-director.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
-import type { ShadowPolicy, TrafficTable } from './traffic-policy.js';
+import type { PairingPolicy, ShadowPolicy, TrafficTable } from './traffic-policy.js';
 import { decide, evaluateChecks, type Decision } from './verdict.js';
 import type { VersionWindows } from './version-window.js';
 
@@ -23,6 +23,8 @@ export interface CanaryControllerOptions {
   readonly table: TrafficTable;
   readonly windows: VersionWindows;
   readonly mirror: ShadowMirror;
+  /** Where the paired-disagreement check's mirrored requests run and are compared (absent: the check has no pairs). */
+  readonly pairs?: ShadowMirror;
   readonly events: EventLog;
   readonly clock?: () => number;
 }
@@ -98,6 +100,16 @@ export class CanaryController {
     return r?.spec.shadow && { version: r.spec.candidate, sampleRate: r.spec.shadow.sampleRate };
   }
 
+  /**
+   * The versions a progressing rollout pairs, when its checks include paired disagreement: requests either one
+   * answers are mirrored to the other at the sample rate.
+   */
+  pairingOf(model: string): PairingPolicy | undefined {
+    const r = this.active(model);
+    const t = r?.status === 'progressing' ? r.spec.checks.pairedDisagreement : undefined;
+    return t && { stable: r!.stable, candidate: r!.spec.candidate, sampleRate: t.sampleRate };
+  }
+
   /** An operator's pause, resume, promote or abort. */
   act(model: string, id: string, action: OperatorAction): Rollout {
     const r = this.get(model, id);
@@ -154,6 +166,7 @@ export class CanaryController {
       stable: this.o.windows.summarise(r.model, r.stable, r.stepStartedAt),
       candidate: this.o.windows.summarise(r.model, r.spec.candidate, r.stepStartedAt),
       shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, r.stepStartedAt) : undefined,
+      paired: r.spec.checks.pairedDisagreement ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], r.stepStartedAt) : undefined,
     };
     const progress = { status: r.status, steps: r.spec.steps, stepIndex: r.stepIndex, reviewAt: r.reviewAt };
     const d = decide(progress, evaluateChecks(r.spec.checks, evidence), now);

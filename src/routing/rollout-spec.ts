@@ -9,6 +9,7 @@
  *     "error_rate": { "max_increase": 0.01, "min_samples": 100 },
  *     "p99_latency": { "max_ratio": 1.5, "tolerance_ms": 5, "min_samples": 100 },
  *     "prediction_divergence": { "max": 0.1, "min_samples": 200 },
+ *     "paired_disagreement": { "max_disagreement": 0.1, "value_tolerance": 0.1, "confidence": 0.999, "sample_rate": 0.1, "min_samples": 30 },
  *     "shadow_agreement": { "min_agreement": 0.95, "min_samples": 100 }
  *   },
  *   "shadow": { "sample_rate": 0.2 }
@@ -25,6 +26,19 @@ export interface CheckThresholds {
   readonly p99Latency?: { readonly maxRatio: number; readonly toleranceMs: number; readonly minSamples: number };
   /** Fails when the Jensen–Shannon divergence of the prediction distributions exceeds max (0..1). */
   readonly predictionDivergence?: { readonly max: number; readonly minSamples: number };
+  /**
+   * Both versions answer the same sampled requests (each version's answered requests are mirrored to the other
+   * at sampleRate, off the caller's path). Fails when a sequential test (disagreement-test.ts) shows, at the given
+   * confidence, that more than maxDisagreement of the paired rows disagree: labels that differ, or values further
+   * apart than valueTolerance × the standard deviation of the stable's answers. Passes when it shows fewer.
+   */
+  readonly pairedDisagreement?: {
+    readonly maxDisagreement: number;
+    readonly valueTolerance: number;
+    readonly confidence: number;
+    readonly sampleRate: number;
+    readonly minSamples: number;
+  };
   /** Fails when shadowed rows agree less than minAgreement (classification) or differ more than maxMeanAbsDiff (regression). */
   readonly shadowAgreement?: { readonly minAgreement: number; readonly maxMeanAbsDiff?: number; readonly minSamples: number };
 }
@@ -47,6 +61,13 @@ const checksSchema = z.strictObject({
   error_rate: z.strictObject({ max_increase: z.number().min(0).max(1).default(0.01), min_samples: minSamples }).optional(),
   p99_latency: z.strictObject({ max_ratio: z.number().min(1).default(1.5), tolerance_ms: z.number().min(0).default(5), min_samples: minSamples }).optional(),
   prediction_divergence: z.strictObject({ max: z.number().min(0).max(1).default(0.1), min_samples: minSamples }).optional(),
+  paired_disagreement: z.strictObject({
+    max_disagreement: z.number().gt(0).lt(1).default(0.1),
+    value_tolerance: z.number().min(0).default(0.1),
+    confidence: z.number().gt(0.5).lt(1).default(0.999),
+    sample_rate: z.number().gt(0).max(1).default(0.1),
+    min_samples: z.number().int().min(1).default(30),
+  }).optional(),
   shadow_agreement: z.strictObject({ min_agreement: z.number().min(0).max(1).default(0.9), max_mean_abs_diff: z.number().min(0).optional(), min_samples: minSamples }).optional(),
 });
 
@@ -61,9 +82,13 @@ const specSchema = z.strictObject({
 
 type ChecksInput = z.infer<typeof checksSchema>;
 
-/** Checks used when a rollout names none: error rate, p99 latency, prediction divergence (+ agreement with shadow). */
+/**
+ * Checks used when a rollout names none: error rate, p99 latency, prediction divergence, paired disagreement
+ * (+ agreement with the shadow when one is asked for). Only the paired check compares answers to the same
+ * requests: a candidate that swaps labels keeps the distribution of predicted classes and passes divergence.
+ */
 function defaultChecks(withShadow: boolean): ChecksInput {
-  const base = checksSchema.parse({ error_rate: {}, p99_latency: {}, prediction_divergence: {} });
+  const base = checksSchema.parse({ error_rate: {}, p99_latency: {}, prediction_divergence: {}, paired_disagreement: {} });
   return withShadow ? { ...base, ...checksSchema.parse({ shadow_agreement: {} }) } : base;
 }
 
@@ -72,6 +97,10 @@ function toChecks(c: ChecksInput): CheckThresholds {
     errorRate: c.error_rate && { maxIncrease: c.error_rate.max_increase, minSamples: c.error_rate.min_samples },
     p99Latency: c.p99_latency && { maxRatio: c.p99_latency.max_ratio, toleranceMs: c.p99_latency.tolerance_ms, minSamples: c.p99_latency.min_samples },
     predictionDivergence: c.prediction_divergence && { max: c.prediction_divergence.max, minSamples: c.prediction_divergence.min_samples },
+    pairedDisagreement: c.paired_disagreement && {
+      maxDisagreement: c.paired_disagreement.max_disagreement, valueTolerance: c.paired_disagreement.value_tolerance,
+      confidence: c.paired_disagreement.confidence, sampleRate: c.paired_disagreement.sample_rate, minSamples: c.paired_disagreement.min_samples,
+    },
     shadowAgreement: c.shadow_agreement && {
       minAgreement: c.shadow_agreement.min_agreement, maxMeanAbsDiff: c.shadow_agreement.max_mean_abs_diff, minSamples: c.shadow_agreement.min_samples,
     },

@@ -8,7 +8,7 @@
 import type { ServingVersion } from '../registry/serving-version.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary } from './agreement.js';
+import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary, type PairedSummary } from './agreement.js';
 import { predictionOf, type Prediction } from './prediction.js';
 
 /** The parts of a request a shadow needs. */
@@ -56,6 +56,7 @@ const keyOf = (model: string, version: number) => `${model}\u0000${version}`;
 
 export class ShadowMirror {
   private inFlight = 0;
+  private idle: Array<() => void> = [];
   private readonly samples = new Map<string, AgreementSample[]>();
   private readonly totals = new Map<string, MutableTotals>();
   private readonly clock: () => number;
@@ -84,8 +85,21 @@ export class ShadowMirror {
     const primary = predictionOf(answered, copy.outputs?.[0]?.name);
     this.inFlight++;
     setImmediate(() => {
-      void this.runOne(target, copy, primary, runner).finally(() => this.inFlight--);
+      void this.runOne(target, copy, primary, runner).finally(() => this.done());
     });
+  }
+
+  /** Resolves once no shadow request is running (at once when none is). */
+  settled(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private done(): void {
+    this.inFlight--;
+    if (this.inFlight > 0) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Comparisons with a version's shadow answers since `since`. */
@@ -95,6 +109,24 @@ export class ShadowMirror {
       if (!a) return { ...acc, errors: acc.errors + 1 };
       return { kind: a.kind, compared: acc.compared + 1, rows: acc.rows + a.rows, agreeing: acc.agreeing + a.agreeing, absDiffSum: acc.absDiffSum + a.absDiffSum, errors: acc.errors };
     }, EMPTY_AGREEMENT);
+  }
+
+  /** The rows compared on any of `versions` (as the mirror's target) since `since`, per row. */
+  pairs(model: string, versions: readonly number[], since: number): PairedSummary {
+    let kind: PairedSummary['kind'];
+    const absDiffs: number[] = [];
+    let errors = 0;
+    for (const version of versions) {
+      for (const s of this.samples.get(keyOf(model, version)) ?? []) {
+        if (s.at < since) continue;
+        if (!s.agreement) errors++;
+        else {
+          kind = s.agreement.kind;
+          absDiffs.push(...s.agreement.absDiffs);
+        }
+      }
+    }
+    return { kind, absDiffs, errors };
   }
 
   /** Lifetime totals per shadow version. */

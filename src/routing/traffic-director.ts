@@ -2,7 +2,7 @@
  * The request path's view of traffic policy: which version answers a request that names none, what to observe
  * for the canary analysis, and what to mirror. An explicit version in the URL always wins.
  *
- * Cost when a model has no weights, shadow or rollout: two map lookups per request.
+ * Cost when a model has no weights, shadow or rollout: three map lookups per request.
  */
 import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
 import type { Tensor } from '../tensor/index.js';
@@ -12,7 +12,7 @@ import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirro
 
 export type { MirroredRequest } from './shadow-mirror.js';
 import { pickVersion, servingSplit } from './traffic-split.js';
-import type { ShadowPolicy, TrafficPolicy, TrafficTable } from './traffic-policy.js';
+import type { PairingPolicy, ShadowPolicy, TrafficPolicy, TrafficTable } from './traffic-policy.js';
 import type { VersionWindows } from './version-window.js';
 
 /** What the director needs from the registry (ModelRegistry satisfies it). */
@@ -39,6 +39,8 @@ export interface Trace {
   readonly startedMs: number;
   readonly observe: boolean;
   readonly shadow?: { readonly target: ServingVersion; readonly copy: MirroredRequest };
+  /** The rollout's other version, which answers a copy too for the paired-disagreement check. */
+  readonly paired?: { readonly target: ServingVersion; readonly copy: MirroredRequest };
 }
 
 export interface TrafficDirectorOptions {
@@ -46,10 +48,16 @@ export interface TrafficDirectorOptions {
   readonly table: TrafficTable;
   readonly windows: VersionWindows;
   readonly mirror: ShadowMirror;
+  /** Runs and compares the copies a rollout's paired-disagreement check asks for. */
+  readonly pairs?: ShadowMirror;
+  /** The versions a running rollout pairs (see CanaryController.pairingOf). */
+  readonly rolloutPairing?: (model: string) => PairingPolicy | undefined;
   /** The shadow a running rollout asks for, which replaces the policy's (see CanaryController.shadowOf). */
   readonly rolloutShadow?: (model: string) => ShadowPolicy | undefined;
   readonly clock?: () => number;
   readonly random?: () => number;
+  /** Monotonic milliseconds for request latencies (default performance.now). */
+  readonly latencyClock?: () => number;
 }
 
 /** READY versions of a model, excluding failed ones unless nothing else is ready. */
@@ -60,12 +68,14 @@ function readyVersions(model: RegisteredModel): ServingVersion[] {
 export class TrafficDirector {
   private readonly clock: () => number;
   private readonly random: () => number;
+  private readonly latencyClock: () => number;
   /** Requests begun and not yet answered, so a failure anywhere later can be recorded against their version. */
   private readonly open = new WeakMap<object, Trace>();
 
   constructor(private readonly o: TrafficDirectorOptions) {
     this.clock = o.clock ?? Date.now;
     this.random = o.random ?? Math.random;
+    this.latencyClock = o.latencyClock ?? (() => performance.now());
   }
 
   /** The version that answers: the URL's, else the policy's pick, else the highest ready one. */
@@ -101,8 +111,9 @@ export class TrafficDirector {
     const routed = request.version === undefined || request.version === '';
     const observe = routed && this.o.windows.isObserved(request.model);
     const shadow = routed ? this.shadowFor(version, request) : undefined;
-    if (!observe && !shadow) return undefined;
-    const trace = { request, version, startedMs: performance.now(), observe, shadow };
+    const paired = routed ? this.pairFor(version, request) : undefined;
+    if (!observe && !shadow && !paired) return undefined;
+    const trace = { request, version, startedMs: this.latencyClock(), observe, shadow, paired };
     this.open.set(request, trace);
     return trace;
   }
@@ -115,12 +126,24 @@ export class TrafficDirector {
     return { target, copy: this.o.mirror.copy(request) };
   }
 
-  /** The request was answered: record it and start its shadow, off the caller's path. */
+  /** The rollout's other version, when this request is sampled to be answered by both. */
+  private pairFor(version: ServingVersion, request: RoutedRequest): Trace['paired'] {
+    const pairing = this.o.pairs && this.o.rolloutPairing?.(request.model);
+    if (!pairing) return undefined;
+    const other = version.version === pairing.stable ? pairing.candidate : version.version === pairing.candidate ? pairing.stable : undefined;
+    if (other === undefined) return undefined;
+    const target = this.o.versions.model(request.model).versions.get(other);
+    if (target?.state !== 'READY' || !this.o.pairs!.sample(request.model, other, pairing.sampleRate)) return undefined;
+    return { target, copy: this.o.pairs!.copy(request) };
+  }
+
+  /** The request was answered: record it and start its shadow and paired copy, off the caller's path. */
   answered(trace: Trace | undefined, outputs: readonly Tensor[], runner: ShadowRunner): void {
     if (!trace) return;
     this.open.delete(trace.request);
     if (trace.observe) this.record(trace, true, predictionOf(outputs));
     if (trace.shadow) this.o.mirror.mirror(trace.shadow.target, trace.shadow.copy, outputs, runner);
+    if (trace.paired) this.o.pairs!.mirror(trace.paired.target, trace.paired.copy, outputs, runner);
   }
 
   /** The request (as given to begin) failed after its version was chosen. */
@@ -132,7 +155,7 @@ export class TrafficDirector {
   }
 
   private record(trace: Trace, ok: boolean, prediction: ReturnType<typeof predictionOf>): void {
-    const latencyMs = performance.now() - trace.startedMs;
+    const latencyMs = this.latencyClock() - trace.startedMs;
     this.o.windows.record(trace.version.name, trace.version.version, { at: this.clock(), ok, latencyMs, prediction });
   }
 }

@@ -22,6 +22,8 @@ export interface TrafficManagerOptions {
   readonly logger: Logger;
   readonly clock?: () => number;
   readonly random?: () => number;
+  /** Monotonic milliseconds for the latencies the canary analysis compares (default performance.now). */
+  readonly latencyClock?: () => number;
   /** Shadow requests running at once, beyond which samples are dropped (default 16). */
   readonly maxShadowsInFlight?: number;
   /** Where rollouts, their events and traffic policies are kept across restarts; absent: memory only. */
@@ -60,6 +62,8 @@ export class TrafficManager {
   readonly director: TrafficDirector;
   readonly canary: CanaryController;
   readonly mirror: ShadowMirror;
+  /** The copies a rollout's paired-disagreement check runs on the other version, and their comparisons. */
+  readonly pairs: ShadowMirror;
   private readonly table: TrafficTable;
   private readonly versions: VersionSource;
   private readonly persistence: RolloutPersistence | undefined;
@@ -70,11 +74,13 @@ export class TrafficManager {
     this.table = new TrafficTable(configOf);
     this.events = new EventLog(o.logger, o.clock);
     this.mirror = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
+    this.pairs = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
     const windows = new VersionWindows();
-    this.canary = new CanaryController({ versions: o.versions, table: this.table, windows, mirror: this.mirror, events: this.events, clock: o.clock });
+    this.canary = new CanaryController({ versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
     this.director = new TrafficDirector({
-      versions: o.versions, table: this.table, windows, mirror: this.mirror, clock: o.clock, random: o.random,
+      versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
       rolloutShadow: (model) => this.canary.shadowOf(model),
+      rolloutPairing: (model) => this.canary.pairingOf(model),
     });
     this.persistence = o.store && new RolloutPersistence({ store: o.store, events: this.events, canary: this.canary, table: this.table, logger: o.logger, clock: o.clock });
   }

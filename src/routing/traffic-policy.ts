@@ -15,6 +15,14 @@ export interface ShadowPolicy {
   readonly sampleRate: number;
 }
 
+/** Two versions whose answers a rollout compares on the same requests, and the share of requests mirrored. */
+export interface PairingPolicy {
+  readonly stable: number;
+  readonly candidate: number;
+  /** Share of each version's answered requests mirrored to the other, 0..1. */
+  readonly sampleRate: number;
+}
+
 export interface TrafficPolicy {
   /** Percent per version; undefined: the highest ready version answers every request that names none. */
   readonly weights?: ReadonlyMap<number, number>;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareAnswers, EMPTY_AGREEMENT } from './agreement.js';
+import { compareAnswers, EMPTY_AGREEMENT, type PairedSummary } from './agreement.js';
 import { jensenShannon, valueDivergence } from './divergence.js';
 import { predictionOf } from './prediction.js';
+import { parseRolloutSpec } from './rollout-spec.js';
 import { decide, evaluateChecks, type Evidence, type Progress } from './verdict.js';
-import { VersionWindow, type Sample } from './version-window.js';
+import { VersionWindow, type Sample, type WindowSummary } from './version-window.js';
 
 /** A window summary from `n` requests: `errors` failed, latencies as given (cycled), classes as given (cycled). */
 function windowOf(n: number, o: { errors?: number; latencies?: number[]; classes?: number[] } = {}) {
@@ -129,4 +130,55 @@ test('predictions: an INT64 label, the arg-max of score rows, a regression value
   assert.deepEqual(argmax, { kind: 'class', values: [1, 0] });
   const value = predictionOf([{ name: 'prediction', datatype: 'FP32', shape: [2, 1], data: new Float32Array([0.5, 1.5]) }]);
   assert.deepEqual(value, { kind: 'value', values: [0.5, 1.5] });
+});
+
+const paired = { maxDisagreement: 0.1, valueTolerance: 0.1, confidence: 0.999, sampleRate: 0.1, minSamples: 30 };
+/** Paired label rows: `disagreeing` of `rows` differ. */
+const labelPairs = (rows: number, disagreeing: number): PairedSummary => ({ kind: 'class', absDiffs: Array.from({ length: rows }, (_, i) => (i < disagreeing ? 1 : 0)), errors: 0 });
+
+test('an inverted binary classifier keeps its class mix, passes prediction_divergence and fails paired_disagreement', () => {
+  // 52% / 48% answered by the stable; the candidate swaps every label: 48% / 52%.
+  const stable = windowOf(500, { classes: Array.from({ length: 25 }, (_, i) => (i < 13 ? 0 : 1)) });
+  const candidate = windowOf(500, { classes: Array.from({ length: 25 }, (_, i) => (i < 13 ? 1 : 0)) });
+  const results = evaluateChecks({ predictionDivergence: { max: 0.1, minSamples: 50 }, pairedDisagreement: paired }, { stable, candidate, paired: labelPairs(60, 60) });
+  assert.deepEqual(results.map((r) => [r.check, r.status]), [['prediction_divergence', 'pass'], ['paired_disagreement', 'fail']]);
+  assert.ok(results[0].value! < 0.01, `Jensen–Shannon ${results[0].value}`);
+  assert.match(results[1].detail, /^labels differ on 100\.0% of 60 paired rows \(60\); 99\.9% bounds \d+\.\d%–100\.0%: above the tolerance 10\.0%$/);
+  const d = decide(progress, results, 1_000);
+  assert.equal(d.action, 'rollback');
+  assert.deepEqual(d.action === 'rollback' && d.failed, ['paired_disagreement']);
+});
+
+test('paired rows short of min_samples, or too few to tell, hold the step: never a pass', () => {
+  const check = (p: PairedSummary) => evaluateChecks({ pairedDisagreement: paired }, { ...evidence(windowOf(100)), paired: p })[0];
+  const few = check(labelPairs(29, 0));
+  assert.deepEqual([few.status, few.detail], ['insufficient', 'paired_disagreement needs 30 paired rows, has 29']);
+  const close = check(labelPairs(200, 22)); // 11% against 10%: more rows needed either way
+  assert.equal(close.status, 'insufficient');
+  assert.match(close.detail, /^paired_disagreement needs more paired rows to tell 10\.0% apart: labels differ on 11\.0% of 200 paired rows/);
+  const d = decide(progress, [close], 60_000);
+  assert.equal(d.action, 'hold');
+  assert.equal(check(labelPairs(82, 0)).status, 'pass');
+  assert.equal(check(labelPairs(1000, 30)).status, 'pass');
+  assert.equal(check(labelPairs(30, 30)).status, 'fail');
+});
+
+test('regression: a pair disagrees when the answers are further apart than value_tolerance × the stable spread', () => {
+  const values = Array.from({ length: 200 }, (_, i) => i % 11); // standard deviation about 3.19
+  const stable: WindowSummary = { requests: 200, errors: 0, latenciesMs: [], classes: new Map(), values, predictionKind: 'value' };
+  const check = (absDiffs: number[], s = stable) => evaluateChecks({ pairedDisagreement: paired }, { stable: s, candidate: stable, paired: { kind: 'value', absDiffs, errors: 0 } })[0];
+  const close = check(Array.from({ length: 100 }, () => 0.3));
+  assert.equal(close.status, 'pass');
+  assert.match(close.detail, /answers differ by more than 0\.319 \(0\.1 × the stable's standard deviation 3\.19\) on 0\.0% of 100 paired rows/);
+  assert.equal(check(Array.from({ length: 100 }, (_, i) => (i % 2 ? 0.3 : 2))).status, 'fail');
+  const noSpread = check([0.3, 0.3], { ...stable, values: [1] });
+  assert.match(noSpread.detail, /needs 30 paired rows and the stable's answers to measure their spread, has 2/);
+});
+
+test('the default checks include paired_disagreement with its defaults; named checks leave it out unless named', () => {
+  assert.deepEqual(parseRolloutSpec({ candidate: 2 }).checks.pairedDisagreement, paired);
+  assert.equal(parseRolloutSpec({ candidate: 2, checks: { error_rate: {} } }).checks.pairedDisagreement, undefined);
+  assert.deepEqual(parseRolloutSpec({ candidate: 2, checks: { paired_disagreement: { max_disagreement: 0.02, sample_rate: 0.5 } } }).checks.pairedDisagreement, { ...paired, maxDisagreement: 0.02, sampleRate: 0.5 });
+  assert.throws(() => parseRolloutSpec({ candidate: 2, checks: { paired_disagreement: { max_disagreement: 0 } } }), /invalid rollout: .*max_disagreement/);
+  assert.throws(() => parseRolloutSpec({ candidate: 2, checks: { paired_disagreement: { confidence: 1 } } }), /invalid rollout: .*confidence/);
 });

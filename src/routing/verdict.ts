@@ -7,17 +7,18 @@
  * - At the end of an interval: all checks passing advances to the next step (or promotes after the last one
  *   below 100%); a check short of samples holds the step for another interval.
  */
-import { agreementRate, meanAbsDifference, type AgreementSummary } from './agreement.js';
+import { agreementRate, meanAbsDifference, type AgreementSummary, type PairedSummary } from './agreement.js';
+import { countAbove, standardDeviation, testDisagreement } from './disagreement-test.js';
 import { jensenShannon, valueDivergence } from './divergence.js';
 import type { CheckThresholds } from './rollout-spec.js';
 import { quantile, type WindowSummary } from './version-window.js';
 
-export type CheckName = 'error_rate' | 'p99_latency' | 'prediction_divergence' | 'shadow_agreement';
+export type CheckName = 'error_rate' | 'p99_latency' | 'prediction_divergence' | 'paired_disagreement' | 'shadow_agreement';
 
 export interface CheckResult {
   readonly check: CheckName;
   readonly status: 'pass' | 'fail' | 'insufficient';
-  /** What was measured (error-rate increase, candidate p99 in ms, divergence, agreement). */
+  /** What was measured (error-rate increase, candidate p99 in ms, divergence, share of paired rows disagreeing, agreement). */
   readonly value?: number;
   /** The threshold it was held against. */
   readonly limit: number;
@@ -26,10 +27,12 @@ export interface CheckResult {
   readonly detail: string;
 }
 
-/** What the checks look at: both versions' windows since the step began, and the shadow comparisons. */
+/** What the checks look at: both versions' windows since the step began, the paired rows and the shadow comparisons. */
 export interface Evidence {
   readonly stable: WindowSummary;
   readonly candidate: WindowSummary;
+  /** Rows both versions answered (each version's sampled requests mirrored to the other). */
+  readonly paired?: PairedSummary;
   readonly shadow?: AgreementSummary;
 }
 
@@ -80,6 +83,36 @@ function divergenceCheck(t: NonNullable<CheckThresholds['predictionDivergence']>
   return { check: 'prediction_divergence', status, value: js, limit: t.max, samples: { candidate: rc, stable: rs, required: t.minSamples }, detail };
 }
 
+/** How paired rows are counted as disagreeing: labels that differ, or values apart by more than the threshold. */
+function disagreementRule(t: NonNullable<CheckThresholds['pairedDisagreement']>, e: Evidence): { threshold: number; what: string } | undefined {
+  if (e.paired?.kind !== 'value') return { threshold: 0, what: 'labels differ' };
+  const spread = standardDeviation(e.stable.values);
+  if (spread === undefined) return undefined;
+  const threshold = t.valueTolerance * spread;
+  return { threshold, what: `answers differ by more than ${threshold.toPrecision(3)} (${t.valueTolerance} × the stable's standard deviation ${spread.toPrecision(3)})` };
+}
+
+function pairedCheck(t: NonNullable<CheckThresholds['pairedDisagreement']>, e: Evidence): CheckResult {
+  const diffs = e.paired?.absDiffs ?? [];
+  const rule = disagreementRule(t, e);
+  const n = diffs.length;
+  const samples = { candidate: n, required: t.minSamples };
+  if (n < t.minSamples || !rule) {
+    const why = rule ? '' : ' and the stable\'s answers to measure their spread';
+    return { check: 'paired_disagreement', status: 'insufficient', limit: t.maxDisagreement, samples, detail: `paired_disagreement needs ${t.minSamples} paired rows${why}, has ${n}` };
+  }
+  const k = countAbove(diffs, rule.threshold);
+  const test = testDisagreement(k, n, t.maxDisagreement, 1 - t.confidence);
+  const conf = `${+(100 * t.confidence).toFixed(3)}%`;
+  const measured = `${rule.what} on ${pct(test.rate)} of ${n} paired rows (${k}); ${conf} bounds ${pct(test.lower)}–${pct(test.upper)}`;
+  if (test.verdict === 'undecided') {
+    return { check: 'paired_disagreement', status: 'insufficient', value: test.rate, limit: t.maxDisagreement, samples, detail: `paired_disagreement needs more paired rows to tell ${pct(t.maxDisagreement)} apart: ${measured}` };
+  }
+  const status = test.verdict === 'above' ? 'fail' : 'pass';
+  const detail = `${measured}: ${status === 'fail' ? 'above' : 'within'} the tolerance ${pct(t.maxDisagreement)}`;
+  return { check: 'paired_disagreement', status, value: test.rate, limit: t.maxDisagreement, samples, detail };
+}
+
 function agreementCheck(t: NonNullable<CheckThresholds['shadowAgreement']>, e: Evidence): CheckResult {
   const s = e.shadow;
   const rows = s?.rows ?? 0;
@@ -102,6 +135,7 @@ export function evaluateChecks(checks: CheckThresholds, evidence: Evidence): Che
   if (checks.errorRate) out.push(errorRateCheck(checks.errorRate, evidence));
   if (checks.p99Latency) out.push(latencyCheck(checks.p99Latency, evidence));
   if (checks.predictionDivergence) out.push(divergenceCheck(checks.predictionDivergence, evidence));
+  if (checks.pairedDisagreement) out.push(pairedCheck(checks.pairedDisagreement, evidence));
   if (checks.shadowAgreement) out.push(agreementCheck(checks.shadowAgreement, evidence));
   return out;
 }

@@ -73,6 +73,7 @@ function checksJson(c: CheckThresholds) {
     ...(c.errorRate ? { error_rate: { max_increase: c.errorRate.maxIncrease, min_samples: c.errorRate.minSamples } } : {}),
     ...(c.p99Latency ? { p99_latency: { max_ratio: c.p99Latency.maxRatio, tolerance_ms: c.p99Latency.toleranceMs, min_samples: c.p99Latency.minSamples } } : {}),
     ...(c.predictionDivergence ? { prediction_divergence: { max: c.predictionDivergence.max, min_samples: c.predictionDivergence.minSamples } } : {}),
+    ...(c.pairedDisagreement ? { paired_disagreement: { max_disagreement: c.pairedDisagreement.maxDisagreement, value_tolerance: c.pairedDisagreement.valueTolerance, confidence: c.pairedDisagreement.confidence, sample_rate: c.pairedDisagreement.sampleRate, min_samples: c.pairedDisagreement.minSamples } } : {}),
     ...(c.shadowAgreement ? { shadow_agreement: { min_agreement: c.shadowAgreement.minAgreement, max_mean_abs_diff: c.shadowAgreement.maxMeanAbsDiff ?? null, min_samples: c.shadowAgreement.minSamples } } : {}),
   };
 }
