@@ -50,7 +50,8 @@ test('it names every key of the server config schema, and only those', () => {
   assert.ok(keys.length > 50, `the schema walk found the keys (${keys.length})`);
   const missing = keys.filter((k) => !named.has(k));
   assert.deepEqual(missing, [], `add these keys to examples/inferd.yaml with their default and a comment: ${missing.join(', ')}`);
-  const extra = [...named].filter((k) => !keys.includes(k));
+  // A map's entries (auth.model_limits.<model>) are values of a schema key, not keys of their own.
+  const extra = [...named].filter((k) => !keys.includes(k) && !keys.some((key) => k.startsWith(`${key}.`)));
   assert.deepEqual(extra, [], `examples/inferd.yaml names keys the schema does not have: ${extra.join(', ')}`);
 });
 
