@@ -30,8 +30,9 @@ function view(name: string, entities: FeatureViewConfig['entities'] = [{ name: '
 
 const num = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : Number(v));
 
+/** A row's values as numbers, every feature of the cases' views (a value the store left out is missing: null). */
 function values(row: { values: Readonly<Record<string, unknown>> } | undefined): Record<string, number | null> | undefined {
-  return row && Object.fromEntries(Object.entries(row.values).map(([k, v]) => [k, num(v)]));
+  return row && Object.fromEntries(view('any').features.map((f) => [f.name, num(row.values[f.name])]));
 }
 
 /** Registers the shared FeatureSource cases under `describe(name)`. */
@@ -66,13 +67,33 @@ export function featureSourceCases(name: string, make: () => Promise<SourceUnder
       assert.equal(row!.eventTimeMs, T0 + 60_000);
     });
 
-    it('a newer write replaces the row; a null value reads back as missing', async () => {
+    it('a newer write replaces the values it names; a null value reads back as missing', async () => {
       const v = view('cases_newer');
       await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 1 } }]);
       const r = await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0 + 5000, values: { spend_30d: 9, txn_count: null, is_vip: 0 } }]);
       assert.deepEqual(r, { written: 1, skippedOlder: 0 });
       const [row] = await s.source.read(v, [['u1']]);
       assert.deepEqual(values(row), { spend_30d: 9, txn_count: null, is_vip: 0 });
+    });
+
+    it('a partial write merges: the features it names change, the others keep their values', async () => {
+      const v = view('cases_merge');
+      await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 1 } }]);
+      const r = await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0 + 5000, values: { txn_count: 14 } }]);
+      assert.deepEqual(r, { written: 1, skippedOlder: 0 });
+      const [row] = await s.source.read(v, [['u1']]);
+      assert.deepEqual(values(row), { spend_30d: 1, txn_count: 14, is_vip: 1 });
+      assert.equal(row!.eventTimeMs, T0 + 5000);
+      await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0 + 6000, values: { is_vip: null } }]);
+      const [cleared] = await s.source.read(v, [['u1']]);
+      assert.deepEqual(values(cleared), { spend_30d: 1, txn_count: 14, is_vip: null });
+    });
+
+    it('a partial write of an entity without a row stores only what it names', async () => {
+      const v = view('cases_merge_new');
+      await s.source.write(v, [{ entity: ['u9'], eventTimeMs: T0, values: { txn_count: 3, is_vip: null } }]);
+      const [row] = await s.source.read(v, [['u9']]);
+      assert.deepEqual(values(row), { spend_30d: null, txn_count: 3, is_vip: null });
     });
 
     it('reads a batch of 300 entities in one call', async () => {

@@ -18,7 +18,11 @@ export interface FeatureSource {
    * Rejects when the store cannot answer (down, timed out).
    */
   read(view: FeatureViewConfig, keys: readonly EntityKey[]): Promise<Array<StoredRow | undefined>>;
-  /** Upserts rows. A row whose event time is older than the stored row's is skipped: older writes never win. */
+  /**
+   * Upserts rows, each merged into the entity's stored row: the features it names are set (null: removed), the
+   * others keep their values, and the row takes its event time. A row whose event time is older than the stored
+   * row's is skipped: older writes never win.
+   */
   write(view: FeatureViewConfig, rows: readonly WriteRow[]): Promise<WriteResult>;
   /** True when the store holds at least one row of the view (used to seed an empty store once). */
   hasRows(view: FeatureViewConfig): Promise<boolean>;

@@ -20,7 +20,10 @@ export type EntityKey = readonly string[];
 export interface WriteRow {
   readonly entity: EntityKey;
   readonly eventTimeMs: number;
-  /** Feature name → value; null removes the value. Features not named keep nothing (the row is replaced). */
+  /**
+   * Feature name → value; null removes the value. Features not named keep their stored values: a write merges
+   * into the entity's row (as Feast's online write does), and the row's event time becomes this row's.
+   */
   readonly values: Readonly<Record<string, FeatureValue>>;
 }
 

@@ -10,7 +10,7 @@ import type { FeatureService } from '../features/feature-service.js';
 import { rowsFromJson } from '../features/ingest-rows.js';
 import type { WriteResult } from '../features/types.js';
 import { NotFoundError } from '../errors/index.js';
-import { describeTensors, type ModelMetadata } from './model-metadata.js';
+import { describeTensors, metadataParameters, type ModelMetadata } from './model-metadata.js';
 import { planPostProcessing } from './post-process.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
@@ -219,7 +219,7 @@ export class InferenceService {
       platform: config.platform,
       inputs: describeTensors(config, 'inputs'),
       outputs: describeTensors(config, 'outputs'),
-      parameters: Object.keys(config.parameters).length ? config.parameters : undefined,
+      parameters: metadataParameters(config, this.features),
     };
   }
 

@@ -86,6 +86,7 @@ describe('gRPC inference service on models/', () => {
         { name: 'logits', datatype: 'FP32', shape: ['-1', '10'] },
         { name: 'label', datatype: 'INT64', shape: ['-1'] },
       ],
+      parameters: {},
     });
   });
 

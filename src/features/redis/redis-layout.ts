@@ -6,8 +6,9 @@
  *   fields _ts      event time of the row, ms since the epoch, decimal text
  *          <name>   each feature's value as decimal text (booleans 1/0); an absent field is a missing value
  *
- * A writer must keep "older writes never overwrite newer ones": compare `_ts` and replace the whole hash only when
- * its row is at least as new, atomically (UPSERT_SCRIPT below does exactly that).
+ * A writer must keep "older writes never overwrite newer ones": compare `_ts` and, only when its row is at least as
+ * new, set `_ts` and the fields it writes (HSET merges: fields it does not name keep their values) and delete the
+ * fields it writes as missing, atomically (UPSERT_SCRIPT below does exactly that).
  */
 import type { FeatureViewConfig } from '../../config/index.js';
 import { entityKeyText } from '../entity-key.js';
@@ -15,12 +16,17 @@ import type { EntityKey, StoredRow, WriteRow } from '../types.js';
 
 export const TIMESTAMP_FIELD = '_ts';
 
-/** KEYS[1] the hash; ARGV[1] the event time (ms); ARGV[2..] field, value pairs. Returns 1 written, 0 skipped. */
+/**
+ * KEYS[1] the hash; ARGV[1] the event time (ms); ARGV[2..] field, value pairs, an empty value deleting the field
+ * (a missing value). Fields not named keep their values. Returns 1 written, 0 skipped.
+ */
 export const UPSERT_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], '${TIMESTAMP_FIELD}')
 if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], '${TIMESTAMP_FIELD}', unpack(ARGV))
+redis.call('HSET', KEYS[1], '${TIMESTAMP_FIELD}', ARGV[1])
+for i = 2, #ARGV - 1, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
 return 1`;
 
 /** The Redis key of an entity's row of a view. */
@@ -43,11 +49,11 @@ export function decodeRow(view: FeatureViewConfig, values: ReadonlyArray<string 
   return { eventTimeMs: Number(values[0]), values: row };
 }
 
-/** UPSERT_SCRIPT's ARGV for a row: the event time, then field/value pairs for the present values. */
+/** UPSERT_SCRIPT's ARGV for a row: the event time, then field/value pairs ('' for a missing value: deleted). */
 export function upsertArgs(row: WriteRow): string[] {
   const args = [String(row.eventTimeMs)];
   for (const [name, value] of Object.entries(row.values)) {
-    if (value !== null && !Number.isNaN(value)) args.push(name, String(value));
+    args.push(name, value === null || Number.isNaN(value) ? '' : String(value));
   }
   return args;
 }

@@ -2,7 +2,8 @@
  * The embedded feature store: one SQLite file (better-sqlite3), so `npm start` serves feature-backed models with
  * nothing else installed. Table `feature_rows(view, entity, event_time_ms, row_values)`: `entity` is the entity
  * key text (entity-key.ts), `row_values` a JSON object of feature name → number. Reads are synchronous and local
- * (microseconds); a write skips a row whose event time is older than the stored one in the same statement.
+ * (microseconds); a write merges its features into the stored row, or skips a row whose event time is older than
+ * the stored one, in the same statement.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,14 +21,17 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS feature_rows (
   PRIMARY KEY (view, entity)
 ) WITHOUT ROWID`;
 
-// Equal event times replace (last writer wins); older ones are skipped: the WHERE makes the upsert a no-op.
-const UPSERT = `INSERT INTO feature_rows (view, entity, event_time_ms, row_values) VALUES (?, ?, ?, ?)
-  ON CONFLICT (view, entity) DO UPDATE SET event_time_ms = excluded.event_time_ms, row_values = excluded.row_values
+// A row merges into the stored one: json_patch (RFC 7396) sets the features it names and removes those it names as
+// null, keeping the rest. Equal event times merge too (last writer wins); older ones are skipped: the WHERE makes
+// the upsert a no-op.
+const UPSERT = `INSERT INTO feature_rows (view, entity, event_time_ms, row_values) VALUES (@view, @entity, @time, json_patch('{}', @values))
+  ON CONFLICT (view, entity) DO UPDATE SET event_time_ms = excluded.event_time_ms,
+    row_values = json_patch(feature_rows.row_values, @values)
   WHERE excluded.event_time_ms >= feature_rows.event_time_ms`;
 
 interface Statements {
   readonly get: Database.Statement<[string, string], { event_time_ms: number; row_values: string }>;
-  readonly upsert: Database.Statement<[string, string, number, string]>;
+  readonly upsert: Database.Statement<[{ view: string; entity: string; time: number; values: string }]>;
   readonly any: Database.Statement<[string], { one: number }>;
 }
 
@@ -71,7 +75,7 @@ export class SqliteFeatureSource implements FeatureSource {
     let written = 0;
     this.db!.transaction(() => {
       for (const row of rows) {
-        written += upsert.run(view.name, entityKeyText(row.entity), row.eventTimeMs, JSON.stringify(row.values)).changes;
+        written += upsert.run({ view: view.name, entity: entityKeyText(row.entity), time: row.eventTimeMs, values: JSON.stringify(row.values) }).changes;
       }
     })();
     return { written, skippedOlder: rows.length - written };

@@ -31,9 +31,13 @@ function tensorMetadata(t: TensorMetadata): OutgoingMessage {
   return { name: t.name, datatype: t.datatype, shape: [...t.shape] };
 }
 
-/** ModelMetadataResponse: name, versions, platform, inputs and outputs (-1 = any size). */
+/**
+ * ModelMetadataResponse: name, versions, platform, inputs and outputs (-1 = any size), and the model's parameters
+ * as string parameters (field 6, inferd's addition).
+ */
 export function encodeModelMetadata(m: ModelMetadata): OutgoingMessage {
-  return { name: m.name, versions: [...m.versions], platform: m.platform, inputs: m.inputs.map(tensorMetadata), outputs: m.outputs.map(tensorMetadata) };
+  const parameters = Object.fromEntries(Object.entries(m.parameters ?? {}).map(([k, v]) => [k, { string_param: v }]));
+  return { name: m.name, versions: [...m.versions], platform: m.platform, inputs: m.inputs.map(tensorMetadata), outputs: m.outputs.map(tensorMetadata), parameters };
 }
 
 /**
