@@ -23,7 +23,10 @@ import { createRateStore, followCertificates } from './security-setup.js';
 import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
 import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
-import { Tracing } from './telemetry/tracing.js';
+import { Tracing, withTraceIds } from './telemetry/tracing.js';
+import { ShedLog } from './telemetry/shed-log.js';
+import { logModelStatus } from './telemetry/model-status.js';
+import { VERSION } from './version.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
 import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
@@ -47,7 +50,7 @@ export interface RunningServer {
 }
 
 /** Loads the models and starts listening. */
-export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel, { format: config.logFormat })): Promise<RunningServer> {
   const started = performance.now();
   logger.info({ model_repository: config.modelRepository }, 'loading models');
   const features = config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
@@ -75,9 +78,12 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     trustedKeys: config.trustedKeys,
     rollouts: config.rollouts,
   });
-  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint }) : undefined;
-  if (tracing) inferd.service.addObserver(tracing);
-  inferd.service.addObserver(requestLogger(logger, config.logRequests));
+  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION }) : undefined;
+  // One trace id per request, chosen before the spans and the log line are written, so both carry it.
+  inferd.service.addObserver(withTraceIds(tracing !== undefined, [...(tracing ? [tracing] : []), requestLogger(logger, config.logRequests)]));
+  const shedLog = new ShedLog({ logger });
+  inferd.service.addObserver(shedLog);
+  shedLog.start();
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;
@@ -123,6 +129,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     tls?.start();
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
+    shedLog.stop();
     await quality?.stop();
     await inferd.stop();
     throw err;
@@ -132,9 +139,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const url = urlOf(app.server, tls !== undefined);
   const port = (app.server.address() as AddressInfo).port;
   const metricsUrl = metricsApp ? `${urlOf(metricsApp.server, tls?.config.metrics === true)}/metrics` : undefined;
-  for (const e of inferd.service.index()) {
-    logger.info({ model: e.name, version: e.version, state: e.state, reason: e.reason }, `model ${e.name}${e.version ? ` v${e.version}` : ''}: ${e.state}`);
-  }
+  logModelStatus(logger, inferd.service.index());
   if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
   logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
@@ -166,6 +171,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         await rateStore.stop();
         await quality?.stop();
         await inferd.stop();
+        shedLog.stop();
         await tracing?.shutdown();
         await metricsApp?.close();
         logger.info('inferd stopped');
