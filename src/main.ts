@@ -172,7 +172,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         await quality?.stop();
         await inferd.stop();
         shedLog.stop();
-        await tracing?.shutdown();
+        // An unreachable collector must not fail the stop: the spans are lost either way.
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ endpoint: config.tracing.otlpEndpoint, err: (err as Error).message }, 'could not export the last spans to the OTLP endpoint'));
         await metricsApp?.close();
         logger.info('inferd stopped');
       })();

@@ -145,3 +145,15 @@ test('with tracing on, every request log line carries the trace id of the reques
     receiver.server.close();
   }
 });
+
+test('an OTLP endpoint that does not answer does not fail the server\'s stop; it is logged', async () => {
+  const gone = await startReceiver();
+  await new Promise<void>((resolve) => gone.server.close(() => resolve())); // a port nobody listens on now
+  const log = captureLog();
+  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'info', tracing: { otlp_endpoint: gone.url, sample_ratio: 1 } }), log.logger);
+  const body = readFileSync('examples/digits-request.json', 'utf8');
+  assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
+  // The span waits for the exporter's next batch (500 ms), so it is usually still buffered when the stop exports it.
+  await server.close();
+  assert.ok(log.entries().some((e) => e.msg === 'inferd stopped'));
+});
