@@ -24,7 +24,10 @@ import { createRateStore, followCertificates } from './security-setup.js';
 import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
 import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
-import { Tracing } from './telemetry/tracing.js';
+import { Tracing, withTraceIds } from './telemetry/tracing.js';
+import { ShedLog } from './telemetry/shed-log.js';
+import { logModelStatus } from './telemetry/model-status.js';
+import { VERSION } from './version.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
 import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
@@ -48,7 +51,7 @@ export interface RunningServer {
 }
 
 /** Loads the models and starts listening. */
-export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel, { format: config.logFormat })): Promise<RunningServer> {
   const started = performance.now();
   // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
   await checkModelRepository({ path: config.modelRepository, modelControlMode: config.modelControlMode, allowEmpty: config.allowEmptyRepository });
@@ -79,9 +82,12 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     trustedKeys: config.trustedKeys,
     rollouts: config.rollouts,
   });
-  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint }) : undefined;
-  if (tracing) inferd.service.addObserver(tracing);
-  inferd.service.addObserver(requestLogger(logger, config.logRequests));
+  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION }) : undefined;
+  // One trace id per request, chosen before the spans and the log line are written, so both carry it.
+  inferd.service.addObserver(withTraceIds(tracing !== undefined, [...(tracing ? [tracing] : []), requestLogger(logger, config.logRequests)]));
+  const shedLog = new ShedLog({ logger });
+  inferd.service.addObserver(shedLog);
+  shedLog.start();
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;
@@ -127,6 +133,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     tls?.start();
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
+    shedLog.stop();
     await quality?.stop();
     await inferd.stop();
     throw err;
@@ -136,9 +143,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const url = urlOf(app.server, tls !== undefined);
   const port = (app.server.address() as AddressInfo).port;
   const metricsUrl = metricsApp ? `${urlOf(metricsApp.server, tls?.config.metrics === true)}/metrics` : undefined;
-  for (const e of inferd.service.index()) {
-    logger.info({ model: e.name, version: e.version, state: e.state, reason: e.reason }, `model ${e.name}${e.version ? ` v${e.version}` : ''}: ${e.state}`);
-  }
+  logModelStatus(logger, inferd.service.index());
   if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
   logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
@@ -170,7 +175,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         await rateStore.stop();
         await quality?.stop();
         await inferd.stop();
-        await tracing?.shutdown();
+        shedLog.stop();
+        // An unreachable collector must not fail the stop: the spans are lost either way.
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ endpoint: config.tracing.otlpEndpoint, err: (err as Error).message }, 'could not export the last spans to the OTLP endpoint'));
         await metricsApp?.close();
         logger.info('inferd stopped');
       })();

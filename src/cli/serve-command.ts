@@ -109,7 +109,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const file = values.config ? readConfigFile(values.config) : undefined;
   const config = resolveServerConfig(file, configFromEnv(), { ...flagsToConfig(values), tls: tlsFlags(values, file?.tls) });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
   // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.
   let onFatal: () => void = () => setImmediate(() => process.exit(1));

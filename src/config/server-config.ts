@@ -48,13 +48,18 @@ export const serverConfigSchema = z.strictObject({
   cost_per_cpu_second: z.number().min(0).default(0),
   /** One log line per request: none, errors (failed requests; the default) or all. */
   log_requests: z.enum(['none', 'errors', 'all']).default('errors'),
+  /** json: one JSON object per line; pretty: for people; auto (default): pretty when stdout is a terminal. */
+  log_format: z.enum(['json', 'pretty', 'auto']).default('auto'),
   /** OpenTelemetry tracing; off unless an OTLP/HTTP endpoint is set. */
   tracing: z
     .strictObject({
       otlp_endpoint: z.string().url().optional(),
       sample_ratio: z.number().min(0).max(1).default(0.01),
       slow_ms: z.number().min(0).default(500),
+      /** The spans' resource `service.name`; OTEL_SERVICE_NAME overrides it. */
       service_name: z.string().min(1).default('inferd'),
+      /** More resource attributes (e.g. deployment.environment); OTEL_RESOURCE_ATTRIBUTES adds to them. */
+      resource_attributes: z.record(z.string().min(1), z.string()).optional(),
     })
     .default({ sample_ratio: 0.01, slow_ms: 500, service_name: 'inferd' }),
   /** On SIGTERM, how long to keep serving (readiness already false) before the listener closes. */
@@ -106,7 +111,14 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number;
   readonly costPerCpuSecond: number;
   readonly logRequests: 'none' | 'errors' | 'all';
-  readonly tracing: { readonly otlpEndpoint?: string; readonly sampleRatio: number; readonly slowMs: number; readonly serviceName: string };
+  readonly logFormat: 'json' | 'pretty' | 'auto';
+  readonly tracing: {
+    readonly otlpEndpoint?: string;
+    readonly sampleRatio: number;
+    readonly slowMs: number;
+    readonly serviceName: string;
+    readonly resourceAttributes: Readonly<Record<string, string>>;
+  };
   readonly shutdownDelayMs: number;
   /** Path of the features config, or undefined when there is none. */
   readonly featuresConfig: string | undefined;
@@ -140,6 +152,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_REPOSITORY_POLL_SECS: 'repository_poll_secs',
   INFERD_BODY_LIMIT_BYTES: 'body_limit_bytes',
   INFERD_LOG_LEVEL: 'log_level',
+  INFERD_LOG_FORMAT: 'log_format',
   INFERD_STRICT_READINESS: 'strict_readiness',
   INFERD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
   INFERD_SHUTDOWN_DELAY_MS: 'shutdown_delay_ms',
@@ -154,14 +167,53 @@ function coerce(value: string): string | number | boolean {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
-/** Reads `INFERD_*` variables from an environment (process.env by default). */
+/**
+ * Reads `INFERD_*` variables from an environment (process.env by default), and OpenTelemetry's
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES into `tracing` (see tracingFromEnv).
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServerConfigFile> {
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const v = env[name];
     if (v !== undefined && v !== '') out[key] = coerce(v);
   }
+  const tracing = tracingFromEnv(env);
+  if (tracing) out.tracing = tracing;
   return out as Partial<ServerConfigFile>;
+}
+
+/**
+ * The OpenTelemetry SDK variables, as the specification reads them: OTEL_RESOURCE_ATTRIBUTES is
+ * `key=value,key=value` (values percent-encoded); OTEL_SERVICE_NAME wins over a `service.name` given there.
+ */
+export function tracingFromEnv(env: NodeJS.ProcessEnv): { service_name?: string; resource_attributes?: Record<string, string> } | undefined {
+  const attributes: Record<string, string> = {};
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    try {
+      attributes[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // The specification says to discard the whole variable when one value cannot be decoded.
+      return tracingFromEnv({ ...env, OTEL_RESOURCE_ATTRIBUTES: undefined });
+    }
+  }
+  const serviceName = env.OTEL_SERVICE_NAME || attributes['service.name'] || undefined;
+  delete attributes['service.name'];
+  const hasAttributes = Object.keys(attributes).length > 0;
+  if (!serviceName && !hasAttributes) return undefined;
+  return { ...(serviceName ? { service_name: serviceName } : {}), ...(hasAttributes ? { resource_attributes: attributes } : {}) };
+}
+
+/** `tracing` sections merge setting by setting (the environment may name the service while the file sets the endpoint). */
+function mergedTracing(layers: ReadonlyArray<Partial<ServerConfigFile> | undefined>): ServerConfigFile['tracing'] {
+  const sections = layers.map((l) => l?.tracing).filter((t) => t !== undefined);
+  if (sections.length === 0) return undefined;
+  // Not an object: left for the schema to report as it is.
+  if (sections.some((t) => typeof t !== 'object' || t === null || Array.isArray(t))) return sections[sections.length - 1];
+  const attributes = sections.map((t) => t.resource_attributes).filter((a) => a !== undefined);
+  const merged = Object.assign({}, ...sections.map((t) => definedOnly(t))) as NonNullable<ServerConfigFile['tracing']>;
+  return attributes.length ? { ...merged, resource_attributes: Object.assign({}, ...attributes) as Record<string, string> } : merged;
 }
 
 /** Reads a YAML or JSON server config file. */
@@ -203,7 +255,7 @@ function assertSafeBinding(host: string, authEnabled: boolean, insecure: boolean
 
 /** Validates layered config values (later layers win) into a frozen ServerConfig. */
 export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> | undefined>): ServerConfig {
-  const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)));
+  const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)), definedOnly({ tracing: mergedTracing(layers) }));
   const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
@@ -227,7 +279,14 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     shutdownTimeoutMs: c.shutdown_timeout_ms,
     costPerCpuSecond: c.cost_per_cpu_second,
     logRequests: c.log_requests,
-    tracing: Object.freeze({ otlpEndpoint: c.tracing.otlp_endpoint, sampleRatio: c.tracing.sample_ratio, slowMs: c.tracing.slow_ms, serviceName: c.tracing.service_name }),
+    logFormat: c.log_format,
+    tracing: Object.freeze({
+      otlpEndpoint: c.tracing.otlp_endpoint,
+      sampleRatio: c.tracing.sample_ratio,
+      slowMs: c.tracing.slow_ms,
+      serviceName: c.tracing.service_name,
+      resourceAttributes: Object.freeze({ ...c.tracing.resource_attributes }),
+    }),
     shutdownDelayMs: c.shutdown_delay_ms,
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,

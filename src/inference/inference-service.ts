@@ -10,6 +10,7 @@ import type { FeatureService } from '../features/feature-service.js';
 import { rowsFromJson } from '../features/ingest-rows.js';
 import type { WriteResult } from '../features/types.js';
 import { NotFoundError } from '../errors/index.js';
+import { OverloadedError } from '../scheduler/overloaded-error.js';
 import { describeTensors, metadataParameters, type ModelMetadata } from './model-metadata.js';
 import { planPostProcessing } from './post-process.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
@@ -39,8 +40,24 @@ import { prepareInputs, schedulingParameters, selectOutputs } from './validate-r
 import { ModelGuards } from '../resilience/model-guards.js';
 import { runGuarded, type Attempt } from './guarded-run.js';
 
+/** The model label of requests refused before their model was known to exist. */
+export const UNKNOWN_MODEL = '_unknown';
+
+/** What an observation says about a failure: message, code and, for a shed request, why. */
+function failure(error: unknown): Pick<RequestObservation, 'error' | 'code' | 'shedReason'> {
+  if (!(error instanceof Error)) return {};
+  const code = (error as { code?: unknown }).code;
+  return {
+    error: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error instanceof OverloadedError ? { shedReason: error.reason } : {}),
+  };
+}
+
 export class InferenceService {
   private readonly observers: InferenceObserver[] = [];
+  /** Errors the observers were already told about, so the front ends report only the others (observeRefusal). */
+  private readonly observedErrors = new WeakSet<object>();
 
   /** Breakers and fallbacks of the versions that declare one; listen() to count them. */
   readonly guards = new ModelGuards();
@@ -90,7 +107,7 @@ export class InferenceService {
         model: request.model, version, protocol: request.protocol ?? 'library', outcome,
         seconds: (performance.now() - timeline.startedMs) / 1000, stages: timeline.stages, batchRows,
         startedMs: timeline.startedMs, spans: timeline.spans, requestId: request.id, traceparent: request.traceparent,
-        error: error instanceof Error ? error.message : undefined,
+        ...failure(error),
       };
       for (const o of this.observers) o.observe(observation);
     };
@@ -109,6 +126,7 @@ export class InferenceService {
     } catch (err) {
       this.traffic?.failed(request);
       observe(outcomeOf(err), err);
+      if (typeof err === 'object' && err !== null) this.observedErrors.add(err);
       throw err;
     }
   }
@@ -200,9 +218,38 @@ export class InferenceService {
     // A model whose fallback covers shedding answers from it: let the request reach infer() with its body.
     if (refused && !config?.fallback?.when.includes('shed')) {
       scheduler.recordRejection(refused);
-      const observation = { model, version: version ?? '', protocol: 'http', outcome: 'rejected' as const, seconds: 0, stages: {} };
+      const observation = { model, version: String(resolved.version), protocol: 'http', outcome: 'rejected' as const, seconds: 0, stages: {}, refusedEarly: true, ...failure(refused) };
       for (const o of this.observers) o.observe(observation);
+      this.observedErrors.add(refused);
       throw refused;
+    }
+  }
+
+  /**
+   * Tells the observers of a request refused before it reached infer(): authentication, rate limits, a body that
+   * could not be decoded. Only a model this server knows keeps its name; any other is counted as `_unknown`, so a
+   * caller cannot mint metric series by naming models.
+   */
+  observeRefusal(refusal: { readonly model: string | undefined; readonly protocol: string; readonly error: unknown; readonly traceparent?: string }): void {
+    const model = refusal.model !== undefined && this.knows(refusal.model) ? refusal.model : UNKNOWN_MODEL;
+    const observation: RequestObservation = {
+      model, version: '', protocol: refusal.protocol, outcome: outcomeOf(refusal.error), seconds: 0, stages: {},
+      refusedEarly: true, traceparent: refusal.traceparent, ...failure(refusal.error),
+    };
+    for (const o of this.observers) o.observe(observation);
+  }
+
+  /** True when `err` came out of infer() or admit(), whose observers have counted the request already. */
+  observed(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.observedErrors.has(err);
+  }
+
+  private knows(model: string): boolean {
+    try {
+      this.registry.model(model);
+      return true;
+    } catch {
+      return false;
     }
   }
 

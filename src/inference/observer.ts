@@ -4,7 +4,11 @@
  */
 import { InferenceError } from '../errors/index.js';
 
-export type Outcome = 'success' | 'client_error' | 'rejected' | 'timeout' | 'error';
+/**
+ * `unauthorized` (401/403) and `rate_limited` (429) are refusals of the caller, like `client_error` they do not
+ * spend an SLO's budget; `rejected` is a refusal under load (shedding, a model unloading).
+ */
+export type Outcome = 'success' | 'client_error' | 'unauthorized' | 'rate_limited' | 'rejected' | 'timeout' | 'error';
 
 export type Stage = 'features' | 'queue' | 'compute' | 'postprocess';
 
@@ -30,6 +34,15 @@ export interface RequestObservation {
   readonly traceparent?: string;
   /** The error's message when the request failed. */
   readonly error?: string;
+  /** The error's stable code (ErrorCode) when the request failed. */
+  readonly code?: string;
+  /** Why a request was shed under load (queue_full, concurrency_limit, adaptive_limit, evicted). */
+  readonly shedReason?: string;
+  /**
+   * Refused before the core ran it (authentication, rate limit, decoding, admission): `started()` was not called,
+   * `seconds` is 0 and no stage ran.
+   */
+  readonly refusedEarly?: boolean;
 }
 
 export interface InferenceObserver {
@@ -52,6 +65,11 @@ export function outcomeOf(err: unknown): Outcome {
       return 'rejected';
     case 'DEADLINE_EXCEEDED':
       return 'timeout';
+    case 'UNAUTHENTICATED':
+    case 'PERMISSION_DENIED':
+      return 'unauthorized';
+    case 'RATE_LIMITED':
+      return 'rate_limited';
     default:
       return 'error';
   }

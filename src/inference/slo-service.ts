@@ -22,9 +22,8 @@ export class SloService implements InferenceObserver {
   }
 
   observe(o: RequestObservation): void {
-    // A request refused before its body was read was never timed (the same rule as inferd_request_duration_seconds).
-    const refusedUnread = o.outcome === 'rejected' && o.seconds === 0;
-    this.tracker.record(o.model, isGoodOutcome(o.outcome), refusedUnread ? undefined : o.seconds);
+    // A request refused before the core ran it was never timed (the same rule as inferd_request_duration_seconds).
+    this.tracker.record(o.model, isGoodOutcome(o.outcome), o.refusedEarly ? undefined : o.seconds);
   }
 
   /** The model's SLIs, budget and burn rates. NotFoundError for an unknown model or one without an `slo:`. */

@@ -19,6 +19,8 @@ export interface ObservedRequest {
   readonly seconds: number;
   readonly stages: Readonly<Record<string, number | undefined>>;
   readonly batchRows?: number;
+  /** Refused before the core ran it: never started, never timed. */
+  readonly refusedEarly?: boolean;
 }
 
 /** Per-version figures read at scrape time. */
@@ -48,7 +50,7 @@ interface RequestSeries {
 /** Registers the request metrics on `registry` and returns the observer that feeds them. */
 export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
   const registers = [registry];
-  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
+  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
   const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry);
   const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry);
   const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });
@@ -77,7 +79,7 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
       inflightNow++;
     },
     observe(o: ObservedRequest) {
-      const refusedUnread = o.outcome === 'rejected' && o.seconds === 0; // refused before the body was read
+      const refusedUnread = o.refusedEarly === true; // refused before the core ran it: started() was not called
       if (!refusedUnread) inflightNow--;
       const b = bundleOf(o);
       let outcome = b.outcomes.get(o.outcome);

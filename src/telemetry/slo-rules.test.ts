@@ -31,3 +31,10 @@ test('one group per model: ratios for every window, objective, budget, then a pa
 test('no models, no groups', () => {
   assert.deepEqual(buildSloRules([]), { groups: [] });
 });
+
+test('two models\' rules never share a name and labels (promtool --lint-fatal counts those as duplicates)', () => {
+  const { groups } = buildSloRules([{ model: 'digits', slo }, { model: 'fraud', slo }]);
+  const keys = groups.flatMap((g) => g.rules.map((r) => `${'record' in r ? r.record : r.alert} ${JSON.stringify(r.labels)}`));
+  assert.equal(new Set(keys).size, keys.length);
+  for (const g of groups) for (const r of g.rules) assert.equal(r.labels.model, g.name.slice('inferd-slo-'.length));
+});

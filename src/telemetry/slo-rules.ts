@@ -78,10 +78,11 @@ function boundOf(thresholdMs: number): number {
 }
 
 function rulesFor(sli: Sli, runbookBase: string): Array<RecordingRule | AlertingRule> {
-  const labels = { slo: sli.kind };
+  // The model label keeps each model's rules distinct (promtool --lint-fatal refuses duplicates otherwise).
+  const labels = { model: sli.model, slo: sli.kind };
   const windows = [...new Set<string>([...BURN_WINDOWS, `${sli.windowDays}d`])];
   const ratios = windows.map((w) => ({ record: `${ERROR_RATIO_RULE}${w}`, expr: errorRatioExpr(sli, w), labels }));
-  const objective = { record: OBJECTIVE_RULE, expr: `vector(${sli.objective})`, labels: { model: sli.model, ...labels } };
+  const objective = { record: OBJECTIVE_RULE, expr: `vector(${sli.objective})`, labels };
   const remaining = {
     record: BUDGET_REMAINING_RULE,
     expr: `1 - ${ERROR_RATIO_RULE}${sli.windowDays}d${selector(sli)} / ${errorBudget(sli.objective)}`,
@@ -117,7 +118,7 @@ function alertRule(sli: Sli, severity: Severity, runbookBase: string): AlertingR
   return {
     alert: name,
     expr,
-    labels: { severity, slo: sli.kind },
+    labels: { severity, model: sli.model, slo: sli.kind },
     annotations: {
       summary: `${sli.model} is burning its ${sli.kind} error budget ${severity === 'page' ? 'fast' : 'steadily'}`,
       description: `Objective: ${objectiveText(sli)} over ${sli.windowDays}d. The error budget burns faster than ${when}.`,

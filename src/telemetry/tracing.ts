@@ -8,7 +8,9 @@
  */
 import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { AlwaysOnSampler, BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { AlwaysOnSampler, BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { randomUUID } from 'node:crypto';
 import type { ObservedRequest } from './request-metrics.js';
 
 export interface TracingOptions {
@@ -18,7 +20,45 @@ export interface TracingOptions {
   readonly sampleRatio: number;
   /** Requests slower than this are always traced. */
   readonly slowMs: number;
+  /** The resource's `service.name` (config tracing.service_name, OTEL_SERVICE_NAME) and the tracer's name. */
   readonly serviceName: string;
+  /** The resource's `service.version`: inferd's version. */
+  readonly serviceVersion?: string;
+  /** The resource's `service.instance.id`; default: a random UUID for this process. */
+  readonly serviceInstanceId?: string;
+  /** Further resource attributes (config tracing.resource_attributes, OTEL_RESOURCE_ATTRIBUTES). */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** Where spans go instead of the OTLP endpoint (tests: an in-memory exporter). */
+  readonly exporter?: SpanExporter;
+}
+
+/** The process's resource: the SDK's defaults, then the configured attributes, then the service's identity. */
+export function tracingResource(options: Pick<TracingOptions, 'serviceName' | 'serviceVersion' | 'serviceInstanceId' | 'resourceAttributes'>): Resource {
+  return defaultResource().merge(resourceFromAttributes({
+    ...options.resourceAttributes,
+    'service.name': options.serviceName,
+    ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
+    'service.instance.id': options.serviceInstanceId ?? randomUUID(),
+  }));
+}
+
+/**
+ * Random ids, except that the next root span may be given its trace id: a request's trace id is chosen when it is
+ * observed (and logged), before its spans are built.
+ */
+class ChosenTraceIds implements IdGenerator {
+  private readonly random = new RandomIdGenerator();
+  next: string | undefined;
+
+  generateTraceId(): string {
+    const chosen = this.next;
+    this.next = undefined;
+    return chosen ?? this.random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.random.generateSpanId();
+  }
 }
 
 /** What the tracer needs from an observation beyond the metrics' view. */
@@ -27,6 +67,8 @@ export interface TracedRequest extends ObservedRequest {
   readonly spans?: Readonly<Partial<Record<string, readonly [number, number]>>>;
   readonly requestId?: string;
   readonly traceparent?: string;
+  /** The trace id chosen for this request (the caller's, else a fresh one): its spans and log line carry it. */
+  readonly traceId?: string;
   readonly error?: string;
 }
 
@@ -51,10 +93,13 @@ const toEpochMs = (ms: number) => performance.timeOrigin + ms;
 export class Tracing {
   private readonly provider: TracerProvider;
   private readonly tracer: Tracer;
+  private readonly ids = new ChosenTraceIds();
 
   constructor(private readonly options: TracingOptions) {
-    const exporter = new OTLPTraceExporter({ url: options.endpoint });
+    const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.endpoint });
     this.provider = new TracerProvider({
+      resource: tracingResource(options),
+      idGenerator: this.ids,
       sampler: new AlwaysOnSampler(), // the keep/drop decision is made before any span exists
       spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500, maxQueueSize: 16384, maxExportBatchSize: 2048 })],
     });
@@ -69,7 +114,7 @@ export class Tracing {
       (parent !== undefined && (parent.traceFlags & TraceFlags.SAMPLED) !== 0) ||
       o.outcome !== 'success' ||
       o.seconds * 1000 >= this.options.slowMs ||
-      sampledByRatio(parent?.traceId ?? randomTraceTail(), this.options.sampleRatio);
+      sampledByRatio(parent?.traceId ?? o.traceId ?? randomTraceTail(), this.options.sampleRatio);
     if (!keep) return;
     this.record(o, parent);
   }
@@ -84,6 +129,7 @@ export class Tracing {
       ...(o.batchRows ? { 'inferd.batch_rows': o.batchRows } : {}),
     };
     const parentContext = parent ? trace.setSpanContext(context.active(), parent) : context.active();
+    if (!parent) this.ids.next = o.traceId; // taken by the root span just below, synchronously
     const root = this.tracer.startSpan('ingress', { kind: SpanKind.SERVER, startTime: toEpochMs(o.startedMs!), attributes }, parentContext);
     const rootContext = trace.setSpan(context.active(), root);
     for (const [name, [start, end]] of Object.entries(o.spans ?? {}) as Array<[string, readonly [number, number]]>) {
@@ -93,13 +139,39 @@ export class Tracing {
     root.end(toEpochMs(o.startedMs! + o.seconds * 1000));
   }
 
+  /** Exports what is buffered now (tests). */
+  async flush(): Promise<void> {
+    await this.provider.forceFlush();
+  }
+
   /** Exports what is buffered and stops. */
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
 }
 
-/** Requests without a caller's trace get a fresh trace id from the SDK; for the ratio decision any random tail will do. */
+const freshIds = new RandomIdGenerator();
+
+/** A new random W3C trace id (32 hex digits). */
+export function freshTraceId(): string {
+  return freshIds.generateTraceId();
+}
+
+/**
+ * Gives each request its trace id before the observers see it: the caller's (traceparent) or, when tracing is on,
+ * a fresh one for a request the core ran. The tracer's spans and the request log then carry the same id.
+ */
+export function withTraceIds<T extends TracedRequest>(tracing: boolean, observers: ReadonlyArray<{ observe(o: T): void }>): { observe(o: T): void } {
+  return {
+    observe(o: T): void {
+      const traceId = parseTraceparent(o.traceparent)?.traceId ?? (tracing && o.startedMs !== undefined ? freshTraceId() : undefined);
+      const traced = traceId === undefined ? o : { ...o, traceId };
+      for (const observer of observers) observer.observe(traced);
+    },
+  };
+}
+
+/** For the ratio decision of a request without a trace id any random tail will do. */
 function randomTraceTail(): string {
   return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 }

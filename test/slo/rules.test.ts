@@ -60,6 +60,22 @@ test('the rules pass promtool check rules and promtool test rules (fast burn pag
   });
 });
 
+test('two models with SLOs give distinct rules that pass promtool check rules --lint-fatal', async (t) => {
+  const bin = requirePromtool(t);
+  if (!bin) return;
+  await withRepository({ digits: DIGITS_SLO, fraud: DIGITS_SLO }, async (dir, repo) => {
+    const rules = join(dir, 'inferd-slo.rules.yml');
+    const made = await cli('--model-repository', repo, '--output', rules);
+    assert.equal(made.code, 0, made.stderr);
+    // --lint-fatal refuses rules that record or alert the same name with the same labels (one per model).
+    assert.match(await promtool(bin, ['check', 'rules', '--lint-fatal', rules]), /SUCCESS: 48 rules found/);
+    const doc = parseYaml(await readFile(rules, 'utf8')) as { groups: Array<{ rules: Array<{ labels: Record<string, string> }> }> };
+    for (const [i, model] of ['digits', 'fraud'].entries()) {
+      for (const r of doc.groups[i].rules) assert.equal(r.labels.model, model, 'every rule names its model');
+    }
+  });
+});
+
 test('the bundled repository\'s rules link every alert to a runbook that exists', async () => {
   const r = await cli('--model-repository', MODELS_DIR);
   assert.equal(r.code, 0, r.stderr);

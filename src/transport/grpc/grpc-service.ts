@@ -34,6 +34,8 @@ export interface GrpcServiceOptions {
 interface UnaryContext {
   readonly logger: Logger;
   readonly authorize?: GrpcAuthorize;
+  /** Told of every failed call (ModelInfer: to count those refused before the core ran them). */
+  readonly failed?: (err: unknown, call: ServerUnaryCall<unknown, unknown>) => void;
 }
 
 type Handler<Req> = (request: Req, call: ServerUnaryCall<Req, OutgoingMessage>) => OutgoingMessage | Promise<OutgoingMessage>;
@@ -54,9 +56,10 @@ function configParameter(r: RepositoryModelRequest): string | undefined {
  * Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. A
  * synchronous handler answers in the same turn: without credentials to check no promise is made on the way.
  */
-function unary<Req>(method: string, { logger, authorize }: UnaryContext, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
+function unary<Req>(method: string, { logger, authorize, failed }: UnaryContext, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
   return (call: ServerUnaryCall<Req, OutgoingMessage>, callback: sendUnaryData<OutgoingMessage>) => {
     const fail = (err: unknown): void => {
+      failed?.(err, call as ServerUnaryCall<unknown, unknown>);
       const e = toInferenceError(err);
       if (isServerFault(e)) logger.error({ err: e.cause ?? e, method }, 'gRPC call failed');
       callback(toGrpcStatus(e));
@@ -77,6 +80,22 @@ function unary<Req>(method: string, { logger, authorize }: UnaryContext, handle:
   };
 }
 
+/**
+ * ModelInfer calls that failed before the core ran them (authentication, rate limit, a message that could not be
+ * decoded) are reported to the core's observers, so they are counted and logged like any other request.
+ */
+function refusalReporter(service: InferenceService): NonNullable<UnaryContext['failed']> {
+  return (err, call) => {
+    if (service.observed(err)) return;
+    const name = (call.request as { model_name?: unknown } | undefined)?.model_name;
+    const traceparent = call.metadata.get('traceparent')[0];
+    service.observeRefusal({
+      model: typeof name === 'string' ? name : undefined, protocol: 'grpc', error: toInferenceError(err),
+      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    });
+  };
+}
+
 /** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
 export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting, authorize, limits }: GrpcServiceOptions): UntypedServiceImplementation {
   const ctx: UnaryContext = { logger, authorize };
@@ -88,7 +107,7 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ServerMetadata: unary('ServerMetadata', ctx, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
     ModelMetadata: unary<ModelRequest>('ModelMetadata', ctx, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
     ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
-    ModelInfer: unary<ModelInferRequest>('ModelInfer', ctx, async (r, call) => {
+    ModelInfer: unary<ModelInferRequest>('ModelInfer', { ...ctx, failed: refusalReporter(service) }, async (r, call) => {
       const traceparent = call.metadata.get('traceparent')[0];
       const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
       return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));

@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { InferenceError, RateLimitedError, UnavailableError, toInferenceError } from '../../errors/index.js';
+import {
+  InferenceError, InvalidArgumentError, PayloadTooLargeError, RateLimitedError, UnavailableError, toInferenceError,
+} from '../../errors/index.js';
+import type { InferenceService } from '../../inference/inference-service.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { httpAction } from './auth-hook.js';
 import { HTTP_STATUS } from './status.js';
 
 /** Fastify's own client errors (body too large, bad content) keep their 4xx status with a message that says what to do. */
@@ -12,21 +16,43 @@ function fromFastify(err: FastifyError, bodyLimit: number): { status: number; me
   return undefined;
 }
 
-/** Maps any error to `{"error": "..."}` with the status from the one table. Unknown errors are 500 and logged. */
-export function createErrorHandler(logger: Logger, bodyLimit: number) {
+/**
+ * An inference request that failed before the core ran it (authentication, rate limit, a body that could not be
+ * decoded) is reported to the core's observers here, so it is counted and logged like any other.
+ */
+function reportRefusal(service: InferenceService | undefined, request: FastifyRequest, err: InferenceError): void {
+  if (!service || service.observed(err) || httpAction(request.method, request.routeOptions.url) !== 'infer') return;
+  const model = (request.params as { model?: string } | undefined)?.model;
+  const protocol = request.routeOptions.url?.endsWith('::predict') ? 'v1' : 'http';
+  const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+  service.observeRefusal({ model, protocol, error: err, traceparent });
+}
+
+export interface ErrorHandlerOptions {
+  readonly logger: Logger;
+  readonly bodyLimit: number;
+  /** Told of inference requests refused before they reached it; absent: nothing is reported. */
+  readonly service?: InferenceService;
+}
+
+/**
+ * Maps any error to `{"error": "..."}` with the status from the one table. Server faults (500) are logged with
+ * their cause here; everything else that an inference request meets is the request log's (one line, not two).
+ */
+export function createErrorHandler({ logger, bodyLimit, service }: ErrorHandlerOptions) {
   return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
     if (!(err instanceof InferenceError)) {
       const known = fromFastify(err as FastifyError, bodyLimit);
       if (known) {
+        reportRefusal(service, request, known.status === 413 ? new PayloadTooLargeError(known.message) : new InvalidArgumentError(known.message));
         void reply.code(known.status).send({ error: known.message });
         return;
       }
     }
     const e = toInferenceError(err);
+    reportRefusal(service, request, e);
     const status = HTTP_STATUS[e.code];
-    if (status >= 500 && e.code !== 'UNAVAILABLE' && e.code !== 'MODEL_NOT_READY') {
-      logger.error({ err: e.cause ?? e, method: request.method, url: request.url }, 'request failed');
-    }
+    if (status === 500) logger.error({ err: e.cause ?? e, method: request.method, url: request.url }, 'request failed');
     if (e instanceof UnavailableError || e instanceof RateLimitedError) void reply.header('retry-after', String(e.retryAfterSeconds));
     if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
     void reply.code(status).send({ error: e.message });

@@ -50,7 +50,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // With `https` fastify's server is an https.Server; routes and hooks are typed alike, so one type serves both.
   const app = fastify({
     ...(options.https ? { https: options.https } : {}),
-    // Requests are not logged one by one on the hot path; errors are logged by the error handler.
+    // Fastify's own request logging is off: the core's observers log inference requests (telemetry/request-log.ts).
     logger: false,
     bodyLimit: options.bodyLimitBytes,
     // Closing: idle keep-alive connections end at once; requests in flight finish; new ones get 503.
@@ -61,7 +61,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // Bodies arrive as bytes whatever their content type (curl -d sends form-encoded); routes decode them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.setErrorHandler(createErrorHandler(options.logger, options.bodyLimitBytes));
+  app.setErrorHandler(createErrorHandler({ logger: options.logger, bodyLimit: options.bodyLimitBytes, service: options.service }));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
   });
