@@ -30,7 +30,7 @@ function realFailedRequestLine(): Record<string, unknown> {
   const log = requestLogger(createLogger('info', sink), 'errors');
   log.observe({
     model: 'M', version: '2', protocol: 'http', outcome: 'error', seconds: 0.003912, stages: {},
-    requestId: 'r-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', error: 'the model failed',
+    requestId: 'r-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', code: 'INTERNAL', error: 'the model failed',
   });
   assert.equal(lines.length, 1, 'a failed request writes one line');
   return JSON.parse(lines[0]) as Record<string, unknown>;
