@@ -54,6 +54,25 @@ const updateSchema = z.strictObject({
   shadow: shadowSchema.nullable().optional(),
 });
 
+/** Weights are percents: they must sum to 100 (a rounding error of a millionth is let through). */
+function checkWeightSum(weights: Readonly<Record<string, number>>): void {
+  const sum = Object.values(weights).reduce((a, w) => a + w, 0);
+  if (Math.abs(sum - 100) <= 1e-6) return;
+  const terms = Object.entries(weights).map(([v, w]) => `${w} (version ${v})`).join(' + ');
+  throw new InvalidArgumentError(`invalid traffic policy: weights are percents of the traffic and must sum to 100, got ${terms} = ${Number(sum.toFixed(6))}`);
+}
+
+/**
+ * Refuses weights for versions the model does not have: such a weight would take its share of traffic nowhere.
+ * `known`: the model's versions (loaded or refused, as the index lists them).
+ */
+export function checkWeightVersions(model: string, weights: ReadonlyMap<number, number>, known: ReadonlySet<number>): void {
+  const unknown = [...weights.keys()].filter((v) => !known.has(v));
+  if (!unknown.length) return;
+  const have = [...known].sort((a, b) => a - b).join(', ') || 'none';
+  throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have})`);
+}
+
 /** Validates `POST /v1/models/{m}/traffic`'s body. */
 export function parseTrafficUpdate(body: unknown): TrafficUpdate {
   const parsed = updateSchema.safeParse(body ?? {});
@@ -62,6 +81,7 @@ export function parseTrafficUpdate(body: unknown): TrafficUpdate {
   if (u.weights && !Object.values(u.weights).some((w) => w > 0)) {
     throw new InvalidArgumentError('invalid traffic policy: at least one version needs a weight above 0 (send "weights": null to let the highest ready version answer)');
   }
+  if (u.weights) checkWeightSum(u.weights);
   return {
     weights: u.weights === undefined ? undefined : u.weights && toWeights(u.weights),
     stickyParameter: u.sticky_parameter,
