@@ -74,17 +74,27 @@ export function sendHttp(url: string, o: HttpRequestOptions): Promise<HttpAnswer
 
 const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED']);
 
+/** What to do about a TLS failure, by node's error code; undefined for one that is not about certificates. */
+function tlsAdvice(code: string, tls: TlsMaterial): string | undefined {
+  if (UNTRUSTED.has(code)) return "its certificate is not signed by a CA this client trusts; pass the CA's certificate with --cacert FILE (or INFERD_CACERT)";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'its certificate does not name that host; use a host name or address the certificate names in --url';
+  if (/CERTIFICATE_REQUIRED/.test(code)) return 'the server requires a client certificate (mutual TLS); pass --cert FILE --key FILE (or INFERD_CERT, INFERD_KEY)';
+  if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR)/.test(code)) {
+    return tls.cert ? 'the server refused the client certificate given with --cert: it is not signed by a CA the server trusts' : 'the server wants a client certificate; pass --cert FILE --key FILE (or INFERD_CERT, INFERD_KEY)';
+  }
+  return undefined;
+}
+
 /** Why a request got no answer, with what to do about it. */
 export function unreachable(baseUrl: string, err: unknown, tls: TlsMaterial): string {
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = e.code ?? e.name;
   if (e.name === 'TimeoutError' || code === 'ABORT_ERR') return `no answer from inferd at ${baseUrl} in time (${e.message})`;
-  if (UNTRUSTED.has(code)) {
-    return `cannot reach inferd at ${baseUrl} (${code}: ${e.message}): its certificate is not signed by a CA this client trusts; pass the CA's certificate with --cacert FILE (or INFERD_CACERT)`;
-  }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `cannot reach inferd at ${baseUrl} (${code}): ${e.message}; use the host name or address its certificate names in --url`;
-  if (/certificate required|handshake failure|alert/i.test(e.message) || (baseUrl.startsWith('https:') && !tls.cert && (code === 'ECONNRESET' || /socket hang up/.test(e.message)))) {
-    return `cannot reach inferd at ${baseUrl} (${code}: ${e.message}); if the server asks for client certificates (mutual TLS), pass --cert FILE --key FILE (or INFERD_CERT, INFERD_KEY)`;
+  const detail = e.reason ?? e.message.split('\n')[0];
+  const advice = tlsAdvice(code, tls);
+  if (advice) return `cannot reach inferd at ${baseUrl} (${code}: ${detail}): ${advice}`;
+  if (baseUrl.startsWith('https:') && !tls.cert && (code === 'ECONNRESET' || /socket hang up/.test(e.message))) {
+    return `cannot reach inferd at ${baseUrl} (${code}: ${detail}); if the server asks for client certificates (mutual TLS), pass --cert FILE --key FILE (or INFERD_CERT, INFERD_KEY)`;
   }
   return `cannot reach inferd at ${baseUrl} (${code}); is the server running? Point --url (or INFERD_URL) at it`;
 }
