@@ -10,7 +10,7 @@ import { FeatureService, type IngestProgress } from '../features/feature-service
 import { createLogger } from '../telemetry/logger.js';
 import { createFeatureMetrics } from '../telemetry/metrics.js';
 import { ProgressBar } from './progress-bar.js';
-import { parseCommandArgs } from './command-args.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
 
 export const FEATURES_HELP = `Usage: inferd features ingest --view VIEW [options] FILE.csv
@@ -72,12 +72,13 @@ export async function featuresCommand(args: string[]): Promise<number> {
     },
   });
   const [sub, file, ...extra] = positionals;
-  if (values.help || sub === undefined) {
+  if (values.help) {
     writeOut(FEATURES_HELP);
-    return values.help ? 0 : 2;
+    return 0;
   }
-  if (sub !== 'ingest') throw new InvalidArgumentError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
-  if (!values.view || !file || extra.length) throw new InvalidArgumentError(`usage: inferd features ingest --view VIEW FILE.csv (one file)`);
+  if (sub === undefined) throw new UsageError(`give a subcommand: inferd features ingest --view VIEW FILE.csv`);
+  if (sub !== 'ingest') throw new UsageError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
+  if (!values.view || !file || extra.length) throw new UsageError(`'features ingest' needs --view VIEW and one FILE.csv`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
   const flags = { features_config: values['features-config'], model_repository: values['model-repository'], redis_url: values['redis-url'] };
   const server = resolveServerConfig(fileConfig, configFromEnv(), flags);

@@ -15,7 +15,7 @@ import { profilePath, writeProfile } from '../quality/profile-store.js';
 import type { Profile } from '../quality/profile.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
-import { parseCommandArgs } from './command-args.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
 
 export const PROFILE_HELP = `Usage: inferd profile --model M --version V --data FILE [options]
@@ -115,8 +115,8 @@ export async function profileCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { model, version, data } = values;
-  if (!model || !version || !data) throw new InvalidArgumentError('usage: inferd profile --model M --version V --data FILE (see inferd profile --help)');
-  if (!/^[1-9]\d*$/.test(version)) throw new InvalidArgumentError(`--version must be a version number such as 1, got '${version}'`);
+  if (!model || !version || !data) throw new UsageError('--model, --version and --data are required');
+  if (!/^[1-9]\d*$/.test(version)) throw new UsageError(`--version must be a version number such as 1, got '${version}'`);
   if (!existsSync(data)) throw new InvalidArgumentError(`--data ${data}: no such file`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
   const server = resolveServerConfig(fileConfig, configFromEnv(), { model_repository: values['model-repository'] });
