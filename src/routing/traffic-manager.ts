@@ -13,7 +13,7 @@ import { RolloutPersistence } from './rollout-persistence.js';
 import type { RolloutStore } from './rollout-store.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
-import { applyUpdate, checkWeightVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
+import { applyUpdate, checkUpdateVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
 import { VersionWindows } from './version-window.js';
 
@@ -128,10 +128,7 @@ export class TrafficManager {
   setTraffic(model: string, body: unknown): TrafficView {
     const known = new Set(this.versions.model(model).versions.keys());
     const update = parseTrafficUpdate(body);
-    if (update.weights) checkWeightVersions(model, update.weights, known);
-    if (update.shadow && !known.has(update.shadow.version)) {
-      throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${update.shadow.version} to mirror requests to (its versions: ${[...known].sort((a, b) => a - b).join(', ') || 'none'})`);
-    }
+    checkUpdateVersions(model, update, known);
     const running = this.canary.active(model);
     if (running && update.weights !== undefined) {
       throw new InvalidArgumentError(`rollout ${running.id} controls the weights of model '${model}'; pause and promote or abort it first`);

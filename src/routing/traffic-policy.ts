@@ -63,14 +63,16 @@ function checkWeightSum(weights: Readonly<Record<string, number>>): void {
 }
 
 /**
- * Refuses weights for versions the model does not have: such a weight would take its share of traffic nowhere.
- * `known`: the model's versions (loaded or refused, as the index lists them).
+ * Refuses an update that names versions the model does not have: a weight on one would send its share of traffic
+ * nowhere, a shadow would mirror to nothing. `known`: the model's versions (loaded or refused, as the index lists them).
  */
-export function checkWeightVersions(model: string, weights: ReadonlyMap<number, number>, known: ReadonlySet<number>): void {
-  const unknown = [...weights.keys()].filter((v) => !known.has(v));
-  if (!unknown.length) return;
-  const have = [...known].sort((a, b) => a - b).join(', ') || 'none';
-  throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have})`);
+export function checkUpdateVersions(model: string, update: TrafficUpdate, known: ReadonlySet<number>): void {
+  const have = () => [...known].sort((a, b) => a - b).join(', ') || 'none';
+  const unknown = [...(update.weights?.keys() ?? [])].filter((v) => !known.has(v));
+  if (unknown.length) throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have()})`);
+  if (update.shadow && !known.has(update.shadow.version)) {
+    throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${update.shadow.version} to mirror requests to (its versions: ${have()})`);
+  }
 }
 
 /** Validates `POST /v1/models/{m}/traffic`'s body. */
