@@ -1,9 +1,13 @@
 /**
  * The management commands' HTTP client: calls a running server's management API (`/v2/repository/...`,
- * `/v1/models/{m}/rollouts...`) with the credentials its auth hook expects (`x-api-key`, or
- * `Authorization: Bearer` for a token), and turns a refusal into an error carrying the server's own message.
+ * `/v1/models/{m}/rollouts...`, `/v1/models/{m}/traffic`) with the credentials its auth hook expects (`x-api-key`,
+ * or `Authorization: Bearer` for a token) over HTTP or HTTPS (a private CA, mutual TLS), and turns a refusal into
+ * an error carrying the server's own message.
  */
 import { adminClientEnv } from '../config/admin-client-env.js';
+import { readTlsMaterial, sendHttp, unreachable, type HttpAnswer, type TlsFiles, type TlsMaterial } from './http-request.js';
+
+export type { TlsFiles } from './http-request.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -12,14 +16,21 @@ export const ADMIN_OPTIONS = {
   url: { type: 'string' },
   'api-key': { type: 'string' },
   token: { type: 'string' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const ADMIN_OPTIONS_HELP = `Connection (every command):
-  --url URL        the server's HTTP address (default: $INFERD_URL or ${DEFAULT_URL})
+  --url URL        the server's HTTP address (default: $INFERD_URL or ${DEFAULT_URL}); https:// for TLS
   --api-key KEY    an API key with the 'admin' scope, sent as x-api-key (default: $INFERD_API_KEY)
   --token TOKEN    a JWT (or API key) sent as Authorization: Bearer (default: $INFERD_TOKEN)
+  --cacert FILE    PEM certificate(s) of the CA that signed the server's certificate, for a private CA
+                   (default: $INFERD_CACERT; otherwise the system's CAs)
+  --cert FILE      PEM client certificate, for a server that requires one (mutual TLS; default: $INFERD_CERT)
+  --key FILE       PEM private key of --cert (default: $INFERD_KEY)
   --json           print the server's JSON answer instead of text
   -h, --help       show this help`;
 
@@ -39,6 +50,8 @@ export interface AdminClientOptions {
   readonly url?: string;
   readonly apiKey?: string;
   readonly token?: string;
+  /** TLS files; each unset one falls back to its environment variable. */
+  readonly tls?: TlsFiles;
   /** Per request (default 10 minutes: loading a large model takes a while). */
   readonly timeoutMs?: number;
 }
@@ -46,6 +59,7 @@ export interface AdminClientOptions {
 export class AdminClient {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
+  private readonly tls: TlsMaterial;
   private readonly timeoutMs: number;
 
   constructor(o: AdminClientOptions) {
@@ -55,6 +69,7 @@ export class AdminClient {
     const token = o.token ?? env.token;
     const apiKey = o.apiKey ?? env.apiKey;
     this.headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {}) };
+    this.tls = readTlsMaterial({ cacert: o.tls?.cacert ?? env.cacert, cert: o.tls?.cert ?? env.cert, key: o.tls?.key ?? env.key });
     this.timeoutMs = o.timeoutMs ?? 600_000;
   }
 
@@ -68,17 +83,14 @@ export class AdminClient {
 
   /** Sends one request; resolves with the parsed JSON answer, rejects with AdminRequestError. */
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await sendHttp(`${this.baseUrl}${path}`, { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body), tls: this.tls, timeoutMs: this.timeoutMs });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new AdminRequestError(`cannot reach inferd at ${this.baseUrl} (${why}); is the server running? Point --url (or INFERD_URL) at it`);
+      throw new AdminRequestError(unreachable(this.baseUrl, err, this.tls));
     }
-    const text = await res.text();
-    const json = parseJson(text);
-    if (!res.ok) throw new AdminRequestError(refusal(res.status, json, text), res.status);
+    const json = parseJson(res.text);
+    if (res.status < 200 || res.status > 299) throw new AdminRequestError(refusal(res.status, json, res.text), res.status);
     return json;
   }
 }

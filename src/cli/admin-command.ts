@@ -1,8 +1,12 @@
 /**
- * What the management commands share: argument parsing that answers a usage error with exit code 2, and a
- * runner that prints a refusal's message on stderr with exit code 1.
+ * What the management commands share: a runner that prints a refusal's message on stderr with exit code 1 (a
+ * command-line mistake, a UsageError, goes up to `inferd`, which prints it with the usage and exits 2), and the
+ * client for the connection flags.
  */
-import { AdminClient, AdminRequestError } from './admin-client.js';
+import { AdminClient, AdminRequestError, type TlsFiles } from './admin-client.js';
+import { writeOut } from './stdout.js';
+
+export { parseCommandArgs, UsageError } from './command-args.js';
 
 export type Output = (text: string) => void;
 
@@ -12,41 +16,30 @@ export interface CommandIo {
 }
 
 export const STDIO: CommandIo = {
-  out: (t) => process.stdout.write(t),
+  out: writeOut,
   err: (t) => process.stderr.write(t),
 };
 
-/** A mistake in the command line: printed with a pointer to --help, exit code 2. */
-export class UsageError extends Error {}
-
-/** Runs node's parseArgs (strict), turning its errors into UsageErrors. */
-export function parseCommandArgs<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+/** The connection flags every management command takes. */
+export interface ConnectionValues extends TlsFiles {
+  readonly url?: string;
+  readonly 'api-key'?: string;
+  readonly token?: string;
 }
 
-/** The client for the connection flags given (flags win over INFERD_URL, INFERD_API_KEY, INFERD_TOKEN). */
-export function clientOf(values: { url?: string; 'api-key'?: string; token?: string }): AdminClient {
-  return new AdminClient({ url: values.url, apiKey: values['api-key'], token: values.token });
+/** The client for the connection flags given (flags win over INFERD_URL, INFERD_API_KEY, INFERD_TOKEN, INFERD_CACERT...). */
+export function clientOf(values: ConnectionValues): AdminClient {
+  return new AdminClient({ url: values.url, apiKey: values['api-key'], token: values.token, tls: { cacert: values.cacert, cert: values.cert, key: values.key } });
 }
 
-/** Runs a command body, mapping usage errors to 2 and server refusals to 1, each with its message. */
+/** Runs a command body, mapping server refusals (and a server out of reach) to exit code 1 with the message. */
 export async function runCommand(name: string, io: CommandIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`inferd ${name}: ${err.message}\nRun 'inferd ${name} --help' for usage.\n`);
-      return 2;
-    }
-    if (err instanceof AdminRequestError) {
-      io.err(`inferd ${name}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    if (!(err instanceof AdminRequestError)) throw err;
+    io.err(`inferd ${name}: ${err.message}\n`);
+    return 1;
   }
 }
 

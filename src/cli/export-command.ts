@@ -4,16 +4,14 @@
  * server config's `audit:` block, in pages, oldest first.
  */
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../errors/index.js';
-import { createFeedbackStore } from '../quality/feedback-store-create.js';
 import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from '../quality/feedback-store.js';
 import { csvColumns, csvHeader, csvLines, jsonlLine, type CsvTensorColumn } from '../quality/export-format.js';
-import { commandServerConfig, sinceFlag } from './replay-command.js';
+import { commandServerConfig, openPredictionLog, sinceFlag } from './replay-command.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
+import { writeOut, writeOutAsync } from './stdout.js';
 
-export const EXPORT_HELP = `Usage: inferd export --model M --since 7d [options]
+export const EXPORT_HELP = `Usage: inferd export --config FILE --model M --since 7d [options]
 
 Writes a model's logged predictions (inputs, outputs) with their feedback labels, oldest first, from the prediction
 log named by the server config's audit: block.
@@ -29,7 +27,7 @@ Options:
   --labeled                only predictions (csv: rows) that have a label
   --format F               jsonl (default) or csv
   --out FILE               write to FILE (default: standard output)
-  --config FILE            server config file (YAML or JSON) with the audit: block
+  --config FILE            server config file (YAML or JSON) whose audit: block names the prediction log (required)
   -h, --help               show this help
 
 Example:
@@ -50,30 +48,24 @@ async function* pages(store: FeedbackStore, model: string, sinceMs: number, labe
   }
 }
 
-async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
-}
-
 /** `inferd export ...`. Resolves with the exit code. */
 export async function exportCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     options: {
       model: { type: 'string' }, since: { type: 'string' }, labeled: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' },
       config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
-    process.stdout.write(EXPORT_HELP);
+    writeOut(EXPORT_HELP);
     return 0;
   }
-  if (!values.model) throw new InvalidArgumentError('--model is required: the model whose predictions are exported');
+  if (!values.model) throw new UsageError('--model is required: the model whose predictions are exported');
   const format = values.format ?? 'jsonl';
-  if (format !== 'jsonl' && format !== 'csv') throw new InvalidArgumentError(`--format must be jsonl or csv, got '${format}'`);
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got '${format}'`);
   const sinceMs = sinceFlag(values.since);
-  const store = createFeedbackStore(commandServerConfig(values.config).audit, { mustExist: true });
-  await store.start();
+  const store = await openPredictionLog(commandServerConfig(values.config));
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   let predictions = 0;
   let labeled = 0;
@@ -84,11 +76,11 @@ export async function exportCommand(args: string[]): Promise<number> {
         predictions++;
         if (labels.length) labeled++;
         if (format === 'jsonl') {
-          await write(out, jsonlLine(p, labels));
+          await writeOutAsync(jsonlLine(p, labels), out);
           continue;
         }
-        if (!columns) await write(out, csvHeader((columns = csvColumns(p))));
-        await write(out, csvLines(p, labels, columns, values.labeled === true));
+        if (!columns) await writeOutAsync(csvHeader((columns = csvColumns(p))), out);
+        await writeOutAsync(csvLines(p, labels, columns, values.labeled === true), out);
       }
     }
   } finally {

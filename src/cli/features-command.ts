@@ -4,13 +4,14 @@
  * POST /v1/features/{view}: a header of entity columns, event_time (or event_time_ms) and features; rows older
  * than what the store holds are skipped.
  */
-import { parseArgs } from 'node:util';
 import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type FeaturesConfig } from '../config/index.js';
 import { ConfigError, InvalidArgumentError } from '../errors/index.js';
 import { FeatureService, type IngestProgress } from '../features/feature-service.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createFeatureMetrics } from '../telemetry/metrics.js';
 import { ProgressBar } from './progress-bar.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
+import { writeOut } from './stdout.js';
 
 export const FEATURES_HELP = `Usage: inferd features ingest --view VIEW [options] FILE.csv
 
@@ -49,7 +50,7 @@ async function ingest(view: string, file: string, features: FeaturesConfig): Pro
     const done = await service.ingestCsv(view, file, (p) => bar.update({ done: p.bytesRead, total: p.totalBytes, detail: detail(p) }));
     bar.finish();
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`${view}: ${detail(done)} from ${file} in ${seconds.toFixed(1)} s\n`);
+    writeOut(`${view}: ${detail(done)} from ${file} in ${seconds.toFixed(1)} s\n`);
     return 0;
   } finally {
     await service.stop();
@@ -58,7 +59,7 @@ async function ingest(view: string, file: string, features: FeaturesConfig): Pro
 
 /** `inferd features ...`. Resolves with the exit code. */
 export async function featuresCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
     options: {
@@ -69,15 +70,15 @@ export async function featuresCommand(args: string[]): Promise<number> {
       'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   const [sub, file, ...extra] = positionals;
-  if (values.help || sub === undefined) {
-    process.stdout.write(FEATURES_HELP);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    writeOut(FEATURES_HELP);
+    return 0;
   }
-  if (sub !== 'ingest') throw new InvalidArgumentError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
-  if (!values.view || !file || extra.length) throw new InvalidArgumentError(`usage: inferd features ingest --view VIEW FILE.csv (one file)`);
+  if (sub === undefined) throw new UsageError(`give a subcommand: inferd features ingest --view VIEW FILE.csv`);
+  if (sub !== 'ingest') throw new UsageError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
+  if (!values.view || !file || extra.length) throw new UsageError(`'features ingest' needs --view VIEW and one FILE.csv`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
   const flags = { features_config: values['features-config'], model_repository: values['model-repository'], redis_url: values['redis-url'] };
   const server = resolveServerConfig(fileConfig, configFromEnv(), flags);

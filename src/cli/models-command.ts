@@ -2,7 +2,6 @@
  * `inferd models list|load|unload`: the model repository API of a running server
  * (`POST /v2/repository/index`, `.../models/{m}/load`, `.../models/{m}/unload`).
  */
-import { parseArgs } from 'node:util';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, type AdminClient } from './admin-client.js';
 import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
 import { textTable } from './text-table.js';
@@ -54,7 +53,7 @@ function modelName(positionals: readonly string[], command: string): string {
 /** `inferd models ...`: resolves with the exit code. */
 export function modelsCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('models', io, async () => {
-    const { values, positionals } = parseCommandArgs(() => parseArgs({ args, options: { ...ADMIN_OPTIONS, ready: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+    const { values, positionals } = parseCommandArgs({ args, options: { ...ADMIN_OPTIONS, ready: { type: 'boolean' } }, allowPositionals: true });
     const [command, ...rest] = positionals;
     if (values.help || command === undefined) {
       (values.help ? io.out : io.err)(MODELS_HELP);

@@ -5,7 +5,6 @@
  * summary on stdout.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type FeaturesConfig } from '../config/index.js';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { Inferd } from '../inferd.js';
@@ -16,6 +15,8 @@ import { profilePath, writeProfile } from '../quality/profile-store.js';
 import type { Profile } from '../quality/profile.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
+import { writeOut } from './stdout.js';
 
 export const PROFILE_HELP = `Usage: inferd profile --model M --version V --data FILE [options]
 
@@ -85,7 +86,7 @@ async function profile(o: ProfileJob): Promise<number> {
     });
     bar.finish();
     await writeProfile(o.out, result);
-    process.stdout.write(summary(result, o.out, (performance.now() - started) / 1000));
+    writeOut(summary(result, o.out, (performance.now() - started) / 1000));
     return 0;
   } finally {
     await inferd.stop();
@@ -94,7 +95,7 @@ async function profile(o: ProfileJob): Promise<number> {
 
 /** `inferd profile ...`. Resolves with the exit code. */
 export async function profileCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     options: {
       model: { type: 'string' },
@@ -108,15 +109,14 @@ export async function profileCommand(args: string[]): Promise<number> {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
-    process.stdout.write(PROFILE_HELP);
+    writeOut(PROFILE_HELP);
     return 0;
   }
   const { model, version, data } = values;
-  if (!model || !version || !data) throw new InvalidArgumentError('usage: inferd profile --model M --version V --data FILE (see inferd profile --help)');
-  if (!/^[1-9]\d*$/.test(version)) throw new InvalidArgumentError(`--version must be a version number such as 1, got '${version}'`);
+  if (!model || !version || !data) throw new UsageError('--model, --version and --data are required');
+  if (!/^[1-9]\d*$/.test(version)) throw new UsageError(`--version must be a version number such as 1, got '${version}'`);
   if (!existsSync(data)) throw new InvalidArgumentError(`--data ${data}: no such file`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
   const server = resolveServerConfig(fileConfig, configFromEnv(), { model_repository: values['model-repository'] });

@@ -4,12 +4,13 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { buildSloRules, type ModelSlo } from '../telemetry/slo-rules.js';
 import { VERSION } from '../version.js';
+import { parseCommandArgs } from './command-args.js';
+import { writeOut } from './stdout.js';
 
 export const PROMETHEUS_RULES_HELP = `Usage: inferd prometheus-rules [options]
 
@@ -63,7 +64,7 @@ export function renderRules(slos: readonly ModelSlo[], repositoryDir: string, ru
 
 /** `inferd prometheus-rules`. Resolves with the exit code. */
 export async function prometheusRulesCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     options: {
       'model-repository': { type: 'string', default: 'models' },
@@ -71,17 +72,16 @@ export async function prometheusRulesCommand(args: string[]): Promise<number> {
       'runbook-base-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
-    process.stdout.write(PROMETHEUS_RULES_HELP);
+    writeOut(PROMETHEUS_RULES_HELP);
     return 0;
   }
   const dir = values['model-repository'];
   const slos = await readModelSlos(dir);
   if (!slos.length) process.stderr.write(`inferd prometheus-rules: no model in ${dir} declares an slo: in its config.yaml; the rules are empty\n`);
   const text = renderRules(slos, dir, values['runbook-base-url']);
-  if (values.output === undefined) process.stdout.write(text);
+  if (values.output === undefined) writeOut(text);
   else {
     writeFileSync(values.output, text, 'utf8');
     process.stderr.write(`inferd prometheus-rules: wrote rules for ${slos.length} model(s) to ${values.output}\n`);

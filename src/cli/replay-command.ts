@@ -4,20 +4,23 @@
  * process or to another server, rate-limited, and reports agreement with the logged answers, output differences,
  * latency and the predictions that differ most. Progress on stderr; the report on stdout.
  */
-import { parseArgs } from 'node:util';
 import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type ServerConfig } from '../config/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 import { Inferd } from '../inferd.js';
 import { parseSinceMs } from '../lib/duration.js';
 import { decodeInferRequest, encodeInferResponse } from '../protocol/v2-json.js';
 import { createFeedbackStore } from '../quality/feedback-store-create.js';
+import type { FeedbackStore } from '../quality/feedback-store.js';
 import type { ReplayTensor } from '../quality/replay-compare.js';
-import { httpReplayTarget } from '../quality/replay-http-target.js';
 import { runReplay, type ReplayReport, type ReplayTarget } from '../quality/replay-runner.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
+import { parseCommandArgs, UsageError } from './command-args.js';
+import { readTlsMaterial } from './http-request.js';
+import { httpReplayTarget } from './replay-http-target.js';
+import { writeOut } from './stdout.js';
 
-export const REPLAY_HELP = `Usage: inferd replay --model M --since 1h [options]
+export const REPLAY_HELP = `Usage: inferd replay --config FILE --model M --since 1h [options]
 
 Sends a model's logged inputs (the prediction log named by the server config's audit: block) again, to a version
 loaded in this process (default) or to another server (--url), one at a time and rate-limited, and compares each
@@ -30,11 +33,14 @@ Options:
   --version V              the version to replay against (default: the highest ready one, or the server's choice)
   --url URL                replay against another server over HTTP instead of in this process
   --token TOKEN            with --url: sent as Authorization: Bearer TOKEN
+  --cacert FILE            with an https:// --url: PEM certificate(s) of the CA that signed the server's certificate
+  --cert FILE, --key FILE  with an https:// --url: PEM client certificate and its key (mutual TLS)
   --rate N                 requests per second at most (default: 50)
   --limit N                most predictions replayed, oldest first (default: 1000)
   --top N                  how many of the most different predictions to list (default: 10)
   --json                   print the report as JSON
-  --config FILE            server config file (YAML or JSON): audit:, model_repository, features
+  --config FILE            server config file (YAML or JSON) whose audit: block names the prediction log
+                           (required); also model_repository and features
   --model-repository DIR   the models loaded in process (default: models)
   -h, --help               show this help
 
@@ -45,21 +51,36 @@ Example:
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got '${text}'`);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got '${text}'`);
   return n;
 }
 
 /** --since as ms since the epoch. */
 export function sinceFlag(text: string | undefined): number {
-  if (text === undefined) throw new InvalidArgumentError('--since is required: a duration back from now (1h, 7d) or an ISO 8601 time');
+  if (text === undefined) throw new UsageError('--since is required: a duration back from now (1h, 7d) or an ISO 8601 time');
   const ms = parseSinceMs(text, Date.now());
-  if (ms === undefined) throw new InvalidArgumentError(`--since '${text}' is neither a duration (30m, 1h, 7d) nor an ISO 8601 time (2026-01-31T12:00:00Z)`);
+  if (ms === undefined) throw new UsageError(`--since '${text}' is neither a duration (30m, 1h, 7d) nor an ISO 8601 time (2026-01-31T12:00:00Z)`);
   return ms;
 }
 
-/** The server config the log-reading commands use: --config, INFERD_* variables, --model-repository. */
+/**
+ * The server config the log-reading commands use: --config (required: only the config file names the prediction
+ * log), INFERD_* variables, --model-repository.
+ */
 export function commandServerConfig(file: string | undefined, modelRepository?: string): ServerConfig {
-  return resolveServerConfig(file ? readConfigFile(file) : undefined, configFromEnv(), { model_repository: modelRepository });
+  if (file === undefined) throw new UsageError('--config FILE is required: the server config file whose audit: block names the prediction log (audit.path or audit.url)');
+  return resolveServerConfig(readConfigFile(file), configFromEnv(), { model_repository: modelRepository });
+}
+
+/** The prediction log the config names, open for reading; a log that is not there is a ConfigError saying where it looked. */
+export async function openPredictionLog(config: ServerConfig): Promise<FeedbackStore> {
+  const store = createFeedbackStore(config.audit, { mustExist: true });
+  try {
+    await store.start();
+  } catch (err) {
+    throw new ConfigError((err as Error).message, { cause: err });
+  }
+  return store;
 }
 
 /** The model loaded in this process, as a replay target. */
@@ -112,26 +133,30 @@ export function replayReportJson(r: ReplayReport) {
 
 /** `inferd replay ...`. Resolves with the exit code. */
 export async function replayCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     options: {
       model: { type: 'string' }, version: { type: 'string' }, since: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+      cacert: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' },
       rate: { type: 'string' }, limit: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' },
       config: { type: 'string' }, 'model-repository': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
-    process.stdout.write(REPLAY_HELP);
+    writeOut(REPLAY_HELP);
     return 0;
   }
-  if (!values.model) throw new InvalidArgumentError('--model is required: the model whose logged predictions are replayed');
+  if (!values.model) throw new UsageError('--model is required: the model whose logged predictions are replayed');
   const sinceMs = sinceFlag(values.since);
   const config = commandServerConfig(values.config, values['model-repository']);
-  const store = createFeedbackStore(config.audit, { mustExist: true });
-  await store.start();
-  const local = values.url ? undefined : await inProcessTarget(config, values.model, values.version);
-  const target = local?.target ?? httpReplayTarget({ baseUrl: values.url!, version: values.version, token: values.token });
+  if (!values.url && (values.cacert || values.cert || values.key)) throw new UsageError('--cacert, --cert and --key go with --url (an https:// server to replay against)');
+  const tls = readTlsMaterial({ cacert: values.cacert, cert: values.cert, key: values.key });
+  const store = await openPredictionLog(config);
+  const local = values.url ? undefined : await inProcessTarget(config, values.model, values.version).catch(async (err: unknown) => {
+    await store.stop();
+    throw err;
+  });
+  const target = local?.target ?? httpReplayTarget({ baseUrl: values.url!, version: values.version, token: values.token, tls });
   const bar = new ProgressBar(`replay ${values.model}`);
   try {
     const report = await runReplay({
@@ -140,7 +165,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       onProgress: (done, total) => bar.update({ done, total, detail: `${done} of ${total} predictions` }),
     });
     bar.finish();
-    process.stdout.write(values.json ? `${JSON.stringify(replayReportJson(report), null, 2)}\n` : formatReplayReport(report));
+    writeOut(values.json ? `${JSON.stringify(replayReportJson(report), null, 2)}\n` : formatReplayReport(report));
     return 0;
   } finally {
     await local?.stop();

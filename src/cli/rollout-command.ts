@@ -2,7 +2,6 @@
  * `inferd rollout start|status|pause|resume|promote|abort MODEL`: the canary rollout API of a running server
  * (`/v1/models/{m}/rollouts...`, `/v1/models/{m}/events`).
  */
-import { parseArgs } from 'node:util';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, AdminRequestError, type AdminClient } from './admin-client.js';
 import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
 import { eventsText, isActive, rolloutsTable, rolloutText, type EventJson, type RolloutJson } from './rollout-format.js';
@@ -29,7 +28,8 @@ Options of start (flags win over the spec file):
   --candidate N          the version rolled out
   --stable N             the version compared with and rolled back to (default: the one taking most traffic)
   --steps LIST           candidate weights in percent, rising (default: 5,25,50,100)
-  --interval DURATION    how long each step lasts before it is judged: 90s, 5m, 1500ms (default: 60s)
+  --interval DURATION    how long each step lasts before it is judged, with its unit (ms, s, m, h): 90s, 5m,
+                         1500ms; a bare number is refused (default: 60s)
   --checks LIST          checks to run, with the server's default thresholds: ${CHECK_NAMES.join(', ')}
   --min-samples N        requests per version each check needs before it judges
   --shadow-sample-rate R mirror this share (0..1) of the stable version's requests to the candidate
@@ -96,7 +96,7 @@ async function act(client: AdminClient, model: string, id: string | undefined, a
 /** `inferd rollout ...`: resolves with the exit code. */
 export function rolloutCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('rollout', io, async () => {
-    const { values, positionals } = parseCommandArgs(() => parseArgs({ args, options: { ...ADMIN_OPTIONS, ...START_OPTIONS }, allowPositionals: true, strict: true }));
+    const { values, positionals } = parseCommandArgs({ args, options: { ...ADMIN_OPTIONS, ...START_OPTIONS }, allowPositionals: true });
     const [command, model, id, ...extra] = positionals;
     if (values.help || command === undefined) {
       (values.help ? io.out : io.err)(ROLLOUT_HELP);

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDurationMs, rolloutBody } from './rollout-spec-args.js';
 
-test('durations: plain milliseconds, ms, s, m and h', () => {
-  assert.deepEqual(['1500', '1500ms', '90s', '1.5s', '5m', '1h'].map((d) => parseDurationMs(d, '--interval')), [1500, 1500, 90_000, 1500, 300_000, 3_600_000]);
+test('durations: ms, s, m and h; a bare number is refused, naming the units', () => {
+  assert.deepEqual(['1500ms', '90s', '1.5s', '5m', '1h'].map((d) => parseDurationMs(d, '--interval')), [1500, 90_000, 1500, 300_000, 3_600_000]);
   assert.throws(() => parseDurationMs('soon', '--interval'), /--interval must be a duration such as 90s, 5m or 1500ms, got 'soon'/);
+  assert.throws(() => parseDurationMs('5', '--interval'), /--interval needs a unit: 5s, 5m or 5ms \(units: ms, s, m, h, d\), got '5'/);
+  assert.throws(() => parseDurationMs('0s', '--interval'), /--interval must be a duration/);
 });
 
 test('flags lay over the spec file; --min-samples applies to the checks named', () => {

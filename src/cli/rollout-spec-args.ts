@@ -3,7 +3,8 @@
  * over it. The server validates the result and answers any mistake with the field at fault.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from './admin-command.js';
+import { parseDurationMs as durationMs } from '../lib/duration.js';
+import { UsageError } from './command-args.js';
 
 export const CHECK_NAMES = ['error_rate', 'p99_latency', 'prediction_divergence', 'shadow_agreement'] as const;
 
@@ -35,13 +36,15 @@ function number(value: string, flag: string): number {
   return n;
 }
 
-/** `90s`, `5m`, `1500ms` or plain milliseconds. */
+/**
+ * A duration with its unit: `90s`, `5m`, `1500ms`, `1h`. A bare number is refused, naming the units, because
+ * `--interval 5` reads as five seconds to some and five milliseconds to others.
+ */
 export function parseDurationMs(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag} must be a duration such as 90s, 5m or 1500ms, got '${value}'`);
-  const scales: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const scale = scales[m[2] ?? 'ms'];
-  return Math.round(Number(m[1]) * scale);
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) throw new UsageError(`${flag} needs a unit: ${value.trim()}s, ${value.trim()}m or ${value.trim()}ms (units: ms, s, m, h, d), got '${value}'`);
+  const ms = durationMs(value);
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 90s, 5m or 1500ms, got '${value}'`);
+  return Math.round(ms);
 }
 
 function readSpec(path: string): Record<string, unknown> {

@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
 import { configFromEnv, isLoopback, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
 import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 import { installProcessGuard } from './process-guard.js';
 import { definedOnly } from '../lib/objects.js';
+import { parseCommandArgs } from './command-args.js';
+import { writeOut } from './stdout.js';
 
 export const SERVE_HELP = `Usage: inferd serve [options]
 
@@ -77,7 +78,7 @@ function tlsFlags(values: Record<string, string | boolean | string[] | undefined
 
 /** `inferd serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. Resolves with the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs({
     args,
     options: {
       'model-repository': { type: 'string' },
@@ -101,10 +102,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       'tls-client-auth': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
   });
   if (values.help) {
-    process.stdout.write(SERVE_HELP);
+    writeOut(SERVE_HELP);
     return 0;
   }
   const file = values.config ? readConfigFile(values.config) : undefined;

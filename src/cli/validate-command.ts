@@ -2,7 +2,6 @@
  * `inferd validate MODEL_DIR`: pre-deploy validation for CI pipelines. Prints each check as pass, WARN, FAIL or skip
  * with its reason; exits 0 only when no check failed.
  */
-import { parseArgs } from 'node:util';
 import { validateModel } from '../validation/validate-model.js';
 import type { ValidationReport } from '../validation/validation-report.js';
 import { jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
@@ -69,7 +68,7 @@ function integrityMode(value: string | undefined, keys: readonly string[]): 'off
 /** `inferd validate`: resolves with the exit code. */
 export function validateCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('validate', io, async () => {
-    const { values, positionals } = parseCommandArgs(() => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }));
+    const { values, positionals } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: true });
     if (values.help) {
       io.out(VALIDATE_HELP);
       return 0;

@@ -1,6 +1,7 @@
 /**
- * What the management commands (`inferd models`, `inferd rollout`) read from the environment: the server's URL
- * and the credentials to present. Flags win over these.
+ * What the management commands (`inferd models`, `inferd rollout`, `inferd traffic`) read from the environment: the
+ * server's URL, the credentials to present, and the TLS files for a server with a private CA or mutual TLS. Flags
+ * win over these.
  */
 
 export interface AdminClientEnv {
@@ -10,11 +11,20 @@ export interface AdminClientEnv {
   readonly apiKey?: string;
   /** INFERD_TOKEN: a JWT (or API key), sent as `Authorization: Bearer`. */
   readonly token?: string;
+  /** INFERD_CACERT: PEM file of the CA(s) that sign the server's certificate (curl's --cacert). */
+  readonly cacert?: string;
+  /** INFERD_CERT: PEM client certificate, for a server that asks for one (mutual TLS). */
+  readonly cert?: string;
+  /** INFERD_KEY: PEM private key of INFERD_CERT. */
+  readonly key?: string;
 }
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
 
-/** Reads INFERD_URL, INFERD_API_KEY and INFERD_TOKEN (process.env by default). */
+/** Reads INFERD_URL, INFERD_API_KEY, INFERD_TOKEN, INFERD_CACERT, INFERD_CERT and INFERD_KEY (process.env by default). */
 export function adminClientEnv(env: NodeJS.ProcessEnv = process.env): AdminClientEnv {
-  return { url: nonEmpty(env.INFERD_URL), apiKey: nonEmpty(env.INFERD_API_KEY), token: nonEmpty(env.INFERD_TOKEN) };
+  return {
+    url: nonEmpty(env.INFERD_URL), apiKey: nonEmpty(env.INFERD_API_KEY), token: nonEmpty(env.INFERD_TOKEN),
+    cacert: nonEmpty(env.INFERD_CACERT), cert: nonEmpty(env.INFERD_CERT), key: nonEmpty(env.INFERD_KEY),
+  };
 }

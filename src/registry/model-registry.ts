@@ -34,6 +34,11 @@ export interface SyncOptions {
   readonly force: boolean;
   /** A config given with the load request, replacing the model's config file. */
   readonly override?: ModelConfigSource;
+  /**
+   * List a model that is not in the repository, with the reason (the models named at start: the operator asked
+   * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
+   */
+  readonly listMissing?: boolean;
 }
 
 export interface RegistryOptions {
@@ -59,7 +64,7 @@ export class ModelRegistry {
   async loadInitial(names?: readonly string[]): Promise<void> {
     try {
       const all = names ?? (await this.repository.modelNames());
-      await Promise.all(all.map((n) => this.load(n).catch(() => undefined)));
+      await Promise.all(all.map((n) => this.loadNamed(n, { force: true, listMissing: true }).catch(() => undefined)));
     } finally {
       this.loaded = true;
     }
@@ -67,8 +72,12 @@ export class ModelRegistry {
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
   load(name: string, override?: ModelConfigSource): Promise<void> {
+    return this.loadNamed(name, { force: true, override });
+  }
+
+  private loadNamed(name: string, options: SyncOptions): Promise<void> {
     assertValidModelName(name);
-    return this.serial(name, () => this.sync(name, { force: true, override }));
+    return this.serial(name, () => this.sync(name, options));
   }
 
   /** Stops serving a model: every version drains, then unloads. */
@@ -114,6 +123,9 @@ export class ModelRegistry {
   private async sync(name: string, options: SyncOptions): Promise<void> {
     const read = await this.repository.readModel(name);
     const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
+    if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
+      throw new ModelLoadError(read.error ?? `model '${name}' is not in the repository`);
+    }
     const model = this.modelEntry(name);
     model.unloaded = false;
     model.traffic = def.config.traffic;

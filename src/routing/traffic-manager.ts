@@ -13,7 +13,7 @@ import { RolloutPersistence } from './rollout-persistence.js';
 import type { RolloutStore } from './rollout-store.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
-import { applyUpdate, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
+import { applyUpdate, checkUpdateVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
 import { VersionWindows } from './version-window.js';
 
@@ -132,8 +132,9 @@ export class TrafficManager {
 
   /** Replaces parts of a model's policy from an API body. Weights cannot change while a rollout controls them. */
   setTraffic(model: string, body: unknown): TrafficView {
-    this.versions.model(model);
+    const known = new Set(this.versions.model(model).versions.keys());
     const update = parseTrafficUpdate(body);
+    checkUpdateVersions(model, update, known);
     const running = this.canary.active(model);
     if (running && update.weights !== undefined) {
       throw new InvalidArgumentError(`rollout ${running.id} controls the weights of model '${model}'; pause and promote or abort it first`);

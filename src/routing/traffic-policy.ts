@@ -62,6 +62,27 @@ const updateSchema = z.strictObject({
   shadow: shadowSchema.nullable().optional(),
 });
 
+/** Weights are percents: they must sum to 100 (a rounding error of a millionth is let through). */
+function checkWeightSum(weights: Readonly<Record<string, number>>): void {
+  const sum = Object.values(weights).reduce((a, w) => a + w, 0);
+  if (Math.abs(sum - 100) <= 1e-6) return;
+  const terms = Object.entries(weights).map(([v, w]) => `${w} (version ${v})`).join(' + ');
+  throw new InvalidArgumentError(`invalid traffic policy: weights are percents of the traffic and must sum to 100, got ${terms} = ${Number(sum.toFixed(6))}`);
+}
+
+/**
+ * Refuses an update that names versions the model does not have: a weight on one would send its share of traffic
+ * nowhere, a shadow would mirror to nothing. `known`: the model's versions (loaded or refused, as the index lists them).
+ */
+export function checkUpdateVersions(model: string, update: TrafficUpdate, known: ReadonlySet<number>): void {
+  const have = () => [...known].sort((a, b) => a - b).join(', ') || 'none';
+  const unknown = [...(update.weights?.keys() ?? [])].filter((v) => !known.has(v));
+  if (unknown.length) throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have()})`);
+  if (update.shadow && !known.has(update.shadow.version)) {
+    throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${update.shadow.version} to mirror requests to (its versions: ${have()})`);
+  }
+}
+
 /** Validates `POST /v1/models/{m}/traffic`'s body. */
 export function parseTrafficUpdate(body: unknown): TrafficUpdate {
   const parsed = updateSchema.safeParse(body ?? {});
@@ -70,6 +91,7 @@ export function parseTrafficUpdate(body: unknown): TrafficUpdate {
   if (u.weights && !Object.values(u.weights).some((w) => w > 0)) {
     throw new InvalidArgumentError('invalid traffic policy: at least one version needs a weight above 0 (send "weights": null to let the highest ready version answer)');
   }
+  if (u.weights) checkWeightSum(u.weights);
   return {
     weights: u.weights === undefined ? undefined : u.weights && toWeights(u.weights),
     stickyParameter: u.sticky_parameter,
