@@ -23,10 +23,10 @@ test('flags lay over the spec file; --min-samples applies to the checks named', 
     });
     assert.deepEqual(rolloutBody({ candidate: '3', checks: 'error_rate', 'shadow-sample-rate': '0.2' }), { candidate: 3, shadow: { sample_rate: 0.2 }, checks: { error_rate: {} } });
     assert.deepEqual(rolloutBody({ candidate: '3', 'min-samples': '7', 'shadow-sample-rate': '0.5' }).checks, {
-      error_rate: { min_samples: 7 }, p99_latency: { min_samples: 7 }, prediction_divergence: { min_samples: 7 }, shadow_agreement: { min_samples: 7 },
+      error_rate: { min_samples: 7 }, p99_latency: { min_samples: 7 }, prediction_divergence: { min_samples: 7 }, paired_disagreement: { min_samples: 7 }, shadow_agreement: { min_samples: 7 },
     });
     assert.throws(() => rolloutBody({ steps: '5,100' }), /needs the candidate version: --candidate N/);
-    assert.throws(() => rolloutBody({ candidate: '2', checks: 'error_rate,vibes' }), /unknown check 'vibes' in --checks; choose from error_rate, p99_latency, prediction_divergence, shadow_agreement/);
+    assert.throws(() => rolloutBody({ candidate: '2', checks: 'error_rate,vibes' }), /unknown check 'vibes' in --checks; choose from error_rate, p99_latency, prediction_divergence, paired_disagreement, shadow_agreement/);
     assert.throws(() => rolloutBody({ candidate: 'two' }), /--candidate must be a number, got 'two'/);
     writeFileSync(spec, '[1, 2]');
     assert.throws(() => rolloutBody({ spec }), /--spec .* must hold a JSON object/);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseDurationMs as durationMs } from '../lib/duration.js';
 import { UsageError } from './command-args.js';
 
-export const CHECK_NAMES = ['error_rate', 'p99_latency', 'prediction_divergence', 'shadow_agreement'] as const;
+export const CHECK_NAMES = ['error_rate', 'p99_latency', 'prediction_divergence', 'paired_disagreement', 'shadow_agreement'] as const;
 
 export const START_OPTIONS = {
   spec: { type: 'string' },
@@ -74,7 +74,7 @@ function checkNames(values: StartValues, spec: Record<string, unknown>, shadow: 
   }
   const fromSpec = spec.checks as Record<string, unknown> | undefined;
   if (fromSpec && typeof fromSpec === 'object') return Object.keys(fromSpec);
-  return ['error_rate', 'p99_latency', 'prediction_divergence', ...(shadow ? ['shadow_agreement'] : [])];
+  return ['error_rate', 'p99_latency', 'prediction_divergence', 'paired_disagreement', ...(shadow ? ['shadow_agreement'] : [])];
 }
 
 /** The checks object: the spec's thresholds for the named checks, with --min-samples over them. */

@@ -28,6 +28,7 @@ const NOT_RUN: ReadonlyArray<{ readonly match: RegExp; readonly why: string }> =
   { match: /^npm run (build|lint|bench|fuzz)/, why: 'builds, lints or benchmarks the checkout: minutes of CPU, run on their own' },
   { match: /^(docker|podman|kubectl|helm)\b/, why: 'needs a container runtime or a cluster' },
   { match: /^(sudo )?apt(-get)? /, why: 'installs system packages' },
+  { match: /--url https:\/\/inferd\.internal\b/, why: 'a TLS server with a private CA at a named host; test/cli/admin-tls.test.ts runs the same options against real HTTPS servers' },
 ];
 
 /** Comments after a command that show it failing on purpose. */
