@@ -22,8 +22,17 @@ export const warmupSchema = z.union([
   }),
 ]);
 
-/** Version numbers as keys ("1" or 1 in YAML) → percent. */
-const weightsSchema = z.record(z.string().regex(/^[1-9]\d{0,17}$/, 'keys are version numbers'), z.number().min(0).max(100));
+/** Version numbers as keys ("1" or 1 in YAML) → percent; the percents sum to 100 (a millionth of rounding let through). */
+const weightsSchema = z
+  .record(z.string().regex(/^[1-9]\d{0,17}$/, 'keys are version numbers'), z.number().min(0).max(100))
+  .refine((w) => Math.abs(Object.values(w).reduce((a, x) => a + x, 0) - 100) <= 1e-6, {
+    error: (issue) => {
+      const w = issue.input as Record<string, number>;
+      const terms = Object.entries(w).map(([v, x]) => `${x} (version ${v})`).join(' + ');
+      const sum = Object.values(w).reduce((a, x) => a + x, 0);
+      return `weights are percents of the traffic and must sum to 100, got ${terms || 'none'} = ${Number(sum.toFixed(6))}`;
+    },
+  });
 
 export const shadowSchema = z.strictObject({
   version: z.number().int().min(1),

@@ -43,3 +43,11 @@ test('invalid configs say which field and file', () => {
   assert.throws(() => parseModelConfigYaml('a: [', 'm/config.yaml'), /m\/config.yaml: not valid YAML/);
   assert.throws(() => parseModelConfigYaml('platform: pytorch_libtorch', 'm/config.yaml'), /platform\/backend 'pytorch_libtorch' is not supported/);
 });
+
+test('traffic weights must sum to 100', () => {
+  assert.deepEqual(parseModelConfigYaml('traffic: { weights: { 1: 90, 2: 10 } }').traffic?.weights, { 1: 90, 2: 10 });
+  assert.throws(
+    () => parseModelConfigYaml('traffic: { weights: { 1: 90, 2: 20 } }', 'm/config.yaml'),
+    /m\/config.yaml: invalid model config[\s\S]*must sum to 100, got 90 \(version 1\) \+ 20 \(version 2\) = 110[\s\S]*traffic.weights/,
+  );
+});
