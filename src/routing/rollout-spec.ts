@@ -28,7 +28,7 @@ export interface CheckThresholds {
   readonly predictionDivergence?: { readonly max: number; readonly minSamples: number };
   /**
    * Both versions answer the same sampled requests (each version's answered requests are mirrored to the other
-   * at sampleRate, off the caller's path). Fails when a sequential test (disagreement-test.ts) shows, at the given
+   * at sampleRate, off the caller's path). Fails when a sequential test (paired-disagreement.ts) shows, at the given
    * confidence, that more than maxDisagreement of the paired rows disagree: labels that differ, or values further
    * apart than valueTolerance × the standard deviation of the stable's answers. Passes when it shows fewer.
    */

@@ -8,7 +8,7 @@
  *   below 100%); a check short of samples holds the step for another interval.
  */
 import { agreementRate, meanAbsDifference, type AgreementSummary, type PairedSummary } from './agreement.js';
-import { countAbove, standardDeviation, testDisagreement } from './disagreement-test.js';
+import { countAbove, standardDeviation, testDisagreement } from './paired-disagreement.js';
 import { jensenShannon, valueDivergence } from './divergence.js';
 import type { CheckThresholds } from './rollout-spec.js';
 import { quantile, type WindowSummary } from './version-window.js';

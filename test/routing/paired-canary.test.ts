@@ -19,7 +19,7 @@
  * The inverted and shifted rollouts start at 0.5%: the checks that look at the candidate's own answers need 50 of
  * them, while the paired check's pairs come from both versions' requests (10% of each) whatever the step, so
  * it decides first. Why a wrong verdict is astronomically unlikely, whatever the seed (exact figures; the paired
- * ones by dynamic programming in src/routing/disagreement-test.test.ts):
+ * ones by dynamic programming in src/routing/paired-disagreement.test.ts):
  * - inverted: every pair disagrees, so the check fails at the first analysis with its 30 pairs (min_samples).
  *   Another check could fail first only with 50 candidate answers within 3,000 requests,
  *   P(Binomial(3000, 0.005) ≥ 50) = 7.4e-13, or if 3,000 requests held fewer than 30 pairs,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { countAbove, disagreementVerdict, standardDeviation, testDisagreement } from './disagreement-test.js';
+import { countAbove, disagreementVerdict, standardDeviation, testDisagreement } from './paired-disagreement.js';
 
 /** The smallest k of n rows for which the test says `verdict` ('above': k rises towards it; 'within': k falls). */
 function boundary(n: number, tolerance: number, alpha: number, verdict: 'above' | 'within'): number | undefined {
