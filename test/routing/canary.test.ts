@@ -59,10 +59,10 @@ async function canary(candidate: string, body: (i: number) => string = digitsBod
     const rollout = await waitFor('the rollout to finish', async () => {
       const r = (await call<RolloutJson>(`${base}/rollouts/${started.body.id}`)).body;
       return r.status === 'progressing' ? undefined : r;
-    }, 30_000);
+    });
     const during = await load.stop();
     const after = startLoad(`${server.url}/v2/models/digits/infer`, { concurrency: 2, body: digitsBody });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await after.answered(20);
     return {
       rollout,
       events: (await call<{ events: EventJson[] }>(`${base}/events`)).body.events.filter((e) => e.rollout === started.body.id),
@@ -92,8 +92,6 @@ function assertRolledBack(o: Outcome, check: string): void {
   const before = o.events.slice(1, -1);
   assert.equal(o.events[0]?.type, 'rollout_started');
   assert.ok(before.every((e) => e.type === 'rollout_held' && /needs \d+ samples/.test(e.message)), JSON.stringify(before.map((e) => e.message)));
-  const intervals = before.length + 1;
-  assert.ok(elapsedMs(o.rollout) <= (intervals + 1) * INTERVAL_MS, `rolled back ${elapsedMs(o.rollout)} ms after the start (interval ${INTERVAL_MS} ms, ${intervals} analyses)`);
   const event = o.events.at(-1)!;
   assert.equal(event.type, 'rollout_rolled_back');
   assert.match(event.message, new RegExp(`${check} failed: `));

@@ -44,20 +44,25 @@ describe('shadow traffic', () => {
       assert.match(metrics, /inferd_shadow_agreement_ratio\{model="digits",version="2"\} 0\.[0-5]/);
     }));
 
-  test("a slow shadow does not slow the caller down", () =>
+  test("a slow shadow does not slow the caller down: callers are answered while shadows are still running", () =>
     withShadow(MODELS.slow, async (url) => {
       const direct = await infer(`${url}/v2/models/digits/versions/2/infer`, digitsBody(0));
       assert.ok(direct.latencyMs > 20, `the slow version takes ${direct.latencyMs.toFixed(1)} ms`);
+      // A caller that waited for its shadow would leave at most one shadow running, so none would ever be dropped.
+      // Callers that do not wait outrun the slow shadow until its in-flight limit (16) drops samples: keep calling
+      // until that shows (on a busy machine it takes more calls, never a different answer).
       const latencies: number[] = [];
-      for (let i = 0; i < 150; i++) {
+      let view: NonNullable<ShadowView['shadow']> | undefined;
+      for (let i = 0; !(view && view.dropped > 0); i++) {
         const a = await infer(`${url}/v2/models/digits/infer`, digitsBody(i));
         assert.deepEqual([a.status, a.version], [200, '1']);
         latencies.push(a.latencyMs);
+        if (i % 16 === 15) view = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
+        assert.ok(i < 10_000, `no shadow sample was dropped after ${i} calls: the callers seem to wait for the shadow`);
       }
-      const view = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
       assert.ok(view.mirrored > 0, 'requests were mirrored');
-      const p90 = quantile(latencies, 0.9);
-      assert.ok(p90 < direct.latencyMs / 2, `callers' p90 ${p90.toFixed(1)} ms vs the shadow's ${direct.latencyMs.toFixed(1)} ms per request`);
+      // Latency is a benchmark's business on a shared machine: reported, not asserted.
+      process.stderr.write(`shadow: ${latencies.length} calls, callers' p90 ${quantile(latencies, 0.9).toFixed(1)} ms vs the shadow's ${direct.latencyMs.toFixed(1)} ms per request\n`);
       await waitFor('the shadows to agree', async () => {
         const s = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
         return s.rows_compared > 0 && s.agreement === 1 ? true : undefined;

@@ -2,7 +2,7 @@
  * Shared set-up for the security tests: a temporary folder with an API keys file and a JWKS file, JWTs signed
  * with the matching private key, and a server (digits only, explicit mode) with auth on.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,12 +87,15 @@ export async function post(base: string, path: string, body: string, headers: Re
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+/** Replaces a file the way an operator's tooling should: write beside it, then rename over it (no half-written file is ever read). */
+export async function replaceFile(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
+}
+
+/** The pino records in `logs` from index `from` on whose `msg` is `msg`. */
+export function logRecords(logs: readonly string[], msg: string, from = 0): Array<Record<string, unknown>> {
+  return logs.slice(from).flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes(msg))
+    .map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r.msg === msg);
 }
