@@ -33,6 +33,8 @@ interface Attempt {
   /** The response body arrived whole. */
   complete?: boolean;
   error?: string;
+  /** The body of an answer other than 200 (what went wrong, for the failure message). */
+  body?: string;
 }
 
 interface Child {
@@ -66,8 +68,12 @@ function post(url: string, agent: Agent | false, body = BODY): Promise<Attempt> 
       a.responseAt = performance.now();
       a.status = res.statusCode;
       let length = 0;
-      res.on('data', (chunk: Buffer) => (length += chunk.length));
-      res.on('end', () => resolve({ ...a, complete: res.complete && (res.headers['content-length'] === undefined || Number(res.headers['content-length']) === length) }));
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        length += chunk.length;
+        if (res.statusCode !== 200) text += chunk.toString();
+      });
+      res.on('end', () => resolve({ ...a, complete: res.complete && (res.headers['content-length'] === undefined || Number(res.headers['content-length']) === length), ...(text ? { body: text.slice(0, 200) } : {}) }));
       res.on('error', (err) => resolve({ ...a, error: String(err) }));
     });
     req.on('finish', () => (a.sentAt = performance.now()));
@@ -129,9 +135,16 @@ describe('SIGTERM under load', () => {
     const workers = Array.from({ length: CONNECTIONS }, worker);
     await sleep(LOAD_MS);
     const before = attempts.length;
-    // A burst on fresh connections, written just before the signal: accepted by the kernel, maybe not yet read.
-    const burst = Array.from({ length: CONNECTIONS }, () => post(url, false).then((a) => attempts.push({ ...a, kind: 'burst' })));
-    await sleep(2);
+    // A burst on fresh connections, then the signal as soon as the server has answered one of them: the rest are
+    // then in flight (accepted, maybe not yet read or computed). Waiting for that answer, rather than signalling a
+    // fixed time after writing, is what makes "written" mean "reached the server" on a loaded machine, where the
+    // kernel may hand loopback packets over late.
+    let burstAnswered = false;
+    const burst = Array.from({ length: CONNECTIONS }, () => post(url, false).then((a) => {
+      burstAnswered = true;
+      attempts.push({ ...a, kind: 'burst' });
+    }));
+    await waitFor(() => burstAnswered, 'a first answer to the burst');
     signalledAt = performance.now();
     assert.ok(child.proc.kill('SIGTERM'));
 
@@ -161,7 +174,7 @@ describe('SIGTERM under load', () => {
     t.diagnostic(`shutdown_delay_ms ${delayMs}: ${before} requests answered before SIGTERM over ${CONNECTIONS} connections; ${sentBefore.length - before} written before it were in flight; readiness after SIGTERM: ${[...new Set(readiness)].join(', ')}; late connections: ${late.map((a) => a.status ?? a.error).join(', ')}`);
 
     const dropped = sentBefore.filter((a) => !(a.status === 200 && a.complete));
-    assert.deepEqual(dropped.map((a) => `${a.kind}: ${a.error ?? `status ${a.status}, complete ${a.complete}`}, written ${(signalledAt - a.sentAt!).toFixed(1)} ms before SIGTERM`), [], 'every request written before SIGTERM is answered 200 in full');
+    assert.deepEqual(dropped.map((a) => `${a.kind}: ${a.error ?? `status ${a.status}, complete ${a.complete}, ${a.body ?? ''}`}, written ${(signalledAt - a.sentAt!).toFixed(1)} ms before SIGTERM`), [], 'every request written before SIGTERM is answered 200 in full');
     assert.equal(okBefore.length, sentBefore.length);
     const incomplete = attempts.filter((a) => a.responseAt !== undefined && !a.complete && a.error === undefined);
     assert.deepEqual(incomplete, [], 'every response that started completed');
