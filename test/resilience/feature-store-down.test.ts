@@ -28,7 +28,8 @@ before(async () => {
   await redis.start();
   const modelConfig = `${readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8')}\nfallback:\n${RULE}  when: [features, error]\n`;
   const store = { type: 'redis', url: `redis://127.0.0.1:${redis.port}`, key_prefix: `fallback-test-${process.pid}:`, breaker: { failure_threshold: 2, open_ms: 200 } };
-  f = await startFeatureServer({ store, budgetMs: 20, views: { fallback: 'reject', cacheTtlMs: 1 }, modelConfig });
+  // A budget well above a healthy read on a loaded machine, and short enough that a read caught by the kill costs little.
+  f = await startFeatureServer({ store, budgetMs: 1000, views: { fallback: 'reject', cacheTtlMs: 1 }, modelConfig });
   await ingestReference(f.server, ROWS, new Date(Date.now() - 5000));
 });
 
@@ -38,8 +39,7 @@ after(async () => {
 });
 
 it('a dead feature store: the rule fallback answers every request, flagged, with no 5xx', { skip, timeout: 180_000 }, async (t) => {
-  // The first reads open the connection and may overrun the 20 ms budget; a healthy store then answers in time.
-  // On a loaded machine more of them may: ask until one is answered by the model (counted, not timed).
+  // The first reads open the connection; ask until the model answers (counted, not timed).
   let healthy = await inferFraud(f.server, entityRequest([0]));
   for (let i = 0; i < 500 && healthy.parameters.fallback !== undefined; i++) healthy = await inferFraud(f.server, entityRequest([0]));
   assert.equal(healthy.status, 200, healthy.text);
