@@ -30,11 +30,24 @@ export function keysFile(entries: ReadonlyArray<{ name: string; key: string; sco
   return `keys:\n${lines.join('\n')}\n`;
 }
 
+/** The 'limited' key's rate: one token per 1000 s, so no token comes back during a test, however slow the machine. */
+export const LIMITED_RATE = 0.001;
+
 export const INITIAL_KEYS = keysFile([
   { name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] },
   { name: 'web', key: KEYS.web, scopes: ['infer:digits'] },
-  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.2, burst: 2}' },
+  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: `{requests_per_second: ${LIMITED_RATE}, burst: 2}` },
 ]);
+
+/**
+ * Retry-After (seconds) for the 'limited' key once its burst is spent `elapsedMs` after the burst began: one token
+ * takes 1/LIMITED_RATE s to come back, less the time the burst's requests took (a loaded machine may take long).
+ * Returns the range [lowest, highest] the server may answer.
+ */
+export function limitedRetryAfter(elapsedMs: number): [number, number] {
+  const full = 1 / LIMITED_RATE;
+  return [Math.max(1, Math.ceil(full - elapsedMs / 1000)), full];
+}
 
 export interface SecureServer {
   readonly server: RunningServer;
