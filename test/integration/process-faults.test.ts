@@ -109,7 +109,7 @@ describe('process faults', () => {
     assert.equal(line.level, 60, 'logged at fatal level');
     assert.equal(line.err?.message, 'injected exception from fault-injector');
     await child.waitFor(/"msg":"inferd stopped"/);
-    const code = await Promise.race([child.exited, sleep(GIVE_UP_MS).then(() => 'no exit')]);
+    const code = await Promise.race([child.exited, sleep(GIVE_UP_MS, 'no exit', { ref: false })]);
     assert.equal(code, 1, `exit code; logs:\n${child.logs.slice(-6).join('\n')}`);
     for (const s of await Promise.all(inFlight)) assert.ok(s === 200 || s === 503, `in-flight request ended with ${s}`);
     assert.ok((await Promise.all(inFlight)).some((s) => s === 200), 'requests sent before the exception were answered');

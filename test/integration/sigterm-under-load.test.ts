@@ -168,7 +168,7 @@ describe('SIGTERM under load', () => {
 
     await Promise.all([...workers, ...burst, probes]);
     // Exit 0 means the drain finished before shutdown_timeout_ms: at the deadline the server exits 1 (serve-command.ts).
-    const exit = await Promise.race([child.exited, sleep(GIVE_UP_MS).then(() => undefined)]);
+    const exit = await Promise.race([child.exited, sleep(GIVE_UP_MS, undefined, { ref: false })]);
     const sentBefore = attempts.filter((a) => a.sentAt !== undefined && a.sentAt <= signalledAt);
     const okBefore = sentBefore.filter((a) => a.status === 200 && a.complete);
     t.diagnostic(`shutdown_delay_ms ${delayMs}: ${before} requests answered before SIGTERM over ${CONNECTIONS} connections; ${sentBefore.length - before} written before it were in flight; readiness after SIGTERM: ${[...new Set(readiness)].join(', ')}; late connections: ${late.map((a) => a.status ?? a.error).join(', ')}`);
