@@ -94,8 +94,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
     }
     // Timers may fire a little early against performance.now(): wait until the slot has really come.
     for (let wait = next - performance.now(); wait > 0; wait = next - performance.now()) await sleep(Math.ceil(wait));
-    next = Math.max(next, performance.now() - intervalMs) + intervalMs;
     const started = performance.now();
+    // The next request one interval after this one starts, never sooner: after a slow answer there is no catching up
+    // (two requests back to back would exceed the rate).
+    next = started + intervalMs;
     first ??= started;
     try {
       const outputs = await o.target.infer(o.model, request);

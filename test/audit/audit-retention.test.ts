@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite/sqlite-audit-sink.js';
 import { sampleRecord } from '../../src/audit/audit-sink.case.test.js';
@@ -12,6 +11,7 @@ import { resolveServerConfig } from '../../src/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { createAuditMetrics } from '../../src/telemetry/audit-metrics.js';
 import { tempDir } from './audit-helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -42,9 +42,9 @@ describe('audit retention', () => {
     const { sink, trail: t } = trail(join(tmp.dir, 'b.db'), 1, 20);
     await t.start();
     try {
+      // Written after the pass at start: only a periodic pass can delete it. Waited for, not slept on.
       await sink.write([sampleRecord({ requestId: 'stale', timeMs: NOW - 2 * DAY })]);
-      await sleep(100);
-      assert.equal((await t.query({ limit: 10 })).length, 0);
+      await waitFor(async () => (await t.query({ limit: 10 })).length === 0, 'a periodic retention pass to delete the stale record');
     } finally {
       await t.stop();
     }

@@ -141,9 +141,11 @@ describe('gRPC: configuration and lifecycle', () => {
     }
   });
 
-  it('close() lets calls in flight finish, then refuses new ones, even with the client connected', async () => {
+  // The drain timeout is far beyond the test's own timeout: were close() to wait for the idle client connection
+  // (instead of only for the calls in flight), the test would time out rather than pass by the drain timer.
+  it('close() lets calls in flight finish, then refuses new ones, even with the client connected', { timeout: 120_000 }, async () => {
     const repo = await tempRepository({ slow: { onnx: 'slow_sum.onnx' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent', shutdown_timeout_ms: 3_600_000 }));
     const client = connect(server.grpcUrl!);
     try {
       const row = (i: number) => Float32Array.from({ length: 256 }, (_, j) => Math.sin(i + j));
@@ -151,12 +153,10 @@ describe('gRPC: configuration and lifecycle', () => {
         client.call<InferResponse>('ModelInfer', { model_name: 'slow', id: String(i), inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256] }], raw_input_contents: [rawBytes(row(i))] }),
       );
       await Promise.race(calls);
-      const started = performance.now();
       const closing = server.close();
       const answers = await Promise.all(calls);
       assert.deepEqual(answers.map((a) => a.id), ['0', '1', '2', '3', '4', '5', '6', '7']);
       await closing;
-      assert.ok(performance.now() - started < 5000, 'close() does not wait for the idle client connection');
       const refused = await grpcError(client.call('ServerLive'));
       assert.equal(refused.code, status.UNAVAILABLE);
     } finally {

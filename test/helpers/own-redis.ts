@@ -26,17 +26,22 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts (or restarts, empty) the server and waits until it answers. */
+  /**
+   * Starts (or restarts, empty) the server and waits until it answers, however long a busy machine takes; fails
+   * only if redis-server exits (e.g. the port was taken meanwhile).
+   */
   async start(): Promise<void> {
-    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = child;
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => {});
     try {
-      for (let i = 0; i < 100; i++) {
-        if (await probe.connect().then(() => true, () => false)) return;
+      while (!(await probe.connect().then(() => true, () => false))) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`redis-server on port ${this.port} exited (${child.exitCode ?? child.signalCode}) before it answered`);
+        }
         await sleep(50);
       }
-      throw new Error(`redis-server on port ${this.port} did not start`);
     } finally {
       probe.disconnect();
     }

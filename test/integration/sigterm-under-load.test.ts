@@ -3,7 +3,7 @@
  * connections of back-to-back requests for two seconds, then a burst on fresh connections and SIGTERM right after it. Every request written before the
  * signal is answered 200, every response that started completes, readiness turns false while draining, new
  * connections once the listener has closed are refused (or answered 503), and the process exits 0 within
- * shutdown_timeout_ms. Run with shutdown_delay_ms 0 (the listener closes at once) and 400.
+ * shutdown_timeout_ms. Run with shutdown_delay_ms 0 (the listener closes at once) and 2000.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,10 +14,12 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
+import { GIVE_UP_MS, waitFor } from '../helpers/wait-for.js';
 
 const CONNECTIONS = 32;
 const LOAD_MS = 2_000;
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Far above what a drain takes on a loaded machine: exit 0 then shows the drain finished, not the deadline. */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
 const WIDTH = 256;
 const BODY = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: new Array(WIDTH).fill(0.25) }] });
 
@@ -31,6 +33,8 @@ interface Attempt {
   /** The response body arrived whole. */
   complete?: boolean;
   error?: string;
+  /** The body of an answer other than 200 (what went wrong, for the failure message). */
+  body?: string;
 }
 
 interface Child {
@@ -64,8 +68,12 @@ function post(url: string, agent: Agent | false, body = BODY): Promise<Attempt> 
       a.responseAt = performance.now();
       a.status = res.statusCode;
       let length = 0;
-      res.on('data', (chunk: Buffer) => (length += chunk.length));
-      res.on('end', () => resolve({ ...a, complete: res.complete && (res.headers['content-length'] === undefined || Number(res.headers['content-length']) === length) }));
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        length += chunk.length;
+        if (res.statusCode !== 200) text += chunk.toString();
+      });
+      res.on('end', () => resolve({ ...a, complete: res.complete && (res.headers['content-length'] === undefined || Number(res.headers['content-length']) === length), ...(text ? { body: text.slice(0, 200) } : {}) }));
       res.on('error', (err) => resolve({ ...a, error: String(err) }));
     });
     req.on('finish', () => (a.sentAt = performance.now()));
@@ -127,9 +135,16 @@ describe('SIGTERM under load', () => {
     const workers = Array.from({ length: CONNECTIONS }, worker);
     await sleep(LOAD_MS);
     const before = attempts.length;
-    // A burst on fresh connections, written just before the signal: accepted by the kernel, maybe not yet read.
-    const burst = Array.from({ length: CONNECTIONS }, () => post(url, false).then((a) => attempts.push({ ...a, kind: 'burst' })));
-    await sleep(2);
+    // A burst on fresh connections, then the signal as soon as the server has answered one of them: the rest are
+    // then in flight (accepted, maybe not yet read or computed). Waiting for that answer, rather than signalling a
+    // fixed time after writing, is what makes "written" mean "reached the server" on a loaded machine, where the
+    // kernel may hand loopback packets over late.
+    let burstAnswered = false;
+    const burst = Array.from({ length: CONNECTIONS }, () => post(url, false).then((a) => {
+      burstAnswered = true;
+      attempts.push({ ...a, kind: 'burst' });
+    }));
+    await waitFor(() => burstAnswered, 'a first answer to the burst');
     signalledAt = performance.now();
     assert.ok(child.proc.kill('SIGTERM'));
 
@@ -137,9 +152,12 @@ describe('SIGTERM under load', () => {
     const readiness: Array<number | string> = [];
     const late: Attempt[] = [];
     const probes = (async () => {
-      await sleep(50); // the signal reaches the child's event loop
-      while (performance.now() - signalledAt < delayMs + 300) {
-        readiness.push(await getStatus(`${url}/v2/health/ready`));
+      // The child says when the signal reached its event loop; until the listener closes, readiness is probed.
+      await waitFor(() => child.logs.some((l) => l.includes('shutting down: finishing in-flight requests')), 'the child to start shutting down');
+      for (;;) {
+        const status = await getStatus(`${url}/v2/health/ready`);
+        readiness.push(status);
+        if (status !== 400 && status !== 200) break;
         await sleep(20);
       }
       for (let i = 0; i < 5; i++) {
@@ -149,13 +167,14 @@ describe('SIGTERM under load', () => {
     })();
 
     await Promise.all([...workers, ...burst, probes]);
-    const exit = await Promise.race([child.exited, sleep(SHUTDOWN_TIMEOUT_MS + 2_000).then(() => undefined)]);
+    // Exit 0 means the drain finished before shutdown_timeout_ms: at the deadline the server exits 1 (serve-command.ts).
+    const exit = await Promise.race([child.exited, sleep(GIVE_UP_MS, undefined, { ref: false })]);
     const sentBefore = attempts.filter((a) => a.sentAt !== undefined && a.sentAt <= signalledAt);
     const okBefore = sentBefore.filter((a) => a.status === 200 && a.complete);
     t.diagnostic(`shutdown_delay_ms ${delayMs}: ${before} requests answered before SIGTERM over ${CONNECTIONS} connections; ${sentBefore.length - before} written before it were in flight; readiness after SIGTERM: ${[...new Set(readiness)].join(', ')}; late connections: ${late.map((a) => a.status ?? a.error).join(', ')}`);
 
     const dropped = sentBefore.filter((a) => !(a.status === 200 && a.complete));
-    assert.deepEqual(dropped.map((a) => `${a.kind}: ${a.error ?? `status ${a.status}, complete ${a.complete}`}, written ${(signalledAt - a.sentAt!).toFixed(1)} ms before SIGTERM`), [], 'every request written before SIGTERM is answered 200 in full');
+    assert.deepEqual(dropped.map((a) => `${a.kind}: ${a.error ?? `status ${a.status}, complete ${a.complete}, ${a.body ?? ''}`}, written ${(signalledAt - a.sentAt!).toFixed(1)} ms before SIGTERM`), [], 'every request written before SIGTERM is answered 200 in full');
     assert.equal(okBefore.length, sentBefore.length);
     const incomplete = attempts.filter((a) => a.responseAt !== undefined && !a.complete && a.error === undefined);
     assert.deepEqual(incomplete, [], 'every response that started completed');
@@ -167,12 +186,14 @@ describe('SIGTERM under load', () => {
     if (delayMs > 0) assert.ok(readiness.includes(400), `readiness never answered 400 while draining: ${readiness.join(', ')}`);
     assert.ok(!readiness.includes(200), `readiness answered 200 after SIGTERM: ${readiness.join(', ')}`);
     for (const a of late) assert.ok(a.error === 'ECONNREFUSED' || a.status === 503, `a new connection after the drain began got ${a.error ?? a.status}`);
-    assert.ok(exit, `no exit within ${SHUTDOWN_TIMEOUT_MS + 2_000} ms of SIGTERM; last logs:\n${child.logs.slice(-5).join('\n')}`);
+    assert.ok(exit, `no exit within ${GIVE_UP_MS} ms of SIGTERM; last logs:\n${child.logs.slice(-5).join('\n')}`);
     t.diagnostic(`exited ${Math.round(exit.at - signalledAt)} ms after SIGTERM with code ${exit.code}`);
     assert.equal(exit.code, 0, child.logs.slice(-5).join('\n'));
-    assert.ok(exit.at - signalledAt <= SHUTDOWN_TIMEOUT_MS + 1_000, 'exited within shutdown_timeout_ms');
+    assert.ok(!child.logs.some((l) => l.includes('shutdown deadline passed')), 'exited within shutdown_timeout_ms');
   }
 
   it('shutdown_delay_ms 0: no request written before SIGTERM is dropped; exit 0 within the deadline', async (t) => run(t, 0));
-  it('shutdown_delay_ms 400: readiness turns false first; no request dropped; exit 0 within the deadline', async (t) => run(t, 400));
+  // The delay is long enough for a parent busy with 32 connections to probe readiness inside it after the child says
+  // it is shutting down (the probe that sees 400 is the point of the test, and it cannot be made to wait).
+  it('shutdown_delay_ms 2000: readiness turns false first; no request dropped; exit 0 within the deadline', async (t) => run(t, 2000));
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readJsonFixture, ROOT } from '../helpers/server.js';
+import { GIVE_UP_MS, waitFor as waitUntil } from '../helpers/wait-for.js';
 
 /** digits and drop-in candidates with its signature (see scripts/fixtures/make_canary_models.py). */
 export const MODELS = {
@@ -81,8 +82,11 @@ export async function infer(url: string, body: string, headers: Record<string, s
   return { status: res.status, version: json.model_version, label, error: json.error, latencyMs: performance.now() - started };
 }
 
-/** Runs `concurrency` closed loops against `url` until stop() resolves with every answer. */
-export function startLoad(url: string, o: { concurrency: number; body: (i: number) => string }): { stop(): Promise<LoadReport>; count(): number } {
+/**
+ * Runs `concurrency` closed loops against `url` until stop() resolves with every answer. `answered(n)` resolves
+ * once n answers have come back (wait for that, not for a time, before judging the traffic).
+ */
+export function startLoad(url: string, o: { concurrency: number; body: (i: number) => string }): { stop(): Promise<LoadReport>; count(): number; answered(n: number): Promise<void> } {
   const answers: Answer[] = [];
   let running = true;
   let next = 0;
@@ -91,6 +95,7 @@ export function startLoad(url: string, o: { concurrency: number; body: (i: numbe
   });
   return {
     count: () => answers.length,
+    answered: (n) => waitUntil(() => answers.length >= n, `${n} answers`),
     stop: async () => {
       running = false;
       await Promise.all(loops);
@@ -101,8 +106,11 @@ export function startLoad(url: string, o: { concurrency: number; body: (i: numbe
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined. Fails with `what` only after GIVE_UP_MS, so that a
+ * defect cannot hang the suite: a slow machine makes the wait longer, never red.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = GIVE_UP_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -65,7 +65,7 @@ async function driveUntil(server: RunningServer, id: string, what: string, done:
     return await waitFor(what, async () => {
       const r = await rolloutOf(server, id);
       return done(r) ? r : undefined;
-    }, 30_000);
+    });
   } finally {
     const report = await load.stop();
     assert.deepEqual(report.failures.slice(0, 3), [], `${report.failures.length} requests failed`);

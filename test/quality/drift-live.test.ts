@@ -11,14 +11,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import { CLI_PATH, ROOT, errorMessage, get, postJson, tempRepository, type TempRepository } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'drift');
 const SHIFTED = 'pixel_21';
-const COOLDOWN_S = 4;
+/**
+ * Far longer than the test runs, however slow the machine: "within the cooldown" holds for certain, and "after the
+ * cooldown" is reached by moving the monitor's clock forward (`skewMs`), not by waiting.
+ */
+const COOLDOWN_S = 600;
 const WINDOW_ROWS = 450; // the whole test split: one pass fills the window
 const SLICES = 9; // the window moves (and is evaluated) every 50 rows: one request each
 const PER_REQUEST = WINDOW_ROWS / SLICES;
@@ -43,16 +47,18 @@ describe('live drift: one feature shifted by one standard deviation', () => {
   let repo: TempRepository;
   let server: RunningServer;
   let receiver: Server;
-  const calls: Array<{ atMs: number; body: { model: string; version: string; drifted: Array<{ feature: string; statistic: string; source: string }> } }> = [];
+  const calls: Array<{ body: { model: string; version: string; drifted: Array<{ feature: string; statistic: string; source: string }> } }> = [];
   let std = 0;
   const rows = liveRows();
+  /** How far the drift monitor's clock is ahead of the real one. */
+  let skewMs = 0;
 
   before(async () => {
     receiver = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
-        calls.push({ atMs: Date.now(), body: JSON.parse(text) });
+        calls.push({ body: JSON.parse(text) });
         res.writeHead(204).end();
       });
     });
@@ -74,7 +80,15 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     assert.equal(profiled.status, 0, profiled.stderr);
     const profile = JSON.parse(readFileSync(join(repo.dir, 'digits', '1', 'profile.json'), 'utf8')) as { features: Array<{ name: string; std: number }> };
     std = profile.features.find((f) => f.name === SHIFTED)!.std;
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: 0, log_level: 'silent' }));
+    // The drift monitor reads its clock through the Date.now it finds when it is made (drift-monitor.ts): made
+    // while Date.now is the skewed clock, it keeps that one; everything else gets the real Date.now back.
+    const realNow = Date.now;
+    Date.now = () => realNow() + skewMs;
+    try {
+      server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: 0, log_level: 'silent' }));
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   after(async () => {
@@ -108,16 +122,13 @@ describe('live drift: one feature shifted by one standard deviation', () => {
 
   /** The report once every row sent has been counted (that happens on a later event-loop turn). */
   async function counted(): Promise<VersionReport> {
-    for (let i = 0; i < 200; i++) {
-      const v = (await report()).versions[0];
-      if (v.rows_counted >= sent) return v;
-      await sleep(10);
-    }
-    assert.fail(`the drift monitor did not count the ${sent} rows sent`);
+    let v: VersionReport | undefined;
+    await waitFor(async () => (v = (await report()).versions[0]).rows_counted >= sent, `the drift monitor to count the ${sent} rows sent`);
+    return v!;
   }
 
   async function webhookCalls(n: number): Promise<void> {
-    for (let i = 0; i < 200 && calls.length < n; i++) await sleep(10);
+    await waitFor(() => calls.length >= n, `${n} webhook calls`);
     assert.equal(calls.length, n, `webhook calls: ${calls.length}, expected ${n}`);
   }
 
@@ -179,15 +190,14 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     await sendWindow(std);
     const within = await counted();
     assertOnlyShiftedDrifted(within);
-    await sleep(200);
+    // The monitor takes (or refuses) a webhook turn as it evaluates: `suppressed` below is final here.
     assert.equal(calls.length, 1, 'still one call within the cooldown');
     assert.equal(within.evaluations, 1 + 2 * SLICES);
     // Every evaluation since the first drifted one was drifted; all but that first were within the cooldown.
     assert.equal(within.webhook.suppressed, within.evaluations - firstDrifted);
     // No new crossing while the feature stays drifted: no new events.
     assert.equal((await report()).events.filter((e) => e.source === 'input').length, 2);
-    const wait = calls[0].atMs + COOLDOWN_S * 1000 + 100 - Date.now();
-    if (wait > 0) await sleep(wait);
+    skewMs += COOLDOWN_S * 1000; // the cooldown has passed
     await sendWindow(std);
     assertOnlyShiftedDrifted(await counted());
     await webhookCalls(2);

@@ -50,10 +50,9 @@ describe('decoder fuzz findings', () => {
   });
 
   it('V2: an INT64 element of a million digits is refused before it is parsed', () => {
-    const started = performance.now();
     const e = refusal(v2({ inputs: [{ name: 'x', datatype: 'INT64', shape: [1], data: ['9'.repeat(1_000_000)] }] }));
+    // Refused for its length (the message names the limit), so it was never parsed: no timing needed to show it.
     assert.match(e.message, /element 0 is "9+.*at most 24 characters/);
-    assert.ok(performance.now() - started < 1000, 'refused quickly');
     // Integers still arrive as strings when they have a sensible length.
     assert.deepEqual(Array.from(decodeV2Body(Buffer.from('{"inputs":[{"name":"x","datatype":"INT64","shape":[1],"data":["-9223372036854775808"]}]}'), { model: 'm' }).inputs[0].data as BigInt64Array), [-(2n ** 63n)]);
   });

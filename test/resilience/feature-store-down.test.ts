@@ -27,8 +27,9 @@ before(async () => {
   redis = new OwnRedis(await sparePort());
   await redis.start();
   const modelConfig = `${readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8')}\nfallback:\n${RULE}  when: [features, error]\n`;
-  const store = { type: 'redis', url: `redis://127.0.0.1:${redis.port}`, key_prefix: 'fallback-test:', breaker: { failure_threshold: 2, open_ms: 200 } };
-  f = await startFeatureServer({ store, budgetMs: 20, views: { fallback: 'reject', cacheTtlMs: 1 }, modelConfig });
+  const store = { type: 'redis', url: `redis://127.0.0.1:${redis.port}`, key_prefix: `fallback-test-${process.pid}:`, breaker: { failure_threshold: 2, open_ms: 200 } };
+  // A budget well above a healthy read on a loaded machine, and short enough that a read caught by the kill costs little.
+  f = await startFeatureServer({ store, budgetMs: 1000, views: { fallback: 'reject', cacheTtlMs: 1 }, modelConfig });
   await ingestReference(f.server, ROWS, new Date(Date.now() - 5000));
 });
 
@@ -37,17 +38,16 @@ after(async () => {
   await redis?.kill();
 });
 
-it('a dead feature store: the rule fallback answers every request, flagged, with no 5xx', { skip, timeout: 30_000 }, async (t) => {
-  // The first reads open the connection and may overrun the 20 ms budget; a healthy store then answers in time.
+it('a dead feature store: the rule fallback answers every request, flagged, with no 5xx', { skip, timeout: 180_000 }, async (t) => {
+  // The first reads open the connection; ask until the model answers (counted, not timed).
   let healthy = await inferFraud(f.server, entityRequest([0]));
-  for (let i = 0; i < 20 && healthy.parameters.fallback !== undefined; i++) healthy = await inferFraud(f.server, entityRequest([0]));
+  for (let i = 0; i < 500 && healthy.parameters.fallback !== undefined; i++) healthy = await inferFraud(f.server, entityRequest([0]));
   assert.equal(healthy.status, 200, healthy.text);
   assert.equal(healthy.parameters.fallback, undefined, `the model answers while the store is up: ${healthy.text}`);
 
   await redis.kill();
   const answers = [];
-  const until = performance.now() + 1500;
-  for (let i = 0; performance.now() < until; i++) {
+  for (let i = 0; i < 60; i++) {
     const rows = [ROWS[i % ROWS.length], ROWS[(i + 1) % ROWS.length]];
     answers.push({ rows, ...(await inferFraud(f.server, entityRequest(rows))) });
     await sleep(5);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { CLI_PATH, MODELS_DIR } from '../helpers/server.js';
+import { GIVE_UP_MS } from '../helpers/wait-for.js';
 
 const ARGS = ['serve', '--model-repository', MODELS_DIR, '--model-control-mode', 'explicit', '--host', '0.0.0.0', '--http-port', '0', '--grpc-port=-1', '--metrics-port=-1', '--log-level', 'info'];
 
@@ -11,7 +12,8 @@ function run(args: string[], until?: RegExp): Promise<{ code: number | null; out
     const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_HOST: '' } });
     let output = '';
     let stopping: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Only so a child that never exits cannot hang the suite; a loaded machine may take long to start it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), GIVE_UP_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       // The signal handlers are installed just after the listening line: give them a moment.

@@ -12,6 +12,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
 import { CLI_PATH, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
+import { GIVE_UP_MS } from '../helpers/wait-for.js';
 
 // Encoded: fetch would resolve a literal '..' segment before sending; the server decodes these into the name.
 const TRAVERSALS = ['..%2Fdigits', '..%2F..%2Fetc', '%2Fetc%2Fpasswd', 'a%00b', '.hidden', '%5C..%5Cx', '..%00'];
@@ -94,7 +95,7 @@ describe('inferd serve --load-model', () => {
     const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--model-repository', 'models', '--model-control-mode', 'explicit', '--load-model', '../models/digits', '--http-port', '0'], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: GIVE_UP_MS,
     });
     assert.equal(r.status, 2, `exit ${r.status}; stderr: ${r.stderr}`);
     assert.match(r.stderr, /load_models/);

@@ -2,7 +2,7 @@
  * Shared set-up for the security tests: a temporary folder with an API keys file and a JWKS file, JWTs signed
  * with the matching private key, and a server (digits only, explicit mode) with auth on.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,11 +30,24 @@ export function keysFile(entries: ReadonlyArray<{ name: string; key: string; sco
   return `keys:\n${lines.join('\n')}\n`;
 }
 
+/** The 'limited' key's rate: one token per 1000 s, so no token comes back during a test, however slow the machine. */
+export const LIMITED_RATE = 0.001;
+
 export const INITIAL_KEYS = keysFile([
   { name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] },
   { name: 'web', key: KEYS.web, scopes: ['infer:digits'] },
-  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.2, burst: 2}' },
+  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: `{requests_per_second: ${LIMITED_RATE}, burst: 2}` },
 ]);
+
+/**
+ * Retry-After (seconds) for the 'limited' key once its burst is spent `elapsedMs` after the burst began: one token
+ * takes 1/LIMITED_RATE s to come back, less the time the burst's requests took (a loaded machine may take long).
+ * Returns the range [lowest, highest] the server may answer.
+ */
+export function limitedRetryAfter(elapsedMs: number): [number, number] {
+  const full = 1 / LIMITED_RATE;
+  return [Math.max(1, Math.ceil(full - elapsedMs / 1000)), full];
+}
 
 export interface SecureServer {
   readonly server: RunningServer;
@@ -87,12 +100,15 @@ export async function post(base: string, path: string, body: string, headers: Re
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+/** Replaces a file the way an operator's tooling should: write beside it, then rename over it (no half-written file is ever read). */
+export async function replaceFile(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
+}
+
+/** The pino records in `logs` from index `from` on whose `msg` is `msg`. */
+export function logRecords(logs: readonly string[], msg: string, from = 0): Array<Record<string, unknown>> {
+  return logs.slice(from).flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes(msg))
+    .map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r.msg === msg);
 }

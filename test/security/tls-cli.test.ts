@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { CLI_PATH, MODELS_DIR } from '../helpers/server.js';
+import { GIVE_UP_MS } from '../helpers/wait-for.js';
 import { httpsGet, opensslSkip, TestPki, type Pem } from './tls-certs.js';
 
 const skip = opensslSkip();
@@ -24,7 +25,8 @@ function serve(args: string[]): Running {
   let output = '';
   let found: (url: string) => void;
   const url = new Promise<string>((resolve) => (found = resolve));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // Only so a child that never exits cannot hang the suite; a loaded machine may take long to start it.
+  const timer = setTimeout(() => child.kill('SIGKILL'), GIVE_UP_MS);
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
     const m = /inferd listening on (https?:\/\/[^"\s]+)/.exec(output);

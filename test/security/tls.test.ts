@@ -12,9 +12,11 @@ import { Client, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import type { ServerConfigFile } from '../../src/config/index.js';
 import { TlsMaterial } from '../../src/security/tls-material.js';
-import { silentLogger } from '../../src/telemetry/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/telemetry/logger.js';
 import { MODELS_DIR } from '../helpers/server.js';
-import { eventually } from './security-helpers.js';
+import { logRecords } from './security-helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { httpsGet, opensslSkip, TestPki, type Pem } from './tls-certs.js';
 
 const skip = opensslSkip();
@@ -33,7 +35,8 @@ function peerOf(port: number, ca: Buffer): Promise<PeerCertificate> {
 /** ServerLive on `client`; resolves with the response bytes (`live: true` is 08 01). */
 function live(client: Client): Promise<Buffer> {
   const identity = (b: Buffer) => b;
-  const deadline = Date.now() + 3000;
+  // Only so a broken server cannot hang the suite; refusals come back at once as UNAVAILABLE, not at the deadline.
+  const deadline = Date.now() + 60_000;
   return new Promise<Buffer>((resolve, reject) => {
     client.makeUnaryRequest('/inference.GRPCInferenceService/ServerLive', identity, identity, Buffer.alloc(0), { deadline }, (err, response) => {
       if (err) reject(err);
@@ -57,9 +60,12 @@ const LIVE = Buffer.from([0x08, 0x01]);
 const SERVER_NAME = { 'grpc.ssl_target_name_override': 'localhost' };
 
 /** A server with no models loaded (explicit mode): TLS is all these tests look at. */
-async function startTlsServer(tls: NonNullable<ServerConfigFile['tls']>): Promise<RunningServer> {
+/** Starts the server; what it logs (info and up) is appended to `logs` when given. */
+async function startTlsServer(tls: NonNullable<ServerConfigFile['tls']>, logs?: string[]): Promise<RunningServer> {
   const config = resolveServerConfig({ model_repository: MODELS_DIR, model_control_mode: 'explicit', http_port: 0, log_level: 'silent', tls });
-  return startServer(config);
+  if (!logs) return startServer(config);
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
+  return startServer(config, createLogger('info', sink));
 }
 
 describe('TLS', { skip }, () => {
@@ -67,6 +73,7 @@ describe('TLS', { skip }, () => {
   let ca: Pem;
   let first: Pem;
   let server: RunningServer;
+  const logs: string[] = [];
 
   before(async () => {
     pki = await TestPki.create();
@@ -74,7 +81,7 @@ describe('TLS', { skip }, () => {
     first = await pki.leaf('server-a', 'ca', '0A01', 'server');
     await pki.install('server-a.crt', 'server.crt');
     await pki.install('server-a.key', 'server.key');
-    server = await startTlsServer({ cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), reload_secs: 0.05 });
+    server = await startTlsServer({ cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), reload_secs: 0.05 }, logs);
   });
 
   after(async () => {
@@ -102,18 +109,21 @@ describe('TLS', { skip }, () => {
     assert.equal((await fetch(server.metricsUrl!)).status, 200);
   });
 
-  it('rotation: new files are shown to new HTTPS and gRPC connections without a restart; a bad rotation keeps the old certificate', async () => {
+  it('rotation: new files are shown to new HTTPS and gRPC connections without a restart; a bad rotation keeps the old certificate', async (t) => {
     const grpcBefore = new Client(server.grpcUrl!, credentials.createSsl(ca.cert), SERVER_NAME);
     assert.deepEqual(await live(grpcBefore), LIVE);
     const second = await pki.leaf('server-b', 'ca', '0B02', 'server');
     assert.notEqual(second.serial, first.serial);
     // A half-done rotation (new certificate, old key) is refused; the running certificate stays.
+    // Each step waits for the server's own word that it looked at the changed files, then asserts at once.
+    let from = logs.length;
     await pki.install('server-b.crt', 'server.crt');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => logRecords(logs, 'TLS files changed but cannot be used; keeping the current certificate', from).length > 0, 'the half-done rotation to be refused', t.signal);
     assert.equal((await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber, first.serial);
+    from = logs.length;
     await pki.install('server-b.key', 'server.key');
-    const rotated = await eventually(async () => (await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber === second.serial, 5000);
-    assert.ok(rotated, 'a new HTTPS connection never saw the new certificate');
+    await waitFor(() => logRecords(logs, 'TLS certificate reloaded; new connections use it', from).length > 0, 'the new certificate to be loaded', t.signal);
+    assert.equal((await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber, second.serial, 'a new HTTPS connection never saw the new certificate');
     const grpcPeer = await peerOf(server.grpcPort!, ca.cert);
     assert.equal(grpcPeer.serialNumber, second.serial);
     assert.equal(grpcPeer.fingerprint256, new X509Certificate(second.cert).fingerprint256);

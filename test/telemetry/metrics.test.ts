@@ -33,8 +33,10 @@ test('request metrics after known traffic: outcomes, latency and stage histogram
   try {
     const good = readFileSync('examples/digits-request.json', 'utf8');
     const bad = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
+    const sentAt = performance.now();
     for (let i = 0; i < 5; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: good })).status, 200);
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: bad })).status, 400);
+    const clientSeconds = (performance.now() - sentAt) / 1000;
     const twoRows = readFileSync('examples/breast-cancer-request.json', 'utf8');
     assert.equal((await fetch(`${server.url}/v2/models/breast_cancer/infer`, { method: 'POST', body: twoRows })).status, 200);
     const text = await (await fetch(server.metricsUrl!)).text();
@@ -55,7 +57,8 @@ test('request metrics after known traffic: outcomes, latency and stage histogram
     assert.ok((sample(text, 'inferd_model_load_seconds', digits) ?? 0) > 0);
     assert.ok((sample(text, 'inferd_cost_per_1k_inferences', { model: 'digits' }) ?? 0) > 0);
     const sum = sample(text, 'inferd_request_duration_seconds_sum', { ...digits, protocol: 'http' }) ?? 0;
-    assert.ok(sum > 0 && sum < 7, `latency sum ${sum} s is plausible`);
+    // One request at a time: the server's durations fit inside the time the client spent on them, however slow.
+    assert.ok(sum > 0 && sum <= clientSeconds, `latency sum ${sum} s within the client's ${clientSeconds} s`);
   } finally {
     await server.close();
   }

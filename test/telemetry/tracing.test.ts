@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor as waitUntil } from '../helpers/wait-for.js';
 import { resolveServerConfig, startServer } from '../../src/index.js';
 import { configFromEnv } from '../../src/config/index.js';
 import { VERSION } from '../../src/version.js';
@@ -40,13 +40,6 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; resour
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, spans, resources, server };
 }
 
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value.stringValue;
 
@@ -64,7 +57,7 @@ test('a traced request reaches an OTLP receiver as a span tree under the caller\
     await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body, headers: { traceparent: `00-${'1'.repeat(32)}-${callerSpan}-00` } });
     // A failure is always kept.
     await fetch(`${server.url}/v2/models/digits/versions/9/infer`, { method: 'POST', body, headers: { traceparent: `00-${'2'.repeat(32)}-${callerSpan}-00` } });
-    await waitFor(() => receiver.spans.filter((s) => s.traceId === traceId).length >= 5 && receiver.spans.some((s) => s.traceId === '2'.repeat(32)), 'spans');
+    await waitUntil(() => receiver.spans.filter((s) => s.traceId === traceId).length >= 5 && receiver.spans.some((s) => s.traceId === '2'.repeat(32)), 'spans');
     const mine = receiver.spans.filter((s) => s.traceId === traceId);
     const root = mine.find((s) => s.name === 'ingress')!;
     assert.equal(root.parentSpanId, callerSpan);
