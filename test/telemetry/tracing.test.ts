@@ -86,7 +86,7 @@ test('spans carry the service as their resource: name from the config, inferd\'s
   try {
     const body = readFileSync('examples/digits-request.json', 'utf8');
     assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
-    await waitFor(() => receiver.spans.some((s) => s.name === 'ingress'), 'the ingress span');
+    await waitUntil(() => receiver.spans.some((s) => s.name === 'ingress'), 'the ingress span');
     const resource = receiver.resources[0];
     assert.equal(valueOf(resource, 'service.name'), 'fraud-scoring', 'not unknown_service:node');
     assert.equal(valueOf(resource, 'service.version'), VERSION);
@@ -130,7 +130,7 @@ test('with tracing on, every request log line carries the trace id of the reques
     assert.equal(lines[1].trace_id, callerTrace, 'a caller\'s trace id is kept');
     assert.equal(lines[0].request_id, 'example-1', 'the request\'s own id');
     assert.match(String(lines[1].request_id), /^[0-9a-f-]{36}$/, 'a request without an id gets one');
-    await waitFor(() => receiver.spans.some((s) => s.name === 'ingress' && s.traceId === fresh), 'the fresh trace\'s spans');
+    await waitUntil(() => receiver.spans.some((s) => s.name === 'ingress' && s.traceId === fresh), 'the fresh trace\'s spans');
     const mine = receiver.spans.filter((s) => s.traceId === fresh);
     assert.ok(mine.some((s) => s.name === 'inference'), 'the whole span tree has the logged trace id');
   } finally {
