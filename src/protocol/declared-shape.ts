@@ -97,13 +97,13 @@ export function checkV1Declared(text: string, sig: ShapeSignature): void {
     scan.object((key) => {
       if (key === 'instances') {
         if (scan.peek() !== 0x5b) return void scan.skip();
-        if (countUpTo(scan, most) > most) throw tooManyRows(`'instances'`, `more than ${most} instances`, sig);
+        if (countUpTo(scan, most) > most) throw tooManyRows(`'instances'`, `more than ${most} instances (batch size ${most + 1} or more)`, sig);
         return;
       }
       if (key !== 'inputs') return void scan.skip();
       const column = (what: string) => {
         if (scan.peek() !== 0x5b) return void scan.skip();
-        if (countUpTo(scan, most) > most) throw tooManyRows(what, `more than ${most} rows`, sig);
+        if (countUpTo(scan, most) > most) throw tooManyRows(what, `more than ${most} rows (batch size ${most + 1} or more)`, sig);
       };
       if (scan.peek() === 0x7b) scan.object((name) => column(`inputs.${shownName(name)}`));
       else column(`'inputs'`);

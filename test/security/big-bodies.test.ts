@@ -80,13 +80,13 @@ describe('big bodies', () => {
     const body = `{"instances":[${new Array(9).fill(ROW).join(',')},${NOT_JSON}`;
     const r = await post(server, '/v1/models/small:predict', body);
     assert.equal(r.status, 400, r.text);
-    assert.match(r.text, /'instances' has more than 8 instances, but model 'small' takes at most 8 per request \(max_batch_size 8\); split/);
+    assert.match(r.text, /'instances' has more than 8 instances \(batch size 9 or more\), but model 'small' takes at most 8 per request \(max_batch_size 8\); split/);
   });
 
   it('V1 columnar: more rows than max_batch_size are refused before the body is parsed', async () => {
     const r = await post(server, '/v1/models/small:predict', `{"inputs":[${new Array(9).fill(ROW).join(',')},${NOT_JSON}`);
     assert.equal(r.status, 400, r.text);
-    assert.match(r.text, /'inputs' has more than 8 rows, but model 'small' takes at most 8 per request \(max_batch_size 8\)/);
+    assert.match(r.text, /'inputs' has more than 8 rows \(batch size 9 or more\), but model 'small' takes at most 8 per request \(max_batch_size 8\)/);
   });
 
   it('V2: a declared batch above max_batch_size, or dims the model does not take, is refused before the data is decoded', async () => {
