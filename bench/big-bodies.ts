@@ -33,6 +33,13 @@ function v1Digits(rows: number): Buffer {
   return Buffer.from(`{"instances":[${new Array(rows).fill(row).join(',')}]}`);
 }
 
+/** A V2 JSON body of `rows` rows (flat data) asking for the label as binary data, so the answer costs little. */
+function v2Digits(rows: number): Buffer {
+  const row = Array.from({ length: 64 }, (_, i) => (i / 64 + 0.000123456789).toFixed(12)).join(',');
+  const data = new Array(rows).fill(row).join(',');
+  return Buffer.from(`{"inputs":[{"name":"input","datatype":"FP32","shape":[${rows},64],"data":[${data}]}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}`);
+}
+
 interface Sent {
   readonly status: number;
   readonly ms: number;
@@ -110,6 +117,9 @@ try {
   const allowed = v1Digits(largeRows);
   console.log(JSON.stringify({ allowed_body_bytes: allowed.length, rows: largeRows }));
   await measure('largest allowed V1 body, large model', server.url, async () => [await post(server.url, '/v1/models/large:predict', allowed, new Agent())]);
+  const v2 = v2Digits(largeRows);
+  console.log(JSON.stringify({ allowed_v2_body_bytes: v2.length, rows: largeRows }));
+  await measure('largest allowed V2 JSON body (binary answer), large model', server.url, async () => [await post(server.url, '/v2/models/large/infer', v2, new Agent())]);
 } finally {
   await server.close();
   await repo.cleanup();

@@ -1,7 +1,7 @@
 /**
  * Big bodies: V1 bodies with far more instances than the model batches (4 at once, 16 MiB and 120,000 instances
- * each; the issue's were 60 MiB and 484k), and a large body the model does take, decoded while the probe keeps
- * being answered. The server must refuse the first from their Content-Length before reading them and decode the
+ * each; the issue's were 60 MiB and 484k), and a large V2 JSON body the model does take, decoded while the probe
+ * keeps being answered. The server must refuse the first from their Content-Length before reading them and decode the
  * second off the event loop.
  */
 import { Agent, request } from 'node:http';
@@ -67,13 +67,18 @@ export const bigBodiesOverBatch: AttackScenario = {
   },
 };
 
-/** A large body a model with max_batch_size 16384 takes (~15 MB of V1 JSON with many digits), answered. */
+/**
+ * A large V2 JSON body a model with max_batch_size 16384 takes (~15 MB: 16384 rows of 64 numbers with many digits),
+ * answered with its labels as binary data: the body is parsed and decoded while the probe keeps being answered.
+ */
 export const bigBodiesAllowed: AttackScenario = {
   name: 'big-bodies-allowed',
   async setup(): Promise<AttackSetup> {
     const { url, close } = await serve({ large: 16_384, probe: 8 });
-    const body = v1Body(16_384, (i) => (i / 64 + 0.000123456789).toFixed(12));
-    return { httpUrl: url, probe: PROBE, run: async () => void (await send(url, '/v1/models/large:predict', body)), close };
+    const row = Array.from({ length: 64 }, (_, i) => (i / 64 + 0.000123456789).toFixed(12)).join(',');
+    const data = new Array(16_384).fill(row).join(',');
+    const body = Buffer.from(`{"inputs":[{"name":"input","datatype":"FP32","shape":[16384,64],"data":[${data}]}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}`);
+    return { httpUrl: url, probe: PROBE, run: async () => void (await send(url, '/v2/models/large/infer', body)), close };
   },
 };
 

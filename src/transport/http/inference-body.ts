@@ -24,7 +24,7 @@ export function signatureOf(config: ModelConfig): ShapeSignature {
 }
 
 function sameSignature(a: ShapeSignature, b: ShapeSignature): boolean {
-  return a.maxBatchSize === b.maxBatchSize && JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
+  return a === b || (a.maxBatchSize === b.maxBatchSize && JSON.stringify(a.inputs) === JSON.stringify(b.inputs));
 }
 
 export class InferenceBodies {
@@ -69,8 +69,19 @@ export class InferenceBodies {
   signature(model: string, version?: string): ShapeSignature | undefined {
     const configs = this.service.readyConfigs(model, version);
     if (configs.length === 0 || configs.some((c) => c.features !== undefined)) return undefined;
-    const first = signatureOf(configs[0]);
-    return configs.every((c) => sameSignature(signatureOf(c), first)) ? first : undefined;
+    const first = this.signatureOf(configs[0]);
+    return configs.every((c) => sameSignature(this.signatureOf(c), first)) ? first : undefined;
+  }
+
+  private readonly signatures = new WeakMap<ModelConfig, ShapeSignature>();
+
+  private signatureOf(config: ModelConfig): ShapeSignature {
+    let sig = this.signatures.get(config);
+    if (!sig) {
+      sig = signatureOf(config);
+      this.signatures.set(config, sig);
+    }
+    return sig;
   }
 
   private tooLarge(bytes: string, limit: { bytes: number; why: string }): PayloadTooLargeError {
