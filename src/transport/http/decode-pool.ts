@@ -1,11 +1,11 @@
 /**
  * Decodes inference bodies without blocking the event loop for long. A body below OFF_THREAD_BYTES is decoded in
- * place (JSON.parse and the tensor fill of 64 KiB take well under a millisecond); a larger one goes to a worker
- * thread, which checks it against the model, parses it and fills the tensors, and sends the tensors' buffers back
- * transferred, so the event loop only pays for a message. JSON.parse of tens of MiB is one call that cannot be
- * split, so it cannot share the event loop; the worker does one body at a time, in arrival order.
- * Binary tensor data is not parsed: a binary-extension body whose JSON header is small is decoded in place (its
- * tensors are one copy of the bytes each), whatever its size.
+ * place (JSON.parse and the tensor fill of 64 KiB take well under a millisecond); a larger one moves (transferred,
+ * not copied) to a worker thread, which checks it against the model, parses it and fills the tensors, and sends
+ * the tensors' buffers back transferred, so the event loop only pays for two messages. JSON.parse of tens of MiB
+ * is one call that cannot be split, so it cannot share the event loop; the worker does one body at a time, in
+ * arrival order. Binary tensor data is not parsed, only copied once into aligned storage: for a large body that
+ * copy is made in the worker too.
  */
 import { Worker } from 'node:worker_threads';
 import { InferenceError, UnavailableError } from '../../errors/index.js';
@@ -16,15 +16,6 @@ import { decodeJob, type DecodedBody, type DecodeJob } from './json-body-decoder
 export const OFF_THREAD_BYTES = 64 * 1024;
 
 const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
-
-/** The JSON text's length: the whole body, or the header of a binary-extension body. */
-function jsonBytes(job: DecodeJob): number {
-  if (job.kind === 'v2' && typeof job.context.headerLength === 'string') {
-    const n = Number(job.context.headerLength);
-    return Number.isFinite(n) ? n : job.body.byteLength;
-  }
-  return job.body.byteLength;
-}
 
 interface Pending {
   resolve(decoded: DecodedBody): void;
@@ -38,10 +29,10 @@ export class DecodePool {
   /** Bodies decoded in the worker since start (for tests and benchmarks). */
   offThread = 0;
 
-  constructor(private readonly thresholdBytes = OFF_THREAD_BYTES) {}
+  constructor(readonly thresholdBytes = OFF_THREAD_BYTES) {}
 
   async decode(job: DecodeJob): Promise<DecodedBody> {
-    if (jsonBytes(job) < this.thresholdBytes) return decodeJob(job);
+    if (job.body.byteLength < this.thresholdBytes) return decodeJob(job);
     this.offThread++;
     const worker = this.start();
     const id = this.nextId++;

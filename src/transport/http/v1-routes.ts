@@ -42,7 +42,7 @@ export function registerV1Routes(app: FastifyInstance, { service, limits, bodies
     const { model, version } = req.params;
     const signature = signatureOf(service.config(model, version));
     // The instance count is checked against max_batch_size before the body is parsed (declared-shape.ts).
-    const body = req.body ?? Buffer.alloc(0);
+    const body = bodies.body(req);
     const { request, format = 'row' } = await bodies.pool.decode({ kind: 'v1', body, model, version, limits: decodeLimits, signature });
     const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) });
     // V1's body has no place for parameters: a fallback answer is flagged by the header alone.

@@ -60,7 +60,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   app.get('/v2/models/:model/versions/:version/config', config);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const body = req.body ?? Buffer.alloc(0);
+    const body = bodies.body(req);
     const { model, version } = req.params;
     const context = { model, version, headerLength: req.headers[HEADER_LENGTH] };
     // Declared shapes are checked against the model before the data is decoded (declared-shape.ts).
