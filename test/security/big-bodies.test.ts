@@ -61,8 +61,8 @@ describe('big bodies', () => {
   before(async () => {
     repo = await tempRepository({
       small: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
-      // 4096 rows x 64 FP32 x json_overhead_factor 8: a derived limit of 8 MiB and 64 KiB.
-      large: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 4096\n' } },
+      // 8192 rows x 64 FP32 x json_overhead_factor 8: a derived limit of 16 MiB and 64 KiB.
+      large: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8192\n' } },
       probe: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     });
     server = await startServer(resolveServerConfig({
@@ -174,7 +174,8 @@ describe('big bodies', () => {
       return infer(request);
     };
     try {
-      const rows = Array.from({ length: 4096 }, (_, r) => `[${Array.from({ length: 64 }, (_, i) => ((r * 64 + i) / 262144).toFixed(12)).join(',')}]`);
+      // ~9 MB of V1 JSON: its decoding takes far longer than a one-row probe's round trip.
+      const rows = Array.from({ length: 8192 }, (_, r) => `[${Array.from({ length: 64 }, (_, i) => ((r * 64 + i) / 524288).toFixed(15)).join(',')}]`);
       const r = await post(server, '/v1/models/large:predict', `{"instances":[${rows.join(',')}]}`);
       assert.equal(r.status, 200, r.text.slice(0, 300));
       await decoded.promise;
