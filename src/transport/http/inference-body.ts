@@ -69,13 +69,14 @@ export class InferenceBodies {
   signature(model: string, version?: string): ShapeSignature | undefined {
     const configs = this.service.readyConfigs(model, version);
     if (configs.length === 0 || configs.some((c) => c.features !== undefined)) return undefined;
-    const first = this.signatureOf(configs[0]);
-    return configs.every((c) => sameSignature(this.signatureOf(c), first)) ? first : undefined;
+    const first = this.signatureFor(configs[0]);
+    return configs.every((c) => sameSignature(this.signatureFor(c), first)) ? first : undefined;
   }
 
   private readonly signatures = new WeakMap<ModelConfig, ShapeSignature>();
 
-  private signatureOf(config: ModelConfig): ShapeSignature {
+  /** A config's signature as the decoders take it, built once per loaded config. */
+  signatureFor(config: ModelConfig): ShapeSignature {
     let sig = this.signatures.get(config);
     if (!sig) {
       sig = signatureOf(config);

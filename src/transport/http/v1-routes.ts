@@ -9,7 +9,7 @@ import { encodePredictResponse } from '../../protocol/v1-json.js';
 import { encodeModelStatus } from '../../protocol/v1-status.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../../protocol/v2-json.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../protocol/decode-limits.js';
-import { signatureOf, type InferenceBodies } from './inference-body.js';
+import type { InferenceBodies } from './inference-body.js';
 import { callerOf } from './audit-routes.js';
 import { markFallback } from './overload-headers.js';
 
@@ -40,7 +40,7 @@ export function registerV1Routes(app: FastifyInstance, { service, limits, bodies
 
   const predict = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const { model, version } = req.params;
-    const signature = signatureOf(service.config(model, version));
+    const signature = bodies.signatureFor(service.config(model, version));
     // The instance count is checked against max_batch_size before the body is parsed (declared-shape.ts).
     const body = bodies.body(req);
     const { request, format = 'row' } = await bodies.pool.decode({ kind: 'v1', body, model, version, limits: decodeLimits, signature });
