@@ -49,6 +49,10 @@ export const limitsConfigSchema = z.strictObject({
   max_inputs: z.number().int().min(1).default(256),
   /** Largest BYTES element (UTF-8 bytes) in a JSON request. */
   max_string_bytes: z.number().int().min(1).default(1024 * 1024),
+  /** Smallest body limit an inference request gets from its model's size (request-size.ts); body_limit_bytes is the largest. */
+  body_limit_floor_bytes: z.number().int().min(1024).default(1024 * 1024),
+  /** JSON text bytes allowed per byte of tensor data when a model's body limit is derived (request-size.ts). */
+  json_overhead_factor: z.number().min(1).default(8),
 });
 
 export interface RateLimit {
@@ -77,6 +81,10 @@ export interface InputLimits {
   readonly maxJsonDepth: number;
   readonly maxInputs: number;
   readonly maxStringBytes: number;
+  /** Smallest derived inference body limit (bytes). */
+  readonly bodyLimitFloorBytes: number;
+  /** JSON text bytes per byte of tensor data, for derived body limits. */
+  readonly jsonOverheadFactor: number;
 }
 
 /** One entry of the API keys file. The key itself is never stored: only its SHA-256. */
@@ -108,7 +116,10 @@ export function toAuthConfig(c: z.infer<typeof authConfigSchema>): AuthConfig {
 }
 
 export function toInputLimits(c: z.infer<typeof limitsConfigSchema>): InputLimits {
-  return Object.freeze({ maxJsonDepth: c.max_json_depth, maxInputs: c.max_inputs, maxStringBytes: c.max_string_bytes });
+  return Object.freeze({
+    maxJsonDepth: c.max_json_depth, maxInputs: c.max_inputs, maxStringBytes: c.max_string_bytes,
+    bodyLimitFloorBytes: c.body_limit_floor_bytes, jsonOverheadFactor: c.json_overhead_factor,
+  });
 }
 
 const SCOPE = /^(admin|metrics|infer:(\*|[A-Za-z0-9_.-]+))$/;

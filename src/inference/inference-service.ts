@@ -275,6 +275,25 @@ export class InferenceService {
     return this.registry.resolveReady(model, version).config!;
   }
 
+  /**
+   * The configs of the versions that could answer a request for `model` (the named version, or every ready
+   * version: a traffic policy may send a request that names none to any of them); every loaded model's ready
+   * versions when `model` is undefined. Unknown and unready models give none. Cheap: no repository scan.
+   */
+  readyConfigs(model?: string, version?: string): ModelConfig[] {
+    const names = model === undefined ? this.registry.loadedIndex().map((e) => e.name) : [model];
+    const out: ModelConfig[] = [];
+    for (const name of new Set(names)) {
+      try {
+        const versions = version ? [this.registry.resolveReady(name, version)] : [...this.registry.model(name).versions.values()];
+        for (const v of versions) if (v.state === 'READY' && v.config && !v.retired) out.push(v.config);
+      } catch {
+        // unknown model or version, or not ready: nothing it could answer with
+      }
+    }
+    return out;
+  }
+
   /** True when the named model (or version) can serve now. Unknown models are not ready. */
   isModelReady(model: string, version?: string): boolean {
     try {

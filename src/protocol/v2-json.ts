@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
-import { elementCount, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
+import { byteSize, elementCount, formatShape, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
 
 import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, shown, shownName, type DecodeLimits } from './decode-limits.js';
 
@@ -56,6 +56,24 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   }
   if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
+}
+
+/**
+ * Refuses an input whose binary_data_size is not what its declared shape and datatype need, before any input's
+ * bytes are copied (decodeInput checks the rest; BYTES elements have no fixed size and are counted as decoded).
+ */
+function assertBinarySize(v: unknown): void {
+  if (!isObject(v) || !isObject(v.parameters) || typeof v.name !== 'string' || v.name === '' || !isDatatype(v.datatype)) return;
+  const size = v.parameters.binary_data_size;
+  const element = byteSize(v.datatype);
+  if (element === undefined || !Number.isSafeInteger(size) || (size as number) < 0 || v.data !== undefined || !Array.isArray(v.shape)) return;
+  const what = `input '${shownName(v.name)}'`;
+  const count = elementCount(decodeShape(v.shape, what), what);
+  if (size !== count * element) {
+    throw new InvalidArgumentError(
+      `${what}: binary data holds ${size} bytes, but ${v.datatype} shape ${formatShape(v.shape as number[])} needs ${count * element} (${count} elements of ${element} bytes); set binary_data_size to the bytes the shape declares`,
+    );
+  }
 }
 
 /**
@@ -115,6 +133,7 @@ export function decodeInferRequest(body: unknown, model: string, version?: strin
     throw new InvalidArgumentError(`the request needs a non-empty 'inputs' array of tensors`);
   }
   assertInputCount(body.inputs.length, limits);
+  if (binary) body.inputs.forEach(assertBinarySize);
   return {
     model,
     version,

@@ -77,9 +77,11 @@ test('NaN travels as it is in binary data to a tree model', async () => {
 test('malformed binary requests are 400s that say what was wrong', async () => {
   const x = bytesOf(new Float32Array(64));
   const header = (size: number) => ({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: size } }] });
+  const rows2 = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 64], parameters: { binary_data_size: 512 } }] };
   const cases: Array<[Buffer | string, number | undefined, RegExp]> = [
     [binaryBody(header(256), x).body, 100000, /Inference-Header-Content-Length is 100000, but the body has/],
-    [binaryBody(header(300), x).body, binaryBody(header(300), x).headerLength, /binary_data_size is 300 but only 256 bytes of binary data remain/],
+    [binaryBody(rows2, x).body, binaryBody(rows2, x).headerLength, /binary_data_size is 512 but only 256 bytes of binary data remain/],
+    [binaryBody(header(300), x).body, binaryBody(header(300), x).headerLength, /binary data holds 300 bytes, but FP32 shape \[1, 64\] needs 256/],
     [binaryBody(header(128), x).body, binaryBody(header(128), x).headerLength, /binary data holds 128 bytes, but FP32 shape \[1, 64\] needs 256/],
     [binaryBody(header(256), x, x).body, binaryBody(header(256), x).headerLength, /256 bytes of binary data follow the JSON header but no input claims them/],
     [JSON.stringify(header(256)), undefined, /binary_data_size\) needs the Inference-Header-Content-Length header/],

@@ -22,6 +22,8 @@ import type { TrafficManager } from '../../routing/traffic-manager.js';
 import type { InputLimits } from '../../config/index.js';
 import type { SecurityGate } from '../../security/security-gate.js';
 import { registerAuthHook } from './auth-hook.js';
+import { InferenceBodies } from './inference-body.js';
+import { DEFAULT_DECODE_LIMITS } from '../../protocol/decode-limits.js';
 
 export interface HttpAppOptions {
   readonly service: InferenceService;
@@ -72,9 +74,17 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
   if (options.gate) registerAuthHook(app, options.gate);
-  registerV2Routes(app, options);
+  // Inference bodies: limits from the loaded models (body_limit_bytes the most), large ones decoded off the loop.
+  const bodies = new InferenceBodies(options.service, {
+    ceilingBytes: options.bodyLimitBytes,
+    floorBytes: Math.min(options.bodyLimitBytes, options.limits?.bodyLimitFloorBytes ?? 1024 * 1024),
+    jsonOverheadFactor: options.limits?.jsonOverheadFactor ?? 8,
+    maxStringBytes: options.limits?.maxStringBytes ?? DEFAULT_DECODE_LIMITS.maxStringBytes,
+  });
+  app.addHook('onClose', async () => bodies.pool.close());
+  registerV2Routes(app, { ...options, bodies });
   registerRepositoryRoutes(app, options);
-  registerV1Routes(app, options);
+  registerV1Routes(app, { ...options, bodies });
   registerFeatureRoutes(app, options);
   registerSloRoutes(app, options);
   registerAuditRoutes(app, options);

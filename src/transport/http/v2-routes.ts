@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { binaryOutputs, encodeInferResponse } from '../../protocol/v2-json.js';
 import { HEADER_LENGTH, joinBinaryBody } from './binary-body.js';
-import { DEFAULT_BODY_LIMITS, decodeV2Body, type V2BodyLimits } from './v2-body.js';
+import { DEFAULT_BODY_LIMITS, type V2BodyLimits } from './v2-body.js';
+import type { InferenceBodies } from './inference-body.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
@@ -27,13 +28,15 @@ export interface V2RouteOptions {
   readonly routingKeyHeader?: string;
   /** Input hardening (JSON depth, inputs, BYTES length); defaults as the server config's. */
   readonly limits?: V2BodyLimits;
+  /** Body limits from the models, and the decoder that keeps large bodies off the event loop. */
+  readonly bodies: InferenceBodies;
 }
 
 function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits }: V2RouteOptions): void {
+export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits, bodies }: V2RouteOptions): void {
   const bodyLimits = limits ?? DEFAULT_BODY_LIMITS;
   // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
@@ -57,9 +60,12 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   app.get('/v2/models/:model/versions/:version/config', config);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const body = req.body ?? Buffer.alloc(0);
-    const context = { model: req.params.model, version: req.params.version, headerLength: req.headers[HEADER_LENGTH] };
-    const request = withPriorityHeader(withRoutingHeader(decodeV2Body(body, context, bodyLimits), req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
+    const body = bodies.body(req);
+    const { model, version } = req.params;
+    const context = { model, version, headerLength: req.headers[HEADER_LENGTH] };
+    // Declared shapes are checked against the model before the data is decoded (declared-shape.ts).
+    const { request: decoded } = await bodies.pool.decode({ kind: 'v2', body, context, limits: bodyLimits, signature: bodies.signature(model, version) });
+    const request = withPriorityHeader(withRoutingHeader(decoded, req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
     const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req) });
     markFallback(reply, response);
@@ -79,8 +85,10 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     }
     done();
   };
-  app.post('/v2/models/:model/infer', { onRequest: admit }, infer);
-  app.post('/v2/models/:model/versions/:version/infer', { onRequest: admit }, infer);
+  // A body larger than the model can take is refused from its Content-Length, before it is read.
+  const route = { onRequest: admit, preParsing: bodies.limitHook };
+  app.post('/v2/models/:model/infer', route, infer);
+  app.post('/v2/models/:model/versions/:version/infer', route, infer);
 
   const stats = async (req: FastifyRequest<{ Params: Partial<ModelParams> }>, reply: FastifyReply) =>
     sendJson(reply, 200, encodeStatistics(service.statistics(req.params.model, req.params.version)));
