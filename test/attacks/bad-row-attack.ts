@@ -14,7 +14,7 @@ import type { AttackScenario, AttackSetup } from './attack.js';
 import { startTestServer, tempRepository } from '../helpers/server.js';
 
 /** Requests the attack sends, and how many at once (each on its own keep-alive connection). */
-const REQUESTS = 2000;
+const REQUESTS = 1000;
 const CONCURRENCY = 16;
 /** One request in BAD_EVERY has a bad row. */
 const BAD_EVERY = 4;
