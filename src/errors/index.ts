@@ -1,1 +1,2 @@
 export * from './inference-error.js';
+export * from './redact-paths.js';

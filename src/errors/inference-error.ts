@@ -122,3 +122,18 @@ export function toInferenceError(err: unknown): InferenceError {
   const message = err instanceof Error ? err.message : String(err);
   return new InferenceError('INTERNAL', `internal error: ${message}`, { cause: err });
 }
+
+/**
+ * The model failed at run time on this request's input while other requests run with it were answered: the input
+ * is what the model rejects (e.g. an index out of range), so it is the caller's to fix. An INVALID_ARGUMENT (400),
+ * which never spends an SLO's budget nor counts against the model's circuit breaker.
+ */
+export class RejectedInputError extends InvalidArgumentError {
+  /** The runtime's own reason, paths removed. */
+  readonly reason: string;
+
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

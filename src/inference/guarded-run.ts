@@ -5,7 +5,7 @@
  * Mistakes of the caller (invalid input, unknown output) are never covered: they fail as they would without.
  */
 import type { FallbackReason, FallbackTrigger, ModelConfig } from '../config/index.js';
-import { InferenceError, UnavailableError } from '../errors/index.js';
+import { InferenceError, RejectedInputError, UnavailableError } from '../errors/index.js';
 import type { CapturedValues } from '../resilience/fallback-predictor.js';
 import type { ModelGuard, ModelGuards } from '../resilience/model-guards.js';
 import type { Tensor } from '../tensor/index.js';
@@ -38,8 +38,13 @@ export interface GuardedRun {
 
 const CALLER_MISTAKES = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'UNSUPPORTED', 'PAYLOAD_TOO_LARGE', 'CONFIG_INVALID', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'RATE_LIMITED']);
 
-/** The fallback trigger of an error at a stage; undefined for the caller's own mistakes. */
+/**
+ * The fallback trigger of an error at a stage; undefined for the caller's own mistakes. An input the model failed on
+ * at run time (RejectedInputError) is the caller's, but the model could not answer it: a fallback covering `error`
+ * answers it, as it answers the same request failing in a call of its own.
+ */
 export function triggerOf(err: unknown, stage: RunStage): FallbackTrigger | undefined {
+  if (err instanceof RejectedInputError) return 'error';
   const code = err instanceof InferenceError ? err.code : 'INTERNAL';
   if (CALLER_MISTAKES.has(code)) return undefined;
   if (stage === 'features') return 'features';
@@ -72,7 +77,8 @@ export async function runGuarded(run: GuardedRun): Promise<InferenceResponse> {
     return response;
   } catch (err) {
     const trigger = triggerOf(err, attempt.stage);
-    if (attempt.stage === 'schedule' && (trigger === 'error' || trigger === 'timeout')) guard.breaker?.failure();
+    // A rejected input says nothing about the model's health: the others batched with it were answered.
+    if (attempt.stage === 'schedule' && (trigger === 'error' || trigger === 'timeout') && !(err instanceof RejectedInputError)) guard.breaker?.failure();
     else guard.breaker?.neutral();
     if (!trigger || !guard.covers(trigger)) throw err;
     run.failed();

@@ -2,13 +2,15 @@
  * What the data plane reports about each request, for metrics, SLOs and traces. The core calls observers; it
  * does not know what they do with the numbers.
  */
-import { InferenceError } from '../errors/index.js';
+import { InferenceError, RejectedInputError } from '../errors/index.js';
 
 /**
  * `unauthorized` (401/403) and `rate_limited` (429) are refusals of the caller, like `client_error` they do not
- * spend an SLO's budget; `rejected` is a refusal under load (shedding, a model unloading).
+ * spend an SLO's budget; `rejected` is a refusal under load (shedding, a model unloading). `bad_input` is a request
+ * the model failed on at run time while others batched with it were answered (RejectedInputError): the caller's,
+ * like `client_error`.
  */
-export type Outcome = 'success' | 'client_error' | 'unauthorized' | 'rate_limited' | 'rejected' | 'timeout' | 'error';
+export type Outcome = 'success' | 'client_error' | 'bad_input' | 'unauthorized' | 'rate_limited' | 'rejected' | 'timeout' | 'error';
 
 export type Stage = 'features' | 'queue' | 'compute' | 'postprocess';
 
@@ -54,6 +56,7 @@ export interface InferenceObserver {
 /** The outcome class of an error: the caller's mistake, a refusal under load, a queue timeout, or a server fault. */
 export function outcomeOf(err: unknown): Outcome {
   if (!(err instanceof InferenceError)) return 'error';
+  if (err instanceof RejectedInputError) return 'bad_input';
   switch (err.code) {
     case 'INVALID_ARGUMENT':
     case 'NOT_FOUND':

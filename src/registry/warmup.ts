@@ -65,6 +65,10 @@ export class TrackedInstance implements ExecutionInstance {
   close(): Promise<void> {
     return this.inner.close();
   }
+
+  get running(): boolean | undefined {
+    return this.inner.running;
+  }
 }
 
 /** The warm-up settings of a model: its config's, over the defaults. */

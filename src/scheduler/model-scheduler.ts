@@ -3,7 +3,7 @@
  * version's execution instances (one worker thread each). The main thread only queues, joins and splits.
  */
 import type { ModelConfig } from '../config/index.js';
-import { DeadlineExceededError } from '../errors/index.js';
+import { DeadlineExceededError, RejectedInputError, redactPaths } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { concatInputs, splitOutputs } from './batch-assembly.js';
 import { planBatch, waitBeforeDispatch, type BatchPlan, type BatchPolicy } from './batch-policy.js';
@@ -13,11 +13,14 @@ import { ModelStatistics } from './model-statistics.js';
 import { decideAdmission, type AdmissionState, type ShedReason } from './admission.js';
 import { AimdLimit } from './adaptive-limit.js';
 import { OverloadedError } from './overloaded-error.js';
+import { isolateFailure } from './isolate-failure.js';
 
 /** One execution instance: a loaded copy of the model that runs one call at a time. */
 export interface ExecutionInstance {
   runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<{ outputs: Tensor[]; computeNs: number }>;
   close(): Promise<void>;
+  /** False once the instance can never run again (its worker exited); undefined when it cannot tell. */
+  readonly running?: boolean;
 }
 
 const now = (): bigint => process.hrtime.bigint();
@@ -258,44 +261,78 @@ export class ModelScheduler {
     }
     this.running++;
     const startNs = now();
-    let released = false;
-    let counted = false;
     try {
-      const inputs = concatInputs(jobs.map((j) => j.request.inputs));
-      const joinedNs = now();
-      const { outputs, computeNs } = await instance.runTimed(inputs, this.outputNames(jobs));
-      const returnedNs = now();
-      released = true;
-      this.release(instance);
-      const parts = jobs.length === 1 ? [outputs] : splitOutputs(outputs, jobs.map((j) => j.request.rows));
-      // The hand-off to and from the worker is split evenly between input and output time.
-      const handoffNs = Math.max(0, Number(returnedNs - joinedNs) - computeNs) / 2;
-      this.stats.recordExecution(plan.rows, {
-        inputNs: Number(joinedNs - startNs) + handoffNs,
-        computeNs,
-        outputNs: handoffNs + Number(now() - returnedNs),
-      });
-      const doneNs = now();
-      this.inflight -= jobs.length;
-      counted = true;
-      if (this.adaptive) this.sampleLatency(jobs, doneNs);
-      jobs.forEach((job, i) => {
-        const mine = parts[i].filter((t) => job.request.outputs.includes(t.name));
-        const queueNs = Number(startNs - job.enqueuedNs);
-        this.stats.recordSuccess(Number(doneNs - job.enqueuedNs), queueNs);
-        job.resolve({ outputs: mine, queueNs, computeNs, batchRows: plan.rows });
-      });
-    } catch (err) {
-      if (!released) this.release(instance);
-      const doneNs = now();
-      if (!counted) this.inflight -= jobs.length;
-      for (const job of jobs) {
-        this.stats.recordFailure(Number(doneNs - job.enqueuedNs), 'error');
-        job.reject(err as Error);
-      }
+      const failure = await this.attempt(instance, jobs, startNs);
+      if (!failure) return;
+      if (jobs.length === 1) return this.fail(jobs[0], failure);
+      // One request's input may be what failed the call: find it, so that only it fails (isolate-failure.ts).
+      const isolation = await isolateFailure(jobs, (part) => this.attempt(instance, part, startNs));
+      this.stats.recordIsolation(isolation.runs);
+      // A request that fails alone is the caller's when others of its batch were answered by the same instance,
+      // still running: the model works, this input is what it rejects. Else the model failed them all.
+      const modelWorks = isolation.answered > 0 && instance.running !== false;
+      for (const [job, err] of isolation.failedAlone) this.fail(job, modelWorks ? this.rejectedInput(err, isolation.answered) : err);
     } finally {
+      this.release(instance);
       this.checkDrained();
     }
+  }
+
+  /**
+   * One runtime call for `jobs`, joined: answers each of them when it succeeds and resolves undefined; resolves with
+   * the failure (leaving them unanswered) when the runtime or the split of its outputs fails.
+   */
+  private async attempt(instance: ExecutionInstance, jobs: readonly Job[], startNs: bigint): Promise<Error | undefined> {
+    const rows = jobs.reduce((n, j) => n + j.request.rows, 0);
+    let answer: Awaited<ReturnType<ExecutionInstance['runTimed']>>;
+    let parts: Tensor[][];
+    const joiningNs = now();
+    let joinedNs: bigint;
+    try {
+      const inputs = concatInputs(jobs.map((j) => j.request.inputs));
+      joinedNs = now();
+      answer = await instance.runTimed(inputs, this.outputNames(jobs));
+      parts = jobs.length === 1 ? [answer.outputs] : splitOutputs(answer.outputs, jobs.map((j) => j.request.rows));
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+    const { computeNs } = answer;
+    const returnedNs = now();
+    // The hand-off to and from the worker is split evenly between input and output time.
+    const handoffNs = Math.max(0, Number(returnedNs - joinedNs) - computeNs) / 2;
+    this.stats.recordExecution(rows, {
+      inputNs: Number(joinedNs - joiningNs) + handoffNs,
+      computeNs,
+      outputNs: handoffNs + Number(now() - returnedNs),
+    });
+    const doneNs = now();
+    this.inflight -= jobs.length;
+    if (this.adaptive) this.sampleLatency(jobs, doneNs);
+    jobs.forEach((job, i) => {
+      const mine = parts[i].filter((t) => job.request.outputs.includes(t.name));
+      const queueNs = Number(startNs - job.enqueuedNs);
+      this.stats.recordSuccess(Number(doneNs - job.enqueuedNs), queueNs);
+      job.resolve({ outputs: mine, queueNs, computeNs, batchRows: rows });
+    });
+    return undefined;
+  }
+
+  /** Answers a request with the failure of its runtime call. */
+  private fail(job: Job, err: Error): void {
+    this.inflight--;
+    this.stats.recordFailure(Number(now() - job.enqueuedNs), 'error');
+    job.reject(err);
+  }
+
+  /** The caller's error for a request that failed alone while `answered` others of its batch succeeded. */
+  private rejectedInput(err: Error, answered: number): RejectedInputError {
+    const reason = redactPaths(err.message.replace(/^internal error: /, ''));
+    const others = answered === 1 ? '1 other request' : `${answered} other requests`;
+    return new RejectedInputError(
+      `${this.label} rejected this request's input: its run failed when retried on its own, while ${others} batched with it were answered. ` +
+        `The runtime said: ${reason}. Check the input's values against what the model accepts (for example, indices within range).`,
+      reason,
+    );
   }
 
   /** Feeds the adaptive limit the queue+compute latency of the call's oldest request. */

@@ -49,6 +49,10 @@ export interface StatisticsSnapshot {
   readonly batches: readonly BatchSizeStats[];
   /** Refusals and evictions by reason and priority (only non-zero rows). */
   readonly shed: readonly ShedCount[];
+  /** Failed batched calls whose requests were run apart to find the one(s) that failed them. */
+  readonly isolations: number;
+  /** Runtime calls those isolations made (besides the failed calls themselves). */
+  readonly isolationRuns: number;
 }
 
 export class ModelStatistics {
@@ -63,6 +67,8 @@ export class ModelStatistics {
   private readonly computeOutput: Duration = { count: 0, ns: 0 };
   private rejected = 0;
   private timedOut = 0;
+  private isolations = 0;
+  private isolationRuns = 0;
   /** Keyed `reason priority`; a handful of entries at most. */
   private readonly shedCounts = new Map<string, ShedCount & { count: number }>();
   private readonly batches = new Map<number, { count: number; computeNs: number; inputNs: number; outputNs: number }>();
@@ -106,6 +112,12 @@ export class ModelStatistics {
     else this.shedCounts.set(key, { reason, priority, count: 1 });
   }
 
+  /** A failed batched call was isolated with `runs` further runtime calls (its requests' outcomes are counted apart). */
+  recordIsolation(runs: number): void {
+    this.isolations++;
+    this.isolationRuns += runs;
+  }
+
   snapshot(): StatisticsSnapshot {
     return {
       lastInference: this.lastInference,
@@ -123,6 +135,8 @@ export class ModelStatistics {
         .sort(([a], [b]) => a - b)
         .map(([batchSize, v]) => ({ batchSize, ...v })),
       shed: [...this.shedCounts.values()].map((r) => ({ ...r })),
+      isolations: this.isolations,
+      isolationRuns: this.isolationRuns,
     };
   }
 }

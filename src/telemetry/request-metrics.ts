@@ -50,7 +50,7 @@ interface RequestSeries {
 /** Registers the request metrics on `registry` and returns the observer that feeds them. */
 export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
   const registers = [registry];
-  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
+  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, bad_input, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
   const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry);
   const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry);
   const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });

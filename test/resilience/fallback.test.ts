@@ -202,7 +202,8 @@ describe('fallbacks over a model that fails on some inputs', () => {
     const fivexx = results.filter((r) => r.status >= 500).length;
     assert.equal(fivexx, 0, `${fivexx} of ${results.length} requests got 5xx`);
     assert.ok(results.filter((r) => r.bad).every((r) => r.flagged), 'every failing input answered by the fallback');
-    // Concurrent requests join one batch, so a good row batched with a bad one fails with it and is flagged too.
+    // Concurrent requests join one batch; the bad rows that failed it are found by running its requests apart, so the
+    // good rows batched with them are answered by the model.
     const goodUnflagged = results.filter((r) => !r.bad && !r.flagged).length;
     assert.ok(goodUnflagged > 0, 'good rows are mostly answered by the model');
     assert.ok(await metricValue(server, 'inferd_fallbacks_total', { model: 'with_constant', reason: 'error' }) > 0);
