@@ -6,8 +6,11 @@ import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Action, Credentials } from '../../security/principal.js';
 import type { SecurityGate } from '../../security/security-gate.js';
 
-/** Checks one call before its handler runs; throws the gate's errors (mapped by status.ts). */
-export type GrpcAuthorize = (call: ServerUnaryCall<unknown, unknown>, method: string, request: unknown) => Promise<void>;
+/**
+ * Checks one call before its message is decoded and its handler runs; `model` is the model the message names
+ * (read from its bytes). Throws the gate's errors (mapped by status.ts).
+ */
+export type GrpcAuthorize = (call: ServerUnaryCall<unknown, unknown>, method: string, model: string | undefined) => Promise<void>;
 
 const OPEN = new Set(['ServerLive', 'ServerReady']);
 const ADMIN = new Set(['RepositoryModelLoad', 'RepositoryModelUnload']);
@@ -28,15 +31,9 @@ export function grpcCredentials(metadata: Metadata): Credentials {
   return { authorization: first(metadata, 'authorization'), apiKey: first(metadata, 'x-api-key') };
 }
 
-function modelOf(request: unknown): string | undefined {
-  const r = request as { model_name?: unknown; name?: unknown } | undefined;
-  const name = r?.model_name ?? r?.name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
-}
-
 /** The `authorize` hook for createGrpcHandlers, backed by the gate. */
 export function grpcAuthorizer(gate: SecurityGate): GrpcAuthorize {
-  return async (call, method, request) => {
-    await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model: modelOf(request) });
+  return async (call, method, model) => {
+    await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model });
   };
 }
