@@ -22,6 +22,8 @@ export class DeferredMessage {
     /** The model (or name) field, read from the bytes; undefined when absent or not readable. */
     readonly model: string | undefined,
     private readonly decoder: (bytes: Buffer) => unknown,
+    /** Whether the method's message has a model field at all. */
+    private readonly hasModelField: boolean,
   ) {}
 
   /** The decoded message; throws INVALID_ARGUMENT when the bytes are not a valid `method` message. */
@@ -34,10 +36,11 @@ export class DeferredMessage {
       message = new MalformedMessage(err instanceof Error ? err.message : String(err));
     }
     assertWellFormed(method, message);
-    // The gate judged the call by the model read from the bytes: the decoded message must name the same one.
+    // The gate judged the call by the model read from the bytes: the decoded message must name the same one
+    // (a decoder more lenient than the reader must not turn "no model" or one model into another).
     const name = modelField(message);
-    if (this.model !== undefined && name !== undefined && name !== this.model) {
-      throw new InvalidArgumentError(`the request names its model more than once, differently ('${this.model}' and '${name}'); name it once`);
+    if (this.hasModelField && name !== this.model) {
+      throw new InvalidArgumentError(`the request's model name could not be read unambiguously (read '${this.model ?? ''}', decoded '${name ?? ''}'); send one well-formed model_name`);
     }
     return message;
   }
@@ -111,7 +114,7 @@ export function withDeferredDeserializers(definition: ServiceDefinition): Servic
     Object.entries(definition).map(([name, method]) => {
       const field = modelFieldNumber(method);
       const decoder = method.requestDeserialize;
-      const keep = (bytes: Buffer) => new DeferredMessage(bytes, (field === undefined ? undefined : peekStringField(bytes, field)) || undefined, decoder);
+      const keep = (bytes: Buffer) => new DeferredMessage(bytes, (field === undefined ? undefined : peekStringField(bytes, field)) || undefined, decoder, field !== undefined);
       return [name, { ...method, requestDeserialize: keep }];
     }),
   );
