@@ -23,7 +23,7 @@ import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
 import { createRateStore, followCertificates } from './security-setup.js';
 import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
-import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
+import { grpcAuthenticator, grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
 import { Tracing, withTraceIds } from './telemetry/tracing.js';
 import { ShedLog } from './telemetry/shed-log.js';
@@ -126,6 +126,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         port: config.grpcPort,
         maxReceiveMessageBytes: config.bodyLimitBytes,
         connections: config.connections.grpc,
+        authenticate: grpcAuthenticator(gate),
         authorize: grpcAuthorizer(gate),
         credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
         limits: config.limits,

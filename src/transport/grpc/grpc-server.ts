@@ -3,7 +3,8 @@
  * it only parses, calls the inference service and formats.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { createGrpcHandlers, type GrpcServiceOptions } from './grpc-service.js';
+import { createGrpcHandlers, earlyRefusalReporter, type GrpcServiceOptions } from './grpc-service.js';
+import { authenticateBeforeReading, type GrpcAuthenticate } from './grpc-auth.js';
 import { withDeferredDeserializers } from './deferred-message.js';
 import { inferenceServiceDefinition } from './proto-loader.js';
 import { connectionConfigSchema, type GrpcConnectionConfig } from '../../config/connection-config.js';
@@ -16,6 +17,8 @@ export interface GrpcServerOptions extends GrpcServiceOptions {
   readonly maxReceiveMessageBytes: number;
   /** Keepalive, idle and age of connections, calls per connection; absent: the server config's defaults. */
   readonly connections?: GrpcConnectionConfig;
+  /** Checks credentials from the metadata before a message is read (grpc-auth.ts); absent: auth is off. */
+  readonly authenticate?: GrpcAuthenticate;
   /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
   readonly credentials?: ServerCredentials;
 }
@@ -79,6 +82,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // call costs less.
     'grpc.enable_channelz': 0,
     ...connectionOptions(options.connections ?? defaultGrpcConnections()),
+    ...(options.authenticate ? { interceptors: [authenticateBeforeReading(options.authenticate, earlyRefusalReporter(options.service))] } : {}),
   });
   // Messages reach the handlers as bytes: each is decoded only once its caller is authenticated (grpc-service.ts).
   server.addService(withDeferredDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));

@@ -2,7 +2,7 @@
  * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the core's
  * InferenceService (and nothing else), and encodes the answer; errors become statuses through status.ts.
  */
-import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { type handleUnaryCall, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { ModelControl } from '../../inference/model-control.js';
@@ -91,6 +91,15 @@ function refusalReporter(service: InferenceService): NonNullable<UnaryContext['f
       model: requestModel(call.request), protocol: 'grpc', error: toInferenceError(err),
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
     });
+  };
+}
+
+/** Reports a ModelInfer refused before its message was read (authenticateBeforeReading): counted, model unknown. */
+export function earlyRefusalReporter(service: InferenceService): (method: string, metadata: Metadata, err: unknown) => void {
+  return (method, metadata, err) => {
+    if (method !== 'ModelInfer') return;
+    const traceparent = metadata.get('traceparent')[0];
+    service.observeRefusal({ model: undefined, protocol: 'grpc', error: toInferenceError(err), traceparent: typeof traceparent === 'string' ? traceparent : undefined });
   };
 }
 
