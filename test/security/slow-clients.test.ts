@@ -42,6 +42,10 @@ describe('connection cap', () => {
   });
 
   it('partial-header sockets beyond the cap are closed, counted, and a new client is still served', async (t) => {
+    // A client served before the flood keeps its (idle, kept-alive) connection: the never-served ones go first.
+    const served = new RawClient(server.url);
+    served.write('GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await waitFor(() => served.status === 200, 'the kept-alive client to be served', t.signal);
     const opened = CAP + 10;
     for (let i = 0; i < opened; i++) {
       const c = new RawClient(server.url);
@@ -52,7 +56,9 @@ describe('connection cap', () => {
     // The server keeps a slot free: it holds at most CAP - 1 of them, closing the ones idle longest.
     await waitFor(() => clients.filter((c) => c.closed).length >= opened - (CAP - 1), 'the server to close the sockets past the cap', t.signal);
     const evicted = clients.filter((c) => c.closed);
-    assert.ok(evicted.every((c) => clients.indexOf(c) < opened - (CAP - 1) + 1), 'the oldest sockets were closed, not the newest');
+    assert.ok(evicted.every((c) => clients.indexOf(c) <= opened - (CAP - 1)), 'the oldest sockets were closed, not the newest');
+    assert.equal(served.closed, false, 'the connection of the client served before stays open');
+    served.destroy();
     assert.equal(await inferOnce(server), 200, 'a new client is served while the partial sockets hold the port');
     assert.ok(await scrape(server.metricsUrl!, 'inferd_connections_closed_total', { listener: 'http', reason: 'evicted' }) >= opened - (CAP - 1));
     assert.ok(await scrape(server.metricsUrl!, 'inferd_open_connections', { listener: 'http' }) <= CAP);

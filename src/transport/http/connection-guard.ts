@@ -1,8 +1,9 @@
 /**
  * Slow and idle clients on an HTTP port: timeouts for the request head, the whole request, keep-alive and idle
  * sockets, and a cap on open connections. A client that opens sockets and sends nothing (or half a request head)
- * cannot hold the port: at the cap the connection that has waited longest without a request in progress is
- * closed to make room, and only when every connection is busy with a request is a new one refused. Every refusal
+ * cannot hold the port: at the cap a connection without a request in progress is closed to make room (one never
+ * served before a kept-alive one, the longest waiting first), and only when every connection is busy with a
+ * request is a new one refused. Every refusal
  * and cut-off is counted (telemetry/connection-metrics.ts).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -29,17 +30,27 @@ export function checkingIntervalMs(limits: HttpConnectionLimits): number {
 }
 
 export class ConnectionGuard {
-  /** Connections with no request in progress, the one idle longest first (a Map keeps insertion order). */
-  private readonly idle = new Map<Socket, true>();
+  /**
+   * Connections with no request in progress, the one idle longest first (a Map keeps insertion order): `fresh`
+   * ones have not had a request answered yet (silent, or a head still arriving), `kept` ones have (keep-alive).
+   * Room is made from the fresh ones first: a client that was served keeps its connection longest.
+   */
+  private readonly fresh = new Map<Socket, true>();
+  private readonly kept = new Map<Socket, true>();
   private readonly busy = new Map<Socket, InProgress>();
   /** TCP connections open (with TLS: including those still in their handshake). */
   private open = 0;
+
+  /** This listener's open-connections gauge, its labels bound once (a thousand connections a second update it). */
+  private readonly openGauge?: { inc(): void; dec(): void };
 
   constructor(
     private readonly listener: Listener,
     private readonly limits: HttpConnectionLimits,
     private readonly metrics?: ConnectionMetrics,
-  ) {}
+  ) {
+    this.openGauge = metrics?.openConnections.labels({ listener });
+  }
 
   /** Applies the timeouts and the cap to `server` (before it listens) and starts tracking its connections. */
   attach(server: Server, tls: boolean): void {
@@ -67,10 +78,10 @@ export class ConnectionGuard {
 
   private onConnection(socket: Socket, track: boolean): void {
     this.open++;
-    this.metrics?.openConnections.inc({ listener: this.listener });
+    this.openGauge?.inc();
     socket.once('close', () => {
       this.open--;
-      this.metrics?.openConnections.dec({ listener: this.listener });
+      this.openGauge?.dec();
     });
     if (track) this.track(socket);
     // Full now: make room for the next client by closing the connection idle longest (not this new one).
@@ -78,31 +89,35 @@ export class ConnectionGuard {
   }
 
   private track(socket: Socket): void {
-    this.idle.set(socket, true);
+    this.fresh.set(socket, true);
     socket.once('close', () => {
-      this.idle.delete(socket);
+      this.fresh.delete(socket);
+      this.kept.delete(socket);
       this.busy.delete(socket);
     });
   }
 
   private evictOne(except: Socket): void {
-    for (const socket of this.idle.keys()) {
-      if (socket === except) continue;
-      this.idle.delete(socket);
-      socket.destroy();
-      this.metrics?.connectionsClosed.inc({ listener: this.listener, reason: 'evicted' });
-      return;
+    for (const idle of [this.fresh, this.kept]) {
+      for (const socket of idle.keys()) {
+        if (socket === except) continue;
+        idle.delete(socket);
+        socket.destroy();
+        this.metrics?.connectionsClosed.inc({ listener: this.listener, reason: 'evicted' });
+        return;
+      }
     }
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    this.idle.delete(socket);
+    this.fresh.delete(socket);
+    this.kept.delete(socket);
     this.busy.set(socket, { req, res });
     res.once('close', () => {
       if (this.busy.get(socket)?.req !== req) return;
       this.busy.delete(socket);
-      if (!socket.destroyed) this.idle.set(socket, true);
+      if (!socket.destroyed) this.kept.set(socket, true);
     });
   }
 
