@@ -73,7 +73,7 @@ export function openFilesLimit(read: () => string = () => readFileSync('/proc/se
 }
 
 /** Without a configured cap: a quarter of the open-files limit (at least 256, at most 16,384), 4,096 when unknown. */
-export function defaultMaxConnections(filesLimit = openFilesLimit()): number {
+export function defaultMaxConnections(filesLimit: number | undefined): number {
   if (filesLimit === undefined) return 4096;
   return Math.max(256, Math.min(16_384, Math.floor(filesLimit / 4)));
 }
@@ -94,7 +94,7 @@ export function toConnectionConfig(c: z.infer<typeof connectionConfigSchema>, bo
     requestTimeoutMs: c.request_timeout_ms,
     keepAliveTimeoutMs: c.keep_alive_timeout_ms,
     idleTimeoutMs: c.idle_timeout_ms,
-    maxConnections: c.max_connections ?? defaultMaxConnections(),
+    maxConnections: c.max_connections ?? defaultMaxConnections(openFilesLimit()),
     bufferedBodyBytes: buffered,
     grpc: Object.freeze({
       keepaliveTimeMs: g.keepalive_time_ms,
