@@ -17,12 +17,13 @@ import { QualityServer } from './quality/quality-server.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
 import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics, withSecurityMetrics } from './telemetry/security-metrics.js';
+import { createConnectionMetrics, withConnectionMetrics } from './telemetry/connection-metrics.js';
 import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
 import { createRateStore, followCertificates } from './security-setup.js';
 import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
-import { grpcAuthorizer } from './transport/grpc/grpc-auth.js';
+import { grpcAuthenticator, grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
 import { Tracing, withTraceIds } from './telemetry/tracing.js';
 import { ShedLog } from './telemetry/shed-log.js';
@@ -61,6 +62,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const featureMetrics = createFeatureMetrics();
   const auditMetrics = createAuditMetrics();
   const securityMetrics = createSecurityMetrics();
+  const connectionMetrics = createConnectionMetrics();
   // Built before the models load, so a broken keys file or JWKS fails the start at once.
   const tls = config.tls ? new TlsMaterial(config.tls, logger) : undefined;
   const rateStore = createRateStore(config.rateStore, securityMetrics, logger);
@@ -105,8 +107,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     limits: config.limits,
     quality,
     https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
+    connections: config.connections,
+    connectionMetrics,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withProcessFaults(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics)), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined) : undefined;
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withConnectionMetrics(withProcessFaults(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics)), connectionMetrics), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, { limits: config.connections, metrics: connectionMetrics }) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await rateStore.start();
@@ -121,6 +125,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         host: config.host,
         port: config.grpcPort,
         maxReceiveMessageBytes: config.bodyLimitBytes,
+        connections: config.connections.grpc,
+        authenticate: grpcAuthenticator(gate),
         authorize: grpcAuthorizer(gate),
         credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
         limits: config.limits,

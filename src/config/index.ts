@@ -11,3 +11,4 @@ export * from './tls-config.js';
 export * from './rate-store-config.js';
 export * from './drift-config.js';
 export * from './model-config-resilience.js';
+export * from './connection-config.js';

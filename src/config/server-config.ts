@@ -16,6 +16,7 @@ import { authConfigSchema, limitsConfigSchema, toAuthConfig, toInputLimits, type
 import { rateStoreConfigFields, toRateStoreConfig, type RateStoreConfig } from './rate-store-config.js';
 import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
+import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -88,6 +89,8 @@ export const serverConfigSchema = z.strictObject({
   limits: limitsConfigSchema.extend(rateStoreConfigFields).prefault({}),
   /** HTTPS and gRPC over TLS (tls-config.ts; README "TLS"). Off unless set. */
   tls: tlsConfigSchema.optional(),
+  /** Timeouts, connection caps and the buffered-body budget (connection-config.ts; README "Connections and timeouts"). */
+  connections: connectionConfigSchema.prefault({}),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -139,6 +142,8 @@ export interface ServerConfig {
   readonly rateStore: RateStoreConfig;
   /** Undefined: plain HTTP and gRPC. */
   readonly tls?: TlsConfig;
+  /** Slow and idle clients: timeouts, connection caps, the buffered-body budget; gRPC keepalive, idle and age. */
+  readonly connections: ConnectionConfig;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -301,5 +306,6 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     limits: toInputLimits(c.limits),
     rateStore: toRateStoreConfig(c.limits, c.redis_url),
     tls: toTlsConfig(c.tls),
+    connections: toConnectionConfig(c.connections, c.body_limit_bytes),
   });
 }

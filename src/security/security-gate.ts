@@ -72,6 +72,25 @@ export class SecurityGate {
     }
   }
 
+  /** True when callers must present credentials (auth.enabled). */
+  get authenticates(): boolean {
+    return this.options.auth.enabled;
+  }
+
+  /**
+   * Checks the credentials alone (no scope, no rate limit), for a transport that can refuse a caller before it
+   * reads the request (gRPC, whose model is inside the message). Throws UNAUTHENTICATED (counted); check() follows.
+   */
+  async checkCredentials(credentials: Credentials): Promise<void> {
+    if (!this.options.auth.enabled) return;
+    try {
+      await this.authenticate(credentials);
+    } catch (err) {
+      this.count(err);
+      throw err;
+    }
+  }
+
   private async authenticate({ authorization, apiKey }: Credentials): Promise<Principal> {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (authorization !== undefined && bearer === undefined) {

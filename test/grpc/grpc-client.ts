@@ -2,7 +2,7 @@
  * A plain @grpc/grpc-js client for inference.GRPCInferenceService built from the repository's proto/ files, with
  * promise-returning calls and raw-tensor helpers for the tests.
  */
-import { Client, credentials, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, type ChannelInterface, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILE } from '../../src/transport/grpc/proto-loader.js';
 
@@ -14,6 +14,10 @@ type UnaryMethod = (request: object, metadata: Metadata, callback: (err: Service
 /** A connected client; `call` resolves with the decoded response or rejects with the ServiceError. */
 export interface InferenceClient {
   call<T = Record<string, unknown>>(method: string, request?: object): Promise<T>;
+  /** Calls `method` with `bytes` as the message, as they are (not encoded): for malformed messages. */
+  callRaw(method: string, bytes: Buffer): Promise<unknown>;
+  /** The channel, to watch its connectivity. */
+  readonly channel: ChannelInterface;
   close(): void;
 }
 
@@ -30,6 +34,14 @@ export function connect(target: string, options: Record<string, number> = {}, me
         for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
         fn.call(client, request, md, (err, response) => (err ? reject(err) : resolve(response as T)));
       }),
+    callRaw: (method: string, bytes: Buffer) =>
+      new Promise<unknown>((resolve, reject) => {
+        const md = new Metadata();
+        for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
+        const pass = (b: Buffer) => b;
+        client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, pass, pass, bytes, md, (err, response) => (err ? reject(err) : resolve(response)));
+      }),
+    channel: client.getChannel(),
     close: () => client.close(),
   };
 }

@@ -3,9 +3,11 @@
  * it only parses, calls the inference service and formats.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { createGrpcHandlers, type GrpcServiceOptions } from './grpc-service.js';
-import { withTolerantDeserializers } from './malformed-message.js';
+import { createGrpcHandlers, earlyRefusalReporter, type GrpcServiceOptions } from './grpc-service.js';
+import { authenticateBeforeReading, type GrpcAuthenticate } from './grpc-auth.js';
+import { withDeferredDeserializers } from './deferred-message.js';
 import { inferenceServiceDefinition } from './proto-loader.js';
+import { connectionConfigSchema, type GrpcConnectionConfig } from '../../config/connection-config.js';
 
 export interface GrpcServerOptions extends GrpcServiceOptions {
   readonly host: string;
@@ -13,6 +15,10 @@ export interface GrpcServerOptions extends GrpcServiceOptions {
   readonly port: number;
   /** Largest request message accepted, in bytes (the server's body_limit_bytes); larger ones get RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes: number;
+  /** Keepalive, idle and age of connections, calls per connection; absent: the server config's defaults. */
+  readonly connections?: GrpcConnectionConfig;
+  /** Checks credentials from the metadata before a message is read (grpc-auth.ts); absent: auth is off. */
+  readonly authenticate?: GrpcAuthenticate;
   /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
   readonly credentials?: ServerCredentials;
 }
@@ -49,6 +55,25 @@ function drain(server: Server, timeoutMs: number): Promise<void> {
   }).finally(() => server.forceShutdown());
 }
 
+function defaultGrpcConnections(): GrpcConnectionConfig {
+  const g = connectionConfigSchema.parse({}).grpc;
+  return {
+    keepaliveTimeMs: g.keepalive_time_ms, keepaliveTimeoutMs: g.keepalive_timeout_ms, maxConnectionIdleMs: g.max_connection_idle_ms,
+    maxConnectionAgeMs: g.max_connection_age_ms, maxConnectionAgeGraceMs: g.max_connection_age_grace_ms, maxConcurrentStreams: g.max_concurrent_streams,
+  };
+}
+
+/** grpc-js channel options for the connection settings; 0 (never) leaves grpc-js's own (unlimited) in place. */
+export function connectionOptions(c: GrpcConnectionConfig): Record<string, number> {
+  return {
+    'grpc.keepalive_time_ms': c.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': c.keepaliveTimeoutMs,
+    ...(c.maxConnectionIdleMs > 0 ? { 'grpc.max_connection_idle_ms': c.maxConnectionIdleMs } : {}),
+    ...(c.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': c.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': c.maxConnectionAgeGraceMs } : {}),
+    'grpc.max_concurrent_streams': c.maxConcurrentStreams,
+  };
+}
+
 /** Starts the gRPC server on `host:port` (insecure credentials unless TLS ones are given) with the inference service's handlers. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new Server({
@@ -56,8 +81,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // Channelz keeps per-call and per-socket counters for a debugging service inferd does not expose; off, each
     // call costs less.
     'grpc.enable_channelz': 0,
+    ...connectionOptions(options.connections ?? defaultGrpcConnections()),
+    ...(options.authenticate ? { interceptors: [authenticateBeforeReading(options.authenticate, earlyRefusalReporter(options.service))] } : {}),
   });
-  server.addService(withTolerantDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));
+  // Messages reach the handlers as bytes: each is decoded only once its caller is authenticated (grpc-service.ts).
+  server.addService(withDeferredDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));
   let port: number;
   try {
     port = await bind(server, hostPort(options.host, options.port), options.credentials ?? ServerCredentials.createInsecure());

@@ -2,7 +2,7 @@
  * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the core's
  * InferenceService (and nothing else), and encodes the answer; errors become statuses through status.ts.
  */
-import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { type handleUnaryCall, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { ModelControl } from '../../inference/model-control.js';
@@ -12,7 +12,7 @@ import { decodeModelInferRequest } from './infer-request.js';
 import { encodeModelInferResponse } from './infer-response.js';
 import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexRequest } from './messages.js';
 import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
-import { assertWellFormed } from './malformed-message.js';
+import { decodedRequest, requestModel } from './deferred-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
 import type { GrpcAuthorize } from './grpc-auth.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
@@ -65,13 +65,12 @@ function unary<Req>(method: string, { logger, authorize, failed }: UnaryContext,
       callback(toGrpcStatus(e));
     };
     const respond = (response: OutgoingMessage): void => callback(null, response);
-    const run = (): OutgoingMessage | Promise<OutgoingMessage> => {
-      assertWellFormed(method, call.request);
-      return handle(call.request, call);
-    };
+    // The message arrives as bytes (deferred-message.ts) and is decoded only here, once the caller has passed.
+    const run = (): OutgoingMessage | Promise<OutgoingMessage> => handle(decodedRequest(method, call.request) as Req, call);
     try {
-      // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed.
-      const result = authorize ? authorize(call as ServerUnaryCall<unknown, unknown>, method, call.request).then(run) : run();
+      // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed, and
+      // costs no decoding. The gate reads the model from the message's top level only.
+      const result = authorize ? authorize(call as ServerUnaryCall<unknown, unknown>, method, requestModel(call.request)).then(run) : run();
       if (result instanceof Promise) result.then(respond, fail);
       else respond(result);
     } catch (err) {
@@ -87,12 +86,20 @@ function unary<Req>(method: string, { logger, authorize, failed }: UnaryContext,
 function refusalReporter(service: InferenceService): NonNullable<UnaryContext['failed']> {
   return (err, call) => {
     if (service.observed(err)) return;
-    const name = (call.request as { model_name?: unknown } | undefined)?.model_name;
     const traceparent = call.metadata.get('traceparent')[0];
     service.observeRefusal({
-      model: typeof name === 'string' ? name : undefined, protocol: 'grpc', error: toInferenceError(err),
+      model: requestModel(call.request), protocol: 'grpc', error: toInferenceError(err),
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
     });
+  };
+}
+
+/** Reports a ModelInfer refused before its message was read (authenticateBeforeReading): counted, model unknown. */
+export function earlyRefusalReporter(service: InferenceService): (method: string, metadata: Metadata, err: unknown) => void {
+  return (method, metadata, err) => {
+    if (method !== 'ModelInfer') return;
+    const traceparent = metadata.get('traceparent')[0];
+    service.observeRefusal({ model: undefined, protocol: 'grpc', error: toInferenceError(err), traceparent: typeof traceparent === 'string' ? traceparent : undefined });
   };
 }
 

@@ -24,6 +24,10 @@ import type { SecurityGate } from '../../security/security-gate.js';
 import { registerAuthHook } from './auth-hook.js';
 import { InferenceBodies } from './inference-body.js';
 import { DEFAULT_DECODE_LIMITS } from '../../protocol/decode-limits.js';
+import { ConnectionGuard, type HttpConnectionLimits } from './connection-guard.js';
+import { BodyBudget, registerBodyBudget } from './body-budget.js';
+import { connectionConfigSchema, toConnectionConfig } from '../../config/connection-config.js';
+import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
 
 export interface HttpAppOptions {
   readonly service: InferenceService;
@@ -46,20 +50,37 @@ export interface HttpAppOptions {
   readonly quality?: QualityServer;
   /** Serve HTTPS with these options (certificate, key, client certificates); absent: plain HTTP. */
   readonly https?: TlsOptions;
+  /** Timeouts and the connection cap of this port, the buffered-body budget's size; absent: the server config's defaults. */
+  readonly connections?: HttpConnectionLimits & { readonly bufferedBodyBytes: number };
+  /** The server-wide budget of bytes held by bodies still arriving; absent: one of the default size for this app. */
+  readonly bodyBudget?: BodyBudget;
+  /** Where refused and cut-off connections and requests are counted; absent: not counted. */
+  readonly connectionMetrics?: ConnectionMetrics;
+}
+
+/** The connection limits of the server config's defaults (for the library and tests that give none). */
+export function defaultConnectionLimits(bodyLimitBytes: number) {
+  return toConnectionConfig(connectionConfigSchema.parse({}), bodyLimitBytes);
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const limits = options.connections ?? defaultConnectionLimits(options.bodyLimitBytes);
+  const guard = new ConnectionGuard('http', limits, options.connectionMetrics);
   // With `https` fastify's server is an https.Server; routes and hooks are typed alike, so one type serves both.
   const app = fastify({
-    ...(options.https ? { https: options.https } : {}),
+    // A TLS handshake must end within the head timeout too (node's default is 120 s).
+    ...(options.https ? { https: { ...options.https, handshakeTimeout: limits.headersTimeoutMs } } : {}),
     // Fastify's own request logging is off: the core's observers log inference requests (telemetry/request-log.ts).
     logger: false,
     bodyLimit: options.bodyLimitBytes,
     // Closing: idle keep-alive connections end at once; requests in flight finish; new ones get 503.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Counted, and answered with a message that says what to do (connection-guard.ts).
+    clientErrorHandler: guard.clientErrorHandler,
   });
+  guard.attach(app.server, options.https !== undefined);
   // Bodies arrive as bytes whatever their content type (curl -d sends form-encoded); routes decode them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -74,6 +95,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
   if (options.gate) registerAuthHook(app, options.gate);
+  // preParsing: after authentication, before a byte of the body is read.
+  registerBodyBudget(app, options.bodyBudget ?? new BodyBudget(limits.bufferedBodyBytes, options.connectionMetrics), 'http', options.connectionMetrics);
   // Inference bodies: limits from the loaded models (body_limit_bytes the most), large ones decoded off the loop.
   const bodies = new InferenceBodies(options.service, {
     ceilingBytes: options.bodyLimitBytes,
