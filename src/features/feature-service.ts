@@ -39,10 +39,11 @@ const CSV_BATCH_ROWS = 500;
 export class FeatureService {
   private readonly sources = new Map<string, FeatureSource>();
   private readonly readers = new Map<string, ViewReader>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(private readonly options: FeatureServiceOptions) {
     const now = options.now ?? Date.now;
-    const breakers = new Map<string, CircuitBreaker>();
+    const breakers = this.breakers;
     for (const store of Object.values(options.config.stores)) {
       this.sources.set(store.name, options.sources?.[store.name] ?? createFeatureSource(store, options.logger));
       const breaker = store.kind === 'sqlite' ? { failureThreshold: 5, openMs: 1000 } : store.breaker;
@@ -53,6 +54,23 @@ export class FeatureService {
       const parts = { view, source: this.sources.get(view.store)!, breaker: breakers.get(view.store)!, metrics: options.metrics, now };
       this.readers.set(view.name, new ViewReader({ ...parts, cache: new FeatureCache(view.cache, now) }));
     }
+  }
+
+  /**
+   * Stores that requests cannot do without: those backing a view with `fallback: reject` (its models answer 503
+   * while the store is down). A store behind `fallback: default` views only degrades answers, so it is not here.
+   * Each is failing while its breaker is open; once open_ms passes the next request probes it again.
+   */
+  readinessChecks(): Array<{ readonly dependency: string; problem(): string | undefined }> {
+    const required = new Set(Object.values(this.options.config.views).filter((v) => v.fallback === 'reject').map((v) => v.store));
+    return [...required].map((store) => ({
+      dependency: `feature_store:${store}`,
+      problem: () => {
+        if (this.breakers.get(store)?.state !== 'open') return undefined;
+        const views = Object.values(this.options.config.views).filter((v) => v.store === store && v.fallback === 'reject').map((v) => v.name);
+        return `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`;
+      },
+    }));
   }
 
   get budgetMs(): number {
