@@ -57,20 +57,19 @@ export class FeatureService {
   }
 
   /**
-   * Stores that requests cannot do without: those backing a view with `fallback: reject` (its models answer 503
-   * while the store is down). A store behind `fallback: default` views only degrades answers, so it is not here.
-   * Each is failing while its breaker is open; once open_ms passes the next request probes it again.
+   * Why requests fail now for want of a feature store, or undefined. `needed` are the views some serving model
+   * reads without a fallback of its own for `features`; of those, a `fallback: reject` view answers 503 while its
+   * store's breaker refuses (open, until open_ms passes: then the next request probes the store again). Views
+   * with `fallback: default` only degrade answers, so their stores never count.
    */
-  readinessChecks(): Array<{ readonly dependency: string; problem(): string | undefined }> {
-    const required = new Set(Object.values(this.options.config.views).filter((v) => v.fallback === 'reject').map((v) => v.store));
-    return [...required].map((store) => ({
-      dependency: `feature_store:${store}`,
-      problem: () => {
-        if (this.breakers.get(store)?.state !== 'open') return undefined;
-        const views = Object.values(this.options.config.views).filter((v) => v.store === store && v.fallback === 'reject').map((v) => v.name);
-        return `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`;
-      },
-    }));
+  readinessProblem(needed: ReadonlySet<string>): string | undefined {
+    const failing = new Map<string, string[]>();
+    for (const view of Object.values(this.options.config.views)) {
+      if (view.fallback !== 'reject' || !needed.has(view.name) || !this.breakers.get(view.store)?.refusing()) continue;
+      failing.set(view.store, [...(failing.get(view.store) ?? []), view.name]);
+    }
+    if (failing.size === 0) return undefined;
+    return [...failing].map(([store, views]) => `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`).join('; ');
   }
 
   get budgetMs(): number {

@@ -88,7 +88,20 @@ export class InferenceService {
     this.slo = new SloService(registry);
     this.addObserver(this.slo);
     if (audit) this.addReadinessCheck({ dependency: 'audit_store', problem: () => audit.readinessProblem() });
-    if (features) for (const check of features.readinessChecks()) this.addReadinessCheck(check);
+    if (features) this.addReadinessCheck({ dependency: 'feature_store', problem: () => features.readinessProblem(this.viewsNeeded()) });
+  }
+
+  /** Feature views some serving version reads with no fallback of its own for a feature failure. */
+  private viewsNeeded(): Set<string> {
+    const views = new Set<string>();
+    for (const name of new Set(this.registry.loadedIndex().map((e) => e.name))) {
+      for (const v of this.registry.model(name).versions.values()) {
+        const config = v.state === 'READY' ? v.config : undefined;
+        if (!config?.features || config.fallback?.when.includes('features')) continue;
+        for (const c of config.features.columns) views.add(c.view);
+      }
+    }
+    return views;
   }
 
   /** Adds a dependency readiness reports on (the audit store and feature stores are added by the constructor). */

@@ -120,12 +120,12 @@ describe('a refused new version while the previous one serves (poll mode)', () =
     assert.equal((await readiness(server)).status, 200);
     putVersion(repo.dir, 'digits', 2, MODELS.corrupt);
     await server.inferd.pollRepository();
+    assert.deepEqual(await readiness(server), { status: 200, text: '' }, 'version 1 serves: still ready');
     const rows = (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body.filter((r) => r.name === 'digits');
     const v2 = rows.find((r) => r.version === '2');
     assert.equal(v2?.state, 'UNAVAILABLE', JSON.stringify(rows));
     assert.match(v2?.reason ?? '', /digits\/2\/model\.onnx/, 'the reason names the file relative to the repository');
     for (const root of roots) assert.ok(!(v2?.reason ?? '').includes(root), v2?.reason);
-    assert.deepEqual(await readiness(server), { status: 200, text: '' });
     assert.equal(await grpcReady(grpc), true);
     const answer = await infer(`${server.url}/v2/models/digits/infer`, digitsBody(1));
     assert.deepEqual([answer.status, answer.version], [200, '1']);
