@@ -84,15 +84,19 @@ export class ModelRegistry {
   }
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
-  async load(name: string, override?: ModelConfigSource): Promise<void> {
-    await this.loadNamed(name, { force: true, override });
+  load(name: string, override?: ModelConfigSource): Promise<void> {
     // Loaded on request: from now on the server is meant to serve it. A refused load promises nothing.
-    this.intended.add(name);
+    return this.loadNamed(name, { force: true, override }, true);
   }
 
-  private loadNamed(name: string, options: SyncOptions): Promise<void> {
+  /** Syncs a model in its turn; `intend`: once it succeeds, the server is meant to serve the model. */
+  private loadNamed(name: string, options: SyncOptions, intend = false): Promise<void> {
     assertValidModelName(name);
-    return this.serial(name, () => this.sync(name, options)).catch((err: unknown) => {
+    const op = async () => {
+      await this.sync(name, options);
+      if (intend) this.intended.add(name);
+    };
+    return this.serial(name, op).catch((err: unknown) => {
       throw rewriteMessage(err, this.relative);
     });
   }
@@ -120,7 +124,7 @@ export class ModelRegistry {
     for (const n of this.intended) if (!names.has(n)) this.intended.delete(n);
     await Promise.all([
       // A model added to the repository is meant to serve once it has loaded; until then it is only listed.
-      ...[...names].map((n) => this.serial(n, () => this.sync(n, { force: false })).then(() => this.intended.add(n), () => undefined)),
+      ...[...names].map((n) => this.loadNamed(n, { force: false }, true).catch(() => undefined)),
       ...known.filter((n) => !names.has(n) && !this.models.get(n)?.unloaded).map((n) => this.unload(n).catch(() => undefined)),
     ]);
   }
