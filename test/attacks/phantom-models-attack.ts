@@ -11,7 +11,7 @@ import type { AttackScenario, AttackSetup } from './attack.js';
 /** Made-up names loaded per run (the figure was 5,000; scaled to finish in a few seconds here). */
 const NAMES = 2000;
 /** Load requests in flight at once. */
-const CONCURRENCY = 16;
+const CONCURRENCY = 4;
 
 export const phantomModelsAttack: AttackScenario = {
   name: 'phantom-model-loads',
