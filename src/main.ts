@@ -90,6 +90,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const shedLog = new ShedLog({ logger });
   inferd.service.addObserver(shedLog);
   shedLog.start();
+  if (rateStore.readinessProblem) inferd.service.addReadinessCheck({ dependency: 'rate_store', problem: () => rateStore.readinessProblem?.() });
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;

@@ -16,6 +16,11 @@ export interface AuditSink {
   write(records: readonly AuditRecord[]): Promise<void>;
   /** Records matching the filters, newest first. */
   query(query: AuditQuery): Promise<StoredPrediction[]>;
+  /**
+   * Commits a tiny write (one row of a health table), so that a store that can no longer commit (full disk,
+   * unreachable server, broken file) is noticed without a request; rejects with the reason.
+   */
+  probe(): Promise<void>;
   /** Deletes records older than `timeMs` (ms since the epoch); resolves with how many were deleted. */
   deleteBefore(timeMs: number): Promise<number>;
   /** Closes the store. Writes already started finish first. */

@@ -17,6 +17,7 @@ import type { AuditQuery, AuditRecord, StoredPrediction, TensorSnapshot } from '
 import type { AuditSink } from './audit-sink.js';
 import { isSampled, retentionCutoff } from './audit-policy.js';
 import { AuditWriter } from './audit-writer.js';
+import { StoreHealth } from './store-health.js';
 import { redactionPolicy, redactParameters, type RedactionPolicy } from './redaction.js';
 import { snapshotTensors } from './snapshot.js';
 import { timeOrderedId } from './request-id.js';
@@ -50,6 +51,9 @@ export interface AuditTrailOptions {
   readonly retentionIntervalMs?: number;
 }
 
+/** How often the store is probed when requests depend on it, unless the config says otherwise. */
+const DEFAULT_HEALTH_PROBE_MS = 5000;
+
 /** Longest caller name kept; the header is the client's to fill. */
 const MAX_CALLER_LENGTH = 256;
 
@@ -81,6 +85,9 @@ export class AuditTrail {
   private readonly writer: AuditWriter;
   private retentionTimer: NodeJS.Timeout | undefined;
   private retention: Promise<number> | undefined;
+  private readonly health = new StoreHealth();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
 
   constructor(private readonly options: AuditTrailOptions) {
     const c = options.config;
@@ -89,13 +96,17 @@ export class AuditTrail {
     this.policy = redactionPolicy(c.redact);
     this.writer = new AuditWriter({
       sink: options.sink, capacity: c.bufferSize, overflow: c.overflow, acknowledged: c.durability === 'acknowledged',
-      backpressureWaitMs: c.backpressureWaitMs, metrics: options.metrics, logger: options.logger,
+      backpressureWaitMs: c.backpressureWaitMs, metrics: options.metrics, logger: options.logger, health: this.health,
     });
   }
 
   /** Opens the store and starts retention (a first pass now, then every retentionIntervalMs). */
   async start(): Promise<void> {
     await this.options.sink.start();
+    if (this.requestsDependOnStore()) {
+      this.probeTimer = setInterval(() => void this.probe(), this.options.config.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS);
+      this.probeTimer.unref();
+    }
     if (this.options.config.retentionDays > 0) {
       const run = () => void (this.retention ??= this.runRetention().finally(() => (this.retention = undefined)));
       this.retentionTimer = setInterval(run, this.options.retentionIntervalMs ?? 3_600_000);
@@ -132,6 +143,37 @@ export class AuditTrail {
     return this.writer.push(record, this.options.config.durability === 'acknowledged');
   }
 
+  /**
+   * True when requests fail while the store cannot commit: acknowledged durability (answers wait for the commit)
+   * or backpressure (the buffer fills, then requests are refused). With overflow drop they are answered anyway.
+   */
+  requestsDependOnStore(): boolean {
+    return this.options.config.durability === 'acknowledged' || this.options.config.overflow === 'backpressure';
+  }
+
+  /**
+   * Why requests fail because of the store, or undefined: the last write or probe failed (acknowledged durability
+   * or backpressure only). No path or URL: the sinks' messages carry neither.
+   */
+  readinessProblem(): string | undefined {
+    const failure = this.health.problem;
+    if (failure === undefined || !this.requestsDependOnStore()) return undefined;
+    const mode = this.options.config.durability === 'acknowledged' ? 'audit.durability is acknowledged' : 'audit.overflow is backpressure';
+    return `the ${this.options.sink.kind} audit store cannot commit (${failure}); sampled requests are refused while ${mode}`;
+  }
+
+  /** Commits a probe row now (one at a time); the result decides readinessProblem() until the next write or probe. */
+  probe(): Promise<void> {
+    this.probing ??= this.options.sink
+      .probe()
+      .then(
+        () => this.health.ok(),
+        (err: unknown) => this.health.failed(err),
+      )
+      .finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+
   /** Stored records matching the filters, newest first. Records still buffered are not included. */
   query(query: AuditQuery): Promise<StoredPrediction[]> {
     return this.options.sink.query(query);
@@ -159,7 +201,9 @@ export class AuditTrail {
   /** Writes what is buffered, then closes the store. */
   async stop(): Promise<void> {
     clearInterval(this.retentionTimer);
+    clearInterval(this.probeTimer);
     await this.retention;
+    await this.probing;
     await this.writer.stop();
     await this.options.sink.stop();
   }

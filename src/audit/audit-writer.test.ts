@@ -34,6 +34,9 @@ class GatedSink implements AuditSink {
   async deleteBefore() {
     return 0;
   }
+  async probe(): Promise<void> {
+    if (this.failing) throw new Error('store down');
+  }
   async write(records: readonly AuditRecord[]): Promise<void> {
     await this.gate;
     if (this.failing) throw new Error('store down');

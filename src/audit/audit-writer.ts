@@ -12,6 +12,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
 import { admitVerdict, type OverflowPolicy } from './audit-policy.js';
+import type { StoreHealth } from './store-health.js';
 
 /** Most records in one transaction. */
 const MAX_BATCH = 1000;
@@ -44,6 +45,8 @@ export interface AuditWriterOptions {
   readonly backpressureWaitMs: number;
   readonly metrics: AuditMetrics;
   readonly logger: Logger;
+  /** Told whether each batch committed (readiness reads it). */
+  readonly health?: StoreHealth;
 }
 
 export class AuditWriter {
@@ -146,12 +149,14 @@ export class AuditWriter {
       await sink.write(batch.map((e) => e.record));
     } catch (err) {
       metrics.writeFailures.inc();
+      this.options.health?.failed(err);
       if (this.failures++ === 0) logger.warn({ err, store: sink.kind, records: batch.length }, 'audit store write failed; retrying');
       for (const e of batch) e.ack?.reject(new UnavailableError(`the audit store could not record this prediction (${(err as Error).message}); the answer is withheld because audit.durability is acknowledged`));
       return false;
     }
     metrics.writeSeconds.observe((performance.now() - started) / 1000);
     metrics.written.inc(batch.length);
+    this.options.health?.ok();
     if (this.failures > 0) logger.info({ store: sink.kind, failed_attempts: this.failures }, 'audit store writes recovered');
     this.failures = 0;
     for (const e of batch) e.ack?.resolve();

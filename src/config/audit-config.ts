@@ -15,6 +15,7 @@
  *   retention_days: 30             # 0: keep forever
  *   redact: [inputs.ssn, parameters.api_key]
  *   max_elements: 1024             # per tensor; longer tensors are truncated with a note
+ *   health_probe_ms: 5000          # acknowledged/backpressure: probe the store this often; readiness follows
  * ```
  */
 import { z } from 'zod';
@@ -41,6 +42,8 @@ export const auditConfigSchema = z
     retention_days: z.number().min(0).default(30),
     redact: z.array(z.string().regex(REDACT_PATH, 'a field path: inputs.<tensor name>, outputs.<tensor name> or parameters.<parameter name>')).default([]),
     max_elements: z.number().int().min(0).default(1024),
+    /** With acknowledged durability or backpressure: how often the store is probed for readiness, in ms. */
+    health_probe_ms: z.number().int().min(10).default(5000),
   })
   .refine((a) => a.store !== 'postgres' || a.url !== undefined, {
     message: 'audit.store is postgres but audit.url is missing: set it to a connection URL, e.g. postgres://user@127.0.0.1:5432/inferd',
@@ -69,6 +72,8 @@ export interface AuditConfig {
   readonly redact: readonly string[];
   /** Elements kept per tensor; the rest is cut and the record says so. */
   readonly maxElements: number;
+  /** How often the store is probed (a one-row commit) when requests depend on it; readiness follows. */
+  readonly healthProbeMs?: number;
 }
 
 /** The parsed `audit:` block as the server uses it. */
@@ -87,5 +92,6 @@ export function toAuditConfig(a: z.output<typeof auditConfigSchema>): AuditConfi
     retentionDays: a.retention_days,
     redact: Object.freeze([...a.redact]),
     maxElements: a.max_elements,
+    healthProbeMs: a.health_probe_ms,
   });
 }

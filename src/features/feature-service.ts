@@ -39,10 +39,11 @@ const CSV_BATCH_ROWS = 500;
 export class FeatureService {
   private readonly sources = new Map<string, FeatureSource>();
   private readonly readers = new Map<string, ViewReader>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(private readonly options: FeatureServiceOptions) {
     const now = options.now ?? Date.now;
-    const breakers = new Map<string, CircuitBreaker>();
+    const breakers = this.breakers;
     for (const store of Object.values(options.config.stores)) {
       this.sources.set(store.name, options.sources?.[store.name] ?? createFeatureSource(store, options.logger));
       const breaker = store.kind === 'sqlite' ? { failureThreshold: 5, openMs: 1000 } : store.breaker;
@@ -53,6 +54,22 @@ export class FeatureService {
       const parts = { view, source: this.sources.get(view.store)!, breaker: breakers.get(view.store)!, metrics: options.metrics, now };
       this.readers.set(view.name, new ViewReader({ ...parts, cache: new FeatureCache(view.cache, now) }));
     }
+  }
+
+  /**
+   * Why requests fail now for want of a feature store, or undefined. `needed` are the views some serving model
+   * reads without a fallback of its own for `features`; of those, a `fallback: reject` view answers 503 while its
+   * store's breaker refuses (open, until open_ms passes: then the next request probes the store again). Views
+   * with `fallback: default` only degrade answers, so their stores never count.
+   */
+  readinessProblem(needed: ReadonlySet<string>): string | undefined {
+    const failing = new Map<string, string[]>();
+    for (const view of Object.values(this.options.config.views)) {
+      if (view.fallback !== 'reject' || !needed.has(view.name) || !this.breakers.get(view.store)?.refusing()) continue;
+      failing.set(view.store, [...(failing.get(view.store) ?? []), view.name]);
+    }
+    if (failing.size === 0) return undefined;
+    return [...failing].map(([store, views]) => `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`).join('; ');
   }
 
   get budgetMs(): number {

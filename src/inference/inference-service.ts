@@ -39,6 +39,20 @@ export interface VersionStatistics extends StatisticsSnapshot {
 import { prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
 import { ModelGuards } from '../resilience/model-guards.js';
 import { runGuarded, type Attempt } from './guarded-run.js';
+import type { NotReadyReason } from '../registry/readiness.js';
+
+/** A dependency without which requests fail: `problem()` says why it fails now, or undefined while it works. */
+export interface ReadinessCheck {
+  /** e.g. 'audit_store', 'rate_store', 'feature_store:online' */
+  readonly dependency: string;
+  problem(): string | undefined;
+}
+
+/** Whether the server should take traffic, and if not, every reason (models not serving, dependencies failing). */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly reasons: readonly NotReadyReason[];
+}
 
 /** The model label of requests refused before their model was known to exist. */
 export const UNKNOWN_MODEL = '_unknown';
@@ -58,6 +72,7 @@ export class InferenceService {
   private readonly observers: InferenceObserver[] = [];
   /** Errors the observers were already told about, so the front ends report only the others (observeRefusal). */
   private readonly observedErrors = new WeakSet<object>();
+  private readonly readinessChecks: ReadinessCheck[] = [];
 
   /** Breakers and fallbacks of the versions that declare one; listen() to count them. */
   readonly guards = new ModelGuards();
@@ -72,6 +87,26 @@ export class InferenceService {
   ) {
     this.slo = new SloService(registry);
     this.addObserver(this.slo);
+    if (audit) this.addReadinessCheck({ dependency: 'audit_store', problem: () => audit.readinessProblem() });
+    if (features) this.addReadinessCheck({ dependency: 'feature_store', problem: () => features.readinessProblem(this.viewsNeeded()) });
+  }
+
+  /** Feature views some serving version reads with no fallback of its own for a feature failure. */
+  private viewsNeeded(): Set<string> {
+    const views = new Set<string>();
+    for (const name of new Set(this.registry.loadedIndex().map((e) => e.name))) {
+      for (const v of this.registry.model(name).versions.values()) {
+        const config = v.state === 'READY' ? v.config : undefined;
+        if (!config?.features || config.fallback?.when.includes('features')) continue;
+        for (const c of config.features.columns) views.add(c.view);
+      }
+    }
+    return views;
+  }
+
+  /** Adds a dependency readiness reports on (the audit store and feature stores are added by the constructor). */
+  addReadinessCheck(check: ReadinessCheck): void {
+    this.readinessChecks.push(check);
   }
 
   /** Adds an observer told about every request's outcome, latency and stages (metrics, SLOs). */
@@ -304,7 +339,21 @@ export class InferenceService {
   }
 
   isServerReady(strict: boolean): boolean {
-    return this.registry.isReady(strict);
+    return this.readiness(strict).ready;
+  }
+
+  /**
+   * Ready when the models the server is meant to serve each have a READY version (strict; see
+   * ModelRegistry.readiness) and every dependency requests need works. Otherwise every reason, for the probe's body.
+   */
+  readiness(strict: boolean): ReadinessReport {
+    const models = this.registry.readiness(strict);
+    const dependencies = this.readinessChecks.flatMap((c) => {
+      const reason = c.problem();
+      return reason === undefined ? [] : [{ dependency: c.dependency, reason }];
+    });
+    const reasons = [...models.reasons, ...dependencies];
+    return { ready: reasons.length === 0, reasons };
   }
 
   /** Scheduler statistics per loaded version of a model (or of all models when `model` is omitted). */

@@ -44,6 +44,11 @@ export class CircuitBreaker {
     return this.current;
   }
 
+  /** True while calls are refused without being tried: open, and open_ms has not passed since it opened. */
+  refusing(): boolean {
+    return this.current === 'open' && this.now() - this.openedAtMs < this.config.openMs;
+  }
+
   /** True when a call may go out now; false means answer without it. While half-open, one probe at a time. */
   allow(): boolean {
     if (this.current === 'closed') return true;

@@ -7,6 +7,7 @@ import { RollingWindow } from './drift-rolling-window.js';
 import type { WindowReport } from './drift-window.js';
 import type { Profile } from './profile.js';
 import { readProfile } from './profile-store.js';
+import { basename } from 'node:path';
 
 export class VersionDrift {
   profile: Profile | undefined;
@@ -36,16 +37,21 @@ export class VersionDrift {
     private readonly inputColumns: number | undefined,
   ) {}
 
+  /** The profile named relative to the model repository (reports are shown to clients: no absolute path). */
+  private get shownProfile(): string {
+    return `${this.model}/${this.version}/${basename(this.profilePath)}`;
+  }
+
   /** Reads the profile the first time; later calls wait for that read. */
   ready(): Promise<void> {
     this.loading ??= readProfile(this.profilePath).then(
       (p) => {
-        if (!p) this.problem = `no profile: ${this.profilePath} does not exist; make one with: inferd profile --model ${this.model} --version ${this.version} --data TRAIN.csv`;
-        else if (this.inputColumns !== undefined && p.columns !== this.inputColumns) this.problem = `${this.profilePath} describes ${p.columns} input columns, but the model's input '${p.input}' has ${this.inputColumns}; make the profile again`;
+        if (!p) this.problem = `no profile: ${this.shownProfile} does not exist; make one with: inferd profile --model ${this.model} --version ${this.version} --data TRAIN.csv`;
+        else if (this.inputColumns !== undefined && p.columns !== this.inputColumns) this.problem = `${this.shownProfile} describes ${p.columns} input columns, but the model's input '${p.input}' has ${this.inputColumns}; make the profile again`;
         else this.profile = p;
       },
       (err: unknown) => {
-        this.problem = (err as Error).message;
+        this.problem = (err as Error).message.split(this.profilePath).join(this.shownProfile);
       },
     );
     return this.loading;

@@ -10,6 +10,8 @@ import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
+import { repositoryRelative, rewriteMessage } from './repository-paths.js';
+import type { ModelReadiness } from './readiness.js';
 import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
 import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
 
@@ -52,18 +54,29 @@ export class ModelRegistry {
   private readonly models = new Map<string, RegisteredModel>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly warmupFailureCounts = new WarmupFailures();
+  /**
+   * The models this server is meant to serve, which readiness depends on: those it was started with (the whole
+   * repository in none and poll mode, load_models in explicit mode), and those a load request or a repository
+   * scan brought to READY since; minus those unloaded on request or removed from the repository.
+   */
+  private readonly intended = new Set<string>();
+  /** Rewrites messages so that files are named relative to the repository, never by absolute path. */
+  private readonly relative: (message: string) => string;
   private loaded = false;
 
   constructor(
     private readonly repository: FileModelRepository,
     private readonly logger: Logger,
     private readonly options: RegistryOptions = {},
-  ) {}
+  ) {
+    this.relative = repositoryRelative(repository.root);
+  }
 
   /** Loads the named models (all of the repository's when `names` is undefined); failures are recorded, not thrown. */
   async loadInitial(names?: readonly string[]): Promise<void> {
     try {
       const all = names ?? (await this.repository.modelNames());
+      for (const n of all) this.intended.add(n);
       await Promise.all(all.map((n) => this.loadNamed(n, { force: true, listMissing: true }).catch(() => undefined)));
     } finally {
       this.loaded = true;
@@ -72,12 +85,20 @@ export class ModelRegistry {
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
   load(name: string, override?: ModelConfigSource): Promise<void> {
-    return this.loadNamed(name, { force: true, override });
+    // Loaded on request: from now on the server is meant to serve it. A refused load promises nothing.
+    return this.loadNamed(name, { force: true, override }, true);
   }
 
-  private loadNamed(name: string, options: SyncOptions): Promise<void> {
+  /** Syncs a model in its turn; `intend`: once it succeeds, the server is meant to serve the model. */
+  private loadNamed(name: string, options: SyncOptions, intend = false): Promise<void> {
     assertValidModelName(name);
-    return this.serial(name, () => this.sync(name, options));
+    const op = async () => {
+      await this.sync(name, options);
+      if (intend) this.intended.add(name);
+    };
+    return this.serial(name, op).catch((err: unknown) => {
+      throw rewriteMessage(err, this.relative);
+    });
   }
 
   /** Stops serving a model: every version drains, then unloads. */
@@ -87,6 +108,7 @@ export class ModelRegistry {
       const model = this.models.get(name);
       if (!model) throw new NotFoundError(`model '${name}' is not loaded`);
       model.unloaded = true;
+      this.intended.delete(name);
       await Promise.all([...model.versions.values()].map((v) => this.retire(v)));
       this.logger.info({ model: name }, `unloaded model '${name}'`);
     });
@@ -99,15 +121,22 @@ export class ModelRegistry {
   async poll(): Promise<void> {
     const names = new Set(await this.repository.modelNames());
     const known = [...this.models.keys()];
+    for (const n of this.intended) if (!names.has(n)) this.intended.delete(n);
     await Promise.all([
-      ...[...names].map((n) => this.serial(n, () => this.sync(n, { force: false })).catch(() => undefined)),
+      // A model added to the repository is meant to serve once it has loaded; until then it is only listed.
+      ...[...names].map((n) => this.loadNamed(n, { force: false }, true).catch(() => undefined)),
       ...known.filter((n) => !names.has(n) && !this.models.get(n)?.unloaded).map((n) => this.unload(n).catch(() => undefined)),
     ]);
   }
 
+  /** Runs `op` after the model's earlier operations; the chain is forgotten once idle (names do not accumulate). */
   private serial<T>(name: string, op: () => Promise<T>): Promise<T> {
     const run = (this.chains.get(name) ?? Promise.resolve()).then(op, op);
-    this.chains.set(name, run.catch(() => undefined));
+    const tail = run.then(() => undefined, () => undefined);
+    this.chains.set(name, tail);
+    void tail.then(() => {
+      if (this.chains.get(name) === tail) this.chains.delete(name);
+    });
     return run;
   }
 
@@ -124,7 +153,8 @@ export class ModelRegistry {
     const read = await this.repository.readModel(name);
     const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
     if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
-      throw new ModelLoadError(read.error ?? `model '${name}' is not in the repository`);
+      // Nothing is recorded for a name the repository does not hold: no index row, no readiness, no metrics.
+      throw new ModelLoadError(`model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`);
     }
     const model = this.modelEntry(name);
     model.unloaded = false;
@@ -132,7 +162,7 @@ export class ModelRegistry {
     const wanted = def.error ? [] : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
-      model.error = problem;
+      model.error = this.relative(problem);
       this.logger.error({ model: name, reason: problem }, `model '${name}' failed to load`);
       throw new ModelLoadError(problem);
     }
@@ -171,7 +201,7 @@ export class ModelRegistry {
     } catch (err) {
       if (err instanceof WarmupFileError) this.warmupFailureCounts.record(def.name, version, 'file');
       entry.state = 'UNAVAILABLE';
-      entry.reason = (err as Error).message;
+      entry.reason = this.relative((err as Error).message);
       if (!serving) model.versions.set(version, entry);
       const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version);
       this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
@@ -275,15 +305,32 @@ export class ModelRegistry {
   }
 
   /**
-   * Ready once initial loading (warm-up included) is done and (strict) every model meant to serve has all its
-   * versions READY. A version loading after start does not count: loading one model never flips readiness.
+   * Ready once initial loading (warm-up included) is done and (strict) every model meant to serve has a READY
+   * version. A version refused or loading after start does not count while another serves: loading one model,
+   * or failing to, never flips readiness. Lists the models that are not serving, and why.
    */
+  readiness(strict: boolean): ModelReadiness {
+    if (!this.loaded) return { ready: false, reasons: [{ reason: 'loading the models the server starts with' }] };
+    if (!strict) return { ready: true, reasons: [] };
+    const reasons = [...this.intended].sort().flatMap((name) => {
+      const m = this.models.get(name);
+      if (m && [...m.versions.values()].some((v) => v.state === 'READY')) return [];
+      return [{ model: name, reason: this.notServing(m) }];
+    });
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** True when readiness(strict) is. */
   isReady(strict: boolean): boolean {
-    if (!this.loaded) return false;
-    if (!strict) return true;
-    return [...this.models.values()].every(
-      (m) => m.unloaded || (!m.error && [...m.versions.values()].every((v) => v.retired || v.state === 'READY' || v.state === 'LOADING')),
-    );
+    return this.readiness(strict).ready;
+  }
+
+  private notServing(m: RegisteredModel | undefined): string {
+    if (!m) return 'not loaded';
+    if (m.error) return m.error;
+    const versions = [...m.versions.values()];
+    if (versions.length === 0) return 'no version is loaded';
+    return `no version is READY: ${versions.map((v) => `version ${v.version} ${v.state}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`;
   }
 
   /** Drains every version's queue, then stops their instances. */

@@ -87,7 +87,7 @@ export class FileModelRepository {
     try {
       entries = await readdir(this.root, { withFileTypes: true });
     } catch (err) {
-      throw new ConfigError(`cannot read model repository ${this.root}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`cannot read the model repository: ${(err as Error).message}`, { cause: err });
     }
     return entries.filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
   }
@@ -108,7 +108,7 @@ export class FileModelRepository {
     try {
       if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
     } catch {
-      return { name, dir, config: {}, versions: [], error: `model '${name}' is not in the repository ${this.root}` };
+      return { name, dir, config: {}, versions: [], error: `model '${name}' is not in the repository` };
     }
     try {
       const [config, versions] = await Promise.all([readConfig(dir, name), listVersions(dir)]);

@@ -22,6 +22,8 @@ export interface RateStore {
    * cannot decide either allows (0) or throws UNAVAILABLE, as configured.
    */
   take(check: RateCheck): number | Promise<number>;
+  /** Why rate-limited requests are refused now because the store is unreachable, or undefined (readiness). */
+  readinessProblem?(): string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

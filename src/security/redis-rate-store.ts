@@ -35,6 +35,7 @@ export class RedisRateStore implements RateStore {
   private readonly client: Redis;
   private readonly config: RedisRateStoreConfig;
   private up = true;
+  private pinging = false;
 
   constructor(private readonly options: RedisRateStoreOptions) {
     this.config = options.config;
@@ -66,6 +67,21 @@ export class RedisRateStore implements RateStore {
 
   async stop(): Promise<void> {
     this.client.disconnect();
+  }
+
+  /**
+   * on_unavailable: closed refuses rate-limited requests while Redis is unreachable, so readiness says so (the
+   * client reconnects by itself, so readiness returns without traffic). open lets them through: not a dependency.
+   */
+  readinessProblem(): string | undefined {
+    if (this.config.onUnavailable !== 'closed') return undefined;
+    if (this.client.status === 'ready' && this.up) return undefined;
+    // Without traffic no check would find Redis back: a readiness probe asks it (one PING at a time).
+    if (this.client.status === 'ready' && !this.pinging) {
+      this.pinging = true;
+      this.client.ping().then(() => this.markUp(), () => undefined).finally(() => (this.pinging = false));
+    }
+    return `the Redis rate store is unreachable (${this.up ? this.client.status : 'commands failing'}); rate-limited requests are refused (limits.rate_redis.on_unavailable: closed)`;
   }
 
   async take(check: RateCheck): Promise<number> {

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS ${table} (
 );
 CREATE INDEX IF NOT EXISTS predictions_time ON ${table} (time);
 CREATE INDEX IF NOT EXISTS predictions_model_time ON ${table} (model, time);
-CREATE INDEX IF NOT EXISTS predictions_request_id ON ${table} (request_id);`;
+CREATE INDEX IF NOT EXISTS predictions_request_id ON ${table} (request_id);
+CREATE TABLE IF NOT EXISTS "${schema}".inferd_health (id INTEGER PRIMARY KEY, time TIMESTAMPTZ NOT NULL);`;
 }
 
 /** One array per column, in COLUMNS order, for the unnest insert. */
@@ -83,6 +84,10 @@ export class PostgresAuditSink implements AuditSink {
       FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[])
         AS x(r, t, c, m, v, p, l, i, o, pa)`;
     await this.started().query(sql, columnArrays(records.map(toRow)));
+  }
+
+  async probe(): Promise<void> {
+    await this.started().query(`INSERT INTO "${this.options.schema}".inferd_health (id, time) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET time = excluded.time`);
   }
 
   async query(q: AuditQuery): Promise<StoredPrediction[]> {

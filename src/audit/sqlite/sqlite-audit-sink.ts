@@ -54,6 +54,10 @@ export class SqliteAuditSink implements AuditSink {
     return (await this.call({ op: 'query', query })) as StoredPrediction[];
   }
 
+  async probe(): Promise<void> {
+    await this.call({ op: 'probe', timeMs: Date.now() });
+  }
+
   async deleteBefore(timeMs: number): Promise<number> {
     return (await this.call({ op: 'delete', timeMs })) as number;
   }
@@ -82,7 +86,8 @@ export class SqliteAuditSink implements AuditSink {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else p.reject(new Error(`audit SQLite store (${this.path}): ${msg.message}`));
+    // Shown to clients (acknowledged durability answers 503 with it) and on readiness: no file path.
+    else p.reject(new Error(`audit SQLite store: ${msg.message}`));
   }
 
   private failAll(err: Error): void {

@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS predictions (
 );
 CREATE INDEX IF NOT EXISTS predictions_time ON predictions (time_ms);
 CREATE INDEX IF NOT EXISTS predictions_model_time ON predictions (model, time_ms);
-CREATE INDEX IF NOT EXISTS predictions_request_id ON predictions (request_id);`;
+CREATE INDEX IF NOT EXISTS predictions_request_id ON predictions (request_id);
+CREATE TABLE IF NOT EXISTS inferd_health (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL);`;
 
 const INSERT = `INSERT INTO predictions (request_id, time_ms, caller, model, version, protocol, latency_ms, inputs, outputs, parameters)
   VALUES (@request_id, @time_ms, @caller, @model, @version, @protocol, @latency_ms, @inputs, @outputs, @parameters)`;
@@ -71,6 +72,11 @@ export class SqliteAuditStore {
   /** Inserts the batch in one transaction; committed when this returns. */
   write(records: readonly AuditRecord[]): void {
     this.insertMany(records.map(toRow));
+  }
+
+  /** Commits one row of the health table: throws when the store can no longer commit. */
+  probe(timeMs: number): void {
+    this.db.prepare('INSERT INTO inferd_health (id, time_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time_ms = excluded.time_ms').run(timeMs);
   }
 
   query(q: AuditQuery): StoredPrediction[] {

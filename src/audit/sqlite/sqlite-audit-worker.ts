@@ -19,6 +19,9 @@ function apply(store: SqliteAuditStore, msg: ToSqliteWorker): FromSqliteWorker {
       return { id: msg.id, ok: true, value: store.query(msg.query) };
     case 'delete':
       return { id: msg.id, ok: true, value: store.deleteBefore(msg.timeMs) };
+    case 'probe':
+      store.probe(msg.timeMs);
+      return { id: msg.id, ok: true, value: undefined };
     case 'close':
       store.close();
       return { id: msg.id, ok: true, value: undefined };

@@ -14,6 +14,7 @@ export type ToSqliteWorker =
   | { readonly id: number; readonly op: 'write'; readonly records: readonly AuditRecord[] }
   | { readonly id: number; readonly op: 'query'; readonly query: AuditQuery }
   | { readonly id: number; readonly op: 'delete'; readonly timeMs: number }
+  | { readonly id: number; readonly op: 'probe'; readonly timeMs: number }
   | { readonly id: number; readonly op: 'close' };
 
 export type FromSqliteWorker =

@@ -2,7 +2,7 @@
  * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the core's
  * InferenceService (and nothing else), and encodes the answer; errors become statuses through status.ts.
  */
-import { type handleUnaryCall, type Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Metadata, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { ModelControl } from '../../inference/model-control.js';
@@ -109,7 +109,16 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
   const version = (v: string) => v || undefined;
   return {
     ServerLive: unary('ServerLive', ctx, () => ({ live: true })),
-    ServerReady: unary('ServerReady', ctx, () => ({ ready: accepting() && service.isServerReady(strictReadiness) })),
+    ServerReady: unary('ServerReady', ctx, (_r, call) => {
+      const report = accepting() ? service.readiness(strictReadiness) : { ready: false, reasons: [{ reason: 'shutting down' }] };
+      // Not ready: the reasons ride in the response metadata as JSON, as the HTTP probe's body carries them.
+      if (!report.ready) {
+        const metadata = new Metadata();
+        metadata.set('inferd-readiness-bin', Buffer.from(JSON.stringify(report.reasons)));
+        call.sendMetadata(metadata);
+      }
+      return { ready: report.ready };
+    }),
     ModelReady: unary<ModelRequest>('ModelReady', ctx, (r) => ({ ready: service.isModelReady(r.name, version(r.version)) })),
     ServerMetadata: unary('ServerMetadata', ctx, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
     ModelMetadata: unary<ModelRequest>('ModelMetadata', ctx, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),

@@ -38,9 +38,14 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
 
 export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits, bodies }: V2RouteOptions): void {
   const bodyLimits = limits ?? DEFAULT_BODY_LIMITS;
-  // Health answers by status alone, as the protocol specifies: 200 true, 400 false.
+  // Health answers by status, as the protocol specifies: 200 true (empty body), 400 false. Not ready, the body says
+  // why: {"ready": false, "reasons": [{"model" | "dependency": ..., "reason": ...}]} (no secrets, no absolute paths).
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
-  app.get('/v2/health/ready', async (_req, reply) => reply.code(accepting() && service.isServerReady(strictReadiness) ? 200 : 400).send());
+  app.get('/v2/health/ready', async (_req, reply) => {
+    const report = accepting() ? service.readiness(strictReadiness) : { ready: false, reasons: [{ reason: 'shutting down' }] };
+    if (report.ready) return reply.code(200).send();
+    return sendJson(reply, 400, report);
+  });
 
   app.get('/v2', async (_req, reply) => sendJson(reply, 200, { name: SERVER_NAME, version: VERSION, extensions: SERVER_EXTENSIONS }));
 
