@@ -130,9 +130,10 @@ class ChunkedText {
     this.chunks.push('\n');
   }
 
-  text(): string {
+  /** The text as chunks of about linesPerTurn lines (their concatenation is the exposition). */
+  done(): string[] {
     if (this.chunks.length) this.chunks.pop(); // no blank line after the last family
-    return this.chunks.join('');
+    return this.chunks;
   }
 
   private flush(): void {
@@ -146,7 +147,15 @@ class ChunkedText {
  * after every `linesPerTurn` lines. OpenMetrics registries are left to prom-client.
  */
 export async function renderMetrics(registry: Registry, options: RenderOptions = {}): Promise<string> {
-  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
+  return (await renderMetricChunks(registry, options)).join('');
+}
+
+/**
+ * renderMetrics as chunks of about `linesPerTurn` lines, to be written one after another (joining megabytes into
+ * one string would be one more long step).
+ */
+export async function renderMetricChunks(registry: Registry, options: RenderOptions = {}): Promise<string[]> {
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return [await registry.metrics()];
   const out = new ChunkedText(Math.max(1, options.linesPerTurn ?? LINES_PER_TURN));
   for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
     await nextTurn();
@@ -162,5 +171,5 @@ export async function renderMetrics(registry: Registry, options: RenderOptions =
     }
     out.endFamily();
   }
-  return out.text();
+  return out.done();
 }

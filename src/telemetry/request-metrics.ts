@@ -5,7 +5,8 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { LabeledCounter, LabeledHistogram, type CounterSeries, type HistogramSeries } from './labeled-series.js';
-import { valuesInTurns } from './render-metrics.js';
+import { escapeLabelValue, valueText, valuesInTurns, type LineSource } from './render-metrics.js';
+import { registerRowFamily } from './row-family.js';
 
 /** Latency buckets in seconds, resolving 0.1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -159,27 +160,32 @@ function pruneGone(
 
 /** inferd_batch_size: a histogram of runtime-call sizes, built at scrape time from the schedulers' counts. */
 function registerBatchSizes(registry: Registry, options: RequestMetricsOptions): void {
-  registry.registerMetric({
-    name: 'inferd_batch_size',
-    help: 'Rows per runtime call (dynamic batches).',
-    type: 'histogram',
-    aggregator: 'sum',
+  const name = 'inferd_batch_size';
+  const help = 'Rows per runtime call (dynamic batches).';
+  const metric: LineSource & Record<string, unknown> = {
+    name, help, type: 'histogram', aggregator: 'sum',
     get: async () => ({
-      name: 'inferd_batch_size',
-      help: 'Rows per runtime call (dynamic batches).',
-      type: 'histogram',
-      aggregator: 'sum',
+      name, help, type: 'histogram', aggregator: 'sum',
       values: await valuesInTurns(options.versions(), (v, out: ReturnType<typeof batchHistogramValues>) => out.push(...batchHistogramValues(v))),
     }),
+    *lines() {
+      for (const v of options.versions()) yield* batchHistogramLines(v);
+    },
     reset: () => undefined,
-  } as unknown as Parameters<Registry['registerMetric']>[0]); // a collector-only metric: prom-client reads get()
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]); // a collector-only metric: prom-client reads get()
+}
+
+function batchFigures(v: VersionFigures) {
+  const below = (le: number) => v.batches.filter((b) => b.batchSize <= le).reduce((n, b) => n + b.count, 0);
+  const count = v.batches.reduce((n, b) => n + b.count, 0);
+  const sum = v.batches.reduce((n, b) => n + b.batchSize * b.count, 0);
+  return { below, count, sum };
 }
 
 function batchHistogramValues(v: VersionFigures) {
   const labels = { model: v.name, version: v.version };
-  const below = (le: number) => v.batches.filter((b) => b.batchSize <= le).reduce((n, b) => n + b.count, 0);
-  const count = v.batches.reduce((n, b) => n + b.count, 0);
-  const sum = v.batches.reduce((n, b) => n + b.batchSize * b.count, 0);
+  const { below, count, sum } = batchFigures(v);
   return [
     ...BATCH_BUCKETS.map((le) => ({ metricName: 'inferd_batch_size_bucket', labels: { ...labels, le }, value: below(le) })),
     { metricName: 'inferd_batch_size_bucket', labels: { ...labels, le: '+Inf' }, value: count },
@@ -188,28 +194,30 @@ function batchHistogramValues(v: VersionFigures) {
   ];
 }
 
+/** The same as batchHistogramValues, as text lines (render-metrics.ts). */
+function batchHistogramLines(v: VersionFigures): string[] {
+  const labels = `model="${escapeLabelValue(v.name)}",version="${escapeLabelValue(v.version)}"`;
+  const { below, count, sum } = batchFigures(v);
+  return [
+    ...BATCH_BUCKETS.map((le) => `inferd_batch_size_bucket{${labels},le="${le}"} ${valueText(below(le))}`),
+    `inferd_batch_size_bucket{${labels},le="+Inf"} ${valueText(count)}`,
+    `inferd_batch_size_sum{${labels}} ${valueText(sum)}`,
+    `inferd_batch_size_count{${labels}} ${valueText(count)}`,
+  ];
+}
+
 function registerVersionGauges(registry: Registry, options: RequestMetricsOptions): void {
-  const registers = [registry];
-  new Gauge({
-    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', labelNames: ['model', 'version'], registers,
-    collect() {
-      this.reset();
-      for (const v of options.versions()) if (v.loadMs !== undefined) this.set({ model: v.name, version: v.version }, v.loadMs / 1000);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', type: 'gauge', labelNames: ['model', 'version'],
+    rows: () => options.versions(), labels: (v) => [v.name, v.version], value: (v) => (v.loadMs === undefined ? undefined : v.loadMs / 1000),
   });
-  new Gauge({
-    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', labelNames: ['model'], registers,
-    collect() {
-      this.reset();
-      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', type: 'gauge', labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s,
   });
-  new Gauge({
-    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', labelNames: ['model'], registers,
-    collect() {
-      this.reset();
-      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s * 1000 * options.costPerCpuSecond);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', type: 'gauge', labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s * 1000 * options.costPerCpuSecond,
   });
 }
 
