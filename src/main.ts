@@ -235,7 +235,7 @@ function logSecurity(config: ServerConfig, logger: Logger): void {
 /** The /metrics registry: scheduler counters, feature metrics and per-request metrics fed by the core. */
 function createObservedMetrics(inferd: Inferd, config: ServerConfig, featureMetrics: Parameters<typeof createMetrics>[1]) {
   const registry = createMetrics({ statistics: () => inferd.service.statistics() }, featureMetrics);
-  inferd.service.addObserver(registerRequestMetrics(registry, { versions: () => inferd.service.statistics(), costPerCpuSecond: config.costPerCpuSecond }));
+  inferd.service.addObserver(registerRequestMetrics(registry, { versions: () => inferd.service.statistics(), knownModel: (m) => inferd.service.knowsModel(m), costPerCpuSecond: config.costPerCpuSecond }));
   registerResilienceMetrics(registry, inferd.service);
   return registry;
 }

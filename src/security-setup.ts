@@ -15,7 +15,10 @@ const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, o
 
 /** The configured rate store (not yet started). */
 export function createRateStore(config: RateStoreConfig, metrics: SecurityMetrics, logger: Logger): RateStore {
-  if (config.kind === 'memory') return new MemoryRateStore();
+  if (config.kind === 'memory') {
+    metrics.rateStoreUp.set(1); // the in-memory store is part of the process: always up
+    return new MemoryRateStore();
+  }
   const breaker = new CircuitBreaker(config.breaker, () => performance.now(), (state) => metrics.rateStoreBreakerState.set(BREAKER_GAUGE[state]));
   metrics.rateStoreBreakerState.set(0);
   logger.info({ rate_store: 'redis', key_prefix: config.keyPrefix, on_unavailable: config.onUnavailable }, 'rate limits shared in Redis');

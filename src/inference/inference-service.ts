@@ -138,8 +138,10 @@ export class InferenceService {
     let version = '';
     let batchRows: number | undefined;
     const observe = (outcome: Outcome, error?: unknown) => {
+      // A name this server does not know (a 404) is counted as `_unknown`: a caller cannot mint metric series.
+      const model = version !== '' || this.knowsModel(request.model) ? request.model : UNKNOWN_MODEL;
       const observation: RequestObservation = {
-        model: request.model, version, protocol: request.protocol ?? 'library', outcome,
+        model, version, protocol: request.protocol ?? 'library', outcome,
         seconds: (performance.now() - timeline.startedMs) / 1000, stages: timeline.stages, batchRows,
         startedMs: timeline.startedMs, spans: timeline.spans, requestId: request.id, traceparent: request.traceparent,
         ...failure(error),
@@ -266,7 +268,7 @@ export class InferenceService {
    * caller cannot mint metric series by naming models.
    */
   observeRefusal(refusal: { readonly model: string | undefined; readonly protocol: string; readonly error: unknown; readonly traceparent?: string }): void {
-    const model = refusal.model !== undefined && this.knows(refusal.model) ? refusal.model : UNKNOWN_MODEL;
+    const model = refusal.model !== undefined && this.knowsModel(refusal.model) ? refusal.model : UNKNOWN_MODEL;
     const observation: RequestObservation = {
       model, version: '', protocol: refusal.protocol, outcome: outcomeOf(refusal.error), seconds: 0, stages: {},
       refusedEarly: true, traceparent: refusal.traceparent, ...failure(refusal.error),
@@ -279,7 +281,11 @@ export class InferenceService {
     return typeof err === 'object' && err !== null && this.observedErrors.has(err);
   }
 
-  private knows(model: string): boolean {
+  /**
+   * True when the registry holds the model (loaded now or before, or named at start): the only names metrics and
+   * observers see. Any other name a request carries is `_unknown`.
+   */
+  knowsModel(model: string): boolean {
     try {
       this.registry.model(model);
       return true;

@@ -10,6 +10,8 @@ import { Counter, Gauge, Registry } from 'prom-client';
 export interface LifecycleSource {
   versionRows(): ReadonlyArray<{
     readonly model: string; readonly version: number; readonly share: number;
+    /** READY, LOADING, UNLOADING, UNAVAILABLE (unloaded or refused): UNAVAILABLE versions have no series here. */
+    readonly state?: string;
     readonly loadMs?: number; readonly warmupMs?: number; readonly coldRuns?: number;
   }>;
   shadowRows(): ReadonlyArray<{
@@ -49,8 +51,30 @@ function counter<K extends keyof LifecycleSource>(registry: Registry, source: Li
   });
 }
 
+/**
+ * The rows that make series: versions that are loaded (or loading, or draining), and shadow totals of those. An
+ * unloaded or refused version's figures go with it, so loading and unloading cannot grow /metrics without end.
+ * Event and warm-up failure counts stay: they are bounded by the repository's models and versions.
+ */
+function loadedOnly(source: LifecycleSource): LifecycleSource {
+  const versionRows = () => source.versionRows().filter((r) => r.state !== 'UNAVAILABLE');
+  return {
+    versionRows,
+    shadowRows: () => {
+      const rows = source.shadowRows();
+      if (!rows.length) return rows;
+      const loaded = new Set(versionRows().map((r) => `${r.model}\u0000${r.version}`));
+      return rows.filter((r) => loaded.has(`${r.model}\u0000${r.version}`));
+    },
+    rolloutRows: () => source.rolloutRows(),
+    eventRows: () => source.eventRows(),
+    warmupFailureRows: () => source.warmupFailureRows(),
+  };
+}
+
 /** The /metrics registry with the lifecycle metrics added. */
-export function withLifecycleMetrics(registry: Registry, source: LifecycleSource): Registry {
+export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): Registry {
+  const source = loadedOnly(all);
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
   gauge(own, source, 'versionRows', { name: 'inferd_traffic_share_percent', help: 'Percent of requests naming no version that the version answers under the traffic policy.', labels: VERSION, value: (r) => r.share, labelsOf: byVersion });

@@ -4,6 +4,7 @@
  * scrape time, so the request path does no metric work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerRowFamily } from './row-family.js';
 
 /** What the metrics need from the core: per-version statistics. */
 export interface StatisticsSource {
@@ -32,15 +33,10 @@ const labelNames = ['model', 'version'] as const;
 export function createMetrics(source: StatisticsSource, features?: FeatureMetrics): Registry {
   const registry = features ? Registry.merge([new Registry(), features.registry]) : new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
-  // Counters mirror the schedulers' own totals: reset and re-add at each scrape.
-  const counter = (name: string, help: string, value: (r: Row) => number) =>
-    new Counter({
-      name, help, labelNames, registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of source.statistics()) this.inc({ model: r.name, version: r.version }, value(r));
-      },
-    });
+  // Counters mirror the schedulers' own totals, read at each scrape (one series per loaded version).
+  const family = (type: 'counter' | 'gauge', name: string, help: string, value: (r: Row) => number) =>
+    registerRowFamily(registry, { name, help, type, labelNames, rows: () => source.statistics(), labels: (r) => [r.name, r.version], value });
+  const counter = (name: string, help: string, value: (r: Row) => number) => family('counter', name, help, value);
   counter('inferd_inference_success_total', 'Requests answered successfully.', (r) => r.success.count);
   counter('inferd_inference_failure_total', 'Requests that failed, were refused or timed out.', (r) => r.fail.count);
   counter('inferd_inference_rejected_total', 'Requests refused because the queue was full.', (r) => r.rejected);
@@ -51,13 +47,7 @@ export function createMetrics(source: StatisticsSource, features?: FeatureMetric
   counter('inferd_inference_compute_seconds_total', 'Total time spent computing.', (r) => r.computeInfer.ns / 1e9);
   counter('inferd_batch_isolations_total', 'Failed batched runtime calls whose requests were re-run apart (bisected) so that only the failing ones fail.', (r) => r.isolations ?? 0);
   counter('inferd_batch_isolation_runs_total', 'Runtime calls made to isolate failed batches (at most 2n-2 for a batch of n).', (r) => r.isolationRuns ?? 0);
-  new Gauge({
-    name: 'inferd_queue_depth', help: 'Requests waiting in the queue now.', labelNames, registers: [registry],
-    collect() {
-      this.reset();
-      for (const r of source.statistics()) this.set({ model: r.name, version: r.version }, r.queueDepth);
-    },
-  });
+  family('gauge', 'inferd_queue_depth', 'Requests waiting in the queue now.', (r) => r.queueDepth);
   return registry;
 }
 

@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { LabeledCounter, LabeledHistogram, type CounterSeries, type HistogramSeries } from './labeled-series.js';
+import { escapeLabelValue, valueText, valuesInTurns, type LineSource } from './render-metrics.js';
+import { registerRowFamily } from './row-family.js';
 
 /** Latency buckets in seconds, resolving 0.1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -34,13 +36,29 @@ export interface VersionFigures {
 }
 
 export interface RequestMetricsOptions {
+  /** The versions loaded now: the only (model, version) pairs whose series are kept. */
   readonly versions: () => readonly VersionFigures[];
+  /**
+   * Models the server knows (inference-service.ts knowsModel): their series without a version (refusals, a version
+   * that does not exist) are kept. Absent: every model name observed is kept (library callers, tests).
+   */
+  readonly knownModel?: (model: string) => boolean;
   /** Price of one CPU-second, for inferd_cost_per_1k_inferences (0: not reported). */
   readonly costPerCpuSecond: number;
 }
 
+/** The label values of protocol, outcome and stage: anything else is counted as `library`, `error` or not at all. */
+const PROTOCOLS = new Set(['http', 'grpc', 'v1', 'library']);
+const OUTCOMES = new Set(['success', 'client_error', 'unauthorized', 'rate_limited', 'rejected', 'timeout', 'error']);
+const STAGES = new Set(['features', 'queue', 'compute', 'postprocess']);
+
+/** The model label of requests refused before their model was known (inference-service.ts UNKNOWN_MODEL). */
+const UNKNOWN = '_unknown';
+
 /** One (model, version, protocol)'s series, resolved once and kept: recording a request is then additions. */
 interface RequestSeries {
+  readonly model: string;
+  readonly version: string;
   readonly outcomes: Map<string, CounterSeries>;
   readonly duration: HistogramSeries;
   readonly stages: Map<string, HistogramSeries>;
@@ -50,9 +68,13 @@ interface RequestSeries {
 /** Registers the request metrics on `registry` and returns the observer that feeds them. */
 export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
   const registers = [registry];
-  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, bad_input, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry);
-  const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry);
-  const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry);
+  const bundles = new Map<string, RequestSeries>();
+  const warmVersions = new Set<string>();
+  // Each scrape first drops the series of versions no longer loaded (the first of the three families does it).
+  const prune = (): void => pruneGone(options, bundles, warmVersions, [requests, duration, stages], (model, version) => coldStarts.remove({ model, version }));
+  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, bad_input, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry, prune);
+  const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry, prune);
+  const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry, prune);
   const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });
   let inflightNow = 0; // read at scrape time: a plain number costs the request path nothing
   new Gauge({
@@ -61,13 +83,12 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
       this.set(inflightNow);
     },
   });
-  const bundles = new Map<string, RequestSeries>();
-  const warmVersions = new Set<string>();
   const bundleOf = (o: ObservedRequest): RequestSeries => {
-    const key = `${o.model}\u0000${o.version}\u0000${o.protocol}`;
+    const protocol = PROTOCOLS.has(o.protocol) ? o.protocol : 'library';
+    const key = `${o.model}\u0000${o.version}\u0000${protocol}`;
     let b = bundles.get(key);
     if (!b) {
-      b = { outcomes: new Map(), duration: duration.series(o.model, o.version, o.protocol), stages: new Map(), warm: false };
+      b = { model: o.model, version: o.version, outcomes: new Map(), duration: duration.series(o.model, o.version, protocol), stages: new Map(), warm: false };
       bundles.set(key, b);
     }
     return b;
@@ -83,13 +104,17 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
       if (!refusedUnread) inflightNow--;
       const b = bundleOf(o);
       let outcome = b.outcomes.get(o.outcome);
-      if (!outcome) b.outcomes.set(o.outcome, (outcome = requests.series(o.model, o.version, o.protocol, o.outcome)));
+      if (!outcome) {
+        const protocol = PROTOCOLS.has(o.protocol) ? o.protocol : 'library';
+        outcome = requests.series(o.model, o.version, protocol, OUTCOMES.has(o.outcome) ? o.outcome : 'error');
+        b.outcomes.set(o.outcome, outcome);
+      }
       outcome.inc();
       if (refusedUnread) return;
       b.duration.observe(o.seconds);
       for (const stage in o.stages) {
         const seconds = o.stages[stage];
-        if (seconds === undefined) continue;
+        if (seconds === undefined || !STAGES.has(stage)) continue;
         let h = b.stages.get(stage);
         if (!h) b.stages.set(stage, (h = stages.series(o.model, o.version, stage)));
         h.observe(seconds);
@@ -106,29 +131,61 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
   };
 }
 
+/**
+ * Drops the request series of model versions that are no longer loaded (unloaded, replaced, removed from the
+ * repository), so loading and unloading cannot grow /metrics without end. Kept: `_unknown`, loaded versions, and a
+ * known model's series without a version (requests refused before a version was chosen).
+ */
+function pruneGone(
+  options: RequestMetricsOptions, bundles: Map<string, RequestSeries>, warmVersions: Set<string>,
+  metrics: ReadonlyArray<LabeledCounter | LabeledHistogram>, removeColdStart: (model: string, version: string) => void,
+): void {
+  const loaded = new Set(options.versions().map((v) => `${v.name}\u0000${v.version}`));
+  const keep = (model: string, version: string): boolean =>
+    model === UNKNOWN || loaded.has(`${model}\u0000${version}`) || (version === '' && (options.knownModel?.(model) ?? true));
+  const gone = new Set<string>();
+  for (const [key, b] of bundles) {
+    if (keep(b.model, b.version)) continue;
+    bundles.delete(key);
+    gone.add(`${b.model}\u0000${b.version}`);
+  }
+  if (!gone.size) return;
+  for (const m of metrics) m.removeWhere((labels) => gone.has(`${labels.model}\u0000${labels.version}`));
+  for (const mv of gone) {
+    if (!warmVersions.delete(mv)) continue;
+    const [model, version] = mv.split('\u0000');
+    removeColdStart(model, version);
+  }
+}
+
 /** inferd_batch_size: a histogram of runtime-call sizes, built at scrape time from the schedulers' counts. */
 function registerBatchSizes(registry: Registry, options: RequestMetricsOptions): void {
-  registry.registerMetric({
-    name: 'inferd_batch_size',
-    help: 'Rows per runtime call (dynamic batches).',
-    type: 'histogram',
-    aggregator: 'sum',
+  const name = 'inferd_batch_size';
+  const help = 'Rows per runtime call (dynamic batches).';
+  const metric: LineSource & Record<string, unknown> = {
+    name, help, type: 'histogram', aggregator: 'sum',
     get: async () => ({
-      name: 'inferd_batch_size',
-      help: 'Rows per runtime call (dynamic batches).',
-      type: 'histogram',
-      aggregator: 'sum',
-      values: options.versions().flatMap((v) => batchHistogramValues(v)),
+      name, help, type: 'histogram', aggregator: 'sum',
+      values: await valuesInTurns(options.versions(), (v, out: ReturnType<typeof batchHistogramValues>) => out.push(...batchHistogramValues(v))),
     }),
+    *lines() {
+      for (const v of options.versions()) yield* batchHistogramLines(v);
+    },
     reset: () => undefined,
-  } as unknown as Parameters<Registry['registerMetric']>[0]); // a collector-only metric: prom-client reads get()
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]); // a collector-only metric: prom-client reads get()
+}
+
+function batchFigures(v: VersionFigures) {
+  const below = (le: number) => v.batches.filter((b) => b.batchSize <= le).reduce((n, b) => n + b.count, 0);
+  const count = v.batches.reduce((n, b) => n + b.count, 0);
+  const sum = v.batches.reduce((n, b) => n + b.batchSize * b.count, 0);
+  return { below, count, sum };
 }
 
 function batchHistogramValues(v: VersionFigures) {
   const labels = { model: v.name, version: v.version };
-  const below = (le: number) => v.batches.filter((b) => b.batchSize <= le).reduce((n, b) => n + b.count, 0);
-  const count = v.batches.reduce((n, b) => n + b.count, 0);
-  const sum = v.batches.reduce((n, b) => n + b.batchSize * b.count, 0);
+  const { below, count, sum } = batchFigures(v);
   return [
     ...BATCH_BUCKETS.map((le) => ({ metricName: 'inferd_batch_size_bucket', labels: { ...labels, le }, value: below(le) })),
     { metricName: 'inferd_batch_size_bucket', labels: { ...labels, le: '+Inf' }, value: count },
@@ -137,28 +194,30 @@ function batchHistogramValues(v: VersionFigures) {
   ];
 }
 
+/** The same as batchHistogramValues, as text lines (render-metrics.ts). */
+function batchHistogramLines(v: VersionFigures): string[] {
+  const labels = `model="${escapeLabelValue(v.name)}",version="${escapeLabelValue(v.version)}"`;
+  const { below, count, sum } = batchFigures(v);
+  return [
+    ...BATCH_BUCKETS.map((le) => `inferd_batch_size_bucket{${labels},le="${le}"} ${valueText(below(le))}`),
+    `inferd_batch_size_bucket{${labels},le="+Inf"} ${valueText(count)}`,
+    `inferd_batch_size_sum{${labels}} ${valueText(sum)}`,
+    `inferd_batch_size_count{${labels}} ${valueText(count)}`,
+  ];
+}
+
 function registerVersionGauges(registry: Registry, options: RequestMetricsOptions): void {
-  const registers = [registry];
-  new Gauge({
-    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', labelNames: ['model', 'version'], registers,
-    collect() {
-      this.reset();
-      for (const v of options.versions()) if (v.loadMs !== undefined) this.set({ model: v.name, version: v.version }, v.loadMs / 1000);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', type: 'gauge', labelNames: ['model', 'version'],
+    rows: () => options.versions(), labels: (v) => [v.name, v.version], value: (v) => (v.loadMs === undefined ? undefined : v.loadMs / 1000),
   });
-  new Gauge({
-    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', labelNames: ['model'], registers,
-    collect() {
-      this.reset();
-      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', type: 'gauge', labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s,
   });
-  new Gauge({
-    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', labelNames: ['model'], registers,
-    collect() {
-      this.reset();
-      for (const [model, s] of cpuPerInference(options.versions())) this.set({ model }, s * 1000 * options.costPerCpuSecond);
-    },
+  registerRowFamily(registry, {
+    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', type: 'gauge', labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s * 1000 * options.costPerCpuSecond,
   });
 }
 
