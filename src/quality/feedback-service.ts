@@ -14,6 +14,11 @@ import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from './feedback
 const MAX_LISTED = 100;
 /** How long a feedback request waits for the prediction log to write what it has buffered. */
 const FLUSH_WAIT_MS = 2000;
+/**
+ * Request ids looked up in the prediction log per store call: the predictions found are joined a slice at a time,
+ * so a batch of 10,000 labels never holds the event loop for all of its joins at once.
+ */
+const LOOKUP_CHUNK = 500;
 
 export interface FeedbackResult {
   readonly accepted: number;
@@ -34,6 +39,8 @@ export interface FeedbackServiceOptions {
   readonly flushPredictions?: () => Promise<void>;
   readonly metrics?: FeedbackMetrics;
   readonly now?: () => number;
+  /** Called after labels were stored (the quality gauges then refresh when due). */
+  readonly onStored?: () => void;
 }
 
 export class FeedbackService {
@@ -48,22 +55,36 @@ export class FeedbackService {
     const seen = new Set<string>();
     const unique = items.filter((i) => !seen.has(`${i.row}:${i.id}`) && seen.add(`${i.row}:${i.id}`));
     await this.flushPredictions();
-    const found = new Map((await this.options.store.predictions([...new Set(unique.map((i) => i.id))])).map((p) => [p.requestId, p]));
     const timeMs = this.now();
     const records: FeedbackRecord[] = [];
     const unknownIds: string[] = [];
     const unusableItems: Array<{ id: string; row: number; reason: string }> = [];
+    const byId = new Map<string, FeedbackItem[]>();
     for (const item of unique) {
-      const prediction = found.get(item.id);
-      if (!prediction) {
-        unknownIds.push(item.id);
-        continue;
-      }
-      const joined = this.join(item, prediction, timeMs);
-      if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
-      else records.push(joined);
+      const same = byId.get(item.id);
+      if (same) same.push(item);
+      else byId.set(item.id, [item]);
     }
+    const ids = [...byId.keys()];
+    for (let at = 0; at < ids.length; at += LOOKUP_CHUNK) {
+      const chunk = ids.slice(at, at + LOOKUP_CHUNK);
+      const found = new Map((await this.options.store.predictions(chunk)).map((p) => [p.requestId, p]));
+      for (const id of chunk) {
+        for (const item of byId.get(id)!) {
+          const prediction = found.get(id);
+          if (!prediction) {
+            unknownIds.push(item.id);
+            continue;
+          }
+          const joined = this.join(item, prediction, timeMs);
+          if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
+          else records.push(joined);
+        }
+      }
+    }
+    // One write, one transaction: answered only once every label of the batch is committed.
     const inserted = records.length ? await this.options.store.insert(records) : 0;
+    if (inserted > 0) this.options.onStored?.();
     const result = {
       accepted: inserted, unknown: unknownIds.length, duplicate: items.length - unique.length + records.length - inserted, unusable: unusableItems.length,
       unknownIds: unknownIds.slice(0, MAX_LISTED), unusableItems: unusableItems.slice(0, MAX_LISTED),
