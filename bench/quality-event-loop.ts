@@ -5,6 +5,7 @@
  * Usage: node dist/bench/quality-event-loop.js [--labels 100000] [--windows 10] [--store sqlite|postgres]
  * Prints one JSON line per step: {"step", "max_block_ms", "status", "ms"}.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -35,13 +36,35 @@ await seedSqliteLabels(db, LABELS, Date.now());
 const server = await startQualityServer(repo.dir, { store: 'sqlite', path: db });
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 histogram.enable();
+/** CPU time of the main thread so far, ms (Linux: /proc; 10 ms steps), to tell a block from a starved thread. */
+function mainThreadCpuMs(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+// Also the longest gap between the turns of a 1 ms interval timer on the main thread (the block as a probe sees
+// it), and the main thread's CPU time within that gap (on a loaded machine a gap can be mostly waiting for a CPU).
+let lastTick = performance.now();
+let lastCpu = mainThreadCpuMs();
+let maxGap = 0;
+let maxGapCpu = 0;
+const ticker = setInterval(() => {
+  const now = performance.now();
+  const cpu = mainThreadCpuMs();
+  if (now - lastTick > maxGap) [maxGap, maxGapCpu] = [now - lastTick, cpu - lastCpu];
+  lastTick = now;
+  lastCpu = cpu;
+}, 1);
 
 async function step(name: string, run: () => Promise<number>): Promise<void> {
   histogram.reset();
+  maxGap = 0;
+  maxGapCpu = 0;
+  lastTick = performance.now();
+  lastCpu = mainThreadCpuMs();
   const t0 = performance.now();
   const status = await run();
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ step: name, max_block_ms: Math.round(histogram.max / 1e5) / 10, status, ms: Math.round(ms) }));
+  console.log(JSON.stringify({ step: name, max_block_ms: Math.round(histogram.max / 1e5) / 10, max_timer_gap_ms: Math.round(maxGap), main_cpu_in_gap_ms: maxGapCpu, status, ms: Math.round(ms) }));
 }
 
 const windows = Array.from({ length: WINDOWS }, (_, i) => `${60 - i}m`).join(',');
@@ -62,6 +85,7 @@ try {
   await step('scrape /metrics after feedback', async () => (await fetch(server.metricsUrl!)).status);
 } finally {
   histogram.disable();
+  clearInterval(ticker);
   await server.close();
   await repo.cleanup();
   dir.cleanup();

@@ -6,19 +6,12 @@
  */
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
-import { predictionOutcome } from './feedback-outcome.js';
+import { StoreFeedbackJoiner, type FeedbackJoiner } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from './feedback-store.js';
+import type { FeedbackStore } from './feedback-store.js';
 
-/** Ids and problems listed in an answer, at most this many each. */
-const MAX_LISTED = 100;
 /** How long a feedback request waits for the prediction log to write what it has buffered. */
 const FLUSH_WAIT_MS = 2000;
-/**
- * Request ids looked up in the prediction log per store call: the predictions found are joined a slice at a time,
- * so a batch of 10,000 labels never holds the event loop for all of its joins at once.
- */
-const LOOKUP_CHUNK = 500;
 
 export interface FeedbackResult {
   readonly accepted: number;
@@ -33,6 +26,8 @@ export interface FeedbackResult {
 
 export interface FeedbackServiceOptions {
   readonly store: FeedbackStore;
+  /** Where labels are joined and written; default: in process, over `store` (the server's runs in a worker thread). */
+  readonly joiner?: FeedbackJoiner;
   /** The decision threshold of a loaded version, if it has one. */
   readonly thresholdOf: (model: string, version: string) => ThresholdConfig | undefined;
   /** Writes the prediction log's buffered records, so a label sent right after its prediction finds it. */
@@ -50,56 +45,26 @@ export class FeedbackService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Joins and stores a batch of labels; resolves with the counts. */
+  /** Joins and stores a batch of labels; resolves with the counts once they are committed. */
   async submit(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
     const seen = new Set<string>();
     const unique = items.filter((i) => !seen.has(`${i.row}:${i.id}`) && seen.add(`${i.row}:${i.id}`));
     await this.flushPredictions();
     const timeMs = this.now();
-    const records: FeedbackRecord[] = [];
-    const unknownIds: string[] = [];
-    const unusableItems: Array<{ id: string; row: number; reason: string }> = [];
-    const byId = new Map<string, FeedbackItem[]>();
-    for (const item of unique) {
-      const same = byId.get(item.id);
-      if (same) same.push(item);
-      else byId.set(item.id, [item]);
+    const joiner = this.options.joiner ?? new StoreFeedbackJoiner(this.options.store);
+    const thresholds: Array<readonly [string, string, ThresholdConfig]> = [];
+    for (const [model, version] of await joiner.versions([...new Set(unique.map((i) => i.id))])) {
+      const threshold = this.options.thresholdOf(model, version);
+      if (threshold) thresholds.push([model, version, threshold]);
     }
-    const ids = [...byId.keys()];
-    for (let at = 0; at < ids.length; at += LOOKUP_CHUNK) {
-      const chunk = ids.slice(at, at + LOOKUP_CHUNK);
-      const found = new Map((await this.options.store.predictions(chunk)).map((p) => [p.requestId, p]));
-      for (const id of chunk) {
-        for (const item of byId.get(id)!) {
-          const prediction = found.get(id);
-          if (!prediction) {
-            unknownIds.push(item.id);
-            continue;
-          }
-          const joined = this.join(item, prediction, timeMs);
-          if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
-          else records.push(joined);
-        }
-      }
-    }
-    // One write, one transaction: answered only once every label of the batch is committed.
-    const inserted = records.length ? await this.options.store.insert(records) : 0;
-    if (inserted > 0) this.options.onStored?.();
+    const joined = await joiner.joinAndStore(unique, timeMs, thresholds);
+    if (joined.inserted > 0) this.options.onStored?.();
     const result = {
-      accepted: inserted, unknown: unknownIds.length, duplicate: items.length - unique.length + records.length - inserted, unusable: unusableItems.length,
-      unknownIds: unknownIds.slice(0, MAX_LISTED), unusableItems: unusableItems.slice(0, MAX_LISTED),
+      accepted: joined.inserted, unknown: joined.unknown, duplicate: items.length - unique.length + joined.joined - joined.inserted, unusable: joined.unusable,
+      unknownIds: joined.unknownIds, unusableItems: joined.unusableItems,
     };
     this.count(result);
     return result;
-  }
-
-  private join(item: FeedbackItem, p: LoggedPrediction, timeMs: number): FeedbackRecord | string {
-    const read = predictionOutcome(p.outputs, item.kind, item.row, this.options.thresholdOf(p.model, p.version));
-    if (!read.ok) return read.reason;
-    return {
-      requestId: item.id, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
-      kind: item.kind, label: item.target, ...read.outcome,
-    };
   }
 
   private async flushPredictions(): Promise<void> {

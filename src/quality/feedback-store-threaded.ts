@@ -1,9 +1,11 @@
 /**
  * The feedback store as the server uses it: every call runs in a feedback worker thread with a connection of its
  * own (better-sqlite3 is synchronous; PostgreSQL rows are parsed where they are read), so joining and writing a
- * batch of labels does not block the event loop. A batch is written in one transaction and its request is
+ * batch of labels (joinAndStore) does not block the event loop. A batch is written in one transaction and its request is
  * answered only once it is committed; at most `maxPending` calls wait for the worker, more are refused (503).
  */
+import type { FeedbackJoiner, JoinedBatch, VersionThresholds } from './feedback-join.js';
+import type { FeedbackItem } from './feedback-request.js';
 import type { FeedbackRecord, FeedbackStore, LoggedPrediction, LoggedQuery } from './feedback-store.js';
 import type { FeedbackStoreSpec } from './feedback-store-create.js';
 import { FeedbackWorkerClient } from './feedback-worker-client.js';
@@ -12,7 +14,7 @@ import type { StoreArgs, StoreMethod } from './feedback-worker-messages.js';
 /** Store calls waiting for the worker, at most (two per feedback request: the join, then the write). */
 export const DEFAULT_MAX_PENDING_WRITES = 64;
 
-export class ThreadedFeedbackStore implements FeedbackStore {
+export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
   readonly kind: string;
   readonly client: FeedbackWorkerClient;
 
@@ -53,6 +55,14 @@ export class ThreadedFeedbackStore implements FeedbackStore {
 
   deleteBefore(timeMs: number): Promise<number> {
     return this.run('deleteBefore', [timeMs]) as Promise<number>;
+  }
+
+  versions(requestIds: readonly string[]): Promise<Array<readonly [string, string]>> {
+    return this.client.call({ op: 'versions', requestIds }) as Promise<Array<readonly [string, string]>>;
+  }
+
+  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds): Promise<JoinedBatch> {
+    return this.client.call({ op: 'join', items, timeMs, thresholds }) as Promise<JoinedBatch>;
   }
 
   stop(): Promise<void> {

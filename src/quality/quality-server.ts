@@ -53,7 +53,7 @@ export class QualityServer {
       retentionDays: options.audit.retentionDays, logger: options.logger, now: options.now,
     });
     this.feedback = new FeedbackService({
-      store: this.store, thresholdOf: options.thresholdOf, flushPredictions: options.flushPredictions, metrics: options.metrics, now: options.now,
+      store: this.store, joiner: this.store, thresholdOf: options.thresholdOf, flushPredictions: options.flushPredictions, metrics: options.metrics, now: options.now,
       onStored: () => this.reports.labelsChanged(),
     });
     options.metrics.source = () => this.reports.samples();
