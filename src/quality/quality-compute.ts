@@ -44,10 +44,32 @@ async function read(store: FeedbackStore, sinceMs: number, model: string, maxLab
   return rows.length > maxLabels ? { rows: rows.slice(1), cut: true } : { rows, cut: false };
 }
 
+/** How many of `rows` (oldest first) arrived before `sinceMs`. */
+function countBefore(rows: readonly FeedbackRecord[], sinceMs: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid].timeMs < sinceMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function windowsOf({ rows, cut }: LabelsRead, windows: readonly QualityWindowSpec[], now: number): QualityWindow[] {
   // The read was cut short: windows that start before its oldest label miss the labels older than that.
   const cutAtMs = cut ? rows[0].timeMs : -Infinity;
-  return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, truncated: now - w.ms < cutAtMs, versions: qualityByVersion(rows, now - w.ms) }));
+  // Windows holding the same labels (rows are oldest first) share one computation.
+  const sorted = rows.every((r, i) => i === 0 || rows[i - 1].timeMs <= r.timeMs);
+  const byFirst = new Map<number, VersionQuality[]>();
+  const versionsSince = (sinceMs: number): VersionQuality[] => {
+    if (!sorted) return qualityByVersion(rows, sinceMs);
+    const first = countBefore(rows, sinceMs);
+    let versions = byFirst.get(first);
+    if (!versions) byFirst.set(first, (versions = qualityByVersion(rows, sinceMs)));
+    return versions;
+  };
+  return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, truncated: now - w.ms < cutAtMs, versions: versionsSince(now - w.ms) }));
 }
 
 /** The numbers of a version's report that are defined, by metric name. */
