@@ -8,6 +8,7 @@
  *   metrics_refresh_seconds: 30 # /metrics reuses a computed report for this long (0: compute at every scrape)
  *   max_batch: 10000            # most feedback items in one POST /v1/feedback
  *   max_labels: 100000          # most labels one report reads per model: the newest, when a window holds more
+ *   max_windows: 10             # most windows one report may ask for (?windows=...); more: 400
  * ```
  */
 import { z } from 'zod';
@@ -20,7 +21,8 @@ export const qualityConfigSchema = z.strictObject({
   metrics_refresh_seconds: z.number().min(0).default(30),
   max_batch: z.number().int().min(1).default(10_000),
   max_labels: z.number().int().min(1).default(100_000),
-});
+  max_windows: z.number().int().min(1).max(100).default(10),
+}).refine((q) => q.windows.length <= q.max_windows, { message: 'quality.windows lists more windows than quality.max_windows allows; list fewer or raise max_windows', path: ['windows'] });
 
 export type QualityConfigFile = z.input<typeof qualityConfigSchema>;
 
@@ -36,6 +38,8 @@ export interface QualityConfig {
   readonly maxBatch: number;
   /** Most labels a report reads per model (the newest); a window holding more is reported as truncated. */
   readonly maxLabels: number;
+  /** Most windows one report may ask for (the configured ones count too). */
+  readonly maxWindows: number;
 }
 
 /** The parsed `quality:` block as the server uses it. */
@@ -45,5 +49,6 @@ export function toQualityConfig(q: z.output<typeof qualityConfigSchema>): Qualit
     metricsRefreshSeconds: q.metrics_refresh_seconds,
     maxBatch: q.max_batch,
     maxLabels: q.max_labels,
+    maxWindows: q.max_windows,
   });
 }

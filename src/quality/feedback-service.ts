@@ -6,12 +6,10 @@
  */
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
-import { predictionOutcome } from './feedback-outcome.js';
+import { StoreFeedbackJoiner, type FeedbackJoiner } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from './feedback-store.js';
+import type { FeedbackStore } from './feedback-store.js';
 
-/** Ids and problems listed in an answer, at most this many each. */
-const MAX_LISTED = 100;
 /** How long a feedback request waits for the prediction log to write what it has buffered. */
 const FLUSH_WAIT_MS = 2000;
 
@@ -28,12 +26,16 @@ export interface FeedbackResult {
 
 export interface FeedbackServiceOptions {
   readonly store: FeedbackStore;
+  /** Where labels are joined and written; default: in process, over `store` (the server's runs in a worker thread). */
+  readonly joiner?: FeedbackJoiner;
   /** The decision threshold of a loaded version, if it has one. */
   readonly thresholdOf: (model: string, version: string) => ThresholdConfig | undefined;
   /** Writes the prediction log's buffered records, so a label sent right after its prediction finds it. */
   readonly flushPredictions?: () => Promise<void>;
   readonly metrics?: FeedbackMetrics;
   readonly now?: () => number;
+  /** Called after labels were stored (the quality gauges then refresh when due). */
+  readonly onStored?: () => void;
 }
 
 export class FeedbackService {
@@ -43,42 +45,26 @@ export class FeedbackService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Joins and stores a batch of labels; resolves with the counts. */
+  /** Joins and stores a batch of labels; resolves with the counts once they are committed. */
   async submit(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
     const seen = new Set<string>();
     const unique = items.filter((i) => !seen.has(`${i.row}:${i.id}`) && seen.add(`${i.row}:${i.id}`));
     await this.flushPredictions();
-    const found = new Map((await this.options.store.predictions([...new Set(unique.map((i) => i.id))])).map((p) => [p.requestId, p]));
     const timeMs = this.now();
-    const records: FeedbackRecord[] = [];
-    const unknownIds: string[] = [];
-    const unusableItems: Array<{ id: string; row: number; reason: string }> = [];
-    for (const item of unique) {
-      const prediction = found.get(item.id);
-      if (!prediction) {
-        unknownIds.push(item.id);
-        continue;
-      }
-      const joined = this.join(item, prediction, timeMs);
-      if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
-      else records.push(joined);
+    const joiner = this.options.joiner ?? new StoreFeedbackJoiner(this.options.store);
+    const thresholds: Array<readonly [string, string, ThresholdConfig]> = [];
+    for (const [model, version] of await joiner.versions([...new Set(unique.map((i) => i.id))])) {
+      const threshold = this.options.thresholdOf(model, version);
+      if (threshold) thresholds.push([model, version, threshold]);
     }
-    const inserted = records.length ? await this.options.store.insert(records) : 0;
+    const joined = await joiner.joinAndStore(unique, timeMs, thresholds);
+    if (joined.inserted > 0) this.options.onStored?.();
     const result = {
-      accepted: inserted, unknown: unknownIds.length, duplicate: items.length - unique.length + records.length - inserted, unusable: unusableItems.length,
-      unknownIds: unknownIds.slice(0, MAX_LISTED), unusableItems: unusableItems.slice(0, MAX_LISTED),
+      accepted: joined.inserted, unknown: joined.unknown, duplicate: items.length - unique.length + joined.joined - joined.inserted, unusable: joined.unusable,
+      unknownIds: joined.unknownIds, unusableItems: joined.unusableItems,
     };
     this.count(result);
     return result;
-  }
-
-  private join(item: FeedbackItem, p: LoggedPrediction, timeMs: number): FeedbackRecord | string {
-    const read = predictionOutcome(p.outputs, item.kind, item.row, this.options.thresholdOf(p.model, p.version));
-    if (!read.ok) return read.reason;
-    return {
-      requestId: item.id, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
-      kind: item.kind, label: item.target, ...read.outcome,
-    };
   }
 
   private async flushPredictions(): Promise<void> {

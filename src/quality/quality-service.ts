@@ -1,26 +1,19 @@
 /**
  * Live quality reports from the stored labels: GET /v1/models/{m}/quality (computed when asked) and the samples
- * behind the /metrics gauges (computed for every model with labels, reused for metrics_refresh_seconds so
- * several gauges and scrapers share one read). Also runs the labels' retention beside the prediction log's.
+ * behind the /metrics gauges. Both are computed by a QualityCompute: on the server, in a worker thread
+ * (quality-compute-threaded.ts), so no report blocks the event loop. A scrape never computes: it is answered from
+ * the last samples computed, and starts a new computation in the background once they are older than
+ * metrics_refresh_seconds (feedback that arrives starts one the same way). Also runs the labels' retention beside
+ * the prediction log's.
  */
 import type { QualityWindowSpec } from '../config/quality-config.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import type { QualitySample } from '../telemetry/quality-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { FeedbackRecord, FeedbackStore } from './feedback-store.js';
-import { qualityByVersion, type VersionQuality } from './quality-report.js';
+import type { FeedbackStore } from './feedback-store.js';
+import { StoreQualityCompute, type QualityCompute, type QualityWindow } from './quality-compute.js';
 
-export interface QualityWindow {
-  /** e.g. '1h'. */
-  readonly window: string;
-  /** Labels that arrived at or after this time count, ms since the epoch. */
-  readonly sinceMs: number;
-  /**
-   * True when the window held more labels than `quality.max_labels`: its figures then count only the newest
-   * max_labels labels of the model.
-   */
-  readonly truncated: boolean;
-  readonly versions: readonly VersionQuality[];
-}
+export type { QualityWindow } from './quality-compute.js';
 
 export interface QualityReport {
   readonly model: string;
@@ -29,10 +22,14 @@ export interface QualityReport {
 
 export interface QualityServiceOptions {
   readonly store: FeedbackStore;
+  /** Where reports are computed; default: in process, over `store`. */
+  readonly compute?: QualityCompute;
   readonly windows: readonly QualityWindowSpec[];
   readonly metricsRefreshSeconds: number;
   /** Most labels read per model for a report (the newest); default 100,000. */
   readonly maxLabels?: number;
+  /** Most windows one report may ask for; default 10. */
+  readonly maxWindows?: number;
   /** Labels older than this many days are deleted (the prediction log's retention_days; 0: kept). */
   readonly retentionDays: number;
   readonly logger: Logger;
@@ -41,35 +38,27 @@ export interface QualityServiceOptions {
 
 const DAY_MS = 86_400_000;
 const DEFAULT_MAX_LABELS = 100_000;
-
-interface LabelsRead {
-  readonly rows: readonly FeedbackRecord[];
-  /** Older labels in the window were left out. */
-  readonly cut: boolean;
-}
-
-/** The numbers of a version's report that are defined, by metric name. */
-function definedMetrics(v: VersionQuality): Record<string, number> {
-  const c = v.classification;
-  const r = v.regression;
-  const all: Record<string, number | null | undefined> = {
-    accuracy: c?.accuracy, precision: c?.binary?.precision, recall: c?.binary?.recall, f1: c?.binary?.f1,
-    roc_auc: c?.rocAuc, log_loss: c?.logLoss, mae: r?.mae, rmse: r?.rmse,
-  };
-  return Object.fromEntries(Object.entries(all).filter((e): e is [string, number] => typeof e[1] === 'number'));
-}
+export const DEFAULT_MAX_WINDOWS = 10;
 
 export class QualityService {
   private readonly now: () => number;
-  private cached: { atMs: number; samples: Promise<QualitySample[]> } | undefined;
+  private readonly compute: QualityCompute;
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** The gauges' last computed samples, and when their computation started. */
+  private last: readonly QualitySample[] = [];
+  private lastStartedMs = -Infinity;
+  private refreshing: Promise<readonly QualitySample[]> | undefined;
+  /** Asked for while a computation ran: one more runs after it, so the newest labels are counted. */
+  private again = false;
 
   constructor(private readonly options: QualityServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.compute = options.compute ?? new StoreQualityCompute(options.store);
   }
 
-  /** Starts retention (hourly) when the prediction log has one. */
+  /** Starts retention (hourly) when the prediction log has one, and computes the gauges' first samples. */
   start(): void {
+    this.maybeRefresh();
     if (this.options.retentionDays <= 0) return;
     this.retentionTimer = setInterval(() => void this.runRetention(), 3_600_000);
     this.retentionTimer.unref();
@@ -79,37 +68,43 @@ export class QualityService {
     clearInterval(this.retentionTimer);
   }
 
-  /** The model's quality per window (the configured ones unless `windows` is given). */
-  async report(model: string, windows: readonly QualityWindowSpec[] = this.options.windows): Promise<QualityReport> {
-    const now = this.now();
-    const read = await this.read(now - Math.max(...windows.map((w) => w.ms)), model);
-    return { model, windows: this.windows(read, windows, now) };
+  get maxWindows(): number {
+    return this.options.maxWindows ?? DEFAULT_MAX_WINDOWS;
   }
 
   /**
-   * A model's labels since `sinceMs`, at most maxLabels of them (the newest), oldest first, and whether older
-   * ones were left out (one more than the cap is asked for, to know).
+   * The model's quality per window (the configured ones unless `windows` is given). More than maxWindows windows:
+   * InvalidArgumentError (400) naming the limit.
    */
-  private async read(sinceMs: number, model: string): Promise<LabelsRead> {
-    const rows = await this.options.store.window(sinceMs, model, this.maxLabels + 1);
-    return rows.length > this.maxLabels ? { rows: rows.slice(1), cut: true } : { rows, cut: false };
+  async report(model: string, windows: readonly QualityWindowSpec[] = this.options.windows): Promise<QualityReport> {
+    if (windows.length > this.maxWindows) {
+      throw new InvalidArgumentError(`${windows.length} windows asked for; a quality report computes at most ${this.maxWindows} (quality.max_windows), e.g. windows=1h,24h`);
+    }
+    return { model, windows: await this.compute.report(model, windows, this.now(), this.maxLabels) };
   }
 
   private get maxLabels(): number {
     return this.options.maxLabels ?? DEFAULT_MAX_LABELS;
   }
 
-  /** Samples for the metrics: every model and version with labels in the configured windows. */
-  samples(): Promise<QualitySample[]> {
-    const now = this.now();
-    if (this.cached && now - this.cached.atMs < this.options.metricsRefreshSeconds * 1000) return this.cached.samples;
-    const samples = this.computeSamples(now);
-    this.cached = { atMs: now, samples };
-    samples.catch((err: unknown) => {
-      this.options.logger.warn({ err }, 'quality metrics: reading the feedback store failed');
-      this.cached = undefined;
-    });
-    return samples;
+  /**
+   * Samples for the metrics (what a scrape reads): the last computed ones, at once. When they are older than
+   * metrics_refresh_seconds a new computation starts in the background; the next scrape after it sees its result.
+   */
+  samples(): Promise<readonly QualitySample[]> {
+    this.maybeRefresh();
+    return Promise.resolve(this.last);
+  }
+
+  /** Labels were stored: the gauges are recomputed in the background when due. */
+  labelsChanged(): void {
+    this.maybeRefresh();
+  }
+
+  /** Computes the samples now (after the one running, if any) and resolves with them. */
+  async refreshSamples(): Promise<readonly QualitySample[]> {
+    await this.refreshing;
+    return this.refresh();
   }
 
   /** Deletes labels past retention; errors are logged. */
@@ -122,27 +117,31 @@ export class QualityService {
     }
   }
 
-  private windows({ rows, cut }: LabelsRead, windows: readonly QualityWindowSpec[], now: number): QualityWindow[] {
-    // The read was cut short: windows that start before its oldest label miss the labels older than that.
-    const cutAtMs = cut ? rows[0].timeMs : -Infinity;
-    return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, truncated: now - w.ms < cutAtMs, versions: qualityByVersion(rows, now - w.ms) }));
+  private maybeRefresh(): void {
+    if (this.now() - this.lastStartedMs < this.options.metricsRefreshSeconds * 1000) return;
+    if (this.refreshing) this.again = true;
+    else void this.refresh();
   }
 
-  private async computeSamples(now: number): Promise<QualitySample[]> {
-    const windows = this.options.windows;
-    const sinceMs = now - Math.max(...windows.map((w) => w.ms));
-    const out: QualitySample[] = [];
-    for (const model of await this.options.store.models(sinceMs)) {
-      const read = await this.read(sinceMs, model);
-      for (const w of this.windows(read, windows, now)) {
-        for (const v of w.versions) {
-          out.push({
-            model, version: v.version, window: w.window, labels: v.labels, metrics: definedMetrics(v),
-            delayP50Seconds: v.labelDelaySeconds.p50, delayP95Seconds: v.labelDelaySeconds.p95,
-          });
-        }
-      }
-    }
-    return out;
+  private refresh(): Promise<readonly QualitySample[]> {
+    const now = this.now();
+    this.lastStartedMs = now;
+    const running = this.compute.samples(this.options.windows, now, this.maxLabels).then(
+      (samples) => (this.last = samples),
+      (err: unknown) => {
+        this.options.logger.warn({ err }, 'quality metrics: computing the quality gauges failed; they keep their last values');
+        this.lastStartedMs = -Infinity; // due again at the next scrape
+        return this.last;
+      },
+    );
+    this.refreshing = running;
+    void running.finally(() => {
+      if (this.refreshing !== running) return;
+      this.refreshing = undefined;
+      if (!this.again) return;
+      this.again = false;
+      this.maybeRefresh();
+    });
+    return running;
   }
 }

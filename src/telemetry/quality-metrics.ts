@@ -1,6 +1,7 @@
 /**
  * Live model quality metrics: feedback labels received, by result (counted as they arrive), and per model version
- * and window the quality computed from the joined labels (read at scrape time from a report that is reused for
+ * and window the quality computed from the joined labels. A scrape reads the last computed samples (`source`
+ * answers at once; QualityService refreshes them in a worker thread when older than
  * `quality.metrics_refresh_seconds`). Served at /metrics beside the rest (main.ts merges the registry).
  */
 import { Counter, Gauge, Registry } from 'prom-client';

@@ -13,6 +13,7 @@ import { SqliteAuditSink } from '../../src/audit/sqlite/sqlite-audit-sink.js';
 import type { FeedbackRecord, FeedbackStore } from '../../src/quality/feedback-store.js';
 import { PostgresFeedbackStore } from '../../src/quality/feedback-store-postgres.js';
 import { SqliteFeedbackStore } from '../../src/quality/feedback-store-sqlite.js';
+import { ThreadedFeedbackStore } from '../../src/quality/feedback-store-threaded.js';
 import { tempDir } from '../audit/audit-helpers.js';
 import { PG_URL, testPostgres } from '../audit/postgres.js';
 
@@ -93,11 +94,20 @@ function storeCases(name: string, make: () => { sink: AuditSink; store: Feedback
 
 const dir = tempDir('inferd-feedback-store-');
 storeCases('sqlite', () => ({ sink: new SqliteAuditSink(join(dir.dir, 'audit.db'), 'async'), store: new SqliteFeedbackStore({ path: join(dir.dir, 'audit.db') }) }), async () => dir.cleanup());
+// The server's store: the same calls, run in a worker thread.
+const threadedDir = tempDir('inferd-feedback-store-threaded-');
+storeCases('sqlite, worker thread', () => ({
+  sink: new SqliteAuditSink(join(threadedDir.dir, 'audit.db'), 'async'), store: new ThreadedFeedbackStore({ store: 'sqlite', path: join(threadedDir.dir, 'audit.db') }),
+}), async () => threadedDir.cleanup());
 
 const pg = await testPostgres();
 if (typeof pg === 'string') {
   describe('FeedbackStore (postgres)', { skip: pg }, () => undefined);
 } else {
   const schema = pg.schema('_feedback_store');
-  storeCases('postgres', () => ({ sink: new PostgresAuditSink({ url: PG_URL, schema, durability: 'async' }), store: new PostgresFeedbackStore({ url: PG_URL, schema }) }), () => pg.cleanup());
+  const threaded = pg.schema('_feedback_store_threaded');
+  storeCases('postgres', () => ({ sink: new PostgresAuditSink({ url: PG_URL, schema, durability: 'async' }), store: new PostgresFeedbackStore({ url: PG_URL, schema }) }), async () => undefined);
+  storeCases('postgres, worker thread', () => ({
+    sink: new PostgresAuditSink({ url: PG_URL, schema: threaded, durability: 'async' }), store: new ThreadedFeedbackStore({ store: 'postgres', url: PG_URL, schema: threaded }),
+  }), () => pg.cleanup());
 }

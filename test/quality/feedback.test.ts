@@ -11,6 +11,7 @@ import type { RunningServer } from '../../src/index.js';
 import { postJson, get, errorMessage, outputNamed, type HttpResult, type TempRepository } from '../helpers/server.js';
 import { PG_URL, testPostgres } from '../audit/postgres.js';
 import { tempDir } from '../audit/audit-helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { CANCER, DIABETES, DIGITS, THRESHOLD, infer, outputRows, qualityRepository, sample, startQualityServer } from './feedback-helpers.js';
 import type { AuditConfigFile } from '../../src/config/audit-config.js';
 
@@ -242,8 +243,11 @@ function feedbackSuite(store: string, audit: () => AuditConfigFile, cleanup: () 
       }
     });
 
-    it('the Prometheus metrics carry the same numbers', async () => {
-      const text = await (await fetch(server.metricsUrl!)).text();
+    it('the Prometheus metrics carry the same numbers', async (t) => {
+      // A scrape answers from the last computed gauges; the labels posted start a new computation in the background.
+      let text = '';
+      const counted = 'inferd_model_quality_labels{model="cancer",version="1",window="24h"}';
+      await waitFor(async () => sample((text = await (await fetch(server.metricsUrl!)).text()), counted) === traffic.cancer.length, 'quality gauges with every label', t.signal);
       const b = binaryExpected(traffic.cancer);
       const at = (model: string, metric: string) => sample(text, `inferd_model_quality{model="${model}",version="1",window="1h",metric="${metric}"}`);
       for (const k of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'] as const) close(at('cancer', k), b[k], `metric cancer ${k}`);

@@ -57,7 +57,7 @@ describe('quality reports read at most max_labels labels per model', () => {
   });
 
   it('caps the metrics per model, so a busy model does not crowd out the others', async () => {
-    const samples = await service(10).samples();
+    const samples = await service(10).refreshSamples();
     const labels = (model: string, window: string) => samples.find((x) => x.model === model && x.window === window)?.labels;
     assert.deepEqual([labels('digits', '1h'), labels('other', '1h'), labels('other', '5m')], [10, 3, 3]);
   });

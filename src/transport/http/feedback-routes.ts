@@ -5,7 +5,8 @@
  *   joins each label with its logged prediction and answers the counts: `accepted`, `unknown` (no logged
  *   prediction with that id), `duplicate`, `unusable`, with the first unknown ids and unusable items.
  * - `GET /v1/models/{model}/quality[?windows=1h,24h]`: per window and version, accuracy, precision/recall/F1 at
- *   the model's threshold, ROC AUC, log loss, MAE, RMSE and the label delay.
+ *   the model's threshold, ROC AUC, log loss, MAE, RMSE and the label delay. At most `quality.max_windows`
+ *   windows (400 above); computed in a worker thread, at most a few at a time (503 with Retry-After above).
  *
  * Both answer 404 when the prediction log is off (feedback is joined with it).
  */
@@ -33,10 +34,13 @@ function parseBody(body: Buffer | undefined): unknown {
   }
 }
 
-function parseWindows(text: unknown): QualityWindowSpec[] | undefined {
+/** The windows asked for; more than `max`: 400 naming the limit, before any is parsed. */
+function parseWindows(text: unknown, max: number): QualityWindowSpec[] | undefined {
   if (text === undefined) return undefined;
   if (typeof text !== 'string') throw new InvalidArgumentError(`query parameter 'windows' is given more than once; give it once, e.g. windows=1h,24h`);
-  return text.split(',').map((w) => {
+  const list = text.split(',');
+  if (list.length > max) throw new InvalidArgumentError(`windows: ${list.length} windows asked for; a quality report computes at most ${max} (quality.max_windows), e.g. windows=1h,24h`);
+  return list.map((w) => {
     const ms = parseDurationMs(w);
     if (ms === undefined) throw new InvalidArgumentError(`windows: '${w}' is not a duration; use a number and a unit (ms, s, m, h, d), e.g. windows=1h,24h`);
     return { name: w.trim(), ms };
@@ -83,7 +87,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, { service, quality 
     if (unknown) throw new InvalidArgumentError(`unknown query parameter '${unknown}'; use windows (e.g. windows=1h,24h)`);
     const model = req.params.model;
     if (!service.index().some((e) => e.name === model)) throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`);
-    const report = await q.reports.report(model, parseWindows(req.query.windows));
+    const report = await q.reports.report(model, parseWindows(req.query.windows, q.reports.maxWindows));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(qualityReportJson(report)));
   });
 }
