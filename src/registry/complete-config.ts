@@ -3,7 +3,7 @@
  * that what the config declares agrees with the artefact. Pure: data in, config or ConfigError out.
  */
 import {
-  DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING,
+  DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING, MAX_TIMEOUT_MICROSECONDS,
   PLATFORM_BY_RUNTIME, type ModelConfig, type ModelConfigSource, type RuntimeKind,
 } from '../config/index.js';
 import { parseThreshold } from '../config/model-config-postprocess.js';
@@ -84,6 +84,9 @@ export function completeConfig({ name, source, runtime, signature, labels }: Com
   const tooBig = scheduling.preferredBatchSizes.find((s) => s > maxBatchSize);
   if (batching && tooBig !== undefined) {
     throw new ConfigError(`${where}: preferred_batch_size ${tooBig} exceeds max_batch_size ${maxBatchSize}`);
+  }
+  for (const [key, value] of [['default_timeout_microseconds', scheduling.defaultTimeoutMicroseconds], ['max_timeout_microseconds', scheduling.maxTimeoutMicroseconds]] as const) {
+    if (value > MAX_TIMEOUT_MICROSECONDS) throw new ConfigError(`${where}: ${key} ${value} is above the largest queue timeout inferd can honour (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); lower it`);
   }
   if (scheduling.defaultPriorityLevel > Math.max(1, scheduling.priorityLevels) || scheduling.defaultPriorityLevel < 1) {
     scheduling.defaultPriorityLevel = Math.max(1, Math.ceil(scheduling.priorityLevels / 2));

@@ -41,7 +41,7 @@ export class SecurityGate {
   constructor(private readonly options: SecurityGateOptions) {
     const { auth, logger } = options;
     if (auth.enabled && auth.apiKeysFile) this.keys = new ApiKeyStore(auth.apiKeysFile, logger, auth.apiKeysPollMs);
-    if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers);
+    if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers, auth.jwtRequireExp);
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
     this.admitsEveryone = !auth.enabled && Object.keys(auth.modelLimits).length === 0;
   }

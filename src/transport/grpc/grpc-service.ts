@@ -5,7 +5,7 @@
 import { type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
-import type { ModelControl } from '../../inference/model-control.js';
+import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { decodeModelInferRequest } from './infer-request.js';
@@ -47,6 +47,7 @@ interface RepositoryModelRequest {
 
 /** Triton's load parameter `config`: the model config as JSON, replacing the model's config file. */
 function configParameter(r: RepositoryModelRequest): string | undefined {
+  assertLoadParameters(Object.keys(r.parameters ?? {}));
   const p = r.parameters?.config;
   if (!p) return undefined;
   return p.string_param ?? p.bytes_param?.toString('utf8');
