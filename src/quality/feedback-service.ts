@@ -1,8 +1,13 @@
 /**
  * Accepts feedback labels: joins each with its logged prediction by request id (and row), reads what the
- * prediction said, and stores the pair. Labels whose request id is not in the log (never sampled, not yet or no
- * longer kept) are counted as unknown; a second label for the same request and row as duplicate; a prediction
- * that cannot be compared (redacted or truncated outputs) as unusable. Nothing is dropped without being counted.
+ * prediction said, and stores the pair. A label joins only a prediction of the same principal (the authenticated
+ * caller; 'anonymous' for everyone with auth off) and of the model it names (the route's, or the item's `model`);
+ * an id that names predictions of more than one model, with no model said, joins none of them. Request ids are
+ * the client's choice and may collide across models and callers: this keeps one caller's label off another's
+ * prediction. Labels whose request id is not in the log (never sampled, not yet or no longer kept, another
+ * caller's or model's) are counted as unknown; a second label for the same prediction and row as duplicate; a
+ * prediction that cannot be compared (redacted or truncated outputs, ambiguous model) as unusable. Nothing is
+ * dropped without being counted.
  */
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
@@ -26,6 +31,14 @@ export interface FeedbackResult {
   readonly unusableItems: ReadonlyArray<{ readonly id: string; readonly row: number; readonly reason: string }>;
 }
 
+/** Who sends a batch of labels, and for which model. */
+export interface FeedbackSender {
+  /** The authenticated principal's id; 'anonymous' with auth off. */
+  readonly principal: string;
+  /** The model the route names; absent on POST /v1/feedback (each item may name its own). */
+  readonly model?: string;
+}
+
 export interface FeedbackServiceOptions {
   readonly store: FeedbackStore;
   /** The decision threshold of a loaded version, if it has one. */
@@ -43,23 +56,34 @@ export class FeedbackService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Joins and stores a batch of labels; resolves with the counts. */
-  async submit(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
+  /** Joins and stores a batch of labels from `sender`; resolves with the counts. */
+  async submit(items: readonly FeedbackItem[], sender: FeedbackSender): Promise<FeedbackResult> {
     const seen = new Set<string>();
-    const unique = items.filter((i) => !seen.has(`${i.row}:${i.id}`) && seen.add(`${i.row}:${i.id}`));
+    const keyOf = (i: FeedbackItem) => JSON.stringify([i.model ?? sender.model ?? null, i.row, i.id]);
+    const unique = items.filter((i) => !seen.has(keyOf(i)) && seen.add(keyOf(i)));
     await this.flushPredictions();
-    const found = new Map((await this.options.store.predictions([...new Set(unique.map((i) => i.id))])).map((p) => [p.requestId, p]));
+    const scope = { principal: sender.principal, ...(sender.model === undefined ? {} : { model: sender.model }) };
+    const found = new Map<string, LoggedPrediction[]>();
+    for (const p of await this.options.store.predictions([...new Set(unique.map((i) => i.id))], scope)) {
+      found.set(p.requestId, [...(found.get(p.requestId) ?? []), p]);
+    }
     const timeMs = this.now();
     const records: FeedbackRecord[] = [];
     const unknownIds: string[] = [];
     const unusableItems: Array<{ id: string; row: number; reason: string }> = [];
     for (const item of unique) {
-      const prediction = found.get(item.id);
-      if (!prediction) {
+      const model = item.model ?? sender.model;
+      const candidates = (found.get(item.id) ?? []).filter((p) => model === undefined || p.model === model);
+      if (candidates.length === 0) {
         unknownIds.push(item.id);
         continue;
       }
-      const joined = this.join(item, prediction, timeMs);
+      if (candidates.length > 1) {
+        const models = candidates.map((p) => `'${p.model}'`).sort().join(', ');
+        unusableItems.push({ id: item.id, row: item.row, reason: `the id names predictions of models ${models}; post to /v1/models/{model}/feedback, or give the item's "model"` });
+        continue;
+      }
+      const joined = this.join(item, candidates[0], timeMs);
       if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
       else records.push(joined);
     }
@@ -76,7 +100,7 @@ export class FeedbackService {
     const read = predictionOutcome(p.outputs, item.kind, item.row, this.options.thresholdOf(p.model, p.version));
     if (!read.ok) return read.reason;
     return {
-      requestId: item.id, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
+      requestId: item.id, principal: p.principal, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
       kind: item.kind, label: item.target, ...read.outcome,
     };
   }

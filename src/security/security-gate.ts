@@ -44,7 +44,11 @@ export class SecurityGate {
     if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers, auth.jwtRequireExp);
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
     this.admitsEveryone = !auth.enabled && Object.keys(auth.modelLimits).length === 0;
+    this.authenticates = auth.enabled;
   }
+
+  /** True when auth is on: check() resolves with the caller's verified principal, not a stand-in. */
+  readonly authenticates: boolean;
 
   /** True when auth is off and no model has a rate limit: check() can refuse no one. Fixed by the config. */
   readonly admitsEveryone: boolean;

@@ -3,7 +3,7 @@
  * metadata (`authorization: Bearer ...` or `x-api-key`). ServerLive and ServerReady stay open, like HTTP health.
  */
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import type { Action, Credentials } from '../../security/principal.js';
+import type { Action, Credentials, Principal } from '../../security/principal.js';
 import type { SecurityGate } from '../../security/security-gate.js';
 
 /** Checks one call before its handler runs; throws the gate's errors (mapped by status.ts). */
@@ -34,9 +34,18 @@ function modelOf(request: unknown): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
+/** The principal each authenticated call was admitted as (auth on only). */
+const principals = new WeakMap<object, Principal>();
+
+/** The id of the principal the call authenticated as; undefined when auth is off (never the x-inferd-caller metadata). */
+export function callPrincipal(call: object): string | undefined {
+  return principals.get(call)?.id;
+}
+
 /** The `authorize` hook for createGrpcHandlers, backed by the gate. */
 export function grpcAuthorizer(gate: SecurityGate): GrpcAuthorize {
   return async (call, method, request) => {
-    await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model: modelOf(request) });
+    const principal = await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model: modelOf(request) });
+    if (principal && gate.authenticates) principals.set(call, principal);
   };
 }

@@ -14,7 +14,7 @@ import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexR
 import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
 import { assertWellFormed } from './malformed-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
-import type { GrpcAuthorize } from './grpc-auth.js';
+import { callPrincipal, type GrpcAuthorize } from './grpc-auth.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
 
 export interface GrpcServiceOptions {
@@ -110,8 +110,11 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
     ModelInfer: unary<ModelInferRequest>('ModelInfer', { ...ctx, failed: refusalReporter(service) }, async (r, call) => {
       const traceparent = call.metadata.get('traceparent')[0];
-      const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
-      return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
+      const caller = call.metadata.get('x-inferd-caller')[0]; // a claim, recorded apart from the authenticated principal
+      return encodeModelInferResponse(await service.infer({
+        ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+        caller: typeof caller === 'string' ? caller : undefined, principal: callPrincipal(call),
+      }));
     }),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),

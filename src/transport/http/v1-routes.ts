@@ -10,6 +10,7 @@ import { encodeModelStatus } from '../../protocol/v1-status.js';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonBody } from '../../protocol/v2-json.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
 import { callerOf } from './audit-routes.js';
+import { principalOf } from './auth-hook.js';
 import { markFallback } from './overload-headers.js';
 
 interface ModelParams {
@@ -40,7 +41,7 @@ export function registerV1Routes(app: FastifyInstance, { service, limits }: V1Ro
     const signature = service.config(model, version);
     const body = parseJsonBody((req.body ?? Buffer.alloc(0)).toString('utf8'), maxDepth);
     const { request, format } = decodePredictRequest(body, signature, model, version, limits);
-    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) });
+    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req), principal: principalOf(req) });
     // V1's body has no place for parameters: a fallback answer is flagged by the header alone.
     markFallback(reply, response);
     return sendJsonText(reply, encodePredictResponse(response, format));

@@ -10,6 +10,7 @@ import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { callerOf } from './audit-routes.js';
+import { principalOf } from './auth-hook.js';
 import { withRoutingHeader } from './routing-header.js';
 import { markFallback, priorityHeader, PRIORITY_HEADER, withPriorityHeader } from './overload-headers.js';
 
@@ -61,7 +62,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     const context = { model: req.params.model, version: req.params.version, headerLength: req.headers[HEADER_LENGTH] };
     const request = withPriorityHeader(withRoutingHeader(decodeV2Body(body, context, bodyLimits), req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
-    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req) });
+    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req), principal: principalOf(req) });
     markFallback(reply, response);
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
