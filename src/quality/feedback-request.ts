@@ -6,7 +6,9 @@
  */
 import { InvalidArgumentError } from '../errors/index.js';
 import type { FeedbackKind } from './feedback-outcome.js';
-import { MAX_REQUEST_ID_LENGTH } from '../inference/validate-request.js';
+
+/** The longest request id an inference request may carry (MAX_REQUEST_ID_LENGTH in inference/validate-request.ts). */
+const MAX_REQUEST_ID_LENGTH = 256;
 
 export interface FeedbackItem {
   readonly id: string;

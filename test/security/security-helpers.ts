@@ -61,7 +61,7 @@ export interface SecureServer {
 }
 
 /** Starts digits with API keys (polled every 50 ms) and the test JWT issuer. */
-export async function startSecureServer(options: { requireExp?: boolean; audit?: boolean } = {}): Promise<SecureServer> {
+export async function startSecureServer(options: { requireExp?: boolean; audit?: boolean; grpc?: boolean } = {}): Promise<SecureServer> {
   const dir = await mkdtemp(join(tmpdir(), 'inferd-security-'));
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-1', alg: 'ES256' };
@@ -72,6 +72,7 @@ export async function startSecureServer(options: { requireExp?: boolean; audit?:
     model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'silent',
     auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }], ...(options.requireExp === undefined ? {} : { require_exp: options.requireExp }) } },
     ...(options.audit ? { audit: { enabled: true, store: 'sqlite' as const, path: join(dir, 'audit.db') } } : {}),
+    ...(options.grpc ? { grpc_port: 0 } : {}),
     limits: { max_json_depth: 16, max_inputs: 4 },
   });
   const logs: string[] = [];
