@@ -85,8 +85,19 @@ export function completeConfig({ name, source, runtime, signature, labels }: Com
   if (batching && tooBig !== undefined) {
     throw new ConfigError(`${where}: preferred_batch_size ${tooBig} exceeds max_batch_size ${maxBatchSize}`);
   }
-  for (const [key, value] of [['default_timeout_microseconds', scheduling.defaultTimeoutMicroseconds], ['max_timeout_microseconds', scheduling.maxTimeoutMicroseconds]] as const) {
-    if (value > MAX_TIMEOUT_MICROSECONDS) throw new ConfigError(`${where}: ${key} ${value} is above the largest queue timeout inferd can honour (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); lower it`);
+  const counts = [['max_queue_size', scheduling.maxQueueSize], ['priority_levels', scheduling.priorityLevels]] as const;
+  for (const [key, value] of counts) {
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number from 0, got ${value}`);
+  }
+  const bad = scheduling.preferredBatchSizes.find((s) => !Number.isInteger(s) || s < 1);
+  if (bad !== undefined) throw new ConfigError(`${where}: preferred_batch_size ${bad} must be a whole number from 1`);
+  const times = [
+    ['default_timeout_microseconds', scheduling.defaultTimeoutMicroseconds], ['max_timeout_microseconds', scheduling.maxTimeoutMicroseconds],
+    ['max_queue_delay_microseconds', scheduling.maxQueueDelayMicroseconds],
+  ] as const;
+  for (const [key, value] of times) {
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number of microseconds from 0, got ${value}`);
+    if (value > MAX_TIMEOUT_MICROSECONDS) throw new ConfigError(`${where}: ${key} ${value} is above the longest wait inferd can time (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); lower it`);
   }
   if (scheduling.defaultPriorityLevel > Math.max(1, scheduling.priorityLevels) || scheduling.defaultPriorityLevel < 1) {
     scheduling.defaultPriorityLevel = Math.max(1, Math.ceil(scheduling.priorityLevels / 2));

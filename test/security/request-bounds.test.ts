@@ -110,6 +110,10 @@ describe('request bounds', () => {
       [{ sequence_batching: {} }, /sequence_batching \(stateful models\) is not supported/],
       [{ input: [{ name: 'a', data_type: 'TYPE_FP32', dims: [3], reshape: { shape: [3, 1] } }] }, /input 'a' reshape is not supported/],
       [{ model_transaction_policy: { decoupled: true } }, /decoupled: true \} is not supported/],
+      [{ max_batch_size: 4, dynamic_batching: { max_queue_delay_microseconds: 1e30 } }, /max_queue_delay_microseconds 1e\+30 is above the longest wait inferd can time/],
+      [{ max_batch_size: 4, dynamic_batching: { default_queue_policy: { default_timeout_microseconds: 1e16 } } }, /default_timeout_microseconds 10000000000000000 is above/],
+      [{ max_batch_size: 4, dynamic_batching: { default_queue_policy: { max_queue_size: -5 } } }, /max_queue_size must be a whole number from 0, got -5/],
+      [{ max_batch_size: 4, dynamic_batching: { preferred_batch_size: [0] } }, /preferred_batch_size 0 must be a whole number from 1/],
     ];
     for (const [config, message] of cases) {
       const r = await post(server, '/v2/repository/models/pair/load', loadWith(config));
