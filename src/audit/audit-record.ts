@@ -25,8 +25,15 @@ export interface AuditRecord {
   readonly requestId: string;
   /** When the answer was ready, ms since the epoch. */
   readonly timeMs: number;
-  /** Who asked: the `x-inferd-caller` header, or 'anonymous'. */
+  /**
+   * Who asked: with auth on, the authenticated principal (`key:<name>` or `jwt:<issuer>:<sub>`); with auth off,
+   * the name the client claimed in `x-inferd-caller`, or 'anonymous'.
+   */
   readonly caller: string;
+  /** The authenticated principal's id; 'anonymous' when auth is off. Never taken from the client. */
+  readonly principal: string;
+  /** The `x-inferd-caller` header (gRPC metadata) as sent, kept apart and never trusted; undefined when absent. */
+  readonly claimedCaller: string | undefined;
   readonly model: string;
   /** The version that answered. */
   readonly version: string;
@@ -59,6 +66,10 @@ export interface StoredPrediction {
   /** ISO 8601. */
   readonly time: string;
   readonly caller: string;
+  /** `authenticated`: caller is the principal auth verified; `claimed`: the client's own word (auth off). */
+  readonly caller_source: 'authenticated' | 'claimed';
+  /** What the client claimed in x-inferd-caller; null when it sent none. */
+  readonly claimed_caller: string | null;
   readonly model: string;
   readonly version: string;
   readonly protocol: string;

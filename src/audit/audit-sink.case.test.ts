@@ -18,6 +18,8 @@ export function sampleRecord(overrides: Partial<AuditRecord> = {}): AuditRecord 
     requestId: 'req-1',
     timeMs: T0,
     caller: 'billing-service',
+    principal: 'anonymous',
+    claimedCaller: 'billing-service',
     model: 'digits',
     version: '1',
     protocol: 'http',

@@ -21,6 +21,7 @@ import { StoreHealth } from './store-health.js';
 import { redactionPolicy, redactParameters, type RedactionPolicy } from './redaction.js';
 import { snapshotTensors } from './snapshot.js';
 import { timeOrderedId } from './request-id.js';
+import { ANONYMOUS_PRINCIPAL } from './prediction-row.js';
 
 /** What the trail needs of a request (InferenceRequest fits). */
 export interface AuditableRequest {
@@ -29,7 +30,10 @@ export interface AuditableRequest {
   readonly inputs: readonly Tensor[];
   readonly parameters?: Readonly<Record<string, unknown>>;
   readonly protocol?: string;
+  /** The name the client claimed (x-inferd-caller): kept, never trusted. */
   readonly caller?: string;
+  /** The authenticated principal's id; absent when auth is off. */
+  readonly principal?: string;
 }
 
 /** What the trail needs of a response (InferenceResponse fits). */
@@ -56,6 +60,16 @@ const DEFAULT_HEALTH_PROBE_MS = 5000;
 
 /** Longest caller name kept; the header is the client's to fill. */
 const MAX_CALLER_LENGTH = 256;
+
+/**
+ * Who asked, as recorded: the authenticated principal when there is one (the claimed name is kept apart), else
+ * the claimed name (labelled claimed when read back) or 'anonymous'.
+ */
+function callerFields(request: AuditableRequest): Pick<AuditRecord, 'caller' | 'principal' | 'claimedCaller'> {
+  const claimed = request.caller ? request.caller.slice(0, MAX_CALLER_LENGTH) : undefined;
+  const principal = request.principal && request.principal !== ANONYMOUS_PRINCIPAL ? request.principal : undefined;
+  return { caller: principal ?? claimed ?? ANONYMOUS_PRINCIPAL, principal: principal ?? ANONYMOUS_PRINCIPAL, claimedCaller: claimed };
+}
 
 /** A sampled request in progress: its inputs are already taken. */
 export class AuditEntry {
@@ -123,7 +137,7 @@ export class AuditTrail {
     if (!isSampled(this.options.config.sampleRate, this.random())) return undefined;
     const entry = new AuditEntry(this, {
       requestId: request.id ?? timeOrderedId(this.now()),
-      caller: (request.caller || 'anonymous').slice(0, MAX_CALLER_LENGTH),
+      ...callerFields(request),
       model: request.model,
       protocol: request.protocol ?? 'library',
       inputs: this.snapshot(request.inputs, 'inputs'),

@@ -5,10 +5,16 @@
 import type { AuditRecord, StoredPrediction } from './audit-record.js';
 import { parametersJson, tensorsJson } from './snapshot.js';
 
+/** The principal of requests when auth is off (and of rows logged before principals were recorded). */
+export const ANONYMOUS_PRINCIPAL = 'anonymous';
+
 export interface PredictionRow {
   readonly request_id: string;
   readonly time_ms: number;
   readonly caller: string;
+  /** The authenticated principal; 'anonymous' with auth off (and for rows logged before it was recorded). */
+  readonly principal: string;
+  readonly claimed_caller: string | null;
   readonly model: string;
   readonly version: string;
   readonly protocol: string;
@@ -26,6 +32,8 @@ export function toRow(r: AuditRecord): PredictionRow {
     request_id: r.requestId,
     time_ms: r.timeMs,
     caller: r.caller,
+    principal: r.principal,
+    claimed_caller: r.claimedCaller ?? null,
     model: r.model,
     version: r.version,
     protocol: r.protocol,
@@ -42,6 +50,8 @@ export function fromRow(row: PredictionRow): StoredPrediction {
     request_id: row.request_id,
     time: new Date(Number(row.time_ms)).toISOString(),
     caller: row.caller,
+    caller_source: row.principal === ANONYMOUS_PRINCIPAL ? 'claimed' : 'authenticated',
+    claimed_caller: row.claimed_caller,
     model: row.model,
     version: row.version,
     protocol: row.protocol,

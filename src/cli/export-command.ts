@@ -43,8 +43,8 @@ async function* pages(store: FeedbackStore, model: string, sinceMs: number, labe
     const page = await store.logged({ model, sinceMs, labeledOnly, afterSeq, limit: PAGE });
     if (page.length === 0) return;
     afterSeq = page.at(-1)!.seq;
-    const labels = await store.labelsFor(page.map((p) => p.requestId));
-    yield page.map((p) => [p, labels.filter((l) => l.requestId === p.requestId)]);
+    const labels = await store.labelsFor(model, page.map((p) => p.requestId));
+    yield page.map((p) => [p, labels.filter((l) => l.requestId === p.requestId && l.principal === p.principal)]);
   }
 }
 

@@ -144,5 +144,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // SIGHUP's default action ends the process. The API keys file and TLS files add their own reload listeners
+    // when configured; this one makes sure a hang-up never kills a server that has nothing to reload.
+    process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP', api_keys: config.auth.apiKeysFile !== undefined && config.auth.enabled, tls: config.tls !== undefined }, 'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded'));
   });
 }

@@ -37,7 +37,11 @@ export const authConfigSchema = z.strictObject({
   api_keys_file: z.string().min(1).optional(),
   /** How often the keys file is checked for changes, in ms (SIGHUP re-reads it at once). */
   api_keys_poll_ms: z.number().int().min(10).default(1000),
-  jwt: z.strictObject({ issuers: z.array(issuerSchema).default([]) }).prefault({}),
+  jwt: z.strictObject({
+    issuers: z.array(issuerSchema).default([]),
+    /** Refuse tokens without an `exp` claim (they would be valid forever); false accepts them. */
+    require_exp: z.boolean().default(true),
+  }).prefault({}),
   /** Per-model request limits, shared by every caller: `{<model>: {requests_per_second, burst}}`. */
   model_limits: z.record(z.string().min(1), rateLimitSchema).default({}),
 });
@@ -74,6 +78,8 @@ export interface AuthConfig {
   readonly apiKeysFile?: string;
   readonly apiKeysPollMs: number;
   readonly jwtIssuers: readonly JwtIssuerConfig[];
+  /** Tokens without `exp` are refused (auth.jwt.require_exp, default true). */
+  readonly jwtRequireExp: boolean;
   readonly modelLimits: Readonly<Record<string, RateLimit>>;
 }
 
@@ -112,7 +118,7 @@ export function toAuthConfig(c: z.infer<typeof authConfigSchema>): AuthConfig {
     Object.freeze({ issuer: i.issuer, audience: [i.audience].flat(), jwksFile: i.jwks_file, jwksUrl: i.jwks_url, name: i.name ?? i.issuer, rateLimit: toRateLimit(i.rate_limit) }),
   );
   const modelLimits = Object.fromEntries(Object.entries(c.model_limits).map(([m, r]) => [m, toRateLimit(r)!]));
-  return Object.freeze({ enabled: c.enabled, apiKeysFile: c.api_keys_file, apiKeysPollMs: c.api_keys_poll_ms, jwtIssuers: Object.freeze(jwtIssuers), modelLimits: Object.freeze(modelLimits) });
+  return Object.freeze({ enabled: c.enabled, apiKeysFile: c.api_keys_file, apiKeysPollMs: c.api_keys_poll_ms, jwtIssuers: Object.freeze(jwtIssuers), jwtRequireExp: c.jwt.require_exp, modelLimits: Object.freeze(modelLimits) });
 }
 
 export function toInputLimits(c: z.infer<typeof limitsConfigSchema>): InputLimits {

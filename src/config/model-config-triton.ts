@@ -2,13 +2,14 @@
  * Triton's `config.pbtxt` (ModelConfig in protobuf text format), for the fields that matter to inferd:
  * name, platform/backend, max_batch_size, input, output, version_policy, dynamic_batching, instance_group,
  * parameters, default_model_filename. Other fields (optimization, model_warmup, ...) are accepted and ignored,
- * so an existing Triton ONNX model repository serves unchanged.
+ * so an existing Triton ONNX model repository serves unchanged; those that would change answers if ignored
+ * (sequence_batching, ensemble_scheduling, decoupled, reshape, `file:` parameters) are refused with a reason.
  */
 import { ConfigError } from '../errors/index.js';
 import type { TensorSpec } from '../tensor/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { parseDatatypeName } from './datatype-names.js';
-import type { ModelConfigSource, OnnxOptions, RuntimeKind, SchedulingConfig, VersionPolicy } from './model-config.js';
+import { MAX_INSTANCE_COUNT, type ModelConfigSource, type OnnxOptions, type RuntimeKind, type SchedulingConfig, type VersionPolicy } from './model-config.js';
 import { asArray, parseTextProto, type TextMessage, type TextValue } from './pbtxt.js';
 import { resilienceFromParameters } from './model-config-resilience.js';
 
@@ -109,6 +110,23 @@ function filFilename(m: TextMessage, params: Record<string, string>, file: strin
   return 'xgboost.json';
 }
 
+/** The instances of all groups: each group's count a whole number from 1, the total at most MAX_INSTANCE_COUNT. */
+function instanceCount(groups: readonly TextMessage[], file: string): number | undefined {
+  if (groups.length === 0) return undefined;
+  let total = 0;
+  groups.forEach((g, i) => {
+    const count = num(g.count, file, `instance_group[${i}].count`) ?? 1;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new ConfigError(`${file}: instance_group[${i}].count must be a whole number from 1 to ${MAX_INSTANCE_COUNT}, got ${count}; leave it out for one instance`);
+    }
+    total += count;
+  });
+  if (total > MAX_INSTANCE_COUNT) {
+    throw new ConfigError(`${file}: instance_group asks for ${total} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`);
+  }
+  return total;
+}
+
 /** Parses a Triton `config.pbtxt`. */
 export function parseTritonConfig(text: string, file = 'config.pbtxt'): ModelConfigSource {
   return tritonConfigFromMessage(parseTextProto(text, file), file);
@@ -126,8 +144,31 @@ export function parseTritonConfigJson(text: string, source: string): ModelConfig
   return tritonConfigFromMessage(value as TextMessage, source);
 }
 
+/**
+ * Triton features that would change answers if inferd ignored them: refused with what to do instead, so a
+ * repository never serves something other than what its config says.
+ */
+function assertSupportedFeatures(m: TextMessage, params: Record<string, string>, file: string): void {
+  const refuse = (what: string, todo: string) => {
+    throw new ConfigError(`${file}: ${what} is not supported by inferd; ${todo}`);
+  };
+  if (m.sequence_batching !== undefined) refuse('sequence_batching (stateful models)', 'serve a stateless model, or use dynamic_batching');
+  if (m.ensemble_scheduling !== undefined) refuse('ensemble_scheduling', 'chain the models in the client, or export one combined ONNX model');
+  if (isMessage(m.model_transaction_policy) && (m.model_transaction_policy.decoupled === true || m.model_transaction_policy.decoupled === 'true')) {
+    refuse('model_transaction_policy { decoupled: true }', 'inferd answers each request once; remove it');
+  }
+  for (const field of ['input', 'output'] as const) {
+    for (const t of asArray(m[field])) {
+      if (isMessage(t) && t.reshape !== undefined) refuse(`${field} '${String(t.name)}' reshape`, 'give dims the shape the model itself takes and remove reshape');
+    }
+  }
+  const fileParam = Object.keys(params).find((k) => k.startsWith('file:'));
+  if (fileParam !== undefined) refuse(`parameter '${fileParam.slice(0, 64)}' (model files in the config)`, 'put the model files in the version folder of the model repository');
+}
+
 function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSource {
   const params = parameters(m.parameters);
+  assertSupportedFeatures(m, params, file);
   const groups = asArray(m.instance_group).filter(isMessage);
   const { fallback, ...concurrency } = resilienceFromParameters(params, file);
   return {
@@ -142,7 +183,7 @@ function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSourc
     versionPolicy: versionPolicy(m.version_policy, file),
     scheduling: { ...scheduling(m.dynamic_batching, file), ...definedOnly(concurrency) },
     ...(fallback ? { fallback } : {}),
-    instanceCount: groups.length ? groups.reduce((n, g) => n + (num(g.count, file, 'instance_group.count') ?? 1), 0) : undefined,
+    instanceCount: instanceCount(groups, file),
     parameters: params,
     onnx: onnxOptions(params),
     defaultModelFilename: typeof m.default_model_filename === 'string' ? m.default_model_filename : filFilename(m, params, file),

@@ -22,7 +22,7 @@ import { parseSloConfig } from './slo-config.js';
 import { parseDriftConfig } from './drift-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
-import type { ModelConfigSource, SchedulingConfig, VersionPolicy } from './model-config.js';
+import { MAX_INSTANCE_COUNT, type ModelConfigSource, type SchedulingConfig, type VersionPolicy } from './model-config.js';
 
 const dims = z.array(z.number().int().min(-1));
 const tensorSpec = z.strictObject({
@@ -63,7 +63,7 @@ const dynamicBatching = z.strictObject({
   ...queuePolicy.shape,
 });
 
-const instanceGroup = z.strictObject({ count: z.number().int().min(1).optional(), kind: z.string().optional() });
+const instanceGroup = z.strictObject({ count: z.number().int().min(1).max(MAX_INSTANCE_COUNT).optional(), kind: z.string().optional() });
 
 export const modelConfigYamlSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -175,6 +175,10 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
   if (!parsed.success) throw new ConfigError(`${file}: invalid model config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   const groups = c.instance_group === undefined ? [] : Array.isArray(c.instance_group) ? c.instance_group : [c.instance_group];
+  const instances = groups.length ? groups.reduce((n, g) => n + (g.count ?? 1), 0) : undefined;
+  if (instances !== undefined && instances > MAX_INSTANCE_COUNT) {
+    throw new ConfigError(`${file}: instance_group asks for ${instances} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`);
+  }
   let runtime: ModelConfigSource['runtime'];
   try {
     runtime = runtimeOf(c);
@@ -191,7 +195,7 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     outputs: toTensorSpecs(c.outputs, file, 'outputs'),
     versionPolicy: c.version_policy === undefined ? undefined : toVersionPolicy(c.version_policy),
     scheduling: withConcurrency(toScheduling(c.dynamic_batching), c, file),
-    instanceCount: groups.length ? groups.reduce((n, g) => n + (g.count ?? 1), 0) : undefined,
+    instanceCount: instances,
     parameters: c.parameters && Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, String(v)])),
     onnx: c.onnx && {
       intraOpThreads: c.onnx.intra_op_threads,

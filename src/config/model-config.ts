@@ -28,6 +28,15 @@ export interface OnnxOptions {
   readonly allowSpinning: boolean;
 }
 
+/**
+ * The longest queue timeout a request or a model config may ask for, in microseconds: the timer behind it takes
+ * at most 2^31-1 ms (Node fires a longer one after 1 ms, which would time the request out at once).
+ */
+export const MAX_TIMEOUT_MICROSECONDS = (2 ** 31 - 1) * 1000;
+
+/** The most model instances (worker threads) one model may ask for, summed over its instance groups. */
+export const MAX_INSTANCE_COUNT = 64;
+
 export interface SchedulingConfig {
   /** Join concurrent requests along the batch dimension (Triton's dynamic_batching). */
   readonly dynamicBatching: boolean;

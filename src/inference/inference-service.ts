@@ -36,7 +36,7 @@ export interface VersionStatistics extends StatisticsSnapshot {
   /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
   readonly concurrencyLimit?: number;
 }
-import { prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
+import { assertRequestId, MAX_REQUEST_ID_LENGTH, prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
 import { ModelGuards } from '../resilience/model-guards.js';
 import { runGuarded, type Attempt } from './guarded-run.js';
 import type { NotReadyReason } from '../registry/readiness.js';
@@ -137,18 +137,21 @@ export class InferenceService {
     const timeline = new RequestTimeline();
     let version = '';
     let batchRows: number | undefined;
+    // An over-long id is refused below and never logged: the observers see the request without it.
+    const idOk = request.id === undefined || (typeof request.id === 'string' && request.id.length <= MAX_REQUEST_ID_LENGTH);
     const observe = (outcome: Outcome, error?: unknown) => {
       // A name this server does not know (a 404) is counted as `_unknown`: a caller cannot mint metric series.
       const model = version !== '' || this.knowsModel(request.model) ? request.model : UNKNOWN_MODEL;
       const observation: RequestObservation = {
         model, version, protocol: request.protocol ?? 'library', outcome,
         seconds: (performance.now() - timeline.startedMs) / 1000, stages: timeline.stages, batchRows,
-        startedMs: timeline.startedMs, spans: timeline.spans, requestId: request.id, traceparent: request.traceparent,
+        startedMs: timeline.startedMs, spans: timeline.spans, requestId: idOk ? request.id : undefined, traceparent: request.traceparent,
         ...failure(error),
       };
       for (const o of this.observers) o.observe(observation);
     };
     try {
+      assertRequestId(request.id);
       const begun = this.audit?.begin(request); // sampled: inputs taken now, before they move to a worker
       const audit = begun instanceof Promise ? await begun : begun; // a promise only when the audit buffer is full (backpressure)
       const response = await this.run(request, timeline, (v, rows) => {

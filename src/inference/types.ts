@@ -22,8 +22,10 @@ export interface InferenceRequest {
   readonly protocol?: string;
   /** The caller's W3C `traceparent` header, continued by inferd's spans. */
   readonly traceparent?: string;
-  /** Who asked, for the audit trail (HTTP: the x-inferd-caller header); 'anonymous' when absent. */
+  /** The name the client claims (x-inferd-caller header or gRPC metadata): recorded apart, never trusted. */
   readonly caller?: string;
+  /** The authenticated principal's id (auth on): the audit trail's caller and the feedback join's identity. */
+  readonly principal?: string;
 }
 
 export interface InferenceResponse {

@@ -2,7 +2,7 @@
  * Checks a request against a model's signature before it is queued. Every failure is the caller's mistake and
  * says what was wrong and what the model expects.
  */
-import { EXPLANATION_OUTPUT, type ModelConfig } from '../config/index.js';
+import { EXPLANATION_OUTPUT, MAX_TIMEOUT_MICROSECONDS, type ModelConfig } from '../config/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { elementCount, formatShape, shapeMatches, type Tensor, type TensorSpec } from '../tensor/index.js';
 import type { InferenceRequest, Parameters } from './types.js';
@@ -94,9 +94,13 @@ function nonNegativeInteger(value: unknown, name: string): number | undefined {
 export function schedulingParameters(config: ModelConfig, parameters: Parameters | undefined): { priority?: number; timeoutMicroseconds?: number } {
   const s = config.scheduling;
   const priority = nonNegativeInteger(parameters?.priority, 'priority');
-  const timeout = nonNegativeInteger(parameters?.timeout, 'timeout');
+  // A 64-bit gRPC integer beyond 2^53 arrives as its decimal text: far above the limit either way.
+  const timeout = typeof parameters?.timeout === 'string' && /^\d+$/.test(parameters.timeout) ? Infinity : nonNegativeInteger(parameters?.timeout, 'timeout');
   if (priority !== undefined && priority > Math.max(1, s.priorityLevels)) {
     throw new InvalidArgumentError(`priority ${priority} is out of range: model '${config.name}' has priority levels 1 to ${Math.max(1, s.priorityLevels)} (0 = default)`);
+  }
+  if (timeout !== undefined && timeout > MAX_TIMEOUT_MICROSECONDS) {
+    throw new InvalidArgumentError(`parameter 'timeout' is ${String(parameters?.timeout).slice(0, 40)} µs, above the largest queue timeout inferd can honour (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); send at most that, or 0 for the model's default`);
   }
   if (timeout !== undefined && s.maxTimeoutMicroseconds > 0 && timeout > s.maxTimeoutMicroseconds) {
     throw new InvalidArgumentError(`timeout ${timeout} µs exceeds model '${config.name}''s maximum of ${s.maxTimeoutMicroseconds} µs`);
@@ -105,4 +109,16 @@ export function schedulingParameters(config: ModelConfig, parameters: Parameters
     priority: priority === 0 ? undefined : priority,
     timeoutMicroseconds: timeout === 0 ? undefined : timeout,
   };
+}
+
+/** The longest request `id` accepted (V2 JSON, binary and gRPC); ids are echoed, logged and stored. */
+export const MAX_REQUEST_ID_LENGTH = 256;
+
+/** Refuses an `id` that is not a string of at most MAX_REQUEST_ID_LENGTH characters; the id itself is never quoted. */
+export function assertRequestId(id: unknown): void {
+  if (id === undefined) return;
+  if (typeof id !== 'string') throw new InvalidArgumentError(`'id' must be a string of at most ${MAX_REQUEST_ID_LENGTH} characters`);
+  if (id.length > MAX_REQUEST_ID_LENGTH) {
+    throw new InvalidArgumentError(`'id' is ${id.length} characters long, above the limit of ${MAX_REQUEST_ID_LENGTH}; send a shorter request id`);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
+import { assertRequestId } from '../inference/validate-request.js';
 import { byteSize, elementCount, formatShape, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
 
 import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, shown, shownName, type DecodeLimits } from './decode-limits.js';
@@ -128,7 +129,7 @@ export function parseJsonBody(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): 
 /** Builds an InferenceRequest from a V2 JSON request body (and its binary section, when there is one). */
 export function decodeInferRequest(body: unknown, model: string, version?: string, binary?: BinaryReader, limits: V2DecodeLimits = DEFAULT_DECODE_LIMITS): InferenceRequest {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with an 'inputs' array`);
-  if (body.id !== undefined && typeof body.id !== 'string') throw new InvalidArgumentError(`'id' must be a string`);
+  assertRequestId(body.id);
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) {
     throw new InvalidArgumentError(`the request needs a non-empty 'inputs' array of tensors`);
   }
@@ -137,7 +138,7 @@ export function decodeInferRequest(body: unknown, model: string, version?: strin
   return {
     model,
     version,
-    id: body.id,
+    id: body.id as string | undefined,
     inputs: body.inputs.map((v, i) => checkStrings(decodeInput(v, i, binary), limits.maxStringBytes)),
     outputs: decodeOutputs(body.outputs),
     parameters: parameters(body.parameters, 'request'),

@@ -8,7 +8,7 @@
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import { predictionOutcome } from './feedback-outcome.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from './feedback-store.js';
+import type { FeedbackRecord, FeedbackStore, LoggedPrediction, PredictionScope } from './feedback-store.js';
 
 /** Ids and problems listed in an answer, at most this many each. */
 export const MAX_LISTED = 100;
@@ -32,17 +32,20 @@ export interface JoinedBatch {
 }
 
 export interface FeedbackJoiner {
-  /** The distinct [model, version] of the newest logged predictions of these request ids. */
-  versions(requestIds: readonly string[]): Promise<Array<readonly [string, string]>>;
-  /** Joins `items` (unique per id and row) with their predictions and stores them in one transaction. */
-  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds): Promise<JoinedBatch>;
+  /** The distinct [model, version] of the newest logged predictions of these request ids, within `scope`. */
+  versions(requestIds: readonly string[], scope: PredictionScope): Promise<Array<readonly [string, string]>>;
+  /**
+   * Joins `items` (unique per model, id and row) with the sender's own predictions (`scope`: its principal, and
+   * the model the route names) and stores them in one transaction.
+   */
+  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch>;
 }
 
 function join(item: FeedbackItem, p: LoggedPrediction, timeMs: number, threshold: ThresholdConfig | undefined): FeedbackRecord | string {
   const read = predictionOutcome(p.outputs, item.kind, item.row, threshold);
   if (!read.ok) return read.reason;
   return {
-    requestId: item.id, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
+    requestId: item.id, principal: p.principal, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
     kind: item.kind, label: item.target, ...read.outcome,
   };
 }
@@ -51,15 +54,15 @@ function join(item: FeedbackItem, p: LoggedPrediction, timeMs: number, threshold
 export class StoreFeedbackJoiner implements FeedbackJoiner {
   constructor(private readonly store: FeedbackStore) {}
 
-  async versions(requestIds: readonly string[]): Promise<Array<readonly [string, string]>> {
+  async versions(requestIds: readonly string[], scope: PredictionScope): Promise<Array<readonly [string, string]>> {
     const pairs = new Map<string, readonly [string, string]>();
-    await this.eachChunk(requestIds, (found) => {
+    await this.eachChunk(requestIds, scope, (found) => {
       for (const p of found) pairs.set(JSON.stringify([p.model, p.version]), [p.model, p.version]);
     });
     return [...pairs.values()];
   }
 
-  async joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds): Promise<JoinedBatch> {
+  async joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch> {
     const thresholdOf = new Map(thresholds.map(([model, version, t]) => [JSON.stringify([model, version]), t]));
     const byId = new Map<string, FeedbackItem[]>();
     for (const item of items) {
@@ -70,15 +73,24 @@ export class StoreFeedbackJoiner implements FeedbackJoiner {
     const records: FeedbackRecord[] = [];
     const unknownIds: string[] = [];
     const unusableItems: Array<{ id: string; row: number; reason: string }> = [];
-    await this.eachChunk([...byId.keys()], (found, chunk) => {
-      const byRequest = new Map(found.map((p) => [p.requestId, p]));
+    await this.eachChunk([...byId.keys()], scope, (found, chunk) => {
+      // The sender's newest prediction of each model per request id: ids are the client's, so they may repeat across models.
+      const byRequest = new Map<string, LoggedPrediction[]>();
+      for (const p of found) byRequest.set(p.requestId, [...(byRequest.get(p.requestId) ?? []), p]);
       for (const id of chunk) {
-        const prediction = byRequest.get(id);
         for (const item of byId.get(id)!) {
-          if (!prediction) {
+          const model = item.model ?? scope.model;
+          const candidates = (byRequest.get(id) ?? []).filter((p) => model === undefined || p.model === model);
+          if (candidates.length === 0) {
             unknownIds.push(item.id);
             continue;
           }
+          if (candidates.length > 1) {
+            const models = candidates.map((p) => `'${p.model}'`).sort().join(', ');
+            unusableItems.push({ id: item.id, row: item.row, reason: `the id names predictions of models ${models}; post to /v1/models/{model}/feedback, or give the item's "model"` });
+            continue;
+          }
+          const prediction = candidates[0]!;
           const joined = join(item, prediction, timeMs, thresholdOf.get(JSON.stringify([prediction.model, prediction.version])));
           if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
           else records.push(joined);
@@ -93,10 +105,10 @@ export class StoreFeedbackJoiner implements FeedbackJoiner {
     };
   }
 
-  private async eachChunk(ids: readonly string[], use: (found: LoggedPrediction[], chunk: readonly string[]) => void): Promise<void> {
+  private async eachChunk(ids: readonly string[], scope: PredictionScope, use: (found: LoggedPrediction[], chunk: readonly string[]) => void): Promise<void> {
     for (let at = 0; at < ids.length; at += LOOKUP_CHUNK) {
       const chunk = ids.slice(at, at + LOOKUP_CHUNK);
-      use(await this.store.predictions(chunk), chunk);
+      use(await this.store.predictions(chunk, scope), chunk);
     }
   }
 }

@@ -1,8 +1,13 @@
 /**
  * Accepts feedback labels: joins each with its logged prediction by request id (and row), reads what the
- * prediction said, and stores the pair. Labels whose request id is not in the log (never sampled, not yet or no
- * longer kept) are counted as unknown; a second label for the same request and row as duplicate; a prediction
- * that cannot be compared (redacted or truncated outputs) as unusable. Nothing is dropped without being counted.
+ * prediction said, and stores the pair. A label joins only a prediction of the same principal (the authenticated
+ * caller; 'anonymous' for everyone with auth off) and of the model it names (the route's, or the item's `model`);
+ * an id that names predictions of more than one model, with no model said, joins none of them. Request ids are
+ * the client's choice and may collide across models and callers: this keeps one caller's label off another's
+ * prediction. Labels whose request id is not in the log (never sampled, not yet or no longer kept, another
+ * caller's or model's) are counted as unknown; a second label for the same prediction and row as duplicate; a
+ * prediction that cannot be compared (redacted or truncated outputs, ambiguous model) as unusable. Nothing is
+ * dropped without being counted.
  */
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
@@ -22,6 +27,14 @@ export interface FeedbackResult {
   readonly unknownIds: readonly string[];
   /** The first unusable items and why. */
   readonly unusableItems: ReadonlyArray<{ readonly id: string; readonly row: number; readonly reason: string }>;
+}
+
+/** Who sends a batch of labels, and for which model. */
+export interface FeedbackSender {
+  /** The authenticated principal's id; 'anonymous' with auth off. */
+  readonly principal: string;
+  /** The model the route names; absent on POST /v1/feedback (each item may name its own). */
+  readonly model?: string;
 }
 
 export interface FeedbackServiceOptions {
@@ -45,19 +58,21 @@ export class FeedbackService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Joins and stores a batch of labels; resolves with the counts once they are committed. */
-  async submit(items: readonly FeedbackItem[]): Promise<FeedbackResult> {
+  /** Joins and stores a batch of labels from `sender`; resolves with the counts. */
+  async submit(items: readonly FeedbackItem[], sender: FeedbackSender): Promise<FeedbackResult> {
     const seen = new Set<string>();
-    const unique = items.filter((i) => !seen.has(`${i.row}:${i.id}`) && seen.add(`${i.row}:${i.id}`));
+    const keyOf = (i: FeedbackItem) => JSON.stringify([i.model ?? sender.model ?? null, i.row, i.id]);
+    const unique = items.filter((i) => !seen.has(keyOf(i)) && seen.add(keyOf(i)));
     await this.flushPredictions();
+    const scope = { principal: sender.principal, ...(sender.model === undefined ? {} : { model: sender.model }) };
     const timeMs = this.now();
     const joiner = this.options.joiner ?? new StoreFeedbackJoiner(this.options.store);
     const thresholds: Array<readonly [string, string, ThresholdConfig]> = [];
-    for (const [model, version] of await joiner.versions([...new Set(unique.map((i) => i.id))])) {
+    for (const [model, version] of await joiner.versions([...new Set(unique.map((i) => i.id))], scope)) {
       const threshold = this.options.thresholdOf(model, version);
       if (threshold) thresholds.push([model, version, threshold]);
     }
-    const joined = await joiner.joinAndStore(unique, timeMs, thresholds);
+    const joined = await joiner.joinAndStore(unique, timeMs, thresholds, scope);
     if (joined.inserted > 0) this.options.onStored?.();
     const result = {
       accepted: joined.inserted, unknown: joined.unknown, duplicate: items.length - unique.length + joined.joined - joined.inserted, unusable: joined.unusable,

@@ -6,8 +6,10 @@
 import pg from 'pg';
 import {
   fromFeedbackRow, fromLoggedRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow,
+  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow, type PredictionScope,
 } from './feedback-store.js';
+import { postgresPredictionsMigrationSql } from '../audit/predictions-migration.js';
+import { migratePostgresFeedback } from './feedback-migration.js';
 
 export interface PostgresFeedbackStoreOptions {
   readonly url: string;
@@ -15,15 +17,16 @@ export interface PostgresFeedbackStoreOptions {
   readonly schema: string;
 }
 
-const FEEDBACK_SELECT = `request_id, row_index, model, version, round(extract(epoch FROM prediction_time) * 1000)::float8 AS prediction_time_ms,
+const FEEDBACK_SELECT = `request_id, principal, row_index, model, version, round(extract(epoch FROM prediction_time) * 1000)::float8 AS prediction_time_ms,
   round(extract(epoch FROM time) * 1000)::float8 AS time_ms, kind, label, predicted, scores::text AS scores, positive_class`;
-const LOGGED_SELECT = `p.id AS seq, p.request_id, round(extract(epoch FROM p.time) * 1000)::float8 AS time_ms, p.model, p.version, p.latency_ms,
+const LOGGED_SELECT = `p.id AS seq, p.request_id, p.principal, round(extract(epoch FROM p.time) * 1000)::float8 AS time_ms, p.model, p.version, p.latency_ms,
   p.inputs::text AS inputs, p.outputs::text AS outputs, p.parameters::text AS parameters`;
 
 function schemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS "${schema}";
 CREATE TABLE IF NOT EXISTS "${schema}".feedback (
   request_id TEXT NOT NULL,
+  principal TEXT NOT NULL DEFAULT 'anonymous',
   row_index INTEGER NOT NULL,
   model TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -34,15 +37,16 @@ CREATE TABLE IF NOT EXISTS "${schema}".feedback (
   predicted DOUBLE PRECISION NOT NULL,
   scores JSONB,
   positive_class INTEGER,
-  PRIMARY KEY (request_id, row_index)
+  PRIMARY KEY (model, principal, request_id, row_index)
 );
+${postgresPredictionsMigrationSql(`"${schema}".predictions`)}
 CREATE INDEX IF NOT EXISTS feedback_model_time ON "${schema}".feedback (model, time);
 CREATE INDEX IF NOT EXISTS feedback_time ON "${schema}".feedback (time);`;
 }
 
 /** One array per column, for the unnest insert. */
 function columnArrays(rows: readonly FeedbackRow[]): unknown[][] {
-  const keys = ['request_id', 'row_index', 'model', 'version', 'prediction_time_ms', 'time_ms', 'kind', 'label', 'predicted', 'scores', 'positive_class'] as const;
+  const keys = ['request_id', 'principal', 'row_index', 'model', 'version', 'prediction_time_ms', 'time_ms', 'kind', 'label', 'predicted', 'scores', 'positive_class'] as const;
   return keys.map((k) => rows.map((r) => r[k]));
 }
 
@@ -61,6 +65,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
     const pool = new pg.Pool({ connectionString: this.options.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000 });
     pool.on('error', () => undefined); // a broken idle connection is replaced; the next query reports lasting trouble
     try {
+      await migratePostgresFeedback(pool, this.options.schema);
       await pool.query(schemaSql(this.options.schema));
     } catch (err) {
       await pool.end();
@@ -69,19 +74,20 @@ export class PostgresFeedbackStore implements FeedbackStore {
     this.pool = pool;
   }
 
-  async predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]> {
-    const sql = `SELECT ${LOGGED_SELECT} FROM ${this.predictionsTable} p WHERE p.request_id = ANY($1::text[])`;
-    const result = await this.open().query<LoggedRow>(sql, [requestIds]);
+  async predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
+    const byModel = scope.model === undefined ? '' : 'AND p.model = $3';
+    const sql = `SELECT ${LOGGED_SELECT} FROM ${this.predictionsTable} p WHERE p.request_id = ANY($1::text[]) AND p.principal = $2 ${byModel}`;
+    const result = await this.open().query<LoggedRow>(sql, [requestIds, scope.principal, ...(scope.model === undefined ? [] : [scope.model])]);
     return newestPerRequest(result.rows.map(fromLoggedRow));
   }
 
   async insert(records: readonly FeedbackRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    const sql = `INSERT INTO ${this.feedback} (request_id, row_index, model, version, prediction_time, time, kind, label, predicted, scores, positive_class)
-      SELECT r, ri, m, v, to_timestamp(pt / 1000.0), to_timestamp(t / 1000.0), k, l, pr, s::jsonb, pc
-      FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::int[])
-        AS x(r, ri, m, v, pt, t, k, l, pr, s, pc)
-      ON CONFLICT (request_id, row_index) DO NOTHING`;
+    const sql = `INSERT INTO ${this.feedback} (request_id, principal, row_index, model, version, prediction_time, time, kind, label, predicted, scores, positive_class)
+      SELECT r, pn, ri, m, v, to_timestamp(pt / 1000.0), to_timestamp(t / 1000.0), k, l, pr, s::jsonb, pc
+      FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::int[])
+        AS x(r, pn, ri, m, v, pt, t, k, l, pr, s, pc)
+      ON CONFLICT (model, principal, request_id, row_index) DO NOTHING`;
     const result = await this.open().query(sql, columnArrays(records.map(toFeedbackRow)));
     return result.rowCount ?? 0;
   }
@@ -105,13 +111,13 @@ export class PostgresFeedbackStore implements FeedbackStore {
     return (await this.open().query<{ model: string }>(sql, [sinceMs])).rows.map((r) => r.model);
   }
 
-  async labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {
-    const sql = `SELECT ${FEEDBACK_SELECT} FROM ${this.feedback} WHERE request_id = ANY($1::text[]) ORDER BY request_id, row_index`;
-    return (await this.open().query<FeedbackRow>(sql, [requestIds])).rows.map(fromFeedbackRow);
+  async labelsFor(model: string, requestIds: readonly string[]): Promise<FeedbackRecord[]> {
+    const sql = `SELECT ${FEEDBACK_SELECT} FROM ${this.feedback} WHERE model = $1 AND request_id = ANY($2::text[]) ORDER BY request_id, principal, row_index`;
+    return (await this.open().query<FeedbackRow>(sql, [model, requestIds])).rows.map(fromFeedbackRow);
   }
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
-    const labeled = q.labeledOnly ? `AND EXISTS (SELECT 1 FROM ${this.feedback} f WHERE f.request_id = p.request_id)` : '';
+    const labeled = q.labeledOnly ? `AND EXISTS (SELECT 1 FROM ${this.feedback} f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)` : '';
     const sql = `SELECT ${LOGGED_SELECT} FROM ${this.predictionsTable} p
       WHERE p.model = $1 AND p.time >= to_timestamp($2 / 1000.0) AND p.id > $3 ${labeled} ORDER BY p.id LIMIT $4`;
     return (await this.open().query<LoggedRow>(sql, [q.model, q.sinceMs, q.afterSeq ?? 0, q.limit])).rows.map(fromLoggedRow);

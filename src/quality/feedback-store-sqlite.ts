@@ -7,12 +7,15 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
   fromFeedbackRow, fromLoggedRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow,
+  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow, type PredictionScope,
 } from './feedback-store.js';
+import { migrateSqlitePredictions } from '../audit/predictions-migration.js';
+import { migrateSqliteFeedback } from './feedback-migration.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS feedback (
   request_id TEXT NOT NULL,
+  principal TEXT NOT NULL DEFAULT 'anonymous',
   row_index INTEGER NOT NULL,
   model TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -23,14 +26,14 @@ CREATE TABLE IF NOT EXISTS feedback (
   predicted REAL NOT NULL,
   scores TEXT,
   positive_class INTEGER,
-  PRIMARY KEY (request_id, row_index)
+  PRIMARY KEY (model, principal, request_id, row_index)
 );
 CREATE INDEX IF NOT EXISTS feedback_model_time ON feedback (model, time_ms);
 CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time_ms);`;
 
-const FEEDBACK_COLUMNS = 'request_id, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
-const LOGGED_COLUMNS = 'p.id AS seq, p.request_id, p.time_ms, p.model, p.version, p.latency_ms, p.inputs, p.outputs, p.parameters';
-const LABELED = 'EXISTS (SELECT 1 FROM feedback f WHERE f.request_id = p.request_id)';
+const FEEDBACK_COLUMNS = 'request_id, principal, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
+const LOGGED_COLUMNS = 'p.id AS seq, p.request_id, p.principal, p.time_ms, p.model, p.version, p.latency_ms, p.inputs, p.outputs, p.parameters';
+const LABELED = 'EXISTS (SELECT 1 FROM feedback f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)';
 
 export interface SqliteFeedbackStoreOptions {
   /** The prediction log's database file. */
@@ -53,21 +56,25 @@ export class SqliteFeedbackStore implements FeedbackStore {
     const db = new Database(path);
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
+    migrateSqlitePredictions(db);
+    migrateSqliteFeedback(db);
     db.exec(SCHEMA);
     this.db = db;
   }
 
-  async predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]> {
-    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?))`;
-    const rows = this.open().prepare<[string], LoggedRow>(sql).all(JSON.stringify(requestIds));
+  async predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
+    const byModel = scope.model === undefined ? '' : 'AND p.model = ?';
+    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?)) AND p.principal = ? ${byModel}`;
+    const args = [JSON.stringify(requestIds), scope.principal, ...(scope.model === undefined ? [] : [scope.model])];
+    const rows = this.open().prepare<string[], LoggedRow>(sql).all(...args);
     return newestPerRequest(rows.map(fromLoggedRow));
   }
 
   async insert(records: readonly FeedbackRecord[]): Promise<number> {
     const db = this.open();
     const statement = db.prepare<FeedbackRow>(`INSERT INTO feedback (${FEEDBACK_COLUMNS})
-      VALUES (@request_id, @row_index, @model, @version, @prediction_time_ms, @time_ms, @kind, @label, @predicted, @scores, @positive_class)
-      ON CONFLICT (request_id, row_index) DO NOTHING`);
+      VALUES (@request_id, @principal, @row_index, @model, @version, @prediction_time_ms, @time_ms, @kind, @label, @predicted, @scores, @positive_class)
+      ON CONFLICT (model, principal, request_id, row_index) DO NOTHING`);
     return db.transaction((rows: readonly FeedbackRow[]) => rows.reduce((n, r) => n + statement.run(r).changes, 0))(records.map(toFeedbackRow));
   }
 
@@ -88,9 +95,9 @@ export class SqliteFeedbackStore implements FeedbackStore {
     return this.open().prepare<[number], { model: string }>('SELECT DISTINCT model FROM feedback WHERE time_ms >= ? ORDER BY model').all(sinceMs).map((r) => r.model);
   }
 
-  async labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {
-    const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, row_index`;
-    return this.open().prepare<[string], FeedbackRow>(sql).all(JSON.stringify(requestIds)).map(fromFeedbackRow);
+  async labelsFor(model: string, requestIds: readonly string[]): Promise<FeedbackRecord[]> {
+    const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE model = ? AND request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, principal, row_index`;
+    return this.open().prepare<[string, string], FeedbackRow>(sql).all(model, JSON.stringify(requestIds)).map(fromFeedbackRow);
   }
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {

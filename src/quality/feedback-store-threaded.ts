@@ -6,7 +6,7 @@
  */
 import type { FeedbackJoiner, JoinedBatch, VersionThresholds } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction, LoggedQuery } from './feedback-store.js';
+import type { FeedbackRecord, FeedbackStore, LoggedPrediction, LoggedQuery, PredictionScope } from './feedback-store.js';
 import type { FeedbackStoreSpec } from './feedback-store-create.js';
 import { FeedbackWorkerClient } from './feedback-worker-client.js';
 import type { StoreArgs, StoreMethod } from './feedback-worker-messages.js';
@@ -29,8 +29,8 @@ export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
     return this.client.start();
   }
 
-  predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]> {
-    return this.run('predictions', [requestIds]) as Promise<LoggedPrediction[]>;
+  predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
+    return this.run('predictions', [requestIds, scope]) as Promise<LoggedPrediction[]>;
   }
 
   insert(records: readonly FeedbackRecord[]): Promise<number> {
@@ -45,8 +45,8 @@ export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
     return this.run('models', [sinceMs]) as Promise<string[]>;
   }
 
-  labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]> {
-    return this.run('labelsFor', [requestIds]) as Promise<FeedbackRecord[]>;
+  labelsFor(model: string, requestIds: readonly string[]): Promise<FeedbackRecord[]> {
+    return this.run('labelsFor', [model, requestIds]) as Promise<FeedbackRecord[]>;
   }
 
   logged(query: LoggedQuery): Promise<LoggedPrediction[]> {
@@ -57,12 +57,12 @@ export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
     return this.run('deleteBefore', [timeMs]) as Promise<number>;
   }
 
-  versions(requestIds: readonly string[]): Promise<Array<readonly [string, string]>> {
-    return this.client.call({ op: 'versions', requestIds }) as Promise<Array<readonly [string, string]>>;
+  versions(requestIds: readonly string[], scope: PredictionScope): Promise<Array<readonly [string, string]>> {
+    return this.client.call({ op: 'versions', requestIds, scope }) as Promise<Array<readonly [string, string]>>;
   }
 
-  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds): Promise<JoinedBatch> {
-    return this.client.call({ op: 'join', items, timeMs, thresholds }) as Promise<JoinedBatch>;
+  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch> {
+    return this.client.call({ op: 'join', items, timeMs, thresholds, scope }) as Promise<JoinedBatch>;
   }
 
   stop(): Promise<void> {

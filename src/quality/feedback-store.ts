@@ -1,6 +1,8 @@
 /**
  * Where feedback labels are kept: a `feedback` table in the same database as the prediction log (the SQLite file
- * or the PostgreSQL schema of `audit:`), so labels join predictions by request id in the store itself.
+ * or the PostgreSQL schema of `audit:`), so labels join predictions in the store itself, on (model, principal,
+ * request id): a label never joins another model's prediction, nor another caller's (with auth on, the principal
+ * is the authenticated caller; with auth off, everyone is 'anonymous').
  * Implementations: SqliteFeedbackStore and PostgresFeedbackStore; both run the cases in
  * test/quality/feedback-store.test.ts.
  */
@@ -10,6 +12,8 @@ import type { FeedbackKind } from './feedback-outcome.js';
 /** One label joined with its prediction, as stored. */
 export interface FeedbackRecord {
   readonly requestId: string;
+  /** Who made the prediction and sent the label (the same principal; 'anonymous' with auth off). */
+  readonly principal: string;
   /** The row of the prediction's batch the label is for (0 for single-row requests). */
   readonly row: number;
   readonly model: string;
@@ -35,6 +39,8 @@ export interface LoggedPrediction {
   /** Storage order (the table's row id): the cursor of paged reads. */
   readonly seq: number;
   readonly requestId: string;
+  /** The authenticated caller that asked; 'anonymous' with auth off. */
+  readonly principal: string;
   readonly timeMs: number;
   readonly model: string;
   readonly version: string;
@@ -56,14 +62,26 @@ export interface LoggedQuery {
   readonly limit: number;
 }
 
+/** Whose predictions a label may join: the sender's own, of one model when it names one. */
+export interface PredictionScope {
+  readonly principal: string;
+  readonly model?: string;
+}
+
 export interface FeedbackStore {
   /** 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** Opens the store and creates the feedback table and its indexes when missing. */
   start(): Promise<void>;
-  /** The newest logged prediction for each of these request ids that has one. */
-  predictions(requestIds: readonly string[]): Promise<LoggedPrediction[]>;
-  /** Stores labels in one transaction; one already stored for the same request id and row is kept. Resolves with how many were new. */
+  /**
+   * The newest logged prediction per model for each of these request ids, of this principal only (and of this
+   * model only, when `scope.model` is set).
+   */
+  predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]>;
+  /**
+   * Stores labels in one transaction; one already stored for the same model, principal, request id and row is
+   * kept. Resolves with how many were new.
+   */
   insert(records: readonly FeedbackRecord[]): Promise<number>;
   /**
    * Labels that arrived at or after `sinceMs` (of one model, or of all), oldest first; with `limit`, only the
@@ -72,8 +90,8 @@ export interface FeedbackStore {
   window(sinceMs: number, model?: string, limit?: number): Promise<FeedbackRecord[]>;
   /** The models with labels that arrived at or after `sinceMs`. */
   models(sinceMs: number): Promise<string[]>;
-  /** Labels for these request ids. */
-  labelsFor(requestIds: readonly string[]): Promise<FeedbackRecord[]>;
+  /** Labels of this model for these request ids (of any principal: match them with each prediction's). */
+  labelsFor(model: string, requestIds: readonly string[]): Promise<FeedbackRecord[]>;
   /** A page of logged predictions, oldest first. */
   logged(query: LoggedQuery): Promise<LoggedPrediction[]>;
   /** Deletes labels that arrived before `timeMs`; resolves with how many. */
@@ -84,6 +102,7 @@ export interface FeedbackStore {
 /** The columns both stores keep per label. */
 export interface FeedbackRow {
   readonly request_id: string;
+  readonly principal: string;
   readonly row_index: number;
   readonly model: string;
   readonly version: string;
@@ -99,7 +118,7 @@ export interface FeedbackRow {
 
 export function toFeedbackRow(r: FeedbackRecord): FeedbackRow {
   return {
-    request_id: r.requestId, row_index: r.row, model: r.model, version: r.version, prediction_time_ms: r.predictionTimeMs,
+    request_id: r.requestId, principal: r.principal, row_index: r.row, model: r.model, version: r.version, prediction_time_ms: r.predictionTimeMs,
     time_ms: r.timeMs, kind: r.kind, label: r.label, predicted: r.predicted,
     scores: r.scores === null ? null : JSON.stringify(r.scores), positive_class: r.positiveClass,
   };
@@ -107,7 +126,7 @@ export function toFeedbackRow(r: FeedbackRecord): FeedbackRow {
 
 export function fromFeedbackRow(r: FeedbackRow): FeedbackRecord {
   return {
-    requestId: r.request_id, row: Number(r.row_index), model: r.model, version: r.version,
+    requestId: r.request_id, principal: r.principal, row: Number(r.row_index), model: r.model, version: r.version,
     predictionTimeMs: Number(r.prediction_time_ms), timeMs: Number(r.time_ms), kind: r.kind as FeedbackKind,
     label: Number(r.label), predicted: Number(r.predicted),
     scores: r.scores === null ? null : (JSON.parse(r.scores) as number[]),
@@ -119,6 +138,7 @@ export function fromFeedbackRow(r: FeedbackRow): FeedbackRecord {
 export interface LoggedRow {
   readonly seq: number | string;
   readonly request_id: string;
+  readonly principal: string;
   readonly time_ms: number;
   readonly model: string;
   readonly version: string;
@@ -130,15 +150,18 @@ export interface LoggedRow {
 
 export function fromLoggedRow(r: LoggedRow): LoggedPrediction {
   return {
-    seq: Number(r.seq), requestId: r.request_id, timeMs: Number(r.time_ms), model: r.model, version: r.version,
+    seq: Number(r.seq), requestId: r.request_id, principal: r.principal, timeMs: Number(r.time_ms), model: r.model, version: r.version,
     latencyMs: Number(r.latency_ms), inputs: JSON.parse(r.inputs) as StoredTensor[], outputs: JSON.parse(r.outputs) as StoredTensor[],
     parameters: r.parameters === null ? null : (JSON.parse(r.parameters) as Record<string, unknown>),
   };
 }
 
-/** Keeps the newest (highest seq) prediction per request id. */
+/** Keeps the newest (highest seq) prediction per model, principal and request id. */
 export function newestPerRequest(rows: readonly LoggedPrediction[]): LoggedPrediction[] {
-  const byId = new Map<string, LoggedPrediction>();
-  for (const r of rows) if ((byId.get(r.requestId)?.seq ?? -1) < r.seq) byId.set(r.requestId, r);
-  return [...byId.values()];
+  const byKey = new Map<string, LoggedPrediction>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.model, r.principal, r.requestId]);
+    if ((byKey.get(key)?.seq ?? -1) < r.seq) byKey.set(key, r);
+  }
+  return [...byKey.values()];
 }

@@ -5,7 +5,7 @@
 import type { QualityWindowSpec } from '../config/quality-config.js';
 import type { VersionThresholds } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackStore } from './feedback-store.js';
+import type { FeedbackStore, PredictionScope } from './feedback-store.js';
 
 /** The store calls a worker runs for the main thread. */
 export type StoreMethod = 'predictions' | 'insert' | 'window' | 'models' | 'labelsFor' | 'logged' | 'deleteBefore';
@@ -16,8 +16,8 @@ export type ToFeedbackWorker =
   | { readonly id: number; readonly op: 'store'; readonly method: StoreMethod; readonly args: readonly unknown[] }
   | { readonly id: number; readonly op: 'report'; readonly model: string; readonly windows: readonly QualityWindowSpec[]; readonly nowMs: number; readonly maxLabels: number }
   | { readonly id: number; readonly op: 'samples'; readonly windows: readonly QualityWindowSpec[]; readonly nowMs: number; readonly maxLabels: number }
-  | { readonly id: number; readonly op: 'versions'; readonly requestIds: readonly string[] }
-  | { readonly id: number; readonly op: 'join'; readonly items: readonly FeedbackItem[]; readonly timeMs: number; readonly thresholds: VersionThresholds }
+  | { readonly id: number; readonly op: 'versions'; readonly requestIds: readonly string[]; readonly scope: PredictionScope }
+  | { readonly id: number; readonly op: 'join'; readonly items: readonly FeedbackItem[]; readonly timeMs: number; readonly thresholds: VersionThresholds; readonly scope: PredictionScope }
   | { readonly id: number; readonly op: 'close' };
 
 export type FromFeedbackWorker =

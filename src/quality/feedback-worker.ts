@@ -27,9 +27,9 @@ async function apply(store: FeedbackStore, compute: StoreQualityCompute, joiner:
     case 'samples':
       return compute.samples(msg.windows, msg.nowMs, msg.maxLabels);
     case 'versions':
-      return joiner.versions(msg.requestIds);
+      return joiner.versions(msg.requestIds, msg.scope);
     case 'join':
-      return joiner.joinAndStore(msg.items, msg.timeMs, msg.thresholds);
+      return joiner.joinAndStore(msg.items, msg.timeMs, msg.thresholds, msg.scope);
     case 'close':
       return store.stop();
   }

@@ -3,7 +3,7 @@
  * that what the config declares agrees with the artefact. Pure: data in, config or ConfigError out.
  */
 import {
-  DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING,
+  DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING, MAX_TIMEOUT_MICROSECONDS,
   PLATFORM_BY_RUNTIME, type ModelConfig, type ModelConfigSource, type RuntimeKind,
 } from '../config/index.js';
 import { parseThreshold } from '../config/model-config-postprocess.js';
@@ -84,6 +84,20 @@ export function completeConfig({ name, source, runtime, signature, labels }: Com
   const tooBig = scheduling.preferredBatchSizes.find((s) => s > maxBatchSize);
   if (batching && tooBig !== undefined) {
     throw new ConfigError(`${where}: preferred_batch_size ${tooBig} exceeds max_batch_size ${maxBatchSize}`);
+  }
+  const counts = [['max_queue_size', scheduling.maxQueueSize], ['priority_levels', scheduling.priorityLevels]] as const;
+  for (const [key, value] of counts) {
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number from 0, got ${value}`);
+  }
+  const bad = scheduling.preferredBatchSizes.find((s) => !Number.isInteger(s) || s < 1);
+  if (bad !== undefined) throw new ConfigError(`${where}: preferred_batch_size ${bad} must be a whole number from 1`);
+  const times = [
+    ['default_timeout_microseconds', scheduling.defaultTimeoutMicroseconds], ['max_timeout_microseconds', scheduling.maxTimeoutMicroseconds],
+    ['max_queue_delay_microseconds', scheduling.maxQueueDelayMicroseconds],
+  ] as const;
+  for (const [key, value] of times) {
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number of microseconds from 0, got ${value}`);
+    if (value > MAX_TIMEOUT_MICROSECONDS) throw new ConfigError(`${where}: ${key} ${value} is above the longest wait inferd can time (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); lower it`);
   }
   if (scheduling.defaultPriorityLevel > Math.max(1, scheduling.priorityLevels) || scheduling.defaultPriorityLevel < 1) {
     scheduling.defaultPriorityLevel = Math.max(1, Math.ceil(scheduling.priorityLevels / 2));

@@ -3,8 +3,8 @@
  * and gives it a scheduler.
  */
 import { join } from 'node:path';
-import { assertPlainFileName, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, type ModelConfig } from '../config/index.js';
-import { ModelLoadError } from '../errors/index.js';
+import { assertPlainFileName, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, MAX_INSTANCE_COUNT, type ModelConfig } from '../config/index.js';
+import { ConfigError, ModelLoadError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { detectRuntime, type ModelDefinition } from '../repository/model-repository.js';
 import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
@@ -59,6 +59,10 @@ export async function loadVersion(def: ModelDefinition, version: number, options
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.source ?? `model '${def.name}'`);
   const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
   const count = def.config.instanceCount ?? 1;
+  // The config parsers check this; a source built elsewhere (library callers) must not start zero or endless workers.
+  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCE_COUNT) {
+    throw new ConfigError(`${def.config.source ?? label}: the instance count must be a whole number from 1 to ${MAX_INSTANCE_COUNT}, got ${count}`);
+  }
   const started = await Promise.allSettled(
     Array.from({ length: count }, () =>
       WorkerRuntime.load({ runtime, modelPath: path, ...onnx, names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined }),

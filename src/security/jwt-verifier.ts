@@ -1,7 +1,7 @@
 /**
  * JWT bearer tokens, verified with jose against the configured issuers: the token's `iss` picks the issuer, whose
  * JWKS (a local file, or a URL jose fetches and caches) must hold the signing key; `aud` must be one of the
- * issuer's audiences; `exp`/`nbf` are checked. Scopes come from the `scope` claim (space-separated, OAuth 2) or `scp`.
+ * issuer's audiences; `exp`/`nbf` are checked, and a token without `exp` is refused unless auth.jwt.require_exp is false. Scopes come from the `scope` claim (space-separated, OAuth 2) or `scp`.
  */
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -33,6 +33,9 @@ function scopesOf(payload: JWTPayload): Set<string> {
 function refusal(err: unknown): UnauthenticatedError {
   const e = err as { code?: string; claim?: string; message?: string };
   if (e.code === 'ERR_JWT_EXPIRED') return new UnauthenticatedError('the bearer token has expired; get a new one from its issuer');
+  if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && e.claim === 'exp') {
+    return new UnauthenticatedError(`the bearer token has no 'exp' claim, so it would never expire; ask its issuer for a token with an expiry (or set auth.jwt.require_exp: false on the server)`);
+  }
   if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return new UnauthenticatedError(`the bearer token's '${e.claim}' claim is not accepted here (${e.message}); ask for a token for this audience`);
   return new UnauthenticatedError(`the bearer token could not be verified (${e.message ?? String(err)}); send a token signed by a configured issuer`);
 }
@@ -40,7 +43,8 @@ function refusal(err: unknown): UnauthenticatedError {
 export class JwtVerifier {
   private readonly issuers: ReadonlyMap<string, Issuer>;
 
-  constructor(configs: readonly JwtIssuerConfig[]) {
+  /** `requireExp`: refuse tokens without an `exp` claim (auth.jwt.require_exp). */
+  constructor(configs: readonly JwtIssuerConfig[], private readonly requireExp = true) {
     this.issuers = new Map(configs.map((c) => [c.issuer, { config: c, keys: keySet(c) }]));
   }
 
@@ -49,7 +53,7 @@ export class JwtVerifier {
     const issuer = this.issuers.get(this.unverifiedIssuer(token));
     if (!issuer) throw new UnauthenticatedError(`the bearer token's issuer is not trusted here; use a token from one of the configured issuers`);
     const { config } = issuer;
-    const { payload } = await jwtVerify(token, issuer.keys, { issuer: config.issuer, audience: [...config.audience] }).catch((err: unknown) => {
+    const { payload } = await jwtVerify(token, issuer.keys, { issuer: config.issuer, audience: [...config.audience], requiredClaims: this.requireExp ? ['exp'] : [] }).catch((err: unknown) => {
       throw refusal(err);
     });
     if (typeof payload.sub !== 'string') throw new UnauthenticatedError(`the bearer token has no 'sub' claim; the issuer must name the caller`);

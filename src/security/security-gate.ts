@@ -41,10 +41,14 @@ export class SecurityGate {
   constructor(private readonly options: SecurityGateOptions) {
     const { auth, logger } = options;
     if (auth.enabled && auth.apiKeysFile) this.keys = new ApiKeyStore(auth.apiKeysFile, logger, auth.apiKeysPollMs);
-    if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers);
+    if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers, auth.jwtRequireExp);
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
     this.admitsEveryone = !auth.enabled && Object.keys(auth.modelLimits).length === 0;
+    this.authenticates = auth.enabled;
   }
+
+  /** True when auth is on: check() resolves with the caller's verified principal, not a stand-in. */
+  readonly authenticates: boolean;
 
   /** True when auth is off and no model has a rate limit: check() can refuse no one. Fixed by the config. */
   readonly admitsEveryone: boolean;
@@ -70,11 +74,6 @@ export class SecurityGate {
       this.count(err);
       throw err;
     }
-  }
-
-  /** True when callers must present credentials (auth.enabled). */
-  get authenticates(): boolean {
-    return this.options.auth.enabled;
   }
 
   /**

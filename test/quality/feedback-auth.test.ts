@@ -1,6 +1,7 @@
 /**
- * With auth on, posting feedback is an administrative action (scope `admin`) and reading quality needs any
- * authenticated caller, over a started server with API keys.
+ * With auth on, POST /v1/feedback is an administrative action (scope `admin`), POST /v1/models/{m}/feedback needs
+ * the model's inference scope, a label joins only a prediction of the principal that sends it, and reading
+ * quality needs any authenticated caller, over a started server with API keys.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ describe('feedback behind auth', () => {
     return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
   };
 
-  it('POST /v1/feedback needs the admin scope', async () => {
+  it('POST /v1/feedback needs the admin scope; labels join only the sender\'s own predictions', async () => {
     const infer = await call('/v2/models/digits/infer', KEYS.web, { id: 'auth-1', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: DIGITS.inputs[0] }] });
     assert.equal(infer.status, 200, infer.text);
     const feedback = { feedback: [{ id: 'auth-1', label: DIGITS.true_labels[0] }] };
@@ -48,7 +49,11 @@ describe('feedback behind auth', () => {
     const denied = await call('/v1/feedback', KEYS.web, feedback);
     assert.equal(denied.status, 403);
     assert.match(errorMessage(denied), /lack the scope 'admin'/);
-    const accepted = await call('/v1/feedback', KEYS.ops, feedback);
+    const other = await call('/v1/feedback', KEYS.ops, feedback);
+    assert.equal(other.status, 200, other.text);
+    assert.deepEqual([(other.json as { accepted: number }).accepted, (other.json as { unknown: number }).unknown], [0, 1], 'ops did not make that prediction');
+    assert.equal((await call('/v1/models/digits/feedback', undefined, feedback)).status, 401);
+    const accepted = await call('/v1/models/digits/feedback', KEYS.web, feedback);
     assert.equal(accepted.status, 200, accepted.text);
     assert.equal((accepted.json as { accepted: number }).accepted, 1);
   });

@@ -21,7 +21,7 @@ const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
 function label(requestId: string, o: Partial<FeedbackRecord> = {}): FeedbackRecord {
   return {
-    requestId, row: 0, model: 'digits', version: '1', predictionTimeMs: T0, timeMs: T0 + 60_000, kind: 'label', label: 7,
+    requestId, principal: 'anonymous', row: 0, model: 'digits', version: '1', predictionTimeMs: T0, timeMs: T0 + 60_000, kind: 'label', label: 7,
     predicted: 7, scores: [0.25, 0.75], positiveClass: 1, ...o,
   };
 }
@@ -49,7 +49,7 @@ function storeCases(name: string, make: () => { sink: AuditSink; store: Feedback
     });
 
     it('finds the newest logged prediction per request id, with its tensors', async () => {
-      const found = (await store.predictions(['a', 'b', 'missing'])).sort((x, y) => x.requestId.localeCompare(y.requestId));
+      const found = (await store.predictions(['a', 'b', 'missing'], { principal: 'anonymous', model: 'digits' })).sort((x, y) => x.requestId.localeCompare(y.requestId));
       assert.deepEqual(found.map((p) => [p.requestId, p.version, p.timeMs]), [['a', '3', T0 + 2000], ['b', '2', T0 + 1000]]);
       assert.deepEqual(found[0].outputs.find((t) => t.name === 'label')!.data, [7]);
       assert.equal(found[0].inputs.find((t) => t.name === 'ssn')!.redacted, '[REDACTED]');
@@ -59,7 +59,7 @@ function storeCases(name: string, make: () => { sink: AuditSink; store: Feedback
       const first = [label('a'), label('a', { row: 1, label: 3, predicted: 2, scores: null, positiveClass: null }), label('b', { kind: 'value', label: 2.5, predicted: 3.25, scores: null, positiveClass: null, timeMs: T0 + 120_000 })];
       assert.equal(await store.insert(first), 3);
       assert.equal(await store.insert([label('a', { label: 0 }), label('c', { model: 'other', timeMs: T0 + 180_000 })]), 1, 'a/0 is kept as first stored');
-      assert.deepEqual(await store.labelsFor(['a', 'b']), first);
+      assert.deepEqual(await store.labelsFor('digits', ['a', 'b']), first);
     });
 
     it('windows by label arrival time, per model or for all', async () => {

@@ -18,7 +18,7 @@ const MINUTE = 60_000;
 /** Label i arrived i minutes before NOW; the newest 10 are right, the older ones wrong. */
 function label(i: number, model = 'digits'): FeedbackRecord {
   return {
-    requestId: `${model}-${i}`, row: 0, model, version: '1', predictionTimeMs: NOW - i * MINUTE - 1000, timeMs: NOW - i * MINUTE,
+    requestId: `${model}-${i}`, principal: 'anonymous', row: 0, model, version: '1', predictionTimeMs: NOW - i * MINUTE - 1000, timeMs: NOW - i * MINUTE,
     kind: 'label', label: 1, predicted: i < 10 ? 1 : 0, scores: null, positiveClass: null,
   };
 }

@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/wait-for.js';
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
 function label(i: number, timeMs: number): FeedbackRecord {
-  return { requestId: `r${i}`, row: 0, model: 'digits', version: '1', predictionTimeMs: timeMs - 1000, timeMs, kind: 'label', label: 1, predicted: 1, scores: null, positiveClass: null };
+  return { requestId: `r${i}`, principal: 'anonymous', row: 0, model: 'digits', version: '1', predictionTimeMs: timeMs - 1000, timeMs, kind: 'label', label: 1, predicted: 1, scores: null, positiveClass: null };
 }
 
 /** The store, counting the label reads made through it. */

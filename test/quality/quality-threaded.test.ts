@@ -25,12 +25,12 @@ function mixedLabels(): FeedbackRecord[] {
   const binary = Array.from({ length: 800 }, (_, i): FeedbackRecord => {
     const p = Math.round(((i * 37) % 100) / 5) / 20; // 21 distinct scores: many ties
     return {
-      requestId: `b-${i}`, row: i % 2, model: 'cancer', version: i % 3 === 0 ? '2' : '1', predictionTimeMs: NOW - i * 4000 - 500, timeMs: NOW - i * 4000,
+      requestId: `b-${i}`, principal: 'anonymous', row: i % 2, model: 'cancer', version: i % 3 === 0 ? '2' : '1', predictionTimeMs: NOW - i * 4000 - 500, timeMs: NOW - i * 4000,
       kind: 'label', label: (i * 7) % 3 === 0 ? 0 : 1, predicted: p >= 0.6 ? 1 : 0, scores: [1 - p, p], positiveClass: 1,
     };
   });
   const regression = Array.from({ length: 400 }, (_, i): FeedbackRecord => ({
-    requestId: `r-${i}`, row: 0, model: 'diabetes', version: '1', predictionTimeMs: NOW - i * 8000 - 250, timeMs: NOW - i * 8000,
+    requestId: `r-${i}`, principal: 'anonymous', row: 0, model: 'diabetes', version: '1', predictionTimeMs: NOW - i * 8000 - 250, timeMs: NOW - i * 8000,
     kind: 'value', label: 100 + (i % 17) * 3.25, predicted: 100 + (i % 13) * 2.5, scores: null, positiveClass: null,
   }));
   return [...seededLabels(1500, NOW), ...binary, ...regression];
@@ -99,7 +99,7 @@ describe('feedback writes through the worker thread', () => {
       const settled = await Promise.allSettled(batches.map((batch) => store.insert(batch)));
       assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
       for (const s of settled) if (s.status === 'rejected') assert.ok(s.reason instanceof UnavailableError && /busy \(2 calls waiting\)/.test(s.reason.message), String(s.reason));
-      const stored = await store.labelsFor(batches.flat().map((r) => r.requestId));
+      const stored = await store.labelsFor('digits', batches.flat().map((r) => r.requestId));
       assert.deepEqual(new Set(stored.map((r) => r.requestId)), new Set(batches.slice(0, 2).flat().map((r) => r.requestId)));
     } finally {
       await store.stop();
@@ -117,7 +117,7 @@ describe('feedback writes through the worker thread', () => {
     const reopened = openFeedbackStore({ store: 'sqlite', path });
     await reopened.start();
     try {
-      assert.equal((await reopened.labelsFor(batch.map((r) => r.requestId))).length, 5000);
+      assert.equal((await reopened.labelsFor('digits', batch.map((r) => r.requestId))).length, 5000);
     } finally {
       await reopened.stop();
     }

@@ -56,12 +56,12 @@ export interface SecureServer {
   /** Everything the server logged (debug and up). */
   readonly logs: string[];
   /** A JWT from the test issuer; `claims` and `expiresIn`/`audience` override the defaults. */
-  token(options?: { scope?: string; audience?: string; expiresIn?: string | number }): Promise<string>;
+  token(options?: { scope?: string; audience?: string; expiresIn?: string | number | null; subject?: string }): Promise<string>;
   stop(): Promise<void>;
 }
 
 /** Starts digits with API keys (polled every 50 ms) and the test JWT issuer. */
-export async function startSecureServer(): Promise<SecureServer> {
+export async function startSecureServer(options: { requireExp?: boolean; audit?: boolean; grpc?: boolean } = {}): Promise<SecureServer> {
   const dir = await mkdtemp(join(tmpdir(), 'inferd-security-'));
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-1', alg: 'ES256' };
@@ -70,7 +70,9 @@ export async function startSecureServer(): Promise<SecureServer> {
   await writeFile(keysPath, INITIAL_KEYS);
   const config = resolveServerConfig({
     model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'silent',
-    auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }] } },
+    auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }], ...(options.requireExp === undefined ? {} : { require_exp: options.requireExp }) } },
+    ...(options.audit ? { audit: { enabled: true, store: 'sqlite' as const, path: join(dir, 'audit.db') } } : {}),
+    ...(options.grpc ? { grpc_port: 0 } : {}),
     limits: { max_json_depth: 16, max_inputs: 4 },
   });
   const logs: string[] = [];
@@ -86,12 +88,13 @@ export async function startSecureServer(): Promise<SecureServer> {
   };
 }
 
-function sign(key: CryptoKey, o: { scope?: string; audience?: string; expiresIn?: string | number }): Promise<string> {
-  return new SignJWT({ scope: o.scope ?? 'infer:digits' })
+function sign(key: CryptoKey, o: { scope?: string; audience?: string; expiresIn?: string | number | null; subject?: string }): Promise<string> {
+  const jwt = new SignJWT({ scope: o.scope ?? 'infer:digits' })
     .setProtectedHeader({ alg: 'ES256', kid: 'test-1' })
-    .setIssuer(ISSUER).setSubject('user-1').setAudience(o.audience ?? AUDIENCE)
-    .setIssuedAt(Math.floor(Date.now() / 1000) - 120).setExpirationTime(o.expiresIn ?? '5m')
-    .sign(key);
+    .setIssuer(ISSUER).setSubject(o.subject ?? 'user-1').setAudience(o.audience ?? AUDIENCE)
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 120);
+  // null: a token without `exp` (one that never expires).
+  return (o.expiresIn === null ? jwt : jwt.setExpirationTime(o.expiresIn ?? '5m')).sign(key);
 }
 
 /** Posts to a path with optional headers; never throws on a status. */

@@ -1,6 +1,6 @@
 /**
  * The shared audit store: a `predictions` table in PostgreSQL (node-postgres pool), in a configurable schema.
- * A batch is one INSERT ... SELECT FROM unnest(...) statement (ten array parameters whatever the batch size), so it
+ * A batch is one INSERT ... SELECT FROM unnest(...) statement (twelve array parameters whatever the batch size), so it
  * commits or fails as a whole. `synchronous_commit` is on when durability is acknowledged (a commit returns once
  * its WAL is flushed) and off otherwise (commits return at once; a crash of the database server can lose the
  * last few, never corrupt).
@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { AuditQuery, AuditRecord, StoredPrediction } from '../audit-record.js';
 import type { AuditSink } from '../audit-sink.js';
 import { fromRow, toRow, type PredictionRow } from '../prediction-row.js';
+import { postgresPredictionsMigrationSql } from '../predictions-migration.js';
 
 export interface PostgresAuditSinkOptions {
   /** Connection URL, e.g. postgres://user@127.0.0.1:5432/inferd. */
@@ -18,9 +19,9 @@ export interface PostgresAuditSinkOptions {
   readonly durability: 'async' | 'acknowledged';
 }
 
-const COLUMNS = 'request_id, time, caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
+const COLUMNS = 'request_id, time, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
-const SELECT = `request_id, round(extract(epoch FROM time) * 1000)::float8 AS time_ms, caller, model, version, protocol,
+const SELECT = `request_id, round(extract(epoch FROM time) * 1000)::float8 AS time_ms, caller, principal, claimed_caller, model, version, protocol,
   latency_ms, inputs::text AS inputs, outputs::text AS outputs, parameters::text AS parameters`;
 
 function schemaSql(table: string, schema: string): string {
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS ${table} (
   request_id TEXT NOT NULL,
   time TIMESTAMPTZ NOT NULL,
   caller TEXT NOT NULL,
+  principal TEXT NOT NULL DEFAULT 'anonymous',
+  claimed_caller TEXT,
   model TEXT NOT NULL,
   version TEXT NOT NULL,
   protocol TEXT NOT NULL,
@@ -38,6 +41,7 @@ CREATE TABLE IF NOT EXISTS ${table} (
   outputs JSONB NOT NULL,
   parameters JSONB
 );
+${postgresPredictionsMigrationSql(table)}
 CREATE INDEX IF NOT EXISTS predictions_time ON ${table} (time);
 CREATE INDEX IF NOT EXISTS predictions_model_time ON ${table} (model, time);
 CREATE INDEX IF NOT EXISTS predictions_request_id ON ${table} (request_id);
@@ -46,7 +50,7 @@ CREATE TABLE IF NOT EXISTS "${schema}".inferd_health (id INTEGER PRIMARY KEY, ti
 
 /** One array per column, in COLUMNS order, for the unnest insert. */
 function columnArrays(rows: readonly PredictionRow[]): unknown[][] {
-  const keys = ['request_id', 'time_ms', 'caller', 'model', 'version', 'protocol', 'latency_ms', 'inputs', 'outputs', 'parameters'] as const;
+  const keys = ['request_id', 'time_ms', 'caller', 'principal', 'claimed_caller', 'model', 'version', 'protocol', 'latency_ms', 'inputs', 'outputs', 'parameters'] as const;
   return keys.map((k) => rows.map((r) => r[k]));
 }
 
@@ -80,9 +84,9 @@ export class PostgresAuditSink implements AuditSink {
 
   async write(records: readonly AuditRecord[]): Promise<void> {
     const sql = `INSERT INTO ${this.table} (${COLUMNS})
-      SELECT r, to_timestamp(t / 1000.0), c, m, v, p, l, i::jsonb, o::jsonb, pa::jsonb
-      FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[])
-        AS x(r, t, c, m, v, p, l, i, o, pa)`;
+      SELECT r, to_timestamp(t / 1000.0), c, pr, cc, m, v, p, l, i::jsonb, o::jsonb, pa::jsonb
+      FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::text[], $12::text[])
+        AS x(r, t, c, pr, cc, m, v, p, l, i, o, pa)`;
     await this.started().query(sql, columnArrays(records.map(toRow)));
   }
 

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditQuery, AuditRecord, StoredPrediction } from '../audit-record.js';
 import { fromRow, toRow, type PredictionRow } from '../prediction-row.js';
+import { migrateSqlitePredictions } from '../predictions-migration.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -18,6 +19,8 @@ CREATE TABLE IF NOT EXISTS predictions (
   request_id TEXT NOT NULL,
   time_ms INTEGER NOT NULL,
   caller TEXT NOT NULL,
+  principal TEXT NOT NULL DEFAULT 'anonymous',
+  claimed_caller TEXT,
   model TEXT NOT NULL,
   version TEXT NOT NULL,
   protocol TEXT NOT NULL,
@@ -31,10 +34,10 @@ CREATE INDEX IF NOT EXISTS predictions_model_time ON predictions (model, time_ms
 CREATE INDEX IF NOT EXISTS predictions_request_id ON predictions (request_id);
 CREATE TABLE IF NOT EXISTS inferd_health (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL);`;
 
-const INSERT = `INSERT INTO predictions (request_id, time_ms, caller, model, version, protocol, latency_ms, inputs, outputs, parameters)
-  VALUES (@request_id, @time_ms, @caller, @model, @version, @protocol, @latency_ms, @inputs, @outputs, @parameters)`;
+const INSERT = `INSERT INTO predictions (request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters)
+  VALUES (@request_id, @time_ms, @caller, @principal, @claimed_caller, @model, @version, @protocol, @latency_ms, @inputs, @outputs, @parameters)`;
 
-const COLUMNS = 'request_id, time_ms, caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
+const COLUMNS = 'request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
 /** The WHERE clause of a query and its arguments. */
 function filters(q: AuditQuery): { where: string; args: Array<string | number> } {
@@ -65,6 +68,7 @@ export class SqliteAuditStore {
     db.pragma('cache_size = -32768'); // 32 MiB: the indexes' hot pages stay in memory between batches
     // Checkpoint every ~40 MiB of WAL instead of 4: a page rewritten by many commits is copied back once.
     db.pragma('wal_autocheckpoint = 10000');
+    migrateSqlitePredictions(db); // before SCHEMA: a log from an earlier inferd gets its new columns
     db.exec(SCHEMA);
     return new SqliteAuditStore(db);
   }

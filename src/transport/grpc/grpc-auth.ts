@@ -4,7 +4,7 @@
  */
 import { ServerInterceptingCall, status, type Metadata, type ServerInterceptor, type ServerUnaryCall } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
-import type { Action, Credentials } from '../../security/principal.js';
+import type { Action, Credentials, Principal } from '../../security/principal.js';
 import type { SecurityGate } from '../../security/security-gate.js';
 import { toGrpcStatus } from './status.js';
 
@@ -33,10 +33,19 @@ export function grpcCredentials(metadata: Metadata): Credentials {
   return { authorization: first(metadata, 'authorization'), apiKey: first(metadata, 'x-api-key') };
 }
 
+/** The principal each authenticated call was admitted as (auth on only). */
+const principals = new WeakMap<object, Principal>();
+
+/** The id of the principal the call authenticated as; undefined when auth is off (never the x-inferd-caller metadata). */
+export function callPrincipal(call: object): string | undefined {
+  return principals.get(call)?.id;
+}
+
 /** The `authorize` hook for createGrpcHandlers, backed by the gate. */
 export function grpcAuthorizer(gate: SecurityGate): GrpcAuthorize {
   return async (call, method, model) => {
-    await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model });
+    const principal = await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model });
+    if (principal && gate.authenticates) principals.set(call, principal);
   };
 }
 

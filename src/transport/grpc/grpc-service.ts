@@ -5,7 +5,7 @@
 import { Metadata, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
-import type { ModelControl } from '../../inference/model-control.js';
+import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { decodeModelInferRequest } from './infer-request.js';
@@ -14,7 +14,7 @@ import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexR
 import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
 import { decodedRequest, requestModel } from './deferred-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
-import type { GrpcAuthorize } from './grpc-auth.js';
+import { callPrincipal, type GrpcAuthorize } from './grpc-auth.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
 
 export interface GrpcServiceOptions {
@@ -47,6 +47,7 @@ interface RepositoryModelRequest {
 
 /** Triton's load parameter `config`: the model config as JSON, replacing the model's config file. */
 function configParameter(r: RepositoryModelRequest): string | undefined {
+  assertLoadParameters(Object.keys(r.parameters ?? {}));
   const p = r.parameters?.config;
   if (!p) return undefined;
   return p.string_param ?? p.bytes_param?.toString('utf8');
@@ -125,8 +126,11 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
     ModelInfer: unary<ModelInferRequest>('ModelInfer', { ...ctx, failed: refusalReporter(service) }, async (r, call) => {
       const traceparent = call.metadata.get('traceparent')[0];
-      const caller = call.metadata.get('x-inferd-caller')[0]; // for the audit trail
-      return encodeModelInferResponse(await service.infer({ ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined, caller: typeof caller === 'string' ? caller : undefined }));
+      const caller = call.metadata.get('x-inferd-caller')[0]; // a claim, recorded apart from the authenticated principal
+      return encodeModelInferResponse(await service.infer({
+        ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+        caller: typeof caller === 'string' ? caller : undefined, principal: callPrincipal(call),
+      }));
     }),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '../../errors/index.js';
 import type { InferenceRequest, RequestedOutput } from '../../inference/types.js';
+import { assertRequestId } from '../../inference/validate-request.js';
 import { allocate, DATATYPES, elementCount, isDatatype, tensorDataFromRaw, type Tensor, type TensorData } from '../../tensor/index.js';
 import type { InferInputTensor, ModelInferRequest } from './messages.js';
 import { parametersFromProto } from './parameters.js';
@@ -78,6 +79,7 @@ export function decodeModelInferRequest(request: ModelInferRequest, limits: Deco
   if (request.model_name.length > MAX_NAME_CHARS || request.model_version.length > MAX_NAME_CHARS) {
     throw new InvalidArgumentError(`model_name ${shown(request.model_name)} or model_version ${shown(request.model_version)} is longer than ${MAX_NAME_CHARS} characters; name a model in the repository`);
   }
+  assertRequestId(request.id);
   if (request.inputs.length === 0) throw new InvalidArgumentError('the request needs at least one input tensor');
   assertInputCount(request.inputs.length, limits);
   const raw = checkContentsForm(request);

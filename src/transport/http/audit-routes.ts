@@ -1,7 +1,8 @@
 /**
  * The prediction log over HTTP: `GET /v1/predictions?model=&since=&request_id=&limit=` answers
- * `{"predictions": [...]}`, newest first (404 when the audit trail is off). Also where the caller of a request is
- * read: the `x-inferd-caller` header, until authentication names callers.
+ * `{"predictions": [...]}`, newest first (404 when the audit trail is off). Also where the name a client claims is
+ * read: the `x-inferd-caller` header. With auth on the recorded caller is the authenticated principal
+ * (auth-hook.ts `principalOf`) and the claim is kept apart as `claimed_caller`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAuditQuery } from '../../audit/audit-query.js';
@@ -9,7 +10,7 @@ import type { InferenceService } from '../../inference/inference-service.js';
 
 export const CALLER_HEADER = 'x-inferd-caller';
 
-/** The caller a request names in x-inferd-caller, or undefined (the audit trail then records 'anonymous'). */
+/** The name a request claims in x-inferd-caller (never trusted as identity), or undefined. */
 export function callerOf(req: FastifyRequest): string | undefined {
   const value = req.headers[CALLER_HEADER];
   return typeof value === 'string' && value !== '' ? value : undefined;

@@ -1,9 +1,12 @@
 /**
  * Feedback labels and live quality over HTTP:
  *
- * - `POST /v1/feedback` with `{"feedback": [{"id": "<request id>", "label": 1}, {"id": ..., "value": 3.2}]}`
- *   joins each label with its logged prediction and answers the counts: `accepted`, `unknown` (no logged
- *   prediction with that id), `duplicate`, `unusable`, with the first unknown ids and unusable items.
+ * - `POST /v1/models/{model}/feedback` with `{"feedback": [{"id": "<request id>", "label": 1}, {"id": ...,
+ *   "value": 3.2}]}` joins each label with the logged prediction of that model, with that request id, made by
+ *   the same principal (auth on; scope infer:{model}), and answers the counts: `accepted`, `unknown` (no such
+ *   prediction), `duplicate`, `unusable`, with the first unknown ids and unusable items.
+ * - `POST /v1/feedback` (scope admin): the same, each item optionally naming its `model`; an id that names
+ *   predictions of several models without one is unusable.
  * - `GET /v1/models/{model}/quality[?windows=1h,24h]`: per window and version, accuracy, precision/recall/F1 at
  *   the model's threshold, ROC AUC, log loss, MAE, RMSE and the label delay. At most `quality.max_windows`
  *   windows (400 above); computed in a worker thread, at most a few at a time (503 with Retry-After above).
@@ -15,6 +18,9 @@ import { InvalidArgumentError, NotFoundError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { parseDurationMs } from '../../lib/duration.js';
 import { parseFeedbackBody } from '../../quality/feedback-request.js';
+import type { FeedbackResult } from '../../quality/feedback-service.js';
+import { ANONYMOUS_PRINCIPAL } from '../../audit/prediction-row.js';
+import { principalOf } from './auth-hook.js';
 import type { QualityServer } from '../../quality/quality-server.js';
 import type { QualityReport } from '../../quality/quality-service.js';
 import type { VersionQuality } from '../../quality/quality-report.js';
@@ -74,11 +80,24 @@ function required(quality: QualityServer | undefined): QualityServer {
 }
 
 export function registerFeedbackRoutes(app: FastifyInstance, { service, quality }: FeedbackRouteOptions): void {
+  const answer = (reply: FastifyReply, r: FeedbackResult) => {
+    const body = { accepted: r.accepted, unknown: r.unknown, duplicate: r.duplicate, unusable: r.unusable, unknown_ids: r.unknownIds, unusable_items: r.unusableItems };
+    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
+  };
+
   app.post('/v1/feedback', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
     const q = required(quality);
-    const r = await q.feedback.submit(parseFeedbackBody(parseBody(req.body), q.maxBatch));
-    const answer = { accepted: r.accepted, unknown: r.unknown, duplicate: r.duplicate, unusable: r.unusable, unknown_ids: r.unknownIds, unusable_items: r.unusableItems };
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
+    const items = parseFeedbackBody(parseBody(req.body), q.maxBatch);
+    return answer(reply, await q.feedback.submit(items, { principal: principalOf(req) ?? ANONYMOUS_PRINCIPAL }));
+  });
+
+  app.post('/v1/models/:model/feedback', async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer | undefined }>, reply: FastifyReply) => {
+    const q = required(quality);
+    const model = req.params.model;
+    const items = parseFeedbackBody(parseBody(req.body), q.maxBatch);
+    const other = items.findIndex((i) => i.model !== undefined && i.model !== model);
+    if (other >= 0) throw new InvalidArgumentError(`feedback[${other}].model names another model than '${model}', the one this route labels; post it to that model's route`);
+    return answer(reply, await q.feedback.submit(items, { principal: principalOf(req) ?? ANONYMOUS_PRINCIPAL, model }));
   });
 
   app.get('/v1/models/:model/quality', async (req: FastifyRequest<{ Params: { model: string }; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
-import type { ModelControl } from '../../inference/model-control.js';
+import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
 
 export interface RepositoryRouteOptions {
@@ -26,6 +26,8 @@ function optionalBody(body: Buffer | undefined): Record<string, unknown> {
 /** Triton's load body: `{"parameters": {"config": "<ModelConfig as JSON>"}}`. */
 function configOverride(body: Record<string, unknown>): string | undefined {
   const params = body.parameters as Record<string, unknown> | undefined;
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) throw new InvalidArgumentError(`parameters must be an object, e.g. {"config": "<model config as JSON>"}`);
+  assertLoadParameters(Object.keys(params ?? {}));
   const config = params?.config;
   if (config === undefined) return undefined;
   if (typeof config === 'string') return config;

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from '../../protocol/v2-json.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../../protocol/decode-limits.js';
 import type { InferenceBodies } from './inference-body.js';
 import { callerOf } from './audit-routes.js';
+import { principalOf } from './auth-hook.js';
 import { markFallback } from './overload-headers.js';
 
 interface ModelParams {
@@ -44,7 +45,7 @@ export function registerV1Routes(app: FastifyInstance, { service, limits, bodies
     // The instance count is checked against max_batch_size before the body is parsed (declared-shape.ts).
     const body = bodies.body(req);
     const { request, format = 'row' } = await bodies.pool.decode({ kind: 'v1', body, model, version, limits: decodeLimits, signature });
-    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req) });
+    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req), principal: principalOf(req) });
     // V1's body has no place for parameters: a fallback answer is flagged by the header alone.
     markFallback(reply, response);
     return sendJsonText(reply, encodePredictResponse(response, format));

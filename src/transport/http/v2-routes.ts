@@ -11,6 +11,7 @@ import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { callerOf } from './audit-routes.js';
+import { principalOf } from './auth-hook.js';
 import { withRoutingHeader } from './routing-header.js';
 import { markFallback, priorityHeader, PRIORITY_HEADER, withPriorityHeader } from './overload-headers.js';
 
@@ -72,7 +73,7 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     const { request: decoded } = await bodies.pool.decode({ kind: 'v2', body, context, limits: bodyLimits, signature: bodies.signature(model, version) });
     const request = withPriorityHeader(withRoutingHeader(decoded, req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
-    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req) });
+    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req), principal: principalOf(req) });
     markFallback(reply, response);
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
