@@ -5,10 +5,11 @@
  */
 import type { ModelConfigSource, VersionPolicy } from '../config/index.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
+import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { IntegrityPolicy } from './integrity.js';
+import { featuresConfigProblem, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
 import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
 import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
@@ -39,6 +40,8 @@ export interface SyncOptions {
    * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
    */
   readonly listMissing?: boolean;
+  /** Only these versions, whatever the version policy says (pre-deploy validation of chosen versions). */
+  readonly only?: readonly number[];
 }
 
 export interface RegistryOptions {
@@ -46,6 +49,8 @@ export interface RegistryOptions {
   readonly integrity?: IntegrityPolicy;
   /** Told when a version becomes ready, is refused or unloads. */
   readonly onEvent?: (event: LifecycleEvent) => void;
+  /** sha256 of the features config this server read: a signed model with a `features:` mapping must name it. */
+  readonly featuresConfigSha256?: string;
 }
 
 export class ModelRegistry {
@@ -71,8 +76,8 @@ export class ModelRegistry {
   }
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
-  load(name: string, override?: ModelConfigSource): Promise<void> {
-    return this.loadNamed(name, { force: true, override });
+  load(name: string, override?: ModelConfigSource, only?: readonly number[]): Promise<void> {
+    return this.loadNamed(name, { force: true, override, only });
   }
 
   private loadNamed(name: string, options: SyncOptions): Promise<void> {
@@ -126,10 +131,18 @@ export class ModelRegistry {
     if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
       throw new ModelLoadError(read.error ?? `model '${name}' is not in the repository`);
     }
+    const policy = this.options.integrity;
+    if (options.override && policy && policy.mode !== 'off') {
+      throw new ModelLoadError(`model '${name}': a load request cannot carry a config under the integrity policy '${policy.mode}' (that config is not signed); put it in ${name}/config.yaml, run 'inferd sign' on the model folder and load again without a config`);
+    }
+    const refusal = await this.modelIntegrityProblem(read);
+    if (refusal) return this.refuseChange(name, refusal);
     const model = this.modelEntry(name);
     model.unloaded = false;
+    model.refused = undefined;
     model.traffic = def.config.traffic;
-    const wanted = def.error ? [] : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const wanted = def.error ? [] : selected;
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
       model.error = problem;
@@ -151,6 +164,43 @@ export class ModelRegistry {
     await Promise.all(stale.map((v) => this.retire(v)));
     model.error = undefined;
     if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
+  }
+
+  /**
+   * The model folder's own files (config and version policy, labels, features config digest) against its manifest,
+   * before the config is used. Returns the reason to refuse, or undefined (policy off, or the folder is gone).
+   */
+  private async modelIntegrityProblem(def: ModelDefinition): Promise<string | undefined> {
+    const policy = this.options.integrity;
+    if (!policy || policy.mode === 'off') return undefined;
+    try {
+      if (!(await stat(def.dir)).isDirectory()) return undefined;
+    } catch {
+      return undefined; // not in the repository: reported as such
+    }
+    try {
+      const report = await verifyModelIntegrity(def.dir, def.name, policy);
+      return featuresConfigProblem(def.name, report, def.config.features !== undefined, this.options.featuresConfigSha256);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /**
+   * Refuses a change to a model's own files. What serves keeps serving (the reason shows on its index rows);
+   * a model with nothing serving is UNAVAILABLE with the reason. Logged and told once per distinct reason.
+   */
+  private refuseChange(name: string, reason: string): never {
+    const model = this.modelEntry(name);
+    const stillServing = [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version).sort((a, b) => a - b);
+    const before = model.refused ?? model.error;
+    if (stillServing.length) model.refused = reason;
+    else model.error = reason;
+    if (before !== reason) {
+      this.logger.error({ model: name, reason, still_serving: stillServing }, `model '${name}': a change to the model folder was refused`);
+      this.options.onEvent?.({ type: 'model_refused', model: name, message: reason, evidence: { still_serving: stillServing } });
+    }
+    throw new ModelLoadError(reason);
   }
 
   /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure reason. */
@@ -270,7 +320,10 @@ export class ModelRegistry {
     const m = this.models.get(name);
     if (!m) return [{ name, state: 'UNAVAILABLE', reason: 'not loaded' }];
     const out: IndexEntry[] = m.error ? [{ name, state: 'UNAVAILABLE', reason: m.error }] : [];
-    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) out.push({ name, version: v.version, state: v.state, reason: v.reason });
+    const refused = m.refused && `serving the files verified before; a change was refused: ${m.refused}`;
+    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) {
+      out.push({ name, version: v.version, state: v.state, reason: v.reason ?? (v.state === 'READY' ? refused : undefined) });
+    }
     return out;
   }
 
