@@ -136,17 +136,18 @@ export async function validateModel(o: ValidateOptions): Promise<ValidationRepor
   }
   const def = await new FileModelRepository(dirname(dir)).readModel(name);
   const checks = [configCheck(def)];
-  if (def.error) return reportOf(name, dir, checks);
-  const chosen = chooseVersions(def, o.version);
-  checks.push(chosen.check);
   let policy: IntegrityPolicy;
   try {
     policy = integrityPolicy(o.integrity ?? 'off', o.trustedKeys ?? []);
   } catch (err) {
     return reportOf(name, dir, [...checks, fail('integrity', (err as Error).message)]);
   }
+  // The model folder's own files first: a config that was tampered with says so, whether it parses or not.
   const model = policy.mode === 'off' ? undefined : await modelIntegrityCheck(def, policy, o);
   if (model) checks.push(model);
+  if (def.error) return reportOf(name, dir, checks);
+  const chosen = chooseVersions(def, o.version);
+  checks.push(chosen.check);
   const integrity = await Promise.all(chosen.versions.map((v) => integrityCheck(def, v, policy)));
   checks.push(...integrity);
   const loadable = model?.status === 'fail' ? [] : chosen.versions.filter((v, i) => integrity[i].status !== 'fail');
