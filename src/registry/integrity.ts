@@ -112,8 +112,11 @@ export function signManifest(bytes: Buffer, privateKeyPem: string | Buffer): str
   return sign(null, bytes, key).toString('base64');
 }
 
-function refuse(label: string, problem: string, fix: string): ModelLoadError {
-  return new ModelLoadError(`integrity check failed for ${label}: ${problem}; ${fix}`);
+/** A refusal by the integrity check: it depends only on the files, so the same files are refused again. */
+export class IntegrityRefusal extends ModelLoadError {}
+
+function refuse(label: string, problem: string, fix: string): IntegrityRefusal {
+  return new IntegrityRefusal(`integrity check failed for ${label}: ${problem}; ${fix}`);
 }
 
 async function readOptional(path: string): Promise<Buffer | undefined> {

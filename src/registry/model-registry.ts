@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
-import { featuresConfigProblem, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
+import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
 import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
 import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
@@ -155,8 +155,13 @@ export class ModelRegistry {
         const print = (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
         const current = model.versions.get(v);
         if (!options.force && current?.state === 'READY' && current.fingerprint === print) return;
-        const reason = await this.loadInto(def, model, v, print);
-        if (reason) failures.push(`version ${v}: ${reason}`);
+        // The same files the integrity check refused: refused again without re-reading them (or telling it again).
+        const refused = model.refusedFiles?.get(v);
+        if (!options.force && refused?.fingerprint === print) return void failures.push(`version ${v}: ${refused.reason}`);
+        const failure = await this.loadInto(def, model, v, print);
+        if (failure instanceof IntegrityRefusal) (model.refusedFiles ??= new Map()).set(v, { fingerprint: print, reason: failure.message });
+        else model.refusedFiles?.delete(v);
+        if (failure) failures.push(`version ${v}: ${failure.message}`);
       }),
     );
     // A version that failed to load leaves the versions it would replace serving.
@@ -203,8 +208,8 @@ export class ModelRegistry {
     throw new ModelLoadError(reason);
   }
 
-  /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure reason. */
-  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<string | undefined> {
+  /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure. */
+  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<Error | undefined> {
     const entry: ServingVersion = { name: def.name, version, state: 'LOADING', fingerprint };
     const previous = model.versions.get(version);
     const serving = previous?.state === 'READY' ? previous : undefined;
@@ -226,7 +231,7 @@ export class ModelRegistry {
       const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version);
       this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
       this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: entry.reason, evidence: { still_serving: stillServing } });
-      return entry.reason;
+      return err as Error;
     }
   }
 

@@ -37,6 +37,8 @@ export interface RegisteredModel {
   error?: string;
   /** A change to the model folder refused by the integrity check while earlier versions keep serving. */
   refused?: string;
+  /** Versions whose files the integrity check refused, by version: what it saw (fingerprint) and why. */
+  refusedFiles?: Map<number, { readonly fingerprint: string; readonly reason: string }>;
   /** Unloaded by request: not counted against readiness. */
   unloaded?: boolean;
   /** The traffic policy its config declares (weights, sticky key, shadow). */
