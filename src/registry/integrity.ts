@@ -158,7 +158,12 @@ async function verifyDigests(dir: string, manifest: Manifest, label: string): Pr
   if (unlisted.length) throw refuse(label, `${unlisted.join(', ')} ${unlisted.length > 1 ? 'are' : 'is'} not in ${MANIFEST_FILE}`, `remove the file or re-sign the version`);
   for (const [file, expected] of Object.entries(manifest.files)) {
     if (!present.includes(file)) throw refuse(label, `${file} is listed in ${MANIFEST_FILE} but missing`, `restore the file or re-sign the version`);
-    const actual = await sha256File(join(dir, file));
+    let actual: string;
+    try {
+      actual = await sha256File(join(dir, file));
+    } catch (err) {
+      throw refuse(label, `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`, `restore the file or re-sign the version`);
+    }
     if (actual !== expected) {
       throw refuse(label, `${file} has sha256 ${actual.slice(0, 12)}… but ${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file is corrupted or was changed)`, `restore the published file or re-sign the version`);
     }
@@ -267,7 +272,7 @@ async function verifyModelDigests(dir: string, manifest: ModelManifest, label: s
     try {
       actual = await sha256File(join(dir, file));
     } catch (err) {
-      throw refuse(label, `${model}/${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, `restore the file ${resign}`);
+      throw refuse(label, `${model}/${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`, `restore the file ${resign}`);
     }
     if (actual !== expected) {
       throw refuse(label, `${model}/${file} has sha256 ${actual.slice(0, 12)}… but ${model}/${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file was changed after signing)`, `restore the signed file ${resign}`);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -174,6 +174,17 @@ describe('artifact integrity (checksum)', () => {
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
       await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /labels\.txt is listed in manifest\.json but missing/);
       assert.equal(await verifyVersionIntegrity(dir, integrityPolicy('off', []), 'v1'), undefined);
+      // A symbolic link is a file the loader reads through: an unlisted one is refused, a listed one is hashed through.
+      await sign(dir);
+      writeFileSync(join(repo.dir, 'outside.json'), '{"requests": []}');
+      symlinkSync(join(repo.dir, 'outside.json'), join(dir, 'warmup.json'));
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /v1: warmup\.json is not in manifest\.json/);
+      await sign(dir);
+      assert.equal((await verifyVersionIntegrity(dir, policy, 'v1'))?.files, 3); // model.onnx, extra.bin, warmup.json
+      writeFileSync(join(repo.dir, 'outside.json'), '{"requests": [{}]}');
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /v1: warmup\.json has sha256/);
+      unlinkSync(join(repo.dir, 'outside.json'));
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), (err: Error) => /v1: warmup\.json cannot be read \(ENOENT/.test(err.message) && !err.message.includes(repo.dir));
     } finally {
       repo.cleanup();
     }
