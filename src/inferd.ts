@@ -103,6 +103,7 @@ export class Inferd {
     const drift = new DriftMonitor({ repository: options.modelRepository, logger });
     const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, {
       integrity,
+      featuresConfigSha256: options.features?.sha256,
       onEvent: (e) => {
         traffic.onLifecycle(e);
         drift.onLifecycle(e);

@@ -25,7 +25,7 @@ Options:
   --repository-poll-secs N poll mode: seconds between repository scans (default: 15)
   --log-level LEVEL        fatal | error | warn | info | debug | trace | silent (default: info)
   --strict-readiness BOOL  ready only when every model is ready (default: true)
-  --integrity MODE         off | checksum | signed: what a version folder must prove before it loads (default: off)
+  --integrity MODE         off | checksum | signed: what a model and its versions must prove before they load (default: off)
   --trusted-key FILE       ed25519 public key (PEM) trusted for signed manifests (repeatable)
   --insecure               allow serving a non-loopback address without authentication (auth.enabled false)
   --tls-cert FILE          PEM certificate: serve HTTPS and gRPC over TLS (with --tls-key; re-read when it changes)

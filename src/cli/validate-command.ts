@@ -11,7 +11,8 @@ export const VALIDATE_HELP = `Usage: inferd validate MODEL_DIR [options]
 Checks a model folder before it is deployed, with the same code the server loads models with:
   config             config.yaml / config.pbtxt parses and matches the folder
   versions           the version asked for exists (default: those the model's version_policy selects)
-  integrity          each version passes the integrity policy (manifest.json, manifest.sig)
+  integrity          the model folder (config, labels) and each version pass the integrity policy
+                     (manifest.json, manifest.sig; a file changed or added since signing fails)
   load               each version loads in the runtime
   warm-up            its warm-up requests run: a failing warmup.json fails; a failing request generated from
                      the signature is a WARN (the server serves the version cold; add a warmup.json)

@@ -20,6 +20,7 @@
  *       txn_count_7d: { type: INT64, default: 0, min: 0, max: 100000, on_null: impute, on_invalid: reject }
  * ```
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -91,6 +92,8 @@ export interface FeaturesConfig {
   readonly views: Readonly<Record<string, FeatureViewConfig>>;
   /** The file it came from, for messages. */
   readonly source: string;
+  /** sha256 (hex) of the bytes parsed, when read from a file: what a model's signed manifest must name. */
+  readonly sha256?: string;
 }
 
 /** One column of a model's input: a feature of a view, or a request-time value (`request:<name>`). */
@@ -223,12 +226,15 @@ export function parseFeaturesConfig(raw: unknown, options: { file: string; baseD
 /** Reads and validates a `features.yaml` file. */
 export function readFeaturesConfig(path: string, redisUrl: string): FeaturesConfig {
   let raw: unknown;
+  let sha256: string;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    const bytes = readFileSync(path);
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    raw = parseYaml(bytes.toString('utf8'));
   } catch (err) {
     throw new ConfigError(`cannot read features config ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return parseFeaturesConfig(raw, { file: path, baseDir: dirname(resolve(path)), redisUrl });
+  return deepFreeze({ ...parseFeaturesConfig(raw, { file: path, baseDir: dirname(resolve(path)), redisUrl }), sha256 });
 }
 
 /** Validates a model's `features:` mapping (already YAML-parsed). */

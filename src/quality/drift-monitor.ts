@@ -113,7 +113,7 @@ export class DriftMonitor implements DriftTap {
   }
 
   /** A version loaded again or unloaded: its record (and profile) is read afresh next time. */
-  onLifecycle(event: { readonly type: string; readonly model: string; readonly version: number }): void {
+  onLifecycle(event: { readonly type: string; readonly model: string; readonly version?: number }): void {
     if (event.type === 'version_ready' || event.type === 'version_unloaded') this.versions.delete(`${event.model}/${event.version}`);
   }
 

@@ -54,7 +54,7 @@ function locateArtefact(def: ModelDefinition, version: number) {
 export async function loadVersion(def: ModelDefinition, version: number, options: LoadOptions = {}): Promise<LoadedVersion> {
   const versionDir = join(def.dir, String(version));
   const label = `model '${def.name}' version ${version}`;
-  const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label);
+  const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label, `${def.name}/${version}`);
   const { runtime, path } = locateArtefact(def, version);
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.source ?? `model '${def.name}'`);
   const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };

@@ -5,10 +5,11 @@
  */
 import type { ModelConfigSource, VersionPolicy } from '../config/index.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
+import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { IntegrityPolicy } from './integrity.js';
+import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
 import { repositoryRelative, rewriteMessage } from './repository-paths.js';
 import type { ModelReadiness } from './readiness.js';
@@ -41,6 +42,8 @@ export interface SyncOptions {
    * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
    */
   readonly listMissing?: boolean;
+  /** Only these versions, whatever the version policy says (pre-deploy validation of chosen versions). */
+  readonly only?: readonly number[];
 }
 
 export interface RegistryOptions {
@@ -48,6 +51,8 @@ export interface RegistryOptions {
   readonly integrity?: IntegrityPolicy;
   /** Told when a version becomes ready, is refused or unloads. */
   readonly onEvent?: (event: LifecycleEvent) => void;
+  /** sha256 of the features config this server read: a signed model with a `features:` mapping must name it. */
+  readonly featuresConfigSha256?: string;
 }
 
 export class ModelRegistry {
@@ -84,9 +89,9 @@ export class ModelRegistry {
   }
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
-  load(name: string, override?: ModelConfigSource): Promise<void> {
+  load(name: string, override?: ModelConfigSource, only?: readonly number[]): Promise<void> {
     // Loaded on request: from now on the server is meant to serve it. A refused load promises nothing.
-    return this.loadNamed(name, { force: true, override }, true);
+    return this.loadNamed(name, { force: true, override, only }, true);
   }
 
   /** Syncs a model in its turn; `intend`: once it succeeds, the server is meant to serve the model. */
@@ -156,10 +161,18 @@ export class ModelRegistry {
       // Nothing is recorded for a name the repository does not hold: no index row, no readiness, no metrics.
       throw new ModelLoadError(`model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`);
     }
+    const policy = this.options.integrity;
+    if (options.override && policy && policy.mode !== 'off') {
+      throw new ModelLoadError(`model '${name}': a load request cannot carry a config under the integrity policy '${policy.mode}' (that config is not signed); put it in ${name}/config.yaml, run 'inferd sign' on the model folder and load again without a config`);
+    }
+    const refusal = await this.modelIntegrityProblem(read);
+    if (refusal) return this.refuseChange(name, refusal);
     const model = this.modelEntry(name);
     model.unloaded = false;
+    model.refused = undefined;
     model.traffic = def.config.traffic;
-    const wanted = def.error ? [] : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const wanted = def.error ? [] : selected;
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
       model.error = this.relative(problem);
@@ -172,8 +185,13 @@ export class ModelRegistry {
         const print = (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
         const current = model.versions.get(v);
         if (!options.force && current?.state === 'READY' && current.fingerprint === print) return;
-        const reason = await this.loadInto(def, model, v, print);
-        if (reason) failures.push(`version ${v}: ${reason}`);
+        // The same files the integrity check refused: refused again without re-reading them (or telling it again).
+        const refused = model.refusedFiles?.get(v);
+        if (!options.force && refused?.fingerprint === print) return void failures.push(`version ${v}: ${refused.reason}`);
+        const failure = await this.loadInto(def, model, v, print);
+        if (failure instanceof IntegrityRefusal) (model.refusedFiles ??= new Map()).set(v, { fingerprint: print, reason: failure.message });
+        else model.refusedFiles?.delete(v);
+        if (failure) failures.push(`version ${v}: ${failure.message}`);
       }),
     );
     // A version that failed to load leaves the versions it would replace serving.
@@ -183,8 +201,45 @@ export class ModelRegistry {
     if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
   }
 
-  /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure reason. */
-  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<string | undefined> {
+  /**
+   * The model folder's own files (config and version policy, labels, features config digest) against its manifest,
+   * before the config is used. Returns the reason to refuse, or undefined (policy off, or the folder is gone).
+   */
+  private async modelIntegrityProblem(def: ModelDefinition): Promise<string | undefined> {
+    const policy = this.options.integrity;
+    if (!policy || policy.mode === 'off') return undefined;
+    try {
+      if (!(await stat(def.dir)).isDirectory()) return undefined;
+    } catch {
+      return undefined; // not in the repository: reported as such
+    }
+    try {
+      const report = await verifyModelIntegrity(def.dir, def.name, policy);
+      return featuresConfigProblem(def.name, report, def.config.features !== undefined, this.options.featuresConfigSha256);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /**
+   * Refuses a change to a model's own files. What serves keeps serving (the reason shows on its index rows);
+   * a model with nothing serving is UNAVAILABLE with the reason. Logged and told once per distinct reason.
+   */
+  private refuseChange(name: string, reason: string): never {
+    const model = this.modelEntry(name);
+    const stillServing = [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version).sort((a, b) => a - b);
+    const before = model.refused ?? model.error;
+    if (stillServing.length) model.refused = reason;
+    else model.error = reason;
+    if (before !== reason) {
+      this.logger.error({ model: name, reason, still_serving: stillServing }, `model '${name}': a change to the model folder was refused`);
+      this.options.onEvent?.({ type: 'model_refused', model: name, message: reason, evidence: { still_serving: stillServing } });
+    }
+    throw new ModelLoadError(reason);
+  }
+
+  /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure. */
+  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<Error | undefined> {
     const entry: ServingVersion = { name: def.name, version, state: 'LOADING', fingerprint };
     const previous = model.versions.get(version);
     const serving = previous?.state === 'READY' ? previous : undefined;
@@ -206,7 +261,7 @@ export class ModelRegistry {
       const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version);
       this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
       this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: entry.reason, evidence: { still_serving: stillServing } });
-      return entry.reason;
+      return err as Error;
     }
   }
 
@@ -300,7 +355,10 @@ export class ModelRegistry {
     const m = this.models.get(name);
     if (!m) return [{ name, state: 'UNAVAILABLE', reason: 'not loaded' }];
     const out: IndexEntry[] = m.error ? [{ name, state: 'UNAVAILABLE', reason: m.error }] : [];
-    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) out.push({ name, version: v.version, state: v.state, reason: v.reason });
+    const refused = m.refused && `serving the files verified before; a change was refused: ${m.refused}`;
+    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) {
+      out.push({ name, version: v.version, state: v.state, reason: v.reason ?? (v.state === 'READY' ? refused : undefined) });
+    }
     return out;
   }
 

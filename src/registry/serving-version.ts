@@ -35,6 +35,10 @@ export interface RegisteredModel {
   readonly name: string;
   readonly versions: Map<number, ServingVersion>;
   error?: string;
+  /** A change to the model folder refused by the integrity check while earlier versions keep serving. */
+  refused?: string;
+  /** Versions whose files the integrity check refused, by version: what it saw (fingerprint) and why. */
+  refusedFiles?: Map<number, { readonly fingerprint: string; readonly reason: string }>;
   /** Unloaded by request: not counted against readiness. */
   unloaded?: boolean;
   /** The traffic policy its config declares (weights, sticky key, shadow). */
@@ -43,9 +47,10 @@ export interface RegisteredModel {
 
 /** Something that happened to a version, with its facts, for the event log. */
 export interface LifecycleEvent {
-  readonly type: 'version_ready' | 'version_refused' | 'version_unloaded';
+  readonly type: 'version_ready' | 'version_refused' | 'version_unloaded' | 'model_refused';
   readonly model: string;
-  readonly version: number;
+  /** Absent for a model-level event (model_refused: the model folder's own files). */
+  readonly version?: number;
   readonly message: string;
   readonly evidence: Readonly<Record<string, unknown>>;
 }

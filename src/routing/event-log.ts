@@ -18,6 +18,8 @@ export type EventType =
   | 'rollout_restored'
   | 'version_ready'
   | 'version_refused'
+  /** A change to a model folder's own files (config, labels) refused by the integrity check. */
+  | 'model_refused'
   | 'version_unloaded';
 
 export interface RoutingEvent {
@@ -43,7 +45,7 @@ export interface EventCount {
   readonly count: number;
 }
 
-const WARN_TYPES = new Set<EventType>(['rollout_rolled_back', 'version_refused', 'rollout_aborted']);
+const WARN_TYPES = new Set<EventType>(['rollout_rolled_back', 'version_refused', 'rollout_aborted', 'model_refused']);
 
 export class EventLog {
   private readonly events: RoutingEvent[] = [];

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { VersionPolicy } from '../config/index.js';
 import { InferenceService } from '../inference/inference-service.js';
-import { integrityPolicy, verifyVersionIntegrity, type IntegrityMode, type IntegrityPolicy } from '../registry/integrity.js';
+import { featuresConfigProblem, integrityPolicy, sha256File, verifyModelIntegrity, verifyVersionIntegrity, type IntegrityMode, type IntegrityPolicy } from '../registry/integrity.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import type { ServingVersion } from '../registry/serving-version.js';
 import { isWarmupFailure } from '../registry/warmup.js';
@@ -60,6 +60,26 @@ async function integrityCheck(def: ModelDefinition, version: number, policy: Int
   }
 }
 
+/** The features config a feature-backed model reads (as the server finds it), or undefined. */
+function featuresConfigPath(def: ModelDefinition, o: ValidateOptions): string | undefined {
+  const path = o.featuresConfig ?? join(dirname(def.dir), 'features.yaml');
+  return existsSync(path) ? path : undefined;
+}
+
+/** The model folder's own files (config, version policy, labels, features config) against its manifest. */
+async function modelIntegrityCheck(def: ModelDefinition, policy: IntegrityPolicy, o: ValidateOptions): Promise<ValidationCheck> {
+  try {
+    const r = await verifyModelIntegrity(def.dir, def.name, policy);
+    const features = featuresConfigPath(def, o);
+    const problem = featuresConfigProblem(def.name, r, def.config.features !== undefined, features && (await sha256File(features)));
+    if (problem) return fail('integrity', problem);
+    const signer = r?.keyIndex === undefined ? '' : `, signature verified with trusted key ${r.keyIndex + 1}`;
+    return pass('integrity', `${policy.mode}: model folder: ${r?.files ?? 0} file(s) match ${def.name}/manifest.json, no config file added${r?.featuresConfig ? ', features config matches' : ''}${signer}`);
+  } catch (err) {
+    return fail('integrity', (err as Error).message);
+  }
+}
+
 /** The load and warm-up checks of one version after the registry tried to load it. */
 function loadChecks(v: ServingVersion | undefined, version: number): ValidationCheck[] {
   if (v?.state === 'READY' && v.config) {
@@ -77,27 +97,29 @@ function loadChecks(v: ServingVersion | undefined, version: number): ValidationC
 /** Loads the versions through a registry of their own and runs every later check; stops the workers after. */
 async function loadAndRun(def: ModelDefinition, versions: readonly number[], policy: IntegrityPolicy, o: ValidateOptions): Promise<ValidationCheck[]> {
   const logger = o.logger ?? silentLogger();
-  const registry = new ModelRegistry(new FileModelRepository(dirname(def.dir)), logger, { integrity: policy });
+  const features = featuresConfigPath(def, o);
+  const featuresConfigSha256 = features && (await sha256File(features));
+  const registry = new ModelRegistry(new FileModelRepository(dirname(def.dir)), logger, { integrity: policy, featuresConfigSha256 });
   const checks: ValidationCheck[] = [];
-  let features: Awaited<ReturnType<typeof openValidationFeatures>>;
+  let service: Awaited<ReturnType<typeof openValidationFeatures>>;
   try {
-    features = def.config.features ? await openValidationFeatures(dirname(def.dir), o.featuresConfig, logger) : undefined;
+    service = def.config.features ? await openValidationFeatures(dirname(def.dir), o.featuresConfig, logger) : undefined;
   } catch (err) {
     return [fail('config', `the features config the model's 'features:' mapping needs cannot be opened: ${(err as Error).message}`)];
   }
   try {
-    await registry.load(def.name, { ...def.config, versionPolicy: { kind: 'specific', versions } }).catch(() => undefined);
-    const service = new InferenceService(registry, features);
+    await registry.load(def.name, undefined, versions).catch(() => undefined);
+    const inference = new InferenceService(registry, service);
     for (const version of versions) {
       const v = registry.model(def.name).versions.get(version);
       const stages = loadChecks(v, version);
       checks.push(...stages);
       const ready = stages.every((c) => c.status !== 'fail');
-      checks.push(ready ? await checkReferenceOutputs(service, def.name, version, join(def.dir, String(version))) : skip('reference outputs', 'the version did not load', version));
+      checks.push(ready ? await checkReferenceOutputs(inference, def.name, version, join(def.dir, String(version))) : skip('reference outputs', 'the version did not load', version));
     }
   } finally {
     await registry.stop();
-    await features?.stop();
+    await service?.stop();
   }
   return checks;
 }
@@ -114,18 +136,21 @@ export async function validateModel(o: ValidateOptions): Promise<ValidationRepor
   }
   const def = await new FileModelRepository(dirname(dir)).readModel(name);
   const checks = [configCheck(def)];
-  if (def.error) return reportOf(name, dir, checks);
-  const chosen = chooseVersions(def, o.version);
-  checks.push(chosen.check);
   let policy: IntegrityPolicy;
   try {
     policy = integrityPolicy(o.integrity ?? 'off', o.trustedKeys ?? []);
   } catch (err) {
     return reportOf(name, dir, [...checks, fail('integrity', (err as Error).message)]);
   }
+  // The model folder's own files first: a config that was tampered with says so, whether it parses or not.
+  const model = policy.mode === 'off' ? undefined : await modelIntegrityCheck(def, policy, o);
+  if (model) checks.push(model);
+  if (def.error) return reportOf(name, dir, checks);
+  const chosen = chooseVersions(def, o.version);
+  checks.push(chosen.check);
   const integrity = await Promise.all(chosen.versions.map((v) => integrityCheck(def, v, policy)));
   checks.push(...integrity);
-  const loadable = chosen.versions.filter((v, i) => integrity[i].status !== 'fail');
+  const loadable = model?.status === 'fail' ? [] : chosen.versions.filter((v, i) => integrity[i].status !== 'fail');
   for (const v of chosen.versions.filter((x) => !loadable.includes(x))) checks.push(skip('load', 'not loaded: the integrity check failed', v));
   if (loadable.length) checks.push(...(await loadAndRun(def, loadable, policy, o)));
   return reportOf(name, dir, checks);

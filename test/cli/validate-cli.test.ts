@@ -56,29 +56,48 @@ describe('inferd validate', () => {
   test('signed and checksum policies pass on a signed copy', async () => {
     const copy = digitsCopy('signed');
     assert.equal((await runCli(['keygen', '--out', dir, '--name', 'release'])).code, 0);
-    const signed = await runCli(['sign', '--key', join(dir, 'release.key'), join(copy, '1')]);
+    const signed = await runCli(['sign', '--key', join(dir, 'release.key'), copy]);
     assert.equal(signed.code, 0, shown(signed));
     const r = await runCli(['validate', copy, '--integrity', 'signed', '--trusted-key', join(dir, 'release.pub'), '--json']);
     assert.equal(r.code, 0, shown(r));
     const report = JSON.parse(r.stdout) as ReportJson;
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c) => [c.check, c.status]), [['config', 'pass'], ['versions', 'pass'], ['integrity', 'pass'], ['load', 'pass'], ['warm-up', 'pass'], ['reference outputs', 'pass']]);
-    assert.match(report.checks[2].detail, /^signed: 2 files match the manifest, signature verified with trusted key 1$/);
+    assert.deepEqual(report.checks.map((c) => [c.check, c.version, c.status]), [
+      ['config', undefined, 'pass'], ['integrity', undefined, 'pass'], ['versions', undefined, 'pass'], ['integrity', 1, 'pass'], ['load', 1, 'pass'], ['warm-up', 1, 'pass'], ['reference outputs', 1, 'pass'],
+    ]);
+    assert.match(report.checks[1].detail, /^signed: model folder: 1 file\(s\) match digits\/manifest\.json, no config file added, signature verified with trusted key 1$/);
+    assert.match(report.checks[3].detail, /^signed: 2 files match the manifest, signature verified with trusted key 1$/);
     const unsigned = await runCli(['validate', copy, '--integrity', 'signed']);
     assert.equal(unsigned.code, 2, shown(unsigned));
     assert.match(unsigned.stderr, /--integrity signed needs --trusted-key FILE/);
   });
 
+  test('a config changed or added after signing fails the model folder\'s integrity check; nothing is loaded', async () => {
+    const copy = digitsCopy('config-changed');
+    assert.equal((await runCli(['sign', copy])).code, 0);
+    writeFileSync(join(copy, 'config.yaml'), `${readFileSync(join(copy, 'config.yaml'), 'utf8')}version_policy: all\n`);
+    const changed = await runCli(['validate', copy, '--integrity', 'checksum']);
+    assert.equal(changed.code, 1, shown(changed));
+    assert.match(line(changed, 'integrity'), /FAIL {2}integrity: integrity check failed for model 'digits': digits\/config\.yaml has sha256 [0-9a-f]{12}… but digits\/manifest\.json lists [0-9a-f]{12}… \(the file was changed after signing\)/);
+    assert.match(line(changed, 'load'), /skip {2}load \(version 1\): not loaded: the integrity check failed/);
+    assert.equal((await runCli(['sign', copy])).code, 0);
+    writeFileSync(join(copy, 'config.pbtxt'), 'max_batch_size: 1\n');
+    const added = await runCli(['validate', copy, '--integrity', 'checksum']);
+    assert.equal(added.code, 1, shown(added));
+    assert.match(line(added, 'integrity'), /FAIL {2}integrity: integrity check failed for model 'digits': digits\/config\.pbtxt appeared after signing/);
+  });
+
   test('a corrupted artefact fails the integrity check (and is not loaded), or the load without a policy', async () => {
     const copy = digitsCopy('corrupt');
-    assert.equal((await runCli(['sign', join(copy, '1')])).code, 0);
+    assert.equal((await runCli(['sign', copy])).code, 0);
     const model = join(copy, '1', 'model.onnx');
     const bytes = readFileSync(model);
     bytes[bytes.length >> 1] ^= 0xff;
     writeFileSync(model, bytes);
     const checked = await runCli(['validate', copy, '--integrity', 'checksum']);
     assert.equal(checked.code, 1, shown(checked));
-    assert.match(line(checked, 'integrity'), /FAIL {2}integrity \(version 1\): integrity check failed for model 'digits' version 1: model\.onnx has sha256 [0-9a-f]{12}… but manifest\.json lists [0-9a-f]{12}… \(the file is corrupted or was changed\); restore the published file or re-sign the version/);
+    assert.match(line(checked, 'integrity'), /pass {2}integrity: checksum: model folder/);
+    assert.match(checked.stdout, /FAIL {2}integrity \(version 1\): integrity check failed for model 'digits' version 1: model\.onnx has sha256 [0-9a-f]{12}… but manifest\.json lists [0-9a-f]{12}… \(the file is corrupted or was changed\); restore the published file or re-sign the version/);
     assert.match(line(checked, 'load'), /skip {2}load \(version 1\): not loaded: the integrity check failed/);
     assert.match(checked.stdout, /model 'digits' is NOT valid: 1 check failed\n$/);
 

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { buildManifest, integrityPolicy, manifestBytes, signManifest, verifyVersionIntegrity } from '../../src/registry/integrity.js';
+import { buildManifest, buildModelManifest, integrityPolicy, manifestBytes, signManifest, verifyVersionIntegrity } from '../../src/registry/integrity.js';
 import { CLI_PATH } from '../helpers/server.js';
 import { call, digitsBody, infer, MODELS, putVersion, tempRepo } from './lifecycle-helpers.js';
 
@@ -33,6 +33,13 @@ async function sign(versionDir: string, key?: KeyPair): Promise<void> {
   const bytes = manifestBytes(await buildManifest(versionDir));
   writeFileSync(join(versionDir, 'manifest.json'), bytes);
   if (key) writeFileSync(join(versionDir, 'manifest.sig'), signManifest(bytes, key.privatePem));
+}
+
+/** Signs the model folder's own files (config, labels), as `inferd sign` on the model folder does besides its versions. */
+async function signModel(modelDir: string, key: KeyPair): Promise<void> {
+  const bytes = manifestBytes(await buildModelManifest(modelDir, basename(modelDir)));
+  writeFileSync(join(modelDir, 'manifest.json'), bytes);
+  writeFileSync(join(modelDir, 'manifest.sig'), signManifest(bytes, key.privatePem));
 }
 
 /** Flips bytes in the middle of a file, as a bad disk or a truncated copy would. */
@@ -63,6 +70,7 @@ describe('artifact integrity (signed)', () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } } });
     const key = keyPair(repo.dir, 'trusted');
     await sign(join(repo.dir, 'digits', '1'), key);
+    await signModel(join(repo.dir, 'digits'), key);
     const server = await startSigned(repo.dir, [key.publicPath]);
     try {
       assert.equal(await answeredBy(server, 'digits'), '1');
@@ -88,6 +96,7 @@ describe('artifact integrity (signed)', () => {
     const trusted = keyPair(repo.dir, 'trusted');
     const stranger = keyPair(repo.dir, 'stranger');
     await sign(join(repo.dir, 'digits', '1'), trusted);
+    await signModel(join(repo.dir, 'digits'), trusted);
     const server = await startSigned(repo.dir, [trusted.publicPath]);
     try {
       const v2 = putVersion(repo.dir, 'digits', 2, MODELS.heavy);
@@ -113,6 +122,7 @@ describe('artifact integrity (signed)', () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } } });
     const key = keyPair(repo.dir, 'trusted');
     await sign(join(repo.dir, 'digits', '1'), key);
+    await signModel(join(repo.dir, 'digits'), key);
     const server = await startSigned(repo.dir, [key.publicPath]);
     try {
       corrupt(join(repo.dir, 'digits', '1', 'model.onnx'));
@@ -130,7 +140,9 @@ describe('artifact integrity (signed)', () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } }, other: { versions: { 1: MODELS.digits } } });
     const key = keyPair(repo.dir, 'trusted');
     await sign(join(repo.dir, 'other', '1'), key);
+    await signModel(join(repo.dir, 'other'), key);
     await sign(join(repo.dir, 'digits', '1')); // manifest only
+    await signModel(join(repo.dir, 'digits'), key);
     const server = await startSigned(repo.dir, [key.publicPath]);
     try {
       assert.equal(await answeredBy(server, 'other'), '1');
@@ -162,6 +174,17 @@ describe('artifact integrity (checksum)', () => {
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
       await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /labels\.txt is listed in manifest\.json but missing/);
       assert.equal(await verifyVersionIntegrity(dir, integrityPolicy('off', []), 'v1'), undefined);
+      // A symbolic link is a file the loader reads through: an unlisted one is refused, a listed one is hashed through.
+      await sign(dir);
+      writeFileSync(join(repo.dir, 'outside.json'), '{"requests": []}');
+      symlinkSync(join(repo.dir, 'outside.json'), join(dir, 'warmup.json'));
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /v1: warmup\.json is not in manifest\.json/);
+      await sign(dir);
+      assert.equal((await verifyVersionIntegrity(dir, policy, 'v1'))?.files, 3); // model.onnx, extra.bin, warmup.json
+      writeFileSync(join(repo.dir, 'outside.json'), '{"requests": [{}]}');
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), /v1: warmup\.json has sha256/);
+      unlinkSync(join(repo.dir, 'outside.json'));
+      await assert.rejects(verifyVersionIntegrity(dir, policy, 'v1'), (err: Error) => /v1: warmup\.json cannot be read \(ENOENT/.test(err.message) && !err.message.includes(repo.dir));
     } finally {
       repo.cleanup();
     }
@@ -187,9 +210,9 @@ describe('inferd keygen and inferd sign', () => {
       const keygen = await run(process.execPath, [CLI_PATH, 'keygen', '--out', repo.dir, '--name', 'ci']);
       assert.match(keygen.stdout, /ci\.key \(private: keep it secret\) and .*ci\.pub/);
       await assert.rejects(run(process.execPath, [CLI_PATH, 'keygen', '--out', repo.dir, '--name', 'ci']), /already exist/);
-      const signed = await run(process.execPath, [CLI_PATH, 'sign', '--key', join(repo.dir, 'ci.key'), join(repo.dir, 'digits')]);
-      assert.match(signed.stdout, /digits\/1: manifest\.json \(1 file\) and manifest\.sig\n.*digits\/2: manifest\.json \(1 file\) and manifest\.sig/);
       writeFileSync(join(repo.dir, 'digits', 'config.yaml'), 'version_policy: all\n');
+      const signed = await run(process.execPath, [CLI_PATH, 'sign', '--key', join(repo.dir, 'ci.key'), join(repo.dir, 'digits')]);
+      assert.match(signed.stdout, /digits: manifest\.json \(model folder: 1 file; absent: config\.pbtxt\) and manifest\.sig\n.*digits\/1: manifest\.json \(1 file\) and manifest\.sig\n.*digits\/2: manifest\.json \(1 file\) and manifest\.sig/);
       const server = await startSigned(repo.dir, [join(repo.dir, 'ci.pub')]);
       try {
         const traffic = await call<{ versions: Array<{ state: string; integrity: string }> }>(`${server.url}/v1/models/digits/traffic`);
