@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz`: every decoder property (decoder-properties.ts) over NUM_RUNS cases in all (default 100,000),
  * shared by weight, then the end-to-end properties over a started server (server-properties.ts, FUZZ_SERVER_RUNS
- * cases per door, default 2,000). Prints the case counts and timings; exits 1 on the first failing property.
+ * cases per door (six doors over HTTP and gRPC), default 2,000). Prints the case counts and timings; exits 1 on the first failing property.
  *
  * Runs only with --run: `node --test` also executes every file under dist/test, and must not start 100,000 cases.
  */
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   console.log(`decoders: ${cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, no failure`);
   const server = await runServerFuzz(serverRuns, seed);
   for (const line of server.lines) console.log(line);
-  console.log(`total: ${cases + server.cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`total: ${cases + server.cases} cases (${cases} decoder, ${server.cases} server requests) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${server.faults} server faults (5xx or gRPC INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS), 0 crashes`);
   return 0;
 }
 

@@ -100,7 +100,7 @@ const hostileMessage: fc.Arbitrary<object> = fc.oneof(
 );
 
 /** Bytes of a message, sometimes damaged on the wire: truncated, a byte flipped, garbage appended, or random. */
-function damaged(bytes: Buffer): fc.Arbitrary<Buffer> {
+export function damaged(bytes: Buffer): fc.Arbitrary<Buffer> {
   return fc.oneof(
     { arbitrary: fc.constant(bytes), weight: 6 },
     { arbitrary: fc.nat({ max: bytes.length }).map((i) => bytes.subarray(0, i)), weight: 2 },

@@ -10,7 +10,10 @@ import { resolveServerConfig, startServer, type RunningServer } from '../../src/
 import { DATATYPES, type Datatype } from '../../src/tensor/index.js';
 import { tempRepository, type TempRepository } from '../helpers/server.js';
 import { elementOf, toJsonText } from './arbitraries.js';
+import { assertFramedResponse, binaryOutputCase, type BinaryCase, type ModelSignature } from './binary-output.js';
+import { controlCase, type ControlCase } from './control-arbitraries.js';
 import { grpcRequestBytes } from './grpc-arbitraries.js';
+import { grpcCall, grpcControlCall, type GrpcCall } from './grpc-rpc-arbitraries.js';
 import { v1Case } from './v1-arbitraries.js';
 import { anyBinary, v2JsonBody } from './v2-arbitraries.js';
 
@@ -23,14 +26,18 @@ export interface FuzzServer {
   stop(): Promise<void>;
 }
 
-/** A server on port 0 (HTTP and gRPC) serving dtypes_identity (every datatype), digits and two_in_two_out. */
-export async function startFuzzServer(): Promise<FuzzServer> {
+/**
+ * A server on port 0 (HTTP and gRPC) serving dtypes_identity (every datatype), digits and two_in_two_out. With
+ * `control`, models are loaded and unloaded explicitly and digits has two versions (for traffic and rollouts).
+ */
+export async function startFuzzServer(options: { control?: boolean } = {}): Promise<FuzzServer> {
   const repo: TempRepository = await tempRepository({
     dtypes: { onnx: 'dtypes_identity.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 4\n' } },
-    digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
+    digits: { onnx: 'models/digits/1/model.onnx', versions: options.control ? [1, 2] : [1], config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     two: { onnx: 'two_in_two_out.onnx' },
   });
-  const config = resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', body_limit_bytes: 8 * 1024 * 1024 });
+  const control = options.control ? { model_control_mode: 'explicit' as const, load_models: ['*'] } : {};
+  const config = resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', body_limit_bytes: 8 * 1024 * 1024, ...control });
   const server = await startServer(config);
   const grpc = new Client(server.grpcUrl!, credentials.createInsecure());
   return {
@@ -73,10 +80,10 @@ async function post({ path, body, headers }: HttpCase, url: string): Promise<{ s
   return { status: res.status, text: await res.text() };
 }
 
-/** Calls ModelInfer with raw message bytes (no client-side serialisation); resolves with the status code. */
-function modelInferRaw(client: Client, bytes: Buffer): Promise<{ code: number; details: string }> {
+/** Calls one RPC with raw message bytes (no client-side serialisation); resolves with the status code. */
+function callRaw(client: Client, method: string, bytes: Buffer): Promise<{ code: number; details: string }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 10_000 }, (err: ServiceError | null) =>
+    client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 30_000 }, (err: ServiceError | null) =>
       resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' }),
     );
   });
@@ -92,48 +99,135 @@ const grpcCase: fc.Arbitrary<Buffer> = fc.oneof(
 async function assertHealthy(f: FuzzServer): Promise<void> {
   assert.equal((await fetch(`${f.server.url}/v2/health/live`)).status, 200, 'HTTP liveness after fuzzing');
   assert.equal((await fetch(`${f.server.url}/v2/health/ready`)).status, 200, 'HTTP readiness after fuzzing');
-  const live = await new Promise<number>((resolve) => {
-    f.grpc.makeUnaryRequest('/inference.GRPCInferenceService/ServerLive', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (err: ServiceError | null) => resolve(err ? err.code : status.OK));
-  });
-  assert.equal(live, status.OK, 'gRPC ServerLive after fuzzing');
+  assert.equal((await callRaw(f.grpc, 'ServerLive', Buffer.alloc(0))).code, status.OK, 'gRPC ServerLive after fuzzing');
 }
 
 export interface ServerFuzzReport {
+  /** Requests sent, over every door. */
   readonly cases: number;
+  /** Answers that were a server fault (HTTP 5xx, gRPC INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS): 0, or the run threw. */
+  readonly faults: number;
   readonly lines: string[];
 }
 
-/** Runs `runs` HTTP cases and `runs` gRPC cases against a fresh server; throws on the first server fault. */
-export async function runServerFuzz(runs: number, seed?: number): Promise<ServerFuzzReport> {
-  const f = await startFuzzServer();
-  const lines: string[] = [];
+/** One door of the server: an arbitrary request and how to send it; `send` throws on a server fault. */
+interface Door<T> {
+  readonly name: string;
+  readonly arbitrary: fc.Arbitrary<T>;
+  send(value: T): Promise<string>;
+}
+
+async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined, lines: string[]): Promise<void> {
+  const outcomes = new Map<string, number>();
+  const t0 = performance.now();
+  let fault = '';
   try {
-    const statuses = new Map<number, number>();
-    let t0 = performance.now();
     await fc.assert(
-      fc.asyncProperty(httpCase, async (c) => {
-        const r = await post(c, f.server.url);
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status >= 500) throw new Error(`POST ${c.path} answered ${r.status}: ${r.text.slice(0, 300)}; body ${c.body.subarray(0, 200).toString()}`);
+      fc.asyncProperty(door.arbitrary, async (value) => {
+        try {
+          const outcome = await door.send(value);
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        } catch (err) {
+          fault = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
+          throw err;
+        }
       }),
       { numRuns: runs, seed, endOnFailure: true },
     );
-    lines.push(`server HTTP: ${runs} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s; statuses ${[...statuses].sort().map(([s, n]) => `${s}×${n}`).join(', ')}`);
-    const codes = new Map<number, number>();
-    t0 = performance.now();
-    await fc.assert(
-      fc.asyncProperty(grpcCase, async (bytes) => {
-        const r = await modelInferRaw(f.grpc, bytes);
-        codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
-        if (SERVER_FAULTS.has(r.code)) throw new Error(`ModelInfer answered ${status[r.code]}: ${r.details.slice(0, 300)}`);
-      }),
-      { numRuns: runs, seed, endOnFailure: true },
-    );
-    lines.push(`server gRPC: ${runs} calls in ${((performance.now() - t0) / 1000).toFixed(1)} s; codes ${[...codes].sort().map(([c, n]) => `${status[c]}×${n}`).join(', ')}`);
-    await assertHealthy(f);
-    lines.push('server still live and ready (HTTP and gRPC) afterwards');
-  } finally {
-    await f.stop();
+  } catch (err) {
+    throw new Error(`${door.name}: ${fault}\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { cases: 2 * runs, lines };
+  const tally = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([o, n]) => `${o}×${n}`).join(', ');
+  lines.push(`server ${door.name}: ${runs} in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${tally}`);
+}
+
+function httpDoor(name: string, url: string, arbitrary: fc.Arbitrary<HttpCase>): Door<HttpCase> {
+  return {
+    name,
+    arbitrary,
+    send: async (c) => {
+      const r = await post(c, url);
+      if (r.status >= 500) throw new Error(`POST ${c.path} answered ${r.status}: ${r.text.slice(0, 300)}; body ${c.body.subarray(0, 200).toString()}`);
+      return String(r.status);
+    },
+  };
+}
+
+function grpcDoor(name: string, client: Client, arbitrary: fc.Arbitrary<GrpcCall>): Door<GrpcCall> {
+  return {
+    name,
+    arbitrary,
+    send: async ({ method, bytes }) => {
+      const r = await callRaw(client, method, bytes);
+      if (SERVER_FAULTS.has(r.code)) throw new Error(`${method} answered ${status[r.code]}: ${r.details.slice(0, 300)}; ${bytes.length} request bytes ${bytes.subarray(0, 64).toString('hex')}`);
+      return status[r.code]!;
+    },
+  };
+}
+
+/** The binary tensor extension: requests built from each served model's metadata, answers checked for framing. */
+async function binaryOutputDoor(url: string): Promise<Door<BinaryCase>> {
+  const signatures = await Promise.all(['dtypes', 'digits', 'two'].map(async (m) => (await (await fetch(`${url}/v2/models/${m}`)).json()) as ModelSignature));
+  return {
+    name: 'HTTP binary tensor extension (inputs and outputs)',
+    arbitrary: fc.oneof(...signatures.map(binaryOutputCase)),
+    send: async (c) => {
+      const res = await fetch(`${url}${c.path}`, { method: 'POST', body: c.body, headers: { 'content-type': c.headerLength ? 'application/octet-stream' : 'application/json', ...(c.headerLength ? { 'inference-header-content-length': c.headerLength } : {}) } });
+      const body = Buffer.from(await res.arrayBuffer());
+      if (res.status >= 500) throw new Error(`POST ${c.path} answered ${res.status}: ${body.subarray(0, 300).toString()}; body ${c.body.subarray(0, 300).toString()}`);
+      if (res.status === 200) assertFramedResponse(body, res.headers.get('inference-header-content-length'));
+      else assert.ok(typeof (JSON.parse(body.toString('utf8')) as { error?: unknown }).error === 'string', `a ${res.status} answer without a JSON error: ${body.subarray(0, 200).toString()}`);
+      return String(res.status);
+    },
+  };
+}
+
+function controlDoor(url: string): Door<ControlCase> {
+  return {
+    name: 'HTTP model control, feedback, traffic, rollouts and reports',
+    arbitrary: controlCase,
+    send: async (c) => {
+      const res = await fetch(`${url}${c.path}`, { method: c.method, body: c.body, headers: c.body ? { 'content-type': 'application/json' } : {} });
+      const text = await res.text();
+      if (res.status >= 500) throw new Error(`${c.method} ${c.path} answered ${res.status}: ${text.slice(0, 300)}; body ${c.body?.subarray(0, 300).toString() ?? ''}`);
+      return String(res.status);
+    },
+  };
+}
+
+/**
+ * Runs `runs` cases through every door: on one server, inference over HTTP (V2 JSON, V2 binary, V1), the binary
+ * tensor extension with framed answers, ModelInfer, and every other RPC; then, on a server in explicit model
+ * control mode, the HTTP control endpoints and gRPC load/unload. Throws on the first server fault, and unless
+ * both servers are still live and ready afterwards.
+ */
+export async function runServerFuzz(runs: number, seed?: number): Promise<ServerFuzzReport> {
+  const lines: string[] = [];
+  let doors = 0;
+  const data = await startFuzzServer();
+  try {
+    const url = data.server.url;
+    for (const door of [httpDoor('HTTP inference (V2 JSON, V2 binary, V1)', url, httpCase), await binaryOutputDoor(url)]) {
+      await runDoor<HttpCase | BinaryCase>(door as Door<HttpCase | BinaryCase>, runs, seed, lines);
+      doors++;
+    }
+    for (const door of [grpcDoor('gRPC ModelInfer', data.grpc, grpcCase.map((bytes) => ({ method: 'ModelInfer', bytes }))), grpcDoor('gRPC every RPC', data.grpc, grpcCall)]) {
+      await runDoor(door, runs, seed, lines);
+      doors++;
+    }
+    await assertHealthy(data);
+  } finally {
+    await data.stop();
+  }
+  const control = await startFuzzServer({ control: true });
+  try {
+    await runDoor(controlDoor(control.server.url), runs, seed, lines);
+    await runDoor(grpcDoor('gRPC RepositoryModelLoad/Unload', control.grpc, grpcControlCall), runs, seed, lines);
+    doors += 2;
+    await assertHealthy(control);
+  } finally {
+    await control.stop();
+  }
+  lines.push('both servers still live and ready (HTTP and gRPC) afterwards');
+  return { cases: doors * runs, faults: 0, lines };
 }

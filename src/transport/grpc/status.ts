@@ -26,6 +26,18 @@ export function isServerFault(err: InferenceError): boolean {
   return GRPC_STATUS[err.code] === status.INTERNAL;
 }
 
+/** Lone UTF-16 surrogates (a client's invalid UTF-8, echoed in a message) as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Status details as grpc-js can send them: it percent-encodes them with encodeURI, which throws on a lone
+ * surrogate, outside any handler, and would bring the process down. A message that echoes a client's name (a
+ * model name decoded from invalid UTF-8, say) is made well-formed first.
+ */
+export function wellFormedDetails(message: string): string {
+  return message.replace(LONE_SURROGATE, '\uFFFD');
+}
+
 /**
  * The status a handler answers for an error (`toInferenceError` turns anything else into one). A refused request
  * (queue full, rate limited) carries `retry-after` (seconds) in its trailing metadata, as the HTTP front end sends the header.
@@ -33,5 +45,5 @@ export function isServerFault(err: InferenceError): boolean {
 export function toGrpcStatus(err: InferenceError): Partial<StatusObject> {
   const metadata = new Metadata();
   if (err instanceof UnavailableError || err instanceof RateLimitedError) metadata.set('retry-after', String(err.retryAfterSeconds));
-  return { code: GRPC_STATUS[err.code], details: err.message, metadata };
+  return { code: GRPC_STATUS[err.code], details: wellFormedDetails(err.message), metadata };
 }
