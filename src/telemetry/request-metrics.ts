@@ -49,7 +49,7 @@ export interface RequestMetricsOptions {
 
 /** The label values of protocol, outcome and stage: anything else is counted as `library`, `error` or not at all. */
 const PROTOCOLS = new Set(['http', 'grpc', 'v1', 'library']);
-const OUTCOMES = new Set(['success', 'client_error', 'unauthorized', 'rate_limited', 'rejected', 'timeout', 'error']);
+const OUTCOMES = new Set(['success', 'client_error', 'bad_input', 'unauthorized', 'rate_limited', 'rejected', 'timeout', 'error']);
 const STAGES = new Set(['features', 'queue', 'compute', 'postprocess']);
 
 /** The model label of requests refused before their model was known (inference-service.ts UNKNOWN_MODEL). */

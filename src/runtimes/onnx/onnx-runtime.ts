@@ -45,6 +45,9 @@ export class OnnxRuntime implements ModelRuntime {
         interOpNumThreads: options.interOpThreads,
         graphOptimizationLevel: options.graphOptimizationLevel,
         executionMode: 'sequential',
+        // A run's error comes back to us as an exception and is logged (structured) there; onnxruntime's own copy on
+        // stderr would let every bad input write an unstructured line: only fatal ones are printed.
+        logSeverityLevel: 4,
         // Idle pool threads otherwise busy-wait between runs, burning a core the main thread needs.
         extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' }, inter_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
       });
