@@ -18,7 +18,7 @@ export interface ShapeSignature {
 }
 
 function isShape(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0);
+  return Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
 }
 
 function tooManyRows(what: string, rows: string, sig: ShapeSignature): InvalidArgumentError {

@@ -26,7 +26,7 @@ function parameters(v: unknown, where: string): Parameters | undefined {
 }
 
 function decodeShape(v: unknown, what: string): number[] {
-  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     throw new InvalidArgumentError(`${what}: 'shape' must be an array of non-negative integers, got ${shown(v)}`);
   }
   return v as number[];

@@ -31,6 +31,12 @@ function grpcRequest(input: Partial<InferInputTensor>, extra: Partial<ModelInfer
 }
 
 describe('decoder fuzz findings', () => {
+  it('V2: a shape with a dimension past 2^53 - 1 is refused even when another dimension is 0', () => {
+    const e = refusal(v2({ inputs: [{ name: 'b', datatype: 'UINT64', shape: [1, 0, 9007199254740992], data: [] }] }));
+    assert.equal(e.code, 'INVALID_ARGUMENT');
+    assert.match(e.message, /'shape' must be an array of non-negative integers/);
+  });
+
   it('V2: a megabyte datatype is not echoed in the message', () => {
     const e = refusal(v2({ inputs: [{ name: 'x', datatype: HUGE, shape: [1], data: [1] }] }));
     assert.equal(e.code, 'INVALID_ARGUMENT');
