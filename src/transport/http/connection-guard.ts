@@ -97,6 +97,9 @@ export class ConnectionGuard {
     });
   }
 
+  /** Sockets already answered with a refusal and closing. */
+  private readonly refused = new WeakSet<Socket>();
+
   private evictOne(except: Socket): void {
     for (const idle of [this.fresh, this.kept]) {
       for (const socket of idle.keys()) {
@@ -148,6 +151,9 @@ export class ConnectionGuard {
   };
 
   private refuse(socket: Socket, reason: Exclude<RequestRefusalReason, 'body_budget'>): void {
+    // Node may report more errors on a socket already being closed (the client goes on sending): answer and count once.
+    if (this.refused.has(socket)) return;
+    this.refused.add(socket);
     this.metrics?.requestsRefused.inc({ listener: this.listener, reason });
     const { status, text, message } = ANSWERS[reason];
     // An answer already begun cannot be replaced: the connection is only closed.
