@@ -82,7 +82,8 @@ test('input hardening: too deep JSON and too many inputs are 400 with the limit 
   const deep = await post(url, '/v2/models/digits/infer', `{"inputs":${'['.repeat(40)}${']'.repeat(40)}}`, bearer(KEYS.web));
   assert.equal(deep.status, 400);
   assert.match(deep.text, /deeper than 16 levels \(limits\.max_json_depth\)/);
-  const input = { name: 'input', datatype: 'FP32', shape: [1], data: [0] };
+  // Each one as the model takes it: only their number is wrong.
+  const input = { name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0) };
   const many = await post(url, '/v2/models/digits/infer', JSON.stringify({ inputs: Array(5).fill(input) }), bearer(KEYS.web));
   assert.equal(many.status, 400);
   assert.match(many.text, /5 inputs, above the limit of 4 \(limits\.max_inputs\)/);
