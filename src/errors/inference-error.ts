@@ -34,6 +34,12 @@ export class InvalidArgumentError extends InferenceError {
   }
 }
 
+/**
+ * A request whose body was read but does not fit the model it names (declared shape, datatype, batch size),
+ * refused before its data is decoded: observed like a request infer() refused, with its version and latency.
+ */
+export class InputMismatchError extends InvalidArgumentError {}
+
 /** An unknown model or version. */
 export class NotFoundError extends InferenceError {
   constructor(message: string) {

@@ -270,13 +270,37 @@ export class InferenceService {
    * could not be decoded. Only a model this server knows keeps its name; any other is counted as `_unknown`, so a
    * caller cannot mint metric series by naming models.
    */
-  observeRefusal(refusal: { readonly model: string | undefined; readonly protocol: string; readonly error: unknown; readonly traceparent?: string }): void {
+  observeRefusal(refusal: {
+    readonly model: string | undefined;
+    readonly protocol: string;
+    readonly error: unknown;
+    readonly traceparent?: string;
+    /** The version the request named, if any. */
+    readonly version?: string;
+    /**
+     * Seconds since the request arrived, when its body was read and refused by the checks against the model
+     * (declared shapes, batch size): such a request is observed like one infer() refused, with its version and
+     * latency, so its counts do not depend on where the check ran.
+     */
+    readonly seconds?: number;
+  }): void {
     const model = refusal.model !== undefined && this.knowsModel(refusal.model) ? refusal.model : UNKNOWN_MODEL;
+    const version = refusal.seconds === undefined || model === UNKNOWN_MODEL ? undefined : this.answeringVersion(model, refusal.version);
+    if (version !== undefined) for (const o of this.observers) o.started?.();
     const observation: RequestObservation = {
-      model, version: '', protocol: refusal.protocol, outcome: outcomeOf(refusal.error), seconds: 0, stages: {},
-      refusedEarly: true, traceparent: refusal.traceparent, ...failure(refusal.error),
+      model, version: version ?? '', protocol: refusal.protocol, outcome: outcomeOf(refusal.error), seconds: version === undefined ? 0 : (refusal.seconds ?? 0), stages: {},
+      refusedEarly: version === undefined, traceparent: refusal.traceparent, ...failure(refusal.error),
     };
     for (const o of this.observers) o.observe(observation);
+  }
+
+  /** The version that answers a request naming `version` (or none) of a known model, if one is ready. */
+  private answeringVersion(model: string, version: string | undefined): string | undefined {
+    try {
+      return String(this.registry.resolve(model, version).version);
+    } catch {
+      return undefined;
+    }
   }
 
   /** True when `err` came out of infer() or admit(), whose observers have counted the request already. */

@@ -4,7 +4,7 @@
  * is walked with json-scan.ts (no values built but the small ones); a body the walk cannot follow, or an input the
  * model does not name, is left to the full decode and the core's checks, which say the same things later.
  */
-import { InvalidArgumentError } from '../errors/index.js';
+import { InputMismatchError } from '../errors/index.js';
 import { formatShape, isDatatype, shapeMatches, type TensorSpec } from '../tensor/index.js';
 import { scanJson, type JsonScanner } from './json-scan.js';
 import { shownName } from './decode-limits.js';
@@ -21,8 +21,8 @@ function isShape(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
 }
 
-function tooManyRows(what: string, rows: string, sig: ShapeSignature): InvalidArgumentError {
-  return new InvalidArgumentError(
+function tooManyRows(what: string, rows: string, sig: ShapeSignature): InputMismatchError {
+  return new InputMismatchError(
     `${what} has ${rows}, but model '${sig.name}' takes at most ${sig.maxBatchSize} per request (max_batch_size ${sig.maxBatchSize}); split the rows into requests of at most ${sig.maxBatchSize}`,
   );
 }
@@ -33,13 +33,13 @@ export function checkDeclaredInput(name: string, datatype: unknown, shape: unkno
   if (!spec || !isShape(shape)) return;
   const what = `input '${shownName(name)}'`;
   if (isDatatype(datatype) && datatype !== spec.datatype) {
-    throw new InvalidArgumentError(`${what} has datatype ${datatype}, but model '${sig.name}' expects ${spec.datatype}; send ${spec.datatype} data`);
+    throw new InputMismatchError(`${what} has datatype ${datatype}, but model '${sig.name}' expects ${spec.datatype}; send ${spec.datatype} data`);
   }
   const batching = sig.maxBatchSize > 0;
   const ok = batching ? shape.length === spec.dims.length + 1 && shapeMatches(shape.slice(1), spec.dims) : shapeMatches(shape, spec.dims);
   if (!ok) {
     const expected = formatShape(batching ? [-1, ...spec.dims] : spec.dims);
-    throw new InvalidArgumentError(
+    throw new InputMismatchError(
       `${what} has shape ${formatShape(shape)}, but model '${sig.name}' expects ${expected} (-1 is any size; ${batching ? 'the batch first, then its input dims' : 'it does not batch: exactly its input dims'})`,
     );
   }

@@ -5,7 +5,7 @@ import type { DecodedBody } from './json-body-decoder.js';
 
 export type WorkerAnswer =
   | { readonly id: number; readonly decoded: DecodedBody; readonly error?: undefined }
-  | { readonly id: number; readonly error: { readonly code: ErrorCode; readonly message: string } };
+  | { readonly id: number; readonly error: { readonly code: ErrorCode; readonly message: string; readonly mismatch?: boolean } };
 
 /** The distinct buffers of the tensors' typed arrays, to transfer with the message. */
 export function tensorTransferList(tensors: readonly Tensor[]): ArrayBuffer[] {

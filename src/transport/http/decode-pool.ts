@@ -8,7 +8,7 @@
  * copy is made in the worker too.
  */
 import { Worker } from 'node:worker_threads';
-import { InferenceError, UnavailableError } from '../../errors/index.js';
+import { InferenceError, InputMismatchError, UnavailableError } from '../../errors/index.js';
 import type { WorkerAnswer } from './decode-messages.js';
 import { decodeJob, type DecodedBody, type DecodeJob } from './json-body-decoder.js';
 
@@ -53,7 +53,7 @@ export class DecodePool {
       const p = this.pending.get(answer.id);
       if (!p) return;
       this.pending.delete(answer.id);
-      if (answer.error) p.reject(new InferenceError(answer.error.code, answer.error.message));
+      if (answer.error) p.reject(answer.error.mismatch ? new InputMismatchError(answer.error.message) : new InferenceError(answer.error.code, answer.error.message));
       else p.resolve(answer.decoded);
     });
     const fail = (reason: string) => {

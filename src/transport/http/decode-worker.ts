@@ -3,7 +3,7 @@
  * sends back the request with its tensors' buffers transferred (not copied). Errors go back as code and message.
  */
 import { parentPort } from 'node:worker_threads';
-import { InferenceError } from '../../errors/index.js';
+import { InferenceError, InputMismatchError } from '../../errors/index.js';
 import { decodeJob, type DecodeJob } from './json-body-decoder.js';
 import { tensorTransferList, type WorkerAnswer } from './decode-messages.js';
 
@@ -15,7 +15,7 @@ port.on('message', ({ id, job }: { id: number; job: DecodeJob }) => {
     answer = { id, decoded };
     port.postMessage(answer, tensorTransferList(decoded.request.inputs));
   } catch (err) {
-    const e = err instanceof InferenceError ? { code: err.code, message: err.message } : { code: 'INTERNAL' as const, message: `decoding the body failed: ${(err as Error).message}` };
+    const e = err instanceof InferenceError ? { code: err.code, message: err.message, mismatch: err instanceof InputMismatchError } : { code: 'INTERNAL' as const, message: `decoding the body failed: ${(err as Error).message}` };
     answer = { id, error: e };
     port.postMessage(answer);
   }

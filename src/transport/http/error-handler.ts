@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  InferenceError, InvalidArgumentError, PayloadTooLargeError, RateLimitedError, UnavailableError, toInferenceError,
+  InferenceError, InputMismatchError, InvalidArgumentError, PayloadTooLargeError, RateLimitedError, UnavailableError, toInferenceError,
 } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -20,12 +20,14 @@ function fromFastify(err: FastifyError, bodyLimit: number): { status: number; me
  * An inference request that failed before the core ran it (authentication, rate limit, a body that could not be
  * decoded) is reported to the core's observers here, so it is counted and logged like any other.
  */
-function reportRefusal(service: InferenceService | undefined, request: FastifyRequest, err: InferenceError): void {
+function reportRefusal(service: InferenceService | undefined, request: FastifyRequest, err: InferenceError, reply?: FastifyReply): void {
   if (!service || service.observed(err) || httpAction(request.method, request.routeOptions.url) !== 'infer') return;
-  const model = (request.params as { model?: string } | undefined)?.model;
+  const { model, version } = (request.params as { model?: string; version?: string } | undefined) ?? {};
   const protocol = request.routeOptions.url?.endsWith('::predict') ? 'v1' : 'http';
   const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
-  service.observeRefusal({ model, protocol, error: err, traceparent });
+  // A body read in full and refused by the model's checks is observed with its version and latency, as infer() would.
+  const seconds = err instanceof InputMismatchError && reply ? reply.elapsedTime / 1000 : undefined;
+  service.observeRefusal({ model, protocol, error: err, traceparent, version, seconds });
 }
 
 export interface ErrorHandlerOptions {
@@ -50,7 +52,7 @@ export function createErrorHandler({ logger, bodyLimit, service }: ErrorHandlerO
       }
     }
     const e = toInferenceError(err);
-    reportRefusal(service, request, e);
+    reportRefusal(service, request, e, reply);
     const status = HTTP_STATUS[e.code];
     if (status === 500) logger.error({ err: e.cause ?? e, method: request.method, url: request.url }, 'request failed');
     if (e instanceof UnavailableError || e instanceof RateLimitedError) void reply.header('retry-after', String(e.retryAfterSeconds));
