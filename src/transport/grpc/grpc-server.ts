@@ -18,9 +18,9 @@ export interface GrpcServerOptions extends GrpcServiceOptions {
   /** Keepalive, idle and age of connections, calls per connection; absent: the server config's defaults. */
   readonly connections?: GrpcConnectionConfig;
   /** Checks credentials from the metadata before a message is read (grpc-auth.ts); absent: auth is off. */
-  readonly authenticate?: GrpcAuthenticate;
+  readonly authenticate?: GrpcAuthenticate | undefined;
   /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
-  readonly credentials?: ServerCredentials;
+  readonly credentials?: ServerCredentials | undefined;
 }
 
 export interface RunningGrpcServer {

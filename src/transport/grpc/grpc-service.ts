@@ -33,7 +33,7 @@ export interface GrpcServiceOptions {
 /** What every handler wrapper needs. */
 interface UnaryContext {
   readonly logger: Logger;
-  readonly authorize?: GrpcAuthorize;
+  readonly authorize?: GrpcAuthorize | undefined;
   /** Told of every failed call (ModelInfer: to count those refused before the core ran them). */
   readonly failed?: (err: unknown, call: ServerUnaryCall<unknown, unknown>) => void;
 }

@@ -29,7 +29,7 @@ import type { QualityWindowSpec } from '../../config/quality-config.js';
 export interface FeedbackRouteOptions {
   readonly service: InferenceService;
   /** Absent when the prediction log is off. */
-  readonly quality?: QualityServer;
+  readonly quality?: QualityServer | undefined;
 }
 
 function parseBody(body: Buffer | undefined): unknown {
