@@ -12,6 +12,8 @@ const file = path.join(root, 'ARCHITECTURE.md');
 const before = readFileSync(file, 'utf8');
 const { text, problems } = writeLayerTable(before, (unit) => existsSync(path.join(root, 'src', unit)));
 if (text !== before) writeFileSync(file, text);
-process.stdout.write(`ARCHITECTURE.md: ${text === before ? 'the layer table already agrees with eslint/layers.js' : 'layer table rewritten from eslint/layers.js'}\n`);
+process.stdout.write(
+  `ARCHITECTURE.md: ${text === before ? 'the layer table already agrees with eslint/layers.js' : 'layer table rewritten from eslint/layers.js'}\n`,
+);
 for (const p of problems) process.stderr.write(`${p}\n`);
 process.exitCode = problems.length ? 1 : 0;

@@ -82,12 +82,20 @@ export const allowedImports = {
       if (spec === undefined) return;
       if (spec.startsWith('node:') || BUILTINS.has(spec)) {
         if (test) return;
-        if (pure) context.report({ node, message: `${relative} is pure: it imports no node:* module ('${spec}'); pass what it needs in` });
-        else if (layer.node === false) context.report({ node, message: `${unitLabel(from)} imports no node:* module ('${spec}')${why}` });
+        if (pure)
+          context.report({
+            node,
+            message: `${relative} is pure: it imports no node:* module ('${spec}'); pass what it needs in`,
+          });
+        else if (layer.node === false)
+          context.report({ node, message: `${unitLabel(from)} imports no node:* module ('${spec}')${why}` });
         return;
       }
       if (!spec.startsWith('.')) return; // a package: not this rule's concern
-      const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+      const target = path
+        .relative(SRC, path.resolve(path.dirname(file), spec))
+        .split(path.sep)
+        .join('/');
       if (target.startsWith('..')) return; // outside src/ (test helpers)
       const to = unitOf(target);
       if (to === from || layer.may === '*') return;
@@ -101,11 +109,17 @@ export const allowedImports = {
         return;
       }
       if (typeof allowed !== 'string' && !isTypeOnly(node)) {
-        context.report({ node, message: `${unitLabel(from)} may import only types from ${unitLabel(to)}: use \`import type\`` });
+        context.report({
+          node,
+          message: `${unitLabel(from)} may import only types from ${unitLabel(to)}: use \`import type\``,
+        });
         return;
       }
       if (pure && layer.pure.without.includes(to)) {
-        context.report({ node, message: `${relative} is pure: it imports no ${unitLabel(to)} (nor node:*); pass what it needs in` });
+        context.report({
+          node,
+          message: `${relative} is pure: it imports no ${unitLabel(to)} (nor node:*); pass what it needs in`,
+        });
       }
     }
 

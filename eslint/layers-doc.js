@@ -3,7 +3,8 @@
 // the cells between are prose and stay as written.
 import { LAYERS } from './layers.js';
 
-export const BEGIN = '<!-- layers:begin (the "may import" column is written by npm run docs:layers from eslint/layers.js) -->';
+export const BEGIN =
+  '<!-- layers:begin (the "may import" column is written by npm run docs:layers from eslint/layers.js) -->';
 export const END = '<!-- layers:end -->';
 
 const code = (text) => `\`${text}\``;
@@ -11,7 +12,11 @@ const code = (text) => `\`${text}\``;
 /** The "may import" cell of a layer. */
 export function mayImportCell(layer) {
   if (layer.may === '*') return 'anything';
-  const parts = [layer.may.length ? layer.may.map((a) => (typeof a === 'string' ? code(a) : `${code(a.unit)} types`)).join(', ') : `nothing in ${code('src/')}`];
+  const parts = [
+    layer.may.length
+      ? layer.may.map((a) => (typeof a === 'string' ? code(a) : `${code(a.unit)} types`)).join(', ')
+      : `nothing in ${code('src/')}`,
+  ];
   if (layer.node === false) parts.push(`no ${code('node:*')}`);
   if (layer.pure) {
     const files = layer.pure.files.map((f) => code(`${f}.ts`)).join(', ');
@@ -49,7 +54,9 @@ export function writeLayerTable(markdown, exists) {
     const unit = unitOfCell(line.slice(2, first));
     const layer = byUnit.get(unit);
     if (!layer) {
-      problems.push(`ARCHITECTURE.md's layer table has a row for '${unit}' but eslint/layers.js has no entry for it: add one`);
+      problems.push(
+        `ARCHITECTURE.md's layer table has a row for '${unit}' but eslint/layers.js has no entry for it: add one`,
+      );
       return line;
     }
     seen.add(unit);
@@ -57,7 +64,9 @@ export function writeLayerTable(markdown, exists) {
   });
   for (const layer of LAYERS) {
     if (!seen.has(layer.unit) && exists(layer.unit)) {
-      problems.push(`src/${layer.unit} is in eslint/layers.js but has no row in ARCHITECTURE.md's layer table: add one saying what it holds`);
+      problems.push(
+        `src/${layer.unit} is in eslint/layers.js but has no row in ARCHITECTURE.md's layer table: add one saying what it holds`,
+      );
     }
   }
   const text = markdown.slice(0, begin + BEGIN.length) + rows.join('\n') + markdown.slice(end);

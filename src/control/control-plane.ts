@@ -148,7 +148,9 @@ export class ControlPlane {
   qualityReport(model: string, windows?: QualityWindowSpec[]): Promise<QualityReport> {
     const quality = this.quality();
     if (!this.parts.data.index().some((e) => e.name === model)) {
-      throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`);
+      throw new NotFoundError(
+        `unknown model '${model}'; see POST /v2/repository/index for the models this server knows`,
+      );
     }
     return quality.reports.report(model, windows);
   }

@@ -10,10 +10,15 @@ import { InvalidArgumentError } from '../errors/index.js';
 export function assertLoadParameters(names: readonly string[]): void {
   const file = names.find((n) => n.startsWith('file:'));
   if (file !== undefined) {
-    throw new InvalidArgumentError(`load parameter '${shownName(file)}' is not supported: inferd does not take model files in a load request; copy the files into the model repository, then load the model by name`);
+    throw new InvalidArgumentError(
+      `load parameter '${shownName(file)}' is not supported: inferd does not take model files in a load request; copy the files into the model repository, then load the model by name`,
+    );
   }
   const other = names.find((n) => n !== 'config');
-  if (other !== undefined) throw new InvalidArgumentError(`unknown load parameter '${shownName(other)}'; the only one inferd takes is 'config' (the model config as JSON)`);
+  if (other !== undefined)
+    throw new InvalidArgumentError(
+      `unknown load parameter '${shownName(other)}'; the only one inferd takes is 'config' (the model config as JSON)`,
+    );
 }
 
 function shownName(name: string): string {

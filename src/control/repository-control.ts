@@ -22,7 +22,8 @@ export class RepositoryControl {
     this.assertExplicit('load');
     // The name and the override's file names become paths under the repository: refuse any that could escape it.
     assertModelName(name);
-    const override = configJson === undefined ? undefined : parseTritonConfigJson(configJson, `load request for '${name}'`);
+    const override =
+      configJson === undefined ? undefined : parseTritonConfigJson(configJson, `load request for '${name}'`);
     if (override) assertSafeConfigOverride(name, override);
     await this.registry.load(name, override);
   }
@@ -36,7 +37,9 @@ export class RepositoryControl {
 
   private assertExplicit(action: string): void {
     if (this.mode !== 'explicit') {
-      throw new UnsupportedError(`cannot ${action} models in model-control mode '${this.mode}'; start inferd with --model-control-mode explicit`);
+      throw new UnsupportedError(
+        `cannot ${action} models in model-control mode '${this.mode}'; start inferd with --model-control-mode explicit`,
+      );
     }
   }
 }

@@ -9,8 +9,11 @@ import type { ControlPlane } from '../../control/control-plane.js';
 import { driftReportJson } from './drift-json.js';
 
 export function registerDriftRoutes(app: FastifyInstance, control: ControlPlane): void {
-  app.get('/v1/models/:model/drift', async (req: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply) => {
-    const body = driftReportJson(await control.driftReport(req.params.model));
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
-  });
+  app.get(
+    '/v1/models/:model/drift',
+    async (req: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply) => {
+      const body = driftReportJson(await control.driftReport(req.params.model));
+      return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
+    },
+  );
 }
