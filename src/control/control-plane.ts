@@ -125,7 +125,7 @@ export class ControlPlane {
   // Feedback and quality.
 
   /** Joins labels (a feedback document, quality/feedback-request.ts) with the logged predictions they label. */
-  feedback(document: unknown, source: FeedbackSource = {}): Promise<FeedbackResult> {
+  async feedback(document: unknown, source: FeedbackSource = {}): Promise<FeedbackResult> {
     const quality = this.quality();
     const items = parseFeedbackBody(document, quality.maxBatch);
     const { model } = source;
@@ -145,7 +145,7 @@ export class ControlPlane {
   }
 
   /** Per window and version: the model's quality from the labels joined so far (the configured windows by default). */
-  qualityReport(model: string, windows?: QualityWindowSpec[]): Promise<QualityReport> {
+  async qualityReport(model: string, windows?: QualityWindowSpec[]): Promise<QualityReport> {
     const quality = this.quality();
     if (!this.parts.data.index().some((e) => e.name === model)) {
       throw new NotFoundError(
@@ -174,7 +174,7 @@ export class ControlPlane {
   // The prediction log and feature writes.
 
   /** Recorded predictions, newest first. */
-  predictions(query: AuditQuery): Promise<StoredPrediction[]> {
+  async predictions(query: AuditQuery): Promise<StoredPrediction[]> {
     const audit = this.parts.audit;
     if (!audit) {
       throw new NotFoundError(
