@@ -22,7 +22,7 @@ export interface WatchReport {
   /** Probe round-trip times, ms, sorted. */
   readonly latenciesMs: readonly number[];
   /** What the attack's requests got, when the scenario says (e.g. 'v1: 413×400'). */
-  readonly outcome?: string;
+  readonly outcome?: string | undefined;
 }
 
 /** The pause between probes: frequent enough to see a stall, light enough not to be load itself. */
