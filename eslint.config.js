@@ -53,7 +53,7 @@ export default tseslint.config(
   { ...layer(['src/resilience/**'], ['**/features/**', '**/audit/**', '**/routing/**', '**/security/**', '**/telemetry/**', ...DOMAIN, ...FRONT_ENDS, 'node:*'], 'resilience/ (breakers, fallback predictors) is pure: config, errors, lib and tensor only.'), ignores: ['src/resilience/**/*.test.ts'] },
   layer(['src/inference/**'], ['**/protocol/**', ...FRONT_ENDS, '**/runtimes/**'], 'inference/ is transport-agnostic: no front ends, no wire formats, no runtimes.'),
   layer(['src/protocol/**'], ['**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/repository/**', ...FRONT_ENDS], 'protocol/ converts wire formats; it calls nothing.'),
-  layer(['src/validation/**'], ['**/transport/**', '**/cli/**', '**/main.js', '**/inferd.js', '../index.js', '**/routing/**', '**/audit/**'], 'validation/ runs the core in-process (repository, registry, inference, protocol); the CLI calls it, never the reverse.'),
+  layer(['src/preflight/**'], ['**/transport/**', '**/cli/**', '**/main.js', '**/inferd.js', '../index.js', '**/routing/**', '**/audit/**'], 'preflight/ runs the core in-process (repository, registry, inference, protocol); the CLI calls it, never the reverse.'),
   layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),
   // Later blocks replace the rule for their files: this one repeats the transport list and adds the HTTP front end.
   layer(['src/transport/grpc/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js', '**/transport/http/**', '../http/**'], 'the gRPC front end calls the inference service only.'),
