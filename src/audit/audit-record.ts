@@ -47,7 +47,10 @@ export interface AuditRecord {
   readonly parameters: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A tensor as stored: numbers (strings for BYTES and 64-bit integers beyond 2^53), with notes. */
+/**
+ * A tensor as JSON: as the prediction log stores it (numbers; strings for BYTES and 64-bit integers beyond 2^53; with
+ * notes when redacted or truncated), and as a V2 JSON response output reads back (replay compares the two).
+ */
 export interface StoredTensor {
   readonly name: string;
   readonly datatype: string;

@@ -5,15 +5,8 @@
  * the label (else the arg-max) is the same; regression answers are compared by the absolute difference of their
  * values. Every numeric output both answers have (but `label`) is also compared element by element.
  */
+import type { StoredTensor } from '../audit/audit-record.js';
 import { percentile } from './quality-math.js';
-
-/** An output tensor as JSON: the logged one (StoredTensor) or a V2 response output. */
-export interface ReplayTensor {
-  readonly name: string;
-  readonly datatype: string;
-  readonly shape: readonly number[];
-  readonly data?: readonly unknown[];
-}
 
 export interface RowComparison {
   readonly requestId: string;
@@ -32,12 +25,12 @@ export interface RowComparison {
 
 const NOT_NUMERIC = new Set(['BYTES', 'BOOL']);
 
-function numbers(t: ReplayTensor | undefined): number[] | undefined {
+function numbers(t: StoredTensor | undefined): number[] | undefined {
   if (!t?.data || NOT_NUMERIC.has(t.datatype)) return undefined;
   return t.data.map(Number);
 }
 
-function rowsOf(t: ReplayTensor, values: readonly number[]): number[][] {
+function rowsOf(t: StoredTensor, values: readonly number[]): number[][] {
   const rows = t.shape.length === 0 ? 1 : t.shape[0];
   const width = rows === 0 ? 0 : values.length / rows;
   return Array.from({ length: rows }, (_, r) => values.slice(r * width, (r + 1) * width));
@@ -48,13 +41,13 @@ function argmax(row: readonly number[]): number {
 }
 
 /** The scores output: `probabilities`, else the first numeric output other than `label`. */
-function scoresName(outputs: readonly ReplayTensor[]): string | undefined {
+function scoresName(outputs: readonly StoredTensor[]): string | undefined {
   const numeric = outputs.filter((t) => !NOT_NUMERIC.has(t.datatype) && t.name !== 'label');
   return (numeric.find((t) => t.name === 'probabilities') ?? numeric[0])?.name;
 }
 
 /** What the answer says per row: labels (classifiers) or values (regression). */
-function decisions(outputs: readonly ReplayTensor[]): { kind: RowComparison['kind']; values: number[] } | undefined {
+function decisions(outputs: readonly StoredTensor[]): { kind: RowComparison['kind']; values: number[] } | undefined {
   const label = outputs.find((t) => t.name === 'label' && !NOT_NUMERIC.has(t.datatype));
   const labelValues = numbers(label);
   if (labelValues) return { kind: 'classification', values: labelValues };
@@ -67,7 +60,7 @@ function decisions(outputs: readonly ReplayTensor[]): { kind: RowComparison['kin
 }
 
 /** Compares one replayed answer with the logged one; a string says why they cannot be compared. */
-export function compareAnswers(requestId: string, logged: readonly ReplayTensor[], replayed: readonly ReplayTensor[]): RowComparison | string {
+export function compareAnswers(requestId: string, logged: readonly StoredTensor[], replayed: readonly StoredTensor[]): RowComparison | string {
   const a = decisions(logged);
   const b = decisions(replayed);
   if (!a) return 'the logged answer has no numeric output to compare (redacted or truncated?)';
