@@ -11,23 +11,10 @@ import {
 } from './feedback-store.js';
 import { migrateSqlitePredictions } from '../audit/predictions-migration.js';
 import { migrateSqliteFeedback } from './feedback-migration.js';
+import { sqliteFeedbackTable } from './feedback-schema-sqlite.js';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS feedback (
-  request_id TEXT NOT NULL,
-  principal TEXT NOT NULL DEFAULT 'anonymous',
-  row_index INTEGER NOT NULL,
-  model TEXT NOT NULL,
-  version TEXT NOT NULL,
-  prediction_time_ms INTEGER NOT NULL,
-  time_ms INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  label REAL NOT NULL,
-  predicted REAL NOT NULL,
-  scores TEXT,
-  positive_class INTEGER,
-  PRIMARY KEY (model, principal, request_id, row_index)
-);
+${sqliteFeedbackTable('feedback', true)}
 CREATE INDEX IF NOT EXISTS feedback_model_time ON feedback (model, time_ms);
 CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time_ms);`;
 

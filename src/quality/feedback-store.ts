@@ -62,8 +62,12 @@ export interface LoggedQuery {
   readonly limit: number;
 }
 
-/** Whose predictions a label may join: the sender's own, of one model when it names one. */
+/**
+ * Whose predictions a label may join: the sender's own, of one model when it names one (the model the route
+ * names; absent on POST /v1/feedback, where each item may name its own).
+ */
 export interface PredictionScope {
+  /** The authenticated principal's id; 'anonymous' with auth off. */
   readonly principal: string;
   readonly model?: string;
 }
