@@ -35,6 +35,7 @@ export default tseslint.config(
   },
   layer(['src/lib/**', 'src/errors/**'], ['../**', '!./**'], 'lib/ and errors/ depend on nothing else in src/.'),
   layer(['src/tensor/**'], ['**/config/**', ...DOMAIN, ...FRONT_ENDS, '**/telemetry/**'], 'tensor/ depends only on lib/ and errors/.'),
+  { ...layer(['src/prediction/**'], ['**/config/model-config.js', '**/config/index.js', '**/telemetry/**', '**/features/**', '**/audit/**', '**/quality/**', '**/routing/**', '**/security/**', ...DOMAIN, ...FRONT_ENDS, 'node:*'], 'prediction/ is pure: lib, errors, tensor and config constants only.'), ignores: ['src/prediction/**/*.test.ts'] },
   layer(['src/config/**'], [...DOMAIN, ...FRONT_ENDS, '**/telemetry/**'], 'config/ depends only on lib/, errors/ and tensor/ types.'),
   layer(['src/runtimes/**'], ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'runtimes/ must not reach up into the server.'),
   layer(['src/scheduler/**'], ['**/repository/**', '**/registry/**', '**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'scheduler/ knows instances, not the registry or front ends.'),
