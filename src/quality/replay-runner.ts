@@ -5,8 +5,8 @@
  * so the live server's path is untouched.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoredTensor } from '../audit/audit-record.js';
-import type { FeedbackStore, LoggedPrediction } from './feedback-store.js';
+import type { LoggedPrediction, StoredTensor } from '../audit/audit-record.js';
+import type { FeedbackStore } from './feedback-store.js';
 import { compareAnswers, summarizeReplay, type ReplaySummary, type RowComparison } from './replay-compare.js';
 
 /** A V2 JSON inference request body. */
