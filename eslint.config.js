@@ -43,10 +43,10 @@ export default tseslint.config(
   layer(['src/registry/**'], ['**/inference/**', '**/protocol/**', ...FRONT_ENDS], 'registry/ must not import the data plane or front ends.'),
   layer(['src/features/**'], ['**/tensor/**', ...DOMAIN, ...FRONT_ENDS], 'features/ may import config, errors, lib and telemetry only.'),
   layer(['src/audit/**'], [...DOMAIN, ...FRONT_ENDS, '**/features/**'], 'audit/ may import config, errors, lib, tensor and telemetry only.'),
-  layer(['src/quality/**'], QUALITY_FORBIDDEN, 'quality/ may import audit, config, errors, features (CSV reading), lib, tensor and telemetry only.'),
+  layer(['src/quality/**'], QUALITY_FORBIDDEN, 'quality/ may import audit, config, errors, features (CSV reading), lib, prediction, tensor and telemetry only.'),
   // Quality arithmetic stays pure (replaces the block above for these files).
   layer(QUALITY_PURE, [...QUALITY_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure quality math: data in, numbers out; no node:* or telemetry.'),
-  layer(['src/routing/**'], ROUTING_FORBIDDEN, 'routing/ may import registry types, config, errors, lib, telemetry and tensor only.'),
+  layer(['src/routing/**'], ROUTING_FORBIDDEN, 'routing/ may import registry types, config, errors, lib, prediction, telemetry and tensor only.'),
   // Policy stays pure: the split, sticky hashing, the verdict and the statistics they use touch no I/O (replaces the block above for these files).
   layer(ROUTING_PURE, [...ROUTING_FORBIDDEN, 'node:*', '**/telemetry/**'], 'pure routing policy: data and a clock in, a decision out; no node:* or telemetry.'),
   layer(['src/security/**'], SECURITY_FORBIDDEN, 'security/ may import config, errors, lib and telemetry only.'),

@@ -6,22 +6,35 @@ test('an INT64 label wins over scores; else the arg-max of score rows; else a re
   const logits = { name: 'logits', datatype: 'FP32', shape: [1, 3], data: new Float32Array([0, 5, 1]) };
   const label = { name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([7n]) };
   assert.deepEqual(predictedRows([logits, label]), { kind: 'class', values: [7] });
-  const probabilities = { name: 'probabilities', datatype: 'FP32', shape: [2, 2], data: new Float32Array([0.1, 0.9, 0.8, 0.2]) };
+  const probabilities = {
+    name: 'probabilities',
+    datatype: 'FP32',
+    shape: [2, 2],
+    data: new Float32Array([0.1, 0.9, 0.8, 0.2]),
+  };
   assert.deepEqual(predictedRows([probabilities]), { kind: 'class', values: [1, 0] });
   const value = { name: 'prediction', datatype: 'FP32', shape: [2, 1], data: new Float32Array([0.5, 1.5]) };
   assert.deepEqual(predictedRows([value]), { kind: 'value', values: [0.5, 1.5] });
 });
 
 test('reads logged (JSON) outputs the same way as live ones', () => {
-  const live = predictedRows([{ name: 'probabilities', datatype: 'FP32', shape: [2, 3], data: new Float32Array([0, 1, 0, 3, 2, 1]) }]);
+  const live = predictedRows([
+    { name: 'probabilities', datatype: 'FP32', shape: [2, 3], data: new Float32Array([0, 1, 0, 3, 2, 1]) },
+  ]);
   const logged = predictedRows([{ name: 'probabilities', datatype: 'FP32', shape: [2, 3], data: [0, 1, 0, 3, 2, 1] }]);
   assert.deepEqual(logged, live);
   assert.deepEqual(logged, { kind: 'class', values: [1, 0] });
 });
 
 test('an integer output with one value per row is a class; a float one a value', () => {
-  assert.deepEqual(predictedRows([{ name: 'y', datatype: 'INT32', shape: [3], data: new Int32Array([2, 0, 1]) }]), { kind: 'class', values: [2, 0, 1] });
-  assert.deepEqual(predictedRows([{ name: 'y', datatype: 'FP64', shape: [3], data: new Float64Array([2, 0, 1]) }]), { kind: 'value', values: [2, 0, 1] });
+  assert.deepEqual(predictedRows([{ name: 'y', datatype: 'INT32', shape: [3], data: new Int32Array([2, 0, 1]) }]), {
+    kind: 'class',
+    values: [2, 0, 1],
+  });
+  assert.deepEqual(predictedRows([{ name: 'y', datatype: 'FP64', shape: [3], data: new Float64Array([2, 0, 1]) }]), {
+    kind: 'value',
+    values: [2, 0, 1],
+  });
 });
 
 test('a named output is read first; `probabilities` before other score outputs', () => {

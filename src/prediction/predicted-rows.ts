@@ -40,7 +40,10 @@ export function isPredictionOutput(t: PredictionOutput): boolean {
 }
 
 /** Rows (the first dimension; a scalar is one row) and values per row of an output with `length` elements. */
-export function rowsAndWidth(shape: readonly number[], length: number): { readonly rows: number; readonly width: number } {
+export function rowsAndWidth(
+  shape: readonly number[],
+  length: number,
+): { readonly rows: number; readonly width: number } {
   const rows = shape.length === 0 ? 1 : shape[0];
   return { rows, width: rows === 0 ? 0 : length / rows };
 }
@@ -82,6 +85,7 @@ export function predictedRowsOf(t: PredictionOutput): RowPrediction {
  */
 export function predictedRows(outputs: readonly PredictionOutput[], preferred?: string): RowPrediction | undefined {
   const usable = outputs.filter((o) => isPredictionOutput(o) && o.data !== undefined);
-  const t = usable.find((o) => o.name === preferred) ?? usable.find((o) => o.name === LABEL_OUTPUT) ?? scoresOutput(usable);
+  const t =
+    usable.find((o) => o.name === preferred) ?? usable.find((o) => o.name === LABEL_OUTPUT) ?? scoresOutput(usable);
   return t ? predictedRowsOf(t) : undefined;
 }
