@@ -239,6 +239,7 @@ export const LAYERS = [
   {
     unit: 'cli',
     may: [
+      types('audit'),
       'config',
       'errors',
       'lib',
