@@ -26,7 +26,7 @@ export function registerDriftRoutes(app: FastifyInstance, { service, drift }: { 
     const versions = readyVersions(service, model).map((version) => ({ version, config: service.config(model, version) }));
     const records = drift.records(model, versions);
     if (!records.length) {
-      throw new NotFoundError(`model '${model}' has no drift monitoring; add drift: { window: { rows: 1000 } } to its config.yaml and a profile.json to the version folder (inferd profile)`);
+      throw new NotFoundError(`model '${model}' has no drift monitoring; add drift: { window: { rows: 1000 } } to its config.yaml and a profile.json to the version folder (inferd profile)`, 'not_configured');
     }
     await Promise.all(records.map((r) => r.ready())); // a first look reads the profiles
     const body = driftReportJson(model, records, drift.eventsOf(model));

@@ -75,7 +75,7 @@ export function qualityReportJson(r: QualityReport) {
 }
 
 function required(quality: QualityServer | undefined): QualityServer {
-  if (!quality) throw new NotFoundError('feedback needs the prediction log, which is off on this server; set audit.enabled: true in the server config');
+  if (!quality) throw new NotFoundError('feedback needs the prediction log, which is off on this server; set audit.enabled: true in the server config', 'not_configured');
   return quality;
 }
 
@@ -105,7 +105,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, { service, quality 
     const unknown = Object.keys(req.query).find((k) => k !== 'windows');
     if (unknown) throw new InvalidArgumentError(`unknown query parameter '${unknown}'; use windows (e.g. windows=1h,24h)`);
     const model = req.params.model;
-    if (!service.index().some((e) => e.name === model)) throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`);
+    if (!service.index().some((e) => e.name === model)) throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`, 'model_not_found');
     const report = await q.reports.report(model, parseWindows(req.query.windows, q.reports.maxWindows));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(qualityReportJson(report)));
   });
