@@ -66,7 +66,9 @@ export type PublicErrorCode = keyof typeof ERROR_CODES;
 export const HTTP_ONLY_CODES: readonly PublicErrorCode[] = ['bad_request', 'route_not_found'];
 
 /** The codes of one status class: what an error class of that status may carry. */
-export type CodeOf<C extends ErrorCode> = { [K in PublicErrorCode]: (typeof ERROR_CODES)[K] extends C ? K : never }[PublicErrorCode];
+export type CodeOf<C extends ErrorCode> = {
+  [K in PublicErrorCode]: (typeof ERROR_CODES)[K] extends C ? K : never;
+}[PublicErrorCode];
 
 /** The code an error of a status class carries when its thrower names none. */
 export const DEFAULT_CODE: { readonly [C in ErrorCode]: CodeOf<C> } = {

@@ -5,9 +5,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ConfigError, DeadlineExceededError, ERROR_CODES, InferenceError, InputMismatchError, InvalidArgumentError, ModelLoadError, ModelNotReadyError,
-  NotFoundError, PayloadTooLargeError, PermissionDeniedError, RateLimitedError, RejectedInputError, UnauthenticatedError, UnavailableError,
-  UnsupportedError, toInferenceError, type PublicErrorCode,
+  ConfigError,
+  DeadlineExceededError,
+  ERROR_CODES,
+  InferenceError,
+  InputMismatchError,
+  InvalidArgumentError,
+  ModelLoadError,
+  ModelNotReadyError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  RateLimitedError,
+  RejectedInputError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnsupportedError,
+  toInferenceError,
+  type PublicErrorCode,
 } from '../../src/errors/index.js';
 import { ModelRepositoryError } from '../../src/repository/model-repository-error.js';
 import { OverloadedError } from '../../src/scheduler/overloaded-error.js';

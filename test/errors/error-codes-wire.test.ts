@@ -36,15 +36,22 @@ describe('error codes over HTTP and gRPC', () => {
 
   describe('HTTP', () => {
     it('authentication and scope refusals: unauthenticated, permission_denied', async () => {
-      assert.match(assertRefusal(await post(url, '/v2/models/digits/infer', DIGITS_REQUEST), 'unauthenticated'), /no credentials/);
+      assert.match(
+        assertRefusal(await post(url, '/v2/models/digits/infer', DIGITS_REQUEST), 'unauthenticated'),
+        /no credentials/,
+      );
       const web = { 'x-api-key': KEYS.web };
-      assert.match(assertRefusal(await post(url, '/v2/models/breast_cancer/infer', DIGITS_REQUEST, web), 'permission_denied'), /infer:breast_cancer/);
+      assert.match(
+        assertRefusal(await post(url, '/v2/models/breast_cancer/infer', DIGITS_REQUEST, web), 'permission_denied'),
+        /infer:breast_cancer/,
+      );
     });
 
     it('over the rate limit: rate_limited, with Retry-After', async () => {
       const limited = { 'x-api-key': KEYS.limited };
       // The key's burst is 2 and its rate one token per 1000 s: the third request is refused.
-      for (let i = 0; i < 2; i++) assert.equal((await post(url, '/v2/models/digits/infer', DIGITS_REQUEST, limited)).status, 200);
+      for (let i = 0; i < 2; i++)
+        assert.equal((await post(url, '/v2/models/digits/infer', DIGITS_REQUEST, limited)).status, 200);
       const refused = await post(url, '/v2/models/digits/infer', DIGITS_REQUEST, limited);
       assertRefusal(refused, 'rate_limited');
       assert.ok(refused.headers.get('retry-after'));
@@ -53,14 +60,25 @@ describe('error codes over HTTP and gRPC', () => {
     it('unknown route, model and version: route_not_found, model_not_found, version_not_found', async () => {
       const res = await fetch(`${url}/v2/no/such/route`, { headers: ops });
       assertRefusal({ status: res.status, text: await res.text() }, 'route_not_found');
-      assert.match(assertRefusal(await post(url, '/v2/models/nope/infer', DIGITS_REQUEST, ops), 'model_not_found'), /unknown model 'nope'/);
-      assert.match(assertRefusal(await post(url, '/v2/models/digits/versions/9/infer', DIGITS_REQUEST, ops), 'version_not_found'), /no version 9/);
+      assert.match(
+        assertRefusal(await post(url, '/v2/models/nope/infer', DIGITS_REQUEST, ops), 'model_not_found'),
+        /unknown model 'nope'/,
+      );
+      assert.match(
+        assertRefusal(await post(url, '/v2/models/digits/versions/9/infer', DIGITS_REQUEST, ops), 'version_not_found'),
+        /no version 9/,
+      );
     });
 
     it('client mistakes: invalid_argument for a malformed body, input_mismatch for one that does not fit the model', async () => {
       assertRefusal(await post(url, '/v2/models/digits/infer', '{"inputs": [', ops), 'invalid_argument');
-      const wrongShape = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 63], data: new Array(63).fill(0) }] });
-      assert.match(assertRefusal(await post(url, '/v2/models/digits/infer', wrongShape, ops), 'input_mismatch'), /input/);
+      const wrongShape = JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 63], data: new Array(63).fill(0) }],
+      });
+      assert.match(
+        assertRefusal(await post(url, '/v2/models/digits/infer', wrongShape, ops), 'input_mismatch'),
+        /input/,
+      );
     });
 
     it('V1 routes answer the same way', async () => {

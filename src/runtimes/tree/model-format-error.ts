@@ -9,7 +9,9 @@ export class ModelFormatError extends ModelLoadError {
 
   /** @param path JSON path of the offending value; @param problem what is wrong with it. */
   constructor(path: string, problem: string) {
-    super(`Invalid XGBoost model at ${path === '' ? '<root>' : path}: ${problem}`, { errorCode: 'model_format_invalid' });
+    super(`Invalid XGBoost model at ${path === '' ? '<root>' : path}: ${problem}`, {
+      errorCode: 'model_format_invalid',
+    });
     this.path = path;
   }
 }
