@@ -1,7 +1,7 @@
 /**
  * Refusals carry their stable error code over the real interfaces: in the HTTP error body beside the message
- * (`{"error", "code"}`: V2 and V1 routes, authentication and rate limits, unknown routes, client mistakes) and in
- * gRPC's trailing metadata `inferd-error-code`, with the status details still the message.
+ * (`{"error", "code"}`: V2 and V1 routes, authentication and rate limits, unknown routes, client mistakes, a body
+ * over the limit) and in gRPC's trailing metadata `inferd-error-code`, with the status details still the message.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { HTTP_STATUS } from '../../src/transport/http/status.js';
 import { GRPC_STATUS } from '../../src/transport/grpc/status.js';
 import { connect, rawBytes } from '../grpc/grpc-client.js';
 import { DIGITS_REQUEST, KEYS, post, startSecureServer, type SecureServer } from '../security/security-helpers.js';
+import { postJson, startTestServer } from '../helpers/server.js';
 
 const ops = { 'x-api-key': KEYS.ops };
 
@@ -79,6 +80,16 @@ describe('error codes over HTTP and gRPC', () => {
         assertRefusal(await post(url, '/v2/models/digits/infer', wrongShape, ops), 'input_mismatch'),
         /input/,
       );
+    });
+
+    it('a body over the server limit: body_too_large', async () => {
+      const small = await startTestServer({ bodyLimitBytes: 1024 });
+      try {
+        const answer = await postJson(`${small.url}/v2/repository/index`, 'x'.repeat(4096), { raw: true });
+        assert.match(assertRefusal(answer, 'body_too_large'), /larger than the limit of 1024 bytes/);
+      } finally {
+        await small.close();
+      }
     });
 
     it('V1 routes answer the same way', async () => {
