@@ -89,14 +89,14 @@ export class UnsupportedError extends InferenceError {
 
 /** A configuration file or value is invalid. The message names the file and the field. */
 export class ConfigError extends InferenceError {
-  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'CONFIG_INVALID'> }) {
+  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'CONFIG_INVALID'> | undefined }) {
     super('CONFIG_INVALID', message, options);
   }
 }
 
 /** A model version that could not be loaded; the message says why and what to fix. */
 export class ModelLoadError extends InferenceError {
-  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'MODEL_LOAD_FAILED'> }) {
+  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'MODEL_LOAD_FAILED'> | undefined }) {
     super('MODEL_LOAD_FAILED', message, options);
   }
 }

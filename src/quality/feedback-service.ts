@@ -13,7 +13,7 @@ import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
 import { StoreFeedbackJoiner, type FeedbackJoiner } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackStore } from './feedback-store.js';
+import type { FeedbackStore, PredictionScope } from './feedback-store.js';
 
 /** How long a feedback request waits for the prediction log to write what it has buffered. */
 const FLUSH_WAIT_MS = 2000;
@@ -29,14 +29,6 @@ export interface FeedbackResult {
   readonly unusableItems: ReadonlyArray<{ readonly id: string; readonly row: number; readonly reason: string }>;
 }
 
-/** Who sends a batch of labels, and for which model. */
-export interface FeedbackSender {
-  /** The authenticated principal's id; 'anonymous' with auth off. */
-  readonly principal: string;
-  /** The model the route names; absent on POST /v1/feedback (each item may name its own). */
-  readonly model?: string;
-}
-
 export interface FeedbackServiceOptions {
   readonly store: FeedbackStore;
   /** Where labels are joined and written; default: in process, over `store` (the server's runs in a worker thread). */
@@ -44,9 +36,9 @@ export interface FeedbackServiceOptions {
   /** The decision threshold of a loaded version, if it has one. */
   readonly thresholdOf: (model: string, version: string) => ThresholdConfig | undefined;
   /** Writes the prediction log's buffered records, so a label sent right after its prediction finds it. */
-  readonly flushPredictions?: () => Promise<void>;
+  readonly flushPredictions?: (() => Promise<void>) | undefined;
   readonly metrics?: FeedbackMetrics;
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Called after labels were stored (the quality gauges then refresh when due). */
   readonly onStored?: () => void;
 }
@@ -59,7 +51,7 @@ export class FeedbackService {
   }
 
   /** Joins and stores a batch of labels from `sender`; resolves with the counts. */
-  async submit(items: readonly FeedbackItem[], sender: FeedbackSender): Promise<FeedbackResult> {
+  async submit(items: readonly FeedbackItem[], sender: PredictionScope): Promise<FeedbackResult> {
     const seen = new Set<string>();
     const keyOf = (i: FeedbackItem) => JSON.stringify([i.model ?? sender.model ?? null, i.row, i.id]);
     const unique = items.filter((i) => !seen.has(keyOf(i)) && seen.add(keyOf(i)));

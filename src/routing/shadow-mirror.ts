@@ -9,15 +9,15 @@ import type { ServingVersion } from '../registry/serving-version.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary, type PairedSummary } from './agreement.js';
-import { predictionOf, type Prediction } from './prediction.js';
+import { predictedRows, type RowPrediction } from '../prediction/predicted-rows.js';
 
 /** The parts of a request a shadow needs. */
 export interface MirroredRequest {
   readonly model: string;
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly inputs: readonly Tensor[];
-  readonly outputs?: ReadonlyArray<{ readonly name: string }>;
-  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly outputs?: ReadonlyArray<{ readonly name: string }> | undefined;
+  readonly parameters?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Runs a request on a given version (the inference service's own path) and resolves with its outputs. */
@@ -45,9 +45,9 @@ type MutableTotals = { -readonly [K in keyof ShadowTotals]: ShadowTotals[K] };
 
 export interface ShadowMirrorOptions {
   readonly logger: Logger;
-  readonly clock?: () => number;
-  readonly random?: () => number;
-  readonly maxInFlight?: number;
+  readonly clock?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
+  readonly maxInFlight?: number | undefined;
   /** Agreement samples kept per shadow version. */
   readonly maxSamples?: number;
 }
@@ -82,7 +82,7 @@ export class ShadowMirror {
 
   /** Runs the copy on `target` on a later turn and records how its answer agrees with the caller's. */
   mirror(target: ServingVersion, copy: MirroredRequest, answered: readonly Tensor[], runner: ShadowRunner): void {
-    const primary = predictionOf(answered, copy.outputs?.[0]?.name);
+    const primary = predictedRows(answered, copy.outputs?.[0]?.name);
     this.inFlight++;
     setImmediate(() => {
       void this.runOne(target, copy, primary, runner).finally(() => this.done());
@@ -134,12 +134,12 @@ export class ShadowMirror {
     return [...this.totals.values()].map((t) => ({ ...t }));
   }
 
-  private async runOne(target: ServingVersion, copy: MirroredRequest, primary: Prediction | undefined, runner: ShadowRunner): Promise<void> {
+  private async runOne(target: ServingVersion, copy: MirroredRequest, primary: RowPrediction | undefined, runner: ShadowRunner): Promise<void> {
     const totals = this.totalsOf(copy.model, target.version);
     totals.mirrored++;
     try {
       const outputs = await runner(copy, target);
-      const shadow = predictionOf(outputs, copy.outputs?.[0]?.name);
+      const shadow = predictedRows(outputs, copy.outputs?.[0]?.name);
       const agreement = primary && shadow ? compareAnswers(primary, shadow) : undefined;
       if (agreement) this.record(copy.model, target.version, agreement, totals);
     } catch (err) {
