@@ -2,9 +2,8 @@
  * Audit trail (prediction log) metrics, recorded as the writer works: records waiting, written and dropped, and
  * the time each batch takes to commit. Served at /metrics beside the rest (main.ts merges the registry).
  */
-import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { metricGroup, withMetrics, type MetricGroup } from './metric-group.js';
+import { metricGroup, type MetricGroup } from './metric-group.js';
 
 export interface AuditMetrics extends MetricGroup {
   /** Records accepted and not yet committed (the bounded buffer plus the batch being written). */
@@ -34,7 +33,3 @@ export function createAuditMetrics(): AuditMetrics {
   }));
 }
 
-/** The /metrics registry with the audit metrics added. */
-export function withAuditMetrics(registry: Registry, audit: AuditMetrics): Registry {
-  return withMetrics(registry, audit);
-}

@@ -3,9 +3,8 @@
  * the client was still sending them, and the bytes unfinished request bodies hold. Every label value comes from a
  * fixed set (the listener and the reasons below), never from the client.
  */
-import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import { metricGroup, withMetrics, type MetricGroup } from './metric-group.js';
+import { metricGroup, type MetricGroup } from './metric-group.js';
 
 /** Which port: the inference HTTP port or the Prometheus port. */
 export type Listener = 'http' | 'metrics';
@@ -40,7 +39,3 @@ export function createConnectionMetrics(): ConnectionMetrics {
   }));
 }
 
-/** The /metrics registry with the connection metrics added. */
-export function withConnectionMetrics(registry: Registry, connections: ConnectionMetrics): Registry {
-  return withMetrics(registry, connections);
-}

@@ -4,9 +4,8 @@
  * answers at once; QualityService refreshes them in a worker thread when older than
  * `quality.metrics_refresh_seconds`). Served at /metrics beside the rest (main.ts merges the registry).
  */
-import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import { metricGroup, withMetrics, type MetricGroup } from './metric-group.js';
+import { metricGroup, type MetricGroup } from './metric-group.js';
 
 /** One version's quality over one window, as the metrics expose it. */
 export interface QualitySample {
@@ -68,7 +67,3 @@ export function createFeedbackMetrics(): FeedbackMetrics {
   });
 }
 
-/** The /metrics registry with the feedback and quality metrics added. */
-export function withFeedbackMetrics(registry: Registry, feedback: FeedbackMetrics): Registry {
-  return withMetrics(registry, feedback);
-}

@@ -2,9 +2,8 @@
  * Security metrics: requests refused for credentials, scope or rate. Labels carry a key's configured name or an
  * issuer's name (the key class), never a raw key or token.
  */
-import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import { metricGroup, withMetrics, type MetricGroup } from './metric-group.js';
+import { metricGroup, type MetricGroup } from './metric-group.js';
 
 export interface SecurityMetrics extends MetricGroup {
   /** Requests refused with 429 / RESOURCE_EXHAUSTED; `limit` is `key` (the caller's own) or `model`. */
@@ -30,7 +29,3 @@ export function createSecurityMetrics(): SecurityMetrics {
   }));
 }
 
-/** The /metrics registry with the security metrics added. */
-export function withSecurityMetrics(registry: Registry, security: SecurityMetrics): Registry {
-  return withMetrics(registry, security);
-}
