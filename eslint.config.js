@@ -57,4 +57,21 @@ export default tseslint.config(
   layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),
   // Later blocks replace the rule for their files: this one repeats the transport list and adds the HTTP front end.
   layer(['src/transport/grpc/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js', '**/transport/http/**', '../http/**'], 'the gRPC front end calls the inference service only.'),
+  // A model config as a file declares it (ModelConfigSource) is read only in config/, where it is normalised;
+  // everything else reads the DeclaredModelConfig (defaults filled) or the completed ModelConfig. Its own rule
+  // name (typescript-eslint's extension of no-restricted-imports), so that it adds to the layer blocks above
+  // instead of replacing them.
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/config/**', './config/**'],
+          importNames: ['ModelConfigSource'],
+          message: 'ModelConfigSource is read only in src/config/: use DeclaredModelConfig (normalizeModelConfig) or the completed ModelConfig.',
+        }],
+      }],
+    },
+  },
 );
