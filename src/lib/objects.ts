@@ -4,9 +4,9 @@ export function definedOnly<T extends object>(value: T | undefined): { [K in key
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/** Freezes an object and everything reachable from it; returns it. */
+/** Freezes an object and everything reachable through its own properties; returns it, typed as it was. */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
   }
