@@ -232,13 +232,13 @@ export class InferenceService {
 
   /** Recorded predictions, newest first (GET /v1/predictions). */
   predictions(query: AuditQuery): Promise<StoredPrediction[]> {
-    if (!this.audit) throw new NotFoundError('the audit trail is off on this server; set audit.enabled: true in the server config to record predictions');
+    if (!this.audit) throw new NotFoundError('the audit trail is off on this server; set audit.enabled: true in the server config to record predictions', 'not_configured');
     return this.audit.query(query);
   }
 
   /** Upserts rows into a feature view from a `{"rows": [...]}` body (POST /v1/features/{view}). */
   async writeFeatures(view: string, body: unknown): Promise<WriteResult> {
-    if (!this.features) throw new NotFoundError(`unknown feature view '${view}': this server has no features config (set features_config or put features.yaml in the model repository)`);
+    if (!this.features) throw new NotFoundError(`unknown feature view '${view}': this server has no features config (set features_config or put features.yaml in the model repository)`, 'not_configured');
     return this.features.write(view, rowsFromJson(this.features.view(view), body));
   }
 
