@@ -104,12 +104,12 @@ export class Inferd {
     const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, {
       integrity,
       featuresConfigSha256: options.features?.sha256,
-      onEvent: (e) => {
-        traffic.onLifecycle(e);
-        drift.onLifecycle(e);
-      },
+      onEvent: (e) => traffic.onLifecycle(e),
     });
     const traffic = new TrafficManager({ versions: registry, logger, store: createRolloutStore(options.rollouts, logger) });
+    // Before loading: every version is built with the stages its config declares (fallback, features, drift).
+    const service = new InferenceService(registry, features, audit, drift);
+    service.useTraffic(traffic.director);
     // Kept events come back before the models load, so event numbers continue after them.
     await traffic.openStore().catch(async (err: unknown) => {
       await traffic.closeStore();
@@ -128,9 +128,6 @@ export class Inferd {
     poller?.start();
     traffic.resumeRollouts();
     traffic.start();
-    const service = new InferenceService(registry, features, audit);
-    service.useTraffic(traffic.director);
-    service.useDriftTap(drift);
     drift.start();
     return new Inferd(service, new ModelControl(registry, mode), registry, poller, features, audit, traffic, drift);
   }

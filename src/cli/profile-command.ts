@@ -17,6 +17,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
 import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
+import { versionLabel } from '../lib/version-label.js';
 
 export const PROFILE_HELP = `Usage: inferd profile --model M --version V --data FILE [options]
 
@@ -69,7 +70,7 @@ interface ProfileJob {
 async function profile(o: ProfileJob): Promise<number> {
   const inferd = await Inferd.create({ modelRepository: o.repository, features: o.features, modelControlMode: 'explicit', loadModels: [o.model], logger: createLogger('warn', process.stderr) });
   try {
-    const entry = inferd.service.index().find((e) => e.name === o.model && String(e.version) === o.version);
+    const entry = inferd.service.index().find((e) => e.name === o.model && e.version !== undefined && versionLabel(e.version) === o.version);
     if (entry?.state !== 'READY') {
       const known = inferd.service.index().filter((e) => e.name === o.model).map((e) => `${e.version ? `v${e.version} ` : ''}${e.state}${e.reason ? ` (${e.reason})` : ''}`);
       throw new NotFoundError(`model '${o.model}' version ${o.version} is not loaded from ${o.repository}: ${known.join('; ') || 'no such model'}`);

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
+import { versionLabel } from '../../lib/version-label.js';
 
 export interface RepositoryRouteOptions {
   readonly service: InferenceService;
@@ -39,7 +40,7 @@ export function registerRepositoryRoutes(app: FastifyInstance, { service, contro
   app.post('/v2/repository/index', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
     const onlyReady = optionalBody(req.body).ready === true;
     const entries = service.index().filter((e) => !onlyReady || e.state === 'READY');
-    const body = entries.map((e) => ({ name: e.name, ...(e.version === undefined ? {} : { version: String(e.version) }), state: e.state, ...(e.reason ? { reason: e.reason } : {}) }));
+    const body = entries.map((e) => ({ name: e.name, ...(e.version === undefined ? {} : { version: versionLabel(e.version) }), state: e.state, ...(e.reason ? { reason: e.reason } : {}) }));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
   });
 
