@@ -57,4 +57,13 @@ export default tseslint.config(
   layer(['src/transport/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js'], 'front ends call the inference service only.'),
   // Later blocks replace the rule for their files: this one repeats the transport list and adds the HTTP front end.
   layer(['src/transport/grpc/**'], ['**/runtimes/**', '**/scheduler/**', '**/registry/**', '**/repository/**', '**/cli/**', '**/main.js', '**/transport/http/**', '../http/**'], 'the gRPC front end calls the inference service only.'),
+  // Folders of their own for drift, SLOs and feature enrichment. Kept last: a later block replaces the rule for its files.
+  layer(['src/drift/**'], [...QUALITY_FORBIDDEN, '**/quality/**', '**/slo/**', '**/audit/**'], 'drift/ may import config, errors, lib, tensor, telemetry and features (CSV reading) only.'),
+  layer(
+    ['quantile-bins', 'drift-statistics', 'drift-window', 'drift-rolling-window', 'drift-events', 'prediction-features', 'profile', 'profile-accumulator', 'profile-columns', 'profile-build'].map((f) => `src/drift/${f}.ts`),
+    [...QUALITY_FORBIDDEN, '**/quality/**', '**/slo/**', '**/audit/**', 'node:*', '**/telemetry/**'],
+    'pure drift statistics: data in, numbers out; no node:* or telemetry.',
+  ),
+  layer(['src/slo/**'], ['**/repository/**', '**/scheduler/**', '**/runtimes/**', '**/protocol/**', '**/routing/**', '**/quality/**', '**/drift/**', '**/features/**', '**/audit/**', '**/security/**', ...FRONT_ENDS], 'slo/ may import config, errors, lib, telemetry, registry and inference observer types only.'),
+  layer(['src/features/enrichment/**'], ['**/repository/**', '**/registry/**', '**/scheduler/**', '**/runtimes/**', '**/protocol/**', '**/routing/**', '**/audit/**', '**/quality/**', '**/drift/**', ...FRONT_ENDS], 'feature enrichment may import features, config, errors, lib, tensor and inference request types only.'),
 );

@@ -24,7 +24,7 @@ import { createAuditTrail } from './audit/create-audit-trail.js';
 import { createAuditMetrics, type AuditMetrics } from './telemetry/audit-metrics.js';
 import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
-import { DriftMonitor } from './quality/drift-monitor.js';
+import { DriftMonitor } from './drift/drift-monitor.js';
 import { createRolloutStore } from './routing/create-rollout-store.js';
 import type { RolloutStoreConfig } from './config/rollout-store-config.js';
 

@@ -6,7 +6,7 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { MirroredRequest, TrafficDirector } from '../routing/traffic-director.js';
-import { assembleFeatureColumns } from './feature-columns.js';
+import { assembleFeatureColumns } from '../features/enrichment/feature-columns.js';
 import { outcomeOf, type Outcome, type RequestObservation } from './observer.js';
 import { failure, UNKNOWN_MODEL, type Observers } from './observers.js';
 import { planPostProcessing } from './post-process.js';

@@ -3,7 +3,7 @@
  * (outermost), feature enrichment, then around `scheduler.submit` the drift tap. A plain model gets none.
  */
 import type { FeatureService } from '../../features/feature-service.js';
-import type { DriftMonitor } from '../../quality/drift-monitor.js';
+import type { DriftMonitor } from '../../drift/drift-monitor.js';
 import type { StageBuilder, VersionStage } from '../../registry/model-version.js';
 import type { ModelGuards } from '../../resilience/model-guards.js';
 import { driftStage } from './drift-stage.js';

@@ -1,11 +1,11 @@
 /**
  * The drift tap of a version whose config has `drift:`: a sampled request's validated inputs are copied just
  * before they move to a worker, and its raw outputs once they are back; both are counted into the version's
- * drift window off the request path (quality/DriftMonitor). The version's record is made when it loads and
+ * drift window off the request path (drift/DriftMonitor). The version's record is made when it loads and
  * let go when it closes, so a reloaded version starts a fresh window against its own profile.
  */
 import type { ModelConfig } from '../../config/index.js';
-import type { DriftMonitor } from '../../quality/drift-monitor.js';
+import type { DriftMonitor } from '../../drift/drift-monitor.js';
 import type { SubmitStage } from './request-stage.js';
 
 export function driftStage(config: ModelConfig, label: string, monitor: DriftMonitor): SubmitStage | undefined {

@@ -6,8 +6,8 @@
  */
 import type { ModelConfig } from '../../config/index.js';
 import type { FeatureService } from '../../features/feature-service.js';
-import { enrichRequest } from '../enrich-request.js';
-import { featurePlan, type FeaturePlan } from '../feature-plan.js';
+import { enrichRequest } from '../../features/enrichment/enrich-request.js';
+import { featurePlan, type FeaturePlan } from '../../features/enrichment/feature-plan.js';
 import type { AnswerStage } from './request-stage.js';
 
 export const FEATURES_STAGE = 'features';

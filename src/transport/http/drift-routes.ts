@@ -7,8 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelNotReadyError, NotFoundError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
-import type { DriftMonitor } from '../../quality/drift-monitor.js';
-import { driftReportJson } from '../../quality/drift-report.js';
+import type { DriftMonitor } from '../../drift/drift-monitor.js';
+import { driftReportJson } from '../../drift/drift-report.js';
 
 /** The model's ready versions; a model with none (unloaded, or its load failed) has no drift to report: 404. */
 function readyVersions(service: InferenceService, model: string): readonly string[] {

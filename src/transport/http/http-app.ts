@@ -13,7 +13,7 @@ import { registerV2Routes } from './v2-routes.js';
 import { registerFeatureRoutes } from './feature-routes.js';
 import { registerSloRoutes } from './slo-routes.js';
 import { registerDriftRoutes } from './drift-routes.js';
-import type { DriftMonitor } from '../../quality/drift-monitor.js';
+import type { DriftMonitor } from '../../drift/drift-monitor.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerFeedbackRoutes } from './feedback-routes.js';
 import type { QualityServer } from '../../quality/quality-server.js';

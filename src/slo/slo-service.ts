@@ -6,9 +6,9 @@ import type { SloConfig } from '../config/slo-config.js';
 import { NotFoundError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import { slotConfig, type VersionSlot } from '../registry/version-slot.js';
-import { isGoodOutcome } from '../telemetry/slo-math.js';
-import { SloTracker, type SloReport } from '../telemetry/slo-tracker.js';
-import type { InferenceObserver, RequestObservation } from './observer.js';
+import { isGoodOutcome } from './slo-math.js';
+import { SloTracker, type SloReport } from './slo-tracker.js';
+import type { InferenceObserver, RequestObservation } from '../inference/observer.js';
 
 export class SloService implements InferenceObserver {
   readonly tracker: SloTracker;

@@ -4,9 +4,9 @@
  * its value comes from. Problems here are
  * configuration mistakes; the model answers 503 naming them until its config is fixed.
  */
-import { REQUEST_VIEW, type FeatureMapping, type FeatureSpec, type FeatureViewConfig, type ModelConfig } from '../config/index.js';
-import { ModelNotReadyError } from '../errors/index.js';
-import type { FeatureService } from '../features/feature-service.js';
+import { REQUEST_VIEW, type FeatureMapping, type FeatureSpec, type FeatureViewConfig, type ModelConfig } from '../../config/index.js';
+import { ModelNotReadyError } from '../../errors/index.js';
+import type { FeatureService } from '../feature-service.js';
 
 export interface PlannedColumn {
   /** A view name, or undefined for a request-time feature. */

@@ -5,15 +5,15 @@
  * range, null) per its spec. The response parameters say how fresh the values were and which fell back.
  * A request that already carries the built input tensor is served as it is (all features in the request).
  */
-import { InvalidArgumentError, UnavailableError } from '../errors/index.js';
-import { Deadline } from '../features/budget.js';
-import type { FeatureService } from '../features/feature-service.js';
-import { checkFeatureValue, resolveFeatureValue } from '../features/feature-validation.js';
-import type { RowLookup } from '../features/view-reader.js';
-import type { NumericArray, Tensor } from '../tensor/index.js';
+import { InvalidArgumentError, UnavailableError } from '../../errors/index.js';
+import { Deadline } from '../budget.js';
+import type { FeatureService } from '../feature-service.js';
+import { checkFeatureValue, resolveFeatureValue } from '../feature-validation.js';
+import type { RowLookup } from '../view-reader.js';
+import type { NumericArray, Tensor } from '../../tensor/index.js';
 import type { FeaturePlan, PlannedColumn } from './feature-plan.js';
 import { entityRows, readEntities, viewKeys, type EntityColumns } from './request-entities.js';
-import type { InferenceRequest, Parameters } from './types.js';
+import type { InferenceRequest, Parameters } from '../../inference/types.js';
 
 export interface Enriched {
   readonly request: InferenceRequest;
