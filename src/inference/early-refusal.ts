@@ -11,15 +11,15 @@ export interface Refusal {
   readonly model: string | undefined;
   readonly protocol: string;
   readonly error: unknown;
-  readonly traceparent?: string;
+  readonly traceparent?: string | undefined;
   /** The version the request named, if any. */
-  readonly version?: string;
+  readonly version?: string | undefined;
   /**
    * Seconds since the request arrived, when its body was read and refused by the checks against the model
    * (declared shapes, batch size): such a request is observed like one infer() refused, with its version and
    * latency, so its counts do not depend on where the check ran.
    */
-  readonly seconds?: number;
+  readonly seconds?: number | undefined;
 }
 
 export class EarlyRefusals {

@@ -15,11 +15,11 @@ export interface VersionStatistics extends StatisticsSnapshot {
   /** Requests waiting now. */
   readonly queueDepth: number;
   /** How long loading the version took. */
-  readonly loadMs?: number;
+  readonly loadMs?: number | undefined;
   /** Requests admitted and not yet answered (queued + computing). */
   readonly inFlight?: number;
   /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
-  readonly concurrencyLimit?: number;
+  readonly concurrencyLimit?: number | undefined;
 }
 
 export class ModelQueries {

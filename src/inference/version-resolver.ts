@@ -10,9 +10,9 @@ import type { Tensor } from '../tensor/index.js';
 /** A request as resolution sees it. */
 export interface ResolvedRequest {
   readonly model: string;
-  readonly version?: string;
+  readonly version?: string | undefined;
   readonly inputs: readonly Tensor[];
-  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly parameters?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface VersionResolver {

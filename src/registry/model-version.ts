@@ -46,7 +46,7 @@ export interface ModelVersion {
   /** Epoch milliseconds when the version became READY. */
   readonly readyAt: number;
   /** What the integrity check established (undefined when the policy is off). */
-  readonly integrity?: IntegrityReport;
+  readonly integrity?: IntegrityReport | undefined;
   /** Requests answered by an instance that had never run before (a cold model); 0 when warm-up ran. */
   coldRuns(): number;
   /** What it was loaded from (see FileModelRepository.fingerprint). */
@@ -64,7 +64,7 @@ export function assembleVersion(parts: {
   readonly loadMs: number;
   readonly warmup: WarmupReport;
   readonly readyAt: number;
-  readonly integrity?: IntegrityReport;
+  readonly integrity?: IntegrityReport | undefined;
   readonly coldRuns: () => number;
   readonly fingerprint: string;
 }): ModelVersion {

@@ -3,21 +3,21 @@ import { test } from 'node:test';
 import type { ModelConfig } from '../config/index.js';
 import { NotFoundError, ModelNotReadyError } from '../errors/index.js';
 import type { RegisteredModel } from '../registry/registered-model.js';
-import { assembleVersion, versionId, type ModelVersion } from '../registry/model-version.js';
+import type { ModelVersion, VersionId } from '../registry/model-version.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { TrafficManager } from './traffic-manager.js';
 import type { VersionSource } from './traffic-director.js';
 
 /** A registry stand-in: model 'm' with READY versions 1 and 2 (the director only checks that these exist). */
 function fakeVersions(): VersionSource {
-  const ready = (version: number): ModelVersion =>
-    assembleVersion({
-      id: versionId('m', version), stages: [], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
-      warmup: { source: 'disabled', requests: 0, ms: 0 },
-      // Routing never calls into the scheduler or reads the config.
-      scheduler: {} as ModelVersion['scheduler'], config: {} as ModelConfig,
-    });
-  const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId('m', v), loaded: ready(v) }]));
+  const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
+  const ready = (version: number): ModelVersion => ({
+    id: versionId(version), stages: [], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
+    warmup: { source: 'disabled', requests: 0, ms: 0 }, close: async () => undefined,
+    // Routing never calls into the scheduler or reads the config.
+    scheduler: {} as ModelVersion['scheduler'], config: {} as ModelConfig,
+  });
+  const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId(v), loaded: ready(v) }]));
   const model: RegisteredModel = { name: 'm', versions };
   return {
     model: (name) => {

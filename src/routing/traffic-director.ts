@@ -6,7 +6,7 @@
  */
 import type { RegisteredModel } from '../registry/registered-model.js';
 import type { ModelVersion } from '../registry/model-version.js';
-import { readyVersion } from '../registry/version-slot.js';
+import type { VersionSlot } from '../registry/version-slot.js';
 import type { Tensor } from '../tensor/index.js';
 import { predictionOf } from './prediction.js';
 import { pointOf, routingKeyOf } from './routing-key.js';
@@ -30,7 +30,7 @@ export interface VersionSource {
 /** A request as routing sees it. */
 export interface RoutedRequest extends MirroredRequest {
   /** The version the URL names, if any. */
-  readonly version?: string;
+  readonly version?: string | undefined;
 }
 
 /** What happens to one request beyond being answered: observed for a rollout, mirrored to a shadow. */
@@ -40,9 +40,9 @@ export interface Trace {
   readonly version: ModelVersion;
   readonly startedMs: number;
   readonly observe: boolean;
-  readonly shadow?: { readonly target: ModelVersion; readonly copy: MirroredRequest };
+  readonly shadow?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
   /** The rollout's other version, which answers a copy too for the paired-disagreement check. */
-  readonly paired?: { readonly target: ModelVersion; readonly copy: MirroredRequest };
+  readonly paired?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
 }
 
 export interface TrafficDirectorOptions {
@@ -56,10 +56,15 @@ export interface TrafficDirectorOptions {
   readonly rolloutPairing?: (model: string) => PairingPolicy | undefined;
   /** The shadow a running rollout asks for, which replaces the policy's (see CanaryController.shadowOf). */
   readonly rolloutShadow?: (model: string) => ShadowPolicy | undefined;
-  readonly clock?: () => number;
-  readonly random?: () => number;
+  readonly clock?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
   /** Monotonic milliseconds for request latencies (default performance.now). */
-  readonly latencyClock?: () => number;
+  readonly latencyClock?: (() => number) | undefined;
+}
+
+/** The version of a READY slot, else undefined. */
+function readyVersion(slot: VersionSlot | undefined): ModelVersion | undefined {
+  return slot?.state === 'READY' ? slot.loaded : undefined;
 }
 
 /** READY versions of a model. */

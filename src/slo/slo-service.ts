@@ -5,10 +5,17 @@
 import type { SloConfig } from '../config/slo-config.js';
 import { NotFoundError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
-import { slotConfig, type VersionSlot } from '../registry/version-slot.js';
+import type { VersionSlot } from '../registry/version-slot.js';
+import type { ModelConfig } from '../config/index.js';
 import { isGoodOutcome } from './slo-math.js';
 import { SloTracker, type SloReport } from './slo-tracker.js';
 import type { InferenceObserver, RequestObservation } from '../inference/observer.js';
+
+/** The config a slot serves or served with, if it ever loaded. */
+function slotConfig(slot: VersionSlot): ModelConfig | undefined {
+  if (slot.state === 'READY' || slot.state === 'UNLOADING') return slot.loaded.config;
+  return slot.state === 'UNAVAILABLE' ? slot.config : undefined;
+}
 
 export class SloService implements InferenceObserver {
   readonly tracker: SloTracker;

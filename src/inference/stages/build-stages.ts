@@ -14,7 +14,7 @@ export interface StageDependencies {
   readonly guards: ModelGuards;
   readonly features: FeatureService | undefined;
   /** Drift monitoring, when the server runs it (versions with `drift:` get a tap only then). */
-  readonly drift?: DriftMonitor;
+  readonly drift?: DriftMonitor | undefined;
 }
 
 export function stageBuilder(deps: StageDependencies): StageBuilder {

@@ -23,9 +23,9 @@ export interface AnswerContext {
   readonly version: ModelVersion;
   readonly timeline: RequestTimeline;
   /** How far the version's own run got (set by the fallback stage, read when the run fails). */
-  attempt?: Attempt;
+  attempt?: Attempt | undefined;
   /** Response parameters a stage adds (the features' freshness and fallbacks). */
-  parameters?: Parameters;
+  parameters?: Parameters | undefined;
   /** Runs a request on another model (a `model:` fallback); undefined when nesting forbids another hop. */
   readonly viaModel: ((request: InferenceRequest) => Promise<InferenceResponse>) | undefined;
   /** Tells the traffic policy the version did not answer itself. */
