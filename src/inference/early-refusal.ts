@@ -2,6 +2,7 @@
  * Requests refused before they reach infer(): pre-body admission against the queue of the version that would
  * answer, and the observation of refusals made by the front ends (authentication, rate limits, decoding).
  */
+import type { ModelRegistry } from '../registry/model-registry.js';
 import { outcomeOf, type RequestObservation } from './observer.js';
 import { failure, UNKNOWN_MODEL, type Observers } from './observers.js';
 import type { VersionResolver } from './version-resolver.js';
@@ -26,9 +27,7 @@ export class EarlyRefusals {
   constructor(
     private readonly resolver: () => VersionResolver,
     private readonly observers: Observers,
-    private readonly knowsModel: (model: string) => boolean,
-    /** The label of the version a request naming `version` (or none) reaches in the registry, ready or not. */
-    private readonly registryLabel: (model: string, version: string | undefined) => string,
+    private readonly registry: ModelRegistry,
   ) {}
 
   /**
@@ -53,7 +52,16 @@ export class EarlyRefusals {
     }
     if (!first) return;
     first.record();
-    const observation = { model, version: first.label, protocol: 'http', outcome: 'rejected' as const, seconds: 0, stages: {}, refusedEarly: true, ...failure(first.refused) };
+    const observation = {
+      model,
+      version: first.label,
+      protocol: 'http',
+      outcome: 'rejected' as const,
+      seconds: 0,
+      stages: {},
+      refusedEarly: true,
+      ...failure(first.refused),
+    };
     this.observers.observe(observation, first.refused);
     throw first.refused;
   }
@@ -63,12 +71,22 @@ export class EarlyRefusals {
    * name; any other is counted as `_unknown`, so a caller cannot mint metric series by naming models.
    */
   observeRefusal(refusal: Refusal): void {
-    const model = refusal.model !== undefined && this.knowsModel(refusal.model) ? refusal.model : UNKNOWN_MODEL;
-    const version = refusal.seconds === undefined || model === UNKNOWN_MODEL ? undefined : this.answeringVersion(model, refusal.version);
+    const model = refusal.model !== undefined && this.registry.knows(refusal.model) ? refusal.model : UNKNOWN_MODEL;
+    const version =
+      refusal.seconds === undefined || model === UNKNOWN_MODEL
+        ? undefined
+        : this.answeringVersion(model, refusal.version);
     if (version !== undefined) this.observers.started();
     const observation: RequestObservation = {
-      model, version: version ?? '', protocol: refusal.protocol, outcome: outcomeOf(refusal.error), seconds: version === undefined ? 0 : (refusal.seconds ?? 0), stages: {},
-      refusedEarly: version === undefined, traceparent: refusal.traceparent, ...failure(refusal.error),
+      model,
+      version: version ?? '',
+      protocol: refusal.protocol,
+      outcome: outcomeOf(refusal.error),
+      seconds: version === undefined ? 0 : (refusal.seconds ?? 0),
+      stages: {},
+      refusedEarly: version === undefined,
+      traceparent: refusal.traceparent,
+      ...failure(refusal.error),
     };
     this.observers.observe(observation);
   }
@@ -76,7 +94,7 @@ export class EarlyRefusals {
   /** The version that answers a request naming `version` (or none) of a known model, if one is ready. */
   private answeringVersion(model: string, version: string | undefined): string | undefined {
     try {
-      return this.registryLabel(model, version);
+      return this.registry.resolve(model, version).id.label; // the version it reaches, ready or not
     } catch {
       return undefined;
     }

@@ -21,7 +21,8 @@ import { Observers } from './observers.js';
 import { RequestPath } from './request-path.js';
 import { EarlyRefusals, type Refusal } from './early-refusal.js';
 import { ModelQueries, type VersionStatistics } from './model-queries.js';
-import { Readiness, type ReadinessCheck, type ReadinessReport } from './server-readiness.js';
+import { coreChecks, Readiness, type ReadinessCheck, type ReadinessReport } from './server-readiness.js';
+import { NO_AUDIT, noFeatures } from './not-configured.js';
 import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
 
@@ -50,13 +51,12 @@ export class InferenceService {
     registry.useStages(stageBuilder({ guards: this.guards, features, drift }));
     const knowsModel = (model: string) => this.knowsModel(model);
     this.path = new RequestPath({ observers: this.observers, audit, knowsModel, resolver: registryResolver(registry) });
-    this.refusals = new EarlyRefusals(() => this.path.o.resolver, this.observers, knowsModel, (m, v) => registry.resolve(m, v).id.label);
+    this.refusals = new EarlyRefusals(() => this.path.o.resolver, this.observers, registry);
     this.queries = new ModelQueries(registry, features);
     this.ready = new Readiness(registry);
     this.slo = new SloService(registry);
     this.addObserver(this.slo);
-    if (audit) this.addReadinessCheck({ dependency: 'audit_store', problem: () => audit.readinessProblem() });
-    if (features) this.addReadinessCheck({ dependency: 'feature_store', problem: () => features.readinessProblem(this.queries.viewsNeeded()) });
+    for (const check of coreChecks(audit, features, () => this.queries.viewsNeeded())) this.addReadinessCheck(check);
   }
 
   /** Adds a dependency readiness reports on (the audit store and feature stores are added by the constructor). */
@@ -85,13 +85,13 @@ export class InferenceService {
 
   /** Recorded predictions, newest first (GET /v1/predictions). */
   predictions(query: AuditQuery): Promise<StoredPrediction[]> {
-    if (!this.audit) throw new NotFoundError('the audit trail is off on this server; set audit.enabled: true in the server config to record predictions');
+    if (!this.audit) throw new NotFoundError(NO_AUDIT);
     return this.audit.query(query);
   }
 
   /** Upserts rows into a feature view from a `{"rows": [...]}` body (POST /v1/features/{view}). */
   async writeFeatures(view: string, body: unknown): Promise<WriteResult> {
-    if (!this.features) throw new NotFoundError(`unknown feature view '${view}': this server has no features config (set features_config or put features.yaml in the model repository)`);
+    if (!this.features) throw new NotFoundError(noFeatures(view));
     return this.features.write(view, rowsFromJson(this.features.view(view), body));
   }
 

@@ -78,7 +78,13 @@ export class ModelQueries {
 
   statistics(model?: string, version?: string): VersionStatistics[] {
     return this.ready(model, version).map(({ id, scheduler, loadMs }) => ({
-      name: id.model, version: id.label, ...scheduler.stats.snapshot(), queueDepth: scheduler.queueDepth, loadMs, inFlight: scheduler.inFlight, concurrencyLimit: scheduler.concurrencyLimit,
+      name: id.model,
+      version: id.label,
+      ...scheduler.stats.snapshot(),
+      queueDepth: scheduler.queueDepth,
+      loadMs,
+      inFlight: scheduler.inFlight,
+      concurrencyLimit: scheduler.concurrencyLimit,
     }));
   }
 

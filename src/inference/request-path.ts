@@ -12,7 +12,13 @@ import { failure, UNKNOWN_MODEL, type Observers } from './observers.js';
 import { planPostProcessing } from './post-process.js';
 import { RequestTimeline } from './request-timeline.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
-import { assertRequestId, MAX_REQUEST_ID_LENGTH, prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
+import {
+  assertRequestId,
+  MAX_REQUEST_ID_LENGTH,
+  prepareInputs,
+  schedulingParameters,
+  selectOutputs,
+} from './validate-request.js';
 import type { VersionResolver } from './version-resolver.js';
 import { compose } from './stages/compose.js';
 import { answerStages, submitStages, type AnswerContext } from './stages/request-stage.js';
@@ -38,14 +44,23 @@ export class RequestPath {
     let version = '';
     let batchRows: number | undefined;
     // An over-long id is refused below and never logged: the observers see the request without it.
-    const idOk = request.id === undefined || (typeof request.id === 'string' && request.id.length <= MAX_REQUEST_ID_LENGTH);
+    const idOk =
+      request.id === undefined || (typeof request.id === 'string' && request.id.length <= MAX_REQUEST_ID_LENGTH);
     const observe = (outcome: Outcome, error?: unknown) => {
       // A name this server does not know (a 404) is counted as `_unknown`: a caller cannot mint metric series.
       const model = version !== '' || this.o.knowsModel(request.model) ? request.model : UNKNOWN_MODEL;
       const observation: RequestObservation = {
-        model, version, protocol: request.protocol ?? 'library', outcome,
-        seconds: (performance.now() - timeline.startedMs) / 1000, stages: timeline.stages, batchRows,
-        startedMs: timeline.startedMs, spans: timeline.spans, requestId: idOk ? request.id : undefined, traceparent: request.traceparent,
+        model,
+        version,
+        protocol: request.protocol ?? 'library',
+        outcome,
+        seconds: (performance.now() - timeline.startedMs) / 1000,
+        stages: timeline.stages,
+        batchRows,
+        startedMs: timeline.startedMs,
+        spans: timeline.spans,
+        requestId: idOk ? request.id : undefined,
+        traceparent: request.traceparent,
         ...failure(error),
       };
       this.o.observers.observe(observation, error);
@@ -81,12 +96,19 @@ export class RequestPath {
    * infer() without the bookkeeping; `timeline` collects stage times, `served` learns the version and batch.
    * The version's answer stages wrap its own answer (stages/); `depth` counts fallback-model hops.
    */
-  private run(request: InferenceRequest, timeline: RequestTimeline, served: Served, depth = 0): Promise<InferenceResponse> {
+  private run(
+    request: InferenceRequest,
+    timeline: RequestTimeline,
+    served: Served,
+    depth = 0,
+  ): Promise<InferenceResponse> {
     const version = this.o.resolver.choose(request);
     const trace = this.o.traffic?.begin(version, request);
     served(version.id.label);
     const ctx: AnswerContext = {
-      request, version, timeline,
+      request,
+      version,
+      timeline,
       viaModel: depth === 0 ? (other) => this.run(other, new RequestTimeline(), () => undefined, depth + 1) : undefined,
       failed: () => this.o.traffic?.failed(request),
     };
@@ -103,7 +125,12 @@ export class RequestPath {
       const assembled = assembleFeatureColumns(config, request);
       const prepared = prepareInputs(config, assembled);
       const plan = planPostProcessing(config, assembled);
-      return { ...prepared, post: plan, outputs: selectOutputs(config, plan.request), scheduling: schedulingParameters(config, assembled.parameters) };
+      return {
+        ...prepared,
+        post: plan,
+        outputs: selectOutputs(config, plan.request),
+        scheduling: schedulingParameters(config, assembled.parameters),
+      };
     });
     if (attempt) {
       attempt.stage = 'schedule';
@@ -115,7 +142,11 @@ export class RequestPath {
     if (attempt) attempt.stage = 'postprocess';
     timeline.scheduled(submitted, performance.now(), result.queueNs, result.computeNs);
     served(id.label, result.batchRows);
-    const finished = timeline.timeSync('postprocess', () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)), 'postprocess');
+    const finished = timeline.timeSync(
+      'postprocess',
+      () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)),
+      'postprocess',
+    );
     this.o.traffic?.answered(trace, finished, (copy, target) => this.runShadow(copy, target));
     return { model: config.name, version: id.label, id: request.id, outputs: finished, parameters: ctx.parameters };
   }

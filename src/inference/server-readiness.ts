@@ -2,6 +2,8 @@
  * Whether the server should take traffic: the registry's models (see ModelRegistry.readiness) and every
  * dependency requests need (audit store, feature stores, rate store), each with the reason it fails now.
  */
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { FeatureService } from '../features/feature-service.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { NotReadyReason } from '../registry/readiness.js';
 
@@ -16,6 +18,18 @@ export interface ReadinessCheck {
 export interface ReadinessReport {
   readonly ready: boolean;
   readonly reasons: readonly NotReadyReason[];
+}
+
+/** The dependencies the core holds itself: the audit store, and the feature stores serving versions need (`views`). */
+export function coreChecks(
+  audit: AuditTrail | undefined,
+  features: FeatureService | undefined,
+  views: () => Set<string>,
+): ReadinessCheck[] {
+  return [
+    ...(audit ? [{ dependency: 'audit_store', problem: () => audit.readinessProblem() }] : []),
+    ...(features ? [{ dependency: 'feature_store', problem: () => features.readinessProblem(views()) }] : []),
+  ];
 }
 
 export class Readiness {

@@ -9,7 +9,14 @@ const id = versionId('m', 3);
 const config = { name: 'm' } as ModelConfig; // transitions carry the config, never read it
 let closed = 0;
 const version: ModelVersion = assembleVersion({
-  id, config, stages: [], loadMs: 1, readyAt: 2, fingerprint: 'f', coldRuns: () => 0, warmup: { source: 'disabled', requests: 0, ms: 0 },
+  id,
+  config,
+  stages: [],
+  loadMs: 1,
+  readyAt: 2,
+  fingerprint: 'f',
+  coldRuns: () => 0,
+  warmup: { source: 'disabled', requests: 0, ms: 0 },
   scheduler: { close: async () => void closed++ } as unknown as ModelScheduler, // only close() is called
 });
 
@@ -48,7 +55,11 @@ for (const [from, slot] of Object.entries(slots)) {
     const expected = allowed[`${from} ${name}`];
     test(`${from} on '${name}': ${expected ? `becomes ${expected.state}` : 'refused'}`, () => {
       if (expected) assert.deepEqual(transition(slot, event), expected);
-      else assert.throws(() => transition(slot, event), (e: Error) => e instanceof SlotTransitionError && e.message.includes(`on '${name}'`));
+      else
+        assert.throws(
+          () => transition(slot, event),
+          (e: Error) => e instanceof SlotTransitionError && e.message.includes(`on '${name}'`),
+        );
     });
   }
 }
@@ -67,7 +78,13 @@ test('a version loaded for another model or version is refused', () => {
 
 test('closing a version closes its scheduler once and disposes its stages in reverse order', async () => {
   const disposed: string[] = [];
-  const staged = assembleVersion({ ...version, stages: [{ name: 'a', dispose: () => void disposed.push('a') }, { name: 'b', dispose: async () => void disposed.push('b') }] });
+  const staged = assembleVersion({
+    ...version,
+    stages: [
+      { name: 'a', dispose: () => void disposed.push('a') },
+      { name: 'b', dispose: async () => void disposed.push('b') },
+    ],
+  });
   const before = closed;
   await Promise.all([staged.close(), staged.close()]);
   assert.equal(closed - before, 1);

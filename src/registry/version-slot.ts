@@ -68,7 +68,12 @@ export function transition(slot: VersionSlot | undefined, event: SlotEvent): Ver
       if (slot !== undefined && slot.state !== 'UNAVAILABLE') return refuse();
       return { state: 'LOADING', id: event.id, fingerprint: event.fingerprint };
     case 'loaded':
-      if (slot?.state !== 'LOADING' || event.version.id.version !== slot.id.version || event.version.id.model !== slot.id.model) return refuse();
+      if (
+        slot?.state !== 'LOADING' ||
+        event.version.id.version !== slot.id.version ||
+        event.version.id.model !== slot.id.model
+      )
+        return refuse();
       return { state: 'READY', id: slot.id, loaded: event.version };
     case 'failed':
       if (slot?.state !== 'LOADING') return refuse();
@@ -78,9 +83,17 @@ export function transition(slot: VersionSlot | undefined, event: SlotEvent): Ver
       return { state: 'UNLOADING', id: slot.id, loaded: slot.loaded };
     case 'closed':
       if (slot?.state !== 'UNLOADING') return refuse();
-      return { state: 'UNAVAILABLE', id: slot.id, reason: UNLOADED, retired: true, config: slot.loaded.config, fingerprint: slot.loaded.fingerprint };
+      return {
+        state: 'UNAVAILABLE',
+        id: slot.id,
+        reason: UNLOADED,
+        retired: true,
+        config: slot.loaded.config,
+        fingerprint: slot.loaded.fingerprint,
+      };
     case 'retire':
-      if (slot?.state === 'LOADING') return { state: 'UNAVAILABLE', id: slot.id, reason: UNLOADED, retired: true, fingerprint: slot.fingerprint };
+      if (slot?.state === 'LOADING')
+        return { state: 'UNAVAILABLE', id: slot.id, reason: UNLOADED, retired: true, fingerprint: slot.fingerprint };
       if (slot?.state !== 'UNAVAILABLE' || slot.retired) return refuse();
       return { ...slot, retired: true };
   }

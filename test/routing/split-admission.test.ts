@@ -12,7 +12,8 @@ import { resolveServerConfig, startServer, type RunningServer } from '../../src/
 import { digitsBody, infer, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const CONFIG = 'version_policy: all\ntraffic: { weights: { 1: 90, 2: 10 } }\ndynamic_batching: { enabled: false, max_queue_size: 1 }\nwarmup: false\n';
+const CONFIG =
+  'version_policy: all\ntraffic: { weights: { 1: 90, 2: 10 } }\ndynamic_batching: { enabled: false, max_queue_size: 1 }\nwarmup: false\n';
 
 let repo: ReturnType<typeof tempRepo>;
 let server: RunningServer;
@@ -28,7 +29,10 @@ after(async () => {
 });
 
 const stats = (version: string) => server.inferd.service.statistics('digits', version)[0];
-const queueFullShed = (version: string) => stats(version).shed.filter((s) => s.reason === 'queue_full').reduce((n, s) => n + s.count, 0);
+const queueFullShed = (version: string) =>
+  stats(version)
+    .shed.filter((s) => s.reason === 'queue_full')
+    .reduce((n, s) => n + s.count, 0);
 
 /** A routing key the split sends to `version`, found by asking the server (an idle server answers every key). */
 async function keyFor(version: string): Promise<string> {
@@ -58,13 +62,21 @@ test('under a 90/10 split, pre-body admission refuses per the version that would
     const shedBefore = queueFullShed('2');
     const shedOnOne = queueFullShed('1');
     // Not JSON: a request whose body were read would be a 400, so a 503 is a refusal made before reading it.
-    const refused = await fetch(url, { method: 'POST', body: '{"inputs": [', headers: { 'content-type': 'application/json', 'x-routing-key': minority } });
+    const refused = await fetch(url, {
+      method: 'POST',
+      body: '{"inputs": [',
+      headers: { 'content-type': 'application/json', 'x-routing-key': minority },
+    });
     const refusedBody = (await refused.json()) as { error: string };
     const admitted = await infer(url, digitsBody(2), { 'x-routing-key': majority });
     const stillBusy = !busyDone && stats('2').queueDepth === 1;
     await Promise.all([busy, queued]);
     if (!stillBusy) continue;
-    assert.equal(refused.status, 503, `the key that reaches version 2 was not refused before its body: ${refused.status} ${refusedBody.error}`);
+    assert.equal(
+      refused.status,
+      503,
+      `the key that reaches version 2 was not refused before its body: ${refused.status} ${refusedBody.error}`,
+    );
     assert.equal(refused.headers.get('retry-after'), '1');
     assert.match(refusedBody.error, /max_queue_size 1/);
     assert.equal(queueFullShed('2') - shedBefore, 1, 'the refusal is counted as shed (queue_full) on version 2');
@@ -80,12 +92,18 @@ test('without a routing key, a request is refused before its body only when ever
   for (let round = 0; ; round++) {
     assert.ok(round < 5, 'version 2 never stayed busy through a round');
     let busyDone = false;
-    const busy = infer(`${server.url}/v2/models/digits/versions/2/infer`, digitsBody(0)).finally(() => (busyDone = true));
+    const busy = infer(`${server.url}/v2/models/digits/versions/2/infer`, digitsBody(0)).finally(
+      () => (busyDone = true),
+    );
     await waitFor(() => busyDone || stats('2').inFlight === 1, 'a request computing on version 2');
     const queued = infer(`${server.url}/v2/models/digits/versions/2/infer`, digitsBody(1));
     await waitFor(() => busyDone || stats('2').queueDepth === 1, 'a request queued on version 2');
     // Version 1 is idle: the random draw may yet pick it, so admission lets the body be read (and it is not JSON).
-    const answer = await fetch(url, { method: 'POST', body: '{"inputs": [', headers: { 'content-type': 'application/json' } });
+    const answer = await fetch(url, {
+      method: 'POST',
+      body: '{"inputs": [',
+      headers: { 'content-type': 'application/json' },
+    });
     const stillBusy = !busyDone && stats('2').queueDepth === 1;
     await Promise.all([busy, queued]);
     if (!stillBusy) continue;

@@ -9,12 +9,14 @@ test('no handlers: the core itself', () => {
 
 test('handlers run in order around the core, each before and after next()', async () => {
   const seen: string[] = [];
-  const wrap = (name: string): Middleware<string[], string> => async (ctx, next) => {
-    ctx.push(`${name} in`);
-    const r = await next();
-    ctx.push(`${name} out`);
-    return `${name}(${r})`;
-  };
+  const wrap =
+    (name: string): Middleware<string[], string> =>
+    async (ctx, next) => {
+      ctx.push(`${name} in`);
+      const r = await next();
+      ctx.push(`${name} out`);
+      return `${name}(${r})`;
+    };
   const run = compose([wrap('a'), wrap('b')], async (ctx) => {
     ctx.push('core');
     return 'x';
@@ -28,7 +30,17 @@ test('a handler may answer without calling next, and errors reject', async () =>
   const core = async () => void cored++;
   await compose<unknown, void>([async () => undefined], core)(null);
   assert.equal(cored, 0);
-  await assert.rejects(compose<unknown, void>([() => { throw new Error('sync throw'); }], core)(null), /sync throw/);
+  await assert.rejects(
+    compose<unknown, void>(
+      [
+        () => {
+          throw new Error('sync throw');
+        },
+      ],
+      core,
+    )(null),
+    /sync throw/,
+  );
 });
 
 test('calling next twice rejects', async () => {

@@ -5,7 +5,10 @@
  */
 export type Middleware<C, R> = (ctx: C, next: () => Promise<R>) => Promise<R>;
 
-export function compose<C, R>(handlers: ReadonlyArray<Middleware<C, R>>, core: (ctx: C) => Promise<R>): (ctx: C) => Promise<R> {
+export function compose<C, R>(
+  handlers: ReadonlyArray<Middleware<C, R>>,
+  core: (ctx: C) => Promise<R>,
+): (ctx: C) => Promise<R> {
   if (handlers.length === 0) return core;
   return (ctx) => {
     let called = -1;

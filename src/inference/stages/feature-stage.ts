@@ -29,7 +29,11 @@ export function featureStage(config: ModelConfig, features: FeatureService | und
     wraps: 'answer',
     plan,
     handle: async (ctx, next) => {
-      const enriched = await ctx.timeline.time('features', () => enrichRequest(plan ?? featurePlan(config, features), ctx.request, features), 'features');
+      const enriched = await ctx.timeline.time(
+        'features',
+        () => enrichRequest(plan ?? featurePlan(config, features), ctx.request, features),
+        'features',
+      );
       ctx.request = enriched.request;
       ctx.parameters = enriched.parameters;
       return next();

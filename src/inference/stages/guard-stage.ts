@@ -16,7 +16,13 @@ export function guardStage(config: ModelConfig, label: string, guards: ModelGuar
     wraps: 'answer',
     handle: (ctx, next) =>
       runGuarded({
-        guard, guards, config, version: label, request: ctx.request, viaModel: ctx.viaModel, failed: ctx.failed,
+        guard,
+        guards,
+        config,
+        version: label,
+        request: ctx.request,
+        viaModel: ctx.viaModel,
+        failed: ctx.failed,
         primary: (attempt) => {
           ctx.attempt = attempt;
           return next();
