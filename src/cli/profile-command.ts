@@ -17,7 +17,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
 import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 export const PROFILE_HELP = `Usage: inferd profile --model M --version V --data FILE [options]
 

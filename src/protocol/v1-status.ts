@@ -3,7 +3,7 @@
  * `{"model_version_status": [{"version", "state", "status": {"error_code", "error_message"}}]}`.
  */
 import { NotFoundError } from '../errors/index.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 /** One index entry (as InferenceService.index() lists them). */
 export interface VersionStatusEntry {

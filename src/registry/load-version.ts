@@ -15,7 +15,7 @@ import { completeConfig } from './complete-config.js';
 import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type IntegrityReport } from './integrity.js';
 import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, warmupSettings, type WarmupReport } from './warmup.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;

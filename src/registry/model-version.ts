@@ -4,7 +4,7 @@
  * that a serving version always has. `close()` drains the queue, stops the instances and disposes the stages.
  */
 import type { ModelConfig } from '../config/index.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 import type { ModelScheduler } from '../scheduler/model-scheduler.js';
 import type { IntegrityReport } from './integrity.js';
 import type { WarmupReport } from './warmup.js';

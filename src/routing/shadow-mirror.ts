@@ -9,7 +9,7 @@ import type { ModelVersion } from '../registry/model-version.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary, type PairedSummary } from './agreement.js';
-import { predictionOf, type Prediction } from './prediction.js';
+import { predictedRows, type RowPrediction } from '../prediction/predicted-rows.js';
 
 /** The parts of a request a shadow needs. */
 export interface MirroredRequest {
@@ -82,7 +82,7 @@ export class ShadowMirror {
 
   /** Runs the copy on `target` on a later turn and records how its answer agrees with the caller's. */
   mirror(target: ModelVersion, copy: MirroredRequest, answered: readonly Tensor[], runner: ShadowRunner): void {
-    const primary = predictionOf(answered, copy.outputs?.[0]?.name);
+    const primary = predictedRows(answered, copy.outputs?.[0]?.name);
     this.inFlight++;
     setImmediate(() => {
       void this.runOne(target, copy, primary, runner).finally(() => this.done());
@@ -134,12 +134,12 @@ export class ShadowMirror {
     return [...this.totals.values()].map((t) => ({ ...t }));
   }
 
-  private async runOne(target: ModelVersion, copy: MirroredRequest, primary: Prediction | undefined, runner: ShadowRunner): Promise<void> {
+  private async runOne(target: ModelVersion, copy: MirroredRequest, primary: RowPrediction | undefined, runner: ShadowRunner): Promise<void> {
     const totals = this.totalsOf(copy.model, target.id.version);
     totals.mirrored++;
     try {
       const outputs = await runner(copy, target);
-      const shadow = predictionOf(outputs, copy.outputs?.[0]?.name);
+      const shadow = predictedRows(outputs, copy.outputs?.[0]?.name);
       const agreement = primary && shadow ? compareAnswers(primary, shadow) : undefined;
       if (agreement) this.record(copy.model, target.id.version, agreement, totals);
     } catch (err) {

@@ -10,7 +10,7 @@
  *   +--------+---------+-------------------------------------------+
  */
 import { isPrettyLogger, type Logger } from './logger.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 /** A row of the repository index (registry's IndexEntry). */
 export interface ModelStatus {

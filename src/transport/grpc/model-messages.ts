@@ -7,7 +7,7 @@ import type { VersionStatistics } from '../../inference/inference-service.js';
 import type { ModelMetadata, TensorMetadata } from '../../inference/model-metadata.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import type { OutgoingMessage } from './messages.js';
-import { versionLabel } from '../../lib/version-label.js';
+import { versionLabel } from '../../config/version-label.js';
 
 interface Duration {
   readonly count: number;

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import type { ControlPlane } from '../../control/control-plane.js';
 import { assertLoadParameters } from '../../control/load-parameters.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
-import { versionLabel } from '../../lib/version-label.js';
+import { versionLabel } from '../../config/version-label.js';
 
 interface Params {
   model: string;

@@ -9,7 +9,7 @@ import type { InferenceService } from '../inference/inference-service.js';
 import { decodeInferRequest, encodeInferResponse } from '../protocol/v2-json.js';
 import { compareOutputs, parseReferenceCase, VALIDATION_FOLDER, type JsonOutput } from './reference-outputs.js';
 import { fail, pass, skip, type ValidationCheck } from './validation-report.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 async function referenceFiles(versionDir: string): Promise<string[]> {
   try {

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { checkReferenceOutputs } from './check-references.js';
 import { openValidationFeatures } from './validation-features.js';
 import { fail, pass, reportOf, skip, warn, type ValidationCheck, type ValidationReport } from './validation-report.js';
-import { versionLabel } from '../lib/version-label.js';
+import { versionLabel } from '../config/version-label.js';
 
 export interface ValidateOptions {
   /** The model folder: `<repository>/<model>` holding the config and numbered version folders. */
