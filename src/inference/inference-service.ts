@@ -85,13 +85,13 @@ export class InferenceService {
 
   /** Recorded predictions, newest first (GET /v1/predictions). */
   predictions(query: AuditQuery): Promise<StoredPrediction[]> {
-    if (!this.audit) throw new NotFoundError(NO_AUDIT);
+    if (!this.audit) throw new NotFoundError(NO_AUDIT, 'not_configured');
     return this.audit.query(query);
   }
 
   /** Upserts rows into a feature view from a `{"rows": [...]}` body (POST /v1/features/{view}). */
   async writeFeatures(view: string, body: unknown): Promise<WriteResult> {
-    if (!this.features) throw new NotFoundError(noFeatures(view));
+    if (!this.features) throw new NotFoundError(noFeatures(view), 'not_configured');
     return this.features.write(view, rowsFromJson(this.features.view(view), body));
   }
 

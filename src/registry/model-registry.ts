@@ -334,7 +334,7 @@ export class ModelRegistry {
   /** The model by name, or NotFoundError. */
   model(name: string): RegisteredModel {
     const model = this.models.get(name);
-    if (!model) throw new NotFoundError(`unknown model '${name.slice(0, 128)}'; POST /v2/repository/index lists the models`);
+    if (!model) throw new NotFoundError(`unknown model '${name.slice(0, 128)}'; POST /v2/repository/index lists the models`, 'model_not_found');
     return model;
   }
 
@@ -360,7 +360,7 @@ export class ModelRegistry {
       const v = model.versions.get(parseVersion(version));
       if (!v) {
         const have = [...model.versions.keys()].join(', ') || 'none';
-        throw new NotFoundError(`model '${name}' has no version ${version}; loaded versions: ${have}`);
+        throw new NotFoundError(`model '${name}' has no version ${version}; loaded versions: ${have}`, 'version_not_found');
       }
       return v;
     }
