@@ -13,7 +13,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertModelName, defaultModelConfig, MODEL_NAME_PATTERN, readModelConfigFile, type DeclaredModelConfig, type RuntimeKind } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
-import { isVersionLabel } from '../config/version-label.js';
+import { isVersionLabel, versionLabel } from '../config/version-label.js';
 
 export interface ModelDefinition {
   readonly name: string;
@@ -131,7 +131,7 @@ export class FileModelRepository {
       }
     }
     await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
-    await hashTree(join(dir, String(version)), hash);
+    await hashTree(join(dir, versionLabel(version)), hash);
     return hash.digest('hex');
   }
 
