@@ -4,6 +4,7 @@
  * model are serialised. Version resolution for requests lives here: no version means the highest READY one.
  */
 import type { DeclaredModelConfig } from '../config/index.js';
+import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
@@ -37,7 +38,7 @@ function describe(slot: VersionSlot): string {
 }
 
 function parseVersion(version: string): number {
-  if (!/^[1-9]\d{0,17}$/.test(version)) {
+  if (!isVersionLabel(version)) {
     throw new InvalidArgumentError(`invalid model version '${version.slice(0, 32)}': versions are positive integers`);
   }
   return Number(version);
