@@ -1,5 +1,6 @@
 /** inferd as a library: the in-process core, the server, and the types they speak. */
 export { Inferd, type InferdOptions } from './inferd.js';
+export type { ControlPlane, DriftReport, FeedbackSource } from './control/control-plane.js';
 export { startServer, type RunningServer } from './main.js';
 export { resolveServerConfig, type ServerConfig, type ModelConfig } from './config/index.js';
 export type { InferenceRequest, InferenceResponse, RequestedOutput } from './inference/types.js';

@@ -1,6 +1,6 @@
 /**
- * The inference core as a library: a model repository, its loaded versions and the inference service,
- * with no network. The HTTP server (main.ts) wraps exactly this.
+ * The inference core as a library: a model repository, its loaded versions, the inference service (the data
+ * plane) and the control plane beside it, with no network. The HTTP server (main.ts) wraps exactly this.
  *
  * @example
  * const inferd = await Inferd.create({ modelRepository: './models' });
@@ -12,7 +12,8 @@ import { checkModelRepository } from './repository/check-model-repository.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import { RepositoryPoller } from './registry/repository-poller.js';
 import { InferenceService } from './inference/inference-service.js';
-import { ModelControl, type ModelControlMode } from './inference/model-control.js';
+import { RepositoryControl, type ModelControlMode } from './control/repository-control.js';
+import { ControlPlane } from './control/control-plane.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import type { FeaturesConfig } from './config/index.js';
@@ -64,8 +65,10 @@ export interface InferdOptions {
 
 export class Inferd {
   private constructor(
+    /** The data plane: inference, metadata, readiness, statistics. */
     readonly service: InferenceService,
-    readonly control: ModelControl,
+    /** The control plane: traffic and rollouts, drift, predictions, feature writes, repository operations. */
+    readonly control: ControlPlane,
     private readonly registry: ModelRegistry,
     private readonly poller: RepositoryPoller | undefined,
     /** The online feature layer, when a features config was given. */
@@ -132,7 +135,8 @@ export class Inferd {
     service.useTraffic(traffic.director);
     service.useDriftTap(drift);
     drift.start();
-    return new Inferd(service, new ModelControl(registry, mode), registry, poller, features, audit, traffic, drift);
+    const control = new ControlPlane({ data: service, repository: new RepositoryControl(registry, mode), traffic, drift, audit, features });
+    return new Inferd(service, control, registry, poller, features, audit, traffic, drift);
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */

@@ -23,7 +23,6 @@ import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
 import { createRateStore, followCertificates } from './security-setup.js';
 import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
-import { grpcAuthenticator, grpcAuthorizer } from './transport/grpc/grpc-auth.js';
 import { requestLogger } from './telemetry/request-log.js';
 import { Tracing, withTraceIds } from './telemetry/tracing.js';
 import { ShedLog } from './telemetry/shed-log.js';
@@ -94,19 +93,15 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;
-  const app = buildHttpApp({
-    service: inferd.service,
-    control: inferd.control,
+  // The doors: the data plane, the control plane (with feedback and quality when the prediction log is on), the gate.
+  const planes = { data: inferd.service, control: inferd.control.withQuality(quality), gate };
+  const app = buildHttpApp(planes, {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     strictReadiness: config.strictReadiness,
     accepting: () => accepting,
-    traffic: inferd.traffic,
-    drift: inferd.drift,
     routingKeyHeader: config.routingKeyHeader,
-    gate,
     limits: config.limits,
-    quality,
     https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
     connections: config.connections,
     connectionMetrics,
@@ -117,9 +112,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     await rateStore.start();
     await app.listen({ host: config.host, port: config.httpPort });
     if (config.grpcPort >= 0) {
-      grpc = await startGrpcServer({
-        service: inferd.service,
-        control: inferd.control,
+      grpc = await startGrpcServer(planes, {
         logger,
         strictReadiness: config.strictReadiness,
         accepting: () => accepting,
@@ -127,8 +120,6 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         port: config.grpcPort,
         maxReceiveMessageBytes: config.bodyLimitBytes,
         connections: config.connections.grpc,
-        authenticate: grpcAuthenticator(gate),
-        authorize: grpcAuthorizer(gate),
         credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
         limits: config.limits,
       });

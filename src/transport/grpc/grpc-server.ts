@@ -1,15 +1,17 @@
 /**
- * The gRPC front end: a @grpc/grpc-js server carrying `inference.GRPCInferenceService`. Like the HTTP front end
- * it only parses, calls the inference service and formats.
+ * The gRPC door: a @grpc/grpc-js server carrying `inference.GRPCInferenceService`. Like the HTTP door it only
+ * parses, calls the data or control plane, and formats.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { createGrpcHandlers, earlyRefusalReporter, type GrpcServiceOptions } from './grpc-service.js';
-import { authenticateBeforeReading, type GrpcAuthenticate } from './grpc-auth.js';
+import { createGrpcHandlers, earlyRefusalReporter, type GrpcServiceSettings } from './grpc-service.js';
+import { authenticateBeforeReading, grpcAuthenticator } from './grpc-auth.js';
 import { withDeferredDeserializers } from './deferred-message.js';
 import { inferenceServiceDefinition } from './proto-loader.js';
 import { connectionConfigSchema, type GrpcConnectionConfig } from '../../config/connection-config.js';
+import type { Planes } from '../planes.js';
 
-export interface GrpcServerOptions extends GrpcServiceOptions {
+/** Where and how the gRPC door listens: address, message size, connections, TLS; and its handlers' settings. */
+export interface GrpcSettings extends GrpcServiceSettings {
   readonly host: string;
   /** 0: any free port. */
   readonly port: number;
@@ -17,8 +19,6 @@ export interface GrpcServerOptions extends GrpcServiceOptions {
   readonly maxReceiveMessageBytes: number;
   /** Keepalive, idle and age of connections, calls per connection; absent: the server config's defaults. */
   readonly connections?: GrpcConnectionConfig;
-  /** Checks credentials from the metadata before a message is read (grpc-auth.ts); absent: auth is off. */
-  readonly authenticate?: GrpcAuthenticate;
   /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
   readonly credentials?: ServerCredentials;
 }
@@ -74,18 +74,20 @@ export function connectionOptions(c: GrpcConnectionConfig): Record<string, numbe
   };
 }
 
-/** Starts the gRPC server on `host:port` (insecure credentials unless TLS ones are given) with the inference service's handlers. */
-export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+/** Starts the gRPC server on `host:port` (insecure credentials unless TLS ones are given) serving the planes. */
+export async function startGrpcServer(planes: Planes, options: GrpcSettings): Promise<RunningGrpcServer> {
+  // With auth on, credentials are checked from the metadata before a message is read (grpc-auth.ts).
+  const authenticate = planes.gate && grpcAuthenticator(planes.gate);
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     // Channelz keeps per-call and per-socket counters for a debugging service inferd does not expose; off, each
     // call costs less.
     'grpc.enable_channelz': 0,
     ...connectionOptions(options.connections ?? defaultGrpcConnections()),
-    ...(options.authenticate ? { interceptors: [authenticateBeforeReading(options.authenticate, earlyRefusalReporter(options.service))] } : {}),
+    ...(authenticate ? { interceptors: [authenticateBeforeReading(authenticate, earlyRefusalReporter(planes.data))] } : {}),
   });
   // Messages reach the handlers as bytes: each is decoded only once its caller is authenticated (grpc-service.ts).
-  server.addService(withDeferredDeserializers(inferenceServiceDefinition()), createGrpcHandlers(options));
+  server.addService(withDeferredDeserializers(inferenceServiceDefinition()), createGrpcHandlers(planes, options));
   let port: number;
   try {
     port = await bind(server, hostPort(options.host, options.port), options.credentials ?? ServerCredentials.createInsecure());

@@ -1,11 +1,12 @@
 /**
- * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the core's
- * InferenceService (and nothing else), and encodes the answer; errors become statuses through status.ts.
+ * The handlers of `inference.GRPCInferenceService`. Each one decodes its request, calls the data plane
+ * (InferenceService) or, for the repository RPCs, the control plane (and nothing else), and encodes the answer;
+ * errors become statuses through status.ts.
  */
 import { Metadata, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
-import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
+import { assertLoadParameters } from '../../control/load-parameters.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { decodeModelInferRequest } from './infer-request.js';
@@ -14,18 +15,16 @@ import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexR
 import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
 import { decodedRequest, requestModel } from './deferred-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
-import { callPrincipal, type GrpcAuthorize } from './grpc-auth.js';
+import { callPrincipal, grpcAuthorizer, type GrpcAuthorize } from './grpc-auth.js';
 import type { DecodeLimits } from '../../protocol/decode-limits.js';
+import type { Planes } from '../planes.js';
 
-export interface GrpcServiceOptions {
-  readonly service: InferenceService;
-  readonly control: ModelControl;
+/** What the handlers need besides the planes: logging, readiness policy, input limits. */
+export interface GrpcServiceSettings {
   readonly logger: Logger;
   readonly strictReadiness: boolean;
   /** False while the server is shutting down. */
   readonly accepting: () => boolean;
-  /** Runs before every handler (grpc-auth.ts): throws to refuse the call. Absent: no checks. */
-  readonly authorize?: GrpcAuthorize;
   /** Input hardening for ModelInfer (number of inputs, BYTES length); absent: the server config's defaults. */
   readonly limits?: DecodeLimits;
 }
@@ -33,7 +32,7 @@ export interface GrpcServiceOptions {
 /** What every handler wrapper needs. */
 interface UnaryContext {
   readonly logger: Logger;
-  readonly authorize?: GrpcAuthorize;
+  readonly authorize?: GrpcAuthorize | undefined;
   /** Told of every failed call (ModelInfer: to count those refused before the core ran them). */
   readonly failed?: (err: unknown, call: ServerUnaryCall<unknown, unknown>) => void;
 }
@@ -105,8 +104,9 @@ export function earlyRefusalReporter(service: InferenceService): (method: string
 }
 
 /** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
-export function createGrpcHandlers({ service, control, logger, strictReadiness, accepting, authorize, limits }: GrpcServiceOptions): UntypedServiceImplementation {
-  const ctx: UnaryContext = { logger, authorize };
+export function createGrpcHandlers({ data: service, control, gate }: Planes, { logger, strictReadiness, accepting, limits }: GrpcServiceSettings): UntypedServiceImplementation {
+  // The gate's check runs before every handler (grpc-auth.ts); without a gate every call is admitted.
+  const ctx: UnaryContext = { logger, authorize: gate ? grpcAuthorizer(gate) : undefined };
   const version = (v: string) => v || undefined;
   return {
     ServerLive: unary('ServerLive', ctx, () => ({ live: true })),
@@ -135,7 +135,7 @@ export function createGrpcHandlers({ service, control, logger, strictReadiness, 
     ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
       model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
     })),
-    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) => encodeRepositoryIndex(service.index(), r.ready)),
+    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) => encodeRepositoryIndex(control.index(), r.ready)),
     RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', ctx, async (r) => {
       await control.load(r.model_name, configParameter(r));
       return {};

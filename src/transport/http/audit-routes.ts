@@ -5,8 +5,8 @@
  * (auth-hook.ts `principalOf`) and the claim is kept apart as `claimed_caller`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseAuditQuery } from '../../audit/audit-query.js';
-import type { InferenceService } from '../../inference/inference-service.js';
+import type { ControlPlane } from '../../control/control-plane.js';
+import { parsePredictionQuery } from './prediction-query.js';
 
 export const CALLER_HEADER = 'x-inferd-caller';
 
@@ -16,9 +16,9 @@ export function callerOf(req: FastifyRequest): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-export function registerAuditRoutes(app: FastifyInstance, { service }: { readonly service: InferenceService }): void {
+export function registerAuditRoutes(app: FastifyInstance, control: ControlPlane): void {
   app.get('/v1/predictions', async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-    const predictions = await service.predictions(parseAuditQuery(req.query));
+    const predictions = await control.predictions(parsePredictionQuery(req.query));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ predictions }));
   });
 }

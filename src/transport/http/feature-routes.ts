@@ -4,7 +4,7 @@
  * and answers `{"view", "written", "skipped_older"}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InferenceService } from '../../inference/inference-service.js';
+import type { ControlPlane } from '../../control/control-plane.js';
 import { InvalidArgumentError } from '../../errors/index.js';
 
 function parseBody(body: Buffer | undefined): unknown {
@@ -16,10 +16,10 @@ function parseBody(body: Buffer | undefined): unknown {
   }
 }
 
-export function registerFeatureRoutes(app: FastifyInstance, { service }: { readonly service: InferenceService }): void {
+export function registerFeatureRoutes(app: FastifyInstance, control: ControlPlane): void {
   app.post('/v1/features/:view', async (req: FastifyRequest<{ Params: { view: string }; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const body = parseBody(req.body);
-    const result = await service.writeFeatures(req.params.view, body);
+    const result = await control.writeFeatures(req.params.view, body);
     const answer = { view: req.params.view, written: result.written, skipped_older: result.skippedOlder };
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
   });

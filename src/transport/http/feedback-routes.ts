@@ -14,23 +14,12 @@
  * Both answer 404 when the prediction log is off (feedback is joined with it).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidArgumentError, NotFoundError } from '../../errors/index.js';
-import type { InferenceService } from '../../inference/inference-service.js';
+import { InvalidArgumentError } from '../../errors/index.js';
 import { parseDurationMs } from '../../lib/duration.js';
-import { parseFeedbackBody } from '../../quality/feedback-request.js';
-import type { FeedbackResult } from '../../quality/feedback-service.js';
-import { ANONYMOUS_PRINCIPAL } from '../../audit/prediction-row.js';
 import { principalOf } from './auth-hook.js';
-import type { QualityServer } from '../../quality/quality-server.js';
-import type { QualityReport } from '../../quality/quality-service.js';
-import type { VersionQuality } from '../../quality/quality-report.js';
+import type { ControlPlane } from '../../control/control-plane.js';
+import type { FeedbackResult, QualityReport, VersionQuality } from '../../control/control-types.js';
 import type { QualityWindowSpec } from '../../config/quality-config.js';
-
-export interface FeedbackRouteOptions {
-  readonly service: InferenceService;
-  /** Absent when the prediction log is off. */
-  readonly quality?: QualityServer;
-}
 
 function parseBody(body: Buffer | undefined): unknown {
   try {
@@ -74,39 +63,25 @@ export function qualityReportJson(r: QualityReport) {
   return { model: r.model, windows: r.windows.map((w) => ({ window: w.window, since: new Date(w.sinceMs).toISOString(), truncated: w.truncated, versions: w.versions.map(versionJson) })) };
 }
 
-function required(quality: QualityServer | undefined): QualityServer {
-  if (!quality) throw new NotFoundError('feedback needs the prediction log, which is off on this server; set audit.enabled: true in the server config');
-  return quality;
-}
-
-export function registerFeedbackRoutes(app: FastifyInstance, { service, quality }: FeedbackRouteOptions): void {
+export function registerFeedbackRoutes(app: FastifyInstance, control: ControlPlane): void {
   const answer = (reply: FastifyReply, r: FeedbackResult) => {
     const body = { accepted: r.accepted, unknown: r.unknown, duplicate: r.duplicate, unusable: r.unusable, unknown_ids: r.unknownIds, unusable_items: r.unusableItems };
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
   };
 
   app.post('/v1/feedback', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const q = required(quality);
-    const items = parseFeedbackBody(parseBody(req.body), q.maxBatch);
-    return answer(reply, await q.feedback.submit(items, { principal: principalOf(req) ?? ANONYMOUS_PRINCIPAL }));
+    return answer(reply, await control.feedback(parseBody(req.body), { principal: principalOf(req) }));
   });
 
   app.post('/v1/models/:model/feedback', async (req: FastifyRequest<{ Params: { model: string }; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const q = required(quality);
-    const model = req.params.model;
-    const items = parseFeedbackBody(parseBody(req.body), q.maxBatch);
-    const other = items.findIndex((i) => i.model !== undefined && i.model !== model);
-    if (other >= 0) throw new InvalidArgumentError(`feedback[${other}].model names another model than '${model}', the one this route labels; post it to that model's route`);
-    return answer(reply, await q.feedback.submit(items, { principal: principalOf(req) ?? ANONYMOUS_PRINCIPAL, model }));
+    return answer(reply, await control.feedback(parseBody(req.body), { principal: principalOf(req), model: req.params.model }));
   });
 
   app.get('/v1/models/:model/quality', async (req: FastifyRequest<{ Params: { model: string }; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-    const q = required(quality);
+    const maxWindows = control.maxQualityWindows(); // 404 when the prediction log is off
     const unknown = Object.keys(req.query).find((k) => k !== 'windows');
     if (unknown) throw new InvalidArgumentError(`unknown query parameter '${unknown}'; use windows (e.g. windows=1h,24h)`);
-    const model = req.params.model;
-    if (!service.index().some((e) => e.name === model)) throw new NotFoundError(`unknown model '${model}'; see POST /v2/repository/index for the models this server knows`);
-    const report = await q.reports.report(model, parseWindows(req.query.windows, q.reports.maxWindows));
+    const report = await control.qualityReport(req.params.model, parseWindows(req.query.windows, maxWindows));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(qualityReportJson(report)));
   });
 }

@@ -1,10 +1,9 @@
 /**
- * The HTTP front end: parses, calls the inference service, formats. It never touches runtimes or schedulers.
+ * The HTTP door: parses, calls the data plane (inference, metadata, readiness, statistics) or the control plane
+ * (traffic, rollouts, quality, drift, predictions, features, repository), formats. It reaches nothing else.
  */
 import fastify, { type FastifyInstance } from 'fastify';
 import type { TlsOptions } from 'node:tls';
-import type { InferenceService } from '../../inference/inference-service.js';
-import type { ModelControl } from '../../inference/model-control.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createErrorHandler } from './error-handler.js';
@@ -13,14 +12,10 @@ import { registerV2Routes } from './v2-routes.js';
 import { registerFeatureRoutes } from './feature-routes.js';
 import { registerSloRoutes } from './slo-routes.js';
 import { registerDriftRoutes } from './drift-routes.js';
-import type { DriftMonitor } from '../../quality/drift-monitor.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerFeedbackRoutes } from './feedback-routes.js';
-import type { QualityServer } from '../../quality/quality-server.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
-import type { TrafficManager } from '../../routing/traffic-manager.js';
 import type { InputLimits } from '../../config/index.js';
-import type { SecurityGate } from '../../security/security-gate.js';
 import { registerAuthHook } from './auth-hook.js';
 import { InferenceBodies } from './inference-body.js';
 import { DEFAULT_DECODE_LIMITS } from '../../protocol/decode-limits.js';
@@ -28,26 +23,19 @@ import { ConnectionGuard, type HttpConnectionLimits } from './connection-guard.j
 import { BodyBudget, registerBodyBudget } from './body-budget.js';
 import { connectionConfigSchema, toConnectionConfig } from '../../config/connection-config.js';
 import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
+import type { Planes } from '../planes.js';
 
-export interface HttpAppOptions {
-  readonly service: InferenceService;
-  readonly control: ModelControl;
+/** How the HTTP door listens and what it accepts: limits, TLS, connections, logging. */
+export interface HttpSettings {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   readonly strictReadiness: boolean;
+  /** False while the server is shutting down. */
   readonly accepting: () => boolean;
-  /** Traffic policies and rollouts (the /v1/models/{m}/traffic, rollouts and events routes). */
-  readonly traffic?: TrafficManager;
-  /** Live drift per model version (GET /v1/models/{m}/drift). */
-  readonly drift?: DriftMonitor;
   /** Header hashed for sticky routing (lower case). */
   readonly routingKeyHeader?: string;
-  /** Authentication, scopes and rate limits; absent: none (library and tests). */
-  readonly gate?: SecurityGate;
   /** Input hardening for V2 JSON requests; absent: the defaults. */
   readonly limits?: InputLimits;
-  /** Feedback labels and live quality (POST /v1/feedback, GET /v1/models/{m}/quality); absent: the prediction log is off. */
-  readonly quality?: QualityServer;
   /** Serve HTTPS with these options (certificate, key, client certificates); absent: plain HTTP. */
   readonly https?: TlsOptions;
   /** Timeouts and the connection cap of this port, the buffered-body budget's size; absent: the server config's defaults. */
@@ -63,7 +51,7 @@ export function defaultConnectionLimits(bodyLimitBytes: number) {
   return toConnectionConfig(connectionConfigSchema.parse({}), bodyLimitBytes);
 }
 
-export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+export function buildHttpApp({ data, control, gate }: Planes, options: HttpSettings): FastifyInstance {
   const limits = options.connections ?? defaultConnectionLimits(options.bodyLimitBytes);
   const guard = new ConnectionGuard('http', limits, options.connectionMetrics);
   // With `https` fastify's server is an https.Server; routes and hooks are typed alike, so one type serves both.
@@ -84,7 +72,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // Bodies arrive as bytes whatever their content type (curl -d sends form-encoded); routes decode them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.setErrorHandler(createErrorHandler({ logger: options.logger, bodyLimit: options.bodyLimitBytes, service: options.service }));
+  app.setErrorHandler(createErrorHandler({ logger: options.logger, bodyLimit: options.bodyLimitBytes, service: data }));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
   });
@@ -94,25 +82,25 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     done();
   });
   // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
-  if (options.gate) registerAuthHook(app, options.gate);
+  if (gate) registerAuthHook(app, gate);
   // preParsing: after authentication, before a byte of the body is read.
   registerBodyBudget(app, options.bodyBudget ?? new BodyBudget(limits.bufferedBodyBytes, options.connectionMetrics), 'http', options.connectionMetrics);
   // Inference bodies: limits from the loaded models (body_limit_bytes the most), large ones decoded off the loop.
-  const bodies = new InferenceBodies(options.service, {
+  const bodies = new InferenceBodies(data, {
     ceilingBytes: options.bodyLimitBytes,
     floorBytes: Math.min(options.bodyLimitBytes, options.limits?.bodyLimitFloorBytes ?? 1024 * 1024),
     jsonOverheadFactor: options.limits?.jsonOverheadFactor ?? 8,
     maxStringBytes: options.limits?.maxStringBytes ?? DEFAULT_DECODE_LIMITS.maxStringBytes,
   });
   app.addHook('onClose', async () => bodies.pool.close());
-  registerV2Routes(app, { ...options, bodies });
-  registerRepositoryRoutes(app, options);
-  registerV1Routes(app, { ...options, bodies });
-  registerFeatureRoutes(app, options);
-  registerSloRoutes(app, options);
-  registerAuditRoutes(app, options);
-  registerFeedbackRoutes(app, options);
-  if (options.traffic) registerRolloutRoutes(app, { traffic: options.traffic });
-  if (options.drift) registerDriftRoutes(app, { service: options.service, drift: options.drift });
+  registerV2Routes(app, { ...options, service: data, bodies });
+  registerRepositoryRoutes(app, control);
+  registerV1Routes(app, { ...options, service: data, bodies });
+  registerFeatureRoutes(app, control);
+  registerSloRoutes(app, data);
+  registerAuditRoutes(app, control);
+  registerFeedbackRoutes(app, control);
+  registerRolloutRoutes(app, control);
+  registerDriftRoutes(app, control);
   return app;
 }

@@ -3,14 +3,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../errors/index.js';
-import type { InferenceService } from '../../inference/inference-service.js';
-import { assertLoadParameters, type ModelControl } from '../../inference/model-control.js';
+import type { ControlPlane } from '../../control/control-plane.js';
+import { assertLoadParameters } from '../../control/load-parameters.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
-
-export interface RepositoryRouteOptions {
-  readonly service: InferenceService;
-  readonly control: ModelControl;
-}
 
 interface Params {
   model: string;
@@ -35,10 +30,10 @@ function configOverride(body: Record<string, unknown>): string | undefined {
   throw new InvalidArgumentError(`parameters.config must be Triton's model config as a JSON string or object`);
 }
 
-export function registerRepositoryRoutes(app: FastifyInstance, { service, control }: RepositoryRouteOptions): void {
+export function registerRepositoryRoutes(app: FastifyInstance, control: ControlPlane): void {
   app.post('/v2/repository/index', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
     const onlyReady = optionalBody(req.body).ready === true;
-    const entries = service.index().filter((e) => !onlyReady || e.state === 'READY');
+    const entries = control.index({ readyOnly: onlyReady });
     const body = entries.map((e) => ({ name: e.name, ...(e.version === undefined ? {} : { version: String(e.version) }), state: e.state, ...(e.reason ? { reason: e.reason } : {}) }));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
   });

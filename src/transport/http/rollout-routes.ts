@@ -5,7 +5,7 @@
  * | --- | --- |
  * | `GET /v1/models/{m}/traffic` | policy (weights, sticky parameter, shadow), each version's share, state, load/warm-up times |
  * | `POST /v1/models/{m}/traffic` | change weights (`null`: highest ready answers), `sticky_parameter`, `shadow` (`null`: off) |
- * | `POST /v1/models/{m}/rollouts` | start a canary rollout (201); see routing/rollout-spec.ts for the body |
+ * | `POST /v1/models/{m}/rollouts` | start a canary rollout (201); the body is a rollout spec (routing/rollout-spec.ts) |
  * | `GET /v1/models/{m}/rollouts[/{id}]` | rollouts with status, step, weight and the last decision's checks |
  * | `POST /v1/models/{m}/rollouts/{id}/pause|resume|promote|abort` | an operator's decision |
  * | `GET /v1/models/{m}/events?since=SEQ&limit=N` | every decision and lifecycle event, with its evidence |
@@ -13,12 +13,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../errors/index.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
-import type { OperatorAction } from '../../routing/canary-controller.js';
-import type { Rollout } from '../../routing/rollout.js';
-import type { ShadowTotals } from '../../routing/shadow-mirror.js';
-import type { TrafficManager, TrafficView } from '../../routing/traffic-manager.js';
-import type { CheckResult } from '../../routing/verdict.js';
-import type { CheckThresholds } from '../../routing/rollout-spec.js';
+import type { ControlPlane } from '../../control/control-plane.js';
+import { OPERATOR_ACTIONS, type CheckResult, type CheckThresholds, type Rollout, type ShadowTotals, type TrafficView } from '../../control/control-types.js';
 
 interface ModelParams {
   model: string;
@@ -27,8 +23,6 @@ interface ModelParams {
 interface RolloutParams extends ModelParams {
   id: string;
 }
-
-const ACTIONS: readonly OperatorAction[] = ['pause', 'resume', 'promote', 'abort'];
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -102,27 +96,26 @@ function queryInt(value: unknown, name: string): number | undefined {
 }
 
 /** Registers the traffic, rollout and event routes. */
-export function registerRolloutRoutes(app: FastifyInstance, { traffic }: { readonly traffic: TrafficManager }): void {
-  app.get('/v1/models/:model/traffic', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => sendJson(reply, 200, trafficJson(traffic.traffic(req.params.model))));
+export function registerRolloutRoutes(app: FastifyInstance, control: ControlPlane): void {
+  app.get('/v1/models/:model/traffic', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => sendJson(reply, 200, trafficJson(control.traffic(req.params.model))));
   app.post('/v1/models/:model/traffic', async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply) =>
-    sendJson(reply, 200, trafficJson(traffic.setTraffic(req.params.model, bodyOf(req.body)))),
+    sendJson(reply, 200, trafficJson(control.setTraffic(req.params.model, bodyOf(req.body)))),
   );
   app.post('/v1/models/:model/rollouts', async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply) =>
-    sendJson(reply, 201, rolloutJson(traffic.startRollout(req.params.model, bodyOf(req.body)))),
+    sendJson(reply, 201, rolloutJson(control.startRollout(req.params.model, bodyOf(req.body)))),
   );
   app.get('/v1/models/:model/rollouts', async (req: FastifyRequest<{ Params: ModelParams }>, reply) =>
-    sendJson(reply, 200, { rollouts: traffic.rollouts(req.params.model).map(rolloutJson) }),
+    sendJson(reply, 200, { rollouts: control.rollouts(req.params.model).map(rolloutJson) }),
   );
-  app.get('/v1/models/:model/rollouts/:id', async (req: FastifyRequest<{ Params: RolloutParams }>, reply) => sendJson(reply, 200, rolloutJson(traffic.rollout(req.params.model, req.params.id))));
-  for (const action of ACTIONS) {
+  app.get('/v1/models/:model/rollouts/:id', async (req: FastifyRequest<{ Params: RolloutParams }>, reply) => sendJson(reply, 200, rolloutJson(control.rollout(req.params.model, req.params.id))));
+  for (const action of OPERATOR_ACTIONS) {
     app.post(`/v1/models/:model/rollouts/:id/${action}`, async (req: FastifyRequest<{ Params: RolloutParams; Body: Buffer | undefined }>, reply) => {
       bodyOf(req.body);
-      return sendJson(reply, 200, rolloutJson(traffic.act(req.params.model, req.params.id, action)));
+      return sendJson(reply, 200, rolloutJson(control.act(req.params.model, req.params.id, action)));
     });
   }
   app.get('/v1/models/:model/events', async (req: FastifyRequest<{ Params: ModelParams; Querystring: Record<string, unknown> }>, reply) => {
-    traffic.traffic(req.params.model); // unknown model: 404
-    const events = traffic.eventsOf(req.params.model, queryInt(req.query.since, 'since'), queryInt(req.query.limit, 'limit'));
+    const events = control.events(req.params.model, queryInt(req.query.since, 'since'), queryInt(req.query.limit, 'limit'));
     return sendJson(reply, 200, { events });
   });
 }

@@ -37,9 +37,9 @@ export function sloReportJson(r: SloReport) {
   };
 }
 
-export function registerSloRoutes(app: FastifyInstance, { service }: { readonly service: InferenceService }): void {
+export function registerSloRoutes(app: FastifyInstance, data: InferenceService): void {
   app.get('/v1/models/:model/slo', async (req: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply) => {
-    const body = sloReportJson(service.slo.report(req.params.model));
+    const body = sloReportJson(data.slo.report(req.params.model));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
   });
 }

@@ -2,8 +2,8 @@
  * The query string of GET /v1/predictions, checked: `model`, `since` (ISO 8601 or ms since the epoch),
  * `request_id`, `limit` (1..MAX_LIMIT, default DEFAULT_LIMIT). Pure.
  */
-import { InvalidArgumentError } from '../errors/index.js';
-import type { AuditQuery } from './audit-record.js';
+import { InvalidArgumentError } from '../../errors/index.js';
+import type { AuditQuery } from '../../control/control-types.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -28,7 +28,7 @@ function parseLimit(text: string): number {
 }
 
 /** Turns query-string values into an AuditQuery; unknown parameters are refused so typos do not widen a query. */
-export function parseAuditQuery(params: Readonly<Record<string, unknown>>): AuditQuery {
+export function parsePredictionQuery(params: Readonly<Record<string, unknown>>): AuditQuery {
   const known = new Set(['model', 'since', 'request_id', 'limit']);
   const unknown = Object.keys(params).filter((k) => !known.has(k));
   if (unknown.length) throw new InvalidArgumentError(`unknown query parameter '${unknown[0]}'; use model, since, request_id and limit`);

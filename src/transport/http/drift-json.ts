@@ -1,7 +1,6 @@
 /** The JSON of GET /v1/models/{m}/drift: per version and feature, each statistic with its threshold and flag. */
-import type { DriftEvent } from './drift-events.js';
-import type { VersionDrift } from './drift-version.js';
-import type { FeatureDrift, WindowReport } from './drift-window.js';
+import type { DriftReport } from '../../control/control-plane.js';
+import type { DriftEvent, FeatureDrift, VersionDrift, WindowReport } from '../../control/control-types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -45,6 +44,6 @@ function eventJson(e: DriftEvent) {
   };
 }
 
-export function driftReportJson(model: string, versions: readonly VersionDrift[], events: readonly DriftEvent[]) {
+export function driftReportJson({ model, versions, events }: DriftReport) {
   return { model, versions: versions.map(versionJson), events: events.map(eventJson) };
 }
