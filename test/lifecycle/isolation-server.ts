@@ -1,5 +1,5 @@
 /**
- * The server side of isolation.test.ts: an inferd HTTP server in a process of its own (forked with
+ * The server side of isolation.slow.test.ts: an inferd HTTP server in a process of its own (forked with
  * `--expose-gc` and the glibc settings the README recommends), so the test's client shares neither its heap nor
  * its allocator. Over IPC it sends `{ url }` once listening, answers `'rss'` with its resident set size after a
  * full GC, and stops on `'stop'`. Does nothing unless INFERD_ISOLATION_SERVER is set (node --test also loads
