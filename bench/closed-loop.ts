@@ -10,7 +10,7 @@ export interface LoadResult {
   /** All calls the server answered, including those still in flight at the deadline. */
   readonly answered: number;
   readonly errors: number;
-  readonly first_error?: string;
+  readonly first_error?: string | undefined;
   readonly duration_us: number;
   readonly rps: number;
   readonly p50_us: number;

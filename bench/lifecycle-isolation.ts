@@ -45,7 +45,7 @@ export interface LifecycleIsolationOptions {
   /** Pace digits at this many requests/s over all connections (default 0: back to back, as fast as it answers). */
   readonly ratePerS?: number;
   /** Which environments to run, in order (default both). */
-  readonly environments?: readonly Environment[];
+  readonly environments?: readonly Environment[] | undefined;
 }
 
 export interface Latency {

@@ -32,7 +32,7 @@ export interface PhasedLoadOptions {
    * Requests per second over all connections; each connection then waits for its next slot after an answer (a
    * late answer sends the next request at once, without catching up). 0 or absent: back to back.
    */
-  readonly ratePerS?: number;
+  readonly ratePerS?: number | undefined;
 }
 
 export function startPhasedLoad(o: PhasedLoadOptions): PhasedLoad {

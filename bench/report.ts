@@ -102,11 +102,11 @@ export interface ReportInput {
   readonly batching: BatchingResult | undefined;
   readonly overload: OverloadResult | undefined;
   readonly transports?: TransportResult;
-  readonly priorityOverload?: PriorityOverloadRun;
+  readonly priorityOverload?: PriorityOverloadRun | undefined;
   /** The overload at 4× capacity, open loop, one priority level. */
-  readonly openOverload?: PriorityOverloadRun;
+  readonly openOverload?: PriorityOverloadRun | undefined;
   /** The load/unload isolation section, rendered (lifecycle-isolation.ts). */
-  readonly lifecycle?: string;
+  readonly lifecycle?: string | undefined;
   readonly elapsedS: number;
 }
 

@@ -24,7 +24,7 @@ export interface WrkResult {
   /** Bytes wrk read (responses, headers included). */
   readonly bytes: number;
   /** Only with the status-counting script. */
-  readonly status?: { readonly ok: number; readonly s503: number; readonly other: number };
+  readonly status?: { readonly ok: number; readonly s503: number; readonly other: number } | undefined;
 }
 
 export interface WrkOptions {

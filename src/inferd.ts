@@ -48,7 +48,7 @@ export interface InferdOptions {
   /** Poll mode: seconds between repository scans (default 15). */
   readonly repositoryPollSecs?: number;
   /** Feature views and stores for feature-backed models (see config/feature-config.ts). */
-  readonly features?: FeaturesConfig;
+  readonly features?: FeaturesConfig | undefined;
   /** Where feature metrics are recorded (default: a registry of their own). */
   readonly featureMetrics?: FeatureMetrics;
   /** The prediction log; recorded only when `enabled` (see config/audit-config.ts). */

@@ -81,9 +81,9 @@ export interface StoredPrediction {
 
 /** Filters of a prediction query; records come newest first. */
 export interface AuditQuery {
-  readonly model?: string;
+  readonly model?: string | undefined;
   /** Records at or after this time, ms since the epoch. */
-  readonly sinceMs?: number;
-  readonly requestId?: string;
+  readonly sinceMs?: number | undefined;
+  readonly requestId?: string | undefined;
   readonly limit: number;
 }

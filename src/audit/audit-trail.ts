@@ -26,14 +26,14 @@ import { ANONYMOUS_PRINCIPAL } from './prediction-row.js';
 /** What the trail needs of a request (InferenceRequest fits). */
 export interface AuditableRequest {
   readonly model: string;
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly inputs: readonly Tensor[];
-  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly parameters?: Readonly<Record<string, unknown>> | undefined;
   readonly protocol?: string;
   /** The name the client claimed (x-inferd-caller): kept, never trusted. */
-  readonly caller?: string;
+  readonly caller?: string | undefined;
   /** The authenticated principal's id; absent when auth is off. */
-  readonly principal?: string;
+  readonly principal?: string | undefined;
 }
 
 /** What the trail needs of a response (InferenceResponse fits). */

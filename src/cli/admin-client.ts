@@ -47,9 +47,9 @@ export class AdminRequestError extends Error {
 }
 
 export interface AdminClientOptions {
-  readonly url?: string;
-  readonly apiKey?: string;
-  readonly token?: string;
+  readonly url?: string | undefined;
+  readonly apiKey?: string | undefined;
+  readonly token?: string | undefined;
   /** TLS files; each unset one falls back to its environment variable. */
   readonly tls?: TlsFiles;
   /** Per request (default 10 minutes: loading a large model takes a while). */

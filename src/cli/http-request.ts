@@ -10,16 +10,16 @@ import { UsageError } from './command-args.js';
 
 /** Paths of the TLS files, as given by flags or environment variables. */
 export interface TlsFiles {
-  readonly cacert?: string;
-  readonly cert?: string;
-  readonly key?: string;
+  readonly cacert?: string | undefined;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
 }
 
 /** The files' contents, ready for node:https. */
 export interface TlsMaterial {
-  readonly ca?: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
+  readonly ca?: Buffer | undefined;
+  readonly cert?: Buffer | undefined;
+  readonly key?: Buffer | undefined;
 }
 
 /** Where a setting came from, for messages: the flag and its environment variable. */
@@ -50,7 +50,7 @@ export interface HttpAnswer {
 export interface HttpRequestOptions {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | undefined;
   readonly tls: TlsMaterial;
   readonly timeoutMs: number;
 }

@@ -57,7 +57,7 @@ function summary(p: Profile, out: string, seconds: number): string {
 interface ProfileJob {
   readonly repository: string;
   /** Feature views, for a feature-backed model (its config is checked against them at its first request). */
-  readonly features?: FeaturesConfig;
+  readonly features?: FeaturesConfig | undefined;
   readonly model: string;
   readonly version: string;
   readonly data: string;

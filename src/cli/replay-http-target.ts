@@ -9,9 +9,9 @@ import { sendHttp, unreachable, type TlsMaterial } from './http-request.js';
 export interface HttpReplayTargetOptions {
   readonly baseUrl: string;
   /** The version to ask for; undefined: the server's choice (its traffic policy or highest version). */
-  readonly version?: string;
+  readonly version?: string | undefined;
   /** Sent as `Authorization: Bearer ...` when the server wants credentials. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   readonly tls: TlsMaterial;
   readonly timeoutMs?: number;
 }

@@ -6,17 +6,17 @@
 
 export interface AdminClientEnv {
   /** INFERD_URL: base URL of a running server. */
-  readonly url?: string;
+  readonly url?: string | undefined;
   /** INFERD_API_KEY: an API key, sent as `x-api-key`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** INFERD_TOKEN: a JWT (or API key), sent as `Authorization: Bearer`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** INFERD_CACERT: PEM file of the CA(s) that sign the server's certificate (curl's --cacert). */
-  readonly cacert?: string;
+  readonly cacert?: string | undefined;
   /** INFERD_CERT: PEM client certificate, for a server that asks for one (mutual TLS). */
-  readonly cert?: string;
+  readonly cert?: string | undefined;
   /** INFERD_KEY: PEM private key of INFERD_CERT. */
-  readonly key?: string;
+  readonly key?: string | undefined;
 }
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);

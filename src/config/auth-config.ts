@@ -67,15 +67,15 @@ export interface RateLimit {
 export interface JwtIssuerConfig {
   readonly issuer: string;
   readonly audience: readonly string[];
-  readonly jwksFile?: string;
-  readonly jwksUrl?: string;
+  readonly jwksFile?: string | undefined;
+  readonly jwksUrl?: string | undefined;
   readonly name: string;
-  readonly rateLimit?: RateLimit;
+  readonly rateLimit?: RateLimit | undefined;
 }
 
 export interface AuthConfig {
   readonly enabled: boolean;
-  readonly apiKeysFile?: string;
+  readonly apiKeysFile?: string | undefined;
   readonly apiKeysPollMs: number;
   readonly jwtIssuers: readonly JwtIssuerConfig[];
   /** Tokens without `exp` are refused (auth.jwt.require_exp, default true). */
@@ -101,7 +101,7 @@ export interface ApiKeyEntry {
   /** Lower-case hex SHA-256 of the key. */
   readonly sha256: string;
   readonly scopes: readonly string[];
-  readonly rateLimit?: RateLimit;
+  readonly rateLimit?: RateLimit | undefined;
 }
 
 function toRateLimit(r: z.infer<typeof rateLimitSchema> | undefined): RateLimit | undefined {

@@ -36,8 +36,8 @@ export interface FeatureSpec {
   readonly type: FeatureType;
   /** Used for missing, stale, fallen-back and imputed values. NaN (the default) is a missing value for tree models. */
   readonly default: number;
-  readonly min?: number;
-  readonly max?: number;
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
   /** A null or NaN value: `impute` uses the default, `reject` fails the request with 400. */
   readonly onNull: 'impute' | 'reject';
   /** A value of the wrong type or out of range: `reject` fails the request with 400, `impute` uses the default. */
@@ -68,7 +68,7 @@ export interface FeatureViewConfig {
   readonly fallback: 'default' | 'reject';
   readonly cache: CacheConfig;
   /** Absolute path of a CSV loaded into the store when the view has no rows there (first start). */
-  readonly seedCsv?: string;
+  readonly seedCsv?: string | undefined;
 }
 
 export interface BreakerConfig {
@@ -105,8 +105,8 @@ export interface FeatureColumn {
 /** A model's mapping from features to its input tensor, in training order. */
 export interface FeatureMapping {
   /** The FP32 [N, columns] input it builds; absent: the model's only input. */
-  readonly input?: string;
-  readonly budgetMs?: number;
+  readonly input?: string | undefined;
+  readonly budgetMs?: number | undefined;
   /** Request-time features: tensors of the request named by the feature, [N] or [N, 1]. */
   readonly request: readonly FeatureSpec[];
   readonly columns: readonly FeatureColumn[];

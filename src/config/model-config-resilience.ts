@@ -159,9 +159,9 @@ function numberParam(params: Readonly<Record<string, string>>, key: string, file
 
 /** The same settings from config.pbtxt `parameters` (string values), in config.yaml's shape. */
 export function resilienceFromParameters(params: Readonly<Record<string, string>>, file: string): {
-  maxConcurrency?: number;
-  adaptiveConcurrency?: AdaptiveConcurrencyConfig;
-  fallback?: FallbackConfig;
+  maxConcurrency?: number | undefined;
+  adaptiveConcurrency?: AdaptiveConcurrencyConfig | undefined;
+  fallback?: FallbackConfig | undefined;
 } {
   const n = (k: string) => numberParam(params, k, file);
   const target = n('adaptive_concurrency_target_latency_ms');

@@ -23,6 +23,7 @@ import { parseDriftConfig } from './drift-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
 import { MAX_INSTANCE_COUNT, type ModelConfigSource, type SchedulingConfig, type VersionPolicy } from './model-config.js';
+import { definedOnly } from '../lib/objects.js';
 
 const dims = z.array(z.number().int().min(-1));
 const tensorSpec = z.strictObject({
@@ -197,12 +198,12 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     scheduling: withConcurrency(toScheduling(c.dynamic_batching), c, file),
     instanceCount: instances,
     parameters: c.parameters && Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, String(v)])),
-    onnx: c.onnx && {
+    onnx: c.onnx && definedOnly({
       intraOpThreads: c.onnx.intra_op_threads,
       interOpThreads: c.onnx.inter_op_threads,
       graphOptimizationLevel: c.onnx.graph_optimization_level,
       allowSpinning: c.onnx.allow_spinning,
-    },
+    }),
     defaultModelFilename: c.default_model_filename,
     labelFilenames: labelFilenames(c.outputs),
     features: c.features === undefined ? undefined : parseFeatureMapping(c.features, file),

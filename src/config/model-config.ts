@@ -55,39 +55,39 @@ export interface SchedulingConfig {
   /** Requests in flight (queued + computing) per version; beyond it requests are refused or lower priorities shed. 0: no limit. */
   readonly maxConcurrency: number;
   /** An in-flight limit that follows observed queue+compute latency (AIMD); absent: none. */
-  readonly adaptiveConcurrency?: AdaptiveConcurrencyConfig;
+  readonly adaptiveConcurrency?: AdaptiveConcurrencyConfig | undefined;
 }
 
 /** What a config file declares. Absent fields are completed from the artefact or defaults. */
 export interface ModelConfigSource {
-  readonly name?: string;
-  readonly runtime?: RuntimeKind;
-  readonly platform?: string;
-  readonly maxBatchSize?: number;
-  readonly inputs?: readonly TensorSpec[];
-  readonly outputs?: readonly TensorSpec[];
-  readonly versionPolicy?: VersionPolicy;
-  readonly scheduling?: Partial<SchedulingConfig>;
-  readonly instanceCount?: number;
-  readonly parameters?: Readonly<Record<string, string>>;
-  readonly onnx?: Partial<OnnxOptions>;
-  readonly defaultModelFilename?: string;
+  readonly name?: string | undefined;
+  readonly runtime?: RuntimeKind | undefined;
+  readonly platform?: string | undefined;
+  readonly maxBatchSize?: number | undefined;
+  readonly inputs?: readonly TensorSpec[] | undefined;
+  readonly outputs?: readonly TensorSpec[] | undefined;
+  readonly versionPolicy?: VersionPolicy | undefined;
+  readonly scheduling?: Partial<SchedulingConfig> | undefined;
+  readonly instanceCount?: number | undefined;
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
+  readonly onnx?: Partial<OnnxOptions> | undefined;
+  readonly defaultModelFilename?: string | undefined;
   /** Label files by output name (Triton's `label_filename`), relative to the model's folder. */
-  readonly labelFilenames?: Readonly<Record<string, string>>;
+  readonly labelFilenames?: Readonly<Record<string, string>> | undefined;
   /** Online features: how the model's input is built from feature views and request-time values. */
-  readonly features?: FeatureMapping;
+  readonly features?: FeatureMapping | undefined;
   /** Warm-up before a version takes traffic (config.yaml `warmup`). */
-  readonly warmup?: Partial<WarmupConfig>;
+  readonly warmup?: Partial<WarmupConfig> | undefined;
   /** How requests that name no version are spread over the model's versions (config.yaml `traffic`). */
-  readonly traffic?: TrafficConfig;
+  readonly traffic?: TrafficConfig | undefined;
   /** Service level objectives (config.yaml `slo`; see slo-config.ts). */
-  readonly slo?: SloConfig;
+  readonly slo?: SloConfig | undefined;
   /** Live drift monitoring (config.yaml `drift`; see drift-config.ts). */
-  readonly drift?: DriftConfig;
+  readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed (config.yaml `fallback`; see model-config-resilience.ts). */
-  readonly fallback?: FallbackConfig;
+  readonly fallback?: FallbackConfig | undefined;
   /** Which file declared it, for messages. */
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 /** Warm-up requests run on every instance of a version before it takes traffic. */
@@ -111,10 +111,10 @@ export interface ShadowConfig {
 /** A model's traffic policy as config.yaml declares it. */
 export interface TrafficConfig {
   /** Percent of requests per version (keys are version numbers); absent: the highest ready version answers. */
-  readonly weights?: Readonly<Record<string, number>>;
+  readonly weights?: Readonly<Record<string, number>> | undefined;
   /** Request parameter whose value, hashed, keeps one caller on one version (default `routing_key`). */
-  readonly stickyParameter?: string;
-  readonly shadow?: ShadowConfig;
+  readonly stickyParameter?: string | undefined;
+  readonly shadow?: ShadowConfig | undefined;
 }
 
 export interface ModelConfig {
@@ -140,7 +140,7 @@ export interface ModelConfig {
   /** Service level objectives (config.yaml `slo`): served at GET /v1/models/{m}/slo, alerted on by prometheus-rules. */
   readonly slo?: SloConfig;
   /** Live drift monitoring against the version's profile.json (config.yaml `drift`): GET /v1/models/{m}/drift. */
-  readonly drift?: DriftConfig;
+  readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed; its breaker. */
   readonly fallback?: FallbackConfig;
 }

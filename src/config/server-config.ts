@@ -116,7 +116,7 @@ export interface ServerConfig {
   readonly logRequests: 'none' | 'errors' | 'all';
   readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly tracing: {
-    readonly otlpEndpoint?: string;
+    readonly otlpEndpoint?: string | undefined;
     readonly sampleRatio: number;
     readonly slowMs: number;
     readonly serviceName: string;
@@ -141,7 +141,7 @@ export interface ServerConfig {
   /** Rate-limit buckets: in memory or shared in Redis. */
   readonly rateStore: RateStoreConfig;
   /** Undefined: plain HTTP and gRPC. */
-  readonly tls?: TlsConfig;
+  readonly tls?: TlsConfig | undefined;
   /** Slow and idle clients: timeouts, connection caps, the buffered-body budget; gRPC keepalive, idle and age. */
   readonly connections: ConnectionConfig;
 }

@@ -26,7 +26,7 @@ export type ClientAuth = 'none' | 'request' | 'require';
 export interface TlsConfig {
   readonly certFile: string;
   readonly keyFile: string;
-  readonly caFile?: string;
+  readonly caFile?: string | undefined;
   readonly clientAuth: ClientAuth;
   /** 0: no polling. */
   readonly reloadMs: number;

@@ -36,11 +36,11 @@ export interface ControlPlaneParts {
   readonly traffic: TrafficManager;
   readonly drift: DriftMonitor;
   /** The prediction log; absent when audit is off. */
-  readonly audit?: AuditTrail;
+  readonly audit?: AuditTrail | undefined;
   /** Feature views and stores; absent without a features config. */
-  readonly features?: FeatureService;
+  readonly features?: FeatureService | undefined;
   /** Feedback labels and quality reports; absent when the prediction log is off (they join with it). */
-  readonly quality?: QualityServer;
+  readonly quality?: QualityServer | undefined;
 }
 
 /** A model's drift: each ready version with `drift:` in its config, and the model's threshold-crossing events. */

@@ -19,7 +19,7 @@ import type { InferenceRequest, Parameters } from './types.js';
 export interface Enriched {
   readonly request: InferenceRequest;
   /** Response parameters describing the features used; undefined when nothing was fetched. */
-  readonly parameters?: Parameters;
+  readonly parameters?: Parameters | undefined;
 }
 
 /** Collects what the response reports: oldest value per view, fallbacks per feature, reasons per view. */

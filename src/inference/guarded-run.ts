@@ -67,9 +67,9 @@ export async function runGuarded(run: GuardedRun): Promise<InferenceResponse> {
   const attempt: Attempt = {
     stage: 'features',
     // A feature-backed model's built input carries the feature columns a rule may read.
-    beforeSubmit: config.features && guard.predictor?.readsInputs
-      ? (inputs) => (captured = guard.predictor!.capture(inputs, captured as CapturedValues | undefined))
-      : undefined,
+    ...(config.features && guard.predictor?.readsInputs
+      ? { beforeSubmit: (inputs: readonly Tensor[]) => (captured = guard.predictor!.capture(inputs, captured as CapturedValues | undefined)) }
+      : {}),
   };
   try {
     const response = await run.primary(attempt);

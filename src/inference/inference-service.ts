@@ -30,11 +30,11 @@ export interface VersionStatistics extends StatisticsSnapshot {
   /** Requests waiting now. */
   readonly queueDepth: number;
   /** How long loading the version took. */
-  readonly loadMs?: number;
+  readonly loadMs?: number | undefined;
   /** Requests admitted and not yet answered (queued + computing). */
   readonly inFlight?: number;
   /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
-  readonly concurrencyLimit?: number;
+  readonly concurrencyLimit?: number | undefined;
 }
 import { assertRequestId, MAX_REQUEST_ID_LENGTH, prepareInputs, schedulingParameters, selectOutputs } from './validate-request.js';
 import { ModelGuards } from '../resilience/model-guards.js';
@@ -274,15 +274,15 @@ export class InferenceService {
     readonly model: string | undefined;
     readonly protocol: string;
     readonly error: unknown;
-    readonly traceparent?: string;
+    readonly traceparent?: string | undefined;
     /** The version the request named, if any. */
-    readonly version?: string;
+    readonly version?: string | undefined;
     /**
      * Seconds since the request arrived, when its body was read and refused by the checks against the model
      * (declared shapes, batch size): such a request is observed like one infer() refused, with its version and
      * latency, so its counts do not depend on where the check ran.
      */
-    readonly seconds?: number;
+    readonly seconds?: number | undefined;
   }): void {
     const model = refusal.model !== undefined && this.knowsModel(refusal.model) ? refusal.model : UNKNOWN_MODEL;
     const version = refusal.seconds === undefined || model === UNKNOWN_MODEL ? undefined : this.answeringVersion(model, refusal.version);

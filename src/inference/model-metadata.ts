@@ -17,7 +17,7 @@ export interface ModelMetadata {
   readonly platform: string;
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
-  readonly parameters?: Readonly<Record<string, string>>;
+  readonly parameters?: Readonly<Record<string, string>> | undefined;
 }
 
 export function describeTensors(config: ModelConfig, which: 'inputs' | 'outputs'): TensorMetadata[] {

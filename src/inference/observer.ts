@@ -26,14 +26,14 @@ export interface RequestObservation {
   /** Seconds spent in each stage that ran. */
   readonly stages: Readonly<Partial<Record<Stage, number>>>;
   /** Rows in the runtime call that served the request. */
-  readonly batchRows?: number;
+  readonly batchRows?: number | undefined;
   /** performance.now() when the request reached the core; spans use the same clock. */
   readonly startedMs?: number;
   /** Start and end (performance.now() ms) of each part of the request path that ran. */
   readonly spans?: Readonly<Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>>;
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /** The caller's W3C traceparent, if any. */
-  readonly traceparent?: string;
+  readonly traceparent?: string | undefined;
   /** The error's message when the request failed. */
   readonly error?: string;
   /** The error's stable code (ErrorCode) when the request failed. */

@@ -106,8 +106,8 @@ export function schedulingParameters(config: ModelConfig, parameters: Parameters
     throw new InvalidArgumentError(`timeout ${timeout} µs exceeds model '${config.name}''s maximum of ${s.maxTimeoutMicroseconds} µs`);
   }
   return {
-    priority: priority === 0 ? undefined : priority,
-    timeoutMicroseconds: timeout === 0 ? undefined : timeout,
+    ...(priority === 0 || priority === undefined ? {} : { priority }),
+    ...(timeout === 0 || timeout === undefined ? {} : { timeoutMicroseconds: timeout }),
   };
 }
 

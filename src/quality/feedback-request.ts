@@ -13,7 +13,7 @@ const MAX_REQUEST_ID_LENGTH = 256;
 export interface FeedbackItem {
   readonly id: string;
   /** The model of the prediction being labelled, when the item names it. */
-  readonly model?: string;
+  readonly model?: string | undefined;
   readonly row: number;
   readonly kind: FeedbackKind;
   /** The true class index or value. */

@@ -44,9 +44,9 @@ export interface FeedbackServiceOptions {
   /** The decision threshold of a loaded version, if it has one. */
   readonly thresholdOf: (model: string, version: string) => ThresholdConfig | undefined;
   /** Writes the prediction log's buffered records, so a label sent right after its prediction finds it. */
-  readonly flushPredictions?: () => Promise<void>;
+  readonly flushPredictions?: (() => Promise<void>) | undefined;
   readonly metrics?: FeedbackMetrics;
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Called after labels were stored (the quality gauges then refresh when due). */
   readonly onStored?: () => void;
 }

@@ -7,7 +7,7 @@ import { SqliteFeedbackStore } from './feedback-store-sqlite.js';
 
 /** Where the feedback store is, as plain data (it is sent to the quality worker thread, which opens its own). */
 export type FeedbackStoreSpec =
-  | { readonly store: 'sqlite'; readonly path: string; readonly mustExist?: boolean }
+  | { readonly store: 'sqlite'; readonly path: string; readonly mustExist?: boolean | undefined }
   | { readonly store: 'postgres'; readonly url: string; readonly schema: string };
 
 /** `mustExist`: an SQLite file that is not there is an error (the commands that only read the log). */

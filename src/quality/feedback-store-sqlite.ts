@@ -39,7 +39,7 @@ export interface SqliteFeedbackStoreOptions {
   /** The prediction log's database file. */
   readonly path: string;
   /** Fail when the file does not exist (the commands that only read the log) instead of creating it. */
-  readonly mustExist?: boolean;
+  readonly mustExist?: boolean | undefined;
 }
 
 export class SqliteFeedbackStore implements FeedbackStore {

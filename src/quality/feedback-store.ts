@@ -58,7 +58,7 @@ export interface LoggedQuery {
   /** Only predictions with at least one label. */
   readonly labeledOnly: boolean;
   /** Only predictions stored after this seq (the last one of the previous page). */
-  readonly afterSeq?: number;
+  readonly afterSeq?: number | undefined;
   readonly limit: number;
 }
 

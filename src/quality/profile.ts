@@ -14,17 +14,17 @@ export interface FeatureProfile {
   readonly name: string;
   readonly kind: FeatureKind;
   /** Numeric: the right-closed bins' cut points (see quantile-bins.ts). */
-  readonly cuts?: readonly number[];
+  readonly cuts?: readonly number[] | undefined;
   /** Categorical: the values seen, as strings ("0", "1"); live values outside them count in an extra "other" bin. */
-  readonly categories?: readonly string[];
+  readonly categories?: readonly string[] | undefined;
   /** Fraction of the non-missing values per bin (numeric) or per category (categorical). */
   readonly fractions: readonly number[];
   /** Fraction of rows whose value is missing (NaN, an empty CSV cell, a JSON null). */
   readonly missingRate: number;
   /** Non-missing values seen. */
   readonly count: number;
-  readonly mean?: number;
-  readonly std?: number;
+  readonly mean?: number | undefined;
+  readonly std?: number | undefined;
 }
 
 export interface InputFeatureProfile extends FeatureProfile {

@@ -33,7 +33,7 @@ export interface QualityServiceOptions {
   /** Labels older than this many days are deleted (the prediction log's retention_days; 0: kept). */
   readonly retentionDays: number;
   readonly logger: Logger;
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 const DAY_MS = 86_400_000;

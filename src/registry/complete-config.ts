@@ -62,7 +62,7 @@ export interface CompleteConfigOptions {
   readonly runtime: RuntimeKind;
   readonly signature: RuntimeSignature;
   /** Class labels by output name, read from the config's label files. */
-  readonly labels?: Readonly<Record<string, readonly string[]>>;
+  readonly labels?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
 /** Produces the frozen config a model version serves with. */

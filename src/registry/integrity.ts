@@ -48,7 +48,7 @@ export interface IntegrityReport {
   readonly mode: IntegrityMode;
   readonly files: number;
   /** Index of the trusted key that verified the signature (signed mode). */
-  readonly keyIndex?: number;
+  readonly keyIndex?: number | undefined;
 }
 
 /** Reads trusted public keys from PEM files. Throws a ConfigError naming the file that is not an ed25519 public key. */
@@ -209,7 +209,7 @@ export interface ModelManifest {
 /** What a passed model check established. */
 export interface ModelIntegrityReport extends IntegrityReport {
   /** The features config digest the manifest names, if any. */
-  readonly featuresConfig?: string;
+  readonly featuresConfig?: string | undefined;
 }
 
 /** Every file in a model folder outside its numbered version folders (and its own manifest), sorted. */

@@ -21,13 +21,13 @@ export interface LoadedVersion {
   readonly scheduler: ModelScheduler;
   readonly warmup: WarmupReport;
   /** What the integrity check established (undefined when the policy is off). */
-  readonly integrity?: IntegrityReport;
+  readonly integrity?: IntegrityReport | undefined;
   /** Requests answered by an instance that had never run before: a cold model (0 when warm-up ran). */
   coldRuns(): number;
 }
 
 export interface LoadOptions {
-  readonly integrity?: IntegrityPolicy;
+  readonly integrity?: IntegrityPolicy | undefined;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {

@@ -36,14 +36,14 @@ export interface SyncOptions {
   /** Reload versions even when their files have not changed (an explicit load request). */
   readonly force: boolean;
   /** A config given with the load request, replacing the model's config file. */
-  readonly override?: ModelConfigSource;
+  readonly override?: ModelConfigSource | undefined;
   /**
    * List a model that is not in the repository, with the reason (the models named at start: the operator asked
    * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
    */
   readonly listMissing?: boolean;
   /** Only these versions, whatever the version policy says (pre-deploy validation of chosen versions). */
-  readonly only?: readonly number[];
+  readonly only?: readonly number[] | undefined;
 }
 
 export interface RegistryOptions {
@@ -52,7 +52,7 @@ export interface RegistryOptions {
   /** Told when a version becomes ready, is refused or unloads. */
   readonly onEvent?: (event: LifecycleEvent) => void;
   /** sha256 of the features config this server read: a signed model with a `features:` mapping must name it. */
-  readonly featuresConfigSha256?: string;
+  readonly featuresConfigSha256?: string | undefined;
 }
 
 export class ModelRegistry {
@@ -357,7 +357,8 @@ export class ModelRegistry {
     const out: IndexEntry[] = m.error ? [{ name, state: 'UNAVAILABLE', reason: m.error }] : [];
     const refused = m.refused && `serving the files verified before; a change was refused: ${m.refused}`;
     for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) {
-      out.push({ name, version: v.version, state: v.state, reason: v.reason ?? (v.state === 'READY' ? refused : undefined) });
+      const reason = v.reason ?? (v.state === 'READY' ? refused : undefined);
+      out.push({ name, version: v.version, state: v.state, ...(reason === undefined ? {} : { reason }) });
     }
     return out;
   }

@@ -34,15 +34,15 @@ export interface ServingVersion {
 export interface RegisteredModel {
   readonly name: string;
   readonly versions: Map<number, ServingVersion>;
-  error?: string;
+  error?: string | undefined;
   /** A change to the model folder refused by the integrity check while earlier versions keep serving. */
-  refused?: string;
+  refused?: string | undefined;
   /** Versions whose files the integrity check refused, by version: what it saw (fingerprint) and why. */
   refusedFiles?: Map<number, { readonly fingerprint: string; readonly reason: string }>;
   /** Unloaded by request: not counted against readiness. */
   unloaded?: boolean;
   /** The traffic policy its config declares (weights, sticky key, shadow). */
-  traffic?: TrafficConfig;
+  traffic?: TrafficConfig | undefined;
 }
 
 /** Something that happened to a version, with its facts, for the event log. */

@@ -21,7 +21,7 @@ export interface ModelDefinition {
   /** Numbered version folders present on disk, ascending. */
   readonly versions: readonly number[];
   /** Why the model cannot be loaded at all (unreadable config, ...). */
-  readonly error?: string;
+  readonly error?: string | undefined;
 }
 
 const MODEL_NAME = MODEL_NAME_PATTERN;

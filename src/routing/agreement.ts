@@ -54,7 +54,7 @@ export function meanAbsDifference(s: AgreementSummary): number | undefined {
 
 /** Paired rows between two versions, both ways: what the paired-disagreement check tests. */
 export interface PairedSummary {
-  readonly kind?: 'class' | 'value';
+  readonly kind?: 'class' | 'value' | undefined;
   /** |a − b| per paired row (labels: 0 when they agree). */
   readonly absDiffs: readonly number[];
   /** Mirrored requests that failed on the other version (not pairs). */

@@ -26,7 +26,7 @@ export interface CanaryControllerOptions {
   /** Where the paired-disagreement check's mirrored requests run and are compared (absent: the check has no pairs). */
   readonly pairs?: ShadowMirror;
   readonly events: EventLog;
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
 }
 
 const EVENT_OF: Record<Exclude<Decision['action'], 'wait'>, EventType> = {

@@ -29,7 +29,7 @@ export interface RoutingEvent {
   readonly time: string;
   readonly model: string;
   readonly type: EventType;
-  readonly version?: number;
+  readonly version?: number | undefined;
   readonly rollout?: string;
   readonly message: string;
   readonly evidence?: unknown;

@@ -18,7 +18,7 @@ export interface RolloutPersistenceOptions {
   readonly canary: CanaryController;
   readonly table: TrafficTable;
   readonly logger: Logger;
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
   /** Events taken back at start (the newest); default 10,000, the event log's capacity. */
   readonly maxEvents?: number;
 }

@@ -21,11 +21,11 @@ import { InvalidArgumentError } from '../errors/index.js';
 
 export interface CheckThresholds {
   /** Fails when the candidate's error rate exceeds the stable's by more than maxIncrease (a fraction). */
-  readonly errorRate?: { readonly maxIncrease: number; readonly minSamples: number };
+  readonly errorRate?: { readonly maxIncrease: number; readonly minSamples: number } | undefined;
   /** Fails when the candidate's p99 exceeds stable p99 × maxRatio + toleranceMs. */
-  readonly p99Latency?: { readonly maxRatio: number; readonly toleranceMs: number; readonly minSamples: number };
+  readonly p99Latency?: { readonly maxRatio: number; readonly toleranceMs: number; readonly minSamples: number } | undefined;
   /** Fails when the Jensen–Shannon divergence of the prediction distributions exceeds max (0..1). */
-  readonly predictionDivergence?: { readonly max: number; readonly minSamples: number };
+  readonly predictionDivergence?: { readonly max: number; readonly minSamples: number } | undefined;
   /**
    * Both versions answer the same sampled requests (each version's answered requests are mirrored to the other
    * at sampleRate, off the caller's path). Fails when a sequential test (paired-disagreement.ts) shows, at the given
@@ -38,21 +38,21 @@ export interface CheckThresholds {
     readonly confidence: number;
     readonly sampleRate: number;
     readonly minSamples: number;
-  };
+  } | undefined;
   /** Fails when shadowed rows agree less than minAgreement (classification) or differ more than maxMeanAbsDiff (regression). */
-  readonly shadowAgreement?: { readonly minAgreement: number; readonly maxMeanAbsDiff?: number; readonly minSamples: number };
+  readonly shadowAgreement?: { readonly minAgreement: number; readonly maxMeanAbsDiff?: number | undefined; readonly minSamples: number } | undefined;
 }
 
 export interface RolloutSpec {
   readonly candidate: number;
   /** The version the candidate is compared with and rolled back to; default: the one taking most traffic now. */
-  readonly stable?: number;
+  readonly stable?: number | undefined;
   /** Candidate weights in percent, ascending; reaching 100 promotes it. */
   readonly steps: readonly number[];
   readonly intervalMs: number;
   readonly checks: CheckThresholds;
   /** Mirror this share of the stable's requests to the candidate during the rollout. */
-  readonly shadow?: { readonly sampleRate: number };
+  readonly shadow?: { readonly sampleRate: number } | undefined;
 }
 
 const minSamples = z.number().int().min(1).default(50);

@@ -14,10 +14,10 @@ import { predictionOf, type Prediction } from './prediction.js';
 /** The parts of a request a shadow needs. */
 export interface MirroredRequest {
   readonly model: string;
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly inputs: readonly Tensor[];
-  readonly outputs?: ReadonlyArray<{ readonly name: string }>;
-  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly outputs?: ReadonlyArray<{ readonly name: string }> | undefined;
+  readonly parameters?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Runs a request on a given version (the inference service's own path) and resolves with its outputs. */
@@ -45,9 +45,9 @@ type MutableTotals = { -readonly [K in keyof ShadowTotals]: ShadowTotals[K] };
 
 export interface ShadowMirrorOptions {
   readonly logger: Logger;
-  readonly clock?: () => number;
-  readonly random?: () => number;
-  readonly maxInFlight?: number;
+  readonly clock?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
+  readonly maxInFlight?: number | undefined;
   /** Agreement samples kept per shadow version. */
   readonly maxSamples?: number;
 }

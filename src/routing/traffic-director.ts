@@ -28,7 +28,7 @@ export interface VersionSource {
 /** A request as routing sees it. */
 export interface RoutedRequest extends MirroredRequest {
   /** The version the URL names, if any. */
-  readonly version?: string;
+  readonly version?: string | undefined;
 }
 
 /** What happens to one request beyond being answered: observed for a rollout, mirrored to a shadow. */
@@ -38,9 +38,9 @@ export interface Trace {
   readonly version: ServingVersion;
   readonly startedMs: number;
   readonly observe: boolean;
-  readonly shadow?: { readonly target: ServingVersion; readonly copy: MirroredRequest };
+  readonly shadow?: { readonly target: ServingVersion; readonly copy: MirroredRequest } | undefined;
   /** The rollout's other version, which answers a copy too for the paired-disagreement check. */
-  readonly paired?: { readonly target: ServingVersion; readonly copy: MirroredRequest };
+  readonly paired?: { readonly target: ServingVersion; readonly copy: MirroredRequest } | undefined;
 }
 
 export interface TrafficDirectorOptions {
@@ -54,10 +54,10 @@ export interface TrafficDirectorOptions {
   readonly rolloutPairing?: (model: string) => PairingPolicy | undefined;
   /** The shadow a running rollout asks for, which replaces the policy's (see CanaryController.shadowOf). */
   readonly rolloutShadow?: (model: string) => ShadowPolicy | undefined;
-  readonly clock?: () => number;
-  readonly random?: () => number;
+  readonly clock?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
   /** Monotonic milliseconds for request latencies (default performance.now). */
-  readonly latencyClock?: () => number;
+  readonly latencyClock?: (() => number) | undefined;
 }
 
 /** READY versions of a model, excluding failed ones unless nothing else is ready. */

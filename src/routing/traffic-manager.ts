@@ -23,11 +23,11 @@ export interface TrafficManagerOptions {
   readonly clock?: () => number;
   readonly random?: () => number;
   /** Monotonic milliseconds for the latencies the canary analysis compares (default performance.now). */
-  readonly latencyClock?: () => number;
+  readonly latencyClock?: (() => number) | undefined;
   /** Shadow requests running at once, beyond which samples are dropped (default 16). */
   readonly maxShadowsInFlight?: number;
   /** Where rollouts, their events and traffic policies are kept across restarts; absent: memory only. */
-  readonly store?: RolloutStore;
+  readonly store?: RolloutStore | undefined;
 }
 
 /** One version as the traffic API shows it. */
@@ -37,13 +37,13 @@ export interface VersionTraffic {
   /** Percent of requests without a version that it answers now. */
   readonly share: number;
   readonly failed: boolean;
-  readonly loadMs?: number;
-  readonly warmupMs?: number;
-  readonly warmupRequests?: number;
-  readonly warmupSource?: string;
-  readonly readyAt?: number;
-  readonly coldRuns?: number;
-  readonly integrity?: string;
+  readonly loadMs?: number | undefined;
+  readonly warmupMs?: number | undefined;
+  readonly warmupRequests?: number | undefined;
+  readonly warmupSource?: string | undefined;
+  readonly readyAt?: number | undefined;
+  readonly coldRuns?: number | undefined;
+  readonly integrity?: string | undefined;
 }
 
 export interface TrafficView {
@@ -169,7 +169,7 @@ export class TrafficManager {
   }
 
   /** Per version: share, load and warm-up time, cold answers (metrics; see telemetry/lifecycle-metrics.ts). */
-  versionRows(): Array<{ model: string; version: number; share: number; loadMs?: number; warmupMs?: number; coldRuns?: number }> {
+  versionRows(): Array<{ model: string; version: number; share: number; loadMs?: number | undefined; warmupMs?: number | undefined; coldRuns?: number | undefined }> {
     return this.modelNames().flatMap((model) => this.traffic(model).versions.map((v) => ({ model, ...v })));
   }
 

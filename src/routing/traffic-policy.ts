@@ -25,9 +25,9 @@ export interface PairingPolicy {
 
 export interface TrafficPolicy {
   /** Percent per version; undefined: the highest ready version answers every request that names none. */
-  readonly weights?: ReadonlyMap<number, number>;
+  readonly weights?: ReadonlyMap<number, number> | undefined;
   readonly stickyParameter: string;
-  readonly shadow?: ShadowPolicy;
+  readonly shadow?: ShadowPolicy | undefined;
   /** Versions rolled back by a rollout: no traffic unless a URL names them. */
   readonly failed: ReadonlySet<number>;
 }
@@ -51,9 +51,9 @@ export function policyFromConfig(config: TrafficConfig | undefined): TrafficPoli
 
 /** A change asked for through the API: absent fields stay as they are, null clears. */
 export interface TrafficUpdate {
-  readonly weights?: ReadonlyMap<number, number> | null;
-  readonly stickyParameter?: string;
-  readonly shadow?: ShadowPolicy | null;
+  readonly weights?: ReadonlyMap<number, number> | null | undefined;
+  readonly stickyParameter?: string | undefined;
+  readonly shadow?: ShadowPolicy | null | undefined;
 }
 
 const updateSchema = z.strictObject({

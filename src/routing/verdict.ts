@@ -22,7 +22,7 @@ export interface CheckResult {
   readonly value?: number;
   /** The threshold it was held against. */
   readonly limit: number;
-  readonly samples: { readonly candidate: number; readonly stable?: number; readonly required: number };
+  readonly samples: { readonly candidate: number; readonly stable?: number | undefined; readonly required: number };
   /** One sentence saying what was measured against what. */
   readonly detail: string;
 }
@@ -32,8 +32,8 @@ export interface Evidence {
   readonly stable: WindowSummary;
   readonly candidate: WindowSummary;
   /** Rows both versions answered (each version's sampled requests mirrored to the other). */
-  readonly paired?: PairedSummary;
-  readonly shadow?: AgreementSummary;
+  readonly paired?: PairedSummary | undefined;
+  readonly shadow?: AgreementSummary | undefined;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -10,7 +10,7 @@ export interface Sample {
   readonly at: number;
   readonly ok: boolean;
   readonly latencyMs: number;
-  readonly prediction?: Prediction;
+  readonly prediction?: Prediction | undefined;
 }
 
 /** One version's requests over an interval. */
@@ -22,7 +22,7 @@ export interface WindowSummary {
   /** Predicted classes and their counts, or predicted values (regression). */
   readonly classes: ReadonlyMap<number, number>;
   readonly values: readonly number[];
-  readonly predictionKind?: 'class' | 'value';
+  readonly predictionKind?: 'class' | 'value' | undefined;
 }
 
 export const EMPTY_WINDOW: WindowSummary = Object.freeze({ requests: 0, errors: 0, latenciesMs: [], classes: new Map(), values: [] });

@@ -20,7 +20,7 @@ export interface ExecutionInstance {
   runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<{ outputs: Tensor[]; computeNs: number }>;
   close(): Promise<void>;
   /** False once the instance can never run again (its worker exited); undefined when it cannot tell. */
-  readonly running?: boolean;
+  readonly running?: boolean | undefined;
 }
 
 const now = (): bigint => process.hrtime.bigint();

@@ -11,7 +11,7 @@ export interface Principal {
   readonly tenant: string;
   readonly scopes: ReadonlySet<string>;
   /** The caller's own limit; undefined: unlimited. */
-  readonly rateLimit?: RateLimit;
+  readonly rateLimit?: RateLimit | undefined;
 }
 
 /** What a request asks to do: open (health), read (metadata, index, statistics), infer on a model, or admin. */
@@ -19,6 +19,6 @@ export type Action = 'open' | 'read' | 'infer' | 'admin';
 
 /** The credentials as they came: the `authorization` header/metadata and `x-api-key`. */
 export interface Credentials {
-  readonly authorization?: string;
-  readonly apiKey?: string;
+  readonly authorization?: string | undefined;
+  readonly apiKey?: string | undefined;
 }

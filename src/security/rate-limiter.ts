@@ -7,7 +7,7 @@ import { fullBucket, takeToken, type BucketState } from './token-bucket.js';
 
 export interface RateLimiterOptions {
   /** Milliseconds, monotonic (default performance.now). */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   readonly maxBuckets?: number;
 }
 

@@ -17,7 +17,7 @@ export interface AccessRequest {
   readonly credentials: Credentials;
   readonly action: Action;
   /** The model, for `infer` (and for per-model limits). */
-  readonly model?: string;
+  readonly model?: string | undefined;
 }
 
 export interface SecurityGateOptions {

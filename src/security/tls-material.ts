@@ -16,7 +16,7 @@ import type { Logger } from '../telemetry/logger.js';
 export interface TlsFiles {
   readonly cert: Buffer;
   readonly key: Buffer;
-  readonly ca?: Buffer;
+  readonly ca?: Buffer | undefined;
   /** Of the leaf certificate, for logs: hex serial, SHA-256 fingerprint, expiry. */
   readonly serialNumber: string;
   readonly fingerprint256: string;
@@ -26,7 +26,7 @@ export interface TlsFiles {
 interface RawFiles {
   readonly cert: Buffer;
   readonly key: Buffer;
-  readonly ca?: Buffer;
+  readonly ca?: Buffer | undefined;
 }
 
 function readPem(path: string, setting: string, flag: string): Buffer {

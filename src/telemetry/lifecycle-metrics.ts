@@ -12,7 +12,7 @@ export interface LifecycleSource {
     readonly model: string; readonly version: number; readonly share: number;
     /** READY, LOADING, UNLOADING, UNAVAILABLE (unloaded or refused): UNAVAILABLE versions have no series here. */
     readonly state?: string;
-    readonly loadMs?: number; readonly warmupMs?: number; readonly coldRuns?: number;
+    readonly loadMs?: number | undefined; readonly warmupMs?: number | undefined; readonly coldRuns?: number | undefined;
   }>;
   shadowRows(): ReadonlyArray<{
     readonly model: string; readonly version: number; readonly mirrored: number; readonly dropped: number;

@@ -20,7 +20,7 @@ export interface ObservedRequest {
   readonly outcome: string;
   readonly seconds: number;
   readonly stages: Readonly<Record<string, number | undefined>>;
-  readonly batchRows?: number;
+  readonly batchRows?: number | undefined;
   /** Refused before the core ran it: never started, never timed. */
   readonly refusedEarly?: boolean;
 }
@@ -32,7 +32,7 @@ export interface VersionFigures {
   readonly inferenceCount: number;
   readonly computeInfer: { readonly ns: number };
   readonly batches: ReadonlyArray<{ readonly batchSize: number; readonly count: number }>;
-  readonly loadMs?: number;
+  readonly loadMs?: number | undefined;
 }
 
 export interface RequestMetricsOptions {

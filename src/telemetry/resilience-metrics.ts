@@ -19,7 +19,7 @@ export interface ResilienceSource {
     readonly name: string;
     readonly version: string;
     readonly inFlight?: number;
-    readonly concurrencyLimit?: number;
+    readonly concurrencyLimit?: number | undefined;
     readonly shed: ReadonlyArray<{ readonly reason: string; readonly priority: number; readonly count: number }>;
   }>;
   readonly guards: {

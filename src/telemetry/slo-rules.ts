@@ -23,7 +23,7 @@ export interface ModelSlo {
 
 export interface RulesOptions {
   /** Prefix of every runbook_url: `<base>/<alert>.md`. Default `docs/runbooks`. */
-  readonly runbookBaseUrl?: string;
+  readonly runbookBaseUrl?: string | undefined;
 }
 
 export interface RecordingRule {

@@ -27,7 +27,7 @@ export interface SloTrackerOptions {
   /** The objective a model has now, or undefined: requests to models without one are not recorded. */
   readonly objectiveOf: (model: string) => SloConfig | undefined;
   /** Milliseconds since the epoch (default Date.now). */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 export interface ConditionState extends BurnRateCondition {

@@ -65,8 +65,8 @@ class ChosenTraceIds implements IdGenerator {
 export interface TracedRequest extends ObservedRequest {
   readonly startedMs?: number;
   readonly spans?: Readonly<Partial<Record<string, readonly [number, number]>>>;
-  readonly requestId?: string;
-  readonly traceparent?: string;
+  readonly requestId?: string | undefined;
+  readonly traceparent?: string | undefined;
   /** The trace id chosen for this request (the caller's, else a fresh one): its spans and log line carry it. */
   readonly traceId?: string;
   readonly error?: string;

@@ -22,12 +22,12 @@ export interface ValidateOptions {
   /** The model folder: `<repository>/<model>` holding the config and numbered version folders. */
   readonly dir: string;
   /** Only this version; default: the versions the model's version_policy selects (what a server would load). */
-  readonly version?: number;
+  readonly version?: number | undefined;
   readonly integrity?: IntegrityMode;
   /** PEM files of trusted ed25519 public keys (integrity 'signed'). */
   readonly trustedKeys?: readonly string[];
   /** Features config for a feature-backed model; default: features.yaml in the model repository, when it exists. */
-  readonly featuresConfig?: string;
+  readonly featuresConfig?: string | undefined;
   readonly logger?: Logger;
 }
 

@@ -9,7 +9,7 @@ export type CheckName = 'config' | 'versions' | 'integrity' | 'load' | 'warm-up'
 export interface ValidationCheck {
   readonly check: CheckName;
   /** The version checked; undefined for checks of the model as a whole. */
-  readonly version?: number;
+  readonly version?: number | undefined;
   readonly status: 'pass' | 'warn' | 'fail' | 'skip';
   /** What was found: the facts on a pass, what is wrong and what to do on a fail. */
   readonly detail: string;

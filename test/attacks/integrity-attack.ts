@@ -52,7 +52,7 @@ const TAMPERS: readonly Tamper[] = [
 ];
 
 async function post(url: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: res.status, text: await res.text() };
 }
 

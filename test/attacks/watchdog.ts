@@ -18,7 +18,7 @@ export interface WatchReport {
   readonly answeredDuringAttack: number;
   /** Probes answered with a status other than 200, with the first such answer. */
   readonly failed: number;
-  readonly firstFailure?: string;
+  readonly firstFailure?: string | undefined;
   /** Probe round-trip times, ms, sorted. */
   readonly latenciesMs: readonly number[];
 }

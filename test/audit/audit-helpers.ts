@@ -47,7 +47,7 @@ export async function inferDigits(url: string, o: InferOptions): Promise<number>
 }
 
 /** GET /v1/predictions with a query string; resolves with status and body. */
-export async function queryPredictions(url: string, query: string): Promise<{ status: number; predictions: StoredPrediction[]; error?: string }> {
+export async function queryPredictions(url: string, query: string): Promise<{ status: number; predictions: StoredPrediction[]; error?: string | undefined }> {
   const res = await fetch(`${url}/v1/predictions?${query}`);
   const body = (await res.json()) as { predictions?: StoredPrediction[]; error?: string };
   return { status: res.status, predictions: body.predictions ?? [], error: body.error };

@@ -42,7 +42,7 @@ interface ScannedLine {
   readonly code: string;
   readonly comment?: string;
   /** The quote still open at the end of the line, if any. */
-  readonly quote?: string;
+  readonly quote?: string | undefined;
   /** True when the line ends with a backslash outside quotes. */
   readonly continued: boolean;
 }

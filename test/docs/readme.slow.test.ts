@@ -95,7 +95,7 @@ const PREPARE: ReadonlyArray<{ readonly match: RegExp; before?(api: Api, m: RegE
 interface Planned {
   readonly source: DocCommand;
   readonly command: string;
-  readonly notRun?: string;
+  readonly notRun?: string | undefined;
 }
 
 /** The README's commands as the test runs them: usage lines expanded, `npx inferd` run as the built bin. */
@@ -144,7 +144,7 @@ describe('README commands', () => {
     api = {
       ws,
       async json(method, path, body) {
-        const res = await fetch(`${ws.server.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+        const res = await fetch(`${ws.server.url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'content-type': 'application/json' } });
         const text = await res.text();
         if (!res.ok) throw new Error(`preparing a README command: ${method} ${path} answered ${res.status}: ${text}`);
         return JSON.parse(text) as unknown;

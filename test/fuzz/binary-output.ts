@@ -20,7 +20,7 @@ export interface BinaryCase {
   readonly path: string;
   readonly body: Buffer;
   /** Inference-Header-Content-Length, when some input travels as raw bytes. */
-  readonly headerLength?: string;
+  readonly headerLength?: string | undefined;
 }
 
 /** A concrete shape for a declared one: -1 dimensions become 1..3 (the same batch for every input). */

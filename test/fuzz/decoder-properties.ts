@@ -90,7 +90,7 @@ function property<T>(name: string, weight: number, arbitrary: fc.Arbitrary<T>, c
   return {
     name,
     weight,
-    run: (numRuns, tally, seed) => fc.assert(fc.property(arbitrary, (value) => check(value, tally)), { numRuns, seed, reporter: shortReport, endOnFailure: true }),
+    run: (numRuns, tally, seed) => fc.assert(fc.property(arbitrary, (value) => check(value, tally)), { numRuns, ...(seed === undefined ? {} : { seed }), reporter: shortReport, endOnFailure: true }),
   };
 }
 

@@ -131,7 +131,7 @@ async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined,
           throw err;
         }
       }),
-      { numRuns: runs, seed, endOnFailure: true },
+      { numRuns: runs, ...(seed === undefined ? {} : { seed }), endOnFailure: true },
     );
   } catch (err) {
     throw new Error(`${door.name}: ${fault}\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -186,7 +186,7 @@ function controlDoor(url: string): Door<ControlCase> {
     name: 'HTTP model control, feedback, traffic, rollouts and reports',
     arbitrary: controlCase,
     send: async (c) => {
-      const res = await fetch(`${url}${c.path}`, { method: c.method, body: c.body, headers: c.body ? { 'content-type': 'application/json' } : {} });
+      const res = await fetch(`${url}${c.path}`, { method: c.method, ...(c.body === undefined ? {} : { body: c.body }), headers: c.body ? { 'content-type': 'application/json' } : {} });
       const text = await res.text();
       if (res.status >= 500) throw new Error(`${c.method} ${c.path} answered ${res.status}: ${text.slice(0, 300)}; body ${c.body?.subarray(0, 300).toString() ?? ''}`);
       return String(res.status);

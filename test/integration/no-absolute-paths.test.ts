@@ -33,7 +33,7 @@ describe('no absolute paths in answers', () => {
   let grpc: InferenceClient;
 
   const http = async (what: string, path: string, method = 'GET', body?: string) => {
-    const res = await fetch(`${server.url}${path}`, { method, body });
+    const res = await fetch(`${server.url}${path}`, { method, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
     answers.push({ what, text });
     return { status: res.status, text };

@@ -29,7 +29,7 @@ interface Attempt {
   /** When the whole request had been written (performance.now()); undefined if it never was. */
   sentAt?: number;
   responseAt?: number;
-  status?: number;
+  status?: number | undefined;
   /** The response body arrived whole. */
   complete?: boolean;
   error?: string;

@@ -60,9 +60,9 @@ export function glitchBody(i: number): string {
 
 export interface Answer {
   readonly status: number;
-  readonly version?: string;
-  readonly label?: number;
-  readonly error?: string;
+  readonly version?: string | undefined;
+  readonly label?: number | undefined;
+  readonly error?: string | undefined;
   readonly latencyMs: number;
 }
 
@@ -128,7 +128,7 @@ export function quantile(values: readonly number[], q: number): number {
 
 /** GETs or POSTs JSON and returns status and body. */
 export async function call<T = Record<string, unknown>>(url: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'), body: init?.body === undefined ? undefined : JSON.stringify(init.body) });
+  const res = await fetch(url, { method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'), ...(init?.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
 }

@@ -26,7 +26,7 @@ function putVersion(dir: string, name: string, version: number, file: string): v
 const digitsBody = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(3) }] });
 
 async function post(server: RunningServer, path: string, body?: string) {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', body });
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }

@@ -30,7 +30,7 @@ describe('audit identity and feedback joins with auth on', () => {
   });
 
   const send = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
-    const res = await fetch(`${s.server.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body });
+    const res = await fetch(`${s.server.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
     return { status: res.status, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };

@@ -18,7 +18,7 @@ import { GIVE_UP_MS } from '../helpers/wait-for.js';
 const TRAVERSALS = ['..%2Fdigits', '..%2F..%2Fetc', '%2Fetc%2Fpasswd', 'a%00b', '.hidden', '%5C..%5Cx', '..%00'];
 
 async function post(server: RunningServer, path: string, body?: unknown): Promise<{ status: number; error: string }> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, error: text ? String((JSON.parse(text) as { error?: unknown }).error) : '' };
 }

@@ -63,7 +63,7 @@ interface Output {
   data: number[];
 }
 
-async function infer(model: string, body: unknown): Promise<{ status: number; outputs: Output[]; error?: string }> {
+async function infer(model: string, body: unknown): Promise<{ status: number; outputs: Output[]; error?: string | undefined }> {
   const res = await fetch(`${server.url}/v2/models/${model}/infer`, { method: 'POST', body: JSON.stringify(body) });
   const json = (await res.json()) as { outputs: Output[]; error?: string };
   return { status: res.status, outputs: json.outputs, error: json.error };

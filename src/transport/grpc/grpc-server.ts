@@ -20,7 +20,7 @@ export interface GrpcSettings extends GrpcServiceSettings {
   /** Keepalive, idle and age of connections, calls per connection; absent: the server config's defaults. */
   readonly connections?: GrpcConnectionConfig;
   /** TLS (grpc-tls.ts); absent: insecure (plaintext). */
-  readonly credentials?: ServerCredentials;
+  readonly credentials?: ServerCredentials | undefined;
 }
 
 export interface RunningGrpcServer {

@@ -42,7 +42,7 @@ export class ConnectionGuard {
   private open = 0;
 
   /** This listener's open-connections gauge, its labels bound once (a thousand connections a second update it). */
-  private readonly openGauge?: { inc(): void; dec(): void };
+  private readonly openGauge: { inc(): void; dec(): void } | undefined;
 
   constructor(
     private readonly listener: Listener,

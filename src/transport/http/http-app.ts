@@ -37,7 +37,7 @@ export interface HttpSettings {
   /** Input hardening for V2 JSON requests; absent: the defaults. */
   readonly limits?: InputLimits;
   /** Serve HTTPS with these options (certificate, key, client certificates); absent: plain HTTP. */
-  readonly https?: TlsOptions;
+  readonly https?: TlsOptions | undefined;
   /** Timeouts and the connection cap of this port, the buffered-body budget's size; absent: the server config's defaults. */
   readonly connections?: HttpConnectionLimits & { readonly bufferedBodyBytes: number };
   /** The server-wide budget of bytes held by bodies still arriving; absent: one of the default size for this app. */

@@ -11,9 +11,9 @@ import type { DecodeLimits } from '../../protocol/decode-limits.js';
 import { decodeV2Body, type V2BodyContext, type V2BodyLimits } from './v2-body.js';
 
 export type DecodeJob =
-  | { readonly kind: 'v2'; readonly body: Uint8Array; readonly context: V2BodyContext; readonly limits: V2BodyLimits; readonly signature?: ShapeSignature }
+  | { readonly kind: 'v2'; readonly body: Uint8Array; readonly context: V2BodyContext; readonly limits: V2BodyLimits; readonly signature?: ShapeSignature | undefined }
   | {
-    readonly kind: 'v1'; readonly body: Uint8Array; readonly model: string; readonly version?: string;
+    readonly kind: 'v1'; readonly body: Uint8Array; readonly model: string; readonly version?: string | undefined;
     readonly limits: DecodeLimits & { readonly maxJsonDepth: number }; readonly signature: V1Signature;
   };
 

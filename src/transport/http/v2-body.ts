@@ -16,9 +16,9 @@ export const DEFAULT_BODY_LIMITS: V2BodyLimits = Object.freeze({ ...DEFAULT_DECO
 /** What the route knows of a request besides its body. */
 export interface V2BodyContext {
   readonly model: string;
-  readonly version?: string;
+  readonly version?: string | undefined;
   /** The Inference-Header-Content-Length header as received (node joins repeated headers). */
-  readonly headerLength?: string | string[];
+  readonly headerLength?: string | string[] | undefined;
 }
 
 /**
