@@ -24,6 +24,12 @@ export const LAYERS = [
   { unit: 'tensor', may: ['lib', 'errors'], why: 'tensors and datatypes know no config, model or server' },
   { unit: 'config', may: ['lib', 'errors', 'tensor'], why: 'config parsing knows no model, runtime or server' },
   {
+    unit: 'prediction',
+    may: ['config'],
+    node: false,
+    why: 'what a model predicted per row is read from outputs alone: data in, a prediction out',
+  },
+  {
     unit: 'telemetry',
     may: ['lib', 'errors', 'config'],
     why: 'logging, metrics and SLO arithmetic are told, they never ask',
@@ -52,7 +58,7 @@ export const LAYERS = [
   },
   {
     unit: 'routing',
-    may: [types('registry'), 'config', 'errors', 'lib', 'telemetry', 'tensor'],
+    may: [types('registry'), 'config', 'errors', 'lib', 'prediction', 'telemetry', 'tensor'],
     pure: {
       files: ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'prediction', 'version-window'],
       without: ['telemetry'],
@@ -76,7 +82,7 @@ export const LAYERS = [
   },
   {
     unit: 'quality',
-    may: ['audit', 'config', 'errors', 'features', 'lib', 'tensor', 'telemetry'],
+    may: ['audit', 'config', 'errors', 'features', 'lib', 'prediction', 'tensor', 'telemetry'],
     pure: {
       files: [
         'quality-math',
@@ -102,7 +108,7 @@ export const LAYERS = [
   },
   {
     unit: 'drift',
-    may: ['config', 'errors', 'features', 'lib', 'tensor', 'telemetry'],
+    may: ['config', 'errors', 'features', 'lib', 'prediction', 'tensor', 'telemetry'],
     pure: {
       files: [
         'drift-statistics',
@@ -215,22 +221,6 @@ export const LAYERS = [
     why: 'the gRPC door translates wire formats and calls the data and control planes only; it shares nothing with the HTTP door',
   },
   {
-    unit: 'validation',
-    may: [
-      'config',
-      'errors',
-      'lib',
-      'tensor',
-      'telemetry',
-      'repository',
-      'registry',
-      'features',
-      'inference',
-      'protocol',
-    ],
-    why: 'pre-deploy checks run the core in-process; the CLI calls them, never the reverse',
-  },
-  {
     unit: 'preflight',
     may: [
       'config',
@@ -249,6 +239,7 @@ export const LAYERS = [
   {
     unit: 'cli',
     may: [
+      types('audit'),
       'config',
       'errors',
       'lib',
@@ -259,7 +250,6 @@ export const LAYERS = [
       'registry',
       'repository',
       'protocol',
-      'validation',
       'preflight',
       'main.ts',
       'inferd.ts',

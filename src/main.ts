@@ -11,13 +11,14 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
-import { createAuditMetrics, withAuditMetrics } from './telemetry/audit-metrics.js';
-import { createFeedbackMetrics, withFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
+import { createAuditMetrics } from './telemetry/audit-metrics.js';
+import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
 import { QualityServer } from './quality/quality-server.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
 import { withDriftMetrics } from './telemetry/drift-metrics.js';
-import { createSecurityMetrics, withSecurityMetrics } from './telemetry/security-metrics.js';
-import { createConnectionMetrics, withConnectionMetrics } from './telemetry/connection-metrics.js';
+import { createSecurityMetrics } from './telemetry/security-metrics.js';
+import { createConnectionMetrics } from './telemetry/connection-metrics.js';
+import { withMetrics } from './telemetry/metric-group.js';
 import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
@@ -106,7 +107,12 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     connections: config.connections,
     connectionMetrics,
   });
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(withConnectionMetrics(withProcessFaults(withSecurityMetrics(withLifecycleMetrics(withDriftMetrics(withFeedbackMetrics(withAuditMetrics(createObservedMetrics(inferd, config, featureMetrics), auditMetrics), feedbackMetrics), inferd.drift), inferd.traffic), securityMetrics)), connectionMetrics), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, { limits: config.connections, metrics: connectionMetrics }) : undefined;
+  // One /metrics registry: the request metrics, then each group's own registry.
+  const allMetrics = () => {
+    const observed = withLifecycleMetrics(withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift), inferd.traffic);
+    return withProcessFaults(withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics));
+  };
+  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(allMetrics(), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, { limits: config.connections, metrics: connectionMetrics }) : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await rateStore.start();

@@ -4,7 +4,7 @@
  */
 import type { Server as TlsServer } from 'node:tls';
 import type { RateStoreConfig } from './config/index.js';
-import { CircuitBreaker, type BreakerState } from './features/circuit-breaker.js';
+import { CircuitBreaker, type BreakerState } from './lib/circuit-breaker.js';
 import { MemoryRateStore, type RateStore } from './security/rate-store.js';
 import { RedisRateStore } from './security/redis-rate-store.js';
 import { secureContextOptions, type TlsMaterial } from './security/tls-material.js';

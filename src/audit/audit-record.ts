@@ -1,6 +1,7 @@
 /**
- * What the audit trail records per prediction, in memory (AuditRecord, cheap to take on the request path) and as
- * stored and queried (StoredPrediction, plain JSON).
+ * What the audit trail records per prediction: in memory (AuditRecord, cheap to take on the request path), and as
+ * read back from the log (LoggedPrediction: the query API, feedback joins, export and replay all read this one
+ * shape; StoredPrediction is its JSON form in GET /v1/predictions).
  */
 import type { Datatype, TensorData } from '../tensor/index.js';
 
@@ -47,7 +48,10 @@ export interface AuditRecord {
   readonly parameters: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A tensor as stored: numbers (strings for BYTES and 64-bit integers beyond 2^53), with notes. */
+/**
+ * A tensor as JSON: as the prediction log stores it (numbers; strings for BYTES and 64-bit integers beyond 2^53; with
+ * notes when redacted or truncated), and as a V2 JSON response output reads back (replay compares the two).
+ */
 export interface StoredTensor {
   readonly name: string;
   readonly datatype: string;
@@ -60,7 +64,29 @@ export interface StoredTensor {
   readonly truncated?: { readonly kept: number; readonly total: number };
 }
 
-/** One prediction as the store returns it (and GET /v1/predictions answers it). */
+/** One prediction as read back from the log. */
+export interface LoggedPrediction {
+  /** Storage order (the table's row id): the cursor of paged reads. */
+  readonly seq: number;
+  readonly requestId: string;
+  /** When it was answered, ms since the epoch. */
+  readonly timeMs: number;
+  /** The authenticated principal, else the claimed caller, else 'anonymous'. */
+  readonly caller: string;
+  /** The authenticated caller that asked; 'anonymous' with auth off. */
+  readonly principal: string;
+  /** What the client claimed in x-inferd-caller; null when it sent none. */
+  readonly claimedCaller: string | null;
+  readonly model: string;
+  readonly version: string;
+  readonly protocol: string;
+  readonly latencyMs: number;
+  readonly inputs: readonly StoredTensor[];
+  readonly outputs: readonly StoredTensor[];
+  readonly parameters: Readonly<Record<string, unknown>> | null;
+}
+
+/** A logged prediction as GET /v1/predictions answers it (predictionJson in prediction-row.ts makes it). */
 export interface StoredPrediction {
   readonly request_id: string;
   /** ISO 8601. */

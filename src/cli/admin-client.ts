@@ -34,12 +34,14 @@ export const ADMIN_OPTIONS_HELP = `Connection (every command):
   --json           print the server's JSON answer instead of text
   -h, --help       show this help`;
 
-/** A refusal by the server (its status and message) or a server that cannot be reached. */
+/** A refusal by the server (its status, message and error code) or a server that cannot be reached. */
 export class AdminRequestError extends Error {
   constructor(
     message: string,
     /** HTTP status, or undefined when the server could not be reached. */
     readonly status?: number,
+    /** The server's error code (docs/errors.md), or undefined when it sent none or was not reached. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'AdminRequestError';
@@ -90,7 +92,7 @@ export class AdminClient {
       throw new AdminRequestError(unreachable(this.baseUrl, err, this.tls));
     }
     const json = parseJson(res.text);
-    if (res.status < 200 || res.status > 299) throw new AdminRequestError(refusal(res.status, json, res.text), res.status);
+    if (res.status < 200 || res.status > 299) throw new AdminRequestError(refusal(res.status, json, res.text), res.status, errorCodeOf(json));
     return json;
   }
 }
@@ -105,6 +107,12 @@ function parseJson(text: string): unknown {
 }
 
 /** The server's `{"error": "..."}` message, with a hint for the statuses a credential problem causes. */
+/** The `code` of a server's error body, when it has one. */
+function errorCodeOf(json: unknown): string | undefined {
+  const code = (json as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function refusal(status: number, json: unknown, text: string): string {
   const error = (json as { error?: unknown } | undefined)?.error;
   const message = typeof error === 'string' ? error : text.slice(0, 300) || `HTTP ${status}`;

@@ -5,7 +5,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction } from '../quality/feedback-store.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
+import type { FeedbackRecord, FeedbackStore } from '../quality/feedback-store.js';
 import { csvColumns, csvHeader, csvLines, jsonlLine, type CsvTensorColumn } from '../quality/export-format.js';
 import { commandServerConfig, openPredictionLog, sinceFlag } from './replay-command.js';
 import { parseCommandArgs, UsageError } from './command-args.js';

@@ -1,13 +1,13 @@
 /**
  * `inferd prometheus-rules`: reads the model repository's configs (no model is loaded) and prints the Prometheus
- * recording rules and burn-rate alerts for every model that declares an `slo:` (see telemetry/slo-rules.ts).
+ * recording rules and burn-rate alerts for every model that declares an `slo:` (see slo/slo-rules.ts).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
-import { buildSloRules, type ModelSlo } from '../telemetry/slo-rules.js';
+import { buildSloRules, type ModelSlo } from '../slo/slo-rules.js';
 import { VERSION } from '../version.js';
 import { parseCommandArgs } from './command-args.js';
 import { writeOut } from './stdout.js';

@@ -4,6 +4,7 @@
  * process or to another server, rate-limited, and reports agreement with the logged answers, output differences,
  * latency and the predictions that differ most. Progress on stderr; the report on stdout.
  */
+import type { StoredTensor } from '../audit/audit-record.js';
 import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type ServerConfig } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import { Inferd } from '../inferd.js';
@@ -11,7 +12,6 @@ import { parseSinceMs } from '../lib/duration.js';
 import { decodeInferRequest, encodeInferResponse } from '../protocol/v2-json.js';
 import { createFeedbackStore } from '../quality/feedback-store-create.js';
 import type { FeedbackStore } from '../quality/feedback-store.js';
-import type { ReplayTensor } from '../quality/replay-compare.js';
 import { runReplay, type ReplayReport, type ReplayTarget } from '../quality/replay-runner.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
@@ -94,7 +94,7 @@ async function inProcessTarget(config: ServerConfig, model: string, version: str
     description: `${version ? `version ${version}` : 'the highest ready version'} of ${config.modelRepository}/${model}, in process`,
     async infer(name, request) {
       const response = await inferd.service.infer(decodeInferRequest(request, name, version));
-      return (JSON.parse(encodeInferResponse(response)) as { outputs: ReplayTensor[] }).outputs;
+      return (JSON.parse(encodeInferResponse(response)) as { outputs: StoredTensor[] }).outputs;
     },
   };
   return { target, stop: () => inferd.stop() };

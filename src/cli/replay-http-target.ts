@@ -2,7 +2,7 @@
  * `inferd replay --url`: another inferd (or any Open Inference Protocol V2 server) as the replay target, over HTTP
  * or HTTPS with the same TLS files as the management commands (--cacert, --cert, --key).
  */
-import type { ReplayTensor } from '../quality/replay-compare.js';
+import type { StoredTensor } from '../audit/audit-record.js';
 import type { ReplayRequest, ReplayTarget } from '../quality/replay-runner.js';
 import { sendHttp, unreachable, type TlsMaterial } from './http-request.js';
 
@@ -21,13 +21,13 @@ export function httpReplayTarget(o: HttpReplayTargetOptions): ReplayTarget {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
   return {
     description: `${base}${o.version ? ` (version ${o.version})` : ''}`,
-    async infer(model: string, request: ReplayRequest): Promise<ReplayTensor[]> {
+    async infer(model: string, request: ReplayRequest): Promise<StoredTensor[]> {
       const path = `/v2/models/${encodeURIComponent(model)}${o.version ? `/versions/${encodeURIComponent(o.version)}` : ''}/infer`;
       const res = await sendHttp(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(request), tls: o.tls, timeoutMs: o.timeoutMs ?? 30_000 }).catch((err: unknown) => {
         throw new Error(unreachable(base, err, o.tls));
       });
       if (res.status < 200 || res.status > 299) throw new Error(`${res.status} from ${base}${path}: ${res.text.slice(0, 300)}`);
-      return (JSON.parse(res.text) as { outputs: ReplayTensor[] }).outputs;
+      return (JSON.parse(res.text) as { outputs: StoredTensor[] }).outputs;
     },
   };
 }

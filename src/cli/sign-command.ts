@@ -5,6 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isVersionLabel } from '../config/version-label.js';
 import { buildManifest, buildModelManifest, MANIFEST_FILE, manifestBytes, sha256File, SIGNATURE_FILE, signManifest } from '../registry/integrity.js';
 import { FileModelRepository } from '../repository/model-repository.js';
 import { parseCommandArgs, UsageError } from './command-args.js';
@@ -39,14 +40,13 @@ Options:
   -h, --help   show this help
 `;
 
-const VERSION_DIR = /^[1-9]\d{0,17}$/;
 /** Model files a version folder holds; a folder holding one directly is a version folder. */
 const ARTEFACT = /\.(onnx|ubj)$|^(model|xgboost)\.json$/;
 
 /** What a DIR argument names: a model folder (it and its numbered version folders) or one version folder. */
 function foldersOf(dir: string): { model?: string; versions: string[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder: give a model folder (models/digits) or a version folder (models/digits/2)`);
-  const versions = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && VERSION_DIR.test(e.name));
+  const versions = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && isVersionLabel(e.name));
   const looksLikeModel = versions.length > 0 && !readdirSync(dir).some((f) => ARTEFACT.test(f));
   return looksLikeModel ? { model: dir, versions: versions.map((e) => join(dir, e.name)) } : { versions: [dir] };
 }

@@ -3,9 +3,11 @@
  * /v1/models/{m}/traffic`). The server checks the weights (versions it has, percents summing to 100) and answers a
  * mistake with 400 and the reason.
  */
+import { isVersionLabel } from '../config/version-label.js';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP } from './admin-client.js';
 import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
 import { textTable } from './text-table.js';
+import { versionLabel } from '../config/version-label.js';
 
 export const TRAFFIC_HELP = `Usage: inferd traffic <command> MODEL [options]
 
@@ -43,8 +45,8 @@ interface TrafficJson {
 export function parseWeights(text: string): Record<string, number> | null {
   if (text.trim() === 'none') return null;
   const entries = text.split(',').map((pair) => {
-    const m = /^\s*([1-9]\d*)\s*=\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(pair);
-    if (!m) throw new UsageError(`--weights takes VERSION=PERCENT pairs such as 1=90,2=10 (or 'none'), got '${pair.trim()}'`);
+    const m = /^\s*(\d+)\s*=\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(pair);
+    if (!m || !isVersionLabel(m[1])) throw new UsageError(`--weights takes VERSION=PERCENT pairs such as 1=90,2=10 (or 'none'), got '${pair.trim()}'`);
     return [m[1], Number(m[2])] as const;
   });
   const seen = new Set<string>();
@@ -63,7 +65,7 @@ export function trafficText(t: TrafficJson): string {
   const lines = [`model '${t.model}': weights ${weights}; sticky parameter '${t.sticky_parameter}'`];
   if (t.shadow) lines.push(`shadow: version ${t.shadow.version}, ${pct(100 * t.shadow.sample_rate)} of requests mirrored (${t.shadow.mirrored} so far)`);
   if (t.rollout) lines.push(`rollout ${t.rollout.id} (${t.rollout.status}) controls the weights: ${pct(t.rollout.weight)} to version ${t.rollout.candidate}`);
-  const rows = t.versions.map((v) => [String(v.version), v.state, pct(v.share), v.failed ? 'rolled back' : '']);
+  const rows = t.versions.map((v) => [versionLabel(v.version), v.state, pct(v.share), v.failed ? 'rolled back' : '']);
   return `${lines.join('\n')}\n${textTable(['VERSION', 'STATE', 'SHARE', 'NOTE'], rows)}`;
 }
 

@@ -2,8 +2,8 @@
  * `inferd validate MODEL_DIR`: pre-deploy validation for CI pipelines. Prints each check as pass, WARN, FAIL or skip
  * with its reason; exits 0 only when no check failed.
  */
-import { validateModel } from '../validation/validate-model.js';
-import type { ValidationReport } from '../validation/validation-report.js';
+import { validateModel } from '../preflight/validate-model.js';
+import type { ValidationReport } from '../preflight/validation-report.js';
 import { jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
 
 export const VALIDATE_HELP = `Usage: inferd validate MODEL_DIR [options]

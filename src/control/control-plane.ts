@@ -17,9 +17,9 @@ import type { TrafficManager, TrafficView } from '../routing/traffic-manager.js'
 import { ANONYMOUS_PRINCIPAL } from '../audit/prediction-row.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuditQuery, StoredPrediction } from '../audit/audit-record.js';
-import type { DriftMonitor } from '../quality/drift-monitor.js';
-import type { DriftEvent } from '../quality/drift-events.js';
-import type { VersionDrift } from '../quality/drift-version.js';
+import type { DriftMonitor } from '../drift/drift-monitor.js';
+import type { DriftEvent } from '../drift/drift-events.js';
+import type { VersionDrift } from '../drift/drift-version.js';
 import { parseFeedbackBody } from '../quality/feedback-request.js';
 import type { FeedbackResult } from '../quality/feedback-service.js';
 import type { QualityServer } from '../quality/quality-server.js';
@@ -150,6 +150,7 @@ export class ControlPlane {
     if (!this.parts.data.index().some((e) => e.name === model)) {
       throw new NotFoundError(
         `unknown model '${model}'; see POST /v2/repository/index for the models this server knows`,
+        'model_not_found',
       );
     }
     return quality.reports.report(model, windows);
@@ -165,6 +166,7 @@ export class ControlPlane {
     if (!records.length) {
       throw new NotFoundError(
         `model '${model}' has no drift monitoring; add drift: { window: { rows: 1000 } } to its config.yaml and a profile.json to the version folder (inferd profile)`,
+        'not_configured',
       );
     }
     await Promise.all(records.map((r) => r.ready())); // a first look reads the profiles
@@ -179,6 +181,7 @@ export class ControlPlane {
     if (!audit) {
       throw new NotFoundError(
         'the audit trail is off on this server; set audit.enabled: true in the server config to record predictions',
+        'not_configured',
       );
     }
     return audit.query(query);
@@ -190,6 +193,7 @@ export class ControlPlane {
     if (!features) {
       throw new NotFoundError(
         `unknown feature view '${view}': this server has no features config (set features_config or put features.yaml in the model repository)`,
+        'not_configured',
       );
     }
     return features.write(view, rowsFromJson(features.view(view), document));
@@ -200,6 +204,7 @@ export class ControlPlane {
     if (!quality) {
       throw new NotFoundError(
         'feedback needs the prediction log, which is off on this server; set audit.enabled: true in the server config',
+        'not_configured',
       );
     }
     return quality;

@@ -1,2 +1,3 @@
+export * from './error-codes.js';
 export * from './inference-error.js';
 export * from './redact-paths.js';

@@ -1,36 +1,36 @@
 /**
- * Typed errors with stable codes. Every error a caller can cause is one of these; the HTTP and gRPC
- * front ends map codes to statuses in one table each (see transport/http/status.ts).
+ * Typed errors. Every error a caller can cause is one of these. Each has a status class (`code`), which the HTTP
+ * and gRPC front ends map to statuses in one table each (transport/http/status.ts, transport/grpc/status.ts), and
+ * a stable error code (`errorCode`, from the registry in error-codes.ts) that callers see and can look up in
+ * docs/errors.md.
  */
-export type ErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'NOT_FOUND'
-  | 'MODEL_NOT_READY'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNAVAILABLE'
-  | 'DEADLINE_EXCEEDED'
-  | 'UNSUPPORTED'
-  | 'CONFIG_INVALID'
-  | 'MODEL_LOAD_FAILED'
-  | 'UNAUTHENTICATED'
-  | 'PERMISSION_DENIED'
-  | 'RATE_LIMITED'
-  | 'INTERNAL';
+import { DEFAULT_CODE, ERROR_CODES, type CodeOf, type ErrorCode, type PublicErrorCode } from './error-codes.js';
+
+export interface InferenceErrorOptions {
+  readonly cause?: unknown;
+  /** The code callers see; absent (or of another status class): the class's default code. */
+  readonly errorCode?: PublicErrorCode | undefined;
+}
 
 export class InferenceError extends Error {
+  /** The status class. */
   readonly code: ErrorCode;
+  /** The stable code callers see (`code` in an HTTP error body, `inferd-error-code` in gRPC trailers). */
+  readonly errorCode: PublicErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: InferenceErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    const named = options?.errorCode;
+    this.errorCode = named !== undefined && ERROR_CODES[named] === code ? named : DEFAULT_CODE[code];
   }
 }
 
 /** The request is malformed or does not match the model's signature. */
 export class InvalidArgumentError extends InferenceError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
+  constructor(message: string, errorCode: CodeOf<'INVALID_ARGUMENT'> = 'invalid_argument') {
+    super('INVALID_ARGUMENT', message, { errorCode });
   }
 }
 
@@ -38,12 +38,16 @@ export class InvalidArgumentError extends InferenceError {
  * A request whose body was read but does not fit the model it names (declared shape, datatype, batch size),
  * refused before its data is decoded: observed like a request infer() refused, with its version and latency.
  */
-export class InputMismatchError extends InvalidArgumentError {}
+export class InputMismatchError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 'input_mismatch');
+  }
+}
 
 /** An unknown model or version. */
 export class NotFoundError extends InferenceError {
-  constructor(message: string) {
-    super('NOT_FOUND', message);
+  constructor(message: string, errorCode: CodeOf<'NOT_FOUND'> = 'not_found') {
+    super('NOT_FOUND', message, { errorCode });
   }
 }
 
@@ -54,6 +58,7 @@ export class ModelNotReadyError extends InferenceError {
   }
 }
 
+/** A request body over a limit (the server's or the model's). */
 export class PayloadTooLargeError extends InferenceError {
   constructor(message: string) {
     super('PAYLOAD_TOO_LARGE', message);
@@ -64,8 +69,8 @@ export class PayloadTooLargeError extends InferenceError {
 export class UnavailableError extends InferenceError {
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, retryAfterSeconds = 1) {
-    super('UNAVAILABLE', message);
+  constructor(message: string, retryAfterSeconds = 1, errorCode: CodeOf<'UNAVAILABLE'> = 'unavailable') {
+    super('UNAVAILABLE', message, { errorCode });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -84,13 +89,14 @@ export class UnsupportedError extends InferenceError {
 
 /** A configuration file or value is invalid. The message names the file and the field. */
 export class ConfigError extends InferenceError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'CONFIG_INVALID'> | undefined }) {
     super('CONFIG_INVALID', message, options);
   }
 }
 
+/** A model version that could not be loaded; the message says why and what to fix. */
 export class ModelLoadError extends InferenceError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; errorCode?: CodeOf<'MODEL_LOAD_FAILED'> | undefined }) {
     super('MODEL_LOAD_FAILED', message, options);
   }
 }
@@ -139,7 +145,7 @@ export class RejectedInputError extends InvalidArgumentError {
   readonly reason: string;
 
   constructor(message: string, reason: string) {
-    super(message);
+    super(message, 'input_rejected');
     this.reason = reason;
   }
 }

@@ -8,7 +8,7 @@ import { NotFoundError, UnavailableError } from '../errors/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { BREAKER_STATE_VALUE, type FeatureMetrics } from '../telemetry/metrics.js';
 import type { Deadline } from './budget.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker } from '../lib/circuit-breaker.js';
 import { createFeatureSource } from './create-source.js';
 import { readCsvBatches, type CsvBatch } from './csv.js';
 import { FeatureCache } from './feature-cache.js';

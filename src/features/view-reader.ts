@@ -9,7 +9,7 @@ import type { FeatureViewConfig } from '../config/index.js';
 import { UnavailableError } from '../errors/index.js';
 import type { FeatureMetrics } from '../telemetry/metrics.js';
 import { Deadline, settleWithin, TIMED_OUT } from './budget.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker } from '../lib/circuit-breaker.js';
 import { entityKeyText } from './entity-key.js';
 import type { FeatureCache, FetchOutcome } from './feature-cache.js';
 import type { FeatureSource } from './feature-source.js';

@@ -61,7 +61,7 @@ export async function runGuarded(run: GuardedRun): Promise<InferenceResponse> {
     run.failed();
     const answer = await fallbackAnswer(run, 'breaker_open', captureAll(run));
     if (answer) return answer;
-    throw new UnavailableError(`model '${config.name}' is failing (circuit breaker open) and its fallback cannot answer this request; retry later`);
+    throw new UnavailableError(`model '${config.name}' is failing (circuit breaker open) and its fallback cannot answer this request; retry later`, 1, 'circuit_open');
   }
   let captured = captureAll(run);
   const attempt: Attempt = {

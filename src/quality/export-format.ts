@@ -4,8 +4,8 @@
  * per element of a row (`input.<name>.<i>`, or `input.<name>` for one value a row), then `label` and `value`.
  */
 import { InvalidArgumentError } from '../errors/index.js';
-import type { StoredTensor } from '../audit/audit-record.js';
-import type { FeedbackRecord, LoggedPrediction } from './feedback-store.js';
+import type { LoggedPrediction, StoredTensor } from '../audit/audit-record.js';
+import type { FeedbackRecord } from './feedback-store.js';
 
 /** The JSONL line of a prediction (with a trailing newline). */
 export function jsonlLine(p: LoggedPrediction, labels: readonly FeedbackRecord[]): string {

@@ -8,7 +8,8 @@
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import { predictionOutcome } from './feedback-outcome.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction, PredictionScope } from './feedback-store.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
+import type { FeedbackRecord, FeedbackStore, PredictionScope } from './feedback-store.js';
 
 /** Ids and problems listed in an answer, at most this many each. */
 export const MAX_LISTED = 100;

@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { sqliteFeedbackTable } from './feedback-schema-sqlite.js';
 
 const KEPT = 'request_id, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
 
@@ -15,21 +16,7 @@ export function migrateSqliteFeedback(db: Database.Database): void {
   const rebuild = db.transaction(() => {
     const columns = (db.prepare('PRAGMA table_info(feedback)').all() as Array<{ name: string }>).map((c) => c.name);
     if (columns.length === 0 || columns.includes('principal')) return; // new, or already migrated
-    db.exec(`CREATE TABLE feedback_migrating (
-      request_id TEXT NOT NULL,
-      principal TEXT NOT NULL DEFAULT 'anonymous',
-      row_index INTEGER NOT NULL,
-      model TEXT NOT NULL,
-      version TEXT NOT NULL,
-      prediction_time_ms INTEGER NOT NULL,
-      time_ms INTEGER NOT NULL,
-      kind TEXT NOT NULL,
-      label REAL NOT NULL,
-      predicted REAL NOT NULL,
-      scores TEXT,
-      positive_class INTEGER,
-      PRIMARY KEY (model, principal, request_id, row_index)
-    );
+    db.exec(`${sqliteFeedbackTable('feedback_migrating')}
     INSERT OR IGNORE INTO feedback_migrating (${KEPT}, principal) SELECT ${KEPT}, 'anonymous' FROM feedback;
     DROP TABLE feedback;
     ALTER TABLE feedback_migrating RENAME TO feedback;`);

@@ -2,14 +2,15 @@
  * What a logged prediction said about one row, read from its stored outputs when its label arrives: the predicted
  * class (or value) and, for classifiers, the row's class probabilities. Pure.
  *
- * Classifiers: the scores are the threshold's output when the model has a threshold, else `probabilities`, else
- * the one numeric output other than `label`. The predicted class is the logged `label` output (which already
+ * Classifiers: the scores are the threshold's output when the model has a threshold, else the scores output as
+ * prediction/predicted-rows.ts finds it (`probabilities`, else the first numeric output other than `label`). The predicted class is the logged `label` output (which already
  * applied the model's threshold), else the threshold applied to the scores, else the arg-max. Scores that are not
  * probabilities are read as logits (softmax; one column: sigmoid). A one-column binary score is the positive
  * class's. Regression: the row's single value of that output.
  */
 import type { StoredTensor } from '../audit/audit-record.js';
 import type { ThresholdConfig } from '../config/model-config-postprocess.js';
+import { argMax, LABEL_OUTPUT, rowsAndWidth, scoresOutput } from '../prediction/predicted-rows.js';
 import { toProbabilities } from './quality-math.js';
 
 export type FeedbackKind = 'label' | 'value';
@@ -28,26 +29,23 @@ export type OutcomeResult = { readonly ok: true; readonly outcome: PredictionOut
 
 const NOT_SCORES = new Set(['BYTES', 'BOOL']);
 
-/** The output holding the scores or values, or undefined. */
+/** The output holding the scores or values (the threshold's output when the model has one), or undefined. */
 function scoreTensor(outputs: readonly StoredTensor[], threshold: ThresholdConfig | undefined): StoredTensor | undefined {
-  if (threshold) return outputs.find((t) => t.name === threshold.output);
-  const numeric = outputs.filter((t) => !NOT_SCORES.has(t.datatype) && t.name !== 'label' && t.name !== 'treeshap_output');
-  return numeric.find((t) => t.name === 'probabilities') ?? numeric[0];
+  return scoresOutput(outputs, threshold?.output);
 }
 
 /** The values of one row of a tensor whose first dimension is the batch (a 1-D tensor has one value per row). */
 function rowValues(t: StoredTensor, row: number): number[] | string {
   if (t.data === undefined) return `output '${t.name}' is redacted in the prediction log`;
   if (t.truncated) return `output '${t.name}' was truncated in the prediction log (audit.max_elements)`;
-  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  const { rows, width } = rowsAndWidth(t.shape, t.data.length);
   if (row >= rows) return `row ${row} is beyond the ${rows} row(s) of the prediction`;
-  const width = rows === 0 ? 0 : t.data.length / rows;
   const values = t.data.slice(row * width, (row + 1) * width).map(Number);
   return values.some((v) => !Number.isFinite(v)) ? `output '${t.name}' has a non-numeric value in row ${row}` : values;
 }
 
 function classification(outputs: readonly StoredTensor[], row: number, threshold: ThresholdConfig | undefined): OutcomeResult {
-  const labelTensor = outputs.find((t) => t.name === (threshold?.labelOutput ?? 'label') && !NOT_SCORES.has(t.datatype));
+  const labelTensor = outputs.find((t) => t.name === (threshold?.labelOutput ?? LABEL_OUTPUT) && !NOT_SCORES.has(t.datatype));
   const scoresTensor = scoreTensor(outputs, threshold);
   const raw = scoresTensor ? rowValues(scoresTensor, row) : undefined;
   const logged = labelTensor ? rowValues(labelTensor, row) : undefined;
@@ -64,7 +62,7 @@ function classification(outputs: readonly StoredTensor[], row: number, threshold
   if (typeof logged === 'object' && logged.length === 1) predicted = logged[0];
   else if (!scores) return { ok: false, reason: `output '${labelTensor!.name}' holds more than one value per row; a label is compared with one class per row` };
   else if (threshold && scores.length === 2) predicted = scores[positive] >= threshold.value ? positive : 1 - positive;
-  else predicted = scores.indexOf(Math.max(...scores));
+  else predicted = argMax(scores);
   const binary = scores ? scores.length === 2 : predicted === 0 || predicted === 1;
   return { ok: true, outcome: { predicted, scores, positiveClass: binary ? positive : null } };
 }

@@ -13,7 +13,7 @@ import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
 import { StoreFeedbackJoiner, type FeedbackJoiner } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackStore } from './feedback-store.js';
+import type { FeedbackStore, PredictionScope } from './feedback-store.js';
 
 /** How long a feedback request waits for the prediction log to write what it has buffered. */
 const FLUSH_WAIT_MS = 2000;
@@ -27,14 +27,6 @@ export interface FeedbackResult {
   readonly unknownIds: readonly string[];
   /** The first unusable items and why. */
   readonly unusableItems: ReadonlyArray<{ readonly id: string; readonly row: number; readonly reason: string }>;
-}
-
-/** Who sends a batch of labels, and for which model. */
-export interface FeedbackSender {
-  /** The authenticated principal's id; 'anonymous' with auth off. */
-  readonly principal: string;
-  /** The model the route names; absent on POST /v1/feedback (each item may name its own). */
-  readonly model?: string;
 }
 
 export interface FeedbackServiceOptions {
@@ -59,7 +51,7 @@ export class FeedbackService {
   }
 
   /** Joins and stores a batch of labels from `sender`; resolves with the counts. */
-  async submit(items: readonly FeedbackItem[], sender: FeedbackSender): Promise<FeedbackResult> {
+  async submit(items: readonly FeedbackItem[], sender: PredictionScope): Promise<FeedbackResult> {
     const seen = new Set<string>();
     const keyOf = (i: FeedbackItem) => JSON.stringify([i.model ?? sender.model ?? null, i.row, i.id]);
     const unique = items.filter((i) => !seen.has(keyOf(i)) && seen.add(keyOf(i)));

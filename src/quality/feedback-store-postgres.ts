@@ -5,9 +5,11 @@
  */
 import pg from 'pg';
 import {
-  fromFeedbackRow, fromLoggedRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow, type PredictionScope,
+  fromFeedbackRow, newestPerRequest, toFeedbackRow,
+  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedQuery, type PredictionScope,
 } from './feedback-store.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
+import { fromRow, POSTGRES_SELECT_PREDICTION, type PredictionRow } from '../audit/prediction-row.js';
 import { postgresPredictionsMigrationSql } from '../audit/predictions-migration.js';
 import { migratePostgresFeedback } from './feedback-migration.js';
 
@@ -19,8 +21,6 @@ export interface PostgresFeedbackStoreOptions {
 
 const FEEDBACK_SELECT = `request_id, principal, row_index, model, version, round(extract(epoch FROM prediction_time) * 1000)::float8 AS prediction_time_ms,
   round(extract(epoch FROM time) * 1000)::float8 AS time_ms, kind, label, predicted, scores::text AS scores, positive_class`;
-const LOGGED_SELECT = `p.id AS seq, p.request_id, p.principal, round(extract(epoch FROM p.time) * 1000)::float8 AS time_ms, p.model, p.version, p.latency_ms,
-  p.inputs::text AS inputs, p.outputs::text AS outputs, p.parameters::text AS parameters`;
 
 function schemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS "${schema}";
@@ -76,9 +76,9 @@ export class PostgresFeedbackStore implements FeedbackStore {
 
   async predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
     const byModel = scope.model === undefined ? '' : 'AND p.model = $3';
-    const sql = `SELECT ${LOGGED_SELECT} FROM ${this.predictionsTable} p WHERE p.request_id = ANY($1::text[]) AND p.principal = $2 ${byModel}`;
-    const result = await this.open().query<LoggedRow>(sql, [requestIds, scope.principal, ...(scope.model === undefined ? [] : [scope.model])]);
-    return newestPerRequest(result.rows.map(fromLoggedRow));
+    const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.predictionsTable} p WHERE p.request_id = ANY($1::text[]) AND p.principal = $2 ${byModel}`;
+    const result = await this.open().query<PredictionRow & { seq: number | string }>(sql, [requestIds, scope.principal, ...(scope.model === undefined ? [] : [scope.model])]);
+    return newestPerRequest(result.rows.map(fromRow));
   }
 
   async insert(records: readonly FeedbackRecord[]): Promise<number> {
@@ -118,9 +118,9 @@ export class PostgresFeedbackStore implements FeedbackStore {
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
     const labeled = q.labeledOnly ? `AND EXISTS (SELECT 1 FROM ${this.feedback} f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)` : '';
-    const sql = `SELECT ${LOGGED_SELECT} FROM ${this.predictionsTable} p
+    const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.predictionsTable} p
       WHERE p.model = $1 AND p.time >= to_timestamp($2 / 1000.0) AND p.id > $3 ${labeled} ORDER BY p.id LIMIT $4`;
-    return (await this.open().query<LoggedRow>(sql, [q.model, q.sinceMs, q.afterSeq ?? 0, q.limit])).rows.map(fromLoggedRow);
+    return (await this.open().query<PredictionRow & { seq: number | string }>(sql, [q.model, q.sinceMs, q.afterSeq ?? 0, q.limit])).rows.map(fromRow);
   }
 
   async deleteBefore(timeMs: number): Promise<number> {

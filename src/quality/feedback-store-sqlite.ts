@@ -6,33 +6,21 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
-  fromFeedbackRow, fromLoggedRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedPrediction, type LoggedQuery, type LoggedRow, type PredictionScope,
+  fromFeedbackRow, newestPerRequest, toFeedbackRow,
+  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedQuery, type PredictionScope,
 } from './feedback-store.js';
+import { fromRow, SQLITE_SELECT_PREDICTION, type PredictionRow } from '../audit/prediction-row.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
 import { migrateSqlitePredictions } from '../audit/predictions-migration.js';
 import { migrateSqliteFeedback } from './feedback-migration.js';
+import { sqliteFeedbackTable } from './feedback-schema-sqlite.js';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS feedback (
-  request_id TEXT NOT NULL,
-  principal TEXT NOT NULL DEFAULT 'anonymous',
-  row_index INTEGER NOT NULL,
-  model TEXT NOT NULL,
-  version TEXT NOT NULL,
-  prediction_time_ms INTEGER NOT NULL,
-  time_ms INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  label REAL NOT NULL,
-  predicted REAL NOT NULL,
-  scores TEXT,
-  positive_class INTEGER,
-  PRIMARY KEY (model, principal, request_id, row_index)
-);
+${sqliteFeedbackTable('feedback', true)}
 CREATE INDEX IF NOT EXISTS feedback_model_time ON feedback (model, time_ms);
 CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time_ms);`;
 
 const FEEDBACK_COLUMNS = 'request_id, principal, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
-const LOGGED_COLUMNS = 'p.id AS seq, p.request_id, p.principal, p.time_ms, p.model, p.version, p.latency_ms, p.inputs, p.outputs, p.parameters';
 const LABELED = 'EXISTS (SELECT 1 FROM feedback f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)';
 
 export interface SqliteFeedbackStoreOptions {
@@ -64,10 +52,10 @@ export class SqliteFeedbackStore implements FeedbackStore {
 
   async predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
     const byModel = scope.model === undefined ? '' : 'AND p.model = ?';
-    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?)) AND p.principal = ? ${byModel}`;
+    const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?)) AND p.principal = ? ${byModel}`;
     const args = [JSON.stringify(requestIds), scope.principal, ...(scope.model === undefined ? [] : [scope.model])];
-    const rows = this.open().prepare<string[], LoggedRow>(sql).all(...args);
-    return newestPerRequest(rows.map(fromLoggedRow));
+    const rows = this.open().prepare<string[], PredictionRow & { seq: number | string }>(sql).all(...args);
+    return newestPerRequest(rows.map(fromRow));
   }
 
   async insert(records: readonly FeedbackRecord[]): Promise<number> {
@@ -101,9 +89,9 @@ export class SqliteFeedbackStore implements FeedbackStore {
   }
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
-    const sql = `SELECT ${LOGGED_COLUMNS} FROM predictions p
+    const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions p
       WHERE p.model = ? AND p.time_ms >= ? AND p.id > ? ${q.labeledOnly ? `AND ${LABELED}` : ''} ORDER BY p.id LIMIT ?`;
-    return this.open().prepare<Array<string | number>, LoggedRow>(sql).all(q.model, q.sinceMs, q.afterSeq ?? 0, q.limit).map(fromLoggedRow);
+    return this.open().prepare<Array<string | number>, PredictionRow & { seq: number | string }>(sql).all(q.model, q.sinceMs, q.afterSeq ?? 0, q.limit).map(fromRow);
   }
 
   async deleteBefore(timeMs: number): Promise<number> {

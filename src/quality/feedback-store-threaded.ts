@@ -6,7 +6,8 @@
  */
 import type { FeedbackJoiner, JoinedBatch, VersionThresholds } from './feedback-join.js';
 import type { FeedbackItem } from './feedback-request.js';
-import type { FeedbackRecord, FeedbackStore, LoggedPrediction, LoggedQuery, PredictionScope } from './feedback-store.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
+import type { FeedbackRecord, FeedbackStore, LoggedQuery, PredictionScope } from './feedback-store.js';
 import type { FeedbackStoreSpec } from './feedback-store-create.js';
 import { FeedbackWorkerClient } from './feedback-worker-client.js';
 import type { StoreArgs, StoreMethod } from './feedback-worker-messages.js';

@@ -6,7 +6,7 @@
  * Implementations: SqliteFeedbackStore and PostgresFeedbackStore; both run the cases in
  * test/quality/feedback-store.test.ts.
  */
-import type { StoredTensor } from '../audit/audit-record.js';
+import type { LoggedPrediction } from '../audit/audit-record.js';
 import type { FeedbackKind } from './feedback-outcome.js';
 
 /** One label joined with its prediction, as stored. */
@@ -34,22 +34,6 @@ export interface FeedbackRecord {
   readonly positiveClass: number | null;
 }
 
-/** A prediction as read from the log for joining, export and replay. */
-export interface LoggedPrediction {
-  /** Storage order (the table's row id): the cursor of paged reads. */
-  readonly seq: number;
-  readonly requestId: string;
-  /** The authenticated caller that asked; 'anonymous' with auth off. */
-  readonly principal: string;
-  readonly timeMs: number;
-  readonly model: string;
-  readonly version: string;
-  readonly latencyMs: number;
-  readonly inputs: readonly StoredTensor[];
-  readonly outputs: readonly StoredTensor[];
-  readonly parameters: Readonly<Record<string, unknown>> | null;
-}
-
 /** A page of logged predictions of one model, oldest first. */
 export interface LoggedQuery {
   readonly model: string;
@@ -62,8 +46,12 @@ export interface LoggedQuery {
   readonly limit: number;
 }
 
-/** Whose predictions a label may join: the sender's own, of one model when it names one. */
+/**
+ * Whose predictions a label may join: the sender's own, of one model when it names one (the model the route
+ * names; absent on POST /v1/feedback, where each item may name its own).
+ */
 export interface PredictionScope {
+  /** The authenticated principal's id; 'anonymous' with auth off. */
   readonly principal: string;
   readonly model?: string;
 }
@@ -131,28 +119,6 @@ export function fromFeedbackRow(r: FeedbackRow): FeedbackRecord {
     label: Number(r.label), predicted: Number(r.predicted),
     scores: r.scores === null ? null : (JSON.parse(r.scores) as number[]),
     positiveClass: r.positive_class === null ? null : Number(r.positive_class),
-  };
-}
-
-/** A predictions-table row as both stores select it. */
-export interface LoggedRow {
-  readonly seq: number | string;
-  readonly request_id: string;
-  readonly principal: string;
-  readonly time_ms: number;
-  readonly model: string;
-  readonly version: string;
-  readonly latency_ms: number;
-  readonly inputs: string;
-  readonly outputs: string;
-  readonly parameters: string | null;
-}
-
-export function fromLoggedRow(r: LoggedRow): LoggedPrediction {
-  return {
-    seq: Number(r.seq), requestId: r.request_id, principal: r.principal, timeMs: Number(r.time_ms), model: r.model, version: r.version,
-    latencyMs: Number(r.latency_ms), inputs: JSON.parse(r.inputs) as StoredTensor[], outputs: JSON.parse(r.outputs) as StoredTensor[],
-    parameters: r.parameters === null ? null : (JSON.parse(r.parameters) as Record<string, unknown>),
   };
 }
 

@@ -1,19 +1,13 @@
 /**
  * Comparing a replayed answer with the logged one, and summing the comparisons into a report. Pure.
  *
- * Classifiers (answers with an INT64 `label` output, or a scores output of two or more columns) agree on a row when
- * the label (else the arg-max) is the same; regression answers are compared by the absolute difference of their
- * values. Every numeric output both answers have (but `label`) is also compared element by element.
+ * What each answer predicted per row is read as prediction/predicted-rows.ts says: classifiers agree on a row
+ * when the label (else the arg-max) is the same; regression answers are compared by the absolute difference of
+ * their values. Every numeric output both answers have (but `label`) is also compared element by element.
  */
+import type { StoredTensor } from '../audit/audit-record.js';
+import { LABEL_OUTPUT, predictedRows } from '../prediction/predicted-rows.js';
 import { percentile } from './quality-math.js';
-
-/** An output tensor as JSON: the logged one (StoredTensor) or a V2 response output. */
-export interface ReplayTensor {
-  readonly name: string;
-  readonly datatype: string;
-  readonly shape: readonly number[];
-  readonly data?: readonly unknown[];
-}
 
 export interface RowComparison {
   readonly requestId: string;
@@ -32,42 +26,19 @@ export interface RowComparison {
 
 const NOT_NUMERIC = new Set(['BYTES', 'BOOL']);
 
-function numbers(t: ReplayTensor | undefined): number[] | undefined {
+function numbers(t: StoredTensor | undefined): number[] | undefined {
   if (!t?.data || NOT_NUMERIC.has(t.datatype)) return undefined;
   return t.data.map(Number);
 }
 
-function rowsOf(t: ReplayTensor, values: readonly number[]): number[][] {
-  const rows = t.shape.length === 0 ? 1 : t.shape[0];
-  const width = rows === 0 ? 0 : values.length / rows;
-  return Array.from({ length: rows }, (_, r) => values.slice(r * width, (r + 1) * width));
-}
-
-function argmax(row: readonly number[]): number {
-  return row.indexOf(Math.max(...row));
-}
-
-/** The scores output: `probabilities`, else the first numeric output other than `label`. */
-function scoresName(outputs: readonly ReplayTensor[]): string | undefined {
-  const numeric = outputs.filter((t) => !NOT_NUMERIC.has(t.datatype) && t.name !== 'label');
-  return (numeric.find((t) => t.name === 'probabilities') ?? numeric[0])?.name;
-}
-
 /** What the answer says per row: labels (classifiers) or values (regression). */
-function decisions(outputs: readonly ReplayTensor[]): { kind: RowComparison['kind']; values: number[] } | undefined {
-  const label = outputs.find((t) => t.name === 'label' && !NOT_NUMERIC.has(t.datatype));
-  const labelValues = numbers(label);
-  if (labelValues) return { kind: 'classification', values: labelValues };
-  const scores = outputs.find((t) => t.name === scoresName(outputs));
-  const values = numbers(scores);
-  if (!scores || !values) return undefined;
-  const rows = rowsOf(scores, values);
-  if (rows.length > 0 && rows[0].length >= 2) return { kind: 'classification', values: rows.map(argmax) };
-  return { kind: 'regression', values: rows.map((r) => r[0]) };
+function decisions(outputs: readonly StoredTensor[]): { kind: RowComparison['kind']; values: readonly number[] } | undefined {
+  const p = predictedRows(outputs);
+  return p && { kind: p.kind === 'class' ? 'classification' : 'regression', values: p.values };
 }
 
 /** Compares one replayed answer with the logged one; a string says why they cannot be compared. */
-export function compareAnswers(requestId: string, logged: readonly ReplayTensor[], replayed: readonly ReplayTensor[]): RowComparison | string {
+export function compareAnswers(requestId: string, logged: readonly StoredTensor[], replayed: readonly StoredTensor[]): RowComparison | string {
   const a = decisions(logged);
   const b = decisions(replayed);
   if (!a) return 'the logged answer has no numeric output to compare (redacted or truncated?)';
@@ -76,7 +47,7 @@ export function compareAnswers(requestId: string, logged: readonly ReplayTensor[
   const outputs: Record<string, { sum: number; count: number; max: number }> = {};
   let maxAbsDiff = 0;
   for (const t of logged) {
-    if (t.name === 'label') continue; // a class index: agreement covers it, a numeric difference would mislead
+    if (t.name === LABEL_OUTPUT) continue; // a class index: agreement covers it, a numeric difference would mislead
     const x = numbers(t);
     const y = numbers(replayed.find((r) => r.name === t.name));
     if (!x || !y || x.length !== y.length) continue;

@@ -5,8 +5,9 @@
  * so the live server's path is untouched.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FeedbackStore, LoggedPrediction } from './feedback-store.js';
-import { compareAnswers, summarizeReplay, type ReplaySummary, type ReplayTensor, type RowComparison } from './replay-compare.js';
+import type { LoggedPrediction, StoredTensor } from '../audit/audit-record.js';
+import type { FeedbackStore } from './feedback-store.js';
+import { compareAnswers, summarizeReplay, type ReplaySummary, type RowComparison } from './replay-compare.js';
 
 /** A V2 JSON inference request body. */
 export interface ReplayRequest {
@@ -20,7 +21,7 @@ export interface ReplayTarget {
   /** e.g. 'version 2 in process' or 'http://10.0.0.5:8000'. */
   readonly description: string;
   /** The answer's outputs; rejects with a message when the request fails. */
-  infer(model: string, request: ReplayRequest): Promise<ReplayTensor[]>;
+  infer(model: string, request: ReplayRequest): Promise<StoredTensor[]>;
 }
 
 export interface ReplayOptions {

@@ -113,7 +113,11 @@ export function signManifest(bytes: Buffer, privateKeyPem: string | Buffer): str
 }
 
 /** A refusal by the integrity check: it depends only on the files, so the same files are refused again. */
-export class IntegrityRefusal extends ModelLoadError {}
+export class IntegrityRefusal extends ModelLoadError {
+  constructor(message: string) {
+    super(message, { errorCode: 'integrity_refused' });
+  }
+}
 
 function refuse(label: string, problem: string, fix: string): IntegrityRefusal {
   return new IntegrityRefusal(`integrity check failed for ${label}: ${problem}; ${fix}`);

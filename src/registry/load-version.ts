@@ -15,6 +15,7 @@ import { completeConfig } from './complete-config.js';
 import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type IntegrityReport } from './integrity.js';
 import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, warmupSettings, type WarmupReport } from './warmup.js';
+import { versionLabel } from '../config/version-label.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -31,7 +32,7 @@ export interface LoadOptions {
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
-  const dir = join(def.dir, String(version));
+  const dir = join(def.dir, versionLabel(version));
   const declared = def.config.runtime;
   if (declared) {
     const file = def.config.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[declared];
@@ -52,7 +53,7 @@ function locateArtefact(def: ModelDefinition, version: number) {
  * scheduler. Throws a ModelLoadError/ConfigError saying why not; instances are closed on failure.
  */
 export async function loadVersion(def: ModelDefinition, version: number, options: LoadOptions = {}): Promise<LoadedVersion> {
-  const versionDir = join(def.dir, String(version));
+  const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
   const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label, `${def.name}/${version}`);
   const { runtime, path } = locateArtefact(def, version);

@@ -36,7 +36,11 @@ export interface WarmupReport {
 }
 
 /** A failed warm-up that keeps a version out: its requests came from warmup.json. */
-export class WarmupFileError extends ModelLoadError {}
+export class WarmupFileError extends ModelLoadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, errorCode: 'warmup_failed' });
+  }
+}
 
 /**
  * Wraps an instance to count runs that reach it before it has ever run: requests answered by a cold model.

@@ -15,6 +15,6 @@ export class ModelRepositoryError extends ConfigError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { ...options, errorCode: 'repository_invalid' });
   }
 }

@@ -13,6 +13,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertModelName, MODEL_NAME_PATTERN, parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
+import { isVersionLabel, versionLabel } from '../config/version-label.js';
 
 export interface ModelDefinition {
   readonly name: string;
@@ -25,7 +26,6 @@ export interface ModelDefinition {
 }
 
 const MODEL_NAME = MODEL_NAME_PATTERN;
-const VERSION_DIR = /^[1-9]\d{0,17}$/;
 
 /** Model names are folder names: reject anything that could escape the repository. */
 export function assertValidModelName(name: string): void {
@@ -69,7 +69,7 @@ async function readConfig(dir: string, name: string): Promise<ModelConfigSource>
 async function listVersions(dir: string): Promise<number[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isDirectory() && VERSION_DIR.test(e.name))
+    .filter((e) => e.isDirectory() && isVersionLabel(e.name))
     .map((e) => Number(e.name))
     .sort((a, b) => a - b);
 }
@@ -135,7 +135,7 @@ export class FileModelRepository {
       }
     }
     await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
-    await hashTree(join(dir, String(version)), hash);
+    await hashTree(join(dir, versionLabel(version)), hash);
     return hash.digest('hex');
   }
 

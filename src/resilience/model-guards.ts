@@ -1,6 +1,7 @@
 /**
- * Per model version: the circuit breaker and the fallback predictor its config declares, built at first use and
- * kept as long as the version's config object lives. Listeners hear of fallbacks and breaker changes (metrics).
+ * Per model version: the circuit breaker and the fallback predictor its config declares, built when the version
+ * loads (its fallback stage holds them as long as it lives). Listeners hear of fallbacks and breaker changes
+ * (metrics).
  */
 import type { FallbackConfig, FallbackReason, FallbackTrigger, ModelConfig } from '../config/index.js';
 import { FallbackPredictor } from './fallback-predictor.js';
@@ -22,7 +23,6 @@ export interface ModelGuard {
 }
 
 export class ModelGuards {
-  private readonly guards = new WeakMap<ModelConfig, ModelGuard>();
   private readonly listeners: ResilienceListener[] = [];
 
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -31,25 +31,20 @@ export class ModelGuards {
     this.listeners.push(listener);
   }
 
-  /** The guard of a version with a fallback, or undefined for one without. */
-  guard(config: ModelConfig, version: string): ModelGuard | undefined {
+  /** A new guard for a version with a fallback, or undefined for one without. */
+  build(config: ModelConfig, version: string): ModelGuard | undefined {
     const fallback = config.fallback;
     if (!fallback) return undefined;
-    let guard = this.guards.get(config);
-    if (!guard) {
-      const onChange = (state: ModelBreakerState) => {
-        for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
-      };
-      const when = new Set<FallbackTrigger>(fallback.when);
-      guard = {
-        fallback,
-        breaker: fallback.breaker && new ModelBreaker(fallback.breaker, this.now, onChange),
-        predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
-        covers: (trigger) => when.has(trigger),
-      };
-      this.guards.set(config, guard);
-    }
-    return guard;
+    const onChange = (state: ModelBreakerState) => {
+      for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
+    };
+    const when = new Set<FallbackTrigger>(fallback.when);
+    return {
+      fallback,
+      breaker: fallback.breaker && new ModelBreaker(fallback.breaker, this.now, onChange),
+      predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
+      covers: (trigger) => when.has(trigger),
+    };
   }
 
   /** Tells listeners a fallback answered. */

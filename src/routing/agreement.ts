@@ -2,7 +2,7 @@
  * How far a shadow's answer agrees with the answer the caller got. Classification: the share of rows with the
  * same label. Regression: the mean absolute difference. Pure: no I/O, no node:* imports.
  */
-import type { Prediction } from './prediction.js';
+import type { RowPrediction } from '../prediction/predicted-rows.js';
 
 export interface Agreement {
   readonly kind: 'class' | 'value';
@@ -16,7 +16,7 @@ export interface Agreement {
 }
 
 /** Compares two predictions row by row; undefined when they are not comparable (kind or row count differ). */
-export function compareAnswers(primary: Prediction, shadow: Prediction): Agreement | undefined {
+export function compareAnswers(primary: RowPrediction, shadow: RowPrediction): Agreement | undefined {
   if (primary.kind !== shadow.kind || primary.values.length !== shadow.values.length) return undefined;
   let agreeing = 0;
   let absDiffSum = 0;

@@ -63,9 +63,9 @@ export class CanaryController {
     const spec = parseRolloutSpec(body);
     const running = this.active(model);
     if (running) throw new InvalidArgumentError(`model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`);
-    const candidate = this.o.versions.resolveReady(model, String(spec.candidate)).version;
+    const candidate = this.o.versions.resolveReady(model, `${spec.candidate}`).id.version;
     const stable = spec.stable ?? this.primaryVersion(model, candidate);
-    this.o.versions.resolveReady(model, String(stable));
+    this.o.versions.resolveReady(model, `${stable}`);
     const now = this.clock();
     const rollout: Rollout = { id: randomUUID(), model, spec, stable, status: 'progressing', stepIndex: 0, weight: spec.steps[0], startedAt: now, stepStartedAt: now, reviewAt: now + spec.intervalMs };
     this.rollouts.set(model, [...(this.rollouts.get(model) ?? []), rollout]);
@@ -227,7 +227,7 @@ export class CanaryController {
 
   /** The version with the largest share now, other than the candidate: what the candidate replaces. */
   private primaryVersion(model: string, candidate: number): number {
-    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.version !== candidate).map((v) => v.version);
+    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.id.version !== candidate).map((v) => v.id.version);
     if (!ready.length) throw new InvalidArgumentError(`model '${model}' has no ready version besides the candidate ${candidate} to compare it with; load one (version_policy must keep both)`);
     const weights = this.o.table.policy(model).weights;
     const split = weights ? servingSplit(weights, new Set(ready)) : [];

@@ -3,6 +3,7 @@
  * always give the same point, so while the weights stay the same the key reaches the same version.
  * Pure: no I/O, no node:* imports.
  */
+import { fmix32 } from '../lib/hash.js';
 
 /** FNV-1a over the string's UTF-16 code units, then murmur3's finaliser so nearby keys spread out. */
 export function hashKey(text: string): number {
@@ -11,12 +12,7 @@ export function hashKey(text: string): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /**

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareAnswers, EMPTY_AGREEMENT, type PairedSummary } from './agreement.js';
 import { jensenShannon, valueDivergence } from './divergence.js';
-import { predictionOf } from './prediction.js';
 import { parseRolloutSpec } from './rollout-spec.js';
 import { decide, evaluateChecks, type Evidence, type Progress } from './verdict.js';
 import { VersionWindow, type Sample, type WindowSummary } from './version-window.js';
@@ -121,15 +120,6 @@ test('Jensen–Shannon divergence: 0 for equal distributions, 1 for disjoint one
   assert.equal(jensenShannon(new Map([[1, 10]]), new Map([[2, 3]])), 1);
   assert.ok(valueDivergence([1, 2, 3, 4], [1, 2, 3, 4]) < 1e-12);
   assert.ok(valueDivergence([0, 0.1, 0.2], [10, 10.1, 10.2]) > 0.99);
-});
-
-test('predictions: an INT64 label, the arg-max of score rows, a regression value', () => {
-  const label = predictionOf([{ name: 'logits', datatype: 'FP32', shape: [1, 3], data: new Float32Array([0, 5, 1]) }, { name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([7n]) }]);
-  assert.deepEqual(label, { kind: 'class', values: [7] });
-  const argmax = predictionOf([{ name: 'probabilities', datatype: 'FP32', shape: [2, 2], data: new Float32Array([0.1, 0.9, 0.8, 0.2]) }]);
-  assert.deepEqual(argmax, { kind: 'class', values: [1, 0] });
-  const value = predictionOf([{ name: 'prediction', datatype: 'FP32', shape: [2, 1], data: new Float32Array([0.5, 1.5]) }]);
-  assert.deepEqual(value, { kind: 'value', values: [0.5, 1.5] });
 });
 
 const paired = { maxDisagreement: 0.1, valueTolerance: 0.1, confidence: 0.999, sampleRate: 0.1, minSamples: 30 };

@@ -9,6 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RateStoreConfig } from '../config/index.js';
+import type { CircuitBreaker } from '../lib/circuit-breaker.js';
 import { UnavailableError } from '../errors/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SecurityMetrics } from '../telemetry/security-metrics.js';
@@ -17,16 +18,10 @@ import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA } from './token-bucket-script.js';
 
 export type RedisRateStoreConfig = Extract<RateStoreConfig, { kind: 'redis' }>;
 
-/** What the store needs of a circuit breaker (features/circuit-breaker.ts fits; main.ts passes one in). */
-export interface Breaker {
-  allow(): boolean;
-  success(): void;
-  failure(): void;
-}
-
 export interface RedisRateStoreOptions {
   readonly config: RedisRateStoreConfig;
-  readonly breaker: Breaker;
+  /** The store's circuit breaker (security-setup.ts makes it); only its call decisions and outcomes are used. */
+  readonly breaker: Pick<CircuitBreaker, 'allow' | 'success' | 'failure'>;
   readonly metrics: SecurityMetrics;
   readonly logger: Logger;
 }

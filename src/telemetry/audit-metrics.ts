@@ -2,10 +2,10 @@
  * Audit trail (prediction log) metrics, recorded as the writer works: records waiting, written and dropped, and
  * the time each batch takes to commit. Served at /metrics beside the rest (main.ts merges the registry).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { metricGroup, type MetricGroup } from './metric-group.js';
 
-export interface AuditMetrics {
-  readonly registry: Registry;
+export interface AuditMetrics extends MetricGroup {
   /** Records accepted and not yet committed (the bounded buffer plus the batch being written). */
   readonly buffered: Gauge;
   readonly written: Counter;
@@ -20,10 +20,7 @@ export interface AuditMetrics {
 
 /** Declares the audit metrics on a registry of their own. */
 export function createAuditMetrics(): AuditMetrics {
-  const registry = new Registry();
-  const registers = [registry];
-  return {
-    registry,
+  return metricGroup((registers) => ({
     buffered: new Gauge({ name: 'inferd_audit_buffered_records', help: 'Audit records waiting to be written (buffer plus the batch in flight).', registers }),
     written: new Counter({ name: 'inferd_audit_records_written_total', help: 'Audit records committed to the store.', registers }),
     dropped: new Counter({ name: 'inferd_audit_records_dropped_total', help: 'Audit records lost: reason overflow (buffer full, overflow: drop) or write_error (store failing at shutdown).', labelNames: ['reason'], registers }),
@@ -33,10 +30,6 @@ export function createAuditMetrics(): AuditMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     }),
     refused: new Counter({ name: 'inferd_audit_backpressure_refusals_total', help: 'Requests refused with 503 because the audit buffer stayed full (overflow: backpressure or acknowledged durability).', registers }),
-  };
+  }));
 }
 
-/** The /metrics registry with the audit metrics added. */
-export function withAuditMetrics(registry: Registry, audit: AuditMetrics): Registry {
-  return Registry.merge([registry, audit.registry]);
-}

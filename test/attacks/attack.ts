@@ -20,9 +20,10 @@ export interface AttackSetup {
   readonly probe: ProbeRequest;
   /**
    * Runs the attack to its end (refused, timed out, answered or cut off) and resolves then. It must stop by itself
-   * in bounded time and must not throw because the server refused it: refusal is the expected defence.
+   * in bounded time and must not throw because the server refused it: refusal is the expected defence. It may
+   * resolve with a line saying what its requests got (e.g. 'v1: 413×400'), shown in the watchdog's report.
    */
-  run(): Promise<void>;
+  run(): Promise<string | void>;
   /** Stops the server and removes what setup made. Safe to call once after run() settles. */
   close(): Promise<void>;
 }

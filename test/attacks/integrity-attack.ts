@@ -11,11 +11,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, write
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveServerConfig, startServer } from '../../src/index.js';
 import { buildManifest, buildModelManifest, manifestBytes, signManifest } from '../../src/registry/integrity.js';
 import { readJsonFixture, ROOT } from '../helpers/server.js';
-import { GIVE_UP_MS } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { AttackScenario, AttackSetup } from './attack.js';
 
 const cancer = readJsonFixture<{ inputs: number[][]; probabilities: number[][] }>('test/fixtures/reference/breast_cancer.json');
@@ -54,15 +53,6 @@ const TAMPERS: readonly Tamper[] = [
 async function post(url: string, body?: unknown): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: res.status, text: await res.text() };
-}
-
-/** Resolves once `check` holds (each check is one request to the server); throws after GIVE_UP_MS. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const giveUpAt = performance.now() + GIVE_UP_MS;
-  while (!(await check())) {
-    if (performance.now() > giveUpAt) throw new Error(`integrity attack: still no ${what}`);
-    await sleep(10);
-  }
 }
 
 export interface IntegrityAttackOptions {
@@ -114,10 +104,10 @@ export function integrityAttack(options: IntegrityAttackOptions = {}): AttackSce
             tamper.apply(model);
             // The server has seen it when it refused it, or (no defence) when the answer changed.
             let changed = '';
-            await until(async () => (await refusals()) > seen || (changed = await answer()) !== verified, `reaction to: ${tamper.what}`);
+            await waitFor(async () => (await refusals()) > seen || (changed = await answer()) !== verified, `server reaction to: ${tamper.what}`);
             if (changed && changed !== verified) gotThrough.push(`${tamper.what}: answered ${changed.slice(0, 200)}`);
             tamper.undo(model);
-            await until(async () => !(await refusedNow()) && (await answer()) === verified, `recovery after: ${tamper.what}`);
+            await waitFor(async () => !(await refusedNow()) && (await answer()) === verified, `recovery after: ${tamper.what}`);
           }
           if (gotThrough.length) throw new Error(`integrity attack: ${gotThrough.length} tampering(s) changed the answers: ${gotThrough.slice(0, 3).join('; ')}`);
         },

@@ -21,6 +21,8 @@ export interface WatchReport {
   readonly firstFailure?: string | undefined;
   /** Probe round-trip times, ms, sorted. */
   readonly latenciesMs: readonly number[];
+  /** What the attack's requests got, when the scenario says (e.g. 'v1: 413×400'). */
+  readonly outcome?: string | undefined;
 }
 
 /** The pause between probes: frequent enough to see a stall, light enough not to be load itself. */
@@ -61,30 +63,31 @@ export async function watch(scenario: AttackScenario): Promise<WatchReport> {
     let answeredDuringAttack = 0;
     let failed = 0;
     let firstFailure: string | undefined;
-    const attack = setup.run().finally(() => {
+    let outcome: string | undefined;
+    const attack = setup.run().then((o) => void (outcome = o ?? undefined)).finally(() => {
       attacking = false;
     });
     const prober = (async () => {
       while (attacking) {
         const t0 = performance.now();
-        let outcome: { status: number; text: string };
+        let answer: { status: number; text: string };
         try {
-          outcome = await sendProbe(agent, base, setup.probe);
+          answer = await sendProbe(agent, base, setup.probe);
         } catch (err) {
-          outcome = { status: 0, text: err instanceof Error ? err.message : String(err) };
+          answer = { status: 0, text: err instanceof Error ? err.message : String(err) };
         }
         latencies.push(performance.now() - t0);
         if (attacking) answeredDuringAttack++;
-        if (outcome.status !== 200) {
+        if (answer.status !== 200) {
           failed++;
-          firstFailure ??= `${outcome.status}: ${outcome.text.slice(0, 300)}`;
+          firstFailure ??= `${answer.status}: ${answer.text.slice(0, 300)}`;
         }
         await sleep(PROBE_GAP_MS);
       }
     })();
     await attack;
     await prober;
-    return { scenario: scenario.name, probes: latencies.length, answeredDuringAttack, failed, firstFailure, latenciesMs: latencies.sort((a, b) => a - b) };
+    return { scenario: scenario.name, probes: latencies.length, answeredDuringAttack, failed, firstFailure, latenciesMs: latencies.sort((a, b) => a - b), outcome };
   } finally {
     agent.destroy();
     await setup.close();
@@ -93,5 +96,5 @@ export async function watch(scenario: AttackScenario): Promise<WatchReport> {
 
 export function describeReport(r: WatchReport): string {
   const ms = (p: number) => percentile(r.latenciesMs, p).toFixed(1);
-  return `${r.scenario}: ${r.probes} probes (${r.answeredDuringAttack} answered during the attack, ${r.failed} failed); p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms, max ${ms(1)} ms`;
+  return `${r.scenario}: ${r.probes} probes (${r.answeredDuringAttack} answered during the attack, ${r.failed} failed); p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms, max ${ms(1)} ms${r.outcome ? `; the attack got ${r.outcome}` : ''}`;
 }

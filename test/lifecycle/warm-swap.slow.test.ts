@@ -118,9 +118,9 @@ describe('readiness and warm-up', () => {
       assert.equal(readyWhileWarming, false, 'readiness stayed false until warm-up finished');
       assert.deepEqual(states, ['LOADING']);
       assert.equal(registry.isReady(true), true);
-      const v = registry.model('slow').versions.get(1)!;
-      assert.equal(v.state, 'READY');
-      assert.ok(v.warmup!.ms > 0 && v.warmup!.requests === 6 && v.readyAt! > 0, JSON.stringify(v.warmup));
+      assert.equal(registry.model('slow').versions.get(1)?.state, 'READY');
+      const v = registry.resolveReady('slow', '1');
+      assert.ok(v.warmup.ms > 0 && v.warmup.requests === 6 && v.readyAt > 0, JSON.stringify(v.warmup));
     } finally {
       await registry.stop();
       repo.cleanup();

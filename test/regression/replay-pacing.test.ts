@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runReplay, type ReplayTarget } from '../../src/quality/replay-runner.js';
-import type { FeedbackStore, LoggedPrediction } from '../../src/quality/feedback-store.js';
+import type { LoggedPrediction } from '../../src/audit/audit-record.js';
+import type { FeedbackStore } from '../../src/quality/feedback-store.js';
 
 const INTERVAL_MS = 50;
 

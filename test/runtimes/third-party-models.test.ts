@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { validateModel } from '../../src/validation/validate-model.js';
+import { validateModel } from '../../src/preflight/validate-model.js';
 import { runCli, shown } from '../cli/cli-helpers.js';
 import { connect, rawBytes, rawOutput, type InferResponse } from '../grpc/grpc-client.js';
 import { errorMessage, get, inferBody, outputNamed, postJson, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import type { RunningServer } from '../../src/index.js';
 import { readModelSlos } from '../../src/cli/prometheus-rules-command.js';
-import { buildSloRules, type RecordingRule, type RuleGroup } from '../../src/telemetry/slo-rules.js';
+import { buildSloRules, type RecordingRule, type RuleGroup } from '../../src/slo/slo-rules.js';
 import { MODELS_DIR, ROOT, startTestServer } from '../helpers/server.js';
 import { dashboardQueries, exportedFamilies, familyOf, metricNames } from './promql-names.js';
 import { promtool, requirePromtool } from './promtool.js';

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import type { AuditQuery, AuditRecord, StoredPrediction } from '../audit-record.js';
 import type { AuditSink } from '../audit-sink.js';
-import { fromRow, toRow, type PredictionRow } from '../prediction-row.js';
+import { fromRow, POSTGRES_SELECT_PREDICTION, predictionJson, toRow, type PredictionRow } from '../prediction-row.js';
 import { postgresPredictionsMigrationSql } from '../predictions-migration.js';
 
 export interface PostgresAuditSinkOptions {
@@ -21,8 +21,6 @@ export interface PostgresAuditSinkOptions {
 
 const COLUMNS = 'request_id, time, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
-const SELECT = `request_id, round(extract(epoch FROM time) * 1000)::float8 AS time_ms, caller, principal, claimed_caller, model, version, protocol,
-  latency_ms, inputs::text AS inputs, outputs::text AS outputs, parameters::text AS parameters`;
 
 function schemaSql(table: string, schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS "${schema}";
@@ -98,9 +96,9 @@ export class PostgresAuditSink implements AuditSink {
     const all: Array<[string, string | number | undefined]> = [['model = $', q.model], ['time >= to_timestamp($ / 1000.0)', q.sinceMs], ['request_id = $', q.requestId]];
     const used = all.filter((f): f is [string, string | number] => f[1] !== undefined);
     const where = used.map((f, i) => f[0].replace('$', `$${i + 1}`)).join(' AND ');
-    const sql = `SELECT ${SELECT} FROM ${this.table} ${where ? `WHERE ${where}` : ''} ORDER BY time DESC, id DESC LIMIT $${used.length + 1}`;
-    const result = await this.started().query<PredictionRow>(sql, [...used.map((f) => f[1]), q.limit]);
-    return result.rows.map(fromRow);
+    const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.table} ${where ? `WHERE ${where}` : ''} ORDER BY time DESC, id DESC LIMIT $${used.length + 1}`;
+    const result = await this.started().query<PredictionRow & { seq: string }>(sql, [...used.map((f) => f[1]), q.limit]);
+    return result.rows.map((r) => predictionJson(fromRow(r)));
   }
 
   async deleteBefore(timeMs: number): Promise<number> {

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditQuery, AuditRecord, StoredPrediction } from '../audit-record.js';
-import { fromRow, toRow, type PredictionRow } from '../prediction-row.js';
+import { fromRow, predictionJson, SQLITE_SELECT_PREDICTION, toRow, type PredictionRow } from '../prediction-row.js';
 import { migrateSqlitePredictions } from '../predictions-migration.js';
 
 const SCHEMA = `
@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS inferd_health (id INTEGER PRIMARY KEY, time_ms INTEGE
 const INSERT = `INSERT INTO predictions (request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters)
   VALUES (@request_id, @time_ms, @caller, @principal, @claimed_caller, @model, @version, @protocol, @latency_ms, @inputs, @outputs, @parameters)`;
 
-const COLUMNS = 'request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
 /** The WHERE clause of a query and its arguments. */
 function filters(q: AuditQuery): { where: string; args: Array<string | number> } {
@@ -85,8 +84,8 @@ export class SqliteAuditStore {
 
   query(q: AuditQuery): StoredPrediction[] {
     const { where, args } = filters(q);
-    const sql = `SELECT ${COLUMNS} FROM predictions ${where} ORDER BY time_ms DESC, id DESC LIMIT ?`;
-    return this.db.prepare<Array<string | number>, PredictionRow>(sql).all(...args, q.limit).map(fromRow);
+    const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions ${where} ORDER BY time_ms DESC, id DESC LIMIT ?`;
+    return this.db.prepare<Array<string | number>, PredictionRow & { seq: number }>(sql).all(...args, q.limit).map((r) => predictionJson(fromRow(r)));
   }
 
   deleteBefore(timeMs: number): number {

@@ -2,6 +2,7 @@
  * MurmurHash3, x86 32-bit variant (Austin Appleby's MurmurHash3_x86_32), as Python's `mmh3.hash(key,
  * signed=False)` computes it over a string's UTF-8 bytes. Feast names Redis hash fields with it.
  */
+import { fmix32 } from '../../lib/hash.js';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -10,15 +11,6 @@ function scramble(k: number): number {
   k = Math.imul(k, C1);
   k = (k << 15) | (k >>> 17);
   return Math.imul(k, C2);
-}
-
-function finalMix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** The unsigned 32-bit hash of `data` (a string is hashed as UTF-8). */
@@ -39,5 +31,5 @@ export function murmur3x86_32(data: Uint8Array | string, seed = 0): number {
     if (tail > 2) k |= bytes[blocks + 2] << 16;
     h ^= scramble(k);
   }
-  return finalMix(h ^ n);
+  return fmix32(h ^ n);
 }

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { EXPLANATION_OUTPUT } from '../../config/explanation-output.js';
-import { ModelLoadError } from '../../errors/index.js';
+import { codeOfClass, ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature, RuntimeTensorInfo } from '../runtime.js';
 import { loadXGBoostModel } from './load-xgboost-model.js';
@@ -67,7 +67,7 @@ export class XGBoostRuntime implements ModelRuntime {
     try {
       model = loadXGBoostModel(await readFile(options.modelPath, 'utf8'));
     } catch (err) {
-      throw new ModelLoadError(`cannot load XGBoost model ${options.modelPath}: ${(err as Error).message}`, { cause: err });
+      throw new ModelLoadError(`cannot load XGBoost model ${options.modelPath}: ${(err as Error).message}`, { cause: err, errorCode: err instanceof ModelLoadError ? codeOfClass('MODEL_LOAD_FAILED', err.errorCode) : undefined });
     }
     const names = options.names ?? {};
     return new XGBoostRuntime(model, XGBoostRuntime.planOutputs(model, names), names.input ?? 'input');

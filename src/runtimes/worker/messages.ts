@@ -3,7 +3,7 @@
  * (shared-mailbox.ts), the message being only the run's id (a number); or, when they do not fit, in a message
  * with their buffers transferred.
  */
-import type { ErrorCode } from '../../errors/index.js';
+import type { ErrorCode, PublicErrorCode } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
 
@@ -34,6 +34,8 @@ export type ToWorker = RunMessage | CloseMessage;
 
 export interface WorkerErrorInfo {
   readonly code: ErrorCode;
+  /** The error's code for callers (absent from an older worker: the class's default). */
+  readonly errorCode?: PublicErrorCode;
   readonly message: string;
 }
 

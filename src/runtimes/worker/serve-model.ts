@@ -12,7 +12,7 @@ import { SharedMailbox } from './shared-mailbox.js';
 
 function errorInfo(err: unknown) {
   const e = toInferenceError(err);
-  return { code: e.code, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
+  return { code: e.code, errorCode: e.errorCode, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
 }
 
 /** Loads the model, announces its signature, then serves. */

@@ -3,7 +3,7 @@
  * their buffers) and awaits the answer, so the event loop stays free while the model computes.
  */
 import { Worker } from 'node:worker_threads';
-import { InferenceError, ModelLoadError } from '../../errors/index.js';
+import { codeOfClass, InferenceError, ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
 import { mailboxNames, transferables, type FromWorker, type WorkerData, type WorkerErrorInfo } from './messages.js';
@@ -32,7 +32,7 @@ const spareMailboxes: SharedMailbox[] = [];
 const MAX_SPARE_MAILBOXES = 8;
 
 function toError(info: WorkerErrorInfo): InferenceError {
-  return new InferenceError(info.code, info.message);
+  return new InferenceError(info.code, info.message, { errorCode: info.errorCode });
 }
 
 export class WorkerRuntime implements ModelRuntime {
@@ -79,7 +79,7 @@ export class WorkerRuntime implements ModelRuntime {
           resolve(new WorkerRuntime(worker, msg.signature, mailbox, started.restore));
         } else {
           void worker.terminate();
-          reject(msg.type === 'load-failed' ? new ModelLoadError(msg.error.message) : new ModelLoadError(`unexpected message ${msg.type}`));
+          reject(msg.type === 'load-failed' ? new ModelLoadError(msg.error.message, { errorCode: codeOfClass('MODEL_LOAD_FAILED', msg.error.errorCode) }) : new ModelLoadError(`unexpected message ${msg.type}`));
         }
       });
     });

@@ -7,6 +7,7 @@ import type { VersionStatistics } from '../../inference/inference-service.js';
 import type { ModelMetadata, TensorMetadata } from '../../inference/model-metadata.js';
 import { encodeModelConfig } from '../../protocol/triton-config-json.js';
 import type { OutgoingMessage } from './messages.js';
+import { versionLabel } from '../../config/version-label.js';
 
 interface Duration {
   readonly count: number;
@@ -80,6 +81,6 @@ export function encodeRepositoryIndex(entries: readonly IndexEntry[], readyOnly:
   return {
     models: entries
       .filter((e) => !readyOnly || e.state === 'READY')
-      .map((e) => ({ name: e.name, version: e.version === undefined ? '' : String(e.version), state: e.state, reason: e.reason ?? '' })),
+      .map((e) => ({ name: e.name, version: e.version === undefined ? '' : versionLabel(e.version), state: e.state, reason: e.reason ?? '' })),
   };
 }

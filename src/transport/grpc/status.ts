@@ -38,12 +38,17 @@ export function wellFormedDetails(message: string): string {
   return message.replace(LONE_SURROGATE, '\uFFFD');
 }
 
+/** The trailing metadata key of an error's stable code (docs/errors.md). */
+export const ERROR_CODE_METADATA = 'inferd-error-code';
+
 /**
- * The status a handler answers for an error (`toInferenceError` turns anything else into one). A refused request
- * (queue full, rate limited) carries `retry-after` (seconds) in its trailing metadata, as the HTTP front end sends the header.
+ * The status a handler answers for an error (`toInferenceError` turns anything else into one). Its trailing
+ * metadata carries the error's stable code as `inferd-error-code` (docs/errors.md), and a refused request (queue
+ * full, rate limited) `retry-after` (seconds), as the HTTP front end sends the code in its body and the header.
  */
 export function toGrpcStatus(err: InferenceError): Partial<StatusObject> {
   const metadata = new Metadata();
+  metadata.set(ERROR_CODE_METADATA, err.errorCode);
   if (err instanceof UnavailableError || err instanceof RateLimitedError) metadata.set('retry-after', String(err.retryAfterSeconds));
   return { code: GRPC_STATUS[err.code], details: wellFormedDetails(err.message), metadata };
 }

@@ -41,7 +41,7 @@ export class BodyBudget {
 const RETRY_AFTER_SECONDS = 1;
 
 function refusal(budget: BodyBudget): UnavailableError {
-  return new UnavailableError(`the server is receiving as many request bodies as it can hold at once (${budget.limitBytes} bytes, connections.buffered_body_bytes); retry after ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS);
+  return new UnavailableError(`the server is receiving as many request bodies as it can hold at once (${budget.limitBytes} bytes, connections.buffered_body_bytes); retry after ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS, 'server_busy');
 }
 
 /** Counts a chunked body's bytes against the budget as they pass. */

@@ -53,7 +53,7 @@ export class DecodePool {
       const p = this.pending.get(answer.id);
       if (!p) return;
       this.pending.delete(answer.id);
-      if (answer.error) p.reject(answer.error.mismatch ? new InputMismatchError(answer.error.message) : new InferenceError(answer.error.code, answer.error.message));
+      if (answer.error) p.reject(answer.error.mismatch ? new InputMismatchError(answer.error.message) : new InferenceError(answer.error.code, answer.error.message, { errorCode: answer.error.errorCode }));
       else p.resolve(answer.decoded);
     });
     const fail = (reason: string) => {

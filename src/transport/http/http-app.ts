@@ -6,7 +6,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type { TlsOptions } from 'node:tls';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { createErrorHandler } from './error-handler.js';
+import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { registerV1Routes } from './v1-routes.js';
 import { registerV2Routes } from './v2-routes.js';
 import { registerFeatureRoutes } from './feature-routes.js';
@@ -73,9 +73,7 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler(createErrorHandler({ logger: options.logger, bodyLimit: options.bodyLimitBytes, service: data }));
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}; see GET /v2 and /v2/models/{model}` });
-  });
+  app.setNotFoundHandler(notFoundHandler);
   // While shutting down, every answer asks the client to close its connection so draining ends promptly.
   app.addHook('onSend', (_req, reply, _payload, done) => {
     if (!options.accepting()) void reply.header('connection', 'close');

@@ -6,6 +6,7 @@
  */
 import { EXPLANATION_OUTPUT } from '../config/model-config.js';
 import type { TensorData, TensorSpec } from '../tensor/index.js';
+import { argMax } from '../prediction/predicted-rows.js';
 import type { FeatureKind, PredictionReduce } from './profile.js';
 
 export interface PredictionFeature {
@@ -37,7 +38,5 @@ export function predictionValue(data: TensorData, perRow: number, row: number, r
   const at = row * perRow;
   if (reduce === 'value') return Number(data[at]);
   if (reduce === 'class1') return perRow >= 2 ? Number(data[at + 1]) : NaN;
-  let best = 0;
-  for (let k = 1; k < perRow; k++) if (Number(data[at + k]) > Number(data[at + best])) best = k;
-  return perRow > 0 ? best : NaN;
+  return argMax(data, at, perRow);
 }

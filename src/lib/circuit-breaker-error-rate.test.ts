@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ModelBreaker, type ModelBreakerState } from './model-breaker.js';
+import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 
 function breaker(config: Partial<{ failureThreshold: number; errorRate: number; window: number; openMs: number }> = {}) {
   let t = 0;
-  const changes: ModelBreakerState[] = [];
-  const b = new ModelBreaker({ failureThreshold: 3, errorRate: 0, window: 10, openMs: 100, ...config }, () => t, (s) => changes.push(s));
+  const changes: BreakerState[] = [];
+  const b = new CircuitBreaker({ failureThreshold: 3, errorRate: 0, window: 10, openMs: 100, ...config }, () => t, (s) => changes.push(s));
   return { b, changes, advance: (ms: number) => (t += ms) };
 }
 
-describe('ModelBreaker', () => {
+describe('CircuitBreaker with an error-rate window', () => {
   it('opens after consecutive failures; a success in between resets the count', () => {
     const { b } = breaker();
     b.failure();
