@@ -1,7 +1,7 @@
 /**
  * End-to-end fuzz properties over a started server (real sockets, HTTP and gRPC): whatever body or message a
  * client sends, the answer is never a 5xx (HTTP) nor INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS (gRPC), and the server
- * still answers its health checks afterwards. Shared by server.fuzz.test.ts (quick) and fuzz-runner.ts.
+ * still answers its health checks afterwards. Shared by server.fuzz.slow.test.ts (quick) and fuzz-runner.ts.
  */
 import assert from 'node:assert/strict';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
