@@ -46,8 +46,7 @@ import { countClasses, jensenShannon } from '../../src/routing/divergence.js';
 import type { Rollout } from '../../src/routing/rollout.js';
 import { TrafficManager } from '../../src/routing/traffic-manager.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { resolveServerConfig, startServer } from '../../src/index.js';
-import { readJsonFixture, ROOT } from '../helpers/server.js';
+import { readJsonFixture, ROOT, startTestServer } from '../helpers/server.js';
 import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 
 const CANDIDATES = {
@@ -259,7 +258,7 @@ describe('the default canary checks', () => {
 
 test('a rollout started over HTTP without checks lists paired_disagreement with its defaults', async () => {
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.digits }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
-  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer({ repository: repo.dir });
   try {
     const started = await call<{ id: string; checks: Record<string, unknown> }>(`${server.url}/v1/models/digits/rollouts`, { body: { candidate: 2 } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
