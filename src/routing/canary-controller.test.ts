@@ -5,6 +5,7 @@ import { NotFoundError, ModelNotReadyError } from '../errors/index.js';
 import type { RegisteredModel } from '../registry/registered-model.js';
 import type { ModelVersion, VersionId } from '../registry/model-version.js';
 import { silentLogger } from '../telemetry/logger.js';
+import { canaryWindowStage } from './canary-window.js';
 import { TrafficManager } from './traffic-manager.js';
 import type { VersionSource } from './traffic-director.js';
 
@@ -12,7 +13,7 @@ import type { VersionSource } from './traffic-director.js';
 function fakeVersions(): VersionSource {
   const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
   const ready = (version: number): ModelVersion => ({
-    id: versionId(version), stages: [], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
+    id: versionId(version), stages: [canaryWindowStage()], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
     warmup: { source: 'disabled', requests: 0, ms: 0 }, close: async () => undefined,
     // Routing never calls into the scheduler or reads the config.
     scheduler: {} as ModelVersion['scheduler'], config: {} as ModelConfig,

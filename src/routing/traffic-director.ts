@@ -15,7 +15,7 @@ import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirro
 export type { MirroredRequest } from './shadow-mirror.js';
 import { pickVersion, servingSplit } from './traffic-split.js';
 import type { PairingPolicy, ShadowPolicy, TrafficPolicy, TrafficTable } from './traffic-policy.js';
-import type { VersionWindows } from './version-window.js';
+import { windowOf } from './canary-window.js';
 
 /** What the director needs from the registry (ModelRegistry satisfies it). */
 export interface VersionSource {
@@ -48,7 +48,8 @@ export interface Trace {
 export interface TrafficDirectorOptions {
   readonly versions: VersionSource;
   readonly table: TrafficTable;
-  readonly windows: VersionWindows;
+  /** Whether a model's answers are recorded into its versions' canary windows (a rollout is running). */
+  readonly observed: (model: string) => boolean;
   readonly mirror: ShadowMirror;
   /** Runs and compares the copies a rollout's paired-disagreement check asks for. */
   readonly pairs?: ShadowMirror;
@@ -130,7 +131,7 @@ export class TrafficDirector {
    */
   begin(version: ModelVersion, request: RoutedRequest): Trace | undefined {
     const routed = request.version === undefined || request.version === '';
-    const observe = routed && this.o.windows.isObserved(request.model);
+    const observe = routed && this.o.observed(request.model);
     const shadow = routed ? this.shadowFor(version, request) : undefined;
     const paired = routed ? this.pairFor(version, request) : undefined;
     if (!observe && !shadow && !paired) return undefined;
@@ -177,6 +178,6 @@ export class TrafficDirector {
 
   private record(trace: Trace, ok: boolean, prediction: ReturnType<typeof predictionOf>): void {
     const latencyMs = this.latencyClock() - trace.startedMs;
-    this.o.windows.record(trace.version.id.model, trace.version.id.version, { at: this.clock(), ok, latencyMs, prediction });
+    windowOf(trace.version)?.record({ at: this.clock(), ok, latencyMs, prediction });
   }
 }

@@ -15,7 +15,6 @@ import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import { applyUpdate, checkUpdateVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
-import { VersionWindows } from './version-window.js';
 
 export interface TrafficManagerOptions {
   readonly versions: VersionSource;
@@ -75,10 +74,9 @@ export class TrafficManager {
     this.events = new EventLog(o.logger, o.clock);
     this.mirror = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
     this.pairs = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
-    const windows = new VersionWindows();
-    this.canary = new CanaryController({ versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
+    this.canary = new CanaryController({ versions: o.versions, table: this.table, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
     this.director = new TrafficDirector({
-      versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
+      versions: o.versions, table: this.table, observed: (model) => this.canary.isObserved(model), mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });

@@ -94,8 +94,8 @@ async function core(candidate: string, latency: 'measured' | 'fixed'): Promise<C
   // The registry tells the traffic manager of versions loading; the manager reads versions from the registry.
   const registry: ModelRegistry = new ModelRegistry(new FileModelRepository(repo.dir), logger, { onEvent: (e) => manager.onLifecycle(e) });
   const manager = new TrafficManager({ versions: registry, logger, clock: () => now, random: seeded(SEED), latencyClock: latency === 'fixed' ? () => 0 : undefined });
+  const service = new InferenceService(registry); // before loading: versions get their stages (the canary window)
   await registry.loadInitial();
-  const service = new InferenceService(registry);
   service.useTraffic(manager.director);
   return {
     service,
