@@ -33,7 +33,7 @@ Example:
 /** True when a model's config file exists but could not be read: its SLO would be silently missing. */
 function unreadableConfig(def: ModelDefinition): boolean {
   const hasFile = existsSync(join(def.dir, 'config.yaml')) || existsSync(join(def.dir, 'config.pbtxt'));
-  return def.error !== undefined && hasFile && Object.keys(def.config).length === 0;
+  return def.error !== undefined && hasFile && def.config.source === undefined;
 }
 
 /** The SLO of every model that declares one, by name. Throws ConfigError listing every unreadable config. */

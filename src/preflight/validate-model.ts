@@ -5,7 +5,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { VersionPolicy } from '../config/index.js';
 import { InferenceService } from '../inference/inference-service.js';
 import { featuresConfigProblem, integrityPolicy, sha256File, verifyModelIntegrity, verifyVersionIntegrity, type IntegrityMode, type IntegrityPolicy } from '../registry/integrity.js';
 import { ModelRegistry } from '../registry/model-registry.js';
@@ -32,8 +31,6 @@ export interface ValidateOptions {
   readonly logger?: Logger;
 }
 
-const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
-
 function configCheck(def: ModelDefinition): ValidationCheck {
   if (def.error) return fail('config', def.error);
   const source = def.config.source ? `${def.config.source} parses` : 'no config file: the signature comes from the artefact';
@@ -45,7 +42,7 @@ function chooseVersions(def: ModelDefinition, version: number | undefined): { ve
     if (!def.versions.includes(version)) return { versions: [], check: fail('versions', `version ${version} is not in ${def.dir} (versions on disk: ${def.versions.join(', ')})`) };
     return { versions: [version], check: pass('versions', `version ${version} (--version)`) };
   }
-  const versions = selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+  const versions = selectVersions(def.versions, def.config.versionPolicy);
   if (!versions.length) return { versions, check: fail('versions', `no version matches the model's version_policy (versions on disk: ${def.versions.join(', ')})`) };
   return { versions, check: pass('versions', `${versions.join(', ')}, as the model's version_policy selects`) };
 }

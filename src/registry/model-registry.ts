@@ -3,7 +3,7 @@
  * changed version becomes READY before the one it replaces stops taking requests and drains. Operations on one
  * model are serialised. Version resolution for requests lives here: no version means the highest READY one.
  */
-import type { ModelConfigSource, VersionPolicy } from '../config/index.js';
+import type { DeclaredModelConfig } from '../config/index.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
@@ -36,8 +36,6 @@ function describe(slot: VersionSlot): string {
   return `${slot.state}${reason ? ` (${reason})` : ''}`;
 }
 
-const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
-
 function parseVersion(version: string): number {
   if (!/^[1-9]\d{0,17}$/.test(version)) {
     throw new InvalidArgumentError(`invalid model version '${version.slice(0, 32)}': versions are positive integers`);
@@ -48,8 +46,8 @@ function parseVersion(version: string): number {
 export interface SyncOptions {
   /** Reload versions even when their files have not changed (an explicit load request). */
   readonly force: boolean;
-  /** A config given with the load request, replacing the model's config file. */
-  readonly override?: ModelConfigSource | undefined;
+  /** A config given with the load request (normalised), replacing the model's config file. */
+  readonly override?: DeclaredModelConfig | undefined;
   /**
    * List a model that is not in the repository, with the reason (the models named at start: the operator asked
    * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
@@ -102,7 +100,7 @@ export class ModelRegistry {
   }
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
-  load(name: string, override?: ModelConfigSource, only?: readonly number[]): Promise<void> {
+  load(name: string, override?: DeclaredModelConfig, only?: readonly number[]): Promise<void> {
     // Loaded on request: from now on the server is meant to serve it. A refused load promises nothing.
     return this.loadNamed(name, { force: true, override, only }, true);
   }
@@ -169,7 +167,7 @@ export class ModelRegistry {
 
   private async sync(name: string, options: SyncOptions): Promise<void> {
     const read = await this.repository.readModel(name);
-    const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
+    const def: ModelDefinition = options.override ? { ...read, config: options.override } : read;
     if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
       // Nothing is recorded for a name the repository does not hold: no index row, no readiness, no metrics.
       throw new ModelLoadError(`model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`);
@@ -184,7 +182,7 @@ export class ModelRegistry {
     model.unloaded = false;
     model.refused = undefined;
     model.traffic = def.config.traffic;
-    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy);
     const wanted = def.error ? [] : selected;
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {

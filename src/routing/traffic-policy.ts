@@ -4,10 +4,10 @@
  * Declared in config.yaml (`traffic:`) and replaced at run time through the API or by a rollout.
  */
 import { z } from 'zod';
-import { shadowSchema, type TrafficConfig } from '../config/index.js';
+import { DEFAULT_STICKY_PARAMETER, shadowSchema, type TrafficConfig } from '../config/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
 
-export const DEFAULT_STICKY_PARAMETER = 'routing_key';
+export { DEFAULT_STICKY_PARAMETER };
 
 export interface ShadowPolicy {
   readonly version: number;
