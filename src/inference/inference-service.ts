@@ -4,11 +4,7 @@
  */
 import type { ModelConfig } from '../config/index.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { AuditQuery, StoredPrediction } from '../audit/audit-record.js';
-import { NotFoundError } from '../errors/index.js';
 import type { FeatureService } from '../features/feature-service.js';
-import { rowsFromJson } from '../features/ingest-rows.js';
-import type { WriteResult } from '../features/types.js';
 import type { DriftMonitor } from '../drift/drift-monitor.js';
 import type { IndexEntry, ModelRegistry } from '../registry/model-registry.js';
 import { ModelGuards } from '../resilience/model-guards.js';
@@ -22,7 +18,6 @@ import { RequestPath } from './request-path.js';
 import { EarlyRefusals, type Refusal } from './early-refusal.js';
 import { ModelQueries, type VersionStatistics } from './model-queries.js';
 import { coreChecks, Readiness, type ReadinessCheck, type ReadinessReport } from './server-readiness.js';
-import { NO_AUDIT, noFeatures } from './not-configured.js';
 import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
 
@@ -42,8 +37,8 @@ export class InferenceService {
 
   constructor(
     private readonly registry: ModelRegistry,
-    private readonly features?: FeatureService,
-    private readonly audit?: AuditTrail,
+    features?: FeatureService,
+    audit?: AuditTrail,
     /** Drift monitoring: versions with `drift:` loaded from now on get a drift tap. */
     drift?: DriftMonitor,
   ) {
@@ -81,18 +76,6 @@ export class InferenceService {
    */
   infer(request: InferenceRequest): Promise<InferenceResponse> {
     return this.path.infer(request);
-  }
-
-  /** Recorded predictions, newest first (GET /v1/predictions). */
-  predictions(query: AuditQuery): Promise<StoredPrediction[]> {
-    if (!this.audit) throw new NotFoundError(NO_AUDIT, 'not_configured');
-    return this.audit.query(query);
-  }
-
-  /** Upserts rows into a feature view from a `{"rows": [...]}` body (POST /v1/features/{view}). */
-  async writeFeatures(view: string, body: unknown): Promise<WriteResult> {
-    if (!this.features) throw new NotFoundError(noFeatures(view), 'not_configured');
-    return this.features.write(view, rowsFromJson(this.features.view(view), body));
   }
 
   /**

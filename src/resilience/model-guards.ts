@@ -5,17 +5,17 @@
  */
 import type { FallbackConfig, FallbackReason, FallbackTrigger, ModelConfig } from '../config/index.js';
 import { FallbackPredictor } from './fallback-predictor.js';
-import { ModelBreaker, type ModelBreakerState } from './model-breaker.js';
+import { CircuitBreaker, type BreakerState } from '../lib/circuit-breaker.js';
 
 export interface ResilienceListener {
   fallback?(model: string, version: string, reason: FallbackReason): void;
-  breakerChanged?(model: string, version: string, state: ModelBreakerState): void;
+  breakerChanged?(model: string, version: string, state: BreakerState): void;
 }
 
 /** What protects one model version. */
 export interface ModelGuard {
   readonly fallback: FallbackConfig;
-  readonly breaker: ModelBreaker | undefined;
+  readonly breaker: CircuitBreaker | undefined;
   /** Constant and rule fallbacks; undefined for a `model:` fallback. */
   readonly predictor: FallbackPredictor | undefined;
   /** True when `trigger` sends the request to the fallback. */
@@ -35,13 +35,13 @@ export class ModelGuards {
   build(config: ModelConfig, version: string): ModelGuard | undefined {
     const fallback = config.fallback;
     if (!fallback) return undefined;
-    const onChange = (state: ModelBreakerState) => {
+    const onChange = (state: BreakerState) => {
       for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
     };
     const when = new Set<FallbackTrigger>(fallback.when);
     return {
       fallback,
-      breaker: fallback.breaker && new ModelBreaker(fallback.breaker, this.now, onChange),
+      breaker: fallback.breaker && new CircuitBreaker(fallback.breaker, this.now, onChange),
       predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
       covers: (trigger) => when.has(trigger),
     };
