@@ -22,4 +22,20 @@ export default tseslint.config(
     plugins: { layers: layersPlugin },
     rules: { 'layers/allowed-imports': 'error' },
   },
+  // A model config as a file declares it (ModelConfigSource) is read only in config/, where it is normalised;
+  // everything else reads the DeclaredModelConfig (defaults filled) or the completed ModelConfig. The rule is
+  // typescript-eslint's extension of no-restricted-imports, under its own name so that it adds to any other block.
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/config/**', './config/**'],
+          importNames: ['ModelConfigSource'],
+          message: 'ModelConfigSource is read only in src/config/: use DeclaredModelConfig (normalizeModelConfig) or the completed ModelConfig.',
+        }],
+      }],
+    },
+  },
 );

@@ -25,7 +25,7 @@ import { createAuditTrail } from './audit/create-audit-trail.js';
 import { createAuditMetrics, type AuditMetrics } from './telemetry/audit-metrics.js';
 import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
-import { DriftMonitor } from './quality/drift-monitor.js';
+import { DriftMonitor } from './drift/drift-monitor.js';
 import { createRolloutStore } from './routing/create-rollout-store.js';
 import type { RolloutStoreConfig } from './config/rollout-store-config.js';
 
@@ -107,12 +107,12 @@ export class Inferd {
     const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, {
       integrity,
       featuresConfigSha256: options.features?.sha256,
-      onEvent: (e) => {
-        traffic.onLifecycle(e);
-        drift.onLifecycle(e);
-      },
+      onEvent: (e) => traffic.onLifecycle(e),
     });
     const traffic = new TrafficManager({ versions: registry, logger, store: createRolloutStore(options.rollouts, logger) });
+    // Before loading: every version is built with the stages its config declares (fallback, features, drift).
+    const service = new InferenceService(registry, features, audit, drift);
+    service.useTraffic(traffic.director);
     // Kept events come back before the models load, so event numbers continue after them.
     await traffic.openStore().catch(async (err: unknown) => {
       await traffic.closeStore();
@@ -131,9 +131,6 @@ export class Inferd {
     poller?.start();
     traffic.resumeRollouts();
     traffic.start();
-    const service = new InferenceService(registry, features, audit);
-    service.useTraffic(traffic.director);
-    service.useDriftTap(drift);
     drift.start();
     const control = new ControlPlane({ data: service, repository: new RepositoryControl(registry, mode), traffic, drift, audit, features });
     return new Inferd(service, control, registry, poller, features, audit, traffic, drift);

@@ -8,15 +8,16 @@ import { existsSync } from 'node:fs';
 import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type FeaturesConfig } from '../config/index.js';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { Inferd } from '../inferd.js';
-import { buildProfile } from '../quality/profile-build.js';
-import { profileTarget } from '../quality/profile-columns.js';
-import { readRows } from '../quality/profile-data.js';
-import { profilePath, writeProfile } from '../quality/profile-store.js';
-import type { Profile } from '../quality/profile.js';
+import { buildProfile } from '../drift/profile-build.js';
+import { profileTarget } from '../drift/profile-columns.js';
+import { readRows } from '../drift/profile-data.js';
+import { profilePath, writeProfile } from '../drift/profile-store.js';
+import type { Profile } from '../drift/profile.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ProgressBar } from './progress-bar.js';
 import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
+import { versionLabel } from '../config/version-label.js';
 
 export const PROFILE_HELP = `Usage: inferd profile --model M --version V --data FILE [options]
 
@@ -69,7 +70,7 @@ interface ProfileJob {
 async function profile(o: ProfileJob): Promise<number> {
   const inferd = await Inferd.create({ modelRepository: o.repository, features: o.features, modelControlMode: 'explicit', loadModels: [o.model], logger: createLogger('warn', process.stderr) });
   try {
-    const entry = inferd.service.index().find((e) => e.name === o.model && String(e.version) === o.version);
+    const entry = inferd.service.index().find((e) => e.name === o.model && e.version !== undefined && versionLabel(e.version) === o.version);
     if (entry?.state !== 'READY') {
       const known = inferd.service.index().filter((e) => e.name === o.model).map((e) => `${e.version ? `v${e.version} ` : ''}${e.state}${e.reason ? ` (${e.reason})` : ''}`);
       throw new NotFoundError(`model '${o.model}' version ${o.version} is not loaded from ${o.repository}: ${known.join('; ') || 'no such model'}`);

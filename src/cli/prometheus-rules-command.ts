@@ -1,13 +1,13 @@
 /**
  * `inferd prometheus-rules`: reads the model repository's configs (no model is loaded) and prints the Prometheus
- * recording rules and burn-rate alerts for every model that declares an `slo:` (see telemetry/slo-rules.ts).
+ * recording rules and burn-rate alerts for every model that declares an `slo:` (see slo/slo-rules.ts).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
-import { buildSloRules, type ModelSlo } from '../telemetry/slo-rules.js';
+import { buildSloRules, type ModelSlo } from '../slo/slo-rules.js';
 import { VERSION } from '../version.js';
 import { parseCommandArgs } from './command-args.js';
 import { writeOut } from './stdout.js';
@@ -33,7 +33,7 @@ Example:
 /** True when a model's config file exists but could not be read: its SLO would be silently missing. */
 function unreadableConfig(def: ModelDefinition): boolean {
   const hasFile = existsSync(join(def.dir, 'config.yaml')) || existsSync(join(def.dir, 'config.pbtxt'));
-  return def.error !== undefined && hasFile && Object.keys(def.config).length === 0;
+  return def.error !== undefined && hasFile && def.config.source === undefined;
 }
 
 /** The SLO of every model that declares one, by name. Throws ConfigError listing every unreadable config. */

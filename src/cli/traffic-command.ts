@@ -7,6 +7,7 @@ import { isVersionLabel } from '../config/version-label.js';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP } from './admin-client.js';
 import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
 import { textTable } from './text-table.js';
+import { versionLabel } from '../config/version-label.js';
 
 export const TRAFFIC_HELP = `Usage: inferd traffic <command> MODEL [options]
 
@@ -64,7 +65,7 @@ export function trafficText(t: TrafficJson): string {
   const lines = [`model '${t.model}': weights ${weights}; sticky parameter '${t.sticky_parameter}'`];
   if (t.shadow) lines.push(`shadow: version ${t.shadow.version}, ${pct(100 * t.shadow.sample_rate)} of requests mirrored (${t.shadow.mirrored} so far)`);
   if (t.rollout) lines.push(`rollout ${t.rollout.id} (${t.rollout.status}) controls the weights: ${pct(t.rollout.weight)} to version ${t.rollout.candidate}`);
-  const rows = t.versions.map((v) => [String(v.version), v.state, pct(v.share), v.failed ? 'rolled back' : '']);
+  const rows = t.versions.map((v) => [versionLabel(v.version), v.state, pct(v.share), v.failed ? 'rolled back' : '']);
   return `${lines.join('\n')}\n${textTable(['VERSION', 'STATE', 'SHARE', 'NOTE'], rows)}`;
 }
 

@@ -26,6 +26,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
+import { deepFreeze } from '../lib/objects.js';
 
 export const FEATURE_TYPES = ['FP32', 'FP64', 'INT32', 'INT64', 'BOOL'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];
@@ -253,12 +254,4 @@ export function parseFeatureMapping(raw: unknown, file: string): FeatureMapping 
     return { view, feature };
   });
   return deepFreeze({ input: m.input, budgetMs: m.budget_ms, request, columns });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

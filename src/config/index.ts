@@ -1,4 +1,6 @@
 export * from './model-config.js';
+export * from './declared-model-config.js';
+export * from './normalize-model-config.js';
 export * from './model-config-yaml.js';
 export * from './model-config-triton.js';
 export * from './server-config.js';

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ConfigError } from '../errors/index.js';
 import { formatShape, type TensorSpec } from '../tensor/index.js';
+import type { DeclaredThreshold } from './declared-model-config.js';
 
 /** A binary classifier's decision threshold, checked against the model's outputs at load. */
 export interface ThresholdConfig {
@@ -60,30 +61,31 @@ function parseNumber(text: string | undefined, key: string, where: string): numb
 }
 
 /**
- * Reads `threshold`, `threshold_output` and `threshold_class` from a model's parameters and checks them against
- * its outputs. Undefined when the model sets no threshold.
+ * Reads `threshold`, `threshold_output` and `threshold_class` from a model's declared parameters, with the positive
+ * class defaulting to 1. Undefined when the model sets no threshold. The score output is checked at completion.
  */
-export function parseThreshold(
-  parameters: Readonly<Record<string, string>>,
-  outputs: readonly TensorSpec[],
-  batching: boolean,
-  where: string,
-): ThresholdConfig | undefined {
+export function declareThreshold(parameters: Readonly<Record<string, string>>, where: string): DeclaredThreshold | undefined {
   const value = parseNumber(parameters.threshold, 'threshold', where);
   if (value === undefined) {
     const stray = ['threshold_output', 'threshold_class'].find((k) => parameters[k] !== undefined);
     if (stray) throw new ConfigError(`${where}: parameter '${stray}' is set but 'threshold' is not; add threshold (e.g. 0.5)`);
     return undefined;
   }
-  const output = parameters.threshold_output ?? defaultScoreOutput(outputs, where);
-  checkScoreOutput(outputs.find((o) => o.name === output), output, outputs, batching, where);
   const positiveClass = parseNumber(parameters.threshold_class, 'threshold_class', where) ?? 1;
   if (positiveClass !== 0 && positiveClass !== 1) throw new ConfigError(`${where}: parameter 'threshold_class' must be 0 or 1, got '${parameters.threshold_class}'`);
+  const output = parameters.threshold_output;
+  return { value, positiveClass, ...(output === undefined ? {} : { output }) };
+}
+
+/** A declared threshold against the model's outputs: its score output chosen (when undeclared) and checked. */
+export function resolveThreshold(declared: DeclaredThreshold, outputs: readonly TensorSpec[], batching: boolean, where: string): ThresholdConfig {
+  const output = declared.output ?? defaultScoreOutput(outputs, where);
+  checkScoreOutput(outputs.find((o) => o.name === output), output, outputs, batching, where);
   const existing = outputs.find((o) => o.name === THRESHOLD_LABEL_OUTPUT);
   if (existing && existing.datatype !== 'INT64') {
     throw new ConfigError(`${where}: a threshold writes its decision to an INT64 output '${THRESHOLD_LABEL_OUTPUT}', but the model's '${THRESHOLD_LABEL_OUTPUT}' is ${existing.datatype}`);
   }
-  return { output, value, positiveClass, labelOutput: THRESHOLD_LABEL_OUTPUT };
+  return { output, value: declared.value, positiveClass: declared.positiveClass, labelOutput: THRESHOLD_LABEL_OUTPUT };
 }
 
 /** The lines of a label file: line i labels class i. A final newline does not add an empty label. */

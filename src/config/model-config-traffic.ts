@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { TrafficConfig, WarmupConfig } from './model-config.js';
+import { VERSION_LABEL_PATTERN } from './version-label.js';
 
 export const warmupSchema = z.union([
   z.boolean(),
@@ -24,7 +25,7 @@ export const warmupSchema = z.union([
 
 /** Version numbers as keys ("1" or 1 in YAML) → percent; the percents sum to 100 (a millionth of rounding let through). */
 const weightsSchema = z
-  .record(z.string().regex(/^[1-9]\d{0,17}$/, 'keys are version numbers'), z.number().min(0).max(100))
+  .record(z.string().regex(VERSION_LABEL_PATTERN, 'keys are version numbers'), z.number().min(0).max(100))
   .refine((w) => Math.abs(Object.values(w).reduce((a, x) => a + x, 0) - 100) <= 1e-6, {
     error: (issue) => {
       const w = issue.input as Record<string, number>;

@@ -1,7 +1,8 @@
 /**
  * A model's configuration. Config files (`config.yaml` or Triton's `config.pbtxt`) produce a
- * `ModelConfigSource`: whatever they declare. The registry completes it from the model artefact itself
- * (Triton's auto-complete) into a frozen `ModelConfig`.
+ * `ModelConfigSource`: whatever they declare. `normalizeModelConfig` fills every default into a
+ * `DeclaredModelConfig` (Triton's NormalizeModelConfig); the registry completes that from the model artefact
+ * (Triton's auto-complete) into a frozen `ModelConfig`. Nothing outside config/ reads a `ModelConfigSource`.
  */
 import type { TensorSpec } from '../tensor/index.js';
 import type { ThresholdConfig } from './model-config-postprocess.js';
@@ -99,6 +100,12 @@ export interface WarmupConfig {
   readonly batchSizes: readonly number[];
 }
 
+/** The versions a model serves when its config names no version_policy. */
+export const DEFAULT_VERSION_POLICY: VersionPolicy = Object.freeze({ kind: 'latest', numVersions: 1 });
+
+/** The request parameter that keeps one caller on one version when a config names none. */
+export const DEFAULT_STICKY_PARAMETER = 'routing_key';
+
 export const DEFAULT_WARMUP: WarmupConfig = Object.freeze({ enabled: true, iterations: 2, batchSizes: Object.freeze([1]) });
 
 /** Mirror a share of the model's traffic to a version, off the caller's path. */
@@ -112,7 +119,7 @@ export interface ShadowConfig {
 export interface TrafficConfig {
   /** Percent of requests per version (keys are version numbers); absent: the highest ready version answers. */
   readonly weights?: Readonly<Record<string, number>> | undefined;
-  /** Request parameter whose value, hashed, keeps one caller on one version (default `routing_key`). */
+  /** Request parameter whose value, hashed, keeps one caller on one version (default DEFAULT_STICKY_PARAMETER). */
   readonly stickyParameter?: string | undefined;
   readonly shadow?: ShadowConfig | undefined;
 }

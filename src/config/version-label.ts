@@ -8,3 +8,8 @@ export const VERSION_LABEL_PATTERN = /^[1-9]\d{0,17}$/;
 export function isVersionLabel(text: string): boolean {
   return VERSION_LABEL_PATTERN.test(text);
 }
+
+/** A version number as text, wherever it leaves the core: URLs, answers (`model_version`), metrics, tables, folders. */
+export function versionLabel(version: number): string {
+  return version.toString(10);
+}

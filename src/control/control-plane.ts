@@ -17,9 +17,9 @@ import type { TrafficManager, TrafficView } from '../routing/traffic-manager.js'
 import { ANONYMOUS_PRINCIPAL } from '../audit/prediction-row.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuditQuery, StoredPrediction } from '../audit/audit-record.js';
-import type { DriftMonitor } from '../quality/drift-monitor.js';
-import type { DriftEvent } from '../quality/drift-events.js';
-import type { VersionDrift } from '../quality/drift-version.js';
+import type { DriftMonitor } from '../drift/drift-monitor.js';
+import type { DriftEvent } from '../drift/drift-events.js';
+import type { VersionDrift } from '../drift/drift-version.js';
 import { parseFeedbackBody } from '../quality/feedback-request.js';
 import type { FeedbackResult } from '../quality/feedback-service.js';
 import type { QualityServer } from '../quality/quality-server.js';

@@ -2,7 +2,7 @@
  * Repository operations of the control plane (Triton's model repository extension): load and unload on request,
  * allowed in explicit model-control mode.
  */
-import { assertModelName, assertSafeConfigOverride, parseTritonConfigJson } from '../config/index.js';
+import { assertModelName, readLoadRequestConfig } from '../config/index.js';
 import { UnsupportedError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 
@@ -22,9 +22,7 @@ export class RepositoryControl {
     this.assertExplicit('load');
     // The name and the override's file names become paths under the repository: refuse any that could escape it.
     assertModelName(name);
-    const override =
-      configJson === undefined ? undefined : parseTritonConfigJson(configJson, `load request for '${name}'`);
-    if (override) assertSafeConfigOverride(name, override);
+    const override = configJson === undefined ? undefined : readLoadRequestConfig(configJson, name);
     await this.registry.load(name, override);
   }
 

@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../config/index.js';
 import type { FeatureService } from '../features/feature-service.js';
 import type { Datatype } from '../tensor/index.js';
-import { featurePlan } from './feature-plan.js';
+import { featurePlan } from '../features/enrichment/feature-plan.js';
 
 export interface TensorMetadata {
   readonly name: string;

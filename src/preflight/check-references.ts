@@ -9,6 +9,7 @@ import type { InferenceService } from '../inference/inference-service.js';
 import { decodeInferRequest, encodeInferResponse } from '../protocol/v2-json.js';
 import { compareOutputs, parseReferenceCase, VALIDATION_FOLDER, type JsonOutput } from './reference-outputs.js';
 import { fail, pass, skip, type ValidationCheck } from './validation-report.js';
+import { versionLabel } from '../config/version-label.js';
 
 async function referenceFiles(versionDir: string): Promise<string[]> {
   try {
@@ -23,7 +24,7 @@ async function referenceFiles(versionDir: string): Promise<string[]> {
 async function checkFile(service: InferenceService, model: string, version: number, path: string, label: string): Promise<string[]> {
   try {
     const c = parseReferenceCase(await readFile(path, 'utf8'), label);
-    const response = await service.infer(decodeInferRequest(c.request, model, String(version)));
+    const response = await service.infer(decodeInferRequest(c.request, model, versionLabel(version)));
     const outputs = (JSON.parse(encodeInferResponse(response)) as { outputs: JsonOutput[] }).outputs;
     return compareOutputs(outputs, c).map((p) => `${label}: ${p}`);
   } catch (err) {

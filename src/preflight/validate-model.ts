@@ -5,11 +5,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { VersionPolicy } from '../config/index.js';
 import { InferenceService } from '../inference/inference-service.js';
 import { featuresConfigProblem, integrityPolicy, sha256File, verifyModelIntegrity, verifyVersionIntegrity, type IntegrityMode, type IntegrityPolicy } from '../registry/integrity.js';
 import { ModelRegistry } from '../registry/model-registry.js';
-import type { ServingVersion } from '../registry/serving-version.js';
+import { slotReason, type VersionSlot } from '../registry/version-slot.js';
 import { isWarmupFailure } from '../registry/warmup.js';
 import { assertValidModelName, FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
@@ -17,6 +16,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { checkReferenceOutputs } from './check-references.js';
 import { openValidationFeatures } from './validation-features.js';
 import { fail, pass, reportOf, skip, warn, type ValidationCheck, type ValidationReport } from './validation-report.js';
+import { versionLabel } from '../config/version-label.js';
 
 export interface ValidateOptions {
   /** The model folder: `<repository>/<model>` holding the config and numbered version folders. */
@@ -31,8 +31,6 @@ export interface ValidateOptions {
   readonly logger?: Logger;
 }
 
-const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
-
 function configCheck(def: ModelDefinition): ValidationCheck {
   if (def.error) return fail('config', def.error);
   const source = def.config.source ? `${def.config.source} parses` : 'no config file: the signature comes from the artefact';
@@ -44,7 +42,7 @@ function chooseVersions(def: ModelDefinition, version: number | undefined): { ve
     if (!def.versions.includes(version)) return { versions: [], check: fail('versions', `version ${version} is not in ${def.dir} (versions on disk: ${def.versions.join(', ')})`) };
     return { versions: [version], check: pass('versions', `version ${version} (--version)`) };
   }
-  const versions = selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+  const versions = selectVersions(def.versions, def.config.versionPolicy);
   if (!versions.length) return { versions, check: fail('versions', `no version matches the model's version_policy (versions on disk: ${def.versions.join(', ')})`) };
   return { versions, check: pass('versions', `${versions.join(', ')}, as the model's version_policy selects`) };
 }
@@ -52,7 +50,7 @@ function chooseVersions(def: ModelDefinition, version: number | undefined): { ve
 async function integrityCheck(def: ModelDefinition, version: number, policy: IntegrityPolicy): Promise<ValidationCheck> {
   if (policy.mode === 'off') return skip('integrity', `policy off: nothing checked (--integrity checksum or signed checks the manifest)`, version);
   try {
-    const r = await verifyVersionIntegrity(join(def.dir, String(version)), policy, `model '${def.name}' version ${version}`);
+    const r = await verifyVersionIntegrity(join(def.dir, versionLabel(version)), policy, `model '${def.name}' version ${version}`);
     const signer = r?.keyIndex === undefined ? '' : `, signature verified with trusted key ${r.keyIndex + 1}`;
     return pass('integrity', `${policy.mode}: ${r?.files ?? 0} files match the manifest${signer}`, version);
   } catch (err) {
@@ -81,15 +79,16 @@ async function modelIntegrityCheck(def: ModelDefinition, policy: IntegrityPolicy
 }
 
 /** The load and warm-up checks of one version after the registry tried to load it. */
-function loadChecks(v: ServingVersion | undefined, version: number): ValidationCheck[] {
-  if (v?.state === 'READY' && v.config) {
-    const load = pass('load', `${v.config.runtime} runtime, ${v.config.instanceCount} instance(s), ready in ${Math.round(v.loadMs ?? 0)} ms`, version);
+function loadChecks(slot: VersionSlot | undefined, version: number): ValidationCheck[] {
+  if (slot?.state === 'READY') {
+    const v = slot.loaded;
+    const load = pass('load', `${v.config.runtime} runtime, ${v.config.instanceCount} instance(s), ready in ${Math.round(v.loadMs)} ms`, version);
     const w = v.warmup;
-    if (!w || w.source === 'disabled') return [load, skip('warm-up', 'disabled by the model config (warmup.enabled: false)', version)];
+    if (w.source === 'disabled') return [load, skip('warm-up', 'disabled by the model config (warmup.enabled: false)', version)];
     if (w.failure) return [load, warn('warm-up', w.failure, version)];
     return [load, pass('warm-up', `${w.requests} request(s) per instance (${w.source === 'file' ? 'warmup.json' : 'generated from the signature'}) in ${Math.round(w.ms)} ms`, version)];
   }
-  const reason = v?.reason ?? 'the version did not load';
+  const reason = (slot && slotReason(slot)) ?? 'the version did not load';
   if (isWarmupFailure(reason)) return [pass('load', 'the instances started', version), fail('warm-up', reason, version)];
   return [fail('load', reason, version), skip('warm-up', 'the version did not load', version)];
 }
@@ -108,14 +107,14 @@ async function loadAndRun(def: ModelDefinition, versions: readonly number[], pol
     return [fail('config', `the features config the model's 'features:' mapping needs cannot be opened: ${(err as Error).message}`)];
   }
   try {
+    const inference = new InferenceService(registry, service); // before loading: versions get their stages
     await registry.load(def.name, undefined, versions).catch(() => undefined);
-    const inference = new InferenceService(registry, service);
     for (const version of versions) {
       const v = registry.model(def.name).versions.get(version);
       const stages = loadChecks(v, version);
       checks.push(...stages);
       const ready = stages.every((c) => c.status !== 'fail');
-      checks.push(ready ? await checkReferenceOutputs(inference, def.name, version, join(def.dir, String(version))) : skip('reference outputs', 'the version did not load', version));
+      checks.push(ready ? await checkReferenceOutputs(inference, def.name, version, join(def.dir, versionLabel(version))) : skip('reference outputs', 'the version did not load', version));
     }
   } finally {
     await registry.stop();

@@ -1,15 +1,16 @@
 /**
- * Completes a declared model config from what the artefact itself says (Triton's auto-complete), and checks
- * that what the config declares agrees with the artefact. Pure: data in, config or ConfigError out.
+ * Completion (Triton's auto-complete): a normalised, declared model config (config/normalize-model-config.ts)
+ * completed from what the artefact itself says (ONNX session metadata, the tree model), once per version load,
+ * with a check that what the config declares agrees with the artefact. Pure: data in, config or ConfigError out.
  */
 import {
-  DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING, MAX_TIMEOUT_MICROSECONDS,
-  PLATFORM_BY_RUNTIME, type ModelConfig, type ModelConfigSource, type RuntimeKind,
+  checkPreferredBatchSizes, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, PLATFORM_BY_RUNTIME,
+  type DeclaredModelConfig, type ModelConfig, type RuntimeKind,
 } from '../config/index.js';
-import { parseThreshold } from '../config/model-config-postprocess.js';
+import { resolveThreshold } from '../config/model-config-postprocess.js';
 import { checkFallback } from '../config/model-config-resilience.js';
 import { ConfigError } from '../errors/index.js';
-import { definedOnly } from '../lib/objects.js';
+import { deepFreeze } from '../lib/objects.js';
 import { formatShape, type TensorSpec } from '../tensor/index.js';
 import type { RuntimeSignature, RuntimeTensorInfo } from '../runtimes/runtime.js';
 
@@ -57,79 +58,57 @@ function completeSpecs(
 }
 
 export interface CompleteConfigOptions {
-  readonly name: string;
-  readonly source: ModelConfigSource;
+  /** The model's normalised config: every default filled, nothing from the artefact yet. */
+  readonly declared: DeclaredModelConfig;
+  /** The runtime: the declared one, or the one detected from the version folder. */
   readonly runtime: RuntimeKind;
   readonly signature: RuntimeSignature;
   /** Class labels by output name, read from the config's label files. */
   readonly labels?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
-/** Produces the frozen config a model version serves with. */
-export function completeConfig({ name, source, runtime, signature, labels }: CompleteConfigOptions): ModelConfig {
-  const where = source.source ?? `model '${name}'`;
+/**
+ * Produces the frozen config a version serves with. The artefact adds only what the declared config leaves open
+ * (the batch size, tensor names, types and shapes, its own metadata parameters) and never overrides a declared
+ * value; a declared value the artefact contradicts is a ConfigError.
+ */
+export function completeConfig({ declared, runtime, signature, labels }: CompleteConfigOptions): ModelConfig {
+  const where = declared.where;
   const canBatch = supportsBatching(signature);
-  const declaredBatch = source.maxBatchSize;
-  if (declaredBatch !== undefined && declaredBatch > 0 && !canBatch) {
+  if (declared.maxBatchSize !== undefined && declared.maxBatchSize > 0 && !canBatch) {
     const culprit = [...signature.inputs, ...signature.outputs].find((t) => t.shape.length === 0 || t.shape[0] !== -1);
     throw new ConfigError(
-      `${where}: max_batch_size is ${declaredBatch}, but the model's '${culprit?.name}' has shape ${formatShape(culprit?.shape ?? [])}, ` +
+      `${where}: max_batch_size is ${declared.maxBatchSize}, but the model's '${culprit?.name}' has shape ${formatShape(culprit?.shape ?? [])}, ` +
         'whose first dimension is not a variable batch dimension; set max_batch_size: 0',
     );
   }
-  const maxBatchSize = declaredBatch ?? (canBatch ? DEFAULT_MAX_BATCH_SIZE : 0);
+  const maxBatchSize = declared.maxBatchSize ?? (canBatch ? DEFAULT_MAX_BATCH_SIZE : 0);
   const batching = maxBatchSize > 0;
-  const scheduling = { ...DEFAULT_SCHEDULING, ...definedOnly(source.scheduling) };
-  if (!batching) scheduling.dynamicBatching = false;
-  const tooBig = scheduling.preferredBatchSizes.find((s) => s > maxBatchSize);
-  if (batching && tooBig !== undefined) {
-    throw new ConfigError(`${where}: preferred_batch_size ${tooBig} exceeds max_batch_size ${maxBatchSize}`);
-  }
-  const counts = [['max_queue_size', scheduling.maxQueueSize], ['priority_levels', scheduling.priorityLevels]] as const;
-  for (const [key, value] of counts) {
-    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number from 0, got ${value}`);
-  }
-  const bad = scheduling.preferredBatchSizes.find((s) => !Number.isInteger(s) || s < 1);
-  if (bad !== undefined) throw new ConfigError(`${where}: preferred_batch_size ${bad} must be a whole number from 1`);
-  const times = [
-    ['default_timeout_microseconds', scheduling.defaultTimeoutMicroseconds], ['max_timeout_microseconds', scheduling.maxTimeoutMicroseconds],
-    ['max_queue_delay_microseconds', scheduling.maxQueueDelayMicroseconds],
-  ] as const;
-  for (const [key, value] of times) {
-    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${where}: ${key} must be a whole number of microseconds from 0, got ${value}`);
-    if (value > MAX_TIMEOUT_MICROSECONDS) throw new ConfigError(`${where}: ${key} ${value} is above the longest wait inferd can time (${MAX_TIMEOUT_MICROSECONDS} µs, about 24.8 days); lower it`);
-  }
-  if (scheduling.defaultPriorityLevel > Math.max(1, scheduling.priorityLevels) || scheduling.defaultPriorityLevel < 1) {
-    scheduling.defaultPriorityLevel = Math.max(1, Math.ceil(scheduling.priorityLevels / 2));
-  }
+  const scheduling = batching ? declared.scheduling : { ...declared.scheduling, dynamicBatching: false };
+  checkPreferredBatchSizes(scheduling, maxBatchSize, where);
+  const inputs = completeSpecs(declared.inputs, signature.inputs, batching, where, 'input');
+  const outputs = completeSpecs(declared.outputs, signature.outputs, batching, where, 'output');
+  const threshold = declared.threshold && resolveThreshold(declared.threshold, outputs, batching, where);
+  if (declared.fallback) checkFallback(declared.fallback, outputs, where);
   const config: ModelConfig = {
-    name,
+    name: declared.name,
     runtime,
-    platform: source.platform ?? PLATFORM_BY_RUNTIME[runtime],
+    platform: declared.platform ?? PLATFORM_BY_RUNTIME[runtime],
     maxBatchSize,
-    inputs: completeSpecs(source.inputs, signature.inputs, batching, where, 'input'),
-    outputs: completeSpecs(source.outputs, signature.outputs, batching, where, 'output'),
-    versionPolicy: source.versionPolicy ?? { kind: 'latest', numVersions: 1 },
+    inputs,
+    outputs,
+    versionPolicy: declared.versionPolicy,
     scheduling,
-    instanceCount: source.instanceCount ?? 1,
-    parameters: { ...signature.parameters, ...source.parameters },
-    onnx: { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(source.onnx) },
-    defaultModelFilename: source.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[runtime],
+    instanceCount: declared.instanceCount,
+    parameters: { ...signature.parameters, ...declared.parameters },
+    onnx: declared.onnx,
+    defaultModelFilename: declared.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[runtime],
     ...(labels ? { labels } : {}),
-    ...(source.features ? { features: source.features } : {}),
-    ...(source.slo ? { slo: source.slo } : {}),
-    ...(source.fallback ? { fallback: source.fallback } : {}),
-    ...(source.drift ? { drift: source.drift } : {}),
+    ...(threshold ? { threshold } : {}),
+    ...(declared.features ? { features: declared.features } : {}),
+    ...(declared.slo ? { slo: declared.slo } : {}),
+    ...(declared.fallback ? { fallback: declared.fallback } : {}),
+    ...(declared.drift ? { drift: declared.drift } : {}),
   };
-  const threshold = parseThreshold(config.parameters, config.outputs, batching, where);
-  if (config.fallback) checkFallback(config.fallback, config.outputs, where);
-  return deepFreeze(threshold ? { ...config, threshold } : config);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return deepFreeze(config);
 }

@@ -23,6 +23,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ConfigError, ModelLoadError } from '../errors/index.js';
+import { isVersionLabel } from '../config/version-label.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.sig';
@@ -194,8 +195,6 @@ export async function verifyVersionIntegrity(dir: string, policy: IntegrityPolic
 /** The config file names the repository reads in a model folder: a manifest names those that were absent. */
 export const MODEL_CONFIG_FILES: readonly string[] = ['config.yaml', 'config.pbtxt'];
 
-const VERSION_FOLDER = /^[1-9]\d{0,17}$/;
-
 /** What a model folder's `manifest.json` holds. */
 export interface ModelManifest {
   readonly algorithm: 'sha256';
@@ -224,7 +223,7 @@ export async function listModelFiles(dir: string): Promise<string[]> {
       const path = sub ? `${sub}/${e.name}` : e.name;
       if (!sub && (e.name === MANIFEST_FILE || e.name === SIGNATURE_FILE)) continue;
       if (e.isDirectory()) {
-        if (!sub && VERSION_FOLDER.test(e.name)) continue; // covered by the version folder's own manifest
+        if (!sub && isVersionLabel(e.name)) continue; // covered by the version folder's own manifest
         await walk(path);
       } else out.push(path); // a symbolic link too: the loader reads through it
     }

@@ -3,9 +3,8 @@
  * and gives it a scheduler.
  */
 import { join } from 'node:path';
-import { assertPlainFileName, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_ONNX_OPTIONS, MAX_INSTANCE_COUNT, type ModelConfig } from '../config/index.js';
-import { ConfigError, ModelLoadError } from '../errors/index.js';
-import { definedOnly } from '../lib/objects.js';
+import type { ModelConfig } from '../config/index.js';
+import { ModelLoadError } from '../errors/index.js';
 import { detectRuntime, type ModelDefinition } from '../repository/model-repository.js';
 import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
 import { existsSync } from 'node:fs';
@@ -14,7 +13,8 @@ import { readLabelFiles } from '../config/model-config-postprocess.js';
 import { completeConfig } from './complete-config.js';
 import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type IntegrityReport } from './integrity.js';
 import { treeNamesFromConfig } from './tree-names.js';
-import { TrackedInstance, warmUp, warmupSettings, type WarmupReport } from './warmup.js';
+import { TrackedInstance, warmUp, type WarmupReport } from './warmup.js';
+import { versionLabel } from '../config/version-label.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -31,11 +31,10 @@ export interface LoadOptions {
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
-  const dir = join(def.dir, String(version));
+  const dir = join(def.dir, versionLabel(version));
   const declared = def.config.runtime;
-  if (declared) {
-    const file = def.config.defaultModelFilename ?? DEFAULT_FILENAME_BY_RUNTIME[declared];
-    assertPlainFileName(file, 'default_model_filename', def.config.source ?? `model '${def.name}'`);
+  const file = def.config.defaultModelFilename; // normalised: a plain file name, present whenever the runtime is
+  if (declared && file) {
     const path = join(dir, file);
     if (!existsSync(path)) throw new ModelLoadError(`model '${def.name}' version ${version}: ${file} not found in ${dir}`);
     return { runtime: declared, path };
@@ -52,29 +51,23 @@ function locateArtefact(def: ModelDefinition, version: number) {
  * scheduler. Throws a ModelLoadError/ConfigError saying why not; instances are closed on failure.
  */
 export async function loadVersion(def: ModelDefinition, version: number, options: LoadOptions = {}): Promise<LoadedVersion> {
-  const versionDir = join(def.dir, String(version));
+  const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
   const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label, `${def.name}/${version}`);
   const { runtime, path } = locateArtefact(def, version);
-  const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.source ?? `model '${def.name}'`);
-  const onnx = { ...DEFAULT_ONNX_OPTIONS, ...definedOnly(def.config.onnx) };
-  const count = def.config.instanceCount ?? 1;
-  // The config parsers check this; a source built elsewhere (library callers) must not start zero or endless workers.
-  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCE_COUNT) {
-    throw new ConfigError(`${def.config.source ?? label}: the instance count must be a whole number from 1 to ${MAX_INSTANCE_COUNT}, got ${count}`);
-  }
+  const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.where);
   const started = await Promise.allSettled(
-    Array.from({ length: count }, () =>
-      WorkerRuntime.load({ runtime, modelPath: path, ...onnx, names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined }),
+    Array.from({ length: def.config.instanceCount }, () =>
+      WorkerRuntime.load({ runtime, modelPath: path, ...def.config.onnx, names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined }),
     ),
   );
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   try {
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const config = completeConfig({ name: def.name, source: def.config, runtime, signature: instances[0].signature, labels });
+    const config = completeConfig({ declared: def.config, runtime, signature: instances[0].signature, labels });
     const tracked = instances.map((i) => new TrackedInstance(i));
-    const warmup = await warmUp(tracked, versionDir, config, warmupSettings(def.config), label);
+    const warmup = await warmUp(tracked, versionDir, config, def.config.warmup, label);
     // A failed generated warm-up serves cold, but not on a worker that died running it: that one cannot serve at all.
     if (warmup.failure && instances.some((i) => !i.running)) throw new ModelLoadError(`${label}: a model worker exited during warm-up: ${warmup.failure}`);
     for (const instance of instances) instance.serving(); // loaded and warmed at a lowered priority until now

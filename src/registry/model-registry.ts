@@ -3,7 +3,8 @@
  * changed version becomes READY before the one it replaces stops taking requests and drains. Operations on one
  * model are serialised. Version resolution for requests lives here: no version means the highest READY one.
  */
-import type { ModelConfigSource, VersionPolicy } from '../config/index.js';
+import type { DeclaredModelConfig } from '../config/index.js';
+import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
 import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
@@ -14,7 +15,9 @@ import { loadVersion } from './load-version.js';
 import { repositoryRelative, rewriteMessage } from './repository-paths.js';
 import type { ModelReadiness } from './readiness.js';
 import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
-import type { LifecycleEvent, RegisteredModel, ServingVersion } from './serving-version.js';
+import type { LifecycleEvent, RegisteredModel } from './registered-model.js';
+import { assembleVersion, versionId, type ModelVersion, type StageBuilder } from './model-version.js';
+import { readyVersion, slotReason, transition, type SlotEvent, type VersionSlot } from './version-slot.js';
 
 export interface IndexEntry {
   readonly name: string;
@@ -23,10 +26,19 @@ export interface IndexEntry {
   readonly reason?: string;
 }
 
-const DEFAULT_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };
+/** Unloaded on purpose (policy, unload request, stop): not counted against readiness. */
+function isRetired(slot: VersionSlot): boolean {
+  return slot.state === 'UNLOADING' || (slot.state === 'UNAVAILABLE' && slot.retired);
+}
+
+/** A slot's state and reason, as messages say it: `UNAVAILABLE (why)`. */
+function describe(slot: VersionSlot): string {
+  const reason = slotReason(slot);
+  return `${slot.state}${reason ? ` (${reason})` : ''}`;
+}
 
 function parseVersion(version: string): number {
-  if (!/^[1-9]\d{0,17}$/.test(version)) {
+  if (!isVersionLabel(version)) {
     throw new InvalidArgumentError(`invalid model version '${version.slice(0, 32)}': versions are positive integers`);
   }
   return Number(version);
@@ -35,8 +47,8 @@ function parseVersion(version: string): number {
 export interface SyncOptions {
   /** Reload versions even when their files have not changed (an explicit load request). */
   readonly force: boolean;
-  /** A config given with the load request, replacing the model's config file. */
-  readonly override?: ModelConfigSource | undefined;
+  /** A config given with the load request (normalised), replacing the model's config file. */
+  readonly override?: DeclaredModelConfig | undefined;
   /**
    * List a model that is not in the repository, with the reason (the models named at start: the operator asked
    * for them, and readiness must say so). A load request for one is refused and leaves no row behind.
@@ -89,7 +101,7 @@ export class ModelRegistry {
   }
 
   /** Loads or reloads a model and the versions its policy selects. Rejects with the reason when a version fails. */
-  load(name: string, override?: ModelConfigSource, only?: readonly number[]): Promise<void> {
+  load(name: string, override?: DeclaredModelConfig, only?: readonly number[]): Promise<void> {
     // Loaded on request: from now on the server is meant to serve it. A refused load promises nothing.
     return this.loadNamed(name, { force: true, override, only }, true);
   }
@@ -114,7 +126,7 @@ export class ModelRegistry {
       if (!model) throw new NotFoundError(`model '${name}' is not loaded`);
       model.unloaded = true;
       this.intended.delete(name);
-      await Promise.all([...model.versions.values()].map((v) => this.retire(v)));
+      await Promise.all([...model.versions.keys()].map((v) => this.retire(model, v)));
       this.logger.info({ model: name }, `unloaded model '${name}'`);
     });
   }
@@ -156,7 +168,7 @@ export class ModelRegistry {
 
   private async sync(name: string, options: SyncOptions): Promise<void> {
     const read = await this.repository.readModel(name);
-    const def: ModelDefinition = options.override ? { ...read, config: { ...options.override, source: `load request for '${name}'` } } : read;
+    const def: ModelDefinition = options.override ? { ...read, config: options.override } : read;
     if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
       // Nothing is recorded for a name the repository does not hold: no index row, no readiness, no metrics.
       throw new ModelLoadError(`model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`);
@@ -171,7 +183,7 @@ export class ModelRegistry {
     model.unloaded = false;
     model.refused = undefined;
     model.traffic = def.config.traffic;
-    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy ?? DEFAULT_POLICY);
+    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy);
     const wanted = def.error ? [] : selected;
     const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
@@ -183,8 +195,8 @@ export class ModelRegistry {
     await Promise.all(
       wanted.map(async (v) => {
         const print = (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
-        const current = model.versions.get(v);
-        if (!options.force && current?.state === 'READY' && current.fingerprint === print) return;
+        const current = readyVersion(model.versions.get(v));
+        if (!options.force && current?.fingerprint === print) return;
         // The same files the integrity check refused: refused again without re-reading them (or telling it again).
         const refused = model.refusedFiles?.get(v);
         if (!options.force && refused?.fingerprint === print) return void failures.push(`version ${v}: ${refused.reason}`);
@@ -195,8 +207,8 @@ export class ModelRegistry {
       }),
     );
     // A version that failed to load leaves the versions it would replace serving.
-    const stale = failures.length ? [] : [...model.versions.values()].filter((v) => !wanted.includes(v.version) && !v.retired);
-    await Promise.all(stale.map((v) => this.retire(v)));
+    const stale = failures.length ? [] : [...model.versions.values()].filter((v) => !wanted.includes(v.id.version) && !isRetired(v));
+    await Promise.all(stale.map((v) => this.retire(model, v.id.version)));
     model.error = undefined;
     if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
   }
@@ -227,7 +239,7 @@ export class ModelRegistry {
    */
   private refuseChange(name: string, reason: string): never {
     const model = this.modelEntry(name);
-    const stillServing = [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version).sort((a, b) => a - b);
+    const stillServing = [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.id.version).sort((a, b) => a - b);
     const before = model.refused ?? model.error;
     if (stillServing.length) model.refused = reason;
     else model.error = reason;
@@ -238,50 +250,62 @@ export class ModelRegistry {
     throw new ModelLoadError(reason);
   }
 
+  /** Moves a model's version to its next slot (see version-slot.ts) and returns it. */
+  private step(model: RegisteredModel, version: number, event: SlotEvent): VersionSlot {
+    const next = transition(model.versions.get(version), event);
+    model.versions.set(version, next);
+    return next;
+  }
+
   /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure. */
   private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<Error | undefined> {
-    const entry: ServingVersion = { name: def.name, version, state: 'LOADING', fingerprint };
-    const previous = model.versions.get(version);
-    const serving = previous?.state === 'READY' ? previous : undefined;
-    if (!serving) model.versions.set(version, entry);
+    const id = versionId(def.name, version);
+    const serving = readyVersion(model.versions.get(version));
+    // Loaded beside a serving version, the new one has a slot of its own until it replaces the old one.
+    const loading = transition(serving ? undefined : model.versions.get(version), { type: 'load', id, fingerprint });
+    if (!serving) model.versions.set(version, loading);
     const started = performance.now();
     try {
       const loaded = await loadVersion(def, version, { integrity: this.options.integrity });
-      Object.assign(entry, { ...loaded, state: 'READY', loadMs: performance.now() - started - loaded.warmup.ms, readyAt: Date.now() });
-      model.versions.set(version, entry);
-      this.announceReady(entry, serving !== undefined);
-      if (loaded.warmup.failure) this.warnServingCold(entry, loaded.warmup.failure);
-      if (serving) await this.retire(serving, false);
+      const stages = this.stages?.(id, loaded.config) ?? [];
+      const ready = assembleVersion({ id, ...loaded, stages, fingerprint, loadMs: performance.now() - started - loaded.warmup.ms, readyAt: Date.now() });
+      if (!serving && model.versions.get(version) !== loading) {
+        await ready.close(); // the server stopped while it loaded
+        return new ModelLoadError(`model '${def.name}' version ${version} was unloaded while it loaded`);
+      }
+      model.versions.set(version, transition(loading, { type: 'loaded', version: ready }));
+      this.announceReady(ready, serving !== undefined);
+      if (loaded.warmup.failure) this.warnServingCold(ready, loaded.warmup.failure);
+      if (serving) await this.close(serving);
       return undefined;
     } catch (err) {
       if (err instanceof WarmupFileError) this.warmupFailureCounts.record(def.name, version, 'file');
-      entry.state = 'UNAVAILABLE';
-      entry.reason = this.relative((err as Error).message);
-      if (!serving) model.versions.set(version, entry);
-      const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.version);
-      this.logger.error({ model: def.name, version, reason: entry.reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
-      this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: entry.reason, evidence: { still_serving: stillServing } });
+      const reason = this.relative((err as Error).message);
+      if (!serving) this.step(model, version, { type: 'failed', reason });
+      const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.id.version);
+      this.logger.error({ model: def.name, version, reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
+      this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: reason, evidence: { still_serving: stillServing } });
       return err as Error;
     }
   }
 
-  private announceReady(entry: ServingVersion, reloaded: boolean): void {
-    const config = entry.config!;
+  private announceReady(v: ModelVersion, reloaded: boolean): void {
+    const { config, warmup, id } = v;
     const facts = {
       runtime: config.runtime, max_batch_size: config.maxBatchSize, instances: config.instanceCount,
-      load_ms: Math.round(entry.loadMs ?? 0), warmup_ms: Math.round(entry.warmup?.ms ?? 0), warmup_requests: entry.warmup?.requests ?? 0,
-      warmup_source: entry.warmup?.source, integrity: entry.integrity?.mode ?? 'off',
-      ...(entry.warmup?.failure ? { warmup_failure: entry.warmup.failure } : {}),
+      load_ms: Math.round(v.loadMs), warmup_ms: Math.round(warmup.ms), warmup_requests: warmup.requests,
+      warmup_source: warmup.source, integrity: v.integrity?.mode ?? 'off',
+      ...(warmup.failure ? { warmup_failure: warmup.failure } : {}),
     };
-    const message = `${reloaded ? 'reloaded' : 'loaded'} model '${entry.name}' version ${entry.version}`;
-    this.logger.info({ model: entry.name, version: entry.version, ...facts }, message);
-    this.options.onEvent?.({ type: 'version_ready', model: entry.name, version: entry.version, message, evidence: facts });
+    const message = `${reloaded ? 'reloaded' : 'loaded'} model '${id.model}' version ${id.label}`;
+    this.logger.info({ model: id.model, version: id.version, ...facts }, message);
+    this.options.onEvent?.({ type: 'version_ready', model: id.model, version: id.version, message, evidence: facts });
   }
 
   /** A generated warm-up failed: the version serves cold, which an operator should hear of (and can fix). */
-  private warnServingCold(entry: ServingVersion, failure: string): void {
-    this.warmupFailureCounts.record(entry.name, entry.version, 'generated');
-    this.logger.warn({ model: entry.name, version: entry.version, warmup_source: 'generated', reason: failure }, failure);
+  private warnServingCold(v: ModelVersion, failure: string): void {
+    this.warmupFailureCounts.record(v.id.model, v.id.version, 'generated');
+    this.logger.warn({ model: v.id.model, version: v.id.version, warmup_source: 'generated', reason: failure }, failure);
   }
 
   /** Failed warm-ups since start, by model, version and source (metrics: inferd_warmup_failures_total). */
@@ -289,22 +313,21 @@ export class ModelRegistry {
     return this.warmupFailureCounts.rows();
   }
 
-  /** Drains a version and stops it. `keepListed` leaves it in the index as unloaded. */
-  private async retire(entry: ServingVersion, keepListed = true): Promise<void> {
-    if (entry.retired) return;
-    entry.retired = true;
-    const model = this.models.get(entry.name);
-    if (!keepListed && model?.versions.get(entry.version) === entry) model.versions.delete(entry.version);
-    if (!entry.scheduler) {
-      entry.state = 'UNAVAILABLE';
-      entry.reason ??= 'unloaded';
-      return;
-    }
-    entry.state = 'UNLOADING';
-    await entry.scheduler.close();
-    entry.state = 'UNAVAILABLE';
-    entry.reason = 'unloaded';
-    this.options.onEvent?.({ type: 'version_unloaded', model: entry.name, version: entry.version, message: `unloaded model '${entry.name}' version ${entry.version}`, evidence: {} });
+  /** Drains a listed version and stops it; it stays in the index as unloaded. */
+  private async retire(model: RegisteredModel, version: number): Promise<void> {
+    const slot = model.versions.get(version);
+    if (!slot || isRetired(slot)) return;
+    if (slot.state !== 'READY') return void this.step(model, version, { type: 'retire' });
+    const draining = this.step(model, version, { type: 'drain' });
+    await this.close(slot.loaded);
+    if (model.versions.get(version) === draining) this.step(model, version, { type: 'closed' });
+  }
+
+  /** Closes a version (its queue drains first) and says so. */
+  private async close(v: ModelVersion): Promise<void> {
+    await v.close();
+    const { model, version, label } = v.id;
+    this.options.onEvent?.({ type: 'version_unloaded', model, version, message: `unloaded model '${model}' version ${label}`, evidence: {} });
   }
 
   /** The model by name, or NotFoundError. */
@@ -314,8 +337,23 @@ export class ModelRegistry {
     return model;
   }
 
+  /**
+   * Builds each version's stages from its config when it loads (the inference core's stages; see
+   * inference/stages/). Set before loading: versions loaded earlier keep the stages they were built with.
+   */
+  useStages(build: StageBuilder): void {
+    this.stages = build;
+  }
+
+  private stages: StageBuilder | undefined;
+
+  /** True when the registry holds the model (loaded now or before, or named at start). */
+  knows(name: string): boolean {
+    return this.models.has(name);
+  }
+
   /** The version a request names, or the highest READY version. Throws NotFound / ModelNotReady with the reason. */
-  resolve(name: string, version?: string): ServingVersion {
+  resolve(name: string, version?: string): VersionSlot {
     const model = this.model(name);
     if (version !== undefined && version !== '') {
       const v = model.versions.get(parseVersion(version));
@@ -325,19 +363,25 @@ export class ModelRegistry {
       }
       return v;
     }
-    const ready = [...model.versions.values()].filter((v) => v.state === 'READY').sort((a, b) => b.version - a.version);
-    if (ready.length) return ready[0];
-    const reasons = model.error ?? [...model.versions.values()].map((v) => `version ${v.version}: ${v.state}${v.reason ? ` (${v.reason})` : ''}`).join('; ');
+    const ready = this.readyVersions(model);
+    if (ready.length) return model.versions.get(ready[ready.length - 1].id.version) as VersionSlot;
+    const reasons = model.error ?? [...model.versions.values()].map((v) => `version ${v.id.label}: ${describe(v)}`).join('; ');
     throw new ModelNotReadyError(`model '${name}' is not ready: ${reasons || 'no versions loaded'}`);
   }
 
   /** A version ready to serve, or ModelNotReadyError saying why not. */
-  resolveReady(name: string, version?: string): ServingVersion {
+  resolveReady(name: string, version?: string): ModelVersion {
     const v = this.resolve(name, version);
-    if (v.state !== 'READY' || !v.scheduler || !v.config) {
-      throw new ModelNotReadyError(`model '${name}' version ${v.version} is not ready: ${v.state}${v.reason ? `: ${v.reason}` : ''}`);
+    if (v.state !== 'READY') {
+      const reason = slotReason(v);
+      throw new ModelNotReadyError(`model '${name}' version ${v.id.label} is not ready: ${v.state}${reason ? `: ${reason}` : ''}`);
     }
-    return v;
+    return v.loaded;
+  }
+
+  /** A model's READY versions, lowest version first. */
+  readyVersions(model: RegisteredModel): ModelVersion[] {
+    return [...model.versions.values()].flatMap((v) => (v.state === 'READY' ? [v.loaded] : [])).sort((a, b) => a.id.version - b.id.version);
   }
 
   /** Every model and version with its state; models in the repository that were never loaded are listed without one. */
@@ -356,9 +400,9 @@ export class ModelRegistry {
     if (!m) return [{ name, state: 'UNAVAILABLE', reason: 'not loaded' }];
     const out: IndexEntry[] = m.error ? [{ name, state: 'UNAVAILABLE', reason: m.error }] : [];
     const refused = m.refused && `serving the files verified before; a change was refused: ${m.refused}`;
-    for (const v of [...m.versions.values()].sort((a, b) => a.version - b.version)) {
-      const reason = v.reason ?? (v.state === 'READY' ? refused : undefined);
-      out.push({ name, version: v.version, state: v.state, ...(reason === undefined ? {} : { reason }) });
+    for (const v of [...m.versions.values()].sort((a, b) => a.id.version - b.id.version)) {
+      const reason = slotReason(v) ?? (v.state === 'READY' ? refused : undefined);
+      out.push({ name, version: v.id.version, state: v.state, ...(reason === undefined ? {} : { reason }) });
     }
     return out;
   }
@@ -389,11 +433,11 @@ export class ModelRegistry {
     if (m.error) return m.error;
     const versions = [...m.versions.values()];
     if (versions.length === 0) return 'no version is loaded';
-    return `no version is READY: ${versions.map((v) => `version ${v.version} ${v.state}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`;
+    return `no version is READY: ${versions.map((v) => `version ${v.id.label} ${describe(v)}`).join('; ')}`;
   }
 
   /** Drains every version's queue, then stops their instances. */
   async stop(): Promise<void> {
-    await Promise.all([...this.models.values()].flatMap((m) => [...m.versions.values()].map((v) => this.retire(v))));
+    await Promise.all([...this.models.values()].flatMap((m) => [...m.versions.keys()].map((v) => this.retire(m, v))));
   }
 }

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_WARMUP, EXPLANATION_OUTPUT, type ModelConfig, type ModelConfigSource, type WarmupConfig } from '../config/index.js';
+import { EXPLANATION_OUTPUT, type ModelConfig, type WarmupConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import type { ExecutionInstance } from '../scheduler/model-scheduler.js';
 import { allocate, elementCount, formatShape, isDatatype, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
@@ -73,11 +73,6 @@ export class TrackedInstance implements ExecutionInstance {
   get running(): boolean | undefined {
     return this.inner.running;
   }
-}
-
-/** The warm-up settings of a model: its config's, over the defaults. */
-export function warmupSettings(source: ModelConfigSource): WarmupConfig {
-  return { ...DEFAULT_WARMUP, ...source.warmup };
 }
 
 function zeros(spec: TensorSpec, shape: number[]): Tensor {

@@ -11,14 +11,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertModelName, MODEL_NAME_PATTERN, parseModelConfigYaml, parseTritonConfig, type ModelConfigSource, type RuntimeKind } from '../config/index.js';
+import { assertModelName, defaultModelConfig, MODEL_NAME_PATTERN, readModelConfigFile, type DeclaredModelConfig, type RuntimeKind } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
-import { isVersionLabel } from '../config/version-label.js';
+import { isVersionLabel, versionLabel } from '../config/version-label.js';
 
 export interface ModelDefinition {
   readonly name: string;
   readonly dir: string;
-  readonly config: ModelConfigSource;
+  /** Its config with every default filled (the defaults alone when it has no config file or `error` is set). */
+  readonly config: DeclaredModelConfig;
   /** Numbered version folders present on disk, ascending. */
   readonly versions: readonly number[];
   /** Why the model cannot be loaded at all (unreadable config, ...). */
@@ -47,7 +48,7 @@ export function detectRuntime(versionDir: string): { runtime: RuntimeKind; file:
   return undefined;
 }
 
-async function readConfig(dir: string, name: string): Promise<ModelConfigSource> {
+async function readConfig(dir: string, name: string): Promise<DeclaredModelConfig> {
   const yamlPath = join(dir, 'config.yaml');
   const pbtxtPath = join(dir, 'config.pbtxt');
   const hasYaml = existsSync(yamlPath);
@@ -55,15 +56,10 @@ async function readConfig(dir: string, name: string): Promise<ModelConfigSource>
   if (hasYaml && hasPbtxt) {
     throw new ConfigError(`model '${name}' has both config.yaml and config.pbtxt; keep one`);
   }
-  if (!hasYaml && !hasPbtxt) return {};
+  if (!hasYaml && !hasPbtxt) return defaultModelConfig(name);
   const path = hasYaml ? yamlPath : pbtxtPath;
   const text = await readFile(path, 'utf8');
-  const source = `${name}/${hasYaml ? 'config.yaml' : 'config.pbtxt'}`;
-  const config = hasYaml ? parseModelConfigYaml(text, source) : parseTritonConfig(text, source);
-  if (config.name !== undefined && config.name !== name) {
-    throw new ConfigError(`${source}: name '${config.name}' does not match the model's folder name '${name}'`);
-  }
-  return config;
+  return readModelConfigFile(text, hasYaml ? 'yaml' : 'pbtxt', name, `${name}/${hasYaml ? 'config.yaml' : 'config.pbtxt'}`);
 }
 
 async function listVersions(dir: string): Promise<number[]> {
@@ -108,14 +104,14 @@ export class FileModelRepository {
     try {
       if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
     } catch {
-      return { name, dir, config: {}, versions: [], error: `model '${name}' is not in the repository` };
+      return { name, dir, config: defaultModelConfig(name), versions: [], error: `model '${name}' is not in the repository` };
     }
     try {
       const [config, versions] = await Promise.all([readConfig(dir, name), listVersions(dir)]);
       const error = versions.length ? undefined : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
       return { name, dir, config, versions, error };
     } catch (err) {
-      return { name, dir, config: {}, versions: [], error: (err as Error).message };
+      return { name, dir, config: defaultModelConfig(name), versions: [], error: (err as Error).message };
     }
   }
 
@@ -135,7 +131,7 @@ export class FileModelRepository {
       }
     }
     await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
-    await hashTree(join(dir, String(version)), hash);
+    await hashTree(join(dir, versionLabel(version)), hash);
     return hash.digest('hex');
   }
 

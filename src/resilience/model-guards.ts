@@ -1,20 +1,21 @@
 /**
- * Per model version: the circuit breaker and the fallback predictor its config declares, built at first use and
- * kept as long as the version's config object lives. Listeners hear of fallbacks and breaker changes (metrics).
+ * Per model version: the circuit breaker and the fallback predictor its config declares, built when the version
+ * loads (its fallback stage holds them as long as it lives). Listeners hear of fallbacks and breaker changes
+ * (metrics).
  */
 import type { FallbackConfig, FallbackReason, FallbackTrigger, ModelConfig } from '../config/index.js';
 import { FallbackPredictor } from './fallback-predictor.js';
-import { ModelBreaker, type ModelBreakerState } from './model-breaker.js';
+import { CircuitBreaker, type BreakerState } from '../lib/circuit-breaker.js';
 
 export interface ResilienceListener {
   fallback?(model: string, version: string, reason: FallbackReason): void;
-  breakerChanged?(model: string, version: string, state: ModelBreakerState): void;
+  breakerChanged?(model: string, version: string, state: BreakerState): void;
 }
 
 /** What protects one model version. */
 export interface ModelGuard {
   readonly fallback: FallbackConfig;
-  readonly breaker: ModelBreaker | undefined;
+  readonly breaker: CircuitBreaker | undefined;
   /** Constant and rule fallbacks; undefined for a `model:` fallback. */
   readonly predictor: FallbackPredictor | undefined;
   /** True when `trigger` sends the request to the fallback. */
@@ -22,7 +23,6 @@ export interface ModelGuard {
 }
 
 export class ModelGuards {
-  private readonly guards = new WeakMap<ModelConfig, ModelGuard>();
   private readonly listeners: ResilienceListener[] = [];
 
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -31,25 +31,20 @@ export class ModelGuards {
     this.listeners.push(listener);
   }
 
-  /** The guard of a version with a fallback, or undefined for one without. */
-  guard(config: ModelConfig, version: string): ModelGuard | undefined {
+  /** A new guard for a version with a fallback, or undefined for one without. */
+  build(config: ModelConfig, version: string): ModelGuard | undefined {
     const fallback = config.fallback;
     if (!fallback) return undefined;
-    let guard = this.guards.get(config);
-    if (!guard) {
-      const onChange = (state: ModelBreakerState) => {
-        for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
-      };
-      const when = new Set<FallbackTrigger>(fallback.when);
-      guard = {
-        fallback,
-        breaker: fallback.breaker && new ModelBreaker(fallback.breaker, this.now, onChange),
-        predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
-        covers: (trigger) => when.has(trigger),
-      };
-      this.guards.set(config, guard);
-    }
-    return guard;
+    const onChange = (state: BreakerState) => {
+      for (const l of this.listeners) l.breakerChanged?.(config.name, version, state);
+    };
+    const when = new Set<FallbackTrigger>(fallback.when);
+    return {
+      fallback,
+      breaker: fallback.breaker && new CircuitBreaker(fallback.breaker, this.now, onChange),
+      predictor: fallback.predictor.kind === 'model' ? undefined : new FallbackPredictor(config, fallback),
+      covers: (trigger) => when.has(trigger),
+    };
   }
 
   /** Tells listeners a fallback answered. */

@@ -2,26 +2,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelConfig } from '../config/index.js';
 import { NotFoundError, ModelNotReadyError } from '../errors/index.js';
-import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
+import type { RegisteredModel } from '../registry/registered-model.js';
+import type { ModelVersion, VersionId } from '../registry/model-version.js';
 import { silentLogger } from '../telemetry/logger.js';
+import { canaryWindowStage } from './canary-window.js';
 import { TrafficManager } from './traffic-manager.js';
 import type { VersionSource } from './traffic-director.js';
 
 /** A registry stand-in: model 'm' with READY versions 1 and 2 (the director only checks that these exist). */
 function fakeVersions(): VersionSource {
-  const ready = (version: number): ServingVersion => ({
-    name: 'm', version, state: 'READY',
-    // Routing never calls into the scheduler or reads the config; it checks that a READY version has them.
-    scheduler: {} as NonNullable<ServingVersion['scheduler']>, config: {} as ModelConfig,
+  const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
+  const ready = (version: number): ModelVersion => ({
+    id: versionId(version), stages: [canaryWindowStage()], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
+    warmup: { source: 'disabled', requests: 0, ms: 0 }, close: async () => undefined,
+    // Routing never calls into the scheduler or reads the config.
+    scheduler: {} as ModelVersion['scheduler'], config: {} as ModelConfig,
   });
-  const model: RegisteredModel = { name: 'm', versions: new Map([[1, ready(1)], [2, ready(2)]]) };
+  const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId(v), loaded: ready(v) }]));
+  const model: RegisteredModel = { name: 'm', versions };
   return {
     model: (name) => {
       if (name !== 'm') throw new NotFoundError(`unknown model '${name}'`);
       return model;
     },
     resolveReady: (name, version) => {
-      const v = version ? model.versions.get(Number(version)) : model.versions.get(2);
+      const v = versions.get(version ? Number(version) : 2)?.loaded;
       if (name !== 'm' || !v) throw new ModelNotReadyError(`model '${name}' version ${version} is not ready`);
       return v;
     },
@@ -39,12 +44,12 @@ function setup() {
     for (let i = 0; i < n; i++) {
       const request = { model: 'm', inputs: [] };
       const v = manager.director.choose(request);
-      served[v.version]++;
+      served[v.id.version]++;
       const trace = manager.director.begin(v, request);
       now += 1;
-      if (v.version === 2 && o.candidateFails && i % 4 === 0) manager.director.failed(request);
+      if (v.id.version === 2 && o.candidateFails && i % 4 === 0) manager.director.failed(request);
       else {
-        const label = v.version === 2 && o.candidateLabel ? o.candidateLabel(i) : i % 10;
+        const label = v.id.version === 2 && o.candidateLabel ? o.candidateLabel(i) : i % 10;
         manager.director.answered(trace, [{ name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(label)]) }], async () => []);
       }
     }

@@ -14,14 +14,16 @@ import type { VersionSource } from './traffic-director.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
 import type { PairingPolicy, ShadowPolicy, TrafficTable } from './traffic-policy.js';
 import { decide, evaluateChecks, type Decision } from './verdict.js';
-import type { VersionWindows } from './version-window.js';
+import type { ModelVersion } from '../registry/model-version.js';
+import type { RegisteredModel } from '../registry/registered-model.js';
+import { summariseWindow, windowOf } from './canary-window.js';
+import type { VersionWindow } from './version-window.js';
 
 export type OperatorAction = 'pause' | 'resume' | 'promote' | 'abort';
 
 export interface CanaryControllerOptions {
   readonly versions: VersionSource;
   readonly table: TrafficTable;
-  readonly windows: VersionWindows;
   readonly mirror: ShadowMirror;
   /** Where the paired-disagreement check's mirrored requests run and are compared (absent: the check has no pairs). */
   readonly pairs?: ShadowMirror;
@@ -38,6 +40,8 @@ const EVENT_OF: Record<Exclude<Decision['action'], 'wait'>, EventType> = {
 
 export class CanaryController {
   private readonly rollouts = new Map<string, Rollout[]>();
+  /** Models whose versions record evidence into their canary windows (those with a rollout running). */
+  private readonly observed = new Set<string>();
   private readonly clock: () => number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
@@ -63,14 +67,13 @@ export class CanaryController {
     const spec = parseRolloutSpec(body);
     const running = this.active(model);
     if (running) throw new InvalidArgumentError(`model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`);
-    const candidate = this.o.versions.resolveReady(model, String(spec.candidate)).version;
+    const candidate = this.o.versions.resolveReady(model, `${spec.candidate}`).id.version;
     const stable = spec.stable ?? this.primaryVersion(model, candidate);
-    this.o.versions.resolveReady(model, String(stable));
+    this.o.versions.resolveReady(model, `${stable}`);
     const now = this.clock();
     const rollout: Rollout = { id: randomUUID(), model, spec, stable, status: 'progressing', stepIndex: 0, weight: spec.steps[0], startedAt: now, stepStartedAt: now, reviewAt: now + spec.intervalMs };
     this.rollouts.set(model, [...(this.rollouts.get(model) ?? []), rollout]);
-    this.o.windows.forget(model);
-    this.o.windows.observe(model);
+    this.observe(model);
     this.setWeights(rollout, rollout.weight);
     const evidence = { candidate, stable, steps: spec.steps, interval_ms: spec.intervalMs, checks: spec.checks, shadow: spec.shadow };
     this.note(rollout, 'rollout_started', { action: 'start', at: now, reason: `rollout of version ${candidate} started at ${rollout.weight}% against version ${stable}`, failed: [], checks: [], by: 'operator' }, evidence);
@@ -142,8 +145,7 @@ export class CanaryController {
       if (!active) continue;
       r.stepStartedAt = now;
       r.reviewAt = now + r.spec.intervalMs;
-      this.o.windows.forget(r.model);
-      this.o.windows.observe(r.model);
+      this.observe(r.model);
       this.setWeights(r, r.weight);
       const how = r.status === 'paused' ? 'it stays paused' : 'the analysis interval restarts';
       this.o.events.record({
@@ -163,8 +165,8 @@ export class CanaryController {
   private review(r: Rollout): void {
     const now = this.clock();
     const evidence = {
-      stable: this.o.windows.summarise(r.model, r.stable, r.stepStartedAt),
-      candidate: this.o.windows.summarise(r.model, r.spec.candidate, r.stepStartedAt),
+      stable: summariseWindow(this.loaded(r.model, r.stable), r.stepStartedAt),
+      candidate: summariseWindow(this.loaded(r.model, r.spec.candidate), r.stepStartedAt),
       shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, r.stepStartedAt) : undefined,
       paired: r.spec.checks.pairedDisagreement ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], r.stepStartedAt) : undefined,
     };
@@ -187,7 +189,7 @@ export class CanaryController {
     if (d.action === 'advance') {
       r.stepIndex++;
       r.stepStartedAt = now;
-      this.o.windows.prune(r.model, now);
+      for (const w of this.windowsOf(r.model)) w.prune(now);
       this.setWeights(r, d.weight);
     }
     this.note(r, EVENT_OF[d.action], record);
@@ -197,7 +199,7 @@ export class CanaryController {
     r.status = status;
     r.finishedAt = record.at;
     this.setWeights(r, weight, status === 'failed');
-    this.o.windows.forget(r.model);
+    this.forget(r.model);
     const type: EventType = status === 'succeeded' ? 'rollout_promoted' : status === 'failed' ? 'rollout_rolled_back' : 'rollout_aborted';
     this.note(r, type, record);
     return r;
@@ -225,9 +227,49 @@ export class CanaryController {
     this.o.events.record({ model: r.model, type, version: r.spec.candidate, rollout: r.id, message: `rollout ${r.id} of model '${r.model}': ${record.reason}`, evidence, checks: record.failed });
   }
 
+  /** Whether answers of a model's versions are recorded into their canary windows (a rollout is running). */
+  isObserved(model: string): boolean {
+    return this.observed.has(model);
+  }
+
+  /** Starts recording a model's evidence afresh: its loaded versions' windows are emptied. */
+  private observe(model: string): void {
+    this.forget(model);
+    this.observed.add(model);
+  }
+
+  /** Stops recording, dropping what the model's loaded versions hold. */
+  private forget(model: string): void {
+    this.observed.delete(model);
+    for (const w of this.windowsOf(model)) w.clear();
+  }
+
+  /** The canary windows of a model's loaded versions. */
+  private windowsOf(model: string): VersionWindow[] {
+    const versions = this.registered(model)?.versions.values() ?? [];
+    return [...versions].flatMap((slot) => {
+      const w = slot.state === 'READY' || slot.state === 'UNLOADING' ? windowOf(slot.loaded) : undefined;
+      return w ? [w] : [];
+    });
+  }
+
+  /** A model's version as loaded now (READY or draining), if it is. */
+  private loaded(model: string, version: number): ModelVersion | undefined {
+    const slot = this.registered(model)?.versions.get(version);
+    return slot && (slot.state === 'READY' || slot.state === 'UNLOADING') ? slot.loaded : undefined;
+  }
+
+  private registered(model: string): RegisteredModel | undefined {
+    try {
+      return this.o.versions.model(model);
+    } catch {
+      return undefined; // the model is not in the repository (yet, or any more): it holds no windows
+    }
+  }
+
   /** The version with the largest share now, other than the candidate: what the candidate replaces. */
   private primaryVersion(model: string, candidate: number): number {
-    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.version !== candidate).map((v) => v.version);
+    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.id.version !== candidate).map((v) => v.id.version);
     if (!ready.length) throw new InvalidArgumentError(`model '${model}' has no ready version besides the candidate ${candidate} to compare it with; load one (version_policy must keep both)`);
     const weights = this.o.table.policy(model).weights;
     const split = weights ? servingSplit(weights, new Set(ready)) : [];

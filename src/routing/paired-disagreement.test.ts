@@ -77,7 +77,7 @@ test('the defaults (tolerance 10%, confidence 99.9%): identical answers pass aft
 });
 
 test('a candidate disagreeing on 14 of 24 rows fails within 150 rows but for a chance below 1e-18, and is passed with one below 1e-30', () => {
-  // The shifted candidate of test/routing/paired-canary.test.ts, with the default min_samples of 30.
+  // The shifted candidate of test/routing/paired-canary.slow.test.ts, with the default min_samples of 30.
   const r = firstVerdict(14 / 24, 0.1, 0.001, 150, 30);
   assert.ok(r.within < 1e-30, `P(passed) = ${r.within}`);
   assert.ok(r.neither < 1e-18, `P(no verdict after 150 rows) = ${r.neither}`);

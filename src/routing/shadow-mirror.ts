@@ -5,7 +5,7 @@
  * starts on a later event-loop turn, its failures are only counted, and at most `maxInFlight` run at once
  * (beyond that, samples are dropped and counted).
  */
-import type { ServingVersion } from '../registry/serving-version.js';
+import type { ModelVersion } from '../registry/model-version.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary, type PairedSummary } from './agreement.js';
@@ -21,7 +21,7 @@ export interface MirroredRequest {
 }
 
 /** Runs a request on a given version (the inference service's own path) and resolves with its outputs. */
-export type ShadowRunner = (request: MirroredRequest, version: ServingVersion) => Promise<readonly Tensor[]>;
+export type ShadowRunner = (request: MirroredRequest, version: ModelVersion) => Promise<readonly Tensor[]>;
 
 /** One shadow comparison; no agreement means the shadow request failed. */
 interface AgreementSample {
@@ -81,7 +81,7 @@ export class ShadowMirror {
   }
 
   /** Runs the copy on `target` on a later turn and records how its answer agrees with the caller's. */
-  mirror(target: ServingVersion, copy: MirroredRequest, answered: readonly Tensor[], runner: ShadowRunner): void {
+  mirror(target: ModelVersion, copy: MirroredRequest, answered: readonly Tensor[], runner: ShadowRunner): void {
     const primary = predictedRows(answered, copy.outputs?.[0]?.name);
     this.inFlight++;
     setImmediate(() => {
@@ -134,18 +134,18 @@ export class ShadowMirror {
     return [...this.totals.values()].map((t) => ({ ...t }));
   }
 
-  private async runOne(target: ServingVersion, copy: MirroredRequest, primary: RowPrediction | undefined, runner: ShadowRunner): Promise<void> {
-    const totals = this.totalsOf(copy.model, target.version);
+  private async runOne(target: ModelVersion, copy: MirroredRequest, primary: RowPrediction | undefined, runner: ShadowRunner): Promise<void> {
+    const totals = this.totalsOf(copy.model, target.id.version);
     totals.mirrored++;
     try {
       const outputs = await runner(copy, target);
       const shadow = predictedRows(outputs, copy.outputs?.[0]?.name);
       const agreement = primary && shadow ? compareAnswers(primary, shadow) : undefined;
-      if (agreement) this.record(copy.model, target.version, agreement, totals);
+      if (agreement) this.record(copy.model, target.id.version, agreement, totals);
     } catch (err) {
       totals.errors++;
-      this.push(copy.model, target.version, { at: this.clock() });
-      this.options.logger.debug({ model: copy.model, version: target.version, err: (err as Error).message }, 'shadow request failed');
+      this.push(copy.model, target.id.version, { at: this.clock() });
+      this.options.logger.debug({ model: copy.model, version: target.id.version, err: (err as Error).message }, 'shadow request failed');
     }
   }
 

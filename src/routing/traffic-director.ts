@@ -4,7 +4,9 @@
  *
  * Cost when a model has no weights, shadow or rollout: three map lookups per request.
  */
-import type { RegisteredModel, ServingVersion } from '../registry/serving-version.js';
+import type { RegisteredModel } from '../registry/registered-model.js';
+import type { ModelVersion } from '../registry/model-version.js';
+import type { VersionSlot } from '../registry/version-slot.js';
 import type { Tensor } from '../tensor/index.js';
 import { predictionOf } from './prediction.js';
 import { pointOf, routingKeyOf } from './routing-key.js';
@@ -13,12 +15,12 @@ import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirro
 export type { MirroredRequest } from './shadow-mirror.js';
 import { pickVersion, servingSplit } from './traffic-split.js';
 import type { PairingPolicy, ShadowPolicy, TrafficPolicy, TrafficTable } from './traffic-policy.js';
-import type { VersionWindows } from './version-window.js';
+import { windowOf } from './canary-window.js';
 
 /** What the director needs from the registry (ModelRegistry satisfies it). */
 export interface VersionSource {
   model(name: string): RegisteredModel;
-  resolveReady(name: string, version?: string): ServingVersion;
+  resolveReady(name: string, version?: string): ModelVersion;
   /** The loaded models' entries (one per version). */
   loadedIndex(): ReadonlyArray<{ readonly name: string }>;
   /** Failed warm-ups since start (the registry counts them; metrics only). */
@@ -35,18 +37,19 @@ export interface RoutedRequest extends MirroredRequest {
 export interface Trace {
   /** The request as begin() saw it, the key under which failed() finds the trace. */
   readonly request: object;
-  readonly version: ServingVersion;
+  readonly version: ModelVersion;
   readonly startedMs: number;
   readonly observe: boolean;
-  readonly shadow?: { readonly target: ServingVersion; readonly copy: MirroredRequest } | undefined;
+  readonly shadow?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
   /** The rollout's other version, which answers a copy too for the paired-disagreement check. */
-  readonly paired?: { readonly target: ServingVersion; readonly copy: MirroredRequest } | undefined;
+  readonly paired?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
 }
 
 export interface TrafficDirectorOptions {
   readonly versions: VersionSource;
   readonly table: TrafficTable;
-  readonly windows: VersionWindows;
+  /** Whether a model's answers are recorded into its versions' canary windows (a rollout is running). */
+  readonly observed: (model: string) => boolean;
   readonly mirror: ShadowMirror;
   /** Runs and compares the copies a rollout's paired-disagreement check asks for. */
   readonly pairs?: ShadowMirror;
@@ -60,9 +63,14 @@ export interface TrafficDirectorOptions {
   readonly latencyClock?: (() => number) | undefined;
 }
 
-/** READY versions of a model, excluding failed ones unless nothing else is ready. */
-function readyVersions(model: RegisteredModel): ServingVersion[] {
-  return [...model.versions.values()].filter((v) => v.state === 'READY' && v.scheduler && v.config);
+/** The version of a READY slot, else undefined. */
+function readyVersion(slot: VersionSlot | undefined): ModelVersion | undefined {
+  return slot?.state === 'READY' ? slot.loaded : undefined;
+}
+
+/** READY versions of a model. */
+function readyVersions(model: RegisteredModel): ModelVersion[] {
+  return [...model.versions.values()].flatMap((v) => (v.state === 'READY' ? [v.loaded] : []));
 }
 
 export class TrafficDirector {
@@ -79,37 +87,51 @@ export class TrafficDirector {
   }
 
   /** The version that answers: the URL's, else the policy's pick, else the highest ready one. */
-  choose(request: RoutedRequest): ServingVersion {
-    if (request.version !== undefined && request.version !== '') return this.o.versions.resolveReady(request.model, request.version);
-    const policy = this.o.table.policy(request.model);
-    if (!policy.weights && policy.failed.size === 0) return this.o.versions.resolveReady(request.model);
-    const ready = readyVersions(this.o.versions.model(request.model));
-    const chosen = this.pick(request, policy, ready) ?? this.fallback(policy, ready);
-    return chosen ?? this.o.versions.resolveReady(request.model);
+  choose(request: RoutedRequest): ModelVersion {
+    return this.resolve(request, this.random)[0];
   }
 
-  /** The policy's pick among ready versions, undefined when no weighted version is ready. */
-  private pick(request: RoutedRequest, policy: TrafficPolicy, ready: readonly ServingVersion[]): ServingVersion | undefined {
-    if (!policy.weights) return undefined;
-    const split = servingSplit(policy.weights, new Set(ready.filter((v) => !policy.failed.has(v.version)).map((v) => v.version)));
-    if (!split.length) return undefined;
-    const key = routingKeyOf(request.parameters, policy.stickyParameter);
-    const version = pickVersion(split, key === undefined ? this.random() : pointOf(request.model, key));
-    return ready.find((v) => v.version === version);
+  /**
+   * Every version choose() may answer this request with: the one it would pick, unless the pick turns on a
+   * random draw (a weighted split and no routing key); then each version of the split. Pre-body admission asks
+   * this, so it checks the queue of the version that will answer.
+   */
+  candidates(request: RoutedRequest): ModelVersion[] {
+    return this.resolve(request, undefined);
+  }
+
+  /**
+   * The one resolver. The URL's version; else the policy's pick among the ready versions of its split, by the
+   * routing key's point or else by `draw()` (without a draw: every version of the split); else the highest ready
+   * version not marked failed; else the registry's highest ready one (or its reason why none is).
+   */
+  private resolve(request: RoutedRequest, draw: (() => number) | undefined): ModelVersion[] {
+    if (request.version !== undefined && request.version !== '') return [this.o.versions.resolveReady(request.model, request.version)];
+    const policy = this.o.table.policy(request.model);
+    if (!policy.weights && policy.failed.size === 0) return [this.o.versions.resolveReady(request.model)];
+    const ready = readyVersions(this.o.versions.model(request.model));
+    const split = policy.weights ? servingSplit(policy.weights, new Set(ready.filter((v) => !policy.failed.has(v.id.version)).map((v) => v.id.version))) : [];
+    if (split.length) {
+      const key = routingKeyOf(request.parameters, policy.stickyParameter);
+      const point = key === undefined ? draw?.() : pointOf(request.model, key);
+      const chosen = point === undefined ? split.map((s) => s.version) : [pickVersion(split, point)];
+      return ready.filter((v) => chosen.includes(v.id.version));
+    }
+    return [this.fallback(policy, ready) ?? this.o.versions.resolveReady(request.model)];
   }
 
   /** Highest ready version not marked failed. */
-  private fallback(policy: TrafficPolicy, ready: readonly ServingVersion[]): ServingVersion | undefined {
-    return ready.filter((v) => !policy.failed.has(v.version)).sort((a, b) => b.version - a.version)[0];
+  private fallback(policy: TrafficPolicy, ready: readonly ModelVersion[]): ModelVersion | undefined {
+    return ready.filter((v) => !policy.failed.has(v.id.version)).sort((a, b) => b.id.version - a.id.version)[0];
   }
 
   /**
    * Called before the request runs. Returns undefined when nothing beyond answering is needed. A sampled shadow
    * copies the inputs now, because running the request moves them away.
    */
-  begin(version: ServingVersion, request: RoutedRequest): Trace | undefined {
+  begin(version: ModelVersion, request: RoutedRequest): Trace | undefined {
     const routed = request.version === undefined || request.version === '';
-    const observe = routed && this.o.windows.isObserved(request.model);
+    const observe = routed && this.o.observed(request.model);
     const shadow = routed ? this.shadowFor(version, request) : undefined;
     const paired = routed ? this.pairFor(version, request) : undefined;
     if (!observe && !shadow && !paired) return undefined;
@@ -118,22 +140,22 @@ export class TrafficDirector {
     return trace;
   }
 
-  private shadowFor(version: ServingVersion, request: RoutedRequest): Trace['shadow'] {
+  private shadowFor(version: ModelVersion, request: RoutedRequest): Trace['shadow'] {
     const policy = this.o.rolloutShadow?.(request.model) ?? this.o.table.policy(request.model).shadow;
-    if (!policy || policy.version === version.version) return undefined;
-    const target = this.o.versions.model(request.model).versions.get(policy.version);
-    if (target?.state !== 'READY' || !this.o.mirror.sample(request.model, policy.version, policy.sampleRate)) return undefined;
+    if (!policy || policy.version === version.id.version) return undefined;
+    const target = readyVersion(this.o.versions.model(request.model).versions.get(policy.version));
+    if (!target || !this.o.mirror.sample(request.model, policy.version, policy.sampleRate)) return undefined;
     return { target, copy: this.o.mirror.copy(request) };
   }
 
   /** The rollout's other version, when this request is sampled to be answered by both. */
-  private pairFor(version: ServingVersion, request: RoutedRequest): Trace['paired'] {
+  private pairFor(version: ModelVersion, request: RoutedRequest): Trace['paired'] {
     const pairing = this.o.pairs && this.o.rolloutPairing?.(request.model);
     if (!pairing) return undefined;
-    const other = version.version === pairing.stable ? pairing.candidate : version.version === pairing.candidate ? pairing.stable : undefined;
+    const other = version.id.version === pairing.stable ? pairing.candidate : version.id.version === pairing.candidate ? pairing.stable : undefined;
     if (other === undefined) return undefined;
-    const target = this.o.versions.model(request.model).versions.get(other);
-    if (target?.state !== 'READY' || !this.o.pairs!.sample(request.model, other, pairing.sampleRate)) return undefined;
+    const target = readyVersion(this.o.versions.model(request.model).versions.get(other));
+    if (!target || !this.o.pairs!.sample(request.model, other, pairing.sampleRate)) return undefined;
     return { target, copy: this.o.pairs!.copy(request) };
   }
 
@@ -156,6 +178,6 @@ export class TrafficDirector {
 
   private record(trace: Trace, ok: boolean, prediction: ReturnType<typeof predictionOf>): void {
     const latencyMs = this.latencyClock() - trace.startedMs;
-    this.o.windows.record(trace.version.name, trace.version.version, { at: this.clock(), ok, latencyMs, prediction });
+    windowOf(trace.version)?.record({ at: this.clock(), ok, latencyMs, prediction });
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { TrafficConfig } from '../config/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
-import type { LifecycleEvent } from '../registry/serving-version.js';
+import type { LifecycleEvent } from '../registry/registered-model.js';
 import type { Logger } from '../telemetry/logger.js';
 import { CanaryController, type OperatorAction } from './canary-controller.js';
 import { EventLog, type RoutingEvent } from './event-log.js';
@@ -15,7 +15,6 @@ import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import { applyUpdate, checkUpdateVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
-import { VersionWindows } from './version-window.js';
 
 export interface TrafficManagerOptions {
   readonly versions: VersionSource;
@@ -75,10 +74,9 @@ export class TrafficManager {
     this.events = new EventLog(o.logger, o.clock);
     this.mirror = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
     this.pairs = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
-    const windows = new VersionWindows();
-    this.canary = new CanaryController({ versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
+    this.canary = new CanaryController({ versions: o.versions, table: this.table, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
     this.director = new TrafficDirector({
-      versions: o.versions, table: this.table, windows, mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
+      versions: o.versions, table: this.table, observed: (model) => this.canary.isObserved(model), mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });
@@ -117,14 +115,18 @@ export class TrafficManager {
   traffic(model: string): TrafficView {
     const m = this.versions.model(model);
     const policy = this.table.policy(model);
-    const ready = [...m.versions.values()].filter((v) => v.state === 'READY' && !policy.failed.has(v.version)).map((v) => v.version);
+    const ready = [...m.versions.values()].filter((v) => v.state === 'READY' && !policy.failed.has(v.id.version)).map((v) => v.id.version);
     const split = policy.weights ? servingSplit(policy.weights, new Set(ready)) : [];
     const shares = split.length ? sharesOf(split) : new Map(ready.length ? [[Math.max(...ready), 100]] : []);
-    const versions = [...m.versions.values()].sort((a, b) => a.version - b.version).map((v) => ({
-      version: v.version, state: v.state, share: shares.get(v.version) ?? 0, failed: policy.failed.has(v.version),
-      loadMs: v.loadMs, warmupMs: v.warmup?.ms, warmupRequests: v.warmup?.requests, warmupSource: v.warmup?.source,
-      readyAt: v.readyAt, coldRuns: v.coldRuns?.(), integrity: v.integrity?.mode,
-    }));
+    const versions = [...m.versions.values()].sort((a, b) => a.id.version - b.id.version).map((slot) => {
+      const v = slot.state === 'READY' || slot.state === 'UNLOADING' ? slot.loaded : undefined;
+      const { version } = slot.id;
+      return {
+        version, state: slot.state, share: shares.get(version) ?? 0, failed: policy.failed.has(version),
+        loadMs: v?.loadMs, warmupMs: v?.warmup.ms, warmupRequests: v?.warmup.requests, warmupSource: v?.warmup.source,
+        readyAt: v?.readyAt, coldRuns: v?.coldRuns(), integrity: v?.integrity?.mode,
+      };
+    });
     const shadow = this.canary.shadowOf(model) ?? policy.shadow;
     const shadowTotals = shadow && this.mirror.allTotals().find((t) => t.model === model && t.version === shadow.version);
     return { model, weights: policy.weights, stickyParameter: policy.stickyParameter, shadow, shadowTotals, rollout: this.canary.active(model), versions };

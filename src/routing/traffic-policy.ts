@@ -4,10 +4,11 @@
  * Declared in config.yaml (`traffic:`) and replaced at run time through the API or by a rollout.
  */
 import { z } from 'zod';
-import { shadowSchema, type TrafficConfig } from '../config/index.js';
+import { DEFAULT_STICKY_PARAMETER, shadowSchema, type TrafficConfig } from '../config/index.js';
+import { VERSION_LABEL_PATTERN } from '../config/version-label.js';
 import { InvalidArgumentError } from '../errors/index.js';
 
-export const DEFAULT_STICKY_PARAMETER = 'routing_key';
+export { DEFAULT_STICKY_PARAMETER };
 
 export interface ShadowPolicy {
   readonly version: number;
@@ -57,7 +58,7 @@ export interface TrafficUpdate {
 }
 
 const updateSchema = z.strictObject({
-  weights: z.record(z.string().regex(/^[1-9]\d{0,17}$/, 'keys are version numbers'), z.number().min(0).max(100)).nullable().optional(),
+  weights: z.record(z.string().regex(VERSION_LABEL_PATTERN, 'keys are version numbers'), z.number().min(0).max(100)).nullable().optional(),
   sticky_parameter: z.string().min(1).max(64).optional(),
   shadow: shadowSchema.nullable().optional(),
 });

@@ -43,6 +43,11 @@ export class VersionWindow {
     if (this.samples.length > this.maxSamples * 1.25) this.samples = this.samples.slice(-this.maxSamples);
   }
 
+  /** Drops every sample (the version closed, or its model's rollout ended). */
+  clear(): void {
+    this.samples = [];
+  }
+
   /** Drops samples older than `before`. */
   prune(before: number): void {
     const first = this.samples.findIndex((s) => s.at >= before);
@@ -69,43 +74,5 @@ export class VersionWindow {
       values,
       predictionKind: kind,
     };
-  }
-}
-
-/** Windows per model version, kept only for the models being observed (those with a rollout running). */
-export class VersionWindows {
-  private readonly windows = new Map<string, VersionWindow>();
-  private readonly observed = new Set<string>();
-
-  /** Starts keeping windows for a model's versions. */
-  observe(model: string): void {
-    this.observed.add(model);
-  }
-
-  /** Stops, dropping what was kept. */
-  forget(model: string): void {
-    this.observed.delete(model);
-    for (const key of [...this.windows.keys()]) if (key.startsWith(`${model}\u0000`)) this.windows.delete(key);
-  }
-
-  isObserved(model: string): boolean {
-    return this.observed.has(model);
-  }
-
-  record(model: string, version: number, sample: Sample): void {
-    if (!this.observed.has(model)) return;
-    const key = `${model}\u0000${version}`;
-    let w = this.windows.get(key);
-    if (!w) this.windows.set(key, (w = new VersionWindow()));
-    w.record(sample);
-  }
-
-  summarise(model: string, version: number, since: number): WindowSummary {
-    return this.windows.get(`${model}\u0000${version}`)?.summarise(since) ?? EMPTY_WINDOW;
-  }
-
-  /** Drops a model's samples older than `before`. */
-  prune(model: string, before: number): void {
-    for (const [key, w] of this.windows) if (key.startsWith(`${model}\u0000`)) w.prune(before);
   }
 }

@@ -10,6 +10,7 @@
  *   +--------+---------+-------------------------------------------+
  */
 import { isPrettyLogger, type Logger } from './logger.js';
+import { versionLabel } from '../config/version-label.js';
 
 /** A row of the repository index (registry's IndexEntry). */
 export interface ModelStatus {
@@ -28,7 +29,7 @@ function statusText(m: ModelStatus): string {
 
 /** The table as text (no trailing newline); "no models" when there are none. */
 export function modelStatusTable(models: readonly ModelStatus[]): string {
-  const rows = models.map((m) => [m.name, m.version === undefined ? '-' : String(m.version), statusText(m)]);
+  const rows = models.map((m) => [m.name, m.version === undefined ? '-' : versionLabel(m.version), statusText(m)]);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -1,6 +1,6 @@
 /**
  * An attack scenario: a hostile or careless client's traffic against a server configured for it. Each defence
- * has one; the event-loop watchdog (test/attacks/watchdog.test.ts, and the attack benchmark) runs every scenario
+ * has one; the event-loop watchdog (test/attacks/watchdog.slow.test.ts, and the attack benchmark) runs every scenario
  * while a probe client on another connection keeps sending a small inference, to show the server keeps answering.
  */
 

@@ -3,7 +3,7 @@
  * a small valid inference, one after another (a short pause between them). A server whose event loop is held by
  * the attack answers no probe until the attack is over; one that keeps turning answers probes throughout.
  *
- * Used by watchdog.test.ts (which checks that probes are answered, 200, while the attack is still running: an
+ * Used by watchdog.slow.test.ts (which checks that probes are answered, 200, while the attack is still running: an
  * ordering, not a time) and by the attack benchmark (which reports probe latency percentiles against the target).
  */
 import { Agent, request } from 'node:http';

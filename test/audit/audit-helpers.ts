@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import type { StoredPrediction } from '../../src/audit/audit-record.js';
 import type { AuditConfigFile } from '../../src/config/audit-config.js';
-import { MODELS_DIR, readJsonFixture } from '../helpers/server.js';
+import { readJsonFixture, startTestServer, type ServerConfigFields } from '../helpers/server.js';
 
 interface DigitsReference {
   readonly inputs: number[][];
@@ -54,9 +54,8 @@ export async function queryPredictions(url: string, query: string): Promise<{ st
 }
 
 /** Starts a server on the example models with the given audit block (plus overrides). */
-export function startAuditServer(audit: AuditConfigFile, extra: Parameters<typeof resolveServerConfig>[0] = {}, logger?: pino.Logger): Promise<RunningServer> {
-  const config = resolveServerConfig({ model_repository: MODELS_DIR, http_port: 0, log_level: 'silent', ...extra, audit: { enabled: true, ...audit } });
-  return startServer(config, logger);
+export function startAuditServer(audit: AuditConfigFile, extra: ServerConfigFields = {}, logger?: pino.Logger): Promise<RunningServer> {
+  return startTestServer({ config: { ...extra, audit: { enabled: true, ...audit } }, ...(logger ? { logger } : {}) });
 }
 
 /** A pino logger at trace level whose lines are collected in `text()`. */

@@ -8,9 +8,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
-import { MODELS_DIR, postJson } from '../helpers/server.js';
+import { MODELS_DIR, postJson, startTestServer } from '../helpers/server.js';
 import { FRAUD, ingestReference } from './feature-server.js';
 
 interface Metadata {
@@ -32,7 +32,7 @@ before(async () => {
   cpSync(join(MODELS_DIR, 'digits'), join(dir, 'digits'), { recursive: true });
   const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8').replace('path: ../.inferd/features.sqlite', "path: ':memory:'").replace(/\n\s+seed_csv: .*/g, '');
   writeFileSync(join(dir, 'features.yaml'), features);
-  server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, metrics_port: -1, log_level: 'silent' }));
+  server = await startTestServer({ repository: dir, config: { metrics_port: -1 } });
   await ingestReference(server, [0], new Date(Date.now() - 30_000));
   client = connect(server.grpcUrl!);
 });

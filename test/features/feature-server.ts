@@ -5,8 +5,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { MODELS_DIR, postJson, readJsonFixture, type HttpResult } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { MODELS_DIR, postJson, readJsonFixture, startTestServer, type HttpResult } from '../helpers/server.js';
 
 /** A `stores:` entry of features.yaml (written as JSON, which YAML reads). */
 export type StoreEntry = Readonly<Record<string, unknown>>;
@@ -84,7 +84,7 @@ export async function startFeatureServer(options: FeatureServerOptions): Promise
   writeFileSync(join(dir, 'fraud_xgb', 'config.yaml'), options.modelConfig ?? readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8'));
   writeFileSync(join(dir, 'features.yaml'), featuresYaml(options));
   try {
-    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, grpc_port: -1, log_level: 'silent' }));
+    const server = await startTestServer({ repository: dir, config: { grpc_port: -1 } });
     return { server, dir, close: async () => (await server.close(), rmSync(dir, { recursive: true, force: true })) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

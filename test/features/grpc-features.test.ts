@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { connect, rawBytes, type InferenceClient } from '../grpc/grpc-client.js';
-import { assertClose } from '../helpers/server.js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { assertClose, startTestServer } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
 import { FRAUD, ingestReference } from './feature-server.js';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ before(async () => {
   cpSync(join(MODELS_DIR, 'fraud_xgb'), join(dir, 'fraud_xgb'), { recursive: true });
   const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8').replace('path: ../.inferd/features.sqlite', "path: ':memory:'").replace(/\n\s+seed_csv: .*/g, '');
   writeFileSync(join(dir, 'features.yaml'), features);
-  server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent' }));
+  server = await startTestServer({ repository: dir });
   await ingestReference(server, [0, 1], new Date(Date.now() - 30_000));
   client = connect(server.grpcUrl!);
 });

@@ -1,14 +1,14 @@
 /**
  * End-to-end fuzz properties over a started server (real sockets, HTTP and gRPC): whatever body or message a
  * client sends, the answer is never a 5xx (HTTP) nor INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS (gRPC), and the server
- * still answers its health checks afterwards. Shared by server.fuzz.test.ts (quick) and fuzz-runner.ts.
+ * still answers its health checks afterwards. Shared by server.fuzz.slow.test.ts (quick) and fuzz-runner.ts.
  */
 import assert from 'node:assert/strict';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { DATATYPES, type Datatype } from '../../src/tensor/index.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { elementOf, toJsonText } from './arbitraries.js';
 import { assertFramedResponse, binaryOutputCase, type BinaryCase, type ModelSignature } from './binary-output.js';
 import { controlCase, type ControlCase } from './control-arbitraries.js';
@@ -37,8 +37,7 @@ export async function startFuzzServer(options: { control?: boolean } = {}): Prom
     two: { onnx: 'two_in_two_out.onnx' },
   });
   const control = options.control ? { model_control_mode: 'explicit' as const, load_models: ['*'] } : {};
-  const config = resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', body_limit_bytes: 8 * 1024 * 1024, ...control });
-  const server = await startServer(config);
+  const server = await startTestServer({ repository: repo.dir, bodyLimitBytes: 8 * 1024 * 1024, config: { grpc_port: 0, metrics_port: -1, ...control } });
   const grpc = new Client(server.grpcUrl!, credentials.createInsecure());
   return {
     server,

@@ -5,17 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connectivityState, type ChannelInterface as Channel } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connectionOptions } from '../../src/transport/grpc/grpc-server.js';
-import { MODELS_DIR } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { connect } from './grpc-client.js';
 
 function start(grpc: Record<string, number>): Promise<RunningServer> {
-  return startServer(resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'],
-    http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', connections: { grpc },
-  }));
+  return startTestServer({ config: { model_control_mode: 'explicit', load_models: ['digits'], grpc_port: 0, metrics_port: -1, connections: { grpc } } });
 }
 
 /** Counts the times a channel leaves READY (the server closed or drained its connection). */

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { resolveServerConfig, type RunningServer } from '../../src/index.js';
 import { toFloat16Bits } from '../../src/lib/float16.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { asFloat32, connect, grpcError, rawBytes, rawOutput, rawStrings, type InferenceClient, type InferResponse } from './grpc-client.js';
 
 interface Case {
@@ -58,7 +58,7 @@ describe('gRPC: every datatype, the message size limit', () => {
 
   before(async () => {
     repo = await tempRepository({ dtypes: { onnx: 'dtypes_identity.onnx' }, slow: { onnx: 'slow_sum.onnx' } });
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent', body_limit_bytes: 64 * 1024 }));
+    server = await startTestServer({ repository: repo.dir, config: { body_limit_bytes: 64 * 1024 } });
     client = connect(server.grpcUrl!);
   });
 
@@ -131,7 +131,7 @@ describe('gRPC: configuration and lifecycle', () => {
 
   it('grpc_port -1 starts no gRPC server', async () => {
     const repo = await tempRepository({ slow: { onnx: 'slow_sum.onnx' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, log_level: 'silent' }));
+    const server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1 } });
     try {
       assert.equal(server.grpcUrl, undefined);
       assert.equal(server.grpcPort, undefined);
@@ -145,7 +145,7 @@ describe('gRPC: configuration and lifecycle', () => {
   // (instead of only for the calls in flight), the test would time out rather than pass by the drain timer.
   it('close() lets calls in flight finish, then refuses new ones, even with the client connected', { timeout: 120_000 }, async () => {
     const repo = await tempRepository({ slow: { onnx: 'slow_sum.onnx' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent', shutdown_timeout_ms: 3_600_000 }));
+    const server = await startTestServer({ repository: repo.dir, config: { shutdown_timeout_ms: 3_600_000 } });
     const client = connect(server.grpcUrl!);
     try {
       const row = (i: number) => Float32Array.from({ length: 256 }, (_, j) => Math.sin(i + j));

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { readJsonFixture } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { readJsonFixture, startTestServer } from '../helpers/server.js';
 import { asFloat32, asInt64, callWithBytes, connect, grpcError, rawBytes, rawOutput, type InferenceClient, type InferResponse } from './grpc-client.js';
 
 interface DigitsReference {
@@ -45,7 +45,7 @@ describe('gRPC inference service on models/', () => {
   const infer = (request: object) => client.call<InferResponse>('ModelInfer', { model_name: 'digits', ...request });
 
   before(async () => {
-    server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent' }));
+    server = await startTestServer();
     assert.ok(server.grpcUrl, 'the gRPC endpoint is on by default');
     client = connect(server.grpcUrl);
   });

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer } from '../../src/index.js';
 import { connect, grpcError } from './grpc-client.js';
+import { startTestServer } from '../helpers/server.js';
 
 test('explicit mode over gRPC: RepositoryModelLoad with a config, then RepositoryModelUnload', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'inferd-grpc-control-'));
   mkdirSync(join(dir, 'digits', '1'), { recursive: true });
   cpSync('models/digits/1/model.onnx', join(dir, 'digits', '1', 'model.onnx'));
-  const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'explicit' }));
+  const server = await startTestServer({ repository: dir, config: { model_control_mode: 'explicit' } });
   const client = connect(server.grpcUrl!);
   try {
     assert.equal((await client.call<{ ready: boolean }>('ModelReady', { name: 'digits' })).ready, false);

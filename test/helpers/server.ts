@@ -3,29 +3,16 @@
  * server on port 0, and small fetch wrappers that never throw on non-2xx statuses.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { createLogger, type Logger } from '../../src/telemetry/logger.js';
+import { FIXTURE_MODELS_DIR, MODELS_DIR, ROOT } from './root.js';
 
-/** The project root: the nearest folder above this file holding package.json (works from src and from dist). */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the project root above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
-
-export const ROOT = findRoot();
-export const MODELS_DIR = join(ROOT, 'models');
-export const FIXTURE_MODELS_DIR = join(ROOT, 'test', 'fixtures', 'models');
-export const REFERENCE_DIR = join(ROOT, 'test', 'fixtures', 'reference');
-export const CLI_PATH = join(ROOT, 'dist', 'src', 'cli', 'inferd.js');
+export { CLI_PATH, FIXTURE_MODELS_DIR, MODELS_DIR, REFERENCE_DIR, ROOT } from './root.js';
 
 /** How one model of a temporary repository is made. */
 export interface TempModelSpec {
@@ -70,24 +57,45 @@ export async function tempRepository(models: Readonly<Record<string, TempModelSp
   return { dir, cleanup };
 }
 
+/** Server config fields as the config file names them (snake_case). */
+export type ServerConfigFields = NonNullable<Parameters<typeof resolveServerConfig>[0]>;
+
 export interface TestServerOptions {
   /** Model repository folder; default: the example repository models/. */
   readonly repository?: string;
   readonly bodyLimitBytes?: number;
   readonly strictReadiness?: boolean;
+  /** Any other config fields, over the test defaults (127.0.0.1, HTTP on port 0, gRPC and metrics on free ports). */
+  readonly config?: ServerConfigFields;
+  /** Where the server logs; default: nowhere. */
+  readonly logger?: Logger;
+  /** Collects every log line (one JSON record each) at `logLevel` and above into this array; replaces `logger`. */
+  readonly logs?: string[];
+  readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** Starts an in-process server on 127.0.0.1, port 0, logging nothing. Call `close()` when done. */
+/**
+ * Starts an in-process server on 127.0.0.1, port 0, logging nothing unless asked. Call `close()` when done. The
+ * one way the tests start a server in-process: suites with a set-up of their own (audit, features, security,
+ * quality, fuzzing) build their options and call this.
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningServer> {
   const config = resolveServerConfig({
     model_repository: options.repository ?? MODELS_DIR,
     http_port: 0,
     host: '127.0.0.1',
-    log_level: 'silent',
+    log_level: options.logs ? options.logLevel ?? 'debug' : 'silent',
     body_limit_bytes: options.bodyLimitBytes,
     strict_readiness: options.strictReadiness,
+    ...options.config,
   });
-  return startServer(config);
+  return startServer(config, logSink(options, config.logLevel));
+}
+
+function logSink(options: TestServerOptions, level: string): Logger | undefined {
+  const logs = options.logs;
+  if (!logs) return options.logger;
+  return createLogger(level, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) }));
 }
 
 /** A response with its body read once: `json` is the parsed body, or undefined when it is not JSON. */

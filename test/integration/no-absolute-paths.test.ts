@@ -10,9 +10,10 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServiceError } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
 import { digitsBody, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 const BROKEN = ['corrupt', 'nofile', 'missingfile', 'badyaml'] as const;
 
@@ -44,10 +45,7 @@ describe('no absolute paths in answers', () => {
   };
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['*'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['*'] } });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {

@@ -10,8 +10,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { readJsonFixture, ROOT } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { readJsonFixture, ROOT, startTestServer } from '../helpers/server.js';
 import { call, digitsBody, MODELS, tempRepo } from './lifecycle-helpers.js';
 import { cliSign, keyFiles, type KeyFiles } from './signing-helpers.js';
 
@@ -26,11 +26,8 @@ interface IndexRow { name: string; version?: string; state: string; reason?: str
 interface EventRow { type: string; message: string; evidence?: { still_serving?: number[] } }
 
 async function start(dir: string, key: KeyFiles, mode: 'poll' | 'explicit' = 'explicit'): Promise<RunningServer> {
-  return startServer(resolveServerConfig({
-    model_repository: dir, http_port: 0, host: '127.0.0.1', log_level: 'silent', model_control_mode: mode, load_models: ['*'],
-    repository_poll_secs: 3600, // the tests scan on their own (pollRepository): each scan is one event, not a time
-    integrity: 'signed', trusted_keys: [key.publicPath],
-  }));
+  return startTestServer({ repository: dir, config: { model_control_mode: mode, load_models: ['*'], repository_poll_secs: 3600, // the tests scan on their own (pollRepository): each scan is one event, not a time
+    integrity: 'signed', trusted_keys: [key.publicPath] } });
 }
 
 /** The answer to the reference row nearest the boundary: version, outputs by name. */

@@ -9,9 +9,9 @@ import { appendFileSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } 
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import { resolveServerConfig, type RunningServer } from '../../src/index.js';
 import { buildManifest, buildModelManifest, integrityPolicy, manifestBytes, signManifest, verifyVersionIntegrity } from '../../src/registry/integrity.js';
-import { CLI_PATH } from '../helpers/server.js';
+import { CLI_PATH, startTestServer } from '../helpers/server.js';
 import { call, digitsBody, infer, MODELS, putVersion, tempRepo } from './lifecycle-helpers.js';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ function corrupt(path: string): void {
 }
 
 async function startSigned(dir: string, keys: readonly string[]): Promise<RunningServer> {
-  return startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'explicit', load_models: ['*'], integrity: 'signed', trusted_keys: [...keys] }));
+  return startTestServer({ repository: dir, config: { model_control_mode: 'explicit', load_models: ['*'], integrity: 'signed', trusted_keys: [...keys] } });
 }
 
 async function refusedLoad(server: RunningServer, model: string): Promise<string> {

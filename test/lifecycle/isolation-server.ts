@@ -1,19 +1,18 @@
 /**
- * The server side of isolation.test.ts: an inferd HTTP server in a process of its own (forked with
+ * The server side of isolation.slow.test.ts: an inferd HTTP server in a process of its own (forked with
  * `--expose-gc` and the glibc settings the README recommends), so the test's client shares neither its heap nor
  * its allocator. Over IPC it sends `{ url }` once listening, answers `'rss'` with its resident set size after a
  * full GC, and stops on `'stop'`. Does nothing unless INFERD_ISOLATION_SERVER is set (node --test also loads
  * it as a test file).
  */
-import { resolveServerConfig, startServer } from '../../src/index.js';
-import { MODELS_DIR } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 
 async function serve(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc || !process.send) throw new Error('fork this file with --expose-gc');
-  const server = await startServer(resolveServerConfig({
-    model_repository: MODELS_DIR, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'],
-  }));
+  const server = await startTestServer({
+    config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] },
+  });
   process.on('message', (msg: string) => {
     if (msg === 'rss') {
       gc();

@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Client, credentials, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { call, digitsBody, infer, MODELS, putVersion, tempRepo } from './lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface IndexRow {
   name: string;
@@ -52,10 +53,7 @@ describe('phantom models: loading names the repository does not hold', () => {
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: 0, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['digits'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: 0, model_control_mode: 'explicit', load_models: ['digits'] } });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -104,10 +102,7 @@ describe('a refused new version while the previous one serves (poll mode)', () =
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'poll', repository_poll_secs: 3600,
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'poll', repository_poll_secs: 3600 } });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -138,10 +133,7 @@ describe('explicit mode: what the server is meant to serve', () => {
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['digits', 'broken'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits', 'broken'] } });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {

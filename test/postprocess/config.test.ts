@@ -5,9 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseModelConfigYaml, parseTritonConfig } from '../../src/config/index.js';
-import { parseLabels, parseThreshold, readLabelFiles } from '../../src/config/model-config-postprocess.js';
+import { declareThreshold, parseLabels, readLabelFiles, resolveThreshold } from '../../src/config/model-config-postprocess.js';
 import { ConfigError } from '../../src/errors/index.js';
 import type { TensorSpec } from '../../src/tensor/index.js';
+
+/** A threshold as a config declares it, then checked against the outputs (as normalisation and completion do). */
+function parseThreshold(parameters: Record<string, string>, outputs: readonly TensorSpec[], batching: boolean, where: string) {
+  const declared = declareThreshold(parameters, where);
+  return declared && resolveThreshold(declared, outputs, batching, where);
+}
 
 test('label_filename on an output, in config.yaml and config.pbtxt', () => {
   const yaml = parseModelConfigYaml('outputs:\n  - { name: logits, datatype: FP32, dims: [10], label_filename: labels.txt }\n');

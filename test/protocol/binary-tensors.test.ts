@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 
 const reference = JSON.parse(readFileSync('test/fixtures/reference/digits.json', 'utf8')) as { inputs: number[][]; logits: number[][]; labels: number[] };
 
 let server: RunningServer;
 before(async () => {
-  server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent' }));
+  server = await startTestServer();
 });
 after(() => server.close());
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { resolveServerConfig, startServer } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface Stats {
   model_stats: Array<{ name: string; version: string; inference_count: number; execution_count: number; inference_stats: { success: { count: number; ns: number } }; batch_stats: Array<{ batch_size: number; compute_infer: { count: number } }> }>;
 }
 
 test('the statistics extension counts inferences per model and version', async () => {
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer();
   try {
     const body = readFileSync('examples/breast-cancer-request.json', 'utf8'); // two rows
     for (let i = 0; i < 3; i++) assert.equal((await fetch(`${server.url}/v2/models/breast_cancer/infer`, { method: 'POST', body })).status, 200);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { resolveServerConfig, startServer } from '../../src/index.js';
 import { asFloat32, connect, rawBytes, rawOutput, type InferResponse } from '../grpc/grpc-client.js';
+import { startTestServer } from '../helpers/server.js';
 
 const reference = JSON.parse(readFileSync('test/fixtures/reference/digits.json', 'utf8')) as { inputs: number[][] };
 
 test('the same request gives bit-identical answers over JSON, binary HTTP and gRPC', async () => {
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer();
   const client = connect(server.grpcUrl!);
   try {
     for (const model of ['digits', 'mlp_heavy']) {

@@ -12,8 +12,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { CLI_PATH, ROOT, errorMessage, get, postJson, tempRepository, type TempRepository } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { CLI_PATH, errorMessage, get, postJson, ROOT, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'drift');
@@ -85,7 +85,7 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     const realNow = Date.now;
     Date.now = () => realNow() + skewMs;
     try {
-      server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: 0, log_level: 'silent' }));
+      server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: 0 } });
     } finally {
       Date.now = realNow;
     }

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseDriftConfig, type ModelConfig } from '../../src/config/index.js';
-import { DriftMonitor } from '../../src/quality/drift-monitor.js';
-import { profilePath, writeProfile } from '../../src/quality/profile-store.js';
-import type { Profile } from '../../src/quality/profile.js';
+import { DriftMonitor } from '../../src/drift/drift-monitor.js';
+import { profilePath, writeProfile } from '../../src/drift/profile-store.js';
+import type { Profile } from '../../src/drift/profile.js';
 import type { Tensor } from '../../src/tensor/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { parseDriftConfig } from '../../src/config/drift-config.js';
-import { jensenShannon, ksFromBins, psi } from '../../src/quality/drift-statistics.js';
-import { DriftWindow } from '../../src/quality/drift-window.js';
-import { RollingWindow } from '../../src/quality/drift-rolling-window.js';
-import { FeatureAccumulator } from '../../src/quality/profile-accumulator.js';
-import { mapColumns } from '../../src/quality/profile-columns.js';
-import { binCounts, binOf, quantileCutPoints, toFractions } from '../../src/quality/quantile-bins.js';
-import type { Profile } from '../../src/quality/profile.js';
+import { jensenShannon, ksFromBins, psi } from '../../src/drift/drift-statistics.js';
+import { DriftWindow } from '../../src/drift/drift-window.js';
+import { RollingWindow } from '../../src/drift/drift-rolling-window.js';
+import { FeatureAccumulator } from '../../src/drift/profile-accumulator.js';
+import { mapColumns } from '../../src/drift/profile-columns.js';
+import { binCounts, binOf, quantileCutPoints, toFractions } from '../../src/drift/quantile-bins.js';
+import type { Profile } from '../../src/drift/profile.js';
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual}, expected ${expected} within ${tol}`);

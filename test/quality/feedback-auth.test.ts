@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { errorMessage, type HttpResult } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { errorMessage, type HttpResult, startTestServer } from '../helpers/server.js';
 import { tempDir } from '../audit/audit-helpers.js';
 import { KEYS, keysFile } from '../security/security-helpers.js';
 import { DIGITS, qualityRepository } from './feedback-helpers.js';
@@ -23,10 +23,7 @@ describe('feedback behind auth', () => {
     repo = await qualityRepository();
     const keysPath = join(dir.dir, 'keys.yaml');
     writeFileSync(keysPath, keysFile([{ name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] }, { name: 'web', key: KEYS.web, scopes: ['infer:digits'] }]));
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', strict_readiness: false,
-      audit: { enabled: true, path: join(dir.dir, 'audit.db') }, auth: { enabled: true, api_keys_file: keysPath },
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, strict_readiness: false, audit: { enabled: true, path: join(dir.dir, 'audit.db') }, auth: { enabled: true, api_keys_file: keysPath } } });
   });
   after(async () => {
     await server?.close();

@@ -5,9 +5,9 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import type { AuditConfigFile } from '../../src/config/audit-config.js';
-import { inferBody, outputNamed, postJson, readJsonFixture, ROOT, tempRepository, type JsonInferResponse, type TempRepository } from '../helpers/server.js';
+import { inferBody, outputNamed, postJson, readJsonFixture, ROOT, startTestServer, tempRepository, type JsonInferResponse, type TempRepository } from '../helpers/server.js';
 
 export const CANCER = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>('test/fixtures/reference/breast_cancer.json');
 export const DIGITS = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>('test/fixtures/reference/digits.json');
@@ -28,10 +28,10 @@ export async function qualityRepository(): Promise<TempRepository> {
 
 /** A server on port 0 (HTTP and metrics) over `repository` with the prediction log on. */
 export function startQualityServer(repository: string, audit: AuditConfigFile, quality: Record<string, unknown> = {}): Promise<RunningServer> {
-  return startServer(resolveServerConfig({
-    model_repository: repository, http_port: 0, grpc_port: -1, log_level: 'silent', strict_readiness: false,
-    audit: { enabled: true, ...audit }, quality: { metrics_refresh_seconds: 0, ...quality },
-  }));
+  return startTestServer({
+    repository, strictReadiness: false,
+    config: { grpc_port: -1, audit: { enabled: true, ...audit }, quality: { metrics_refresh_seconds: 0, ...quality } },
+  });
 }
 
 /** One inference request of `rows` with request id `id`. */

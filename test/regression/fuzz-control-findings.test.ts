@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 describe('reports of a model with no ready version', () => {
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } } });
   let server: RunningServer;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] } });
   });
   after(async () => {
     await server?.close();

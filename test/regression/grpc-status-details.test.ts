@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { inferenceServiceDefinition } from '../../src/transport/grpc/proto-loader.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { GIVE_UP_MS } from '../helpers/wait-for.js';
 
 const definition = inferenceServiceDefinition();
@@ -30,7 +30,7 @@ describe('gRPC status details cut through a surrogate pair', () => {
   let client: Client;
   before(async () => {
     repo = await tempRepository({ digits: { onnx: 'models/digits/1/model.onnx' } });
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent' }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1 } });
     client = new Client(server.grpcUrl!, credentials.createInsecure());
   });
   after(async () => {

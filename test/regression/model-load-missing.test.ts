@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { runCli, shown } from '../cli/cli-helpers.js';
 import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface IndexRow {
   name: string;
@@ -23,10 +24,7 @@ describe('loading a model that is not in the repository', () => {
   const index = async () => (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', model_control_mode: 'explicit',
-      load_models: ['digits', 'absent'], strict_readiness: false,
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits', 'absent'], strict_readiness: false } });
   });
   after(async () => {
     await server?.close();

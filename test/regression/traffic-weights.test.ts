@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { runCli, shown } from '../cli/cli-helpers.js';
 import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface TrafficJson {
   weights: Record<string, number> | null;
@@ -20,7 +21,7 @@ describe('traffic weights', () => {
   const traffic = () => `${server.url}/v1/models/digits/traffic`;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent' }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1 } });
   });
   after(async () => {
     await server?.close();

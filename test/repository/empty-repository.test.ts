@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ConfigError, Inferd, ModelRepositoryError, resolveServerConfig, startServer } from '../../src/index.js';
+import { ConfigError, Inferd, ModelRepositoryError } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 
 let scratch: string;
 before(() => {
@@ -44,7 +45,7 @@ test('a missing repository rejects with problem "missing" and is not created, no
 
 test('startServer rejects a missing repository with the same error, before anything listens', async () => {
   const missing = join(scratch, 'also-gone');
-  await refused(startServer(resolveServerConfig({ model_repository: missing, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent' })), 'missing');
+  await refused(startTestServer({ repository: missing, config: { grpc_port: -1, metrics_port: -1 } }), 'missing');
   assert.equal(existsSync(missing), false);
 });
 

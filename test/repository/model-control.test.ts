@@ -3,8 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { waitFor as waitUntil } from '../helpers/wait-for.js';
+import { startTestServer } from '../helpers/server.js';
 
 const DIGITS = 'models/digits/1/model.onnx';
 const HEAVY = 'models/mlp_heavy/1/model.onnx'; // same signature as digits, different weights
@@ -44,7 +45,7 @@ async function index(server: RunningServer): Promise<IndexRow[]> {
 describe('explicit model control', () => {
   test('load, reload with a config override, unload; index shows each state', async () => {
     const dir = repoWith({ digits: { 1: DIGITS }, pair: { 1: 'test/fixtures/models/two_in_two_out.onnx' } });
-    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'] }));
+    const server = await startTestServer({ repository: dir, config: { model_control_mode: 'explicit', load_models: ['digits'] } });
     try {
       assert.deepEqual(await index(server), [
         { name: 'digits', version: '1', state: 'READY' },
@@ -82,7 +83,7 @@ describe('explicit model control', () => {
 
   test('in the default mode, load and unload are refused with the flag to use', async () => {
     const dir = repoWith({ digits: { 1: DIGITS } });
-    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent' }));
+    const server = await startTestServer({ repository: dir });
     try {
       const res = await post(server, '/v2/repository/models/digits/unload');
       assert.equal(res.status, 400);
@@ -97,7 +98,7 @@ describe('explicit model control', () => {
 describe('poll model control', () => {
   test('versions added, changed and removed while a client loops: no failed request', async () => {
     const dir = repoWith({ digits: { 1: DIGITS } });
-    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'poll', repository_poll_secs: 0.1 }));
+    const server = await startTestServer({ repository: dir, config: { model_control_mode: 'poll', repository_poll_secs: 0.1 } });
     const failures: string[] = [];
     const versionsSeen = new Set<string>();
     let requests = 0;
@@ -149,7 +150,7 @@ describe('poll model control', () => {
     const labels = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}${i}`).join('\n');
     writeFileSync(join(dir, 'digits', 'config.yaml'), 'outputs:\n  - { name: logits, datatype: FP32, dims: [10], label_filename: labels.txt }\n');
     writeFileSync(join(dir, 'digits', 'labels.txt'), labels('digit-'));
-    const server = await startServer(resolveServerConfig({ model_repository: dir, http_port: 0, log_level: 'silent', model_control_mode: 'poll', repository_poll_secs: 0.1 }));
+    const server = await startTestServer({ repository: dir, config: { model_control_mode: 'poll', repository_poll_secs: 0.1 } });
     const topLabel = async () => {
       const body = JSON.parse(digitsBody) as Record<string, unknown>;
       const res = await post(server, '/v2/models/digits/infer', JSON.stringify({ ...body, outputs: [{ name: 'logits', parameters: { classification: 1 } }] }));

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { postJson, tempRepository, type HttpResult, type TempRepository } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { type HttpResult, postJson, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { metricValue } from './metrics.js';
 
@@ -23,7 +23,7 @@ before(async () => {
       },
     },
   });
-  server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, log_level: 'silent' }));
+  server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1 } });
 });
 
 after(async () => {

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { postJson, tempRepository, type HttpResult, type TempRepository } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { type HttpResult, postJson, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { metricValue } from './metrics.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { asInt64, connect, rawBytes } from '../grpc/grpc-client.js';
@@ -44,7 +44,7 @@ before(async () => {
       config: { file: 'config.yaml', text: `fallback:\n  model: digits\n  breaker: false\n` },
     },
   });
-  server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  server = await startTestServer({ repository: repo.dir });
 });
 
 after(async () => {

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveServerConfig, startServer } from '../../src/index.js';
-import { readJsonFixture } from '../helpers/server.js';
+import { readJsonFixture, startTestServer } from '../helpers/server.js';
 import { call, digitsBody, infer, MODELS, quantile, tempRepo, waitFor } from '../lifecycle/lifecycle-helpers.js';
 
 const reference = readJsonFixture<{ labels: number[] }>('test/fixtures/reference/digits.json');
@@ -17,7 +16,7 @@ interface ShadowView {
 async function withShadow(candidate: string, run: (url: string, metricsUrl: string) => Promise<void>): Promise<void> {
   const config = 'version_policy: all\ntraffic: { weights: { 1: 100 }, shadow: { version: 2, sample_rate: 1 } }\n';
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: candidate }, config } });
-  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer({ repository: repo.dir });
   try {
     await run(server.url, server.metricsUrl!);
   } finally {

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { call, digitsBody, infer, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 async function withServer(config: string, run: (server: RunningServer) => Promise<void>): Promise<void> {
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config } });
-  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer({ repository: repo.dir });
   try {
     await run(server);
   } finally {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Inferd, resolveServerConfig, startServer, type InferenceRequest } from '../../src/index.js';
+import { Inferd, type InferenceRequest } from '../../src/index.js';
 import { makeRepository } from './temp-repository.js';
 import { GIVE_UP_MS } from '../helpers/wait-for.js';
+import { startTestServer } from '../helpers/server.js';
 
 // slow_sum takes several milliseconds per call, so a queue builds behind a running request.
 const SLOW = 'test/fixtures/models/slow_sum.onnx';
@@ -92,7 +93,7 @@ test('higher priority requests are dequeued first', async () => {
 });
 
 test('over HTTP, a full queue answers 503 with Retry-After', async () => {
-  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer({ repository: repo.dir });
   try {
     const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0.01) }] });
     const post = () => fetch(`${server.url}/v2/models/small_queue/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });

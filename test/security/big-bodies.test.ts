@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import type { InferenceRequest } from '../../src/inference/types.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { GIVE_UP_MS, Latch } from '../helpers/wait-for.js';
 
 const ROW = `[${new Array(64).fill('0.5').join(',')}]`;
@@ -65,10 +65,7 @@ describe('big bodies', () => {
       large: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8192\n' } },
       probe: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     });
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['small', 'probe'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['small', 'probe'] } });
   });
 
   after(async () => {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { DATATYPES } from '../../src/tensor/index.js';
 import { connect, rawStrings, type InferenceClient } from '../grpc/grpc-client.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 
 const LIMITS = { max_json_depth: 8, max_inputs: 13, max_string_bytes: 16 };
 /** dtypes_identity's inputs: one per datatype but BF16. */
@@ -42,7 +42,7 @@ describe('input limits on the V1 and gRPC doors', () => {
       dtypes: { onnx: 'dtypes_identity.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 4\n' } },
       digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     });
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', limits: LIMITS }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, limits: LIMITS } });
     grpc = connect(server.grpcUrl!);
   });
 

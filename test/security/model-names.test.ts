@@ -9,9 +9,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
-import { CLI_PATH, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
+import { CLI_PATH, ROOT, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { GIVE_UP_MS } from '../helpers/wait-for.js';
 
 // Encoded: fetch would resolve a literal '..' segment before sending; the server decodes these into the name.
@@ -32,7 +32,7 @@ describe('model names and config file names stay inside the repository', () => {
     repo = await tempRepository({ digits: { onnx: 'models/digits/1/model.onnx' } });
     // A file beside the repository that a traversing name or file name would reach.
     await writeFile(join(repo.dir, '..', 'outside.onnx'), 'not a model');
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent', model_control_mode: 'explicit' }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit' } });
     grpc = connect(server.grpcUrl!);
   });
 

@@ -6,11 +6,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { createLogger } from '../../src/telemetry/logger.js';
-import { MODELS_DIR } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { startTestServer, type ServerConfigFields } from '../helpers/server.js';
 import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
 import { DIGITS_REQUEST, keysFile, post } from './security-helpers.js';
 
@@ -47,17 +45,16 @@ export async function startRateServer(o: RateServerOptions): Promise<RateServer>
     { name: 'limited', key: RATE_KEYS.limited, scopes: ['infer:digits'], rate },
     { name: 'web', key: RATE_KEYS.web, scopes: ['infer:digits'] },
   ]));
-  const config = resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'info',
+  const config: ServerConfigFields = {
+    model_control_mode: 'explicit', load_models: ['digits'],
     auth: { enabled: true, api_keys_file: keysPath, model_limits: o.modelLimit ? { digits: o.modelLimit } : {} },
     limits: {
       rate_store: 'redis',
       rate_redis: { url: o.redisUrl, key_prefix: o.keyPrefix, on_unavailable: o.onUnavailable ?? 'open', command_timeout_ms: o.commandTimeoutMs ?? 50, breaker: o.breaker },
     },
-  });
+  };
   const logs: string[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
-  const server = await startServer(config, createLogger('info', sink));
+  const server = await startTestServer({ config, logs, logLevel: 'info' });
   return {
     server, logs,
     infer: async (key) => {

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { after, before, describe, it } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
-import { tempRepository, type TempRepository } from '../helpers/server.js';
+import { startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 
 const PAIR = { inputs: ['a', 'b'].map((name) => ({ name, datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] })) };
 const grpcPair = { model_name: 'pair', inputs: ['a', 'b'].map((name) => ({ name, datatype: 'FP32', shape: ['1', '3'], contents: { fp32_contents: [1, 2, 3] } })) };
@@ -32,10 +32,7 @@ describe('request bounds', () => {
 
   before(async () => {
     repo = await tempRepository({ pair: { onnx: 'two_in_two_out.onnx', config: { file: 'config.pbtxt', text: 'max_batch_size: 4\n' } } });
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['pair'],
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['pair'] } });
     grpc = connect(server.grpcUrl!);
   });
 

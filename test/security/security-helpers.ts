@@ -7,11 +7,9 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { hashApiKey } from '../../src/security/api-keys.js';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/telemetry/logger.js';
-import { MODELS_DIR, ROOT } from '../helpers/server.js';
+import { ROOT, startTestServer, type ServerConfigFields } from '../helpers/server.js';
 
 export const ISSUER = 'https://issuer.test';
 export const AUDIENCE = 'inferd';
@@ -68,16 +66,15 @@ export async function startSecureServer(options: { requireExp?: boolean; audit?:
   await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
   const keysPath = join(dir, 'keys.yaml');
   await writeFile(keysPath, INITIAL_KEYS);
-  const config = resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'silent',
+  const config: ServerConfigFields = {
+    model_control_mode: 'explicit', load_models: ['digits'],
     auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }], ...(options.requireExp === undefined ? {} : { require_exp: options.requireExp }) } },
     ...(options.audit ? { audit: { enabled: true, store: 'sqlite' as const, path: join(dir, 'audit.db') } } : {}),
     ...(options.grpc ? { grpc_port: 0 } : {}),
     limits: { max_json_depth: 16, max_inputs: 4 },
-  });
+  };
   const logs: string[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
-  const server = await startServer(config, createLogger('debug', sink));
+  const server = await startTestServer({ config, logs, logLevel: 'debug' });
   return {
     server, dir, keysPath, logs,
     token: (o = {}) => sign(privateKey, o),

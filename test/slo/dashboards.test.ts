@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { readModelSlos } from '../../src/cli/prometheus-rules-command.js';
-import { buildSloRules, type RecordingRule, type RuleGroup } from '../../src/telemetry/slo-rules.js';
-import { MODELS_DIR, ROOT } from '../helpers/server.js';
+import { buildSloRules, type RecordingRule, type RuleGroup } from '../../src/slo/slo-rules.js';
+import { MODELS_DIR, ROOT, startTestServer } from '../helpers/server.js';
 import { dashboardQueries, exportedFamilies, familyOf, metricNames } from './promql-names.js';
 import { promtool, requirePromtool } from './promtool.js';
 
@@ -24,7 +24,7 @@ let exposition: string;
 let groups: RuleGroup[];
 
 before(async () => {
-  server = await startServer(resolveServerConfig({ model_repository: MODELS_DIR, http_port: 0, log_level: 'silent' }));
+  server = await startTestServer();
   const body = readFileSync(join(ROOT, 'examples', 'digits-request.json'), 'utf8');
   for (let i = 0; i < 3; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
   exposition = await (await fetch(server.metricsUrl!)).text();

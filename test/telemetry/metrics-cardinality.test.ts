@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { MODELS_DIR, ROOT } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { ROOT, startTestServer } from '../helpers/server.js';
 import { connect, type InferenceClient } from '../grpc/grpc-client.js';
 import { sampleOf } from './log-capture.js';
 
@@ -21,9 +21,7 @@ let server: RunningServer;
 let grpc: InferenceClient;
 
 before(async () => {
-  server = await startServer(resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, grpc_port: 0, host: '127.0.0.1', log_level: 'silent',
-  }));
+  server = await startTestServer({ config: { model_control_mode: 'explicit', load_models: ['digits'], grpc_port: 0 } });
   grpc = connect(server.grpcUrl!);
 });
 

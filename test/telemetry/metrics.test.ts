@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { resolveServerConfig, startServer } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 
 test('/metrics on its own port reports per-model counts and event-loop delay', async () => {
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer();
   try {
     assert.ok(server.metricsUrl && !server.metricsUrl.startsWith(server.url), 'metrics listen on a port of their own');
     const body = readFileSync('examples/digits-request.json', 'utf8');
@@ -29,7 +29,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 test('request metrics after known traffic: outcomes, latency and stage histograms, batch sizes', async () => {
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent', cost_per_cpu_second: 0.00005 }));
+  const server = await startTestServer({ config: { cost_per_cpu_second: 0.00005 } });
   try {
     const good = readFileSync('examples/digits-request.json', 'utf8');
     const bad = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });

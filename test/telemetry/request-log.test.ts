@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { postJson, tempRepository, type TempRepository } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { postJson, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 import { captureLog, type CapturedLog } from './log-capture.js';
 
 // A partial batch waits a minute for company, so a request with a 1 ms timeout always expires in the queue, and
@@ -25,7 +25,7 @@ let log: CapturedLog;
 before(async () => {
   repo = await tempRepository({ waiting: { onnx: 'slow_sum.onnx', config: { file: 'config.yaml', text: WAITING } } });
   log = captureLog();
-  server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, log_level: 'info' }), log.logger);
+  server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, log_level: 'info' }, logger: log.logger });
 });
 
 after(async () => {

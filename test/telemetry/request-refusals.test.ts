@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { MODELS_DIR } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 import { UNKNOWN_MODEL } from '../../src/inference/inference-service.js';
 import { connect, grpcError } from '../grpc/grpc-client.js';
 import { DIGITS_REQUEST, keysFile, post } from '../security/security-helpers.js';
@@ -33,10 +33,7 @@ before(async () => {
     { name: 'limited', key: KEY.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.001, burst: 1}' },
   ]));
   log = captureLog();
-  server = await startServer(resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, log_level: 'info',
-    log_requests: 'all', auth: { enabled: true, api_keys_file: join(dir, 'keys.yaml') },
-  }), log.logger);
+  server = await startTestServer({ config: { model_control_mode: 'explicit', load_models: ['digits'], log_level: 'info', log_requests: 'all', auth: { enabled: true, api_keys_file: join(dir, 'keys.yaml') } }, logger: log.logger });
 });
 
 after(async () => {

@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { waitFor as waitUntil } from '../helpers/wait-for.js';
-import { resolveServerConfig, startServer } from '../../src/index.js';
+import { resolveServerConfig } from '../../src/index.js';
 import { configFromEnv } from '../../src/config/index.js';
 import { VERSION } from '../../src/version.js';
 import { captureLog } from './log-capture.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -45,7 +46,7 @@ const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === ke
 
 test('a traced request reaches an OTLP receiver as a span tree under the caller\'s traceparent', async () => {
   const receiver = await startReceiver();
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'silent', tracing: { otlp_endpoint: receiver.url, sample_ratio: 0 } }));
+  const server = await startTestServer({ config: { tracing: { otlp_endpoint: receiver.url, sample_ratio: 0 } } });
   try {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
@@ -79,10 +80,7 @@ const valueOf = (attributes: OtlpAttributes, key: string) => attributes.find((a)
 
 test('spans carry the service as their resource: name from the config, inferd\'s version, an instance id, extra attributes', async () => {
   const receiver = await startReceiver();
-  const server = await startServer(resolveServerConfig({
-    model_repository: 'models', http_port: 0, log_level: 'silent',
-    tracing: { otlp_endpoint: receiver.url, sample_ratio: 1, service_name: 'fraud-scoring', resource_attributes: { 'deployment.environment': 'staging' } },
-  }));
+  const server = await startTestServer({ config: { tracing: { otlp_endpoint: receiver.url, sample_ratio: 1, service_name: 'fraud-scoring', resource_attributes: { 'deployment.environment': 'staging' } } } });
   try {
     const body = readFileSync('examples/digits-request.json', 'utf8');
     assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
@@ -114,9 +112,7 @@ test('OTEL_SERVICE_NAME names the service over the config file; OTEL_RESOURCE_AT
 test('with tracing on, every request log line carries the trace id of the request\'s spans, fresh when the caller sent none', async () => {
   const receiver = await startReceiver();
   const log = captureLog();
-  const server = await startServer(resolveServerConfig({
-    model_repository: 'models', http_port: 0, log_level: 'info', log_requests: 'all', tracing: { otlp_endpoint: receiver.url, sample_ratio: 1 },
-  }), log.logger);
+  const server = await startTestServer({ config: { log_level: 'info', log_requests: 'all', tracing: { otlp_endpoint: receiver.url, sample_ratio: 1 } }, logger: log.logger });
   try {
     const body = readFileSync('examples/digits-request.json', 'utf8');
     const callerTrace = 'ab'.repeat(16);
@@ -143,7 +139,7 @@ test('an OTLP endpoint that does not answer does not fail the server\'s stop; it
   const gone = await startReceiver();
   await new Promise<void>((resolve) => gone.server.close(() => resolve())); // a port nobody listens on now
   const log = captureLog();
-  const server = await startServer(resolveServerConfig({ model_repository: 'models', http_port: 0, log_level: 'info', tracing: { otlp_endpoint: gone.url, sample_ratio: 1 } }), log.logger);
+  const server = await startTestServer({ config: { log_level: 'info', tracing: { otlp_endpoint: gone.url, sample_ratio: 1 } }, logger: log.logger });
   const body = readFileSync('examples/digits-request.json', 'utf8');
   assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
   // The span waits for the exporter's next batch (500 ms), so it is usually still buffered when the stop exports it.

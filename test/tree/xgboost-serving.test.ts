@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
+import { startTestServer } from '../helpers/server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -48,7 +49,7 @@ before(async () => {
   put('cancer', 'breast_cancer_binary', 'model.json'); // no config: detected as XGBoost
   put('iris', 'iris_multiclass', 'model.json', ['config.yaml', 'runtime: xgboost\nmax_batch_size: 64\n']);
   put('diabetes_fil', 'diabetes_regression', 'xgboost.json', ['config.pbtxt', FIL_CONFIG]);
-  server = await startServer(resolveServerConfig({ model_repository: repo, http_port: 0, log_level: 'silent' }));
+  server = await startTestServer({ repository: repo });
 });
 
 after(async () => {

@@ -12,7 +12,8 @@ import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { decodeModelInferRequest } from './infer-request.js';
 import { encodeModelInferResponse } from './infer-response.js';
 import type { ModelInferRequest, ModelRequest, OutgoingMessage, RepositoryIndexRequest } from './messages.js';
-import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex, encodeVersionStatistics } from './model-messages.js';
+import { encodeModelConfigResponse, encodeModelMetadata, encodeRepositoryIndex } from './model-messages.js';
+import { modelStatistics } from '../../protocol/model-statistics.js';
 import { decodedRequest, requestModel } from './deferred-message.js';
 import { isServerFault, toGrpcStatus } from './status.js';
 import { callPrincipal, grpcAuthorizer, type GrpcAuthorize } from './grpc-auth.js';
@@ -133,7 +134,7 @@ export function createGrpcHandlers({ data: service, control, gate }: Planes, { l
       }));
     }),
     ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
-      model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(encodeVersionStatistics),
+      model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(modelStatistics),
     })),
     RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) => encodeRepositoryIndex(control.index(), r.ready)),
     RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', ctx, async (r) => {

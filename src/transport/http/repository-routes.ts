@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../errors/index.js';
 import type { ControlPlane } from '../../control/control-plane.js';
 import { assertLoadParameters } from '../../control/load-parameters.js';
 import { parseJsonBody } from '../../protocol/v2-json.js';
+import { versionLabel } from '../../config/version-label.js';
 
 interface Params {
   model: string;
@@ -34,7 +35,7 @@ export function registerRepositoryRoutes(app: FastifyInstance, control: ControlP
   app.post('/v2/repository/index', async (req: FastifyRequest<{ Body: Buffer | undefined }>, reply: FastifyReply) => {
     const onlyReady = optionalBody(req.body).ready === true;
     const entries = control.index({ readyOnly: onlyReady });
-    const body = entries.map((e) => ({ name: e.name, ...(e.version === undefined ? {} : { version: String(e.version) }), state: e.state, ...(e.reason ? { reason: e.reason } : {}) }));
+    const body = entries.map((e) => ({ name: e.name, ...(e.version === undefined ? {} : { version: versionLabel(e.version) }), state: e.state, ...(e.reason ? { reason: e.reason } : {}) }));
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
   });
 

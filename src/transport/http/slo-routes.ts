@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceService } from '../../inference/inference-service.js';
-import type { AlertState, SliReport, SloReport } from '../../telemetry/slo-tracker.js';
+import type { AlertState, SliReport, SloReport } from '../../slo/slo-tracker.js';
 
 function alertJson(a: AlertState) {
   return {

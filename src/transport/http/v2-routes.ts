@@ -12,7 +12,7 @@ import { encodeStatistics } from '../../protocol/statistics-json.js';
 import { SERVER_EXTENSIONS, SERVER_NAME, VERSION } from '../../version.js';
 import { callerOf } from './audit-routes.js';
 import { principalOf } from './auth-hook.js';
-import { withRoutingHeader } from './routing-header.js';
+import { routingHeaderKey, withRoutingHeader } from './routing-header.js';
 import { markFallback, priorityHeader, PRIORITY_HEADER, withPriorityHeader } from './overload-headers.js';
 
 interface ModelParams {
@@ -85,7 +85,8 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
   // A callback hook: an async one would cost every request a promise for a check that never waits.
   const admit = (req: FastifyRequest<{ Params: ModelParams }>, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
-      service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]));
+      // The routing key picks the version that answers, so admission checks that version's queue.
+      service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]), routingHeaderKey(req.headers[routingKeyHeader]));
     } catch (err) {
       return done(err as Error);
     }

@@ -5,10 +5,17 @@
 import type { SloConfig } from '../config/slo-config.js';
 import { NotFoundError } from '../errors/index.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
-import type { ServingVersion } from '../registry/serving-version.js';
-import { isGoodOutcome } from '../telemetry/slo-math.js';
-import { SloTracker, type SloReport } from '../telemetry/slo-tracker.js';
-import type { InferenceObserver, RequestObservation } from './observer.js';
+import type { VersionSlot } from '../registry/version-slot.js';
+import type { ModelConfig } from '../config/index.js';
+import { isGoodOutcome } from './slo-math.js';
+import { SloTracker, type SloReport } from './slo-tracker.js';
+import type { InferenceObserver, RequestObservation } from '../inference/observer.js';
+
+/** The config a slot serves or served with, if it ever loaded. */
+function slotConfig(slot: VersionSlot): ModelConfig | undefined {
+  if (slot.state === 'READY' || slot.state === 'UNLOADING') return slot.loaded.config;
+  return slot.state === 'UNAVAILABLE' ? slot.config : undefined;
+}
 
 export class SloService implements InferenceObserver {
   readonly tracker: SloTracker;
@@ -38,14 +45,15 @@ export class SloService implements InferenceObserver {
   /** The objective of the newest version with a config, READY ones first (a failing model keeps its SLO). */
   private objective(model: string): SloConfig | undefined {
     // One pass and no arrays: this runs for every request.
-    let newestReady: ServingVersion | undefined;
-    let newest: ServingVersion | undefined;
+    let newestReady: VersionSlot | undefined;
+    let newest: VersionSlot | undefined;
     for (const v of this.registry.model(model).versions.values()) {
-      if (!v.config) continue;
-      if (!newest || v.version > newest.version) newest = v;
-      if (v.state === 'READY' && (!newestReady || v.version > newestReady.version)) newestReady = v;
+      if (!slotConfig(v)) continue;
+      if (!newest || v.id.version > newest.id.version) newest = v;
+      if (v.state === 'READY' && (!newestReady || v.id.version > newestReady.id.version)) newestReady = v;
     }
-    return (newestReady ?? newest)?.config?.slo;
+    const chosen = newestReady ?? newest;
+    return chosen && slotConfig(chosen)?.slo;
   }
 
   private objectiveOrNone(model: string): SloConfig | undefined {

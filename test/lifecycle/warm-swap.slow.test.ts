@@ -7,11 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveServerConfig, startServer } from '../../src/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { FileModelRepository } from '../../src/repository/model-repository.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { call, digitsBody, infer, MODELS, putVersion, startLoad, tempRepo, waitFor } from './lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 interface VersionRow {
   version: number;
@@ -30,7 +30,7 @@ async function versions(url: string, model: string): Promise<VersionRow[]> {
 describe('warm hot-swap', () => {
   test('swapping versions under continuous load: zero failed requests, no answer from a cold model', async () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent', model_control_mode: 'poll', repository_poll_secs: 0.1 }));
+    const server = await startTestServer({ repository: repo.dir, config: { model_control_mode: 'poll', repository_poll_secs: 0.1 } });
     const load = startLoad(`${server.url}/v2/models/digits/infer`, { concurrency: 4, body: digitsBody });
     try {
       // Each step waits for answers (counted), not for a time, so every version has answered before the next step.
@@ -67,7 +67,7 @@ describe('warm hot-swap', () => {
 
   test('without warm-up the first request on each instance is a cold answer, and is counted as one', async () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits }, config: 'warmup: false\ninstance_group: { count: 2 }\n' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+    const server = await startTestServer({ repository: repo.dir });
     try {
       await Promise.all(Array.from({ length: 8 }, (_, i) => infer(`${server.url}/v2/models/digits/infer`, digitsBody(i))));
       const [v1] = await versions(server.url, 'digits');
@@ -86,7 +86,7 @@ describe('warm hot-swap', () => {
     const faulty = putVersion(repo.dir, 'digits', 2, MODELS.faulty);
     writeFileSync(join(faulty, 'warmup.json'), JSON.stringify(request(new Array(64).fill(20))));
     writeFileSync(join(repo.dir, 'digits', 'config.yaml'), 'warmup: { iterations: 3 }\nversion_policy: all\n');
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+    const server = await startTestServer({ repository: repo.dir });
     try {
       const [v1, v2] = await versions(server.url, 'digits');
       assert.deepEqual([v1.state, v1.warmup_source, v1.warmup_requests], ['READY', 'file', 6]);
@@ -118,9 +118,9 @@ describe('readiness and warm-up', () => {
       assert.equal(readyWhileWarming, false, 'readiness stayed false until warm-up finished');
       assert.deepEqual(states, ['LOADING']);
       assert.equal(registry.isReady(true), true);
-      const v = registry.model('slow').versions.get(1)!;
-      assert.equal(v.state, 'READY');
-      assert.ok(v.warmup!.ms > 0 && v.warmup!.requests === 6 && v.readyAt! > 0, JSON.stringify(v.warmup));
+      assert.equal(registry.model('slow').versions.get(1)?.state, 'READY');
+      const v = registry.resolveReady('slow', '1');
+      assert.ok(v.warmup.ms > 0 && v.warmup.requests === 6 && v.readyAt > 0, JSON.stringify(v.warmup));
     } finally {
       await registry.stop();
       repo.cleanup();
@@ -129,7 +129,7 @@ describe('readiness and warm-up', () => {
 
   test('loading another model after start never flips server readiness; that model is ready once warmed', async () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } }, slow: { versions: { 1: MODELS.slow }, config: 'warmup: { iterations: 6 }\n' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'], strict_readiness: true }));
+    const server = await startTestServer({ repository: repo.dir, config: { model_control_mode: 'explicit', load_models: ['digits'], strict_readiness: true } });
     try {
       const loaded = call(`${server.url}/v2/repository/models/slow/load`, { method: 'POST' });
       const seen = { server: new Set<number>(), model: new Set<number>() };

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { hashApiKey } from '../../src/security/api-keys.js';
 import { MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
-import { ROOT } from '../helpers/server.js';
+import { ROOT, startTestServer } from '../helpers/server.js';
 import { runCli, shown } from './cli-helpers.js';
 
 const CANCER = join(ROOT, 'models/breast_cancer/1/model.onnx');
@@ -45,7 +45,7 @@ describe('inferd models and inferd rollout against a running server', () => {
   let url: string[];
 
   before(async () => {
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'] }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] } });
     url = ['--url', server.url];
   });
   after(async () => {
@@ -171,10 +171,7 @@ describe('management commands with auth on', () => {
   before(async () => {
     const keys = join(repo.dir, '..', `${repo.dir.split('/').pop()}-keys.yaml`);
     writeFileSync(keys, `keys:\n  - {name: ops, tenant: acme, sha256: ${hashApiKey(ADMIN)}, scopes: ['admin', 'infer:*']}\n  - {name: web, tenant: acme, sha256: ${hashApiKey(WEB)}, scopes: ['infer:digits']}\n`);
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', model_control_mode: 'explicit', load_models: ['digits'],
-      auth: { enabled: true, api_keys_file: keys },
-    }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'], auth: { enabled: true, api_keys_file: keys } } });
   });
   after(async () => {
     await server?.close();

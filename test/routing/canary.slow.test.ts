@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
+import type { RunningServer } from '../../src/index.js';
 import { call, digitsBody, glitchBody, MODELS, startLoad, tempRepo, waitFor, type LoadReport } from '../lifecycle/lifecycle-helpers.js';
+import { startTestServer } from '../helpers/server.js';
 
 const INTERVAL_MS = 3000;
 
@@ -56,7 +57,7 @@ interface Outcome {
 /** Serves digits v1 (stable) and `candidate` as v2 at 0%, runs a rollout under load until it ends, and reports. */
 async function canary(candidate: string, body: (i: number) => string = digitsBody, spec: typeof ROLLOUT = LATENCY_TOLERANT): Promise<Outcome> {
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: candidate }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
-  const server: RunningServer = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server: RunningServer = await startTestServer({ repository: repo.dir });
   const base = `${server.url}/v1/models/digits`;
   try {
     const load = startLoad(`${server.url}/v2/models/digits/infer`, { concurrency: 6, body });
@@ -148,7 +149,7 @@ describe('automated canary analysis', () => {
 describe('operating a rollout', () => {
   test('pause holds the step, resume restarts the interval, promote and abort decide at once', async () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+    const server = await startTestServer({ repository: repo.dir });
     const base = `${server.url}/v1/models/digits`;
     try {
       const first = (await call<RolloutJson>(`${base}/rollouts`, { body: { ...ROLLOUT, interval_ms: 100 } })).body;

@@ -2,10 +2,10 @@
  * Tree models accept their features either as one FP32 [N, F] tensor or as one [N] or [N, 1] tensor per named
  * feature (names from the model file). This assembles the per-feature form into the single row-major tensor.
  */
-import type { ModelConfig } from '../config/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
-import type { NumericArray, Tensor } from '../tensor/index.js';
-import type { InferenceRequest } from './types.js';
+import type { ModelConfig } from '../../config/index.js';
+import { InvalidArgumentError } from '../../errors/index.js';
+import type { NumericArray, Tensor } from '../../tensor/index.js';
+import type { InferenceRequest } from '../../inference/types.js';
 
 function featureNames(config: ModelConfig): string[] | undefined {
   const names = config.parameters.feature_names;

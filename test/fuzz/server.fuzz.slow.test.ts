@@ -1,5 +1,5 @@
 /**
- * The quick end-to-end fuzz run inside `npm test`: hostile V2 (JSON and binary), V1 and gRPC requests against a
+ * The quick end-to-end fuzz run inside `npm run test:slow`: hostile V2 (JSON and binary), V1 and gRPC requests against a
  * started server over real sockets; never a 5xx or a gRPC server fault, and the server answers health afterwards.
  */
 import { it } from 'node:test';

@@ -6,7 +6,7 @@
  * The record starts empty when the process starts; Prometheus, fed by /metrics, keeps the long history.
  */
 import { MAX_SLO_WINDOW_DAYS, type SloConfig } from '../config/slo-config.js';
-import { RollingCounts } from './rolling-counts.js';
+import { RollingCounts } from '../telemetry/rolling-counts.js';
 import {
   BURN_RATE_CONDITIONS, BURN_WINDOWS, WINDOW_MS, alertName, budgetRemaining, burnRate, conditionFires, sliValue,
   type BurnRateCondition, type BurnWindow, type Severity, type SliCounts, type SliKind,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LATENCY_SLO_BOUNDS_SECONDS, parseSloConfig } from '../config/slo-config.js';
-import { LATENCY_BUCKETS } from './request-metrics.js';
+import { LATENCY_BUCKETS } from '../telemetry/request-metrics.js';
 import { buildSloRules, type AlertingRule, type RecordingRule } from './slo-rules.js';
 
 const slo = parseSloConfig({ availability: 0.999, latency: { threshold_ms: 2.5, percentile: 0.95 }, window_days: 3 }, 'test');

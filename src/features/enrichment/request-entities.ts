@@ -2,11 +2,11 @@
  * Reads `parameters.entities` of a request: `{"user_id": ["u1", "u2"], "merchant_id": ["m1", "m2"]}`, one value
  * per row. Over gRPC, where parameters are scalars, the same object may come as a JSON string.
  */
-import type { FeatureViewConfig } from '../config/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
-import { entityValue } from '../features/ingest-rows.js';
-import type { EntityKey } from '../features/types.js';
-import type { Parameters } from './types.js';
+import type { FeatureViewConfig } from '../../config/index.js';
+import { InvalidArgumentError } from '../../errors/index.js';
+import { entityValue } from '../ingest-rows.js';
+import type { EntityKey } from '../types.js';
+import type { Parameters } from '../../inference/types.js';
 
 export type EntityColumns = Readonly<Record<string, readonly unknown[]>>;
 

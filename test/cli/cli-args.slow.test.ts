@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { resolveServerConfig, startServer, type RunningServer } from '../../src/index.js';
-import { CLI_PATH, MODELS_DIR } from '../helpers/server.js';
+import type { RunningServer } from '../../src/index.js';
+import { CLI_PATH, MODELS_DIR, startTestServer } from '../helpers/server.js';
 import { MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 import { runCli, shown } from './cli-helpers.js';
 
@@ -76,7 +76,7 @@ describe('rollout start --interval against a running server', () => {
   let server: RunningServer;
 
   before(async () => {
-    server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent' }));
+    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1 } });
   });
   after(async () => {
     await server?.close();

@@ -112,9 +112,16 @@ export class DriftMonitor implements DriftTap {
     return state;
   }
 
-  /** A version loaded again or unloaded: its record (and profile) is read afresh next time. */
-  onLifecycle(event: { readonly type: string; readonly model: string; readonly version?: number }): void {
-    if (event.type === 'version_ready' || event.type === 'version_unloaded') this.versions.delete(`${event.model}/${event.version}`);
+  /** A version loaded: a fresh record (its profile read again), replacing any its predecessor left. */
+  attach(config: ModelConfig, version: string): VersionDrift {
+    this.versions.delete(`${config.name}/${version}`);
+    return this.stateOf(config, version);
+  }
+
+  /** A version closed: its record goes, unless a newer load of the same version replaced it already. */
+  detach(record: VersionDrift): void {
+    const key = `${record.model}/${record.version}`;
+    if (this.versions.get(key) === record) this.versions.delete(key);
   }
 
   /** Counts everything buffered now (also what arrives meanwhile). */

@@ -5,16 +5,15 @@
  * range, null) per its spec. The response parameters say how fresh the values were and which fell back.
  * A request that already carries the built input tensor is served as it is (all features in the request).
  */
-import type { ModelConfig } from '../config/index.js';
-import { InvalidArgumentError, UnavailableError } from '../errors/index.js';
-import { Deadline } from '../features/budget.js';
-import type { FeatureService } from '../features/feature-service.js';
-import { checkFeatureValue, resolveFeatureValue } from '../features/feature-validation.js';
-import type { RowLookup } from '../features/view-reader.js';
-import type { NumericArray, Tensor } from '../tensor/index.js';
-import { featurePlan, type FeaturePlan, type PlannedColumn } from './feature-plan.js';
+import { InvalidArgumentError, UnavailableError } from '../../errors/index.js';
+import { Deadline } from '../budget.js';
+import type { FeatureService } from '../feature-service.js';
+import { checkFeatureValue, resolveFeatureValue } from '../feature-validation.js';
+import type { RowLookup } from '../view-reader.js';
+import type { NumericArray, Tensor } from '../../tensor/index.js';
+import type { FeaturePlan, PlannedColumn } from './feature-plan.js';
 import { entityRows, readEntities, viewKeys, type EntityColumns } from './request-entities.js';
-import type { InferenceRequest, Parameters } from './types.js';
+import type { InferenceRequest, Parameters } from '../../inference/types.js';
 
 export interface Enriched {
   readonly request: InferenceRequest;
@@ -106,8 +105,7 @@ function fillColumn(ctx: FillContext, c: number, raw: (r: number) => unknown, fe
 }
 
 /** Builds a feature-backed model's input; other requests pass through unchanged. */
-export async function enrichRequest(config: ModelConfig, request: InferenceRequest, features: FeatureService | undefined): Promise<Enriched> {
-  const plan = featurePlan(config, features);
+export async function enrichRequest(plan: FeaturePlan, request: InferenceRequest, features: FeatureService | undefined): Promise<Enriched> {
   const entities = readEntities(request.parameters, plan.views.flatMap((v) => v.entities.map((e) => e.name)));
   const byName = new Map(request.inputs.map((t) => [t.name, t]));
   if (byName.has(plan.inputName)) {

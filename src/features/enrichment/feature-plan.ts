@@ -1,11 +1,12 @@
 /**
  * A model's feature mapping checked against the feature views and the model's signature, once per loaded
- * version: which views to read, and for each input column where its value comes from. Problems here are
+ * version (by its features stage, stages/feature-stage.ts): which views to read, and for each input column where
+ * its value comes from. Problems here are
  * configuration mistakes; the model answers 503 naming them until its config is fixed.
  */
-import { REQUEST_VIEW, type FeatureMapping, type FeatureSpec, type FeatureViewConfig, type ModelConfig } from '../config/index.js';
-import { ModelNotReadyError } from '../errors/index.js';
-import type { FeatureService } from '../features/feature-service.js';
+import { REQUEST_VIEW, type FeatureMapping, type FeatureSpec, type FeatureViewConfig, type ModelConfig } from '../../config/index.js';
+import { ModelNotReadyError } from '../../errors/index.js';
+import type { FeatureService } from '../feature-service.js';
 
 export interface PlannedColumn {
   /** A view name, or undefined for a request-time feature. */
@@ -21,8 +22,6 @@ export interface FeaturePlan {
   readonly views: readonly FeatureViewConfig[];
   readonly budgetMs: number;
 }
-
-const plans = new WeakMap<ModelConfig, FeaturePlan>();
 
 function fail(config: ModelConfig, problem: string): never {
   throw new ModelNotReadyError(`model '${config.name}' cannot build its input from features: ${problem}; fix its config.yaml 'features:' or the features config`);
@@ -58,15 +57,11 @@ function checkOrder(config: ModelConfig, columns: readonly PlannedColumn[]): voi
   }
 }
 
-/** The plan for a model version's config (cached per config object). */
+/** The plan for a model version's config; throws ModelNotReadyError naming what does not fit. */
 export function featurePlan(config: ModelConfig, features: FeatureService | undefined): FeaturePlan {
-  const cached = plans.get(config);
-  if (cached) return cached;
   const mapping = config.features!;
   const columns = mapping.columns.map((c) => column(config, features, c.view, c.feature));
   checkOrder(config, columns);
   const views = [...new Set(columns.flatMap((c) => (c.view ? [c.view] : [])))].map((v) => features!.view(v));
-  const plan = { inputName: inputName(config, mapping), mapping, columns, views, budgetMs: mapping.budgetMs ?? features?.budgetMs ?? 20 };
-  plans.set(config, plan);
-  return plan;
+  return { inputName: inputName(config, mapping), mapping, columns, views, budgetMs: mapping.budgetMs ?? features?.budgetMs ?? 20 };
 }

@@ -46,8 +46,7 @@ import { countClasses, jensenShannon } from '../../src/routing/divergence.js';
 import type { Rollout } from '../../src/routing/rollout.js';
 import { TrafficManager } from '../../src/routing/traffic-manager.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { resolveServerConfig, startServer } from '../../src/index.js';
-import { readJsonFixture, ROOT } from '../helpers/server.js';
+import { readJsonFixture, ROOT, startTestServer } from '../helpers/server.js';
 import { call, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 
 const CANDIDATES = {
@@ -95,8 +94,8 @@ async function core(candidate: string, latency: 'measured' | 'fixed'): Promise<C
   // The registry tells the traffic manager of versions loading; the manager reads versions from the registry.
   const registry: ModelRegistry = new ModelRegistry(new FileModelRepository(repo.dir), logger, { onEvent: (e) => manager.onLifecycle(e) });
   const manager = new TrafficManager({ versions: registry, logger, clock: () => now, random: seeded(SEED), latencyClock: latency === 'fixed' ? () => 0 : undefined });
+  const service = new InferenceService(registry); // before loading: versions get their stages (the canary window)
   await registry.loadInitial();
-  const service = new InferenceService(registry);
   service.useTraffic(manager.director);
   return {
     service,
@@ -259,7 +258,7 @@ describe('the default canary checks', () => {
 
 test('a rollout started over HTTP without checks lists paired_disagreement with its defaults', async () => {
   const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.digits }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
-  const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, log_level: 'silent' }));
+  const server = await startTestServer({ repository: repo.dir });
   try {
     const started = await call<{ id: string; checks: Record<string, unknown> }>(`${server.url}/v1/models/digits/rollouts`, { body: { candidate: 2 } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
