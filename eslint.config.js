@@ -29,13 +29,19 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/config/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{
-          group: ['**/config/**', './config/**'],
-          importNames: ['ModelConfigSource'],
-          message: 'ModelConfigSource is read only in src/config/: use DeclaredModelConfig (normalizeModelConfig) or the completed ModelConfig.',
-        }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/config/**', './config/**'],
+              importNames: ['ModelConfigSource'],
+              message:
+                'ModelConfigSource is read only in src/config/: use DeclaredModelConfig (normalizeModelConfig) or the completed ModelConfig.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -20,7 +20,9 @@ interface RegistryInternals {
 
 const { values } = parseArgs({ options: { 'model-repository': { type: 'string', default: 'models' } } });
 exitWithParent();
-const server = await startServer(resolveServerConfig({ model_repository: values['model-repository'], http_port: 0, log_level: 'info' }));
+const server = await startServer(
+  resolveServerConfig({ model_repository: values['model-repository'], http_port: 0, log_level: 'info' }),
+);
 
 process.on('SIGUSR2', () => {
   const out: Record<string, StatisticsSnapshot | { error: string }> = {};

@@ -35,8 +35,19 @@ function isSnapshot(s: StatisticsSnapshot | { error: string } | undefined): s is
   return s !== undefined && !('error' in s);
 }
 
-export async function measureBatching(o: { modelRepository: string; bodiesFile: string; durationS: number; models: readonly string[]; conns: readonly number[] }): Promise<BatchingResult> {
-  const probe = await startService('batch-probe', process.execPath, [join(DIST_BENCH, 'batch-probe.js'), '--model-repository', o.modelRepository], { cwd: REPO_ROOT });
+export async function measureBatching(o: {
+  modelRepository: string;
+  bodiesFile: string;
+  durationS: number;
+  models: readonly string[];
+  conns: readonly number[];
+}): Promise<BatchingResult> {
+  const probe = await startService(
+    'batch-probe',
+    process.execPath,
+    [join(DIST_BENCH, 'batch-probe.js'), '--model-repository', o.modelRepository],
+    { cwd: REPO_ROOT },
+  );
   const snapshot = async (): Promise<Snapshots> => {
     const line = probe.nextLine((l) => l.startsWith('{"batch_stats"'), 10_000);
     process.kill(probe.pid, 'SIGUSR2');
@@ -52,7 +63,10 @@ export async function measureBatching(o: { modelRepository: string; bodiesFile: 
         const r = await runWrk({ url, connections: conns, durationS: o.durationS, bodiesFile: o.bodiesFile });
         const after = (await snapshot())[model];
         if (!isSnapshot(before) || !isSnapshot(after)) {
-          return { rows, error: (before as { error?: string })?.error ?? (after as { error?: string })?.error ?? 'no statistics' };
+          return {
+            rows,
+            error: (before as { error?: string })?.error ?? (after as { error?: string })?.error ?? 'no statistics',
+          };
         }
         const counts = new Map<number, number>();
         for (const b of after.batches) counts.set(b.batchSize, b.count);

@@ -37,7 +37,9 @@ function v1Digits(rows: number): Buffer {
 function v2Digits(rows: number): Buffer {
   const row = Array.from({ length: 64 }, (_, i) => (i / 64 + 0.000123456789).toFixed(12)).join(',');
   const data = new Array(rows).fill(row).join(',');
-  return Buffer.from(`{"inputs":[{"name":"input","datatype":"FP32","shape":[${rows},64],"data":[${data}]}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}`);
+  return Buffer.from(
+    `{"inputs":[{"name":"input","datatype":"FP32","shape":[${rows},64],"data":[${data}]}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}`,
+  );
 }
 
 interface Sent {
@@ -49,12 +51,18 @@ interface Sent {
 function post(url: string, path: string, body: Buffer, agent: Agent): Promise<Sent> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = httpRequest(`${url}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: text.slice(0, 200) }));
-    });
+    const req = httpRequest(
+      `${url}${path}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: text.slice(0, 200) }),
+        );
+      },
+    );
     // A server that answers before reading the whole body may close the connection: that is a refusal too.
     req.on('error', (err) => resolve({ status: -1, ms: performance.now() - started, body: err.message }));
     req.end(body);
@@ -73,7 +81,9 @@ async function measure(name: string, url: string, attack: () => Promise<Sent[]>)
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 10);
   const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const probeBody = Buffer.from(JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) }] }));
+  const probeBody = Buffer.from(
+    JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) }] }),
+  );
   const probes: number[] = [];
   let probing = true;
   const prober = (async () => {
@@ -91,35 +101,60 @@ async function measure(name: string, url: string, attack: () => Promise<Sent[]>)
   clearInterval(sampler);
   probeAgent.destroy();
   probes.sort((a, b) => a - b);
-  console.log(JSON.stringify({
-    scenario: name,
-    answers: results.map((r) => ({ status: r.status, ms: Math.round(r.ms), body: r.body.slice(0, 160) })),
-    longest_block_ms: Math.round(loop.max / 1e6),
-    rss_growth_mib: Math.round((rssPeak - rssBefore) / 2 ** 20),
-    rss_peak_mib: Math.round(rssPeak / 2 ** 20),
-    probes: probes.length, probe_p50_ms: Math.round(percentile(probes, 0.5)), probe_p99_ms: Math.round(percentile(probes, 0.99)), probe_max_ms: Math.round(probes.at(-1) ?? NaN),
-  }));
+  console.log(
+    JSON.stringify({
+      scenario: name,
+      answers: results.map((r) => ({ status: r.status, ms: Math.round(r.ms), body: r.body.slice(0, 160) })),
+      longest_block_ms: Math.round(loop.max / 1e6),
+      rss_growth_mib: Math.round((rssPeak - rssBefore) / 2 ** 20),
+      rss_peak_mib: Math.round(rssPeak / 2 ** 20),
+      probes: probes.length,
+      probe_p50_ms: Math.round(percentile(probes, 0.5)),
+      probe_p99_ms: Math.round(percentile(probes, 0.99)),
+      probe_max_ms: Math.round(probes.at(-1) ?? NaN),
+    }),
+  );
 }
 
 const largeRows = Number(args['large-rows']);
 const repo = await tempRepository({
   small: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
-  large: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: `max_batch_size: ${largeRows}\n` } },
+  large: {
+    onnx: 'models/digits/1/model.onnx',
+    config: { file: 'config.yaml', text: `max_batch_size: ${largeRows}\n` },
+  },
   probe: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
 });
-const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, host: '127.0.0.1', log_level: 'silent' }));
+const server = await startServer(
+  resolveServerConfig({
+    model_repository: repo.dir,
+    http_port: 0,
+    grpc_port: -1,
+    metrics_port: -1,
+    host: '127.0.0.1',
+    log_level: 'silent',
+  }),
+);
 try {
   const big = v1Zeros(Number(args.instances));
   console.log(JSON.stringify({ body_bytes: big.length, instances: Number(args.instances) }));
   const n = Number(args.concurrency);
-  await measure('one big V1 body, small model', server.url, async () => [await post(server.url, '/v1/models/small:predict', big, new Agent())]);
-  await measure(`${n} big V1 bodies at once, small model`, server.url, () => Promise.all(Array.from({ length: n }, () => post(server.url, '/v1/models/small:predict', big, new Agent()))));
+  await measure('one big V1 body, small model', server.url, async () => [
+    await post(server.url, '/v1/models/small:predict', big, new Agent()),
+  ]);
+  await measure(`${n} big V1 bodies at once, small model`, server.url, () =>
+    Promise.all(Array.from({ length: n }, () => post(server.url, '/v1/models/small:predict', big, new Agent()))),
+  );
   const allowed = v1Digits(largeRows);
   console.log(JSON.stringify({ allowed_body_bytes: allowed.length, rows: largeRows }));
-  await measure('largest allowed V1 body, large model', server.url, async () => [await post(server.url, '/v1/models/large:predict', allowed, new Agent())]);
+  await measure('largest allowed V1 body, large model', server.url, async () => [
+    await post(server.url, '/v1/models/large:predict', allowed, new Agent()),
+  ]);
   const v2 = v2Digits(largeRows);
   console.log(JSON.stringify({ allowed_v2_body_bytes: v2.length, rows: largeRows }));
-  await measure('largest allowed V2 JSON body (binary answer), large model', server.url, async () => [await post(server.url, '/v2/models/large/infer', v2, new Agent())]);
+  await measure('largest allowed V2 JSON body (binary answer), large model', server.url, async () => [
+    await post(server.url, '/v2/models/large/infer', v2, new Agent()),
+  ]);
 } finally {
   await server.close();
   await repo.cleanup();

@@ -24,7 +24,9 @@ export function inferBody(row: readonly number[]): string {
 
 /** One request carrying `rows` as a [rows.length, 64] tensor (nested data, one array per row). */
 export function inferBodyRows(rows: readonly (readonly number[])[]): string {
-  return JSON.stringify({ inputs: [{ name: 'input', shape: [rows.length, 64], datatype: 'FP32', data: rows.length === 1 ? rows[0] : rows }] });
+  return JSON.stringify({
+    inputs: [{ name: 'input', shape: [rows.length, 64], datatype: 'FP32', data: rows.length === 1 ? rows[0] : rows }],
+  });
 }
 
 /**
@@ -92,6 +94,9 @@ export function binaryInferBodyRows(rows: readonly (readonly number[])[]): Binar
  */
 export function writeBinaryBodiesFile(path: string, rowsPerRequest = 1): BinaryBody[] {
   const bodies = requestRows(rowsPerRequest).map(binaryInferBodyRows);
-  writeFileSync(path, Buffer.concat(bodies.flatMap((b) => [Buffer.from(`${b.headerLength} ${b.body.length}\n`, 'latin1'), b.body])));
+  writeFileSync(
+    path,
+    Buffer.concat(bodies.flatMap((b) => [Buffer.from(`${b.headerLength} ${b.body.length}\n`, 'latin1'), b.body])),
+  );
   return bodies;
 }

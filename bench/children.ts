@@ -51,7 +51,10 @@ class OutputTail {
   private readonly lines: string[] = [];
   private readonly listeners: Array<(line: string) => void> = [];
 
-  constructor(child: ChildProcess, private readonly max = 40) {
+  constructor(
+    child: ChildProcess,
+    private readonly max = 40,
+  ) {
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => this.push(line));
@@ -134,8 +137,17 @@ function grpcTarget(line: string): string | undefined {
 }
 
 /** Starts a server process and resolves once it printed a JSON line with `url` and "... listening on ...". */
-export function startService(name: string, command: string, args: readonly string[], options: StartOptions = {}): Promise<Service> {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startService(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Promise<Service> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   track(child);
   const out = new OutputTail(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -166,8 +178,19 @@ export function startService(name: string, command: string, args: readonly strin
       const url = listeningUrl(line);
       if (url === undefined || child.pid === undefined) return;
       clearTimeout(timer);
-      const exitStatus = () => (isRunning(child) ? 'running' : `exited with code ${child.exitCode}, signal ${child.signalCode}`);
-      resolve({ name, pid: child.pid, url, grpcUrl, alive: () => isRunning(child), exitStatus, tail: () => out.text(), nextLine: (m, t) => out.next(m, t), stop });
+      const exitStatus = () =>
+        isRunning(child) ? 'running' : `exited with code ${child.exitCode}, signal ${child.signalCode}`;
+      resolve({
+        name,
+        pid: child.pid,
+        url,
+        grpcUrl,
+        alive: () => isRunning(child),
+        exitStatus,
+        tail: () => out.text(),
+        nextLine: (m, t) => out.next(m, t),
+        stop,
+      });
     });
   });
 }
@@ -179,7 +202,13 @@ export interface Completed {
 }
 
 /** Runs a command to completion, SIGKILLing it after `timeoutMs`. Rejects on a non-zero exit or timeout. */
-export function runToEnd(name: string, command: string, args: readonly string[], timeoutMs: number, cwd?: string): Promise<Completed> {
+export function runToEnd(
+  name: string,
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  cwd?: string,
+): Promise<Completed> {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let stdout = '';
@@ -199,7 +228,10 @@ export function runToEnd(name: string, command: string, args: readonly string[],
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) reject(new Error(`${name} did not finish within ${timeoutMs} ms; killed.\n${stderr.slice(-2000)}`));
-      else if (code !== 0) reject(new Error(`${name} failed (code ${code}, signal ${signal}):\n${stderr.slice(-2000)}${stdout.slice(-2000)}`));
+      else if (code !== 0)
+        reject(
+          new Error(`${name} failed (code ${code}, signal ${signal}):\n${stderr.slice(-2000)}${stdout.slice(-2000)}`),
+        );
       else resolve({ stdout, stderr, code });
     });
   });

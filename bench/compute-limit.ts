@@ -56,7 +56,12 @@ async function measure(model: string, durationMs: number): Promise<ComputeResult
 /** Runs this file as a child process and returns its measurements. */
 export async function measureComputeLimit(durationMs: number): Promise<ComputeResult[]> {
   const budget = COMPUTE_MODELS.length * COMPUTE_BATCHES.length * (durationMs + 2000) + 30_000;
-  const { stdout } = await runToEnd('compute-limit', process.execPath, [join(DIST_BENCH, 'compute-limit.js'), '--duration-ms', String(durationMs)], budget);
+  const { stdout } = await runToEnd(
+    'compute-limit',
+    process.execPath,
+    [join(DIST_BENCH, 'compute-limit.js'), '--duration-ms', String(durationMs)],
+    budget,
+  );
   const line = stdout.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`compute-limit printed no JSON:\n${stdout}`);
   return (JSON.parse(line) as { compute: ComputeResult[] }).compute;

@@ -13,7 +13,11 @@ export interface InferReply {
   raw_output_contents: Buffer[];
 }
 
-type Unary = (req: unknown, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: InferReply) => void) => void;
+type Unary = (
+  req: unknown,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: InferReply) => void,
+) => void;
 
 export interface InferClient {
   readonly client: grpc.Client;
@@ -25,7 +29,14 @@ export interface InferClient {
  * grpc-js shares one connection among clients for the same target unless `ownConnection`.
  */
 export function inferClient(target: string, ownConnection = false): InferClient {
-  const def = loadSync('grpc_service.proto', { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
+  const def = loadSync('grpc_service.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: [PROTO_DIR],
+  });
   const pkg = grpc.loadPackageDefinition(def).inference as grpc.GrpcObject;
   const Ctor = pkg.GRPCInferenceService as grpc.ServiceClientConstructor;
   const client = new Ctor(target, grpc.credentials.createInsecure(), {
@@ -37,7 +48,9 @@ export function inferClient(target: string, ownConnection = false): InferClient 
   return {
     client,
     infer: (request, deadlineMs = 10_000) =>
-      new Promise<InferReply>((resolve, reject) => call(request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res)))),
+      new Promise<InferReply>((resolve, reject) =>
+        call(request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res))),
+      ),
   };
 }
 
@@ -48,12 +61,25 @@ export function grpcInferRequest(model: string, row: readonly number[]): unknown
 
 /** A ModelInfer request for a [rows, 64] FP32 tensor in raw_input_contents. */
 export function grpcInferRequestRows(model: string, rows: readonly (readonly number[])[]): unknown {
-  return { model_name: model, inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 64] }], raw_input_contents: [rowsBytes(rows)] };
+  return {
+    model_name: model,
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 64] }],
+    raw_input_contents: [rowsBytes(rows)],
+  };
 }
 
 /** The serialized ModelInfer request for `rows`, framed for the wire (for h2load). */
 export function grpcInferFrame(model: string, rows: readonly (readonly number[])[]): Buffer {
-  const def = loadSync('grpc_service.proto', { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
-  const method = (def['inference.GRPCInferenceService'] as unknown as Record<string, { requestSerialize(value: unknown): Buffer }>).ModelInfer;
+  const def = loadSync('grpc_service.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: [PROTO_DIR],
+  });
+  const method = (
+    def['inference.GRPCInferenceService'] as unknown as Record<string, { requestSerialize(value: unknown): Buffer }>
+  ).ModelInfer;
   return grpcFrame(method.requestSerialize(grpcInferRequestRows(model, rows)));
 }

@@ -24,19 +24,31 @@ async function main(): Promise<void> {
   });
   if (!values.target) throw new Error('grpc-load: --target HOST:PORT is required');
   exitWithParent();
-  const channels = Array.from({ length: Math.max(1, Number(values.channels)) }, () => inferClient(values.target!, Number(values.channels) > 1));
+  const channels = Array.from({ length: Math.max(1, Number(values.channels)) }, () =>
+    inferClient(values.target!, Number(values.channels) > 1),
+  );
   await Promise.all(
-    channels.map(({ client }) => new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())))),
+    channels.map(
+      ({ client }) =>
+        new Promise<void>((resolve, reject) =>
+          client.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())),
+        ),
+    ),
   );
   const requests = referenceRows().map((row) => grpcInferRequest(values.model, row));
   const call = async (i: number): Promise<number> => {
     const res = await channels[i % channels.length].infer(requests[i % requests.length]);
-    if (res.raw_output_contents.length !== res.outputs.length || res.outputs.length === 0) throw new Error(`unexpected ModelInfer response: ${res.outputs.length} outputs`);
+    if (res.raw_output_contents.length !== res.outputs.length || res.outputs.length === 0)
+      throw new Error(`unexpected ModelInfer response: ${res.outputs.length} outputs`);
     let bytes = 0;
     for (const b of res.raw_output_contents) bytes += b.length;
     return bytes;
   };
-  const result = await closedLoop({ concurrency: Number(values.concurrency), durationS: Number(values.duration), call });
+  const result = await closedLoop({
+    concurrency: Number(values.concurrency),
+    durationS: Number(values.duration),
+    call,
+  });
   for (const { client } of channels) client.close();
   printResult(result);
 }

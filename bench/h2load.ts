@@ -54,21 +54,36 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   const log = join(dir, 'requests.log');
   try {
     const args = [
-      '-D', String(o.durationS),
-      '-t', '1',
-      '-c', String(o.connections),
-      '-m', String(o.streamsPerConnection),
-      '-d', o.bodyFile,
-      '-H', 'content-type: application/grpc',
-      '-H', 'te: trailers',
-      '--log-file', log,
+      '-D',
+      String(o.durationS),
+      '-t',
+      '1',
+      '-c',
+      String(o.connections),
+      '-m',
+      String(o.streamsPerConnection),
+      '-d',
+      o.bodyFile,
+      '-H',
+      'content-type: application/grpc',
+      '-H',
+      'te: trailers',
+      '--log-file',
+      log,
       o.url,
     ];
-    const { stdout } = await runToEnd(`h2load ${o.connections}×${o.streamsPerConnection} ${o.url}`, H2LOAD, args, (o.durationS + 30) * 1000);
+    const { stdout } = await runToEnd(
+      `h2load ${o.connections}×${o.streamsPerConnection} ${o.url}`,
+      H2LOAD,
+      args,
+      (o.durationS + 30) * 1000,
+    );
     const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout)?.[1]);
-    const counts = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
+    const counts =
+      /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
     const statuses = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
-    if (!counts || !statuses || !Number.isFinite(rps)) throw new Error(`h2load printed no summary:\n${stdout.slice(-2000)}`);
+    if (!counts || !statuses || !Number.isFinite(rps))
+      throw new Error(`h2load printed no summary:\n${stdout.slice(-2000)}`);
     // Log lines: start time (µs since epoch), HTTP status, latency (µs).
     const latencies = readFileSync(log, 'utf8')
       .split('\n')

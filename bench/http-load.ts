@@ -31,11 +31,22 @@ async function main(): Promise<void> {
     const body = bodies[i % bodies.length];
     return new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
         (res) => {
           let bytes = 0;
           res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          res.on('end', () => (res.statusCode === 200 && bytes > 0 ? resolve(bytes) : reject(new Error(`HTTP ${res.statusCode}, ${bytes} bytes`))));
+          res.on('end', () =>
+            res.statusCode === 200 && bytes > 0
+              ? resolve(bytes)
+              : reject(new Error(`HTTP ${res.statusCode}, ${bytes} bytes`)),
+          );
           res.on('error', reject);
         },
       );

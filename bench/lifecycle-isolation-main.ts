@@ -6,7 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import { installCleanup } from './children.js';
-import { renderLifecycleIsolation, runLifecycleIsolation, type Environment, type LifecycleIsolationOptions } from './lifecycle-isolation.js';
+import {
+  renderLifecycleIsolation,
+  runLifecycleIsolation,
+  type Environment,
+  type LifecycleIsolationOptions,
+} from './lifecycle-isolation.js';
 
 const log = (msg: string): void => void process.stderr.write(`bench:lifecycle: ${msg}\n`);
 
@@ -18,11 +23,13 @@ function positiveInt(name: string, text: string): number {
 
 function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
   if (text === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got '${text}'`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new Error(`--${name} must be one of ${allowed.join(', ')}, got '${text}'`);
   return text as T;
 }
 
-const USAGE = 'usage: node dist/bench/lifecycle-isolation-main.js [--cycles 50] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S] [--only default|glibc]';
+const USAGE =
+  'usage: node dist/bench/lifecycle-isolation-main.js [--cycles 50] [--quiet-s 8] [--connections 2] [--rate REQ_PER_S] [--only default|glibc]';
 
 /** The run's options from the command line; throws with what was wrong. */
 function options(): LifecycleIsolationOptions {

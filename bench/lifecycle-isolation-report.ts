@@ -25,9 +25,20 @@ function verdicts(r: EnvironmentRow): string[] {
   const failed = r.quiet.failures + r.busy.failures;
   const first = r.busy.firstFailure ?? r.quiet.firstFailure;
   return [
-    verdict(r.p99Ratio <= P99_RATIO_TARGET, `${label(r)}: digits p99 during the cycles ÷ quiet p99 = ${r.p99Ratio.toFixed(2)} (target ≤ ${P99_RATIO_TARGET})`),
-    verdict(r.rssRatio <= RSS_RATIO_TARGET, `${label(r)}: RSS after the last unload ÷ RSS before the first load = ${r.rssRatio.toFixed(3)} (target ≤ ${RSS_RATIO_TARGET.toFixed(2)})`),
-    verdict(failed === 0 && r.controlFailures.length === 0, `${label(r)}: ${failed} failed digits requests, ${r.controlFailures.length} failed load/unload calls` + (first ? ` (first: ${first})` : '') + (r.controlFailures[0] ? ` (first: ${r.controlFailures[0]})` : '')),
+    verdict(
+      r.p99Ratio <= P99_RATIO_TARGET,
+      `${label(r)}: digits p99 during the cycles ÷ quiet p99 = ${r.p99Ratio.toFixed(2)} (target ≤ ${P99_RATIO_TARGET})`,
+    ),
+    verdict(
+      r.rssRatio <= RSS_RATIO_TARGET,
+      `${label(r)}: RSS after the last unload ÷ RSS before the first load = ${r.rssRatio.toFixed(3)} (target ≤ ${RSS_RATIO_TARGET.toFixed(2)})`,
+    ),
+    verdict(
+      failed === 0 && r.controlFailures.length === 0,
+      `${label(r)}: ${failed} failed digits requests, ${r.controlFailures.length} failed load/unload calls` +
+        (first ? ` (first: ${first})` : '') +
+        (r.controlFailures[0] ? ` (first: ${r.controlFailures[0]})` : ''),
+    ),
   ];
 }
 
@@ -67,7 +78,19 @@ export function renderLifecycleIsolation(result: LifecycleIsolationResult): stri
     `- RSS right after unload k (one instant sample, no settling): ${result.rows.map(trend).join('; ')}.`,
   ];
   const table1 = table(
-    ['environment', 'digits requests (quiet / cycles)', 'failed', 'quiet p50 / p99 ms', 'during cycles p50 / p99 ms', 'p99 ratio', 'load / unload ms (median)', 'RSS before first load', 'RSS after last unload', 'RSS ratio', 'peak RSS'],
+    [
+      'environment',
+      'digits requests (quiet / cycles)',
+      'failed',
+      'quiet p50 / p99 ms',
+      'during cycles p50 / p99 ms',
+      'p99 ratio',
+      'load / unload ms (median)',
+      'RSS before first load',
+      'RSS after last unload',
+      'RSS ratio',
+      'peak RSS',
+    ],
     rows,
   );
   return `${head}\n\n${table1}\n\n${[...result.rows.flatMap(verdicts), ...(r0 ? notes : [])].join('\n')}\n`;

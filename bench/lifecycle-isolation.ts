@@ -148,7 +148,13 @@ async function v8HeapKb(metrics: string): Promise<number> {
 function latency(...phases: PhaseSamples[]): Latency {
   const us = phases.flatMap((p) => p.okUs);
   const failures = phases.flatMap((p) => p.failures);
-  return { count: us.length, p50Us: percentile(us, 50), p99Us: percentile(us, 99), failures: failures.length, firstFailure: failures[0] };
+  return {
+    count: us.length,
+    p50Us: percentile(us, 50),
+    p99Us: percentile(us, 99),
+    failures: failures.length,
+    firstFailure: failures[0],
+  };
 }
 
 /** Loads and unloads `model` `cycles` times; the time of each call, the failures and RSS after each unload. */
@@ -158,9 +164,18 @@ async function cycle(server: Service, model: string, o: LifecycleIsolationOption
   const failures: string[] = [];
   const rssAfterUnloadKb: number[] = [];
   for (let i = 0; i < o.cycles; i++) {
-    for (const [op, times] of [['load', loadMs], ['unload', unloadMs]] as const) {
+    for (const [op, times] of [
+      ['load', loadMs],
+      ['unload', unloadMs],
+    ] as const) {
       try {
-        const r = await request(undefined, `${server.url}/v2/repository/models/${model}/${op}`, 'POST', undefined, 60_000);
+        const r = await request(
+          undefined,
+          `${server.url}/v2/repository/models/${model}/${op}`,
+          'POST',
+          undefined,
+          60_000,
+        );
         times.push(r.us / 1000);
         if (r.status !== 200) failures.push(`cycle ${i + 1} ${op}: ${r.status} ${r.body.slice(0, 200)}`);
       } catch (err) {
@@ -168,21 +183,45 @@ async function cycle(server: Service, model: string, o: LifecycleIsolationOption
       }
     }
     rssAfterUnloadKb.push(rssKb(server.pid));
-    if ((i + 1) % 10 === 0) o.log(`  ${i + 1}/${o.cycles} cycles, RSS ${(rssAfterUnloadKb[i] / 1024).toFixed(0)} MiB after the unload`);
+    if ((i + 1) % 10 === 0)
+      o.log(`  ${i + 1}/${o.cycles} cycles, RSS ${(rssAfterUnloadKb[i] / 1024).toFixed(0)} MiB after the unload`);
   }
   return { loadMs, unloadMs, failures, rssAfterUnloadKb };
 }
 
-async function runEnvironment(environment: Environment, repo: string, o: LifecycleIsolationOptions): Promise<EnvironmentRow> {
+async function runEnvironment(
+  environment: Environment,
+  repo: string,
+  o: LifecycleIsolationOptions,
+): Promise<EnvironmentRow> {
   const model = CYCLED_MODEL;
   const quietMs = (o.quietS ?? 8) * 1000;
   const env = serverEnv(environment);
-  const args = [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0'];
+  const args = [
+    INFERD_CLI,
+    'serve',
+    '--model-repository',
+    repo,
+    '--http-port',
+    '0',
+    '--grpc-port=-1',
+    '--metrics-port',
+    '0',
+  ];
   args.push('--model-control-mode', 'explicit', '--load-model', 'digits', '--log-level', 'info');
-  const server = await startService(`inferd (lifecycle, ${environment} environment)`, process.execPath, args, { cwd: REPO_ROOT, env });
+  const server = await startService(`inferd (lifecycle, ${environment} environment)`, process.execPath, args, {
+    cwd: REPO_ROOT,
+    env,
+  });
   const bodies = referenceRows().map((row) => inferBody(row));
   const metrics = metricsUrl(server);
-  const load = startPhasedLoad({ url: `${server.url}/v2/models/digits/infer`, bodies, concurrency: o.concurrency ?? 2, ratePerS: o.ratePerS, firstPhase: 'warm' });
+  const load = startPhasedLoad({
+    url: `${server.url}/v2/models/digits/infer`,
+    bodies,
+    concurrency: o.concurrency ?? 2,
+    ratePerS: o.ratePerS,
+    firstPhase: 'warm',
+  });
   try {
     await sleep(WARMUP_MS);
     load.setPhase('quiet-before');
@@ -201,12 +240,16 @@ async function runEnvironment(environment: Environment, repo: string, o: Lifecyc
     const heapAfterKb = await v8HeapKb(metrics);
     await sleep(Math.max(0, quietMs - SETTLE_MS - RSS_SPAN_MS));
     await load.stop();
-    if (!server.alive()) throw new Error(`${server.name} is gone (${server.exitStatus()}); its last output:\n${server.tail()}`);
+    if (!server.alive())
+      throw new Error(`${server.name} is gone (${server.exitStatus()}); its last output:\n${server.tail()}`);
     const quiet = latency(load.samples('quiet-before'), load.samples('quiet-after'));
     const busy = latency(load.samples('busy'));
     return {
       environment,
-      envText: Object.entries(env).filter(([k]) => k.startsWith('MALLOC_')).map(([k, v]) => `${k}=${v}`).join(' '),
+      envText: Object.entries(env)
+        .filter(([k]) => k.startsWith('MALLOC_'))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
       quiet,
       busy,
       p99Ratio: busy.p99Us / quiet.p99Us,
@@ -246,7 +289,17 @@ export async function runLifecycleIsolation(o: LifecycleIsolationOptions): Promi
       );
       rows.push(row);
     }
-    return { cycles: o.cycles, model: CYCLED_MODEL, quietS: o.quietS ?? 8, concurrency: o.concurrency ?? 2, ratePerS: o.ratePerS ?? 0, rssSamples: RSS_SAMPLES, rssSpanMs: RSS_SPAN_MS, settleMs: SETTLE_MS, rows };
+    return {
+      cycles: o.cycles,
+      model: CYCLED_MODEL,
+      quietS: o.quietS ?? 8,
+      concurrency: o.concurrency ?? 2,
+      ratePerS: o.ratePerS ?? 0,
+      rssSamples: RSS_SAMPLES,
+      rssSpanMs: RSS_SPAN_MS,
+      settleMs: SETTLE_MS,
+      rows,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

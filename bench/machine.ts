@@ -34,7 +34,9 @@ export function gitCommit(): string {
 
 export function machineInfo(): MachineInfo {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const ortPkg = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string };
+  const ortPkg = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8'),
+  ) as { version: string };
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     commit: gitCommit(),

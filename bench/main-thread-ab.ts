@@ -31,7 +31,12 @@ installCleanup(() => rmSync(dir, { recursive: true, force: true }));
 const bodiesFile = join(dir, 'bodies.txt');
 writeBodiesFile(bodiesFile);
 const serve = (name: string, cli: string) =>
-  startService(name, process.execPath, [cli, 'serve', '--model-repository', 'models', '--http-port', '0', '--grpc-port=-1'], { cwd: REPO_ROOT });
+  startService(
+    name,
+    process.execPath,
+    [cli, 'serve', '--model-repository', 'models', '--http-port', '0', '--grpc-port=-1'],
+    { cwd: REPO_ROOT },
+  );
 const [a, b] = await Promise.all([serve('A', values['cli-a']), serve('B (this build)', INFERD_CLI)]);
 const connections = Number(values.connections);
 const durationS = Number(values.duration);
@@ -59,9 +64,13 @@ for (let i = 0; i < Number(values.pairs); i++) {
   }
   rps.push(y.rps / x.rps);
   cpu.push(y.mainUs / x.mainUs);
-  process.stdout.write(`pair ${i + 1}: A ${Math.round(x.rps)} req/s ${x.mainUs.toFixed(1)} µs · B ${Math.round(y.rps)} req/s ${y.mainUs.toFixed(1)} µs\n`);
+  process.stdout.write(
+    `pair ${i + 1}: A ${Math.round(x.rps)} req/s ${x.mainUs.toFixed(1)} µs · B ${Math.round(y.rps)} req/s ${y.mainUs.toFixed(1)} µs\n`,
+  );
 }
 await Promise.all([a.stop(15_000), b.stop(15_000)]);
 const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-process.stdout.write(`median B ÷ A: req/s ${med(rps).toFixed(3)}×, main-thread CPU per request ${med(cpu).toFixed(3)}×\n`);
+process.stdout.write(
+  `median B ÷ A: req/s ${med(rps).toFixed(3)}×, main-thread CPU per request ${med(cpu).toFixed(3)}×\n`,
+);
 process.exit(0);

@@ -19,9 +19,21 @@ const scrapes = Number(process.argv[3] ?? 5);
 
 const timing = { count: 3, ns: 3e6 };
 const versions = Array.from({ length: models }, (_, i) => ({
-  name: `model_${i}`, version: '1', inferenceCount: 3, executionCount: 3, success: timing, fail: { count: 1, ns: 0 }, queue: timing,
-  computeInfer: timing, rejected: 0, timedOut: 0, queueDepth: 0, loadMs: 12, inFlight: 0,
-  batches: [{ batchSize: 1, count: 3 }], shed: [],
+  name: `model_${i}`,
+  version: '1',
+  inferenceCount: 3,
+  executionCount: 3,
+  success: timing,
+  fail: { count: 1, ns: 0 },
+  queue: timing,
+  computeInfer: timing,
+  rejected: 0,
+  timedOut: 0,
+  queueDepth: 0,
+  loadMs: 12,
+  inFlight: 0,
+  batches: [{ batchSize: 1, count: 3 }],
+  shed: [],
 }));
 const source = { statistics: () => versions, guards: { listen: () => undefined } };
 const registry = createMetrics(source);
@@ -30,14 +42,31 @@ registerResilienceMetrics(registry, source);
 for (const v of versions) {
   for (const protocol of ['http', 'grpc', 'v1']) {
     observer.started();
-    observer.observe({ model: v.name, version: v.version, protocol, outcome: 'success', seconds: 0.002, stages: { queue: 0.0001, compute: 0.001, postprocess: 0.0001 }, batchRows: 1 });
+    observer.observe({
+      model: v.name,
+      version: v.version,
+      protocol,
+      outcome: 'success',
+      seconds: 0.002,
+      stages: { queue: 0.0001, compute: 0.001, postprocess: 0.0001 },
+      batchRows: 1,
+    });
     observer.started();
-    observer.observe({ model: v.name, version: v.version, protocol, outcome: 'client_error', seconds: 0.0001, stages: {} });
+    observer.observe({
+      model: v.name,
+      version: v.version,
+      protocol,
+      outcome: 'client_error',
+      seconds: 0.0001,
+      stages: {},
+    });
   }
 }
 
 /** Runs `render` while a setImmediate chain notes the longest gap between two of its turns. */
-async function measure(render: () => Promise<string>): Promise<{ bytes: number; totalMs: number; longestBlockMs: number; longestCpuMs: number; turns: number }> {
+async function measure(
+  render: () => Promise<string>,
+): Promise<{ bytes: number; totalMs: number; longestBlockMs: number; longestCpuMs: number; turns: number }> {
   let longest = 0;
   let longestCpu = 0;
   let turns = 0;
@@ -64,16 +93,25 @@ async function measure(render: () => Promise<string>): Promise<{ bytes: number; 
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
-for (const [name, render] of [['prom-client', () => registry.metrics()], ['incremental', () => renderMetrics(registry as Registry)]] as const) {
+for (const [name, render] of [
+  ['prom-client', () => registry.metrics()],
+  ['incremental', () => renderMetrics(registry as Registry)],
+] as const) {
   const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
   for (let i = 0; i < scrapes; i++) runs.push(await measure(render));
   const stats = (of: (r: (typeof runs)[number]) => number) => {
     const sorted = runs.map(of).sort((a, b) => a - b);
     return { median: round(sorted[sorted.length >> 1]), worst: round(sorted[sorted.length - 1]) };
   };
-  console.log(JSON.stringify({
-    renderer: name, models, bytes: runs[0].bytes,
-    longest_block_wall_ms: stats((r) => r.longestBlockMs), longest_block_cpu_ms: stats((r) => r.longestCpuMs),
-    total_ms: round(runs.reduce((n, r) => n + r.totalMs, 0) / runs.length), turns: runs[0].turns,
-  }));
+  console.log(
+    JSON.stringify({
+      renderer: name,
+      models,
+      bytes: runs[0].bytes,
+      longest_block_wall_ms: stats((r) => r.longestBlockMs),
+      longest_block_cpu_ms: stats((r) => r.longestCpuMs),
+      total_ms: round(runs.reduce((n, r) => n + r.totalMs, 0) / runs.length),
+      turns: runs[0].turns,
+    }),
+  );
 }

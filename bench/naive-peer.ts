@@ -41,7 +41,8 @@ app.post<{ Params: { model: string }; Body: V2Request }>('/v2/models/:model/infe
   const session = sessions.get(req.params.model);
   if (!session) return reply.code(404).send({ error: `unknown model ${req.params.model}` });
   const feeds: Record<string, ort.Tensor> = {};
-  for (const input of req.body.inputs) feeds[input.name] = new ort.Tensor('float32', Float32Array.from(input.data), input.shape);
+  for (const input of req.body.inputs)
+    feeds[input.name] = new ort.Tensor('float32', Float32Array.from(input.data), input.shape);
   const results = await session.run(feeds);
   return {
     model_name: req.params.model,

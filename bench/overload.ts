@@ -54,7 +54,7 @@ function overloadRepository(dir: string): string {
 }
 
 function summarize(us: number[]): LatencySummary {
-  return { count: us.length, p50Us: percentile(us, 50), p99Us: percentile(us, 99), };
+  return { count: us.length, p50Us: percentile(us, 50), p99Us: percentile(us, 99) };
 }
 
 /** Sequential requests on a few keep-alive connections until `untilMs`; the latency of each by status. */
@@ -80,9 +80,20 @@ async function probe(url: string, bodies: readonly string[], untilMs: number) {
   return { admitted: summarize(admitted), rejected: summarize(rejected), other };
 }
 
-export async function runOverload(o: { tmpDir: string; bodiesFile: string; bodies: readonly string[]; durationS: number; shortS: number }): Promise<OverloadResult> {
+export async function runOverload(o: {
+  tmpDir: string;
+  bodiesFile: string;
+  bodies: readonly string[];
+  durationS: number;
+  shortS: number;
+}): Promise<OverloadResult> {
   const repo = overloadRepository(o.tmpDir);
-  const server = await startService('inferd (overload)', process.execPath, [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT });
+  const server = await startService(
+    'inferd (overload)',
+    process.execPath,
+    [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--log-level', 'info'],
+    { cwd: REPO_ROOT },
+  );
   try {
     const url = `${server.url}/v2/models/digits/infer`;
     const base = { url, bodiesFile: o.bodiesFile };
@@ -94,7 +105,13 @@ export async function runOverload(o: { tmpDir: string; bodiesFile: string; bodie
 
     const rssBeforeKb = rssKb(server.pid);
     const cpuBefore = cpuMicros(server.pid);
-    const flood = runWrk({ ...base, connections: FLOOD_CONNECTIONS, threads: 2, durationS: o.durationS, countStatus: true });
+    const flood = runWrk({
+      ...base,
+      connections: FLOOD_CONNECTIONS,
+      threads: 2,
+      durationS: o.durationS,
+      countStatus: true,
+    });
     // The probe rides inside the flood, leaving its first and last half second out.
     await new Promise((r) => setTimeout(r, 500));
     const probed = await probe(url, o.bodies, Date.now() + o.durationS * 1000 - 1000);
@@ -104,7 +121,9 @@ export async function runOverload(o: { tmpDir: string; bodiesFile: string; bodie
     if (floodResult.status && floodResult.status.other > 0) {
       throw new Error(`overload: inferd answered ${floodResult.status.other} responses that were neither 2xx nor 503`);
     }
-    const healthAfter = aliveAfter ? (await request(undefined, `${server.url}/v2/health/live`, 'GET').catch(() => ({ status: 0 }))).status : 0;
+    const healthAfter = aliveAfter
+      ? (await request(undefined, `${server.url}/v2/health/live`, 'GET').catch(() => ({ status: 0 }))).status
+      : 0;
     const rssAfterKb = aliveAfter ? rssKb(server.pid) : NaN;
     const peak = aliveAfter ? peakRssKb(server.pid) : NaN;
     const after = aliveAfter ? await runWrk({ ...base, connections: 1, durationS: o.shortS }) : undefined;

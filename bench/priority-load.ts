@@ -82,7 +82,16 @@ function repository(): string {
   return root;
 }
 
-const BODY = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [ROWS, 64], data: Array.from({ length: ROWS * 64 }, (_, i) => (i * 5) % 17) }] });
+const BODY = JSON.stringify({
+  inputs: [
+    {
+      name: 'input',
+      datatype: 'FP32',
+      shape: [ROWS, 64],
+      data: Array.from({ length: ROWS * 64 }, (_, i) => (i * 5) % 17),
+    },
+  ],
+});
 
 interface Sample {
   readonly status: number;
@@ -92,14 +101,23 @@ interface Sample {
 function post(agent: http.Agent, url: string, priority: number): Promise<Sample> {
   const start = performance.now();
   return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY), 'x-inferd-priority': String(priority) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
-      res.on('error', () => resolve({ status: -1, ms: performance.now() - start }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(BODY),
+          'x-inferd-priority': String(priority),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+        res.on('error', () => resolve({ status: -1, ms: performance.now() - start }));
+      },
+    );
     req.setTimeout(30_000, () => req.destroy());
     req.on('error', () => resolve({ status: -1, ms: performance.now() - start }));
     req.end(BODY);
@@ -107,21 +125,35 @@ function post(agent: http.Agent, url: string, priority: number): Promise<Sample>
 }
 
 /** `concurrency` loops sending back to back for `seconds`: throughput and latencies of 200s. */
-async function closedLoop(agent: http.Agent, url: string, concurrency: number, seconds: number, priority: number): Promise<{ rps: number; ms: number[] }> {
+async function closedLoop(
+  agent: http.Agent,
+  url: string,
+  concurrency: number,
+  seconds: number,
+  priority: number,
+): Promise<{ rps: number; ms: number[] }> {
   const until = performance.now() + seconds * 1000;
   const ms: number[] = [];
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until) {
-      const s = await post(agent, url, priority);
-      if (s.status === 200) ms.push(s.ms);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const s = await post(agent, url, priority);
+        if (s.status === 200) ms.push(s.ms);
+      }
+    }),
+  );
   return { rps: ms.length / ((performance.now() - started) / 1000), ms };
 }
 
 /** Sends at `rps` for `seconds` regardless of answers (open loop), priorities by PATTERN. */
-async function openLoop(agent: http.Agent, url: string, rps: number, seconds: number, pattern: readonly number[]): Promise<Map<number, Sample[]>> {
+async function openLoop(
+  agent: http.Agent,
+  url: string,
+  rps: number,
+  seconds: number,
+  pattern: readonly number[],
+): Promise<Map<number, Sample[]>> {
   const byLevel = new Map<number, Sample[]>(PRIORITIES.map((p) => [p, []]));
   const pending: Promise<void>[] = [];
   const start = performance.now();
@@ -150,9 +182,15 @@ function summarize(priority: number, samples: readonly Sample[]): LevelResult {
   const ok = samples.filter((s) => s.status === 200).map((s) => s.ms);
   const refused = samples.filter((s) => s.status === 503).map((s) => s.ms);
   return {
-    priority, sent: samples.length, ok: ok.length, refused: refused.length, other: samples.length - ok.length - refused.length,
-    okP50Ms: round(percentile(ok, 50)), okP99Ms: round(percentile(ok, 99)),
-    refusedP50Ms: round(percentile(refused, 50)), refusedP99Ms: round(percentile(refused, 99)),
+    priority,
+    sent: samples.length,
+    ok: ok.length,
+    refused: refused.length,
+    other: samples.length - ok.length - refused.length,
+    okP50Ms: round(percentile(ok, 50)),
+    okP99Ms: round(percentile(ok, 99)),
+    refusedP50Ms: round(percentile(refused, 50)),
+    refusedP99Ms: round(percentile(refused, 99)),
   };
 }
 
@@ -175,7 +213,19 @@ function metricsUrlOf(service: Service): string {
 export async function runOverloadScenario(options: OverloadScenarioOptions): Promise<OverloadScenarioResult> {
   const log = options.log ?? (() => {});
   const repo = repository();
-  const args = [INFERD_CLI, 'serve', '--model-repository', repo, '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0', '--log-level', 'info'];
+  const args = [
+    INFERD_CLI,
+    'serve',
+    '--model-repository',
+    repo,
+    '--http-port',
+    '0',
+    '--grpc-port=-1',
+    '--metrics-port',
+    '0',
+    '--log-level',
+    'info',
+  ];
   const server = await startService('inferd (overload priorities)', process.execPath, args, { cwd: REPO_ROOT });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
   try {
@@ -184,21 +234,33 @@ export async function runOverloadScenario(options: OverloadScenarioOptions): Pro
     await closedLoop(agent, url, 4, 1, 2); // warm up
     const unloaded = await closedLoop(agent, url, 1, options.probeS, 1);
     const capacity = await closedLoop(agent, url, 4, options.probeS, 2);
-    log(`capacity ${capacity.rps.toFixed(1)} req/s (4 connections, closed loop); unloaded p99 ${percentile(unloaded.ms, 99).toFixed(2)} ms`);
+    log(
+      `capacity ${capacity.rps.toFixed(1)} req/s (4 connections, closed loop); unloaded p99 ${percentile(unloaded.ms, 99).toFixed(2)} ms`,
+    );
     const offered = capacity.rps * options.factor;
     const rss: number[] = [rssKb(server.pid) / 1024];
     const sampler = setInterval(() => rss.push(rssKb(server.pid) / 1024), 250);
     log(`open loop at ${offered.toFixed(0)} req/s (${options.factor}×) for ${options.durationS} s`);
     const pattern = options.pattern ?? PATTERN;
-    const byLevel = await openLoop(agent, url, offered, options.durationS, pattern).finally(() => clearInterval(sampler));
+    const byLevel = await openLoop(agent, url, offered, options.durationS, pattern).finally(() =>
+      clearInterval(sampler),
+    );
     rss.push(rssKb(server.pid) / 1024);
-    const health = await fetch(`${server.url}/v2/health/ready`).then((r) => r.status, () => 0);
+    const health = await fetch(`${server.url}/v2/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
     return {
-      capacityRps: round(capacity.rps), offeredRps: round(offered),
-      unloadedP50Ms: round(percentile(unloaded.ms, 50)), unloadedP99Ms: round(percentile(unloaded.ms, 99)),
+      capacityRps: round(capacity.rps),
+      offeredRps: round(offered),
+      unloadedP50Ms: round(percentile(unloaded.ms, 50)),
+      unloadedP99Ms: round(percentile(unloaded.ms, 99)),
       levels: PRIORITIES.filter((p) => pattern.includes(p)).map((p) => summarize(p, byLevel.get(p)!)),
-      rssStartMb: round(rss[0]), rssMaxMb: round(Math.max(...rss)), rssEndMb: round(rss[rss.length - 1]),
-      aliveAfter: server.alive(), healthAfter: health,
+      rssStartMb: round(rss[0]),
+      rssMaxMb: round(Math.max(...rss)),
+      rssEndMb: round(rss[rss.length - 1]),
+      aliveAfter: server.alive(),
+      healthAfter: health,
       shed: metricsLine ? await shedCounts(metricsLine) : {},
     };
   } finally {

@@ -16,7 +16,19 @@ export function highPriorityRatio(r: OverloadScenarioResult): number {
 const fmt = (n: number): string => (Number.isFinite(n) ? String(n) : '–');
 
 export function renderPriorityOverload({ factor, durationS, result: r }: PriorityOverloadRun): string {
-  const header = ['priority', 'sent', '200', '503', 'other', 'success %', '200 p50 ms', '200 p99 ms', 'p99 ÷ unloaded p99', '503 p50 ms', '503 p99 ms'];
+  const header = [
+    'priority',
+    'sent',
+    '200',
+    '503',
+    'other',
+    'success %',
+    '200 p50 ms',
+    '200 p99 ms',
+    'p99 ÷ unloaded p99',
+    '503 p50 ms',
+    '503 p99 ms',
+  ];
   const rows = r.levels.map((l) => [
     String(l.priority),
     String(l.sent),
@@ -30,7 +42,11 @@ export function renderPriorityOverload({ factor, durationS, result: r }: Priorit
     fmt(l.refusedP50Ms),
     fmt(l.refusedP99Ms),
   ]);
-  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+  const table = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((c) => `| ${c.join(' | ')} |`),
+  ].join('\n');
   const ratio = highPriorityRatio(r);
   const high = r.levels[0];
   const low = r.levels[r.levels.length - 1];
@@ -41,7 +57,10 @@ export function renderPriorityOverload({ factor, durationS, result: r }: Priorit
     `- ${shares(high) > shares(low) ? '✅' : '❌'} lower priorities shed first: success ${(100 * shares(high)).toFixed(1)} % at priority 1, ${(100 * shares(low)).toFixed(1)} % at priority ${low?.priority}`,
     `- RSS ${r.rssStartMb} MB at start, ${r.rssMaxMb} MB at most, ${r.rssEndMb} MB at the end`,
   ];
-  const shed = Object.entries(r.shed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const shed =
+    Object.entries(r.shed)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   return [
     `**Overload with priorities** (a copy of mlp_heavy, 64 rows per request, requests not joined, queue of 4, concurrency limit 6; ` +
       `capacity ${r.capacityRps} req/s measured closed-loop; open loop at ${r.offeredRps} req/s = ${factor}× for ${durationS} s, 10 % priority 1, 30 % priority 2, 60 % priority 3; ` +

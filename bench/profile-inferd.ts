@@ -36,7 +36,10 @@ function area(url: string, fn: string): string {
   if (pkg) return pkg[1];
   const own = /dist\/src\/(.+?)\/[^/]+\.js$/.exec(url) ?? /dist\/src\/([^/]+)\.js$/.exec(url);
   if (own) return `inferd/${own[1]}`;
-  if (url.startsWith('node:')) return url.split('/')[0].replace(/^node:internal.*/, 'node:internal') === 'node:internal' ? `node:${url.slice(5).split('/')[1] ?? 'internal'}` : url;
+  if (url.startsWith('node:'))
+    return url.split('/')[0].replace(/^node:internal.*/, 'node:internal') === 'node:internal'
+      ? `node:${url.slice(5).split('/')[1] ?? 'internal'}`
+      : url;
   return url.split('/').slice(-1)[0];
 }
 
@@ -84,14 +87,28 @@ const dir = mkdtempSync(join(tmpdir(), 'inferd-prof-'));
 installCleanup(() => rmSync(dir, { recursive: true, force: true }));
 const bodiesFile = join(dir, 'bodies.txt');
 const transport = values.transport;
-if (transport !== 'json' && transport !== 'binary' && transport !== 'grpc') throw new Error(`--transport must be json, binary or grpc, not ${transport}`);
+if (transport !== 'json' && transport !== 'binary' && transport !== 'grpc')
+  throw new Error(`--transport must be json, binary or grpc, not ${transport}`);
 if (transport === 'binary') writeBinaryBodiesFile(bodiesFile);
 else if (transport === 'grpc') writeFileSync(bodiesFile, grpcInferFrame(values.model, [referenceRows()[0]]));
 else writeBodiesFile(bodiesFile);
 const server = await startService(
   'inferd (profiled)',
   process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, INFERD_CLI, 'serve', '--model-repository', values['model-repository'], '--http-port', '0', '--grpc-port', '0', '--log-level', 'info'],
+  [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+    INFERD_CLI,
+    'serve',
+    '--model-repository',
+    values['model-repository'],
+    '--http-port',
+    '0',
+    '--grpc-port',
+    '0',
+    '--log-level',
+    'info',
+  ],
   { cwd: REPO_ROOT },
 );
 const url = `${server.url}/v2/models/${values.model}/infer`;
@@ -99,10 +116,18 @@ const connections = Number(values.connections);
 const durationS = Number(values.duration);
 const r =
   transport === 'grpc'
-    ? await runH2load({ url: `http://${server.grpcUrl}/inference.GRPCInferenceService/ModelInfer`, bodyFile: bodiesFile, connections: 1, streamsPerConnection: connections, durationS })
+    ? await runH2load({
+        url: `http://${server.grpcUrl}/inference.GRPCInferenceService/ModelInfer`,
+        bodyFile: bodiesFile,
+        connections: 1,
+        streamsPerConnection: connections,
+        durationS,
+      })
     : await runWrk({ url, connections, durationS, bodiesFile, binary: transport === 'binary' });
 await server.stop(15_000);
-process.stdout.write(`${values.model} over ${transport} @ ${values.connections} in flight: ${Math.round(r.rps)} req/s, p50 ${(r.p50Us / 1000).toFixed(2)} ms (profiling slows it)\n`);
+process.stdout.write(
+  `${values.model} over ${transport} @ ${values.connections} in flight: ${Math.round(r.rps)} req/s, p50 ${(r.p50Us / 1000).toFixed(2)} ms (profiling slows it)\n`,
+);
 const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
 if (profiles.length === 0) throw new Error('no .cpuprofile written (inferd did not exit normally?)');
 for (const f of profiles.sort()) process.stdout.write(`\n== ${f}\n${summarize(join(dir, f), Number(values.top))}\n`);

@@ -65,7 +65,8 @@ function target(name: string, value: number, threshold: number, atMost = false):
 export function evaluateTargets(rows: readonly Row[]): Target[] {
   const out: Target[] = [];
   const heavy64 = row(rows, 'mlp_heavy', 64);
-  if (heavy64) out.push(target('mlp_heavy, 64 conns: inferd req/s ≥ 2.5× naive', heavy64.inferd.rps / heavy64.naive.rps, 2.5));
+  if (heavy64)
+    out.push(target('mlp_heavy, 64 conns: inferd req/s ≥ 2.5× naive', heavy64.inferd.rps / heavy64.naive.rps, 2.5));
   const digits64 = row(rows, 'digits', 64);
   if (digits64) {
     out.push(target('digits, 64 conns: inferd req/s ≥ 1.3× naive', digits64.inferd.rps / digits64.naive.rps, 1.3));
@@ -73,7 +74,8 @@ export function evaluateTargets(rows: readonly Row[]): Target[] {
   }
   for (const model of ['digits', 'mlp_heavy']) {
     const r = row(rows, model, 1);
-    if (r) out.push(target(`${model}, 1 conn: inferd p50 ≤ 1.25× naive p50`, r.inferd.p50Us / r.naive.p50Us, 1.25, true));
+    if (r)
+      out.push(target(`${model}, 1 conn: inferd p50 ≤ 1.25× naive p50`, r.inferd.p50Us / r.naive.p50Us, 1.25, true));
   }
   return out;
 }
@@ -85,7 +87,11 @@ const pct = (n: number): string => (Number.isFinite(n) ? `${Math.round(n * 100)}
 const mib = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MiB` : '–');
 
 function table(header: string[], body: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export interface ReportInput {
@@ -113,14 +119,33 @@ export interface ReportInput {
 export function renderReport(r: ReportInput): string {
   const m = r.machine;
   const parts: string[] = [];
-  parts.push(`## Online serving — ${m.date} · ${m.commit} · ${r.mode}${r.inferdModels === 'models' ? '' : ` · inferd serving ${r.inferdModels}`}`);
+  parts.push(
+    `## Online serving — ${m.date} · ${m.commit} · ${r.mode}${r.inferdModels === 'models' ? '' : ` · inferd serving ${r.inferdModels}`}`,
+  );
   parts.push(
     `${m.cpuModel}, ${m.cores} cores · Node ${m.node} · onnxruntime-node ${m.onnxruntime} · ${m.wrk} · ` +
       `load average ${r.loadStart} at start, ${r.loadEnd} at end · ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell · bench took ${Math.round(r.elapsedS)} s`,
   );
   parts.push(
     table(
-      ['model', 'conns', 'inferd req/s', 'p50 ms', 'p99 ms', 'CPU µs/inf', 'naive req/s', 'p50 ms', 'p99 ms', 'CPU µs/inf', 'HTTP limit req/s', 'compute limit rows/s (batch)', 'inferd/naive', 'inferd/compute', 'inferd/HTTP', 'p50 inferd/naive'],
+      [
+        'model',
+        'conns',
+        'inferd req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/inf',
+        'naive req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/inf',
+        'HTTP limit req/s',
+        'compute limit rows/s (batch)',
+        'inferd/naive',
+        'inferd/compute',
+        'inferd/HTTP',
+        'p50 inferd/naive',
+      ],
       r.rows.map((w) => [
         w.model,
         String(w.conns),
@@ -152,7 +177,11 @@ export function renderReport(r: ReportInput): string {
       '**Spread of req/s over the runs (min–max)**\n\n' +
         table(
           ['model', 'conns', 'inferd', 'naive', 'HTTP limit'],
-          r.rows.map((w) => [w.model, String(w.conns), ...[w.inferd, w.naive, w.http].map((s) => `${int(s.rpsMin)}–${int(s.rpsMax)}`)]),
+          r.rows.map((w) => [
+            w.model,
+            String(w.conns),
+            ...[w.inferd, w.naive, w.http].map((s) => `${int(s.rpsMin)}–${int(s.rpsMax)}`),
+          ]),
         ),
     );
   }
@@ -177,7 +206,17 @@ export function renderReport(r: ReportInput): string {
       '**Batches inferd formed** (in-process probe reading the scheduler statistics; its own short runs)\n\n' +
         (b.error ? `Statistics unavailable: ${b.error}\n\n` : '') +
         table(
-          ['model', 'conns', 'req/s', 'runtime calls', 'mean rows/call', 'most common sizes', 'µs per call', 'worker busy', 'mean queue wait µs'],
+          [
+            'model',
+            'conns',
+            'req/s',
+            'runtime calls',
+            'mean rows/call',
+            'most common sizes',
+            'µs per call',
+            'worker busy',
+            'mean queue wait µs',
+          ],
           b.rows.map((w) => [
             w.model,
             String(w.conns),
@@ -240,6 +279,8 @@ Method, in one run on one machine, everything on 127.0.0.1:
 /** Appends a section; puts the method header on top when the file lacks it, keeping what others wrote. */
 export function appendToBenchmarks(markdown: string): void {
   const current = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '';
-  const body = current.startsWith('# Benchmarks') ? current : `${HEADER}${current.trim() ? `\n${current.trim()}\n` : ''}`;
+  const body = current.startsWith('# Benchmarks')
+    ? current
+    : `${HEADER}${current.trim() ? `\n${current.trim()}\n` : ''}`;
   writeFileSync(BENCHMARKS_MD, `${body.trimEnd()}\n\n${markdown}`);
 }

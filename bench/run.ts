@@ -58,8 +58,34 @@ interface Plan {
   readonly watchdogS: number;
 }
 
-const FULL: Plan = { mode: 'full', reps: 3, durationS: 10, warmupS: 3, computeMs: 2000, batchingS: 3, overloadS: 20, shortS: 3, transportS: 10, transportReps: 5, priorityOverloadS: 30, watchdogS: 40 * 60 };
-const QUICK: Plan = { mode: 'quick', reps: 1, durationS: 3, warmupS: 1, computeMs: 500, batchingS: 2, overloadS: 5, shortS: 2, transportS: 3, transportReps: 1, priorityOverloadS: 5, watchdogS: 175 };
+const FULL: Plan = {
+  mode: 'full',
+  reps: 3,
+  durationS: 10,
+  warmupS: 3,
+  computeMs: 2000,
+  batchingS: 3,
+  overloadS: 20,
+  shortS: 3,
+  transportS: 10,
+  transportReps: 5,
+  priorityOverloadS: 30,
+  watchdogS: 40 * 60,
+};
+const QUICK: Plan = {
+  mode: 'quick',
+  reps: 1,
+  durationS: 3,
+  warmupS: 1,
+  computeMs: 500,
+  batchingS: 2,
+  overloadS: 5,
+  shortS: 2,
+  transportS: 3,
+  transportReps: 1,
+  priorityOverloadS: 5,
+  watchdogS: 175,
+};
 
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
@@ -72,15 +98,19 @@ async function checkAnswers(servers: Record<ServerName, Service>, bodies: readon
       const got: Partial<Record<ServerName, number>> = {};
       for (const name of ['inferd', 'naive', 'http'] as const) {
         const r = await request(undefined, `${servers[name].url}/v2/models/${model}/infer`, 'POST', bodies[i]);
-        if (r.status !== 200) throw new Error(`${name} answered ${r.status} for ${model} row ${i}: ${r.body.slice(0, 300)}`);
+        if (r.status !== 200)
+          throw new Error(`${name} answered ${r.status} for ${model} row ${i}: ${r.body.slice(0, 300)}`);
         const body = JSON.parse(r.body) as { outputs?: Array<{ name: string; shape: number[]; data: number[] }> };
         const logits = body.outputs?.find((o) => o.name === 'logits');
         const label = body.outputs?.find((o) => o.name === 'label');
-        if (!logits || logits.shape.join() !== '1,10' || !label) throw new Error(`${name}: unexpected ${model} response ${r.body.slice(0, 300)}`);
+        if (!logits || logits.shape.join() !== '1,10' || !label)
+          throw new Error(`${name}: unexpected ${model} response ${r.body.slice(0, 300)}`);
         got[name] = label.data[0];
       }
-      if (got.inferd !== got.naive) throw new Error(`${model} row ${i}: inferd says ${got.inferd}, naive says ${got.naive}`);
-      if (model === 'digits' && got.inferd !== labels[i]) throw new Error(`digits row ${i}: inferd says ${got.inferd}, reference ${labels[i]}`);
+      if (got.inferd !== got.naive)
+        throw new Error(`${model} row ${i}: inferd says ${got.inferd}, naive says ${got.naive}`);
+      if (model === 'digits' && got.inferd !== labels[i])
+        throw new Error(`digits row ${i}: inferd says ${got.inferd}, reference ${labels[i]}`);
     }
   }
 }
@@ -117,8 +147,26 @@ async function main(): Promise<void> {
 
   log('starting inferd, naive peer and HTTP limit…');
   const [inferd, naive, http] = await Promise.all([
-    startService('inferd', process.execPath, [INFERD_CLI, 'serve', '--model-repository', inferdModels, '--http-port', '0', '--grpc-port', '0', '--log-level', 'info'], { cwd: REPO_ROOT }),
-    startService('naive-peer', process.execPath, [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', 'models'], { cwd: REPO_ROOT }),
+    startService(
+      'inferd',
+      process.execPath,
+      [
+        INFERD_CLI,
+        'serve',
+        '--model-repository',
+        inferdModels,
+        '--http-port',
+        '0',
+        '--grpc-port',
+        '0',
+        '--log-level',
+        'info',
+      ],
+      { cwd: REPO_ROOT },
+    ),
+    startService('naive-peer', process.execPath, [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', 'models'], {
+      cwd: REPO_ROOT,
+    }),
     startService('http-limit', process.execPath, [join(DIST_BENCH, 'http-limit.js')], { cwd: REPO_ROOT }),
   ]);
   const servers: Record<ServerName, Service> = { inferd, naive, http };
@@ -126,7 +174,8 @@ async function main(): Promise<void> {
 
   const measure = async (name: ServerName, model: string, conns: number, durationS: number): Promise<Sample> => {
     const s = servers[name];
-    const dead = (when: string) => new Error(`${s.name} is gone ${when} (${s.exitStatus()}); its last output:\n${s.tail()}`);
+    const dead = (when: string) =>
+      new Error(`${s.name} is gone ${when} (${s.exitStatus()}); its last output:\n${s.tail()}`);
     if (!s.alive()) throw dead(`before ${model} at ${conns} connections`);
     const before = cpuMicros(s.pid);
     const r = await runWrk({ url: `${s.url}/v2/models/${model}/infer`, connections: conns, durationS, bodiesFile });
@@ -137,7 +186,8 @@ async function main(): Promise<void> {
   };
 
   log('warming up…');
-  for (const model of MODELS) for (const name of ['inferd', 'naive'] as const) await measure(name, model, 8, plan.warmupS);
+  for (const model of MODELS)
+    for (const name of ['inferd', 'naive'] as const) await measure(name, model, 8, plan.warmupS);
   await measure('http', 'digits', 8, plan.warmupS);
 
   const samples = new Map<string, Sample[]>();
@@ -151,7 +201,9 @@ async function main(): Promise<void> {
         for (const name of order) {
           const s = await measure(name, model, conns, plan.durationS);
           add(`${name}|${name === 'http' ? 'any' : model}|${conns}`, s);
-          log(`run ${rep + 1}/${plan.reps} ${model} ${String(conns).padStart(2)}c ${name.padEnd(6)} ${Math.round(s.rps)} req/s p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`);
+          log(
+            `run ${rep + 1}/${plan.reps} ${model} ${String(conns).padStart(2)}c ${name.padEnd(6)} ${Math.round(s.rps)} req/s p50 ${(s.p50Us / 1000).toFixed(2)} ms p99 ${(s.p99Us / 1000).toFixed(2)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`,
+          );
         }
       }
     }
@@ -189,7 +241,13 @@ async function main(): Promise<void> {
   log('batching probe…');
   let batching: BatchingResult | undefined;
   try {
-    batching = await measureBatching({ modelRepository: inferdModels, bodiesFile, durationS: plan.batchingS, models: MODELS, conns: [8, 64] });
+    batching = await measureBatching({
+      modelRepository: inferdModels,
+      bodiesFile,
+      durationS: plan.batchingS,
+      models: MODELS,
+      conns: [8, 64],
+    });
   } catch (err) {
     batching = { rows: [], error: (err as Error).message.split('\n')[0] };
   }
@@ -204,7 +262,13 @@ async function main(): Promise<void> {
   if (!values['no-overload']) {
     const factor = 4;
     log(`overload at ${factor}× capacity, open loop (${plan.overloadS} s)…`);
-    const result = await runOverloadScenario({ factor, durationS: plan.overloadS, probeS: plan.shortS, log, pattern: [2] });
+    const result = await runOverloadScenario({
+      factor,
+      durationS: plan.overloadS,
+      probeS: plan.shortS,
+      log,
+      pattern: [2],
+    });
     openOverload = { factor, durationS: plan.overloadS, result };
   }
 
@@ -249,7 +313,8 @@ async function main(): Promise<void> {
   );
   if (overload && !overload.aliveAfter) throw new Error('inferd died under overload');
   if (openOverload && !openOverload.result.aliveAfter) throw new Error('inferd died under the open-loop overload');
-  if (priorityOverload && !priorityOverload.result.aliveAfter) throw new Error('inferd died under overload with priorities');
+  if (priorityOverload && !priorityOverload.result.aliveAfter)
+    throw new Error('inferd died under overload with priorities');
 }
 
 main().then(

@@ -9,7 +9,14 @@
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryInferBody, inferBody, referenceRows, requestRows, writeBinaryBodiesFile, writeBodiesFile } from './bodies.js';
+import {
+  binaryInferBody,
+  inferBody,
+  referenceRows,
+  requestRows,
+  writeBinaryBodiesFile,
+  writeBodiesFile,
+} from './bodies.js';
 import type { Service } from './children.js';
 import { grpcInferFrame, grpcInferRequest, inferClient } from './grpc-client.js';
 import { h2loadAvailable, runH2load } from './h2load.js';
@@ -73,14 +80,24 @@ interface Answer {
   readonly label: bigint;
 }
 
-function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function post(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error(`POST ${url}: no answer within 10 s`)));
     req.on('error', reject);
     req.end(body);
@@ -108,17 +125,24 @@ async function viaJson(url: string, row: readonly number[]): Promise<Answer> {
   const outputs = (JSON.parse(r.body.toString('utf8')) as { outputs: JsonOutput[] }).outputs;
   const logits = outputs.find((o) => o.name === 'logits');
   const label = outputs.find((o) => o.name === 'label');
-  if (!logits?.data || !label?.data || logits.shape.join() !== '1,10') throw new Error(`JSON HTTP: unexpected response ${r.body.toString('utf8').slice(0, 300)}`);
+  if (!logits?.data || !label?.data || logits.shape.join() !== '1,10')
+    throw new Error(`JSON HTTP: unexpected response ${r.body.toString('utf8').slice(0, 300)}`);
   // Float32Array.from rounds each double to float32; exact when the server printed the float32 value faithfully.
   return { logits: Float32Array.from(logits.data.map(Number)), label: BigInt(label.data[0]) };
 }
 
 async function viaBinary(url: string, row: readonly number[]): Promise<Answer> {
   const b = binaryInferBody(row);
-  const r = await post(url, b.body, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(b.headerLength) });
+  const r = await post(url, b.body, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(b.headerLength),
+  });
   if (r.status !== 200) throw new Error(`binary HTTP answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
   const headerLength = Number(r.headers['inference-header-content-length']);
-  if (!Number.isInteger(headerLength) || headerLength > r.body.length) throw new Error(`binary HTTP: response without a valid Inference-Header-Content-Length (${r.headers['inference-header-content-length']})`);
+  if (!Number.isInteger(headerLength) || headerLength > r.body.length)
+    throw new Error(
+      `binary HTTP: response without a valid Inference-Header-Content-Length (${r.headers['inference-header-content-length']})`,
+    );
   const outputs = (JSON.parse(r.body.subarray(0, headerLength).toString('utf8')) as { outputs: JsonOutput[] }).outputs;
   let at = headerLength;
   const raw = new Map<string, Buffer>();
@@ -131,7 +155,8 @@ async function viaBinary(url: string, row: readonly number[]): Promise<Answer> {
   if (at !== r.body.length) throw new Error(`binary HTTP: ${r.body.length - at} bytes after the outputs`);
   const logits = raw.get('logits');
   const label = raw.get('label');
-  if (!logits || logits.length !== 40 || !label || label.length !== 8) throw new Error('binary HTTP: logits must be 40 bytes and label 8');
+  if (!logits || logits.length !== 40 || !label || label.length !== 8)
+    throw new Error('binary HTTP: logits must be 40 bytes and label 8');
   return { logits: floats(logits), label: label.readBigInt64LE(0) };
 }
 
@@ -140,7 +165,8 @@ async function viaGrpc(client: ReturnType<typeof inferClient>, model: string, ro
   const index = (name: string) => res.outputs.findIndex((o) => o.name === name);
   const logits = res.raw_output_contents[index('logits')];
   const label = res.raw_output_contents[index('label')];
-  if (!logits || logits.length !== 40 || !label || label.length !== 8) throw new Error('gRPC: logits must be 40 raw bytes and label 8');
+  if (!logits || logits.length !== 40 || !label || label.length !== 8)
+    throw new Error('gRPC: logits must be 40 raw bytes and label 8');
   return { logits: floats(logits), label: label.readBigInt64LE(0) };
 }
 
@@ -152,7 +178,11 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** Same rows through the three transports: logits must be bit-identical float32 values and labels equal. */
-export async function checkTransportsAgree(inferd: Service, models: readonly string[], rowCount = 4): Promise<AgreementCheck> {
+export async function checkTransportsAgree(
+  inferd: Service,
+  models: readonly string[],
+  rowCount = 4,
+): Promise<AgreementCheck> {
   if (!inferd.grpcUrl) return { ok: false, compared: 0, problems: ['inferd logged no grpc_url'] };
   const client = inferClient(inferd.grpcUrl);
   const rows = referenceRows().slice(0, rowCount);
@@ -163,11 +193,22 @@ export async function checkTransportsAgree(inferd: Service, models: readonly str
       const url = `${inferd.url}/v2/models/${model}/infer`;
       for (let i = 0; i < rows.length; i++) {
         try {
-          const [json, binary, grpcAnswer] = await Promise.all([viaJson(url, rows[i]), viaBinary(url, rows[i]), viaGrpc(client, model, rows[i])]);
+          const [json, binary, grpcAnswer] = await Promise.all([
+            viaJson(url, rows[i]),
+            viaBinary(url, rows[i]),
+            viaGrpc(client, model, rows[i]),
+          ]);
           compared++;
-          for (const [name, other] of [['binary HTTP', binary], ['gRPC', grpcAnswer]] as const) {
-            if (!sameBits(json.logits, other.logits)) problems.push(`${model} row ${i}: ${name} logits [${[...other.logits].join(', ')}] ≠ JSON [${[...json.logits].join(', ')}]`);
-            if (json.label !== other.label) problems.push(`${model} row ${i}: ${name} label ${other.label} ≠ JSON ${json.label}`);
+          for (const [name, other] of [
+            ['binary HTTP', binary],
+            ['gRPC', grpcAnswer],
+          ] as const) {
+            if (!sameBits(json.logits, other.logits))
+              problems.push(
+                `${model} row ${i}: ${name} logits [${[...other.logits].join(', ')}] ≠ JSON [${[...json.logits].join(', ')}]`,
+              );
+            if (json.label !== other.label)
+              problems.push(`${model} row ${i}: ${name} label ${other.label} ≠ JSON ${json.label}`);
           }
         } catch (err) {
           problems.push(`${model} row ${i}: ${(err as Error).message}`);
@@ -198,17 +239,29 @@ function writeWorkloadFiles(dir: string, w: Workload): WorkloadFiles {
 /** The model's failed-request count from the statistics endpoint (h2load cannot see gRPC statuses). */
 async function failures(inferd: Service, model: string): Promise<{ ok: number; failed: number }> {
   const res = await fetch(`${inferd.url}/v2/models/${model}/stats`);
-  const body = (await res.json()) as { model_stats: Array<{ inference_stats: { success: { count: number }; fail: { count: number } } }> };
-  return body.model_stats.reduce((n, v) => ({ ok: n.ok + v.inference_stats.success.count, failed: n.failed + v.inference_stats.fail.count }), { ok: 0, failed: 0 });
+  const body = (await res.json()) as {
+    model_stats: Array<{ inference_stats: { success: { count: number }; fail: { count: number } } }>;
+  };
+  return body.model_stats.reduce(
+    (n, v) => ({ ok: n.ok + v.inference_stats.success.count, failed: n.failed + v.inference_stats.fail.count }),
+    { ok: 0, failed: 0 },
+  );
 }
 
 function label(transport: Transport, w: Workload, conns: number): string {
   return `${TRANSPORT_LABEL[transport].name} via ${TRANSPORT_LABEL[transport].client}, ${w.model} × ${w.rowsPerRequest} rows, ${conns} in flight`;
 }
 
-async function measureOne(inferd: Service, transport: Transport, w: Workload, files: WorkloadFiles, o: { conns: number; durationS: number }): Promise<TransportSample> {
+async function measureOne(
+  inferd: Service,
+  transport: Transport,
+  w: Workload,
+  files: WorkloadFiles,
+  o: { conns: number; durationS: number },
+): Promise<TransportSample> {
   const what = label(transport, w, o.conns);
-  const dead = (when: string) => new Error(`${inferd.name} is gone ${when} (${inferd.exitStatus()}); its last output:\n${inferd.tail()}`);
+  const dead = (when: string) =>
+    new Error(`${inferd.name} is gone ${when} (${inferd.exitStatus()}); its last output:\n${inferd.tail()}`);
   if (!inferd.alive()) throw dead(`before ${what}`);
   const before = cpuMicros(inferd.pid);
   const mainBefore = threadCpuMicros(inferd.pid);
@@ -229,19 +282,41 @@ async function measureOne(inferd: Service, transport: Transport, w: Workload, fi
     const stats1 = await failures(inferd, w.model);
     const failed = stats1.failed - stats0.failed;
     if (failed > 0 || r.failed > 0 || r.errored > 0 || r.non2xx > 0 || r.requests === 0) {
-      throw new Error(`${what}: ${failed} failed calls on the server, h2load: ${r.requests} succeeded, ${r.failed} failed, ${r.errored} errored, ${r.non2xx} non-2xx`);
+      throw new Error(
+        `${what}: ${failed} failed calls on the server, h2load: ${r.requests} succeeded, ${r.failed} failed, ${r.errored} errored, ${r.non2xx} non-2xx`,
+      );
     }
     // h2load stops at the deadline with calls in flight; the server answered those too.
     const answered = Math.max(r.requests, stats1.ok - stats0.ok);
-    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / answered, mainCpuUsPerReq: mainUs / answered, responseBytes: NaN };
+    sample = {
+      rps: r.rps,
+      p50Us: r.p50Us,
+      p99Us: r.p99Us,
+      cpuUsPerReq: cpuUs / answered,
+      mainCpuUsPerReq: mainUs / answered,
+      responseBytes: NaN,
+    };
   } else {
     const url = `${inferd.url}/v2/models/${w.model}/infer`;
     const binary = transport === 'binary';
-    const r = await runWrk({ url, connections: o.conns, durationS: o.durationS, bodiesFile: binary ? files.binary : files.json, binary });
+    const r = await runWrk({
+      url,
+      connections: o.conns,
+      durationS: o.durationS,
+      bodiesFile: binary ? files.binary : files.json,
+      binary,
+    });
     const cpuUs = cpuMicros(inferd.pid) - before;
     const mainUs = threadCpuMicros(inferd.pid) - mainBefore;
     assertClean(r, what);
-    sample = { rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: cpuUs / r.requests, mainCpuUsPerReq: mainUs / r.requests, responseBytes: r.bytes / r.requests };
+    sample = {
+      rps: r.rps,
+      p50Us: r.p50Us,
+      p99Us: r.p99Us,
+      cpuUsPerReq: cpuUs / r.requests,
+      mainCpuUsPerReq: mainUs / r.requests,
+      responseBytes: r.bytes / r.requests,
+    };
   }
   if (!inferd.alive()) throw dead(`after ${what}`);
   return sample;
@@ -261,7 +336,8 @@ export async function runTransports(o: {
   log: (msg: string) => void;
 }): Promise<TransportResult> {
   if (!o.inferd.grpcUrl) throw new Error(`inferd logged no grpc_url; its output:\n${o.inferd.tail()}`);
-  if (!h2loadAvailable()) throw new Error('h2load is not installed; it drives the gRPC rows. Install it: apt-get install nghttp2-client');
+  if (!h2loadAvailable())
+    throw new Error('h2load is not installed; it drives the gRPC rows. Install it: apt-get install nghttp2-client');
   const models = [...new Set(o.workloads.map((w) => w.model))];
   const check = await checkTransportsAgree(o.inferd, models);
   o.log(
@@ -270,14 +346,19 @@ export async function runTransports(o: {
       : `TRANSPORTS DISAGREE (${check.problems.length} problems):\n  ${check.problems.slice(0, 10).join('\n  ')}`,
   );
   const files = new Map(o.workloads.map((w) => [workloadKey(w), writeWorkloadFiles(o.tmpDir, w)]));
-  for (const w of o.workloads) for (const transport of TRANSPORTS) await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, { conns: o.conns, durationS: o.warmupS });
+  for (const w of o.workloads)
+    for (const transport of TRANSPORTS)
+      await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, { conns: o.conns, durationS: o.warmupS });
   const samples = new Map<string, TransportSample[]>();
   for (let rep = 0; rep < o.reps; rep++) {
     for (const w of o.workloads) {
       const order: Transport[] = [...TRANSPORTS];
       if (rep % 2 === 1) order.reverse();
       for (const transport of order) {
-        const s = await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, { conns: o.conns, durationS: o.durationS });
+        const s = await measureOne(o.inferd, transport, w, files.get(workloadKey(w))!, {
+          conns: o.conns,
+          durationS: o.durationS,
+        });
         const key = `${workloadKey(w)}|${transport}`;
         samples.set(key, [...(samples.get(key) ?? []), s]);
         o.log(
@@ -291,7 +372,15 @@ export async function runTransports(o: {
   for (const w of o.workloads) {
     for (const transport of TRANSPORTS) {
       const list = samples.get(`${workloadKey(w)}|${transport}`) ?? [];
-      rows.push({ workload: w, transport, s: { ...summarize(list), responseBytes: median(list.map((s) => s.responseBytes)), mainCpuUsPerReq: median(list.map((s) => s.mainCpuUsPerReq)) } });
+      rows.push({
+        workload: w,
+        transport,
+        s: {
+          ...summarize(list),
+          responseBytes: median(list.map((s) => s.responseBytes)),
+          mainCpuUsPerReq: median(list.map((s) => s.mainCpuUsPerReq)),
+        },
+      });
     }
   }
   return { conns: o.conns, reps: o.reps, durationS: o.durationS, check, rows };
@@ -321,7 +410,15 @@ export function evaluateTransports(r: TransportResult): TransportVerdict[] {
     const rpsRatio = row.s.rps / base.s.rps;
     const cpuRatio = row.s.cpuUsPerReq / base.s.cpuUsPerReq;
     const mainCpuRatio = row.s.mainCpuUsPerReq / base.s.mainCpuUsPerReq;
-    out.push({ workload: row.workload, transport: row.transport, baseline, rpsRatio, cpuRatio, mainCpuRatio, met: rpsRatio > 1 && cpuRatio < 1 });
+    out.push({
+      workload: row.workload,
+      transport: row.transport,
+      baseline,
+      rpsRatio,
+      cpuRatio,
+      mainCpuRatio,
+      met: rpsRatio > 1 && cpuRatio < 1,
+    });
   }
   return out;
 }
@@ -333,7 +430,22 @@ const rowsLabel = (w: Workload): string => (w.rowsPerRequest === 1 ? '1 row' : `
 
 export function renderTransports(r: TransportResult): string {
   const verdicts = evaluateTransports(r);
-  const header = ['model', 'rows/request', 'transport', 'client', 'req/s', ...(r.reps > 1 ? ['req/s min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'main thread CPU µs/req', 'resp bytes (wrk)', 'req/s ÷ JSON', 'CPU/req ÷ JSON', 'main thread CPU/req ÷ JSON'];
+  const header = [
+    'model',
+    'rows/request',
+    'transport',
+    'client',
+    'req/s',
+    ...(r.reps > 1 ? ['req/s min–max'] : []),
+    'p50 ms',
+    'p99 ms',
+    'server CPU µs/req',
+    'main thread CPU µs/req',
+    'resp bytes (wrk)',
+    'req/s ÷ JSON',
+    'CPU/req ÷ JSON',
+    'main thread CPU/req ÷ JSON',
+  ];
   const body = r.rows.map((w) => {
     const v = verdicts.find((e) => workloadKey(e.workload) === workloadKey(w.workload) && e.transport === w.transport);
     return [
@@ -353,19 +465,24 @@ export function renderTransports(r: TransportResult): string {
       v ? x(v.mainCpuRatio) : 'baseline',
     ];
   });
-  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+  const table = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((b) => `| ${b.join(' | ')} |`),
+  ].join('\n');
   const check = r.check.ok
     ? `Answer check: ✅ for ${r.check.compared} (model, row) pairs the logits are bit-identical float32 values and the labels equal over JSON HTTP, binary HTTP and gRPC.`
     : `Answer check: ❌ the transports disagree (${r.check.problems.length}): ${r.check.problems.slice(0, 5).join('; ')}`;
   const lines = verdicts.map(
-    (v) => `- ${v.met ? '✅ met' : '❌ not met'}: ${v.workload.model}, ${rowsLabel(v.workload)} per request, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} — req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)} (main thread ${x(v.mainCpuRatio)})`,
+    (v) =>
+      `- ${v.met ? '✅ met' : '❌ not met'}: ${v.workload.model}, ${rowsLabel(v.workload)} per request, ${TRANSPORT_LABEL[v.transport].name} vs ${TRANSPORT_LABEL[v.baseline].name} — req/s ${x(v.rpsRatio)}, CPU per inference ${x(v.cpuRatio)} (main thread ${x(v.mainCpuRatio)})`,
   );
   return [
     `**Transports** (same inferd process; ${r.conns} in flight; ${r.reps === 1 ? '1 run' : `median of ${r.reps} runs`} of ${r.durationS} s per cell)`,
     'JSON HTTP and binary HTTP (Triton binary tensor extension: JSON header + raw FP32 bytes in, binary outputs back) are driven by wrk (`-t1`, ' +
       `${r.conns} connections, \`bench/wrk/post-cycle.lua\` / \`post-binary-cycle.lua\`); gRPC (\`ModelInfer\`, \`raw_input_contents\`) by h2load (\`-t1\`, one connection carrying ${r.conns} concurrent calls, as one gRPC channel does). ` +
-      'Both clients are written in C, so each costs the shared two cores little. h2load cannot read gRPC statuses: the server\'s failure count is checked to be unchanged after each gRPC run. ' +
-      'Server CPU µs/req is inferd\'s utime+stime over the run divided by requests answered (a request of 32 rows is one request); main thread CPU is the same for inferd\'s main thread alone (`/proc/<pid>/task/<pid>/stat`): the transport\'s own work, without the model workers\' compute, which is the same whatever the transport. Ratios: each transport ÷ JSON HTTP for the same workload.',
+      "Both clients are written in C, so each costs the shared two cores little. h2load cannot read gRPC statuses: the server's failure count is checked to be unchanged after each gRPC run. " +
+      "Server CPU µs/req is inferd's utime+stime over the run divided by requests answered (a request of 32 rows is one request); main thread CPU is the same for inferd's main thread alone (`/proc/<pid>/task/<pid>/stat`): the transport's own work, without the model workers' compute, which is the same whatever the transport. Ratios: each transport ÷ JSON HTTP for the same workload.",
     check,
     table,
     `Requirement (issue): "${REQUIREMENT}".\n\n${lines.join('\n')}`,

@@ -83,14 +83,20 @@ export function parseWrkOutput(stdout: string): WrkResult {
     writeErrors: j.write_errors,
     timeouts: j.timeouts,
     bytes: j.bytes ?? NaN,
-    status: j.status_2xx === undefined ? undefined : { ok: j.status_2xx, s503: j.status_503 ?? 0, other: j.status_other ?? 0 },
+    status:
+      j.status_2xx === undefined
+        ? undefined
+        : { ok: j.status_2xx, s503: j.status_503 ?? 0, other: j.status_other ?? 0 },
   };
 }
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const threads = Math.max(1, Math.min(o.threads ?? 1, o.connections));
   if (o.binary && o.countStatus) throw new Error('runWrk: binary bodies with status counting is not supported');
-  const script = join(LUA_DIR, o.binary ? 'post-binary-cycle.lua' : o.countStatus ? 'post-cycle-status.lua' : 'post-cycle.lua');
+  const script = join(
+    LUA_DIR,
+    o.binary ? 'post-binary-cycle.lua' : o.countStatus ? 'post-cycle-status.lua' : 'post-cycle.lua',
+  );
   const args = [
     `-t${threads}`,
     `-c${o.connections}`,

@@ -89,15 +89,31 @@ export class Inferd {
     const logger = options.logger ?? silentLogger();
     const mode = options.modelControlMode ?? 'none';
     // First: nothing below may open (or create) anything in a repository that is not there.
-    const models = await checkModelRepository({ path: options.modelRepository, modelControlMode: mode, allowEmpty: options.allowEmptyRepository ?? false });
-    if (models.length === 0) logger.warn({ model_repository: options.modelRepository }, 'the model repository has no models yet: nothing serves until one is added and loaded');
+    const models = await checkModelRepository({
+      path: options.modelRepository,
+      modelControlMode: mode,
+      allowEmpty: options.allowEmptyRepository ?? false,
+    });
+    if (models.length === 0)
+      logger.warn(
+        { model_repository: options.modelRepository },
+        'the model repository has no models yet: nothing serves until one is added and loaded',
+      );
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
     // Feature stores open before the models load and close after they stop (stop() reverses this order).
-    const features = options.features && new FeatureService({ config: options.features, logger, metrics: options.featureMetrics ?? createFeatureMetrics() });
+    const features =
+      options.features &&
+      new FeatureService({
+        config: options.features,
+        logger,
+        metrics: options.featureMetrics ?? createFeatureMetrics(),
+      });
     await features?.start();
     await features?.seedEmptyViews();
     // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
-    const audit = options.audit?.enabled ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() }) : undefined;
+    const audit = options.audit?.enabled
+      ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
+      : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
       throw err;
@@ -109,7 +125,11 @@ export class Inferd {
       featuresConfigSha256: options.features?.sha256,
       onEvent: (e) => traffic.onLifecycle(e),
     });
-    const traffic = new TrafficManager({ versions: registry, logger, store: createRolloutStore(options.rollouts, logger) });
+    const traffic = new TrafficManager({
+      versions: registry,
+      logger,
+      store: createRolloutStore(options.rollouts, logger),
+    });
     // Before loading: every version is built with the stages its config declares (fallback, features, drift).
     const service = new InferenceService(registry, features, audit, drift);
     service.useTraffic(traffic.director);
@@ -127,12 +147,20 @@ export class Inferd {
       await features?.stop();
       throw err;
     });
-    const poller = mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
+    const poller =
+      mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();
     traffic.resumeRollouts();
     traffic.start();
     drift.start();
-    const control = new ControlPlane({ data: service, repository: new RepositoryControl(registry, mode), traffic, drift, audit, features });
+    const control = new ControlPlane({
+      data: service,
+      repository: new RepositoryControl(registry, mode),
+      traffic,
+      drift,
+      audit,
+      features,
+    });
     return new Inferd(service, control, registry, poller, features, audit, traffic, drift);
   }
 

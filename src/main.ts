@@ -52,13 +52,25 @@ export interface RunningServer {
 }
 
 /** Loads the models and starts listening. */
-export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel, { format: config.logFormat })): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger = createLogger(config.logLevel, { format: config.logFormat }),
+): Promise<RunningServer> {
   const started = performance.now();
   // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
-  await checkModelRepository({ path: config.modelRepository, modelControlMode: config.modelControlMode, allowEmpty: config.allowEmptyRepository });
+  await checkModelRepository({
+    path: config.modelRepository,
+    modelControlMode: config.modelControlMode,
+    allowEmpty: config.allowEmptyRepository,
+  });
   logger.info({ model_repository: config.modelRepository }, 'loading models');
-  const features = config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
-  if (features) logger.info({ features_config: config.featuresConfig, views: Object.keys(features.views) }, 'feature views configured');
+  const features =
+    config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+  if (features)
+    logger.info(
+      { features_config: config.featuresConfig, views: Object.keys(features.views) },
+      'feature views configured',
+    );
   const featureMetrics = createFeatureMetrics();
   const auditMetrics = createAuditMetrics();
   const securityMetrics = createSecurityMetrics();
@@ -68,7 +80,11 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const rateStore = createRateStore(config.rateStore, securityMetrics, logger);
   const gate = new SecurityGate({ auth: config.auth, metrics: securityMetrics, logger, rateStore });
   logSecurity(config, logger);
-  if (config.audit.enabled) logger.info({ store: config.audit.store, durability: config.audit.durability, sample_rate: config.audit.sampleRate }, 'audit trail on');
+  if (config.audit.enabled)
+    logger.info(
+      { store: config.audit.store, durability: config.audit.durability, sample_rate: config.audit.sampleRate },
+      'audit trail on',
+    );
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
     logger,
@@ -84,13 +100,18 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     trustedKeys: config.trustedKeys,
     rollouts: config.rollouts,
   });
-  const tracing = config.tracing.otlpEndpoint ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION }) : undefined;
+  const tracing = config.tracing.otlpEndpoint
+    ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION })
+    : undefined;
   // One trace id per request, chosen before the spans and the log line are written, so both carry it.
-  inferd.service.addObserver(withTraceIds(tracing !== undefined, [...(tracing ? [tracing] : []), requestLogger(logger, config.logRequests)]));
+  inferd.service.addObserver(
+    withTraceIds(tracing !== undefined, [...(tracing ? [tracing] : []), requestLogger(logger, config.logRequests)]),
+  );
   const shedLog = new ShedLog({ logger });
   inferd.service.addObserver(shedLog);
   shedLog.start();
-  if (rateStore.readinessProblem) inferd.service.addReadinessCheck({ dependency: 'rate_store', problem: () => rateStore.readinessProblem?.() });
+  if (rateStore.readinessProblem)
+    inferd.service.addReadinessCheck({ dependency: 'rate_store', problem: () => rateStore.readinessProblem?.() });
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   let accepting = true;
@@ -109,10 +130,19 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   });
   // One /metrics registry: the request metrics, then each group's own registry.
   const allMetrics = () => {
-    const observed = withLifecycleMetrics(withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift), inferd.traffic);
+    const observed = withLifecycleMetrics(
+      withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift),
+      inferd.traffic,
+    );
     return withProcessFaults(withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics));
   };
-  const metricsApp = config.metricsPort >= 0 ? buildMetricsApp(allMetrics(), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, { limits: config.connections, metrics: connectionMetrics }) : undefined;
+  const metricsApp =
+    config.metricsPort >= 0
+      ? buildMetricsApp(allMetrics(), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
+          limits: config.connections,
+          metrics: connectionMetrics,
+        })
+      : undefined;
   let grpc: RunningGrpcServer | undefined;
   try {
     await rateStore.start();
@@ -133,7 +163,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     await metricsApp?.listen({ host: config.host, port: config.metricsPort });
     gate.start();
     // With `https` set, fastify's server is an https.Server (a tls.Server), though typed as http.Server.
-    if (tls) followCertificates(tls, [app.server, tls.config.metrics ? metricsApp?.server : undefined] as unknown as Array<TlsServer | undefined>);
+    if (tls)
+      followCertificates(tls, [app.server, tls.config.metrics ? metricsApp?.server : undefined] as unknown as Array<
+        TlsServer | undefined
+      >);
     tls?.start();
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
@@ -143,7 +176,8 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const urlOf = (server: typeof app.server, secure: boolean) => `${secure ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
+  const urlOf = (server: typeof app.server, secure: boolean) =>
+    `${secure ? 'https' : 'http'}://${host}:${(server.address() as AddressInfo).port}`;
   const url = urlOf(app.server, tls !== undefined);
   const port = (app.server.address() as AddressInfo).port;
   const metricsUrl = metricsApp ? `${urlOf(metricsApp.server, tls?.config.metrics === true)}/metrics` : undefined;
@@ -181,7 +215,14 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         await inferd.stop();
         shedLog.stop();
         // An unreachable collector must not fail the stop: the spans are lost either way.
-        await tracing?.shutdown().catch((err: unknown) => logger.warn({ endpoint: config.tracing.otlpEndpoint, err: (err as Error).message }, 'could not export the last spans to the OTLP endpoint'));
+        await tracing
+          ?.shutdown()
+          .catch((err: unknown) =>
+            logger.warn(
+              { endpoint: config.tracing.otlpEndpoint, err: (err as Error).message },
+              'could not export the last spans to the OTLP endpoint',
+            ),
+          );
         await metricsApp?.close();
         logger.info('inferd stopped');
       })();
@@ -191,7 +232,12 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
 }
 
 /** Feedback labels and live quality, beside the prediction log (only when it is on). */
-async function startQuality(inferd: Inferd, config: ServerConfig, metrics: FeedbackMetrics, logger: Logger): Promise<QualityServer | undefined> {
+async function startQuality(
+  inferd: Inferd,
+  config: ServerConfig,
+  metrics: FeedbackMetrics,
+  logger: Logger,
+): Promise<QualityServer | undefined> {
   if (!inferd.audit) return undefined;
   const thresholdOf = (model: string, version: string) => {
     try {
@@ -201,7 +247,14 @@ async function startQuality(inferd: Inferd, config: ServerConfig, metrics: Feedb
     }
   };
   const audit = inferd.audit;
-  const quality = new QualityServer({ audit: config.audit, quality: config.quality, metrics, logger, thresholdOf, flushPredictions: () => audit.flush() });
+  const quality = new QualityServer({
+    audit: config.audit,
+    quality: config.quality,
+    metrics,
+    logger,
+    thresholdOf,
+    flushPredictions: () => audit.flush(),
+  });
   await quality.start().catch(async (err: unknown) => {
     await inferd.stop();
     throw err;
@@ -225,14 +278,29 @@ async function readPendingConnections(): Promise<void> {
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */
 function logSecurity(config: ServerConfig, logger: Logger): void {
   const { auth } = config;
-  if (auth.enabled) logger.info({ api_keys_file: auth.apiKeysFile, jwt_issuers: auth.jwtIssuers.map((i) => i.issuer) }, 'authentication on');
-  else if (config.insecure && !isLoopback(config.host)) logger.warn({ host: config.host }, `serving ${config.host} WITHOUT authentication (--insecure)`);
+  if (auth.enabled)
+    logger.info(
+      { api_keys_file: auth.apiKeysFile, jwt_issuers: auth.jwtIssuers.map((i) => i.issuer) },
+      'authentication on',
+    );
+  else if (config.insecure && !isLoopback(config.host))
+    logger.warn({ host: config.host }, `serving ${config.host} WITHOUT authentication (--insecure)`);
 }
 
 /** The /metrics registry: scheduler counters, feature metrics and per-request metrics fed by the core. */
-function createObservedMetrics(inferd: Inferd, config: ServerConfig, featureMetrics: Parameters<typeof createMetrics>[1]) {
+function createObservedMetrics(
+  inferd: Inferd,
+  config: ServerConfig,
+  featureMetrics: Parameters<typeof createMetrics>[1],
+) {
   const registry = createMetrics({ statistics: () => inferd.service.statistics() }, featureMetrics);
-  inferd.service.addObserver(registerRequestMetrics(registry, { versions: () => inferd.service.statistics(), knownModel: (m) => inferd.service.knowsModel(m), costPerCpuSecond: config.costPerCpuSecond }));
+  inferd.service.addObserver(
+    registerRequestMetrics(registry, {
+      versions: () => inferd.service.statistics(),
+      knownModel: (m) => inferd.service.knowsModel(m),
+      costPerCpuSecond: config.costPerCpuSecond,
+    }),
+  );
   registerResilienceMetrics(registry, inferd.service);
   return registry;
 }

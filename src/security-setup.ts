@@ -19,9 +19,16 @@ export function createRateStore(config: RateStoreConfig, metrics: SecurityMetric
     metrics.rateStoreUp.set(1); // the in-memory store is part of the process: always up
     return new MemoryRateStore();
   }
-  const breaker = new CircuitBreaker(config.breaker, () => performance.now(), (state) => metrics.rateStoreBreakerState.set(BREAKER_GAUGE[state]));
+  const breaker = new CircuitBreaker(
+    config.breaker,
+    () => performance.now(),
+    (state) => metrics.rateStoreBreakerState.set(BREAKER_GAUGE[state]),
+  );
   metrics.rateStoreBreakerState.set(0);
-  logger.info({ rate_store: 'redis', key_prefix: config.keyPrefix, on_unavailable: config.onUnavailable }, 'rate limits shared in Redis');
+  logger.info(
+    { rate_store: 'redis', key_prefix: config.keyPrefix, on_unavailable: config.onUnavailable },
+    'rate limits shared in Redis',
+  );
   return new RedisRateStore({ config, breaker, metrics, logger });
 }
 

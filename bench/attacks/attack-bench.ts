@@ -23,10 +23,22 @@ const QUIET: AttackScenario = {
   name: 'quiet (no attack)',
   async setup() {
     const repo = await tempRepository({ digits: { onnx: 'models/digits/1/model.onnx' } });
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, host: '127.0.0.1', log_level: 'silent' }));
+    const server = await startServer(
+      resolveServerConfig({
+        model_repository: repo.dir,
+        http_port: 0,
+        grpc_port: -1,
+        metrics_port: -1,
+        host: '127.0.0.1',
+        log_level: 'silent',
+      }),
+    );
     return {
       httpUrl: server.url,
-      probe: { path: '/v2/models/digits/infer', body: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0) }] } },
+      probe: {
+        path: '/v2/models/digits/infer',
+        body: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0) }] },
+      },
       run: () => sleep(4000),
       close: async () => {
         await server.close();
@@ -38,7 +50,11 @@ const QUIET: AttackScenario = {
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 interface Row {
@@ -88,7 +104,10 @@ async function main(): Promise<void> {
     '',
     `| scenario | probes | fewest probes | p50 ms | p99 ms | max ms | p99 / quiet p99 | failed probes | p99 ≤ ${TARGET_P99_MS} ms |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|:---:|',
-    ...rows.map((r) => `| ${r.name} | ${r.probes} | ${r.fewestProbes}${r.name !== QUIET.name && r.fewestProbes < MIN_PROBES ? ` (< ${MIN_PROBES})` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${(r.p99 / quiet.p99).toFixed(2)}× | ${r.failed} | ${r.p99 <= TARGET_P99_MS ? 'yes' : 'NO'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.probes} | ${r.fewestProbes}${r.name !== QUIET.name && r.fewestProbes < MIN_PROBES ? ` (< ${MIN_PROBES})` : ''} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${(r.p99 / quiet.p99).toFixed(2)}× | ${r.failed} | ${r.p99 <= TARGET_P99_MS ? 'yes' : 'NO'} |`,
+    ),
     '',
   ];
   const markdown = lines.join('\n');

@@ -32,13 +32,29 @@ const CONNECTIONS = 64;
 const MODEL = 'digits';
 const CELLS = ['off', 'trace1', 'trace100', 'audit'] as const;
 type Cell = (typeof CELLS)[number];
-const LABEL: Record<Cell, string> = { off: 'off', trace1: 'tracing 1%', trace100: 'tracing 100%', audit: 'audit on (async, SQLite)' };
+const LABEL: Record<Cell, string> = {
+  off: 'off',
+  trace1: 'tracing 1%',
+  trace100: 'tracing 100%',
+  audit: 'audit on (async, SQLite)',
+};
 
 const log = (msg: string): void => void process.stderr.write(`bench:observability: ${msg}\n`);
 
 /** Starts inferd on the example models with a server config file. */
 function startInferd(name: string, config: string): Promise<Service> {
-  const args = [INFERD_CLI, 'serve', '--model-repository', 'models', '--http-port', '0', '--log-level', 'info', '--config', config];
+  const args = [
+    INFERD_CLI,
+    'serve',
+    '--model-repository',
+    'models',
+    '--http-port',
+    '0',
+    '--log-level',
+    'info',
+    '--config',
+    config,
+  ];
   return startService(name, process.execPath, args, { cwd: REPO_ROOT });
 }
 
@@ -94,7 +110,11 @@ async function startSink(): Promise<Sink> {
   return {
     endpoint: `http://127.0.0.1:${port}/v1/traces`,
     counts,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -123,7 +143,8 @@ const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 2 : 1)}%`;
 
 /** wrk does not count requests still in flight when a run ends, so `stored` may exceed `sent` by a few. */
 function recordsLine(sent: number, stored: number): string {
-  if (stored >= sent) return `every answered request reached the store (${stored} records for ${sent} responses wrk counted)`;
+  if (stored >= sent)
+    return `every answered request reached the store (${stored} records for ${sent} responses wrk counted)`;
   return `${stored} of ${sent} answered requests reached the store; about ${sent - stored} were dropped by the overflow policy`;
 }
 
@@ -146,7 +167,12 @@ function tracingLine(cell: 'trace1' | 'trace100', sent: number, c: Sink['counts'
 function render(cells: Record<Cell, Summary>, f: Facts): string {
   const m = machineInfo();
   const off = cells.off;
-  const spansCol = (cell: Cell) => (cell === 'trace1' || cell === 'trace100' ? String(f.sinks[cell].spans) : cell === 'audit' ? `${f.stored} records` : '–');
+  const spansCol = (cell: Cell) =>
+    cell === 'trace1' || cell === 'trace100'
+      ? String(f.sinks[cell].spans)
+      : cell === 'audit'
+        ? `${f.stored} records`
+        : '–';
   const row = (cell: Cell) => {
     const s = cells[cell];
     return (
@@ -170,7 +196,7 @@ function render(cells: Record<Cell, Summary>, f: Facts): string {
     `Model ${MODEL}, batch 1 per request, JSON over HTTP, wrk at ${CONNECTIONS} connections; one inferd process per cell, each with its own \`--config\`. ` +
       '**tracing**: `tracing: { otlp_endpoint: http://127.0.0.1:<port>/v1/traces, sample_ratio: 0.01 | 1 }` (slow_ms 500 default) to an OTLP/HTTP sink ' +
       'in the bench process that parses each export and answers 200 `{}`. **audit on**: `audit: { enabled: true, durability: async }` to embedded SQLite, ' +
-      'every request recorded (sample_rate 1). CPU is the inferd process only (the sink\'s parsing is not counted).',
+      "every request recorded (sample_rate 1). CPU is the inferd process only (the sink's parsing is not counted).",
     '',
     '| cell | req/s | range | req/s ÷ off | p50 ms | p99 ms | p99 ÷ off | CPU µs/inf | spans received |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -185,7 +211,9 @@ function render(cells: Record<Cell, Summary>, f: Facts): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-append': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, 'no-append': { type: 'boolean', default: false } },
+  });
   const quick = values.quick;
   const reps = quick ? 1 : 3;
   const durationS = quick ? 3 : 10;
@@ -223,17 +251,29 @@ async function main(): Promise<void> {
       const s = await measure(servers[cell], bodiesFile, durationS);
       samples[cell].push(s);
       sent[cell] += s.requests;
-      log(`run ${rep + 1}/${reps} ${LABEL[cell].padEnd(24)} ${Math.round(s.rps)} req/s p50 ${ms(s.p50Us)} ms p99 ${ms(s.p99Us)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`);
+      log(
+        `run ${rep + 1}/${reps} ${LABEL[cell].padEnd(24)} ${Math.round(s.rps)} req/s p50 ${ms(s.p50Us)} ms p99 ${ms(s.p99Us)} ms ${Math.round(s.cpuUsPerReq)} µs CPU/inf`,
+      );
     }
   }
   // Graceful stops: the tracer exports what is buffered and the audit buffer is flushed before exit.
   for (const cell of CELLS) await servers[cell].stop();
   const stored = storedRecords(dbPath);
   await Promise.all([sinks.trace1.close(), sinks.trace100.close()]);
-  for (const k of ['trace1', 'trace100'] as const) if (sinks[k].counts.bad) throw new Error(`OTLP sink (${LABEL[k]}): ${sinks[k].counts.bad} exports were not OTLP JSON`);
+  for (const k of ['trace1', 'trace100'] as const)
+    if (sinks[k].counts.bad)
+      throw new Error(`OTLP sink (${LABEL[k]}): ${sinks[k].counts.bad} exports were not OTLP JSON`);
 
   const summaries = Object.fromEntries(CELLS.map((c) => [c, summarize(samples[c])])) as Record<Cell, Summary>;
-  const markdown = render(summaries, { reps, durationS, quick, loadStart, sent, stored, sinks: { trace1: sinks.trace1.counts, trace100: sinks.trace100.counts } });
+  const markdown = render(summaries, {
+    reps,
+    durationS,
+    quick,
+    loadStart,
+    sent,
+    stored,
+    sinks: { trace1: sinks.trace1.counts, trace100: sinks.trace100.counts },
+  });
   process.stdout.write(`${markdown}\n`);
   if (!values['no-append']) {
     appendToBenchmarks(markdown);

@@ -22,7 +22,10 @@ export class BenchServer {
   readonly dir: string;
 
   /** @param features the features.yaml content for this server (JSON is YAML). */
-  constructor(features: object, private readonly ports: ServerPorts) {
+  constructor(
+    features: object,
+    private readonly ports: ServerPorts,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'inferd-fbench-'));
     mkdirSync(join(this.dir, 'fraud_xgb', '1'), { recursive: true });
     cpSync(join(ROOT, 'models', 'fraud_xgb', '1', 'model.json'), join(this.dir, 'fraud_xgb', '1', 'model.json'));
@@ -43,10 +46,26 @@ export class BenchServer {
   }
 
   async start(): Promise<void> {
-    const args = [CLI, 'serve', '--model-repository', this.dir, `--http-port=${this.ports.http}`, '--grpc-port=-1', `--metrics-port=${this.ports.metrics}`, '--log-level', 'warn'];
+    const args = [
+      CLI,
+      'serve',
+      '--model-repository',
+      this.dir,
+      `--http-port=${this.ports.http}`,
+      '--grpc-port=-1',
+      `--metrics-port=${this.ports.metrics}`,
+      '--log-level',
+      'warn',
+    ];
     this.child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 200; i++) {
-      if (await fetch(`${this.url}/v2/health/ready`).then((r) => r.status === 200, () => false)) return;
+      if (
+        await fetch(`${this.url}/v2/health/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      )
+        return;
       if (this.child.exitCode !== null) throw new Error(`inferd exited with ${this.child.exitCode}`);
       await sleep(50);
     }
@@ -72,7 +91,8 @@ export class BenchServer {
   /** Sums the samples of a metric whose labels include `labels`. */
   async metric(name: string, labels: Record<string, string>): Promise<number> {
     const text = await (await fetch(this.metricsUrl)).text();
-    return text.split('\n')
+    return text
+      .split('\n')
       .filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
       .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   }

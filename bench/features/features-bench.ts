@@ -30,10 +30,12 @@ type Table = Map<string, Array<number | null>>;
 
 function readTable(file: string): Table {
   const [, ...lines] = readFileSync(join(DATA, file), 'utf8').trim().split('\n');
-  return new Map(lines.map((l) => {
-    const [id, , ...values] = l.split(',');
-    return [id, values.map((v) => (v === '' ? null : Number(v)))];
-  }));
+  return new Map(
+    lines.map((l) => {
+      const [id, , ...values] = l.split(',');
+      return [id, values.map((v) => (v === '' ? null : Number(v)))];
+    }),
+  );
 }
 
 const users = readTable('synthetic_user_features.csv');
@@ -69,12 +71,17 @@ function fullBody(i: number): string {
 
 function features(store: object, ttlMs: number): object {
   const view = (entity: string, names: string[], seed: string) => ({
-    store: 'bench', entities: [entity], max_age_seconds: 315360000, cache: { ttl_ms: ttlMs }, seed_csv: join(DATA, seed),
+    store: 'bench',
+    entities: [entity],
+    max_age_seconds: 315360000,
+    cache: { ttl_ms: ttlMs },
+    seed_csv: join(DATA, seed),
     features: Object.fromEntries(names.map((n) => [n, { type: n === 'merchant_high_risk_mcc' ? 'BOOL' : 'FP64' }])),
   });
   const header = (file: string) => readFileSync(join(DATA, file), 'utf8').split('\n')[0].split(',').slice(2);
   return {
-    budget_ms: 20, stores: { bench: store },
+    budget_ms: 20,
+    stores: { bench: store },
     feature_views: {
       user_profile: view('user_id', header('synthetic_user_features.csv'), 'synthetic_user_features.csv'),
       merchant_risk: view('merchant_id', header('synthetic_merchant_features.csv'), 'synthetic_merchant_features.csv'),
@@ -92,7 +99,10 @@ interface Cell {
 }
 
 async function hitCounts(server: BenchServer): Promise<[number, number]> {
-  return [await server.metric('inferd_feature_cache_lookups_total', { result: 'hit' }), await server.metric('inferd_feature_cache_lookups_total', { result: 'miss' })];
+  return [
+    await server.metric('inferd_feature_cache_lookups_total', { result: 'hit' }),
+    await server.metric('inferd_feature_cache_lookups_total', { result: 'miss' }),
+  ];
 }
 
 async function measure(cell: Cell, server: BenchServer, body: (i: number) => string): Promise<void> {
@@ -111,11 +121,16 @@ const f2 = (v: number) => v.toFixed(2);
 
 function report(cells: Cell[], commit: string): string {
   const lines = [
-    `## Online features — ${new Date().toISOString().slice(0, 19)}Z · ${commit}${quick ? ' · quick' : ''}`, '',
-    `${cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}, ${cpus().length} cores · Node ${process.version} · load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end · median of ${REPEATS} runs of ${SECONDS} s per cell`, '',
+    `## Online features — ${new Date().toISOString().slice(0, 19)}Z · ${commit}${quick ? ' · quick' : ''}`,
+    '',
+    `${cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}, ${cpus().length} cores · Node ${process.version} · load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end · median of ${REPEATS} runs of ${SECONDS} s per cell`,
+    '',
     'Model: models/fraud_xgb (XGBoost, 11 features: 3 from the request, 5 from view user_profile, 3 from merchant_risk), batch 1 per request, closed loop over keep-alive HTTP, server in its own process. ' +
       '**all features in request**: the client sends the assembled `input` tensor. **warm**: Redis store, cache TTL 10 min after one pass over the 2,000 users and 300 merchants; one request in 40 is a never-seen user (a miss). ' +
-      '**cold**: cache off (ttl_ms 0): every request reads both views from the store (two pipelined HMGETs, in parallel). Added = p50/p99 minus the all-features cell at the same connection count.', '',
+      '**cold**: cache off (ttl_ms 0): every request reads both views from the store (two pipelined HMGETs, in parallel). Added = p50/p99 minus the all-features cell at the same connection count.',
+    '',
     '| scenario | conns | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | p50 ratio | p99 ratio | cache hit rate |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
@@ -123,8 +138,13 @@ function report(cells: Cell[], commit: string): string {
     const base = cells.find((b) => b.scenario === 'all features in request' && b.conns === c.conns)!;
     const [p50, p99, b50, b99] = [median(c.p50), median(c.p99), median(base.p50), median(base.p99)];
     const hit = c.hitRate.length ? `${(median(c.hitRate) * 100).toFixed(1)}%` : '—';
-    const added = c === base ? ['—', '—', '1.00×', '1.00×'] : [f2(p50 - b50), f2(p99 - b99), `${(p50 / b50).toFixed(2)}×`, `${(p99 / b99).toFixed(2)}×`];
-    lines.push(`| ${c.scenario} | ${c.conns} | ${Math.round(median(c.rps))} | ${f2(p50)} | ${f2(p99)} | ${added.join(' | ')} | ${hit} |`);
+    const added =
+      c === base
+        ? ['—', '—', '1.00×', '1.00×']
+        : [f2(p50 - b50), f2(p99 - b99), `${(p50 / b50).toFixed(2)}×`, `${(p99 / b99).toFixed(2)}×`];
+    lines.push(
+      `| ${c.scenario} | ${c.conns} | ${Math.round(median(c.rps))} | ${f2(p50)} | ${f2(p99)} | ${added.join(' | ')} | ${hit} |`,
+    );
   }
   lines.push('', overhead(cells));
   return lines.join('\n') + '\n';
@@ -132,12 +152,13 @@ function report(cells: Cell[], commit: string): string {
 
 /** Two free ports on 127.0.0.1 (HTTP and metrics). */
 async function freePorts(): Promise<{ http: number; metrics: number }> {
-  const one = () => new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  const one = () =>
+    new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
     });
-  });
   const http = await one();
   let metrics = await one();
   while (metrics === http) metrics = await one();
@@ -186,12 +207,16 @@ async function main(): Promise<void> {
       ['cold cache (Redis)', servers.cold, (i) => entityBody(i)],
       ['cold cache (embedded SQLite)', servers.sqlite, (i) => entityBody(i)],
     ];
-    const cells: Cell[] = CONNS.flatMap((conns) => scenarios.map(([scenario]) => ({ scenario, conns, p50: [], p99: [], rps: [], hitRate: [] })));
+    const cells: Cell[] = CONNS.flatMap((conns) =>
+      scenarios.map(([scenario]) => ({ scenario, conns, p50: [], p99: [], rps: [], hitRate: [] })),
+    );
     for (let r = 0; r < REPEATS; r++) {
       for (const cell of r % 2 ? [...cells].reverse() : cells) {
         const [, server, body] = scenarios.find(([s]) => s === cell.scenario)!;
         await measure(cell, server, body);
-        process.stderr.write(`bench:features ${cell.scenario}, ${cell.conns} conns: p50 ${f2(cell.p50.at(-1)!)} ms, p99 ${f2(cell.p99.at(-1)!)} ms\n`);
+        process.stderr.write(
+          `bench:features ${cell.scenario}, ${cell.conns} conns: p50 ${f2(cell.p50.at(-1)!)} ms, p99 ${f2(cell.p99.at(-1)!)} ms\n`,
+        );
       }
     }
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -204,7 +229,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  process.stderr.write(`bench:features: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench:features: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -10,7 +10,12 @@ export interface LoadResult {
 }
 
 /** Runs `conns` closed loops for `seconds`; `body(i)` makes the i-th request's JSON body. */
-export async function closedLoop(url: string, conns: number, seconds: number, body: (i: number) => string): Promise<LoadResult> {
+export async function closedLoop(
+  url: string,
+  conns: number,
+  seconds: number,
+  body: (i: number) => string,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
   const ms: number[] = [];
   let errors = 0;

@@ -46,7 +46,11 @@ function main(): void {
     ours.b1.push(rowsPerSecond(() => predict(model, one, 1, cols), 1, seconds));
     ours.b256.push(rowsPerSecond(() => predict(model, batch, 256, cols), 256, seconds));
     ours.shap256.push(rowsPerSecond(() => predictContributions(model, batch, 256, cols), 256, seconds));
-    const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/tree/xgboost_predict.py'), MODEL, REFERENCE, String(seconds)], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [join(ROOT, 'bench/tree/xgboost_predict.py'), MODEL, REFERENCE, String(seconds)],
+      { encoding: 'utf8' },
+    );
     const r = JSON.parse(out) as { batch_1: number; batch_256: number; xgboost: string };
     theirs.b1.push(r.batch_1);
     theirs.b256.push(r.batch_256);

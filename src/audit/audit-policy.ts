@@ -17,7 +17,12 @@ export type AdmitVerdict = 'accept' | 'drop' | 'wait';
  * accept while the buffer has room; when it is full, drop (policy drop) or make the request wait for room
  * (policy backpressure). Acknowledged durability always waits: dropping would break its promise.
  */
-export function admitVerdict(pending: number, capacity: number, overflow: OverflowPolicy, acknowledged: boolean): AdmitVerdict {
+export function admitVerdict(
+  pending: number,
+  capacity: number,
+  overflow: OverflowPolicy,
+  acknowledged: boolean,
+): AdmitVerdict {
   if (pending < capacity) return 'accept';
   return overflow === 'backpressure' || acknowledged ? 'wait' : 'drop';
 }

@@ -25,12 +25,26 @@ export function sampleRecord(overrides: Partial<AuditRecord> = {}): AuditRecord 
     protocol: 'http',
     latencyMs: 1.25,
     inputs: [
-      { name: 'input', datatype: 'FP32', shape: [1, 4], data: new Float32Array([0.5, 1, 2, 3]), total: 4, redacted: false },
+      {
+        name: 'input',
+        datatype: 'FP32',
+        shape: [1, 4],
+        data: new Float32Array([0.5, 1, 2, 3]),
+        total: 4,
+        redacted: false,
+      },
       { name: 'ssn', datatype: 'BYTES', shape: [1], data: undefined, total: 1, redacted: true },
     ],
     outputs: [
       { name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([7n]), total: 1, redacted: false },
-      { name: 'logits', datatype: 'FP32', shape: [1, 10], data: new Float32Array([1, 2, 3]), total: 10, redacted: false },
+      {
+        name: 'logits',
+        datatype: 'FP32',
+        shape: [1, 10],
+        data: new Float32Array([1, 2, 3]),
+        total: 10,
+        redacted: false,
+      },
       { name: 'tag', datatype: 'BYTES', shape: [1], data: ['seven'], total: 1, redacted: false },
     ],
     parameters: { priority: 1, api_key: REDACTED },
@@ -58,7 +72,10 @@ export function auditSinkCases(name: string, make: () => Promise<AuditSink>, ski
       const [p] = await sink.query({ requestId: 'fields-1', limit: 10 });
       assert.equal(p.request_id, 'fields-1');
       assert.equal(p.time, '2026-03-01T12:00:00.000Z');
-      assert.deepEqual([p.caller, p.model, p.version, p.protocol, p.latency_ms], ['billing-service', 'digits', '1', 'http', 1.25]);
+      assert.deepEqual(
+        [p.caller, p.model, p.version, p.protocol, p.latency_ms],
+        ['billing-service', 'digits', '1', 'http', 1.25],
+      );
       assert.deepEqual(p.inputs, [
         { name: 'input', datatype: 'FP32', shape: [1, 4], data: [0.5, 1, 2, 3] },
         { name: 'ssn', datatype: 'BYTES', shape: [1], redacted: REDACTED },
@@ -78,20 +95,37 @@ export function auditSinkCases(name: string, make: () => Promise<AuditSink>, ski
     });
 
     it('writes a batch as a whole and filters by model, time and request id, newest first', async () => {
-      const batch = [0, 1, 2, 3].map((i) => sampleRecord({ requestId: `batch-${i}`, model: i % 2 ? 'odd' : 'even', timeMs: T0 + 60_000 * (i + 1) }));
+      const batch = [0, 1, 2, 3].map((i) =>
+        sampleRecord({ requestId: `batch-${i}`, model: i % 2 ? 'odd' : 'even', timeMs: T0 + 60_000 * (i + 1) }),
+      );
       await sink.write(batch);
       const odd = await sink.query({ model: 'odd', limit: 10 });
-      assert.deepEqual(odd.map((p) => p.request_id), ['batch-3', 'batch-1']);
+      assert.deepEqual(
+        odd.map((p) => p.request_id),
+        ['batch-3', 'batch-1'],
+      );
       const since = await sink.query({ sinceMs: T0 + 60_000 * 3, limit: 10 });
-      assert.deepEqual(since.map((p) => p.request_id), ['batch-3', 'batch-2']);
+      assert.deepEqual(
+        since.map((p) => p.request_id),
+        ['batch-3', 'batch-2'],
+      );
       const limited = await sink.query({ sinceMs: T0 + 1, limit: 3 });
-      assert.deepEqual(limited.map((p) => p.request_id), ['batch-3', 'batch-2', 'batch-1']);
+      assert.deepEqual(
+        limited.map((p) => p.request_id),
+        ['batch-3', 'batch-2', 'batch-1'],
+      );
       const both = await sink.query({ model: 'even', sinceMs: T0 + 60_000 * 2, limit: 10 });
-      assert.deepEqual(both.map((p) => p.request_id), ['batch-2']);
+      assert.deepEqual(
+        both.map((p) => p.request_id),
+        ['batch-2'],
+      );
     });
 
     it('deletes records older than a time and says how many', async () => {
-      await sink.write([sampleRecord({ requestId: 'old', timeMs: T0 - 86_400_000 * 40 }), sampleRecord({ requestId: 'young', timeMs: T0 - 1000 })]);
+      await sink.write([
+        sampleRecord({ requestId: 'old', timeMs: T0 - 86_400_000 * 40 }),
+        sampleRecord({ requestId: 'young', timeMs: T0 - 1000 }),
+      ]);
       const deleted = await sink.deleteBefore(T0 - 86_400_000 * 30);
       assert.equal(deleted, 1);
       assert.equal((await sink.query({ requestId: 'old', limit: 1 })).length, 0);
@@ -108,7 +142,10 @@ export function auditSinkCases(name: string, make: () => Promise<AuditSink>, ski
       });
       await sink.write([record]);
       const [p] = await sink.query({ requestId: 'unsafe', limit: 1 });
-      assert.deepEqual(p.inputs.map((t) => t.data), [[null, 1.5], [String(2n ** 62n)]]);
+      assert.deepEqual(
+        p.inputs.map((t) => t.data),
+        [[null, 1.5], [String(2n ** 62n)]],
+      );
     });
   });
 }

@@ -68,7 +68,11 @@ const MAX_CALLER_LENGTH = 256;
 function callerFields(request: AuditableRequest): Pick<AuditRecord, 'caller' | 'principal' | 'claimedCaller'> {
   const claimed = request.caller ? request.caller.slice(0, MAX_CALLER_LENGTH) : undefined;
   const principal = request.principal && request.principal !== ANONYMOUS_PRINCIPAL ? request.principal : undefined;
-  return { caller: principal ?? claimed ?? ANONYMOUS_PRINCIPAL, principal: principal ?? ANONYMOUS_PRINCIPAL, claimedCaller: claimed };
+  return {
+    caller: principal ?? claimed ?? ANONYMOUS_PRINCIPAL,
+    principal: principal ?? ANONYMOUS_PRINCIPAL,
+    claimedCaller: claimed,
+  };
 }
 
 /** A sampled request in progress: its inputs are already taken. */
@@ -109,8 +113,14 @@ export class AuditTrail {
     this.random = options.random ?? Math.random;
     this.policy = redactionPolicy(c.redact);
     this.writer = new AuditWriter({
-      sink: options.sink, capacity: c.bufferSize, overflow: c.overflow, acknowledged: c.durability === 'acknowledged',
-      backpressureWaitMs: c.backpressureWaitMs, metrics: options.metrics, logger: options.logger, health: this.health,
+      sink: options.sink,
+      capacity: c.bufferSize,
+      overflow: c.overflow,
+      acknowledged: c.durability === 'acknowledged',
+      backpressureWaitMs: c.backpressureWaitMs,
+      metrics: options.metrics,
+      logger: options.logger,
+      health: this.health,
     });
   }
 
@@ -118,7 +128,10 @@ export class AuditTrail {
   async start(): Promise<void> {
     await this.options.sink.start();
     if (this.requestsDependOnStore()) {
-      this.probeTimer = setInterval(() => void this.probe(), this.options.config.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS);
+      this.probeTimer = setInterval(
+        () => void this.probe(),
+        this.options.config.healthProbeMs ?? DEFAULT_HEALTH_PROBE_MS,
+      );
       this.probeTimer.unref();
     }
     if (this.options.config.retentionDays > 0) {
@@ -172,7 +185,10 @@ export class AuditTrail {
   readinessProblem(): string | undefined {
     const failure = this.health.problem;
     if (failure === undefined || !this.requestsDependOnStore()) return undefined;
-    const mode = this.options.config.durability === 'acknowledged' ? 'audit.durability is acknowledged' : 'audit.overflow is backpressure';
+    const mode =
+      this.options.config.durability === 'acknowledged'
+        ? 'audit.durability is acknowledged'
+        : 'audit.overflow is backpressure';
     return `the ${this.options.sink.kind} audit store cannot commit (${failure}); sampled requests are refused while ${mode}`;
   }
 
@@ -204,10 +220,17 @@ export class AuditTrail {
     if (cutoff === undefined) return 0;
     try {
       const deleted = await this.options.sink.deleteBefore(cutoff);
-      if (deleted > 0) this.options.logger.info({ deleted, before: new Date(cutoff).toISOString() }, 'audit retention: old records deleted');
+      if (deleted > 0)
+        this.options.logger.info(
+          { deleted, before: new Date(cutoff).toISOString() },
+          'audit retention: old records deleted',
+        );
       return deleted;
     } catch (err) {
-      this.options.logger.warn({ err, store: this.options.sink.kind }, 'audit retention failed; it runs again at the next interval');
+      this.options.logger.warn(
+        { err, store: this.options.sink.kind },
+        'audit retention failed; it runs again at the next interval',
+      );
       return 0;
     }
   }

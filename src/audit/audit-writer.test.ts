@@ -53,7 +53,16 @@ async function metricValue(metrics: AuditMetrics, name: string, labels: Record<s
 
 function writer(sink: AuditSink, overrides: Partial<AuditWriterOptions> = {}) {
   const metrics = createAuditMetrics();
-  const options = { sink, capacity: 3, overflow: 'drop' as const, acknowledged: false, backpressureWaitMs: 1000, metrics, logger: silentLogger(), ...overrides };
+  const options = {
+    sink,
+    capacity: 3,
+    overflow: 'drop' as const,
+    acknowledged: false,
+    backpressureWaitMs: 1000,
+    metrics,
+    logger: silentLogger(),
+    ...overrides,
+  };
   return { writer: new AuditWriter(options), metrics };
 }
 
@@ -65,7 +74,10 @@ describe('AuditWriter', () => {
     const { writer: w, metrics } = writer(sink, { capacity: 100 });
     for (let i = 0; i < 5; i++) assert.equal(w.push(rec(`r${i}`), false), undefined);
     await w.flush();
-    assert.deepEqual(sink.batches.map((b) => b.length), [5]);
+    assert.deepEqual(
+      sink.batches.map((b) => b.length),
+      [5],
+    );
     assert.equal(await metricValue(metrics, 'inferd_audit_records_written_total'), 5);
     assert.equal(await metricValue(metrics, 'inferd_audit_buffered_records'), 0);
   });
@@ -78,7 +90,10 @@ describe('AuditWriter', () => {
     assert.equal(await metricValue(metrics, 'inferd_audit_records_dropped_total', { reason: 'overflow' }), 2);
     sink.open();
     await w.flush();
-    assert.deepEqual(sink.batches.flat().map((r) => r.requestId), ['r0', 'r1', 'r2']);
+    assert.deepEqual(
+      sink.batches.flat().map((r) => r.requestId),
+      ['r0', 'r1', 'r2'],
+    );
   });
 
   it('makes requests wait for room under backpressure, then lets them in', async () => {
@@ -97,9 +112,17 @@ describe('AuditWriter', () => {
   });
 
   it('refuses with 503 when the buffer stays full past backpressure_wait_ms', async () => {
-    const { writer: w, metrics } = writer(new GatedSink(false), { capacity: 1, overflow: 'backpressure', backpressureWaitMs: 30 });
+    const { writer: w, metrics } = writer(new GatedSink(false), {
+      capacity: 1,
+      overflow: 'backpressure',
+      backpressureWaitMs: 30,
+    });
     w.push(rec('a'), false);
-    await assert.rejects(w.waitForRoom()!, (err: Error & { code?: string }) => err.code === 'UNAVAILABLE' && /buffer is full .*audit\.overflow: drop/.test(err.message));
+    await assert.rejects(
+      w.waitForRoom()!,
+      (err: Error & { code?: string }) =>
+        err.code === 'UNAVAILABLE' && /buffer is full .*audit\.overflow: drop/.test(err.message),
+    );
     assert.equal(await metricValue(metrics, 'inferd_audit_backpressure_refusals_total'), 1);
   });
 
@@ -121,10 +144,17 @@ describe('AuditWriter', () => {
     const { writer: w, metrics } = writer(sink, { capacity: 10 });
     const ack = w.push(rec('ack'), true)!;
     w.push(rec('async'), false);
-    await assert.rejects(ack, (err: Error & { code?: string }) => err.code === 'UNAVAILABLE' && /withheld because audit\.durability is acknowledged/.test(err.message));
+    await assert.rejects(
+      ack,
+      (err: Error & { code?: string }) =>
+        err.code === 'UNAVAILABLE' && /withheld because audit\.durability is acknowledged/.test(err.message),
+    );
     sink.failing = false;
     await w.flush();
-    assert.deepEqual(sink.batches.flat().map((r) => r.requestId), ['async']);
+    assert.deepEqual(
+      sink.batches.flat().map((r) => r.requestId),
+      ['async'],
+    );
     assert.ok((await metricValue(metrics, 'inferd_audit_write_failures_total')) >= 1);
   });
 

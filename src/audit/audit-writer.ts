@@ -76,9 +76,16 @@ export class AuditWriter {
     if (admitVerdict(this.pending, o.capacity, o.overflow, o.acknowledged) !== 'wait') return undefined;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.findIndex((w) => w.timer === timer), 1);
+        this.waiters.splice(
+          this.waiters.findIndex((w) => w.timer === timer),
+          1,
+        );
         o.metrics.refused.inc();
-        reject(new UnavailableError(`the audit trail's buffer is full (${this.pending} records) because the ${o.sink.kind} store is not keeping up; retry later (or set audit.overflow: drop to keep serving and drop records)`));
+        reject(
+          new UnavailableError(
+            `the audit trail's buffer is full (${this.pending} records) because the ${o.sink.kind} store is not keeping up; retry later (or set audit.overflow: drop to keep serving and drop records)`,
+          ),
+        );
       }, o.backpressureWaitMs);
       this.waiters.push({ resolve, timer });
     });
@@ -150,14 +157,21 @@ export class AuditWriter {
     } catch (err) {
       metrics.writeFailures.inc();
       this.options.health?.failed(err);
-      if (this.failures++ === 0) logger.warn({ err, store: sink.kind, records: batch.length }, 'audit store write failed; retrying');
-      for (const e of batch) e.ack?.reject(new UnavailableError(`the audit store could not record this prediction (${(err as Error).message}); the answer is withheld because audit.durability is acknowledged`));
+      if (this.failures++ === 0)
+        logger.warn({ err, store: sink.kind, records: batch.length }, 'audit store write failed; retrying');
+      for (const e of batch)
+        e.ack?.reject(
+          new UnavailableError(
+            `the audit store could not record this prediction (${(err as Error).message}); the answer is withheld because audit.durability is acknowledged`,
+          ),
+        );
       return false;
     }
     metrics.writeSeconds.observe((performance.now() - started) / 1000);
     metrics.written.inc(batch.length);
     this.options.health?.ok();
-    if (this.failures > 0) logger.info({ store: sink.kind, failed_attempts: this.failures }, 'audit store writes recovered');
+    if (this.failures > 0)
+      logger.info({ store: sink.kind, failed_attempts: this.failures }, 'audit store writes recovered');
     this.failures = 0;
     for (const e of batch) e.ack?.resolve();
     return true;
@@ -168,7 +182,11 @@ export class AuditWriter {
     const kept = batch.filter((e) => !e.ack);
     if (this.stopping) {
       this.options.metrics.dropped.inc({ reason: 'write_error' }, kept.length);
-      if (kept.length) this.options.logger.error({ store: this.options.sink.kind, records: kept.length }, 'audit records lost: the store failed while stopping');
+      if (kept.length)
+        this.options.logger.error(
+          { store: this.options.sink.kind, records: kept.length },
+          'audit records lost: the store failed while stopping',
+        );
       return;
     }
     this.queue.unshift(...kept);

@@ -19,6 +19,9 @@ export function createAuditSink(config: AuditConfig): AuditSink {
 }
 
 /** An audit trail over the configured store, not yet started. */
-export function createAuditTrail(config: AuditConfig, deps: { readonly metrics: AuditMetrics; readonly logger: Logger }): AuditTrail {
+export function createAuditTrail(
+  config: AuditConfig,
+  deps: { readonly metrics: AuditMetrics; readonly logger: Logger },
+): AuditTrail {
   return new AuditTrail({ config, sink: createAuditSink(config), metrics: deps.metrics, logger: deps.logger });
 }

@@ -9,7 +9,8 @@ import { parametersJson, tensorsJson } from './snapshot.js';
 export const ANONYMOUS_PRINCIPAL = 'anonymous';
 
 /** The select list that reads a PredictionRow and its row id (`seq`) from SQLite's predictions table. */
-export const SQLITE_SELECT_PREDICTION = 'id AS seq, request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
+export const SQLITE_SELECT_PREDICTION =
+  'id AS seq, request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
 /** The same from PostgreSQL's (times as ms, JSON as text). */
 export const POSTGRES_SELECT_PREDICTION = `id AS seq, request_id, round(extract(epoch FROM time) * 1000)::float8 AS time_ms, caller, principal, claimed_caller, model, version, protocol,

@@ -13,7 +13,9 @@ const COLUMNS: ReadonlyArray<readonly [string, string]> = [
 
 /** SQLite: adds the missing columns; a table that does not exist yet is left to its creator. */
 export function migrateSqlitePredictions(db: Database.Database): void {
-  const have = new Set((db.prepare('PRAGMA table_info(predictions)').all() as Array<{ name: string }>).map((c) => c.name));
+  const have = new Set(
+    (db.prepare('PRAGMA table_info(predictions)').all() as Array<{ name: string }>).map((c) => c.name),
+  );
   if (have.size === 0) return;
   for (const [name, type] of COLUMNS) {
     if (have.has(name)) continue;
@@ -28,7 +30,9 @@ export function migrateSqlitePredictions(db: Database.Database): void {
 
 /** PostgreSQL: the statement that adds the missing columns to `table` ("schema".predictions) when it exists. */
 export function postgresPredictionsMigrationSql(table: string): string {
-  const adds = COLUMNS.map(([name, type]) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n    ');
+  const adds = COLUMNS.map(([name, type]) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${name} ${type};`).join(
+    '\n    ',
+  );
   return `DO $migrate$ BEGIN
   IF to_regclass('${table.replace(/'/g, "''")}') IS NOT NULL THEN
     ${adds}

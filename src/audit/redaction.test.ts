@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { isRedacted, logSafeRequest, pinoRedactPaths, REDACTED, redactionPolicy, redactParameters } from './redaction.js';
+import {
+  isRedacted,
+  logSafeRequest,
+  pinoRedactPaths,
+  REDACTED,
+  redactionPolicy,
+  redactParameters,
+} from './redaction.js';
 
 const policy = redactionPolicy(['inputs.ssn', 'inputs.email', 'parameters.api_key', 'outputs.score']);
 
@@ -19,7 +26,12 @@ describe('redaction', () => {
   });
 
   it('summarises a request for logs without any tensor data', () => {
-    const request = { model: 'm', id: 'r1', inputs: [{ name: 'ssn', datatype: 'BYTES', shape: [1], data: ['123-45-6789'] }], parameters: { api_key: 'sk-123' } };
+    const request = {
+      model: 'm',
+      id: 'r1',
+      inputs: [{ name: 'ssn', datatype: 'BYTES', shape: [1], data: ['123-45-6789'] }],
+      parameters: { api_key: 'sk-123' },
+    };
     const text = JSON.stringify(logSafeRequest(request, policy));
     assert.ok(!text.includes('123-45-6789') && !text.includes('sk-123'), text);
     assert.match(text, /"name":"ssn"/);
@@ -27,7 +39,10 @@ describe('redaction', () => {
 
   it('gives pino paths that censor parameters and named inputs, at the top level and one level down', () => {
     const lines: string[] = [];
-    const logger = pino({ redact: { paths: pinoRedactPaths(policy), censor: REDACTED } }, { write: (s: string) => lines.push(s) });
+    const logger = pino(
+      { redact: { paths: pinoRedactPaths(policy), censor: REDACTED } },
+      { write: (s: string) => lines.push(s) },
+    );
     logger.info({ parameters: { api_key: 'sk-123', priority: 1 }, request: { inputs: { ssn: '123-45-6789' } } }, 'x');
     assert.ok(!lines[0].includes('sk-123') && !lines[0].includes('123-45-6789'), lines[0]);
     assert.match(lines[0], /"priority":1/);

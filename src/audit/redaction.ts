@@ -55,7 +55,11 @@ export interface LoggableRequest {
   readonly model: string;
   readonly version?: string;
   readonly id?: string;
-  readonly inputs: ReadonlyArray<{ readonly name: string; readonly datatype: string; readonly shape: readonly number[] }>;
+  readonly inputs: ReadonlyArray<{
+    readonly name: string;
+    readonly datatype: string;
+    readonly shape: readonly number[];
+  }>;
   readonly parameters?: Readonly<Record<string, unknown>>;
 }
 

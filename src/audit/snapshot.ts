@@ -43,7 +43,9 @@ export function storedTensor(s: TensorSnapshot): StoredTensor {
   const base = { name: s.name, datatype: s.datatype, shape: [...s.shape] };
   if (s.redacted || s.data === undefined) return { ...base, redacted: REDACTED };
   const data = jsonElements(s.datatype, s.data);
-  return data.length < s.total ? { ...base, data, truncated: { kept: data.length, total: s.total } } : { ...base, data };
+  return data.length < s.total
+    ? { ...base, data, truncated: { kept: data.length, total: s.total } }
+    : { ...base, data };
 }
 
 /** JSON text of a list of snapshots. NaN and infinities become null, as in the V2 protocol. */

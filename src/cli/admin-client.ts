@@ -5,7 +5,14 @@
  * an error carrying the server's own message.
  */
 import { adminClientEnv } from '../config/admin-client-env.js';
-import { readTlsMaterial, sendHttp, unreachable, type HttpAnswer, type TlsFiles, type TlsMaterial } from './http-request.js';
+import {
+  readTlsMaterial,
+  sendHttp,
+  unreachable,
+  type HttpAnswer,
+  type TlsFiles,
+  type TlsMaterial,
+} from './http-request.js';
 
 export type { TlsFiles } from './http-request.js';
 
@@ -67,11 +74,21 @@ export class AdminClient {
   constructor(o: AdminClientOptions) {
     const env = adminClientEnv();
     this.baseUrl = (o.url ?? env.url ?? DEFAULT_URL).replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]+/.test(this.baseUrl)) throw new AdminRequestError(`--url must be an http:// or https:// address such as ${DEFAULT_URL}, got '${this.baseUrl}'`);
+    if (!/^https?:\/\/[^/]+/.test(this.baseUrl))
+      throw new AdminRequestError(
+        `--url must be an http:// or https:// address such as ${DEFAULT_URL}, got '${this.baseUrl}'`,
+      );
     const token = o.token ?? env.token;
     const apiKey = o.apiKey ?? env.apiKey;
-    this.headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {}) };
-    this.tls = readTlsMaterial({ cacert: o.tls?.cacert ?? env.cacert, cert: o.tls?.cert ?? env.cert, key: o.tls?.key ?? env.key });
+    this.headers = {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : apiKey ? { 'x-api-key': apiKey } : {}),
+    };
+    this.tls = readTlsMaterial({
+      cacert: o.tls?.cacert ?? env.cacert,
+      cert: o.tls?.cert ?? env.cert,
+      key: o.tls?.key ?? env.key,
+    });
     this.timeoutMs = o.timeoutMs ?? 600_000;
   }
 
@@ -87,12 +104,19 @@ export class AdminClient {
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
     let res: HttpAnswer;
     try {
-      res = await sendHttp(`${this.baseUrl}${path}`, { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body), tls: this.tls, timeoutMs: this.timeoutMs });
+      res = await sendHttp(`${this.baseUrl}${path}`, {
+        method,
+        headers: this.headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        tls: this.tls,
+        timeoutMs: this.timeoutMs,
+      });
     } catch (err) {
       throw new AdminRequestError(unreachable(this.baseUrl, err, this.tls));
     }
     const json = parseJson(res.text);
-    if (res.status < 200 || res.status > 299) throw new AdminRequestError(refusal(res.status, json, res.text), res.status, errorCodeOf(json));
+    if (res.status < 200 || res.status > 299)
+      throw new AdminRequestError(refusal(res.status, json, res.text), res.status, errorCodeOf(json));
     return json;
   }
 }

@@ -29,7 +29,12 @@ export interface ConnectionValues extends TlsFiles {
 
 /** The client for the connection flags given (flags win over INFERD_URL, INFERD_API_KEY, INFERD_TOKEN, INFERD_CACERT...). */
 export function clientOf(values: ConnectionValues): AdminClient {
-  return new AdminClient({ url: values.url, apiKey: values['api-key'], token: values.token, tls: { cacert: values.cacert, cert: values.cert, key: values.key } });
+  return new AdminClient({
+    url: values.url,
+    apiKey: values['api-key'],
+    token: values.token,
+    tls: { cacert: values.cacert, cert: values.cert, key: values.key },
+  });
 }
 
 /** Runs a command body, mapping server refusals (and a server out of reach) to exit code 1 with the message. */

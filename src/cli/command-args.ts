@@ -40,7 +40,9 @@ export function withNegativeValues(args: readonly string[], options: OptionSpecs
 }
 
 /** parseArgs over `config.args`, strict unless told otherwise, with negative values joined and errors as UsageErrors. */
-export function parseCommandArgs<T extends ParseArgsConfig & { args: string[] }>(config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommandArgs<T extends ParseArgsConfig & { args: string[] }>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs({ strict: true, ...config, args: withNegativeValues(config.args, config.options ?? {}) } as T);
   } catch (err) {

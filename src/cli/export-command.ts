@@ -38,13 +38,21 @@ Example:
 const PAGE = 500;
 
 /** Pages of logged predictions with their labels. */
-async function* pages(store: FeedbackStore, model: string, sinceMs: number, labeledOnly: boolean): AsyncGenerator<Array<[LoggedPrediction, FeedbackRecord[]]>> {
+async function* pages(
+  store: FeedbackStore,
+  model: string,
+  sinceMs: number,
+  labeledOnly: boolean,
+): AsyncGenerator<Array<[LoggedPrediction, FeedbackRecord[]]>> {
   let afterSeq: number | undefined;
   for (;;) {
     const page = await store.logged({ model, sinceMs, labeledOnly, afterSeq, limit: PAGE });
     if (page.length === 0) return;
     afterSeq = page.at(-1)!.seq;
-    const labels = await store.labelsFor(model, page.map((p) => p.requestId));
+    const labels = await store.labelsFor(
+      model,
+      page.map((p) => p.requestId),
+    );
     yield page.map((p) => [p, labels.filter((l) => l.requestId === p.requestId && l.principal === p.principal)]);
   }
 }
@@ -54,8 +62,13 @@ export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs({
     args,
     options: {
-      model: { type: 'string' }, since: { type: 'string' }, labeled: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' },
-      config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' },
+      since: { type: 'string' },
+      labeled: { type: 'boolean' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -91,6 +104,8 @@ export async function exportCommand(args: string[]): Promise<number> {
       await finished(out);
     }
   }
-  process.stderr.write(`exported ${predictions} ${values.model} predictions (${labeled} with labels) since ${new Date(sinceMs).toISOString()}${values.out ? ` to ${values.out}` : ''}\n`);
+  process.stderr.write(
+    `exported ${predictions} ${values.model} predictions (${labeled} with labels) since ${new Date(sinceMs).toISOString()}${values.out ? ` to ${values.out}` : ''}\n`,
+  );
   return 0;
 }

@@ -4,7 +4,13 @@
  * POST /v1/features/{view}: a header of entity columns, event_time (or event_time_ms) and features; rows older
  * than what the store holds are skipped.
  */
-import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type FeaturesConfig } from '../config/index.js';
+import {
+  configFromEnv,
+  readConfigFile,
+  readFeaturesConfig,
+  resolveServerConfig,
+  type FeaturesConfig,
+} from '../config/index.js';
 import { ConfigError, InvalidArgumentError } from '../errors/index.js';
 import { FeatureService, type IngestProgress } from '../features/feature-service.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -33,7 +39,10 @@ Example:
 
 function onlyView(config: FeaturesConfig, view: string): FeaturesConfig {
   const v = config.views[view];
-  if (!v) throw new InvalidArgumentError(`unknown feature view '${view}'; ${config.source} declares: ${Object.keys(config.views).join(', ') || 'none'}`);
+  if (!v)
+    throw new InvalidArgumentError(
+      `unknown feature view '${view}'; ${config.source} declares: ${Object.keys(config.views).join(', ') || 'none'}`,
+    );
   return { ...config, stores: { [v.store]: config.stores[v.store] }, views: { [view]: v } };
 }
 
@@ -42,12 +51,18 @@ function detail(p: IngestProgress): string {
 }
 
 async function ingest(view: string, file: string, features: FeaturesConfig): Promise<number> {
-  const service = new FeatureService({ config: onlyView(features, view), logger: createLogger('warn', process.stderr), metrics: createFeatureMetrics() });
+  const service = new FeatureService({
+    config: onlyView(features, view),
+    logger: createLogger('warn', process.stderr),
+    metrics: createFeatureMetrics(),
+  });
   await service.start();
   const bar = new ProgressBar(`ingest ${view}`);
   const started = performance.now();
   try {
-    const done = await service.ingestCsv(view, file, (p) => bar.update({ done: p.bytesRead, total: p.totalBytes, detail: detail(p) }));
+    const done = await service.ingestCsv(view, file, (p) =>
+      bar.update({ done: p.bytesRead, total: p.totalBytes, detail: detail(p) }),
+    );
     bar.finish();
     const seconds = (performance.now() - started) / 1000;
     writeOut(`${view}: ${detail(done)} from ${file} in ${seconds.toFixed(1)} s\n`);
@@ -77,11 +92,20 @@ export async function featuresCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (sub === undefined) throw new UsageError(`give a subcommand: inferd features ingest --view VIEW FILE.csv`);
-  if (sub !== 'ingest') throw new UsageError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
-  if (!values.view || !file || extra.length) throw new UsageError(`'features ingest' needs --view VIEW and one FILE.csv`);
+  if (sub !== 'ingest')
+    throw new UsageError(`unknown subcommand 'features ${sub}'; use 'inferd features ingest --view VIEW FILE.csv'`);
+  if (!values.view || !file || extra.length)
+    throw new UsageError(`'features ingest' needs --view VIEW and one FILE.csv`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
-  const flags = { features_config: values['features-config'], model_repository: values['model-repository'], redis_url: values['redis-url'] };
+  const flags = {
+    features_config: values['features-config'],
+    model_repository: values['model-repository'],
+    redis_url: values['redis-url'],
+  };
   const server = resolveServerConfig(fileConfig, configFromEnv(), flags);
-  if (!server.featuresConfig) throw new ConfigError(`no features config: pass --features-config FILE, or put features.yaml in the model repository (${server.modelRepository})`);
+  if (!server.featuresConfig)
+    throw new ConfigError(
+      `no features config: pass --features-config FILE, or put features.yaml in the model repository (${server.modelRepository})`,
+    );
   return ingest(values.view, file, readFeaturesConfig(server.featuresConfig, server.redisUrl));
 }

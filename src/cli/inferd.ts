@@ -42,15 +42,21 @@ interface Command {
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => import('./serve-command.js').then((m) => ({ run: m.serveCommand, help: m.SERVE_HELP })),
-  features: async () => import('./features-command.js').then((m) => ({ run: m.featuresCommand, help: m.FEATURES_HELP })),
-  'prometheus-rules': async () => import('./prometheus-rules-command.js').then((m) => ({ run: m.prometheusRulesCommand, help: m.PROMETHEUS_RULES_HELP })),
+  features: async () =>
+    import('./features-command.js').then((m) => ({ run: m.featuresCommand, help: m.FEATURES_HELP })),
+  'prometheus-rules': async () =>
+    import('./prometheus-rules-command.js').then((m) => ({
+      run: m.prometheusRulesCommand,
+      help: m.PROMETHEUS_RULES_HELP,
+    })),
   sign: async () => import('./sign-command.js').then((m) => ({ run: m.signCommand, help: m.SIGN_HELP })),
   keygen: async () => import('./sign-command.js').then((m) => ({ run: m.keygenCommand, help: m.KEYGEN_HELP })),
   profile: async () => import('./profile-command.js').then((m) => ({ run: m.profileCommand, help: m.PROFILE_HELP })),
   models: async () => import('./models-command.js').then((m) => ({ run: m.modelsCommand, help: m.MODELS_HELP })),
   rollout: async () => import('./rollout-command.js').then((m) => ({ run: m.rolloutCommand, help: m.ROLLOUT_HELP })),
   traffic: async () => import('./traffic-command.js').then((m) => ({ run: m.trafficCommand, help: m.TRAFFIC_HELP })),
-  validate: async () => import('./validate-command.js').then((m) => ({ run: m.validateCommand, help: m.VALIDATE_HELP })),
+  validate: async () =>
+    import('./validate-command.js').then((m) => ({ run: m.validateCommand, help: m.VALIDATE_HELP })),
   replay: async () => import('./replay-command.js').then((m) => ({ run: m.replayCommand, help: m.REPLAY_HELP })),
   export: async () => import('./export-command.js').then((m) => ({ run: m.exportCommand, help: m.EXPORT_HELP })),
 };

@@ -3,7 +3,15 @@
  * (`POST /v2/repository/index`, `.../models/{m}/load`, `.../models/{m}/unload`).
  */
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, type AdminClient } from './admin-client.js';
-import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
+import {
+  clientOf,
+  jsonText,
+  parseCommandArgs,
+  runCommand,
+  STDIO,
+  UsageError,
+  type CommandIo,
+} from './admin-command.js';
 import { textTable } from './text-table.js';
 
 export const MODELS_HELP = `Usage: inferd models <command> [NAME] [options]
@@ -40,7 +48,10 @@ async function index(client: AdminClient, ready: boolean): Promise<IndexEntry[]>
 
 function entriesText(entries: readonly IndexEntry[]): string {
   if (!entries.length) return 'no models\n';
-  return textTable(['MODEL', 'VERSION', 'STATE', 'REASON'], entries.map((e) => [e.name, e.version ?? '-', e.state, e.reason ?? '']));
+  return textTable(
+    ['MODEL', 'VERSION', 'STATE', 'REASON'],
+    entries.map((e) => [e.name, e.version ?? '-', e.state, e.reason ?? '']),
+  );
 }
 
 function modelName(positionals: readonly string[], command: string): string {
@@ -53,7 +64,11 @@ function modelName(positionals: readonly string[], command: string): string {
 /** `inferd models ...`: resolves with the exit code. */
 export function modelsCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('models', io, async () => {
-    const { values, positionals } = parseCommandArgs({ args, options: { ...ADMIN_OPTIONS, ready: { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: { ...ADMIN_OPTIONS, ready: { type: 'boolean' } },
+      allowPositionals: true,
+    });
     const [command, ...rest] = positionals;
     if (values.help || command === undefined) {
       (values.help ? io.out : io.err)(MODELS_HELP);
@@ -66,7 +81,8 @@ export function modelsCommand(args: string[], io: CommandIo = STDIO): Promise<nu
       io.out(values.json ? jsonText(entries) : entriesText(entries));
       return 0;
     }
-    if (command !== 'load' && command !== 'unload') throw new UsageError(`unknown command 'models ${command}': use list, load or unload`);
+    if (command !== 'load' && command !== 'unload')
+      throw new UsageError(`unknown command 'models ${command}': use list, load or unload`);
     const name = modelName(rest, command);
     await client.post(`/v2/repository/models/${encodeURIComponent(name)}/${command}`);
     const entries = (await index(client, false)).filter((e) => e.name === name);

@@ -17,11 +17,17 @@ export interface ProcessGuard {
 export function installProcessGuard(logger: Logger, onFatal: (err: unknown) => void): ProcessGuard {
   const rejection = (reason: unknown) => {
     processFaults.inc({ kind: 'unhandled_rejection' });
-    logger.error({ err: reason, fault: 'unhandled_rejection' }, 'unhandled promise rejection (a bug; the server keeps running): please report it with this log line');
+    logger.error(
+      { err: reason, fault: 'unhandled_rejection' },
+      'unhandled promise rejection (a bug; the server keeps running): please report it with this log line',
+    );
   };
   const exception = (err: Error, origin: string) => {
     processFaults.inc({ kind: 'uncaught_exception' });
-    logger.fatal({ err, origin, fault: 'uncaught_exception' }, 'uncaught exception (a bug): stopping gracefully, then exiting 1');
+    logger.fatal(
+      { err, origin, fault: 'uncaught_exception' },
+      'uncaught exception (a bug): stopping gracefully, then exiting 1',
+    );
     onFatal(err);
   };
   process.on('unhandledRejection', rejection);

@@ -5,7 +5,13 @@
  * summary on stdout.
  */
 import { existsSync } from 'node:fs';
-import { configFromEnv, readConfigFile, readFeaturesConfig, resolveServerConfig, type FeaturesConfig } from '../config/index.js';
+import {
+  configFromEnv,
+  readConfigFile,
+  readFeaturesConfig,
+  resolveServerConfig,
+  type FeaturesConfig,
+} from '../config/index.js';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { Inferd } from '../inferd.js';
 import { buildProfile } from '../drift/profile-build.js';
@@ -47,12 +53,18 @@ Example:
   inferd profile --model digits --version 1 --data data/digits_train.csv --exclude label
 `;
 
-const list = (values: readonly string[] | undefined) => (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+const list = (values: readonly string[] | undefined) =>
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 function summary(p: Profile, out: string, seconds: number): string {
   const categorical = p.features.filter((f) => f.kind === 'categorical').length;
-  return `${p.model} v${p.version}: profile of ${p.rows.toLocaleString('en')} rows (${p.features.length} features: ${p.features.length - categorical} numeric, ${categorical} categorical; ` +
-    `${p.predictions.length} prediction${p.predictions.length === 1 ? '' : 's'}: ${p.predictions.map((f) => f.name).join(', ')}) written to ${out} in ${seconds.toFixed(1)} s\n`;
+  return (
+    `${p.model} v${p.version}: profile of ${p.rows.toLocaleString('en')} rows (${p.features.length} features: ${p.features.length - categorical} numeric, ${categorical} categorical; ` +
+    `${p.predictions.length} prediction${p.predictions.length === 1 ? '' : 's'}: ${p.predictions.map((f) => f.name).join(', ')}) written to ${out} in ${seconds.toFixed(1)} s\n`
+  );
 }
 
 interface ProfileJob {
@@ -68,22 +80,48 @@ interface ProfileJob {
 }
 
 async function profile(o: ProfileJob): Promise<number> {
-  const inferd = await Inferd.create({ modelRepository: o.repository, features: o.features, modelControlMode: 'explicit', loadModels: [o.model], logger: createLogger('warn', process.stderr) });
+  const inferd = await Inferd.create({
+    modelRepository: o.repository,
+    features: o.features,
+    modelControlMode: 'explicit',
+    loadModels: [o.model],
+    logger: createLogger('warn', process.stderr),
+  });
   try {
-    const entry = inferd.service.index().find((e) => e.name === o.model && e.version !== undefined && versionLabel(e.version) === o.version);
+    const entry = inferd.service
+      .index()
+      .find((e) => e.name === o.model && e.version !== undefined && versionLabel(e.version) === o.version);
     if (entry?.state !== 'READY') {
-      const known = inferd.service.index().filter((e) => e.name === o.model).map((e) => `${e.version ? `v${e.version} ` : ''}${e.state}${e.reason ? ` (${e.reason})` : ''}`);
-      throw new NotFoundError(`model '${o.model}' version ${o.version} is not loaded from ${o.repository}: ${known.join('; ') || 'no such model'}`);
+      const known = inferd.service
+        .index()
+        .filter((e) => e.name === o.model)
+        .map((e) => `${e.version ? `v${e.version} ` : ''}${e.state}${e.reason ? ` (${e.reason})` : ''}`);
+      throw new NotFoundError(
+        `model '${o.model}' version ${o.version} is not loaded from ${o.repository}: ${known.join('; ') || 'no such model'}`,
+      );
     }
     const config = inferd.service.config(o.model, o.version);
     const target = profileTarget(config);
     const bar = new ProgressBar(`profile ${o.model} v${o.version}`);
     const started = performance.now();
     const result = await buildProfile({
-      model: o.model, version: o.version, source: o.data, target, outputs: config.outputs, categorical: o.categorical,
+      model: o.model,
+      version: o.version,
+      source: o.data,
+      target,
+      outputs: config.outputs,
+      categorical: o.categorical,
       batches: readRows(o.data, { target, batchRows: Math.min(config.maxBatchSize, 256), exclude: o.exclude }),
-      predict: async (data, rows) => (await inferd.infer({ model: o.model, version: o.version, inputs: [{ name: target.input, datatype: 'FP32', shape: [rows, target.columns], data }] })).outputs,
-      onProgress: (p) => bar.update({ done: p.bytesRead, total: p.totalBytes, detail: `${p.rows.toLocaleString('en')} rows` }),
+      predict: async (data, rows) =>
+        (
+          await inferd.infer({
+            model: o.model,
+            version: o.version,
+            inputs: [{ name: target.input, datatype: 'FP32', shape: [rows, target.columns], data }],
+          })
+        ).outputs,
+      onProgress: (p) =>
+        bar.update({ done: p.bytesRead, total: p.totalBytes, detail: `${p.rows.toLocaleString('en')} rows` }),
     });
     bar.finish();
     await writeProfile(o.out, result);
@@ -117,13 +155,25 @@ export async function profileCommand(args: string[]): Promise<number> {
   }
   const { model, version, data } = values;
   if (!model || !version || !data) throw new UsageError('--model, --version and --data are required');
-  if (!/^[1-9]\d*$/.test(version)) throw new UsageError(`--version must be a version number such as 1, got '${version}'`);
+  if (!/^[1-9]\d*$/.test(version))
+    throw new UsageError(`--version must be a version number such as 1, got '${version}'`);
   if (!existsSync(data)) throw new InvalidArgumentError(`--data ${data}: no such file`);
   const fileConfig = values.config ? readConfigFile(values.config) : undefined;
   const server = resolveServerConfig(fileConfig, configFromEnv(), { model_repository: values['model-repository'] });
   const repository = server.modelRepository;
-  const features = server.featuresConfig === undefined ? undefined : readFeaturesConfig(server.featuresConfig, server.redisUrl);
+  const features =
+    server.featuresConfig === undefined ? undefined : readFeaturesConfig(server.featuresConfig, server.redisUrl);
   const out = values.out ?? profilePath(repository, model, version);
-  if (existsSync(out) && !values.force) throw new InvalidArgumentError(`${out} exists; pass --force to replace it, or --out FILE to write elsewhere`);
-  return profile({ repository, features, model, version, data, out, exclude: list(values.exclude), categorical: list(values.categorical) });
+  if (existsSync(out) && !values.force)
+    throw new InvalidArgumentError(`${out} exists; pass --force to replace it, or --out FILE to write elsewhere`);
+  return profile({
+    repository,
+    features,
+    model,
+    version,
+    data,
+    out,
+    exclude: list(values.exclude),
+    categorical: list(values.categorical),
+  });
 }

@@ -18,15 +18,25 @@ export interface HttpReplayTargetOptions {
 
 export function httpReplayTarget(o: HttpReplayTargetOptions): ReplayTarget {
   const base = o.baseUrl.replace(/\/+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+  };
   return {
     description: `${base}${o.version ? ` (version ${o.version})` : ''}`,
     async infer(model: string, request: ReplayRequest): Promise<StoredTensor[]> {
       const path = `/v2/models/${encodeURIComponent(model)}${o.version ? `/versions/${encodeURIComponent(o.version)}` : ''}/infer`;
-      const res = await sendHttp(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(request), tls: o.tls, timeoutMs: o.timeoutMs ?? 30_000 }).catch((err: unknown) => {
+      const res = await sendHttp(`${base}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(request),
+        tls: o.tls,
+        timeoutMs: o.timeoutMs ?? 30_000,
+      }).catch((err: unknown) => {
         throw new Error(unreachable(base, err, o.tls));
       });
-      if (res.status < 200 || res.status > 299) throw new Error(`${res.status} from ${base}${path}: ${res.text.slice(0, 300)}`);
+      if (res.status < 200 || res.status > 299)
+        throw new Error(`${res.status} from ${base}${path}: ${res.text.slice(0, 300)}`);
       return (JSON.parse(res.text) as { outputs: StoredTensor[] }).outputs;
     },
   };

@@ -3,8 +3,23 @@
  * (`/v1/models/{m}/rollouts...`, `/v1/models/{m}/events`).
  */
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, AdminRequestError, type AdminClient } from './admin-client.js';
-import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
-import { eventsText, isActive, rolloutsTable, rolloutText, type EventJson, type RolloutJson } from './rollout-format.js';
+import {
+  clientOf,
+  jsonText,
+  parseCommandArgs,
+  runCommand,
+  STDIO,
+  UsageError,
+  type CommandIo,
+} from './admin-command.js';
+import {
+  eventsText,
+  isActive,
+  rolloutsTable,
+  rolloutText,
+  type EventJson,
+  type RolloutJson,
+} from './rollout-format.js';
 import { CHECK_NAMES, rolloutBody, START_OPTIONS } from './rollout-spec-args.js';
 
 export const ROLLOUT_HELP = `Usage: inferd rollout <command> MODEL [ROLLOUT_ID] [options]
@@ -61,11 +76,20 @@ async function eventsOf(client: AdminClient, model: string, rollout: string): Pr
 async function targetId(client: AdminClient, model: string, id: string | undefined, action: string): Promise<string> {
   if (id !== undefined) return id;
   const active = (await list(client, model)).find(isActive);
-  if (!active) throw new AdminRequestError(`model '${model}' has no rollout progressing or paused to ${action}; 'inferd rollout status ${model}' lists its rollouts`);
+  if (!active)
+    throw new AdminRequestError(
+      `model '${model}' has no rollout progressing or paused to ${action}; 'inferd rollout status ${model}' lists its rollouts`,
+    );
   return active.id;
 }
 
-async function status(client: AdminClient, model: string, id: string | undefined, json: boolean, io: CommandIo): Promise<number> {
+async function status(
+  client: AdminClient,
+  model: string,
+  id: string | undefined,
+  json: boolean,
+  io: CommandIo,
+): Promise<number> {
   if (id !== undefined) {
     const r = (await client.get(`${rolloutsPath(model)}/${encodeURIComponent(id)}`)) as RolloutJson;
     const events = await eventsOf(client, model, r.id);
@@ -82,11 +106,20 @@ async function status(client: AdminClient, model: string, id: string | undefined
     return 0;
   }
   const shown = rollouts.find(isActive) ?? rollouts[rollouts.length - 1];
-  io.out(`${rolloutText(shown)}events:\n${eventsText(await eventsOf(client, model, shown.id))}\nall rollouts of '${model}':\n${rolloutsTable(rollouts)}`);
+  io.out(
+    `${rolloutText(shown)}events:\n${eventsText(await eventsOf(client, model, shown.id))}\nall rollouts of '${model}':\n${rolloutsTable(rollouts)}`,
+  );
   return 0;
 }
 
-async function act(client: AdminClient, model: string, id: string | undefined, action: ActionName, json: boolean, io: CommandIo): Promise<number> {
+async function act(
+  client: AdminClient,
+  model: string,
+  id: string | undefined,
+  action: ActionName,
+  json: boolean,
+  io: CommandIo,
+): Promise<number> {
   const target = await targetId(client, model, id, action);
   const r = (await client.post(`${rolloutsPath(model)}/${encodeURIComponent(target)}/${action}`)) as RolloutJson;
   io.out(json ? jsonText(r) : rolloutText(r));
@@ -96,7 +129,11 @@ async function act(client: AdminClient, model: string, id: string | undefined, a
 /** `inferd rollout ...`: resolves with the exit code. */
 export function rolloutCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('rollout', io, async () => {
-    const { values, positionals } = parseCommandArgs({ args, options: { ...ADMIN_OPTIONS, ...START_OPTIONS }, allowPositionals: true });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: { ...ADMIN_OPTIONS, ...START_OPTIONS },
+      allowPositionals: true,
+    });
     const [command, model, id, ...extra] = positionals;
     if (values.help || command === undefined) {
       (values.help ? io.out : io.err)(ROLLOUT_HELP);
@@ -104,8 +141,10 @@ export function rolloutCommand(args: string[], io: CommandIo = STDIO): Promise<n
     }
     const known = command === 'start' || command === 'status' || (ACTIONS as readonly string[]).includes(command);
     if (!known) throw new UsageError(`unknown command 'rollout ${command}': use start, status, ${ACTIONS.join(', ')}`);
-    if (model === undefined) throw new UsageError(`'rollout ${command}' needs a model name, e.g. inferd rollout ${command} digits`);
-    if (extra.length || (command === 'start' && id !== undefined)) throw new UsageError(`unexpected argument '${extra[0] ?? id}'`);
+    if (model === undefined)
+      throw new UsageError(`'rollout ${command}' needs a model name, e.g. inferd rollout ${command} digits`);
+    if (extra.length || (command === 'start' && id !== undefined))
+      throw new UsageError(`unexpected argument '${extra[0] ?? id}'`);
     const startFlag = Object.keys(START_OPTIONS).find((k) => k in values);
     if (command !== 'start' && startFlag) throw new UsageError(`--${startFlag} is an option of 'rollout start' only`);
     const client = clientOf(values);

@@ -22,7 +22,14 @@ export interface RolloutJson {
   readonly started_at: string;
   readonly review_at: string | null;
   readonly finished_at: string | null;
-  readonly last_decision: { action: string; by: string; at: string; reason: string; failed_checks: string[]; checks: CheckJson[] } | null;
+  readonly last_decision: {
+    action: string;
+    by: string;
+    at: string;
+    reason: string;
+    failed_checks: string[];
+    checks: CheckJson[];
+  } | null;
 }
 
 export interface EventJson {
@@ -55,7 +62,10 @@ export function rolloutText(r: RolloutJson): string {
   const d = r.last_decision;
   if (d) {
     lines.push(`  last decision: ${d.action} by ${d.by} at ${d.at}`, `    ${d.reason}`);
-    for (const c of d.checks) lines.push(`    ${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'wait'}  ${c.check}: ${c.detail}`);
+    for (const c of d.checks)
+      lines.push(
+        `    ${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'FAIL' : 'wait'}  ${c.check}: ${c.detail}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -64,7 +74,15 @@ export function rolloutText(r: RolloutJson): string {
 export function rolloutsTable(rollouts: readonly RolloutJson[]): string {
   return textTable(
     ['ROLLOUT', 'CANDIDATE', 'STABLE', 'STATUS', 'WEIGHT', 'STARTED', 'FINISHED'],
-    rollouts.map((r) => [r.id, String(r.candidate), String(r.stable), r.status, `${r.weight}%`, r.started_at, r.finished_at ?? '-']),
+    rollouts.map((r) => [
+      r.id,
+      String(r.candidate),
+      String(r.stable),
+      r.status,
+      `${r.weight}%`,
+      r.started_at,
+      r.finished_at ?? '-',
+    ]),
   );
 }
 

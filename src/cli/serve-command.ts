@@ -1,4 +1,10 @@
-import { configFromEnv, isLoopback, readConfigFile, resolveServerConfig, type ServerConfigFile } from '../config/index.js';
+import {
+  configFromEnv,
+  isLoopback,
+  readConfigFile,
+  resolveServerConfig,
+  type ServerConfigFile,
+} from '../config/index.js';
 import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 import { installProcessGuard } from './process-guard.js';
@@ -56,7 +62,8 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
     load_models: values['load-model'] as string[] | undefined,
     allow_empty_repository: values['allow-empty-repository'] === true ? true : undefined,
-    repository_poll_secs: values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
+    repository_poll_secs:
+      values['repository-poll-secs'] === undefined ? undefined : Number(values['repository-poll-secs']),
     integrity: values.integrity as ServerConfigFile['integrity'],
     trusted_keys: values['trusted-key'] as string[] | undefined,
     insecure: values.insecure === true ? true : undefined,
@@ -64,7 +71,10 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
 }
 
 /** The --tls-* flags over the config file's `tls:` section (each flag replaces one setting, not the section). */
-function tlsFlags(values: Record<string, string | boolean | string[] | undefined>, fromFile: ServerConfigFile['tls']): ServerConfigFile['tls'] {
+function tlsFlags(
+  values: Record<string, string | boolean | string[] | undefined>,
+  fromFile: ServerConfigFile['tls'],
+): ServerConfigFile['tls'] {
   const flags = definedOnly({
     cert_file: values['tls-cert'] as string | undefined,
     key_file: values['tls-key'] as string | undefined,
@@ -108,7 +118,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   const file = values.config ? readConfigFile(values.config) : undefined;
-  const config = resolveServerConfig(file, configFromEnv(), { ...flagsToConfig(values), tls: tlsFlags(values, file?.tls) });
+  const config = resolveServerConfig(file, configFromEnv(), {
+    ...flagsToConfig(values),
+    tls: tlsFlags(values, file?.tls),
+  });
   const logger = createLogger(config.logLevel, { format: config.logFormat });
   // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
   // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.
@@ -126,7 +139,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
       const deadline = setTimeout(() => {
-        logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with requests unfinished');
+        logger.error(
+          { timeout_ms: config.shutdownTimeoutMs },
+          'shutdown deadline passed; exiting with requests unfinished',
+        );
         resolve(1);
       }, config.shutdownTimeoutMs);
       deadline.unref();
@@ -146,6 +162,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     // SIGHUP's default action ends the process. The API keys file and TLS files add their own reload listeners
     // when configured; this one makes sure a hang-up never kills a server that has nothing to reload.
-    process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP', api_keys: config.auth.apiKeysFile !== undefined && config.auth.enabled, tls: config.tls !== undefined }, 'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded'));
+    process.on('SIGHUP', () =>
+      logger.info(
+        {
+          signal: 'SIGHUP',
+          api_keys: config.auth.apiKeysFile !== undefined && config.auth.enabled,
+          tls: config.tls !== undefined,
+        },
+        'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded',
+      ),
+    );
   });
 }

@@ -6,7 +6,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isVersionLabel } from '../config/version-label.js';
-import { buildManifest, buildModelManifest, MANIFEST_FILE, manifestBytes, sha256File, SIGNATURE_FILE, signManifest } from '../registry/integrity.js';
+import {
+  buildManifest,
+  buildModelManifest,
+  MANIFEST_FILE,
+  manifestBytes,
+  sha256File,
+  SIGNATURE_FILE,
+  signManifest,
+} from '../registry/integrity.js';
 import { FileModelRepository } from '../repository/model-repository.js';
 import { parseCommandArgs, UsageError } from './command-args.js';
 import { writeOut } from './stdout.js';
@@ -45,7 +53,10 @@ const ARTEFACT = /\.(onnx|ubj)$|^(model|xgboost)\.json$/;
 
 /** What a DIR argument names: a model folder (it and its numbered version folders) or one version folder. */
 function foldersOf(dir: string): { model?: string; versions: string[] } {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder: give a model folder (models/digits) or a version folder (models/digits/2)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(
+      `${dir} is not a folder: give a model folder (models/digits) or a version folder (models/digits/2)`,
+    );
   const versions = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && isVersionLabel(e.name));
   const looksLikeModel = versions.length > 0 && !readdirSync(dir).some((f) => ARTEFACT.test(f));
   return looksLikeModel ? { model: dir, versions: versions.map((e) => join(dir, e.name)) } : { versions: [dir] };
@@ -66,21 +77,36 @@ async function signFolder(dir: string, privateKey: Buffer | undefined): Promise<
 }
 
 /** The features config digest a model with a `features:` mapping must carry (the file the server will read). */
-async function featuresDigest(dir: string, name: string, usesFeatures: boolean, featuresConfig: string | undefined): Promise<string | undefined> {
+async function featuresDigest(
+  dir: string,
+  name: string,
+  usesFeatures: boolean,
+  featuresConfig: string | undefined,
+): Promise<string | undefined> {
   if (!usesFeatures) return undefined;
   const path = featuresConfig ? resolve(featuresConfig) : join(dirname(dir), 'features.yaml');
   if (!existsSync(path)) {
-    throw new UsageError(`model '${name}' has a features: mapping, so its signature covers the features config, but ${featuresConfig ?? join(dirname(dir), 'features.yaml')} does not exist; pass the file the server reads with --features-config FILE`);
+    throw new UsageError(
+      `model '${name}' has a features: mapping, so its signature covers the features config, but ${featuresConfig ?? join(dirname(dir), 'features.yaml')} does not exist; pass the file the server reads with --features-config FILE`,
+    );
   }
   return sha256File(path);
 }
 
 /** Writes a model folder's own manifest (and signature); refuses a config that does not parse. */
-async function signModelFolder(dir: string, privateKey: Buffer | undefined, featuresConfig: string | undefined): Promise<string> {
+async function signModelFolder(
+  dir: string,
+  privateKey: Buffer | undefined,
+  featuresConfig: string | undefined,
+): Promise<string> {
   const name = basename(dir);
   const def = await new FileModelRepository(dirname(dir)).readModel(name);
   if (def.error) throw new UsageError(`not signing model '${name}': ${def.error}; fix the config first`);
-  const manifest = await buildModelManifest(dir, name, await featuresDigest(dir, name, def.config.features !== undefined, featuresConfig));
+  const manifest = await buildModelManifest(
+    dir,
+    name,
+    await featuresDigest(dir, name, def.config.features !== undefined, featuresConfig),
+  );
   writeSigned(dir, manifestBytes(manifest), privateKey);
   const absent = manifest.absent.length ? `; absent: ${manifest.absent.join(', ')}` : '';
   const features = manifest.features_config ? '; features config' : '';
@@ -91,13 +117,19 @@ function readKey(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new UsageError(`cannot read --key ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; 'inferd keygen' makes a key pair`);
+    throw new UsageError(
+      `cannot read --key ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; 'inferd keygen' makes a key pair`,
+    );
   }
 }
 
 /** `inferd sign`: resolves with the exit code. */
 export async function signCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs({ args, options: { key: { type: 'string' }, 'features-config': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseCommandArgs({
+    args,
+    options: { key: { type: 'string' }, 'features-config': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
   if (values.help || positionals.length === 0) {
     (values.help ? process.stdout : process.stderr).write(SIGN_HELP);
     return values.help ? 0 : 2;
@@ -107,7 +139,9 @@ export async function signCommand(args: string[]): Promise<number> {
     if (model) writeOut(await signModelFolder(model, key, values['features-config']));
     for (const dir of versions) writeOut(await signFolder(dir, key));
     if (!model && versions.length === 1 && !existsSync(join(dirname(versions[0]), MANIFEST_FILE))) {
-      writeOut(`note: ${dirname(versions[0])} has no ${MANIFEST_FILE} of its own: sign the model folder too (its config and label files), or the server refuses the model\n`);
+      writeOut(
+        `note: ${dirname(versions[0])} has no ${MANIFEST_FILE} of its own: sign the model folder too (its config and label files), or the server refuses the model\n`,
+      );
     }
   }
   return 0;
@@ -115,7 +149,10 @@ export async function signCommand(args: string[]): Promise<number> {
 
 /** `inferd keygen`: resolves with the exit code. Never overwrites a key. */
 export async function keygenCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs({ args, options: { out: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs({
+    args,
+    options: { out: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     writeOut(KEYGEN_HELP);
     return 0;
@@ -124,7 +161,10 @@ export async function keygenCommand(args: string[]): Promise<number> {
   const stem = join(dir, values.name ?? 'inferd-signing');
   const [priv, pub] = [`${stem}.key`, `${stem}.pub`];
   const existing = [priv, pub].filter((p) => existsSync(p));
-  if (existing.length) throw new UsageError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; choose another --name or --out`);
+  if (existing.length)
+    throw new UsageError(
+      `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; choose another --name or --out`,
+    );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });

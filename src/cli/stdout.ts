@@ -50,7 +50,10 @@ export async function writeOutAsync(text: string, stream: NodeJS.WritableStream 
   if (stream.write(text)) return;
   const closed = new AbortController();
   try {
-    await Promise.race([once(stream, 'drain', { signal: closed.signal }), once(stream, 'close', { signal: closed.signal })]);
+    await Promise.race([
+      once(stream, 'drain', { signal: closed.signal }),
+      once(stream, 'close', { signal: closed.signal }),
+    ]);
   } catch (err) {
     if (isGone(err as NodeJS.ErrnoException)) throw new OutputClosedError();
     throw err;

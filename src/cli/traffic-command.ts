@@ -5,7 +5,15 @@
  */
 import { isVersionLabel } from '../config/version-label.js';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP } from './admin-client.js';
-import { clientOf, jsonText, parseCommandArgs, runCommand, STDIO, UsageError, type CommandIo } from './admin-command.js';
+import {
+  clientOf,
+  jsonText,
+  parseCommandArgs,
+  runCommand,
+  STDIO,
+  UsageError,
+  type CommandIo,
+} from './admin-command.js';
 import { textTable } from './text-table.js';
 import { versionLabel } from '../config/version-label.js';
 
@@ -46,7 +54,8 @@ export function parseWeights(text: string): Record<string, number> | null {
   if (text.trim() === 'none') return null;
   const entries = text.split(',').map((pair) => {
     const m = /^\s*(\d+)\s*=\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(pair);
-    if (!m || !isVersionLabel(m[1])) throw new UsageError(`--weights takes VERSION=PERCENT pairs such as 1=90,2=10 (or 'none'), got '${pair.trim()}'`);
+    if (!m || !isVersionLabel(m[1]))
+      throw new UsageError(`--weights takes VERSION=PERCENT pairs such as 1=90,2=10 (or 'none'), got '${pair.trim()}'`);
     return [m[1], Number(m[2])] as const;
   });
   const seen = new Set<string>();
@@ -61,10 +70,20 @@ const pct = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 
 /** The policy as text. */
 export function trafficText(t: TrafficJson): string {
-  const weights = t.weights ? Object.entries(t.weights).map(([v, w]) => `${v}=${pct(w)}`).join(', ') : 'none (the highest ready version answers)';
+  const weights = t.weights
+    ? Object.entries(t.weights)
+        .map(([v, w]) => `${v}=${pct(w)}`)
+        .join(', ')
+    : 'none (the highest ready version answers)';
   const lines = [`model '${t.model}': weights ${weights}; sticky parameter '${t.sticky_parameter}'`];
-  if (t.shadow) lines.push(`shadow: version ${t.shadow.version}, ${pct(100 * t.shadow.sample_rate)} of requests mirrored (${t.shadow.mirrored} so far)`);
-  if (t.rollout) lines.push(`rollout ${t.rollout.id} (${t.rollout.status}) controls the weights: ${pct(t.rollout.weight)} to version ${t.rollout.candidate}`);
+  if (t.shadow)
+    lines.push(
+      `shadow: version ${t.shadow.version}, ${pct(100 * t.shadow.sample_rate)} of requests mirrored (${t.shadow.mirrored} so far)`,
+    );
+  if (t.rollout)
+    lines.push(
+      `rollout ${t.rollout.id} (${t.rollout.status}) controls the weights: ${pct(t.rollout.weight)} to version ${t.rollout.candidate}`,
+    );
   const rows = t.versions.map((v) => [versionLabel(v.version), v.state, pct(v.share), v.failed ? 'rolled back' : '']);
   return `${lines.join('\n')}\n${textTable(['VERSION', 'STATE', 'SHARE', 'NOTE'], rows)}`;
 }
@@ -72,19 +91,26 @@ export function trafficText(t: TrafficJson): string {
 /** `inferd traffic ...`: resolves with the exit code. */
 export function trafficCommand(args: string[], io: CommandIo = STDIO): Promise<number> {
   return runCommand('traffic', io, async () => {
-    const { values, positionals } = parseCommandArgs({ args, options: { ...ADMIN_OPTIONS, ...SET_OPTIONS }, allowPositionals: true });
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: { ...ADMIN_OPTIONS, ...SET_OPTIONS },
+      allowPositionals: true,
+    });
     const [command, model, ...extra] = positionals;
     if (values.help || command === undefined) {
       (values.help ? io.out : io.err)(TRAFFIC_HELP);
       return values.help ? 0 : 2;
     }
-    if (command !== 'show' && command !== 'set') throw new UsageError(`unknown command 'traffic ${command}': use show or set`);
-    if (model === undefined) throw new UsageError(`'traffic ${command}' needs a model name, e.g. inferd traffic ${command} digits`);
+    if (command !== 'show' && command !== 'set')
+      throw new UsageError(`unknown command 'traffic ${command}': use show or set`);
+    if (model === undefined)
+      throw new UsageError(`'traffic ${command}' needs a model name, e.g. inferd traffic ${command} digits`);
     if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const path = `/v1/models/${encodeURIComponent(model)}/traffic`;
     const setFlag = Object.keys(SET_OPTIONS).find((k) => k in values);
     if (command === 'show' && setFlag) throw new UsageError(`--${setFlag} is an option of 'traffic set' only`);
-    if (command === 'set' && !setFlag) throw new UsageError(`'traffic set' needs --weights LIST (e.g. 1=90,2=10) or --sticky-parameter NAME`);
+    if (command === 'set' && !setFlag)
+      throw new UsageError(`'traffic set' needs --weights LIST (e.g. 1=90,2=10) or --sticky-parameter NAME`);
     const body = {
       ...(values.weights === undefined ? {} : { weights: parseWeights(values.weights) }),
       ...(values['sticky-parameter'] === undefined ? {} : { sticky_parameter: values['sticky-parameter'] }),

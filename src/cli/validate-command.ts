@@ -51,18 +51,30 @@ function reportText(r: ValidationReport): string {
   for (const c of r.checks) {
     const mark = c.status === 'fail' ? 'FAIL' : c.status === 'warn' ? 'WARN' : c.status;
     // One line per check (multi-line reasons, such as a config's list of problems, are joined) so CI logs grep well.
-    const detail = c.detail.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    const detail = c.detail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     lines.push(`  ${mark}  ${c.check}${c.version === undefined ? '' : ` (version ${c.version})`}: ${detail}`);
   }
   const failed = r.checks.filter((c) => c.status === 'fail').length;
-  lines.push(r.ok ? `model '${r.model}' is valid` : `model '${r.model}' is NOT valid: ${failed} check${failed === 1 ? '' : 's'} failed`);
+  lines.push(
+    r.ok
+      ? `model '${r.model}' is valid`
+      : `model '${r.model}' is NOT valid: ${failed} check${failed === 1 ? '' : 's'} failed`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 function integrityMode(value: string | undefined, keys: readonly string[]): 'off' | 'checksum' | 'signed' {
   const mode = value ?? 'off';
-  if (mode !== 'off' && mode !== 'checksum' && mode !== 'signed') throw new UsageError(`--integrity must be off, checksum or signed, got '${mode}'`);
-  if (mode === 'signed' && keys.length === 0) throw new UsageError(`--integrity signed needs --trusted-key FILE (an ed25519 public key; 'inferd keygen' makes a pair)`);
+  if (mode !== 'off' && mode !== 'checksum' && mode !== 'signed')
+    throw new UsageError(`--integrity must be off, checksum or signed, got '${mode}'`);
+  if (mode === 'signed' && keys.length === 0)
+    throw new UsageError(
+      `--integrity signed needs --trusted-key FILE (an ed25519 public key; 'inferd keygen' makes a pair)`,
+    );
   return mode;
 }
 
@@ -74,11 +86,23 @@ export function validateCommand(args: string[], io: CommandIo = STDIO): Promise<
       io.out(VALIDATE_HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? `give one model folder, got ${positionals.length}` : 'give the model folder to validate, e.g. inferd validate models/digits');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length
+          ? `give one model folder, got ${positionals.length}`
+          : 'give the model folder to validate, e.g. inferd validate models/digits',
+      );
     const version = values.version === undefined ? undefined : Number(values.version);
-    if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new UsageError(`--version must be a positive integer, got '${values.version}'`);
+    if (version !== undefined && !(Number.isInteger(version) && version > 0))
+      throw new UsageError(`--version must be a positive integer, got '${values.version}'`);
     const keys = values['trusted-key'] ?? [];
-    const report = await validateModel({ dir: positionals[0], version, integrity: integrityMode(values.integrity, keys), trustedKeys: keys, featuresConfig: values['features-config'] });
+    const report = await validateModel({
+      dir: positionals[0],
+      version,
+      integrity: integrityMode(values.integrity, keys),
+      trustedKeys: keys,
+      featuresConfig: values['features-config'],
+    });
     io.out(values.json ? jsonText(report) : reportText(report));
     return report.ok ? 0 : 1;
   });

@@ -24,7 +24,11 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** Reads INFERD_URL, INFERD_API_KEY, INFERD_TOKEN, INFERD_CACERT, INFERD_CERT and INFERD_KEY (process.env by default). */
 export function adminClientEnv(env: NodeJS.ProcessEnv = process.env): AdminClientEnv {
   return {
-    url: nonEmpty(env.INFERD_URL), apiKey: nonEmpty(env.INFERD_API_KEY), token: nonEmpty(env.INFERD_TOKEN),
-    cacert: nonEmpty(env.INFERD_CACERT), cert: nonEmpty(env.INFERD_CERT), key: nonEmpty(env.INFERD_KEY),
+    url: nonEmpty(env.INFERD_URL),
+    apiKey: nonEmpty(env.INFERD_API_KEY),
+    token: nonEmpty(env.INFERD_TOKEN),
+    cacert: nonEmpty(env.INFERD_CACERT),
+    cert: nonEmpty(env.INFERD_CERT),
+    key: nonEmpty(env.INFERD_KEY),
   };
 }

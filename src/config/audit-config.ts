@@ -32,7 +32,10 @@ export const auditConfigSchema = z
     /** PostgreSQL connection URL (store: postgres). */
     url: z.string().min(1).optional(),
     /** PostgreSQL schema holding the `predictions` table (created when missing). */
-    postgres_schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain SQL identifier (letters, digits, _)').default('public'),
+    postgres_schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain SQL identifier (letters, digits, _)')
+      .default('public'),
     sample_rate: z.number().min(0).max(1).default(1),
     buffer_size: z.number().int().min(1).default(10_000),
     overflow: z.enum(['drop', 'backpressure']).default('drop'),
@@ -40,13 +43,23 @@ export const auditConfigSchema = z
     backpressure_wait_ms: z.number().int().min(0).default(1000),
     durability: z.enum(['async', 'acknowledged']).default('async'),
     retention_days: z.number().min(0).default(30),
-    redact: z.array(z.string().regex(REDACT_PATH, 'a field path: inputs.<tensor name>, outputs.<tensor name> or parameters.<parameter name>')).default([]),
+    redact: z
+      .array(
+        z
+          .string()
+          .regex(
+            REDACT_PATH,
+            'a field path: inputs.<tensor name>, outputs.<tensor name> or parameters.<parameter name>',
+          ),
+      )
+      .default([]),
     max_elements: z.number().int().min(0).default(1024),
     /** With acknowledged durability or backpressure: how often the store is probed for readiness, in ms. */
     health_probe_ms: z.number().int().min(10).default(5000),
   })
   .refine((a) => a.store !== 'postgres' || a.url !== undefined, {
-    message: 'audit.store is postgres but audit.url is missing: set it to a connection URL, e.g. postgres://user@127.0.0.1:5432/inferd',
+    message:
+      'audit.store is postgres but audit.url is missing: set it to a connection URL, e.g. postgres://user@127.0.0.1:5432/inferd',
     path: ['url'],
   });
 

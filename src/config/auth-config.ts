@@ -28,7 +28,9 @@ const issuerSchema = z
     /** Rate limit for each subject (`sub`) of this issuer. */
     rate_limit: rateLimitSchema.optional(),
   })
-  .refine((i) => (i.jwks_file === undefined) !== (i.jwks_url === undefined), { message: 'set exactly one of jwks_file and jwks_url' });
+  .refine((i) => (i.jwks_file === undefined) !== (i.jwks_url === undefined), {
+    message: 'set exactly one of jwks_file and jwks_url',
+  });
 
 export const authConfigSchema = z.strictObject({
   /** Off by default, which is only allowed on a loopback address (or with `insecure: true`). */
@@ -37,11 +39,13 @@ export const authConfigSchema = z.strictObject({
   api_keys_file: z.string().min(1).optional(),
   /** How often the keys file is checked for changes, in ms (SIGHUP re-reads it at once). */
   api_keys_poll_ms: z.number().int().min(10).default(1000),
-  jwt: z.strictObject({
-    issuers: z.array(issuerSchema).default([]),
-    /** Refuse tokens without an `exp` claim (they would be valid forever); false accepts them. */
-    require_exp: z.boolean().default(true),
-  }).prefault({}),
+  jwt: z
+    .strictObject({
+      issuers: z.array(issuerSchema).default([]),
+      /** Refuse tokens without an `exp` claim (they would be valid forever); false accepts them. */
+      require_exp: z.boolean().default(true),
+    })
+    .prefault({}),
   /** Per-model request limits, shared by every caller: `{<model>: {requests_per_second, burst}}`. */
   model_limits: z.record(z.string().min(1), rateLimitSchema).default({}),
 });
@@ -52,9 +56,17 @@ export const limitsConfigSchema = z.strictObject({
   /** Most tensors in one request's `inputs`. */
   max_inputs: z.number().int().min(1).default(256),
   /** Largest BYTES element (UTF-8 bytes) in a JSON request. */
-  max_string_bytes: z.number().int().min(1).default(1024 * 1024),
+  max_string_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
   /** Smallest body limit an inference request gets from its model's size (request-size.ts); body_limit_bytes is the largest. */
-  body_limit_floor_bytes: z.number().int().min(1024).default(1024 * 1024),
+  body_limit_floor_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** JSON text bytes allowed per byte of tensor data when a model's body limit is derived (request-size.ts). */
   json_overhead_factor: z.number().min(1).default(8),
 });
@@ -106,25 +118,47 @@ export interface ApiKeyEntry {
 
 function toRateLimit(r: z.infer<typeof rateLimitSchema> | undefined): RateLimit | undefined {
   if (!r) return undefined;
-  return Object.freeze({ requestsPerSecond: r.requests_per_second, burst: r.burst ?? Math.max(1, Math.ceil(r.requests_per_second)) });
+  return Object.freeze({
+    requestsPerSecond: r.requests_per_second,
+    burst: r.burst ?? Math.max(1, Math.ceil(r.requests_per_second)),
+  });
 }
 
 /** The frozen auth config. `enabled: true` needs an API keys file or a JWT issuer to check against. */
 export function toAuthConfig(c: z.infer<typeof authConfigSchema>): AuthConfig {
   if (c.enabled && c.api_keys_file === undefined && c.jwt.issuers.length === 0) {
-    throw new ConfigError('auth.enabled is true but nothing can authenticate a caller: set auth.api_keys_file or auth.jwt.issuers');
+    throw new ConfigError(
+      'auth.enabled is true but nothing can authenticate a caller: set auth.api_keys_file or auth.jwt.issuers',
+    );
   }
   const jwtIssuers = c.jwt.issuers.map((i) =>
-    Object.freeze({ issuer: i.issuer, audience: [i.audience].flat(), jwksFile: i.jwks_file, jwksUrl: i.jwks_url, name: i.name ?? i.issuer, rateLimit: toRateLimit(i.rate_limit) }),
+    Object.freeze({
+      issuer: i.issuer,
+      audience: [i.audience].flat(),
+      jwksFile: i.jwks_file,
+      jwksUrl: i.jwks_url,
+      name: i.name ?? i.issuer,
+      rateLimit: toRateLimit(i.rate_limit),
+    }),
   );
   const modelLimits = Object.fromEntries(Object.entries(c.model_limits).map(([m, r]) => [m, toRateLimit(r)!]));
-  return Object.freeze({ enabled: c.enabled, apiKeysFile: c.api_keys_file, apiKeysPollMs: c.api_keys_poll_ms, jwtIssuers: Object.freeze(jwtIssuers), jwtRequireExp: c.jwt.require_exp, modelLimits: Object.freeze(modelLimits) });
+  return Object.freeze({
+    enabled: c.enabled,
+    apiKeysFile: c.api_keys_file,
+    apiKeysPollMs: c.api_keys_poll_ms,
+    jwtIssuers: Object.freeze(jwtIssuers),
+    jwtRequireExp: c.jwt.require_exp,
+    modelLimits: Object.freeze(modelLimits),
+  });
 }
 
 export function toInputLimits(c: z.infer<typeof limitsConfigSchema>): InputLimits {
   return Object.freeze({
-    maxJsonDepth: c.max_json_depth, maxInputs: c.max_inputs, maxStringBytes: c.max_string_bytes,
-    bodyLimitFloorBytes: c.body_limit_floor_bytes, jsonOverheadFactor: c.json_overhead_factor,
+    maxJsonDepth: c.max_json_depth,
+    maxInputs: c.max_inputs,
+    maxStringBytes: c.max_string_bytes,
+    bodyLimitFloorBytes: c.body_limit_floor_bytes,
+    jsonOverheadFactor: c.json_overhead_factor,
   });
 }
 
@@ -133,9 +167,14 @@ const SCOPE = /^(admin|metrics|infer:(\*|[A-Za-z0-9_.-]+))$/;
 const apiKeysFileSchema = z.strictObject({
   keys: z.array(
     z.strictObject({
-      name: z.string().min(1).regex(/^[A-Za-z0-9_.:/-]+$/, 'use letters, digits and _ . : / - (it becomes a metric label)'),
+      name: z
+        .string()
+        .min(1)
+        .regex(/^[A-Za-z0-9_.:/-]+$/, 'use letters, digits and _ . : / - (it becomes a metric label)'),
       tenant: z.string().min(1),
-      sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the key\'s SHA-256 in hex (64 characters): printf %s "$KEY" | sha256sum'),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be the key\'s SHA-256 in hex (64 characters): printf %s "$KEY" | sha256sum'),
       scopes: z.array(z.string().regex(SCOPE, "a scope is 'infer:<model>', 'infer:*', 'admin' or 'metrics'")).min(1),
       rate_limit: rateLimitSchema.optional(),
     }),
@@ -154,8 +193,19 @@ export function parseApiKeysFile(text: string, path: string): readonly ApiKeyEnt
   if (!parsed.success) throw new ConfigError(`${path}: invalid API keys file:\n${z.prettifyError(parsed.error)}`);
   const names = new Set<string>();
   for (const k of parsed.data.keys) {
-    if (names.has(k.name)) throw new ConfigError(`${path}: two keys are named '${k.name}'; names label metrics, so make them unique`);
+    if (names.has(k.name))
+      throw new ConfigError(`${path}: two keys are named '${k.name}'; names label metrics, so make them unique`);
     names.add(k.name);
   }
-  return Object.freeze(parsed.data.keys.map((k) => Object.freeze({ name: k.name, tenant: k.tenant, sha256: k.sha256.toLowerCase(), scopes: Object.freeze([...k.scopes]), rateLimit: toRateLimit(k.rate_limit) })));
+  return Object.freeze(
+    parsed.data.keys.map((k) =>
+      Object.freeze({
+        name: k.name,
+        tenant: k.tenant,
+        sha256: k.sha256.toLowerCase(),
+        scopes: Object.freeze([...k.scopes]),
+        rateLimit: toRateLimit(k.rate_limit),
+      }),
+    ),
+  );
 }

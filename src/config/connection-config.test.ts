@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../errors/index.js';
-import { connectionConfigSchema, defaultMaxConnections, openFilesLimit, toConnectionConfig } from './connection-config.js';
+import {
+  connectionConfigSchema,
+  defaultMaxConnections,
+  openFilesLimit,
+  toConnectionConfig,
+} from './connection-config.js';
 
 const parse = (c: object) => connectionConfigSchema.parse(c);
 
@@ -13,13 +18,28 @@ test('defaults: a head timeout within the request timeout, a budget of at least 
 });
 
 test('a head timeout longer than the request timeout, or a budget below the body limit, is refused with the fix', () => {
-  assert.throws(() => toConnectionConfig(parse({ headers_timeout_ms: 5000, request_timeout_ms: 1000 }), 1024), (e: unknown) => e instanceof ConfigError && /lower the first or raise the second/.test(e.message));
-  assert.throws(() => toConnectionConfig(parse({ buffered_body_bytes: 2048 }), 4096), (e: unknown) => e instanceof ConfigError && /raise it to at least body_limit_bytes/.test(e.message));
+  assert.throws(
+    () => toConnectionConfig(parse({ headers_timeout_ms: 5000, request_timeout_ms: 1000 }), 1024),
+    (e: unknown) => e instanceof ConfigError && /lower the first or raise the second/.test(e.message),
+  );
+  assert.throws(
+    () => toConnectionConfig(parse({ buffered_body_bytes: 2048 }), 4096),
+    (e: unknown) => e instanceof ConfigError && /raise it to at least body_limit_bytes/.test(e.message),
+  );
 });
 
 test('the default connection cap is a quarter of the open-files limit, within bounds', () => {
-  assert.equal(openFilesLimit(() => 'Limit  Soft Limit  Hard Limit  Units\nMax open files            20000                20000                files\n'), 20000);
-  assert.equal(openFilesLimit(() => 'nothing here'), undefined);
+  assert.equal(
+    openFilesLimit(
+      () =>
+        'Limit  Soft Limit  Hard Limit  Units\nMax open files            20000                20000                files\n',
+    ),
+    20000,
+  );
+  assert.equal(
+    openFilesLimit(() => 'nothing here'),
+    undefined,
+  );
   assert.equal(defaultMaxConnections(20000), 5000);
   assert.equal(defaultMaxConnections(1024), 256);
   assert.equal(defaultMaxConnections(1_048_576), 16_384);

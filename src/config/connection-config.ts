@@ -62,9 +62,13 @@ export interface ConnectionConfig {
 }
 
 /** The process's soft limit on open files (Linux /proc/self/limits); undefined where it cannot be read. */
-export function openFilesLimit(read: () => string = () => readFileSync('/proc/self/limits', 'utf8')): number | undefined {
+export function openFilesLimit(
+  read: () => string = () => readFileSync('/proc/self/limits', 'utf8'),
+): number | undefined {
   try {
-    const line = read().split('\n').find((l) => l.startsWith('Max open files'));
+    const line = read()
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
     return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
   } catch {
@@ -80,13 +84,20 @@ export function defaultMaxConnections(filesLimit: number | undefined): number {
 
 export const MIN_BUFFERED_BODY_BYTES = 256 * 1024 * 1024;
 
-export function toConnectionConfig(c: z.infer<typeof connectionConfigSchema>, bodyLimitBytes: number): ConnectionConfig {
+export function toConnectionConfig(
+  c: z.infer<typeof connectionConfigSchema>,
+  bodyLimitBytes: number,
+): ConnectionConfig {
   if (c.headers_timeout_ms > c.request_timeout_ms) {
-    throw new ConfigError(`connections.headers_timeout_ms (${c.headers_timeout_ms}) is longer than connections.request_timeout_ms (${c.request_timeout_ms}); the request head is part of the request: lower the first or raise the second`);
+    throw new ConfigError(
+      `connections.headers_timeout_ms (${c.headers_timeout_ms}) is longer than connections.request_timeout_ms (${c.request_timeout_ms}); the request head is part of the request: lower the first or raise the second`,
+    );
   }
   const buffered = c.buffered_body_bytes ?? Math.max(MIN_BUFFERED_BODY_BYTES, 4 * bodyLimitBytes);
   if (buffered < bodyLimitBytes) {
-    throw new ConfigError(`connections.buffered_body_bytes (${buffered}) is smaller than body_limit_bytes (${bodyLimitBytes}), so the largest body allowed could never be received; raise it to at least body_limit_bytes`);
+    throw new ConfigError(
+      `connections.buffered_body_bytes (${buffered}) is smaller than body_limit_bytes (${bodyLimitBytes}), so the largest body allowed could never be received; raise it to at least body_limit_bytes`,
+    );
   }
   const g = c.grpc;
   return Object.freeze({

@@ -9,7 +9,14 @@ import type { TensorSpec } from '../tensor/index.js';
 import type { DriftConfig } from './drift-config.js';
 import type { FeatureMapping } from './feature-config.js';
 import type { FallbackConfig } from './model-config-resilience.js';
-import type { OnnxOptions, RuntimeKind, SchedulingConfig, ShadowConfig, VersionPolicy, WarmupConfig } from './model-config.js';
+import type {
+  OnnxOptions,
+  RuntimeKind,
+  SchedulingConfig,
+  ShadowConfig,
+  VersionPolicy,
+  WarmupConfig,
+} from './model-config.js';
 import type { SloConfig } from './slo-config.js';
 
 /** A model's traffic policy with its defaults (no weights: the highest ready version answers). */

@@ -53,7 +53,12 @@ export interface DriftConfig {
   readonly bufferRows: number;
 }
 
-export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = Object.freeze({ psi: 0.2, ks: 0.1, js: 0.1, missingRate: 0.1 });
+export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = Object.freeze({
+  psi: 0.2,
+  ks: 0.1,
+  js: 0.1,
+  missingRate: 0.1,
+});
 
 const thresholdsSchema = z.strictObject({
   psi: z.number().positive().optional(),
@@ -97,8 +102,14 @@ export function parseDriftConfig(raw: unknown, file: string): DriftConfig {
   if (!parsed.success) throw new ConfigError(`${file}: invalid drift:\n${z.prettifyError(parsed.error)}`);
   const d = parsed.data;
   const minRows = d.min_rows ?? (d.window.seconds === undefined ? d.window.rows : Math.min(100, d.window.rows));
-  if (d.window.slices > d.window.rows) throw new ConfigError(`${file}: drift.window.slices (${d.window.slices}) is larger than drift.window.rows (${d.window.rows}); use fewer slices`);
-  if (minRows > d.window.rows) throw new ConfigError(`${file}: drift.min_rows (${minRows}) is larger than drift.window.rows (${d.window.rows}); lower min_rows`);
+  if (d.window.slices > d.window.rows)
+    throw new ConfigError(
+      `${file}: drift.window.slices (${d.window.slices}) is larger than drift.window.rows (${d.window.rows}); use fewer slices`,
+    );
+  if (minRows > d.window.rows)
+    throw new ConfigError(
+      `${file}: drift.min_rows (${minRows}) is larger than drift.window.rows (${d.window.rows}); lower min_rows`,
+    );
   return Object.freeze({
     sampleRate: d.sample_rate,
     windowRows: d.window.rows,
@@ -106,8 +117,18 @@ export function parseDriftConfig(raw: unknown, file: string): DriftConfig {
     ...(d.window.seconds !== undefined ? { windowSeconds: d.window.seconds } : {}),
     minRows,
     thresholds: Object.freeze({ ...DEFAULT_DRIFT_THRESHOLDS, ...toThresholds(d.thresholds) }),
-    features: Object.freeze(Object.fromEntries(Object.entries(d.features).map(([k, v]) => [k, Object.freeze(toThresholds(v))]))),
-    ...(d.webhook ? { webhook: Object.freeze({ url: d.webhook.url, cooldownSeconds: d.webhook.cooldown_seconds, timeoutMs: d.webhook.timeout_ms }) } : {}),
+    features: Object.freeze(
+      Object.fromEntries(Object.entries(d.features).map(([k, v]) => [k, Object.freeze(toThresholds(v))])),
+    ),
+    ...(d.webhook
+      ? {
+          webhook: Object.freeze({
+            url: d.webhook.url,
+            cooldownSeconds: d.webhook.cooldown_seconds,
+            timeoutMs: d.webhook.timeout_ms,
+          }),
+        }
+      : {}),
     bufferRows: d.buffer_rows,
   });
 }

@@ -81,10 +81,22 @@ export interface BreakerConfig {
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly name: string; readonly path: string }
-  | { readonly kind: 'redis'; readonly name: string; readonly url: string; readonly keyPrefix: string; readonly commandTimeoutMs: number; readonly breaker: BreakerConfig }
   | {
-      readonly kind: 'feast'; readonly name: string; readonly url: string; readonly project: string;
-      readonly entityKeySerializationVersion: 2 | 3; readonly commandTimeoutMs: number; readonly breaker: BreakerConfig;
+      readonly kind: 'redis';
+      readonly name: string;
+      readonly url: string;
+      readonly keyPrefix: string;
+      readonly commandTimeoutMs: number;
+      readonly breaker: BreakerConfig;
+    }
+  | {
+      readonly kind: 'feast';
+      readonly name: string;
+      readonly url: string;
+      readonly project: string;
+      readonly entityKeySerializationVersion: 2 | 3;
+      readonly commandTimeoutMs: number;
+      readonly breaker: BreakerConfig;
     };
 
 export interface FeaturesConfig {
@@ -153,14 +165,20 @@ const entitySchema = z.union([name, z.strictObject({ name, type: z.enum(['STRING
 const viewSchema = z.strictObject({
   store: z.string().min(1),
   entities: z.array(entitySchema).min(1),
-  features: z.record(name, featureSpecSchema).refine((f) => Object.keys(f).length > 0, 'a view needs at least one feature'),
+  features: z
+    .record(name, featureSpecSchema)
+    .refine((f) => Object.keys(f).length > 0, 'a view needs at least one feature'),
   max_age_seconds: z.number().positive().default(86_400),
   fallback: z.enum(['default', 'reject']).default('default'),
   cache: z
     .strictObject({
       ttl_ms: z.number().int().min(0).default(10_000),
       max_entries: z.number().int().min(1).default(100_000),
-      max_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(64 * 1024 * 1024),
     })
     .default({ ttl_ms: 10_000, max_entries: 100_000, max_bytes: 64 * 1024 * 1024 }),
   seed_csv: z.string().min(1).optional(),
@@ -184,27 +202,54 @@ export function toFeatureSpec(featureName: string, s: z.infer<typeof featureSpec
   if (s.min !== undefined && s.max !== undefined && s.min > s.max) {
     throw new ConfigError(`${where}: feature '${featureName}' has min ${s.min} above max ${s.max}`);
   }
-  return { name: featureName, type: s.type, default: s.default ?? NaN, min: s.min, max: s.max, onNull: s.on_null, onInvalid: s.on_invalid };
+  return {
+    name: featureName,
+    type: s.type,
+    default: s.default ?? NaN,
+    min: s.min,
+    max: s.max,
+    onNull: s.on_null,
+    onInvalid: s.on_invalid,
+  };
 }
 
 function toStore(storeName: string, s: z.infer<typeof storeSchema>, baseDir: string, redisUrl: string): StoreConfig {
-  if (s.type === 'sqlite') return { kind: 'sqlite', name: storeName, path: s.path === ':memory:' ? s.path : resolve(baseDir, s.path) };
+  if (s.type === 'sqlite')
+    return { kind: 'sqlite', name: storeName, path: s.path === ':memory:' ? s.path : resolve(baseDir, s.path) };
   const breaker = { failureThreshold: s.breaker.failure_threshold, openMs: s.breaker.open_ms };
   const remote = { name: storeName, url: s.url ?? redisUrl, commandTimeoutMs: s.command_timeout_ms, breaker };
   if (s.type === 'redis') return { kind: 'redis', keyPrefix: s.key_prefix, ...remote };
-  return { kind: 'feast', project: s.project, entityKeySerializationVersion: s.entity_key_serialization_version, ...remote };
+  return {
+    kind: 'feast',
+    project: s.project,
+    entityKeySerializationVersion: s.entity_key_serialization_version,
+    ...remote,
+  };
 }
 
-function toView(viewName: string, v: z.infer<typeof viewSchema>, file: string, baseDir: string, stores: Record<string, StoreConfig>): FeatureViewConfig {
-  if (viewName === REQUEST_VIEW) throw new ConfigError(`${file}: '${REQUEST_VIEW}' is reserved for request-time features; rename the view`);
+function toView(
+  viewName: string,
+  v: z.infer<typeof viewSchema>,
+  file: string,
+  baseDir: string,
+  stores: Record<string, StoreConfig>,
+): FeatureViewConfig {
+  if (viewName === REQUEST_VIEW)
+    throw new ConfigError(`${file}: '${REQUEST_VIEW}' is reserved for request-time features; rename the view`);
   if (!stores[v.store]) {
-    throw new ConfigError(`${file}: feature view '${viewName}' uses store '${v.store}', which is not under stores: (declared: ${Object.keys(stores).join(', ') || 'none'})`);
+    throw new ConfigError(
+      `${file}: feature view '${viewName}' uses store '${v.store}', which is not under stores: (declared: ${Object.keys(stores).join(', ') || 'none'})`,
+    );
   }
   const entities = v.entities.map((e) => (typeof e === 'string' ? { name: e, type: 'STRING' as const } : e));
   const features = Object.entries(v.features).map(([n, s]) => toFeatureSpec(n, s, `${file}: view '${viewName}'`));
   const c = v.cache;
   return {
-    name: viewName, store: v.store, entities, features, fallback: v.fallback,
+    name: viewName,
+    store: v.store,
+    entities,
+    features,
+    fallback: v.fallback,
     maxAgeMs: v.max_age_seconds * 1000,
     cache: { ttlMs: c.ttl_ms, maxEntries: c.max_entries, maxBytes: c.max_bytes },
     seedCsv: v.seed_csv === undefined ? undefined : resolve(baseDir, v.seed_csv),
@@ -215,12 +260,20 @@ function toView(viewName: string, v: z.infer<typeof viewSchema>, file: string, b
  * Validates a parsed `features.yaml` into a frozen FeaturesConfig. Relative paths are resolved against `baseDir`;
  * Redis-backed stores without a `url` use `redisUrl`.
  */
-export function parseFeaturesConfig(raw: unknown, options: { file: string; baseDir: string; redisUrl: string }): FeaturesConfig {
+export function parseFeaturesConfig(
+  raw: unknown,
+  options: { file: string; baseDir: string; redisUrl: string },
+): FeaturesConfig {
   const parsed = featuresFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(`${options.file}: invalid features config:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigError(`${options.file}: invalid features config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
-  const stores = Object.fromEntries(Object.entries(c.stores).map(([n, s]) => [n, toStore(n, s, options.baseDir, options.redisUrl)]));
-  const views = Object.fromEntries(Object.entries(c.feature_views).map(([n, v]) => [n, toView(n, v, options.file, options.baseDir, stores)]));
+  const stores = Object.fromEntries(
+    Object.entries(c.stores).map(([n, s]) => [n, toStore(n, s, options.baseDir, options.redisUrl)]),
+  );
+  const views = Object.fromEntries(
+    Object.entries(c.feature_views).map(([n, v]) => [n, toView(n, v, options.file, options.baseDir, stores)]),
+  );
   return deepFreeze({ budgetMs: c.budget_ms, stores, views, source: options.file });
 }
 
@@ -245,11 +298,14 @@ export function parseFeatureMapping(raw: unknown, file: string): FeatureMapping 
   const m = parsed.data;
   const request = Object.entries(m.request).map(([n, s]) => toFeatureSpec(n, s, `${file}: features.request`));
   const repeated = m.columns.find((c, i) => m.columns.indexOf(c) !== i);
-  if (repeated) throw new ConfigError(`${file}: features.columns lists '${repeated}' twice; each feature feeds one column`);
+  if (repeated)
+    throw new ConfigError(`${file}: features.columns lists '${repeated}' twice; each feature feeds one column`);
   const columns = m.columns.map((c) => {
     const [view, feature] = c.split(':');
     if (view === REQUEST_VIEW && !m.request[feature]) {
-      throw new ConfigError(`${file}: column '${c}' names a request-time feature that features.request does not declare; add '${feature}: { type: FP32 }' there`);
+      throw new ConfigError(
+        `${file}: column '${c}' names a request-time feature that features.request does not declare; add '${feature}: { type: FP32 }' there`,
+      );
     }
     return { view, feature };
   });

@@ -36,27 +36,44 @@ export const THRESHOLD_LABEL_OUTPUT = 'label';
 const NON_NUMERIC = new Set(['BYTES', 'BOOL']);
 
 function defaultScoreOutput(outputs: readonly TensorSpec[], where: string): string {
-  const scored = outputs.filter((o) => !NON_NUMERIC.has(o.datatype) && o.name !== THRESHOLD_LABEL_OUTPUT && o.name !== 'treeshap_output');
+  const scored = outputs.filter(
+    (o) => !NON_NUMERIC.has(o.datatype) && o.name !== THRESHOLD_LABEL_OUTPUT && o.name !== 'treeshap_output',
+  );
   if (scored.length === 1) return scored[0].name;
   if (scored.some((o) => o.name === 'probabilities')) return 'probabilities';
-  throw new ConfigError(`${where}: parameter 'threshold' needs 'threshold_output' to say which output holds the scores (outputs: ${outputs.map((o) => o.name).join(', ')})`);
+  throw new ConfigError(
+    `${where}: parameter 'threshold' needs 'threshold_output' to say which output holds the scores (outputs: ${outputs.map((o) => o.name).join(', ')})`,
+  );
 }
 
-function checkScoreOutput(spec: TensorSpec | undefined, name: string, outputs: readonly TensorSpec[], batching: boolean, where: string): void {
-  if (!spec) throw new ConfigError(`${where}: threshold_output '${name}' is not an output of the model; its outputs are: ${outputs.map((o) => o.name).join(', ')}`);
-  if (NON_NUMERIC.has(spec.datatype)) throw new ConfigError(`${where}: threshold_output '${name}' is ${spec.datatype}; a threshold needs numeric scores`);
+function checkScoreOutput(
+  spec: TensorSpec | undefined,
+  name: string,
+  outputs: readonly TensorSpec[],
+  batching: boolean,
+  where: string,
+): void {
+  if (!spec)
+    throw new ConfigError(
+      `${where}: threshold_output '${name}' is not an output of the model; its outputs are: ${outputs.map((o) => o.name).join(', ')}`,
+    );
+  if (NON_NUMERIC.has(spec.datatype))
+    throw new ConfigError(`${where}: threshold_output '${name}' is ${spec.datatype}; a threshold needs numeric scores`);
   // A non-batching model's rows are its output's first dimension (when it has two or more).
   const rowDims = batching || spec.dims.length < 2 ? spec.dims : spec.dims.slice(1);
   const width = rowDims.reduce((n, d) => (d < 0 || n < 0 ? -1 : n * d), 1);
   if (width > 2) {
-    throw new ConfigError(`${where}: threshold_output '${name}' has dims ${formatShape(spec.dims)} (${width} values per row); a threshold needs a binary classifier's 1 or 2 scores per row`);
+    throw new ConfigError(
+      `${where}: threshold_output '${name}' has dims ${formatShape(spec.dims)} (${width} values per row); a threshold needs a binary classifier's 1 or 2 scores per row`,
+    );
   }
 }
 
 function parseNumber(text: string | undefined, key: string, where: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${where}: parameter '${key}' must be a number, got '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new ConfigError(`${where}: parameter '${key}' must be a number, got '${text}'`);
   return n;
 }
 
@@ -64,26 +81,44 @@ function parseNumber(text: string | undefined, key: string, where: string): numb
  * Reads `threshold`, `threshold_output` and `threshold_class` from a model's declared parameters, with the positive
  * class defaulting to 1. Undefined when the model sets no threshold. The score output is checked at completion.
  */
-export function declareThreshold(parameters: Readonly<Record<string, string>>, where: string): DeclaredThreshold | undefined {
+export function declareThreshold(
+  parameters: Readonly<Record<string, string>>,
+  where: string,
+): DeclaredThreshold | undefined {
   const value = parseNumber(parameters.threshold, 'threshold', where);
   if (value === undefined) {
     const stray = ['threshold_output', 'threshold_class'].find((k) => parameters[k] !== undefined);
-    if (stray) throw new ConfigError(`${where}: parameter '${stray}' is set but 'threshold' is not; add threshold (e.g. 0.5)`);
+    if (stray)
+      throw new ConfigError(`${where}: parameter '${stray}' is set but 'threshold' is not; add threshold (e.g. 0.5)`);
     return undefined;
   }
   const positiveClass = parseNumber(parameters.threshold_class, 'threshold_class', where) ?? 1;
-  if (positiveClass !== 0 && positiveClass !== 1) throw new ConfigError(`${where}: parameter 'threshold_class' must be 0 or 1, got '${parameters.threshold_class}'`);
+  if (positiveClass !== 0 && positiveClass !== 1)
+    throw new ConfigError(`${where}: parameter 'threshold_class' must be 0 or 1, got '${parameters.threshold_class}'`);
   const output = parameters.threshold_output;
   return { value, positiveClass, ...(output === undefined ? {} : { output }) };
 }
 
 /** A declared threshold against the model's outputs: its score output chosen (when undeclared) and checked. */
-export function resolveThreshold(declared: DeclaredThreshold, outputs: readonly TensorSpec[], batching: boolean, where: string): ThresholdConfig {
+export function resolveThreshold(
+  declared: DeclaredThreshold,
+  outputs: readonly TensorSpec[],
+  batching: boolean,
+  where: string,
+): ThresholdConfig {
   const output = declared.output ?? defaultScoreOutput(outputs, where);
-  checkScoreOutput(outputs.find((o) => o.name === output), output, outputs, batching, where);
+  checkScoreOutput(
+    outputs.find((o) => o.name === output),
+    output,
+    outputs,
+    batching,
+    where,
+  );
   const existing = outputs.find((o) => o.name === THRESHOLD_LABEL_OUTPUT);
   if (existing && existing.datatype !== 'INT64') {
-    throw new ConfigError(`${where}: a threshold writes its decision to an INT64 output '${THRESHOLD_LABEL_OUTPUT}', but the model's '${THRESHOLD_LABEL_OUTPUT}' is ${existing.datatype}`);
+    throw new ConfigError(
+      `${where}: a threshold writes its decision to an INT64 output '${THRESHOLD_LABEL_OUTPUT}', but the model's '${THRESHOLD_LABEL_OUTPUT}' is ${existing.datatype}`,
+    );
   }
   return { output, value: declared.value, positiveClass: declared.positiveClass, labelOutput: THRESHOLD_LABEL_OUTPUT };
 }
@@ -98,7 +133,9 @@ export function parseLabels(text: string): string[] {
 function labelPath(modelDir: string, file: string, where: string): string {
   const clean = normalize(file);
   if (isAbsolute(clean) || clean === '..' || clean.startsWith(`..${sep}`)) {
-    throw new ConfigError(`${where}: label_filename '${file}' must be a file inside the model's folder (a relative path without '..')`);
+    throw new ConfigError(
+      `${where}: label_filename '${file}' must be a file inside the model's folder (a relative path without '..')`,
+    );
   }
   return join(modelDir, clean);
 }
@@ -118,7 +155,9 @@ export async function readLabelFiles(
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`${where}: cannot read label_filename '${file}' of output '${output}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); put the file in ${modelDir}`);
+      throw new ConfigError(
+        `${where}: cannot read label_filename '${file}' of output '${output}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); put the file in ${modelDir}`,
+      );
     }
     out[output] = parseLabels(text);
   }

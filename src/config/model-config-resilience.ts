@@ -63,9 +63,21 @@ export interface AdaptiveConcurrencyConfig {
   readonly backoffRatio: number;
 }
 
-export const DEFAULT_MODEL_BREAKER: ModelBreakerConfig = Object.freeze({ failureThreshold: 5, errorRate: 0.5, window: 20, openMs: 5000 });
+export const DEFAULT_MODEL_BREAKER: ModelBreakerConfig = Object.freeze({
+  failureThreshold: 5,
+  errorRate: 0.5,
+  window: 20,
+  openMs: 5000,
+});
 
-const numberList = z.union([z.number(), z.boolean(), z.array(z.union([z.number(), z.boolean()])).min(1).max(65536)]);
+const numberList = z.union([
+  z.number(),
+  z.boolean(),
+  z
+    .array(z.union([z.number(), z.boolean()]))
+    .min(1)
+    .max(65536),
+]);
 
 const breakerSchema = z.strictObject({
   failure_threshold: z.number().int().min(1).max(1_000_000).optional(),
@@ -77,7 +89,12 @@ const breakerSchema = z.strictObject({
 export const fallbackSchema = z
   .strictObject({
     constant: z.record(z.string().min(1), numberList).optional(),
-    rule: z.union([z.string().min(1), z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4096)]))]).optional(),
+    rule: z
+      .union([
+        z.string().min(1),
+        z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4096)])),
+      ])
+      .optional(),
     model: z.string().min(1).max(256).optional(),
     when: z.array(z.enum(FALLBACK_TRIGGERS)).min(1).optional(),
     breaker: z.union([z.literal(false), breakerSchema]).optional(),
@@ -111,7 +128,12 @@ function toPredictor(f: FallbackYaml, file: string): FallbackPredictorConfig {
   if (f.model !== undefined) return { kind: 'model', model: f.model };
   if (f.rule !== undefined) {
     const rules = typeof f.rule === 'string' ? { '': f.rule } : f.rule;
-    const compiled = Object.entries(rules).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map((e, i) => compileRule(e, file, `fallback.rule${k ? `.${k}` : ''}${Array.isArray(v) ? `[${i}]` : ''}`))]);
+    const compiled = Object.entries(rules).map(([k, v]) => [
+      k,
+      (Array.isArray(v) ? v : [v]).map((e, i) =>
+        compileRule(e, file, `fallback.rule${k ? `.${k}` : ''}${Array.isArray(v) ? `[${i}]` : ''}`),
+      ),
+    ]);
     return { kind: 'rule', rules: Object.fromEntries(compiled) };
   }
   const outputs = Object.entries(f.constant!).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map(Number)] as const);
@@ -128,65 +150,110 @@ export function toFallback(raw: unknown, file: string): FallbackConfig | undefin
   return {
     predictor: toPredictor(f, file),
     when: f.when ?? [...FALLBACK_TRIGGERS],
-    ...(b === false ? {} : {
-      breaker: {
-        failureThreshold: b?.failure_threshold ?? DEFAULT_MODEL_BREAKER.failureThreshold,
-        errorRate: b?.error_rate ?? DEFAULT_MODEL_BREAKER.errorRate,
-        window: b?.window ?? DEFAULT_MODEL_BREAKER.window,
-        openMs: b?.open_ms ?? DEFAULT_MODEL_BREAKER.openMs,
-      },
-    }),
+    ...(b === false
+      ? {}
+      : {
+          breaker: {
+            failureThreshold: b?.failure_threshold ?? DEFAULT_MODEL_BREAKER.failureThreshold,
+            errorRate: b?.error_rate ?? DEFAULT_MODEL_BREAKER.errorRate,
+            window: b?.window ?? DEFAULT_MODEL_BREAKER.window,
+            openMs: b?.open_ms ?? DEFAULT_MODEL_BREAKER.openMs,
+          },
+        }),
   };
 }
 
 /** config.yaml `adaptive_concurrency` → the adaptive limit's settings. */
-export function toAdaptiveConcurrency(raw: z.infer<typeof adaptiveConcurrencySchema> | undefined, file: string): AdaptiveConcurrencyConfig | undefined {
+export function toAdaptiveConcurrency(
+  raw: z.infer<typeof adaptiveConcurrencySchema> | undefined,
+  file: string,
+): AdaptiveConcurrencyConfig | undefined {
   if (raw === undefined) return undefined;
   const minLimit = raw.min_limit ?? 1;
   const maxLimit = raw.max_limit ?? 1000;
-  if (minLimit > maxLimit) throw new ConfigError(`${file}: adaptive_concurrency.min_limit (${minLimit}) is above max_limit (${maxLimit})`);
-  const initialLimit = Math.min(Math.max(raw.initial_limit ?? Math.min(maxLimit, Math.max(minLimit, 20)), minLimit), maxLimit);
-  return { algorithm: 'aimd', targetLatencyMs: raw.target_latency_ms, initialLimit, minLimit, maxLimit, backoffRatio: raw.backoff_ratio ?? 0.9 };
+  if (minLimit > maxLimit)
+    throw new ConfigError(`${file}: adaptive_concurrency.min_limit (${minLimit}) is above max_limit (${maxLimit})`);
+  const initialLimit = Math.min(
+    Math.max(raw.initial_limit ?? Math.min(maxLimit, Math.max(minLimit, 20)), minLimit),
+    maxLimit,
+  );
+  return {
+    algorithm: 'aimd',
+    targetLatencyMs: raw.target_latency_ms,
+    initialLimit,
+    minLimit,
+    maxLimit,
+    backoffRatio: raw.backoff_ratio ?? 0.9,
+  };
 }
 
 function numberParam(params: Readonly<Record<string, string>>, key: string, file: string): number | undefined {
   const v = params[key];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${file}: parameter ${key} must be a number, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new ConfigError(`${file}: parameter ${key} must be a number, got '${v}'`);
   return n;
 }
 
 /** The same settings from config.pbtxt `parameters` (string values), in config.yaml's shape. */
-export function resilienceFromParameters(params: Readonly<Record<string, string>>, file: string): {
+export function resilienceFromParameters(
+  params: Readonly<Record<string, string>>,
+  file: string,
+): {
   maxConcurrency?: number | undefined;
   adaptiveConcurrency?: AdaptiveConcurrencyConfig | undefined;
   fallback?: FallbackConfig | undefined;
 } {
   const n = (k: string) => numberParam(params, k, file);
   const target = n('adaptive_concurrency_target_latency_ms');
-  const adaptive = target === undefined ? undefined : adaptiveConcurrencySchema.safeParse({
-    target_latency_ms: target, min_limit: n('adaptive_concurrency_min_limit'), max_limit: n('adaptive_concurrency_max_limit'),
-  });
-  if (adaptive && !adaptive.success) throw new ConfigError(`${file}: invalid adaptive_concurrency_* parameters:\n${z.prettifyError(adaptive.error)}`);
+  const adaptive =
+    target === undefined
+      ? undefined
+      : adaptiveConcurrencySchema.safeParse({
+          target_latency_ms: target,
+          min_limit: n('adaptive_concurrency_min_limit'),
+          max_limit: n('adaptive_concurrency_max_limit'),
+        });
+  if (adaptive && !adaptive.success)
+    throw new ConfigError(`${file}: invalid adaptive_concurrency_* parameters:\n${z.prettifyError(adaptive.error)}`);
   let constant: unknown;
   if (params.fallback_constant !== undefined) {
     try {
       constant = JSON.parse(params.fallback_constant);
     } catch {
-      throw new ConfigError(`${file}: parameter fallback_constant must be JSON such as {"label": 0}, got '${params.fallback_constant}'`);
+      throw new ConfigError(
+        `${file}: parameter fallback_constant must be JSON such as {"label": 0}, got '${params.fallback_constant}'`,
+      );
     }
   }
   const declared = ['fallback_constant', 'fallback_rule', 'fallback_model'].some((k) => params[k] !== undefined);
-  const breakerKeys = { failure_threshold: n('breaker_failure_threshold'), error_rate: n('breaker_error_rate'), window: n('breaker_window'), open_ms: n('breaker_open_ms') };
+  const breakerKeys = {
+    failure_threshold: n('breaker_failure_threshold'),
+    error_rate: n('breaker_error_rate'),
+    window: n('breaker_window'),
+    open_ms: n('breaker_open_ms'),
+  };
   const fallback = declared
-    ? toFallback(JSON.parse(JSON.stringify({
-      constant, rule: params.fallback_rule, model: params.fallback_model,
-      when: params.fallback_when?.split(',').map((s) => s.trim()).filter(Boolean), breaker: breakerKeys,
-    })), file)
+    ? toFallback(
+        JSON.parse(
+          JSON.stringify({
+            constant,
+            rule: params.fallback_rule,
+            model: params.fallback_model,
+            when: params.fallback_when
+              ?.split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+            breaker: breakerKeys,
+          }),
+        ),
+        file,
+      )
     : undefined;
   const max = n('max_concurrency');
-  if (max !== undefined && (!Number.isInteger(max) || max < 0)) throw new ConfigError(`${file}: parameter max_concurrency must be a whole number ≥ 0, got ${max}`);
+  if (max !== undefined && (!Number.isInteger(max) || max < 0))
+    throw new ConfigError(`${file}: parameter max_concurrency must be a whole number ≥ 0, got ${max}`);
   return {
     maxConcurrency: max,
     adaptiveConcurrency: adaptive?.success ? toAdaptiveConcurrency(adaptive.data, file) : undefined,
@@ -197,20 +264,34 @@ export function resilienceFromParameters(params: Readonly<Record<string, string>
 /** Checks a fallback against the completed signature: every output it names exists and constants fit. */
 export function checkFallback(fallback: FallbackConfig, outputs: readonly TensorSpec[], where: string): void {
   const p = fallback.predictor;
-  const names = p.kind === 'constant' ? Object.keys(p.outputs) : p.kind === 'rule' ? Object.keys(p.rules).filter((k) => k !== '') : [];
+  const names =
+    p.kind === 'constant'
+      ? Object.keys(p.outputs)
+      : p.kind === 'rule'
+        ? Object.keys(p.rules).filter((k) => k !== '')
+        : [];
   for (const name of names) {
     const spec = outputs.find((o) => o.name === name);
-    if (!spec) throw new ConfigError(`${where}: fallback names output '${name}', which the model does not have; its outputs are: ${outputs.map((o) => o.name).join(', ')}`);
-    if (spec.datatype === 'BYTES') throw new ConfigError(`${where}: fallback output '${name}' is BYTES; fallbacks give numbers only`);
+    if (!spec)
+      throw new ConfigError(
+        `${where}: fallback names output '${name}', which the model does not have; its outputs are: ${outputs.map((o) => o.name).join(', ')}`,
+      );
+    if (spec.datatype === 'BYTES')
+      throw new ConfigError(`${where}: fallback output '${name}' is BYTES; fallbacks give numbers only`);
     const fixed = spec.dims.every((d) => d >= 0) ? spec.dims.reduce((a, d) => a * d, 1) : undefined;
     const len = p.kind === 'constant' ? p.outputs[name].length : p.kind === 'rule' ? p.rules[name].length : 0;
     if (fixed !== undefined && len !== fixed) {
-      throw new ConfigError(`${where}: fallback for output '${name}' gives ${len} value(s) per row, but the output has dims [${spec.dims.join(', ')}] (${fixed} per row)`);
+      throw new ConfigError(
+        `${where}: fallback for output '${name}' gives ${len} value(s) per row, but the output has dims [${spec.dims.join(', ')}] (${fixed} per row)`,
+      );
     }
   }
   if (p.kind === 'rule') {
     const spec = p.rules[''] !== undefined ? outputs[0] : undefined;
     const fixed = spec && spec.dims.every((d) => d >= 0) ? spec.dims.reduce((a, d) => a * d, 1) : undefined;
-    if (spec && fixed !== undefined && fixed !== 1) throw new ConfigError(`${where}: fallback.rule gives one value per row, but the first output '${spec.name}' has dims [${spec.dims.join(', ')}] (${fixed} per row); give one expression per element: rule: { ${spec.name}: ["...", "..."] }`);
+    if (spec && fixed !== undefined && fixed !== 1)
+      throw new ConfigError(
+        `${where}: fallback.rule gives one value per row, but the first output '${spec.name}' has dims [${spec.dims.join(', ')}] (${fixed} per row); give one expression per element: rule: { ${spec.name}: ["...", "..."] }`,
+      );
   }
 }

@@ -29,7 +29,9 @@ const weightsSchema = z
   .refine((w) => Math.abs(Object.values(w).reduce((a, x) => a + x, 0) - 100) <= 1e-6, {
     error: (issue) => {
       const w = issue.input as Record<string, number>;
-      const terms = Object.entries(w).map(([v, x]) => `${x} (version ${v})`).join(' + ');
+      const terms = Object.entries(w)
+        .map(([v, x]) => `${x} (version ${v})`)
+        .join(' + ');
       const sum = Object.values(w).reduce((a, x) => a + x, 0);
       return `weights are percents of the traffic and must sum to 100, got ${terms || 'none'} = ${Number(sum.toFixed(6))}`;
     },
@@ -51,7 +53,9 @@ export function toWarmup(w: z.infer<typeof warmupSchema> | undefined): Partial<W
   if (w === undefined) return undefined;
   if (typeof w === 'boolean') return { enabled: w };
   return Object.fromEntries(
-    Object.entries({ enabled: w.enabled, iterations: w.iterations, batchSizes: w.batch_sizes }).filter(([, v]) => v !== undefined),
+    Object.entries({ enabled: w.enabled, iterations: w.iterations, batchSizes: w.batch_sizes }).filter(
+      ([, v]) => v !== undefined,
+    ),
   ) as Partial<WarmupConfig>;
 }
 

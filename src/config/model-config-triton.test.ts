@@ -56,7 +56,9 @@ test('parses a Triton config.pbtxt into the fields inferd serves with', () => {
 });
 
 test('a Triton config without dynamic_batching does not join requests', () => {
-  const c = parseTritonConfig('platform: "onnxruntime_onnx"\nmax_batch_size: 4\nversion_policy: { latest { num_versions: 2 } }');
+  const c = parseTritonConfig(
+    'platform: "onnxruntime_onnx"\nmax_batch_size: 4\nversion_policy: { latest { num_versions: 2 } }',
+  );
   assert.deepEqual(c.scheduling, { dynamicBatching: false });
   assert.deepEqual(c.versionPolicy, { kind: 'latest', numVersions: 2 });
 });
@@ -68,10 +70,16 @@ test('version_policy all, and the backend field', () => {
 });
 
 test('errors name the file and line', () => {
-  assert.throws(() => parseTritonConfig('name: "x"\ninput [ { name: "a" data_type: TYPE_NOPE dims: [1] } ]', 'm/config.pbtxt'), /m\/config.pbtxt: input 'a' has an unknown data_type 'TYPE_NOPE'/);
+  assert.throws(
+    () => parseTritonConfig('name: "x"\ninput [ { name: "a" data_type: TYPE_NOPE dims: [1] } ]', 'm/config.pbtxt'),
+    /m\/config.pbtxt: input 'a' has an unknown data_type 'TYPE_NOPE'/,
+  );
   assert.throws(() => parseTextProto('name: "x"\ninput {\n', 'm/config.pbtxt'), /m\/config.pbtxt:end: expected '}'/);
   assert.throws(() => parseTextProto('name "x"', 'f'), /f:1: expected ':' or '\{' after field name/);
-  assert.throws(() => parseTritonConfig('platform: "tensorflow_savedmodel"', 'f'), /platform\/backend 'tensorflow_savedmodel' is not supported/);
+  assert.throws(
+    () => parseTritonConfig('platform: "tensorflow_savedmodel"', 'f'),
+    /platform\/backend 'tensorflow_savedmodel' is not supported/,
+  );
 });
 
 test('text format: strings with escapes, comments, angle brackets, repeated scalars', () => {

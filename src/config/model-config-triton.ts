@@ -9,7 +9,14 @@ import { ConfigError } from '../errors/index.js';
 import type { TensorSpec } from '../tensor/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { parseDatatypeName } from './datatype-names.js';
-import { MAX_INSTANCE_COUNT, type ModelConfigSource, type OnnxOptions, type RuntimeKind, type SchedulingConfig, type VersionPolicy } from './model-config.js';
+import {
+  MAX_INSTANCE_COUNT,
+  type ModelConfigSource,
+  type OnnxOptions,
+  type RuntimeKind,
+  type SchedulingConfig,
+  type VersionPolicy,
+} from './model-config.js';
 import { asArray, parseTextProto, type TextMessage, type TextValue } from './pbtxt.js';
 import { resilienceFromParameters } from './model-config-resilience.js';
 
@@ -20,7 +27,8 @@ function isMessage(v: TextValue | undefined): v is TextMessage {
 function num(v: TextValue | undefined, file: string, field: string): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConfigError(`${file}: ${field} must be a number, got '${String(v)}'`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new ConfigError(`${file}: ${field} must be a number, got '${String(v)}'`);
   return n;
 }
 
@@ -31,7 +39,8 @@ function tensorSpecs(list: TextValue | undefined, file: string, field: string): 
     const name = item.name;
     if (typeof name !== 'string' || !name) throw new ConfigError(`${file}: ${field}[${i}] needs a name`);
     const datatype = typeof item.data_type === 'string' ? parseDatatypeName(item.data_type) : undefined;
-    if (!datatype) throw new ConfigError(`${file}: ${field} '${name}' has an unknown data_type '${String(item.data_type)}'`);
+    if (!datatype)
+      throw new ConfigError(`${file}: ${field} '${name}' has an unknown data_type '${String(item.data_type)}'`);
     const dims = asArray(item.dims).map((d) => num(d, file, `${field} '${name}' dims`) ?? 0);
     return { name, datatype, dims };
   });
@@ -40,7 +49,9 @@ function tensorSpecs(list: TextValue | undefined, file: string, field: string): 
 /** Triton's `label_filename` on outputs, by output name. */
 function labelFilenames(list: TextValue | undefined): Record<string, string> | undefined {
   const entries = asArray(list).flatMap((o) =>
-    isMessage(o) && typeof o.name === 'string' && typeof o.label_filename === 'string' && o.label_filename ? [[o.name, o.label_filename] as const] : [],
+    isMessage(o) && typeof o.name === 'string' && typeof o.label_filename === 'string' && o.label_filename
+      ? [[o.name, o.label_filename] as const]
+      : [],
   );
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
@@ -48,7 +59,8 @@ function labelFilenames(list: TextValue | undefined): Record<string, string> | u
 function versionPolicy(v: TextValue | undefined, file: string): VersionPolicy | undefined {
   if (!isMessage(v)) return undefined;
   if ('all' in v) return { kind: 'all' };
-  if (isMessage(v.latest)) return { kind: 'latest', numVersions: num(v.latest.num_versions, file, 'num_versions') ?? 1 };
+  if (isMessage(v.latest))
+    return { kind: 'latest', numVersions: num(v.latest.num_versions, file, 'num_versions') ?? 1 };
   if (isMessage(v.specific)) {
     return { kind: 'specific', versions: asArray(v.specific.versions).map((x) => num(x, file, 'versions') ?? 0) };
   }
@@ -61,9 +73,10 @@ function scheduling(v: TextValue | undefined, file: string): Partial<SchedulingC
   const q = isMessage(v.default_queue_policy) ? v.default_queue_policy : {};
   return definedOnly({
     dynamicBatching: true,
-    preferredBatchSizes: v.preferred_batch_size === undefined
-      ? undefined
-      : asArray(v.preferred_batch_size).map((x) => num(x, file, 'preferred_batch_size') ?? 1),
+    preferredBatchSizes:
+      v.preferred_batch_size === undefined
+        ? undefined
+        : asArray(v.preferred_batch_size).map((x) => num(x, file, 'preferred_batch_size') ?? 1),
     maxQueueDelayMicroseconds: num(v.max_queue_delay_microseconds, file, 'max_queue_delay_microseconds'),
     maxQueueSize: num(q.max_queue_size, file, 'max_queue_size'),
     defaultTimeoutMicroseconds: num(q.default_timeout_microseconds, file, 'default_timeout_microseconds'),
@@ -76,7 +89,8 @@ function parameters(v: TextValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (isMessage(v) && !('key' in v)) {
     // JSON form of the map: { "name": { "string_value": "x" } }
-    for (const [key, value] of Object.entries(v)) out[key] = isMessage(value) ? String(value.string_value ?? '') : String(value);
+    for (const [key, value] of Object.entries(v))
+      out[key] = isMessage(value) ? String(value.string_value ?? '') : String(value);
     return out;
   }
   for (const entry of asArray(v)) {
@@ -92,7 +106,9 @@ function runtimeOf(m: TextMessage, file: string): RuntimeKind | undefined {
   if (p === undefined) return undefined;
   if (p === 'onnxruntime_onnx' || p === 'onnxruntime') return 'onnx';
   if (p === 'fil' || p === 'xgboost') return 'xgboost';
-  throw new ConfigError(`${file}: platform/backend '${p}' is not supported; inferd serves onnxruntime_onnx and fil (xgboost_json) models`);
+  throw new ConfigError(
+    `${file}: platform/backend '${p}' is not supported; inferd serves onnxruntime_onnx and fil (xgboost_json) models`,
+  );
 }
 
 function onnxOptions(params: Record<string, string>): Partial<OnnxOptions> {
@@ -105,7 +121,9 @@ function filFilename(m: TextMessage, params: Record<string, string>, file: strin
   if (m.backend !== 'fil') return undefined;
   const type = params.model_type ?? 'xgboost';
   if (type !== 'xgboost_json') {
-    throw new ConfigError(`${file}: FIL model_type '${type}' is not supported; inferd serves model_type "xgboost_json" (save the model with save_model("xgboost.json"))`);
+    throw new ConfigError(
+      `${file}: FIL model_type '${type}' is not supported; inferd serves model_type "xgboost_json" (save the model with save_model("xgboost.json"))`,
+    );
   }
   return 'xgboost.json';
 }
@@ -117,12 +135,16 @@ function instanceCount(groups: readonly TextMessage[], file: string): number | u
   groups.forEach((g, i) => {
     const count = num(g.count, file, `instance_group[${i}].count`) ?? 1;
     if (!Number.isInteger(count) || count < 1) {
-      throw new ConfigError(`${file}: instance_group[${i}].count must be a whole number from 1 to ${MAX_INSTANCE_COUNT}, got ${count}; leave it out for one instance`);
+      throw new ConfigError(
+        `${file}: instance_group[${i}].count must be a whole number from 1 to ${MAX_INSTANCE_COUNT}, got ${count}; leave it out for one instance`,
+      );
     }
     total += count;
   });
   if (total > MAX_INSTANCE_COUNT) {
-    throw new ConfigError(`${file}: instance_group asks for ${total} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`);
+    throw new ConfigError(
+      `${file}: instance_group asks for ${total} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`,
+    );
   }
   return total;
 }
@@ -140,7 +162,8 @@ export function parseTritonConfigJson(text: string, source: string): ModelConfig
   } catch (err) {
     throw new ConfigError(`${source}: the config is not valid JSON: ${(err as Error).message}`);
   }
-  if (!isMessage(value as TextValue)) throw new ConfigError(`${source}: the config must be a JSON object (Triton's ModelConfig)`);
+  if (!isMessage(value as TextValue))
+    throw new ConfigError(`${source}: the config must be a JSON object (Triton's ModelConfig)`);
   return tritonConfigFromMessage(value as TextMessage, source);
 }
 
@@ -152,18 +175,28 @@ function assertSupportedFeatures(m: TextMessage, params: Record<string, string>,
   const refuse = (what: string, todo: string) => {
     throw new ConfigError(`${file}: ${what} is not supported by inferd; ${todo}`);
   };
-  if (m.sequence_batching !== undefined) refuse('sequence_batching (stateful models)', 'serve a stateless model, or use dynamic_batching');
-  if (m.ensemble_scheduling !== undefined) refuse('ensemble_scheduling', 'chain the models in the client, or export one combined ONNX model');
-  if (isMessage(m.model_transaction_policy) && (m.model_transaction_policy.decoupled === true || m.model_transaction_policy.decoupled === 'true')) {
+  if (m.sequence_batching !== undefined)
+    refuse('sequence_batching (stateful models)', 'serve a stateless model, or use dynamic_batching');
+  if (m.ensemble_scheduling !== undefined)
+    refuse('ensemble_scheduling', 'chain the models in the client, or export one combined ONNX model');
+  if (
+    isMessage(m.model_transaction_policy) &&
+    (m.model_transaction_policy.decoupled === true || m.model_transaction_policy.decoupled === 'true')
+  ) {
     refuse('model_transaction_policy { decoupled: true }', 'inferd answers each request once; remove it');
   }
   for (const field of ['input', 'output'] as const) {
     for (const t of asArray(m[field])) {
-      if (isMessage(t) && t.reshape !== undefined) refuse(`${field} '${String(t.name)}' reshape`, 'give dims the shape the model itself takes and remove reshape');
+      if (isMessage(t) && t.reshape !== undefined)
+        refuse(`${field} '${String(t.name)}' reshape`, 'give dims the shape the model itself takes and remove reshape');
     }
   }
   const fileParam = Object.keys(params).find((k) => k.startsWith('file:'));
-  if (fileParam !== undefined) refuse(`parameter '${fileParam.slice(0, 64)}' (model files in the config)`, 'put the model files in the version folder of the model repository');
+  if (fileParam !== undefined)
+    refuse(
+      `parameter '${fileParam.slice(0, 64)}' (model files in the config)`,
+      'put the model files in the version folder of the model repository',
+    );
 }
 
 function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSource {
@@ -186,6 +219,7 @@ function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSourc
     instanceCount: instanceCount(groups, file),
     parameters: params,
     onnx: onnxOptions(params),
-    defaultModelFilename: typeof m.default_model_filename === 'string' ? m.default_model_filename : filFilename(m, params, file),
+    defaultModelFilename:
+      typeof m.default_model_filename === 'string' ? m.default_model_filename : filFilename(m, params, file),
   };
 }

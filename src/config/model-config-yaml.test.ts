@@ -28,8 +28,14 @@ parameters: { threshold: 0.5 }
 
 test('version policies: all, specific', () => {
   assert.deepEqual(parseModelConfigYaml('version_policy: all').versionPolicy, { kind: 'all' });
-  assert.deepEqual(parseModelConfigYaml('version_policy: { specific: [1, 3] }').versionPolicy, { kind: 'specific', versions: [1, 3] });
-  assert.deepEqual(parseModelConfigYaml('version_policy: { specific: { versions: [2] } }').versionPolicy, { kind: 'specific', versions: [2] });
+  assert.deepEqual(parseModelConfigYaml('version_policy: { specific: [1, 3] }').versionPolicy, {
+    kind: 'specific',
+    versions: [1, 3],
+  });
+  assert.deepEqual(parseModelConfigYaml('version_policy: { specific: { versions: [2] } }').versionPolicy, {
+    kind: 'specific',
+    versions: [2],
+  });
 });
 
 test('an empty file is a valid config', () => {
@@ -37,11 +43,20 @@ test('an empty file is a valid config', () => {
 });
 
 test('invalid configs say which field and file', () => {
-  assert.throws(() => parseModelConfigYaml('max_batch_size: -1', 'm/config.yaml'), /m\/config.yaml: invalid model config[\s\S]*max_batch_size/);
+  assert.throws(
+    () => parseModelConfigYaml('max_batch_size: -1', 'm/config.yaml'),
+    /m\/config.yaml: invalid model config[\s\S]*max_batch_size/,
+  );
   assert.throws(() => parseModelConfigYaml('max_batchsize: 4', 'm/config.yaml'), /m\/config.yaml[\s\S]*max_batchsize/);
-  assert.throws(() => parseModelConfigYaml('inputs: [{ name: x, datatype: FLOAT, dims: [1] }]', 'm/config.yaml'), /inputs\[0\] \('x'\) needs a datatype such as FP32/);
+  assert.throws(
+    () => parseModelConfigYaml('inputs: [{ name: x, datatype: FLOAT, dims: [1] }]', 'm/config.yaml'),
+    /inputs\[0\] \('x'\) needs a datatype such as FP32/,
+  );
   assert.throws(() => parseModelConfigYaml('a: [', 'm/config.yaml'), /m\/config.yaml: not valid YAML/);
-  assert.throws(() => parseModelConfigYaml('platform: pytorch_libtorch', 'm/config.yaml'), /platform\/backend 'pytorch_libtorch' is not supported/);
+  assert.throws(
+    () => parseModelConfigYaml('platform: pytorch_libtorch', 'm/config.yaml'),
+    /platform\/backend 'pytorch_libtorch' is not supported/,
+  );
 });
 
 test('traffic weights must sum to 100', () => {

@@ -22,7 +22,12 @@ import { parseSloConfig } from './slo-config.js';
 import { parseDriftConfig } from './drift-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
-import { MAX_INSTANCE_COUNT, type ModelConfigSource, type SchedulingConfig, type VersionPolicy } from './model-config.js';
+import {
+  MAX_INSTANCE_COUNT,
+  type ModelConfigSource,
+  type SchedulingConfig,
+  type VersionPolicy,
+} from './model-config.js';
 import { definedOnly } from '../lib/objects.js';
 
 const dims = z.array(z.number().int().min(-1));
@@ -40,9 +45,14 @@ const outputSpec = z.strictObject({ ...tensorSpec.shape, label_filename: z.strin
 const versionPolicy = z.union([
   z.literal('all'),
   z.strictObject({ all: z.object({}).optional().nullable() }),
-  z.strictObject({ latest: z.union([z.number().int().min(1), z.strictObject({ num_versions: z.number().int().min(1) })]) }),
   z.strictObject({
-    specific: z.union([z.array(z.number().int().min(1)), z.strictObject({ versions: z.array(z.number().int().min(1)) })]),
+    latest: z.union([z.number().int().min(1), z.strictObject({ num_versions: z.number().int().min(1) })]),
+  }),
+  z.strictObject({
+    specific: z.union([
+      z.array(z.number().int().min(1)),
+      z.strictObject({ versions: z.array(z.number().int().min(1)) }),
+    ]),
   }),
 ]);
 
@@ -64,7 +74,10 @@ const dynamicBatching = z.strictObject({
   ...queuePolicy.shape,
 });
 
-const instanceGroup = z.strictObject({ count: z.number().int().min(1).max(MAX_INSTANCE_COUNT).optional(), kind: z.string().optional() });
+const instanceGroup = z.strictObject({
+  count: z.number().int().min(1).max(MAX_INSTANCE_COUNT).optional(),
+  kind: z.string().optional(),
+});
 
 export const modelConfigYamlSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -105,8 +118,10 @@ type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
 
 function toVersionPolicy(p: z.infer<typeof versionPolicy>): VersionPolicy {
   if (p === 'all') return { kind: 'all' };
-  if ('latest' in p) return { kind: 'latest', numVersions: typeof p.latest === 'number' ? p.latest : p.latest.num_versions };
-  if ('specific' in p) return { kind: 'specific', versions: Array.isArray(p.specific) ? p.specific : p.specific.versions };
+  if ('latest' in p)
+    return { kind: 'latest', numVersions: typeof p.latest === 'number' ? p.latest : p.latest.num_versions };
+  if ('specific' in p)
+    return { kind: 'specific', versions: Array.isArray(p.specific) ? p.specific : p.specific.versions };
   return { kind: 'all' };
 }
 
@@ -115,7 +130,9 @@ function toTensorSpecs(specs: YamlConfig['inputs'], file: string, where: string)
     const typeName = s.datatype ?? s.data_type;
     const datatype = typeName === undefined ? undefined : parseDatatypeName(typeName);
     if (!datatype) {
-      throw new ConfigError(`${file}: ${where}[${i}] ('${s.name}') needs a datatype such as FP32 or TYPE_FP32, got '${typeName ?? ''}'`);
+      throw new ConfigError(
+        `${file}: ${where}[${i}] ('${s.name}') needs a datatype such as FP32 or TYPE_FP32, got '${typeName ?? ''}'`,
+      );
     }
     const d = s.dims ?? s.shape;
     if (!d) throw new ConfigError(`${file}: ${where}[${i}] ('${s.name}') needs dims (use -1 for a variable dimension)`);
@@ -146,12 +163,18 @@ function toScheduling(db: YamlConfig['dynamic_batching']): Partial<SchedulingCon
 }
 
 /** Adds `max_concurrency` and `adaptive_concurrency` (top-level keys: they apply with or without batching). */
-function withConcurrency(s: Partial<SchedulingConfig> | undefined, c: YamlConfig, file: string): Partial<SchedulingConfig> | undefined {
+function withConcurrency(
+  s: Partial<SchedulingConfig> | undefined,
+  c: YamlConfig,
+  file: string,
+): Partial<SchedulingConfig> | undefined {
   if (c.max_concurrency === undefined && c.adaptive_concurrency === undefined) return s;
   return {
     ...s,
     ...(c.max_concurrency === undefined ? {} : { maxConcurrency: c.max_concurrency }),
-    ...(c.adaptive_concurrency === undefined ? {} : { adaptiveConcurrency: toAdaptiveConcurrency(c.adaptive_concurrency, file) }),
+    ...(c.adaptive_concurrency === undefined
+      ? {}
+      : { adaptiveConcurrency: toAdaptiveConcurrency(c.adaptive_concurrency, file) }),
   };
 }
 
@@ -175,10 +198,13 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
   const parsed = modelConfigYamlSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid model config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
-  const groups = c.instance_group === undefined ? [] : Array.isArray(c.instance_group) ? c.instance_group : [c.instance_group];
+  const groups =
+    c.instance_group === undefined ? [] : Array.isArray(c.instance_group) ? c.instance_group : [c.instance_group];
   const instances = groups.length ? groups.reduce((n, g) => n + (g.count ?? 1), 0) : undefined;
   if (instances !== undefined && instances > MAX_INSTANCE_COUNT) {
-    throw new ConfigError(`${file}: instance_group asks for ${instances} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`);
+    throw new ConfigError(
+      `${file}: instance_group asks for ${instances} instances in all, above the limit of ${MAX_INSTANCE_COUNT} per model (each is a worker thread with its own copy of the model); ask for fewer`,
+    );
   }
   let runtime: ModelConfigSource['runtime'];
   try {
@@ -198,12 +224,14 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     scheduling: withConcurrency(toScheduling(c.dynamic_batching), c, file),
     instanceCount: instances,
     parameters: c.parameters && Object.fromEntries(Object.entries(c.parameters).map(([k, v]) => [k, String(v)])),
-    onnx: c.onnx && definedOnly({
-      intraOpThreads: c.onnx.intra_op_threads,
-      interOpThreads: c.onnx.inter_op_threads,
-      graphOptimizationLevel: c.onnx.graph_optimization_level,
-      allowSpinning: c.onnx.allow_spinning,
-    }),
+    onnx:
+      c.onnx &&
+      definedOnly({
+        intraOpThreads: c.onnx.intra_op_threads,
+        interOpThreads: c.onnx.inter_op_threads,
+        graphOptimizationLevel: c.onnx.graph_optimization_level,
+        allowSpinning: c.onnx.allow_spinning,
+      }),
     defaultModelFilename: c.default_model_filename,
     labelFilenames: labelFilenames(c.outputs),
     features: c.features === undefined ? undefined : parseFeatureMapping(c.features, file),

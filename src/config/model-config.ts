@@ -106,7 +106,11 @@ export const DEFAULT_VERSION_POLICY: VersionPolicy = Object.freeze({ kind: 'late
 /** The request parameter that keeps one caller on one version when a config names none. */
 export const DEFAULT_STICKY_PARAMETER = 'routing_key';
 
-export const DEFAULT_WARMUP: WarmupConfig = Object.freeze({ enabled: true, iterations: 2, batchSizes: Object.freeze([1]) });
+export const DEFAULT_WARMUP: WarmupConfig = Object.freeze({
+  enabled: true,
+  iterations: 2,
+  batchSizes: Object.freeze([1]),
+});
 
 /** Mirror a share of the model's traffic to a version, off the caller's path. */
 export interface ShadowConfig {

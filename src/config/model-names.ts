@@ -17,7 +17,8 @@ function shownName(name: string): string {
 
 /** Throws INVALID_ARGUMENT (HTTP 400) unless `name` is a model folder's name. */
 export function assertModelName(name: string): void {
-  if (!MODEL_NAME_PATTERN.test(name)) throw new InvalidArgumentError(`invalid model name ${shownName(name)}: ${NAME_RULE}`);
+  if (!MODEL_NAME_PATTERN.test(name))
+    throw new InvalidArgumentError(`invalid model name ${shownName(name)}: ${NAME_RULE}`);
 }
 
 /** Why `file` is not a plain file name inside its folder, or undefined when it is. */
@@ -33,7 +34,10 @@ export function unsafeFileName(file: string): string | undefined {
 /** Throws CONFIG_INVALID unless `file` (named `field` in `where`) is a plain file name inside the version folder. */
 export function assertPlainFileName(file: string, field: string, where: string): void {
   const reason = unsafeFileName(file);
-  if (reason) throw new ConfigError(`${where}: ${field} ${shownName(file)} must be a file name inside the version folder, but ${reason}`);
+  if (reason)
+    throw new ConfigError(
+      `${where}: ${field} ${shownName(file)} must be a file name inside the version folder, but ${reason}`,
+    );
 }
 
 /**
@@ -43,7 +47,10 @@ export function assertPlainFileName(file: string, field: string, where: string):
 export function assertSafeConfigOverride(model: string, config: ModelConfigSource): void {
   const where = config.source ?? `load request for '${model}'`;
   if (config.name !== undefined && config.name !== model) {
-    throw new ConfigError(`${where}: the config's name ${shownName(config.name)} is not the model being loaded ('${model}'); leave name out or use '${model}'`);
+    throw new ConfigError(
+      `${where}: the config's name ${shownName(config.name)} is not the model being loaded ('${model}'); leave name out or use '${model}'`,
+    );
   }
-  if (config.defaultModelFilename !== undefined) assertPlainFileName(config.defaultModelFilename, 'default_model_filename', where);
+  if (config.defaultModelFilename !== undefined)
+    assertPlainFileName(config.defaultModelFilename, 'default_model_filename', where);
 }

@@ -6,7 +6,12 @@ import { DEFAULT_MODEL_BREAKER, FALLBACK_TRIGGERS } from './model-config-resilie
 import { parseModelConfigYaml } from './model-config-yaml.js';
 import { parseTritonConfig } from './model-config-triton.js';
 import { DEFAULT_ONNX_OPTIONS, DEFAULT_SCHEDULING, DEFAULT_WARMUP, type ModelConfigSource } from './model-config.js';
-import { defaultModelConfig, normalizeModelConfig, readLoadRequestConfig, readModelConfigFile } from './normalize-model-config.js';
+import {
+  defaultModelConfig,
+  normalizeModelConfig,
+  readLoadRequestConfig,
+  readModelConfigFile,
+} from './normalize-model-config.js';
 
 const FULL_YAML = `
 runtime: onnx
@@ -54,7 +59,13 @@ const sources: ReadonlyArray<[string, ModelConfigSource]> = [
   ['no config', {}],
   ['a full config.yaml', parseModelConfigYaml(FULL_YAML, 'fraud/config.yaml')],
   ['a config.pbtxt', parseTritonConfig(PBTXT, 'fraud/config.pbtxt')],
-  ['a model that does not batch', parseModelConfigYaml('max_batch_size: 0\ndynamic_batching: { priority_levels: 4, default_priority_level: 9 }\n', 'fraud/config.yaml')],
+  [
+    'a model that does not batch',
+    parseModelConfigYaml(
+      'max_batch_size: 0\ndynamic_batching: { priority_levels: 4, default_priority_level: 9 }\n',
+      'fraud/config.yaml',
+    ),
+  ],
 ];
 
 describe('normalizeModelConfig', () => {
@@ -80,8 +91,24 @@ describe('normalizeModelConfig', () => {
       traffic: { stickyParameter: 'routing_key' },
     };
     assert.deepStrictEqual(defaultModelConfig('fraud'), expected);
-    const open = ['source', 'runtime', 'platform', 'defaultModelFilename', 'maxBatchSize', 'inputs', 'outputs', 'threshold', 'features', 'slo', 'drift', 'fallback'];
-    assert.deepEqual(Object.keys(defaultModelConfig('fraud')).filter((k) => open.includes(k)), []);
+    const open = [
+      'source',
+      'runtime',
+      'platform',
+      'defaultModelFilename',
+      'maxBatchSize',
+      'inputs',
+      'outputs',
+      'threshold',
+      'features',
+      'slo',
+      'drift',
+      'fallback',
+    ];
+    assert.deepEqual(
+      Object.keys(defaultModelConfig('fraud')).filter((k) => open.includes(k)),
+      [],
+    );
   });
 
   it('fills the defaults inside every section a config declares only in part', () => {
@@ -90,8 +117,21 @@ describe('normalizeModelConfig', () => {
     assert.equal(c.defaultModelFilename, 'model.onnx', 'file name from the declared runtime');
     assert.equal(c.instanceCount, 3, 'instance groups summed');
     assert.deepStrictEqual(c.scheduling, {
-      ...DEFAULT_SCHEDULING, preferredBatchSizes: [4, 8], maxQueueDelayMicroseconds: 100, maxQueueSize: 32, priorityLevels: 3, defaultPriorityLevel: 1,
-      maxConcurrency: 8, adaptiveConcurrency: { algorithm: 'aimd', targetLatencyMs: 25, initialLimit: 20, minLimit: 1, maxLimit: 1000, backoffRatio: 0.9 },
+      ...DEFAULT_SCHEDULING,
+      preferredBatchSizes: [4, 8],
+      maxQueueDelayMicroseconds: 100,
+      maxQueueSize: 32,
+      priorityLevels: 3,
+      defaultPriorityLevel: 1,
+      maxConcurrency: 8,
+      adaptiveConcurrency: {
+        algorithm: 'aimd',
+        targetLatencyMs: 25,
+        initialLimit: 20,
+        minLimit: 1,
+        maxLimit: 1000,
+        backoffRatio: 0.9,
+      },
     });
     assert.deepStrictEqual(c.onnx, { ...DEFAULT_ONNX_OPTIONS, intraOpThreads: 2 });
     assert.deepStrictEqual(c.warmup, { ...DEFAULT_WARMUP, iterations: 3 });
@@ -119,7 +159,10 @@ describe('normalizeModelConfig', () => {
     const yaml = readModelConfigFile(SAME_AS_PBTXT_YAML, 'yaml', 'fraud', 'fraud/config');
     assert.deepStrictEqual(yaml, pbtxt);
     // The sources themselves differ (the pbtxt lists empty parameters and onnx options; the yaml leaves them out).
-    assert.notDeepStrictEqual(parseModelConfigYaml(SAME_AS_PBTXT_YAML, 'fraud/config'), parseTritonConfig(PBTXT, 'fraud/config'));
+    assert.notDeepStrictEqual(
+      parseModelConfigYaml(SAME_AS_PBTXT_YAML, 'fraud/config'),
+      parseTritonConfig(PBTXT, 'fraud/config'),
+    );
   });
 
   it('a load request config is normalised like a file', () => {
@@ -127,8 +170,14 @@ describe('normalizeModelConfig', () => {
     assert.equal(c.where, "load request for 'fraud'");
     assert.equal(c.instanceCount, 2);
     assert.deepStrictEqual(c.onnx, DEFAULT_ONNX_OPTIONS);
-    assert.throws(() => readLoadRequestConfig(JSON.stringify({ default_model_filename: '../x.onnx' }), 'fraud'), /default_model_filename/);
-    assert.throws(() => readLoadRequestConfig(JSON.stringify({ name: 'other' }), 'fraud'), /is not the model being loaded/);
+    assert.throws(
+      () => readLoadRequestConfig(JSON.stringify({ default_model_filename: '../x.onnx' }), 'fraud'),
+      /default_model_filename/,
+    );
+    assert.throws(
+      () => readLoadRequestConfig(JSON.stringify({ name: 'other' }), 'fraud'),
+      /is not the model being loaded/,
+    );
   });
 
   it('is frozen, and leaves the shared defaults alone', () => {
@@ -139,16 +188,28 @@ describe('normalizeModelConfig', () => {
 
   it('refuses what can be refused without the artefact, naming the file and what to do', () => {
     const refuse = (source: ModelConfigSource, message: RegExp) =>
-      assert.throws(() => normalizeModelConfig({ source: 'fraud/config.yaml', ...source }, 'fraud'), (e: unknown) => e instanceof ConfigError && /^fraud\/config\.yaml: /.test(e.message) && message.test(e.message));
+      assert.throws(
+        () => normalizeModelConfig({ source: 'fraud/config.yaml', ...source }, 'fraud'),
+        (e: unknown) => e instanceof ConfigError && /^fraud\/config\.yaml: /.test(e.message) && message.test(e.message),
+      );
     refuse({ instanceCount: 0 }, /instance count must be a whole number from 1 to 64, got 0/);
     refuse({ maxBatchSize: -1 }, /max_batch_size must be a whole number from 0/);
-    refuse({ maxBatchSize: 4, scheduling: { preferredBatchSizes: [8] } }, /preferred_batch_size 8 exceeds max_batch_size 4/);
+    refuse(
+      { maxBatchSize: 4, scheduling: { preferredBatchSizes: [8] } },
+      /preferred_batch_size 8 exceeds max_batch_size 4/,
+    );
     refuse({ scheduling: { maxQueueSize: -5 } }, /max_queue_size must be a whole number from 0, got -5/);
     refuse({ scheduling: { maxQueueDelayMicroseconds: 1e30 } }, /is above the longest wait inferd can time/);
-    refuse({ defaultModelFilename: '../../outside.onnx' }, /default_model_filename .* must be a file name inside the version folder/);
+    refuse(
+      { defaultModelFilename: '../../outside.onnx' },
+      /default_model_filename .* must be a file name inside the version folder/,
+    );
     refuse({ name: 'other' }, /name 'other' is not the model's name 'fraud'/);
     refuse({ parameters: { threshold_class: '1' } }, /'threshold_class' is set but 'threshold' is not/);
     refuse({ parameters: { threshold: '0.5', threshold_class: '3' } }, /'threshold_class' must be 0 or 1/);
-    assert.throws(() => readModelConfigFile('name: other\n', 'yaml', 'fraud', 'fraud/config.yaml'), /does not match the model's folder name 'fraud'/);
+    assert.throws(
+      () => readModelConfigFile('name: other\n', 'yaml', 'fraud', 'fraud/config.yaml'),
+      /does not match the model's folder name 'fraud'/,
+    );
   });
 });

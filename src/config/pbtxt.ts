@@ -25,12 +25,31 @@ function tokenize(source: string, file: string): Token[] {
   let i = 0;
   while (i < source.length) {
     const c = source[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '#') { while (i < source.length && source[i] !== '\n') i++; continue; }
-    if (PUNCT.has(c)) { tokens.push({ kind: 'punct', text: c, line }); i++; continue; }
-    if (c === '"' || c === "'") { i = readString(source, i, line, file, tokens); continue; }
-    const m = /^[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)[fF]?|^[A-Za-z_][\w.]*/.exec(source.slice(i, i + 200));
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n') i++;
+      continue;
+    }
+    if (PUNCT.has(c)) {
+      tokens.push({ kind: 'punct', text: c, line });
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      i = readString(source, i, line, file, tokens);
+      continue;
+    }
+    const m = /^[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)[fF]?|^[A-Za-z_][\w.]*/.exec(
+      source.slice(i, i + 200),
+    );
     if (!m) throw new ConfigError(`${file}:${line}: unexpected character '${c}'`);
     const kind = /^[A-Za-z_]/.test(m[0]) ? 'ident' : 'number';
     tokens.push({ kind, text: m[0], line });
@@ -60,7 +79,10 @@ function readString(source: string, start: number, line: number, file: string, t
 
 class Parser {
   private pos = 0;
-  constructor(private readonly tokens: Token[], private readonly file: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly file: string,
+  ) {}
 
   parseMessage(close?: string): TextMessage {
     const msg: TextMessage = {};
@@ -70,7 +92,10 @@ class Parser {
         if (close) throw this.error(`expected '${close}' before end of file`);
         return msg;
       }
-      if (close && t.text === close && t.kind === 'punct') { this.pos++; return msg; }
+      if (close && t.text === close && t.kind === 'punct') {
+        this.pos++;
+        return msg;
+      }
       if (t.kind !== 'ident') throw this.error(`expected a field name, found '${t.text}'`, t);
       this.pos++;
       const hadColon = this.accept(':');
@@ -103,7 +128,10 @@ class Parser {
 
   private accept(text: string): boolean {
     const t = this.tokens[this.pos];
-    if (t && t.kind === 'punct' && t.text === text) { this.pos++; return true; }
+    if (t && t.kind === 'punct' && t.text === text) {
+      this.pos++;
+      return true;
+    }
     return false;
   }
 

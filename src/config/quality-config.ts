@@ -14,15 +14,22 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../lib/duration.js';
 
-const duration = z.string().refine((s) => parseDurationMs(s) !== undefined, 'a duration: a number and a unit (ms, s, m, h, d), e.g. 1h or 24h');
+const duration = z
+  .string()
+  .refine((s) => parseDurationMs(s) !== undefined, 'a duration: a number and a unit (ms, s, m, h, d), e.g. 1h or 24h');
 
-export const qualityConfigSchema = z.strictObject({
-  windows: z.array(duration).min(1).default(['1h', '24h']),
-  metrics_refresh_seconds: z.number().min(0).default(30),
-  max_batch: z.number().int().min(1).default(10_000),
-  max_labels: z.number().int().min(1).default(100_000),
-  max_windows: z.number().int().min(1).max(100).default(10),
-}).refine((q) => q.windows.length <= q.max_windows, { message: 'quality.windows lists more windows than quality.max_windows allows; list fewer or raise max_windows', path: ['windows'] });
+export const qualityConfigSchema = z
+  .strictObject({
+    windows: z.array(duration).min(1).default(['1h', '24h']),
+    metrics_refresh_seconds: z.number().min(0).default(30),
+    max_batch: z.number().int().min(1).default(10_000),
+    max_labels: z.number().int().min(1).default(100_000),
+    max_windows: z.number().int().min(1).max(100).default(10),
+  })
+  .refine((q) => q.windows.length <= q.max_windows, {
+    message: 'quality.windows lists more windows than quality.max_windows allows; list fewer or raise max_windows',
+    path: ['windows'],
+  });
 
 export type QualityConfigFile = z.input<typeof qualityConfigSchema>;
 

@@ -38,6 +38,13 @@ export function defaultRolloutStorePath(modelRepository: string): string {
 }
 
 /** The parsed `rollouts:` block as the server uses it. */
-export function toRolloutStoreConfig(c: z.output<typeof rolloutStoreConfigSchema>, modelRepository: string): RolloutStoreConfig {
-  return Object.freeze({ store: c.store, path: c.path ?? defaultRolloutStorePath(modelRepository), defaultPath: c.path === undefined });
+export function toRolloutStoreConfig(
+  c: z.output<typeof rolloutStoreConfigSchema>,
+  modelRepository: string,
+): RolloutStoreConfig {
+  return Object.freeze({
+    store: c.store,
+    path: c.path ?? defaultRolloutStorePath(modelRepository),
+    defaultPath: c.path === undefined,
+  });
 }

@@ -12,7 +12,14 @@ import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
 import { qualityConfigSchema, toQualityConfig, type QualityConfig } from './quality-config.js';
 import { rolloutStoreConfigSchema, toRolloutStoreConfig, type RolloutStoreConfig } from './rollout-store-config.js';
-import { authConfigSchema, limitsConfigSchema, toAuthConfig, toInputLimits, type AuthConfig, type InputLimits } from './auth-config.js';
+import {
+  authConfigSchema,
+  limitsConfigSchema,
+  toAuthConfig,
+  toInputLimits,
+  type AuthConfig,
+  type InputLimits,
+} from './auth-config.js';
 import { rateStoreConfigFields, toRateStoreConfig, type RateStoreConfig } from './rate-store-config.js';
 import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
@@ -35,11 +42,24 @@ export const serverConfigSchema = z.strictObject({
   /** Explicit and poll modes: start with a repository that has no model folders yet (else the start fails). */
   allow_empty_repository: z.boolean().default(false),
   /** Models to load at start in explicit mode ('*' for all). */
-  load_models: z.array(z.string().regex(LOAD_MODEL_PATTERN, "a model name (letters, digits, '_', '-' and '.', starting with a letter or digit) or '*' for every model")).default([]),
+  load_models: z
+    .array(
+      z
+        .string()
+        .regex(
+          LOAD_MODEL_PATTERN,
+          "a model name (letters, digits, '_', '-' and '.', starting with a letter or digit) or '*' for every model",
+        ),
+    )
+    .default([]),
   /** How often poll mode rescans the repository. */
   repository_poll_secs: z.number().positive().default(15),
   /** Largest request body accepted, in bytes; larger bodies get 413. */
-  body_limit_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+  body_limit_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Ready only when every model is ready (Triton's --strict-readiness); false: ready once loading finished. */
   strict_readiness: z.boolean().default(true),
@@ -80,7 +100,11 @@ export const serverConfigSchema = z.strictObject({
   /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
   trusted_keys: z.array(z.string().min(1)).default([]),
   /** HTTP header whose value, hashed, keeps one caller on one version (copied to the `routing_key` parameter). */
-  routing_key_header: z.string().min(1).regex(/^[A-Za-z0-9-]+$/).default('x-routing-key'),
+  routing_key_header: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9-]+$/)
+    .default('x-routing-key'),
   /** Authentication, scopes and rate limits (auth-config.ts; README "Security"). Off by default: loopback only. */
   auth: authConfigSchema.prefault({}),
   /** Serve without auth on a non-loopback address (flag --insecure). */
@@ -191,7 +215,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
  * The OpenTelemetry SDK variables, as the specification reads them: OTEL_RESOURCE_ATTRIBUTES is
  * `key=value,key=value` (values percent-encoded); OTEL_SERVICE_NAME wins over a `service.name` given there.
  */
-export function tracingFromEnv(env: NodeJS.ProcessEnv): { service_name?: string; resource_attributes?: Record<string, string> } | undefined {
+export function tracingFromEnv(
+  env: NodeJS.ProcessEnv,
+): { service_name?: string; resource_attributes?: Record<string, string> } | undefined {
   const attributes: Record<string, string> = {};
   for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
     const at = pair.indexOf('=');
@@ -207,7 +233,10 @@ export function tracingFromEnv(env: NodeJS.ProcessEnv): { service_name?: string;
   delete attributes['service.name'];
   const hasAttributes = Object.keys(attributes).length > 0;
   if (!serviceName && !hasAttributes) return undefined;
-  return { ...(serviceName ? { service_name: serviceName } : {}), ...(hasAttributes ? { resource_attributes: attributes } : {}) };
+  return {
+    ...(serviceName ? { service_name: serviceName } : {}),
+    ...(hasAttributes ? { resource_attributes: attributes } : {}),
+  };
 }
 
 /** `tracing` sections merge setting by setting (the environment may name the service while the file sets the endpoint). */
@@ -215,10 +244,13 @@ function mergedTracing(layers: ReadonlyArray<Partial<ServerConfigFile> | undefin
   const sections = layers.map((l) => l?.tracing).filter((t) => t !== undefined);
   if (sections.length === 0) return undefined;
   // Not an object: left for the schema to report as it is.
-  if (sections.some((t) => typeof t !== 'object' || t === null || Array.isArray(t))) return sections[sections.length - 1];
+  if (sections.some((t) => typeof t !== 'object' || t === null || Array.isArray(t)))
+    return sections[sections.length - 1];
   const attributes = sections.map((t) => t.resource_attributes).filter((a) => a !== undefined);
   const merged = Object.assign({}, ...sections.map((t) => definedOnly(t))) as NonNullable<ServerConfigFile['tracing']>;
-  return attributes.length ? { ...merged, resource_attributes: Object.assign({}, ...attributes) as Record<string, string> } : merged;
+  return attributes.length
+    ? { ...merged, resource_attributes: Object.assign({}, ...attributes) as Record<string, string> }
+    : merged;
 }
 
 /** Reads a YAML or JSON server config file. */
@@ -260,12 +292,18 @@ function assertSafeBinding(host: string, authEnabled: boolean, insecure: boolean
 
 /** Validates layered config values (later layers win) into a frozen ServerConfig. */
 export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> | undefined>): ServerConfig {
-  const merged = Object.assign({}, ...layers.map((l) => definedOnly(l)), definedOnly({ tracing: mergedTracing(layers) }));
+  const merged = Object.assign(
+    {},
+    ...layers.map((l) => definedOnly(l)),
+    definedOnly({ tracing: mergedTracing(layers) }),
+  );
   const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   if (c.integrity === 'signed' && c.trusted_keys.length === 0) {
-    throw new ConfigError(`integrity 'signed' needs at least one trusted public key: set trusted_keys (flag --trusted-key FILE); 'inferd keygen' makes a key pair`);
+    throw new ConfigError(
+      `integrity 'signed' needs at least one trusted public key: set trusted_keys (flag --trusted-key FILE); 'inferd keygen' makes a key pair`,
+    );
   }
   assertSafeBinding(c.host, c.auth.enabled, c.insecure);
   return Object.freeze({

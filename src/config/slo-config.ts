@@ -61,7 +61,10 @@ function checkThreshold(thresholdMs: number, file: string): void {
   if (LATENCY_SLO_BOUNDS_SECONDS.some((b) => Math.abs(b - seconds) <= b * 1e-9)) return;
   const below = LATENCY_SLO_BOUNDS_SECONDS.filter((b) => b < seconds).at(-1);
   const above = LATENCY_SLO_BOUNDS_SECONDS.find((b) => b > seconds);
-  const nearest = [below, above].filter((b) => b !== undefined).map((b) => formatMs(b!)).join(' or ');
+  const nearest = [below, above]
+    .filter((b) => b !== undefined)
+    .map((b) => formatMs(b!))
+    .join(' or ');
   throw new ConfigError(
     `${file}: slo.latency.threshold_ms ${thresholdMs} is not a bucket bound of inferd_request_duration_seconds, so ` +
       `Prometheus could not count the requests under it; use ${nearest} (allowed: ${LATENCY_SLO_BOUNDS_SECONDS.map(formatMs).join(', ')})`,
@@ -76,7 +79,9 @@ export function parseSloConfig(raw: unknown, file: string): SloConfig {
   if (s.latency) checkThreshold(s.latency.threshold_ms, file);
   return Object.freeze({
     ...(s.availability !== undefined ? { availability: s.availability } : {}),
-    ...(s.latency ? { latency: Object.freeze({ thresholdMs: s.latency.threshold_ms, percentile: s.latency.percentile }) } : {}),
+    ...(s.latency
+      ? { latency: Object.freeze({ thresholdMs: s.latency.threshold_ms, percentile: s.latency.percentile }) }
+      : {}),
     windowDays: s.window_days,
   });
 }

@@ -37,7 +37,16 @@ export interface TlsConfig {
 export function toTlsConfig(c: z.infer<typeof tlsConfigSchema> | undefined): TlsConfig | undefined {
   if (!c) return undefined;
   if (c.client_auth !== 'none' && c.ca_file === undefined) {
-    throw new ConfigError(`tls.client_auth '${c.client_auth}' checks client certificates against a CA: set tls.ca_file (flag --tls-ca FILE) to the CA that signs them`);
+    throw new ConfigError(
+      `tls.client_auth '${c.client_auth}' checks client certificates against a CA: set tls.ca_file (flag --tls-ca FILE) to the CA that signs them`,
+    );
   }
-  return Object.freeze({ certFile: c.cert_file, keyFile: c.key_file, caFile: c.ca_file, clientAuth: c.client_auth, reloadMs: Math.round(c.reload_secs * 1000), metrics: c.metrics });
+  return Object.freeze({
+    certFile: c.cert_file,
+    keyFile: c.key_file,
+    caFile: c.ca_file,
+    clientAuth: c.client_auth,
+    reloadMs: Math.round(c.reload_secs * 1000),
+    metrics: c.metrics,
+  });
 }

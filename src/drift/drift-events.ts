@@ -25,7 +25,10 @@ export const MAX_DRIFT_EVENTS = 500;
  */
 export function crossings(model: string, version: string, report: WindowReport, drifted: Set<string>): DriftEvent[] {
   const events: DriftEvent[] = [];
-  const rows = [...report.features.map((f) => ['input', f] as const), ...report.predictions.map((f) => ['prediction', f] as const)];
+  const rows = [
+    ...report.features.map((f) => ['input', f] as const),
+    ...report.predictions.map((f) => ['prediction', f] as const),
+  ];
   for (const [source, f] of rows) {
     for (const s of f.statistics) {
       const key = `${source}:${f.feature}:${s.statistic}`;
@@ -33,8 +36,16 @@ export function crossings(model: string, version: string, report: WindowReport, 
       if (s.drifted) drifted.add(key);
       else drifted.delete(key);
       events.push({
-        type: s.drifted ? 'drift_detected' : 'drift_cleared', atMs: report.endedMs, model, version, feature: f.feature, source,
-        statistic: s.statistic, value: s.value, threshold: s.threshold, windowRows: report.rows,
+        type: s.drifted ? 'drift_detected' : 'drift_cleared',
+        atMs: report.endedMs,
+        model,
+        version,
+        feature: f.feature,
+        source,
+        statistic: s.statistic,
+        value: s.value,
+        threshold: s.threshold,
+        windowRows: report.rows,
       });
     }
   }

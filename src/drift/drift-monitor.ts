@@ -40,7 +40,12 @@ interface Pending {
 /** Rows counted before the monitor yields the event loop (about 5 ms at 64 features). */
 const ROWS_PER_TURN = 512;
 
-const copyTensor = (t: Tensor): Tensor => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: t.data.slice() });
+const copyTensor = (t: Tensor): Tensor => ({
+  name: t.name,
+  datatype: t.datatype,
+  shape: [...t.shape],
+  data: t.data.slice(),
+});
 
 export class DriftMonitor implements DriftTap {
   private readonly versions = new Map<string, VersionDrift>();
@@ -70,7 +75,11 @@ export class DriftMonitor implements DriftTap {
     await Promise.allSettled([...this.webhooks]);
   }
 
-  tap(config: ModelConfig, version: string, inputs: readonly Tensor[]): ((outputs: readonly Tensor[]) => void) | undefined {
+  tap(
+    config: ModelConfig,
+    version: string,
+    inputs: readonly Tensor[],
+  ): ((outputs: readonly Tensor[]) => void) | undefined {
     const drift = config.drift;
     if (!drift) return undefined;
     const state = this.stateOf(config, version);
@@ -103,8 +112,15 @@ export class DriftMonitor implements DriftTap {
     const key = `${config.name}/${version}`;
     let state = this.versions.get(key);
     if (!state) {
-      const input = config.inputs.length === 1 && config.inputs[0].dims.length === 1 ? config.inputs[0].dims[0] : undefined;
-      state = new VersionDrift(config.name, version, config.drift!, profilePath(this.options.repository, config.name, version), input !== undefined && input > 0 ? input : undefined);
+      const input =
+        config.inputs.length === 1 && config.inputs[0].dims.length === 1 ? config.inputs[0].dims[0] : undefined;
+      state = new VersionDrift(
+        config.name,
+        version,
+        config.drift!,
+        profilePath(this.options.repository, config.name, version),
+        input !== undefined && input > 0 ? input : undefined,
+      );
       this.versions.set(key, state);
       void state.ready();
     }
@@ -176,9 +192,25 @@ export class DriftMonitor implements DriftTap {
     state.record(report);
     for (const e of crossings(state.model, state.version, report, state.drifted)) {
       this.events.push(e);
-      const fields = { model: e.model, version: e.version, feature: e.feature, statistic: e.statistic, value: e.value, threshold: e.threshold, window_rows: e.windowRows };
-      if (e.type === 'drift_detected') this.options.logger.warn(fields, `drift: ${e.model} v${e.version} ${e.feature} ${e.statistic} ${e.value.toFixed(4)} > ${e.threshold}`);
-      else this.options.logger.info(fields, `drift cleared: ${e.model} v${e.version} ${e.feature} ${e.statistic} ${e.value.toFixed(4)} <= ${e.threshold}`);
+      const fields = {
+        model: e.model,
+        version: e.version,
+        feature: e.feature,
+        statistic: e.statistic,
+        value: e.value,
+        threshold: e.threshold,
+        window_rows: e.windowRows,
+      };
+      if (e.type === 'drift_detected')
+        this.options.logger.warn(
+          fields,
+          `drift: ${e.model} v${e.version} ${e.feature} ${e.statistic} ${e.value.toFixed(4)} > ${e.threshold}`,
+        );
+      else
+        this.options.logger.info(
+          fields,
+          `drift cleared: ${e.model} v${e.version} ${e.feature} ${e.statistic} ${e.value.toFixed(4)} <= ${e.threshold}`,
+        );
     }
     if (this.events.length > MAX_DRIFT_EVENTS) this.events.splice(0, this.events.length - MAX_DRIFT_EVENTS);
     if (report.drifted && state.config.webhook && state.takeWebhookTurn(this.now())) this.callWebhook(state, report);
@@ -186,12 +218,23 @@ export class DriftMonitor implements DriftTap {
 
   private callWebhook(state: VersionDrift, report: WindowReport): void {
     const webhook = state.config.webhook!;
-    const drifted = [...report.features.map((f) => ['input', f] as const), ...report.predictions.map((f) => ['prediction', f] as const)].flatMap(([source, f]) =>
-      f.statistics.filter((s) => s.drifted).map((s) => ({ source, feature: f.feature, statistic: s.statistic, value: s.value, threshold: s.threshold })),
+    const drifted = [
+      ...report.features.map((f) => ['input', f] as const),
+      ...report.predictions.map((f) => ['prediction', f] as const),
+    ].flatMap(([source, f]) =>
+      f.statistics
+        .filter((s) => s.drifted)
+        .map((s) => ({ source, feature: f.feature, statistic: s.statistic, value: s.value, threshold: s.threshold })),
     );
     const body = {
-      event: 'drift', model: state.model, version: state.version,
-      window: { rows: report.rows, started_at: new Date(report.startedMs).toISOString(), ended_at: new Date(report.endedMs).toISOString() },
+      event: 'drift',
+      model: state.model,
+      version: state.version,
+      window: {
+        rows: report.rows,
+        started_at: new Date(report.startedMs).toISOString(),
+        ended_at: new Date(report.endedMs).toISOString(),
+      },
       drifted,
     };
     const call = postDriftWebhook(webhook, body).then(
@@ -199,12 +242,18 @@ export class DriftMonitor implements DriftTap {
         if (status >= 200 && status < 300) state.webhook.sent++;
         else {
           state.webhook.failed++;
-          this.options.logger.warn({ model: state.model, version: state.version, url: webhook.url, status }, `drift webhook answered ${status}`);
+          this.options.logger.warn(
+            { model: state.model, version: state.version, url: webhook.url, status },
+            `drift webhook answered ${status}`,
+          );
         }
       },
       (err: unknown) => {
         state.webhook.failed++;
-        this.options.logger.warn({ model: state.model, version: state.version, url: webhook.url, err: (err as Error).message }, 'drift webhook failed');
+        this.options.logger.warn(
+          { model: state.model, version: state.version, url: webhook.url, err: (err as Error).message },
+          'drift webhook failed',
+        );
       },
     );
     this.webhooks.add(call);
@@ -212,7 +261,10 @@ export class DriftMonitor implements DriftTap {
   }
 
   /** The records of a model's versions (those given, in order), for the report. */
-  records(model: string, versions: ReadonlyArray<{ readonly version: string; readonly config: ModelConfig }>): VersionDrift[] {
+  records(
+    model: string,
+    versions: ReadonlyArray<{ readonly version: string; readonly config: ModelConfig }>,
+  ): VersionDrift[] {
     return versions.filter((v) => v.config.drift).map((v) => this.stateOf(v.config, v.version));
   }
 
@@ -224,16 +276,39 @@ export class DriftMonitor implements DriftTap {
   /** The last evaluations' statistics, for the drift metrics (telemetry/drift-metrics.ts). */
   statisticRows() {
     return this.allRecords().flatMap((v) => {
-      const rows = v.last ? [...v.last.features.map((f) => ['input', f] as const), ...v.last.predictions.map((f) => ['prediction', f] as const)] : [];
-      return rows.flatMap(([source, f]) => f.statistics.map((s) => ({ model: v.model, version: v.version, feature: f.feature, source, statistic: s.statistic, value: s.value, threshold: s.threshold, drifted: s.drifted })));
+      const rows = v.last
+        ? [
+            ...v.last.features.map((f) => ['input', f] as const),
+            ...v.last.predictions.map((f) => ['prediction', f] as const),
+          ]
+        : [];
+      return rows.flatMap(([source, f]) =>
+        f.statistics.map((s) => ({
+          model: v.model,
+          version: v.version,
+          feature: f.feature,
+          source,
+          statistic: s.statistic,
+          value: s.value,
+          threshold: s.threshold,
+          drifted: s.drifted,
+        })),
+      );
     });
   }
 
   /** Per-version counts, for the drift metrics. */
   versionRows() {
     return this.allRecords().map((v) => ({
-      model: v.model, version: v.version, evaluations: v.evaluations, rowsCounted: v.rowsCounted, rowsDropped: v.dropped, windowRows: v.window?.rows ?? 0,
-      webhookSent: v.webhook.sent, webhookFailed: v.webhook.failed, webhookSuppressed: v.webhook.suppressed,
+      model: v.model,
+      version: v.version,
+      evaluations: v.evaluations,
+      rowsCounted: v.rowsCounted,
+      rowsDropped: v.dropped,
+      windowRows: v.window?.rows ?? 0,
+      webhookSent: v.webhook.sent,
+      webhookFailed: v.webhook.failed,
+      webhookSuppressed: v.webhook.suppressed,
     }));
   }
 

@@ -40,7 +40,13 @@ export class RollingWindow {
   }
 
   /** Counts one row (see DriftWindow.addRow); returns a report when this row ended a slice and the window is evaluated. */
-  addRow(input: TensorData, outputs: readonly Tensor[], rows: number, row: number, nowMs: number): WindowReport | undefined {
+  addRow(
+    input: TensorData,
+    outputs: readonly Tensor[],
+    rows: number,
+    row: number,
+    nowMs: number,
+  ): WindowReport | undefined {
     this.current.addRow(input, outputs, rows, row);
     this.total.addRow(input, outputs, rows, row);
     return this.current.rows >= this.sliceRows ? this.endSlice(nowMs) : undefined;
@@ -48,7 +54,9 @@ export class RollingWindow {
 
   /** Ends the open slice when it is older than its share of `window.seconds`; returns a report when evaluated. */
   tick(nowMs: number): WindowReport | undefined {
-    return this.sliceMs !== undefined && nowMs - this.current.startedMs >= this.sliceMs ? this.endSlice(nowMs) : undefined;
+    return this.sliceMs !== undefined && nowMs - this.current.startedMs >= this.sliceMs
+      ? this.endSlice(nowMs)
+      : undefined;
   }
 
   private endSlice(nowMs: number): WindowReport | undefined {

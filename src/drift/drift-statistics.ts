@@ -13,7 +13,10 @@
 export const PSI_FLOOR = 1e-4;
 
 function check(reference: readonly number[], live: readonly number[]): void {
-  if (reference.length !== live.length) throw new RangeError(`distributions differ in length: ${reference.length} reference bins, ${live.length} live bins`);
+  if (reference.length !== live.length)
+    throw new RangeError(
+      `distributions differ in length: ${reference.length} reference bins, ${live.length} live bins`,
+    );
 }
 
 /** Population stability index of `live` against `reference` (both fractions summing to 1). */

@@ -11,5 +11,9 @@ export interface DriftTap {
    * request is not sampled; otherwise the inputs it needs are copied now, and the returned function takes the
    * model's raw outputs (copied there too) once they are known.
    */
-  tap(config: ModelConfig, version: string, inputs: readonly Tensor[]): ((outputs: readonly Tensor[]) => void) | undefined;
+  tap(
+    config: ModelConfig,
+    version: string,
+    inputs: readonly Tensor[],
+  ): ((outputs: readonly Tensor[]) => void) | undefined;
 }

@@ -46,8 +46,10 @@ export class VersionDrift {
   ready(): Promise<void> {
     this.loading ??= readProfile(this.profilePath).then(
       (p) => {
-        if (!p) this.problem = `no profile: ${this.shownProfile} does not exist; make one with: inferd profile --model ${this.model} --version ${this.version} --data TRAIN.csv`;
-        else if (this.inputColumns !== undefined && p.columns !== this.inputColumns) this.problem = `${this.shownProfile} describes ${p.columns} input columns, but the model's input '${p.input}' has ${this.inputColumns}; make the profile again`;
+        if (!p)
+          this.problem = `no profile: ${this.shownProfile} does not exist; make one with: inferd profile --model ${this.model} --version ${this.version} --data TRAIN.csv`;
+        else if (this.inputColumns !== undefined && p.columns !== this.inputColumns)
+          this.problem = `${this.shownProfile} describes ${p.columns} input columns, but the model's input '${p.input}' has ${this.inputColumns}; make the profile again`;
         else this.profile = p;
       },
       (err: unknown) => {

@@ -50,7 +50,9 @@ class Histogram {
   constructor(readonly profile: FeatureProfile) {
     const categories = profile.categories ?? [];
     this.categoryIndex = profile.kind === 'categorical' ? new Map(categories.map((c, i) => [Number(c), i])) : undefined;
-    this.counts = new Array<number>(profile.kind === 'categorical' ? categories.length + 1 : (profile.cuts?.length ?? 0) + 1).fill(0);
+    this.counts = new Array<number>(
+      profile.kind === 'categorical' ? categories.length + 1 : (profile.cuts?.length ?? 0) + 1,
+    ).fill(0);
   }
 
   add(value: number): void {
@@ -70,18 +72,34 @@ class Histogram {
     const rows = this.rows;
     const count = rows - this.missing;
     const missingRate = rows ? this.missing / rows : 0;
-    const stat = (statistic: StatisticName, value: number, threshold: number): StatisticResult => ({ statistic, value, threshold, drifted: value > threshold });
+    const stat = (statistic: StatisticName, value: number, threshold: number): StatisticResult => ({
+      statistic,
+      value,
+      threshold,
+      drifted: value > threshold,
+    });
     const statistics: StatisticResult[] = [];
     if (count > 0) {
       const live = toFractions(this.counts);
       if (this.profile.kind === 'numeric') {
-        statistics.push(stat('psi', psi(this.profile.fractions, live), t.psi), stat('ks', ksFromBins(this.profile.fractions, live), t.ks));
+        statistics.push(
+          stat('psi', psi(this.profile.fractions, live), t.psi),
+          stat('ks', ksFromBins(this.profile.fractions, live), t.ks),
+        );
       } else {
         statistics.push(stat('js', jensenShannon([...this.profile.fractions, 0], live), t.js));
       }
     }
-    if (rows > 0) statistics.push(stat('missing_rate', Math.abs(missingRate - this.profile.missingRate), t.missingRate));
-    return { feature: this.profile.name, kind: this.profile.kind, count, missingRate, statistics, drifted: statistics.some((s) => s.drifted) };
+    if (rows > 0)
+      statistics.push(stat('missing_rate', Math.abs(missingRate - this.profile.missingRate), t.missingRate));
+    return {
+      feature: this.profile.name,
+      kind: this.profile.kind,
+      count,
+      missingRate,
+      statistics,
+      drifted: statistics.some((s) => s.drifted),
+    };
   }
 }
 
@@ -127,6 +145,13 @@ export class DriftWindow {
     const thresholds = (name: string) => ({ ...config.thresholds, ...config.features[name] });
     const features = this.inputs.map((h) => h.evaluate(thresholds(h.profile.name)));
     const predictions = this.outputs.map((h) => h.evaluate(thresholds(h.profile.name)));
-    return { rows: this.rows, startedMs, endedMs: nowMs, features, predictions, drifted: [...features, ...predictions].some((f) => f.drifted) };
+    return {
+      rows: this.rows,
+      startedMs,
+      endedMs: nowMs,
+      features,
+      predictions,
+      drifted: [...features, ...predictions].some((f) => f.drifted),
+    };
   }
 }

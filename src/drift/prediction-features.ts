@@ -23,12 +23,22 @@ export function predictionFeatures(outputs: readonly TensorSpec[]): PredictionFe
   const out: PredictionFeature[] = [];
   for (const o of outputs) {
     // BYTES hold no number; FP16/BF16 arrive as raw bits; a variable per-row size has no fixed columns.
-    if (o.datatype === 'BYTES' || o.datatype === 'FP16' || o.datatype === 'BF16' || o.dims.some((d) => d < 0) || o.name === EXPLANATION_OUTPUT) continue;
+    if (
+      o.datatype === 'BYTES' ||
+      o.datatype === 'FP16' ||
+      o.datatype === 'BF16' ||
+      o.dims.some((d) => d < 0) ||
+      o.name === EXPLANATION_OUTPUT
+    )
+      continue;
     const perRow = o.dims.reduce((a, b) => a * b, 1);
     const float = FLOATS.has(o.datatype);
-    if (perRow === 1) out.push({ name: o.name, output: o.name, reduce: 'value', kind: float ? 'numeric' : 'categorical' });
-    else if (float && perRow === 2) out.push({ name: `${o.name}[1]`, output: o.name, reduce: 'class1', kind: 'numeric' });
-    if (float && perRow >= 2) out.push({ name: `${o.name}:class`, output: o.name, reduce: 'argmax', kind: 'categorical' });
+    if (perRow === 1)
+      out.push({ name: o.name, output: o.name, reduce: 'value', kind: float ? 'numeric' : 'categorical' });
+    else if (float && perRow === 2)
+      out.push({ name: `${o.name}[1]`, output: o.name, reduce: 'class1', kind: 'numeric' });
+    if (float && perRow >= 2)
+      out.push({ name: `${o.name}:class`, output: o.name, reduce: 'argmax', kind: 'categorical' });
   }
   return out;
 }

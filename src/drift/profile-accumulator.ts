@@ -77,12 +77,25 @@ export class FeatureAccumulator {
     const count = this.rows - this.missing;
     const mean = count ? this.sum / count : undefined;
     const std = count ? Math.sqrt(Math.max(0, this.sumSquares / count - mean! * mean!)) : undefined;
-    const base = { name: this.name, missingRate: this.rows ? this.missing / this.rows : 0, count, ...(mean !== undefined ? { mean, std } : {}) };
+    const base = {
+      name: this.name,
+      missingRate: this.rows ? this.missing / this.rows : 0,
+      count,
+      ...(mean !== undefined ? { mean, std } : {}),
+    };
     const kind = this.kind ?? (this.categories && count > 0 ? 'categorical' : 'numeric');
     if (kind === 'categorical') {
-      if (!this.categories) throw new Error(`feature '${this.name}' has more than ${MAX_CATEGORIES} distinct values; profile it as numeric`);
+      if (!this.categories)
+        throw new Error(
+          `feature '${this.name}' has more than ${MAX_CATEGORIES} distinct values; profile it as numeric`,
+        );
       const entries = [...this.categories].sort((a, b) => a[0] - b[0]);
-      return { ...base, kind, categories: entries.map(([v]) => String(v)), fractions: toFractions(entries.map(([, c]) => c)) };
+      return {
+        ...base,
+        kind,
+        categories: entries.map(([v]) => String(v)),
+        fractions: toFractions(entries.map(([, c]) => c)),
+      };
     }
     const cuts = quantileCutPoints(this.reservoir);
     return { ...base, kind, cuts, fractions: toFractions(binCounts(cuts, this.reservoir)) };

@@ -34,7 +34,12 @@ export interface BuildProfileOptions {
   readonly now?: () => Date;
 }
 
-function addPredictions(accumulators: readonly FeatureAccumulator[], features: readonly PredictionFeature[], outputs: readonly Tensor[], rows: number): void {
+function addPredictions(
+  accumulators: readonly FeatureAccumulator[],
+  features: readonly PredictionFeature[],
+  outputs: readonly Tensor[],
+  rows: number,
+): void {
   features.forEach((f, i) => {
     const t = outputs.find((o) => o.name === f.output);
     if (!t) throw new Error(`the model answered without output '${f.output}'`);
@@ -60,11 +65,26 @@ export async function buildProfile(o: BuildProfileOptions): Promise<Profile> {
   }
   if (!inputs || rows === 0) throw new InvalidArgumentError(`${o.source}: no data rows to profile`);
   const unknown = [...forced].filter((n) => !inputs!.some((a) => a.name === n));
-  if (unknown.length) throw new InvalidArgumentError(`--categorical names ${unknown.join(', ')}, which are not features of the input (features: ${inputs.slice(0, 8).map((a) => a.name).join(', ')}…)`);
+  if (unknown.length)
+    throw new InvalidArgumentError(
+      `--categorical names ${unknown.join(', ')}, which are not features of the input (features: ${inputs
+        .slice(0, 8)
+        .map((a) => a.name)
+        .join(', ')}…)`,
+    );
   return {
-    model: o.model, version: o.version, input: o.target.input, columns, rows,
-    createdAt: (o.now?.() ?? new Date()).toISOString(), source: o.source,
+    model: o.model,
+    version: o.version,
+    input: o.target.input,
+    columns,
+    rows,
+    createdAt: (o.now?.() ?? new Date()).toISOString(),
+    source: o.source,
     features: inputs.map((a, column) => ({ ...a.finish(), column })),
-    predictions: predictions.map((a, i) => ({ ...a.finish(), output: predictionSpecs[i].output, reduce: predictionSpecs[i].reduce })),
+    predictions: predictions.map((a, i) => ({
+      ...a.finish(),
+      output: predictionSpecs[i].output,
+      reduce: predictionSpecs[i].reduce,
+    })),
   };
 }

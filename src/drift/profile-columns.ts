@@ -20,13 +20,26 @@ export interface ProfileTarget {
 /** The input a profile describes; throws when the model does not take one FP32 [-1, N] input. */
 export function profileTarget(config: ModelConfig): ProfileTarget {
   const [input] = config.inputs;
-  const ok = config.inputs.length === 1 && input.datatype === 'FP32' && input.dims.length === 1 && input.dims[0] > 0 && config.maxBatchSize > 0;
+  const ok =
+    config.inputs.length === 1 &&
+    input.datatype === 'FP32' &&
+    input.dims.length === 1 &&
+    input.dims[0] > 0 &&
+    config.maxBatchSize > 0;
   if (!ok) {
-    const inputs = config.inputs.map((i) => `${i.name} ${i.datatype} [${config.maxBatchSize > 0 ? '-1, ' : ''}${i.dims.join(', ')}]`).join('; ');
-    throw new InvalidArgumentError(`inferd profile needs a model with one FP32 input [-1, N] (rows of N features); model '${config.name}' has: ${inputs}`);
+    const inputs = config.inputs
+      .map((i) => `${i.name} ${i.datatype} [${config.maxBatchSize > 0 ? '-1, ' : ''}${i.dims.join(', ')}]`)
+      .join('; ');
+    throw new InvalidArgumentError(
+      `inferd profile needs a model with one FP32 input [-1, N] (rows of N features); model '${config.name}' has: ${inputs}`,
+    );
   }
   const names = config.parameters.feature_names?.split(',');
-  return { input: input.name, columns: input.dims[0], ...(names && names.length === input.dims[0] ? { modelNames: names } : {}) };
+  return {
+    input: input.name,
+    columns: input.dims[0],
+    ...(names && names.length === input.dims[0] ? { modelNames: names } : {}),
+  };
 }
 
 /** Which fields of a record feed the input, by position in the header (or object keys), and the features' names. */
@@ -39,17 +52,34 @@ export interface ColumnMapping {
 }
 
 /** Maps a header (CSV header or the first JSONL object's keys) to the input's columns. */
-export function mapColumns(target: ProfileTarget, header: readonly string[], exclude: readonly string[], where: string): ColumnMapping {
+export function mapColumns(
+  target: ProfileTarget,
+  header: readonly string[],
+  exclude: readonly string[],
+  where: string,
+): ColumnMapping {
   const unknownExcluded = exclude.filter((e) => !header.includes(e));
-  if (unknownExcluded.length) throw new InvalidArgumentError(`${where}: --exclude names column(s) the file does not have: ${unknownExcluded.join(', ')}; its columns are ${header.join(', ')}`);
+  if (unknownExcluded.length)
+    throw new InvalidArgumentError(
+      `${where}: --exclude names column(s) the file does not have: ${unknownExcluded.join(', ')}; its columns are ${header.join(', ')}`,
+    );
   if (target.modelNames) {
     const missing = target.modelNames.filter((n) => !header.includes(n));
-    if (missing.length) throw new InvalidArgumentError(`${where}: the model's features ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} are not columns of the file; name the columns as the model's feature_names`);
-    return { names: target.modelNames, positions: target.modelNames.map((n) => header.indexOf(n)), ignored: header.filter((h) => !target.modelNames!.includes(h)) };
+    if (missing.length)
+      throw new InvalidArgumentError(
+        `${where}: the model's features ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} are not columns of the file; name the columns as the model's feature_names`,
+      );
+    return {
+      names: target.modelNames,
+      positions: target.modelNames.map((n) => header.indexOf(n)),
+      ignored: header.filter((h) => !target.modelNames!.includes(h)),
+    };
   }
   const used = header.map((h, i) => [h, i] as const).filter(([h]) => !exclude.includes(h));
   if (used.length !== target.columns) {
-    throw new InvalidArgumentError(`${where}: ${used.length} columns (${header.length} in the file, ${exclude.length} excluded), but input '${target.input}' takes ${target.columns}; exclude non-feature columns with --exclude (e.g. --exclude label)`);
+    throw new InvalidArgumentError(
+      `${where}: ${used.length} columns (${header.length} in the file, ${exclude.length} excluded), but input '${target.input}' takes ${target.columns}; exclude non-feature columns with --exclude (e.g. --exclude label)`,
+    );
   }
   return { names: used.map(([h]) => h), positions: used.map(([, i]) => i), ignored: [...exclude] };
 }
@@ -67,7 +97,10 @@ export function csvNumber(cell: string, where: string, column: string): number {
   const t = cell.trim();
   if (MISSING.has(t.toLowerCase())) return NaN;
   const v = Number(t);
-  if (Number.isNaN(v)) throw new InvalidArgumentError(`${where}: column '${column}' is '${cell}', not a number; the model's input is FP32 (leave missing values empty)`);
+  if (Number.isNaN(v))
+    throw new InvalidArgumentError(
+      `${where}: column '${column}' is '${cell}', not a number; the model's input is FP32 (leave missing values empty)`,
+    );
   return v;
 }
 
@@ -76,5 +109,7 @@ export function jsonNumber(value: unknown, where: string, column: string): numbe
   if (value === null || value === undefined) return NaN;
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  throw new InvalidArgumentError(`${where}: '${column}' is ${JSON.stringify(value)}, not a number; the model's input is FP32 (use null for a missing value)`);
+  throw new InvalidArgumentError(
+    `${where}: '${column}' is ${JSON.stringify(value)}, not a number; the model's input is FP32 (use null for a missing value)`,
+  );
 }

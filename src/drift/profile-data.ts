@@ -8,7 +8,14 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from '../errors/index.js';
 import { parseCsvLine } from '../features/csv.js';
-import { arrayMapping, csvNumber, jsonNumber, mapColumns, type ColumnMapping, type ProfileTarget } from './profile-columns.js';
+import {
+  arrayMapping,
+  csvNumber,
+  jsonNumber,
+  mapColumns,
+  type ColumnMapping,
+  type ProfileTarget,
+} from './profile-columns.js';
 
 export interface RowBatch {
   /** Row-major values, `rows × target.columns`. */
@@ -33,22 +40,34 @@ export function isJsonl(path: string): boolean {
 
 type RowParser = (line: string, where: string) => number[];
 
-function jsonlParser(target: ProfileTarget, exclude: readonly string[], setMapping: (m: ColumnMapping) => void): RowParser {
+function jsonlParser(
+  target: ProfileTarget,
+  exclude: readonly string[],
+  setMapping: (m: ColumnMapping) => void,
+): RowParser {
   let mapping: ColumnMapping | undefined;
   return (line, where) => {
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw new InvalidArgumentError(`${where}: not valid JSON (${(err as Error).message}); each line must be one object or array`);
+      throw new InvalidArgumentError(
+        `${where}: not valid JSON (${(err as Error).message}); each line must be one object or array`,
+      );
     }
     if (Array.isArray(value)) {
-      if (value.length !== target.columns) throw new InvalidArgumentError(`${where}: an array of ${value.length} values, but input '${target.input}' takes ${target.columns}`);
+      if (value.length !== target.columns)
+        throw new InvalidArgumentError(
+          `${where}: an array of ${value.length} values, but input '${target.input}' takes ${target.columns}`,
+        );
       mapping ??= arrayMapping(target);
       setMapping(mapping);
       return value.map((v, i) => jsonNumber(v, where, mapping!.names[i]));
     }
-    if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(`${where}: each line must be a JSON object (feature → value) or an array of ${target.columns} values`);
+    if (typeof value !== 'object' || value === null)
+      throw new InvalidArgumentError(
+        `${where}: each line must be a JSON object (feature → value) or an array of ${target.columns} values`,
+      );
     const record = value as Record<string, unknown>;
     if (!mapping) {
       mapping = mapColumns(target, Object.keys(record), exclude, where);
@@ -58,7 +77,11 @@ function jsonlParser(target: ProfileTarget, exclude: readonly string[], setMappi
   };
 }
 
-function csvParser(target: ProfileTarget, exclude: readonly string[], setMapping: (m: ColumnMapping) => void): RowParser {
+function csvParser(
+  target: ProfileTarget,
+  exclude: readonly string[],
+  setMapping: (m: ColumnMapping) => void,
+): RowParser {
   let header: string[] | undefined;
   let mapping: ColumnMapping | undefined;
   return (line, where) => {
@@ -69,7 +92,8 @@ function csvParser(target: ProfileTarget, exclude: readonly string[], setMapping
       setMapping(mapping);
       return [];
     }
-    if (fields.length !== header.length) throw new InvalidArgumentError(`${where}: ${fields.length} fields, but the header has ${header.length}`);
+    if (fields.length !== header.length)
+      throw new InvalidArgumentError(`${where}: ${fields.length} fields, but the header has ${header.length}`);
     return mapping!.positions.map((p, i) => csvNumber(fields[p], where, mapping!.names[i]));
   };
 }
@@ -80,7 +104,9 @@ export async function* readRows(path: string, options: ReadRowsOptions): AsyncGe
   const totalBytes = (await stat(path)).size;
   let mapping: ColumnMapping | undefined;
   const setMapping = (m: ColumnMapping) => (mapping = m);
-  const parse = isJsonl(path) ? jsonlParser(target, options.exclude ?? [], setMapping) : csvParser(target, options.exclude ?? [], setMapping);
+  const parse = isJsonl(path)
+    ? jsonlParser(target, options.exclude ?? [], setMapping)
+    : csvParser(target, options.exclude ?? [], setMapping);
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let data = new Float32Array(batchRows * target.columns);
   let rows = 0;
@@ -99,6 +125,8 @@ export async function* readRows(path: string, options: ReadRowsOptions): AsyncGe
       rows = 0;
     }
   }
-  if (!mapping) throw new InvalidArgumentError(`${path}: the file has no rows; it needs a CSV header and rows, or JSONL lines`);
-  if (rows > 0) yield { data: data.subarray(0, rows * target.columns), rows, bytesRead: totalBytes, totalBytes, mapping };
+  if (!mapping)
+    throw new InvalidArgumentError(`${path}: the file has no rows; it needs a CSV header and rows, or JSONL lines`);
+  if (rows > 0)
+    yield { data: data.subarray(0, rows * target.columns), rows, bytesRead: totalBytes, totalBytes, mapping };
 }

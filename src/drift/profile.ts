@@ -83,10 +83,13 @@ type FeatureJson = z.infer<typeof featureJson>;
 
 function featureToJson(f: FeatureProfile): FeatureJson {
   return {
-    name: f.name, kind: f.kind,
+    name: f.name,
+    kind: f.kind,
     ...(f.cuts ? { cuts: [...f.cuts] } : {}),
     ...(f.categories ? { categories: [...f.categories] } : {}),
-    fractions: [...f.fractions], missing_rate: f.missingRate, count: f.count,
+    fractions: [...f.fractions],
+    missing_rate: f.missingRate,
+    count: f.count,
     ...(f.mean !== undefined ? { mean: f.mean, std: f.std } : {}),
   };
 }
@@ -94,19 +97,34 @@ function featureToJson(f: FeatureProfile): FeatureJson {
 function featureFromJson(f: FeatureJson, where: string): FeatureProfile {
   const bins = f.kind === 'numeric' ? (f.cuts?.length ?? -1) + 1 : (f.categories?.length ?? -1);
   if (bins !== f.fractions.length) {
-    throw new Error(`${where}: feature '${f.name}' has ${f.fractions.length} fractions for ${bins < 0 ? 'no' : bins} ${f.kind === 'numeric' ? 'bins (cuts)' : 'categories'}`);
+    throw new Error(
+      `${where}: feature '${f.name}' has ${f.fractions.length} fractions for ${bins < 0 ? 'no' : bins} ${f.kind === 'numeric' ? 'bins (cuts)' : 'categories'}`,
+    );
   }
   return {
-    name: f.name, kind: f.kind, cuts: f.cuts, categories: f.categories, fractions: f.fractions,
-    missingRate: f.missing_rate, count: f.count, mean: f.mean, std: f.std,
+    name: f.name,
+    kind: f.kind,
+    cuts: f.cuts,
+    categories: f.categories,
+    fractions: f.fractions,
+    missingRate: f.missing_rate,
+    count: f.count,
+    mean: f.mean,
+    std: f.std,
   };
 }
 
 /** The JSON text of a profile. */
 export function profileToJson(p: Profile): string {
   const body = {
-    format: FORMAT, model: p.model, version: p.version, input: p.input, columns: p.columns, rows: p.rows,
-    created_at: p.createdAt, source: p.source,
+    format: FORMAT,
+    model: p.model,
+    version: p.version,
+    input: p.input,
+    columns: p.columns,
+    rows: p.rows,
+    created_at: p.createdAt,
+    source: p.source,
     features: p.features.map((f) => ({ ...featureToJson(f), column: f.column })),
     predictions: p.predictions.map((f) => ({ ...featureToJson(f), output: f.output, reduce: f.reduce })),
   };
@@ -119,13 +137,24 @@ export function profileFromJson(text: string, where: string): Profile {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message}); regenerate it with inferd profile`, { cause: err });
+    throw new Error(`${where}: not valid JSON (${(err as Error).message}); regenerate it with inferd profile`, {
+      cause: err,
+    });
   }
   const parsed = profileJson.safeParse(raw);
-  if (!parsed.success) throw new Error(`${where}: not an inferd profile (${FORMAT}):\n${z.prettifyError(parsed.error)}\nregenerate it with inferd profile`);
+  if (!parsed.success)
+    throw new Error(
+      `${where}: not an inferd profile (${FORMAT}):\n${z.prettifyError(parsed.error)}\nregenerate it with inferd profile`,
+    );
   const p = parsed.data;
   return {
-    model: p.model, version: p.version, input: p.input, columns: p.columns, rows: p.rows, createdAt: p.created_at, source: p.source,
+    model: p.model,
+    version: p.version,
+    input: p.input,
+    columns: p.columns,
+    rows: p.rows,
+    createdAt: p.created_at,
+    source: p.source,
     features: p.features.map((f) => ({ ...featureFromJson(f, where), column: f.column })),
     predictions: p.predictions.map((f) => ({ ...featureFromJson(f, where), output: f.output, reduce: f.reduce })),
   };

@@ -18,7 +18,9 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** Distinct cut points at the 1/bins, 2/bins, … quantiles of the values (NaNs ignored). */
 export function quantileCutPoints(values: ArrayLike<number>, bins = 10): number[] {
-  const sorted = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
+  const sorted = Float64Array.from(values)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
   if (sorted.length === 0) return [];
   const cuts: number[] = [];
   for (let i = 1; i < bins; i++) {

@@ -6,5 +6,8 @@ const ABSOLUTE_PATH = /(^|[\s'"`(=[,:])((?:[A-Za-z]:)?[\\/](?:[^\s'"`()\\/:,]+[\
 
 /** `message` with every absolute path replaced by its file name, e.g. "/srv/models/m/1/model.onnx" → "model.onnx". */
 export function redactPaths(message: string): string {
-  return message.replace(ABSOLUTE_PATH, (_whole, before: string, _dirs: string, last: string) => `${before}${last || '…'}`);
+  return message.replace(
+    ABSOLUTE_PATH,
+    (_whole, before: string, _dirs: string, last: string) => `${before}${last || '…'}`,
+  );
 }

@@ -9,7 +9,10 @@ export const TIMED_OUT: unique symbol = Symbol('timed out');
 export class Deadline {
   private readonly atMs: number;
 
-  constructor(budgetMs: number, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    budgetMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.atMs = now() + budgetMs;
   }
 

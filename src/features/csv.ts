@@ -15,7 +15,8 @@ export function parseCsvLine(line: string, where: string): string[] {
     let field = '';
     if (line[i] === '"') {
       for (i++; ; i++) {
-        if (i >= line.length) throw new InvalidArgumentError(`${where}: a quoted field is not closed; close it with '"' on the same line`);
+        if (i >= line.length)
+          throw new InvalidArgumentError(`${where}: a quoted field is not closed; close it with '"' on the same line`);
         if (line[i] === '"' && line[i + 1] === '"') {
           field += '"';
           i++;
@@ -30,7 +31,8 @@ export function parseCsvLine(line: string, where: string): string[] {
     }
     fields.push(field);
     if (i >= line.length) return fields;
-    if (line[i] !== ',') throw new InvalidArgumentError(`${where}: unexpected character after a quoted field; separate fields with ','`);
+    if (line[i] !== ',')
+      throw new InvalidArgumentError(`${where}: unexpected character after a quoted field; separate fields with ','`);
     i++;
   }
 }
@@ -44,7 +46,8 @@ export interface CsvBatch {
 }
 
 function recordOf(header: readonly string[], fields: string[], where: string): Record<string, string> {
-  if (fields.length !== header.length) throw new InvalidArgumentError(`${where}: ${fields.length} fields, but the header has ${header.length}`);
+  if (fields.length !== header.length)
+    throw new InvalidArgumentError(`${where}: ${fields.length} fields, but the header has ${header.length}`);
   return Object.fromEntries(header.map((h, i) => [h, fields[i]]));
 }
 
@@ -69,6 +72,9 @@ export async function* readCsvBatches(path: string, batchSize: number): AsyncGen
       records = [];
     }
   }
-  if (!header) throw new InvalidArgumentError(`${path}: the file is empty; it needs a header line (entity columns, event_time, features)`);
+  if (!header)
+    throw new InvalidArgumentError(
+      `${path}: the file is empty; it needs a header line (entity columns, event_time, features)`,
+    );
   yield { records, bytesRead: totalBytes, totalBytes };
 }

@@ -17,7 +17,9 @@ export interface CacheEntry {
 }
 
 /** What a fetch in flight resolves to, per key: the row, or why there is none. */
-export type FetchOutcome = { readonly ok: true; readonly row: StoredRow | undefined } | { readonly ok: false; readonly reason: 'store_error' | 'breaker_open' };
+export type FetchOutcome =
+  | { readonly ok: true; readonly row: StoredRow | undefined }
+  | { readonly ok: false; readonly reason: 'store_error' | 'breaker_open' };
 
 const ENTRY_OVERHEAD_BYTES = 96;
 const VALUE_BYTES = 24;
@@ -33,7 +35,10 @@ export class FeatureCache {
   private readonly inFlight = new Map<string, Promise<FetchOutcome>>();
   private totalBytes = 0;
 
-  constructor(private readonly config: CacheConfig, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly config: CacheConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get size(): number {
     return this.entries.size;

@@ -51,7 +51,13 @@ export class FeatureService {
       options.metrics.breakerState.set({ store: store.name }, BREAKER_STATE_VALUE.closed);
     }
     for (const view of Object.values(options.config.views)) {
-      const parts = { view, source: this.sources.get(view.store)!, breaker: breakers.get(view.store)!, metrics: options.metrics, now };
+      const parts = {
+        view,
+        source: this.sources.get(view.store)!,
+        breaker: breakers.get(view.store)!,
+        metrics: options.metrics,
+        now,
+      };
       this.readers.set(view.name, new ViewReader({ ...parts, cache: new FeatureCache(view.cache, now) }));
     }
   }
@@ -69,7 +75,12 @@ export class FeatureService {
       failing.set(view.store, [...(failing.get(view.store) ?? []), view.name]);
     }
     if (failing.size === 0) return undefined;
-    return [...failing].map(([store, views]) => `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`).join('; ');
+    return [...failing]
+      .map(
+        ([store, views]) =>
+          `feature store '${store}' is failing (circuit breaker open); requests needing view ${views.map((v) => `'${v}'`).join(', ')} are refused (fallback: reject)`,
+      )
+      .join('; ');
   }
 
   get budgetMs(): number {
@@ -98,7 +109,10 @@ export class FeatureService {
   /** The view's config; 404 naming the declared views when there is none. */
   view(name: string): FeatureViewConfig {
     const view = this.options.config.views[name];
-    if (!view) throw new NotFoundError(`unknown feature view '${name}'; ${this.options.config.source} declares: ${Object.keys(this.options.config.views).join(', ') || 'none'}`);
+    if (!view)
+      throw new NotFoundError(
+        `unknown feature view '${name}'; ${this.options.config.source} declares: ${Object.keys(this.options.config.views).join(', ') || 'none'}`,
+      );
     return view;
   }
 
@@ -120,18 +134,26 @@ export class FeatureService {
     try {
       result = await source.write(view, rows);
     } catch (err) {
-      throw new UnavailableError(`feature store '${source.name}' could not store rows of view '${view.name}': ${(err as Error).message}; retry when it is reachable`);
+      throw new UnavailableError(
+        `feature store '${source.name}' could not store rows of view '${view.name}': ${(err as Error).message}; retry when it is reachable`,
+      );
     }
     this.readers.get(viewName)!.forget(rows.map((r) => r.entity));
     return result;
   }
 
   /** Ingests a CSV file into a view in batches, reporting progress after each. */
-  async ingestCsv(viewName: string, path: string, onProgress: (p: IngestProgress) => void = () => {}): Promise<IngestProgress> {
+  async ingestCsv(
+    viewName: string,
+    path: string,
+    onProgress: (p: IngestProgress) => void = () => {},
+  ): Promise<IngestProgress> {
     const view = this.view(viewName);
     let progress: IngestProgress = { rows: 0, written: 0, skippedOlder: 0, bytesRead: 0, totalBytes: 0 };
     for await (const batch of readCsvBatches(path, CSV_BATCH_ROWS)) {
-      const result = batch.records.length ? await this.write(view.name, rowsOfBatch(view, batch, path)) : { written: 0, skippedOlder: 0 };
+      const result = batch.records.length
+        ? await this.write(view.name, rowsOfBatch(view, batch, path))
+        : { written: 0, skippedOlder: 0 };
       progress = {
         rows: progress.rows + batch.records.length,
         written: progress.written + result.written,
@@ -150,16 +172,25 @@ export class FeatureService {
     try {
       if (await source.hasRows(view)) return;
       const done = await this.ingestCsv(view.name, view.seedCsv);
-      this.options.logger.info({ view: view.name, rows: done.written, file: view.seedCsv }, `feature view '${view.name}': seeded ${done.written} rows`);
+      this.options.logger.info(
+        { view: view.name, rows: done.written, file: view.seedCsv },
+        `feature view '${view.name}': seeded ${done.written} rows`,
+      );
     } catch (err) {
-      this.options.logger.warn({ view: view.name, err: (err as Error).message }, `feature view '${view.name}': could not seed from ${view.seedCsv}`);
+      this.options.logger.warn(
+        { view: view.name, err: (err as Error).message },
+        `feature view '${view.name}': could not seed from ${view.seedCsv}`,
+      );
     }
   }
 
   private breakerChanged(store: string, state: 'closed' | 'open' | 'half_open'): void {
     this.options.metrics.breakerState.set({ store }, BREAKER_STATE_VALUE[state]);
     this.options.metrics.breakerTransitions.inc({ store, to: state });
-    const log = state === 'open' ? this.options.logger.warn.bind(this.options.logger) : this.options.logger.info.bind(this.options.logger);
+    const log =
+      state === 'open'
+        ? this.options.logger.warn.bind(this.options.logger)
+        : this.options.logger.info.bind(this.options.logger);
     log({ store, state }, `feature store '${store}': circuit breaker ${state}`);
   }
 }

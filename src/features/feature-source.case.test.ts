@@ -16,9 +16,16 @@ export interface SourceUnderTest {
 
 const T0 = Date.UTC(2026, 10, 1);
 
-function view(name: string, entities: FeatureViewConfig['entities'] = [{ name: 'user_id', type: 'STRING' }]): FeatureViewConfig {
+function view(
+  name: string,
+  entities: FeatureViewConfig['entities'] = [{ name: 'user_id', type: 'STRING' }],
+): FeatureViewConfig {
   return {
-    name, store: 'under-test', entities, maxAgeMs: 86_400_000, fallback: 'default',
+    name,
+    store: 'under-test',
+    entities,
+    maxAgeMs: 86_400_000,
+    fallback: 'default',
     cache: { ttlMs: 0, maxEntries: 1, maxBytes: 1024 },
     features: [
       { name: 'spend_30d', type: 'FP64', default: NaN, onNull: 'impute', onInvalid: 'reject' },
@@ -31,7 +38,9 @@ function view(name: string, entities: FeatureViewConfig['entities'] = [{ name: '
 const num = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : Number(v));
 
 /** A row's values as numbers, every feature of the cases' views (a value the store left out is missing: null). */
-function values(row: { values: Readonly<Record<string, unknown>> } | undefined): Record<string, number | null> | undefined {
+function values(
+  row: { values: Readonly<Record<string, unknown>> } | undefined,
+): Record<string, number | null> | undefined {
   return row && Object.fromEntries(view('any').features.map((f) => [f.name, num(row.values[f.name])]));
 }
 
@@ -59,8 +68,12 @@ export function featureSourceCases(name: string, make: () => Promise<SourceUnder
 
     it('never lets an older write overwrite a newer row, and reports it as skipped', async () => {
       const v = view('cases_order');
-      await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0 + 60_000, values: { spend_30d: 2, txn_count: 2, is_vip: 0 } }]);
-      const late = await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 1 } }]);
+      await s.source.write(v, [
+        { entity: ['u1'], eventTimeMs: T0 + 60_000, values: { spend_30d: 2, txn_count: 2, is_vip: 0 } },
+      ]);
+      const late = await s.source.write(v, [
+        { entity: ['u1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 1 } },
+      ]);
       assert.deepEqual(late, { written: 0, skippedOlder: 1 });
       const [row] = await s.source.read(v, [['u1']]);
       assert.deepEqual(values(row), { spend_30d: 2, txn_count: 2, is_vip: 0 });
@@ -70,7 +83,9 @@ export function featureSourceCases(name: string, make: () => Promise<SourceUnder
     it('a newer write replaces the values it names; a null value reads back as missing', async () => {
       const v = view('cases_newer');
       await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 1 } }]);
-      const r = await s.source.write(v, [{ entity: ['u1'], eventTimeMs: T0 + 5000, values: { spend_30d: 9, txn_count: null, is_vip: 0 } }]);
+      const r = await s.source.write(v, [
+        { entity: ['u1'], eventTimeMs: T0 + 5000, values: { spend_30d: 9, txn_count: null, is_vip: 0 } },
+      ]);
       assert.deepEqual(r, { written: 1, skippedOlder: 0 });
       const [row] = await s.source.read(v, [['u1']]);
       assert.deepEqual(values(row), { spend_30d: 9, txn_count: null, is_vip: 0 });
@@ -98,21 +113,39 @@ export function featureSourceCases(name: string, make: () => Promise<SourceUnder
 
     it('reads a batch of 300 entities in one call', async () => {
       const v = view('cases_batch');
-      const rows = Array.from({ length: 300 }, (_, i) => ({ entity: [`u${i}`], eventTimeMs: T0, values: { spend_30d: i / 4, txn_count: i, is_vip: i % 2 } }));
+      const rows = Array.from({ length: 300 }, (_, i) => ({
+        entity: [`u${i}`],
+        eventTimeMs: T0,
+        values: { spend_30d: i / 4, txn_count: i, is_vip: i % 2 },
+      }));
       assert.deepEqual(await s.source.write(v, rows), { written: 300, skippedOlder: 0 });
-      const read = await s.source.read(v, rows.map((r) => r.entity));
+      const read = await s.source.read(
+        v,
+        rows.map((r) => r.entity),
+      );
       read.forEach((row, i) => assert.equal(num(row!.values.txn_count), i));
     });
 
     it('keeps composite and INT64 entity keys apart', async () => {
-      const v = view('cases_composite', [{ name: 'user_id', type: 'INT64' }, { name: 'merchant_id', type: 'STRING' }]);
+      const v = view('cases_composite', [
+        { name: 'user_id', type: 'INT64' },
+        { name: 'merchant_id', type: 'STRING' },
+      ]);
       await s.source.write(v, [
         { entity: ['12', 'm1'], eventTimeMs: T0, values: { spend_30d: 1, txn_count: 1, is_vip: 0 } },
         { entity: ['12', 'm2'], eventTimeMs: T0, values: { spend_30d: 2, txn_count: 2, is_vip: 0 } },
         { entity: ['-3', 'm:1'], eventTimeMs: T0, values: { spend_30d: 3, txn_count: 3, is_vip: 1 } },
       ]);
-      const rows = await s.source.read(v, [['12', 'm2'], ['12', 'm1'], ['-3', 'm:1'], ['12', 'm3']]);
-      assert.deepEqual(rows.map((r) => num(r?.values.txn_count)), [2, 1, 3, null]);
+      const rows = await s.source.read(v, [
+        ['12', 'm2'],
+        ['12', 'm1'],
+        ['-3', 'm:1'],
+        ['12', 'm3'],
+      ]);
+      assert.deepEqual(
+        rows.map((r) => num(r?.values.txn_count)),
+        [2, 1, 3, null],
+      );
     });
 
     it('tells whether a view has rows', async () => {

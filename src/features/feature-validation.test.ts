@@ -4,7 +4,14 @@ import type { FeatureSpec } from '../config/index.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { checkFeatureValue, resolveFeatureValue } from './feature-validation.js';
 
-const spec = (s: Partial<FeatureSpec>): FeatureSpec => ({ name: 'f', type: 'FP32', default: -1, onNull: 'impute', onInvalid: 'reject', ...s });
+const spec = (s: Partial<FeatureSpec>): FeatureSpec => ({
+  name: 'f',
+  type: 'FP32',
+  default: -1,
+  onNull: 'impute',
+  onInvalid: 'reject',
+  ...s,
+});
 
 test('accepts numbers, numeric text and booleans of the right type and range', () => {
   assert.deepEqual(checkFeatureValue(spec({}), '2.5'), { kind: 'ok', value: 2.5 });
@@ -26,8 +33,20 @@ test('wrong types and out-of-range values are invalid, with the reason', () => {
 });
 
 test('policies: impute uses the default, reject answers 400 naming the feature', () => {
-  assert.deepEqual(resolveFeatureValue(spec({}), { kind: 'null' }, () => 'x'), { value: -1, imputed: true });
-  assert.deepEqual(resolveFeatureValue(spec({ onInvalid: 'impute' }), { kind: 'invalid', why: 'w' }, () => 'x'), { value: -1, imputed: true });
-  assert.throws(() => resolveFeatureValue(spec({ onNull: 'reject' }), { kind: 'null' }, () => "feature 'v:f' of row 0"), (e: Error) => e instanceof InvalidArgumentError && /feature 'v:f' of row 0 is missing/.test(e.message));
-  assert.throws(() => resolveFeatureValue(spec({ min: 0 }), { kind: 'invalid', why: '-3 is below min 0' }, () => "feature 'v:f'"), /invalid: -3 is below min 0; send a valid FP32 value in \[0, ∞\]/);
+  assert.deepEqual(
+    resolveFeatureValue(spec({}), { kind: 'null' }, () => 'x'),
+    { value: -1, imputed: true },
+  );
+  assert.deepEqual(
+    resolveFeatureValue(spec({ onInvalid: 'impute' }), { kind: 'invalid', why: 'w' }, () => 'x'),
+    { value: -1, imputed: true },
+  );
+  assert.throws(
+    () => resolveFeatureValue(spec({ onNull: 'reject' }), { kind: 'null' }, () => "feature 'v:f' of row 0"),
+    (e: Error) => e instanceof InvalidArgumentError && /feature 'v:f' of row 0 is missing/.test(e.message),
+  );
+  assert.throws(
+    () => resolveFeatureValue(spec({ min: 0 }), { kind: 'invalid', why: '-3 is below min 0' }, () => "feature 'v:f'"),
+    /invalid: -3 is below min 0; send a valid FP32 value in \[0, ∞\]/,
+  );
 });

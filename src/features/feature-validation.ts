@@ -58,14 +58,22 @@ export function checkFeatureValue(spec: FeatureSpec, raw: unknown): CheckedValue
 }
 
 /** The value a model gets for a checked value: the value itself, the default (imputed), or a 400. */
-export function resolveFeatureValue(spec: FeatureSpec, checked: CheckedValue, where: () => string): { value: number; imputed: boolean } {
+export function resolveFeatureValue(
+  spec: FeatureSpec,
+  checked: CheckedValue,
+  where: () => string,
+): { value: number; imputed: boolean } {
   if (checked.kind === 'ok') return { value: checked.value, imputed: false };
   if (checked.kind === 'null') {
     if (spec.onNull === 'impute') return { value: spec.default, imputed: true };
-    throw new InvalidArgumentError(`${where()} is missing (null or NaN) and feature '${spec.name}' does not allow it (on_null: reject); send a ${spec.type} value`);
+    throw new InvalidArgumentError(
+      `${where()} is missing (null or NaN) and feature '${spec.name}' does not allow it (on_null: reject); send a ${spec.type} value`,
+    );
   }
   if (spec.onInvalid === 'impute') return { value: spec.default, imputed: true };
-  throw new InvalidArgumentError(`${where()} is invalid: ${checked.why}; send a valid ${spec.type} value${rangeText(spec)}`);
+  throw new InvalidArgumentError(
+    `${where()} is invalid: ${checked.why}; send a valid ${spec.type} value${rangeText(spec)}`,
+  );
 }
 
 function rangeText(spec: FeatureSpec): string {

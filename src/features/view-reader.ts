@@ -64,7 +64,11 @@ export class ViewReader {
   }
 
   /** Cache hits, joined fetches and one new store read, keyed by entity text. */
-  private start(keys: readonly EntityKey[], texts: string[], deadline: Deadline): Map<string, Promise<FetchOutcome> | FetchOutcome> {
+  private start(
+    keys: readonly EntityKey[],
+    texts: string[],
+    deadline: Deadline,
+  ): Map<string, Promise<FetchOutcome> | FetchOutcome> {
     const out = new Map<string, Promise<FetchOutcome> | FetchOutcome>();
     const toFetch: Array<{ key: EntityKey; text: string }> = [];
     let hits = 0;
@@ -82,13 +86,17 @@ export class ViewReader {
     });
     const view = this.p.view.name;
     if (hits) this.p.metrics.cacheLookups.inc({ view, result: 'hit' }, hits);
-    if (out.size - hits + toFetch.length) this.p.metrics.cacheLookups.inc({ view, result: 'miss' }, out.size - hits + toFetch.length);
+    if (out.size - hits + toFetch.length)
+      this.p.metrics.cacheLookups.inc({ view, result: 'miss' }, out.size - hits + toFetch.length);
     if (toFetch.length) this.fetch(toFetch, deadline.remainingMs()).forEach((p, j) => out.set(toFetch[j].text, p));
     return out;
   }
 
   /** One store read for the keys, shared with later requests through the cache's in-flight table. */
-  private fetch(items: ReadonlyArray<{ key: EntityKey; text: string }>, budgetMs: number): Array<Promise<FetchOutcome> | FetchOutcome> {
+  private fetch(
+    items: ReadonlyArray<{ key: EntityKey; text: string }>,
+    budgetMs: number,
+  ): Array<Promise<FetchOutcome> | FetchOutcome> {
     const { view, source, cache, breaker, metrics } = this.p;
     if (!breaker.allow()) return items.map(() => ({ ok: false, reason: 'breaker_open' }) as const);
     metrics.storeReads.inc({ view: view.name, store: source.name });
@@ -100,18 +108,23 @@ export class ViewReader {
       judged = true;
     };
     const overrun = setTimeout(() => verdict(false), Math.max(1, budgetMs));
-    const read = source.read(view, items.map((i) => i.key)).then(
-      (rows) => {
-        metrics.fetchSeconds.observe({ view: view.name }, (performance.now() - started) / 1000);
-        rows.forEach((row, j) => cache.set(items[j].text, row));
-        verdict(true);
-        return rows.map((row): FetchOutcome => ({ ok: true, row }));
-      },
-      () => {
-        verdict(false);
-        return items.map((): FetchOutcome => ({ ok: false, reason: 'store_error' }));
-      },
-    );
+    const read = source
+      .read(
+        view,
+        items.map((i) => i.key),
+      )
+      .then(
+        (rows) => {
+          metrics.fetchSeconds.observe({ view: view.name }, (performance.now() - started) / 1000);
+          rows.forEach((row, j) => cache.set(items[j].text, row));
+          verdict(true);
+          return rows.map((row): FetchOutcome => ({ ok: true, row }));
+        },
+        () => {
+          verdict(false);
+          return items.map((): FetchOutcome => ({ ok: false, reason: 'store_error' }));
+        },
+      );
     void read.finally(() => clearTimeout(overrun));
     return items.map((item, j) => {
       const outcome = read.then((o) => o[j]);
@@ -142,7 +155,9 @@ export class ViewReader {
       return found.row ? { row: found.row, servedStale: true } : found;
     }
     if (view.fallback === 'reject') {
-      throw new UnavailableError(`feature view '${view.name}': store '${source.name}' ${REASON_TEXT[reason]}, and the view says fallback: reject; retry shortly`);
+      throw new UnavailableError(
+        `feature view '${view.name}': store '${source.name}' ${REASON_TEXT[reason]}, and the view says fallback: reject; retry shortly`,
+      );
     }
     return this.fallback(reason);
   }

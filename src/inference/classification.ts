@@ -36,7 +36,12 @@ function topIndices(values: Scores, start: number, width: number, k: number): nu
 }
 
 /** One class as Triton writes it: score, index, and the label when the labels file has a non-empty one. */
-function classText(score: number | bigint, index: number, floating: boolean, labels: readonly string[] | undefined): string {
+function classText(
+  score: number | bigint,
+  index: number,
+  floating: boolean,
+  labels: readonly string[] | undefined,
+): string {
   const label = labels?.[index];
   return `${formatScore(score, floating)}:${index}${label ? `:${label}` : ''}`;
 }
@@ -53,7 +58,8 @@ export function classify(t: Tensor, k: number, labels: readonly string[] | undef
   const floating = FLOATING.has(t.datatype);
   const data: string[] = [];
   for (let r = 0; r < rows; r++) {
-    for (const index of topIndices(values, r * width, width, count)) data.push(classText(values[r * width + index], index, floating, labels));
+    for (const index of topIndices(values, r * width, width, count))
+      data.push(classText(values[r * width + index], index, floating, labels));
   }
   return { name: t.name, datatype: 'BYTES', shape: batching ? [rows, count] : [count], data };
 }

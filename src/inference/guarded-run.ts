@@ -36,7 +36,16 @@ export interface GuardedRun {
   failed(): void;
 }
 
-const CALLER_MISTAKES = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'UNSUPPORTED', 'PAYLOAD_TOO_LARGE', 'CONFIG_INVALID', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'RATE_LIMITED']);
+const CALLER_MISTAKES = new Set([
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'UNSUPPORTED',
+  'PAYLOAD_TOO_LARGE',
+  'CONFIG_INVALID',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'RATE_LIMITED',
+]);
 
 /**
  * The fallback trigger of an error at a stage; undefined for the caller's own mistakes. An input the model failed on
@@ -61,14 +70,21 @@ export async function runGuarded(run: GuardedRun): Promise<InferenceResponse> {
     run.failed();
     const answer = await fallbackAnswer(run, 'breaker_open', captureAll(run));
     if (answer) return answer;
-    throw new UnavailableError(`model '${config.name}' is failing (circuit breaker open) and its fallback cannot answer this request; retry later`, 1, 'circuit_open');
+    throw new UnavailableError(
+      `model '${config.name}' is failing (circuit breaker open) and its fallback cannot answer this request; retry later`,
+      1,
+      'circuit_open',
+    );
   }
   let captured = captureAll(run);
   const attempt: Attempt = {
     stage: 'features',
     // A feature-backed model's built input carries the feature columns a rule may read.
     ...(config.features && guard.predictor?.readsInputs
-      ? { beforeSubmit: (inputs: readonly Tensor[]) => (captured = guard.predictor!.capture(inputs, captured as CapturedValues | undefined)) }
+      ? {
+          beforeSubmit: (inputs: readonly Tensor[]) =>
+            (captured = guard.predictor!.capture(inputs, captured as CapturedValues | undefined)),
+        }
       : {}),
   };
   try {
@@ -78,7 +94,12 @@ export async function runGuarded(run: GuardedRun): Promise<InferenceResponse> {
   } catch (err) {
     const trigger = triggerOf(err, attempt.stage);
     // A rejected input says nothing about the model's health: the others batched with it were answered.
-    if (attempt.stage === 'schedule' && (trigger === 'error' || trigger === 'timeout') && !(err instanceof RejectedInputError)) guard.breaker?.failure();
+    if (
+      attempt.stage === 'schedule' &&
+      (trigger === 'error' || trigger === 'timeout') &&
+      !(err instanceof RejectedInputError)
+    )
+      guard.breaker?.failure();
     else guard.breaker?.neutral();
     if (!trigger || !guard.covers(trigger)) throw err;
     run.failed();
@@ -93,7 +114,8 @@ type Captured = CapturedValues | Tensor[] | undefined;
 /** What the fallback needs from the request, read before its inputs move to a worker. */
 function captureAll(run: GuardedRun): Captured {
   const { guard, request } = run;
-  if (guard.fallback.predictor.kind === 'model') return request.inputs.map((t) => ({ ...t, data: t.data.slice() }) as Tensor);
+  if (guard.fallback.predictor.kind === 'model')
+    return request.inputs.map((t) => ({ ...t, data: t.data.slice() }) as Tensor);
   return guard.predictor?.readsInputs ? guard.predictor.capture(request.inputs) : undefined;
 }
 
@@ -108,14 +130,29 @@ function fallbackOutputs(run: GuardedRun, values: CapturedValues | undefined): r
   const predictor = guard.predictor!;
   const rows = values?.rows ?? predictor.rowsOf(request.inputs);
   const plan = planPostProcessing(config, request);
-  const computed = predictor.predict(rows, values, plan.request.outputs?.map((o) => o.name))
-    ?? (plan.request !== request ? predictor.predict(rows, values, request.outputs?.map((o) => o.name)) : undefined);
+  const computed =
+    predictor.predict(
+      rows,
+      values,
+      plan.request.outputs?.map((o) => o.name),
+    ) ??
+    (plan.request !== request
+      ? predictor.predict(
+          rows,
+          values,
+          request.outputs?.map((o) => o.name),
+        )
+      : undefined);
   if (!computed) return undefined;
   const scores = config.threshold?.output;
   return scores === undefined || computed.some((t) => t.name === scores) ? plan.finish(computed) : computed;
 }
 
-async function fallbackAnswer(run: GuardedRun, reason: FallbackReason, captured: Captured): Promise<InferenceResponse | undefined> {
+async function fallbackAnswer(
+  run: GuardedRun,
+  reason: FallbackReason,
+  captured: Captured,
+): Promise<InferenceResponse | undefined> {
   const { guard, config, request } = run;
   const p = guard.fallback.predictor;
   const flags: Record<string, unknown> = { fallback: true, fallback_reason: reason };

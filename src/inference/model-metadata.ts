@@ -38,7 +38,10 @@ export function describeTensors(config: ModelConfig, which: 'inputs' | 'outputs'
  * @example fraud_xgb: { entities: 'user_id,merchant_id', request_inputs: 'amount,hour_of_day,card_present',
  *   request_input_datatypes: 'FP32,INT32,BOOL' }
  */
-export function featureRequestParameters(config: ModelConfig, features: FeatureService | undefined): Record<string, string> {
+export function featureRequestParameters(
+  config: ModelConfig,
+  features: FeatureService | undefined,
+): Record<string, string> {
   const mapping = config.features;
   if (!mapping) return {};
   const out: Record<string, string> = {};
@@ -60,7 +63,10 @@ function viewEntities(config: ModelConfig, features: FeatureService | undefined)
 }
 
 /** A model's metadata parameters: its config's `parameters` and, for a feature-backed model, what to send. */
-export function metadataParameters(config: ModelConfig, features: FeatureService | undefined): Readonly<Record<string, string>> | undefined {
+export function metadataParameters(
+  config: ModelConfig,
+  features: FeatureService | undefined,
+): Readonly<Record<string, string>> | undefined {
   const all = { ...config.parameters, ...featureRequestParameters(config, features) };
   return Object.keys(all).length ? all : undefined;
 }

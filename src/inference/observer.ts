@@ -10,7 +10,8 @@ import { InferenceError, RejectedInputError } from '../errors/index.js';
  * the model failed on at run time while others batched with it were answered (RejectedInputError): the caller's,
  * like `client_error`.
  */
-export type Outcome = 'success' | 'client_error' | 'bad_input' | 'unauthorized' | 'rate_limited' | 'rejected' | 'timeout' | 'error';
+export type Outcome =
+  'success' | 'client_error' | 'bad_input' | 'unauthorized' | 'rate_limited' | 'rejected' | 'timeout' | 'error';
 
 export type Stage = 'features' | 'queue' | 'compute' | 'postprocess';
 
@@ -30,7 +31,9 @@ export interface RequestObservation {
   /** performance.now() when the request reached the core; spans use the same clock. */
   readonly startedMs?: number;
   /** Start and end (performance.now() ms) of each part of the request path that ran. */
-  readonly spans?: Readonly<Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>>;
+  readonly spans?: Readonly<
+    Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>
+  >;
   readonly requestId?: string | undefined;
   /** The caller's W3C traceparent, if any. */
   readonly traceparent?: string | undefined;

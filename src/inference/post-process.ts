@@ -20,17 +20,24 @@ export interface PostProcessPlan {
 }
 
 /** Reads and checks `classification` (top-K) on each requested output. */
-function classificationCounts(config: ModelConfig, outputs: readonly RequestedOutput[] | undefined): Map<string, number> {
+function classificationCounts(
+  config: ModelConfig,
+  outputs: readonly RequestedOutput[] | undefined,
+): Map<string, number> {
   const counts = new Map<string, number>();
   for (const o of outputs ?? []) {
     const k = o.parameters?.classification;
     if (k === undefined) continue;
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
-      throw new InvalidArgumentError(`output '${o.name}': parameter 'classification' must be a positive integer (how many top classes to return), got ${JSON.stringify(k)}`);
+      throw new InvalidArgumentError(
+        `output '${o.name}': parameter 'classification' must be a positive integer (how many top classes to return), got ${JSON.stringify(k)}`,
+      );
     }
     const spec = config.outputs.find((s) => s.name === o.name);
     if (spec && UNCLASSIFIABLE.has(spec.datatype)) {
-      throw new InvalidArgumentError(`output '${o.name}' is ${spec.datatype} and cannot be classified; ask for classification on a numeric output such as scores or probabilities`);
+      throw new InvalidArgumentError(
+        `output '${o.name}' is ${spec.datatype} and cannot be classified; ask for classification on a numeric output such as scores or probabilities`,
+      );
     }
     counts.set(o.name, k);
   }
@@ -38,14 +45,22 @@ function classificationCounts(config: ModelConfig, outputs: readonly RequestedOu
 }
 
 /** The outputs to compute for a request naming the decision: the scores instead of the label. */
-function scoreOutputs(threshold: ThresholdConfig, outputs: readonly RequestedOutput[]): { outputs: RequestedOutput[]; helper?: string } {
+function scoreOutputs(
+  threshold: ThresholdConfig,
+  outputs: readonly RequestedOutput[],
+): { outputs: RequestedOutput[]; helper?: string } {
   const list = outputs.filter((o) => o.name !== threshold.labelOutput);
   if (list.some((o) => o.name === threshold.output)) return { outputs: list };
   return { outputs: [...list, { name: threshold.output }], helper: threshold.output };
 }
 
 /** The answer's output names: those requested (plus any the service added, e.g. explanations), or all computed. */
-function answerNames(computed: readonly string[], requested: readonly string[] | undefined, helper: string | undefined, derived: string | undefined): string[] {
+function answerNames(
+  computed: readonly string[],
+  requested: readonly string[] | undefined,
+  helper: string | undefined,
+  derived: string | undefined,
+): string[] {
   if (requested) return [...requested, ...computed.filter((n) => !requested.includes(n) && n !== helper)];
   return derived !== undefined && !computed.includes(derived) ? [...computed, derived] : [...computed];
 }
@@ -65,7 +80,12 @@ export function planPostProcessing(config: ModelConfig, request: InferenceReques
     finish(computed) {
       const byName = new Map(computed.map((t) => [t.name, t]));
       if (decide) byName.set(threshold.labelOutput, applyThreshold(threshold, byName.get(threshold.output)!, batching));
-      const names = answerNames(computed.map((t) => t.name), requested, rewrite?.helper, decide ? threshold.labelOutput : undefined);
+      const names = answerNames(
+        computed.map((t) => t.name),
+        requested,
+        rewrite?.helper,
+        decide ? threshold.labelOutput : undefined,
+      );
       return names.map((name) => {
         const t = byName.get(name)!;
         const k = counts.get(name);

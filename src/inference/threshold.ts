@@ -12,7 +12,9 @@ export function applyThreshold(threshold: ThresholdConfig, scores: Tensor, batch
   const rows = batching || scores.shape.length >= 2 ? scores.shape[0] : 1;
   const width = rows === 0 ? 0 : scores.data.length / rows;
   if (rows > 0 && width !== 1 && width !== 2) {
-    throw new ConfigError(`threshold_output '${scores.name}' has ${width} values per row; a threshold needs a binary classifier's 1 or 2 scores per row`);
+    throw new ConfigError(
+      `threshold_output '${scores.name}' has ${width} values per row; a threshold needs a binary classifier's 1 or 2 scores per row`,
+    );
   }
   const positive = threshold.positiveClass;
   const column = width === 2 ? positive : 0;

@@ -2,10 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 
-function breaker(config: Partial<{ failureThreshold: number; errorRate: number; window: number; openMs: number }> = {}) {
+function breaker(
+  config: Partial<{ failureThreshold: number; errorRate: number; window: number; openMs: number }> = {},
+) {
   let t = 0;
   const changes: BreakerState[] = [];
-  const b = new CircuitBreaker({ failureThreshold: 3, errorRate: 0, window: 10, openMs: 100, ...config }, () => t, (s) => changes.push(s));
+  const b = new CircuitBreaker(
+    { failureThreshold: 3, errorRate: 0, window: 10, openMs: 100, ...config },
+    () => t,
+    (s) => changes.push(s),
+  );
   return { b, changes, advance: (ms: number) => (t += ms) };
 }
 

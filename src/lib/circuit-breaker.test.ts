@@ -5,7 +5,11 @@ import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 function breaker(threshold = 3, openMs = 100) {
   const clock = { t: 0 };
   const changes: BreakerState[] = [];
-  const b = new CircuitBreaker({ failureThreshold: threshold, openMs }, () => clock.t, (s) => changes.push(s));
+  const b = new CircuitBreaker(
+    { failureThreshold: threshold, openMs },
+    () => clock.t,
+    (s) => changes.push(s),
+  );
   return { b, clock, changes };
 }
 

@@ -18,7 +18,11 @@ describe('compileExpression', () => {
 
   it('reads variables and indexed variables in first-use order, sharing repeated ones', () => {
     const e = compileExpression('amount > 100 && x[3] < 2 ? amount * 2 : x[0]');
-    assert.deepEqual(e.refs, [{ name: 'amount', index: undefined }, { name: 'x', index: 3 }, { name: 'x', index: 0 }]);
+    assert.deepEqual(e.refs, [
+      { name: 'amount', index: undefined },
+      { name: 'x', index: 3 },
+      { name: 'x', index: 0 },
+    ]);
     assert.equal(e.evaluate([150, 1, 9]), 300);
     assert.equal(e.evaluate([50, 1, 9]), 9);
   });
@@ -34,10 +38,18 @@ describe('compileExpression', () => {
   it('refuses anything beyond the grammar, naming where', () => {
     for (const bad of ['a.b', 'a = 1', '"x"', 'x[1.5]', 'x[-1]', '1 +', '(1', 'process', '1 2']) {
       if (bad === 'process') {
-        assert.deepEqual(compileExpression(bad).refs, [{ name: 'process', index: undefined }], 'a bare name is only a variable slot');
+        assert.deepEqual(
+          compileExpression(bad).refs,
+          [{ name: 'process', index: undefined }],
+          'a bare name is only a variable slot',
+        );
         continue;
       }
-      assert.throws(() => compileExpression(bad), (err: unknown) => err instanceof ExpressionSyntaxError && /at character \d+/.test(err.message), bad);
+      assert.throws(
+        () => compileExpression(bad),
+        (err: unknown) => err instanceof ExpressionSyntaxError && /at character \d+/.test(err.message),
+        bad,
+      );
     }
     const e = (() => {
       try {

@@ -26,7 +26,10 @@ export interface CompiledExpression {
 
 /** A syntax error, with the 0-based character position it was found at. */
 export class ExpressionSyntaxError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at character ${position + 1}`);
     this.name = 'ExpressionSyntaxError';
   }
@@ -40,7 +43,10 @@ type Node = (values: ArrayLike<number>) => number;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** The only callable functions, with their argument counts (min, max). */
-export const FUNCTIONS: ReadonlyMap<string, { readonly arity: readonly [number, number]; readonly fn: (...a: number[]) => number }> = new Map([
+export const FUNCTIONS: ReadonlyMap<
+  string,
+  { readonly arity: readonly [number, number]; readonly fn: (...a: number[]) => number }
+> = new Map([
   ['min', { arity: [1, 16] as const, fn: Math.min }],
   ['max', { arity: [1, 16] as const, fn: Math.max }],
   ['abs', { arity: [1, 1] as const, fn: Math.abs }],
@@ -75,7 +81,8 @@ interface Token {
   readonly pos: number;
 }
 
-const TOKEN = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(<=|>=|==|!=|&&|\|\||[-+*/%<>!?:(),[\]]))/y;
+const TOKEN =
+  /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(<=|>=|==|!=|&&|\|\||[-+*/%<>!?:(),[\]]))/y;
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -90,7 +97,11 @@ function tokenize(source: string): Token[] {
       throw new ExpressionSyntaxError(`unexpected character '${source[at]}'`, at);
     }
     const text = m[1] ?? m[2] ?? m[3];
-    tokens.push({ kind: m[1] !== undefined ? 'num' : m[2] !== undefined ? 'id' : 'op', text, pos: TOKEN.lastIndex - text.length });
+    tokens.push({
+      kind: m[1] !== undefined ? 'num' : m[2] !== undefined ? 'id' : 'op',
+      text,
+      pos: TOKEN.lastIndex - text.length,
+    });
     pos = TOKEN.lastIndex;
   }
   tokens.push({ kind: 'end', text: 'end of expression', pos: source.length });
@@ -132,7 +143,8 @@ class Parser {
   }
 
   private conditional(): Node {
-    if (++this.depth > MAX_DEPTH) throw new ExpressionSyntaxError(`expression is nested more than ${MAX_DEPTH} deep`, this.peek().pos);
+    if (++this.depth > MAX_DEPTH)
+      throw new ExpressionSyntaxError(`expression is nested more than ${MAX_DEPTH} deep`, this.peek().pos);
     const test = this.logical('||', () => this.logical('&&', () => this.comparison()));
     let node = test;
     if (this.accept('?')) {
@@ -180,7 +192,8 @@ class Parser {
   }
 
   private unary(): Node {
-    if (++this.depth > MAX_DEPTH) throw new ExpressionSyntaxError(`expression is nested more than ${MAX_DEPTH} deep`, this.peek().pos);
+    if (++this.depth > MAX_DEPTH)
+      throw new ExpressionSyntaxError(`expression is nested more than ${MAX_DEPTH} deep`, this.peek().pos);
     let node: Node;
     if (this.accept('-')) {
       const x = this.unary();
@@ -205,7 +218,8 @@ class Parser {
       this.expect(')');
       return inner;
     }
-    if (t.kind !== 'id') throw new ExpressionSyntaxError(`expected a number, a name or '(' but found '${t.text}'`, t.pos);
+    if (t.kind !== 'id')
+      throw new ExpressionSyntaxError(`expected a number, a name or '(' but found '${t.text}'`, t.pos);
     if (t.text === 'true') return () => 1;
     if (t.text === 'false') return () => 0;
     if (this.peek().text === '(' && this.peek().kind === 'op') return this.call(t);
@@ -214,7 +228,11 @@ class Parser {
 
   private call(name: Token): Node {
     const f = FUNCTIONS.get(name.text);
-    if (!f) throw new ExpressionSyntaxError(`unknown function '${name.text}'; the functions are ${[...FUNCTIONS.keys()].join(', ')}`, name.pos);
+    if (!f)
+      throw new ExpressionSyntaxError(
+        `unknown function '${name.text}'; the functions are ${[...FUNCTIONS.keys()].join(', ')}`,
+        name.pos,
+      );
     this.expect('(');
     const args: Node[] = [];
     if (!this.accept(')')) {
@@ -224,7 +242,10 @@ class Parser {
     }
     const [lo, hi] = f.arity;
     if (args.length < lo || args.length > hi) {
-      throw new ExpressionSyntaxError(`${name.text}() takes ${lo === hi ? lo : `${lo} to ${hi}`} argument(s), got ${args.length}`, name.pos);
+      throw new ExpressionSyntaxError(
+        `${name.text}() takes ${lo === hi ? lo : `${lo} to ${hi}`} argument(s), got ${args.length}`,
+        name.pos,
+      );
     }
     if (args.length === 1) {
       const [a] = args;
@@ -238,7 +259,10 @@ class Parser {
     if (this.accept('[')) {
       const t = this.take();
       if (t.kind !== 'num' || !/^\d+$/.test(t.text) || !Number.isSafeInteger(Number(t.text))) {
-        throw new ExpressionSyntaxError(`an index must be a whole number such as ${name.text}[0], found '${t.text}'`, t.pos);
+        throw new ExpressionSyntaxError(
+          `an index must be a whole number such as ${name.text}[0], found '${t.text}'`,
+          t.pos,
+        );
       }
       index = Number(t.text);
       this.expect(']');
@@ -257,7 +281,11 @@ class Parser {
  * e.evaluate([250]); // 1
  */
 export function compileExpression(source: string): CompiledExpression {
-  if (source.length > MAX_EXPRESSION_LENGTH) throw new ExpressionSyntaxError(`expression is longer than ${MAX_EXPRESSION_LENGTH} characters`, MAX_EXPRESSION_LENGTH);
+  if (source.length > MAX_EXPRESSION_LENGTH)
+    throw new ExpressionSyntaxError(
+      `expression is longer than ${MAX_EXPRESSION_LENGTH} characters`,
+      MAX_EXPRESSION_LENGTH,
+    );
   const parser = new Parser(tokenize(source));
   const root = parser.parse();
   return { source, refs: parser.refs, evaluate: root };

@@ -22,12 +22,12 @@ export function toFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mant & ((1 << shift) - 1);
     let m = mant >>> shift;
-    if (rest > half || (rest === half && (m & 1))) m++;
+    if (rest > half || (rest === half && m & 1)) m++;
     return sign | m;
   }
   const rest = mant & 0x1fff;
   let bits = (e << 10) | (mant >>> 13);
-  if (rest > 0x1000 || (rest === 0x1000 && (bits & 1))) bits++;
+  if (rest > 0x1000 || (rest === 0x1000 && bits & 1)) bits++;
   return sign | bits;
 }
 

@@ -21,7 +21,13 @@ async function referenceFiles(versionDir: string): Promise<string[]> {
 }
 
 /** The problems of one reference file (empty when its answer matches). */
-async function checkFile(service: InferenceService, model: string, version: number, path: string, label: string): Promise<string[]> {
+async function checkFile(
+  service: InferenceService,
+  model: string,
+  version: number,
+  path: string,
+  label: string,
+): Promise<string[]> {
   try {
     const c = parseReferenceCase(await readFile(path, 'utf8'), label);
     const response = await service.infer(decodeInferRequest(c.request, model, versionLabel(version)));
@@ -33,11 +39,34 @@ async function checkFile(service: InferenceService, model: string, version: numb
 }
 
 /** The reference-outputs check of one loaded version. */
-export async function checkReferenceOutputs(service: InferenceService, model: string, version: number, versionDir: string): Promise<ValidationCheck> {
+export async function checkReferenceOutputs(
+  service: InferenceService,
+  model: string,
+  version: number,
+  versionDir: string,
+): Promise<ValidationCheck> {
   const files = await referenceFiles(versionDir);
-  if (!files.length) return skip('reference outputs', `none shipped: add ${version}/${VALIDATION_FOLDER}/*.json to compare outputs (README, "Validating a model")`, version);
+  if (!files.length)
+    return skip(
+      'reference outputs',
+      `none shipped: add ${version}/${VALIDATION_FOLDER}/*.json to compare outputs (README, "Validating a model")`,
+      version,
+    );
   const problems: string[] = [];
-  for (const f of files) problems.push(...(await checkFile(service, model, version, join(versionDir, VALIDATION_FOLDER, f), `${VALIDATION_FOLDER}/${f}`)));
+  for (const f of files)
+    problems.push(
+      ...(await checkFile(
+        service,
+        model,
+        version,
+        join(versionDir, VALIDATION_FOLDER, f),
+        `${VALIDATION_FOLDER}/${f}`,
+      )),
+    );
   if (problems.length) return fail('reference outputs', problems.join('; '), version);
-  return pass('reference outputs', `${files.length} reference file${files.length === 1 ? '' : 's'} (${files.join(', ')}): every output within tolerance`, version);
+  return pass(
+    'reference outputs',
+    `${files.length} reference file${files.length === 1 ? '' : 's'} (${files.join(', ')}): every output within tolerance`,
+    version,
+  );
 }

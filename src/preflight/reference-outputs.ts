@@ -20,14 +20,25 @@ import { z } from 'zod';
 
 export const VALIDATION_FOLDER = 'validation';
 
-const toleranceSchema = z.strictObject({ absolute: z.number().min(0).default(1e-5), relative: z.number().min(0).default(1e-5) });
+const toleranceSchema = z.strictObject({
+  absolute: z.number().min(0).default(1e-5),
+  relative: z.number().min(0).default(1e-5),
+});
 
 const referenceSchema = z.strictObject({
   description: z.string().optional(),
   request: z.looseObject({ inputs: z.array(z.unknown()).min(1) }),
   expected: z.strictObject({
     outputs: z
-      .array(z.strictObject({ name: z.string().min(1), datatype: z.string().optional(), shape: z.array(z.number().int().min(0)).optional(), data: z.array(z.unknown()), tolerance: toleranceSchema.optional() }))
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          datatype: z.string().optional(),
+          shape: z.array(z.number().int().min(0)).optional(),
+          data: z.array(z.unknown()),
+          tolerance: toleranceSchema.optional(),
+        }),
+      )
       .min(1),
   }),
   tolerance: toleranceSchema.prefault({}),
@@ -52,7 +63,10 @@ export function parseReferenceCase(text: string, file: string): ReferenceCase {
     throw new Error(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = referenceSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`${file} is not a reference file (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); expected {"request": {...}, "expected": {"outputs": [...]}, "tolerance": {...}}`);
+  if (!parsed.success)
+    throw new Error(
+      `${file} is not a reference file (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); expected {"request": {...}, "expected": {"outputs": [...]}, "tolerance": {...}}`,
+    );
   return parsed.data;
 }
 
@@ -65,7 +79,9 @@ function elementProblem(actual: unknown, expected: unknown, t: Tolerance): strin
     if (typeof actual !== 'number') return `is ${JSON.stringify(actual)}, expected the number ${expected}`;
     const allowed = t.absolute + t.relative * Math.abs(expected);
     const off = Math.abs(actual - expected);
-    return off <= allowed ? undefined : `is ${actual}, expected ${expected} (off by ${off.toPrecision(3)}, allowed ${allowed.toPrecision(3)})`;
+    return off <= allowed
+      ? undefined
+      : `is ${actual}, expected ${expected} (off by ${off.toPrecision(3)}, allowed ${allowed.toPrecision(3)})`;
   }
   return actual === expected ? undefined : `is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
 }
@@ -76,7 +92,9 @@ export function compareOutputs(actual: readonly JsonOutput[], c: ReferenceCase):
   for (const want of c.expected.outputs) {
     const got = actual.find((o) => o.name === want.name);
     if (!got) {
-      problems.push(`output '${want.name}' is missing (the answer has ${actual.map((o) => o.name).join(', ') || 'no outputs'})`);
+      problems.push(
+        `output '${want.name}' is missing (the answer has ${actual.map((o) => o.name).join(', ') || 'no outputs'})`,
+      );
       continue;
     }
     if (want.shape && want.shape.join(',') !== got.shape.join(',')) {
@@ -90,7 +108,10 @@ export function compareOutputs(actual: readonly JsonOutput[], c: ReferenceCase):
     }
     const tolerance = want.tolerance ?? c.tolerance;
     const bad = e.map((x, i) => [i, elementProblem(a[i], x, tolerance)] as const).filter(([, p]) => p !== undefined);
-    if (bad.length) problems.push(`output '${want.name}': ${bad.length} of ${e.length} values differ; element ${bad[0][0]} ${bad[0][1]}`);
+    if (bad.length)
+      problems.push(
+        `output '${want.name}': ${bad.length} of ${e.length} values differ; element ${bad[0][0]} ${bad[0][1]}`,
+      );
   }
   return problems;
 }

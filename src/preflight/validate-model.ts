@@ -6,7 +6,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InferenceService } from '../inference/inference-service.js';
-import { featuresConfigProblem, integrityPolicy, sha256File, verifyModelIntegrity, verifyVersionIntegrity, type IntegrityMode, type IntegrityPolicy } from '../registry/integrity.js';
+import {
+  featuresConfigProblem,
+  integrityPolicy,
+  sha256File,
+  verifyModelIntegrity,
+  verifyVersionIntegrity,
+  type IntegrityMode,
+  type IntegrityPolicy,
+} from '../registry/integrity.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { slotReason, type VersionSlot } from '../registry/version-slot.js';
 import { isWarmupFailure } from '../registry/warmup.js';
@@ -33,24 +41,56 @@ export interface ValidateOptions {
 
 function configCheck(def: ModelDefinition): ValidationCheck {
   if (def.error) return fail('config', def.error);
-  const source = def.config.source ? `${def.config.source} parses` : 'no config file: the signature comes from the artefact';
+  const source = def.config.source
+    ? `${def.config.source} parses`
+    : 'no config file: the signature comes from the artefact';
   return pass('config', `${source}; versions on disk: ${def.versions.join(', ')}`);
 }
 
-function chooseVersions(def: ModelDefinition, version: number | undefined): { versions: number[]; check: ValidationCheck } {
+function chooseVersions(
+  def: ModelDefinition,
+  version: number | undefined,
+): { versions: number[]; check: ValidationCheck } {
   if (version !== undefined) {
-    if (!def.versions.includes(version)) return { versions: [], check: fail('versions', `version ${version} is not in ${def.dir} (versions on disk: ${def.versions.join(', ')})`) };
+    if (!def.versions.includes(version))
+      return {
+        versions: [],
+        check: fail(
+          'versions',
+          `version ${version} is not in ${def.dir} (versions on disk: ${def.versions.join(', ')})`,
+        ),
+      };
     return { versions: [version], check: pass('versions', `version ${version} (--version)`) };
   }
   const versions = selectVersions(def.versions, def.config.versionPolicy);
-  if (!versions.length) return { versions, check: fail('versions', `no version matches the model's version_policy (versions on disk: ${def.versions.join(', ')})`) };
+  if (!versions.length)
+    return {
+      versions,
+      check: fail(
+        'versions',
+        `no version matches the model's version_policy (versions on disk: ${def.versions.join(', ')})`,
+      ),
+    };
   return { versions, check: pass('versions', `${versions.join(', ')}, as the model's version_policy selects`) };
 }
 
-async function integrityCheck(def: ModelDefinition, version: number, policy: IntegrityPolicy): Promise<ValidationCheck> {
-  if (policy.mode === 'off') return skip('integrity', `policy off: nothing checked (--integrity checksum or signed checks the manifest)`, version);
+async function integrityCheck(
+  def: ModelDefinition,
+  version: number,
+  policy: IntegrityPolicy,
+): Promise<ValidationCheck> {
+  if (policy.mode === 'off')
+    return skip(
+      'integrity',
+      `policy off: nothing checked (--integrity checksum or signed checks the manifest)`,
+      version,
+    );
   try {
-    const r = await verifyVersionIntegrity(join(def.dir, versionLabel(version)), policy, `model '${def.name}' version ${version}`);
+    const r = await verifyVersionIntegrity(
+      join(def.dir, versionLabel(version)),
+      policy,
+      `model '${def.name}' version ${version}`,
+    );
     const signer = r?.keyIndex === undefined ? '' : `, signature verified with trusted key ${r.keyIndex + 1}`;
     return pass('integrity', `${policy.mode}: ${r?.files ?? 0} files match the manifest${signer}`, version);
   } catch (err) {
@@ -65,14 +105,26 @@ function featuresConfigPath(def: ModelDefinition, o: ValidateOptions): string | 
 }
 
 /** The model folder's own files (config, version policy, labels, features config) against its manifest. */
-async function modelIntegrityCheck(def: ModelDefinition, policy: IntegrityPolicy, o: ValidateOptions): Promise<ValidationCheck> {
+async function modelIntegrityCheck(
+  def: ModelDefinition,
+  policy: IntegrityPolicy,
+  o: ValidateOptions,
+): Promise<ValidationCheck> {
   try {
     const r = await verifyModelIntegrity(def.dir, def.name, policy);
     const features = featuresConfigPath(def, o);
-    const problem = featuresConfigProblem(def.name, r, def.config.features !== undefined, features && (await sha256File(features)));
+    const problem = featuresConfigProblem(
+      def.name,
+      r,
+      def.config.features !== undefined,
+      features && (await sha256File(features)),
+    );
     if (problem) return fail('integrity', problem);
     const signer = r?.keyIndex === undefined ? '' : `, signature verified with trusted key ${r.keyIndex + 1}`;
-    return pass('integrity', `${policy.mode}: model folder: ${r?.files ?? 0} file(s) match ${def.name}/manifest.json, no config file added${r?.featuresConfig ? ', features config matches' : ''}${signer}`);
+    return pass(
+      'integrity',
+      `${policy.mode}: model folder: ${r?.files ?? 0} file(s) match ${def.name}/manifest.json, no config file added${r?.featuresConfig ? ', features config matches' : ''}${signer}`,
+    );
   } catch (err) {
     return fail('integrity', (err as Error).message);
   }
@@ -82,29 +134,57 @@ async function modelIntegrityCheck(def: ModelDefinition, policy: IntegrityPolicy
 function loadChecks(slot: VersionSlot | undefined, version: number): ValidationCheck[] {
   if (slot?.state === 'READY') {
     const v = slot.loaded;
-    const load = pass('load', `${v.config.runtime} runtime, ${v.config.instanceCount} instance(s), ready in ${Math.round(v.loadMs)} ms`, version);
+    const load = pass(
+      'load',
+      `${v.config.runtime} runtime, ${v.config.instanceCount} instance(s), ready in ${Math.round(v.loadMs)} ms`,
+      version,
+    );
     const w = v.warmup;
-    if (w.source === 'disabled') return [load, skip('warm-up', 'disabled by the model config (warmup.enabled: false)', version)];
+    if (w.source === 'disabled')
+      return [load, skip('warm-up', 'disabled by the model config (warmup.enabled: false)', version)];
     if (w.failure) return [load, warn('warm-up', w.failure, version)];
-    return [load, pass('warm-up', `${w.requests} request(s) per instance (${w.source === 'file' ? 'warmup.json' : 'generated from the signature'}) in ${Math.round(w.ms)} ms`, version)];
+    return [
+      load,
+      pass(
+        'warm-up',
+        `${w.requests} request(s) per instance (${w.source === 'file' ? 'warmup.json' : 'generated from the signature'}) in ${Math.round(w.ms)} ms`,
+        version,
+      ),
+    ];
   }
   const reason = (slot && slotReason(slot)) ?? 'the version did not load';
-  if (isWarmupFailure(reason)) return [pass('load', 'the instances started', version), fail('warm-up', reason, version)];
+  if (isWarmupFailure(reason))
+    return [pass('load', 'the instances started', version), fail('warm-up', reason, version)];
   return [fail('load', reason, version), skip('warm-up', 'the version did not load', version)];
 }
 
 /** Loads the versions through a registry of their own and runs every later check; stops the workers after. */
-async function loadAndRun(def: ModelDefinition, versions: readonly number[], policy: IntegrityPolicy, o: ValidateOptions): Promise<ValidationCheck[]> {
+async function loadAndRun(
+  def: ModelDefinition,
+  versions: readonly number[],
+  policy: IntegrityPolicy,
+  o: ValidateOptions,
+): Promise<ValidationCheck[]> {
   const logger = o.logger ?? silentLogger();
   const features = featuresConfigPath(def, o);
   const featuresConfigSha256 = features && (await sha256File(features));
-  const registry = new ModelRegistry(new FileModelRepository(dirname(def.dir)), logger, { integrity: policy, featuresConfigSha256 });
+  const registry = new ModelRegistry(new FileModelRepository(dirname(def.dir)), logger, {
+    integrity: policy,
+    featuresConfigSha256,
+  });
   const checks: ValidationCheck[] = [];
   let service: Awaited<ReturnType<typeof openValidationFeatures>>;
   try {
-    service = def.config.features ? await openValidationFeatures(dirname(def.dir), o.featuresConfig, logger) : undefined;
+    service = def.config.features
+      ? await openValidationFeatures(dirname(def.dir), o.featuresConfig, logger)
+      : undefined;
   } catch (err) {
-    return [fail('config', `the features config the model's 'features:' mapping needs cannot be opened: ${(err as Error).message}`)];
+    return [
+      fail(
+        'config',
+        `the features config the model's 'features:' mapping needs cannot be opened: ${(err as Error).message}`,
+      ),
+    ];
   }
   try {
     const inference = new InferenceService(registry, service); // before loading: versions get their stages
@@ -114,7 +194,11 @@ async function loadAndRun(def: ModelDefinition, versions: readonly number[], pol
       const stages = loadChecks(v, version);
       checks.push(...stages);
       const ready = stages.every((c) => c.status !== 'fail');
-      checks.push(ready ? await checkReferenceOutputs(inference, def.name, version, join(def.dir, versionLabel(version))) : skip('reference outputs', 'the version did not load', version));
+      checks.push(
+        ready
+          ? await checkReferenceOutputs(inference, def.name, version, join(def.dir, versionLabel(version)))
+          : skip('reference outputs', 'the version did not load', version),
+      );
     }
   } finally {
     await registry.stop();
@@ -127,11 +211,14 @@ async function loadAndRun(def: ModelDefinition, versions: readonly number[], pol
 export async function validateModel(o: ValidateOptions): Promise<ValidationReport> {
   const dir = resolve(o.dir);
   const name = basename(dir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return reportOf(name, dir, [fail('config', `${o.dir} is not a folder: pass a model folder such as models/digits`)]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    return reportOf(name, dir, [fail('config', `${o.dir} is not a folder: pass a model folder such as models/digits`)]);
   try {
     assertValidModelName(name);
   } catch (err) {
-    return reportOf(name, dir, [fail('config', `the folder name is not a valid model name: ${(err as Error).message}`)]);
+    return reportOf(name, dir, [
+      fail('config', `the folder name is not a valid model name: ${(err as Error).message}`),
+    ]);
   }
   const def = await new FileModelRepository(dirname(dir)).readModel(name);
   const checks = [configCheck(def)];
@@ -150,7 +237,8 @@ export async function validateModel(o: ValidateOptions): Promise<ValidationRepor
   const integrity = await Promise.all(chosen.versions.map((v) => integrityCheck(def, v, policy)));
   checks.push(...integrity);
   const loadable = model?.status === 'fail' ? [] : chosen.versions.filter((v, i) => integrity[i].status !== 'fail');
-  for (const v of chosen.versions.filter((x) => !loadable.includes(x))) checks.push(skip('load', 'not loaded: the integrity check failed', v));
+  for (const v of chosen.versions.filter((x) => !loadable.includes(x)))
+    checks.push(skip('load', 'not loaded: the integrity check failed', v));
   if (loadable.length) checks.push(...(await loadAndRun(def, loadable, policy, o)));
   return reportOf(name, dir, checks);
 }

@@ -16,10 +16,18 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
  * Opens the feature layer for a model with a `features:` mapping, or resolves undefined when there is no features
  * config (the model's reference requests must then carry its whole input). Throws when the config is broken.
  */
-export async function openValidationFeatures(repositoryDir: string, configPath: string | undefined, logger: Logger): Promise<FeatureService | undefined> {
+export async function openValidationFeatures(
+  repositoryDir: string,
+  configPath: string | undefined,
+  logger: Logger,
+): Promise<FeatureService | undefined> {
   const path = configPath ?? join(repositoryDir, 'features.yaml');
   if (!existsSync(path)) return undefined;
-  const features = new FeatureService({ config: readFeaturesConfig(path, DEFAULT_REDIS_URL), logger, metrics: createFeatureMetrics() });
+  const features = new FeatureService({
+    config: readFeaturesConfig(path, DEFAULT_REDIS_URL),
+    logger,
+    metrics: createFeatureMetrics(),
+  });
   await features.start();
   await features.seedEmptyViews();
   return features;

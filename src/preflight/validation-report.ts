@@ -23,10 +23,30 @@ export interface ValidationReport {
   readonly ok: boolean;
 }
 
-export const pass = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'pass', detail });
-export const warn = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'warn', detail });
-export const fail = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'fail', detail });
-export const skip = (check: CheckName, detail: string, version?: number): ValidationCheck => ({ check, version, status: 'skip', detail });
+export const pass = (check: CheckName, detail: string, version?: number): ValidationCheck => ({
+  check,
+  version,
+  status: 'pass',
+  detail,
+});
+export const warn = (check: CheckName, detail: string, version?: number): ValidationCheck => ({
+  check,
+  version,
+  status: 'warn',
+  detail,
+});
+export const fail = (check: CheckName, detail: string, version?: number): ValidationCheck => ({
+  check,
+  version,
+  status: 'fail',
+  detail,
+});
+export const skip = (check: CheckName, detail: string, version?: number): ValidationCheck => ({
+  check,
+  version,
+  status: 'skip',
+  detail,
+});
 
 export function reportOf(model: string, dir: string, checks: readonly ValidationCheck[]): ValidationReport {
   return { model, dir, checks, ok: checks.every((c) => c.status !== 'fail') };

@@ -33,10 +33,14 @@ export function checkDeclaredInput(name: string, datatype: unknown, shape: unkno
   if (!spec || !isShape(shape)) return;
   const what = `input '${shownName(name)}'`;
   if (isDatatype(datatype) && datatype !== spec.datatype) {
-    throw new InputMismatchError(`${what} has datatype ${datatype}, but model '${sig.name}' expects ${spec.datatype}; send ${spec.datatype} data`);
+    throw new InputMismatchError(
+      `${what} has datatype ${datatype}, but model '${sig.name}' expects ${spec.datatype}; send ${spec.datatype} data`,
+    );
   }
   const batching = sig.maxBatchSize > 0;
-  const ok = batching ? shape.length === spec.dims.length + 1 && shapeMatches(shape.slice(1), spec.dims) : shapeMatches(shape, spec.dims);
+  const ok = batching
+    ? shape.length === spec.dims.length + 1 && shapeMatches(shape.slice(1), spec.dims)
+    : shapeMatches(shape, spec.dims);
   if (!ok) {
     const expected = formatShape(batching ? [-1, ...spec.dims] : spec.dims);
     throw new InputMismatchError(
@@ -44,7 +48,8 @@ export function checkDeclaredInput(name: string, datatype: unknown, shape: unkno
     );
   }
   if (!batching) return;
-  if (shape[0] > sig.maxBatchSize) throw tooManyRows(what, `a batch of ${shape[0]} rows (shape ${formatShape(shape)})`, sig);
+  if (shape[0] > sig.maxBatchSize)
+    throw tooManyRows(what, `a batch of ${shape[0]} rows (shape ${formatShape(shape)})`, sig);
 }
 
 /**
@@ -97,13 +102,15 @@ export function checkV1Declared(text: string, sig: ShapeSignature): void {
     scan.object((key) => {
       if (key === 'instances') {
         if (scan.peek() !== 0x5b) return void scan.skip();
-        if (countUpTo(scan, most) > most) throw tooManyRows(`'instances'`, `more than ${most} instances (batch size ${most + 1} or more)`, sig);
+        if (countUpTo(scan, most) > most)
+          throw tooManyRows(`'instances'`, `more than ${most} instances (batch size ${most + 1} or more)`, sig);
         return;
       }
       if (key !== 'inputs') return void scan.skip();
       const column = (what: string) => {
         if (scan.peek() !== 0x5b) return void scan.skip();
-        if (countUpTo(scan, most) > most) throw tooManyRows(what, `more than ${most} rows (batch size ${most + 1} or more)`, sig);
+        if (countUpTo(scan, most) > most)
+          throw tooManyRows(what, `more than ${most} rows (batch size ${most + 1} or more)`, sig);
       };
       if (scan.peek() === 0x7b) scan.object((name) => column(`inputs.${shownName(name)}`));
       else column(`'inputs'`);

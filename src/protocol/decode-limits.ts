@@ -20,7 +20,9 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({ maxInputs: 25
 /** Refuses a request with more tensors than the limit, before any of them is decoded. */
 export function assertInputCount(count: number, limits: DecodeLimits, field = 'inputs'): void {
   if (count > limits.maxInputs) {
-    throw new InvalidArgumentError(`the request has ${count} ${field}, above the limit of ${limits.maxInputs} (limits.max_inputs); send fewer tensors`);
+    throw new InvalidArgumentError(
+      `the request has ${count} ${field}, above the limit of ${limits.maxInputs} (limits.max_inputs); send fewer tensors`,
+    );
   }
 }
 
@@ -32,7 +34,8 @@ export function assertStringLength(s: string, maxBytes: number, what: string, in
 
 /** A caller-supplied value as an error message shows it: JSON, cut to `max` characters (messages are logged and sent back). */
 export function shown(value: unknown, max = 64): string {
-  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, max + 1)) : (JSON.stringify(value) ?? String(value));
+  const text =
+    typeof value === 'string' ? JSON.stringify(value.slice(0, max + 1)) : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
@@ -52,6 +55,8 @@ export function checkStrings(t: Tensor, maxBytes: number): Tensor {
 /** Refuses an encoded BYTES element longer than the limit before it is decoded into a string. */
 export function assertEncodedLength(bytes: number, maxBytes: number, what: string, index: number): void {
   if (bytes > maxBytes) {
-    throw new InvalidArgumentError(`${what}: element ${index} is ${bytes} bytes, above the limit of ${maxBytes} (limits.max_string_bytes); send shorter strings`);
+    throw new InvalidArgumentError(
+      `${what}: element ${index} is ${bytes} bytes, above the limit of ${maxBytes} (limits.max_string_bytes); send shorter strings`,
+    );
   }
 }

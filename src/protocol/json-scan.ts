@@ -84,7 +84,8 @@ export class JsonScanner {
       let i = this.pos;
       for (; i < t.length; i++) {
         const c = t.charCodeAt(i);
-        if (c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || c === SPACE || c === LF || c === CR || c === TAB) break;
+        if (c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || c === SPACE || c === LF || c === CR || c === TAB)
+          break;
       }
       if (i === this.pos) throw new ScanStopped();
       this.pos = i;

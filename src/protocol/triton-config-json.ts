@@ -37,9 +37,18 @@ export function encodeModelConfig(config: ModelConfig): Record<string, unknown> 
       max_queue_delay_microseconds: s.maxQueueDelayMicroseconds,
       priority_levels: s.priorityLevels,
       default_priority_level: s.defaultPriorityLevel,
-      default_queue_policy: { max_queue_size: s.maxQueueSize, default_timeout_microseconds: s.defaultTimeoutMicroseconds },
+      default_queue_policy: {
+        max_queue_size: s.maxQueueSize,
+        default_timeout_microseconds: s.defaultTimeoutMicroseconds,
+      },
     };
   }
-  if (config.runtime === 'onnx') out.onnx = { intra_op_threads: config.onnx.intraOpThreads, inter_op_threads: config.onnx.interOpThreads, graph_optimization_level: config.onnx.graphOptimizationLevel, allow_spinning: config.onnx.allowSpinning };
+  if (config.runtime === 'onnx')
+    out.onnx = {
+      intra_op_threads: config.onnx.intraOpThreads,
+      inter_op_threads: config.onnx.interOpThreads,
+      graph_optimization_level: config.onnx.graphOptimizationLevel,
+      allow_spinning: config.onnx.allowSpinning,
+    };
   return out;
 }

@@ -5,7 +5,14 @@
  */
 import { InvalidArgumentError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse } from '../inference/types.js';
-import { elementCount, formatShape, shapeMatches, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
+import {
+  elementCount,
+  formatShape,
+  shapeMatches,
+  tensorDataFromJson,
+  type Tensor,
+  type TensorSpec,
+} from '../tensor/index.js';
 import { flattenValue, isB64, rowTexts, shapeOf, tensorText } from './v1-values.js';
 import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits.js';
 
@@ -36,14 +43,25 @@ function checkNames(value: JsonObject, sig: V1Signature, where: string, limits: 
   const keys = Object.keys(value);
   assertInputCount(keys.length, limits, `inputs in ${where}`);
   const unknown = keys.find((k) => !sig.inputs.some((s) => s.name === k));
-  if (unknown !== undefined) throw new InvalidArgumentError(`${where} has unknown input '${unknown.slice(0, 64)}'; model '${sig.name}' takes: ${inputNames(sig)}`);
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(
+      `${where} has unknown input '${unknown.slice(0, 64)}'; model '${sig.name}' takes: ${inputNames(sig)}`,
+    );
   const missing = sig.inputs.find((s) => value[s.name] === undefined);
-  if (missing) throw new InvalidArgumentError(`${where} has no input '${missing.name}'; model '${sig.name}' needs: ${inputNames(sig)}`);
+  if (missing)
+    throw new InvalidArgumentError(
+      `${where} has no input '${missing.name}'; model '${sig.name}' needs: ${inputNames(sig)}`,
+    );
 }
 
 function toTensor(value: unknown, shape: number[], spec: TensorSpec, root: string, what: string): Tensor {
   const values = flattenValue(value, shape, spec.datatype === 'BYTES', root, what);
-  return { name: spec.name, datatype: spec.datatype, shape, data: tensorDataFromJson(values, spec.datatype, shape, elementCount(shape, what), what) };
+  return {
+    name: spec.name,
+    datatype: spec.datatype,
+    shape,
+    data: tensorDataFromJson(values, spec.datatype, shape, elementCount(shape, what), what),
+  };
 }
 
 /** A non-batching model's input: the value exactly as declared. */
@@ -51,14 +69,17 @@ function exactTensor(value: unknown, spec: TensorSpec, sig: V1Signature, root: s
   const what = `input '${spec.name}'`;
   const shape = shapeOf(value, what);
   if (!shapeMatches(shape, spec.dims)) {
-    throw new InvalidArgumentError(`${what}: model '${sig.name}' does not batch and takes shape ${formatShape(spec.dims)} (-1 is any size), but ${root} has shape ${formatShape(shape)}`);
+    throw new InvalidArgumentError(
+      `${what}: model '${sig.name}' does not batch and takes shape ${formatShape(spec.dims)} (-1 is any size), but ${root} has shape ${formatShape(shape)}`,
+    );
   }
   return toTensor(value, shape, spec, root, what);
 }
 
 /** One input from the rows' values: stacked along a new batch dimension (as is for non-batching models). */
 function rowTensor(rows: unknown[], spec: TensorSpec, sig: V1Signature): Tensor {
-  if (sig.maxBatchSize === 0) return exactTensor(spec.dims.length === 0 && rows.length === 1 ? rows[0] : rows, spec, sig, "'instances'");
+  if (sig.maxBatchSize === 0)
+    return exactTensor(spec.dims.length === 0 && rows.length === 1 ? rows[0] : rows, spec, sig, "'instances'");
   const what = `input '${spec.name}'`;
   const shape = shapeOf(rows, what);
   if (!shapeMatches(shape.slice(1), spec.dims)) {
@@ -89,11 +110,20 @@ function rowInputs(instances: unknown, sig: V1Signature, limits: DecodeLimits): 
   const list: unknown[] = instances;
   if (sig.inputs.length === 1 && !isObject(list[0])) return [rowTensor(list, sig.inputs[0], sig)];
   const rows = list.map((row, i) => {
-    if (!isObject(row)) throw new InvalidArgumentError(`instances[${i}] must be an object keyed by input name (model '${sig.name}' takes: ${inputNames(sig)})`);
+    if (!isObject(row))
+      throw new InvalidArgumentError(
+        `instances[${i}] must be an object keyed by input name (model '${sig.name}' takes: ${inputNames(sig)})`,
+      );
     checkNames(row, sig, `instances[${i}]`, limits);
     return row;
   });
-  return sig.inputs.map((spec) => rowTensor(rows.map((row) => row[spec.name]), spec, sig));
+  return sig.inputs.map((spec) =>
+    rowTensor(
+      rows.map((row) => row[spec.name]),
+      spec,
+      sig,
+    ),
+  );
 }
 
 function columnarInputs(inputs: unknown, sig: V1Signature, limits: DecodeLimits): Tensor[] {
@@ -102,7 +132,9 @@ function columnarInputs(inputs: unknown, sig: V1Signature, limits: DecodeLimits)
     return sig.inputs.map((spec) => columnTensor(inputs[spec.name], spec, sig, `inputs.${spec.name}`));
   }
   if (sig.inputs.length !== 1) {
-    throw new InvalidArgumentError(`model '${sig.name}' has ${sig.inputs.length} inputs (${inputNames(sig)}); 'inputs' must be an object of input name → value`);
+    throw new InvalidArgumentError(
+      `model '${sig.name}' has ${sig.inputs.length} inputs (${inputNames(sig)}); 'inputs' must be an object of input name → value`,
+    );
   }
   return [columnTensor(inputs, sig.inputs[0], sig, `'inputs'`)];
 }
@@ -112,8 +144,17 @@ function columnarInputs(inputs: unknown, sig: V1Signature, limits: DecodeLimits)
  * object of inputs and the BYTES elements (after base64 decoding); the body's nesting is bounded by the caller's
  * parse (`parseJsonBody`).
  */
-export function decodePredictRequest(body: unknown, sig: V1Signature, model: string, version?: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): { request: InferenceRequest; format: V1Format } {
-  if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with 'instances' (row format) or 'inputs' (columnar format)`);
+export function decodePredictRequest(
+  body: unknown,
+  sig: V1Signature,
+  model: string,
+  version?: string,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): { request: InferenceRequest; format: V1Format } {
+  if (!isObject(body))
+    throw new InvalidArgumentError(
+      `the request body must be a JSON object with 'instances' (row format) or 'inputs' (columnar format)`,
+    );
   const rows = body.instances !== undefined;
   if (rows === (body.inputs !== undefined)) {
     throw new InvalidArgumentError(
@@ -123,7 +164,10 @@ export function decodePredictRequest(body: unknown, sig: V1Signature, model: str
     );
   }
   const inputs = rows ? rowInputs(body.instances, sig, limits) : columnarInputs(body.inputs, sig, limits);
-  return { request: { model, version, inputs: inputs.map((t) => checkStrings(t, limits.maxStringBytes)) }, format: rows ? 'row' : 'columnar' };
+  return {
+    request: { model, version, inputs: inputs.map((t) => checkStrings(t, limits.maxStringBytes)) },
+    format: rows ? 'row' : 'columnar',
+  };
 }
 
 function predictions(outputs: readonly Tensor[]): string {
@@ -135,7 +179,9 @@ function predictions(outputs: readonly Tensor[]): string {
       `outputs '${outputs[0].name}' and '${outputs[odd].name}' have ${rows[0].length} and ${rows[odd].length} rows, so they cannot be answered per row; send 'inputs' (columnar format) to get each output whole`,
     );
   }
-  const objects = rows[0].map((_, i) => `{${outputs.map((t, j) => `${JSON.stringify(t.name)}:${rows[j][i]}`).join(',')}}`);
+  const objects = rows[0].map(
+    (_, i) => `{${outputs.map((t, j) => `${JSON.stringify(t.name)}:${rows[j][i]}`).join(',')}}`,
+  );
   return `[${objects.join(',')}]`;
 }
 
@@ -146,6 +192,9 @@ function predictions(outputs: readonly Tensor[]): string {
 export function encodePredictResponse(response: InferenceResponse, format: V1Format): string {
   const outs = response.outputs;
   if (format === 'row') return `{"predictions":${predictions(outs)}}`;
-  const value = outs.length === 1 ? tensorText(outs[0]) : `{${outs.map((t) => `${JSON.stringify(t.name)}:${tensorText(t)}`).join(',')}}`;
+  const value =
+    outs.length === 1
+      ? tensorText(outs[0])
+      : `{${outs.map((t) => `${JSON.stringify(t.name)}:${tensorText(t)}`).join(',')}}`;
   return `{"outputs":${value}}`;
 }

@@ -13,7 +13,12 @@ export interface VersionStatusEntry {
   readonly reason?: string;
 }
 
-const TF_STATE: Readonly<Record<string, string>> = { READY: 'AVAILABLE', LOADING: 'LOADING', UNLOADING: 'UNLOADING', UNAVAILABLE: 'END' };
+const TF_STATE: Readonly<Record<string, string>> = {
+  READY: 'AVAILABLE',
+  LOADING: 'LOADING',
+  UNLOADING: 'UNLOADING',
+  UNAVAILABLE: 'END',
+};
 
 /** Reasons for being unavailable that are not failures. */
 const NOT_FAILURES = new Set(['unloaded', 'not loaded']);
@@ -31,11 +36,19 @@ function statusOf(e: VersionStatusEntry) {
 /** The status body of a model (every listed version) or one version; NotFoundError when there is none. */
 export function encodeModelStatus(entries: readonly VersionStatusEntry[], model: string, version?: string): string {
   const mine = entries.filter((e) => e.name === model);
-  if (mine.length === 0) throw new NotFoundError(`unknown model '${model.slice(0, 128)}'; POST /v2/repository/index lists the models`, 'model_not_found');
-  const chosen = version === undefined ? mine : mine.filter((e) => e.version !== undefined && versionLabel(e.version) === version);
+  if (mine.length === 0)
+    throw new NotFoundError(
+      `unknown model '${model.slice(0, 128)}'; POST /v2/repository/index lists the models`,
+      'model_not_found',
+    );
+  const chosen =
+    version === undefined ? mine : mine.filter((e) => e.version !== undefined && versionLabel(e.version) === version);
   if (chosen.length === 0) {
     const have = mine.flatMap((e) => (e.version === undefined ? [] : [versionLabel(e.version)])).join(', ') || 'none';
-    throw new NotFoundError(`model '${model.slice(0, 128)}' has no version ${version?.slice(0, 32)}; its versions: ${have}`, 'version_not_found');
+    throw new NotFoundError(
+      `model '${model.slice(0, 128)}' has no version ${version?.slice(0, 32)}; its versions: ${have}`,
+      'version_not_found',
+    );
   }
   return JSON.stringify({ model_version_status: chosen.map(statusOf) });
 }

@@ -10,32 +10,53 @@ const MAX_RANK = 32;
 
 /** True for TF's `{"b64": "..."}` encoding of a BYTES element. */
 export function isB64(v: unknown): v is { b64: string } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { b64?: unknown }).b64 === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    typeof (v as { b64?: unknown }).b64 === 'string'
+  );
 }
 
 /** The shape of a nested list, read along its first elements. */
 export function shapeOf(value: unknown, what: string): number[] {
   const shape: number[] = [];
   for (let v = value; Array.isArray(v); v = v[0]) {
-    if (shape.length === MAX_RANK) throw new InvalidArgumentError(`${what}: the value is nested deeper than ${MAX_RANK} levels`);
+    if (shape.length === MAX_RANK)
+      throw new InvalidArgumentError(`${what}: the value is nested deeper than ${MAX_RANK} levels`);
     shape.push(v.length);
     if (v.length === 0) break;
   }
   return shape;
 }
 
-function raggedError(what: string, root: string, path: readonly number[], found: unknown, expected: readonly number[]): InvalidArgumentError {
+function raggedError(
+  what: string,
+  root: string,
+  path: readonly number[],
+  found: unknown,
+  expected: readonly number[],
+): InvalidArgumentError {
   const where = root + path.map((i) => `[${i}]`).join('');
   const got = Array.isArray(found) ? `a list of ${found.length}` : 'a single value';
   const want = expected.length ? `a list of ${expected[0]}` : 'a single value';
-  return new InvalidArgumentError(`${what}: ${where} is ${got} where ${want} was expected; every row must have the same shape`);
+  return new InvalidArgumentError(
+    `${what}: ${where} is ${got} where ${want} was expected; every row must have the same shape`,
+  );
 }
 
 /**
  * The elements of a regular nested list of `shape`, row-major; `{"b64": ...}` decoded when `base64` is set.
  * `root` names the value in messages (e.g. `instances`).
  */
-export function flattenValue(value: unknown, shape: readonly number[], base64: boolean, root: string, what: string): unknown[] {
+export function flattenValue(
+  value: unknown,
+  shape: readonly number[],
+  base64: boolean,
+  root: string,
+  what: string,
+): unknown[] {
   const out: unknown[] = [];
   const path: number[] = [];
   const walk = (v: unknown, depth: number): void => {
@@ -59,7 +80,9 @@ export function flattenValue(value: unknown, shape: readonly number[], base64: b
 function elementTexts(t: Tensor): string[] {
   if (t.datatype === 'BYTES') return (t.data as string[]).map((s) => JSON.stringify(s));
   if (isBigIntType(t.datatype)) return Array.from(t.data as BigInt64Array, String);
-  return tensorDataToJson(t.data, t.datatype).map((v) => (typeof v === 'number' && !Number.isFinite(v) ? 'null' : String(v)));
+  return tensorDataToJson(t.data, t.datatype).map((v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? 'null' : String(v),
+  );
 }
 
 function nested(texts: readonly string[], shape: readonly number[], depth: number, start: number): string {

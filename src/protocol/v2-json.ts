@@ -5,9 +5,27 @@
 import { InvalidArgumentError, UnsupportedError } from '../errors/index.js';
 import type { InferenceRequest, InferenceResponse, Parameters, RequestedOutput } from '../inference/types.js';
 import { assertRequestId } from '../inference/validate-request.js';
-import { byteSize, elementCount, formatShape, isDatatype, tensorDataFromJson, tensorDataFromRaw, tensorDataToJsonText, tensorDataToRaw, DATATYPES, type Tensor } from '../tensor/index.js';
+import {
+  byteSize,
+  elementCount,
+  formatShape,
+  isDatatype,
+  tensorDataFromJson,
+  tensorDataFromRaw,
+  tensorDataToJsonText,
+  tensorDataToRaw,
+  DATATYPES,
+  type Tensor,
+} from '../tensor/index.js';
 
-import { assertInputCount, checkStrings, DEFAULT_DECODE_LIMITS, shown, shownName, type DecodeLimits } from './decode-limits.js';
+import {
+  assertInputCount,
+  checkStrings,
+  DEFAULT_DECODE_LIMITS,
+  shown,
+  shownName,
+  type DecodeLimits,
+} from './decode-limits.js';
 
 /** Input hardening for V2 requests (the server config's `limits:`); see decode-limits.ts. */
 export type V2DecodeLimits = DecodeLimits;
@@ -38,9 +56,11 @@ export interface BinaryReader {
 }
 
 function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
-  if (!isObject(v)) throw new InvalidArgumentError(`inputs[${index}] must be a JSON object with name, datatype, shape and data`);
+  if (!isObject(v))
+    throw new InvalidArgumentError(`inputs[${index}] must be a JSON object with name, datatype, shape and data`);
   const { name, datatype } = v;
-  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`inputs[${index}] needs a 'name' (string)`);
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidArgumentError(`inputs[${index}] needs a 'name' (string)`);
   const what = `input '${shownName(name)}'`;
   if (!isDatatype(datatype)) {
     throw new InvalidArgumentError(`${what}: unknown datatype ${shown(datatype)}; use one of ${DATATYPES.join(', ')}`);
@@ -50,10 +70,19 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
   const count = elementCount(shape, what);
   const size = params?.binary_data_size;
   if (size !== undefined) {
-    if (!binary) throw new UnsupportedError(`${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`);
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`${what}: binary_data_size must be a non-negative integer`);
+    if (!binary)
+      throw new UnsupportedError(
+        `${what}: binary tensor data (binary_data_size) needs the Inference-Header-Content-Length header`,
+      );
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw new InvalidArgumentError(`${what}: binary_data_size must be a non-negative integer`);
     if (v.data !== undefined) throw new InvalidArgumentError(`${what} has both 'data' and binary_data_size; send one`);
-    return { name, datatype, shape, data: tensorDataFromRaw(binary.take(size, what), datatype, shape, count, { what, source: 'binary data' }) };
+    return {
+      name,
+      datatype,
+      shape,
+      data: tensorDataFromRaw(binary.take(size, what), datatype, shape, count, { what, source: 'binary data' }),
+    };
   }
   if (v.data === undefined) throw new InvalidArgumentError(`${what} has no 'data'`);
   return { name, datatype, shape, data: tensorDataFromJson(v.data, datatype, shape, count, what) };
@@ -64,10 +93,18 @@ function decodeInput(v: unknown, index: number, binary?: BinaryReader): Tensor {
  * bytes are copied (decodeInput checks the rest; BYTES elements have no fixed size and are counted as decoded).
  */
 function assertBinarySize(v: unknown): void {
-  if (!isObject(v) || !isObject(v.parameters) || typeof v.name !== 'string' || v.name === '' || !isDatatype(v.datatype)) return;
+  if (!isObject(v) || !isObject(v.parameters) || typeof v.name !== 'string' || v.name === '' || !isDatatype(v.datatype))
+    return;
   const size = v.parameters.binary_data_size;
   const element = byteSize(v.datatype);
-  if (element === undefined || !Number.isSafeInteger(size) || (size as number) < 0 || v.data !== undefined || !Array.isArray(v.shape)) return;
+  if (
+    element === undefined ||
+    !Number.isSafeInteger(size) ||
+    (size as number) < 0 ||
+    v.data !== undefined ||
+    !Array.isArray(v.shape)
+  )
+    return;
   const what = `input '${shownName(v.name)}'`;
   const count = elementCount(decodeShape(v.shape, what), what);
   if (size !== count * element) {
@@ -88,11 +125,15 @@ export function assertJsonDepth(text: string, maxDepth: number): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) throw new InvalidArgumentError(`the JSON body nests deeper than ${maxDepth} levels (limits.max_json_depth); flatten the data (V2 accepts flat data with a shape)`);
+      if (++depth > maxDepth)
+        throw new InvalidArgumentError(
+          `the JSON body nests deeper than ${maxDepth} levels (limits.max_json_depth); flatten the data (V2 accepts flat data with a shape)`,
+        );
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
@@ -110,7 +151,8 @@ function decodeOutputs(v: unknown): RequestedOutput[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw new InvalidArgumentError(`'outputs' must be an array of {"name": ...} objects`);
   return v.map((o, i) => {
-    if (!isObject(o) || typeof o.name !== 'string') throw new InvalidArgumentError(`outputs[${i}] needs a 'name' (string)`);
+    if (!isObject(o) || typeof o.name !== 'string')
+      throw new InvalidArgumentError(`outputs[${i}] needs a 'name' (string)`);
     return { name: o.name, parameters: parameters(o.parameters, `output '${shownName(o.name)}'`) };
   });
 }
@@ -127,7 +169,13 @@ export function parseJsonBody(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): 
 }
 
 /** Builds an InferenceRequest from a V2 JSON request body (and its binary section, when there is one). */
-export function decodeInferRequest(body: unknown, model: string, version?: string, binary?: BinaryReader, limits: V2DecodeLimits = DEFAULT_DECODE_LIMITS): InferenceRequest {
+export function decodeInferRequest(
+  body: unknown,
+  model: string,
+  version?: string,
+  binary?: BinaryReader,
+  limits: V2DecodeLimits = DEFAULT_DECODE_LIMITS,
+): InferenceRequest {
   if (!isObject(body)) throw new InvalidArgumentError(`the request body must be a JSON object with an 'inputs' array`);
   assertRequestId(body.id);
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) {

@@ -10,8 +10,12 @@ import type { FeedbackRecord } from './feedback-store.js';
 /** The JSONL line of a prediction (with a trailing newline). */
 export function jsonlLine(p: LoggedPrediction, labels: readonly FeedbackRecord[]): string {
   const record = {
-    request_id: p.requestId, time: new Date(p.timeMs).toISOString(), model: p.model, version: p.version,
-    inputs: p.inputs, outputs: p.outputs,
+    request_id: p.requestId,
+    time: new Date(p.timeMs).toISOString(),
+    model: p.model,
+    version: p.version,
+    inputs: p.inputs,
+    outputs: p.outputs,
     labels: labels.map((l) => ({ row: l.row, [l.kind]: l.label, time: new Date(l.timeMs).toISOString() })),
   };
   return `${JSON.stringify(record)}\n`;
@@ -50,21 +54,39 @@ function cell(v: unknown): string {
 }
 
 export function csvHeader(columns: readonly CsvTensorColumn[]): string {
-  const names = columns.flatMap((c) => (c.width === 1 ? [`${c.section}.${c.name}`] : Array.from({ length: c.width }, (_, i) => `${c.section}.${c.name}.${i}`)));
+  const names = columns.flatMap((c) =>
+    c.width === 1
+      ? [`${c.section}.${c.name}`]
+      : Array.from({ length: c.width }, (_, i) => `${c.section}.${c.name}.${i}`),
+  );
   return `${['request_id', 'row', 'time', 'model', 'version', ...names, 'label', 'value'].map(cell).join(',')}\n`;
 }
 
 function tensorCells(p: LoggedPrediction, c: CsvTensorColumn, row: number): unknown[] {
   const t = (c.section === 'input' ? p.inputs : p.outputs).find((x) => x.name === c.name);
-  if (!t) throw new InvalidArgumentError(`prediction ${p.requestId} has no ${c.section} '${c.name}' that the first exported prediction has; use --format jsonl for mixed predictions`);
+  if (!t)
+    throw new InvalidArgumentError(
+      `prediction ${p.requestId} has no ${c.section} '${c.name}' that the first exported prediction has; use --format jsonl for mixed predictions`,
+    );
   if (t.data === undefined) return [t.redacted ?? ''];
-  if (t.truncated) throw new InvalidArgumentError(`prediction ${p.requestId}: ${c.section} '${c.name}' was truncated in the log (audit.max_elements); use --format jsonl, which keeps what was logged`);
-  if (widthOf(t) !== c.width) throw new InvalidArgumentError(`prediction ${p.requestId} has ${widthOf(t)} values per row in ${c.section} '${c.name}', the first exported prediction ${c.width}; use --format jsonl for mixed shapes`);
+  if (t.truncated)
+    throw new InvalidArgumentError(
+      `prediction ${p.requestId}: ${c.section} '${c.name}' was truncated in the log (audit.max_elements); use --format jsonl, which keeps what was logged`,
+    );
+  if (widthOf(t) !== c.width)
+    throw new InvalidArgumentError(
+      `prediction ${p.requestId} has ${widthOf(t)} values per row in ${c.section} '${c.name}', the first exported prediction ${c.width}; use --format jsonl for mixed shapes`,
+    );
   return t.data.slice(row * c.width, (row + 1) * c.width);
 }
 
 /** The CSV lines of a prediction, one per row; with `labeledOnly`, only rows that have a label. */
-export function csvLines(p: LoggedPrediction, labels: readonly FeedbackRecord[], columns: readonly CsvTensorColumn[], labeledOnly: boolean): string {
+export function csvLines(
+  p: LoggedPrediction,
+  labels: readonly FeedbackRecord[],
+  columns: readonly CsvTensorColumn[],
+  labeledOnly: boolean,
+): string {
   const first = p.inputs[0] ?? p.outputs[0];
   const rows = first && first.data !== undefined ? rowsOf(first) : 1;
   let out = '';
@@ -72,9 +94,14 @@ export function csvLines(p: LoggedPrediction, labels: readonly FeedbackRecord[],
     const label = labels.find((l) => l.row === row);
     if (labeledOnly && !label) continue;
     const cells = [
-      p.requestId, row, new Date(p.timeMs).toISOString(), p.model, p.version,
+      p.requestId,
+      row,
+      new Date(p.timeMs).toISOString(),
+      p.model,
+      p.version,
       ...columns.flatMap((c) => tensorCells(p, c, row)),
-      label?.kind === 'label' ? label.label : '', label?.kind === 'value' ? label.label : '',
+      label?.kind === 'label' ? label.label : '',
+      label?.kind === 'value' ? label.label : '',
     ];
     out += `${cells.map(cell).join(',')}\n`;
   }

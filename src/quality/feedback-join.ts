@@ -39,15 +39,33 @@ export interface FeedbackJoiner {
    * Joins `items` (unique per model, id and row) with the sender's own predictions (`scope`: its principal, and
    * the model the route names) and stores them in one transaction.
    */
-  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch>;
+  joinAndStore(
+    items: readonly FeedbackItem[],
+    timeMs: number,
+    thresholds: VersionThresholds,
+    scope: PredictionScope,
+  ): Promise<JoinedBatch>;
 }
 
-function join(item: FeedbackItem, p: LoggedPrediction, timeMs: number, threshold: ThresholdConfig | undefined): FeedbackRecord | string {
+function join(
+  item: FeedbackItem,
+  p: LoggedPrediction,
+  timeMs: number,
+  threshold: ThresholdConfig | undefined,
+): FeedbackRecord | string {
   const read = predictionOutcome(p.outputs, item.kind, item.row, threshold);
   if (!read.ok) return read.reason;
   return {
-    requestId: item.id, principal: p.principal, row: item.row, model: p.model, version: p.version, predictionTimeMs: p.timeMs, timeMs,
-    kind: item.kind, label: item.target, ...read.outcome,
+    requestId: item.id,
+    principal: p.principal,
+    row: item.row,
+    model: p.model,
+    version: p.version,
+    predictionTimeMs: p.timeMs,
+    timeMs,
+    kind: item.kind,
+    label: item.target,
+    ...read.outcome,
   };
 }
 
@@ -63,7 +81,12 @@ export class StoreFeedbackJoiner implements FeedbackJoiner {
     return [...pairs.values()];
   }
 
-  async joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch> {
+  async joinAndStore(
+    items: readonly FeedbackItem[],
+    timeMs: number,
+    thresholds: VersionThresholds,
+    scope: PredictionScope,
+  ): Promise<JoinedBatch> {
     const thresholdOf = new Map(thresholds.map(([model, version, t]) => [JSON.stringify([model, version]), t]));
     const byId = new Map<string, FeedbackItem[]>();
     for (const item of items) {
@@ -87,12 +110,24 @@ export class StoreFeedbackJoiner implements FeedbackJoiner {
             continue;
           }
           if (candidates.length > 1) {
-            const models = candidates.map((p) => `'${p.model}'`).sort().join(', ');
-            unusableItems.push({ id: item.id, row: item.row, reason: `the id names predictions of models ${models}; post to /v1/models/{model}/feedback, or give the item's "model"` });
+            const models = candidates
+              .map((p) => `'${p.model}'`)
+              .sort()
+              .join(', ');
+            unusableItems.push({
+              id: item.id,
+              row: item.row,
+              reason: `the id names predictions of models ${models}; post to /v1/models/{model}/feedback, or give the item's "model"`,
+            });
             continue;
           }
           const prediction = candidates[0]!;
-          const joined = join(item, prediction, timeMs, thresholdOf.get(JSON.stringify([prediction.model, prediction.version])));
+          const joined = join(
+            item,
+            prediction,
+            timeMs,
+            thresholdOf.get(JSON.stringify([prediction.model, prediction.version])),
+          );
           if (typeof joined === 'string') unusableItems.push({ id: item.id, row: item.row, reason: joined });
           else records.push(joined);
         }
@@ -101,12 +136,20 @@ export class StoreFeedbackJoiner implements FeedbackJoiner {
     // One write, one transaction: answered only once every label of the batch is committed.
     const inserted = records.length ? await this.store.insert(records) : 0;
     return {
-      inserted, joined: records.length, unknown: unknownIds.length, unusable: unusableItems.length,
-      unknownIds: unknownIds.slice(0, MAX_LISTED), unusableItems: unusableItems.slice(0, MAX_LISTED),
+      inserted,
+      joined: records.length,
+      unknown: unknownIds.length,
+      unusable: unusableItems.length,
+      unknownIds: unknownIds.slice(0, MAX_LISTED),
+      unusableItems: unusableItems.slice(0, MAX_LISTED),
     };
   }
 
-  private async eachChunk(ids: readonly string[], scope: PredictionScope, use: (found: LoggedPrediction[], chunk: readonly string[]) => void): Promise<void> {
+  private async eachChunk(
+    ids: readonly string[],
+    scope: PredictionScope,
+    use: (found: LoggedPrediction[], chunk: readonly string[]) => void,
+  ): Promise<void> {
     for (let at = 0; at < ids.length; at += LOOKUP_CHUNK) {
       const chunk = ids.slice(at, at + LOOKUP_CHUNK);
       use(await this.store.predictions(chunk, scope), chunk);

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { sqliteFeedbackTable } from './feedback-schema-sqlite.js';
 
-const KEPT = 'request_id, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
+const KEPT =
+  'request_id, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
 
 /** SQLite cannot change a primary key in place: the table is rebuilt in one transaction. */
 export function migrateSqliteFeedback(db: Database.Database): void {
@@ -33,7 +34,10 @@ export async function migratePostgresFeedback(pool: pg.Pool, schema: string): Pr
     const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
     if (exists.rows[0]?.t) {
       await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-      const has = await client.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [schema, 'feedback', 'principal']);
+      const has = await client.query(
+        'SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3',
+        [schema, 'feedback', 'principal'],
+      );
       if (has.rowCount === 0) {
         await client.query(`ALTER TABLE ${table} ADD COLUMN principal TEXT NOT NULL DEFAULT 'anonymous'`);
         await client.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS feedback_pkey`);

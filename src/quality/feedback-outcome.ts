@@ -25,12 +25,16 @@ export interface PredictionOutcome {
   readonly positiveClass: number | null;
 }
 
-export type OutcomeResult = { readonly ok: true; readonly outcome: PredictionOutcome } | { readonly ok: false; readonly reason: string };
+export type OutcomeResult =
+  { readonly ok: true; readonly outcome: PredictionOutcome } | { readonly ok: false; readonly reason: string };
 
 const NOT_SCORES = new Set(['BYTES', 'BOOL']);
 
 /** The output holding the scores or values (the threshold's output when the model has one), or undefined. */
-function scoreTensor(outputs: readonly StoredTensor[], threshold: ThresholdConfig | undefined): StoredTensor | undefined {
+function scoreTensor(
+  outputs: readonly StoredTensor[],
+  threshold: ThresholdConfig | undefined,
+): StoredTensor | undefined {
   return scoresOutput(outputs, threshold?.output);
 }
 
@@ -44,13 +48,20 @@ function rowValues(t: StoredTensor, row: number): number[] | string {
   return values.some((v) => !Number.isFinite(v)) ? `output '${t.name}' has a non-numeric value in row ${row}` : values;
 }
 
-function classification(outputs: readonly StoredTensor[], row: number, threshold: ThresholdConfig | undefined): OutcomeResult {
-  const labelTensor = outputs.find((t) => t.name === (threshold?.labelOutput ?? LABEL_OUTPUT) && !NOT_SCORES.has(t.datatype));
+function classification(
+  outputs: readonly StoredTensor[],
+  row: number,
+  threshold: ThresholdConfig | undefined,
+): OutcomeResult {
+  const labelTensor = outputs.find(
+    (t) => t.name === (threshold?.labelOutput ?? LABEL_OUTPUT) && !NOT_SCORES.has(t.datatype),
+  );
   const scoresTensor = scoreTensor(outputs, threshold);
   const raw = scoresTensor ? rowValues(scoresTensor, row) : undefined;
   const logged = labelTensor ? rowValues(labelTensor, row) : undefined;
   if (typeof raw === 'string' && typeof logged !== 'object') return { ok: false, reason: raw };
-  if (raw === undefined && logged === undefined) return { ok: false, reason: 'the prediction has no scores or label output to compare a label with' };
+  if (raw === undefined && logged === undefined)
+    return { ok: false, reason: 'the prediction has no scores or label output to compare a label with' };
   if (typeof logged === 'string' && raw === undefined) return { ok: false, reason: logged };
   const positive = threshold?.positiveClass ?? 1;
   let scores: number[] | null = null;
@@ -60,7 +71,11 @@ function classification(outputs: readonly StoredTensor[], row: number, threshold
   }
   let predicted: number;
   if (typeof logged === 'object' && logged.length === 1) predicted = logged[0];
-  else if (!scores) return { ok: false, reason: `output '${labelTensor!.name}' holds more than one value per row; a label is compared with one class per row` };
+  else if (!scores)
+    return {
+      ok: false,
+      reason: `output '${labelTensor!.name}' holds more than one value per row; a label is compared with one class per row`,
+    };
   else if (threshold && scores.length === 2) predicted = scores[positive] >= threshold.value ? positive : 1 - positive;
   else predicted = argMax(scores);
   const binary = scores ? scores.length === 2 : predicted === 0 || predicted === 1;
@@ -72,11 +87,20 @@ function regression(outputs: readonly StoredTensor[], row: number): OutcomeResul
   if (!t) return { ok: false, reason: 'the prediction has no numeric output to compare a value with' };
   const values = rowValues(t, row);
   if (typeof values === 'string') return { ok: false, reason: values };
-  if (values.length !== 1) return { ok: false, reason: `output '${t.name}' has ${values.length} values per row; a feedback value is compared with a single predicted value` };
+  if (values.length !== 1)
+    return {
+      ok: false,
+      reason: `output '${t.name}' has ${values.length} values per row; a feedback value is compared with a single predicted value`,
+    };
   return { ok: true, outcome: { predicted: values[0], scores: null, positiveClass: null } };
 }
 
 /** The prediction of row `row` for a label (`kind` label) or a true value (`kind` value). */
-export function predictionOutcome(outputs: readonly StoredTensor[], kind: FeedbackKind, row: number, threshold?: ThresholdConfig): OutcomeResult {
+export function predictionOutcome(
+  outputs: readonly StoredTensor[],
+  kind: FeedbackKind,
+  row: number,
+  threshold?: ThresholdConfig,
+): OutcomeResult {
   return kind === 'label' ? classification(outputs, row, threshold) : regression(outputs, row);
 }

@@ -24,25 +24,41 @@ const EXAMPLE = '{"feedback": [{"id": "<request id>", "label": 1}, {"id": "<requ
 
 function item(x: unknown, i: number): FeedbackItem {
   const at = `feedback[${i}]`;
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new InvalidArgumentError(`${at} is not an object; each item is {"id": "<request id>", "label": <class>} or {"id": ..., "value": <number>}`);
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new InvalidArgumentError(
+      `${at} is not an object; each item is {"id": "<request id>", "label": <class>} or {"id": ..., "value": <number>}`,
+    );
   const o = x as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !['id', 'label', 'value', 'row', 'model'].includes(k));
-  if (unknown) throw new InvalidArgumentError(`${at} has an unknown field '${unknown.slice(0, 64)}'; use id, label or value, row, and model`);
+  if (unknown)
+    throw new InvalidArgumentError(
+      `${at} has an unknown field '${unknown.slice(0, 64)}'; use id, label or value, row, and model`,
+    );
   if (typeof o.id !== 'string' || o.id === '' || o.id.length > MAX_REQUEST_ID_LENGTH) {
-    throw new InvalidArgumentError(`${at}.id must be the request id (a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters) of the prediction being labelled`);
+    throw new InvalidArgumentError(
+      `${at}.id must be the request id (a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters) of the prediction being labelled`,
+    );
   }
   if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '' || o.model.length > 128)) {
     throw new InvalidArgumentError(`${at}.model must be the name of the model that made the prediction`);
   }
   const model = o.model as string | undefined;
   const row = o.row ?? 0;
-  if (typeof row !== 'number' || !Number.isInteger(row) || row < 0) throw new InvalidArgumentError(`${at}.row must be a row index (an integer from 0), got ${JSON.stringify(row)}`);
-  if ((o.label === undefined) === (o.value === undefined)) throw new InvalidArgumentError(`${at} needs exactly one of 'label' (a class index, for classifiers) and 'value' (a number, for regression)`);
+  if (typeof row !== 'number' || !Number.isInteger(row) || row < 0)
+    throw new InvalidArgumentError(`${at}.row must be a row index (an integer from 0), got ${JSON.stringify(row)}`);
+  if ((o.label === undefined) === (o.value === undefined))
+    throw new InvalidArgumentError(
+      `${at} needs exactly one of 'label' (a class index, for classifiers) and 'value' (a number, for regression)`,
+    );
   if (o.label !== undefined) {
-    if (typeof o.label !== 'number' || !Number.isInteger(o.label) || o.label < 0) throw new InvalidArgumentError(`${at}.label must be a class index (an integer from 0), got ${JSON.stringify(o.label)}`);
+    if (typeof o.label !== 'number' || !Number.isInteger(o.label) || o.label < 0)
+      throw new InvalidArgumentError(
+        `${at}.label must be a class index (an integer from 0), got ${JSON.stringify(o.label)}`,
+      );
     return { id: o.id, model, row, kind: 'label', target: o.label };
   }
-  if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw new InvalidArgumentError(`${at}.value must be a finite number, got ${JSON.stringify(o.value)}`);
+  if (typeof o.value !== 'number' || !Number.isFinite(o.value))
+    throw new InvalidArgumentError(`${at}.value must be a finite number, got ${JSON.stringify(o.value)}`);
   return { id: o.id, model, row, kind: 'value', target: o.value };
 }
 
@@ -50,6 +66,9 @@ function item(x: unknown, i: number): FeedbackItem {
 export function parseFeedbackBody(body: unknown, maxBatch: number): FeedbackItem[] {
   const list = typeof body === 'object' && body !== null ? (body as { feedback?: unknown }).feedback : undefined;
   if (!Array.isArray(list)) throw new InvalidArgumentError(`the body must be ${EXAMPLE}`);
-  if (list.length > maxBatch) throw new InvalidArgumentError(`${list.length} feedback items in one request; send at most ${maxBatch} (quality.max_batch) per request`);
+  if (list.length > maxBatch)
+    throw new InvalidArgumentError(
+      `${list.length} feedback items in one request; send at most ${maxBatch} (quality.max_batch) per request`,
+    );
   return list.map(item);
 }

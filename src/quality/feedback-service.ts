@@ -67,8 +67,12 @@ export class FeedbackService {
     const joined = await joiner.joinAndStore(unique, timeMs, thresholds, scope);
     if (joined.inserted > 0) this.options.onStored?.();
     const result = {
-      accepted: joined.inserted, unknown: joined.unknown, duplicate: items.length - unique.length + joined.joined - joined.inserted, unusable: joined.unusable,
-      unknownIds: joined.unknownIds, unusableItems: joined.unusableItems,
+      accepted: joined.inserted,
+      unknown: joined.unknown,
+      duplicate: items.length - unique.length + joined.joined - joined.inserted,
+      unusable: joined.unusable,
+      unknownIds: joined.unknownIds,
+      unusableItems: joined.unusableItems,
     };
     this.count(result);
     return result;
@@ -85,6 +89,7 @@ export class FeedbackService {
   private count(r: FeedbackResult): void {
     const m = this.options.metrics?.labels;
     if (!m) return;
-    for (const result of ['accepted', 'unknown', 'duplicate', 'unusable'] as const) if (r[result] > 0) m.inc({ result }, r[result]);
+    for (const result of ['accepted', 'unknown', 'duplicate', 'unusable'] as const)
+      if (r[result] > 0) m.inc({ result }, r[result]);
   }
 }

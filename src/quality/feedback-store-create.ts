@@ -11,9 +11,16 @@ export type FeedbackStoreSpec =
   | { readonly store: 'postgres'; readonly url: string; readonly schema: string };
 
 /** `mustExist`: an SQLite file that is not there is an error (the commands that only read the log). */
-export function feedbackStoreSpec(audit: AuditConfig, options: { readonly mustExist?: boolean } = {}): FeedbackStoreSpec {
+export function feedbackStoreSpec(
+  audit: AuditConfig,
+  options: { readonly mustExist?: boolean } = {},
+): FeedbackStoreSpec {
   if (audit.store === 'postgres') return { store: 'postgres', url: audit.url!, schema: audit.postgresSchema };
-  return { store: 'sqlite', path: audit.path === ':memory:' ? audit.path : resolve(audit.path), mustExist: options.mustExist };
+  return {
+    store: 'sqlite',
+    path: audit.path === ':memory:' ? audit.path : resolve(audit.path),
+    mustExist: options.mustExist,
+  };
 }
 
 /** A store on the calling thread, not started. */

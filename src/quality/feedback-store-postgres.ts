@@ -5,8 +5,14 @@
  */
 import pg from 'pg';
 import {
-  fromFeedbackRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedQuery, type PredictionScope,
+  fromFeedbackRow,
+  newestPerRequest,
+  toFeedbackRow,
+  type FeedbackRecord,
+  type FeedbackRow,
+  type FeedbackStore,
+  type LoggedQuery,
+  type PredictionScope,
 } from './feedback-store.js';
 import type { LoggedPrediction } from '../audit/audit-record.js';
 import { fromRow, POSTGRES_SELECT_PREDICTION, type PredictionRow } from '../audit/prediction-row.js';
@@ -46,7 +52,20 @@ CREATE INDEX IF NOT EXISTS feedback_time ON "${schema}".feedback (time);`;
 
 /** One array per column, for the unnest insert. */
 function columnArrays(rows: readonly FeedbackRow[]): unknown[][] {
-  const keys = ['request_id', 'principal', 'row_index', 'model', 'version', 'prediction_time_ms', 'time_ms', 'kind', 'label', 'predicted', 'scores', 'positive_class'] as const;
+  const keys = [
+    'request_id',
+    'principal',
+    'row_index',
+    'model',
+    'version',
+    'prediction_time_ms',
+    'time_ms',
+    'kind',
+    'label',
+    'predicted',
+    'scores',
+    'positive_class',
+  ] as const;
   return keys.map((k) => rows.map((r) => r[k]));
 }
 
@@ -62,14 +81,22 @@ export class PostgresFeedbackStore implements FeedbackStore {
   }
 
   async start(): Promise<void> {
-    const pool = new pg.Pool({ connectionString: this.options.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000 });
+    const pool = new pg.Pool({
+      connectionString: this.options.url,
+      max: 2,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 60_000,
+    });
     pool.on('error', () => undefined); // a broken idle connection is replaced; the next query reports lasting trouble
     try {
       await migratePostgresFeedback(pool, this.options.schema);
       await pool.query(schemaSql(this.options.schema));
     } catch (err) {
       await pool.end();
-      throw new Error(`cannot prepare the feedback table ${this.feedback}: ${(err as Error).message}; check audit.url and that the user may create tables`, { cause: err });
+      throw new Error(
+        `cannot prepare the feedback table ${this.feedback}: ${(err as Error).message}; check audit.url and that the user may create tables`,
+        { cause: err },
+      );
     }
     this.pool = pool;
   }
@@ -77,7 +104,11 @@ export class PostgresFeedbackStore implements FeedbackStore {
   async predictions(requestIds: readonly string[], scope: PredictionScope): Promise<LoggedPrediction[]> {
     const byModel = scope.model === undefined ? '' : 'AND p.model = $3';
     const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.predictionsTable} p WHERE p.request_id = ANY($1::text[]) AND p.principal = $2 ${byModel}`;
-    const result = await this.open().query<PredictionRow & { seq: number | string }>(sql, [requestIds, scope.principal, ...(scope.model === undefined ? [] : [scope.model])]);
+    const result = await this.open().query<PredictionRow & { seq: number | string }>(sql, [
+      requestIds,
+      scope.principal,
+      ...(scope.model === undefined ? [] : [scope.model]),
+    ]);
     return newestPerRequest(result.rows.map(fromRow));
   }
 
@@ -117,14 +148,26 @@ export class PostgresFeedbackStore implements FeedbackStore {
   }
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
-    const labeled = q.labeledOnly ? `AND EXISTS (SELECT 1 FROM ${this.feedback} f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)` : '';
+    const labeled = q.labeledOnly
+      ? `AND EXISTS (SELECT 1 FROM ${this.feedback} f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)`
+      : '';
     const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.predictionsTable} p
       WHERE p.model = $1 AND p.time >= to_timestamp($2 / 1000.0) AND p.id > $3 ${labeled} ORDER BY p.id LIMIT $4`;
-    return (await this.open().query<PredictionRow & { seq: number | string }>(sql, [q.model, q.sinceMs, q.afterSeq ?? 0, q.limit])).rows.map(fromRow);
+    return (
+      await this.open().query<PredictionRow & { seq: number | string }>(sql, [
+        q.model,
+        q.sinceMs,
+        q.afterSeq ?? 0,
+        q.limit,
+      ])
+    ).rows.map(fromRow);
   }
 
   async deleteBefore(timeMs: number): Promise<number> {
-    return (await this.open().query(`DELETE FROM ${this.feedback} WHERE time < to_timestamp($1 / 1000.0)`, [timeMs])).rowCount ?? 0;
+    return (
+      (await this.open().query(`DELETE FROM ${this.feedback} WHERE time < to_timestamp($1 / 1000.0)`, [timeMs]))
+        .rowCount ?? 0
+    );
   }
 
   async stop(): Promise<void> {

@@ -6,8 +6,14 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
-  fromFeedbackRow, newestPerRequest, toFeedbackRow,
-  type FeedbackRecord, type FeedbackRow, type FeedbackStore, type LoggedQuery, type PredictionScope,
+  fromFeedbackRow,
+  newestPerRequest,
+  toFeedbackRow,
+  type FeedbackRecord,
+  type FeedbackRow,
+  type FeedbackStore,
+  type LoggedQuery,
+  type PredictionScope,
 } from './feedback-store.js';
 import { fromRow, SQLITE_SELECT_PREDICTION, type PredictionRow } from '../audit/prediction-row.js';
 import type { LoggedPrediction } from '../audit/audit-record.js';
@@ -20,8 +26,10 @@ ${sqliteFeedbackTable('feedback', true)}
 CREATE INDEX IF NOT EXISTS feedback_model_time ON feedback (model, time_ms);
 CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time_ms);`;
 
-const FEEDBACK_COLUMNS = 'request_id, principal, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
-const LABELED = 'EXISTS (SELECT 1 FROM feedback f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)';
+const FEEDBACK_COLUMNS =
+  'request_id, principal, row_index, model, version, prediction_time_ms, time_ms, kind, label, predicted, scores, positive_class';
+const LABELED =
+  'EXISTS (SELECT 1 FROM feedback f WHERE f.model = p.model AND f.principal = p.principal AND f.request_id = p.request_id)';
 
 export interface SqliteFeedbackStoreOptions {
   /** The prediction log's database file. */
@@ -54,7 +62,9 @@ export class SqliteFeedbackStore implements FeedbackStore {
     const byModel = scope.model === undefined ? '' : 'AND p.model = ?';
     const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions p WHERE p.request_id IN (SELECT value FROM json_each(?)) AND p.principal = ? ${byModel}`;
     const args = [JSON.stringify(requestIds), scope.principal, ...(scope.model === undefined ? [] : [scope.model])];
-    const rows = this.open().prepare<string[], PredictionRow & { seq: number | string }>(sql).all(...args);
+    const rows = this.open()
+      .prepare<string[], PredictionRow & { seq: number | string }>(sql)
+      .all(...args);
     return newestPerRequest(rows.map(fromRow));
   }
 
@@ -63,7 +73,9 @@ export class SqliteFeedbackStore implements FeedbackStore {
     const statement = db.prepare<FeedbackRow>(`INSERT INTO feedback (${FEEDBACK_COLUMNS})
       VALUES (@request_id, @principal, @row_index, @model, @version, @prediction_time_ms, @time_ms, @kind, @label, @predicted, @scores, @positive_class)
       ON CONFLICT (model, principal, request_id, row_index) DO NOTHING`);
-    return db.transaction((rows: readonly FeedbackRow[]) => rows.reduce((n, r) => n + statement.run(r).changes, 0))(records.map(toFeedbackRow));
+    return db.transaction((rows: readonly FeedbackRow[]) => rows.reduce((n, r) => n + statement.run(r).changes, 0))(
+      records.map(toFeedbackRow),
+    );
   }
 
   async window(sinceMs: number, model?: string, limit?: number): Promise<FeedbackRecord[]> {
@@ -76,22 +88,34 @@ export class SqliteFeedbackStore implements FeedbackStore {
       sql = `SELECT * FROM (SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE ${where} ORDER BY time_ms DESC, request_id DESC, row_index DESC LIMIT ?) ORDER BY ${order}`;
       args.push(limit);
     }
-    return this.open().prepare<Array<string | number>, FeedbackRow>(sql).all(...args).map(fromFeedbackRow);
+    return this.open()
+      .prepare<Array<string | number>, FeedbackRow>(sql)
+      .all(...args)
+      .map(fromFeedbackRow);
   }
 
   async models(sinceMs: number): Promise<string[]> {
-    return this.open().prepare<[number], { model: string }>('SELECT DISTINCT model FROM feedback WHERE time_ms >= ? ORDER BY model').all(sinceMs).map((r) => r.model);
+    return this.open()
+      .prepare<[number], { model: string }>('SELECT DISTINCT model FROM feedback WHERE time_ms >= ? ORDER BY model')
+      .all(sinceMs)
+      .map((r) => r.model);
   }
 
   async labelsFor(model: string, requestIds: readonly string[]): Promise<FeedbackRecord[]> {
     const sql = `SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE model = ? AND request_id IN (SELECT value FROM json_each(?)) ORDER BY request_id, principal, row_index`;
-    return this.open().prepare<[string, string], FeedbackRow>(sql).all(model, JSON.stringify(requestIds)).map(fromFeedbackRow);
+    return this.open()
+      .prepare<[string, string], FeedbackRow>(sql)
+      .all(model, JSON.stringify(requestIds))
+      .map(fromFeedbackRow);
   }
 
   async logged(q: LoggedQuery): Promise<LoggedPrediction[]> {
     const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions p
       WHERE p.model = ? AND p.time_ms >= ? AND p.id > ? ${q.labeledOnly ? `AND ${LABELED}` : ''} ORDER BY p.id LIMIT ?`;
-    return this.open().prepare<Array<string | number>, PredictionRow & { seq: number | string }>(sql).all(q.model, q.sinceMs, q.afterSeq ?? 0, q.limit).map(fromRow);
+    return this.open()
+      .prepare<Array<string | number>, PredictionRow & { seq: number | string }>(sql)
+      .all(q.model, q.sinceMs, q.afterSeq ?? 0, q.limit)
+      .map(fromRow);
   }
 
   async deleteBefore(timeMs: number): Promise<number> {

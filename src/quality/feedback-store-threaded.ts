@@ -22,7 +22,8 @@ export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
   constructor(spec: FeedbackStoreSpec, maxPending = DEFAULT_MAX_PENDING_WRITES) {
     this.kind = spec.store;
     this.client = new FeedbackWorkerClient(spec, {
-      maxPending, busyMessage: `the feedback store is busy (${maxPending} calls waiting); send the feedback again in a few seconds`,
+      maxPending,
+      busyMessage: `the feedback store is busy (${maxPending} calls waiting); send the feedback again in a few seconds`,
     });
   }
 
@@ -62,7 +63,12 @@ export class ThreadedFeedbackStore implements FeedbackStore, FeedbackJoiner {
     return this.client.call({ op: 'versions', requestIds, scope }) as Promise<Array<readonly [string, string]>>;
   }
 
-  joinAndStore(items: readonly FeedbackItem[], timeMs: number, thresholds: VersionThresholds, scope: PredictionScope): Promise<JoinedBatch> {
+  joinAndStore(
+    items: readonly FeedbackItem[],
+    timeMs: number,
+    thresholds: VersionThresholds,
+    scope: PredictionScope,
+  ): Promise<JoinedBatch> {
     return this.client.call({ op: 'join', items, timeMs, thresholds, scope }) as Promise<JoinedBatch>;
   }
 

@@ -106,17 +106,33 @@ export interface FeedbackRow {
 
 export function toFeedbackRow(r: FeedbackRecord): FeedbackRow {
   return {
-    request_id: r.requestId, principal: r.principal, row_index: r.row, model: r.model, version: r.version, prediction_time_ms: r.predictionTimeMs,
-    time_ms: r.timeMs, kind: r.kind, label: r.label, predicted: r.predicted,
-    scores: r.scores === null ? null : JSON.stringify(r.scores), positive_class: r.positiveClass,
+    request_id: r.requestId,
+    principal: r.principal,
+    row_index: r.row,
+    model: r.model,
+    version: r.version,
+    prediction_time_ms: r.predictionTimeMs,
+    time_ms: r.timeMs,
+    kind: r.kind,
+    label: r.label,
+    predicted: r.predicted,
+    scores: r.scores === null ? null : JSON.stringify(r.scores),
+    positive_class: r.positiveClass,
   };
 }
 
 export function fromFeedbackRow(r: FeedbackRow): FeedbackRecord {
   return {
-    requestId: r.request_id, principal: r.principal, row: Number(r.row_index), model: r.model, version: r.version,
-    predictionTimeMs: Number(r.prediction_time_ms), timeMs: Number(r.time_ms), kind: r.kind as FeedbackKind,
-    label: Number(r.label), predicted: Number(r.predicted),
+    requestId: r.request_id,
+    principal: r.principal,
+    row: Number(r.row_index),
+    model: r.model,
+    version: r.version,
+    predictionTimeMs: Number(r.prediction_time_ms),
+    timeMs: Number(r.time_ms),
+    kind: r.kind as FeedbackKind,
+    label: Number(r.label),
+    predicted: Number(r.predicted),
     scores: r.scores === null ? null : (JSON.parse(r.scores) as number[]),
     positiveClass: r.positive_class === null ? null : Number(r.positive_class),
   };

@@ -17,7 +17,11 @@ interface Pending {
 }
 
 /** Distributes the union's `Omit` over its members, so each keeps its own fields. */
-export type FeedbackWorkerRequest = ToFeedbackWorker extends infer M ? (M extends ToFeedbackWorker ? Omit<M, 'id'> : never) : never;
+export type FeedbackWorkerRequest = ToFeedbackWorker extends infer M
+  ? M extends ToFeedbackWorker
+    ? Omit<M, 'id'>
+    : never
+  : never;
 
 export interface FeedbackWorkerOptions {
   /** Most requests sent and not yet answered. */
@@ -32,7 +36,10 @@ export class FeedbackWorkerClient {
   private readonly pending = new Map<number, Pending>();
   private stopped = false;
 
-  constructor(private readonly spec: FeedbackStoreSpec, private readonly options: FeedbackWorkerOptions) {}
+  constructor(
+    private readonly spec: FeedbackStoreSpec,
+    private readonly options: FeedbackWorkerOptions,
+  ) {}
 
   /** Starts the worker and waits for its store to open (errors say why it did not). */
   async start(): Promise<void> {
@@ -46,8 +53,10 @@ export class FeedbackWorkerClient {
   }
 
   call(request: FeedbackWorkerRequest): Promise<unknown> {
-    if (this.stopped) return Promise.reject(new UnavailableError('the feedback store is closed; the server is shutting down'));
-    if (this.pending.size >= this.options.maxPending) return Promise.reject(new UnavailableError(this.options.busyMessage, 2));
+    if (this.stopped)
+      return Promise.reject(new UnavailableError('the feedback store is closed; the server is shutting down'));
+    if (this.pending.size >= this.options.maxPending)
+      return Promise.reject(new UnavailableError(this.options.busyMessage, 2));
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.ensure().then(

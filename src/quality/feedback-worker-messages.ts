@@ -14,10 +14,35 @@ export type StoreArgs<M extends StoreMethod> = Parameters<FeedbackStore[M]>;
 
 export type ToFeedbackWorker =
   | { readonly id: number; readonly op: 'store'; readonly method: StoreMethod; readonly args: readonly unknown[] }
-  | { readonly id: number; readonly op: 'report'; readonly model: string; readonly windows: readonly QualityWindowSpec[]; readonly nowMs: number; readonly maxLabels: number }
-  | { readonly id: number; readonly op: 'samples'; readonly windows: readonly QualityWindowSpec[]; readonly nowMs: number; readonly maxLabels: number }
-  | { readonly id: number; readonly op: 'versions'; readonly requestIds: readonly string[]; readonly scope: PredictionScope }
-  | { readonly id: number; readonly op: 'join'; readonly items: readonly FeedbackItem[]; readonly timeMs: number; readonly thresholds: VersionThresholds; readonly scope: PredictionScope }
+  | {
+      readonly id: number;
+      readonly op: 'report';
+      readonly model: string;
+      readonly windows: readonly QualityWindowSpec[];
+      readonly nowMs: number;
+      readonly maxLabels: number;
+    }
+  | {
+      readonly id: number;
+      readonly op: 'samples';
+      readonly windows: readonly QualityWindowSpec[];
+      readonly nowMs: number;
+      readonly maxLabels: number;
+    }
+  | {
+      readonly id: number;
+      readonly op: 'versions';
+      readonly requestIds: readonly string[];
+      readonly scope: PredictionScope;
+    }
+  | {
+      readonly id: number;
+      readonly op: 'join';
+      readonly items: readonly FeedbackItem[];
+      readonly timeMs: number;
+      readonly thresholds: VersionThresholds;
+      readonly scope: PredictionScope;
+    }
   | { readonly id: number; readonly op: 'close' };
 
 export type FromFeedbackWorker =

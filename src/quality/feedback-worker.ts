@@ -15,7 +15,12 @@ const port = parentPort;
 if (!port) throw new Error('feedback-worker must run as a worker thread');
 const spec = workerData as FeedbackStoreSpec;
 
-async function apply(store: FeedbackStore, compute: StoreQualityCompute, joiner: StoreFeedbackJoiner, msg: ToFeedbackWorker): Promise<unknown> {
+async function apply(
+  store: FeedbackStore,
+  compute: StoreQualityCompute,
+  joiner: StoreFeedbackJoiner,
+  msg: ToFeedbackWorker,
+): Promise<unknown> {
   switch (msg.op) {
     case 'store': {
       // The method and its arguments are those of the FeedbackStore interface, checked by the client's types.

@@ -11,7 +11,12 @@ import type { FeedbackWorkerClient } from './feedback-worker-client.js';
 export class ThreadedQualityCompute implements QualityCompute {
   constructor(private readonly client: FeedbackWorkerClient) {}
 
-  async report(model: string, windows: readonly QualityWindowSpec[], nowMs: number, maxLabels: number): Promise<QualityWindow[]> {
+  async report(
+    model: string,
+    windows: readonly QualityWindowSpec[],
+    nowMs: number,
+    maxLabels: number,
+  ): Promise<QualityWindow[]> {
     return (await this.client.call({ op: 'report', model, windows, nowMs, maxLabels })) as QualityWindow[];
   }
 

@@ -24,7 +24,12 @@ export interface QualityWindow {
 /** Computes reports and gauge samples; the server's runs them off the event loop. */
 export interface QualityCompute {
   /** The model's quality per window at `nowMs`, from at most `maxLabels` labels (the newest). */
-  report(model: string, windows: readonly QualityWindowSpec[], nowMs: number, maxLabels: number): Promise<QualityWindow[]>;
+  report(
+    model: string,
+    windows: readonly QualityWindowSpec[],
+    nowMs: number,
+    maxLabels: number,
+  ): Promise<QualityWindow[]>;
   /** Samples for the gauges: every model and version with labels in the windows. */
   samples(windows: readonly QualityWindowSpec[], nowMs: number, maxLabels: number): Promise<QualitySample[]>;
 }
@@ -69,7 +74,12 @@ function windowsOf({ rows, cut }: LabelsRead, windows: readonly QualityWindowSpe
     if (!versions) byFirst.set(first, (versions = qualityByVersion(rows, sinceMs)));
     return versions;
   };
-  return windows.map((w) => ({ window: w.name, sinceMs: now - w.ms, truncated: now - w.ms < cutAtMs, versions: versionsSince(now - w.ms) }));
+  return windows.map((w) => ({
+    window: w.name,
+    sinceMs: now - w.ms,
+    truncated: now - w.ms < cutAtMs,
+    versions: versionsSince(now - w.ms),
+  }));
 }
 
 /** The numbers of a version's report that are defined, by metric name. */
@@ -77,8 +87,14 @@ function definedMetrics(v: VersionQuality): Record<string, number> {
   const c = v.classification;
   const r = v.regression;
   const all: Record<string, number | null | undefined> = {
-    accuracy: c?.accuracy, precision: c?.binary?.precision, recall: c?.binary?.recall, f1: c?.binary?.f1,
-    roc_auc: c?.rocAuc, log_loss: c?.logLoss, mae: r?.mae, rmse: r?.rmse,
+    accuracy: c?.accuracy,
+    precision: c?.binary?.precision,
+    recall: c?.binary?.recall,
+    f1: c?.binary?.f1,
+    roc_auc: c?.rocAuc,
+    log_loss: c?.logLoss,
+    mae: r?.mae,
+    rmse: r?.rmse,
   };
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
@@ -91,7 +107,12 @@ function oldestStart(windows: readonly QualityWindowSpec[], now: number): number
 export class StoreQualityCompute implements QualityCompute {
   constructor(private readonly store: FeedbackStore) {}
 
-  async report(model: string, windows: readonly QualityWindowSpec[], nowMs: number, maxLabels: number): Promise<QualityWindow[]> {
+  async report(
+    model: string,
+    windows: readonly QualityWindowSpec[],
+    nowMs: number,
+    maxLabels: number,
+  ): Promise<QualityWindow[]> {
     return windowsOf(await read(this.store, oldestStart(windows, nowMs), model, maxLabels), windows, nowMs);
   }
 
@@ -102,8 +123,13 @@ export class StoreQualityCompute implements QualityCompute {
       for (const w of windowsOf(await read(this.store, sinceMs, model, maxLabels), windows, nowMs)) {
         for (const v of w.versions) {
           out.push({
-            model, version: v.version, window: w.window, labels: v.labels, metrics: definedMetrics(v),
-            delayP50Seconds: v.labelDelaySeconds.p50, delayP95Seconds: v.labelDelaySeconds.p95,
+            model,
+            version: v.version,
+            window: w.window,
+            labels: v.labels,
+            metrics: definedMetrics(v),
+            delayP50Seconds: v.labelDelaySeconds.p50,
+            delayP95Seconds: v.labelDelaySeconds.p95,
           });
         }
       }

@@ -1,13 +1,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binaryCounts, logLoss, macroRocAuc, percentile, precisionRecallF1, regressionErrors, rocAuc, toProbabilities } from './quality-math.js';
+import {
+  binaryCounts,
+  logLoss,
+  macroRocAuc,
+  percentile,
+  precisionRecallF1,
+  regressionErrors,
+  rocAuc,
+  toProbabilities,
+} from './quality-math.js';
 import { predictionOutcome } from './feedback-outcome.js';
 
 test('ROC AUC counts ties as half and is null with one class', () => {
   assert.equal(rocAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true]), 0.75);
   assert.equal(rocAuc([0.5, 0.5], [true, false]), 0.5);
   assert.equal(rocAuc([0.2, 0.9], [true, true]), null);
-  assert.equal(macroRocAuc([[0.9, 0.1], [0.2, 0.8]], [0, 1]), 1);
+  assert.equal(
+    macroRocAuc(
+      [
+        [0.9, 0.1],
+        [0.2, 0.8],
+      ],
+      [0, 1],
+    ),
+    1,
+  );
 });
 
 test('precision, recall and F1 of the positive class; null where undefined', () => {
@@ -37,9 +55,21 @@ test('a prediction is read at its threshold, from the logged label first', () =>
   const threshold = { output: 'probabilities', value: 0.6, positiveClass: 1 as const, labelOutput: 'label' };
   const row0 = predictionOutcome([probs], 'label', 0, threshold);
   assert.deepEqual(row0, { ok: true, outcome: { predicted: 0, scores: [0.45, 0.55], positiveClass: 1 } });
-  const logged = predictionOutcome([probs, { name: 'label', datatype: 'INT64', shape: [2], data: [1, 1] }], 'label', 0, threshold);
+  const logged = predictionOutcome(
+    [probs, { name: 'label', datatype: 'INT64', shape: [2], data: [1, 1] }],
+    'label',
+    0,
+    threshold,
+  );
   assert.equal(logged.ok && logged.outcome.predicted, 1);
-  assert.deepEqual(predictionOutcome([probs], 'label', 2), { ok: false, reason: 'row 2 is beyond the 2 row(s) of the prediction' });
-  const redacted = predictionOutcome([{ name: 'y', datatype: 'FP32', shape: [1, 1], redacted: '[REDACTED]' }], 'value', 0);
+  assert.deepEqual(predictionOutcome([probs], 'label', 2), {
+    ok: false,
+    reason: 'row 2 is beyond the 2 row(s) of the prediction',
+  });
+  const redacted = predictionOutcome(
+    [{ name: 'y', datatype: 'FP32', shape: [1, 1], redacted: '[REDACTED]' }],
+    'value',
+    0,
+  );
   assert.equal(redacted.ok, false);
 });

@@ -29,7 +29,10 @@ export interface BinaryCounts {
 
 /** Confusion counts of predictions against labels, `positive` being the positive class. */
 export function binaryCounts(labels: readonly number[], predicted: readonly number[], positive: number): BinaryCounts {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < labels.length; i++) {
     const actual = labels[i] === positive;
     const said = predicted[i] === positive;
@@ -63,7 +66,7 @@ export function rocAuc(scores: readonly number[], positive: readonly boolean[]):
   const order = scores.map((s, i) => i).sort((a, b) => scores[a] - scores[b]);
   let rankSum = 0;
   let positives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const rank = (i + j) / 2 + 1; // ties share their average rank (1-based)
@@ -95,7 +98,10 @@ export function macroRocAuc(scores: readonly (readonly number[])[], labels: read
   const width = scores.reduce((w, s) => Math.max(w, s.length), 0);
   const aucs: number[] = [];
   for (let k = 0; k < width; k++) {
-    const auc = rocAuc(scores.map((s) => s[k] ?? 0), labels.map((l) => l === k));
+    const auc = rocAuc(
+      scores.map((s) => s[k] ?? 0),
+      labels.map((l) => l === k),
+    );
     if (auc !== null) aucs.push(auc);
   }
   return aucs.length === 0 ? null : aucs.reduce((a, b) => a + b, 0) / aucs.length;
@@ -109,7 +115,8 @@ export interface RegressionErrors {
 /** Mean absolute error and root mean squared error; null when empty. */
 export function regressionErrors(actual: readonly number[], predicted: readonly number[]): RegressionErrors {
   if (actual.length === 0) return { mae: null, rmse: null };
-  let abs = 0, sq = 0;
+  let abs = 0,
+    sq = 0;
   for (let i = 0; i < actual.length; i++) {
     const d = predicted[i] - actual[i];
     abs += Math.abs(d);

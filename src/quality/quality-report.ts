@@ -5,8 +5,17 @@
  */
 import type { FeedbackRecord } from './feedback-store.js';
 import {
-  binaryCounts, logLoss, macroRocAuc, percentile, precisionRecallF1, ratio, regressionErrors, rocAuc,
-  type BinaryCounts, type BinaryScores, type RegressionErrors,
+  binaryCounts,
+  logLoss,
+  macroRocAuc,
+  percentile,
+  precisionRecallF1,
+  ratio,
+  regressionErrors,
+  rocAuc,
+  type BinaryCounts,
+  type BinaryScores,
+  type RegressionErrors,
 } from './quality-math.js';
 
 export interface ClassificationQuality {
@@ -47,19 +56,33 @@ function classification(rows: readonly FeedbackRecord[]): ClassificationQuality 
   if (isBinary) {
     const counts = binaryCounts(labels, predicted, positive);
     binary = { positiveClass: positive, ...counts, ...precisionRecallF1(counts) };
-    if (scored) auc = rocAuc(scores.map((s) => s[positive]), labels.map((l) => l === positive));
+    if (scored)
+      auc = rocAuc(
+        scores.map((s) => s[positive]),
+        labels.map((l) => l === positive),
+      );
   } else if (scored) {
     auc = macroRocAuc(scores, labels);
   }
   return {
-    count: rows.length, correct, accuracy: ratio(correct, rows.length), binary, rocAuc: auc,
+    count: rows.length,
+    correct,
+    accuracy: ratio(correct, rows.length),
+    binary,
+    rocAuc: auc,
     logLoss: scored ? logLoss(rows.map((r) => r.scores![r.label] ?? 0)) : null,
   };
 }
 
 function regression(rows: readonly FeedbackRecord[]): RegressionQuality | null {
   if (rows.length === 0) return null;
-  return { count: rows.length, ...regressionErrors(rows.map((r) => r.label), rows.map((r) => r.predicted)) };
+  return {
+    count: rows.length,
+    ...regressionErrors(
+      rows.map((r) => r.label),
+      rows.map((r) => r.predicted),
+    ),
+  };
 }
 
 /** The quality of one version from its labels. */
@@ -83,5 +106,7 @@ export function qualityByVersion(rows: readonly FeedbackRecord[], sinceMs: numbe
     list.push(r);
     byVersion.set(r.version, list);
   }
-  return [...byVersion.keys()].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).map((v) => versionQuality(v, byVersion.get(v)!));
+  return [...byVersion.keys()]
+    .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b))
+    .map((v) => versionQuality(v, byVersion.get(v)!));
 }

@@ -43,17 +43,32 @@ export class QualityServer {
   constructor(options: QualityServerOptions) {
     const spec = feedbackStoreSpec(options.audit);
     this.store = new ThreadedFeedbackStore(spec);
-    this.reportWorker = spec.store === 'sqlite' && spec.path === ':memory:' ? this.store.client : new FeedbackWorkerClient(spec, {
-      maxPending: MAX_QUEUED_REPORTS, busyMessage: `${MAX_QUEUED_REPORTS} quality reports are already being computed; ask again in a few seconds`,
-    });
+    this.reportWorker =
+      spec.store === 'sqlite' && spec.path === ':memory:'
+        ? this.store.client
+        : new FeedbackWorkerClient(spec, {
+            maxPending: MAX_QUEUED_REPORTS,
+            busyMessage: `${MAX_QUEUED_REPORTS} quality reports are already being computed; ask again in a few seconds`,
+          });
     this.maxBatch = options.quality.maxBatch;
     this.reports = new QualityService({
-      store: this.store, compute: new ThreadedQualityCompute(this.reportWorker), windows: options.quality.windows,
-      metricsRefreshSeconds: options.quality.metricsRefreshSeconds, maxLabels: options.quality.maxLabels, maxWindows: options.quality.maxWindows,
-      retentionDays: options.audit.retentionDays, logger: options.logger, now: options.now,
+      store: this.store,
+      compute: new ThreadedQualityCompute(this.reportWorker),
+      windows: options.quality.windows,
+      metricsRefreshSeconds: options.quality.metricsRefreshSeconds,
+      maxLabels: options.quality.maxLabels,
+      maxWindows: options.quality.maxWindows,
+      retentionDays: options.audit.retentionDays,
+      logger: options.logger,
+      now: options.now,
     });
     this.feedback = new FeedbackService({
-      store: this.store, joiner: this.store, thresholdOf: options.thresholdOf, flushPredictions: options.flushPredictions, metrics: options.metrics, now: options.now,
+      store: this.store,
+      joiner: this.store,
+      thresholdOf: options.thresholdOf,
+      flushPredictions: options.flushPredictions,
+      metrics: options.metrics,
+      now: options.now,
       onStored: () => this.reports.labelsChanged(),
     });
     options.metrics.source = () => this.reports.samples();

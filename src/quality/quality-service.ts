@@ -78,7 +78,9 @@ export class QualityService {
    */
   async report(model: string, windows: readonly QualityWindowSpec[] = this.options.windows): Promise<QualityReport> {
     if (windows.length > this.maxWindows) {
-      throw new InvalidArgumentError(`${windows.length} windows asked for; a quality report computes at most ${this.maxWindows} (quality.max_windows), e.g. windows=1h,24h`);
+      throw new InvalidArgumentError(
+        `${windows.length} windows asked for; a quality report computes at most ${this.maxWindows} (quality.max_windows), e.g. windows=1h,24h`,
+      );
     }
     return { model, windows: await this.compute.report(model, windows, this.now(), this.maxLabels) };
   }
@@ -129,7 +131,10 @@ export class QualityService {
     const running = this.compute.samples(this.options.windows, now, this.maxLabels).then(
       (samples) => (this.last = samples),
       (err: unknown) => {
-        this.options.logger.warn({ err }, 'quality metrics: computing the quality gauges failed; they keep their last values');
+        this.options.logger.warn(
+          { err },
+          'quality metrics: computing the quality gauges failed; they keep their last values',
+        );
         this.lastStartedMs = -Infinity; // due again at the next scrape
         return this.last;
       },

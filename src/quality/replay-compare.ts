@@ -32,18 +32,25 @@ function numbers(t: StoredTensor | undefined): number[] | undefined {
 }
 
 /** What the answer says per row: labels (classifiers) or values (regression). */
-function decisions(outputs: readonly StoredTensor[]): { kind: RowComparison['kind']; values: readonly number[] } | undefined {
+function decisions(
+  outputs: readonly StoredTensor[],
+): { kind: RowComparison['kind']; values: readonly number[] } | undefined {
   const p = predictedRows(outputs);
   return p && { kind: p.kind === 'class' ? 'classification' : 'regression', values: p.values };
 }
 
 /** Compares one replayed answer with the logged one; a string says why they cannot be compared. */
-export function compareAnswers(requestId: string, logged: readonly StoredTensor[], replayed: readonly StoredTensor[]): RowComparison | string {
+export function compareAnswers(
+  requestId: string,
+  logged: readonly StoredTensor[],
+  replayed: readonly StoredTensor[],
+): RowComparison | string {
   const a = decisions(logged);
   const b = decisions(replayed);
   if (!a) return 'the logged answer has no numeric output to compare (redacted or truncated?)';
   if (!b) return 'the replayed answer has no numeric output to compare';
-  if (a.values.length !== b.values.length) return `the logged answer has ${a.values.length} rows, the replayed one ${b.values.length}`;
+  if (a.values.length !== b.values.length)
+    return `the logged answer has ${a.values.length} rows, the replayed one ${b.values.length}`;
   const outputs: Record<string, { sum: number; count: number; max: number }> = {};
   let maxAbsDiff = 0;
   for (const t of logged) {
@@ -57,7 +64,16 @@ export function compareAnswers(requestId: string, logged: readonly StoredTensor[
     maxAbsDiff = Math.max(maxAbsDiff, max);
   }
   const agreeing = a.kind === 'classification' ? a.values.filter((v, i) => v === b.values[i]).length : a.values.length;
-  return { requestId, kind: a.kind, rows: a.values.length, agreeingRows: agreeing, logged: a.values, replayed: b.values, maxAbsDiff, outputs };
+  return {
+    requestId,
+    kind: a.kind,
+    rows: a.values.length,
+    agreeingRows: agreeing,
+    logged: a.values,
+    replayed: b.values,
+    maxAbsDiff,
+    outputs,
+  };
 }
 
 export interface ReplaySummary {
@@ -80,7 +96,11 @@ export interface ReplaySummary {
 }
 
 /** Sums comparisons (and the replayed requests' latencies) into a summary listing the `top` most different rows. */
-export function summarizeReplay(comparisons: readonly RowComparison[], latenciesMs: readonly number[], top: number): ReplaySummary {
+export function summarizeReplay(
+  comparisons: readonly RowComparison[],
+  latenciesMs: readonly number[],
+  top: number,
+): ReplaySummary {
   const rows = comparisons.reduce((n, c) => n + c.rows, 0);
   const agreeingRows = comparisons.reduce((n, c) => n + c.agreeingRows, 0);
   const kind = comparisons[0]?.kind ?? null;
@@ -96,11 +116,17 @@ export function summarizeReplay(comparisons: readonly RowComparison[], latencies
   const valueDiffs = comparisons.flatMap((c) => c.logged.map((v, i) => Math.abs(v - c.replayed[i])));
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const disagree = (c: RowComparison) => c.rows - c.agreeingRows;
-  const mostDifferent = [...comparisons].sort((x, y) => disagree(y) - disagree(x) || y.maxAbsDiff - x.maxAbsDiff).slice(0, top);
+  const mostDifferent = [...comparisons]
+    .sort((x, y) => disagree(y) - disagree(x) || y.maxAbsDiff - x.maxAbsDiff)
+    .slice(0, top);
   return {
-    compared: comparisons.length, kind, rows, agreeingRows,
+    compared: comparisons.length,
+    kind,
+    rows,
+    agreeingRows,
     agreement: kind === 'classification' && rows > 0 ? agreeingRows / rows : null,
-    meanAbsDiff: kind === 'regression' && valueDiffs.length > 0 ? valueDiffs.reduce((s, d) => s + d, 0) / valueDiffs.length : null,
+    meanAbsDiff:
+      kind === 'regression' && valueDiffs.length > 0 ? valueDiffs.reduce((s, d) => s + d, 0) / valueDiffs.length : null,
     outputs,
     latencyMs: { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) },
     mostDifferent,

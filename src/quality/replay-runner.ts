@@ -12,7 +12,12 @@ import { compareAnswers, summarizeReplay, type ReplaySummary, type RowComparison
 /** A V2 JSON inference request body. */
 export interface ReplayRequest {
   readonly id: string;
-  readonly inputs: ReadonlyArray<{ readonly name: string; readonly datatype: string; readonly shape: readonly number[]; readonly data: readonly unknown[] }>;
+  readonly inputs: ReadonlyArray<{
+    readonly name: string;
+    readonly datatype: string;
+    readonly shape: readonly number[];
+    readonly data: readonly unknown[];
+  }>;
   readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
@@ -58,7 +63,13 @@ const MAX_ERRORS = 10;
 async function select(o: ReplayOptions): Promise<LoggedPrediction[]> {
   const out: LoggedPrediction[] = [];
   for (;;) {
-    const page = await o.store.logged({ model: o.model, sinceMs: o.sinceMs, labeledOnly: false, afterSeq: out.at(-1)?.seq, limit: Math.min(PAGE, o.limit - out.length) });
+    const page = await o.store.logged({
+      model: o.model,
+      sinceMs: o.sinceMs,
+      labeledOnly: false,
+      afterSeq: out.at(-1)?.seq,
+      limit: Math.min(PAGE, o.limit - out.length),
+    });
     out.push(...page);
     if (page.length === 0 || out.length >= o.limit) return out;
   }
@@ -113,7 +124,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
   }
   o.onProgress?.(predictions.length, predictions.length);
   return {
-    model: o.model, sinceMs: o.sinceMs, target: o.target.description, selected: predictions.length, skipped, failed, errors,
+    model: o.model,
+    sinceMs: o.sinceMs,
+    target: o.target.description,
+    selected: predictions.length,
+    skipped,
+    failed,
+    errors,
     elapsedMs: first === undefined ? 0 : performance.now() - first,
     ...summarizeReplay(comparisons, latencies, o.top),
   };

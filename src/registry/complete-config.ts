@@ -4,8 +4,13 @@
  * with a check that what the config declares agrees with the artefact. Pure: data in, config or ConfigError out.
  */
 import {
-  checkPreferredBatchSizes, DEFAULT_FILENAME_BY_RUNTIME, DEFAULT_MAX_BATCH_SIZE, PLATFORM_BY_RUNTIME,
-  type DeclaredModelConfig, type ModelConfig, type RuntimeKind,
+  checkPreferredBatchSizes,
+  DEFAULT_FILENAME_BY_RUNTIME,
+  DEFAULT_MAX_BATCH_SIZE,
+  PLATFORM_BY_RUNTIME,
+  type DeclaredModelConfig,
+  type ModelConfig,
+  type RuntimeKind,
 } from '../config/index.js';
 import { resolveThreshold } from '../config/model-config-postprocess.js';
 import { checkFallback } from '../config/model-config-resilience.js';
@@ -33,12 +38,18 @@ function completeSpecs(
   where: string,
   what: 'input' | 'output',
 ): TensorSpec[] {
-  const derived = actual.map((t) => ({ name: t.name, datatype: t.datatype, dims: batching ? t.shape.slice(1) : [...t.shape] }));
+  const derived = actual.map((t) => ({
+    name: t.name,
+    datatype: t.datatype,
+    dims: batching ? t.shape.slice(1) : [...t.shape],
+  }));
   if (!declared) return derived;
   for (const d of declared) {
     const a = derived.find((x) => x.name === d.name);
     if (!a) {
-      throw new ConfigError(`${where}: ${what} '${d.name}' is not in the model; the model's ${what}s are: ${derived.map((x) => x.name).join(', ')}`);
+      throw new ConfigError(
+        `${where}: ${what} '${d.name}' is not in the model; the model's ${what}s are: ${derived.map((x) => x.name).join(', ')}`,
+      );
     }
     if (a.datatype !== d.datatype) {
       throw new ConfigError(`${where}: ${what} '${d.name}' is declared ${d.datatype} but the model has ${a.datatype}`);
@@ -52,7 +63,10 @@ function completeSpecs(
   }
   if (what === 'input') {
     const missing = derived.filter((a) => !declared.some((d) => d.name === a.name));
-    if (missing.length) throw new ConfigError(`${where}: the model needs input(s) ${missing.map((m) => m.name).join(', ')}, which the config does not declare`);
+    if (missing.length)
+      throw new ConfigError(
+        `${where}: the model needs input(s) ${missing.map((m) => m.name).join(', ')}, which the config does not declare`,
+      );
   }
   return declared.map((d) => ({ ...d }));
 }

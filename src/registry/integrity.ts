@@ -59,10 +59,14 @@ export function loadTrustedKeys(paths: readonly string[]): KeyObject[] {
     try {
       key = createPublicKey(readFileSync(path));
     } catch (err) {
-      throw new ConfigError(`trusted key ${path}: cannot read a PEM public key: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`trusted key ${path}: cannot read a PEM public key: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (key.asymmetricKeyType !== 'ed25519') {
-      throw new ConfigError(`trusted key ${path} is a ${key.asymmetricKeyType} key; inferd verifies ed25519 signatures ('inferd keygen' makes one)`);
+      throw new ConfigError(
+        `trusted key ${path} is a ${key.asymmetricKeyType} key; inferd verifies ed25519 signatures ('inferd keygen' makes one)`,
+      );
     }
     return key;
   });
@@ -89,7 +93,11 @@ export async function listVersionFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => !e.isDirectory()) // a symbolic link is read through: it must be listed as any file is
-    .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)).split(sep).join('/'))
+    .map((e) =>
+      relative(dir, join(e.parentPath ?? e.path, e.name))
+        .split(sep)
+        .join('/'),
+    )
     .filter((f) => f !== MANIFEST_FILE && f !== SIGNATURE_FILE)
     .sort();
 }
@@ -109,7 +117,8 @@ export function manifestBytes(manifest: Manifest | ModelManifest): Buffer {
 /** Signs manifest bytes with an ed25519 private key (PEM); returns the base64 signature. */
 export function signManifest(bytes: Buffer, privateKeyPem: string | Buffer): string {
   const key = createPrivateKey(privateKeyPem);
-  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(`the signing key is a ${key.asymmetricKeyType} key; use an ed25519 key ('inferd keygen')`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(`the signing key is a ${key.asymmetricKeyType} key; use an ed25519 key ('inferd keygen')`);
   return sign(null, bytes, key).toString('base64');
 }
 
@@ -138,21 +147,54 @@ function parseManifest(bytes: Buffer, label: string): Manifest {
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw refuse(label, `${MANIFEST_FILE} is not valid JSON (${(err as Error).message})`, `regenerate it with 'inferd sign'`);
+    throw refuse(
+      label,
+      `${MANIFEST_FILE} is not valid JSON (${(err as Error).message})`,
+      `regenerate it with 'inferd sign'`,
+    );
   }
   const m = value as (Partial<Manifest> & { scope?: unknown }) | null;
-  if (m?.scope !== undefined) throw refuse(label, `${MANIFEST_FILE} is a ${String(m.scope)} manifest, not a version folder's`, `regenerate it with 'inferd sign' on the model folder`);
-  const ok = m && m.algorithm === 'sha256' && typeof m.files === 'object' && m.files !== null && Object.values(m.files).every((d) => typeof d === 'string' && /^[0-9a-f]{64}$/.test(d));
-  if (!ok) throw refuse(label, `${MANIFEST_FILE} must be {"algorithm": "sha256", "files": {"<path>": "<64 hex digits>"}}`, `regenerate it with 'inferd sign'`);
+  if (m?.scope !== undefined)
+    throw refuse(
+      label,
+      `${MANIFEST_FILE} is a ${String(m.scope)} manifest, not a version folder's`,
+      `regenerate it with 'inferd sign' on the model folder`,
+    );
+  const ok =
+    m &&
+    m.algorithm === 'sha256' &&
+    typeof m.files === 'object' &&
+    m.files !== null &&
+    Object.values(m.files).every((d) => typeof d === 'string' && /^[0-9a-f]{64}$/.test(d));
+  if (!ok)
+    throw refuse(
+      label,
+      `${MANIFEST_FILE} must be {"algorithm": "sha256", "files": {"<path>": "<64 hex digits>"}}`,
+      `regenerate it with 'inferd sign'`,
+    );
   return m as Manifest;
 }
 
-function verifySignature(bytes: Buffer, signature: Buffer | undefined, keys: readonly KeyObject[], label: string): number {
-  if (!signature) throw refuse(label, `${SIGNATURE_FILE} is missing and the integrity policy is 'signed'`, `sign the version with 'inferd sign --key KEY DIR'`);
+function verifySignature(
+  bytes: Buffer,
+  signature: Buffer | undefined,
+  keys: readonly KeyObject[],
+  label: string,
+): number {
+  if (!signature)
+    throw refuse(
+      label,
+      `${SIGNATURE_FILE} is missing and the integrity policy is 'signed'`,
+      `sign the version with 'inferd sign --key KEY DIR'`,
+    );
   const raw = Buffer.from(signature.toString('utf8').trim(), 'base64');
   const index = keys.findIndex((k) => verify(null, bytes, k, raw));
   if (index < 0) {
-    throw refuse(label, `${SIGNATURE_FILE} does not verify with any of the ${keys.length} trusted key(s): the manifest was changed after signing or signed with another key`, `re-sign it with a trusted key or add the signer's public key to trusted_keys`);
+    throw refuse(
+      label,
+      `${SIGNATURE_FILE} does not verify with any of the ${keys.length} trusted key(s): the manifest was changed after signing or signed with another key`,
+      `re-sign it with a trusted key or add the signer's public key to trusted_keys`,
+    );
   }
   return index;
 }
@@ -160,17 +202,35 @@ function verifySignature(bytes: Buffer, signature: Buffer | undefined, keys: rea
 async function verifyDigests(dir: string, manifest: Manifest, label: string): Promise<number> {
   const present = await listVersionFiles(dir);
   const unlisted = present.filter((f) => !(f in manifest.files));
-  if (unlisted.length) throw refuse(label, `${unlisted.join(', ')} ${unlisted.length > 1 ? 'are' : 'is'} not in ${MANIFEST_FILE}`, `remove the file or re-sign the version`);
+  if (unlisted.length)
+    throw refuse(
+      label,
+      `${unlisted.join(', ')} ${unlisted.length > 1 ? 'are' : 'is'} not in ${MANIFEST_FILE}`,
+      `remove the file or re-sign the version`,
+    );
   for (const [file, expected] of Object.entries(manifest.files)) {
-    if (!present.includes(file)) throw refuse(label, `${file} is listed in ${MANIFEST_FILE} but missing`, `restore the file or re-sign the version`);
+    if (!present.includes(file))
+      throw refuse(
+        label,
+        `${file} is listed in ${MANIFEST_FILE} but missing`,
+        `restore the file or re-sign the version`,
+      );
     let actual: string;
     try {
       actual = await sha256File(join(dir, file));
     } catch (err) {
-      throw refuse(label, `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`, `restore the file or re-sign the version`);
+      throw refuse(
+        label,
+        `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`,
+        `restore the file or re-sign the version`,
+      );
     }
     if (actual !== expected) {
-      throw refuse(label, `${file} has sha256 ${actual.slice(0, 12)}… but ${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file is corrupted or was changed)`, `restore the published file or re-sign the version`);
+      throw refuse(
+        label,
+        `${file} has sha256 ${actual.slice(0, 12)}… but ${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file is corrupted or was changed)`,
+        `restore the published file or re-sign the version`,
+      );
     }
   }
   return present.length;
@@ -180,11 +240,24 @@ async function verifyDigests(dir: string, manifest: Manifest, label: string): Pr
  * Checks a version folder against the policy before anything in it is loaded. Resolves with what was checked
  * (undefined when the policy is off); rejects with a ModelLoadError saying what is wrong and how to fix it.
  */
-export async function verifyVersionIntegrity(dir: string, policy: IntegrityPolicy, label: string, shown = 'DIR'): Promise<IntegrityReport | undefined> {
+export async function verifyVersionIntegrity(
+  dir: string,
+  policy: IntegrityPolicy,
+  label: string,
+  shown = 'DIR',
+): Promise<IntegrityReport | undefined> {
   if (policy.mode === 'off') return undefined;
   const bytes = await readOptional(join(dir, MANIFEST_FILE));
-  if (!bytes) throw refuse(label, `${MANIFEST_FILE} is missing and the integrity policy is '${policy.mode}'`, `write it with 'inferd sign${policy.mode === 'signed' ? ' --key KEY' : ''} ${shown}'`);
-  const keyIndex = policy.mode === 'signed' ? verifySignature(bytes, await readOptional(join(dir, SIGNATURE_FILE)), policy.trustedKeys, label) : undefined;
+  if (!bytes)
+    throw refuse(
+      label,
+      `${MANIFEST_FILE} is missing and the integrity policy is '${policy.mode}'`,
+      `write it with 'inferd sign${policy.mode === 'signed' ? ' --key KEY' : ''} ${shown}'`,
+    );
+  const keyIndex =
+    policy.mode === 'signed'
+      ? verifySignature(bytes, await readOptional(join(dir, SIGNATURE_FILE)), policy.trustedKeys, label)
+      : undefined;
   const files = await verifyDigests(dir, parseManifest(bytes, label), label);
   return { mode: policy.mode, files, keyIndex };
 }
@@ -238,7 +311,14 @@ export async function buildModelManifest(dir: string, model: string, featuresCon
   const listed = await listModelFiles(dir);
   for (const file of listed) files[file] = await sha256File(join(dir, file));
   const absent = MODEL_CONFIG_FILES.filter((f) => !listed.includes(f));
-  return { algorithm: 'sha256', scope: 'model', model, files, absent, ...(featuresConfig ? { features_config: featuresConfig } : {}) };
+  return {
+    algorithm: 'sha256',
+    scope: 'model',
+    model,
+    files,
+    absent,
+    ...(featuresConfig ? { features_config: featuresConfig } : {}),
+  };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -252,13 +332,26 @@ function parseModelManifest(bytes: Buffer, model: string, label: string, shown: 
     throw refuse(label, `${shown} is not valid JSON (${(err as Error).message})`, fix);
   }
   const m = value as Partial<ModelManifest> | null;
-  if (m?.scope !== 'model') throw refuse(label, `${shown} is not a model folder manifest (no "scope": "model"; an old format or a version folder's manifest)`, fix);
-  const ok = m.algorithm === 'sha256' && typeof m.model === 'string' && typeof m.files === 'object' && m.files !== null && !Array.isArray(m.files) &&
+  if (m?.scope !== 'model')
+    throw refuse(
+      label,
+      `${shown} is not a model folder manifest (no "scope": "model"; an old format or a version folder's manifest)`,
+      fix,
+    );
+  const ok =
+    m.algorithm === 'sha256' &&
+    typeof m.model === 'string' &&
+    typeof m.files === 'object' &&
+    m.files !== null &&
+    !Array.isArray(m.files) &&
     Object.values(m.files).every((d) => typeof d === 'string' && HEX64.test(d)) &&
-    Array.isArray(m.absent) && m.absent.every((f) => typeof f === 'string') &&
+    Array.isArray(m.absent) &&
+    m.absent.every((f) => typeof f === 'string') &&
     (m.features_config === undefined || (typeof m.features_config === 'string' && HEX64.test(m.features_config)));
-  if (!ok) throw refuse(label, `${shown} must be {"algorithm": "sha256", "scope": "model", "model", "files", "absent"}`, fix);
-  if (m.model !== model) throw refuse(label, `${shown} was made for model '${m.model.slice(0, 64)}', not '${model}'`, fix);
+  if (!ok)
+    throw refuse(label, `${shown} must be {"algorithm": "sha256", "scope": "model", "model", "files", "absent"}`, fix);
+  if (m.model !== model)
+    throw refuse(label, `${shown} was made for model '${m.model.slice(0, 64)}', not '${model}'`, fix);
   return m as ModelManifest;
 }
 
@@ -266,19 +359,42 @@ async function verifyModelDigests(dir: string, manifest: ModelManifest, label: s
   const resign = `or re-sign the model folder ('inferd sign --key KEY ${model}')`;
   const present = await listModelFiles(dir);
   const appeared = manifest.absent.filter((f) => present.includes(f));
-  if (appeared.length) throw refuse(label, `${appeared.map((f) => `${model}/${f}`).join(', ')} appeared after signing (the manifest says it was absent)`, `remove it ${resign}`);
+  if (appeared.length)
+    throw refuse(
+      label,
+      `${appeared.map((f) => `${model}/${f}`).join(', ')} appeared after signing (the manifest says it was absent)`,
+      `remove it ${resign}`,
+    );
   const unlisted = present.filter((f) => !(f in manifest.files));
-  if (unlisted.length) throw refuse(label, `${unlisted.map((f) => `${model}/${f}`).join(', ')} ${unlisted.length > 1 ? 'are' : 'is'} not in ${model}/${MANIFEST_FILE} (added after signing)`, `remove it ${resign}`);
+  if (unlisted.length)
+    throw refuse(
+      label,
+      `${unlisted.map((f) => `${model}/${f}`).join(', ')} ${unlisted.length > 1 ? 'are' : 'is'} not in ${model}/${MANIFEST_FILE} (added after signing)`,
+      `remove it ${resign}`,
+    );
   for (const [file, expected] of Object.entries(manifest.files)) {
-    if (!present.includes(file)) throw refuse(label, `${model}/${file} is listed in ${model}/${MANIFEST_FILE} but missing`, `restore the file ${resign}`);
+    if (!present.includes(file))
+      throw refuse(
+        label,
+        `${model}/${file} is listed in ${model}/${MANIFEST_FILE} but missing`,
+        `restore the file ${resign}`,
+      );
     let actual: string;
     try {
       actual = await sha256File(join(dir, file));
     } catch (err) {
-      throw refuse(label, `${model}/${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`, `restore the file ${resign}`);
+      throw refuse(
+        label,
+        `${model}/${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}; a link to nothing, or to a folder?)`,
+        `restore the file ${resign}`,
+      );
     }
     if (actual !== expected) {
-      throw refuse(label, `${model}/${file} has sha256 ${actual.slice(0, 12)}… but ${model}/${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file was changed after signing)`, `restore the signed file ${resign}`);
+      throw refuse(
+        label,
+        `${model}/${file} has sha256 ${actual.slice(0, 12)}… but ${model}/${MANIFEST_FILE} lists ${expected.slice(0, 12)}… (the file was changed after signing)`,
+        `restore the signed file ${resign}`,
+      );
     }
   }
   return present.length;
@@ -289,23 +405,39 @@ async function verifyModelDigests(dir: string, manifest: ModelManifest, label: s
  * version policy), label files and anything else beside the version folders. Resolves with what was checked
  * (undefined when the policy is off); rejects with a ModelLoadError naming the file, relative to the repository.
  */
-export async function verifyModelIntegrity(dir: string, model: string, policy: IntegrityPolicy): Promise<ModelIntegrityReport | undefined> {
+export async function verifyModelIntegrity(
+  dir: string,
+  model: string,
+  policy: IntegrityPolicy,
+): Promise<ModelIntegrityReport | undefined> {
   if (policy.mode === 'off') return undefined;
   const label = `model '${model}'`;
   const shown = `${model}/${MANIFEST_FILE}`;
   const bytes = await readOptional(join(dir, MANIFEST_FILE));
   if (!bytes) {
-    throw refuse(label, `${shown} is missing and the integrity policy is '${policy.mode}': the model folder's config and label files must be signed as well as its versions (manifests made before this rule cover the version folders only)`,
-      `re-run 'inferd sign${policy.mode === 'signed' ? ' --key KEY' : ''} ${model}' on the model folder`);
+    throw refuse(
+      label,
+      `${shown} is missing and the integrity policy is '${policy.mode}': the model folder's config and label files must be signed as well as its versions (manifests made before this rule cover the version folders only)`,
+      `re-run 'inferd sign${policy.mode === 'signed' ? ' --key KEY' : ''} ${model}' on the model folder`,
+    );
   }
   let keyIndex: number | undefined;
   if (policy.mode === 'signed') {
     const signature = await readOptional(join(dir, SIGNATURE_FILE));
-    if (!signature) throw refuse(label, `${model}/${SIGNATURE_FILE} is missing and the integrity policy is 'signed'`, `sign the model folder with 'inferd sign --key KEY ${model}'`);
+    if (!signature)
+      throw refuse(
+        label,
+        `${model}/${SIGNATURE_FILE} is missing and the integrity policy is 'signed'`,
+        `sign the model folder with 'inferd sign --key KEY ${model}'`,
+      );
     try {
       keyIndex = verifySignature(bytes, signature, policy.trustedKeys, label);
     } catch {
-      throw refuse(label, `${model}/${SIGNATURE_FILE} does not verify with any of the ${policy.trustedKeys.length} trusted key(s): ${shown} was changed after signing or signed with another key`, `re-sign the model folder with a trusted key or add the signer's public key to trusted_keys`);
+      throw refuse(
+        label,
+        `${model}/${SIGNATURE_FILE} does not verify with any of the ${policy.trustedKeys.length} trusted key(s): ${shown} was changed after signing or signed with another key`,
+        `re-sign the model folder with a trusted key or add the signer's public key to trusted_keys`,
+      );
     }
   }
   const manifest = parseModelManifest(bytes, model, label, shown);
@@ -317,12 +449,20 @@ export async function verifyModelIntegrity(dir: string, model: string, policy: I
  * A model with a `features:` mapping answers from the features config's views: the manifest must name the
  * digest of the one this server read. Returns the reason to refuse, or undefined.
  */
-export function featuresConfigProblem(model: string, report: ModelIntegrityReport | undefined, usesFeatures: boolean, serverDigest: string | undefined): string | undefined {
+export function featuresConfigProblem(
+  model: string,
+  report: ModelIntegrityReport | undefined,
+  usesFeatures: boolean,
+  serverDigest: string | undefined,
+): string | undefined {
   if (!report || !usesFeatures) return undefined;
   const fix = `sign the model folder again with the features config the server reads ('inferd sign --key KEY --features-config FILE ${model}')`;
-  if (!report.featuresConfig) return `integrity check failed for model '${model}': its config has a features: mapping but ${model}/${MANIFEST_FILE} names no features config; ${fix}`;
+  if (!report.featuresConfig)
+    return `integrity check failed for model '${model}': its config has a features: mapping but ${model}/${MANIFEST_FILE} names no features config; ${fix}`;
   if (report.featuresConfig !== serverDigest) {
-    const seen = serverDigest ? `the features config this server read (features.yaml or features_config) has sha256 ${serverDigest.slice(0, 12)}…` : 'this server has no features config';
+    const seen = serverDigest
+      ? `the features config this server read (features.yaml or features_config) has sha256 ${serverDigest.slice(0, 12)}…`
+      : 'this server has no features config';
     return `integrity check failed for model '${model}': ${model}/${MANIFEST_FILE} names features config sha256 ${report.featuresConfig.slice(0, 12)}… but ${seen} (it was changed after signing); ${fix}`;
   }
   return undefined;

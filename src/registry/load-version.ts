@@ -36,12 +36,15 @@ function locateArtefact(def: ModelDefinition, version: number) {
   const file = def.config.defaultModelFilename; // normalised: a plain file name, present whenever the runtime is
   if (declared && file) {
     const path = join(dir, file);
-    if (!existsSync(path)) throw new ModelLoadError(`model '${def.name}' version ${version}: ${file} not found in ${dir}`);
+    if (!existsSync(path))
+      throw new ModelLoadError(`model '${def.name}' version ${version}: ${file} not found in ${dir}`);
     return { runtime: declared, path };
   }
   const found = detectRuntime(dir);
   if (!found) {
-    throw new ModelLoadError(`model '${def.name}' version ${version}: no model file in ${dir} (expected model.onnx or model.json)`);
+    throw new ModelLoadError(
+      `model '${def.name}' version ${version}: no model file in ${dir} (expected model.onnx or model.json)`,
+    );
   }
   return { runtime: found.runtime, path: join(dir, found.file) };
 }
@@ -50,15 +53,29 @@ function locateArtefact(def: ModelDefinition, version: number) {
  * Loads a version: checks its integrity, starts its instances and warms each of them before it is handed a
  * scheduler. Throws a ModelLoadError/ConfigError saying why not; instances are closed on failure.
  */
-export async function loadVersion(def: ModelDefinition, version: number, options: LoadOptions = {}): Promise<LoadedVersion> {
+export async function loadVersion(
+  def: ModelDefinition,
+  version: number,
+  options: LoadOptions = {},
+): Promise<LoadedVersion> {
   const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
-  const integrity = await verifyVersionIntegrity(versionDir, options.integrity ?? INTEGRITY_OFF, label, `${def.name}/${version}`);
+  const integrity = await verifyVersionIntegrity(
+    versionDir,
+    options.integrity ?? INTEGRITY_OFF,
+    label,
+    `${def.name}/${version}`,
+  );
   const { runtime, path } = locateArtefact(def, version);
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.where);
   const started = await Promise.allSettled(
     Array.from({ length: def.config.instanceCount }, () =>
-      WorkerRuntime.load({ runtime, modelPath: path, ...def.config.onnx, names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined }),
+      WorkerRuntime.load({
+        runtime,
+        modelPath: path,
+        ...def.config.onnx,
+        names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined,
+      }),
     ),
   );
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -69,7 +86,8 @@ export async function loadVersion(def: ModelDefinition, version: number, options
     const tracked = instances.map((i) => new TrackedInstance(i));
     const warmup = await warmUp(tracked, versionDir, config, def.config.warmup, label);
     // A failed generated warm-up serves cold, but not on a worker that died running it: that one cannot serve at all.
-    if (warmup.failure && instances.some((i) => !i.running)) throw new ModelLoadError(`${label}: a model worker exited during warm-up: ${warmup.failure}`);
+    if (warmup.failure && instances.some((i) => !i.running))
+      throw new ModelLoadError(`${label}: a model worker exited during warm-up: ${warmup.failure}`);
     for (const instance of instances) instance.serving(); // loaded and warmed at a lowered priority until now
     const coldRuns = () => tracked.reduce((n, t) => n + t.coldRuns, 0);
     return { config, scheduler: new ModelScheduler(config, label, tracked), warmup, integrity, coldRuns };

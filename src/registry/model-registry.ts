@@ -7,7 +7,11 @@ import type { DeclaredModelConfig } from '../config/index.js';
 import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
-import { assertValidModelName, type FileModelRepository, type ModelDefinition } from '../repository/model-repository.js';
+import {
+  assertValidModelName,
+  type FileModelRepository,
+  type ModelDefinition,
+} from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
@@ -142,14 +146,19 @@ export class ModelRegistry {
     await Promise.all([
       // A model added to the repository is meant to serve once it has loaded; until then it is only listed.
       ...[...names].map((n) => this.loadNamed(n, { force: false }, true).catch(() => undefined)),
-      ...known.filter((n) => !names.has(n) && !this.models.get(n)?.unloaded).map((n) => this.unload(n).catch(() => undefined)),
+      ...known
+        .filter((n) => !names.has(n) && !this.models.get(n)?.unloaded)
+        .map((n) => this.unload(n).catch(() => undefined)),
     ]);
   }
 
   /** Runs `op` after the model's earlier operations; the chain is forgotten once idle (names do not accumulate). */
   private serial<T>(name: string, op: () => Promise<T>): Promise<T> {
     const run = (this.chains.get(name) ?? Promise.resolve()).then(op, op);
-    const tail = run.then(() => undefined, () => undefined);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.chains.set(name, tail);
     void tail.then(() => {
       if (this.chains.get(name) === tail) this.chains.delete(name);
@@ -171,11 +180,15 @@ export class ModelRegistry {
     const def: ModelDefinition = options.override ? { ...read, config: options.override } : read;
     if (!options.listMissing && !this.models.has(name) && !(await this.repository.modelNames()).includes(name)) {
       // Nothing is recorded for a name the repository does not hold: no index row, no readiness, no metrics.
-      throw new ModelLoadError(`model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`);
+      throw new ModelLoadError(
+        `model '${name.slice(0, 128)}' is not in the repository; POST /v2/repository/index (inferd models list) lists the models it holds`,
+      );
     }
     const policy = this.options.integrity;
     if (options.override && policy && policy.mode !== 'off') {
-      throw new ModelLoadError(`model '${name}': a load request cannot carry a config under the integrity policy '${policy.mode}' (that config is not signed); put it in ${name}/config.yaml, run 'inferd sign' on the model folder and load again without a config`);
+      throw new ModelLoadError(
+        `model '${name}': a load request cannot carry a config under the integrity policy '${policy.mode}' (that config is not signed); put it in ${name}/config.yaml, run 'inferd sign' on the model folder and load again without a config`,
+      );
     }
     const refusal = await this.modelIntegrityProblem(read);
     if (refusal) return this.refuseChange(name, refusal);
@@ -183,9 +196,15 @@ export class ModelRegistry {
     model.unloaded = false;
     model.refused = undefined;
     model.traffic = def.config.traffic;
-    const selected = options.only ? def.versions.filter((v) => options.only?.includes(v)) : selectVersions(def.versions, def.config.versionPolicy);
+    const selected = options.only
+      ? def.versions.filter((v) => options.only?.includes(v))
+      : selectVersions(def.versions, def.config.versionPolicy);
     const wanted = def.error ? [] : selected;
-    const problem = def.error ?? (wanted.length ? undefined : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
+    const problem =
+      def.error ??
+      (wanted.length
+        ? undefined
+        : `no version of model '${name}' matches its version_policy (versions on disk: ${def.versions.join(', ') || 'none'})`);
     if (problem) {
       model.error = this.relative(problem);
       this.logger.error({ model: name, reason: problem }, `model '${name}' failed to load`);
@@ -194,20 +213,25 @@ export class ModelRegistry {
     const failures: string[] = [];
     await Promise.all(
       wanted.map(async (v) => {
-        const print = (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
+        const print =
+          (await this.repository.fingerprint(name, v)) + (options.override ? JSON.stringify(options.override) : '');
         const current = readyVersion(model.versions.get(v));
         if (!options.force && current?.fingerprint === print) return;
         // The same files the integrity check refused: refused again without re-reading them (or telling it again).
         const refused = model.refusedFiles?.get(v);
-        if (!options.force && refused?.fingerprint === print) return void failures.push(`version ${v}: ${refused.reason}`);
+        if (!options.force && refused?.fingerprint === print)
+          return void failures.push(`version ${v}: ${refused.reason}`);
         const failure = await this.loadInto(def, model, v, print);
-        if (failure instanceof IntegrityRefusal) (model.refusedFiles ??= new Map()).set(v, { fingerprint: print, reason: failure.message });
+        if (failure instanceof IntegrityRefusal)
+          (model.refusedFiles ??= new Map()).set(v, { fingerprint: print, reason: failure.message });
         else model.refusedFiles?.delete(v);
         if (failure) failures.push(`version ${v}: ${failure.message}`);
       }),
     );
     // A version that failed to load leaves the versions it would replace serving.
-    const stale = failures.length ? [] : [...model.versions.values()].filter((v) => !wanted.includes(v.id.version) && !isRetired(v));
+    const stale = failures.length
+      ? []
+      : [...model.versions.values()].filter((v) => !wanted.includes(v.id.version) && !isRetired(v));
     await Promise.all(stale.map((v) => this.retire(model, v.id.version)));
     model.error = undefined;
     if (failures.length) throw new ModelLoadError(`model '${name}' failed to load: ${failures.join('; ')}`);
@@ -227,7 +251,12 @@ export class ModelRegistry {
     }
     try {
       const report = await verifyModelIntegrity(def.dir, def.name, policy);
-      return featuresConfigProblem(def.name, report, def.config.features !== undefined, this.options.featuresConfigSha256);
+      return featuresConfigProblem(
+        def.name,
+        report,
+        def.config.features !== undefined,
+        this.options.featuresConfigSha256,
+      );
     } catch (err) {
       return (err as Error).message;
     }
@@ -239,13 +268,24 @@ export class ModelRegistry {
    */
   private refuseChange(name: string, reason: string): never {
     const model = this.modelEntry(name);
-    const stillServing = [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.id.version).sort((a, b) => a - b);
+    const stillServing = [...model.versions.values()]
+      .filter((v) => v.state === 'READY')
+      .map((v) => v.id.version)
+      .sort((a, b) => a - b);
     const before = model.refused ?? model.error;
     if (stillServing.length) model.refused = reason;
     else model.error = reason;
     if (before !== reason) {
-      this.logger.error({ model: name, reason, still_serving: stillServing }, `model '${name}': a change to the model folder was refused`);
-      this.options.onEvent?.({ type: 'model_refused', model: name, message: reason, evidence: { still_serving: stillServing } });
+      this.logger.error(
+        { model: name, reason, still_serving: stillServing },
+        `model '${name}': a change to the model folder was refused`,
+      );
+      this.options.onEvent?.({
+        type: 'model_refused',
+        model: name,
+        message: reason,
+        evidence: { still_serving: stillServing },
+      });
     }
     throw new ModelLoadError(reason);
   }
@@ -258,7 +298,12 @@ export class ModelRegistry {
   }
 
   /** Loads a version beside the one serving (if any) and swaps it in once READY. Returns the failure. */
-  private async loadInto(def: ModelDefinition, model: RegisteredModel, version: number, fingerprint: string): Promise<Error | undefined> {
+  private async loadInto(
+    def: ModelDefinition,
+    model: RegisteredModel,
+    version: number,
+    fingerprint: string,
+  ): Promise<Error | undefined> {
     const id = versionId(def.name, version);
     const serving = readyVersion(model.versions.get(version));
     // Loaded beside a serving version, the new one has a slot of its own until it replaces the old one.
@@ -268,7 +313,14 @@ export class ModelRegistry {
     try {
       const loaded = await loadVersion(def, version, { integrity: this.options.integrity });
       const stages = this.stages?.(id, loaded.config) ?? [];
-      const ready = assembleVersion({ id, ...loaded, stages, fingerprint, loadMs: performance.now() - started - loaded.warmup.ms, readyAt: Date.now() });
+      const ready = assembleVersion({
+        id,
+        ...loaded,
+        stages,
+        fingerprint,
+        loadMs: performance.now() - started - loaded.warmup.ms,
+        readyAt: Date.now(),
+      });
       if (!serving && model.versions.get(version) !== loading) {
         await ready.close(); // the server stopped while it loaded
         return new ModelLoadError(`model '${def.name}' version ${version} was unloaded while it loaded`);
@@ -282,9 +334,20 @@ export class ModelRegistry {
       if (err instanceof WarmupFileError) this.warmupFailureCounts.record(def.name, version, 'file');
       const reason = this.relative((err as Error).message);
       if (!serving) this.step(model, version, { type: 'failed', reason });
-      const stillServing = serving ? [version] : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.id.version);
-      this.logger.error({ model: def.name, version, reason, still_serving: stillServing }, `model '${def.name}' version ${version} failed to load`);
-      this.options.onEvent?.({ type: 'version_refused', model: def.name, version, message: reason, evidence: { still_serving: stillServing } });
+      const stillServing = serving
+        ? [version]
+        : [...model.versions.values()].filter((v) => v.state === 'READY').map((v) => v.id.version);
+      this.logger.error(
+        { model: def.name, version, reason, still_serving: stillServing },
+        `model '${def.name}' version ${version} failed to load`,
+      );
+      this.options.onEvent?.({
+        type: 'version_refused',
+        model: def.name,
+        version,
+        message: reason,
+        evidence: { still_serving: stillServing },
+      });
       return err as Error;
     }
   }
@@ -292,9 +355,14 @@ export class ModelRegistry {
   private announceReady(v: ModelVersion, reloaded: boolean): void {
     const { config, warmup, id } = v;
     const facts = {
-      runtime: config.runtime, max_batch_size: config.maxBatchSize, instances: config.instanceCount,
-      load_ms: Math.round(v.loadMs), warmup_ms: Math.round(warmup.ms), warmup_requests: warmup.requests,
-      warmup_source: warmup.source, integrity: v.integrity?.mode ?? 'off',
+      runtime: config.runtime,
+      max_batch_size: config.maxBatchSize,
+      instances: config.instanceCount,
+      load_ms: Math.round(v.loadMs),
+      warmup_ms: Math.round(warmup.ms),
+      warmup_requests: warmup.requests,
+      warmup_source: warmup.source,
+      integrity: v.integrity?.mode ?? 'off',
       ...(warmup.failure ? { warmup_failure: warmup.failure } : {}),
     };
     const message = `${reloaded ? 'reloaded' : 'loaded'} model '${id.model}' version ${id.label}`;
@@ -305,7 +373,10 @@ export class ModelRegistry {
   /** A generated warm-up failed: the version serves cold, which an operator should hear of (and can fix). */
   private warnServingCold(v: ModelVersion, failure: string): void {
     this.warmupFailureCounts.record(v.id.model, v.id.version, 'generated');
-    this.logger.warn({ model: v.id.model, version: v.id.version, warmup_source: 'generated', reason: failure }, failure);
+    this.logger.warn(
+      { model: v.id.model, version: v.id.version, warmup_source: 'generated', reason: failure },
+      failure,
+    );
   }
 
   /** Failed warm-ups since start, by model, version and source (metrics: inferd_warmup_failures_total). */
@@ -327,13 +398,23 @@ export class ModelRegistry {
   private async close(v: ModelVersion): Promise<void> {
     await v.close();
     const { model, version, label } = v.id;
-    this.options.onEvent?.({ type: 'version_unloaded', model, version, message: `unloaded model '${model}' version ${label}`, evidence: {} });
+    this.options.onEvent?.({
+      type: 'version_unloaded',
+      model,
+      version,
+      message: `unloaded model '${model}' version ${label}`,
+      evidence: {},
+    });
   }
 
   /** The model by name, or NotFoundError. */
   model(name: string): RegisteredModel {
     const model = this.models.get(name);
-    if (!model) throw new NotFoundError(`unknown model '${name.slice(0, 128)}'; POST /v2/repository/index lists the models`, 'model_not_found');
+    if (!model)
+      throw new NotFoundError(
+        `unknown model '${name.slice(0, 128)}'; POST /v2/repository/index lists the models`,
+        'model_not_found',
+      );
     return model;
   }
 
@@ -359,13 +440,17 @@ export class ModelRegistry {
       const v = model.versions.get(parseVersion(version));
       if (!v) {
         const have = [...model.versions.keys()].join(', ') || 'none';
-        throw new NotFoundError(`model '${name}' has no version ${version}; loaded versions: ${have}`, 'version_not_found');
+        throw new NotFoundError(
+          `model '${name}' has no version ${version}; loaded versions: ${have}`,
+          'version_not_found',
+        );
       }
       return v;
     }
     const ready = this.readyVersions(model);
     if (ready.length) return model.versions.get(ready[ready.length - 1].id.version) as VersionSlot;
-    const reasons = model.error ?? [...model.versions.values()].map((v) => `version ${v.id.label}: ${describe(v)}`).join('; ');
+    const reasons =
+      model.error ?? [...model.versions.values()].map((v) => `version ${v.id.label}: ${describe(v)}`).join('; ');
     throw new ModelNotReadyError(`model '${name}' is not ready: ${reasons || 'no versions loaded'}`);
   }
 
@@ -374,14 +459,18 @@ export class ModelRegistry {
     const v = this.resolve(name, version);
     if (v.state !== 'READY') {
       const reason = slotReason(v);
-      throw new ModelNotReadyError(`model '${name}' version ${v.id.label} is not ready: ${v.state}${reason ? `: ${reason}` : ''}`);
+      throw new ModelNotReadyError(
+        `model '${name}' version ${v.id.label} is not ready: ${v.state}${reason ? `: ${reason}` : ''}`,
+      );
     }
     return v.loaded;
   }
 
   /** A model's READY versions, lowest version first. */
   readyVersions(model: RegisteredModel): ModelVersion[] {
-    return [...model.versions.values()].flatMap((v) => (v.state === 'READY' ? [v.loaded] : [])).sort((a, b) => a.id.version - b.id.version);
+    return [...model.versions.values()]
+      .flatMap((v) => (v.state === 'READY' ? [v.loaded] : []))
+      .sort((a, b) => a.id.version - b.id.version);
   }
 
   /** Every model and version with its state; models in the repository that were never loaded are listed without one. */

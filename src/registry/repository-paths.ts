@@ -19,7 +19,12 @@ export function repositoryRelative(root: string): (message: string) => string {
   const ordered = [...roots].filter((r) => r.length > 1).sort((a, b) => b.length - a.length);
   return (message) => {
     let out = message;
-    for (const r of ordered) out = out.split(r + sep).join('').split(r).join('the model repository');
+    for (const r of ordered)
+      out = out
+        .split(r + sep)
+        .join('')
+        .split(r)
+        .join('the model repository');
     return out;
   };
 }

@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { EXPLANATION_OUTPUT, type ModelConfig, type WarmupConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import type { ExecutionInstance } from '../scheduler/model-scheduler.js';
-import { allocate, elementCount, formatShape, isDatatype, tensorDataFromJson, type Tensor, type TensorSpec } from '../tensor/index.js';
+import {
+  allocate,
+  elementCount,
+  formatShape,
+  isDatatype,
+  tensorDataFromJson,
+  type Tensor,
+  type TensorSpec,
+} from '../tensor/index.js';
 
 export const WARMUP_FILE = 'warmup.json';
 
@@ -52,7 +60,10 @@ export class TrackedInstance implements ExecutionInstance {
 
   constructor(private readonly inner: ExecutionInstance) {}
 
-  runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<{ outputs: Tensor[]; computeNs: number }> {
+  runTimed(
+    inputs: readonly Tensor[],
+    outputNames: readonly string[],
+  ): Promise<{ outputs: Tensor[]; computeNs: number }> {
     if (this.ran) return this.inner.runTimed(inputs, outputNames); // no promise of its own on the hot path
     this.coldRuns++;
     return this.inner.runTimed(inputs, outputNames).finally(() => {
@@ -91,11 +102,24 @@ export function generateWarmupRequests(config: ModelConfig, batchSizes: readonly
 
 function parseTensor(value: unknown, what: string): Tensor {
   const t = value as { name?: unknown; datatype?: unknown; shape?: unknown; data?: unknown } | null;
-  if (!t || typeof t.name !== 'string' || !isDatatype(t.datatype) || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ModelLoadError(`${what}: each input needs name, datatype (e.g. FP32), shape (non-negative integers) and data`);
+  if (
+    !t ||
+    typeof t.name !== 'string' ||
+    !isDatatype(t.datatype) ||
+    !Array.isArray(t.shape) ||
+    !t.shape.every((d) => Number.isInteger(d) && d >= 0)
+  ) {
+    throw new ModelLoadError(
+      `${what}: each input needs name, datatype (e.g. FP32), shape (non-negative integers) and data`,
+    );
   }
   const shape = t.shape as number[];
-  return { name: t.name, datatype: t.datatype, shape, data: tensorDataFromJson(t.data, t.datatype, shape, elementCount(shape, what), what) };
+  return {
+    name: t.name,
+    datatype: t.datatype,
+    shape,
+    data: tensorDataFromJson(t.data, t.datatype, shape, elementCount(shape, what), what),
+  };
 }
 
 /** Parses warmup.json text into requests (each a list of input tensors). Errors name the file and the request. */
@@ -107,8 +131,15 @@ export function parseWarmupFile(text: string, file: string): Tensor[][] {
     throw new ModelLoadError(`${file} is not valid JSON: ${(err as Error).message}`);
   }
   const body = value as { requests?: unknown; inputs?: unknown } | null;
-  const requests = Array.isArray(body?.requests) ? body.requests : body && Array.isArray(body.inputs) ? [body] : undefined;
-  if (!requests?.length) throw new ModelLoadError(`${file} must be {"requests": [{"inputs": [...]}]} or {"inputs": [...]} with at least one request`);
+  const requests = Array.isArray(body?.requests)
+    ? body.requests
+    : body && Array.isArray(body.inputs)
+      ? [body]
+      : undefined;
+  if (!requests?.length)
+    throw new ModelLoadError(
+      `${file} must be {"requests": [{"inputs": [...]}]} or {"inputs": [...]} with at least one request`,
+    );
   return requests.map((r, i) => {
     const inputs = (r as { inputs?: unknown } | null)?.inputs;
     if (!Array.isArray(inputs)) throw new ModelLoadError(`${file}: requests[${i}] needs an 'inputs' array`);
@@ -126,7 +157,11 @@ async function readWarmupFile(versionDir: string): Promise<string | undefined> {
 }
 
 /** The version's warm-up requests: warmup.json if present, else generated from the completed config. */
-export async function warmupRequests(versionDir: string, config: ModelConfig, settings: WarmupConfig): Promise<{ source: WarmupSource; requests: Tensor[][] }> {
+export async function warmupRequests(
+  versionDir: string,
+  config: ModelConfig,
+  settings: WarmupConfig,
+): Promise<{ source: WarmupSource; requests: Tensor[][] }> {
   const text = await readWarmupFile(versionDir);
   if (text !== undefined) {
     try {
@@ -163,7 +198,12 @@ interface FailedRun {
 }
 
 /** Runs every request `iterations` times on one instance; stops at the first failure. Returns the runs completed. */
-async function warmOne(instance: TrackedInstance, requests: readonly Tensor[][], outputs: readonly string[], iterations: number): Promise<{ runs: number; failed?: FailedRun }> {
+async function warmOne(
+  instance: TrackedInstance,
+  requests: readonly Tensor[][],
+  outputs: readonly string[],
+  iterations: number,
+): Promise<{ runs: number; failed?: FailedRun }> {
   let runs = 0;
   for (let i = 0; i < iterations; i++) {
     for (const [index, request] of requests.entries()) {
@@ -179,7 +219,10 @@ async function warmOne(instance: TrackedInstance, requests: readonly Tensor[][],
 }
 
 function fileFailure(label: string, file: string, count: number, f: FailedRun): WarmupFileError {
-  return new WarmupFileError(`${label}: warm-up request ${f.index + 1} of ${count} from ${file} failed: ${f.error.message}; fix ${WARMUP_FILE} or the model`, { cause: f.error });
+  return new WarmupFileError(
+    `${label}: warm-up request ${f.index + 1} of ${count} from ${file} failed: ${f.error.message}; fix ${WARMUP_FILE} or the model`,
+    { cause: f.error },
+  );
 }
 
 function generatedFailure(label: string, versionDir: string, request: readonly Tensor[], f: FailedRun): string {
@@ -196,7 +239,13 @@ function generatedFailure(label: string, versionDir: string, request: readonly T
  * not serve. A failing generated request only proves the guess wrong: the report carries the failure and the
  * version serves cold.
  */
-export async function warmUp(instances: readonly TrackedInstance[], versionDir: string, config: ModelConfig, settings: WarmupConfig, label: string): Promise<WarmupReport> {
+export async function warmUp(
+  instances: readonly TrackedInstance[],
+  versionDir: string,
+  config: ModelConfig,
+  settings: WarmupConfig,
+  label: string,
+): Promise<WarmupReport> {
   if (!settings.enabled) return { source: 'disabled', requests: 0, ms: 0 };
   const started = performance.now();
   const { source, requests } = await warmupRequests(versionDir, config, settings);

@@ -29,9 +29,15 @@ export async function checkModelRepository(check: ModelRepositoryCheck): Promise
   try {
     names = await new FileModelRepository(root).modelNames();
   } catch (err) {
-    throw new ModelRepositoryError('unreadable', root, `cannot read the model repository ${shown}: ${(err as Error).message}; make it readable by the user inferd runs as`, { cause: err });
+    throw new ModelRepositoryError(
+      'unreadable',
+      root,
+      `cannot read the model repository ${shown}: ${(err as Error).message}; make it readable by the user inferd runs as`,
+      { cause: err },
+    );
   }
-  if (names.length === 0 && !(check.allowEmpty && check.modelControlMode !== 'none')) throw emptyError(check, root, shown);
+  if (names.length === 0 && !(check.allowEmpty && check.modelControlMode !== 'none'))
+    throw emptyError(check, root, shown);
   return names;
 }
 
@@ -41,16 +47,26 @@ async function assertFolder(root: string, shown: string): Promise<void> {
     isFolder = (await stat(root)).isDirectory();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ModelRepositoryError('unreadable', root, `cannot read the model repository ${shown}: ${(err as Error).message}; make it readable by the user inferd runs as`, { cause: err });
+      throw new ModelRepositoryError(
+        'unreadable',
+        root,
+        `cannot read the model repository ${shown}: ${(err as Error).message}; make it readable by the user inferd runs as`,
+        { cause: err },
+      );
     }
     throw new ModelRepositoryError(
-      'missing', root,
+      'missing',
+      root,
       `the model repository ${shown} does not exist (inferd never creates it): check the path given to --model-repository (model_repository), or create the folder with one folder per model (${LAYOUT})`,
       { cause: err },
     );
   }
   if (!isFolder) {
-    throw new ModelRepositoryError('not_a_folder', root, `the model repository ${shown} is not a folder: give --model-repository (model_repository) the folder that holds the model folders (${LAYOUT})`);
+    throw new ModelRepositoryError(
+      'not_a_folder',
+      root,
+      `the model repository ${shown} is not a folder: give --model-repository (model_repository) the folder that holds the model folders (${LAYOUT})`,
+    );
   }
 }
 
@@ -58,10 +74,15 @@ function emptyError(check: ModelRepositoryCheck, root: string, shown: string): M
   const what = `the model repository ${shown} has no model folders, so there is nothing to serve`;
   const fix = `check the path, or add a model folder (${LAYOUT})`;
   if (check.allowEmpty) {
-    return new ModelRepositoryError('empty', root, `${what}: --allow-empty-repository (allow_empty_repository) applies only with --model-control-mode explicit or poll, since in mode none every model loads at start and an empty start would never serve; ${fix}`);
+    return new ModelRepositoryError(
+      'empty',
+      root,
+      `${what}: --allow-empty-repository (allow_empty_repository) applies only with --model-control-mode explicit or poll, since in mode none every model loads at start and an empty start would never serve; ${fix}`,
+    );
   }
-  const later = check.modelControlMode === 'none'
-    ? 'use --model-control-mode explicit (or poll) with --allow-empty-repository (allow_empty_repository: true)'
-    : 'pass --allow-empty-repository (allow_empty_repository: true)';
+  const later =
+    check.modelControlMode === 'none'
+      ? 'use --model-control-mode explicit (or poll) with --allow-empty-repository (allow_empty_repository: true)'
+      : 'pass --allow-empty-repository (allow_empty_repository: true)';
   return new ModelRepositoryError('empty', root, `${what}: ${fix}; to start empty and load models later, ${later}`);
 }

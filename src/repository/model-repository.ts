@@ -11,7 +11,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { assertModelName, defaultModelConfig, MODEL_NAME_PATTERN, readModelConfigFile, type DeclaredModelConfig, type RuntimeKind } from '../config/index.js';
+import {
+  assertModelName,
+  defaultModelConfig,
+  MODEL_NAME_PATTERN,
+  readModelConfigFile,
+  type DeclaredModelConfig,
+  type RuntimeKind,
+} from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import { isVersionLabel, versionLabel } from '../config/version-label.js';
 
@@ -59,7 +66,12 @@ async function readConfig(dir: string, name: string): Promise<DeclaredModelConfi
   if (!hasYaml && !hasPbtxt) return defaultModelConfig(name);
   const path = hasYaml ? yamlPath : pbtxtPath;
   const text = await readFile(path, 'utf8');
-  return readModelConfigFile(text, hasYaml ? 'yaml' : 'pbtxt', name, `${name}/${hasYaml ? 'config.yaml' : 'config.pbtxt'}`);
+  return readModelConfigFile(
+    text,
+    hasYaml ? 'yaml' : 'pbtxt',
+    name,
+    `${name}/${hasYaml ? 'config.yaml' : 'config.pbtxt'}`,
+  );
 }
 
 async function listVersions(dir: string): Promise<number[]> {
@@ -85,13 +97,19 @@ export class FileModelRepository {
     } catch (err) {
       throw new ConfigError(`cannot read the model repository: ${(err as Error).message}`, { cause: err });
     }
-    return entries.filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+      .map((e) => e.name)
+      .sort();
   }
 
   /** Names of the model folders, read synchronously (for admin listings; the folder is small). Empty if unreadable. */
   modelNamesSync(): string[] {
     try {
-      return readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory() && MODEL_NAME.test(e.name)).map((e) => e.name).sort();
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch {
       return [];
     }
@@ -104,11 +122,19 @@ export class FileModelRepository {
     try {
       if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
     } catch {
-      return { name, dir, config: defaultModelConfig(name), versions: [], error: `model '${name}' is not in the repository` };
+      return {
+        name,
+        dir,
+        config: defaultModelConfig(name),
+        versions: [],
+        error: `model '${name}' is not in the repository`,
+      };
     }
     try {
       const [config, versions] = await Promise.all([readConfig(dir, name), listVersions(dir)]);
-      const error = versions.length ? undefined : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
+      const error = versions.length
+        ? undefined
+        : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
       return { name, dir, config, versions, error };
     } catch (err) {
       return { name, dir, config: defaultModelConfig(name), versions: [], error: (err as Error).message };

@@ -34,7 +34,8 @@ function fill(datatype: Datatype, values: ArrayLike<number>): NumericArray {
   const out = allocate(datatype as Exclude<Datatype, 'BYTES'>, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = BigInt(Number.isFinite(v) ? Math.round(v) : 0);
+    if (out instanceof BigInt64Array || out instanceof BigUint64Array)
+      out[i] = BigInt(Number.isFinite(v) ? Math.round(v) : 0);
     else if (datatype === 'FP16') out[i] = toFloat16Bits(v);
     else if (datatype === 'BF16') out[i] = toBFloat16Bits(v);
     else if (datatype === 'BOOL') out[i] = v !== 0 ? 1 : 0;
@@ -52,7 +53,10 @@ export class FallbackPredictor {
   private readonly slotOf = new Map<OutputPlan, number[][]>();
   private readonly batching: boolean;
 
-  constructor(private readonly config: ModelConfig, fallback: FallbackConfig) {
+  constructor(
+    private readonly config: ModelConfig,
+    fallback: FallbackConfig,
+  ) {
     this.batching = config.maxBatchSize > 0;
     const p = fallback.predictor;
     if (p.kind === 'model') throw new Error('FallbackPredictor serves constant and rule fallbacks');
@@ -61,11 +65,18 @@ export class FallbackPredictor {
       const spec = key === '' ? config.outputs[0] : config.outputs.find((o) => o.name === key)!;
       if (p.kind === 'constant') {
         const values = p.outputs[key];
-        return { spec, rowDims: fixedSize(spec.dims) === values.length ? spec.dims : [values.length], constant: values };
+        return {
+          spec,
+          rowDims: fixedSize(spec.dims) === values.length ? spec.dims : [values.length],
+          constant: values,
+        };
       }
       const rule = p.rules[key].map((e) => compileExpression(e));
       const plan = { spec, rowDims: fixedSize(spec.dims) === rule.length ? spec.dims : [rule.length], rule };
-      this.slotOf.set(plan, rule.map((e) => e.refs.map((r) => this.slot(r.name, r.index))));
+      this.slotOf.set(
+        plan,
+        rule.map((e) => e.refs.map((r) => this.slot(r.name, r.index))),
+      );
       return plan;
     });
   }
@@ -148,7 +159,8 @@ export class FallbackPredictor {
 
   /** Where a variable's values are in `tensors`: a tensor by name, or a feature column of the built input. */
   private locate(tensors: readonly Tensor[], name: string, index: number | undefined, rows: number) {
-    const numeric = (t: Tensor | undefined) => (t && t.datatype !== 'BYTES' && t.data.length % Math.max(1, rows) === 0 ? t : undefined);
+    const numeric = (t: Tensor | undefined) =>
+      t && t.datatype !== 'BYTES' && t.data.length % Math.max(1, rows) === 0 ? t : undefined;
     const direct = numeric(tensors.find((t) => t.name === name));
     if (direct) {
       const rowSize = direct.data.length / Math.max(1, rows);

@@ -40,7 +40,13 @@ export interface AgreementSummary {
   readonly errors: number;
 }
 
-export const EMPTY_AGREEMENT: AgreementSummary = Object.freeze({ compared: 0, rows: 0, agreeing: 0, absDiffSum: 0, errors: 0 });
+export const EMPTY_AGREEMENT: AgreementSummary = Object.freeze({
+  compared: 0,
+  rows: 0,
+  agreeing: 0,
+  absDiffSum: 0,
+  errors: 0,
+});
 
 /** Share of rows that agreed (classification), or undefined with no rows. */
 export function agreementRate(s: AgreementSummary): number | undefined {

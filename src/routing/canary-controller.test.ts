@@ -13,10 +13,17 @@ import type { VersionSource } from './traffic-director.js';
 function fakeVersions(): VersionSource {
   const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
   const ready = (version: number): ModelVersion => ({
-    id: versionId(version), stages: [canaryWindowStage()], loadMs: 0, readyAt: 0, fingerprint: '', coldRuns: () => 0,
-    warmup: { source: 'disabled', requests: 0, ms: 0 }, close: async () => undefined,
+    id: versionId(version),
+    stages: [canaryWindowStage()],
+    loadMs: 0,
+    readyAt: 0,
+    fingerprint: '',
+    coldRuns: () => 0,
+    warmup: { source: 'disabled', requests: 0, ms: 0 },
+    close: async () => undefined,
     // Routing never calls into the scheduler or reads the config.
-    scheduler: {} as ModelVersion['scheduler'], config: {} as ModelConfig,
+    scheduler: {} as ModelVersion['scheduler'],
+    config: {} as ModelConfig,
   });
   const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId(v), loaded: ready(v) }]));
   const model: RegisteredModel = { name: 'm', versions };
@@ -50,7 +57,11 @@ function setup() {
       if (v.id.version === 2 && o.candidateFails && i % 4 === 0) manager.director.failed(request);
       else {
         const label = v.id.version === 2 && o.candidateLabel ? o.candidateLabel(i) : i % 10;
-        manager.director.answered(trace, [{ name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(label)]) }], async () => []);
+        manager.director.answered(
+          trace,
+          [{ name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(label)]) }],
+          async () => [],
+        );
       }
     }
     return served;
@@ -58,7 +69,13 @@ function setup() {
   return { manager, advance, traffic };
 }
 
-const spec = { candidate: 2, stable: 1, steps: [10, 50, 100], interval_ms: 1000, checks: { error_rate: { min_samples: 30 }, prediction_divergence: { min_samples: 30 } } };
+const spec = {
+  candidate: 2,
+  stable: 1,
+  steps: [10, 50, 100],
+  interval_ms: 1000,
+  checks: { error_rate: { min_samples: 30 }, prediction_divergence: { min_samples: 30 } },
+};
 
 test('a good candidate advances step by step and is promoted to 100%', () => {
   const { manager, advance, traffic } = setup();
@@ -74,8 +91,17 @@ test('a good candidate advances step by step and is promoted to 100%', () => {
   manager.canary.tick();
   const view = manager.traffic('m');
   assert.equal(view.rollout, undefined);
-  assert.deepEqual([...view.weights!], [[1, 0], [2, 100]]);
-  assert.deepEqual(manager.eventsOf('m').map((e) => e.type), ['rollout_started', 'rollout_advanced', 'rollout_promoted']);
+  assert.deepEqual(
+    [...view.weights!],
+    [
+      [1, 0],
+      [2, 100],
+    ],
+  );
+  assert.deepEqual(
+    manager.eventsOf('m').map((e) => e.type),
+    ['rollout_started', 'rollout_advanced', 'rollout_promoted'],
+  );
   assert.equal(manager.rollouts('m')[0].status, 'succeeded');
   const served = traffic(100);
   assert.deepEqual(served, { 1: 0, 2: 100 });
@@ -91,9 +117,18 @@ test('a candidate that errors is rolled back at once, marked failed, with the fa
   assert.equal(rolledBack.type, 'rollout_rolled_back');
   assert.match(rolledBack.message, /error_rate failed: candidate error rate/);
   const view = manager.traffic('m');
-  assert.deepEqual(view.versions.map((v) => [v.version, v.share, v.failed]), [[1, 100, false], [2, 0, true]]);
+  assert.deepEqual(
+    view.versions.map((v) => [v.version, v.share, v.failed]),
+    [
+      [1, 100, false],
+      [2, 0, true],
+    ],
+  );
   assert.deepEqual(traffic(100), { 1: 100, 2: 0 });
-  assert.deepEqual(manager.eventRows().find((e) => e.type === 'rollout_rolled_back'), { model: 'm', type: 'rollout_rolled_back', check: 'error_rate', count: 1 });
+  assert.deepEqual(
+    manager.eventRows().find((e) => e.type === 'rollout_rolled_back'),
+    { model: 'm', type: 'rollout_rolled_back', check: 'error_rate', count: 1 },
+  );
 });
 
 test('biased predictions are rolled back by the divergence check', () => {
@@ -127,14 +162,33 @@ test('operators pause, resume, promote and abort; invalid moves are refused with
   assert.throws(() => manager.act('m', r.id, 'pause'), /rollout .* is paused: it cannot be paused/);
   manager.act('m', r.id, 'resume');
   manager.act('m', r.id, 'promote');
-  assert.deepEqual([...manager.traffic('m').weights!], [[1, 0], [2, 100]]);
+  assert.deepEqual(
+    [...manager.traffic('m').weights!],
+    [
+      [1, 0],
+      [2, 100],
+    ],
+  );
   assert.throws(() => manager.act('m', r.id, 'abort'), /is succeeded: it cannot be aborted/);
   const second = manager.startRollout('m', { ...spec, candidate: 1, stable: 2 });
   assert.throws(() => manager.startRollout('m', spec), /already has rollout .* progressing; promote or abort it first/);
   manager.act('m', second.id, 'abort');
-  assert.deepEqual([...manager.traffic('m').weights!], [[2, 100], [1, 0]]);
-  assert.equal(manager.traffic('m').versions.find((v) => v.version === 1)?.failed, false, 'an aborted candidate is not marked failed');
-  assert.deepEqual(manager.eventsOf('m').map((e) => e.type), ['rollout_started', 'rollout_paused', 'rollout_resumed', 'rollout_promoted', 'rollout_started', 'rollout_aborted']);
+  assert.deepEqual(
+    [...manager.traffic('m').weights!],
+    [
+      [2, 100],
+      [1, 0],
+    ],
+  );
+  assert.equal(
+    manager.traffic('m').versions.find((v) => v.version === 1)?.failed,
+    false,
+    'an aborted candidate is not marked failed',
+  );
+  assert.deepEqual(
+    manager.eventsOf('m').map((e) => e.type),
+    ['rollout_started', 'rollout_paused', 'rollout_resumed', 'rollout_promoted', 'rollout_started', 'rollout_aborted'],
+  );
 });
 
 test('rollout bodies are validated with the field and the rule', () => {

@@ -66,17 +66,50 @@ export class CanaryController {
   create(model: string, body: unknown): Rollout {
     const spec = parseRolloutSpec(body);
     const running = this.active(model);
-    if (running) throw new InvalidArgumentError(`model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`);
+    if (running)
+      throw new InvalidArgumentError(
+        `model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`,
+      );
     const candidate = this.o.versions.resolveReady(model, `${spec.candidate}`).id.version;
     const stable = spec.stable ?? this.primaryVersion(model, candidate);
     this.o.versions.resolveReady(model, `${stable}`);
     const now = this.clock();
-    const rollout: Rollout = { id: randomUUID(), model, spec, stable, status: 'progressing', stepIndex: 0, weight: spec.steps[0], startedAt: now, stepStartedAt: now, reviewAt: now + spec.intervalMs };
+    const rollout: Rollout = {
+      id: randomUUID(),
+      model,
+      spec,
+      stable,
+      status: 'progressing',
+      stepIndex: 0,
+      weight: spec.steps[0],
+      startedAt: now,
+      stepStartedAt: now,
+      reviewAt: now + spec.intervalMs,
+    };
     this.rollouts.set(model, [...(this.rollouts.get(model) ?? []), rollout]);
     this.observe(model);
     this.setWeights(rollout, rollout.weight);
-    const evidence = { candidate, stable, steps: spec.steps, interval_ms: spec.intervalMs, checks: spec.checks, shadow: spec.shadow };
-    this.note(rollout, 'rollout_started', { action: 'start', at: now, reason: `rollout of version ${candidate} started at ${rollout.weight}% against version ${stable}`, failed: [], checks: [], by: 'operator' }, evidence);
+    const evidence = {
+      candidate,
+      stable,
+      steps: spec.steps,
+      interval_ms: spec.intervalMs,
+      checks: spec.checks,
+      shadow: spec.shadow,
+    };
+    this.note(
+      rollout,
+      'rollout_started',
+      {
+        action: 'start',
+        at: now,
+        reason: `rollout of version ${candidate} started at ${rollout.weight}% against version ${stable}`,
+        failed: [],
+        checks: [],
+        by: 'operator',
+      },
+      evidence,
+    );
     this.arm();
     return rollout;
   }
@@ -88,7 +121,10 @@ export class CanaryController {
 
   get(model: string, id: string): Rollout {
     const r = this.list(model).find((x) => x.id === id);
-    if (!r) throw new NotFoundError(`model '${model}' has no rollout '${id.slice(0, 64)}'; GET /v1/models/${model}/rollouts lists them`);
+    if (!r)
+      throw new NotFoundError(
+        `model '${model}' has no rollout '${id.slice(0, 64)}'; GET /v1/models/${model}/rollouts lists them`,
+      );
     return r;
   }
 
@@ -116,19 +152,53 @@ export class CanaryController {
   /** An operator's pause, resume, promote or abort. */
   act(model: string, id: string, action: OperatorAction): Rollout {
     const r = this.get(model, id);
-    const allowed = action === 'resume' ? r.status === 'paused' : action === 'pause' ? r.status === 'progressing' : isActive(r);
-    if (!allowed) throw new InvalidArgumentError(`rollout ${id} is ${r.status}: it cannot be ${action === 'abort' ? 'aborted' : `${action}d`}`);
+    const allowed =
+      action === 'resume' ? r.status === 'paused' : action === 'pause' ? r.status === 'progressing' : isActive(r);
+    if (!allowed)
+      throw new InvalidArgumentError(
+        `rollout ${id} is ${r.status}: it cannot be ${action === 'abort' ? 'aborted' : `${action}d`}`,
+      );
     const now = this.clock();
-    if (action === 'pause') return this.transition(r, 'paused', 'rollout_paused', { action, at: now, reason: 'paused by an operator', failed: [], checks: [], by: 'operator' });
+    if (action === 'pause')
+      return this.transition(r, 'paused', 'rollout_paused', {
+        action,
+        at: now,
+        reason: 'paused by an operator',
+        failed: [],
+        checks: [],
+        by: 'operator',
+      });
     if (action === 'resume') {
       r.stepStartedAt = now;
       r.reviewAt = now + r.spec.intervalMs;
-      this.transition(r, 'progressing', 'rollout_resumed', { action, at: now, reason: `resumed by an operator at ${r.weight}%; the interval restarts`, failed: [], checks: [], by: 'operator' });
+      this.transition(r, 'progressing', 'rollout_resumed', {
+        action,
+        at: now,
+        reason: `resumed by an operator at ${r.weight}%; the interval restarts`,
+        failed: [],
+        checks: [],
+        by: 'operator',
+      });
       this.arm();
       return r;
     }
-    if (action === 'promote') return this.finish(r, 'succeeded', 100, { action: 'promote', at: now, reason: 'promoted by an operator', failed: [], checks: [], by: 'operator' });
-    return this.finish(r, 'aborted', 0, { action: 'abort', at: now, reason: `aborted by an operator; all traffic back to version ${r.stable}`, failed: [], checks: [], by: 'operator' });
+    if (action === 'promote')
+      return this.finish(r, 'succeeded', 100, {
+        action: 'promote',
+        at: now,
+        reason: 'promoted by an operator',
+        failed: [],
+        checks: [],
+        by: 'operator',
+      });
+    return this.finish(r, 'aborted', 0, {
+      action: 'abort',
+      at: now,
+      reason: `aborted by an operator; all traffic back to version ${r.stable}`,
+      failed: [],
+      checks: [],
+      by: 'operator',
+    });
   }
 
   /**
@@ -149,9 +219,16 @@ export class CanaryController {
       this.setWeights(r, r.weight);
       const how = r.status === 'paused' ? 'it stays paused' : 'the analysis interval restarts';
       this.o.events.record({
-        model: r.model, type: 'rollout_restored', version: r.spec.candidate, rollout: r.id,
+        model: r.model,
+        type: 'rollout_restored',
+        version: r.spec.candidate,
+        rollout: r.id,
         message: `rollout ${r.id} of model '${r.model}': restored after a restart at step ${r.stepIndex + 1} of ${r.spec.steps.length} (${r.weight}%); ${how}`,
-        evidence: { status: r.status, step: r.stepIndex, weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight } },
+        evidence: {
+          status: r.status,
+          step: r.stepIndex,
+          weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight },
+        },
       });
     }
     this.arm();
@@ -168,7 +245,9 @@ export class CanaryController {
       stable: summariseWindow(this.loaded(r.model, r.stable), r.stepStartedAt),
       candidate: summariseWindow(this.loaded(r.model, r.spec.candidate), r.stepStartedAt),
       shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, r.stepStartedAt) : undefined,
-      paired: r.spec.checks.pairedDisagreement ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], r.stepStartedAt) : undefined,
+      paired: r.spec.checks.pairedDisagreement
+        ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], r.stepStartedAt)
+        : undefined,
     };
     const progress = { status: r.status, steps: r.spec.steps, stepIndex: r.stepIndex, reviewAt: r.reviewAt };
     const d = decide(progress, evaluateChecks(r.spec.checks, evidence), now);
@@ -176,7 +255,14 @@ export class CanaryController {
   }
 
   private apply(r: Rollout, d: Exclude<Decision, { action: 'wait' }>, now: number): void {
-    const record: DecisionRecord = { action: d.action, at: now, reason: d.reason, failed: d.failed, checks: d.checks, by: 'analysis' };
+    const record: DecisionRecord = {
+      action: d.action,
+      at: now,
+      reason: d.reason,
+      failed: d.failed,
+      checks: d.checks,
+      by: 'analysis',
+    };
     if (d.action === 'rollback') {
       this.finish(r, 'failed', 0, record);
       return;
@@ -195,12 +281,18 @@ export class CanaryController {
     this.note(r, EVENT_OF[d.action], record);
   }
 
-  private finish(r: Rollout, status: 'succeeded' | 'failed' | 'aborted', weight: number, record: DecisionRecord): Rollout {
+  private finish(
+    r: Rollout,
+    status: 'succeeded' | 'failed' | 'aborted',
+    weight: number,
+    record: DecisionRecord,
+  ): Rollout {
     r.status = status;
     r.finishedAt = record.at;
     this.setWeights(r, weight, status === 'failed');
     this.forget(r.model);
-    const type: EventType = status === 'succeeded' ? 'rollout_promoted' : status === 'failed' ? 'rollout_rolled_back' : 'rollout_aborted';
+    const type: EventType =
+      status === 'succeeded' ? 'rollout_promoted' : status === 'failed' ? 'rollout_rolled_back' : 'rollout_aborted';
     this.note(r, type, record);
     return r;
   }
@@ -215,7 +307,10 @@ export class CanaryController {
   private setWeights(r: Rollout, weight: number, failed = false): void {
     r.weight = weight;
     const policy = this.o.table.policy(r.model);
-    const weights = new Map([[r.stable, 100 - weight], [r.spec.candidate, weight]]);
+    const weights = new Map([
+      [r.stable, 100 - weight],
+      [r.spec.candidate, weight],
+    ]);
     const failedSet = new Set([...policy.failed].filter((v) => v !== r.spec.candidate));
     if (failed) failedSet.add(r.spec.candidate);
     this.o.table.set(r.model, { ...policy, weights, failed: failedSet });
@@ -223,8 +318,23 @@ export class CanaryController {
 
   private note(r: Rollout, type: EventType, record: DecisionRecord, extra?: Record<string, unknown>): void {
     r.lastDecision = record;
-    const evidence = { ...extra, by: record.by, status: r.status, step: r.stepIndex, weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight }, checks: record.checks };
-    this.o.events.record({ model: r.model, type, version: r.spec.candidate, rollout: r.id, message: `rollout ${r.id} of model '${r.model}': ${record.reason}`, evidence, checks: record.failed });
+    const evidence = {
+      ...extra,
+      by: record.by,
+      status: r.status,
+      step: r.stepIndex,
+      weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight },
+      checks: record.checks,
+    };
+    this.o.events.record({
+      model: r.model,
+      type,
+      version: r.spec.candidate,
+      rollout: r.id,
+      message: `rollout ${r.id} of model '${r.model}': ${record.reason}`,
+      evidence,
+      checks: record.failed,
+    });
   }
 
   /** Whether answers of a model's versions are recorded into their canary windows (a rollout is running). */
@@ -269,8 +379,13 @@ export class CanaryController {
 
   /** The version with the largest share now, other than the candidate: what the candidate replaces. */
   private primaryVersion(model: string, candidate: number): number {
-    const ready = [...this.o.versions.model(model).versions.values()].filter((v) => v.state === 'READY' && v.id.version !== candidate).map((v) => v.id.version);
-    if (!ready.length) throw new InvalidArgumentError(`model '${model}' has no ready version besides the candidate ${candidate} to compare it with; load one (version_policy must keep both)`);
+    const ready = [...this.o.versions.model(model).versions.values()]
+      .filter((v) => v.state === 'READY' && v.id.version !== candidate)
+      .map((v) => v.id.version);
+    if (!ready.length)
+      throw new InvalidArgumentError(
+        `model '${model}' has no ready version besides the candidate ${candidate} to compare it with; load one (version_policy must keep both)`,
+      );
     const weights = this.o.table.policy(model).weights;
     const split = weights ? servingSplit(weights, new Set(ready)) : [];
     if (!split.length) return Math.max(...ready);
@@ -280,7 +395,10 @@ export class CanaryController {
   /** Schedules the next tick at a tenth of the shortest progressing interval (10 ms to 1 s). */
   private arm(): void {
     if (!this.running || this.timer) return;
-    const intervals = [...this.rollouts.values()].flat().filter((r) => r.status === 'progressing').map((r) => r.spec.intervalMs);
+    const intervals = [...this.rollouts.values()]
+      .flat()
+      .filter((r) => r.status === 'progressing')
+      .map((r) => r.spec.intervalMs);
     if (!intervals.length) return;
     const delay = Math.min(1000, Math.max(10, Math.min(...intervals) / 10));
     this.timer = setTimeout(() => {

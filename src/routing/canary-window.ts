@@ -24,7 +24,10 @@ export function canaryWindowStage(maxSamples?: number): CanaryWindowStage {
 
 /** The canary window a version owns, if it was loaded with one. */
 export function windowOf(version: ModelVersion | undefined): VersionWindow | undefined {
-  const stage = version?.stages.find((s): s is CanaryWindowStage => s.name === CANARY_WINDOW && (s as Partial<CanaryWindowStage>).window instanceof VersionWindow);
+  const stage = version?.stages.find(
+    (s): s is CanaryWindowStage =>
+      s.name === CANARY_WINDOW && (s as Partial<CanaryWindowStage>).window instanceof VersionWindow,
+  );
   return stage?.window;
 }
 

@@ -16,7 +16,10 @@ export function createRolloutStore(config: RolloutStoreConfig | undefined, logge
     return SqliteRolloutStore.open(config.path);
   } catch (err) {
     if (!config.defaultPath) throw err;
-    logger.warn({ rollout_store: config.path, reason: (err as Error).message }, 'rollout state is kept in memory only and will not survive a restart: set rollouts.path to a writable file');
+    logger.warn(
+      { rollout_store: config.path, reason: (err as Error).message },
+      'rollout state is kept in memory only and will not survive a restart: set rollouts.path to a writable file',
+    );
     return undefined;
   }
 }

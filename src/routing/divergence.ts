@@ -31,7 +31,11 @@ export function countClasses(values: readonly number[]): Map<number, number> {
 }
 
 /** Bins both samples into `bins` equal-width bins over their joint range. */
-function histograms(a: readonly number[], b: readonly number[], bins: number): [Map<number, number>, Map<number, number>] {
+function histograms(
+  a: readonly number[],
+  b: readonly number[],
+  bins: number,
+): [Map<number, number>, Map<number, number>] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of [...a, ...b]) {

@@ -66,7 +66,14 @@ export class EventLog {
     this.events.push(e);
     if (this.events.length > this.capacity) this.events.splice(0, this.events.length - this.capacity);
     for (const check of checks?.length ? checks : ['']) this.count(e.model, e.type, check);
-    const fields = { event: e.type, model: e.model, version: e.version, rollout: e.rollout, seq: e.seq, evidence: e.evidence };
+    const fields = {
+      event: e.type,
+      model: e.model,
+      version: e.version,
+      rollout: e.rollout,
+      seq: e.seq,
+      evidence: e.evidence,
+    };
     if (WARN_TYPES.has(e.type)) this.logger.warn(fields, e.message);
     else this.logger.info(fields, e.message);
     for (const listener of this.listeners) listener(e);

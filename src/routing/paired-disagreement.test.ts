@@ -33,7 +33,13 @@ function boundary(n: number, tolerance: number, alpha: number, verdict: 'above' 
  * independently at rate p lead the test, looking after every row up to `maxRows`, to say 'above' first,
  * 'within' first, or neither. No verdict is taken before `minRows` rows.
  */
-function firstVerdict(p: number, tolerance: number, alpha: number, maxRows: number, minRows = 1): { above: number; within: number; neither: number } {
+function firstVerdict(
+  p: number,
+  tolerance: number,
+  alpha: number,
+  maxRows: number,
+  minRows = 1,
+): { above: number; within: number; neither: number } {
   let mass = [1];
   let above = 0;
   let within = 0;

@@ -27,7 +27,10 @@
 
 const GRID_SIZE = 65;
 const LOG_ODDS_SPAN = 8;
-const GRID: readonly number[] = Array.from({ length: GRID_SIZE }, (_, j) => 1 / (1 + Math.exp(LOG_ODDS_SPAN - (2 * LOG_ODDS_SPAN * j) / (GRID_SIZE - 1))));
+const GRID: readonly number[] = Array.from(
+  { length: GRID_SIZE },
+  (_, j) => 1 / (1 + Math.exp(LOG_ODDS_SPAN - (2 * LOG_ODDS_SPAN * j) / (GRID_SIZE - 1))),
+);
 const LOG_WEIGHT = -Math.log(GRID_SIZE);
 
 export type DisagreementVerdict = 'above' | 'within' | 'undecided';
@@ -94,7 +97,12 @@ function upperBound(k: number, n: number, logThreshold: number): number {
 }
 
 /** testDisagreement's verdict alone (no bounds). */
-export function disagreementVerdict(disagreeing: number, rows: number, tolerance: number, alpha: number): DisagreementVerdict {
+export function disagreementVerdict(
+  disagreeing: number,
+  rows: number,
+  tolerance: number,
+  alpha: number,
+): DisagreementVerdict {
   if (rows <= 0) return 'undecided';
   const logThreshold = Math.log(1 / alpha);
   if (logEvidence(disagreeing, rows, tolerance, 'above') >= logThreshold) return 'above';
@@ -107,7 +115,12 @@ export function disagreementVerdict(disagreeing: number, rows: number, tolerance
  *
  * @example testDisagreement(40, 100, 0.1, 0.001).verdict // 'above': 40% is beyond 10%, with 99.9% confidence
  */
-export function testDisagreement(disagreeing: number, rows: number, tolerance: number, alpha: number): DisagreementTest {
+export function testDisagreement(
+  disagreeing: number,
+  rows: number,
+  tolerance: number,
+  alpha: number,
+): DisagreementTest {
   if (rows <= 0) return { verdict: 'undecided', rate: 0, lower: 0, upper: 1 };
   const logThreshold = Math.log(1 / alpha);
   return {

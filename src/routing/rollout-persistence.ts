@@ -25,8 +25,16 @@ export interface RolloutPersistenceOptions {
 
 /** Lifecycle events (version ready, refused, unloaded) describe this process's loading and are not kept. */
 const KEPT: ReadonlySet<EventType> = new Set<EventType>([
-  'traffic_changed', 'rollout_started', 'rollout_advanced', 'rollout_held', 'rollout_promoted', 'rollout_rolled_back',
-  'rollout_paused', 'rollout_resumed', 'rollout_aborted', 'rollout_restored',
+  'traffic_changed',
+  'rollout_started',
+  'rollout_advanced',
+  'rollout_held',
+  'rollout_promoted',
+  'rollout_rolled_back',
+  'rollout_paused',
+  'rollout_resumed',
+  'rollout_aborted',
+  'rollout_restored',
 ]);
 
 export class RolloutPersistence {
@@ -45,7 +53,10 @@ export class RolloutPersistence {
     this.o.events.onRecord((e) => this.keep(e));
     this.saved = saved;
     const active = saved.rollouts.filter((r) => r.status === 'progressing' || r.status === 'paused').length;
-    this.o.logger.info({ rollout_store: this.o.store.location, rollouts: saved.rollouts.length, active, events: saved.events.length }, 'rollout state read');
+    this.o.logger.info(
+      { rollout_store: this.o.store.location, rollouts: saved.rollouts.length, active, events: saved.events.length },
+      'rollout state read',
+    );
   }
 
   /** Takes up the kept rollouts (call once the models have loaded). */
@@ -65,7 +76,10 @@ export class RolloutPersistence {
     const writes = [this.o.store.saveEvent(e), this.o.store.savePolicy(e.model, this.o.table.policy(e.model), now)];
     if (rollout) writes.push(this.o.store.saveRollout(rollout, now));
     Promise.all(writes).catch((err: unknown) => {
-      this.o.logger.error({ err, model: e.model, rollout: e.rollout, event: e.type, rollout_store: this.o.store.location }, 'rollout state not saved: it will not survive a restart');
+      this.o.logger.error(
+        { err, model: e.model, rollout: e.rollout, event: e.type, rollout_store: this.o.store.location },
+        'rollout state not saved: it will not survive a restart',
+      );
     });
   }
 }

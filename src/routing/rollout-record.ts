@@ -50,10 +50,16 @@ function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${what} is not valid JSON (${(err as Error).message}); the rollout store is damaged: restore it or move it aside`, { cause: err });
+    throw new ConfigError(
+      `${what} is not valid JSON (${(err as Error).message}); the rollout store is damaged: restore it or move it aside`,
+      { cause: err },
+    );
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`${what} has an unexpected shape (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); the rollout store is damaged or from another inferd version`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `${what} has an unexpected shape (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); the rollout store is damaged or from another inferd version`,
+    );
   return parsed.data;
 }
 

@@ -23,7 +23,8 @@ export interface CheckThresholds {
   /** Fails when the candidate's error rate exceeds the stable's by more than maxIncrease (a fraction). */
   readonly errorRate?: { readonly maxIncrease: number; readonly minSamples: number } | undefined;
   /** Fails when the candidate's p99 exceeds stable p99 × maxRatio + toleranceMs. */
-  readonly p99Latency?: { readonly maxRatio: number; readonly toleranceMs: number; readonly minSamples: number } | undefined;
+  readonly p99Latency?:
+    { readonly maxRatio: number; readonly toleranceMs: number; readonly minSamples: number } | undefined;
   /** Fails when the Jensen–Shannon divergence of the prediction distributions exceeds max (0..1). */
   readonly predictionDivergence?: { readonly max: number; readonly minSamples: number } | undefined;
   /**
@@ -32,15 +33,19 @@ export interface CheckThresholds {
    * confidence, that more than maxDisagreement of the paired rows disagree: labels that differ, or values further
    * apart than valueTolerance × the standard deviation of the stable's answers. Passes when it shows fewer.
    */
-  readonly pairedDisagreement?: {
-    readonly maxDisagreement: number;
-    readonly valueTolerance: number;
-    readonly confidence: number;
-    readonly sampleRate: number;
-    readonly minSamples: number;
-  } | undefined;
+  readonly pairedDisagreement?:
+    | {
+        readonly maxDisagreement: number;
+        readonly valueTolerance: number;
+        readonly confidence: number;
+        readonly sampleRate: number;
+        readonly minSamples: number;
+      }
+    | undefined;
   /** Fails when shadowed rows agree less than minAgreement (classification) or differ more than maxMeanAbsDiff (regression). */
-  readonly shadowAgreement?: { readonly minAgreement: number; readonly maxMeanAbsDiff?: number | undefined; readonly minSamples: number } | undefined;
+  readonly shadowAgreement?:
+    | { readonly minAgreement: number; readonly maxMeanAbsDiff?: number | undefined; readonly minSamples: number }
+    | undefined;
 }
 
 export interface RolloutSpec {
@@ -58,17 +63,35 @@ export interface RolloutSpec {
 const minSamples = z.number().int().min(1).default(50);
 
 const checksSchema = z.strictObject({
-  error_rate: z.strictObject({ max_increase: z.number().min(0).max(1).default(0.01), min_samples: minSamples }).optional(),
-  p99_latency: z.strictObject({ max_ratio: z.number().min(1).default(1.5), tolerance_ms: z.number().min(0).default(5), min_samples: minSamples }).optional(),
-  prediction_divergence: z.strictObject({ max: z.number().min(0).max(1).default(0.1), min_samples: minSamples }).optional(),
-  paired_disagreement: z.strictObject({
-    max_disagreement: z.number().gt(0).lt(1).default(0.1),
-    value_tolerance: z.number().min(0).default(0.1),
-    confidence: z.number().gt(0.5).lt(1).default(0.999),
-    sample_rate: z.number().gt(0).max(1).default(0.1),
-    min_samples: z.number().int().min(1).default(30),
-  }).optional(),
-  shadow_agreement: z.strictObject({ min_agreement: z.number().min(0).max(1).default(0.9), max_mean_abs_diff: z.number().min(0).optional(), min_samples: minSamples }).optional(),
+  error_rate: z
+    .strictObject({ max_increase: z.number().min(0).max(1).default(0.01), min_samples: minSamples })
+    .optional(),
+  p99_latency: z
+    .strictObject({
+      max_ratio: z.number().min(1).default(1.5),
+      tolerance_ms: z.number().min(0).default(5),
+      min_samples: minSamples,
+    })
+    .optional(),
+  prediction_divergence: z
+    .strictObject({ max: z.number().min(0).max(1).default(0.1), min_samples: minSamples })
+    .optional(),
+  paired_disagreement: z
+    .strictObject({
+      max_disagreement: z.number().gt(0).lt(1).default(0.1),
+      value_tolerance: z.number().min(0).default(0.1),
+      confidence: z.number().gt(0.5).lt(1).default(0.999),
+      sample_rate: z.number().gt(0).max(1).default(0.1),
+      min_samples: z.number().int().min(1).default(30),
+    })
+    .optional(),
+  shadow_agreement: z
+    .strictObject({
+      min_agreement: z.number().min(0).max(1).default(0.9),
+      max_mean_abs_diff: z.number().min(0).optional(),
+      min_samples: minSamples,
+    })
+    .optional(),
 });
 
 const specSchema = z.strictObject({
@@ -88,21 +111,38 @@ type ChecksInput = z.infer<typeof checksSchema>;
  * requests: a candidate that swaps labels keeps the distribution of predicted classes and passes divergence.
  */
 function defaultChecks(withShadow: boolean): ChecksInput {
-  const base = checksSchema.parse({ error_rate: {}, p99_latency: {}, prediction_divergence: {}, paired_disagreement: {} });
+  const base = checksSchema.parse({
+    error_rate: {},
+    p99_latency: {},
+    prediction_divergence: {},
+    paired_disagreement: {},
+  });
   return withShadow ? { ...base, ...checksSchema.parse({ shadow_agreement: {} }) } : base;
 }
 
 function toChecks(c: ChecksInput): CheckThresholds {
   return {
     errorRate: c.error_rate && { maxIncrease: c.error_rate.max_increase, minSamples: c.error_rate.min_samples },
-    p99Latency: c.p99_latency && { maxRatio: c.p99_latency.max_ratio, toleranceMs: c.p99_latency.tolerance_ms, minSamples: c.p99_latency.min_samples },
-    predictionDivergence: c.prediction_divergence && { max: c.prediction_divergence.max, minSamples: c.prediction_divergence.min_samples },
+    p99Latency: c.p99_latency && {
+      maxRatio: c.p99_latency.max_ratio,
+      toleranceMs: c.p99_latency.tolerance_ms,
+      minSamples: c.p99_latency.min_samples,
+    },
+    predictionDivergence: c.prediction_divergence && {
+      max: c.prediction_divergence.max,
+      minSamples: c.prediction_divergence.min_samples,
+    },
     pairedDisagreement: c.paired_disagreement && {
-      maxDisagreement: c.paired_disagreement.max_disagreement, valueTolerance: c.paired_disagreement.value_tolerance,
-      confidence: c.paired_disagreement.confidence, sampleRate: c.paired_disagreement.sample_rate, minSamples: c.paired_disagreement.min_samples,
+      maxDisagreement: c.paired_disagreement.max_disagreement,
+      valueTolerance: c.paired_disagreement.value_tolerance,
+      confidence: c.paired_disagreement.confidence,
+      sampleRate: c.paired_disagreement.sample_rate,
+      minSamples: c.paired_disagreement.min_samples,
     },
     shadowAgreement: c.shadow_agreement && {
-      minAgreement: c.shadow_agreement.min_agreement, maxMeanAbsDiff: c.shadow_agreement.max_mean_abs_diff, minSamples: c.shadow_agreement.min_samples,
+      minAgreement: c.shadow_agreement.min_agreement,
+      maxMeanAbsDiff: c.shadow_agreement.max_mean_abs_diff,
+      minSamples: c.shadow_agreement.min_samples,
     },
   };
 }
@@ -110,12 +150,19 @@ function toChecks(c: ChecksInput): CheckThresholds {
 /** Validates a rollout request body. Errors name the field and the rule. */
 export function parseRolloutSpec(body: unknown): RolloutSpec {
   const parsed = specSchema.safeParse(body ?? {});
-  if (!parsed.success) throw new InvalidArgumentError(`invalid rollout: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success)
+    throw new InvalidArgumentError(`invalid rollout: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   const s = parsed.data;
-  if (s.steps.some((w, i) => i > 0 && w <= s.steps[i - 1])) throw new InvalidArgumentError(`invalid rollout: steps must rise, got [${s.steps.join(', ')}]`);
-  if (s.steps[0] >= 100) throw new InvalidArgumentError('invalid rollout: the first step must be below 100% (the analysis compares the candidate with stable traffic)');
-  if (s.stable === s.candidate) throw new InvalidArgumentError(`invalid rollout: stable and candidate are both version ${s.candidate}`);
-  if (s.checks?.shadow_agreement && !s.shadow) throw new InvalidArgumentError(`invalid rollout: the shadow_agreement check needs "shadow": {"sample_rate": ...}`);
+  if (s.steps.some((w, i) => i > 0 && w <= s.steps[i - 1]))
+    throw new InvalidArgumentError(`invalid rollout: steps must rise, got [${s.steps.join(', ')}]`);
+  if (s.steps[0] >= 100)
+    throw new InvalidArgumentError(
+      'invalid rollout: the first step must be below 100% (the analysis compares the candidate with stable traffic)',
+    );
+  if (s.stable === s.candidate)
+    throw new InvalidArgumentError(`invalid rollout: stable and candidate are both version ${s.candidate}`);
+  if (s.checks?.shadow_agreement && !s.shadow)
+    throw new InvalidArgumentError(`invalid rollout: the shadow_agreement check needs "shadow": {"sample_rate": ...}`);
   return {
     candidate: s.candidate,
     stable: s.stable,

@@ -19,23 +19,57 @@ export interface RolloutStoreFactory {
 
 /** A rollout of digits (candidate 2) at its second step. */
 export function sampleRollout(id: string, status: Rollout['status'], startedAt: number): Rollout {
-  const spec = parseRolloutSpec({ candidate: 2, steps: [10, 50, 100], interval_ms: 1000, checks: { error_rate: { min_samples: 5 } } });
+  const spec = parseRolloutSpec({
+    candidate: 2,
+    steps: [10, 50, 100],
+    interval_ms: 1000,
+    checks: { error_rate: { min_samples: 5 } },
+  });
   return {
-    id, model: 'digits', spec, stable: 1, status, stepIndex: 1, weight: 50, startedAt, stepStartedAt: startedAt + 10, reviewAt: startedAt + 1010,
-    lastDecision: { action: 'advance', at: startedAt + 10, reason: 'every check passed at 10%: advancing to 50%', failed: [], checks: [], by: 'analysis' },
+    id,
+    model: 'digits',
+    spec,
+    stable: 1,
+    status,
+    stepIndex: 1,
+    weight: 50,
+    startedAt,
+    stepStartedAt: startedAt + 10,
+    reviewAt: startedAt + 1010,
+    lastDecision: {
+      action: 'advance',
+      at: startedAt + 10,
+      reason: 'every check passed at 10%: advancing to 50%',
+      failed: [],
+      checks: [],
+      by: 'analysis',
+    },
   };
 }
 
 const event = (seq: number, extra: Partial<RoutingEvent> = {}): RoutingEvent => ({
-  seq, time: new Date(seq * 1000).toISOString(), model: 'digits', type: 'rollout_held', message: `event ${seq}`, ...extra,
+  seq,
+  time: new Date(seq * 1000).toISOString(),
+  model: 'digits',
+  type: 'rollout_held',
+  message: `event ${seq}`,
+  ...extra,
 });
 
 const policy = (weights: Array<[number, number]>, failed: number[] = []): TrafficPolicy => ({
-  weights: new Map(weights), stickyParameter: 'user', shadow: { version: 2, sampleRate: 0.1 }, failed: new Set(failed),
+  weights: new Map(weights),
+  stickyParameter: 'user',
+  shadow: { version: 2, sampleRate: 0.1 },
+  failed: new Set(failed),
 });
 
 /** A policy as plain data, to compare. */
-const plain = (p: TrafficPolicy) => ({ weights: p.weights && [...p.weights], sticky: p.stickyParameter, shadow: p.shadow, failed: [...p.failed] });
+const plain = (p: TrafficPolicy) => ({
+  weights: p.weights && [...p.weights],
+  sticky: p.stickyParameter,
+  shadow: p.shadow,
+  failed: [...p.failed],
+});
 
 /** Registers the shared RolloutStore cases under `describe(name)`. */
 export function rolloutStoreCases(name: string, factory: RolloutStoreFactory): void {
@@ -67,34 +101,78 @@ export function rolloutStoreCases(name: string, factory: RolloutStoreFactory): v
         await store.saveRollout({ ...first, status: 'paused', weight: 10 }, 3000);
       });
       const saved = await withStore('rollouts', (store) => store.load(10));
-      assert.deepEqual(saved.rollouts.map((r) => [r.id, r.status, r.weight]), [['b', 'succeeded', 50], ['a', 'paused', 10]]);
-      assert.deepEqual(saved.rollouts[1], JSON.parse(JSON.stringify({ ...first, status: 'paused', weight: 10 })), 'undefined fields stay absent');
+      assert.deepEqual(
+        saved.rollouts.map((r) => [r.id, r.status, r.weight]),
+        [
+          ['b', 'succeeded', 50],
+          ['a', 'paused', 10],
+        ],
+      );
+      assert.deepEqual(
+        saved.rollouts[1],
+        JSON.parse(JSON.stringify({ ...first, status: 'paused', weight: 10 })),
+        'undefined fields stay absent',
+      );
     });
 
     it('gives back the newest events up to the limit, in sequence order, with their evidence', async () => {
       await withStore('events', async (store) => {
-        for (let seq = 1; seq <= 5; seq++) await store.saveEvent(event(seq, { rollout: 'a', version: 2, evidence: { seq, nested: { ok: true } } }));
+        for (let seq = 1; seq <= 5; seq++)
+          await store.saveEvent(event(seq, { rollout: 'a', version: 2, evidence: { seq, nested: { ok: true } } }));
         await store.saveEvent(event(6));
       });
       const { events } = await withStore('events', (store) => store.load(3));
-      assert.deepEqual(events.map((e) => e.seq), [4, 5, 6]);
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        [4, 5, 6],
+      );
       assert.deepEqual(events[0], event(4, { rollout: 'a', version: 2, evidence: { seq: 4, nested: { ok: true } } }));
       assert.deepEqual(events[2], event(6), 'an event without version, rollout or evidence comes back without them');
     });
 
     it('keeps one traffic policy per model, the last one set', async () => {
       await withStore('policies', async (store) => {
-        await store.savePolicy('digits', policy([[1, 90], [2, 10]]), 1000);
+        await store.savePolicy(
+          'digits',
+          policy([
+            [1, 90],
+            [2, 10],
+          ]),
+          1000,
+        );
         await store.savePolicy('cancer', policy([[1, 100]]), 1000);
-        await store.savePolicy('digits', policy([[1, 50], [2, 50]], [3]), 2000);
+        await store.savePolicy(
+          'digits',
+          policy(
+            [
+              [1, 50],
+              [2, 50],
+            ],
+            [3],
+          ),
+          2000,
+        );
       });
       const { policies } = await withStore('policies', (store) => store.load(10));
       const byModel = Object.fromEntries(policies.map((p) => [p.model, plain(p.policy)]));
-      assert.deepEqual(byModel, { cancer: plain(policy([[1, 100]])), digits: plain(policy([[1, 50], [2, 50]], [3])) });
+      assert.deepEqual(byModel, {
+        cancer: plain(policy([[1, 100]])),
+        digits: plain(
+          policy(
+            [
+              [1, 50],
+              [2, 50],
+            ],
+            [3],
+          ),
+        ),
+      });
     });
 
     it('keeps a policy without weights (the highest ready version answers) as one without weights', async () => {
-      await withStore('no-weights', (store) => store.savePolicy('digits', { stickyParameter: 'user_id', failed: new Set([2]) }, 1000));
+      await withStore('no-weights', (store) =>
+        store.savePolicy('digits', { stickyParameter: 'user_id', failed: new Set([2]) }, 1000),
+      );
       const { policies } = await withStore('no-weights', (store) => store.load(10));
       assert.equal(policies.length, 1);
       assert.equal(policies[0].policy.weights, undefined);

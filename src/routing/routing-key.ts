@@ -29,7 +29,10 @@ export function pointOf(model: string, key: string): number {
  * The routing key of a request: the named parameter, else `routing_key` (where the HTTP front end puts the
  * routing header). Strings and finite numbers count; anything else means "no key".
  */
-export function routingKeyOf(parameters: Readonly<Record<string, unknown>> | undefined, parameter: string): string | undefined {
+export function routingKeyOf(
+  parameters: Readonly<Record<string, unknown>> | undefined,
+  parameter: string,
+): string | undefined {
   const value = parameters?.[parameter] ?? parameters?.routing_key;
   if (typeof value === 'string' && value.length > 0) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);

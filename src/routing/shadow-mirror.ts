@@ -8,7 +8,13 @@
 import type { ModelVersion } from '../registry/model-version.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { compareAnswers, EMPTY_AGREEMENT, type Agreement, type AgreementSummary, type PairedSummary } from './agreement.js';
+import {
+  compareAnswers,
+  EMPTY_AGREEMENT,
+  type Agreement,
+  type AgreementSummary,
+  type PairedSummary,
+} from './agreement.js';
 import { predictedRows, type RowPrediction } from '../prediction/predicted-rows.js';
 
 /** The parts of a request a shadow needs. */
@@ -107,7 +113,14 @@ export class ShadowMirror {
     const picked = (this.samples.get(keyOf(model, version)) ?? []).filter((s) => s.at >= since);
     return picked.reduce<AgreementSummary>((acc, { agreement: a }) => {
       if (!a) return { ...acc, errors: acc.errors + 1 };
-      return { kind: a.kind, compared: acc.compared + 1, rows: acc.rows + a.rows, agreeing: acc.agreeing + a.agreeing, absDiffSum: acc.absDiffSum + a.absDiffSum, errors: acc.errors };
+      return {
+        kind: a.kind,
+        compared: acc.compared + 1,
+        rows: acc.rows + a.rows,
+        agreeing: acc.agreeing + a.agreeing,
+        absDiffSum: acc.absDiffSum + a.absDiffSum,
+        errors: acc.errors,
+      };
     }, EMPTY_AGREEMENT);
   }
 
@@ -134,7 +147,12 @@ export class ShadowMirror {
     return [...this.totals.values()].map((t) => ({ ...t }));
   }
 
-  private async runOne(target: ModelVersion, copy: MirroredRequest, primary: RowPrediction | undefined, runner: ShadowRunner): Promise<void> {
+  private async runOne(
+    target: ModelVersion,
+    copy: MirroredRequest,
+    primary: RowPrediction | undefined,
+    runner: ShadowRunner,
+  ): Promise<void> {
     const totals = this.totalsOf(copy.model, target.id.version);
     totals.mirrored++;
     try {
@@ -145,7 +163,10 @@ export class ShadowMirror {
     } catch (err) {
       totals.errors++;
       this.push(copy.model, target.id.version, { at: this.clock() });
-      this.options.logger.debug({ model: copy.model, version: target.id.version, err: (err as Error).message }, 'shadow request failed');
+      this.options.logger.debug(
+        { model: copy.model, version: target.id.version, err: (err as Error).message },
+        'shadow request failed',
+      );
     }
   }
 
@@ -167,7 +188,11 @@ export class ShadowMirror {
   private totalsOf(model: string, version: number): MutableTotals {
     const key = keyOf(model, version);
     let t = this.totals.get(key);
-    if (!t) this.totals.set(key, (t = { model, version, mirrored: 0, dropped: 0, errors: 0, rows: 0, agreeing: 0, absDiffSum: 0 }));
+    if (!t)
+      this.totals.set(
+        key,
+        (t = { model, version, mirrored: 0, dropped: 0, errors: 0, rows: 0, agreeing: 0, absDiffSum: 0 }),
+      );
     return t;
   }
 }

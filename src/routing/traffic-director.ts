@@ -24,7 +24,12 @@ export interface VersionSource {
   /** The loaded models' entries (one per version). */
   loadedIndex(): ReadonlyArray<{ readonly name: string }>;
   /** Failed warm-ups since start (the registry counts them; metrics only). */
-  warmupFailures?(): ReadonlyArray<{ readonly model: string; readonly version: number; readonly source: string; readonly count: number }>;
+  warmupFailures?(): ReadonlyArray<{
+    readonly model: string;
+    readonly version: number;
+    readonly source: string;
+    readonly count: number;
+  }>;
 }
 
 /** A request as routing sees it. */
@@ -106,11 +111,17 @@ export class TrafficDirector {
    * version not marked failed; else the registry's highest ready one (or its reason why none is).
    */
   private resolve(request: RoutedRequest, draw: (() => number) | undefined): ModelVersion[] {
-    if (request.version !== undefined && request.version !== '') return [this.o.versions.resolveReady(request.model, request.version)];
+    if (request.version !== undefined && request.version !== '')
+      return [this.o.versions.resolveReady(request.model, request.version)];
     const policy = this.o.table.policy(request.model);
     if (!policy.weights && policy.failed.size === 0) return [this.o.versions.resolveReady(request.model)];
     const ready = readyVersions(this.o.versions.model(request.model));
-    const split = policy.weights ? servingSplit(policy.weights, new Set(ready.filter((v) => !policy.failed.has(v.id.version)).map((v) => v.id.version))) : [];
+    const split = policy.weights
+      ? servingSplit(
+          policy.weights,
+          new Set(ready.filter((v) => !policy.failed.has(v.id.version)).map((v) => v.id.version)),
+        )
+      : [];
     if (split.length) {
       const key = routingKeyOf(request.parameters, policy.stickyParameter);
       const point = key === undefined ? draw?.() : pointOf(request.model, key);
@@ -152,7 +163,12 @@ export class TrafficDirector {
   private pairFor(version: ModelVersion, request: RoutedRequest): Trace['paired'] {
     const pairing = this.o.pairs && this.o.rolloutPairing?.(request.model);
     if (!pairing) return undefined;
-    const other = version.id.version === pairing.stable ? pairing.candidate : version.id.version === pairing.candidate ? pairing.stable : undefined;
+    const other =
+      version.id.version === pairing.stable
+        ? pairing.candidate
+        : version.id.version === pairing.candidate
+          ? pairing.stable
+          : undefined;
     if (other === undefined) return undefined;
     const target = readyVersion(this.o.versions.model(request.model).versions.get(other));
     if (!target || !this.o.pairs!.sample(request.model, other, pairing.sampleRate)) return undefined;

@@ -13,7 +13,13 @@ import { RolloutPersistence } from './rollout-persistence.js';
 import type { RolloutStore } from './rollout-store.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
-import { applyUpdate, checkUpdateVersions, parseTrafficUpdate, TrafficTable, type ShadowPolicy } from './traffic-policy.js';
+import {
+  applyUpdate,
+  checkUpdateVersions,
+  parseTrafficUpdate,
+  TrafficTable,
+  type ShadowPolicy,
+} from './traffic-policy.js';
 import { servingSplit, sharesOf } from './traffic-split.js';
 
 export interface TrafficManagerOptions {
@@ -72,15 +78,48 @@ export class TrafficManager {
     const configOf = (model: string): TrafficConfig | undefined => this.trafficConfig(model);
     this.table = new TrafficTable(configOf);
     this.events = new EventLog(o.logger, o.clock);
-    this.mirror = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
-    this.pairs = new ShadowMirror({ logger: o.logger, clock: o.clock, random: o.random, maxInFlight: o.maxShadowsInFlight });
-    this.canary = new CanaryController({ versions: o.versions, table: this.table, mirror: this.mirror, pairs: this.pairs, events: this.events, clock: o.clock });
+    this.mirror = new ShadowMirror({
+      logger: o.logger,
+      clock: o.clock,
+      random: o.random,
+      maxInFlight: o.maxShadowsInFlight,
+    });
+    this.pairs = new ShadowMirror({
+      logger: o.logger,
+      clock: o.clock,
+      random: o.random,
+      maxInFlight: o.maxShadowsInFlight,
+    });
+    this.canary = new CanaryController({
+      versions: o.versions,
+      table: this.table,
+      mirror: this.mirror,
+      pairs: this.pairs,
+      events: this.events,
+      clock: o.clock,
+    });
     this.director = new TrafficDirector({
-      versions: o.versions, table: this.table, observed: (model) => this.canary.isObserved(model), mirror: this.mirror, pairs: this.pairs, clock: o.clock, random: o.random, latencyClock: o.latencyClock,
+      versions: o.versions,
+      table: this.table,
+      observed: (model) => this.canary.isObserved(model),
+      mirror: this.mirror,
+      pairs: this.pairs,
+      clock: o.clock,
+      random: o.random,
+      latencyClock: o.latencyClock,
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });
-    this.persistence = o.store && new RolloutPersistence({ store: o.store, events: this.events, canary: this.canary, table: this.table, logger: o.logger, clock: o.clock });
+    this.persistence =
+      o.store &&
+      new RolloutPersistence({
+        store: o.store,
+        events: this.events,
+        canary: this.canary,
+        table: this.table,
+        logger: o.logger,
+        clock: o.clock,
+      });
   }
 
   /** Reads the rollout store: kept events and traffic policies come back (before the models load). */
@@ -115,21 +154,42 @@ export class TrafficManager {
   traffic(model: string): TrafficView {
     const m = this.versions.model(model);
     const policy = this.table.policy(model);
-    const ready = [...m.versions.values()].filter((v) => v.state === 'READY' && !policy.failed.has(v.id.version)).map((v) => v.id.version);
+    const ready = [...m.versions.values()]
+      .filter((v) => v.state === 'READY' && !policy.failed.has(v.id.version))
+      .map((v) => v.id.version);
     const split = policy.weights ? servingSplit(policy.weights, new Set(ready)) : [];
     const shares = split.length ? sharesOf(split) : new Map(ready.length ? [[Math.max(...ready), 100]] : []);
-    const versions = [...m.versions.values()].sort((a, b) => a.id.version - b.id.version).map((slot) => {
-      const v = slot.state === 'READY' || slot.state === 'UNLOADING' ? slot.loaded : undefined;
-      const { version } = slot.id;
-      return {
-        version, state: slot.state, share: shares.get(version) ?? 0, failed: policy.failed.has(version),
-        loadMs: v?.loadMs, warmupMs: v?.warmup.ms, warmupRequests: v?.warmup.requests, warmupSource: v?.warmup.source,
-        readyAt: v?.readyAt, coldRuns: v?.coldRuns(), integrity: v?.integrity?.mode,
-      };
-    });
+    const versions = [...m.versions.values()]
+      .sort((a, b) => a.id.version - b.id.version)
+      .map((slot) => {
+        const v = slot.state === 'READY' || slot.state === 'UNLOADING' ? slot.loaded : undefined;
+        const { version } = slot.id;
+        return {
+          version,
+          state: slot.state,
+          share: shares.get(version) ?? 0,
+          failed: policy.failed.has(version),
+          loadMs: v?.loadMs,
+          warmupMs: v?.warmup.ms,
+          warmupRequests: v?.warmup.requests,
+          warmupSource: v?.warmup.source,
+          readyAt: v?.readyAt,
+          coldRuns: v?.coldRuns(),
+          integrity: v?.integrity?.mode,
+        };
+      });
     const shadow = this.canary.shadowOf(model) ?? policy.shadow;
-    const shadowTotals = shadow && this.mirror.allTotals().find((t) => t.model === model && t.version === shadow.version);
-    return { model, weights: policy.weights, stickyParameter: policy.stickyParameter, shadow, shadowTotals, rollout: this.canary.active(model), versions };
+    const shadowTotals =
+      shadow && this.mirror.allTotals().find((t) => t.model === model && t.version === shadow.version);
+    return {
+      model,
+      weights: policy.weights,
+      stickyParameter: policy.stickyParameter,
+      shadow,
+      shadowTotals,
+      rollout: this.canary.active(model),
+      versions,
+    };
   }
 
   /** Replaces parts of a model's policy from an API body. Weights cannot change while a rollout controls them. */
@@ -139,12 +199,19 @@ export class TrafficManager {
     checkUpdateVersions(model, update, known);
     const running = this.canary.active(model);
     if (running && update.weights !== undefined) {
-      throw new InvalidArgumentError(`rollout ${running.id} controls the weights of model '${model}'; pause and promote or abort it first`);
+      throw new InvalidArgumentError(
+        `rollout ${running.id} controls the weights of model '${model}'; pause and promote or abort it first`,
+      );
     }
     const policy = applyUpdate(this.table.policy(model), update);
     this.table.set(model, policy);
     const weights = policy.weights ? Object.fromEntries(policy.weights) : null;
-    this.events.record({ model, type: 'traffic_changed', message: `traffic policy of model '${model}' changed`, evidence: { weights, sticky_parameter: policy.stickyParameter, shadow: policy.shadow ?? null, by: 'operator' } });
+    this.events.record({
+      model,
+      type: 'traffic_changed',
+      message: `traffic policy of model '${model}' changed`,
+      evidence: { weights, sticky_parameter: policy.stickyParameter, shadow: policy.shadow ?? null, by: 'operator' },
+    });
     return this.traffic(model);
   }
 
@@ -171,7 +238,14 @@ export class TrafficManager {
   }
 
   /** Per version: share, load and warm-up time, cold answers (metrics; see telemetry/lifecycle-metrics.ts). */
-  versionRows(): Array<{ model: string; version: number; share: number; loadMs?: number | undefined; warmupMs?: number | undefined; coldRuns?: number | undefined }> {
+  versionRows(): Array<{
+    model: string;
+    version: number;
+    share: number;
+    loadMs?: number | undefined;
+    warmupMs?: number | undefined;
+    coldRuns?: number | undefined;
+  }> {
     return this.modelNames().flatMap((model) => this.traffic(model).versions.map((v) => ({ model, ...v })));
   }
 
@@ -187,7 +261,11 @@ export class TrafficManager {
 
   /** Every rollout with its status and weight (metrics). */
   rolloutRows(): Array<{ model: string; rollout: string; candidate: number; status: string; weight: number }> {
-    return this.modelNames().flatMap((m) => this.canary.list(m).map((r) => ({ model: m, rollout: r.id, candidate: r.spec.candidate, status: r.status, weight: r.weight })));
+    return this.modelNames().flatMap((m) =>
+      this.canary
+        .list(m)
+        .map((r) => ({ model: m, rollout: r.id, candidate: r.spec.candidate, status: r.status, weight: r.weight })),
+    );
   }
 
   /** Event counts by model, type and failing check (metrics). */

@@ -33,7 +33,10 @@ export interface TrafficPolicy {
   readonly failed: ReadonlySet<number>;
 }
 
-export const DEFAULT_POLICY: TrafficPolicy = Object.freeze({ stickyParameter: DEFAULT_STICKY_PARAMETER, failed: new Set<number>() });
+export const DEFAULT_POLICY: TrafficPolicy = Object.freeze({
+  stickyParameter: DEFAULT_STICKY_PARAMETER,
+  failed: new Set<number>(),
+});
 
 function toWeights(record: Readonly<Record<string, number>>): Map<number, number> {
   return new Map(Object.entries(record).map(([v, w]) => [Number(v), w]));
@@ -58,7 +61,10 @@ export interface TrafficUpdate {
 }
 
 const updateSchema = z.strictObject({
-  weights: z.record(z.string().regex(VERSION_LABEL_PATTERN, 'keys are version numbers'), z.number().min(0).max(100)).nullable().optional(),
+  weights: z
+    .record(z.string().regex(VERSION_LABEL_PATTERN, 'keys are version numbers'), z.number().min(0).max(100))
+    .nullable()
+    .optional(),
   sticky_parameter: z.string().min(1).max(64).optional(),
   shadow: shadowSchema.nullable().optional(),
 });
@@ -67,8 +73,12 @@ const updateSchema = z.strictObject({
 function checkWeightSum(weights: Readonly<Record<string, number>>): void {
   const sum = Object.values(weights).reduce((a, w) => a + w, 0);
   if (Math.abs(sum - 100) <= 1e-6) return;
-  const terms = Object.entries(weights).map(([v, w]) => `${w} (version ${v})`).join(' + ');
-  throw new InvalidArgumentError(`invalid traffic policy: weights are percents of the traffic and must sum to 100, got ${terms} = ${Number(sum.toFixed(6))}`);
+  const terms = Object.entries(weights)
+    .map(([v, w]) => `${w} (version ${v})`)
+    .join(' + ');
+  throw new InvalidArgumentError(
+    `invalid traffic policy: weights are percents of the traffic and must sum to 100, got ${terms} = ${Number(sum.toFixed(6))}`,
+  );
 }
 
 /**
@@ -78,25 +88,34 @@ function checkWeightSum(weights: Readonly<Record<string, number>>): void {
 export function checkUpdateVersions(model: string, update: TrafficUpdate, known: ReadonlySet<number>): void {
   const have = () => [...known].sort((a, b) => a - b).join(', ') || 'none';
   const unknown = [...(update.weights?.keys() ?? [])].filter((v) => !known.has(v));
-  if (unknown.length) throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have()})`);
+  if (unknown.length)
+    throw new InvalidArgumentError(
+      `invalid traffic policy: model '${model}' has no version ${unknown.join(', ')}; weights may name its versions only (${have()})`,
+    );
   if (update.shadow && !known.has(update.shadow.version)) {
-    throw new InvalidArgumentError(`invalid traffic policy: model '${model}' has no version ${update.shadow.version} to mirror requests to (its versions: ${have()})`);
+    throw new InvalidArgumentError(
+      `invalid traffic policy: model '${model}' has no version ${update.shadow.version} to mirror requests to (its versions: ${have()})`,
+    );
   }
 }
 
 /** Validates `POST /v1/models/{m}/traffic`'s body. */
 export function parseTrafficUpdate(body: unknown): TrafficUpdate {
   const parsed = updateSchema.safeParse(body ?? {});
-  if (!parsed.success) throw new InvalidArgumentError(`invalid traffic policy: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success)
+    throw new InvalidArgumentError(`invalid traffic policy: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   const u = parsed.data;
   if (u.weights && !Object.values(u.weights).some((w) => w > 0)) {
-    throw new InvalidArgumentError('invalid traffic policy: at least one version needs a weight above 0 (send "weights": null to let the highest ready version answer)');
+    throw new InvalidArgumentError(
+      'invalid traffic policy: at least one version needs a weight above 0 (send "weights": null to let the highest ready version answer)',
+    );
   }
   if (u.weights) checkWeightSum(u.weights);
   return {
     weights: u.weights === undefined ? undefined : u.weights && toWeights(u.weights),
     stickyParameter: u.sticky_parameter,
-    shadow: u.shadow === undefined ? undefined : u.shadow && { version: u.shadow.version, sampleRate: u.shadow.sample_rate },
+    shadow:
+      u.shadow === undefined ? undefined : u.shadow && { version: u.shadow.version, sampleRate: u.shadow.sample_rate },
   };
 }
 

@@ -13,7 +13,8 @@ import { jensenShannon, valueDivergence } from './divergence.js';
 import type { CheckThresholds } from './rollout-spec.js';
 import { quantile, type WindowSummary } from './version-window.js';
 
-export type CheckName = 'error_rate' | 'p99_latency' | 'prediction_divergence' | 'paired_disagreement' | 'shadow_agreement';
+export type CheckName =
+  'error_rate' | 'p99_latency' | 'prediction_divergence' | 'paired_disagreement' | 'shadow_agreement';
 
 export interface CheckResult {
   readonly check: CheckName;
@@ -39,20 +40,40 @@ export interface Evidence {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-function insufficient(check: CheckName, limit: number, candidate: number, stable: number | undefined, required: number): CheckResult {
+function insufficient(
+  check: CheckName,
+  limit: number,
+  candidate: number,
+  stable: number | undefined,
+  required: number,
+): CheckResult {
   const have = stable === undefined ? `${candidate}` : `candidate ${candidate}, stable ${stable}`;
-  return { check, status: 'insufficient', limit, samples: { candidate, stable, required }, detail: `${check} needs ${required} samples per version, has ${have}` };
+  return {
+    check,
+    status: 'insufficient',
+    limit,
+    samples: { candidate, stable, required },
+    detail: `${check} needs ${required} samples per version, has ${have}`,
+  };
 }
 
 function errorRateCheck(t: NonNullable<CheckThresholds['errorRate']>, e: Evidence): CheckResult {
   const { candidate: c, stable: s } = e;
-  if (c.requests < t.minSamples || s.requests < t.minSamples) return insufficient('error_rate', t.maxIncrease, c.requests, s.requests, t.minSamples);
+  if (c.requests < t.minSamples || s.requests < t.minSamples)
+    return insufficient('error_rate', t.maxIncrease, c.requests, s.requests, t.minSamples);
   const rc = c.errors / c.requests;
   const rs = s.errors / s.requests;
   const increase = rc - rs;
   const status = increase > t.maxIncrease ? 'fail' : 'pass';
   const detail = `candidate error rate ${pct(rc)} (${c.errors}/${c.requests}) vs stable ${pct(rs)} (${s.errors}/${s.requests}): increase ${pct(increase)} ${status === 'fail' ? '>' : '≤'} ${pct(t.maxIncrease)}`;
-  return { check: 'error_rate', status, value: increase, limit: t.maxIncrease, samples: { candidate: c.requests, stable: s.requests, required: t.minSamples }, detail };
+  return {
+    check: 'error_rate',
+    status,
+    value: increase,
+    limit: t.maxIncrease,
+    samples: { candidate: c.requests, stable: s.requests, required: t.minSamples },
+    detail,
+  };
 }
 
 function latencyCheck(t: NonNullable<CheckThresholds['p99Latency']>, e: Evidence): CheckResult {
@@ -65,7 +86,14 @@ function latencyCheck(t: NonNullable<CheckThresholds['p99Latency']>, e: Evidence
   const limit = ps * t.maxRatio + t.toleranceMs;
   const status = pc > limit ? 'fail' : 'pass';
   const detail = `candidate p99 ${ms(pc)} vs stable p99 ${ms(ps)}: ${status === 'fail' ? 'above' : 'within'} the limit ${ms(limit)} (${t.maxRatio} × stable + ${t.toleranceMs} ms)`;
-  return { check: 'p99_latency', status, value: pc, limit, samples: { candidate: c.requests, stable: s.requests, required: t.minSamples }, detail };
+  return {
+    check: 'p99_latency',
+    status,
+    value: pc,
+    limit,
+    samples: { candidate: c.requests, stable: s.requests, required: t.minSamples },
+    detail,
+  };
 }
 
 function predictionRows(w: WindowSummary): number {
@@ -77,19 +105,34 @@ function divergenceCheck(t: NonNullable<CheckThresholds['predictionDivergence']>
   const rs = predictionRows(e.stable);
   if (rc < t.minSamples || rs < t.minSamples) return insufficient('prediction_divergence', t.max, rc, rs, t.minSamples);
   const byValue = e.candidate.predictionKind === 'value' || e.stable.predictionKind === 'value';
-  const js = byValue ? valueDivergence(e.candidate.values, e.stable.values) : jensenShannon(e.candidate.classes, e.stable.classes);
+  const js = byValue
+    ? valueDivergence(e.candidate.values, e.stable.values)
+    : jensenShannon(e.candidate.classes, e.stable.classes);
   const status = js > t.max ? 'fail' : 'pass';
   const detail = `prediction distributions: Jensen–Shannon divergence ${js.toFixed(3)} ${status === 'fail' ? '>' : '≤'} ${t.max} (candidate ${rc} rows, stable ${rs} rows)`;
-  return { check: 'prediction_divergence', status, value: js, limit: t.max, samples: { candidate: rc, stable: rs, required: t.minSamples }, detail };
+  return {
+    check: 'prediction_divergence',
+    status,
+    value: js,
+    limit: t.max,
+    samples: { candidate: rc, stable: rs, required: t.minSamples },
+    detail,
+  };
 }
 
 /** How paired rows are counted as disagreeing: labels that differ, or values apart by more than the threshold. */
-function disagreementRule(t: NonNullable<CheckThresholds['pairedDisagreement']>, e: Evidence): { threshold: number; what: string } | undefined {
+function disagreementRule(
+  t: NonNullable<CheckThresholds['pairedDisagreement']>,
+  e: Evidence,
+): { threshold: number; what: string } | undefined {
   if (e.paired?.kind !== 'value') return { threshold: 0, what: 'labels differ' };
   const spread = standardDeviation(e.stable.values);
   if (spread === undefined) return undefined;
   const threshold = t.valueTolerance * spread;
-  return { threshold, what: `answers differ by more than ${threshold.toPrecision(3)} (${t.valueTolerance} × the stable's standard deviation ${spread.toPrecision(3)})` };
+  return {
+    threshold,
+    what: `answers differ by more than ${threshold.toPrecision(3)} (${t.valueTolerance} × the stable's standard deviation ${spread.toPrecision(3)})`,
+  };
 }
 
 function pairedCheck(t: NonNullable<CheckThresholds['pairedDisagreement']>, e: Evidence): CheckResult {
@@ -98,15 +141,28 @@ function pairedCheck(t: NonNullable<CheckThresholds['pairedDisagreement']>, e: E
   const n = diffs.length;
   const samples = { candidate: n, required: t.minSamples };
   if (n < t.minSamples || !rule) {
-    const why = rule ? '' : ' and the stable\'s answers to measure their spread';
-    return { check: 'paired_disagreement', status: 'insufficient', limit: t.maxDisagreement, samples, detail: `paired_disagreement needs ${t.minSamples} paired rows${why}, has ${n}` };
+    const why = rule ? '' : " and the stable's answers to measure their spread";
+    return {
+      check: 'paired_disagreement',
+      status: 'insufficient',
+      limit: t.maxDisagreement,
+      samples,
+      detail: `paired_disagreement needs ${t.minSamples} paired rows${why}, has ${n}`,
+    };
   }
   const k = countAbove(diffs, rule.threshold);
   const test = testDisagreement(k, n, t.maxDisagreement, 1 - t.confidence);
   const conf = `${+(100 * t.confidence).toFixed(3)}%`;
   const measured = `${rule.what} on ${pct(test.rate)} of ${n} paired rows (${k}); ${conf} bounds ${pct(test.lower)}–${pct(test.upper)}`;
   if (test.verdict === 'undecided') {
-    return { check: 'paired_disagreement', status: 'insufficient', value: test.rate, limit: t.maxDisagreement, samples, detail: `paired_disagreement needs more paired rows to tell ${pct(t.maxDisagreement)} apart: ${measured}` };
+    return {
+      check: 'paired_disagreement',
+      status: 'insufficient',
+      value: test.rate,
+      limit: t.maxDisagreement,
+      samples,
+      detail: `paired_disagreement needs more paired rows to tell ${pct(t.maxDisagreement)} apart: ${measured}`,
+    };
   }
   const status = test.verdict === 'above' ? 'fail' : 'pass';
   const detail = `${measured}: ${status === 'fail' ? 'above' : 'within'} the tolerance ${pct(t.maxDisagreement)}`;
@@ -121,12 +177,26 @@ function agreementCheck(t: NonNullable<CheckThresholds['shadowAgreement']>, e: E
     const mad = meanAbsDifference(s)!;
     const status = mad > t.maxMeanAbsDiff ? 'fail' : 'pass';
     const detail = `shadow answers differ by ${mad.toFixed(4)} on average over ${rows} rows ${status === 'fail' ? '>' : '≤'} ${t.maxMeanAbsDiff}`;
-    return { check: 'shadow_agreement', status, value: mad, limit: t.maxMeanAbsDiff, samples: { candidate: rows, required: t.minSamples }, detail };
+    return {
+      check: 'shadow_agreement',
+      status,
+      value: mad,
+      limit: t.maxMeanAbsDiff,
+      samples: { candidate: rows, required: t.minSamples },
+      detail,
+    };
   }
   const rate = agreementRate(s)!;
   const status = rate < t.minAgreement ? 'fail' : 'pass';
   const detail = `shadow agreement ${pct(rate)} of ${rows} rows ${status === 'fail' ? '<' : '≥'} ${pct(t.minAgreement)}`;
-  return { check: 'shadow_agreement', status, value: rate, limit: t.minAgreement, samples: { candidate: rows, required: t.minSamples }, detail };
+  return {
+    check: 'shadow_agreement',
+    status,
+    value: rate,
+    limit: t.minAgreement,
+    samples: { candidate: rows, required: t.minSamples },
+    detail,
+  };
 }
 
 /** Runs every configured check over the evidence. */
@@ -170,12 +240,38 @@ export function decide(progress: Progress, checks: readonly CheckResult[], now: 
   const weight = progress.steps[progress.stepIndex];
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length) {
-    return { action: 'rollback', weight: 0, reason: `${failed.map((c) => `${c.check} failed: ${c.detail}`).join('; ')}`, failed: failed.map((c) => c.check), checks };
+    return {
+      action: 'rollback',
+      weight: 0,
+      reason: `${failed.map((c) => `${c.check} failed: ${c.detail}`).join('; ')}`,
+      failed: failed.map((c) => c.check),
+      checks,
+    };
   }
   if (now < progress.reviewAt) return WAIT;
   const short = checks.filter((c) => c.status === 'insufficient');
-  if (short.length) return { action: 'hold', weight, reason: `holding at ${weight}%: ${short.map((c) => c.detail).join('; ')}`, failed: [], checks };
+  if (short.length)
+    return {
+      action: 'hold',
+      weight,
+      reason: `holding at ${weight}%: ${short.map((c) => c.detail).join('; ')}`,
+      failed: [],
+      checks,
+    };
   const next = progress.steps[progress.stepIndex + 1];
-  if (next === undefined || next >= 100) return { action: 'promote', weight: 100, reason: `every check passed at ${weight}%: promoting`, failed: [], checks };
-  return { action: 'advance', weight: next, reason: `every check passed at ${weight}%: advancing to ${next}%`, failed: [], checks };
+  if (next === undefined || next >= 100)
+    return {
+      action: 'promote',
+      weight: 100,
+      reason: `every check passed at ${weight}%: promoting`,
+      failed: [],
+      checks,
+    };
+  return {
+    action: 'advance',
+    weight: next,
+    reason: `every check passed at ${weight}%: advancing to ${next}%`,
+    failed: [],
+    checks,
+  };
 }

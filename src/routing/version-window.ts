@@ -25,7 +25,13 @@ export interface WindowSummary {
   readonly predictionKind?: 'class' | 'value' | undefined;
 }
 
-export const EMPTY_WINDOW: WindowSummary = Object.freeze({ requests: 0, errors: 0, latenciesMs: [], classes: new Map(), values: [] });
+export const EMPTY_WINDOW: WindowSummary = Object.freeze({
+  requests: 0,
+  errors: 0,
+  latenciesMs: [],
+  classes: new Map(),
+  values: [],
+});
 
 /** The q-quantile (0..1) of ascending values by the nearest-rank method, or undefined when empty. */
 export function quantile(sorted: readonly number[], q: number): number | undefined {
@@ -69,7 +75,10 @@ export class VersionWindow {
     return {
       requests: picked.length,
       errors: picked.filter((s) => !s.ok).length,
-      latenciesMs: picked.filter((s) => s.ok).map((s) => s.latencyMs).sort((a, b) => a - b),
+      latenciesMs: picked
+        .filter((s) => s.ok)
+        .map((s) => s.latencyMs)
+        .sort((a, b) => a - b),
       classes,
       values,
       predictionKind: kind,

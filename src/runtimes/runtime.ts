@@ -14,13 +14,15 @@ export interface RuntimeLoadOptions {
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   readonly allowSpinning: boolean;
   /** Tensor names a config imposes on runtimes that choose their own (tree models under a Triton FIL config). */
-  readonly names?: {
-    readonly input?: string | undefined;
-    readonly primaryOutput?: string;
-    readonly primaryKind?: 'label' | 'probabilities' | 'prediction';
-    /** Declared dims of that output, without the batch dimension. */
-    readonly primaryDims?: readonly number[];
-  } | undefined;
+  readonly names?:
+    | {
+        readonly input?: string | undefined;
+        readonly primaryOutput?: string;
+        readonly primaryKind?: 'label' | 'probabilities' | 'prediction';
+        /** Declared dims of that output, without the batch dimension. */
+        readonly primaryDims?: readonly number[];
+      }
+    | undefined;
 }
 
 /** An input or output as the artefact declares it. -1 marks a symbolic or unknown dimension. */

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AimdLimit } from './adaptive-limit.js';
 
-const config = { algorithm: 'aimd' as const, targetLatencyMs: 10, initialLimit: 10, minLimit: 2, maxLimit: 12, backoffRatio: 0.5 };
+const config = {
+  algorithm: 'aimd' as const,
+  targetLatencyMs: 10,
+  initialLimit: 10,
+  minLimit: 2,
+  maxLimit: 12,
+  backoffRatio: 0.5,
+};
 const MS = 1_000_000;
 
 describe('AimdLimit', () => {

@@ -4,12 +4,24 @@ import { decideAdmission, type AdmissionState } from './admission.js';
 
 function state(over: Partial<Omit<AdmissionState, 'lowestQueuedLevel'>> & { lowest?: number } = {}): AdmissionState {
   const { lowest = 0, ...rest } = over;
-  return { closing: false, queued: 0, inflight: 0, maxQueueSize: 0, maxConcurrency: 0, adaptiveLimit: 0, lowestQueuedLevel: () => lowest, ...rest };
+  return {
+    closing: false,
+    queued: 0,
+    inflight: 0,
+    maxQueueSize: 0,
+    maxConcurrency: 0,
+    adaptiveLimit: 0,
+    lowestQueuedLevel: () => lowest,
+    ...rest,
+  };
 }
 
 describe('decideAdmission', () => {
   it('admits while every limit has room', () => {
-    assert.deepEqual(decideAdmission(state({ queued: 3, inflight: 5, maxQueueSize: 4, maxConcurrency: 6, adaptiveLimit: 6 }), 2), { kind: 'admit' });
+    assert.deepEqual(
+      decideAdmission(state({ queued: 3, inflight: 5, maxQueueSize: 4, maxConcurrency: 6, adaptiveLimit: 6 }), 2),
+      { kind: 'admit' },
+    );
   });
 
   it('evicts the lowest queued priority for a higher-priority arrival, refuses an equal or lower one', () => {
@@ -19,8 +31,15 @@ describe('decideAdmission', () => {
   });
 
   it('names the limit reached: concurrency, then the adaptive limit', () => {
-    assert.deepEqual(decideAdmission(state({ inflight: 8, maxConcurrency: 8 }), 1), { kind: 'refuse', reason: 'concurrency_limit' });
-    assert.deepEqual(decideAdmission(state({ inflight: 5, maxConcurrency: 8, adaptiveLimit: 5, lowest: 2 }), 1), { kind: 'evict', level: 2, reason: 'adaptive_limit' });
+    assert.deepEqual(decideAdmission(state({ inflight: 8, maxConcurrency: 8 }), 1), {
+      kind: 'refuse',
+      reason: 'concurrency_limit',
+    });
+    assert.deepEqual(decideAdmission(state({ inflight: 5, maxConcurrency: 8, adaptiveLimit: 5, lowest: 2 }), 1), {
+      kind: 'evict',
+      level: 2,
+      reason: 'adaptive_limit',
+    });
   });
 
   it('refuses everything while unloading', () => {

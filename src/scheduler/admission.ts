@@ -8,7 +8,13 @@
 
 /** Why a request was refused (or, `evicted`, shed after it was queued). */
 export type ShedReason = 'queue_full' | 'concurrency_limit' | 'adaptive_limit' | 'unloading' | 'evicted';
-export const SHED_REASONS: readonly ShedReason[] = ['queue_full', 'concurrency_limit', 'adaptive_limit', 'unloading', 'evicted'];
+export const SHED_REASONS: readonly ShedReason[] = [
+  'queue_full',
+  'concurrency_limit',
+  'adaptive_limit',
+  'unloading',
+  'evicted',
+];
 
 export interface AdmissionState {
   readonly closing: boolean;

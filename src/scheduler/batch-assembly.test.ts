@@ -19,7 +19,10 @@ test('strings concatenate and split too', () => {
     [{ name: 's', datatype: 'BYTES', shape: [2], data: ['b', 'c'] }],
   ]);
   assert.deepEqual(joined.data, ['a', 'b', 'c']);
-  assert.deepEqual(splitOutputs([joined], [2, 1]).map((p) => p[0].data), [['a', 'b'], ['c']]);
+  assert.deepEqual(
+    splitOutputs([joined], [2, 1]).map((p) => p[0].data),
+    [['a', 'b'], ['c']],
+  );
 });
 
 test('an output whose first dimension is not the batch is refused', () => {

@@ -25,7 +25,12 @@ export function concatInputs(perRequest: ReadonlyArray<readonly Tensor[]>): Tens
   return perRequest[0].map((first, i) => {
     const parts = perRequest.map((inputs) => inputs[i]);
     const rows = parts.reduce((n, t) => n + t.shape[0], 0);
-    return { name: first.name, datatype: first.datatype, shape: [rows, ...first.shape.slice(1)], data: concatData(parts.map((t) => t.data)) };
+    return {
+      name: first.name,
+      datatype: first.datatype,
+      shape: [rows, ...first.shape.slice(1)],
+      data: concatData(parts.map((t) => t.data)),
+    };
   });
 }
 
@@ -45,7 +50,9 @@ export function splitOutputs(outputs: readonly Tensor[], rowsPerRequest: readonl
   const total = rowsPerRequest.reduce((a, b) => a + b, 0);
   for (const o of outputs) {
     if (o.shape[0] !== total) {
-      throw new Error(`output '${o.name}' has shape [${o.shape.join(', ')}], whose first dimension is not the batch size ${total}`);
+      throw new Error(
+        `output '${o.name}' has shape [${o.shape.join(', ')}], whose first dimension is not the batch size ${total}`,
+      );
     }
   }
   const result: Tensor[][] = [];

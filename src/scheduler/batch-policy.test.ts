@@ -6,8 +6,14 @@ import type { Job } from './job.js';
 function job(key: string, rows: number, enqueuedNs = 0n): Job {
   return {
     request: { inputs: [], outputs: [], rows },
-    key, priority: 1, enqueuedNs, deadlineNs: undefined, timer: undefined, settled: false,
-    resolve: () => {}, reject: () => {},
+    key,
+    priority: 1,
+    enqueuedNs,
+    deadlineNs: undefined,
+    timer: undefined,
+    settled: false,
+    resolve: () => {},
+    reject: () => {},
   };
 }
 

@@ -25,8 +25,15 @@ class DoublingInstance implements ExecutionInstance {
     this.calls.push([...x]);
     const copy = Float32Array.from(x);
     if (this.moves) structuredClone(x.buffer, { transfer: [x.buffer as ArrayBuffer] });
-    if (this.broken || copy.some((v) => v < 0)) throw new InferenceError('INTERNAL', `Gather: indices element out of data bounds, idx=${copy.find((v) => v < 0) ?? 0}`);
-    return { outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [copy.length, 1], data: copy.map((v) => 2 * v) }], computeNs: 1 };
+    if (this.broken || copy.some((v) => v < 0))
+      throw new InferenceError(
+        'INTERNAL',
+        `Gather: indices element out of data bounds, idx=${copy.find((v) => v < 0) ?? 0}`,
+      );
+    return {
+      outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [copy.length, 1], data: copy.map((v) => 2 * v) }],
+      computeNs: 1,
+    };
   }
 
   async close() {}
@@ -34,14 +41,27 @@ class DoublingInstance implements ExecutionInstance {
 
 /** A model that does not batch: each request runs in a call of its own. */
 function scheduler(instance: ExecutionInstance) {
-  const config = { name: 'm', maxBatchSize: 0, outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }], scheduling: DEFAULT_SCHEDULING } as unknown as ModelConfig; // only the fields the scheduler reads
+  const config = {
+    name: 'm',
+    maxBatchSize: 0,
+    outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+    scheduling: DEFAULT_SCHEDULING,
+  } as unknown as ModelConfig; // only the fields the scheduler reads
   return new ModelScheduler(config, "model 'm' version 1", [instance]);
 }
 
-const request = (x: number) => ({ inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: Float32Array.of(x) }], outputs: ['y'], rows: 1 });
+const request = (x: number) => ({
+  inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: Float32Array.of(x) }],
+  outputs: ['y'],
+  rows: 1,
+});
 
 /** Runs one request; settles as its y or its error. */
-const run = (s: ModelScheduler, x: number) => s.submit(request(x)).then((r) => (r.outputs[0].data as Float32Array)[0], (e: unknown) => e as Error);
+const run = (s: ModelScheduler, x: number) =>
+  s.submit(request(x)).then(
+    (r) => (r.outputs[0].data as Float32Array)[0],
+    (e: unknown) => e as Error,
+  );
 
 function assertModelsFailure(result: unknown): void {
   assert.ok(result instanceof InferenceError && !(result instanceof RejectedInputError), String(result));
@@ -56,11 +76,14 @@ describe('a request failing alone in its call', () => {
     const bad = await run(s, -5);
     assert.ok(bad instanceof RejectedInputError, String(bad));
     assert.equal(bad.code, 'INVALID_ARGUMENT');
-    assert.match(bad.message, /^model 'm' version 1 rejected this request's input: its run failed, while a request the model answered before was answered when run again on the same instance right after\. The runtime said: Gather: indices element out of data bounds, idx=-5/);
+    assert.match(
+      bad.message,
+      /^model 'm' version 1 rejected this request's input: its run failed, while a request the model answered before was answered when run again on the same instance right after\. The runtime said: Gather: indices element out of data bounds, idx=-5/,
+    );
     assert.deepEqual(instance.calls, [[3], [-5], [3]], 'one control run, of the request answered before');
     const stats = s.stats.snapshot();
     assert.deepEqual([stats.success.count, stats.fail.count, stats.isolations, stats.isolationRuns], [1, 1, 1, 1]);
-    assert.equal(await run(s, 4), 8, 'the control\'s answer went to no one; the next request gets its own');
+    assert.equal(await run(s, 4), 8, "the control's answer went to no one; the next request gets its own");
     assert.equal(s.inFlight, 0);
   });
 
@@ -68,13 +91,17 @@ describe('a request failing alone in its call', () => {
     const instance = new DoublingInstance();
     const s = scheduler(instance);
     assert.equal(await run(s, 1), 2);
-    const rows = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [3, 1], data: Float32Array.of(7, 8, 9) }], outputs: ['y'], rows: 3 };
+    const rows = {
+      inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [3, 1], data: Float32Array.of(7, 8, 9) }],
+      outputs: ['y'],
+      rows: 3,
+    };
     await s.submit(rows);
     assert.ok((await run(s, -1)) instanceof RejectedInputError);
     assert.deepEqual(instance.calls.at(-1), [1]);
   });
 
-  it('when the model has stopped answering good requests too, the control fails and so does the request, as the model\'s failure', async () => {
+  it("when the model has stopped answering good requests too, the control fails and so does the request, as the model's failure", async () => {
     const instance = new DoublingInstance();
     const s = scheduler(instance);
     assert.equal(await run(s, 3), 6);
@@ -84,13 +111,13 @@ describe('a request failing alone in its call', () => {
     assert.equal(s.stats.snapshot().isolationRuns, 1);
   });
 
-  it('with nothing answered before, there is nothing to compare with: the model\'s failure, and no further run', async () => {
+  it("with nothing answered before, there is nothing to compare with: the model's failure, and no further run", async () => {
     const instance = new DoublingInstance();
     assertModelsFailure(await run(scheduler(instance), -5));
     assert.deepEqual(instance.calls, [[-5]]);
   });
 
-  it('after the instance stopped running: the model\'s failure, and no control run', async () => {
+  it("after the instance stopped running: the model's failure, and no control run", async () => {
     const instance = new DoublingInstance();
     const s = scheduler(instance);
     assert.equal(await run(s, 3), 6);

@@ -10,18 +10,30 @@ class RecordingInstance implements ExecutionInstance {
   async runTimed(inputs: readonly Tensor[]) {
     const rows = inputs[0].shape[0];
     this.calls.push(rows);
-    return { outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [rows, 1], data: new Float32Array(rows) }], computeNs: 1 };
+    return {
+      outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [rows, 1], data: new Float32Array(rows) }],
+      computeNs: 1,
+    };
   }
   async close() {}
 }
 
 function scheduler(scheduling: Partial<SchedulingConfig>) {
   const instance = new RecordingInstance();
-  const config = { name: 'm', maxBatchSize: 16, outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }], scheduling: { ...DEFAULT_SCHEDULING, dynamicBatching: true, ...scheduling } } as unknown as ModelConfig; // only the fields the scheduler reads
+  const config = {
+    name: 'm',
+    maxBatchSize: 16,
+    outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+    scheduling: { ...DEFAULT_SCHEDULING, dynamicBatching: true, ...scheduling },
+  } as unknown as ModelConfig; // only the fields the scheduler reads
   return { s: new ModelScheduler(config, "model 'm'", [instance]), instance };
 }
 
-const request = () => ({ inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: new Float32Array(1) }], outputs: ['y'], rows: 1 });
+const request = () => ({
+  inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: new Float32Array(1) }],
+  outputs: ['y'],
+  rows: 1,
+});
 
 describe('ModelScheduler dispatch within one event-loop turn', () => {
   it('without preferred sizes, requests that arrive in one turn are joined into one call', async () => {

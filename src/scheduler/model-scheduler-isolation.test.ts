@@ -22,9 +22,15 @@ class DoublingInstance implements ExecutionInstance {
     this.calls.push(x.length);
     const bad = x.findIndex((v) => v < 0);
     if (this.failEvery || bad >= 0) {
-      throw new InferenceError('INTERNAL', `Gather: indices element out of data bounds, idx=${bad >= 0 ? x[bad] : 0} at /srv/inferd/src/gather.cc:42`);
+      throw new InferenceError(
+        'INTERNAL',
+        `Gather: indices element out of data bounds, idx=${bad >= 0 ? x[bad] : 0} at /srv/inferd/src/gather.cc:42`,
+      );
     }
-    return { outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [x.length, 1], data: x.map((v) => 2 * v) }], computeNs: 1 };
+    return {
+      outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [x.length, 1], data: x.map((v) => 2 * v) }],
+      computeNs: 1,
+    };
   }
 
   async close() {}
@@ -32,20 +38,41 @@ class DoublingInstance implements ExecutionInstance {
 
 function scheduler(instance: ExecutionInstance) {
   // Nine requests dispatched together: a preferred batch of 9, waiting up to a minute for it.
-  const scheduling = { ...DEFAULT_SCHEDULING, dynamicBatching: true, preferredBatchSizes: [9], maxQueueDelayMicroseconds: 60_000_000 };
-  const config = { name: 'm', maxBatchSize: 16, outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }], scheduling } as unknown as ModelConfig; // only the fields the scheduler reads
+  const scheduling = {
+    ...DEFAULT_SCHEDULING,
+    dynamicBatching: true,
+    preferredBatchSizes: [9],
+    maxQueueDelayMicroseconds: 60_000_000,
+  };
+  const config = {
+    name: 'm',
+    maxBatchSize: 16,
+    outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+    scheduling,
+  } as unknown as ModelConfig; // only the fields the scheduler reads
   return new ModelScheduler(config, "model 'm' version 1", [instance]);
 }
 
-const request = (x: number) => ({ inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: Float32Array.of(x) }], outputs: ['y'], rows: 1 });
+const request = (x: number) => ({
+  inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 1], data: Float32Array.of(x) }],
+  outputs: ['y'],
+  rows: 1,
+});
 
 /** Submits requests for xs together; each settles as its answer's y or its error. */
 function submitAll(s: ModelScheduler, xs: readonly number[]) {
-  return Promise.all(xs.map((x) => s.submit(request(x)).then((r) => (r.outputs[0].data as Float32Array)[0], (e: unknown) => e as Error)));
+  return Promise.all(
+    xs.map((x) =>
+      s.submit(request(x)).then(
+        (r) => (r.outputs[0].data as Float32Array)[0],
+        (e: unknown) => e as Error,
+      ),
+    ),
+  );
 }
 
 describe('a batched call failed by one request', () => {
-  it('answers the 8 others and fails only that one, as a rejected input naming the runtime\'s reason without paths', async () => {
+  it("answers the 8 others and fails only that one, as a rejected input naming the runtime's reason without paths", async () => {
     const instance = new DoublingInstance();
     const s = scheduler(instance);
     const xs = [1, 2, 3, 4, -5, 6, 7, 8, 9];
@@ -58,12 +85,21 @@ describe('a batched call failed by one request', () => {
     const bad = results[4];
     assert.ok(bad instanceof RejectedInputError, String(bad));
     assert.equal(bad.code, 'INVALID_ARGUMENT');
-    assert.match(bad.message, /^model 'm' version 1 rejected this request's input: .* while 8 other requests batched with it were answered\. The runtime said: Gather: indices element out of data bounds, idx=-5/);
+    assert.match(
+      bad.message,
+      /^model 'm' version 1 rejected this request's input: .* while 8 other requests batched with it were answered\. The runtime said: Gather: indices element out of data bounds, idx=-5/,
+    );
     assert.doesNotMatch(bad.message, /\/srv\//, 'no absolute path');
     assert.ok(instance.calls.length <= 2 * 9 - 1, `${instance.calls.length} runtime calls for a batch of 9`);
-    assert.ok(instance.calls.length <= 1 + 2 * Math.ceil(Math.log2(9)), `bisecting finds one bad request in ${instance.calls.length} calls`);
+    assert.ok(
+      instance.calls.length <= 1 + 2 * Math.ceil(Math.log2(9)),
+      `bisecting finds one bad request in ${instance.calls.length} calls`,
+    );
     const stats = s.stats.snapshot();
-    assert.deepEqual([stats.success.count, stats.fail.count, stats.isolations, stats.isolationRuns], [8, 1, 1, instance.calls.length - 1]);
+    assert.deepEqual(
+      [stats.success.count, stats.fail.count, stats.isolations, stats.isolationRuns],
+      [8, 1, 1, instance.calls.length - 1],
+    );
     assert.equal(s.inFlight, 0);
   });
 
@@ -74,7 +110,7 @@ describe('a batched call failed by one request', () => {
     assert.deepEqual(results.slice(1, 8), [4, 6, 8, 10, 12, 14, 16]);
   });
 
-  it('a model that fails every call fails every request with its own error (the server\'s), in at most 2n - 1 calls', async () => {
+  it("a model that fails every call fails every request with its own error (the server's), in at most 2n - 1 calls", async () => {
     const instance = new DoublingInstance(true);
     const results = await submitAll(scheduler(instance), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     for (const r of results) {
@@ -84,7 +120,7 @@ describe('a batched call failed by one request', () => {
     assert.equal(instance.calls.length, 2 * 9 - 1);
   });
 
-  it('a request that fails alone after its instance stopped running is the server\'s failure, not the caller\'s', async () => {
+  it("a request that fails alone after its instance stopped running is the server's failure, not the caller's", async () => {
     const instance = new DoublingInstance();
     instance.running = false;
     const results = await submitAll(scheduler(instance), [1, 2, 3, 4, -5, 6, 7, 8, 9]);

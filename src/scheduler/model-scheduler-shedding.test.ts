@@ -11,7 +11,17 @@ class HeldInstance implements ExecutionInstance {
   private readonly waiting: Array<() => void> = [];
   async runTimed(inputs: readonly Tensor[]) {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return { outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [inputs[0].shape[0], 1], data: new Float32Array(inputs[0].shape[0]) }], computeNs: 1 };
+    return {
+      outputs: [
+        {
+          name: 'y',
+          datatype: 'FP32' as const,
+          shape: [inputs[0].shape[0], 1],
+          data: new Float32Array(inputs[0].shape[0]),
+        },
+      ],
+      computeNs: 1,
+    };
   }
   finishOne(): void {
     this.waiting.shift()?.();
@@ -21,14 +31,33 @@ class HeldInstance implements ExecutionInstance {
 
 function scheduler(scheduling: Partial<SchedulingConfig>) {
   const instance = new HeldInstance();
-  const config = { name: 'm', maxBatchSize: 0, outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }], scheduling: { ...DEFAULT_SCHEDULING, dynamicBatching: false, priorityLevels: 3, defaultPriorityLevel: 2, ...scheduling } } as unknown as ModelConfig; // only the fields the scheduler reads
+  const config = {
+    name: 'm',
+    maxBatchSize: 0,
+    outputs: [{ name: 'y', datatype: 'FP32', dims: [1] }],
+    scheduling: {
+      ...DEFAULT_SCHEDULING,
+      dynamicBatching: false,
+      priorityLevels: 3,
+      defaultPriorityLevel: 2,
+      ...scheduling,
+    },
+  } as unknown as ModelConfig; // only the fields the scheduler reads
   return { s: new ModelScheduler(config, "model 'm'", [instance]), instance };
 }
 
-const request = (priority: number) => ({ inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1], data: new Float32Array(1) }], outputs: ['y'], rows: 1, priority });
+const request = (priority: number) => ({
+  inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1], data: new Float32Array(1) }],
+  outputs: ['y'],
+  rows: 1,
+  priority,
+});
 
 function settle(p: Promise<unknown>) {
-  return p.then(() => 'ok', (e: unknown) => (e instanceof OverloadedError ? e.reason : String(e)));
+  return p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof OverloadedError ? e.reason : String(e)),
+  );
 }
 
 describe('ModelScheduler load shedding', () => {
@@ -47,7 +76,10 @@ describe('ModelScheduler load shedding', () => {
       await tick();
     }
     assert.deepEqual(await Promise.all([running, queued[0], queued[1], high]), ['ok', 'ok', 'ok', 'ok']);
-    const shed = s.stats.snapshot().shed.map((r) => `${r.reason} ${r.priority} ${r.count}`).sort();
+    const shed = s.stats
+      .snapshot()
+      .shed.map((r) => `${r.reason} ${r.priority} ${r.count}`)
+      .sort();
     assert.deepEqual(shed, ['evicted 3 1', 'queue_full 3 1']);
   });
 

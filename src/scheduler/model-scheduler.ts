@@ -18,7 +18,10 @@ import { KnownGoodRequest, type ControlRequest } from './known-good-request.js';
 
 /** One execution instance: a loaded copy of the model that runs one call at a time. */
 export interface ExecutionInstance {
-  runTimed(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<{ outputs: Tensor[]; computeNs: number }>;
+  runTimed(
+    inputs: readonly Tensor[],
+    outputNames: readonly string[],
+  ): Promise<{ outputs: Tensor[]; computeNs: number }>;
   close(): Promise<void>;
   /** False once the instance can never run again (its worker exited); undefined when it cannot tell. */
   readonly running?: boolean | undefined;
@@ -62,17 +65,28 @@ export class ModelScheduler {
       maxQueueDelayNs: BigInt(config.scheduling.maxQueueDelayMicroseconds) * 1000n,
     };
     const s = config.scheduling;
-    this.eagerRows = this.policy.dynamicBatching && this.policy.preferredBatchSizes.length ? Math.max(...this.policy.preferredBatchSizes) : 0;
+    this.eagerRows =
+      this.policy.dynamicBatching && this.policy.preferredBatchSizes.length
+        ? Math.max(...this.policy.preferredBatchSizes)
+        : 0;
     this.adaptive = s.adaptiveConcurrency && new AimdLimit(s.adaptiveConcurrency);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below read the scheduler's live counts
     const self = this;
     this.admission = {
-      get closing() { return self.closing; },
-      get queued() { return self.queue.size; },
-      get inflight() { return self.inflight; },
+      get closing() {
+        return self.closing;
+      },
+      get queued() {
+        return self.queue.size;
+      },
+      get inflight() {
+        return self.inflight;
+      },
       maxQueueSize: s.maxQueueSize,
       maxConcurrency: s.maxConcurrency ?? 0,
-      get adaptiveLimit() { return self.adaptive?.limit ?? 0; },
+      get adaptiveLimit() {
+        return self.adaptive?.limit ?? 0;
+      },
       lowestQueuedLevel: () => this.queue.lowestOccupiedLevel(),
     };
   }
@@ -122,15 +136,35 @@ export class ModelScheduler {
     const label = this.label;
     switch (reason) {
       case 'unloading':
-        return new OverloadedError(`${label} is unloading; retry to reach another version or replica`, reason, priority);
+        return new OverloadedError(
+          `${label} is unloading; retry to reach another version or replica`,
+          reason,
+          priority,
+        );
       case 'queue_full':
-        return new OverloadedError(`${label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`, reason, priority);
+        return new OverloadedError(
+          `${label} is overloaded: ${this.queue.size} requests are already queued (max_queue_size ${s.maxQueueSize}); retry later`,
+          reason,
+          priority,
+        );
       case 'concurrency_limit':
-        return new OverloadedError(`${label} is overloaded: ${this.inflight} requests are in flight (max_concurrency ${s.maxConcurrency}); retry later`, reason, priority);
+        return new OverloadedError(
+          `${label} is overloaded: ${this.inflight} requests are in flight (max_concurrency ${s.maxConcurrency}); retry later`,
+          reason,
+          priority,
+        );
       case 'adaptive_limit':
-        return new OverloadedError(`${label} is overloaded: ${this.inflight} requests are in flight, its adaptive limit now (latency target ${s.adaptiveConcurrency?.targetLatencyMs} ms); retry later`, reason, priority);
+        return new OverloadedError(
+          `${label} is overloaded: ${this.inflight} requests are in flight, its adaptive limit now (latency target ${s.adaptiveConcurrency?.targetLatencyMs} ms); retry later`,
+          reason,
+          priority,
+        );
       case 'evicted':
-        return new OverloadedError(`${label} shed this priority-${priority} request under overload to admit one of higher priority; retry later`, reason, priority);
+        return new OverloadedError(
+          `${label} shed this priority-${priority} request under overload to admit one of higher priority; retry later`,
+          reason,
+          priority,
+        );
     }
   }
 
@@ -230,10 +264,13 @@ export class ModelScheduler {
 
   private armDelay(waitNs: bigint): void {
     if (this.delayTimer) return;
-    this.delayTimer = setTimeout(() => {
-      this.delayTimer = undefined;
-      this.pump();
-    }, Math.max(1, Number(waitNs / 1_000_000n)));
+    this.delayTimer = setTimeout(
+      () => {
+        this.delayTimer = undefined;
+        this.pump();
+      },
+      Math.max(1, Number(waitNs / 1_000_000n)),
+    );
   }
 
   private expire(job: Job): void {
@@ -246,7 +283,11 @@ export class ModelScheduler {
     this.adaptive?.onDrop(job.enqueuedNs, nowNs);
     const waitedMs = Number(nowNs - job.enqueuedNs) / 1e6;
     this.stats.recordFailure(Number(now() - job.enqueuedNs), 'timeout');
-    job.reject(new DeadlineExceededError(`${this.label}: request waited ${waitedMs.toFixed(1)} ms in the queue, past its timeout; it was not run`));
+    job.reject(
+      new DeadlineExceededError(
+        `${this.label}: request waited ${waitedMs.toFixed(1)} ms in the queue, past its timeout; it was not run`,
+      ),
+    );
     this.checkDrained();
   }
 
@@ -269,7 +310,10 @@ export class ModelScheduler {
       if (!failure) return;
       // One request's input may be what failed the call: find it, so that only it fails (isolate-failure.ts). A
       // request alone in its call has failed alone already.
-      const isolation = jobs.length === 1 ? { answered: 0, failedAlone: new Map([[jobs[0], failure]]), runs: 0 } : await isolateFailure(jobs, (part) => this.attempt(instance, part, startNs));
+      const isolation =
+        jobs.length === 1
+          ? { answered: 0, failedAlone: new Map([[jobs[0], failure]]), runs: 0 }
+          : await isolateFailure(jobs, (part) => this.attempt(instance, part, startNs));
       if (isolation.failedAlone.size === 0) {
         this.stats.recordIsolation(isolation.runs);
         return;
@@ -277,7 +321,8 @@ export class ModelScheduler {
       const works = await this.modelWorks(instance, isolation.answered);
       if (jobs.length > 1 || works.controlRuns > 0) this.stats.recordIsolation(isolation.runs + works.controlRuns);
       const alone = jobs.length === 1 ? 'its run failed' : 'its run failed when retried on its own';
-      for (const [job, err] of isolation.failedAlone) this.fail(job, works.evidence ? this.rejectedInput(err, `${alone}, while ${works.evidence}`) : err);
+      for (const [job, err] of isolation.failedAlone)
+        this.fail(job, works.evidence ? this.rejectedInput(err, `${alone}, while ${works.evidence}`) : err);
     } finally {
       this.release(instance);
       this.checkDrained();
@@ -288,7 +333,11 @@ export class ModelScheduler {
    * One runtime call for `jobs`, joined: answers each of them when it succeeds and resolves undefined; resolves with
    * the failure (leaving them unanswered) when the runtime or the split of its outputs fails.
    */
-  private async attempt(instance: ExecutionInstance, jobs: readonly Job[], startNs: bigint): Promise<Error | undefined> {
+  private async attempt(
+    instance: ExecutionInstance,
+    jobs: readonly Job[],
+    startNs: bigint,
+  ): Promise<Error | undefined> {
     const rows = jobs.reduce((n, j) => n + j.request.rows, 0);
     let answer: Awaited<ReturnType<ExecutionInstance['runTimed']>>;
     let parts: Tensor[][];
@@ -298,7 +347,13 @@ export class ModelScheduler {
       const inputs = concatInputs(jobs.map((j) => j.request.inputs));
       joinedNs = now();
       answer = await instance.runTimed(inputs, this.outputNames(jobs));
-      parts = jobs.length === 1 ? [answer.outputs] : splitOutputs(answer.outputs, jobs.map((j) => j.request.rows));
+      parts =
+        jobs.length === 1
+          ? [answer.outputs]
+          : splitOutputs(
+              answer.outputs,
+              jobs.map((j) => j.request.rows),
+            );
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
@@ -332,19 +387,32 @@ export class ModelScheduler {
    * before, run again now as a control (known-good-request.ts). Then the failed inputs are what it rejects, the
    * callers'; else the model failed them. `evidence` says what showed it works; absent: it did not.
    */
-  private async modelWorks(instance: ExecutionInstance, answered: number): Promise<{ evidence?: string; controlRuns: number }> {
+  private async modelWorks(
+    instance: ExecutionInstance,
+    answered: number,
+  ): Promise<{ evidence?: string; controlRuns: number }> {
     if (instance.running === false) return { controlRuns: 0 };
-    if (answered > 0) return { evidence: `${answered === 1 ? '1 other request' : `${answered} other requests`} batched with it were answered`, controlRuns: 0 };
+    if (answered > 0)
+      return {
+        evidence: `${answered === 1 ? '1 other request' : `${answered} other requests`} batched with it were answered`,
+        controlRuns: 0,
+      };
     const control = this.knownGood.control();
     if (!control) return { controlRuns: 0 };
     if (!(await this.controlRuns(instance, control))) return { controlRuns: 1 };
-    return { evidence: 'a request the model answered before was answered when run again on the same instance right after', controlRuns: 1 };
+    return {
+      evidence: 'a request the model answered before was answered when run again on the same instance right after',
+      controlRuns: 1,
+    };
   }
 
   /** Runs a control request on `instance` (its answer is not used): true when the model answered it. */
   private async controlRuns(instance: ExecutionInstance, control: ControlRequest): Promise<boolean> {
     try {
-      await instance.runTimed(control.inputs, this.config.outputs.map((o) => o.name).filter((n) => control.outputs.includes(n)));
+      await instance.runTimed(
+        control.inputs,
+        this.config.outputs.map((o) => o.name).filter((n) => control.outputs.includes(n)),
+      );
       return true;
     } catch {
       return false;
@@ -372,7 +440,12 @@ export class ModelScheduler {
   private sampleLatency(jobs: readonly Job[], doneNs: bigint): void {
     let oldest = jobs[0].enqueuedNs;
     for (const j of jobs) if (j.enqueuedNs < oldest) oldest = j.enqueuedNs;
-    this.adaptive!.onSample({ latencyNs: Number(doneNs - oldest), enqueuedNs: oldest, inflight: this.inflight + jobs.length, nowNs: doneNs });
+    this.adaptive!.onSample({
+      latencyNs: Number(doneNs - oldest),
+      enqueuedNs: oldest,
+      inflight: this.inflight + jobs.length,
+      nowNs: doneNs,
+    });
   }
 
   private release(instance: ExecutionInstance): void {

@@ -76,7 +76,11 @@ export class ModelStatistics {
   recordExecution(rows: number, times: ExecutionTimes): void {
     this.executionCount++;
     this.inferenceCount += rows;
-    for (const [d, ns] of [[this.computeInput, times.inputNs], [this.computeInfer, times.computeNs], [this.computeOutput, times.outputNs]] as const) {
+    for (const [d, ns] of [
+      [this.computeInput, times.inputNs],
+      [this.computeInfer, times.computeNs],
+      [this.computeOutput, times.outputNs],
+    ] as const) {
       d.count++;
       d.ns += ns;
     }
@@ -131,9 +135,7 @@ export class ModelStatistics {
       computeOutput: { ...this.computeOutput },
       rejected: this.rejected,
       timedOut: this.timedOut,
-      batches: [...this.batches.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([batchSize, v]) => ({ batchSize, ...v })),
+      batches: [...this.batches.entries()].sort(([a], [b]) => a - b).map(([batchSize, v]) => ({ batchSize, ...v })),
       shed: [...this.shedCounts.values()].map((r) => ({ ...r })),
       isolations: this.isolations,
       isolationRuns: this.isolationRuns,

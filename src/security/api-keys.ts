@@ -16,7 +16,13 @@ export function hashApiKey(key: string): string {
 }
 
 function toPrincipal(entry: ApiKeyEntry): Principal {
-  return { id: `key:${entry.name}`, keyClass: entry.name, tenant: entry.tenant, scopes: new Set(entry.scopes), rateLimit: entry.rateLimit };
+  return {
+    id: `key:${entry.name}`,
+    keyClass: entry.name,
+    tenant: entry.tenant,
+    scopes: new Set(entry.scopes),
+    rateLimit: entry.rateLimit,
+  };
 }
 
 interface LoadedKey {
@@ -64,7 +70,10 @@ export class ApiKeyStore {
       this.keys = this.read();
       this.logger.info({ api_keys_file: this.path, keys: this.keys.length }, 'API keys reloaded');
     } catch (err) {
-      this.logger.error({ api_keys_file: this.path, err: (err as Error).message }, 'API keys file unreadable; keeping the previous keys');
+      this.logger.error(
+        { api_keys_file: this.path, err: (err as Error).message },
+        'API keys file unreadable; keeping the previous keys',
+      );
     }
   }
 
@@ -73,7 +82,10 @@ export class ApiKeyStore {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read the API keys file ${this.path} (auth.api_keys_file): ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(
+        `cannot read the API keys file ${this.path} (auth.api_keys_file): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const entries = parseApiKeysFile(text, this.path);
     return entries.map((e) => ({ digest: Buffer.from(e.sha256, 'hex'), principal: toPrincipal(e) }));

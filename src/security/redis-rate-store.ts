@@ -74,7 +74,13 @@ export class RedisRateStore implements RateStore {
     // Without traffic no check would find Redis back: a readiness probe asks it (one PING at a time).
     if (this.client.status === 'ready' && !this.pinging) {
       this.pinging = true;
-      this.client.ping().then(() => this.markUp(), () => undefined).finally(() => (this.pinging = false));
+      this.client
+        .ping()
+        .then(
+          () => this.markUp(),
+          () => undefined,
+        )
+        .finally(() => (this.pinging = false));
     }
     return `the Redis rate store is unreachable (${this.up ? this.client.status : 'commands failing'}); rate-limited requests are refused (limits.rate_redis.on_unavailable: closed)`;
   }
@@ -107,7 +113,11 @@ export class RedisRateStore implements RateStore {
   /** Redis could not decide: allow (fail open) or refuse (fail closed), as configured. */
   private undecided(check: RateCheck): number {
     const open = this.config.onUnavailable === 'open';
-    this.options.metrics.rateStoreUnavailable.inc({ key_class: check.keyClass, limit: check.kind, decision: open ? 'allowed' : 'refused' });
+    this.options.metrics.rateStoreUnavailable.inc({
+      key_class: check.keyClass,
+      limit: check.kind,
+      decision: open ? 'allowed' : 'refused',
+    });
     if (open) return 0;
     const retryAfter = Math.max(1, Math.ceil(this.config.breaker.openMs / 1000));
     throw new UnavailableError(
@@ -120,14 +130,23 @@ export class RedisRateStore implements RateStore {
     if (this.up) return;
     this.up = true;
     this.options.metrics.rateStoreUp.set(1);
-    this.options.logger.info({ rate_store: 'redis' }, 'rate-limit store (Redis) answers again; limits are shared again');
+    this.options.logger.info(
+      { rate_store: 'redis' },
+      'rate-limit store (Redis) answers again; limits are shared again',
+    );
   }
 
   private markDown(err: Error): void {
     if (!this.up) return;
     this.up = false;
     this.options.metrics.rateStoreUp.set(0);
-    const policy = this.config.onUnavailable === 'open' ? 'letting requests through unlimited (on_unavailable: open)' : 'refusing requests (on_unavailable: closed)';
-    this.options.logger.warn({ rate_store: 'redis', err: err.message }, `rate-limit store (Redis) is not answering; ${policy} until it does`);
+    const policy =
+      this.config.onUnavailable === 'open'
+        ? 'letting requests through unlimited (on_unavailable: open)'
+        : 'refusing requests (on_unavailable: closed)';
+    this.options.logger.warn(
+      { rate_store: 'redis', err: err.message },
+      `rate-limit store (Redis) is not answering; ${policy} until it does`,
+    );
   }
 }

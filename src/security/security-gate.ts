@@ -31,7 +31,12 @@ export interface SecurityGateOptions {
 }
 
 /** Stands in for the caller when auth is off: every scope, no limit of its own. */
-const ANONYMOUS: Principal = { id: 'anonymous', keyClass: 'anonymous', tenant: 'anonymous', scopes: new Set(['admin', 'infer:*', 'metrics']) };
+const ANONYMOUS: Principal = {
+  id: 'anonymous',
+  keyClass: 'anonymous',
+  tenant: 'anonymous',
+  scopes: new Set(['admin', 'infer:*', 'metrics']),
+};
 
 export class SecurityGate {
   private readonly keys?: ApiKeyStore;
@@ -96,10 +101,16 @@ export class SecurityGate {
       throw new UnauthenticatedError(`the Authorization header must be 'Bearer <API key or JWT>'`);
     }
     const token = bearer ?? apiKey;
-    if (token === undefined) throw new UnauthenticatedError('no credentials: send Authorization: Bearer <API key or JWT>, or x-api-key: <API key>');
+    if (token === undefined)
+      throw new UnauthenticatedError(
+        'no credentials: send Authorization: Bearer <API key or JWT>, or x-api-key: <API key>',
+      );
     if (this.jwt && bearer !== undefined && looksLikeJwt(bearer)) return this.jwt.verify(bearer);
     const principal = this.keys?.lookup(token);
-    if (!principal) throw new UnauthenticatedError('the API key is not valid (unknown, revoked or mistyped); check the key you were given');
+    if (!principal)
+      throw new UnauthenticatedError(
+        'the API key is not valid (unknown, revoked or mistyped); check the key you were given',
+      );
     return principal;
   }
 
@@ -107,21 +118,33 @@ export class SecurityGate {
     const missing = authorize(principal, action, model);
     if (missing === undefined) return;
     const what = action === 'infer' ? `inference on model '${model}'` : 'this administrative action';
-    throw new PermissionDeniedError(`the credentials of '${principal.keyClass}' lack the scope '${missing}' needed for ${what}; ask for a key or token with that scope`, missing);
+    throw new PermissionDeniedError(
+      `the credentials of '${principal.keyClass}' lack the scope '${missing}' needed for ${what}; ask for a key or token with that scope`,
+      missing,
+    );
   }
 
   private async rateLimit(principal: Principal, { action, model }: AccessRequest): Promise<void> {
     if (principal.rateLimit) await this.take(principal.id, principal, 'key', `'${principal.keyClass}'`);
     const modelLimit = action === 'infer' && model !== undefined ? this.options.auth.modelLimits[model] : undefined;
-    if (modelLimit) await this.take(`model:${model}`, { ...principal, rateLimit: modelLimit }, 'model', `model '${model}'`);
+    if (modelLimit)
+      await this.take(`model:${model}`, { ...principal, rateLimit: modelLimit }, 'model', `model '${model}'`);
   }
 
   private async take(bucket: string, principal: Principal, limit: 'key' | 'model', who: string): Promise<void> {
-    const wait = await this.limiter.take({ bucket, limit: principal.rateLimit!, keyClass: principal.keyClass, kind: limit });
+    const wait = await this.limiter.take({
+      bucket,
+      limit: principal.rateLimit!,
+      keyClass: principal.keyClass,
+      kind: limit,
+    });
     if (wait === 0) return;
     this.options.metrics.rateLimited.inc({ key_class: principal.keyClass, limit });
     const { requestsPerSecond, burst } = principal.rateLimit!;
-    throw new RateLimitedError(`rate limit of ${who} exceeded (${requestsPerSecond} requests/s, burst ${burst}); retry after ${wait} s or slow down`, wait);
+    throw new RateLimitedError(
+      `rate limit of ${who} exceeded (${requestsPerSecond} requests/s, burst ${burst}); retry after ${wait} s or slow down`,
+      wait,
+    );
   }
 
   private count(err: unknown): void {

@@ -33,7 +33,10 @@ function readPem(path: string, setting: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new ConfigError(`cannot read ${setting} ${path}: ${(err as Error).message}; set ${setting} (flag ${flag}) to a readable PEM file`, { cause: err });
+    throw new ConfigError(
+      `cannot read ${setting} ${path}: ${(err as Error).message}; set ${setting} (flag ${flag}) to a readable PEM file`,
+      { cause: err },
+    );
   }
 }
 
@@ -49,7 +52,10 @@ function parseCertificate(pem: Buffer, setting: string, path: string): X509Certi
   try {
     return new X509Certificate(pem);
   } catch (err) {
-    throw new ConfigError(`${setting} ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----): ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      `${setting} ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -57,7 +63,9 @@ function parseKey(pem: Buffer, path: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (err) {
-    throw new ConfigError(`tls.key_file ${path} holds no unencrypted PEM private key: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`tls.key_file ${path} holds no unencrypted PEM private key: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -74,7 +82,10 @@ function check(raw: RawFiles, config: TlsConfig): TlsFiles {
   try {
     createSecureContext({ cert: raw.cert, key: raw.key, ca: raw.ca });
   } catch (err) {
-    throw new ConfigError(`TLS files ${config.certFile}, ${config.keyFile}${config.caFile ? `, ${config.caFile}` : ''} are not usable together: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(
+      `TLS files ${config.certFile}, ${config.keyFile}${config.caFile ? `, ${config.caFile}` : ''} are not usable together: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return { ...raw, serialNumber: leaf.serialNumber, fingerprint256: leaf.fingerprint256, validTo: leaf.validTo };
 }
@@ -92,7 +103,11 @@ export function secureContextOptions(files: TlsFiles): SecureContextOptions {
 
 /** Options for an HTTPS server: the files plus whether client certificates are asked for and required. */
 export function httpsServerOptions(files: TlsFiles, clientAuth: TlsConfig['clientAuth']): TlsOptions {
-  return { ...secureContextOptions(files), requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'require' };
+  return {
+    ...secureContextOptions(files),
+    requestCert: clientAuth !== 'none',
+    rejectUnauthorized: clientAuth === 'require',
+  };
 }
 
 export class TlsMaterial {
@@ -155,7 +170,10 @@ export class TlsMaterial {
     this.files = next;
     this.digest = digest;
     this.failedDigest = undefined;
-    this.logger.info({ serial: next.serialNumber, fingerprint256: next.fingerprint256, valid_to: next.validTo }, 'TLS certificate reloaded; new connections use it');
+    this.logger.info(
+      { serial: next.serialNumber, fingerprint256: next.fingerprint256, valid_to: next.validTo },
+      'TLS certificate reloaded; new connections use it',
+    );
     this.warnIfExpired();
     for (const listener of this.listeners) listener(next);
     return true;
@@ -165,12 +183,18 @@ export class TlsMaterial {
     const key = digest ?? `unreadable:${err.message}`;
     if (key === this.failedDigest) return;
     this.failedDigest = key;
-    this.logger.error({ err: err.message, serial: this.files.serialNumber }, 'TLS files changed but cannot be used; keeping the current certificate');
+    this.logger.error(
+      { err: err.message, serial: this.files.serialNumber },
+      'TLS files changed but cannot be used; keeping the current certificate',
+    );
   }
 
   private warnIfExpired(): void {
     if (new Date(this.files.validTo).getTime() < Date.now()) {
-      this.logger.warn({ serial: this.files.serialNumber, valid_to: this.files.validTo }, 'the TLS certificate has expired; clients will refuse it until it is replaced');
+      this.logger.warn(
+        { serial: this.files.serialNumber, valid_to: this.files.validTo },
+        'the TLS certificate has expired; clients will refuse it until it is replaced',
+      );
     }
   }
 }

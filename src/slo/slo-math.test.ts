@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  BURN_RATE_CONDITIONS, alertName, budgetRemaining, burnRate, conditionFires, errorBudget, isGoodOutcome, sliValue,
+  BURN_RATE_CONDITIONS,
+  alertName,
+  budgetRemaining,
+  burnRate,
+  conditionFires,
+  errorBudget,
+  isGoodOutcome,
+  sliValue,
   type BurnWindow,
 } from './slo-math.js';
 
 const rates = (r: Partial<Record<BurnWindow, number | null>>) =>
-  ({ '5m': null, '30m': null, '1h': null, '2h': null, '6h': null, '1d': null, '3d': null, ...r }) as Record<BurnWindow, number | null>;
+  ({ '5m': null, '30m': null, '1h': null, '2h': null, '6h': null, '1d': null, '3d': null, ...r }) as Record<
+    BurnWindow,
+    number | null
+  >;
 
 test('errorBudget is 1 - objective without binary noise', () => {
   assert.equal(errorBudget(0.999), 0.001);
@@ -36,7 +46,11 @@ test('a condition fires only when both its windows burn faster than its rate', (
   const page = BURN_RATE_CONDITIONS[0];
   assert.deepEqual([page.longWindow, page.shortWindow, page.burnRate], ['1h', '5m', 14.4]);
   assert.equal(conditionFires(page, rates({ '1h': 20, '5m': 15 })), true);
-  assert.equal(conditionFires(page, rates({ '1h': 20, '5m': 2 })), false, 'the burn has stopped: the short window resets the alert');
+  assert.equal(
+    conditionFires(page, rates({ '1h': 20, '5m': 2 })),
+    false,
+    'the burn has stopped: the short window resets the alert',
+  );
   assert.equal(conditionFires(page, rates({ '1h': 14.4, '5m': 30 })), false, 'exactly the threshold does not fire');
   assert.equal(conditionFires(page, rates({ '1h': 20 })), false, 'no traffic in the short window');
 });
@@ -51,5 +65,11 @@ test('the policy is the SRE workbook one: page at 14.4x and 6x, ticket at 3x and
 test('alert names and outcome classes', () => {
   assert.equal(alertName('availability', 'page'), 'InferdAvailabilityFastBurn');
   assert.equal(alertName('latency', 'ticket'), 'InferdLatencySlowBurn');
-  assert.deepEqual(['success', 'client_error', 'rejected', 'timeout', 'error'].map(isGoodOutcome), [true, true, false, false, false]);
+  assert.deepEqual(['success', 'client_error', 'rejected', 'timeout', 'error'].map(isGoodOutcome), [
+    true,
+    true,
+    false,
+    false,
+    false,
+  ]);
 });

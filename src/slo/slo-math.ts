@@ -86,7 +86,10 @@ export function budgetRemaining(c: SliCounts, objective: number): number {
 }
 
 /** True when both windows of a condition burn faster than its rate. Windows without traffic never fire. */
-export function conditionFires(condition: BurnRateCondition, rates: Readonly<Record<BurnWindow, number | null>>): boolean {
+export function conditionFires(
+  condition: BurnRateCondition,
+  rates: Readonly<Record<BurnWindow, number | null>>,
+): boolean {
   const long = rates[condition.longWindow];
   const short = rates[condition.shortWindow];
   return long !== null && short !== null && long > condition.burnRate && short > condition.burnRate;

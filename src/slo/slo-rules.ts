@@ -6,7 +6,13 @@
  */
 import { LATENCY_SLO_BOUNDS_SECONDS, type SloConfig } from '../config/slo-config.js';
 import {
-  BAD_OUTCOMES, BURN_RATE_CONDITIONS, BURN_WINDOWS, alertName, errorBudget, type Severity, type SliKind,
+  BAD_OUTCOMES,
+  BURN_RATE_CONDITIONS,
+  BURN_WINDOWS,
+  alertName,
+  errorBudget,
+  type Severity,
+  type SliKind,
 } from './slo-math.js';
 
 /** Recorded error ratio (bad / all) of an SLI over a window: `model:inferd_slo_errors:ratio_rate5m{model, slo}`. */
@@ -57,12 +63,18 @@ interface Sli {
 /** A rule group per model with an SLO: recording rules first, so its alerts read this evaluation's values. */
 export function buildSloRules(models: readonly ModelSlo[], options: RulesOptions = {}): { groups: RuleGroup[] } {
   const base = (options.runbookBaseUrl ?? 'docs/runbooks').replace(/\/+$/, '');
-  return { groups: models.map(({ model, slo }) => ({ name: `inferd-slo-${model}`, rules: slisOf(model, slo).flatMap((s) => rulesFor(s, base)) })) };
+  return {
+    groups: models.map(({ model, slo }) => ({
+      name: `inferd-slo-${model}`,
+      rules: slisOf(model, slo).flatMap((s) => rulesFor(s, base)),
+    })),
+  };
 }
 
 function slisOf(model: string, slo: SloConfig): Sli[] {
   const slis: Sli[] = [];
-  if (slo.availability !== undefined) slis.push({ model, kind: 'availability', objective: slo.availability, windowDays: slo.windowDays });
+  if (slo.availability !== undefined)
+    slis.push({ model, kind: 'availability', objective: slo.availability, windowDays: slo.windowDays });
   if (slo.latency) {
     const boundSeconds = boundOf(slo.latency.thresholdMs);
     slis.push({ model, kind: 'latency', objective: slo.latency.percentile, windowDays: slo.windowDays, boundSeconds });
@@ -73,7 +85,10 @@ function slisOf(model: string, slo: SloConfig): Sli[] {
 /** The histogram bound equal to a threshold (parseSloConfig has checked there is one). */
 function boundOf(thresholdMs: number): number {
   const bound = LATENCY_SLO_BOUNDS_SECONDS.find((b) => Math.abs(b - thresholdMs / 1000) <= b * 1e-9);
-  if (bound === undefined) throw new RangeError(`latency threshold ${thresholdMs} ms is not a bucket bound of inferd_request_duration_seconds`);
+  if (bound === undefined)
+    throw new RangeError(
+      `latency threshold ${thresholdMs} ms is not a bucket bound of inferd_request_duration_seconds`,
+    );
   return bound;
 }
 
@@ -111,8 +126,11 @@ function errorRatioExpr(sli: Sli, window: string): string {
 function alertRule(sli: Sli, severity: Severity, runbookBase: string): AlertingRule {
   const conditions = BURN_RATE_CONDITIONS.filter((c) => c.severity === severity);
   const budget = errorBudget(sli.objective);
-  const above = (window: string, rate: number) => `${ERROR_RATIO_RULE}${window}${selector(sli)} > (${rate} * ${budget})`;
-  const expr = conditions.map((c) => `(\n  ${above(c.longWindow, c.burnRate)}\n  and\n  ${above(c.shortWindow, c.burnRate)}\n)`).join('\nor\n');
+  const above = (window: string, rate: number) =>
+    `${ERROR_RATIO_RULE}${window}${selector(sli)} > (${rate} * ${budget})`;
+  const expr = conditions
+    .map((c) => `(\n  ${above(c.longWindow, c.burnRate)}\n  and\n  ${above(c.shortWindow, c.burnRate)}\n)`)
+    .join('\nor\n');
   const name = alertName(sli.kind, severity);
   const when = conditions.map((c) => `${c.burnRate}x over ${c.longWindow} and ${c.shortWindow}`).join(', or ');
   return {

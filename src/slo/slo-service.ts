@@ -37,7 +37,10 @@ export class SloService implements InferenceObserver {
   report(model: string): SloReport {
     const objective = this.objective(model);
     if (!objective) {
-      throw new NotFoundError(`model '${model}' has no SLO; add one to its config.yaml, e.g. slo: { availability: 0.999, latency: { threshold_ms: 50, percentile: 0.99 } }`, 'not_configured');
+      throw new NotFoundError(
+        `model '${model}' has no SLO; add one to its config.yaml, e.g. slo: { availability: 0.999, latency: { threshold_ms: 50, percentile: 0.99 } }`,
+        'not_configured',
+      );
     }
     return this.tracker.report(model, objective);
   }

@@ -5,7 +5,10 @@ import { SloTracker, type SliReport } from './slo-tracker.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
-const SLO = parseSloConfig({ availability: 0.99, latency: { threshold_ms: 50, percentile: 0.9 }, window_days: 1 }, 'test');
+const SLO = parseSloConfig(
+  { availability: 0.99, latency: { threshold_ms: 50, percentile: 0.9 }, window_days: 1 },
+  'test',
+);
 
 function tracker(objectives: Record<string, SloConfig> = { m: SLO }) {
   const clock = { now: 1_000 * DAY };
@@ -41,7 +44,11 @@ test('burn rates follow their windows as time passes; the fast-burn alert stops 
   a = sli(t.report('m', SLO).slis, 'availability');
   assert.equal(a.burnRates['5m'], 0);
   let page = a.alerts.find((x) => x.alert === 'InferdAvailabilityFastBurn')!;
-  assert.deepEqual(page.conditions.map((c) => c.firing), [false, true], '14.4x/1h+5m has stopped; 6x/6h+30m still sees the burn');
+  assert.deepEqual(
+    page.conditions.map((c) => c.firing),
+    [false, true],
+    '14.4x/1h+5m has stopped; 6x/6h+30m still sees the burn',
+  );
   clock.now += 30 * MIN;
   a = sli(t.report('m', SLO).slis, 'availability');
   assert.ok(Math.abs(a.burnRates['1h']! - 20 / 180 / 0.01) < 1e-9);
@@ -77,13 +84,19 @@ test('models without an objective are not recorded; a report without traffic is 
   const a = sli(r.slis, 'availability');
   assert.deepEqual(a.window, { total: 0, good: 0, sli: null });
   assert.equal(a.errorBudgetRemaining, 1);
-  assert.equal(a.alerts.some((x) => x.firing), false);
+  assert.equal(
+    a.alerts.some((x) => x.firing),
+    false,
+  );
 });
 
 test('only the SLIs an objective declares are reported', () => {
   const availabilityOnly = parseSloConfig({ availability: 0.999 }, 'test');
   const { t } = tracker({ m: availabilityOnly });
   t.record('m', true, 3);
-  assert.deepEqual(t.report('m', availabilityOnly).slis.map((s) => s.kind), ['availability']);
+  assert.deepEqual(
+    t.report('m', availabilityOnly).slis.map((s) => s.kind),
+    ['availability'],
+  );
   assert.equal(t.report('m', availabilityOnly).windowDays, 30);
 });

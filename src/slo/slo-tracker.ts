@@ -8,8 +8,19 @@
 import { MAX_SLO_WINDOW_DAYS, type SloConfig } from '../config/slo-config.js';
 import { RollingCounts } from '../telemetry/rolling-counts.js';
 import {
-  BURN_RATE_CONDITIONS, BURN_WINDOWS, WINDOW_MS, alertName, budgetRemaining, burnRate, conditionFires, sliValue,
-  type BurnRateCondition, type BurnWindow, type Severity, type SliCounts, type SliKind,
+  BURN_RATE_CONDITIONS,
+  BURN_WINDOWS,
+  WINDOW_MS,
+  alertName,
+  budgetRemaining,
+  burnRate,
+  conditionFires,
+  sliValue,
+  type BurnRateCondition,
+  type BurnWindow,
+  type Severity,
+  type SliCounts,
+  type SliKind,
 } from './slo-math.js';
 
 const MINUTE_MS = 60_000;
@@ -86,7 +97,8 @@ export class SloTracker {
     const objective = this.options.objectiveOf(model);
     if (!objective) return;
     const timed = latencySeconds === undefined ? 0 : 1;
-    const fast = timed && (objective.latency === undefined || latencySeconds! * 1000 <= objective.latency.thresholdMs) ? 1 : 0;
+    const fast =
+      timed && (objective.latency === undefined || latencySeconds! * 1000 <= objective.latency.thresholdMs) ? 1 : 0;
     const deltas = [1, outcomeOk ? 1 : 0, timed, fast];
     const now = this.now();
     const record = this.recordOf(model, now);
@@ -102,11 +114,23 @@ export class SloTracker {
     const window = record?.hours.sum(now, objective.windowDays * DAY_MS) ?? zeros();
     const slis: SliReport[] = [];
     if (objective.availability !== undefined) {
-      slis.push(sliReport({ kind: 'availability', objective: objective.availability, window, rates, good: AVAILABLE, total: TOTAL }));
+      slis.push(
+        sliReport({
+          kind: 'availability',
+          objective: objective.availability,
+          window,
+          rates,
+          good: AVAILABLE,
+          total: TOTAL,
+        }),
+      );
     }
     if (objective.latency) {
       const { percentile, thresholdMs } = objective.latency;
-      slis.push({ ...sliReport({ kind: 'latency', objective: percentile, window, rates, good: FAST, total: TIMED }), thresholdMs });
+      slis.push({
+        ...sliReport({ kind: 'latency', objective: percentile, window, rates, good: FAST, total: TIMED }),
+        thresholdMs,
+      });
     }
     return { model, windowDays: objective.windowDays, sinceMs: record?.sinceMs ?? null, slis };
   }
@@ -139,7 +163,9 @@ interface SliInputs {
 
 function sliReport({ kind, objective, window, rates, good, total }: SliInputs): SliReport {
   const counts = (sums: readonly number[]): SliCounts => ({ total: sums[total], good: sums[good] });
-  const burnRates = Object.fromEntries(BURN_WINDOWS.map((w) => [w, burnRate(counts(rates.get(w)!), objective)])) as Record<BurnWindow, number | null>;
+  const burnRates = Object.fromEntries(
+    BURN_WINDOWS.map((w) => [w, burnRate(counts(rates.get(w)!), objective)]),
+  ) as Record<BurnWindow, number | null>;
   const windowCounts = counts(window);
   return {
     kind,
@@ -152,6 +178,9 @@ function sliReport({ kind, objective, window, rates, good, total }: SliInputs): 
 }
 
 function alertState(kind: SliKind, severity: Severity, rates: Readonly<Record<BurnWindow, number | null>>): AlertState {
-  const conditions = BURN_RATE_CONDITIONS.filter((c) => c.severity === severity).map((c) => ({ ...c, firing: conditionFires(c, rates) }));
+  const conditions = BURN_RATE_CONDITIONS.filter((c) => c.severity === severity).map((c) => ({
+    ...c,
+    firing: conditionFires(c, rates),
+  }));
   return { alert: alertName(kind, severity), severity, firing: conditions.some((c) => c.firing), conditions };
 }

@@ -40,37 +40,119 @@ export interface DriftSource {
 const STAT = ['model', 'version', 'feature', 'source', 'statistic'] as const;
 const VERSION = ['model', 'version'] as const;
 
-function statGauge(registry: Registry, source: DriftSource, name: string, help: string, value: (r: DriftStatisticRow) => number): void {
+function statGauge(
+  registry: Registry,
+  source: DriftSource,
+  name: string,
+  help: string,
+  value: (r: DriftStatisticRow) => number,
+): void {
   new Gauge({
-    name, help, labelNames: STAT, registers: [registry],
+    name,
+    help,
+    labelNames: STAT,
+    registers: [registry],
     collect() {
       this.reset();
-      for (const r of source.statisticRows()) this.set({ model: r.model, version: r.version, feature: r.feature, source: r.source, statistic: r.statistic }, value(r));
+      for (const r of source.statisticRows())
+        this.set(
+          { model: r.model, version: r.version, feature: r.feature, source: r.source, statistic: r.statistic },
+          value(r),
+        );
     },
   });
 }
 
-function versionMetric(registry: Registry, source: DriftSource, def: { kind: 'gauge' | 'counter'; name: string; help: string; value: (r: DriftVersionRow) => number }): void {
+function versionMetric(
+  registry: Registry,
+  source: DriftSource,
+  def: { kind: 'gauge' | 'counter'; name: string; help: string; value: (r: DriftVersionRow) => number },
+): void {
   const options = { name: def.name, help: def.help, labelNames: VERSION, registers: [registry] };
   if (def.kind === 'gauge') {
-    new Gauge({ ...options, collect() { this.reset(); for (const r of source.versionRows()) this.set({ model: r.model, version: r.version }, def.value(r)); } });
+    new Gauge({
+      ...options,
+      collect() {
+        this.reset();
+        for (const r of source.versionRows()) this.set({ model: r.model, version: r.version }, def.value(r));
+      },
+    });
   } else {
-    new Counter({ ...options, collect() { this.reset(); for (const r of source.versionRows()) this.inc({ model: r.model, version: r.version }, def.value(r)); } });
+    new Counter({
+      ...options,
+      collect() {
+        this.reset();
+        for (const r of source.versionRows()) this.inc({ model: r.model, version: r.version }, def.value(r));
+      },
+    });
   }
 }
 
 /** The /metrics registry with the drift metrics added. */
 export function withDriftMetrics(registry: Registry, source: DriftSource): Registry {
   const own = new Registry();
-  statGauge(own, source, 'inferd_drift_statistic', 'Drift statistic of the last evaluated window against the profile (psi, ks, js, missing_rate).', (r) => r.value);
-  statGauge(own, source, 'inferd_drift_threshold', 'Threshold above which the statistic counts as drift.', (r) => r.threshold);
-  statGauge(own, source, 'inferd_drift_detected', '1 when the statistic of the last evaluated window is over its threshold, else 0.', (r) => (r.drifted ? 1 : 0));
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_evaluations_total', help: 'Times the rolling drift window was compared with the profile (once per slice).', value: (r) => r.evaluations });
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_rows_total', help: 'Sampled rows counted into drift windows.', value: (r) => r.rowsCounted });
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_rows_dropped_total', help: 'Sampled rows not counted because the drift buffer was full.', value: (r) => r.rowsDropped });
-  versionMetric(own, source, { kind: 'gauge', name: 'inferd_drift_window_rows', help: 'Rows in the rolling drift window now.', value: (r) => r.windowRows });
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_webhook_calls_total', help: 'Drift webhook calls answered with 2xx.', value: (r) => r.webhookSent });
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_webhook_failures_total', help: 'Drift webhook calls that failed (error, timeout or non-2xx).', value: (r) => r.webhookFailed });
-  versionMetric(own, source, { kind: 'counter', name: 'inferd_drift_webhook_suppressed_total', help: 'Drifted windows that did not call the webhook because its cooldown had not passed.', value: (r) => r.webhookSuppressed });
+  statGauge(
+    own,
+    source,
+    'inferd_drift_statistic',
+    'Drift statistic of the last evaluated window against the profile (psi, ks, js, missing_rate).',
+    (r) => r.value,
+  );
+  statGauge(
+    own,
+    source,
+    'inferd_drift_threshold',
+    'Threshold above which the statistic counts as drift.',
+    (r) => r.threshold,
+  );
+  statGauge(
+    own,
+    source,
+    'inferd_drift_detected',
+    '1 when the statistic of the last evaluated window is over its threshold, else 0.',
+    (r) => (r.drifted ? 1 : 0),
+  );
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_evaluations_total',
+    help: 'Times the rolling drift window was compared with the profile (once per slice).',
+    value: (r) => r.evaluations,
+  });
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_rows_total',
+    help: 'Sampled rows counted into drift windows.',
+    value: (r) => r.rowsCounted,
+  });
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_rows_dropped_total',
+    help: 'Sampled rows not counted because the drift buffer was full.',
+    value: (r) => r.rowsDropped,
+  });
+  versionMetric(own, source, {
+    kind: 'gauge',
+    name: 'inferd_drift_window_rows',
+    help: 'Rows in the rolling drift window now.',
+    value: (r) => r.windowRows,
+  });
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_webhook_calls_total',
+    help: 'Drift webhook calls answered with 2xx.',
+    value: (r) => r.webhookSent,
+  });
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_webhook_failures_total',
+    help: 'Drift webhook calls that failed (error, timeout or non-2xx).',
+    value: (r) => r.webhookFailed,
+  });
+  versionMetric(own, source, {
+    kind: 'counter',
+    name: 'inferd_drift_webhook_suppressed_total',
+    help: 'Drifted windows that did not call the webhook because its cooldown had not passed.',
+    value: (r) => r.webhookSuppressed,
+  });
   return Registry.merge([registry, own]);
 }

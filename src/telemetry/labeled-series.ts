@@ -107,7 +107,9 @@ export class LabeledCounter extends LabeledMetric<CounterSeries & { value: numbe
   }
 
   protected values(): Promise<MetricValue[]> {
-    return valuesInTurns(this.all.values(), ({ labels, series }, out: MetricValue[]) => out.push({ labels, value: series.value }));
+    return valuesInTurns(this.all.values(), ({ labels, series }, out: MetricValue[]) =>
+      out.push({ labels, value: series.value }),
+    );
   }
 
   protected linesOf({ text, series }: Entry<CounterSeries & { value: number }>): string[] {

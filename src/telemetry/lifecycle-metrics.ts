@@ -9,28 +9,68 @@ import { Counter, Gauge, Registry } from 'prom-client';
 /** What the metrics read; the traffic manager provides it. */
 export interface LifecycleSource {
   versionRows(): ReadonlyArray<{
-    readonly model: string; readonly version: number; readonly share: number;
+    readonly model: string;
+    readonly version: number;
+    readonly share: number;
     /** READY, LOADING, UNLOADING, UNAVAILABLE (unloaded or refused): UNAVAILABLE versions have no series here. */
     readonly state?: string;
-    readonly loadMs?: number | undefined; readonly warmupMs?: number | undefined; readonly coldRuns?: number | undefined;
+    readonly loadMs?: number | undefined;
+    readonly warmupMs?: number | undefined;
+    readonly coldRuns?: number | undefined;
   }>;
   shadowRows(): ReadonlyArray<{
-    readonly model: string; readonly version: number; readonly mirrored: number; readonly dropped: number;
-    readonly errors: number; readonly rows: number; readonly agreeing: number; readonly absDiffSum: number;
+    readonly model: string;
+    readonly version: number;
+    readonly mirrored: number;
+    readonly dropped: number;
+    readonly errors: number;
+    readonly rows: number;
+    readonly agreeing: number;
+    readonly absDiffSum: number;
   }>;
-  rolloutRows(): ReadonlyArray<{ readonly model: string; readonly rollout: string; readonly candidate: number; readonly status: string; readonly weight: number }>;
-  eventRows(): ReadonlyArray<{ readonly model: string; readonly type: string; readonly check: string; readonly count: number }>;
+  rolloutRows(): ReadonlyArray<{
+    readonly model: string;
+    readonly rollout: string;
+    readonly candidate: number;
+    readonly status: string;
+    readonly weight: number;
+  }>;
+  eventRows(): ReadonlyArray<{
+    readonly model: string;
+    readonly type: string;
+    readonly check: string;
+    readonly count: number;
+  }>;
   /** Failed warm-ups since start by source ('generated': served cold; 'file': warmup.json failed, refused). */
-  warmupFailureRows(): ReadonlyArray<{ readonly model: string; readonly version: number; readonly source: string; readonly count: number }>;
+  warmupFailureRows(): ReadonlyArray<{
+    readonly model: string;
+    readonly version: number;
+    readonly source: string;
+    readonly count: number;
+  }>;
 }
 
 const VERSION = ['model', 'version'] as const;
 
 type Rows<K extends keyof LifecycleSource> = ReturnType<LifecycleSource[K]>[number];
 
-function gauge<K extends keyof LifecycleSource>(registry: Registry, source: LifecycleSource, rows: K, def: { name: string; help: string; labels: readonly string[]; value: (r: Rows<K>) => number | undefined; labelsOf: (r: Rows<K>) => Record<string, string | number> }): void {
+function gauge<K extends keyof LifecycleSource>(
+  registry: Registry,
+  source: LifecycleSource,
+  rows: K,
+  def: {
+    name: string;
+    help: string;
+    labels: readonly string[];
+    value: (r: Rows<K>) => number | undefined;
+    labelsOf: (r: Rows<K>) => Record<string, string | number>;
+  },
+): void {
   new Gauge({
-    name: def.name, help: def.help, labelNames: def.labels, registers: [registry],
+    name: def.name,
+    help: def.help,
+    labelNames: def.labels,
+    registers: [registry],
     collect() {
       this.reset();
       for (const r of source[rows]() as ReadonlyArray<Rows<K>>) {
@@ -41,9 +81,23 @@ function gauge<K extends keyof LifecycleSource>(registry: Registry, source: Life
   });
 }
 
-function counter<K extends keyof LifecycleSource>(registry: Registry, source: LifecycleSource, rows: K, def: { name: string; help: string; labels: readonly string[]; value: (r: Rows<K>) => number; labelsOf: (r: Rows<K>) => Record<string, string | number> }): void {
+function counter<K extends keyof LifecycleSource>(
+  registry: Registry,
+  source: LifecycleSource,
+  rows: K,
+  def: {
+    name: string;
+    help: string;
+    labels: readonly string[];
+    value: (r: Rows<K>) => number;
+    labelsOf: (r: Rows<K>) => Record<string, string | number>;
+  },
+): void {
   new Counter({
-    name: def.name, help: def.help, labelNames: def.labels, registers: [registry],
+    name: def.name,
+    help: def.help,
+    labelNames: def.labels,
+    registers: [registry],
     collect() {
       this.reset();
       for (const r of source[rows]() as ReadonlyArray<Rows<K>>) this.inc(def.labelsOf(r), def.value(r));
@@ -77,29 +131,100 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
   const source = loadedOnly(all);
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
-  gauge(own, source, 'versionRows', { name: 'inferd_traffic_share_percent', help: 'Percent of requests naming no version that the version answers under the traffic policy.', labels: VERSION, value: (r) => r.share, labelsOf: byVersion });
+  gauge(own, source, 'versionRows', {
+    name: 'inferd_traffic_share_percent',
+    help: 'Percent of requests naming no version that the version answers under the traffic policy.',
+    labels: VERSION,
+    value: (r) => r.share,
+    labelsOf: byVersion,
+  });
   // Load time is inferd_model_load_seconds (request-metrics.ts, from the version statistics); it excludes warm-up.
-  gauge(own, source, 'versionRows', { name: 'inferd_model_warmup_seconds', help: 'Time the version spent warming up before it took traffic.', labels: VERSION, value: (r) => r.warmupMs === undefined ? undefined : r.warmupMs / 1000, labelsOf: byVersion });
-  counter(own, source, 'versionRows', { name: 'inferd_model_cold_runs_total', help: 'Requests answered by an instance that had never run (warm-up off, or its generated warm-up failed); 0 when warm-up ran.', labels: VERSION, value: (r) => r.coldRuns ?? 0, labelsOf: byVersion });
+  gauge(own, source, 'versionRows', {
+    name: 'inferd_model_warmup_seconds',
+    help: 'Time the version spent warming up before it took traffic.',
+    labels: VERSION,
+    value: (r) => (r.warmupMs === undefined ? undefined : r.warmupMs / 1000),
+    labelsOf: byVersion,
+  });
+  counter(own, source, 'versionRows', {
+    name: 'inferd_model_cold_runs_total',
+    help: 'Requests answered by an instance that had never run (warm-up off, or its generated warm-up failed); 0 when warm-up ran.',
+    labels: VERSION,
+    value: (r) => r.coldRuns ?? 0,
+    labelsOf: byVersion,
+  });
   new Counter({
-    name: 'inferd_warmup_failures_total', labelNames: ['model', 'version', 'source'], registers: [own],
-    help: "Warm-ups that failed: source=\"generated\" (requests guessed from the signature) leaves the version serving cold; source=\"file\" (its warmup.json) refuses the version.",
+    name: 'inferd_warmup_failures_total',
+    labelNames: ['model', 'version', 'source'],
+    registers: [own],
+    help: 'Warm-ups that failed: source="generated" (requests guessed from the signature) leaves the version serving cold; source="file" (its warmup.json) refuses the version.',
     collect() {
       this.reset();
-      for (const r of source.warmupFailureRows()) this.inc({ model: r.model, version: r.version, source: r.source }, r.count);
+      for (const r of source.warmupFailureRows())
+        this.inc({ model: r.model, version: r.version, source: r.source }, r.count);
     },
   });
-  counter(own, source, 'shadowRows', { name: 'inferd_shadow_requests_total', help: 'Requests mirrored to a shadow version.', labels: VERSION, value: (r) => r.mirrored, labelsOf: byVersion });
-  counter(own, source, 'shadowRows', { name: 'inferd_shadow_dropped_total', help: 'Sampled requests not mirrored because too many shadows were in flight.', labels: VERSION, value: (r) => r.dropped, labelsOf: byVersion });
-  counter(own, source, 'shadowRows', { name: 'inferd_shadow_errors_total', help: 'Shadow requests that failed (never seen by callers).', labels: VERSION, value: (r) => r.errors, labelsOf: byVersion });
-  gauge(own, source, 'shadowRows', { name: 'inferd_shadow_agreement_ratio', help: 'Share of shadowed rows whose class equals the answer the caller got.', labels: VERSION, value: (r) => (r.rows ? r.agreeing / r.rows : undefined), labelsOf: byVersion });
-  gauge(own, source, 'shadowRows', { name: 'inferd_shadow_mean_abs_difference', help: 'Mean absolute difference between shadow and caller answers per row (regression).', labels: VERSION, value: (r) => (r.rows ? r.absDiffSum / r.rows : undefined), labelsOf: byVersion });
-  const rollout = (r: Rows<'rolloutRows'>) => ({ model: r.model, rollout: r.rollout, candidate: r.candidate, status: r.status });
-  gauge(own, source, 'rolloutRows', { name: 'inferd_canary_weight_percent', help: "A rollout's candidate weight now, in percent.", labels: ['model', 'rollout', 'candidate', 'status'], value: (r) => r.weight, labelsOf: rollout });
-  gauge(own, source, 'rolloutRows', { name: 'inferd_canary_status', help: 'A rollout in its current status (the status is a label; the value is 1).', labels: ['model', 'rollout', 'candidate', 'status'], value: () => 1, labelsOf: rollout });
+  counter(own, source, 'shadowRows', {
+    name: 'inferd_shadow_requests_total',
+    help: 'Requests mirrored to a shadow version.',
+    labels: VERSION,
+    value: (r) => r.mirrored,
+    labelsOf: byVersion,
+  });
+  counter(own, source, 'shadowRows', {
+    name: 'inferd_shadow_dropped_total',
+    help: 'Sampled requests not mirrored because too many shadows were in flight.',
+    labels: VERSION,
+    value: (r) => r.dropped,
+    labelsOf: byVersion,
+  });
+  counter(own, source, 'shadowRows', {
+    name: 'inferd_shadow_errors_total',
+    help: 'Shadow requests that failed (never seen by callers).',
+    labels: VERSION,
+    value: (r) => r.errors,
+    labelsOf: byVersion,
+  });
+  gauge(own, source, 'shadowRows', {
+    name: 'inferd_shadow_agreement_ratio',
+    help: 'Share of shadowed rows whose class equals the answer the caller got.',
+    labels: VERSION,
+    value: (r) => (r.rows ? r.agreeing / r.rows : undefined),
+    labelsOf: byVersion,
+  });
+  gauge(own, source, 'shadowRows', {
+    name: 'inferd_shadow_mean_abs_difference',
+    help: 'Mean absolute difference between shadow and caller answers per row (regression).',
+    labels: VERSION,
+    value: (r) => (r.rows ? r.absDiffSum / r.rows : undefined),
+    labelsOf: byVersion,
+  });
+  const rollout = (r: Rows<'rolloutRows'>) => ({
+    model: r.model,
+    rollout: r.rollout,
+    candidate: r.candidate,
+    status: r.status,
+  });
+  gauge(own, source, 'rolloutRows', {
+    name: 'inferd_canary_weight_percent',
+    help: "A rollout's candidate weight now, in percent.",
+    labels: ['model', 'rollout', 'candidate', 'status'],
+    value: (r) => r.weight,
+    labelsOf: rollout,
+  });
+  gauge(own, source, 'rolloutRows', {
+    name: 'inferd_canary_status',
+    help: 'A rollout in its current status (the status is a label; the value is 1).',
+    labels: ['model', 'rollout', 'candidate', 'status'],
+    value: () => 1,
+    labelsOf: rollout,
+  });
   counter(own, source, 'eventRows', {
-    name: 'inferd_rollout_events_total', help: 'Routing and lifecycle events (canary decisions, traffic changes, versions ready/refused/unloaded); check names the failing check of a rollback.',
-    labels: ['model', 'event', 'check'], value: (r) => r.count, labelsOf: (r) => ({ model: r.model, event: r.type, check: r.check }),
+    name: 'inferd_rollout_events_total',
+    help: 'Routing and lifecycle events (canary decisions, traffic changes, versions ready/refused/unloaded); check names the failing check of a rollback.',
+    labels: ['model', 'event', 'check'],
+    value: (r) => r.count,
+    labelsOf: (r) => ({ model: r.model, event: r.type, check: r.check }),
   });
   return Registry.merge([registry, own]);
 }

@@ -45,6 +45,9 @@ export function logModelStatus(logger: Logger, models: readonly ModelStatus[]): 
     return;
   }
   for (const m of models) {
-    logger.info({ model: m.name, version: m.version, state: m.state, reason: m.reason }, `model ${m.name}${m.version ? ` v${m.version}` : ''}: ${m.state}`);
+    logger.info(
+      { model: m.name, version: m.version, state: m.state, reason: m.reason },
+      `model ${m.name}${m.version ? ` v${m.version}` : ''}: ${m.state}`,
+    );
   }
 }

@@ -6,7 +6,12 @@ import { prettyLine } from './pretty-log.js';
 
 function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString()); done(); } });
+  const stream = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
   return { stream, text: () => chunks.join('') };
 }
 
@@ -18,15 +23,30 @@ test('log_format pretty writes time, level, message and key=value fields, one li
   logger.warn({ model: 'digits', error: 'shape [1, 3] is wrong' }, 'request failed');
   const lines = out.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 2);
-  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request request_id=r-1 model=digits version=1 status=success latency_ms=1\.25$/);
+  assert.match(
+    lines[0],
+    /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request request_id=r-1 model=digits version=1 status=success latency_ms=1\.25$/,
+  );
   assert.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3} WARN {2}request failed model=digits error="shape \[1, 3\] is wrong"$/);
   assert.doesNotMatch(out.text(), /\{"level"/, 'no JSON');
 });
 
 test('errors keep their stack under the line; colour only on a terminal', () => {
-  const line = JSON.stringify({ level: 50, time: '2026-12-07T14:02:07.412Z', service: 'inferd', msg: 'request failed', err: { message: 'boom', stack: 'Error: boom\n    at run (x.js:1:1)' } });
-  assert.equal(prettyLine(`${line}\n`, { colour: false }), '14:02:07.412 ERROR request failed\n    Error: boom\n        at run (x.js:1:1)\n');
-  assert.equal(prettyLine(`${line}\n`, { colour: true }).split('\n')[0], '14:02:07.412 \x1b[31mERROR\x1b[0m request failed');
+  const line = JSON.stringify({
+    level: 50,
+    time: '2026-12-07T14:02:07.412Z',
+    service: 'inferd',
+    msg: 'request failed',
+    err: { message: 'boom', stack: 'Error: boom\n    at run (x.js:1:1)' },
+  });
+  assert.equal(
+    prettyLine(`${line}\n`, { colour: false }),
+    '14:02:07.412 ERROR request failed\n    Error: boom\n        at run (x.js:1:1)\n',
+  );
+  assert.equal(
+    prettyLine(`${line}\n`, { colour: true }).split('\n')[0],
+    '14:02:07.412 \x1b[31mERROR\x1b[0m request failed',
+  );
   assert.equal(prettyLine('not json\n', { colour: false }), 'not json\n');
 });
 

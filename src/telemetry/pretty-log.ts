@@ -24,7 +24,10 @@ export interface PrettyOptions {
 }
 
 /** A pino destination that writes pretty lines to `out`. */
-export function prettyDestination(out: NodeJS.WritableStream, options: PrettyOptions): { write(line: string): boolean } {
+export function prettyDestination(
+  out: NodeJS.WritableStream,
+  options: PrettyOptions,
+): { write(line: string): boolean } {
   return { write: (line: string) => out.write(prettyLine(line, options)) };
 }
 
@@ -38,7 +41,9 @@ export function prettyLine(line: string, options: PrettyOptions): string {
   }
   const level = LEVELS[entry.level as number] ?? { name: String(entry.level).padEnd(5), colour: '0' };
   const name = options.colour ? `\x1b[${level.colour}m${level.name}\x1b[0m` : level.name;
-  const fields = Object.entries(entry).filter(([k, v]) => !HIDDEN.has(k) && v !== undefined).map(([k, v]) => `${k}=${shownValue(v)}`);
+  const fields = Object.entries(entry)
+    .filter(([k, v]) => !HIDDEN.has(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${shownValue(v)}`);
   const msg = typeof entry.msg === 'string' ? entry.msg : '';
   const head = [timeOf(entry.time), name, msg, ...fields].filter((s) => s !== '').join(' ');
   return `${head}${errorText(entry.err)}\n`;
@@ -61,5 +66,8 @@ function errorText(err: unknown): string {
   if (err === undefined || err === null) return '';
   const e = err as { stack?: unknown; message?: unknown };
   const text = typeof e.stack === 'string' ? e.stack : typeof e.message === 'string' ? e.message : JSON.stringify(err);
-  return `\n${text.split('\n').map((l) => `    ${l}`).join('\n')}`;
+  return `\n${text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}`;
 }

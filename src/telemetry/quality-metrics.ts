@@ -34,36 +34,52 @@ export function createFeedbackMetrics(): FeedbackMetrics {
   // The same object is returned: the gauges read the `source` the quality service sets on it later.
   return metricGroup((registers) => {
     const metrics: Omit<FeedbackMetrics, 'registry'> = {
-      labels: new Counter({ name: 'inferd_feedback_labels_total', help: 'Feedback labels received, by result: accepted, unknown (no logged prediction with that request id), duplicate, unusable (the logged outputs cannot be compared).', labelNames: ['result'], registers }),
+      labels: new Counter({
+        name: 'inferd_feedback_labels_total',
+        help: 'Feedback labels received, by result: accepted, unknown (no logged prediction with that request id), duplicate, unusable (the logged outputs cannot be compared).',
+        labelNames: ['result'],
+        registers,
+      }),
       source: undefined,
     };
     const samples = async () => (metrics.source ? metrics.source() : []);
     new Gauge({
-      name: 'inferd_model_quality', help: 'Quality of a model version from feedback labels that arrived within the window: accuracy, precision, recall, f1 (binary, at the model threshold), roc_auc, log_loss (classifiers with scores), mae, rmse (regression).',
-      labelNames: [...labelNames, 'metric'], registers,
+      name: 'inferd_model_quality',
+      help: 'Quality of a model version from feedback labels that arrived within the window: accuracy, precision, recall, f1 (binary, at the model threshold), roc_auc, log_loss (classifiers with scores), mae, rmse (regression).',
+      labelNames: [...labelNames, 'metric'],
+      registers,
       async collect() {
         this.reset();
-        for (const s of await samples()) for (const [metric, value] of Object.entries(s.metrics)) this.set({ model: s.model, version: s.version, window: s.window, metric }, value);
+        for (const s of await samples())
+          for (const [metric, value] of Object.entries(s.metrics))
+            this.set({ model: s.model, version: s.version, window: s.window, metric }, value);
       },
     });
     new Gauge({
-      name: 'inferd_model_quality_labels', help: 'Feedback labels joined with predictions of a model version within the window.', labelNames, registers,
+      name: 'inferd_model_quality_labels',
+      help: 'Feedback labels joined with predictions of a model version within the window.',
+      labelNames,
+      registers,
       async collect() {
         this.reset();
         for (const s of await samples()) this.set({ model: s.model, version: s.version, window: s.window }, s.labels);
       },
     });
     new Gauge({
-      name: 'inferd_model_label_delay_seconds', help: 'Time from prediction to its label, quantiles over the labels within the window.', labelNames: [...labelNames, 'quantile'], registers,
+      name: 'inferd_model_label_delay_seconds',
+      help: 'Time from prediction to its label, quantiles over the labels within the window.',
+      labelNames: [...labelNames, 'quantile'],
+      registers,
       async collect() {
         this.reset();
         for (const s of await samples()) {
-          if (s.delayP50Seconds !== null) this.set({ model: s.model, version: s.version, window: s.window, quantile: '0.5' }, s.delayP50Seconds);
-          if (s.delayP95Seconds !== null) this.set({ model: s.model, version: s.version, window: s.window, quantile: '0.95' }, s.delayP95Seconds);
+          if (s.delayP50Seconds !== null)
+            this.set({ model: s.model, version: s.version, window: s.window, quantile: '0.5' }, s.delayP50Seconds);
+          if (s.delayP95Seconds !== null)
+            this.set({ model: s.model, version: s.version, window: s.window, quantile: '0.95' }, s.delayP95Seconds);
         }
       },
     });
     return metrics;
   });
 }
-

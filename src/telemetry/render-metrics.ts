@@ -83,7 +83,10 @@ export function valueText(value: number): string {
   return `${value}`;
 }
 
-function labelText(labels: Readonly<Record<string, string | number>>, exclude?: Readonly<Record<string, unknown>>): string[] {
+function labelText(
+  labels: Readonly<Record<string, string | number>>,
+  exclude?: Readonly<Record<string, unknown>>,
+): string[] {
   const out: string[] = [];
   for (const name in labels) {
     if (exclude && Object.prototype.hasOwnProperty.call(exclude, name)) continue;

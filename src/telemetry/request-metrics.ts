@@ -9,7 +9,9 @@ import { escapeLabelValue, valueText, valuesInTurns, type LineSource } from './r
 import { registerRowFamily } from './row-family.js';
 
 /** Latency buckets in seconds, resolving 0.1 ms to 10 s. */
-export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 /** The shape of what the core reports per request (inference/observer.ts). */
@@ -49,7 +51,16 @@ export interface RequestMetricsOptions {
 
 /** The label values of protocol, outcome and stage: anything else is counted as `library`, `error` or not at all. */
 const PROTOCOLS = new Set(['http', 'grpc', 'v1', 'library']);
-const OUTCOMES = new Set(['success', 'client_error', 'bad_input', 'unauthorized', 'rate_limited', 'rejected', 'timeout', 'error']);
+const OUTCOMES = new Set([
+  'success',
+  'client_error',
+  'bad_input',
+  'unauthorized',
+  'rate_limited',
+  'rejected',
+  'timeout',
+  'error',
+]);
 const STAGES = new Set(['features', 'queue', 'compute', 'postprocess']);
 
 /** The model label of requests refused before their model was known (inference-service.ts UNKNOWN_MODEL). */
@@ -66,19 +77,46 @@ interface RequestSeries {
 }
 
 /** Registers the request metrics on `registry` and returns the observer that feeds them. */
-export function registerRequestMetrics(registry: Registry, options: RequestMetricsOptions): { started(): void; observe(o: ObservedRequest): void } {
+export function registerRequestMetrics(
+  registry: Registry,
+  options: RequestMetricsOptions,
+): { started(): void; observe(o: ObservedRequest): void } {
   const registers = [registry];
   const bundles = new Map<string, RequestSeries>();
   const warmVersions = new Set<string>();
   // Each scrape first drops the series of versions no longer loaded (the first of the three families does it).
-  const prune = (): void => pruneGone(options, bundles, warmVersions, [requests, duration, stages], (model, version) => coldStarts.remove({ model, version }));
-  const requests = new LabeledCounter('inferd_requests_total', 'Inference requests by model, version, protocol and outcome (success, client_error, bad_input, unauthorized, rate_limited, rejected, timeout, error).', ['model', 'version', 'protocol', 'outcome']).register(registry, prune);
-  const duration = new LabeledHistogram('inferd_request_duration_seconds', 'Inference latency from the decoded request to the answer.', ['model', 'version', 'protocol'], LATENCY_BUCKETS).register(registry, prune);
-  const stages = new LabeledHistogram('inferd_stage_duration_seconds', 'Time per request stage: features, queue, compute, postprocess.', ['model', 'version', 'stage'], LATENCY_BUCKETS).register(registry, prune);
-  const coldStarts = new Counter({ name: 'inferd_cold_starts_total', help: 'First requests served by a newly loaded version.', labelNames: ['model', 'version'], registers });
+  const prune = (): void =>
+    pruneGone(options, bundles, warmVersions, [requests, duration, stages], (model, version) =>
+      coldStarts.remove({ model, version }),
+    );
+  const requests = new LabeledCounter(
+    'inferd_requests_total',
+    'Inference requests by model, version, protocol and outcome (success, client_error, bad_input, unauthorized, rate_limited, rejected, timeout, error).',
+    ['model', 'version', 'protocol', 'outcome'],
+  ).register(registry, prune);
+  const duration = new LabeledHistogram(
+    'inferd_request_duration_seconds',
+    'Inference latency from the decoded request to the answer.',
+    ['model', 'version', 'protocol'],
+    LATENCY_BUCKETS,
+  ).register(registry, prune);
+  const stages = new LabeledHistogram(
+    'inferd_stage_duration_seconds',
+    'Time per request stage: features, queue, compute, postprocess.',
+    ['model', 'version', 'stage'],
+    LATENCY_BUCKETS,
+  ).register(registry, prune);
+  const coldStarts = new Counter({
+    name: 'inferd_cold_starts_total',
+    help: 'First requests served by a newly loaded version.',
+    labelNames: ['model', 'version'],
+    registers,
+  });
   let inflightNow = 0; // read at scrape time: a plain number costs the request path nothing
   new Gauge({
-    name: 'inferd_inflight_requests', help: 'Inference requests received and not yet answered.', registers,
+    name: 'inferd_inflight_requests',
+    help: 'Inference requests received and not yet answered.',
+    registers,
     collect() {
       this.set(inflightNow);
     },
@@ -88,7 +126,14 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
     const key = `${o.model}\u0000${o.version}\u0000${protocol}`;
     let b = bundles.get(key);
     if (!b) {
-      b = { model: o.model, version: o.version, outcomes: new Map(), duration: duration.series(o.model, o.version, protocol), stages: new Map(), warm: false };
+      b = {
+        model: o.model,
+        version: o.version,
+        outcomes: new Map(),
+        duration: duration.series(o.model, o.version, protocol),
+        stages: new Map(),
+        warm: false,
+      };
       bundles.set(key, b);
     }
     return b;
@@ -137,12 +182,17 @@ export function registerRequestMetrics(registry: Registry, options: RequestMetri
  * known model's series without a version (requests refused before a version was chosen).
  */
 function pruneGone(
-  options: RequestMetricsOptions, bundles: Map<string, RequestSeries>, warmVersions: Set<string>,
-  metrics: ReadonlyArray<LabeledCounter | LabeledHistogram>, removeColdStart: (model: string, version: string) => void,
+  options: RequestMetricsOptions,
+  bundles: Map<string, RequestSeries>,
+  warmVersions: Set<string>,
+  metrics: ReadonlyArray<LabeledCounter | LabeledHistogram>,
+  removeColdStart: (model: string, version: string) => void,
 ): void {
   const loaded = new Set(options.versions().map((v) => `${v.name}\u0000${v.version}`));
   const keep = (model: string, version: string): boolean =>
-    model === UNKNOWN || loaded.has(`${model}\u0000${version}`) || (version === '' && (options.knownModel?.(model) ?? true));
+    model === UNKNOWN ||
+    loaded.has(`${model}\u0000${version}`) ||
+    (version === '' && (options.knownModel?.(model) ?? true));
   const gone = new Set<string>();
   for (const [key, b] of bundles) {
     if (keep(b.model, b.version)) continue;
@@ -163,10 +213,18 @@ function registerBatchSizes(registry: Registry, options: RequestMetricsOptions):
   const name = 'inferd_batch_size';
   const help = 'Rows per runtime call (dynamic batches).';
   const metric: LineSource & Record<string, unknown> = {
-    name, help, type: 'histogram', aggregator: 'sum',
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
     get: async () => ({
-      name, help, type: 'histogram', aggregator: 'sum',
-      values: await valuesInTurns(options.versions(), (v, out: ReturnType<typeof batchHistogramValues>) => out.push(...batchHistogramValues(v))),
+      name,
+      help,
+      type: 'histogram',
+      aggregator: 'sum',
+      values: await valuesInTurns(options.versions(), (v, out: ReturnType<typeof batchHistogramValues>) =>
+        out.push(...batchHistogramValues(v)),
+      ),
     }),
     *lines() {
       for (const v of options.versions()) yield* batchHistogramLines(v);
@@ -187,7 +245,11 @@ function batchHistogramValues(v: VersionFigures) {
   const labels = { model: v.name, version: v.version };
   const { below, count, sum } = batchFigures(v);
   return [
-    ...BATCH_BUCKETS.map((le) => ({ metricName: 'inferd_batch_size_bucket', labels: { ...labels, le }, value: below(le) })),
+    ...BATCH_BUCKETS.map((le) => ({
+      metricName: 'inferd_batch_size_bucket',
+      labels: { ...labels, le },
+      value: below(le),
+    })),
     { metricName: 'inferd_batch_size_bucket', labels: { ...labels, le: '+Inf' }, value: count },
     { metricName: 'inferd_batch_size_sum', labels, value: sum },
     { metricName: 'inferd_batch_size_count', labels, value: count },
@@ -208,16 +270,31 @@ function batchHistogramLines(v: VersionFigures): string[] {
 
 function registerVersionGauges(registry: Registry, options: RequestMetricsOptions): void {
   registerRowFamily(registry, {
-    name: 'inferd_model_load_seconds', help: 'How long loading a model version took.', type: 'gauge', labelNames: ['model', 'version'],
-    rows: () => options.versions(), labels: (v) => [v.name, v.version], value: (v) => (v.loadMs === undefined ? undefined : v.loadMs / 1000),
+    name: 'inferd_model_load_seconds',
+    help: 'How long loading a model version took.',
+    type: 'gauge',
+    labelNames: ['model', 'version'],
+    rows: () => options.versions(),
+    labels: (v) => [v.name, v.version],
+    value: (v) => (v.loadMs === undefined ? undefined : v.loadMs / 1000),
   });
   registerRowFamily(registry, {
-    name: 'inferd_cpu_seconds_per_inference', help: 'Process CPU seconds per inferred row since start, split across models by their compute time.', type: 'gauge', labelNames: ['model'],
-    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s,
+    name: 'inferd_cpu_seconds_per_inference',
+    help: 'Process CPU seconds per inferred row since start, split across models by their compute time.',
+    type: 'gauge',
+    labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()),
+    labels: ([model]) => [model],
+    value: ([, s]) => s,
   });
   registerRowFamily(registry, {
-    name: 'inferd_cost_per_1k_inferences', help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).', type: 'gauge', labelNames: ['model'],
-    rows: () => cpuPerInference(options.versions()), labels: ([model]) => [model], value: ([, s]) => s * 1000 * options.costPerCpuSecond,
+    name: 'inferd_cost_per_1k_inferences',
+    help: 'Cost of 1000 inferences at the configured price of a CPU-second (cost_per_cpu_second).',
+    type: 'gauge',
+    labelNames: ['model'],
+    rows: () => cpuPerInference(options.versions()),
+    labels: ([model]) => [model],
+    value: ([, s]) => s * 1000 * options.costPerCpuSecond,
   });
 }
 

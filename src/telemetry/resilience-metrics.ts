@@ -39,18 +39,31 @@ export function registerResilienceMetrics(registry: Registry, source: Resilience
   const registers = [registry];
   const version = (r: Row) => [r.name, r.version] as const;
   registerRowFamily(registry, {
-    name: 'inferd_shed_total', help: 'Requests refused or evicted under load, by reason (queue_full, concurrency_limit, adaptive_limit, evicted) and priority level.',
-    type: 'counter', labelNames: ['model', 'version', 'reason', 'priority'],
+    name: 'inferd_shed_total',
+    help: 'Requests refused or evicted under load, by reason (queue_full, concurrency_limit, adaptive_limit, evicted) and priority level.',
+    type: 'counter',
+    labelNames: ['model', 'version', 'reason', 'priority'],
     rows: () => source.statistics().flatMap((r) => r.shed.map((s) => ({ r, s }))),
-    labels: ({ r, s }) => [r.name, r.version, s.reason, String(s.priority)], value: ({ s }) => s.count,
+    labels: ({ r, s }) => [r.name, r.version, s.reason, String(s.priority)],
+    value: ({ s }) => s.count,
   });
   registerRowFamily(registry, {
-    name: 'inferd_inflight', help: 'Requests admitted by a model version and not yet answered (queued + computing).', type: 'gauge', labelNames: ['model', 'version'],
-    rows: () => source.statistics(), labels: version, value: (r) => r.inFlight,
+    name: 'inferd_inflight',
+    help: 'Requests admitted by a model version and not yet answered (queued + computing).',
+    type: 'gauge',
+    labelNames: ['model', 'version'],
+    rows: () => source.statistics(),
+    labels: version,
+    value: (r) => r.inFlight,
   });
   registerRowFamily(registry, {
-    name: 'inferd_concurrency_limit', help: 'The adaptive in-flight limit of a model version now (only versions with adaptive_concurrency).', type: 'gauge', labelNames: ['model', 'version'],
-    rows: () => source.statistics(), labels: version, value: (r) => r.concurrencyLimit,
+    name: 'inferd_concurrency_limit',
+    help: 'The adaptive in-flight limit of a model version now (only versions with adaptive_concurrency).',
+    type: 'gauge',
+    labelNames: ['model', 'version'],
+    rows: () => source.statistics(),
+    labels: version,
+    value: (r) => r.concurrencyLimit,
   });
   // Counted as events happen; the series of a version no longer loaded are dropped at the next scrape.
   const seen = new Map<string, Map<string, () => void>>(); // version → label set → how to remove its series
@@ -69,9 +82,27 @@ export function registerResilienceMetrics(registry: Registry, source: Resilience
     if (!removers) seen.set(key, (removers = new Map()));
     if (!removers.has(series)) removers.set(series, remove);
   };
-  const fallbacks = new Counter({ name: 'inferd_fallbacks_total', help: 'Answers given by a model\'s fallback predictor, by reason (error, timeout, shed, features, breaker_open).', labelNames: ['model', 'version', 'reason'], registers, collect: removeGone });
-  const state = new Gauge({ name: 'inferd_model_breaker_state', help: 'Circuit breaker per model version: 0 closed, 1 half-open, 2 open.', labelNames: ['model', 'version'], registers, collect: removeGone });
-  const transitions = new Counter({ name: 'inferd_model_breaker_transitions_total', help: 'Circuit breaker state changes per model version.', labelNames: ['model', 'version', 'to'], registers, collect: removeGone });
+  const fallbacks = new Counter({
+    name: 'inferd_fallbacks_total',
+    help: "Answers given by a model's fallback predictor, by reason (error, timeout, shed, features, breaker_open).",
+    labelNames: ['model', 'version', 'reason'],
+    registers,
+    collect: removeGone,
+  });
+  const state = new Gauge({
+    name: 'inferd_model_breaker_state',
+    help: 'Circuit breaker per model version: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['model', 'version'],
+    registers,
+    collect: removeGone,
+  });
+  const transitions = new Counter({
+    name: 'inferd_model_breaker_transitions_total',
+    help: 'Circuit breaker state changes per model version.',
+    labelNames: ['model', 'version', 'to'],
+    registers,
+    collect: removeGone,
+  });
   source.guards.listen({
     fallback: (model, version, reason) => {
       fallbacks.inc({ model, version, reason });

@@ -15,7 +15,9 @@ export class RollingCounts {
     readonly fields: number,
   ) {
     if (!(bucketMs > 0 && Number.isInteger(bucketCount) && bucketCount > 0 && Number.isInteger(fields) && fields > 0)) {
-      throw new RangeError(`RollingCounts needs bucketMs > 0 and positive integer counts; got ${bucketMs}, ${bucketCount}, ${fields}`);
+      throw new RangeError(
+        `RollingCounts needs bucketMs > 0 and positive integer counts; got ${bucketMs}, ${bucketCount}, ${fields}`,
+      );
     }
     this.buckets = new Float64Array(bucketCount).fill(-1);
     this.values = new Float64Array(bucketCount * fields);

@@ -22,9 +22,13 @@ export interface RowFamily<R> {
 /** Registers `family` on `registry`: prom-client's get() for registry.metrics(), lines() for renderMetrics. */
 export function registerRowFamily<R>(registry: Registry, family: RowFamily<R>): void {
   const { name, help, type, labelNames } = family;
-  const labelText = (values: ReadonlyArray<string | number>) => labelNames.map((n, i) => `${n}="${escapeLabelValue(values[i] ?? '')}"`).join(',');
+  const labelText = (values: ReadonlyArray<string | number>) =>
+    labelNames.map((n, i) => `${n}="${escapeLabelValue(values[i] ?? '')}"`).join(',');
   const metric: LineSource & Record<string, unknown> = {
-    name, help, type, aggregator: 'sum',
+    name,
+    help,
+    type,
+    aggregator: 'sum',
     get: () => {
       const values = [];
       for (const row of family.rows()) {

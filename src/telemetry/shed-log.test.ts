@@ -6,7 +6,12 @@ import { ShedLog } from './shed-log.js';
 
 function setUp() {
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
   let nowMs = 1_000_000;
   const shed = new ShedLog({ logger: createLogger('info', { destination: sink, format: 'json' }), now: () => nowMs });
   return { lines, shed, advance: (ms: number) => (nowMs += ms) };
@@ -22,10 +27,13 @@ test('thousands of shed requests become one line per model with counts by reason
   assert.equal(lines.length, 0, 'nothing is written per request');
   advance(5000);
   shed.flush();
-  assert.deepEqual(lines.map((l) => l.msg), [
-    'model digits: shed 5,912 requests in the last 5s: queue_full 5,900, evicted 12',
-    'model fraud: shed 1 request in the last 5s: unavailable 1',
-  ]);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    [
+      'model digits: shed 5,912 requests in the last 5s: queue_full 5,900, evicted 12',
+      'model fraud: shed 1 request in the last 5s: unavailable 1',
+    ],
+  );
   assert.deepEqual(lines[0].reasons, { queue_full: 5900, evicted: 12 });
   assert.equal(lines[0].level, 40);
   assert.equal(lines[0].interval_s, 5);
@@ -42,8 +50,11 @@ test('each interval counts afresh; a quiet interval writes nothing', () => {
   shed.observe({ model: 'digits', outcome: 'rejected', shedReason: 'concurrency_limit' });
   advance(2000);
   shed.stop(); // writes what is left
-  assert.deepEqual(lines.map((l) => l.msg), [
-    'model digits: shed 1 request in the last 5s: adaptive_limit 1',
-    'model digits: shed 2 requests in the last 2s: concurrency_limit 2',
-  ]);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    [
+      'model digits: shed 1 request in the last 5s: adaptive_limit 1',
+      'model digits: shed 2 requests in the last 2s: concurrency_limit 2',
+    ],
+  );
 });

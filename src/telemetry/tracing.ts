@@ -6,10 +6,25 @@
  * Span tree: `ingress` (SERVER, child of the caller's span when a traceparent came in) with children
  * `features`, `validation`, `queue`, `inference`, `postprocess`, each with model and version attributes.
  */
-import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { AlwaysOnSampler, BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator, type SpanExporter } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  RandomIdGenerator,
+  TracerProvider,
+  type IdGenerator,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
 import { randomUUID } from 'node:crypto';
 import type { ObservedRequest } from './request-metrics.js';
 
@@ -33,13 +48,17 @@ export interface TracingOptions {
 }
 
 /** The process's resource: the SDK's defaults, then the configured attributes, then the service's identity. */
-export function tracingResource(options: Pick<TracingOptions, 'serviceName' | 'serviceVersion' | 'serviceInstanceId' | 'resourceAttributes'>): Resource {
-  return defaultResource().merge(resourceFromAttributes({
-    ...options.resourceAttributes,
-    'service.name': options.serviceName,
-    ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
-    'service.instance.id': options.serviceInstanceId ?? randomUUID(),
-  }));
+export function tracingResource(
+  options: Pick<TracingOptions, 'serviceName' | 'serviceVersion' | 'serviceInstanceId' | 'resourceAttributes'>,
+): Resource {
+  return defaultResource().merge(
+    resourceFromAttributes({
+      ...options.resourceAttributes,
+      'service.name': options.serviceName,
+      ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
+      'service.instance.id': options.serviceInstanceId ?? randomUUID(),
+    }),
+  );
 }
 
 /**
@@ -101,7 +120,9 @@ export class Tracing {
       resource: tracingResource(options),
       idGenerator: this.ids,
       sampler: new AlwaysOnSampler(), // the keep/drop decision is made before any span exists
-      spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500, maxQueueSize: 16384, maxExportBatchSize: 2048 })],
+      spanProcessors: [
+        new BatchSpanProcessor({ exporter, scheduledDelayMillis: 500, maxQueueSize: 16384, maxExportBatchSize: 2048 }),
+      ],
     });
     this.tracer = this.provider.getTracer(options.serviceName);
   }
@@ -130,10 +151,20 @@ export class Tracing {
     };
     const parentContext = parent ? trace.setSpanContext(context.active(), parent) : context.active();
     if (!parent) this.ids.next = o.traceId; // taken by the root span just below, synchronously
-    const root = this.tracer.startSpan('ingress', { kind: SpanKind.SERVER, startTime: toEpochMs(o.startedMs!), attributes }, parentContext);
+    const root = this.tracer.startSpan(
+      'ingress',
+      { kind: SpanKind.SERVER, startTime: toEpochMs(o.startedMs!), attributes },
+      parentContext,
+    );
     const rootContext = trace.setSpan(context.active(), root);
     for (const [name, [start, end]] of Object.entries(o.spans ?? {}) as Array<[string, readonly [number, number]]>) {
-      this.tracer.startSpan(name, { startTime: toEpochMs(start), attributes: { 'inferd.model': o.model, 'inferd.model_version': o.version } }, rootContext).end(toEpochMs(end));
+      this.tracer
+        .startSpan(
+          name,
+          { startTime: toEpochMs(start), attributes: { 'inferd.model': o.model, 'inferd.model_version': o.version } },
+          rootContext,
+        )
+        .end(toEpochMs(end));
     }
     if (o.outcome !== 'success') root.setStatus({ code: SpanStatusCode.ERROR, message: o.error ?? o.outcome });
     root.end(toEpochMs(o.startedMs! + o.seconds * 1000));
@@ -161,10 +192,14 @@ export function freshTraceId(): string {
  * Gives each request its trace id before the observers see it: the caller's (traceparent) or, when tracing is on,
  * a fresh one for a request the core ran. The tracer's spans and the request log then carry the same id.
  */
-export function withTraceIds<T extends TracedRequest>(tracing: boolean, observers: ReadonlyArray<{ observe(o: T): void }>): { observe(o: T): void } {
+export function withTraceIds<T extends TracedRequest>(
+  tracing: boolean,
+  observers: ReadonlyArray<{ observe(o: T): void }>,
+): { observe(o: T): void } {
   return {
     observe(o: T): void {
-      const traceId = parseTraceparent(o.traceparent)?.traceId ?? (tracing && o.startedMs !== undefined ? freshTraceId() : undefined);
+      const traceId =
+        parseTraceparent(o.traceparent)?.traceId ?? (tracing && o.startedMs !== undefined ? freshTraceId() : undefined);
       const traced = traceId === undefined ? o : { ...o, traceId };
       for (const observer of observers) observer.observe(traced);
     },
@@ -173,5 +208,7 @@ export function withTraceIds<T extends TracedRequest>(tracing: boolean, observer
 
 /** For the ratio decision of a request without a trace id any random tail will do. */
 function randomTraceTail(): string {
-  return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
 }

@@ -2,16 +2,35 @@
  * The Open Inference Protocol's tensor datatypes and their in-memory representations.
  */
 export const DATATYPES = [
-  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64',
-  'FP16', 'FP32', 'FP64', 'BF16', 'BYTES',
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BF16',
+  'BYTES',
 ] as const;
 
 export type Datatype = (typeof DATATYPES)[number];
 
 export type NumericArray =
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Float32Array | Float64Array;
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Float32Array
+  | Float64Array;
 
 /** Element storage: typed arrays for numbers (FP16/BF16 as bit patterns in Uint16Array, BOOL as 0/1 bytes); strings for BYTES. */
 export type TensorData = NumericArray | string[];

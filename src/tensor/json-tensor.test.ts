@@ -4,7 +4,16 @@ import { tensorDataFromJson, tensorDataToJson } from './json-tensor.js';
 
 test('flat and nested data give the same storage', () => {
   const flat = tensorDataFromJson([1, 2, 3, 4, 5, 6], 'FP32', [2, 3], 6, 'x');
-  const nested = tensorDataFromJson([[1, 2, 3], [4, 5, 6]], 'FP32', [2, 3], 6, 'x');
+  const nested = tensorDataFromJson(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    'FP32',
+    [2, 3],
+    6,
+    'x',
+  );
   assert.deepEqual(nested, flat);
   assert.ok(flat instanceof Float32Array);
 });
@@ -20,12 +29,21 @@ test('each datatype converts to its storage and back', () => {
 });
 
 test('bad elements are reported with their index and the expected type', () => {
-  assert.throws(() => tensorDataFromJson([1, 'a'], 'FP32', [2], 2, "input 'x'"), /input 'x': element 1 is "a", which is not a number/);
+  assert.throws(
+    () => tensorDataFromJson([1, 'a'], 'FP32', [2], 2, "input 'x'"),
+    /input 'x': element 1 is "a", which is not a number/,
+  );
   assert.throws(() => tensorDataFromJson([1.5], 'INT32', [1], 1, 'x'), /element 0 is 1.5, which is not an integer/);
   assert.throws(() => tensorDataFromJson([300], 'UINT8', [1], 1, 'x'), /outside the UINT8 range \[0, 255\]/);
-  assert.throws(() => tensorDataFromJson([-1], 'UINT64', [1], 1, 'x'), /element 0 is -1, outside the UINT64 range \[0, 18446744073709551615\]/);
+  assert.throws(
+    () => tensorDataFromJson([-1], 'UINT64', [1], 1, 'x'),
+    /element 0 is -1, outside the UINT64 range \[0, 18446744073709551615\]/,
+  );
   assert.throws(() => tensorDataFromJson([1], 'BOOL', [1], 1, 'x'), /which is not true or false/);
-  assert.throws(() => tensorDataFromJson([1, 2, 3], 'FP32', [2, 2], 4, 'x'), /shape \[2, 2\] needs 4 elements but 'data' has 3/);
+  assert.throws(
+    () => tensorDataFromJson([1, 2, 3], 'FP32', [2, 2], 4, 'x'),
+    /shape \[2, 2\] needs 4 elements but 'data' has 3/,
+  );
   assert.throws(() => tensorDataFromJson('1,2', 'FP32', [2], 2, 'x'), /'data' must be an array/);
   assert.throws(() => tensorDataFromJson([[[1]]], 'FP32', [1], 1, 'x'), /nested deeper than the tensor's rank/);
 });

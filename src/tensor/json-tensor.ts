@@ -25,7 +25,13 @@ function flatten(data: unknown[], rank: number, what: string): unknown[] {
   return out;
 }
 
-function badElement(what: string, datatype: Datatype, index: number, value: unknown, expected: string): InvalidArgumentError {
+function badElement(
+  what: string,
+  datatype: Datatype,
+  index: number,
+  value: unknown,
+  expected: string,
+): InvalidArgumentError {
   const shown = JSON.stringify(value) ?? String(value);
   return new InvalidArgumentError(
     `${what}: element ${index} is ${shown.slice(0, 40)}, which is not ${expected}; datatype ${datatype} needs ${expected} values`,
@@ -67,12 +73,23 @@ function fillBigIntegers(values: unknown[], datatype: 'INT64' | 'UINT64', what: 
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     // A decimal string longer than any 64-bit integer is refused before BigInt parses it (superlinear in its length).
-    const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && v.length <= MAX_INT64_DIGITS && /^-?\d+$/.test(v));
-    if (!ok) throw badElement(what, datatype, i, v, `an integer (a number, or a string of at most ${MAX_INT64_DIGITS} characters)`);
+    const ok =
+      (typeof v === 'number' && Number.isInteger(v)) ||
+      (typeof v === 'string' && v.length <= MAX_INT64_DIGITS && /^-?\d+$/.test(v));
+    if (!ok)
+      throw badElement(
+        what,
+        datatype,
+        i,
+        v,
+        `an integer (a number, or a string of at most ${MAX_INT64_DIGITS} characters)`,
+      );
     const big = BigInt(v as number | string);
     const [min, max] = BIG_RANGES[datatype];
     if (big < min || big > max) {
-      throw new InvalidArgumentError(`${what}: element ${i} is ${String(v)}, outside the ${datatype} range [${min}, ${max}]`);
+      throw new InvalidArgumentError(
+        `${what}: element ${i} is ${String(v)}, outside the ${datatype} range [${min}, ${max}]`,
+      );
     }
     out[i] = big;
   }
@@ -100,7 +117,13 @@ function fillStrings(values: unknown[], what: string): string[] {
  * Converts a JSON `data` array into tensor storage, checking every element's type and range and that the
  * element count equals the shape's product.
  */
-export function tensorDataFromJson(data: unknown, datatype: Datatype, shape: readonly number[], count: number, what: string): TensorData {
+export function tensorDataFromJson(
+  data: unknown,
+  datatype: Datatype,
+  shape: readonly number[],
+  count: number,
+  what: string,
+): TensorData {
   if (!Array.isArray(data)) {
     throw new InvalidArgumentError(`${what}: 'data' must be an array (flat or nested), got ${typeof data}`);
   }
@@ -168,7 +191,8 @@ export function tensorDataToJsonText(data: TensorData, datatype: Datatype): stri
     case 'FP64': {
       const values = data as Float32Array;
       // join() would write NaN and Infinity, which JSON lacks; JSON.stringify writes them as null.
-      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return JSON.stringify(Array.from(values));
+      for (let i = 0; i < values.length; i++)
+        if (!Number.isFinite(values[i])) return JSON.stringify(Array.from(values));
       return `[${values.join(',')}]`;
     }
     default:

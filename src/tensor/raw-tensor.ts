@@ -23,7 +23,13 @@ function swapBytes(bytes: Uint8Array, size: number): void {
   for (let at = 0; at < bytes.length; at += size) bytes.subarray(at, at + size).reverse();
 }
 
-function decodeNumeric(raw: Uint8Array, datatype: Exclude<Datatype, 'BYTES'>, shape: readonly number[], count: number, { what, source }: RawSource): NumericArray {
+function decodeNumeric(
+  raw: Uint8Array,
+  datatype: Exclude<Datatype, 'BYTES'>,
+  shape: readonly number[],
+  count: number,
+  { what, source }: RawSource,
+): NumericArray {
   const size = byteSize(datatype)!;
   const expected = count * size;
   if (raw.byteLength !== expected) {
@@ -37,34 +43,57 @@ function decodeNumeric(raw: Uint8Array, datatype: Exclude<Datatype, 'BYTES'>, sh
   if (!LITTLE_ENDIAN_HOST) swapBytes(bytes, size);
   if (datatype === 'BOOL') {
     const bad = bytes.findIndex((b) => b > 1);
-    if (bad >= 0) throw new InvalidArgumentError(`${what}: BOOL element ${bad} is the byte ${bytes[bad]}; BOOL elements are 0 or 1`);
+    if (bad >= 0)
+      throw new InvalidArgumentError(
+        `${what}: BOOL element ${bad} is the byte ${bytes[bad]}; BOOL elements are 0 or 1`,
+      );
   }
   return out;
 }
 
-function decodeStrings(raw: Uint8Array, shape: readonly number[], count: number, { what, source }: RawSource): string[] {
+function decodeStrings(
+  raw: Uint8Array,
+  shape: readonly number[],
+  count: number,
+  { what, source }: RawSource,
+): string[] {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: string[] = [];
   let at = 0;
   while (at < raw.byteLength) {
-    if (at + 4 > raw.byteLength) throw new InvalidArgumentError(`${what}: raw BYTES contents end inside the 4-byte length of element ${out.length}`);
+    if (at + 4 > raw.byteLength)
+      throw new InvalidArgumentError(
+        `${what}: raw BYTES contents end inside the 4-byte length of element ${out.length}`,
+      );
     const length = view.getUint32(at, true);
     at += 4;
     if (at + length > raw.byteLength) {
-      throw new InvalidArgumentError(`${what}: raw BYTES element ${out.length} declares ${length} bytes, but only ${raw.byteLength - at} remain`);
+      throw new InvalidArgumentError(
+        `${what}: raw BYTES element ${out.length} declares ${length} bytes, but only ${raw.byteLength - at} remain`,
+      );
     }
     out.push(Buffer.from(raw.buffer, raw.byteOffset + at, length).toString('utf8'));
     at += length;
   }
   if (out.length !== count) {
-    throw new InvalidArgumentError(`${what}: ${source} holds ${out.length} BYTES elements, but shape ${formatShape(shape)} needs ${count}`);
+    throw new InvalidArgumentError(
+      `${what}: ${source} holds ${out.length} BYTES elements, but shape ${formatShape(shape)} needs ${count}`,
+    );
   }
   return out;
 }
 
 /** Decodes raw bytes for a tensor of `datatype` and `shape` (`count` elements), checking their length. */
-export function tensorDataFromRaw(raw: Uint8Array, datatype: Datatype, shape: readonly number[], count: number, from: RawSource): TensorData {
-  return datatype === 'BYTES' ? decodeStrings(raw, shape, count, from) : decodeNumeric(raw, datatype, shape, count, from);
+export function tensorDataFromRaw(
+  raw: Uint8Array,
+  datatype: Datatype,
+  shape: readonly number[],
+  count: number,
+  from: RawSource,
+): TensorData {
+  return datatype === 'BYTES'
+    ? decodeStrings(raw, shape, count, from)
+    : decodeNumeric(raw, datatype, shape, count, from);
 }
 
 function encodeStrings(values: readonly string[]): Buffer {

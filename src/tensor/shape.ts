@@ -8,7 +8,9 @@ export function elementCount(shape: readonly number[], what = 'tensor'): number 
   let count = 1;
   for (const dim of shape) {
     if (!Number.isInteger(dim) || dim < 0) {
-      throw new InvalidArgumentError(`${what} has an invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+      throw new InvalidArgumentError(
+        `${what} has an invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`,
+      );
     }
     count *= dim;
     if (count > MAX_ELEMENTS) {

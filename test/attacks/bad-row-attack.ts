@@ -20,9 +20,11 @@ const CONCURRENCY = 16;
 const BAD_EVERY = 4;
 
 /** Batches of up to 16 requests, each waiting up to 2 ms for company: the attack's rows meet everyone else's. */
-const CONFIG = 'max_batch_size: 16\ndynamic_batching: { max_queue_delay_microseconds: 2000 }\nslo: { availability: 0.999 }\n';
+const CONFIG =
+  'max_batch_size: 16\ndynamic_batching: { max_queue_delay_microseconds: 2000 }\nslo: { availability: 0.999 }\n';
 
-const body = (indices: readonly number[]) => JSON.stringify({ inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }] });
+const body = (indices: readonly number[]) =>
+  JSON.stringify({ inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }] });
 const GOOD = body([0, 3, 7, -1]);
 /** Index 10 is one past the table's end: the runtime call holding it fails. */
 const BAD = body([1, 10, 2, 3]);
@@ -32,7 +34,10 @@ export interface BadRowAttackSetup extends AttackSetup {
   readonly counts: FloodCounts;
 }
 
-function badRowScenario(name: string, probeModel: 'lut' | 'lut_probe'): AttackScenario & { setup(): Promise<BadRowAttackSetup> } {
+function badRowScenario(
+  name: string,
+  probeModel: 'lut' | 'lut_probe',
+): AttackScenario & { setup(): Promise<BadRowAttackSetup> } {
   return { name, setup: () => setup(probeModel) };
 }
 
@@ -45,8 +50,15 @@ async function setup(probeModel: string): Promise<BadRowAttackSetup> {
   // The attacked model has served before the attack, as a live model has: a bad row that then runs alone in its
   // call is judged against a request the model answered (known-good-request.ts), not left without comparison.
   try {
-    const served = await fetch(`${server.url}/v2/models/lut/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: GOOD });
-    if (served.status !== 200) throw new Error(`model 'lut' answered ${served.status} before the attack: ${(await served.text()).slice(0, 300)}`);
+    const served = await fetch(`${server.url}/v2/models/lut/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: GOOD,
+    });
+    if (served.status !== 200)
+      throw new Error(
+        `model 'lut' answered ${served.status} before the attack: ${(await served.text()).slice(0, 300)}`,
+      );
   } catch (err) {
     await server.close();
     await repo.cleanup();
@@ -54,13 +66,24 @@ async function setup(probeModel: string): Promise<BadRowAttackSetup> {
   }
   const counts: FloodCounts = {};
   const path = '/v2/models/lut/infer';
-  const requests: HttpRequestSpec[] = Array.from({ length: BAD_EVERY }, (_, i) => (i === 0 ? { path, body: BAD, label: 'bad' } : { path, body: GOOD, label: 'good' }));
+  const requests: HttpRequestSpec[] = Array.from({ length: BAD_EVERY }, (_, i) =>
+    i === 0 ? { path, body: BAD, label: 'bad' } : { path, body: GOOD, label: 'good' },
+  );
   return {
     httpUrl: server.url,
     counts,
-    probe: { path: `/v2/models/${probeModel}/infer`, body: JSON.parse(GOOD) as unknown, headers: { 'content-type': 'application/json' } },
+    probe: {
+      path: `/v2/models/${probeModel}/infer`,
+      body: JSON.parse(GOOD) as unknown,
+      headers: { 'content-type': 'application/json' },
+    },
     async run() {
-      Object.assign(counts, await flood([[{ kind: 'http', label: 'lut', url: server.url, requests, count: REQUESTS, concurrency: CONCURRENCY }]]));
+      Object.assign(
+        counts,
+        await flood([
+          [{ kind: 'http', label: 'lut', url: server.url, requests, count: REQUESTS, concurrency: CONCURRENCY }],
+        ]),
+      );
       const name = probeModel === 'lut' ? 'bad-row-victim' : 'bad-row-batches';
       expectOnly(name, counts, 'good', ['200']);
       // A bad row fails alone, as the caller's: 400, whether it was isolated from its batch or ran alone in its call

@@ -22,9 +22,25 @@ const OVER_BATCH_BODIES = 400;
 const ALLOWED_BODIES = 4;
 
 async function serve(models: Record<string, number>): Promise<{ url: string; close(): Promise<void> }> {
-  const repo = await tempRepository(Object.fromEntries(Object.entries(models).map(([name, batch]) => [name, { onnx: DIGITS, config: { file: 'config.yaml' as const, text: `max_batch_size: ${batch}\n` } }])));
+  const repo = await tempRepository(
+    Object.fromEntries(
+      Object.entries(models).map(([name, batch]) => [
+        name,
+        { onnx: DIGITS, config: { file: 'config.yaml' as const, text: `max_batch_size: ${batch}\n` } },
+      ]),
+    ),
+  );
   try {
-    const server = await startServer(resolveServerConfig({ model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, host: '127.0.0.1', log_level: 'silent' }));
+    const server = await startServer(
+      resolveServerConfig({
+        model_repository: repo.dir,
+        http_port: 0,
+        grpc_port: -1,
+        metrics_port: -1,
+        host: '127.0.0.1',
+        log_level: 'silent',
+      }),
+    );
     return {
       url: server.url,
       close: async () => {
@@ -43,12 +59,30 @@ export const bigBodiesOverBatch: AttackScenario = {
   name: 'big-bodies-over-batch',
   async setup(): Promise<AttackSetup> {
     const { url, close } = await serve({ small: 8, probe: 8 });
-    const body: BodySpec = { before: '{"instances":[', piece: `[${new Array(64).fill('0').join(',')}]`, times: 120_000, separator: ',', after: ']}' };
+    const body: BodySpec = {
+      before: '{"instances":[',
+      piece: `[${new Array(64).fill('0').join(',')}]`,
+      times: 120_000,
+      separator: ',',
+      after: ']}',
+    };
     return {
       httpUrl: url,
       probe: PROBE,
       async run() {
-        const counts = await flood([[{ kind: 'http', label: 'v1', url, requests: [{ path: '/v1/models/small:predict', body }], count: OVER_BATCH_BODIES, concurrency: 4, keepAlive: false }]]);
+        const counts = await flood([
+          [
+            {
+              kind: 'http',
+              label: 'v1',
+              url,
+              requests: [{ path: '/v1/models/small:predict', body }],
+              count: OVER_BATCH_BODIES,
+              concurrency: 4,
+              keepAlive: false,
+            },
+          ],
+        ]);
         // Refused from their Content-Length with 413 (above the model's body limit), never read; a refusal may close
         // the connection before the client has written the body ('error'). A refused body gives its share of the
         // buffered-body budget back at once, so the budget never fills and none gets 503.
@@ -71,14 +105,27 @@ export const bigBodiesAllowed: AttackScenario = {
     const row = Array.from({ length: 64 }, (_, i) => (i / 64 + 0.000123456789).toFixed(12)).join(',');
     const body: BodySpec = {
       before: '{"inputs":[{"name":"input","datatype":"FP32","shape":[16384,64],"data":[',
-      piece: row, times: 16_384, separator: ',',
+      piece: row,
+      times: 16_384,
+      separator: ',',
       after: ']}],"outputs":[{"name":"label","parameters":{"binary_data":true}}]}',
     };
     return {
       httpUrl: url,
       probe: PROBE,
       async run() {
-        const counts = await flood([[{ kind: 'http', label: 'v2', url, requests: [{ path: '/v2/models/large/infer', body }], count: ALLOWED_BODIES, concurrency: 1 }]]);
+        const counts = await flood([
+          [
+            {
+              kind: 'http',
+              label: 'v2',
+              url,
+              requests: [{ path: '/v2/models/large/infer', body }],
+              count: ALLOWED_BODIES,
+              concurrency: 1,
+            },
+          ],
+        ]);
         expectOnly('big-bodies-allowed', counts, 'v2', ['200']);
         return describeCounts(counts);
       },

@@ -23,22 +23,44 @@ import type { AttackScenario, AttackSetup, ProbeRequest } from './attack.js';
 import { describeCounts, expectOnly, flood, type BodySpec, type Flood } from './flood.js';
 
 const DIGITS = readJsonFixture<{ inputs: number[][] }>('test/fixtures/reference/digits.json');
-const digitsBody = (extra: Record<string, unknown> = {}) => ({ ...extra, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: DIGITS.inputs[0] }] });
+const digitsBody = (extra: Record<string, unknown> = {}) => ({
+  ...extra,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: DIGITS.inputs[0] }],
+});
 
 const INFER = '/v2/models/digits/infer';
 
 async function digitsServer(extra: Parameters<typeof resolveServerConfig>[0] = {}): Promise<RunningServer> {
-  return startServer(resolveServerConfig({
-    model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, grpc_port: -1, metrics_port: -1,
-    host: '127.0.0.1', log_level: 'silent', ...extra,
-  }));
+  return startServer(
+    resolveServerConfig({
+      model_repository: MODELS_DIR,
+      model_control_mode: 'explicit',
+      load_models: ['digits'],
+      http_port: 0,
+      grpc_port: -1,
+      metrics_port: -1,
+      host: '127.0.0.1',
+      log_level: 'silent',
+      ...extra,
+    }),
+  );
 }
 
-function setupOf(server: RunningServer, probe: ProbeRequest, run: () => Promise<string>, cleanup: () => Promise<void> = async () => undefined): AttackSetup {
-  return { httpUrl: server.url, probe, run, close: async () => {
-    await server.close();
-    await cleanup();
-  } };
+function setupOf(
+  server: RunningServer,
+  probe: ProbeRequest,
+  run: () => Promise<string>,
+  cleanup: () => Promise<void> = async () => undefined,
+): AttackSetup {
+  return {
+    httpUrl: server.url,
+    probe,
+    run,
+    close: async () => {
+      await server.close();
+      await cleanup();
+    },
+  };
 }
 
 /** Requests of each kind per run, and how many at once. */
@@ -53,9 +75,25 @@ export const hugeRequestIds: AttackScenario = {
     const server = await digitsServer({ body_limit_bytes: 8 * 1024 * 1024 });
     // {"id":"xxx…(768 KiB)","inputs":[…]}, built in the attacker: within the model's body limit (1 MiB), so that the
     // body is read and parsed and the id refused, not the body from its Content-Length.
-    const body: BodySpec = { before: '{"id":"', piece: 'x', times: 768 * 1024, after: `",${JSON.stringify(digitsBody()).slice(1)}` };
+    const body: BodySpec = {
+      before: '{"id":"',
+      piece: 'x',
+      times: 768 * 1024,
+      after: `",${JSON.stringify(digitsBody()).slice(1)}`,
+    };
     return setupOf(server, { path: INFER, body: digitsBody() }, async () => {
-      const counts = await flood([[{ kind: 'http', label: 'huge id', url: server.url, requests: [{ path: INFER, body }], count: HUGE_IDS, concurrency: 4 }]]);
+      const counts = await flood([
+        [
+          {
+            kind: 'http',
+            label: 'huge id',
+            url: server.url,
+            requests: [{ path: INFER, body }],
+            count: HUGE_IDS,
+            concurrency: 4,
+          },
+        ],
+      ]);
       expectOnly('huge-request-ids', counts, 'huge id', ['400']);
       return describeCounts(counts);
     });
@@ -68,7 +106,18 @@ export const hugeTimeouts: AttackScenario = {
     const server = await digitsServer();
     const body = JSON.stringify(digitsBody({ parameters: { timeout: 2 ** 31 * 1000 + 5000 } }));
     return setupOf(server, { path: INFER, body: digitsBody() }, async () => {
-      const counts = await flood([[{ kind: 'http', label: 'huge timeout', url: server.url, requests: [{ path: INFER, body }], count: HUGE_TIMEOUTS, concurrency: 16 }]]);
+      const counts = await flood([
+        [
+          {
+            kind: 'http',
+            label: 'huge timeout',
+            url: server.url,
+            requests: [{ path: INFER, body }],
+            count: HUGE_TIMEOUTS,
+            concurrency: 16,
+          },
+        ],
+      ]);
       expectOnly('huge-timeouts', counts, 'huge timeout', ['400']);
       return describeCounts(counts);
     });
@@ -82,7 +131,10 @@ export const spoofedCallers: AttackScenario = {
   name: 'spoofed-callers',
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'inferd-identity-attack-'));
-    const keys = [['victim', VICTIM], ['attacker', ATTACKER]].map(([name, key]) => `  - {name: ${name}, tenant: acme, sha256: ${hashApiKey(key)}, scopes: ['infer:digits']}`);
+    const keys = [
+      ['victim', VICTIM],
+      ['attacker', ATTACKER],
+    ].map(([name, key]) => `  - {name: ${name}, tenant: acme, sha256: ${hashApiKey(key)}, scopes: ['infer:digits']}`);
     await writeFile(join(dir, 'keys.yaml'), `keys:\n${keys.join('\n')}\n`);
     const server = await digitsServer({
       auth: { enabled: true, api_keys_file: join(dir, 'keys.yaml') },
@@ -97,16 +149,48 @@ export const spoofedCallers: AttackScenario = {
       const predictions = ids.map((id) => JSON.stringify(digitsBody({ id })));
       const labels = JSON.stringify({ feedback: ids.map((id) => ({ id, label: 0 })) });
       plan.push(
-        [{ kind: 'http', label: 'victim', url, requests: predictions.map((body) => ({ path: INFER, body, headers: { 'x-api-key': VICTIM } })), count: 100, concurrency: 8 }],
-        [{ kind: 'http', label: 'spoofed', url, requests: predictions.map((body) => ({ path: INFER, body, headers: spoof })), count: 300, concurrency: 16 }],
-        [{ kind: 'http', label: 'labels', url, requests: [{ path: '/v1/models/digits/feedback', body: labels, headers: spoof }], count: 20, concurrency: 4 }],
+        [
+          {
+            kind: 'http',
+            label: 'victim',
+            url,
+            requests: predictions.map((body) => ({ path: INFER, body, headers: { 'x-api-key': VICTIM } })),
+            count: 100,
+            concurrency: 8,
+          },
+        ],
+        [
+          {
+            kind: 'http',
+            label: 'spoofed',
+            url,
+            requests: predictions.map((body) => ({ path: INFER, body, headers: spoof })),
+            count: 300,
+            concurrency: 16,
+          },
+        ],
+        [
+          {
+            kind: 'http',
+            label: 'labels',
+            url,
+            requests: [{ path: '/v1/models/digits/feedback', body: labels, headers: spoof }],
+            count: 20,
+            concurrency: 4,
+          },
+        ],
       );
     }
-    return setupOf(server, { path: INFER, body: digitsBody(), headers: { 'x-api-key': VICTIM } }, async () => {
-      const counts = await flood(plan);
-      expectOnly('spoofed-callers', counts, 'victim', ['200']);
-      return describeCounts(counts);
-    }, () => rm(dir, { recursive: true, force: true }));
+    return setupOf(
+      server,
+      { path: INFER, body: digitsBody(), headers: { 'x-api-key': VICTIM } },
+      async () => {
+        const counts = await flood(plan);
+        expectOnly('spoofed-callers', counts, 'victim', ['200']);
+        return describeCounts(counts);
+      },
+      () => rm(dir, { recursive: true, force: true }),
+    );
   },
 };
 

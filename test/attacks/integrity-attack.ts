@@ -17,10 +17,16 @@ import { readJsonFixture, ROOT } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { AttackScenario, AttackSetup } from './attack.js';
 
-const cancer = readJsonFixture<{ inputs: number[][]; probabilities: number[][] }>('test/fixtures/reference/breast_cancer.json');
+const cancer = readJsonFixture<{ inputs: number[][]; probabilities: number[][] }>(
+  'test/fixtures/reference/breast_cancer.json',
+);
 /** The reference row nearest the decision boundary, and a threshold that flips its label. */
-const NEAR = cancer.probabilities.reduce((best, p, i) => (Math.abs(p[1] - 0.5) < Math.abs(cancer.probabilities[best][1] - 0.5) ? i : best), 0);
-const FLIPPING = cancer.probabilities[NEAR][1] >= 0.5 ? cancer.probabilities[NEAR][1] + 0.005 : cancer.probabilities[NEAR][1] - 0.005;
+const NEAR = cancer.probabilities.reduce(
+  (best, p, i) => (Math.abs(p[1] - 0.5) < Math.abs(cancer.probabilities[best][1] - 0.5) ? i : best),
+  0,
+);
+const FLIPPING =
+  cancer.probabilities[NEAR][1] >= 0.5 ? cancer.probabilities[NEAR][1] + 0.005 : cancer.probabilities[NEAR][1] - 0.005;
 const BODY = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: cancer.inputs[NEAR] }] };
 
 /** One tampering and how to undo it, in the model folder `dir`. */
@@ -31,9 +37,22 @@ interface Tamper {
 }
 
 const TAMPERS: readonly Tamper[] = [
-  { what: 'config.yaml with a threshold dropped beside the signed versions', apply: (d) => writeFileSync(join(d, 'config.yaml'), `parameters: { threshold: ${FLIPPING} }\n`), undo: (d) => rmSync(join(d, 'config.yaml')) },
-  { what: 'config.pbtxt with a threshold dropped beside the signed versions', apply: (d) => writeFileSync(join(d, 'config.pbtxt'), `parameters { key: "threshold" value { string_value: "${FLIPPING}" } }\n`), undo: (d) => rmSync(join(d, 'config.pbtxt')) },
-  { what: 'a label file added', apply: (d) => writeFileSync(join(d, 'labels.txt'), 'benign\nmalignant\n'), undo: (d) => rmSync(join(d, 'labels.txt')) },
+  {
+    what: 'config.yaml with a threshold dropped beside the signed versions',
+    apply: (d) => writeFileSync(join(d, 'config.yaml'), `parameters: { threshold: ${FLIPPING} }\n`),
+    undo: (d) => rmSync(join(d, 'config.yaml')),
+  },
+  {
+    what: 'config.pbtxt with a threshold dropped beside the signed versions',
+    apply: (d) =>
+      writeFileSync(join(d, 'config.pbtxt'), `parameters { key: "threshold" value { string_value: "${FLIPPING}" } }\n`),
+    undo: (d) => rmSync(join(d, 'config.pbtxt')),
+  },
+  {
+    what: 'a label file added',
+    apply: (d) => writeFileSync(join(d, 'labels.txt'), 'benign\nmalignant\n'),
+    undo: (d) => rmSync(join(d, 'labels.txt')),
+  },
   {
     what: "the model folder's manifest edited to allow a config.yaml",
     apply: (d) => {
@@ -47,7 +66,11 @@ const TAMPERS: readonly Tamper[] = [
       rmSync(join(d, 'config.yaml'));
     },
   },
-  { what: 'warmup.json added to the version folder', apply: (d) => writeFileSync(join(d, '1', 'warmup.json'), JSON.stringify({ requests: [{ inputs: BODY.inputs }] })), undo: (d) => rmSync(join(d, '1', 'warmup.json')) },
+  {
+    what: 'warmup.json added to the version folder',
+    apply: (d) => writeFileSync(join(d, '1', 'warmup.json'), JSON.stringify({ requests: [{ inputs: BODY.inputs }] })),
+    undo: (d) => rmSync(join(d, '1', 'warmup.json')),
+  },
 ];
 
 async function post(url: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -74,14 +97,25 @@ export function integrityAttack(options: IntegrityAttackOptions = {}): AttackSce
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       writeFileSync(join(repo, 'release.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
       const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-      for (const [dir, bytes] of [[join(model, '1'), manifestBytes(await buildManifest(join(model, '1')))], [model, manifestBytes(await buildModelManifest(model, 'cancer'))]] as const) {
+      for (const [dir, bytes] of [
+        [join(model, '1'), manifestBytes(await buildManifest(join(model, '1')))],
+        [model, manifestBytes(await buildModelManifest(model, 'cancer'))],
+      ] as const) {
         writeFileSync(join(dir, 'manifest.json'), bytes);
         writeFileSync(join(dir, 'manifest.sig'), signManifest(bytes, pem));
       }
-      const server = await startServer(resolveServerConfig({
-        model_repository: repo, http_port: 0, host: '127.0.0.1', log_level: 'silent', model_control_mode: 'poll',
-        repository_poll_secs: options.pollSecs ?? 0.05, integrity: 'signed', trusted_keys: [join(repo, 'release.pub')],
-      }));
+      const server = await startServer(
+        resolveServerConfig({
+          model_repository: repo,
+          http_port: 0,
+          host: '127.0.0.1',
+          log_level: 'silent',
+          model_control_mode: 'poll',
+          repository_poll_secs: options.pollSecs ?? 0.05,
+          integrity: 'signed',
+          trusted_keys: [join(repo, 'release.pub')],
+        }),
+      );
       const answer = async () => {
         const r = await post(`${server.url}/v2/models/cancer/infer`, BODY);
         return `${r.status} ${r.text}`;
@@ -91,7 +125,8 @@ export function integrityAttack(options: IntegrityAttackOptions = {}): AttackSce
         const { events } = (await r.json()) as { events: Array<{ type: string }> };
         return events.filter((e) => e.type === 'model_refused' || e.type === 'version_refused').length;
       };
-      const refusedNow = async () => (await post(`${server.url}/v2/repository/index`)).text.includes('a change was refused');
+      const refusedNow = async () =>
+        (await post(`${server.url}/v2/repository/index`)).text.includes('a change was refused');
       return {
         httpUrl: server.url,
         probe: { path: '/v2/models/cancer/infer', body: BODY },
@@ -104,12 +139,21 @@ export function integrityAttack(options: IntegrityAttackOptions = {}): AttackSce
             tamper.apply(model);
             // The server has seen it when it refused it, or (no defence) when the answer changed.
             let changed = '';
-            await waitFor(async () => (await refusals()) > seen || (changed = await answer()) !== verified, `server reaction to: ${tamper.what}`);
+            await waitFor(
+              async () => (await refusals()) > seen || (changed = await answer()) !== verified,
+              `server reaction to: ${tamper.what}`,
+            );
             if (changed && changed !== verified) gotThrough.push(`${tamper.what}: answered ${changed.slice(0, 200)}`);
             tamper.undo(model);
-            await waitFor(async () => !(await refusedNow()) && (await answer()) === verified, `recovery after: ${tamper.what}`);
+            await waitFor(
+              async () => !(await refusedNow()) && (await answer()) === verified,
+              `recovery after: ${tamper.what}`,
+            );
           }
-          if (gotThrough.length) throw new Error(`integrity attack: ${gotThrough.length} tampering(s) changed the answers: ${gotThrough.slice(0, 3).join('; ')}`);
+          if (gotThrough.length)
+            throw new Error(
+              `integrity attack: ${gotThrough.length} tampering(s) changed the answers: ${gotThrough.slice(0, 3).join('; ')}`,
+            );
         },
         async close() {
           await server.close();

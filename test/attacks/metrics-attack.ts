@@ -23,10 +23,18 @@ const names = Array.from({ length: NAMES }, (_, i) => `made-up-${i}`);
 export const unknownModelMetrics: AttackScenario = {
   name: 'unknown-model-metrics',
   async setup(): Promise<AttackSetup> {
-    const server = await startServer(resolveServerConfig({
-      model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'],
-      host: '127.0.0.1', http_port: 0, grpc_port: 0, metrics_port: 0, log_level: 'silent',
-    }));
+    const server = await startServer(
+      resolveServerConfig({
+        model_repository: MODELS_DIR,
+        model_control_mode: 'explicit',
+        load_models: ['digits'],
+        host: '127.0.0.1',
+        http_port: 0,
+        grpc_port: 0,
+        metrics_port: 0,
+        log_level: 'silent',
+      }),
+    );
     const metrics = new URL(server.metricsUrl!);
     return {
       httpUrl: server.url,
@@ -34,13 +42,44 @@ export const unknownModelMetrics: AttackScenario = {
       async run() {
         const counts = await flood([
           [
-            { kind: 'http', label: 'http', url: server.url, requests: names.map((n) => ({ path: `/v2/models/${n}/infer`, body: DIGITS_REQUEST })), count: NAMES, concurrency: CONCURRENCY },
             {
-              kind: 'grpc', label: 'grpc', target: server.grpcUrl!, method: 'ModelInfer', count: NAMES, concurrency: CONCURRENCY,
-              requests: names.map((n) => ({ model_name: n, inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: new Array<number>(64).fill(0) } }] })),
+              kind: 'http',
+              label: 'http',
+              url: server.url,
+              requests: names.map((n) => ({ path: `/v2/models/${n}/infer`, body: DIGITS_REQUEST })),
+              count: NAMES,
+              concurrency: CONCURRENCY,
+            },
+            {
+              kind: 'grpc',
+              label: 'grpc',
+              target: server.grpcUrl!,
+              method: 'ModelInfer',
+              count: NAMES,
+              concurrency: CONCURRENCY,
+              requests: names.map((n) => ({
+                model_name: n,
+                inputs: [
+                  {
+                    name: 'input',
+                    datatype: 'FP32',
+                    shape: ['1', '64'],
+                    contents: { fp32_contents: new Array<number>(64).fill(0) },
+                  },
+                ],
+              })),
             },
           ],
-          [{ kind: 'http', label: 'scrape', url: metrics.origin, requests: [{ method: 'GET', path: metrics.pathname }], count: SCRAPES, concurrency: 1 }],
+          [
+            {
+              kind: 'http',
+              label: 'scrape',
+              url: metrics.origin,
+              requests: [{ method: 'GET', path: metrics.pathname }],
+              count: SCRAPES,
+              concurrency: 1,
+            },
+          ],
         ]);
         expectOnly('unknown-model-metrics', counts, 'http', ['404']);
         expectOnly('unknown-model-metrics', counts, 'grpc', ['NOT_FOUND']);

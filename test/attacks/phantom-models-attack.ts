@@ -21,10 +21,18 @@ export const phantomModelsAttack: AttackScenario = {
   name: 'phantom-model-loads',
   async setup(): Promise<AttackSetup> {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } } });
-    const server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, host: '127.0.0.1', log_level: 'silent',
-      model_control_mode: 'explicit', load_models: ['digits'],
-    }));
+    const server = await startServer(
+      resolveServerConfig({
+        model_repository: repo.dir,
+        http_port: 0,
+        grpc_port: -1,
+        metrics_port: -1,
+        host: '127.0.0.1',
+        log_level: 'silent',
+        model_control_mode: 'explicit',
+        load_models: ['digits'],
+      }),
+    );
     const requests: HttpRequestSpec[] = [];
     for (let i = 0; i < NAMES; i++) {
       requests.push({ path: `/v2/repository/models/phantom-${i}-${i.toString(36)}/load`, body: '{}', label: 'load' });
@@ -34,11 +42,24 @@ export const phantomModelsAttack: AttackScenario = {
       httpUrl: server.url,
       probe: { path: '/v2/models/digits/infer', body: JSON.parse(digitsBody(0)) as unknown },
       async run() {
-        const counts = await flood([[{ kind: 'http', label: 'load', url: server.url, requests, count: requests.length, concurrency: CONCURRENCY }]]);
+        const counts = await flood([
+          [
+            {
+              kind: 'http',
+              label: 'load',
+              url: server.url,
+              requests,
+              count: requests.length,
+              concurrency: CONCURRENCY,
+            },
+          ],
+        ]);
         const notReady = unexpected(counts, 'ready', ['200']);
         const odd = unexpected(counts, 'load', ['400']);
         if (notReady.length || odd.length) {
-          throw new Error(`phantom loads changed the server: readiness answered ${notReady.join(', ') || 'always 200'}; loads answered ${odd.join(', ') || 'always 400'}`);
+          throw new Error(
+            `phantom loads changed the server: readiness answered ${notReady.join(', ') || 'always 200'}; loads answered ${odd.join(', ') || 'always 400'}`,
+          );
         }
         return describeCounts(counts);
       },

@@ -45,21 +45,36 @@ export function qualityAttack(options: QualityAttackOptions = {}): AttackScenari
     name: 'quality-reports-100k-labels',
     async setup(): Promise<AttackSetup> {
       const dir = tempDir('inferd-quality-attack-');
-      const repo = await tempRepository({ digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } } });
+      const repo = await tempRepository({
+        digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
+      });
       const db = join(dir.dir, 'audit.db');
       await seedSqliteLabels(db, labels, Date.now());
       const server = await startQualityServer(repo.dir, { store: 'sqlite', path: db }, { metrics_refresh_seconds: 0 });
       const url = server.url;
       return {
         httpUrl: url,
-        probe: { path: '/v2/models/digits/infer', body: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: [DIGITS.inputs[0]] }] } },
+        probe: {
+          path: '/v2/models/digits/infer',
+          body: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: [DIGITS.inputs[0]] }] },
+        },
         async run() {
-          const unknown = { feedback: Array.from({ length: 10_000 }, (_, i) => ({ id: `attack-unknown-${i}`, label: 1 })) };
+          const unknown = {
+            feedback: Array.from({ length: 10_000 }, (_, i) => ({ id: `attack-unknown-${i}`, label: 1 })),
+          };
           await Promise.all([
-            ...Array.from({ length: reports }, () => drain(fetch(`${url}/v1/models/digits/quality?windows=${windows(perReport)}`))),
+            ...Array.from({ length: reports }, () =>
+              drain(fetch(`${url}/v1/models/digits/quality?windows=${windows(perReport)}`)),
+            ),
             drain(fetch(`${url}/v1/models/digits/quality?windows=${windows(1000)}`)),
             ...Array.from({ length: 3 }, () => drain(fetch(server.metricsUrl!))),
-            drain(fetch(`${url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(unknown) })),
+            drain(
+              fetch(`${url}/v1/feedback`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(unknown),
+              }),
+            ),
           ]);
         },
         async close() {

@@ -25,7 +25,16 @@ const DIGITS_PROBE: ProbeRequest = {
   body: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0.5) }] },
 };
 
-const BASE: ServerConfigFile = { model_repository: MODELS_DIR, model_control_mode: 'explicit', load_models: ['digits'], http_port: 0, grpc_port: 0, metrics_port: -1, host: '127.0.0.1', log_level: 'silent' };
+const BASE: ServerConfigFile = {
+  model_repository: MODELS_DIR,
+  model_control_mode: 'explicit',
+  load_models: ['digits'],
+  http_port: 0,
+  grpc_port: 0,
+  metrics_port: -1,
+  host: '127.0.0.1',
+  log_level: 'silent',
+};
 const MiB = 1024 * 1024;
 const ATTACKER = fileURLToPath(new URL('./slow-clients-attacker.js', import.meta.url));
 
@@ -36,17 +45,27 @@ function attack(mode: 'http' | 'grpc', target: string): Promise<Record<string, u
     let report: Record<string, unknown> | undefined;
     child.on('message', (m) => (report = m as Record<string, unknown>));
     child.once('error', reject);
-    child.once('exit', (code) => (report ? resolve(report) : reject(new Error(`the ${mode} attacker exited with ${code} without a report`))));
+    child.once('exit', (code) =>
+      report ? resolve(report) : reject(new Error(`the ${mode} attacker exited with ${code} without a report`)),
+    );
   });
 }
 
 export const slowClientsHttp: AttackScenario = {
   name: 'slow-clients-http',
   async setup(): Promise<AttackSetup> {
-    const server: RunningServer = await startServer(resolveServerConfig({
-      ...BASE, grpc_port: -1,
-      connections: { max_connections: 500, headers_timeout_ms: 2000, request_timeout_ms: 4000, buffered_body_bytes: 256 * MiB },
-    }));
+    const server: RunningServer = await startServer(
+      resolveServerConfig({
+        ...BASE,
+        grpc_port: -1,
+        connections: {
+          max_connections: 500,
+          headers_timeout_ms: 2000,
+          request_timeout_ms: 4000,
+          buffered_body_bytes: 256 * MiB,
+        },
+      }),
+    );
     return {
       httpUrl: server.url,
       probe: DIGITS_PROBE,
@@ -64,7 +83,10 @@ export const unauthenticatedBigGrpc: AttackScenario = {
     const dir = await mkdtemp(join(tmpdir(), 'inferd-attack-'));
     const key = 'probe-key-0123456789';
     const keysPath = join(dir, 'keys.yaml');
-    await writeFile(keysPath, `keys:\n  - {name: probe, tenant: acme, sha256: ${hashApiKey(key)}, scopes: ['infer:digits']}\n`);
+    await writeFile(
+      keysPath,
+      `keys:\n  - {name: probe, tenant: acme, sha256: ${hashApiKey(key)}, scopes: ['infer:digits']}\n`,
+    );
     let server: RunningServer;
     try {
       server = await startServer(resolveServerConfig({ ...BASE, auth: { enabled: true, api_keys_file: keysPath } }));

@@ -29,7 +29,9 @@ async function openMany(url: string, count: number, send: (c: RawClient) => void
 
 async function slowHttp(url: string): Promise<Record<string, unknown>> {
   const chunk = Buffer.alloc(MiB, 0x20);
-  const partial = await openMany(url, PARTIAL_SOCKETS, (c) => c.write('GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
+  const partial = await openMany(url, PARTIAL_SOCKETS, (c) =>
+    c.write('GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '),
+  );
   const bodies = await openMany(url, UNFINISHED_BODIES, (c) => {
     c.write(postHead('/v2/models/digits/infer', 50 * MiB));
     c.write(chunk);
@@ -45,7 +47,14 @@ function bigModelInfer(): Buffer {
   const rows = Math.floor((60 * MiB) / 4 / 64);
   return inferenceServiceDefinition().ModelInfer!.requestSerialize({
     model_name: 'digits',
-    inputs: [{ name: 'input', datatype: 'FP32', shape: [String(rows), '64'], contents: { fp32_contents: new Array<number>(rows * 64).fill(0.5) } }],
+    inputs: [
+      {
+        name: 'input',
+        datatype: 'FP32',
+        shape: [String(rows), '64'],
+        contents: { fp32_contents: new Array<number>(rows * 64).fill(0.5) },
+      },
+    ],
   });
 }
 
@@ -54,9 +63,22 @@ async function bigGrpc(target: string): Promise<Record<string, unknown>> {
   const client = new Client(target, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
   const pass = (b: Buffer) => b;
   try {
-    const codes = await Promise.all(Array.from({ length: 4 }, () => new Promise<string>((resolve) => {
-      client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', pass, pass, message, new Metadata(), (err) => resolve(err ? status[err.code] : 'OK'));
-    })));
+    const codes = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<string>((resolve) => {
+            client.makeUnaryRequest(
+              '/inference.GRPCInferenceService/ModelInfer',
+              pass,
+              pass,
+              message,
+              new Metadata(),
+              (err) => resolve(err ? status[err.code] : 'OK'),
+            );
+          }),
+      ),
+    );
     return { message_bytes: message.length, codes };
   } finally {
     client.close();

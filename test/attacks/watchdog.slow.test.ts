@@ -18,7 +18,10 @@ describe('event-loop watchdog: probes are answered while each attack runs', () =
       const report = await watch(scenario);
       t.diagnostic(describeReport(report));
       assert.equal(report.failed, 0, `a probe failed during '${scenario.name}': ${report.firstFailure}`);
-      assert.ok(report.answeredDuringAttack >= 1, `no probe was answered while '${scenario.name}' ran: the attack held the event loop (${describeReport(report)})`);
+      assert.ok(
+        report.answeredDuringAttack >= 1,
+        `no probe was answered while '${scenario.name}' ran: the attack held the event loop (${describeReport(report)})`,
+      );
     });
   }
 });

@@ -32,7 +32,14 @@ function sendProbe(agent: Agent, base: URL, probe: ProbeRequest): Promise<{ stat
   const body = Buffer.from(JSON.stringify(probe.body));
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: base.hostname, port: base.port, path: probe.path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length, ...probe.headers } },
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        path: probe.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, ...probe.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -57,16 +64,22 @@ export async function watch(scenario: AttackScenario): Promise<WatchReport> {
   const base = new URL(setup.httpUrl);
   try {
     const first = await sendProbe(agent, base, setup.probe);
-    if (first.status !== 200) throw new Error(`scenario '${scenario.name}': the probe answered ${first.status} before the attack: ${first.text.slice(0, 300)}`);
+    if (first.status !== 200)
+      throw new Error(
+        `scenario '${scenario.name}': the probe answered ${first.status} before the attack: ${first.text.slice(0, 300)}`,
+      );
     let attacking = true;
     const latencies: number[] = [];
     let answeredDuringAttack = 0;
     let failed = 0;
     let firstFailure: string | undefined;
     let outcome: string | undefined;
-    const attack = setup.run().then((o) => void (outcome = o ?? undefined)).finally(() => {
-      attacking = false;
-    });
+    const attack = setup
+      .run()
+      .then((o) => void (outcome = o ?? undefined))
+      .finally(() => {
+        attacking = false;
+      });
     const prober = (async () => {
       while (attacking) {
         const t0 = performance.now();
@@ -87,7 +100,15 @@ export async function watch(scenario: AttackScenario): Promise<WatchReport> {
     })();
     await attack;
     await prober;
-    return { scenario: scenario.name, probes: latencies.length, answeredDuringAttack, failed, firstFailure, latenciesMs: latencies.sort((a, b) => a - b), outcome };
+    return {
+      scenario: scenario.name,
+      probes: latencies.length,
+      answeredDuringAttack,
+      failed,
+      firstFailure,
+      latenciesMs: latencies.sort((a, b) => a - b),
+      outcome,
+    };
   } finally {
     agent.destroy();
     await setup.close();

@@ -38,23 +38,38 @@ export interface InferOptions {
 /** POSTs one digits row; resolves with the status. */
 export async function inferDigits(url: string, o: InferOptions): Promise<number> {
   const data = o.values ?? DIGITS.inputs[o.row ?? 0];
-  const body = { id: o.id, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, data.length], data }], parameters: o.parameters };
+  const body = {
+    id: o.id,
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, data.length], data }],
+    parameters: o.parameters,
+  };
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (o.caller) headers['x-inferd-caller'] = o.caller;
-  const res = await fetch(`${url}/v2/models/${o.model ?? 'digits'}/infer`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/v2/models/${o.model ?? 'digits'}/infer`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   await res.arrayBuffer();
   return res.status;
 }
 
 /** GET /v1/predictions with a query string; resolves with status and body. */
-export async function queryPredictions(url: string, query: string): Promise<{ status: number; predictions: StoredPrediction[]; error?: string | undefined }> {
+export async function queryPredictions(
+  url: string,
+  query: string,
+): Promise<{ status: number; predictions: StoredPrediction[]; error?: string | undefined }> {
   const res = await fetch(`${url}/v1/predictions?${query}`);
   const body = (await res.json()) as { predictions?: StoredPrediction[]; error?: string };
   return { status: res.status, predictions: body.predictions ?? [], error: body.error };
 }
 
 /** Starts a server on the example models with the given audit block (plus overrides). */
-export function startAuditServer(audit: AuditConfigFile, extra: ServerConfigFields = {}, logger?: pino.Logger): Promise<RunningServer> {
+export function startAuditServer(
+  audit: AuditConfigFile,
+  extra: ServerConfigFields = {},
+  logger?: pino.Logger,
+): Promise<RunningServer> {
   return startTestServer({ config: { ...extra, audit: { enabled: true, ...audit } }, ...(logger ? { logger } : {}) });
 }
 

@@ -19,8 +19,17 @@ describe('audit trail on PostgreSQL', { skip }, () => {
   let server: RunningServer;
 
   before(async () => {
-    server = await startAuditServer({ store: 'postgres', url: PG_URL, postgres_schema: schema, durability: 'acknowledged', redact: REDACT });
-    assert.equal(await inferDigits(server.url, { id: 'pg-1', row: 2, caller: 'pg-suite', parameters: { priority: 1 } }), 200);
+    server = await startAuditServer({
+      store: 'postgres',
+      url: PG_URL,
+      postgres_schema: schema,
+      durability: 'acknowledged',
+      redact: REDACT,
+    });
+    assert.equal(
+      await inferDigits(server.url, { id: 'pg-1', row: 2, caller: 'pg-suite', parameters: { priority: 1 } }),
+      200,
+    );
     await sendSecrets(server.url);
   });
   after(async () => {
@@ -30,10 +39,24 @@ describe('audit trail on PostgreSQL', { skip }, () => {
 
   it('commits each acknowledged prediction before answering, with every field', async () => {
     // No flush: in acknowledged mode the row is committed before the 200.
-    const { rows } = await db.client.query(`SELECT request_id, caller, model, version, protocol, latency_ms, outputs, parameters FROM "${schema}".predictions WHERE request_id = 'pg-1'`);
+    const { rows } = await db.client.query(
+      `SELECT request_id, caller, model, version, protocol, latency_ms, outputs, parameters FROM "${schema}".predictions WHERE request_id = 'pg-1'`,
+    );
     assert.equal(rows.length, 1);
-    const row = rows[0] as { request_id: string; caller: string; model: string; version: string; protocol: string; latency_ms: number; outputs: Array<{ name: string; data: unknown[] }>; parameters: unknown };
-    assert.deepEqual([row.request_id, row.caller, row.model, row.version, row.protocol], ['pg-1', 'pg-suite', 'digits', '1', 'http']);
+    const row = rows[0] as {
+      request_id: string;
+      caller: string;
+      model: string;
+      version: string;
+      protocol: string;
+      latency_ms: number;
+      outputs: Array<{ name: string; data: unknown[] }>;
+      parameters: unknown;
+    };
+    assert.deepEqual(
+      [row.request_id, row.caller, row.model, row.version, row.protocol],
+      ['pg-1', 'pg-suite', 'digits', '1', 'http'],
+    );
     assert.ok(row.latency_ms > 0);
     assert.deepEqual(row.outputs.find((o) => o.name === 'label')!.data, [DIGITS.labels[2]]);
     assert.deepEqual(row.parameters, { priority: 1 });

@@ -29,8 +29,11 @@ const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis:
 const reachable = await admin.connect().then(
   () => true,
   (err: unknown) => {
-    if (process.env.INFERD_CI === '1') throw new Error(`PostgreSQL unreachable at ${PG_URL}; CI needs it`, { cause: err });
-    process.stderr.write(`\n*** SKIPPING audit readiness tests: PostgreSQL unreachable at ${PG_URL} (${(err as Error).message}) ***\n\n`);
+    if (process.env.INFERD_CI === '1')
+      throw new Error(`PostgreSQL unreachable at ${PG_URL}; CI needs it`, { cause: err });
+    process.stderr.write(
+      `\n*** SKIPPING audit readiness tests: PostgreSQL unreachable at ${PG_URL} (${(err as Error).message}) ***\n\n`,
+    );
     return false;
   },
 );
@@ -50,7 +53,8 @@ describe('readiness with acknowledged audit on a PostgreSQL store that goes down
   };
   const allowConnections = async (allow: boolean) => {
     await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${allow}`);
-    if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+    if (!allow)
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
   };
 
   before(async () => {
@@ -80,10 +84,17 @@ describe('readiness with acknowledged audit on a PostgreSQL store that goes down
     assert.equal(body?.ready, false);
     const audit = body?.reasons.find((r) => r.dependency === 'audit_store');
     assert.ok(audit, text);
-    assert.match(audit.reason, /the postgres audit store cannot commit \(.+\); sampled requests are refused while audit\.durability is acknowledged/);
+    assert.match(
+      audit.reason,
+      /the postgres audit store cannot commit \(.+\); sampled requests are refused while audit\.durability is acknowledged/,
+    );
     assert.ok(!text.includes(url.password) && !text.includes(url.host), `no connection URL or password: ${text}`);
     assert.equal((await grpc.call<{ ready: boolean }>('ServerReady')).ready, false);
-    assert.equal(await inferDigits(server.url, { id: 'during' }), 503, 'requests do fail meanwhile: readiness told the truth');
+    assert.equal(
+      await inferDigits(server.url, { id: 'during' }),
+      503,
+      'requests do fail meanwhile: readiness told the truth',
+    );
   });
 
   test('store back: readiness true again without traffic, requests answered', async (t) => {
@@ -117,19 +128,31 @@ describe('readiness with acknowledged audit on a SQLite file another process loc
     locker = new Database(path);
     locker.exec('BEGIN EXCLUSIVE');
     let text = '';
-    await waitFor(async () => {
-      const res = await fetch(`${server.url}/v2/health/ready`);
-      text = await res.text();
-      return res.status === 400;
-    }, 'readiness to turn false', t.signal);
+    await waitFor(
+      async () => {
+        const res = await fetch(`${server.url}/v2/health/ready`);
+        text = await res.text();
+        return res.status === 400;
+      },
+      'readiness to turn false',
+      t.signal,
+    );
     const body = JSON.parse(text) as ReadyBody;
     const audit = body.reasons.find((r) => r.dependency === 'audit_store');
-    assert.match(audit?.reason ?? '', /the sqlite audit store cannot commit \(audit SQLite store: database is locked\)/, text);
+    assert.match(
+      audit?.reason ?? '',
+      /the sqlite audit store cannot commit \(audit SQLite store: database is locked\)/,
+      text,
+    );
     assert.ok(!text.includes(folder.dir), `no file path: ${text}`);
     locker.exec('ROLLBACK');
     locker.close();
     locker = undefined;
-    await waitFor(async () => (await fetch(`${server.url}/v2/health/ready`)).status === 200, 'readiness to turn true again', t.signal);
+    await waitFor(
+      async () => (await fetch(`${server.url}/v2/health/ready`)).status === 200,
+      'readiness to turn true again',
+      t.signal,
+    );
     assert.equal(await inferDigits(server.url, { id: 'after-unlock' }), 200);
   });
 });

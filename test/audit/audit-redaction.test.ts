@@ -17,14 +17,22 @@ describe('redaction', () => {
   it('keeps redacted inputs and parameters out of the logs and the SQLite file', async () => {
     const path = join(tmp.dir, 'audit.db');
     const logs = capturedLogger();
-    const server = await startAuditServer({ path, redact: REDACT }, { log_level: 'trace', log_requests: 'all' }, logs.logger);
+    const server = await startAuditServer(
+      { path, redact: REDACT },
+      { log_level: 'trace', log_requests: 'all' },
+      logs.logger,
+    );
     try {
       await sendSecrets(server.url);
       await server.inferd.audit!.flush();
       const [p] = (await queryPredictions(server.url, 'request_id=secret-ok')).predictions;
       assert.equal(p.inputs[0].redacted, REDACTED, 'the record exists and its input is marked redacted');
       assert.deepEqual(p.parameters, { api_key: REDACTED });
-      const fileBytes = () => [path, `${path}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+      const fileBytes = () =>
+        [path, `${path}-wal`]
+          .filter(existsSync)
+          .map((f) => readFileSync(f).toString('latin1'))
+          .join('');
       assert.ok(fileBytes().includes('secret-ok'), 'the record is in the database files');
       assertNoSecret(fileBytes(), 'the SQLite files (while serving)');
     } finally {

@@ -22,7 +22,17 @@ after(() => tmp.cleanup());
 function trail(path: string, retentionDays: number, intervalMs = 3_600_000) {
   const config = resolveServerConfig({ audit: { enabled: true, path, retention_days: retentionDays } }).audit;
   const sink = new SqliteAuditSink(path, 'async');
-  return { sink, trail: new AuditTrail({ config, sink, metrics: createAuditMetrics(), logger: silentLogger(), now: () => NOW, retentionIntervalMs: intervalMs }) };
+  return {
+    sink,
+    trail: new AuditTrail({
+      config,
+      sink,
+      metrics: createAuditMetrics(),
+      logger: silentLogger(),
+      now: () => NOW,
+      retentionIntervalMs: intervalMs,
+    }),
+  };
 }
 
 describe('audit retention', () => {
@@ -30,9 +40,15 @@ describe('audit retention', () => {
     const { sink, trail: t } = trail(join(tmp.dir, 'a.db'), 7);
     await t.start();
     try {
-      await sink.write([sampleRecord({ requestId: 'old', timeMs: NOW - 8 * DAY }), sampleRecord({ requestId: 'new', timeMs: NOW - 6 * DAY })]);
+      await sink.write([
+        sampleRecord({ requestId: 'old', timeMs: NOW - 8 * DAY }),
+        sampleRecord({ requestId: 'new', timeMs: NOW - 6 * DAY }),
+      ]);
       assert.equal(await t.runRetention(), 1);
-      assert.deepEqual((await t.query({ limit: 10 })).map((p) => p.request_id), ['new']);
+      assert.deepEqual(
+        (await t.query({ limit: 10 })).map((p) => p.request_id),
+        ['new'],
+      );
     } finally {
       await t.stop();
     }
@@ -44,7 +60,10 @@ describe('audit retention', () => {
     try {
       // Written after the pass at start: only a periodic pass can delete it. Waited for, not slept on.
       await sink.write([sampleRecord({ requestId: 'stale', timeMs: NOW - 2 * DAY })]);
-      await waitFor(async () => (await t.query({ limit: 10 })).length === 0, 'a periodic retention pass to delete the stale record');
+      await waitFor(
+        async () => (await t.query({ limit: 10 })).length === 0,
+        'a periodic retention pass to delete the stale record',
+      );
     } finally {
       await t.stop();
     }

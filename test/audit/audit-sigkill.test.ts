@@ -23,10 +23,25 @@ after(() => tmp.cleanup());
 
 /** Spawns `inferd serve` with a config file; resolves with its URL from the "inferd listening on" log line. */
 function spawnServer(configPath: string) {
-  const proc = spawn(process.execPath, [CLI_PATH, 'serve', '--config', configPath, '--model-repository', MODELS_DIR, '--http-port', '0', '--log-level', 'info'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      CLI_PATH,
+      'serve',
+      '--config',
+      configPath,
+      '--model-repository',
+      MODELS_DIR,
+      '--http-port',
+      '0',
+      '--log-level',
+      'info',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => output.push(c));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.once('exit', (_code, signal) => resolve(signal)));
@@ -57,7 +72,10 @@ describe('acknowledged durability under SIGKILL', () => {
   it('finds every acknowledged prediction in the store after the server is killed under load', async (t) => {
     const dbPath = join(tmp.dir, 'audit.db');
     const configPath = join(tmp.dir, 'inferd.yaml');
-    writeFileSync(configPath, `audit:\n  enabled: true\n  path: ${JSON.stringify(dbPath)}\n  durability: acknowledged\n`);
+    writeFileSync(
+      configPath,
+      `audit:\n  enabled: true\n  path: ${JSON.stringify(dbPath)}\n  durability: acknowledged\n`,
+    );
     const server = spawnServer(configPath);
     const url = await server.url;
     const acked: string[] = [];
@@ -74,7 +92,11 @@ describe('acknowledged durability under SIGKILL', () => {
       const stored = new Set(db.prepare('SELECT request_id FROM predictions').pluck().all() as string[]);
       const missing = acked.filter((id) => !stored.has(id));
       t.diagnostic(`${acked.length} predictions acknowledged before SIGKILL, ${stored.size} in the store`);
-      assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged predictions are missing from the store`);
+      assert.deepEqual(
+        missing,
+        [],
+        `${missing.length} of ${acked.length} acknowledged predictions are missing from the store`,
+      );
     } finally {
       db.close();
     }

@@ -23,7 +23,10 @@ describe('audit trail on SQLite', () => {
   before(async () => {
     server = await startAuditServer({ path, max_elements: 32 });
     const sentAt = performance.now();
-    assert.equal(await inferDigits(server.url, { id: 'fields-1', row: 0, caller: 'test-suite', parameters: { priority: 1 } }), 200);
+    assert.equal(
+      await inferDigits(server.url, { id: 'fields-1', row: 0, caller: 'test-suite', parameters: { priority: 1 } }),
+      200,
+    );
     clientMs = performance.now() - sentAt;
     assert.equal(await inferDigits(server.url, { id: 'fields-2', row: 1 }), 200);
     await server.inferd.audit!.flush();
@@ -35,13 +38,22 @@ describe('audit trail on SQLite', () => {
     assert.equal(status, 200);
     assert.equal(predictions.length, 1);
     const p = predictions[0];
-    assert.deepEqual([p.request_id, p.caller, p.model, p.version, p.protocol], ['fields-1', 'test-suite', 'digits', '1', 'http']);
+    assert.deepEqual(
+      [p.request_id, p.caller, p.model, p.version, p.protocol],
+      ['fields-1', 'test-suite', 'digits', '1', 'http'],
+    );
     const time = Date.parse(p.time);
     assert.ok(time >= started - 1000 && time <= Date.now() + 1000, `time ${p.time} is not now`);
-    assert.ok(p.latency_ms > 0 && p.latency_ms <= clientMs, `latency_ms ${p.latency_ms}, the client waited ${clientMs} ms`);
+    assert.ok(
+      p.latency_ms > 0 && p.latency_ms <= clientMs,
+      `latency_ms ${p.latency_ms}, the client waited ${clientMs} ms`,
+    );
     assert.deepEqual(p.parameters, { priority: 1 });
     const [input] = p.inputs;
-    assert.deepEqual({ ...input, data: undefined }, { name: 'input', datatype: 'FP32', shape: [1, 64], data: undefined, truncated: { kept: 32, total: 64 } });
+    assert.deepEqual(
+      { ...input, data: undefined },
+      { name: 'input', datatype: 'FP32', shape: [1, 64], data: undefined, truncated: { kept: 32, total: 64 } },
+    );
     assert.deepEqual(input.data, DIGITS.inputs[0].slice(0, 32));
     const label = p.outputs.find((o) => o.name === 'label')!;
     assert.deepEqual(label.data, [DIGITS.labels[0]]);
@@ -57,7 +69,9 @@ describe('audit trail on SQLite', () => {
   it('writes the rows into the SQLite file', () => {
     const db = new Database(path, { readonly: true });
     try {
-      const rows = db.prepare('SELECT request_id, caller, model, version, protocol FROM predictions ORDER BY request_id').all();
+      const rows = db
+        .prepare('SELECT request_id, caller, model, version, protocol FROM predictions ORDER BY request_id')
+        .all();
       assert.deepEqual(rows, [
         { request_id: 'fields-1', caller: 'test-suite', model: 'digits', version: '1', protocol: 'http' },
         { request_id: 'fields-2', caller: 'anonymous', model: 'digits', version: '1', protocol: 'http' },
@@ -118,10 +132,16 @@ describe('GET /v1/predictions', () => {
 
 describe('audit overflow and sampling', () => {
   it('drops and counts records when the buffer is full (overflow: drop), and never fails a request for it', async () => {
-    const server = await startAuditServer({ path: join(tmp.dir, 'drop', 'audit.db'), buffer_size: 1, overflow: 'drop' });
+    const server = await startAuditServer({
+      path: join(tmp.dir, 'drop', 'audit.db'),
+      buffer_size: 1,
+      overflow: 'drop',
+    });
     try {
       const n = 64;
-      const statuses = await Promise.all(Array.from({ length: n }, (_, i) => inferDigits(server.url, { id: `d-${i}`, row: i % 10 })));
+      const statuses = await Promise.all(
+        Array.from({ length: n }, (_, i) => inferDigits(server.url, { id: `d-${i}`, row: i % 10 })),
+      );
       assert.deepEqual(new Set(statuses), new Set([200]));
       await server.inferd.audit!.flush();
       const dropped = await metricValue(server.metricsUrl!, 'inferd_audit_records_dropped_total{reason="overflow"}');

@@ -14,14 +14,29 @@ after(async () => {
 });
 
 const schema = (suffix: string) => (typeof pgTest === 'string' ? 'unused' : pgTest.schema(suffix));
-auditSinkCases('postgres (async)', async () => new PostgresAuditSink({ url: PG_URL, schema: schema('_async'), durability: 'async' }), skip);
-auditSinkCases('postgres (acknowledged)', async () => new PostgresAuditSink({ url: PG_URL, schema: schema('_ack'), durability: 'acknowledged' }), skip);
+auditSinkCases(
+  'postgres (async)',
+  async () => new PostgresAuditSink({ url: PG_URL, schema: schema('_async'), durability: 'async' }),
+  skip,
+);
+auditSinkCases(
+  'postgres (acknowledged)',
+  async () => new PostgresAuditSink({ url: PG_URL, schema: schema('_ack'), durability: 'acknowledged' }),
+  skip,
+);
 
 describe('PostgresAuditSink start-up errors', () => {
   it('names the store it cannot reach (without the password) and what to check', async () => {
-    const sink = new PostgresAuditSink({ url: 'postgres://inferd:hunter2@127.0.0.1:1/audit', schema: 'public', durability: 'async' });
+    const sink = new PostgresAuditSink({
+      url: 'postgres://inferd:hunter2@127.0.0.1:1/audit',
+      schema: 'public',
+      durability: 'async',
+    });
     await assert.rejects(sink.start(), (err: Error) => {
-      assert.match(err.message, /cannot prepare the audit table "public"\.predictions at postgres:\/\/inferd:\*\*\*@127\.0\.0\.1:1\/audit: .*check audit\.url/);
+      assert.match(
+        err.message,
+        /cannot prepare the audit table "public"\.predictions at postgres:\/\/inferd:\*\*\*@127\.0\.0\.1:1\/audit: .*check audit\.url/,
+      );
       assert.ok(!err.message.includes('hunter2'), err.message);
       return true;
     });

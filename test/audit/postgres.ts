@@ -23,7 +23,8 @@ export async function testPostgres(): Promise<TestPostgres | string> {
     await client.connect();
   } catch (err) {
     const reason = `PostgreSQL unreachable at ${PG_URL} (${(err as Error).message})`;
-    if (process.env.INFERD_CI === '1') throw new Error(`${reason}; CI needs it (start it, or see .ci/run)`, { cause: err });
+    if (process.env.INFERD_CI === '1')
+      throw new Error(`${reason}; CI needs it (start it, or see .ci/run)`, { cause: err });
     process.stderr.write(`\n*** SKIPPING PostgreSQL audit tests: ${reason} ***\n\n`);
     return reason;
   }

@@ -16,14 +16,20 @@ export async function sendSecrets(url: string): Promise<void> {
   assert.equal(await inferDigits(url, { id: 'secret-ok', values, caller: 'redaction-test', parameters }), 200);
   assert.equal(await inferDigits(url, { id: 'secret-bad-shape', values: values.slice(0, 60), parameters }), 400);
   assert.equal(await inferDigits(url, { id: 'secret-no-model', values, parameters, model: 'no_such_model' }), 404);
-  assert.equal(await inferDigits(url, { id: 'secret-bad-priority', values, parameters: { ...parameters, priority: 'high' } }), 400);
+  assert.equal(
+    await inferDigits(url, { id: 'secret-bad-priority', values, parameters: { ...parameters, priority: 'high' } }),
+    400,
+  );
 }
 
 /** Fails naming where a secret was found. */
 export function assertNoSecret(text: string, where: string): void {
   for (const secret of [String(SECRET_NUMBER), SECRET_KEY]) {
     const at = text.indexOf(secret);
-    assert.equal(at, -1, `${where} holds the redacted value ${secret}: …${text.slice(Math.max(0, at - 120), at + 60)}…`);
+    assert.equal(
+      at,
+      -1,
+      `${where} holds the redacted value ${secret}: …${text.slice(Math.max(0, at - 120), at + 60)}…`,
+    );
   }
 }
-

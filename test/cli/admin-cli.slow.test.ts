@@ -38,14 +38,20 @@ interface RolloutJson {
 
 describe('inferd models and inferd rollout against a running server', () => {
   const repo = tempRepo({
-    digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' },
+    digits: {
+      versions: { 1: MODELS.digits, 2: MODELS.heavy },
+      config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+    },
     cancer: { versions: { 1: CANCER } },
   });
   let server: RunningServer;
   let url: string[];
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] },
+    });
     url = ['--url', server.url];
   });
   after(async () => {
@@ -74,7 +80,11 @@ describe('inferd models and inferd rollout against a running server', () => {
 
     const unloaded = await runCli(['models', 'unload', 'cancer', '--json', ...url]);
     assert.equal(unloaded.code, 0, shown(unloaded));
-    assert.deepEqual(JSON.parse(unloaded.stdout), { model: 'cancer', action: 'unload', versions: [{ name: 'cancer', version: '1', state: 'UNAVAILABLE', reason: 'unloaded' }] });
+    assert.deepEqual(JSON.parse(unloaded.stdout), {
+      model: 'cancer',
+      action: 'unload',
+      versions: [{ name: 'cancer', version: '1', state: 'UNAVAILABLE', reason: 'unloaded' }],
+    });
     const readiness = await fetch(`${server.url}/v2/models/cancer/ready`);
     assert.notEqual(readiness.status, 200, 'an unloaded model is not ready');
   });
@@ -89,7 +99,10 @@ describe('inferd models and inferd rollout against a running server', () => {
     const port = await closedPort();
     const down = await runCli(['models', 'list', '--url', `http://127.0.0.1:${port}`]);
     assert.equal(down.code, 1, shown(down));
-    assert.match(down.stderr, new RegExp(`cannot reach inferd at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); is the server running\\?`));
+    assert.match(
+      down.stderr,
+      new RegExp(`cannot reach inferd at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); is the server running\\?`),
+    );
     const badVersion = await runCli(['rollout', 'start', 'digits', '--candidate', '9', ...url]);
     assert.equal(badVersion.code, 1, shown(badVersion));
     assert.match(badVersion.stderr, /server answered 404: model 'digits' has no version 9/);
@@ -108,7 +121,22 @@ describe('inferd models and inferd rollout against a running server', () => {
 
   test('rollout start, status, pause, resume, promote; then start from a spec file and abort', async () => {
     // A long interval: nothing moves unless an operator says so.
-    const started = await runCli(['rollout', 'start', 'digits', '--candidate', '2', '--steps', '20,50,100', '--interval', '10m', '--checks', 'error_rate,p99_latency', '--min-samples', '5', ...url]);
+    const started = await runCli([
+      'rollout',
+      'start',
+      'digits',
+      '--candidate',
+      '2',
+      '--steps',
+      '20,50,100',
+      '--interval',
+      '10m',
+      '--checks',
+      'error_rate,p99_latency',
+      '--min-samples',
+      '5',
+      ...url,
+    ]);
     assert.equal(started.code, 0, shown(started));
     assert.match(started.stdout, /^started rollout [0-9a-f-]{36} of model 'digits': PROGRESSING$/m);
     assert.match(started.stdout, /candidate {3}version 2, compared with version 1/);
@@ -118,7 +146,9 @@ describe('inferd models and inferd rollout against a running server', () => {
     assert.equal(status.code, 0, shown(status));
     assert.match(status.stdout, /weight {6}20% to the candidate \(step 1 of 3\)/);
     assert.match(status.stdout, /rollout_started\s+rollout .* started at 20% against version 1/);
-    const json = JSON.parse((await runCli(['rollout', 'status', 'digits', '--json', ...url])).stdout) as { rollouts: Array<RolloutJson & { checks: Record<string, { min_samples: number }> }> };
+    const json = JSON.parse((await runCli(['rollout', 'status', 'digits', '--json', ...url])).stdout) as {
+      rollouts: Array<RolloutJson & { checks: Record<string, { min_samples: number }> }>;
+    };
     assert.equal(json.rollouts.length, 1);
     const [r] = json.rollouts;
     assert.deepEqual([r.status, r.weight, r.step, r.candidate, r.stable], ['progressing', 20, 0, 2, 1]);
@@ -141,15 +171,31 @@ describe('inferd models and inferd rollout against a running server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'inferd-cli-spec-'));
     try {
       const spec = join(dir, 'rollback.json');
-      writeFileSync(spec, JSON.stringify({ candidate: 1, stable: 2, steps: [10, 100], interval_ms: 600_000, checks: { error_rate: { max_increase: 0.02, min_samples: 30 } } }));
-      const second = JSON.parse((await runCli(['rollout', 'start', 'digits', '--spec', spec, '--json', ...url])).stdout) as RolloutJson & { checks: Record<string, unknown> };
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          candidate: 1,
+          stable: 2,
+          steps: [10, 100],
+          interval_ms: 600_000,
+          checks: { error_rate: { max_increase: 0.02, min_samples: 30 } },
+        }),
+      );
+      const second = JSON.parse(
+        (await runCli(['rollout', 'start', 'digits', '--spec', spec, '--json', ...url])).stdout,
+      ) as RolloutJson & { checks: Record<string, unknown> };
       assert.deepEqual([second.candidate, second.stable, second.weight, second.status], [1, 2, 10, 'progressing']);
       assert.deepEqual(second.checks, { error_rate: { max_increase: 0.02, min_samples: 30 } });
       const aborted = await runCli(['rollout', 'abort', 'digits', ...url]);
       assert.equal(aborted.code, 0, shown(aborted));
       assert.match(aborted.stdout, new RegExp(`rollout ${second.id} of model 'digits': ABORTED`));
-      const one = JSON.parse((await runCli(['rollout', 'status', 'digits', second.id, '--json', ...url])).stdout) as RolloutJson;
-      assert.deepEqual(one.events?.map((e) => e.type), ['rollout_started', 'rollout_aborted']);
+      const one = JSON.parse(
+        (await runCli(['rollout', 'status', 'digits', second.id, '--json', ...url])).stdout,
+      ) as RolloutJson;
+      assert.deepEqual(
+        one.events?.map((e) => e.type),
+        ['rollout_started', 'rollout_aborted'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -157,7 +203,9 @@ describe('inferd models and inferd rollout against a running server', () => {
     assert.match(history.stdout, /all rollouts of 'digits':\nROLLOUT\s+CANDIDATE\s+STABLE\s+STATUS\s+WEIGHT/);
     assert.match(history.stdout, new RegExp(`^${r.id}\\s+2\\s+1\\s+succeeded\\s+100%`, 'm'));
     assert.match(history.stdout, /^\S+\s+1\s+2\s+aborted\s+0%/m);
-    const traffic = (await (await fetch(`${server.url}/v1/models/digits/traffic`)).json()) as { weights: Record<string, number> };
+    const traffic = (await (await fetch(`${server.url}/v1/models/digits/traffic`)).json()) as {
+      weights: Record<string, number>;
+    };
     assert.deepEqual(traffic.weights, { 1: 0, 2: 100 });
   });
 });
@@ -170,8 +218,20 @@ describe('management commands with auth on', () => {
 
   before(async () => {
     const keys = join(repo.dir, '..', `${repo.dir.split('/').pop()}-keys.yaml`);
-    writeFileSync(keys, `keys:\n  - {name: ops, tenant: acme, sha256: ${hashApiKey(ADMIN)}, scopes: ['admin', 'infer:*']}\n  - {name: web, tenant: acme, sha256: ${hashApiKey(WEB)}, scopes: ['infer:digits']}\n`);
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'], auth: { enabled: true, api_keys_file: keys } } });
+    writeFileSync(
+      keys,
+      `keys:\n  - {name: ops, tenant: acme, sha256: ${hashApiKey(ADMIN)}, scopes: ['admin', 'infer:*']}\n  - {name: web, tenant: acme, sha256: ${hashApiKey(WEB)}, scopes: ['infer:digits']}\n`,
+    );
+    server = await startTestServer({
+      repository: repo.dir,
+      config: {
+        grpc_port: -1,
+        metrics_port: -1,
+        model_control_mode: 'explicit',
+        load_models: ['digits'],
+        auth: { enabled: true, api_keys_file: keys },
+      },
+    });
   });
   after(async () => {
     await server?.close();
@@ -183,7 +243,10 @@ describe('management commands with auth on', () => {
     const url = ['--url', server.url];
     const none = await runCli(['models', 'unload', 'digits', ...url]);
     assert.equal(none.code, 1, shown(none));
-    assert.match(none.stderr, /server answered 401: no credentials: .*\(pass --api-key KEY or --token TOKEN, or set INFERD_API_KEY\)/);
+    assert.match(
+      none.stderr,
+      /server answered 401: no credentials: .*\(pass --api-key KEY or --token TOKEN, or set INFERD_API_KEY\)/,
+    );
     const weak = await runCli(['models', 'unload', 'digits', '--api-key', WEB, ...url]);
     assert.equal(weak.code, 1, shown(weak));
     assert.match(weak.stderr, /server answered 403: the credentials of 'web' lack the scope 'admin'/);

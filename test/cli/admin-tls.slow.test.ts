@@ -19,10 +19,14 @@ const skip = opensslSkip();
 /** POSTs JSON over HTTPS with the given client TLS material; resolves with the status. */
 function postTls(url: string, body: unknown, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false, ...tls }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = httpsRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false, ...tls },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -44,10 +48,19 @@ describe('HTTP client commands over TLS with a private CA', { skip }, () => {
     client = await pki.leaf('client', 'ca', '0A02', 'client');
     repo = await qualityRepository();
     const tls = { cert_file: pki.path('server.crt'), key_file: pki.path('server.key') };
-    const base = { model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent' as const, strict_readiness: false };
+    const base = {
+      model_repository: repo.dir,
+      http_port: 0,
+      grpc_port: -1,
+      metrics_port: -1,
+      log_level: 'silent' as const,
+      strict_readiness: false,
+    };
     https = await startServer(resolveServerConfig({ ...base, tls }));
     const audit = { enabled: true, path: pki.path('audit.db'), durability: 'acknowledged' as const };
-    mutual = await startServer(resolveServerConfig({ ...base, audit, tls: { ...tls, ca_file: pki.path('ca.crt'), client_auth: 'require' } }));
+    mutual = await startServer(
+      resolveServerConfig({ ...base, audit, tls: { ...tls, ca_file: pki.path('ca.crt'), client_auth: 'require' } }),
+    );
     config = pki.path('inferd.json');
     writeFileSync(config, JSON.stringify({ model_repository: repo.dir, audit }));
   });
@@ -63,7 +76,10 @@ describe('HTTP client commands over TLS with a private CA', { skip }, () => {
     const url = ['--url', https.url];
     const untrusted = await runCli(['models', 'list', ...url]);
     assert.equal(untrusted.code, 1, shown(untrusted));
-    assert.match(untrusted.stderr, /cannot reach inferd at https:\/\/127\.0\.0\.1:\d+ \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)[^)]*\): its certificate is not signed by a CA this client trusts; pass the CA's certificate with --cacert FILE \(or INFERD_CACERT\)/);
+    assert.match(
+      untrusted.stderr,
+      /cannot reach inferd at https:\/\/127\.0\.0\.1:\d+ \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)[^)]*\): its certificate is not signed by a CA this client trusts; pass the CA's certificate with --cacert FILE \(or INFERD_CACERT\)/,
+    );
     const byFlag = await runCli(['models', 'list', '--cacert', pki.path('ca.crt'), ...url]);
     assert.equal(byFlag.code, 0, shown(byFlag));
     assert.match(byFlag.stdout, /^cancer\s+1\s+READY$/m);
@@ -78,11 +94,27 @@ describe('HTTP client commands over TLS with a private CA', { skip }, () => {
     const url = ['--url', mutual.url, '--cacert', pki.path('ca.crt')];
     const anonymous = await runCli(['models', 'list', ...url]);
     assert.equal(anonymous.code, 1, shown(anonymous));
-    assert.match(anonymous.stderr, /^inferd models: cannot reach inferd at https:\/\/127\.0\.0\.1:\d+ \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required\): the server requires a client certificate \(mutual TLS\); pass --cert FILE --key FILE \(or INFERD_CERT, INFERD_KEY\)\n$/);
-    const byFlag = await runCli(['models', 'list', '--cert', pki.path('client.crt'), '--key', pki.path('client.key'), ...url]);
+    assert.match(
+      anonymous.stderr,
+      /^inferd models: cannot reach inferd at https:\/\/127\.0\.0\.1:\d+ \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: tlsv13 alert certificate required\): the server requires a client certificate \(mutual TLS\); pass --cert FILE --key FILE \(or INFERD_CERT, INFERD_KEY\)\n$/,
+    );
+    const byFlag = await runCli([
+      'models',
+      'list',
+      '--cert',
+      pki.path('client.crt'),
+      '--key',
+      pki.path('client.key'),
+      ...url,
+    ]);
     assert.equal(byFlag.code, 0, shown(byFlag));
     assert.match(byFlag.stdout, /^digits\s+1\s+READY$/m);
-    const byEnv = await runCli(['models', 'list', '--json'], { INFERD_URL: mutual.url, INFERD_CACERT: pki.path('ca.crt'), INFERD_CERT: pki.path('client.crt'), INFERD_KEY: pki.path('client.key') });
+    const byEnv = await runCli(['models', 'list', '--json'], {
+      INFERD_URL: mutual.url,
+      INFERD_CACERT: pki.path('ca.crt'),
+      INFERD_CERT: pki.path('client.crt'),
+      INFERD_KEY: pki.path('client.key'),
+    });
     assert.equal(byEnv.code, 0, shown(byEnv));
     assert.ok((JSON.parse(byEnv.stdout) as Array<{ name: string }>).some((r) => r.name === 'cancer'));
     const half = await runCli(['models', 'list', '--cert', pki.path('client.crt'), ...url]);
@@ -92,16 +124,42 @@ describe('HTTP client commands over TLS with a private CA', { skip }, () => {
 
   test('replay --url https:// with --cacert, --cert and --key replays against the mutual-TLS server', async () => {
     for (let i = 0; i < 4; i++) {
-      assert.equal(await postTls(`${mutual.url}/v2/models/cancer/infer`, { id: `tls-${i}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: [CANCER.inputs[i]] }] }, { ca: ca.cert, cert: client.cert, key: client.key }), 200);
+      assert.equal(
+        await postTls(
+          `${mutual.url}/v2/models/cancer/infer`,
+          { id: `tls-${i}`, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: [CANCER.inputs[i]] }] },
+          { ca: ca.cert, cert: client.cert, key: client.key },
+        ),
+        200,
+      );
     }
-    const args = ['replay', '--config', config, '--model', 'cancer', '--since', '1h', '--limit', '4', '--rate', '1000', '--json', '--url', mutual.url, '--cacert', pki.path('ca.crt')];
+    const args = [
+      'replay',
+      '--config',
+      config,
+      '--model',
+      'cancer',
+      '--since',
+      '1h',
+      '--limit',
+      '4',
+      '--rate',
+      '1000',
+      '--json',
+      '--url',
+      mutual.url,
+      '--cacert',
+      pki.path('ca.crt'),
+    ];
     const r = await runCli([...args, '--cert', pki.path('client.crt'), '--key', pki.path('client.key')]);
     assert.equal(r.code, 0, shown(r));
     const report = JSON.parse(r.stdout) as { compared: number; failed: number; agreement: number };
     assert.deepEqual([report.compared, report.failed, report.agreement], [4, 0, 1]);
     const refused = JSON.parse((await runCli(args)).stdout) as { failed: number; errors: Array<{ error: string }> };
     assert.equal(refused.failed, 4);
-    assert.match(refused.errors[0].error, /the server requires a client certificate \(mutual TLS\); pass --cert FILE --key FILE/);
+    assert.match(
+      refused.errors[0].error,
+      /the server requires a client certificate \(mutual TLS\); pass --cert FILE --key FILE/,
+    );
   });
 });
-

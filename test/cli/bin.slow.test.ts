@@ -18,7 +18,11 @@ function shown(r: SpawnSyncReturns<string>): string {
 
 /** Runs npm offline, so a command that is not found locally fails instead of fetching a package of that name. */
 function npm(args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  return spawnSync('npm', ['--offline', '--no-audit', '--no-fund', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync('npm', ['--offline', '--no-audit', '--no-fund', ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 test("the package's bin file is a node script that prints the usage and exits 0", () => {
@@ -35,13 +39,19 @@ test('npx inferd --help in the clone runs its own bin', () => {
   assert.match(r.stdout, /Usage: inferd <command>/);
 });
 
-test("a project depending on inferd runs node_modules/.bin/inferd", () => {
+test('a project depending on inferd runs node_modules/.bin/inferd', () => {
   const project = mkdtempSync(join(tmpdir(), 'inferd-dependent-'));
   try {
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'dependent', version: '1.0.0', private: true }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'dependent', version: '1.0.0', private: true }),
+    );
     const install = npm(['install', '--no-save', '--ignore-scripts', ROOT], project);
     assert.equal(install.status, 0, shown(install));
-    const r = spawnSync(join(project, 'node_modules', '.bin', 'inferd'), ['--help'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(join(project, 'node_modules', '.bin', 'inferd'), ['--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, shown(r));
     assert.match(r.stdout, /Usage: inferd <command>/);
   } finally {

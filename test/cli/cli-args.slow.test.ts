@@ -16,7 +16,23 @@ import { runCli, shown } from './cli-helpers.js';
 
 /** Starts `inferd serve ...args`, waits for its listening line, checks it is live, stops it; resolves with its output. */
 async function serveOnce(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--model-repository', MODELS_DIR, '--model-control-mode', 'explicit', '--load-model', 'digits', '--http-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_HOST: '' } });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI_PATH,
+      'serve',
+      '--model-repository',
+      MODELS_DIR,
+      '--model-control-mode',
+      'explicit',
+      '--load-model',
+      'digits',
+      '--http-port',
+      '0',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_HOST: '' } },
+  );
   let output = '';
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -46,7 +62,10 @@ describe('options as --help shows them', () => {
     const help = await runCli(['serve', '--help']);
     assert.match(help.stdout, /--grpc-port PORT\s+gRPC port \(default: 8001; -1 turns it off\)/);
     assert.match(help.stdout, /--metrics-port PORT\s+Prometheus \/metrics port \(default: 8002; -1 turns it off\)/);
-    for (const args of [['--grpc-port', '-1', '--metrics-port', '-1'], ['--grpc-port=-1', '--metrics-port=-1']]) {
+    for (const args of [
+      ['--grpc-port', '-1', '--metrics-port', '-1'],
+      ['--grpc-port=-1', '--metrics-port=-1'],
+    ]) {
       const { code, output } = await serveOnce(args);
       assert.equal(code, 0, output);
       assert.doesNotMatch(output, /ambiguous|gRPC on|metrics on/, output);
@@ -72,7 +91,12 @@ describe('options as --help shows them', () => {
 });
 
 describe('rollout start --interval against a running server', () => {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
+  const repo = tempRepo({
+    digits: {
+      versions: { 1: MODELS.digits, 2: MODELS.heavy },
+      config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+    },
+  });
   let server: RunningServer;
 
   before(async () => {
@@ -87,10 +111,23 @@ describe('rollout start --interval against a running server', () => {
     const url = ['--url', server.url];
     const bare = await runCli(['rollout', 'start', 'digits', '--candidate', '2', '--interval', '5', ...url]);
     assert.equal(bare.code, 2, shown(bare));
-    assert.match(bare.stderr, /^inferd rollout: --interval needs a unit: 5s, 5m or 5ms \(units: ms, s, m, h, d\), got '5'\n\nUsage: inferd rollout /);
+    assert.match(
+      bare.stderr,
+      /^inferd rollout: --interval needs a unit: 5s, 5m or 5ms \(units: ms, s, m, h, d\), got '5'\n\nUsage: inferd rollout /,
+    );
     const none = await runCli(['rollout', 'status', 'digits', '--json', ...url]);
     assert.deepEqual(JSON.parse(none.stdout), { rollouts: [] }, 'nothing was started');
-    const started = await runCli(['rollout', 'start', 'digits', '--candidate', '2', '--interval', '5s', '--json', ...url]);
+    const started = await runCli([
+      'rollout',
+      'start',
+      'digits',
+      '--candidate',
+      '2',
+      '--interval',
+      '5s',
+      '--json',
+      ...url,
+    ]);
     assert.equal(started.code, 0, shown(started));
     assert.equal((JSON.parse(started.stdout) as { interval_ms: number }).interval_ms, 5000);
     const aborted = await runCli(['rollout', 'abort', 'digits', ...url]);

@@ -14,7 +14,13 @@ export interface CliResult {
 /** Runs `inferd ...args`; never rejects on a non-zero exit code. `env` is added to this process's environment. */
 export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const childEnv = { ...process.env, INFERD_URL: undefined, INFERD_API_KEY: undefined, INFERD_TOKEN: undefined, ...env };
+    const childEnv = {
+      ...process.env,
+      INFERD_URL: undefined,
+      INFERD_API_KEY: undefined,
+      INFERD_TOKEN: undefined,
+      ...env,
+    };
     execFile(process.execPath, [CLI_PATH, ...args], { env: childEnv, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
@@ -31,9 +37,19 @@ export function shown(r: CliResult): string {
 export type Reader = 'closed' | 'first-line';
 
 /** Runs `inferd ...args` with stdout read as `reader` says; resolves with the exit code, stderr and what was read. */
-export function runCliPiped(args: readonly string[], reader: Reader, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export function runCliPiped(
+  args: readonly string[],
+  reader: Reader,
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const childEnv = { ...process.env, INFERD_URL: undefined, INFERD_API_KEY: undefined, INFERD_TOKEN: undefined, ...env };
+    const childEnv = {
+      ...process.env,
+      INFERD_URL: undefined,
+      INFERD_API_KEY: undefined,
+      INFERD_TOKEN: undefined,
+      ...env,
+    };
     const child = spawn(process.execPath, [CLI_PATH, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     let stdout = '';

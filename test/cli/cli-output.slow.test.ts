@@ -34,7 +34,8 @@ describe('inferd commands whose output is closed, and the log commands without a
     repo = await qualityRepository();
     const audit = { path: join(dir, 'audit.db'), durability: 'acknowledged' as const };
     server = await startQualityServer(repo.dir, audit);
-    for (let i = 0; i < PREDICTIONS; i++) await infer(server.url, 'cancer', `out-${i}`, [CANCER.inputs[i % CANCER.inputs.length]]);
+    for (let i = 0; i < PREDICTIONS; i++)
+      await infer(server.url, 'cancer', `out-${i}`, [CANCER.inputs[i % CANCER.inputs.length]]);
     config = join(dir, 'inferd.json');
     writeFileSync(config, JSON.stringify({ model_repository: repo.dir, audit: { enabled: true, ...audit } }));
   });
@@ -48,12 +49,18 @@ describe('inferd commands whose output is closed, and the log commands without a
     const whole = await runCli(['export', '--config', config, '--model', 'cancer', '--since', '1h']);
     assert.equal(whole.code, 0, shown(whole));
     assert.equal(whole.stdout.trim().split('\n').length, PREDICTIONS, 'every prediction was logged');
-    assert.ok(whole.stdout.length > 128 * 1024, `the export (${whole.stdout.length} bytes) is larger than a pipe holds`);
+    assert.ok(
+      whole.stdout.length > 128 * 1024,
+      `the export (${whole.stdout.length} bytes) is larger than a pipe holds`,
+    );
     const head = await runCliPiped(['export', '--config', config, '--model', 'cancer', '--since', '1h'], 'first-line');
     assertQuiet(head, 'export | head -1');
     assert.equal((JSON.parse(head.stdout.split('\n')[0]) as { request_id: string }).request_id, 'out-0');
     assert.doesNotMatch(head.stderr, /exported/, 'it stopped at the closed pipe rather than finishing');
-    const csv = await runCliPiped(['export', '--config', config, '--model', 'cancer', '--since', '1h', '--format', 'csv'], 'first-line');
+    const csv = await runCliPiped(
+      ['export', '--config', config, '--model', 'cancer', '--since', '1h', '--format', 'csv'],
+      'first-line',
+    );
     assertQuiet(csv, 'export --format csv | head -1');
     assert.match(csv.stdout, /^request_id,row,time,model,version,/);
   });
@@ -62,13 +69,33 @@ describe('inferd commands whose output is closed, and the log commands without a
     const url = ['--url', server.url];
     const keys = join(dir, 'keys');
     const commands: string[][] = [
-      ['--help'], ['--version'], ['serve', '--help'], ['models', 'list', ...url],
-      ['rollout', 'status', 'cancer', ...url], ['traffic', 'show', 'cancer', ...url],
+      ['--help'],
+      ['--version'],
+      ['serve', '--help'],
+      ['models', 'list', ...url],
+      ['rollout', 'status', 'cancer', ...url],
+      ['traffic', 'show', 'cancer', ...url],
       ['export', '--config', config, '--model', 'cancer', '--since', '1h'],
       ['replay', '--config', config, '--model', 'cancer', '--since', '1h', '--limit', '5', '--rate', '1000'],
-      ['prometheus-rules', '--model-repository', repo.dir], ['validate', join(repo.dir, 'cancer')],
-      ['keygen', '--out', keys], ['sign', join(repo.dir, 'digits', '1')],
-      ['profile', '--model-repository', repo.dir, '--model', 'digits', '--version', '1', '--data', join(ROOT, 'test/fixtures/drift/digits_train.csv'), '--exclude', 'label', '--out', join(dir, 'profile.json')],
+      ['prometheus-rules', '--model-repository', repo.dir],
+      ['validate', join(repo.dir, 'cancer')],
+      ['keygen', '--out', keys],
+      ['sign', join(repo.dir, 'digits', '1')],
+      [
+        'profile',
+        '--model-repository',
+        repo.dir,
+        '--model',
+        'digits',
+        '--version',
+        '1',
+        '--data',
+        join(ROOT, 'test/fixtures/drift/digits_train.csv'),
+        '--exclude',
+        'label',
+        '--out',
+        join(dir, 'profile.json'),
+      ],
     ];
     for (const args of commands) assertQuiet(await runCliPiped(args, 'closed'), `inferd ${args.join(' ')}`);
   });
@@ -77,19 +104,35 @@ describe('inferd commands whose output is closed, and the log commands without a
     for (const command of ['replay', 'export']) {
       const r = await runCli([command, '--model', 'cancer', '--since', '1h']);
       assert.equal(r.code, 2, shown(r));
-      assert.match(r.stderr, new RegExp(`^inferd ${command}: --config FILE is required: the server config file whose audit: block names the prediction log`));
-      assert.match(r.stderr, new RegExp(`\\nUsage: inferd ${command} --config FILE --model M --since \\S+ \\[options\\]\\nRun 'inferd ${command} --help' for every option\\.\\n$`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^inferd ${command}: --config FILE is required: the server config file whose audit: block names the prediction log`,
+        ),
+      );
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `\\nUsage: inferd ${command} --config FILE --model M --since \\S+ \\[options\\]\\nRun 'inferd ${command} --help' for every option\\.\\n$`,
+        ),
+      );
       assert.equal(r.stdout, '');
     }
   });
 
   test('replay and export with a config whose prediction log is not there: where it looked, exit code 2', async () => {
     const missing = join(dir, 'elsewhere.json');
-    writeFileSync(missing, JSON.stringify({ model_repository: repo.dir, audit: { enabled: true, path: join(dir, 'nothing-here.db') } }));
+    writeFileSync(
+      missing,
+      JSON.stringify({ model_repository: repo.dir, audit: { enabled: true, path: join(dir, 'nothing-here.db') } }),
+    );
     for (const command of ['replay', 'export']) {
       const r = await runCli([command, '--config', missing, '--model', 'cancer', '--since', '1h']);
       assert.equal(r.code, 2, shown(r));
-      assert.equal(r.stderr, `inferd: no prediction log at ${join(dir, 'nothing-here.db')}; check audit.path in the server config (or --config)\n`);
+      assert.equal(
+        r.stderr,
+        `inferd: no prediction log at ${join(dir, 'nothing-here.db')}; check audit.path in the server config (or --config)\n`,
+      );
     }
   });
 });

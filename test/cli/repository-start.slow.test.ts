@@ -35,16 +35,30 @@ describe('a repository that cannot be served stops the start', () => {
     const missing = join(scratch, 'not-here', 'models');
     const r = await runCli(['serve', '--model-repository', missing, ...PORTS]);
     assert.notEqual(r.code, 0, shown(r));
-    assert.match(r.stderr, /model repository .*not-here\/models.* does not exist \(inferd never creates it\)/, shown(r));
+    assert.match(
+      r.stderr,
+      /model repository .*not-here\/models.* does not exist \(inferd never creates it\)/,
+      shown(r),
+    );
     assert.match(r.stderr, /--model-repository/, shown(r));
     assert.doesNotMatch(r.stdout, /inferd listening/, shown(r));
-    assert.equal(existsSync(join(scratch, 'not-here')), false, 'neither the repository nor its parent folder was created');
+    assert.equal(
+      existsSync(join(scratch, 'not-here')),
+      false,
+      'neither the repository nor its parent folder was created',
+    );
   });
 
   test('a relative missing path is named as given and as resolved', async () => {
-    const r = await runCli(['serve', '--model-repository', 'no-such-models', ...PORTS], { INFERD_MODEL_REPOSITORY: undefined });
+    const r = await runCli(['serve', '--model-repository', 'no-such-models', ...PORTS], {
+      INFERD_MODEL_REPOSITORY: undefined,
+    });
     assert.notEqual(r.code, 0, shown(r));
-    assert.match(r.stderr, new RegExp(`'no-such-models' \\(${escape(join(process.cwd(), 'no-such-models'))}\\) does not exist`), shown(r));
+    assert.match(
+      r.stderr,
+      new RegExp(`'no-such-models' \\(${escape(join(process.cwd(), 'no-such-models'))}\\) does not exist`),
+      shown(r),
+    );
     assert.equal(existsSync(join(process.cwd(), 'no-such-models')), false);
   });
 
@@ -85,7 +99,20 @@ describe('a repository that cannot be served stops the start', () => {
 describe('an empty start allowed in explicit mode', () => {
   test('is ready with no models, then loads a model added later; SIGTERM exits 0', async () => {
     const dir = emptyFolder('explicit-empty');
-    const child = spawn(process.execPath, [CLI_PATH, 'serve', '--model-repository', dir, '--model-control-mode', 'explicit', '--allow-empty-repository', ...PORTS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI_PATH,
+        'serve',
+        '--model-repository',
+        dir,
+        '--model-control-mode',
+        'explicit',
+        '--allow-empty-repository',
+        ...PORTS,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const logs: string[] = [];
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk));
@@ -98,7 +125,10 @@ describe('an empty start allowed in explicit mode', () => {
         });
         void exited.then((code) => reject(new Error(`inferd exited ${code} before listening:\n${logs.join('\n')}`)));
       });
-      assert.ok(logs.some((l) => l.includes('the model repository has no models yet')), 'the empty start is logged as a warning');
+      assert.ok(
+        logs.some((l) => l.includes('the model repository has no models yet')),
+        'the empty start is logged as a warning',
+      );
       assert.equal((await get(`${url}/v2/health/ready`)).status, 200, 'ready: no model is expected to load');
       assert.deepEqual((await postJson(`${url}/v2/repository/index`, {})).json, []);
 

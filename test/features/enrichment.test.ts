@@ -5,7 +5,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertClose } from '../helpers/server.js';
-import { entityRequest, FRAUD, fullInputRequest, inferFraud, ingest, ingestReference, metric, startFeatureServer, type FeatureServer, type StoreEntry } from './feature-server.js';
+import {
+  entityRequest,
+  FRAUD,
+  fullInputRequest,
+  inferFraud,
+  ingest,
+  ingestReference,
+  metric,
+  startFeatureServer,
+  type FeatureServer,
+  type StoreEntry,
+} from './feature-server.js';
 import { deleteKeys, redisSkip, REDIS_URL, uniqueNamespace } from './redis-target.js';
 
 const redisSkipped = await redisSkip();
@@ -19,14 +30,21 @@ interface StoreCase {
 }
 
 const CASES: StoreCase[] = [
-  { name: 'sqlite (embedded)', store: () => ({ type: 'sqlite', path: ':memory:' }), cleanup: async () => {}, skip: false },
   {
-    name: 'redis', skip: redisSkipped,
+    name: 'sqlite (embedded)',
+    store: () => ({ type: 'sqlite', path: ':memory:' }),
+    cleanup: async () => {},
+    skip: false,
+  },
+  {
+    name: 'redis',
+    skip: redisSkipped,
     store: () => ({ type: 'redis', url: REDIS_URL, key_prefix: uniqueNamespace('prefix') }),
     cleanup: (s) => deleteKeys(`${String(s.key_prefix)}*`),
   },
   {
-    name: 'feast (Redis layout)', skip: redisSkipped,
+    name: 'feast (Redis layout)',
+    skip: redisSkipped,
     store: () => ({ type: 'feast', url: REDIS_URL, project: uniqueNamespace('project') }),
     cleanup: (s) => deleteKeys(`*${String(s.project)}`),
   },
@@ -60,9 +78,16 @@ for (const c of CASES) {
       const fresh = enriched.parameters.feature_freshness_seconds as Record<string, number>;
       // 60 s old when ingested, plus however long the machine took since (whole seconds, so one more).
       const sinceIngestS = (Date.now() - ingestedAtMs) / 1000;
-      assert.ok(fresh.user_profile >= 59 && fresh.user_profile <= 61 + sinceIngestS, `user_profile age ${fresh.user_profile}`);
+      assert.ok(
+        fresh.user_profile >= 59 && fresh.user_profile <= 61 + sinceIngestS,
+        `user_profile age ${fresh.user_profile}`,
+      );
       // Stored nulls (about 2% of the synthetic user values) are imputed with the default and reported as such.
-      const imputed = FRAUD.columns.flatMap((name, c) => (c >= 3 && FRAUD.inputs.some((row) => row[c] === null) ? [`${c < 8 ? 'user_profile' : 'merchant_risk'}:${name}`] : []));
+      const imputed = FRAUD.columns.flatMap((name, c) =>
+        c >= 3 && FRAUD.inputs.some((row) => row[c] === null)
+          ? [`${c < 8 ? 'user_profile' : 'merchant_risk'}:${name}`]
+          : [],
+      );
       assert.deepEqual(enriched.parameters.feature_fallbacks ?? [], imputed);
       assert.equal(enriched.parameters.feature_fallback_reasons, undefined, 'every entity was found');
     });
@@ -73,7 +98,10 @@ for (const c of CASES) {
       const r = await inferFraud(f.server, entityRequest([0], users));
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.parameters.feature_fallback_reasons, { user_profile: ['stale'] });
-      assert.deepEqual(r.parameters.feature_fallbacks, FRAUD.columns.slice(3, 8).map((n) => `user_profile:${n}`));
+      assert.deepEqual(
+        r.parameters.feature_fallbacks,
+        FRAUD.columns.slice(3, 8).map((n) => `user_profile:${n}`),
+      );
       const expected = FRAUD.inputs[0].map((v, i) => (i >= 3 && i < 8 ? null : v));
       assert.deepEqual(r.positive, (await inferFraud(f.server, fullInputRequest([expected]))).positive);
     });
@@ -81,7 +109,13 @@ for (const c of CASES) {
     it('never lets an older write overwrite a newer one: the model sees the newer row', async () => {
       const user = `ooo-${c.name.length}`;
       const row = (chargebacks: number, devices: number, at: Date) => ({
-        user_id: user, event_time: at.toISOString(), account_age_days: 12, txn_count_7d: 30, avg_amount_30d: 40, chargebacks_90d: chargebacks, distinct_devices_30d: devices,
+        user_id: user,
+        event_time: at.toISOString(),
+        account_age_days: 12,
+        txn_count_7d: 30,
+        avg_amount_30d: 40,
+        chargebacks_90d: chargebacks,
+        distinct_devices_30d: devices,
       });
       const newer = await ingest(f.server, 'user_profile', [row(3, 6, secondsAgo(10))]);
       assert.deepEqual(newer.json, { view: 'user_profile', written: 1, skipped_older: 0 });
@@ -89,9 +123,24 @@ for (const c of CASES) {
       assert.deepEqual(older.json, { view: 'user_profile', written: 0, skipped_older: 1 });
       const users = FRAUD.user_id.map(() => user);
       const r = await inferFraud(f.server, entityRequest([0], users));
-      const input = (cb: number, dev: number) => [...FRAUD.inputs[0].slice(0, 3), 12, 30, 40, cb, dev, ...FRAUD.inputs[0].slice(8)];
-      const [withNewer, withOlder] = await Promise.all([inferFraud(f.server, fullInputRequest([input(3, 6)])), inferFraud(f.server, fullInputRequest([input(0, 1)]))]);
-      assert.notDeepEqual(withNewer.positive, withOlder.positive, 'the two rows must give different answers for this test to mean anything');
+      const input = (cb: number, dev: number) => [
+        ...FRAUD.inputs[0].slice(0, 3),
+        12,
+        30,
+        40,
+        cb,
+        dev,
+        ...FRAUD.inputs[0].slice(8),
+      ];
+      const [withNewer, withOlder] = await Promise.all([
+        inferFraud(f.server, fullInputRequest([input(3, 6)])),
+        inferFraud(f.server, fullInputRequest([input(0, 1)])),
+      ]);
+      assert.notDeepEqual(
+        withNewer.positive,
+        withOlder.positive,
+        'the two rows must give different answers for this test to mean anything',
+      );
       assert.deepEqual(r.positive, withNewer.positive);
     });
 
@@ -112,10 +161,22 @@ for (const c of CASES) {
       };
       // Started in one turn of the event loop: all 16 miss before the first read can answer.
       const answers = await Promise.all(Array.from({ length: 16 }, () => f.server.inferd.infer(request)));
-      assert.equal(await metric(f.server, 'inferd_feature_store_reads_total', labels) - readsBefore, 1, 'store reads for 16 concurrent misses');
-      assert.equal(await metric(f.server, 'inferd_feature_cache_lookups_total', { ...labels, result: 'miss' }) - missesBefore, 16);
+      assert.equal(
+        (await metric(f.server, 'inferd_feature_store_reads_total', labels)) - readsBefore,
+        1,
+        'store reads for 16 concurrent misses',
+      );
+      assert.equal(
+        (await metric(f.server, 'inferd_feature_cache_lookups_total', { ...labels, result: 'miss' })) - missesBefore,
+        16,
+      );
       const p = answers.map((a) => (a.outputs.find((o) => o.name === 'probabilities')!.data as Float32Array)[1]);
-      assertClose(p, p.map(() => FRAUD.probabilities[2]), 1e-6, 'every coalesced answer');
+      assertClose(
+        p,
+        p.map(() => FRAUD.probabilities[2]),
+        1e-6,
+        'every coalesced answer',
+      );
     });
 
     it('serves a repeated entity from the cache without a store read', async () => {
@@ -126,7 +187,10 @@ for (const c of CASES) {
       const r = await inferFraud(f.server, entityRequest([3]));
       assertClose(r.positive, [FRAUD.probabilities[3]], 1e-6, 'cached answer');
       assert.equal(await metric(f.server, 'inferd_feature_store_reads_total', labels), reads);
-      assert.equal(await metric(f.server, 'inferd_feature_cache_lookups_total', { ...labels, result: 'hit' }), hits + 1);
+      assert.equal(
+        await metric(f.server, 'inferd_feature_cache_lookups_total', { ...labels, result: 'hit' }),
+        hits + 1,
+      );
     });
   });
 }

@@ -29,7 +29,14 @@ describe('feast store reads entries written as Feast writes them', { skip }, () 
 
   for (const version of [2, 3] as const) {
     it(`entity key serialization version ${version}: string, int64 and composite keys; float, double, int64, int32, bool and null values`, async () => {
-      const source = new FeastFeatureSource({ name: 'feast', url: REDIS_URL, project: fixture.project, entityKeySerializationVersion: version, commandTimeoutMs: 1000, logger: silentLogger() });
+      const source = new FeastFeatureSource({
+        name: 'feast',
+        url: REDIS_URL,
+        project: fixture.project,
+        entityKeySerializationVersion: version,
+        commandTimeoutMs: 1000,
+        logger: silentLogger(),
+      });
       await source.start();
       try {
         for (const e of fixture.entries.filter((x) => x.version === version)) {

@@ -30,7 +30,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inferd-feature-metadata-'));
   cpSync(join(MODELS_DIR, 'fraud_xgb'), join(dir, 'fraud_xgb'), { recursive: true });
   cpSync(join(MODELS_DIR, 'digits'), join(dir, 'digits'), { recursive: true });
-  const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8').replace('path: ../.inferd/features.sqlite', "path: ':memory:'").replace(/\n\s+seed_csv: .*/g, '');
+  const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8')
+    .replace('path: ../.inferd/features.sqlite', "path: ':memory:'")
+    .replace(/\n\s+seed_csv: .*/g, '');
   writeFileSync(join(dir, 'features.yaml'), features);
   server = await startTestServer({ repository: dir, config: { metrics_port: -1 } });
   await ingestReference(server, [0], new Date(Date.now() - 30_000));
@@ -58,7 +60,8 @@ function assertStandardShape(m: Metadata): void {
     assert.ok(t.shape.every((d) => Number.isInteger(d)));
   }
   // The protocol's $parameters: each value a string, number or boolean.
-  for (const [k, v] of Object.entries(m.parameters ?? {})) assert.ok(['string', 'number', 'boolean'].includes(typeof v), `parameter ${k} is a scalar`);
+  for (const [k, v] of Object.entries(m.parameters ?? {}))
+    assert.ok(['string', 'number', 'boolean'].includes(typeof v), `parameter ${k} is a scalar`);
 }
 
 it('GET /v2/models/fraud_xgb names the entities and the request-time inputs with their datatypes', async () => {
@@ -84,21 +87,33 @@ it('a request built from the metadata alone is answered', async () => {
   };
   const res = await postJson(`${server.url}/v2/models/fraud_xgb/infer`, body);
   assert.equal(res.status, 200, res.text);
-  assert.equal((res.json as { parameters?: { feature_fallbacks?: unknown } }).parameters?.feature_fallbacks, undefined, res.text);
+  assert.equal(
+    (res.json as { parameters?: { feature_fallbacks?: unknown } }).parameters?.feature_fallbacks,
+    undefined,
+    res.text,
+  );
 });
 
 it('a model without features has no request parameters in its metadata', async () => {
   const m = await metadata('digits');
   assertStandardShape(m);
-  for (const key of ['entities', 'request_inputs', 'request_input_datatypes']) assert.equal(m.parameters?.[key], undefined);
+  for (const key of ['entities', 'request_inputs', 'request_input_datatypes'])
+    assert.equal(m.parameters?.[key], undefined);
 });
 
 it('gRPC ModelMetadata carries the same parameters as string parameters', async () => {
-  const m = await client.call<{ name: string; inputs: unknown[]; parameters: Record<string, { string_param?: string }> }>('ModelMetadata', { name: 'fraud_xgb' });
+  const m = await client.call<{
+    name: string;
+    inputs: unknown[];
+    parameters: Record<string, { string_param?: string }>;
+  }>('ModelMetadata', { name: 'fraud_xgb' });
   assert.equal(m.name, 'fraud_xgb');
   assert.equal(m.parameters.entities?.string_param, 'user_id,merchant_id');
   assert.equal(m.parameters.request_inputs?.string_param, 'amount,hour_of_day,card_present');
   assert.equal(m.parameters.request_input_datatypes?.string_param, 'FP32,INT32,BOOL');
   const http = await metadata('fraud_xgb');
-  assert.deepEqual(Object.fromEntries(Object.entries(m.parameters).map(([k, v]) => [k, v.string_param])), http.parameters);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(m.parameters).map(([k, v]) => [k, v.string_param])),
+    http.parameters,
+  );
 });

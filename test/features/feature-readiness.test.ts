@@ -11,7 +11,14 @@ import { after, before, describe, it } from 'node:test';
 import { MODELS_DIR } from '../helpers/server.js';
 import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { entityRequest, FRAUD, inferFraud, ingestReference, startFeatureServer, type FeatureServer } from './feature-server.js';
+import {
+  entityRequest,
+  FRAUD,
+  inferFraud,
+  ingestReference,
+  startFeatureServer,
+  type FeatureServer,
+} from './feature-server.js';
 import { sparePort } from './spare-port.js';
 
 const skip = redisSkipReason('the feature-store readiness test');
@@ -27,11 +34,17 @@ describe('readiness and a feature store requests need', { skip }, () => {
   before(async () => {
     redis = new OwnRedis(await sparePort());
     await redis.start();
-    const store = (prefix: string) => ({ type: 'redis', url: redis.url, key_prefix: `${prefix}-${process.pid}:`, breaker: { failure_threshold: 1, open_ms: OPEN_MS } });
+    const store = (prefix: string) => ({
+      type: 'redis',
+      url: redis.url,
+      key_prefix: `${prefix}-${process.pid}:`,
+      breaker: { failure_threshold: 1, open_ms: OPEN_MS },
+    });
     const rule = '  rule:\n    probabilities: ["0.5", "0.5"]\n  when: [features]\n';
     strict = await startFeatureServer({ store: store('ready-strict'), views: { fallback: 'reject', cacheTtlMs: 0 } });
     withFallback = await startFeatureServer({
-      store: store('ready-fallback'), views: { fallback: 'reject', cacheTtlMs: 0 },
+      store: store('ready-fallback'),
+      views: { fallback: 'reject', cacheTtlMs: 0 },
       modelConfig: `${readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8')}\nfallback:\n${rule}`,
     });
     for (const f of [strict, withFallback]) await ingestReference(f.server, ROWS, new Date(Date.now() - 5000));
@@ -51,11 +64,19 @@ describe('readiness and a feature store requests need', { skip }, () => {
     assert.equal((await inferFraud(strict.server, entityRequest([0]))).status, 200);
     assert.equal((await ready(strict)).status, 200);
     await redis.kill();
-    await waitFor(async () => (await inferFraud(strict.server, entityRequest([1]))).status === 503, 'a request refused for want of features', t.signal);
+    await waitFor(
+      async () => (await inferFraud(strict.server, entityRequest([1]))).status === 503,
+      'a request refused for want of features',
+      t.signal,
+    );
     const answer = await ready(strict);
     assert.equal(answer.status, 400, answer.text);
     const reasons = (JSON.parse(answer.text) as { reasons: Array<{ dependency?: string; reason: string }> }).reasons;
-    assert.match(reasons.find((r) => r.dependency === 'feature_store')?.reason ?? '', /feature store 'under_test' is failing .*'user_profile', 'merchant_risk'.*fallback: reject/, answer.text);
+    assert.match(
+      reasons.find((r) => r.dependency === 'feature_store')?.reason ?? '',
+      /feature store 'under_test' is failing .*'user_profile', 'merchant_risk'.*fallback: reject/,
+      answer.text,
+    );
 
     const fallback = await inferFraud(withFallback.server, entityRequest([1]));
     assert.equal(fallback.status, 200, fallback.text);

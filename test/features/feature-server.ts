@@ -55,8 +55,12 @@ function featuresYaml(options: FeatureServerOptions): string {
   // The views mirror models/features.yaml's, retargeted at the store under test.
   const v = options.views ?? {};
   const view = (entity: string, features: Record<string, unknown>) => ({
-    store: 'under_test', entities: [entity], max_age_seconds: v.maxAgeSeconds ?? 3600, fallback: v.fallback ?? 'default',
-    cache: { ttl_ms: v.cacheTtlMs ?? 10_000 }, features,
+    store: 'under_test',
+    entities: [entity],
+    max_age_seconds: v.maxAgeSeconds ?? 3600,
+    fallback: v.fallback ?? 'default',
+    cache: { ttl_ms: v.cacheTtlMs ?? 10_000 },
+    features,
   });
   const int = (max: number) => ({ type: 'INT64', min: 0, max, on_invalid: 'impute' });
   return JSON.stringify({
@@ -64,8 +68,11 @@ function featuresYaml(options: FeatureServerOptions): string {
     stores: { under_test: options.store },
     feature_views: {
       user_profile: view('user_id', {
-        account_age_days: int(100000), txn_count_7d: int(100000), avg_amount_30d: { type: 'FP32', min: 0, max: 1e6, on_invalid: 'impute' },
-        chargebacks_90d: int(1000), distinct_devices_30d: int(1000),
+        account_age_days: int(100000),
+        txn_count_7d: int(100000),
+        avg_amount_30d: { type: 'FP32', min: 0, max: 1e6, on_invalid: 'impute' },
+        chargebacks_90d: int(1000),
+        distinct_devices_30d: int(1000),
       }),
       merchant_risk: view('merchant_id', {
         merchant_fraud_rate_90d: { type: 'FP32', min: 0, max: 1, on_invalid: 'impute' },
@@ -81,7 +88,10 @@ export async function startFeatureServer(options: FeatureServerOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'inferd-features-'));
   mkdirSync(join(dir, 'fraud_xgb', '1'), { recursive: true });
   cpSync(join(MODELS_DIR, 'fraud_xgb', '1', 'model.json'), join(dir, 'fraud_xgb', '1', 'model.json'));
-  writeFileSync(join(dir, 'fraud_xgb', 'config.yaml'), options.modelConfig ?? readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8'));
+  writeFileSync(
+    join(dir, 'fraud_xgb', 'config.yaml'),
+    options.modelConfig ?? readFileSync(join(MODELS_DIR, 'fraud_xgb', 'config.yaml'), 'utf8'),
+  );
   writeFileSync(join(dir, 'features.yaml'), featuresYaml(options));
   try {
     const server = await startTestServer({ repository: dir, config: { grpc_port: -1 } });
@@ -93,16 +103,36 @@ export async function startFeatureServer(options: FeatureServerOptions): Promise
 }
 
 /** POST /v1/features/{view}. */
-export function ingest(server: RunningServer, view: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<HttpResult> {
+export function ingest(
+  server: RunningServer,
+  view: string,
+  rows: ReadonlyArray<Record<string, unknown>>,
+): Promise<HttpResult> {
   return postJson(`${server.url}/v1/features/${view}`, { rows });
 }
 
 /** Ingests reference rows' stored features (`rows` index into FRAUD) with an event time. */
-export async function ingestReference(server: RunningServer, rows: readonly number[], eventTime: Date, users = FRAUD.user_id): Promise<void> {
+export async function ingestReference(
+  server: RunningServer,
+  rows: readonly number[],
+  eventTime: Date,
+  users = FRAUD.user_id,
+): Promise<void> {
   const at = { event_time: eventTime.toISOString() };
-  const u = rows.map((r) => ({ user_id: users[r], ...at, ...Object.fromEntries(USER_FEATURES.map((f, i) => [f, FRAUD.inputs[r][3 + i]])) }));
-  const m = rows.map((r) => ({ merchant_id: FRAUD.merchant_id[r], ...at, ...Object.fromEntries(MERCHANT_FEATURES.map((f, i) => [f, FRAUD.inputs[r][8 + i]])) }));
-  for (const [view, body] of [['user_profile', u], ['merchant_risk', m]] as const) {
+  const u = rows.map((r) => ({
+    user_id: users[r],
+    ...at,
+    ...Object.fromEntries(USER_FEATURES.map((f, i) => [f, FRAUD.inputs[r][3 + i]])),
+  }));
+  const m = rows.map((r) => ({
+    merchant_id: FRAUD.merchant_id[r],
+    ...at,
+    ...Object.fromEntries(MERCHANT_FEATURES.map((f, i) => [f, FRAUD.inputs[r][8 + i]])),
+  }));
+  for (const [view, body] of [
+    ['user_profile', u],
+    ['merchant_risk', m],
+  ] as const) {
     const res = await ingest(server, view, body);
     if (res.status !== 200) throw new Error(`ingest ${view}: ${res.status} ${res.text}`);
   }
@@ -136,18 +166,29 @@ export interface FraudAnswer {
 /** Infers on the fraud model; `positive` holds the positive-class probability per row. */
 export async function inferFraud(server: RunningServer, body: Record<string, unknown>): Promise<FraudAnswer> {
   const res = await postJson(`${server.url}/v2/models/fraud_xgb/infer`, body);
-  const json = res.json as { outputs?: Array<{ name: string; data: number[] }>; parameters?: Record<string, unknown> } | undefined;
+  const json = res.json as
+    { outputs?: Array<{ name: string; data: number[] }>; parameters?: Record<string, unknown> } | undefined;
   const probs = json?.outputs?.find((o) => o.name === 'probabilities')?.data ?? [];
-  return { status: res.status, positive: probs.filter((_, i) => i % 2 === 1), parameters: json?.parameters ?? {}, text: res.text };
+  return {
+    status: res.status,
+    positive: probs.filter((_, i) => i % 2 === 1),
+    parameters: json?.parameters ?? {},
+    text: res.text,
+  };
 }
 
 /** The value of one Prometheus sample (0 when absent), e.g. metric('inferd_feature_store_reads_total', {view: 'user_profile'}). */
-export async function metric(server: RunningServer, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metric(
+  server: RunningServer,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(server.metricsUrl!)).text();
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }

@@ -4,20 +4,42 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { entityRequest, FRAUD, fullInputRequest, inferFraud, ingest, ingestReference, startFeatureServer, type FeatureServer, type StoreEntry } from './feature-server.js';
+import {
+  entityRequest,
+  FRAUD,
+  fullInputRequest,
+  inferFraud,
+  ingest,
+  ingestReference,
+  startFeatureServer,
+  type FeatureServer,
+  type StoreEntry,
+} from './feature-server.js';
 import { deleteKeys, redisSkip, REDIS_URL, uniqueNamespace } from './redis-target.js';
 
 const redisSkipped = await redisSkip();
 
-const STORES: Array<{ name: string; store: () => StoreEntry; cleanup: (s: StoreEntry) => Promise<unknown>; skip: false | string }> = [
-  { name: 'sqlite (embedded)', store: () => ({ type: 'sqlite', path: 'features.sqlite' }), cleanup: async () => {}, skip: false },
+const STORES: Array<{
+  name: string;
+  store: () => StoreEntry;
+  cleanup: (s: StoreEntry) => Promise<unknown>;
+  skip: false | string;
+}> = [
   {
-    name: 'redis', skip: redisSkipped,
+    name: 'sqlite (embedded)',
+    store: () => ({ type: 'sqlite', path: 'features.sqlite' }),
+    cleanup: async () => {},
+    skip: false,
+  },
+  {
+    name: 'redis',
+    skip: redisSkipped,
     store: () => ({ type: 'redis', url: REDIS_URL, key_prefix: uniqueNamespace('prefix') }),
     cleanup: (s) => deleteKeys(`${String(s.key_prefix)}*`),
   },
   {
-    name: 'feast (Redis layout)', skip: redisSkipped,
+    name: 'feast (Redis layout)',
+    skip: redisSkipped,
     store: () => ({ type: 'feast', url: REDIS_URL, project: uniqueNamespace('project') }),
     cleanup: (s) => deleteKeys(`*${String(s.project)}`),
   },
@@ -44,7 +66,9 @@ for (const target of STORES) {
     it('a row naming one feature changes that feature and keeps the others', async () => {
       const stored = FRAUD.inputs[ROW][TXN_COUNT_COLUMN];
       const changed = (stored ?? 0) + 40;
-      const res = await ingest(f.server, 'user_profile', [{ user_id: FRAUD.user_id[ROW], event_time: new Date(Date.now() - 60_000).toISOString(), txn_count_7d: changed }]);
+      const res = await ingest(f.server, 'user_profile', [
+        { user_id: FRAUD.user_id[ROW], event_time: new Date(Date.now() - 60_000).toISOString(), txn_count_7d: changed },
+      ]);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.json, { view: 'user_profile', written: 1, skipped_older: 0 });
 
@@ -57,7 +81,11 @@ for (const target of STORES) {
       assert.equal(expected.status, 200, expected.text);
       assert.deepEqual(enriched.positive, expected.positive);
       const before = await inferFraud(f.server, fullInputRequest([FRAUD.inputs[ROW]]));
-      assert.notDeepEqual(before.positive, expected.positive, 'the changed feature moves the score (else this test could not tell)');
+      assert.notDeepEqual(
+        before.positive,
+        expected.positive,
+        'the changed feature moves the score (else this test could not tell)',
+      );
     });
   });
 }

@@ -11,7 +11,13 @@ import { CLI_PATH } from '../helpers/server.js';
 
 const FEATURES = JSON.stringify({
   stores: { local: { type: 'sqlite', path: 'f.sqlite' } },
-  feature_views: { spend: { store: 'local', entities: ['user_id'], features: { total: { type: 'FP64', min: 0 }, visits: { type: 'INT64' } } } },
+  feature_views: {
+    spend: {
+      store: 'local',
+      entities: ['user_id'],
+      features: { total: { type: 'FP64', min: 0 }, visits: { type: 'INT64' } },
+    },
+  },
 });
 
 function csv(rows: number, eventTime: string): string {
@@ -22,7 +28,12 @@ function csv(rows: number, eventTime: string): string {
 
 describe('inferd features ingest', () => {
   let dir: string;
-  const run = (...args: string[]) => spawnSync(process.execPath, [CLI_PATH, 'features', 'ingest', '--features-config', join(dir, 'features.yaml'), ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [CLI_PATH, 'features', 'ingest', '--features-config', join(dir, 'features.yaml'), ...args],
+      { encoding: 'utf8' },
+    );
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'inferd-cli-'));
     writeFileSync(join(dir, 'features.yaml'), FEATURES);

@@ -17,7 +17,9 @@ let client: InferenceClient;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inferd-grpc-features-'));
   cpSync(join(MODELS_DIR, 'fraud_xgb'), join(dir, 'fraud_xgb'), { recursive: true });
-  const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8').replace('path: ../.inferd/features.sqlite', "path: ':memory:'").replace(/\n\s+seed_csv: .*/g, '');
+  const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8')
+    .replace('path: ../.inferd/features.sqlite', "path: ':memory:'")
+    .replace(/\n\s+seed_csv: .*/g, '');
   writeFileSync(join(dir, 'features.yaml'), features);
   server = await startTestServer({ repository: dir });
   await ingestReference(server, [0, 1], new Date(Date.now() - 30_000));
@@ -32,14 +34,22 @@ after(async () => {
 
 it('ModelInfer with entities as a JSON string_param answers as over HTTP, with the feature report', async () => {
   const entities = JSON.stringify({ user_id: FRAUD.user_id.slice(0, 2), merchant_id: FRAUD.merchant_id.slice(0, 2) });
-  const res = await client.call<{ outputs: Array<{ name: string }>; raw_output_contents: Buffer[]; parameters: Record<string, { string_param?: string }> }>('ModelInfer', {
+  const res = await client.call<{
+    outputs: Array<{ name: string }>;
+    raw_output_contents: Buffer[];
+    parameters: Record<string, { string_param?: string }>;
+  }>('ModelInfer', {
     model_name: 'fraud_xgb',
     inputs: [
       { name: 'amount', datatype: 'FP32', shape: [2] },
       { name: 'hour_of_day', datatype: 'INT32', shape: [2] },
       { name: 'card_present', datatype: 'BOOL', shape: [2] },
     ],
-    raw_input_contents: [rawBytes(Float32Array.from(FRAUD.amount.slice(0, 2))), rawBytes(Int32Array.from(FRAUD.hour_of_day.slice(0, 2))), rawBytes(Uint8Array.from(FRAUD.card_present.slice(0, 2)))],
+    raw_input_contents: [
+      rawBytes(Float32Array.from(FRAUD.amount.slice(0, 2))),
+      rawBytes(Int32Array.from(FRAUD.hour_of_day.slice(0, 2))),
+      rawBytes(Uint8Array.from(FRAUD.card_present.slice(0, 2))),
+    ],
     parameters: { entities: { string_param: entities } },
   });
   const at = res.outputs.findIndex((o) => o.name === 'probabilities');

@@ -10,7 +10,13 @@ const skip = await redisSkip();
 if (!skip) {
   featureSourceCases('redis (inferd layout)', async () => {
     const keyPrefix = uniqueNamespace('prefix');
-    const source = new RedisFeatureSource({ name: 'redis', url: REDIS_URL, keyPrefix, commandTimeoutMs: 1000, logger: silentLogger() });
+    const source = new RedisFeatureSource({
+      name: 'redis',
+      url: REDIS_URL,
+      keyPrefix,
+      commandTimeoutMs: 1000,
+      logger: silentLogger(),
+    });
     await source.start();
     return { source, cleanup: async () => (await deleteKeys(`${keyPrefix}*`), await source.stop()) };
   });
@@ -18,7 +24,14 @@ if (!skip) {
   for (const version of [2, 3] as const) {
     featureSourceCases(`feast (Redis layout, entity key v${version})`, async () => {
       const project = uniqueNamespace('project');
-      const source = new FeastFeatureSource({ name: 'feast', url: REDIS_URL, project, entityKeySerializationVersion: version, commandTimeoutMs: 1000, logger: silentLogger() });
+      const source = new FeastFeatureSource({
+        name: 'feast',
+        url: REDIS_URL,
+        project,
+        entityKeySerializationVersion: version,
+        commandTimeoutMs: 1000,
+        logger: silentLogger(),
+      });
       await source.start();
       return { source, cleanup: async () => (await deleteKeys(`*${project}`), await source.stop()) };
     });

@@ -43,25 +43,50 @@ export function binaryOutputCase(model: ModelSignature): fc.Arbitrary<BinaryCase
       ...model.inputs.map((i) => {
         const shape = concreteShape(i.shape, batch, fill);
         const n = shape.reduce((a, b) => a * b, 1);
-        return fc.tuple(fc.constant({ ...i, shape }), fc.array(elementOf(i.datatype), { minLength: n, maxLength: n }), fc.boolean());
+        return fc.tuple(
+          fc.constant({ ...i, shape }),
+          fc.array(elementOf(i.datatype), { minLength: n, maxLength: n }),
+          fc.boolean(),
+        );
       }),
     ),
   );
   const outputs = fc.oneof(
     fc.constant(undefined),
-    fc.subarray([...model.outputs.map((o) => o.name), 'no_such_output']).chain((names) => fc.tuple(...names.map((name) => outputParameters.map((parameters) => ({ name, parameters }))))),
+    fc
+      .subarray([...model.outputs.map((o) => o.name), 'no_such_output'])
+      .chain((names) => fc.tuple(...names.map((name) => outputParameters.map((parameters) => ({ name, parameters }))))),
   );
-  const parameters = fc.oneof(fc.constant(undefined), fc.constant({ binary_data_output: true }), fc.constant({ binary_data_output: false }), hostileValue.map((v) => ({ binary_data_output: v })));
+  const parameters = fc.oneof(
+    fc.constant(undefined),
+    fc.constant({ binary_data_output: true }),
+    fc.constant({ binary_data_output: false }),
+    hostileValue.map((v) => ({ binary_data_output: v })),
+  );
   return fc.tuple(inputs, outputs, parameters).map(([ins, outs, params]) => {
     const raw: Buffer[] = [];
     const jsonInputs = ins.map(([meta, data, asBinary]) => {
-      if (!asBinary || meta.datatype === 'BF16') return { name: meta.name, datatype: meta.datatype, shape: meta.shape, data };
-      const bytes = Buffer.from(tensorDataToRaw(tensorDataFromJson(data, meta.datatype, meta.shape, data.length, 'fuzz')));
+      if (!asBinary || meta.datatype === 'BF16')
+        return { name: meta.name, datatype: meta.datatype, shape: meta.shape, data };
+      const bytes = Buffer.from(
+        tensorDataToRaw(tensorDataFromJson(data, meta.datatype, meta.shape, data.length, 'fuzz')),
+      );
       raw.push(bytes);
-      return { name: meta.name, datatype: meta.datatype, shape: meta.shape, parameters: { binary_data_size: bytes.length } };
+      return {
+        name: meta.name,
+        datatype: meta.datatype,
+        shape: meta.shape,
+        parameters: { binary_data_size: bytes.length },
+      };
     });
-    const header = Buffer.from(toJsonText({ inputs: jsonInputs, ...(outs ? { outputs: outs } : {}), ...(params ? { parameters: params } : {}) }));
-    return { path: `/v2/models/${model.name}/infer`, body: Buffer.concat([header, ...raw]), headerLength: raw.length > 0 ? String(header.length) : undefined };
+    const header = Buffer.from(
+      toJsonText({ inputs: jsonInputs, ...(outs ? { outputs: outs } : {}), ...(params ? { parameters: params } : {}) }),
+    );
+    return {
+      path: `/v2/models/${model.name}/infer`,
+      body: Buffer.concat([header, ...raw]),
+      headerLength: raw.length > 0 ? String(header.length) : undefined,
+    };
   });
 }
 
@@ -80,7 +105,10 @@ interface OutputHeader {
  */
 export function assertFramedResponse(body: Buffer, headerLength: string | null): void {
   const jsonLength = headerLength === null ? body.length : Number(headerLength);
-  assert.ok(Number.isSafeInteger(jsonLength) && jsonLength >= 0 && jsonLength <= body.length, `Inference-Header-Content-Length ${headerLength} for a ${body.length}-byte body`);
+  assert.ok(
+    Number.isSafeInteger(jsonLength) && jsonLength >= 0 && jsonLength <= body.length,
+    `Inference-Header-Content-Length ${headerLength} for a ${body.length}-byte body`,
+  );
   const header = JSON.parse(body.subarray(0, jsonLength).toString('utf8')) as { outputs?: OutputHeader[] };
   assert.ok(Array.isArray(header.outputs), 'the answer has an outputs list');
   let binaryBytes = 0;
@@ -89,13 +117,27 @@ export function assertFramedResponse(body: Buffer, headerLength: string | null):
     const size = o.parameters?.binary_data_size;
     if (size !== undefined) {
       assert.equal(o.data, undefined, `output '${o.name}' carries both data and binary_data_size`);
-      if (o.datatype !== 'BYTES') assert.equal(size, count * (byteSize(o.datatype) ?? Number.NaN), `output '${o.name}' (${o.datatype} [${o.shape.join(',')}]) declares ${size} bytes`);
+      if (o.datatype !== 'BYTES')
+        assert.equal(
+          size,
+          count * (byteSize(o.datatype) ?? Number.NaN),
+          `output '${o.name}' (${o.datatype} [${o.shape.join(',')}]) declares ${size} bytes`,
+        );
       binaryBytes += size;
     } else {
       assert.ok(Array.isArray(o.data), `output '${o.name}' has neither data nor binary_data_size`);
-      assert.equal(o.data.flat(Infinity).length, count, `output '${o.name}' has ${o.data.flat(Infinity).length} elements for shape [${o.shape.join(',')}]`);
+      assert.equal(
+        o.data.flat(Infinity).length,
+        count,
+        `output '${o.name}' has ${o.data.flat(Infinity).length} elements for shape [${o.shape.join(',')}]`,
+      );
     }
   }
-  assert.equal(jsonLength + binaryBytes, body.length, `header ${jsonLength} bytes + binary outputs ${binaryBytes} bytes != body ${body.length} bytes`);
-  if (headerLength === null) assert.equal(binaryBytes, 0, 'binary outputs were sent without Inference-Header-Content-Length');
+  assert.equal(
+    jsonLength + binaryBytes,
+    body.length,
+    `header ${jsonLength} bytes + binary outputs ${binaryBytes} bytes != body ${body.length} bytes`,
+  );
+  if (headerLength === null)
+    assert.equal(binaryBytes, 0, 'binary outputs were sent without Inference-Header-Content-Length');
 }

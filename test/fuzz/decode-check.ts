@@ -46,11 +46,17 @@ function describe(err: unknown): string {
 }
 
 function assertRefusal(err: unknown): void {
-  if (!(err instanceof InferenceError)) throw new Error(`the decoder threw ${describe(err)}; only an InferenceError may escape`, { cause: err });
+  if (!(err instanceof InferenceError))
+    throw new Error(`the decoder threw ${describe(err)}; only an InferenceError may escape`, { cause: err });
   const status = HTTP_STATUS[err.code];
-  if (!(status >= 400 && status < 500)) throw new Error(`the decoder refused with ${err.code} (HTTP ${status}); a malformed request is a 4xx: ${err.message.slice(0, 300)}`);
+  if (!(status >= 400 && status < 500))
+    throw new Error(
+      `the decoder refused with ${err.code} (HTTP ${status}); a malformed request is a 4xx: ${err.message.slice(0, 300)}`,
+    );
   if (err.message.length === 0 || err.message.length > MAX_MESSAGE_CHARS) {
-    throw new Error(`the decoder's message is ${err.message.length} characters (limit ${MAX_MESSAGE_CHARS}): ${err.message.slice(0, 200)}...`);
+    throw new Error(
+      `the decoder's message is ${err.message.length} characters (limit ${MAX_MESSAGE_CHARS}): ${err.message.slice(0, 200)}...`,
+    );
   }
 }
 
@@ -71,8 +77,10 @@ export function checkDecode<T>(tally: FuzzTally, inputBytes: number, decode: () 
   }
   const ms = cpuMs() - start;
   const grown = process.memoryUsage().arrayBuffers - before;
-  if (ms > CASE_BUDGET_MS) throw new Error(`decoding ${inputBytes} bytes took ${ms.toFixed(0)} ms of CPU (budget ${CASE_BUDGET_MS} ms)`);
-  if (grown > GROWTH_FACTOR * inputBytes + GROWTH_SLACK_BYTES) throw new Error(`decoding ${inputBytes} bytes grew array buffers by ${grown} bytes`);
+  if (ms > CASE_BUDGET_MS)
+    throw new Error(`decoding ${inputBytes} bytes took ${ms.toFixed(0)} ms of CPU (budget ${CASE_BUDGET_MS} ms)`);
+  if (grown > GROWTH_FACTOR * inputBytes + GROWTH_SLACK_BYTES)
+    throw new Error(`decoding ${inputBytes} bytes grew array buffers by ${grown} bytes`);
   tally.cases++;
   if (refused) tally.refused++;
   else tally.decoded++;
@@ -84,25 +92,35 @@ export function checkDecode<T>(tally: FuzzTally, inputBytes: number, decode: () 
 function checkStorage(t: Tensor, limits: DecodeLimits): void {
   const what = `input '${t.name.slice(0, 40)}'`;
   const count = elementCount(t.shape, what);
-  if (t.data.length !== count) throw new Error(`${what}: shape [${t.shape.join(',')}] has ${count} elements but data has ${t.data.length}`);
+  if (t.data.length !== count)
+    throw new Error(`${what}: shape [${t.shape.join(',')}] has ${count} elements but data has ${t.data.length}`);
   if (t.datatype === 'BYTES') {
-    if (!Array.isArray(t.data) || !t.data.every((s) => typeof s === 'string')) throw new Error(`${what}: BYTES data is not strings`);
+    if (!Array.isArray(t.data) || !t.data.every((s) => typeof s === 'string'))
+      throw new Error(`${what}: BYTES data is not strings`);
     const long = t.data.find((s) => Buffer.byteLength(s) > limits.maxStringBytes);
-    if (long !== undefined) throw new Error(`${what}: a ${Buffer.byteLength(long)}-byte string passed the ${limits.maxStringBytes}-byte limit`);
+    if (long !== undefined)
+      throw new Error(
+        `${what}: a ${Buffer.byteLength(long)}-byte string passed the ${limits.maxStringBytes}-byte limit`,
+      );
     return;
   }
-  if (Array.isArray(t.data) || !ArrayBuffer.isView(t.data)) throw new Error(`${what}: ${t.datatype} data is not a typed array`);
-  if (t.data.BYTES_PER_ELEMENT !== byteSize(t.datatype)) throw new Error(`${what}: ${t.datatype} stored with ${t.data.BYTES_PER_ELEMENT}-byte elements`);
-  if (count > 0 && isBigIntType(t.datatype) !== (typeof t.data[0] === 'bigint')) throw new Error(`${what}: ${t.datatype} storage has the wrong element kind`);
+  if (Array.isArray(t.data) || !ArrayBuffer.isView(t.data))
+    throw new Error(`${what}: ${t.datatype} data is not a typed array`);
+  if (t.data.BYTES_PER_ELEMENT !== byteSize(t.datatype))
+    throw new Error(`${what}: ${t.datatype} stored with ${t.data.BYTES_PER_ELEMENT}-byte elements`);
+  if (count > 0 && isBigIntType(t.datatype) !== (typeof t.data[0] === 'bigint'))
+    throw new Error(`${what}: ${t.datatype} storage has the wrong element kind`);
 }
 
 /** Throws unless `request` is well-formed: inputs within the limit, each with a name, datatype, shape and exactly its data. */
 export function assertWellFormedRequest(request: InferenceRequest, limits: DecodeLimits): void {
-  if (request.inputs.length === 0 || request.inputs.length > limits.maxInputs) throw new Error(`decoded ${request.inputs.length} inputs (limit ${limits.maxInputs})`);
+  if (request.inputs.length === 0 || request.inputs.length > limits.maxInputs)
+    throw new Error(`decoded ${request.inputs.length} inputs (limit ${limits.maxInputs})`);
   for (const t of request.inputs) {
     if (typeof t.name !== 'string' || t.name === '') throw new Error(`decoded an input without a name`);
     if (!isDatatype(t.datatype)) throw new Error(`input '${t.name}' decoded with datatype ${String(t.datatype)}`);
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`input '${t.name}' decoded with shape [${t.shape.join(',')}]`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new Error(`input '${t.name}' decoded with shape [${t.shape.join(',')}]`);
     checkStorage(t, limits);
   }
 }

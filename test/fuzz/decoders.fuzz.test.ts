@@ -15,7 +15,9 @@ describe('decoder fuzzing (quick run)', () => {
       const tally = newTally();
       const started = performance.now();
       p.run(RUNS_PER_WEIGHT * p.weight, tally);
-      t.diagnostic(`${tally.cases} cases (${tally.decoded} decoded, ${tally.refused} refused with a 4xx) in ${Math.round(performance.now() - started)} ms; slowest ${tally.slowestMs.toFixed(1)} ms; largest buffer growth ${(tally.largestGrowthBytes / 1024).toFixed(0)} KiB`);
+      t.diagnostic(
+        `${tally.cases} cases (${tally.decoded} decoded, ${tally.refused} refused with a 4xx) in ${Math.round(performance.now() - started)} ms; slowest ${tally.slowestMs.toFixed(1)} ms; largest buffer growth ${(tally.largestGrowthBytes / 1024).toFixed(0)} KiB`,
+      );
     });
   }
 });

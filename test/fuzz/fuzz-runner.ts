@@ -30,12 +30,16 @@ async function main(): Promise<number> {
     p.run(Math.max(1, Math.round((total * p.weight) / weights)), tally, seed);
     cases += tally.cases;
     const s = (performance.now() - t0) / 1000;
-    console.log(`  ${p.name}\n    ${tally.cases} cases (${tally.decoded} decoded, ${tally.refused} refused) in ${s.toFixed(1)} s; slowest case ${tally.slowestMs.toFixed(1)} ms`);
+    console.log(
+      `  ${p.name}\n    ${tally.cases} cases (${tally.decoded} decoded, ${tally.refused} refused) in ${s.toFixed(1)} s; slowest case ${tally.slowestMs.toFixed(1)} ms`,
+    );
   }
   console.log(`decoders: ${cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s, no failure`);
   const server = await runServerFuzz(serverRuns, seed);
   for (const line of server.lines) console.log(line);
-  console.log(`total: ${cases + server.cases} cases (${cases} decoder, ${server.cases} server requests) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${server.faults} server faults (5xx or gRPC INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS), 0 crashes`);
+  console.log(
+    `total: ${cases + server.cases} cases (${cases} decoder, ${server.cases} server requests) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${server.faults} server faults (5xx or gRPC INTERNAL/UNKNOWN/UNAVAILABLE/DATA_LOSS), 0 crashes`,
+  );
   return 0;
 }
 

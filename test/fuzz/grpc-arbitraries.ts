@@ -16,9 +16,18 @@ export function serializeInferRequest(message: object): Buffer {
 }
 
 const CONTENTS_FIELD: Partial<Record<Datatype, string>> = {
-  BOOL: 'bool_contents', INT8: 'int_contents', INT16: 'int_contents', INT32: 'int_contents', INT64: 'int64_contents',
-  UINT8: 'uint_contents', UINT16: 'uint_contents', UINT32: 'uint_contents', UINT64: 'uint64_contents',
-  FP32: 'fp32_contents', FP64: 'fp64_contents', BYTES: 'bytes_contents',
+  BOOL: 'bool_contents',
+  INT8: 'int_contents',
+  INT16: 'int_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+  UINT8: 'uint_contents',
+  UINT16: 'uint_contents',
+  UINT32: 'uint_contents',
+  UINT64: 'uint64_contents',
+  FP32: 'fp32_contents',
+  FP64: 'fp64_contents',
+  BYTES: 'bytes_contents',
 };
 
 function rawOf(t: JsonTensorValue): Buffer {
@@ -29,7 +38,16 @@ function rawOf(t: JsonTensorValue): Buffer {
 function contentsOf(t: JsonTensorValue): Record<string, unknown> | undefined {
   const field = CONTENTS_FIELD[t.datatype];
   if (!field) return undefined;
-  const values = t.datatype === 'BYTES' ? t.data.map((s) => Buffer.from(s as string)) : t.data.map((v) => (v === null ? NaN : typeof v === 'number' && (t.datatype === 'INT64' || t.datatype === 'UINT64') ? String(v) : v));
+  const values =
+    t.datatype === 'BYTES'
+      ? t.data.map((s) => Buffer.from(s as string))
+      : t.data.map((v) =>
+          v === null
+            ? NaN
+            : typeof v === 'number' && (t.datatype === 'INT64' || t.datatype === 'UINT64')
+              ? String(v)
+              : v,
+        );
   return { [field]: values };
 }
 
@@ -37,27 +55,38 @@ function inferInput(t: JsonTensorValue, contents?: Record<string, unknown>): Rec
   return { name: t.name, datatype: t.datatype, shape: t.shape.map(String), contents };
 }
 
-const tensors = fc.uniqueArray(tensorOf(fc.constantFrom('a', 'b', 'c', 'd')), { minLength: 1, maxLength: 4, selector: (t) => t.name });
+const tensors = fc.uniqueArray(tensorOf(fc.constantFrom('a', 'b', 'c', 'd')), {
+  minLength: 1,
+  maxLength: 4,
+  selector: (t) => t.name,
+});
 
 /** Well-formed requests and the tensors they carry (raw when any is FP16/BF16 or when chosen). */
-export const wellFormedGrpc: fc.Arbitrary<{ message: object; tensors: JsonTensorValue[] }> = fc.tuple(tensors, fc.boolean(), fc.constantFrom('m', 'digits')).map(([ts, raw]) => {
-  const useRaw = raw || ts.some((t) => !CONTENTS_FIELD[t.datatype]);
-  const message = {
-    model_name: 'm',
-    inputs: ts.map((t) => inferInput(t, useRaw ? undefined : contentsOf(t))),
-    raw_input_contents: useRaw ? ts.map(rawOf) : [],
-  };
-  return { message, tensors: ts };
-});
+export const wellFormedGrpc: fc.Arbitrary<{ message: object; tensors: JsonTensorValue[] }> = fc
+  .tuple(tensors, fc.boolean(), fc.constantFrom('m', 'digits'))
+  .map(([ts, raw]) => {
+    const useRaw = raw || ts.some((t) => !CONTENTS_FIELD[t.datatype]);
+    const message = {
+      model_name: 'm',
+      inputs: ts.map((t) => inferInput(t, useRaw ? undefined : contentsOf(t))),
+      raw_input_contents: useRaw ? ts.map(rawOf) : [],
+    };
+    return { message, tensors: ts };
+  });
 
-const int64Text = fc.oneof(fc.integer({ min: -3, max: 5 }).map(String), fc.constantFrom('-1', '2147483648', '4294967296', '9007199254740993', '9223372036854775807', '-9223372036854775808'));
+const int64Text = fc.oneof(
+  fc.integer({ min: -3, max: 5 }).map(String),
+  fc.constantFrom('-1', '2147483648', '4294967296', '9007199254740993', '9223372036854775807', '-9223372036854775808'),
+);
 
 /** Raw BYTES contents with length prefixes that lie (past the end, 0xFFFFFFFF, one byte short). */
-const lyingBytes = fc.tuple(fc.constantFrom(0, 5, 0x7fffffff, 0xffffffff, 1_100_000), fc.uint8Array({ maxLength: 12 })).map(([length, rest]) => {
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(length);
-  return Buffer.concat([head, Buffer.from(rest)]);
-});
+const lyingBytes = fc
+  .tuple(fc.constantFrom(0, 5, 0x7fffffff, 0xffffffff, 1_100_000), fc.uint8Array({ maxLength: 12 }))
+  .map(([length, rest]) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(length);
+    return Buffer.concat([head, Buffer.from(rest)]);
+  });
 
 const hostileInput = fc.record(
   {
@@ -73,7 +102,13 @@ const hostileInput = fc.record(
         uint64_contents: fc.array(fc.constantFrom('0', '18446744073709551615', '5'), { maxLength: 4 }),
         fp32_contents: fc.array(fc.double(), { maxLength: 4 }),
         fp64_contents: fc.array(fc.double(), { maxLength: 4 }),
-        bytes_contents: fc.array(fc.oneof(fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)), fc.constant(Buffer.from(longString(1_100_000)))), { maxLength: 2 }),
+        bytes_contents: fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
+            fc.constant(Buffer.from(longString(1_100_000))),
+          ),
+          { maxLength: 2 },
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -85,17 +120,36 @@ const hostileInput = fc.record(
 const hostileMessage: fc.Arbitrary<object> = fc.oneof(
   fc.record({
     model_name: fc.oneof(fc.constant('m'), hostileString),
-    inputs: fc.oneof(fc.array(hostileInput, { maxLength: 4 }), fc.constant(Array.from({ length: 300 }, (_, i) => ({ name: `i${i}`, datatype: 'FP32', shape: ['1'], contents: { fp32_contents: [1] } })))),
-    raw_input_contents: fc.array(fc.oneof(fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)), lyingBytes), { maxLength: 4 }),
+    inputs: fc.oneof(
+      fc.array(hostileInput, { maxLength: 4 }),
+      fc.constant(
+        Array.from({ length: 300 }, (_, i) => ({
+          name: `i${i}`,
+          datatype: 'FP32',
+          shape: ['1'],
+          contents: { fp32_contents: [1] },
+        })),
+      ),
+    ),
+    raw_input_contents: fc.array(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
+        lyingBytes,
+      ),
+      { maxLength: 4 },
+    ),
   }),
-  fc.tuple(wellFormedGrpc, lyingBytes).map(([{ message }, bytes]) => ({ ...message, raw_input_contents: (message as { inputs: unknown[] }).inputs.map(() => bytes) })),
+  fc.tuple(wellFormedGrpc, lyingBytes).map(([{ message }, bytes]) => ({
+    ...message,
+    raw_input_contents: (message as { inputs: unknown[] }).inputs.map(() => bytes),
+  })),
   fc.tuple(wellFormedGrpc, fc.array(int64Text, { minLength: 1, maxLength: 4 })).map(([{ message }, shape]) => ({
     ...message,
     inputs: (message as { inputs: Array<Record<string, unknown>> }).inputs.map((i) => ({ ...i, shape })),
   })),
   fc.tuple(wellFormedGrpc, fc.nat({ max: 3 })).map(([{ message }, drop]) => ({
     ...message,
-    raw_input_contents: ((message as { raw_input_contents: Buffer[] }).raw_input_contents).slice(drop),
+    raw_input_contents: (message as { raw_input_contents: Buffer[] }).raw_input_contents.slice(drop),
   })),
 );
 
@@ -105,20 +159,34 @@ export function damaged(bytes: Buffer): fc.Arbitrary<Buffer> {
     { arbitrary: fc.constant(bytes), weight: 6 },
     { arbitrary: fc.nat({ max: bytes.length }).map((i) => bytes.subarray(0, i)), weight: 2 },
     {
-      arbitrary: fc.tuple(fc.nat({ max: Math.max(0, bytes.length - 1) }), fc.integer({ min: 0, max: 255 })).map(([i, b]) => {
-        const copy = Buffer.from(bytes);
-        if (i < copy.length) copy[i] = b;
-        return copy;
-      }),
+      arbitrary: fc
+        .tuple(fc.nat({ max: Math.max(0, bytes.length - 1) }), fc.integer({ min: 0, max: 255 }))
+        .map(([i, b]) => {
+          const copy = Buffer.from(bytes);
+          if (i < copy.length) copy[i] = b;
+          return copy;
+        }),
       weight: 2,
     },
-    { arbitrary: fc.uint8Array({ minLength: 1, maxLength: 32 }).map((tail) => Buffer.concat([bytes, tail])), weight: 1 },
+    {
+      arbitrary: fc.uint8Array({ minLength: 1, maxLength: 32 }).map((tail) => Buffer.concat([bytes, tail])),
+      weight: 1,
+    },
   );
 }
 
 /** ModelInferRequest bytes: well-formed, hostile, damaged, or random. */
 export const grpcRequestBytes: fc.Arbitrary<Buffer> = fc.oneof(
-  { arbitrary: fc.oneof(wellFormedGrpc.map((w) => w.message), hostileMessage).map(serializeInferRequest).chain(damaged), weight: 12 },
+  {
+    arbitrary: fc
+      .oneof(
+        wellFormedGrpc.map((w) => w.message),
+        hostileMessage,
+      )
+      .map(serializeInferRequest)
+      .chain(damaged),
+    weight: 12,
+  },
   { arbitrary: fc.uint8Array({ maxLength: 96 }).map((b) => Buffer.from(b)), weight: 1 },
   // Start-group tags nested deeper than any stack: the parser must refuse, not overflow.
   { arbitrary: fc.integer({ min: 10, max: 100_000 }).map((k) => Buffer.alloc(k, 0x0b)), weight: 1 },

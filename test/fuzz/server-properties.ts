@@ -33,11 +33,19 @@ export interface FuzzServer {
 export async function startFuzzServer(options: { control?: boolean } = {}): Promise<FuzzServer> {
   const repo: TempRepository = await tempRepository({
     dtypes: { onnx: 'dtypes_identity.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 4\n' } },
-    digits: { onnx: 'models/digits/1/model.onnx', versions: options.control ? [1, 2] : [1], config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
+    digits: {
+      onnx: 'models/digits/1/model.onnx',
+      versions: options.control ? [1, 2] : [1],
+      config: { file: 'config.yaml', text: 'max_batch_size: 8\n' },
+    },
     two: { onnx: 'two_in_two_out.onnx' },
   });
   const control = options.control ? { model_control_mode: 'explicit' as const, load_models: ['*'] } : {};
-  const server = await startTestServer({ repository: repo.dir, bodyLimitBytes: 8 * 1024 * 1024, config: { grpc_port: 0, metrics_port: -1, ...control } });
+  const server = await startTestServer({
+    repository: repo.dir,
+    bodyLimitBytes: 8 * 1024 * 1024,
+    config: { grpc_port: 0, metrics_port: -1, ...control },
+  });
   const grpc = new Client(server.grpcUrl!, credentials.createInsecure());
   return {
     server,
@@ -58,8 +66,20 @@ const dtypesRequest = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min:
   }));
 });
 
-const V2_PATHS = ['/v2/models/dtypes/infer', '/v2/models/digits/infer', '/v2/models/two/infer', '/v2/models/dtypes/versions/1/infer', '/v2/models/nope/infer', '/v2/models/digits/versions/x/infer'];
-const V1_PATHS = ['/v1/models/dtypes:predict', '/v1/models/digits:predict', '/v1/models/two:predict', '/v1/models/nope:predict'];
+const V2_PATHS = [
+  '/v2/models/dtypes/infer',
+  '/v2/models/digits/infer',
+  '/v2/models/two/infer',
+  '/v2/models/dtypes/versions/1/infer',
+  '/v2/models/nope/infer',
+  '/v2/models/digits/versions/x/infer',
+];
+const V1_PATHS = [
+  '/v1/models/dtypes:predict',
+  '/v1/models/digits:predict',
+  '/v1/models/two:predict',
+  '/v1/models/nope:predict',
+];
 
 interface HttpCase {
   readonly path: string;
@@ -68,22 +88,53 @@ interface HttpCase {
 }
 
 const httpCase: fc.Arbitrary<HttpCase> = fc.oneof(
-  { arbitrary: fc.tuple(fc.constantFrom(...V2_PATHS), v2JsonBody).map(([path, body]) => ({ path, body, headers: {} })), weight: 4 },
-  { arbitrary: fc.tuple(fc.constantFrom(...V2_PATHS), anyBinary).map(([path, b]) => ({ path, body: b.body, headers: { 'inference-header-content-length': b.headerLength.trim() } })), weight: 3 },
-  { arbitrary: fc.tuple(fc.constantFrom(...V1_PATHS), v1Case).map(([path, c]) => ({ path, body: c.body, headers: {} })), weight: 2 },
-  { arbitrary: dtypesRequest.map((r) => ({ path: '/v2/models/dtypes/infer', body: Buffer.from(toJsonText(r)), headers: {} })), weight: 1 },
+  {
+    arbitrary: fc.tuple(fc.constantFrom(...V2_PATHS), v2JsonBody).map(([path, body]) => ({ path, body, headers: {} })),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.tuple(fc.constantFrom(...V2_PATHS), anyBinary).map(([path, b]) => ({
+      path,
+      body: b.body,
+      headers: { 'inference-header-content-length': b.headerLength.trim() },
+    })),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.tuple(fc.constantFrom(...V1_PATHS), v1Case).map(([path, c]) => ({ path, body: c.body, headers: {} })),
+    weight: 2,
+  },
+  {
+    arbitrary: dtypesRequest.map((r) => ({
+      path: '/v2/models/dtypes/infer',
+      body: Buffer.from(toJsonText(r)),
+      headers: {},
+    })),
+    weight: 1,
+  },
 );
 
 async function post({ path, body, headers }: HttpCase, url: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { status: res.status, text: await res.text() };
 }
 
 /** Calls one RPC with raw message bytes (no client-side serialisation); resolves with the status code. */
 function callRaw(client: Client, method: string, bytes: Buffer): Promise<{ code: number; details: string }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 30_000 }, (err: ServiceError | null) =>
-      resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' }),
+    client.makeUnaryRequest(
+      `/inference.GRPCInferenceService/${method}`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      bytes,
+      new Metadata(),
+      { deadline: Date.now() + 30_000 },
+      (err: ServiceError | null) =>
+        resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' }),
     );
   });
 }
@@ -91,7 +142,10 @@ function callRaw(client: Client, method: string, bytes: Buffer): Promise<{ code:
 const grpcCase: fc.Arbitrary<Buffer> = fc.oneof(
   { arbitrary: grpcRequestBytes, weight: 4 },
   // Aimed at a real model (a later model_name field wins), so decoded requests run through the whole service.
-  { arbitrary: grpcRequestBytes.map((b) => Buffer.concat([b, Buffer.from([0x0a, 0x06]), Buffer.from('dtypes')])), weight: 2 },
+  {
+    arbitrary: grpcRequestBytes.map((b) => Buffer.concat([b, Buffer.from([0x0a, 0x06]), Buffer.from('dtypes')])),
+    weight: 2,
+  },
 );
 
 /** Health after the run: HTTP live and ready, gRPC ServerLive answers. */
@@ -127,7 +181,10 @@ async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined,
           const outcome = await door.send(value);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         } catch (err) {
-          fault = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
+          fault =
+            err instanceof Error
+              ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`
+              : String(err);
           throw err;
         }
       }),
@@ -136,7 +193,10 @@ async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined,
   } catch (err) {
     throw new Error(`${door.name}: ${fault}\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const tally = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([o, n]) => `${o}×${n}`).join(', ');
+  const tally = [...outcomes]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([o, n]) => `${o}×${n}`)
+    .join(', ');
   lines.push(`server ${door.name}: ${runs} in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${tally}`);
 }
 
@@ -146,7 +206,10 @@ function httpDoor(name: string, url: string, arbitrary: fc.Arbitrary<HttpCase>):
     arbitrary,
     send: async (c) => {
       const r = await post(c, url);
-      if (r.status >= 500) throw new Error(`POST ${c.path} answered ${r.status}: ${r.text.slice(0, 300)}; body ${c.body.subarray(0, 200).toString()}`);
+      if (r.status >= 500)
+        throw new Error(
+          `POST ${c.path} answered ${r.status}: ${r.text.slice(0, 300)}; body ${c.body.subarray(0, 200).toString()}`,
+        );
       return String(r.status);
     },
   };
@@ -158,7 +221,10 @@ function grpcDoor(name: string, client: Client, arbitrary: fc.Arbitrary<GrpcCall
     arbitrary,
     send: async ({ method, bytes }) => {
       const r = await callRaw(client, method, bytes);
-      if (SERVER_FAULTS.has(r.code)) throw new Error(`${method} answered ${status[r.code]}: ${r.details.slice(0, 300)}; ${bytes.length} request bytes ${bytes.subarray(0, 64).toString('hex')}`);
+      if (SERVER_FAULTS.has(r.code))
+        throw new Error(
+          `${method} answered ${status[r.code]}: ${r.details.slice(0, 300)}; ${bytes.length} request bytes ${bytes.subarray(0, 64).toString('hex')}`,
+        );
       return status[r.code]!;
     },
   };
@@ -166,16 +232,34 @@ function grpcDoor(name: string, client: Client, arbitrary: fc.Arbitrary<GrpcCall
 
 /** The binary tensor extension: requests built from each served model's metadata, answers checked for framing. */
 async function binaryOutputDoor(url: string): Promise<Door<BinaryCase>> {
-  const signatures = await Promise.all(['dtypes', 'digits', 'two'].map(async (m) => (await (await fetch(`${url}/v2/models/${m}`)).json()) as ModelSignature));
+  const signatures = await Promise.all(
+    ['dtypes', 'digits', 'two'].map(
+      async (m) => (await (await fetch(`${url}/v2/models/${m}`)).json()) as ModelSignature,
+    ),
+  );
   return {
     name: 'HTTP binary tensor extension (inputs and outputs)',
     arbitrary: fc.oneof(...signatures.map(binaryOutputCase)),
     send: async (c) => {
-      const res = await fetch(`${url}${c.path}`, { method: 'POST', body: c.body, headers: { 'content-type': c.headerLength ? 'application/octet-stream' : 'application/json', ...(c.headerLength ? { 'inference-header-content-length': c.headerLength } : {}) } });
+      const res = await fetch(`${url}${c.path}`, {
+        method: 'POST',
+        body: c.body,
+        headers: {
+          'content-type': c.headerLength ? 'application/octet-stream' : 'application/json',
+          ...(c.headerLength ? { 'inference-header-content-length': c.headerLength } : {}),
+        },
+      });
       const body = Buffer.from(await res.arrayBuffer());
-      if (res.status >= 500) throw new Error(`POST ${c.path} answered ${res.status}: ${body.subarray(0, 300).toString()}; body ${c.body.subarray(0, 300).toString()}`);
+      if (res.status >= 500)
+        throw new Error(
+          `POST ${c.path} answered ${res.status}: ${body.subarray(0, 300).toString()}; body ${c.body.subarray(0, 300).toString()}`,
+        );
       if (res.status === 200) assertFramedResponse(body, res.headers.get('inference-header-content-length'));
-      else assert.ok(typeof (JSON.parse(body.toString('utf8')) as { error?: unknown }).error === 'string', `a ${res.status} answer without a JSON error: ${body.subarray(0, 200).toString()}`);
+      else
+        assert.ok(
+          typeof (JSON.parse(body.toString('utf8')) as { error?: unknown }).error === 'string',
+          `a ${res.status} answer without a JSON error: ${body.subarray(0, 200).toString()}`,
+        );
       return String(res.status);
     },
   };
@@ -186,9 +270,16 @@ function controlDoor(url: string): Door<ControlCase> {
     name: 'HTTP model control, feedback, traffic, rollouts and reports',
     arbitrary: controlCase,
     send: async (c) => {
-      const res = await fetch(`${url}${c.path}`, { method: c.method, ...(c.body === undefined ? {} : { body: c.body }), headers: c.body ? { 'content-type': 'application/json' } : {} });
+      const res = await fetch(`${url}${c.path}`, {
+        method: c.method,
+        ...(c.body === undefined ? {} : { body: c.body }),
+        headers: c.body ? { 'content-type': 'application/json' } : {},
+      });
       const text = await res.text();
-      if (res.status >= 500) throw new Error(`${c.method} ${c.path} answered ${res.status}: ${text.slice(0, 300)}; body ${c.body?.subarray(0, 300).toString() ?? ''}`);
+      if (res.status >= 500)
+        throw new Error(
+          `${c.method} ${c.path} answered ${res.status}: ${text.slice(0, 300)}; body ${c.body?.subarray(0, 300).toString() ?? ''}`,
+        );
       return String(res.status);
     },
   };
@@ -206,11 +297,21 @@ export async function runServerFuzz(runs: number, seed?: number): Promise<Server
   const data = await startFuzzServer();
   try {
     const url = data.server.url;
-    for (const door of [httpDoor('HTTP inference (V2 JSON, V2 binary, V1)', url, httpCase), await binaryOutputDoor(url)]) {
+    for (const door of [
+      httpDoor('HTTP inference (V2 JSON, V2 binary, V1)', url, httpCase),
+      await binaryOutputDoor(url),
+    ]) {
       await runDoor<HttpCase | BinaryCase>(door as Door<HttpCase | BinaryCase>, runs, seed, lines);
       doors++;
     }
-    for (const door of [grpcDoor('gRPC ModelInfer', data.grpc, grpcCase.map((bytes) => ({ method: 'ModelInfer', bytes }))), grpcDoor('gRPC every RPC', data.grpc, grpcCall)]) {
+    for (const door of [
+      grpcDoor(
+        'gRPC ModelInfer',
+        data.grpc,
+        grpcCase.map((bytes) => ({ method: 'ModelInfer', bytes })),
+      ),
+      grpcDoor('gRPC every RPC', data.grpc, grpcCall),
+    ]) {
       await runDoor(door, runs, seed, lines);
       doors++;
     }

@@ -11,5 +11,7 @@ it('a started server answers every fuzzed HTTP and gRPC request without a server
   const started = performance.now();
   const report = await runServerFuzz(RUNS);
   for (const line of report.lines) t.diagnostic(line);
-  t.diagnostic(`${report.cases} requests in ${Math.round(performance.now() - started)} ms (server start and stop included)`);
+  t.diagnostic(
+    `${report.cases} requests in ${Math.round(performance.now() - started)} ms (server start and stop included)`,
+  );
 });

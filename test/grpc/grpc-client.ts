@@ -2,14 +2,35 @@
  * A plain @grpc/grpc-js client for inference.GRPCInferenceService built from the repository's proto/ files, with
  * promise-returning calls and raw-tensor helpers for the tests.
  */
-import { Client, credentials, type ChannelInterface, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  type ChannelInterface,
+  loadPackageDefinition,
+  Metadata,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILE } from '../../src/transport/grpc/proto-loader.js';
 
-const definition = loadSync(PROTO_FILE, { includeDirs: [PROTO_DIR], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-const ServiceClient = (loadPackageDefinition(definition).inference as GrpcObject).GRPCInferenceService as ServiceClientConstructor;
+const definition = loadSync(PROTO_FILE, {
+  includeDirs: [PROTO_DIR],
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+const ServiceClient = (loadPackageDefinition(definition).inference as GrpcObject)
+  .GRPCInferenceService as ServiceClientConstructor;
 
-type UnaryMethod = (request: object, metadata: Metadata, callback: (err: ServiceError | null, response: unknown) => void) => void;
+type UnaryMethod = (
+  request: object,
+  metadata: Metadata,
+  callback: (err: ServiceError | null, response: unknown) => void,
+) => void;
 
 /** A connected client; `call` resolves with the decoded response or rejects with the ServiceError. */
 export interface InferenceClient {
@@ -22,7 +43,11 @@ export interface InferenceClient {
 }
 
 /** Connects to `target` (host:port) with insecure credentials; `metadata` (e.g. credentials) goes with every call. */
-export function connect(target: string, options: Record<string, number> = {}, metadata?: Record<string, string>): InferenceClient {
+export function connect(
+  target: string,
+  options: Record<string, number> = {},
+  metadata?: Record<string, string>,
+): InferenceClient {
   const client: Client = new ServiceClient(target, credentials.createInsecure(), options);
   return {
     call: <T>(method: string, request: object = {}) =>
@@ -39,7 +64,9 @@ export function connect(target: string, options: Record<string, number> = {}, me
         const md = new Metadata();
         for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
         const pass = (b: Buffer) => b;
-        client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, pass, pass, bytes, md, (err, response) => (err ? reject(err) : resolve(response)));
+        client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, pass, pass, bytes, md, (err, response) =>
+          err ? reject(err) : resolve(response),
+        );
       }),
     channel: client.getChannel(),
     close: () => client.close(),

@@ -12,7 +12,15 @@ import { waitFor } from '../helpers/wait-for.js';
 import { connect } from './grpc-client.js';
 
 function start(grpc: Record<string, number>): Promise<RunningServer> {
-  return startTestServer({ config: { model_control_mode: 'explicit', load_models: ['digits'], grpc_port: 0, metrics_port: -1, connections: { grpc } } });
+  return startTestServer({
+    config: {
+      model_control_mode: 'explicit',
+      load_models: ['digits'],
+      grpc_port: 0,
+      metrics_port: -1,
+      connections: { grpc },
+    },
+  });
 }
 
 /** Counts the times a channel leaves READY (the server closed or drained its connection). */
@@ -53,7 +61,11 @@ describe('gRPC connection limits', () => {
   });
 
   it('a busy connection is replaced after max_connection_age_ms, its calls all answered', async (t) => {
-    const server = await start({ max_connection_idle_ms: 0, max_connection_age_ms: 300, max_connection_age_grace_ms: 1000 });
+    const server = await start({
+      max_connection_idle_ms: 0,
+      max_connection_age_ms: 300,
+      max_connection_age_grace_ms: 1000,
+    });
     servers.push(server);
     const client = connect(server.grpcUrl!);
     await client.call('ServerLive');
@@ -64,19 +76,49 @@ describe('gRPC connection limits', () => {
     });
     // Calls one after another until the server has replaced the connection twice.
     let answered = 0;
-    await waitFor(async () => {
-      await client.call('ServerLive');
-      answered++;
-      return watcher.exits() >= 2;
-    }, 'the busy connection to be replaced twice', t.signal, 0);
+    await waitFor(
+      async () => {
+        await client.call('ServerLive');
+        answered++;
+        return watcher.exits() >= 2;
+      },
+      'the busy connection to be replaced twice',
+      t.signal,
+      0,
+    );
     assert.ok(answered > 0);
   });
 
   it('the settings reach grpc-js as its channel options', () => {
-    assert.deepEqual(connectionOptions({ keepaliveTimeMs: 1, keepaliveTimeoutMs: 2, maxConnectionIdleMs: 3, maxConnectionAgeMs: 4, maxConnectionAgeGraceMs: 5, maxConcurrentStreams: 6 }), {
-      'grpc.keepalive_time_ms': 1, 'grpc.keepalive_timeout_ms': 2, 'grpc.max_connection_idle_ms': 3,
-      'grpc.max_connection_age_ms': 4, 'grpc.max_connection_age_grace_ms': 5, 'grpc.max_concurrent_streams': 6,
-    });
-    assert.equal('grpc.max_connection_age_ms' in connectionOptions({ keepaliveTimeMs: 1, keepaliveTimeoutMs: 2, maxConnectionIdleMs: 0, maxConnectionAgeMs: 0, maxConnectionAgeGraceMs: 5, maxConcurrentStreams: 6 }), false);
+    assert.deepEqual(
+      connectionOptions({
+        keepaliveTimeMs: 1,
+        keepaliveTimeoutMs: 2,
+        maxConnectionIdleMs: 3,
+        maxConnectionAgeMs: 4,
+        maxConnectionAgeGraceMs: 5,
+        maxConcurrentStreams: 6,
+      }),
+      {
+        'grpc.keepalive_time_ms': 1,
+        'grpc.keepalive_timeout_ms': 2,
+        'grpc.max_connection_idle_ms': 3,
+        'grpc.max_connection_age_ms': 4,
+        'grpc.max_connection_age_grace_ms': 5,
+        'grpc.max_concurrent_streams': 6,
+      },
+    );
+    assert.equal(
+      'grpc.max_connection_age_ms' in
+        connectionOptions({
+          keepaliveTimeMs: 1,
+          keepaliveTimeoutMs: 2,
+          maxConnectionIdleMs: 0,
+          maxConnectionAgeMs: 0,
+          maxConnectionAgeGraceMs: 5,
+          maxConcurrentStreams: 6,
+        }),
+      false,
+    );
   });
 });

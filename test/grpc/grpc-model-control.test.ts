@@ -16,7 +16,10 @@ test('explicit mode over gRPC: RepositoryModelLoad with a config, then Repositor
   try {
     assert.equal((await client.call<{ ready: boolean }>('ModelReady', { name: 'digits' })).ready, false);
     const config = JSON.stringify({ max_batch_size: 4 });
-    await client.call('RepositoryModelLoad', { model_name: 'digits', parameters: { config: { string_param: config } } });
+    await client.call('RepositoryModelLoad', {
+      model_name: 'digits',
+      parameters: { config: { string_param: config } },
+    });
     assert.equal((await client.call<{ ready: boolean }>('ModelReady', { name: 'digits' })).ready, true);
     const meta = await client.call<{ config: { max_batch_size: number } }>('ModelConfig', { name: 'digits' });
     assert.equal(meta.config.max_batch_size, 4);

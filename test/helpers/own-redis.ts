@@ -31,14 +31,29 @@ export class OwnRedis {
    * only if redis-server exits (e.g. the port was taken meanwhile).
    */
   async start(): Promise<void> {
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn(
+      REDIS_SERVER,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     this.child = child;
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(this.port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => {});
     try {
-      while (!(await probe.connect().then(() => true, () => false))) {
+      while (
+        !(await probe.connect().then(
+          () => true,
+          () => false,
+        ))
+      ) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`redis-server on port ${this.port} exited (${child.exitCode ?? child.signalCode}) before it answered`);
+          throw new Error(
+            `redis-server on port ${this.port} exited (${child.exitCode ?? child.signalCode}) before it answered`,
+          );
         }
         await sleep(50);
       }

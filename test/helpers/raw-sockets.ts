@@ -21,10 +21,12 @@ export class RawClient {
     this.socket.on('connect', () => (this.connected = true));
     this.socket.on('data', (d: Buffer) => (this.received += d.toString('latin1')));
     this.socket.on('error', () => {}); // a reset is one way for the server to close it
-    this.done = new Promise((resolve) => this.socket.once('close', () => {
-      this.closed = true;
-      resolve();
-    }));
+    this.done = new Promise((resolve) =>
+      this.socket.once('close', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
   }
 
   write(text: string | Buffer): void {
@@ -56,7 +58,10 @@ export function postHead(path: string, length: number, extra = ''): string {
 
 /** One sample's value in a Prometheus text exposition; 0 when absent. `labels` must match the sample's exactly. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',');
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);

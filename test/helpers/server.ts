@@ -84,7 +84,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     model_repository: options.repository ?? MODELS_DIR,
     http_port: 0,
     host: '127.0.0.1',
-    log_level: options.logs ? options.logLevel ?? 'debug' : 'silent',
+    log_level: options.logs ? (options.logLevel ?? 'debug') : 'silent',
     body_limit_bytes: options.bodyLimitBytes,
     strict_readiness: options.strictReadiness,
     ...options.config,
@@ -95,7 +95,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 function logSink(options: TestServerOptions, level: string): Logger | undefined {
   const logs = options.logs;
   if (!logs) return options.logger;
-  return createLogger(level, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) }));
+  return createLogger(
+    level,
+    new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) }),
+  );
 }
 
 /** A response with its body read once: `json` is the parsed body, or undefined when it is not JSON. */

@@ -16,7 +16,12 @@ export const GIVE_UP_MS = 120_000;
  *
  * @example await waitFor(() => samples.some(isFresh), 'a request with fresh features', t.signal);
  */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, signal?: AbortSignal, everyMs = 10): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  signal?: AbortSignal,
+  everyMs = 10,
+): Promise<void> {
   const giveUpAt = performance.now() + GIVE_UP_MS;
   while (!(await condition())) {
     if (signal?.aborted) throw new Error(`gave up waiting for ${what}: ${String(signal.reason)}`);

@@ -6,8 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
 import {
-  errorMessage, get, inferBody, outputNamed, postJson, readJsonFixture, startTestServer, tempRepository,
-  type HttpResult, type TempRepository,
+  errorMessage,
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  startTestServer,
+  tempRepository,
+  type HttpResult,
+  type TempRepository,
 } from '../helpers/server.js';
 
 const digits = readJsonFixture<{ inputs: number[][]; labels: number[] }>('test/fixtures/reference/digits.json');
@@ -41,7 +49,10 @@ describe('bad input', () => {
     repo = await tempRepository({
       digits: {
         onnx: 'models/digits/1/model.onnx',
-        config: { file: 'config.yaml', text: 'max_batch_size: 64\ndynamic_batching:\n  max_queue_delay_microseconds: 0\n' },
+        config: {
+          file: 'config.yaml',
+          text: 'max_batch_size: 64\ndynamic_batching:\n  max_queue_delay_microseconds: 0\n',
+        },
       },
       two_in_two_out: { onnx: 'two_in_two_out.onnx' },
       broken: { onnx: 'not_a_model.onnx' },
@@ -93,7 +104,12 @@ describe('bad input', () => {
   });
 
   it('an input given twice → 400', async () => {
-    assertError(await infer('duplicate input', { inputs: [digitsInput(), digitsInput()] }), 400, /'input'/, /more than once/);
+    assertError(
+      await infer('duplicate input', { inputs: [digitsInput(), digitsInput()] }),
+      400,
+      /'input'/,
+      /more than once/,
+    );
   });
 
   it('inputs with different batch sizes → 400', async () => {
@@ -149,7 +165,12 @@ describe('bad input', () => {
   });
 
   it('unknown datatype → 400 naming it', async () => {
-    assertError(await infer('FLOAT32', { inputs: [digitsInput({ datatype: 'FLOAT32' })] }), 400, /unknown datatype/, /FLOAT32/);
+    assertError(
+      await infer('FLOAT32', { inputs: [digitsInput({ datatype: 'FLOAT32' })] }),
+      400,
+      /unknown datatype/,
+      /FLOAT32/,
+    );
   });
 
   it('negative or fractional shape → 400', async () => {
@@ -167,7 +188,11 @@ describe('bad input', () => {
   });
 
   it("'outputs' that is not an array → 400", async () => {
-    assertError(await infer('outputs object', { inputs: [digitsInput()], outputs: { name: 'label' } }), 400, /'outputs'/);
+    assertError(
+      await infer('outputs object', { inputs: [digitsInput()], outputs: { name: 'label' } }),
+      400,
+      /'outputs'/,
+    );
   });
 
   it("non-string 'id' → 400", async () => {
@@ -175,20 +200,40 @@ describe('bad input', () => {
   });
 
   it('unknown model → 404 naming it', async () => {
-    assertError(await infer('unknown model', { inputs: [digitsInput()] }, '/v2/models/nosuchmodel/infer'), 404, /'nosuchmodel'/);
-    assertError(record('unknown model metadata', await get(`${server.url}/v2/models/nosuchmodel`)), 404, /'nosuchmodel'/);
+    assertError(
+      await infer('unknown model', { inputs: [digitsInput()] }, '/v2/models/nosuchmodel/infer'),
+      404,
+      /'nosuchmodel'/,
+    );
+    assertError(
+      record('unknown model metadata', await get(`${server.url}/v2/models/nosuchmodel`)),
+      404,
+      /'nosuchmodel'/,
+    );
     const ready = record('unknown model ready', await get(`${server.url}/v2/models/nosuchmodel/ready`));
     assert.equal(ready.status, 400);
   });
 
   it('unknown version → 404 naming it', async () => {
-    assertError(await infer('version 9', { inputs: [digitsInput()] }, '/v2/models/digits/versions/9/infer'), 404, /version 9/);
+    assertError(
+      await infer('version 9', { inputs: [digitsInput()] }, '/v2/models/digits/versions/9/infer'),
+      404,
+      /version 9/,
+    );
     assertError(record('version 9 metadata', await get(`${server.url}/v2/models/digits/versions/9`)), 404, /version 9/);
   });
 
   it("invalid version string ('abc', '0') → 400", async () => {
-    assertError(await infer('version abc', { inputs: [digitsInput()] }, '/v2/models/digits/versions/abc/infer'), 400, /'abc'/);
-    assertError(await infer('version 0', { inputs: [digitsInput()] }, '/v2/models/digits/versions/0/infer'), 400, /'0'/);
+    assertError(
+      await infer('version abc', { inputs: [digitsInput()] }, '/v2/models/digits/versions/abc/infer'),
+      400,
+      /'abc'/,
+    );
+    assertError(
+      await infer('version 0', { inputs: [digitsInput()] }, '/v2/models/digits/versions/0/infer'),
+      400,
+      /'0'/,
+    );
   });
 
   it('a model that failed to load → 503 with the load reason; the good models still serve', async () => {
@@ -199,7 +244,9 @@ describe('bad input', () => {
 
     const index = record('index', await postJson(`${server.url}/v2/repository/index`, {}));
     assert.equal(index.status, 200);
-    const broken = (index.json as Array<{ name: string; state: string; reason?: string }>).find((e) => e.name === 'broken');
+    const broken = (index.json as Array<{ name: string; state: string; reason?: string }>).find(
+      (e) => e.name === 'broken',
+    );
     assert.equal(broken?.state, 'UNAVAILABLE');
     assert.match(broken?.reason ?? '', /Protobuf parsing failed/);
 
@@ -229,12 +276,15 @@ describe('bad input', () => {
   });
 
   it('a body larger than body_limit_bytes (2048) → 413', async () => {
-    const small = record('under limit', await postJson(`${lenient.url}/v2/models/two_in_two_out/infer`, {
-      inputs: [
-        { name: 'a', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] },
-        { name: 'b', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] },
-      ],
-    }));
+    const small = record(
+      'under limit',
+      await postJson(`${lenient.url}/v2/models/two_in_two_out/infer`, {
+        inputs: [
+          { name: 'a', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] },
+          { name: 'b', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] },
+        ],
+      }),
+    );
     assert.equal(small.status, 200);
     const body = { inputs: [digitsInput({ shape: [32, 64], data: digits.inputs.flat() })] };
     assert.ok(Buffer.byteLength(JSON.stringify(body)) > 4096, 'the body is well over the limit');
@@ -244,12 +294,19 @@ describe('bad input', () => {
 
   it('unknown route → 404', async () => {
     assertError(record('unknown route', await get(`${server.url}/v2/nothing/here`)), 404, /no route/);
-    assertError(record('unknown route post', await postJson(`${server.url}/v3/models/digits/infer`, {})), 404, /no route/);
+    assertError(
+      record('unknown route post', await postJson(`${server.url}/v3/models/digits/infer`, {})),
+      404,
+      /no route/,
+    );
     assertError(record('wrong method', await get(`${server.url}/v2/models/digits/infer`)), 404, /GET/);
   });
 
   it('malformed percent-encoding in the model name → 4xx', async () => {
-    const r = record('bad encoding', await postJson(`${server.url}/v2/models/%E0%A4%A/infer`, { inputs: [digitsInput()] }));
+    const r = record(
+      'bad encoding',
+      await postJson(`${server.url}/v2/models/%E0%A4%A/infer`, { inputs: [digitsInput()] }),
+    );
     assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}: ${r.text.slice(0, 200)}`);
   });
 

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { Inferd, InferenceError, NotFoundError } from '../../src/index.js';
 import { MODELS_DIR, assertClose, readJsonFixture } from '../helpers/server.js';
 
-const digits = readJsonFixture<{ inputs: number[][]; logits: number[][]; labels: number[] }>('test/fixtures/reference/digits.json');
+const digits = readJsonFixture<{ inputs: number[][]; logits: number[][]; labels: number[] }>(
+  'test/fixtures/reference/digits.json',
+);
 
 /** Resolves with what `promise` rejected with; fails when it resolves. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -32,9 +34,15 @@ describe('Inferd library', () => {
   it('lists the example models as READY', () => {
     const index = inferd.service.index();
     for (const name of ['breast_cancer', 'digits', 'mlp_heavy']) {
-      assert.deepEqual(index.filter((e) => e.name === name).map((e) => [e.name, e.version, e.state]), [[name, 1, 'READY']]);
+      assert.deepEqual(
+        index.filter((e) => e.name === name).map((e) => [e.name, e.version, e.state]),
+        [[name, 1, 'READY']],
+      );
     }
-    assert.deepEqual(index.filter((e) => e.state !== 'READY'), []);
+    assert.deepEqual(
+      index.filter((e) => e.state !== 'READY'),
+      [],
+    );
   });
 
   it('infers in process with Float32Array data and returns the reference label and logits', async () => {
@@ -47,7 +55,10 @@ describe('Inferd library', () => {
       assert.equal(res.model, 'digits');
       assert.equal(res.version, '1');
       assert.equal(res.id, `lib-${row}`);
-      assert.deepEqual(res.outputs.map((o) => o.name), ['logits', 'label']);
+      assert.deepEqual(
+        res.outputs.map((o) => o.name),
+        ['logits', 'label'],
+      );
       const [logits, label] = res.outputs;
       assert.equal(label.datatype, 'INT64');
       assert.deepEqual(label.shape, [1]);
@@ -85,7 +96,10 @@ describe('Inferd library', () => {
 
   it("an unknown model rejects with code 'NOT_FOUND'", async () => {
     const err = await rejection(
-      inferd.infer({ model: 'no_such_model', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Float32Array(64) }] }),
+      inferd.infer({
+        model: 'no_such_model',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Float32Array(64) }],
+      }),
     );
     assert.ok(err instanceof InferenceError, 'an InferenceError');
     assert.ok(err instanceof NotFoundError, 'a NotFoundError');
@@ -105,13 +119,19 @@ describe('Inferd library', () => {
 
   it("a request that does not match the signature rejects with code 'INVALID_ARGUMENT'", async () => {
     const wrongType = await rejection(
-      inferd.infer({ model: 'digits', inputs: [{ name: 'input', datatype: 'FP64', shape: [1, 64], data: new Float64Array(64) }] }),
+      inferd.infer({
+        model: 'digits',
+        inputs: [{ name: 'input', datatype: 'FP64', shape: [1, 64], data: new Float64Array(64) }],
+      }),
     );
     assert.ok(wrongType instanceof InferenceError);
     assert.equal(wrongType.code, 'INVALID_ARGUMENT');
     assert.match(wrongType.message, /FP64/);
     const wrongCount = await rejection(
-      inferd.infer({ model: 'digits', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Float32Array(10) }] }),
+      inferd.infer({
+        model: 'digits',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Float32Array(10) }],
+      }),
     );
     assert.ok(wrongCount instanceof InferenceError);
     assert.equal(wrongCount.code, 'INVALID_ARGUMENT');
@@ -122,7 +142,9 @@ describe('Inferd library lifecycle', () => {
   it('stop() answers what was accepted, then refuses new requests with a typed error', async () => {
     const inferd = await Inferd.create({ modelRepository: MODELS_DIR });
     try {
-      const input = (row: number) => [{ name: 'input', datatype: 'FP32' as const, shape: [1, 64], data: Float32Array.from(digits.inputs[row]) }];
+      const input = (row: number) => [
+        { name: 'input', datatype: 'FP32' as const, shape: [1, 64], data: Float32Array.from(digits.inputs[row]) },
+      ];
       const inFlight = [0, 1, 2, 3].map((row) => inferd.infer({ model: 'digits', inputs: input(row) }));
       const stopped = inferd.stop();
       const results = await Promise.all(inFlight);

@@ -6,11 +6,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
 import {
-  assertClose, errorMessage, get, inferBody, outputNamed, postJson, readJsonFixture, startTestServer, tempRepository,
-  type HttpResult, type TempRepository,
+  assertClose,
+  errorMessage,
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  startTestServer,
+  tempRepository,
+  type HttpResult,
+  type TempRepository,
 } from '../helpers/server.js';
 
-const digits = readJsonFixture<{ inputs: number[][]; logits: number[][]; labels: number[] }>('test/fixtures/reference/digits.json');
+const digits = readJsonFixture<{ inputs: number[][]; logits: number[][]; labels: number[] }>(
+  'test/fixtures/reference/digits.json',
+);
 const DIGITS_ONNX = 'models/digits/1/model.onnx';
 
 const PAIR_PBTXT = `# Triton config for two_in_two_out
@@ -99,9 +110,21 @@ describe('model repository', () => {
       batch_last: { onnx: 'batch_last.onnx' },
       batch_last_batched: { onnx: 'batch_last.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
       v_default: { onnx: DIGITS_ONNX, versions: allVersions },
-      v_all: { onnx: DIGITS_ONNX, versions: allVersions, config: { file: 'config.yaml', text: 'version_policy: all\n' } },
-      v_specific: { onnx: DIGITS_ONNX, versions: allVersions, config: { file: 'config.yaml', text: 'version_policy: { specific: [1, 3] }\n' } },
-      v_latest2: { onnx: DIGITS_ONNX, versions: allVersions, config: { file: 'config.yaml', text: 'version_policy: { latest: 2 }\n' } },
+      v_all: {
+        onnx: DIGITS_ONNX,
+        versions: allVersions,
+        config: { file: 'config.yaml', text: 'version_policy: all\n' },
+      },
+      v_specific: {
+        onnx: DIGITS_ONNX,
+        versions: allVersions,
+        config: { file: 'config.yaml', text: 'version_policy: { specific: [1, 3] }\n' },
+      },
+      v_latest2: {
+        onnx: DIGITS_ONNX,
+        versions: allVersions,
+        config: { file: 'config.yaml', text: 'version_policy: { latest: 2 }\n' },
+      },
       dtypes: { onnx: 'dtypes_identity.onnx' },
       bf16: { onnx: 'bf16_identity.onnx' },
     });
@@ -135,7 +158,9 @@ describe('model repository', () => {
 
     it('serves the reference answers', async () => {
       const rows = digits.inputs.slice(0, 8);
-      const body = inferBody(await postJson(url('/v2/models/plain/infer'), { inputs: [tensor('input', 'FP32', [8, 64], rows.flat())] }));
+      const body = inferBody(
+        await postJson(url('/v2/models/plain/infer'), { inputs: [tensor('input', 'FP32', [8, 64], rows.flat())] }),
+      );
       assert.deepEqual(outputNamed(body, 'label').data, digits.labels.slice(0, 8));
       assertClose(outputNamed(body, 'logits').data, digits.logits.slice(0, 8).flat(), 1e-4, 'logits');
     });
@@ -170,7 +195,9 @@ describe('model repository', () => {
       });
       assertStatus(r, 404);
       const body = inferBody(
-        await postJson(url('/v2/models/pair/infer'), { inputs: [tensor('a', 'FP32', [1, 3], [1, 2, 3]), tensor('b', 'FP32', [1, 3], [1, 2, 3])] }),
+        await postJson(url('/v2/models/pair/infer'), {
+          inputs: [tensor('a', 'FP32', [1, 3], [1, 2, 3]), tensor('b', 'FP32', [1, 3], [1, 2, 3])],
+        }),
       );
       assert.equal(body.model_version, '2');
     });
@@ -178,15 +205,34 @@ describe('model repository', () => {
     it('computes sum and product for a batch of 4 (the limit)', async () => {
       const a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
       const b = [0.5, -1, 2, 3, 0, -2, 1.25, 4, -0.5, 2, 2, 2];
-      const body = inferBody(await postJson(url('/v2/models/pair/infer'), { inputs: [tensor('a', 'FP32', [4, 3], a), tensor('b', 'FP32', [4, 3], b)] }));
-      assert.deepEqual(body.outputs.map((o) => o.name), ['sum', 'product']);
-      assert.deepEqual(outputNamed(body, 'sum'), { name: 'sum', datatype: 'FP32', shape: [4, 3], data: a.map((x, i) => x + b[i]) });
-      assert.deepEqual(outputNamed(body, 'product'), { name: 'product', datatype: 'FP32', shape: [4, 3], data: a.map((x, i) => x * b[i]) });
+      const body = inferBody(
+        await postJson(url('/v2/models/pair/infer'), {
+          inputs: [tensor('a', 'FP32', [4, 3], a), tensor('b', 'FP32', [4, 3], b)],
+        }),
+      );
+      assert.deepEqual(
+        body.outputs.map((o) => o.name),
+        ['sum', 'product'],
+      );
+      assert.deepEqual(outputNamed(body, 'sum'), {
+        name: 'sum',
+        datatype: 'FP32',
+        shape: [4, 3],
+        data: a.map((x, i) => x + b[i]),
+      });
+      assert.deepEqual(outputNamed(body, 'product'), {
+        name: 'product',
+        datatype: 'FP32',
+        shape: [4, 3],
+        data: a.map((x, i) => x * b[i]),
+      });
     });
 
     it('a batch of 5 is rejected: the batch limit is 4', async () => {
       const five = Array.from({ length: 15 }, (_, i) => i);
-      const r = await postJson(url('/v2/models/pair/infer'), { inputs: [tensor('a', 'FP32', [5, 3], five), tensor('b', 'FP32', [5, 3], five)] });
+      const r = await postJson(url('/v2/models/pair/infer'), {
+        inputs: [tensor('a', 'FP32', [5, 3], five), tensor('b', 'FP32', [5, 3], five)],
+      });
       assertStatus(r, 400);
       assert.match(errorMessage(r), /max_batch_size/);
       assert.match(errorMessage(r), /\b4\b/);
@@ -223,8 +269,14 @@ describe('model repository', () => {
         assert.equal(body.id, `r${i}`);
         assert.equal(body.model_version, '1');
         assert.deepEqual(outputNamed(body, 'sum').shape, [rows, 3]);
-        assert.deepEqual(outputNamed(body, 'sum').data, a.map((x, j) => x + b[j]));
-        assert.deepEqual(outputNamed(body, 'product').data, a.map((x, j) => x * b[j]));
+        assert.deepEqual(
+          outputNamed(body, 'sum').data,
+          a.map((x, j) => x + b[j]),
+        );
+        assert.deepEqual(
+          outputNamed(body, 'product').data,
+          a.map((x, j) => x * b[j]),
+        );
       });
     });
   });
@@ -249,7 +301,9 @@ describe('model repository', () => {
     it('scalar_scale computes y = x * scale', async () => {
       const x = [1, 2, 3, 4, -1, 0.5, 8, 10];
       const body = inferBody(
-        await postJson(url('/v2/models/scalar_scale/infer'), { inputs: [tensor('x', 'FP32', [2, 4], x), tensor('scale', 'FP32', [], [2.5])] }),
+        await postJson(url('/v2/models/scalar_scale/infer'), {
+          inputs: [tensor('x', 'FP32', [2, 4], x), tensor('scale', 'FP32', [], [2.5])],
+        }),
       );
       assert.deepEqual(body.outputs, [{ name: 'y', datatype: 'FP32', shape: [2, 4], data: x.map((v) => v * 2.5) }]);
     });
@@ -268,14 +322,18 @@ describe('model repository', () => {
       assert.deepEqual(m.outputs, [{ name: 'y', datatype: 'FP32', shape: [4, -1] }]);
       assert.equal((await config('batch_last')).max_batch_size, 0);
       const x = Array.from({ length: 12 }, (_, i) => i - 5.5);
-      const body = inferBody(await postJson(url('/v2/models/batch_last/infer'), { inputs: [tensor('x', 'FP32', [4, 3], x)] }));
+      const body = inferBody(
+        await postJson(url('/v2/models/batch_last/infer'), { inputs: [tensor('x', 'FP32', [4, 3], x)] }),
+      );
       assert.deepEqual(body.outputs, [{ name: 'y', datatype: 'FP32', shape: [4, 3], data: x.map((v) => 2 * v + 1) }]);
       const wrong = await postJson(url('/v2/models/batch_last/infer'), { inputs: [tensor('x', 'FP32', [3, 4], x)] });
       assertStatus(wrong, 400);
     });
 
     it('batch_last with max_batch_size 8 in its config fails to load, saying why', async () => {
-      const r = await postJson(url('/v2/models/batch_last_batched/infer'), { inputs: [tensor('x', 'FP32', [4, 1], [1, 2, 3, 4])] });
+      const r = await postJson(url('/v2/models/batch_last_batched/infer'), {
+        inputs: [tensor('x', 'FP32', [4, 1], [1, 2, 3, 4])],
+      });
       assertStatus(r, 503);
       assert.match(errorMessage(r), /max_batch_size/);
     });
@@ -358,12 +416,19 @@ describe('model repository', () => {
       assert.equal(body.outputs.length, names.length);
       for (const t of names) {
         const out = outputNamed(body, `out_${t}`);
-        assert.deepEqual(out, { name: `out_${t}`, datatype: values[t].datatype, shape: [1, values[t].data.length], data: values[t].data }, t);
+        assert.deepEqual(
+          out,
+          { name: `out_${t}`, datatype: values[t].datatype, shape: [1, values[t].data.length], data: values[t].data },
+          t,
+        );
       }
     });
 
     it('unicode BYTES survive byte for byte (raw response text)', async () => {
-      const r = await postJson(url('/v2/models/dtypes/infer'), { ...dtypesRequest(), outputs: [{ name: 'out_bytes' }] });
+      const r = await postJson(url('/v2/models/dtypes/infer'), {
+        ...dtypesRequest(),
+        outputs: [{ name: 'out_bytes' }],
+      });
       assertStatus(r, 200);
       assert.ok(r.text.includes('"héllo"') || r.text.includes('"h\\u00e9llo"'), r.text);
       assert.deepEqual(inferBody(r).outputs[0].data, values.bytes.data);
@@ -378,8 +443,14 @@ describe('model repository', () => {
         }),
       );
       assertStatus(r, 200);
-      assert.match(r.text, /"out_int64","datatype":"INT64","shape":\[1,2\],"data":\[-9223372036854775808,9223372036854775807\]/);
-      assert.match(r.text, /"out_uint64","datatype":"UINT64","shape":\[1,2\],"data":\[18446744073709551615,9007199254740993\]/);
+      assert.match(
+        r.text,
+        /"out_int64","datatype":"INT64","shape":\[1,2\],"data":\[-9223372036854775808,9223372036854775807\]/,
+      );
+      assert.match(
+        r.text,
+        /"out_uint64","datatype":"UINT64","shape":\[1,2\],"data":\[18446744073709551615,9007199254740993\]/,
+      );
     });
 
     it('integers outside their datatype range are rejected with 400', async () => {
@@ -403,16 +474,25 @@ describe('model repository', () => {
     });
 
     it('a bool given as a number, or a number given as a bool, is rejected with 400', async () => {
-      const asNumber = await postJson(url('/v2/models/dtypes/infer'), dtypesRequest({ bool: { datatype: 'BOOL', data: [1] } }));
+      const asNumber = await postJson(
+        url('/v2/models/dtypes/infer'),
+        dtypesRequest({ bool: { datatype: 'BOOL', data: [1] } }),
+      );
       assertStatus(asNumber, 400);
       assert.match(errorMessage(asNumber), /in_bool/);
-      const asBool = await postJson(url('/v2/models/dtypes/infer'), dtypesRequest({ int32: { datatype: 'INT32', data: [true] } }));
+      const asBool = await postJson(
+        url('/v2/models/dtypes/infer'),
+        dtypesRequest({ int32: { datatype: 'INT32', data: [true] } }),
+      );
       assertStatus(asBool, 400);
       assert.match(errorMessage(asBool), /in_int32/);
     });
 
     it('BF16 data for an FP32 input is rejected with a clear 400', async () => {
-      const r = await postJson(url('/v2/models/dtypes/infer'), dtypesRequest({ fp32: { datatype: 'BF16', data: [1.5, 2] } }));
+      const r = await postJson(
+        url('/v2/models/dtypes/infer'),
+        dtypesRequest({ fp32: { datatype: 'BF16', data: [1.5, 2] } }),
+      );
       assertStatus(r, 400);
       assert.match(errorMessage(r), /'in_fp32'/);
       assert.match(errorMessage(r), /BF16/);
@@ -424,7 +504,9 @@ describe('model repository', () => {
       assertStatus(r, 503);
       assert.match(errorMessage(r), /'bf16'/);
       const index = await postJson(url('/v2/repository/index'), {});
-      const entry = (index.json as Array<{ name: string; state: string; reason?: string }>).find((e) => e.name === 'bf16');
+      const entry = (index.json as Array<{ name: string; state: string; reason?: string }>).find(
+        (e) => e.name === 'bf16',
+      );
       assert.equal(entry?.state, 'UNAVAILABLE');
       assert.ok(entry?.reason && entry.reason.length > 0);
     });

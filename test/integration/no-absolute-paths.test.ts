@@ -39,13 +39,19 @@ describe('no absolute paths in answers', () => {
     return { status: res.status, text };
   };
   const rpc = async (what: string, method: string, request: object) => {
-    const text = await grpc.call(method, request).then((r) => JSON.stringify(r), (e: ServiceError) => e.details);
+    const text = await grpc.call(method, request).then(
+      (r) => JSON.stringify(r),
+      (e: ServiceError) => e.details,
+    );
     answers.push({ what, text });
     return text;
   };
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['*'] } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['*'] },
+    });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -56,7 +62,12 @@ describe('no absolute paths in answers', () => {
 
   test('load requests, index, readiness, status, metadata and inference of broken models', async () => {
     const index = await http('index', '/v2/repository/index', 'POST', '{}');
-    for (const [model, file] of [['corrupt', 'corrupt/1/model.onnx'], ['nofile', 'nofile/1'], ['missingfile', 'weights.onnx'], ['badyaml', 'badyaml/config.yaml']]) {
+    for (const [model, file] of [
+      ['corrupt', 'corrupt/1/model.onnx'],
+      ['nofile', 'nofile/1'],
+      ['missingfile', 'weights.onnx'],
+      ['badyaml', 'badyaml/config.yaml'],
+    ]) {
       assert.ok(index.text.includes(file), `the index explains ${model} naming ${file}: ${index.text}`);
     }
     const ready = await http('readiness', '/v2/health/ready');
@@ -70,9 +81,18 @@ describe('no absolute paths in answers', () => {
       await http(`config ${m}`, `/v2/models/${m}/config`);
       await http(`v1 status ${m}`, `/v1/models/${m}`);
       await http(`v1 predict ${m}`, `/v1/models/${m}:predict`, 'POST', '{"instances": [[0]]}');
-      assert.match(await rpc(`grpc load ${m}`, 'RepositoryModelLoad', { model_name: m }), new RegExp(m), 'the answer names the model');
+      assert.match(
+        await rpc(`grpc load ${m}`, 'RepositoryModelLoad', { model_name: m }),
+        new RegExp(m),
+        'the answer names the model',
+      );
       await rpc(`grpc metadata ${m}`, 'ModelMetadata', { name: m });
-      await rpc(`grpc infer ${m}`, 'ModelInfer', { model_name: m, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: new Array(64).fill(0) } }] });
+      await rpc(`grpc infer ${m}`, 'ModelInfer', {
+        model_name: m,
+        inputs: [
+          { name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: new Array(64).fill(0) } },
+        ],
+      });
     }
     await rpc('grpc index', 'RepositoryIndex', {});
     assert.ok(answers.length > 40);

@@ -25,8 +25,28 @@ interface Child {
 }
 
 function spawnWithInjector(fault: 'rejection' | 'exception'): Child {
-  const args = ['--import', INJECTOR, CLI_PATH, 'serve', '--model-repository', MODELS_DIR, '--load-model', 'digits', '--model-control-mode', 'explicit', '--http-port', '0', '--grpc-port=-1', '--metrics-port', '0'];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_TEST_FAULT: fault } });
+  const args = [
+    '--import',
+    INJECTOR,
+    CLI_PATH,
+    'serve',
+    '--model-repository',
+    MODELS_DIR,
+    '--load-model',
+    'digits',
+    '--model-control-mode',
+    'explicit',
+    '--http-port',
+    '0',
+    '--grpc-port=-1',
+    '--metrics-port',
+    '0',
+  ];
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INFERD_TEST_FAULT: fault },
+  });
   const logs: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -39,7 +59,11 @@ function spawnWithInjector(fault: 'rejection' | 'exception'): Child {
     const seen = logs.find((l) => pattern.test(l));
     if (seen) return Promise.resolve(seen);
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${logs.slice(-8).join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${logs.slice(-8).join('\n')}`)),
+        timeoutMs,
+      );
       waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
     });
   };
@@ -57,16 +81,26 @@ async function faultCount(metricsUrl: string, kind: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-const digitsBody = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(1) }] });
+const digitsBody = JSON.stringify({
+  inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(1) }],
+});
 
 /** Posts digitsBody on a fresh connection; `written` is called once the whole request is written. Resolves with the status or the error. */
 function postDigits(url: string, written: () => void): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = httpRequest(`${url}/v2/models/digits/infer`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(digitsBody) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', (err) => resolve(err.message));
-    });
+    const req = httpRequest(
+      `${url}/v2/models/digits/infer`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(digitsBody) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', (err) => resolve(err.message));
+      },
+    );
     req.on('finish', written);
     req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     req.end(digitsBody);
@@ -85,7 +119,10 @@ describe('process faults', () => {
     const { http, metrics } = await child.urls;
     assert.equal(await faultCount(metrics, 'unhandled_rejection'), 0);
     child.proc.kill('SIGUSR2');
-    const line = JSON.parse(await child.waitFor(/unhandled promise rejection/)) as { level: number; err?: { message?: string } };
+    const line = JSON.parse(await child.waitFor(/unhandled promise rejection/)) as {
+      level: number;
+      err?: { message?: string };
+    };
     assert.equal(line.level, 50, 'logged at error level');
     assert.equal(line.err?.message, 'injected rejection from fault-injector', 'the log carries the error');
     assert.equal(await faultCount(metrics, 'unhandled_rejection'), 1);
@@ -112,6 +149,9 @@ describe('process faults', () => {
     const code = await Promise.race([child.exited, sleep(GIVE_UP_MS, 'no exit', { ref: false })]);
     assert.equal(code, 1, `exit code; logs:\n${child.logs.slice(-6).join('\n')}`);
     for (const s of await Promise.all(inFlight)) assert.ok(s === 200 || s === 503, `in-flight request ended with ${s}`);
-    assert.ok((await Promise.all(inFlight)).some((s) => s === 200), 'requests sent before the exception were answered');
+    assert.ok(
+      (await Promise.all(inFlight)).some((s) => s === 200),
+      'requests sent before the exception were answered',
+    );
   });
 });

@@ -31,7 +31,18 @@ interface Child {
 function spawnServer(repository: string): Child {
   const proc = spawn(
     process.execPath,
-    [CLI_PATH, 'serve', '--model-repository', repository, '--http-port', '0', '--host', '127.0.0.1', '--log-level', 'info'],
+    [
+      CLI_PATH,
+      'serve',
+      '--model-repository',
+      repository,
+      '--http-port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'info',
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
@@ -44,7 +55,11 @@ function spawnServer(repository: string): Child {
       logs.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-        if (typeof entry.msg === 'string' && entry.msg.startsWith('inferd listening on http://127.0.0.1:') && typeof entry.url === 'string') {
+        if (
+          typeof entry.msg === 'string' &&
+          entry.msg.startsWith('inferd listening on http://127.0.0.1:') &&
+          typeof entry.url === 'string'
+        ) {
           resolve(entry.url);
         }
       } catch {
@@ -52,7 +67,13 @@ function spawnServer(repository: string): Child {
       }
     });
     proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-    void exited.then(({ code, signal }) => reject(new Error(`inferd exited (code ${code}, signal ${signal}) before listening:\n${logs.join('\n')}\n${stderr.join('')}`)));
+    void exited.then(({ code, signal }) =>
+      reject(
+        new Error(
+          `inferd exited (code ${code}, signal ${signal}) before listening:\n${logs.join('\n')}\n${stderr.join('')}`,
+        ),
+      ),
+    );
   });
   return { proc, url, exited, logs, stderr };
 }
@@ -61,7 +82,6 @@ type Outcome =
   | { kind: 'ok'; index: number; y: number[] }
   | { kind: 'refused'; index: number; detail: string }
   | { kind: 'failed'; index: number; detail: string };
-
 
 /** What a client saw when the server answered. */
 interface ClientResult {
@@ -90,7 +110,11 @@ function postNoKeepAlive(url: string, body: string, written: () => void): Promis
     const fail = (err: NodeJS.ErrnoException) => reject(new ClientError(err.code ?? 'ERROR', sentAt, err.message));
     const req = httpRequest(
       url,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -118,7 +142,11 @@ async function postKeepAlive(url: string, body: string): Promise<ClientResult> {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   } catch (err) {
     const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-    throw new ClientError(String(cause?.code ?? 'ERROR'), undefined, `${(err as Error).message}: ${String(cause?.message ?? cause)}`);
+    throw new ClientError(
+      String(cause?.code ?? 'ERROR'),
+      undefined,
+      `${(err as Error).message}: ${String(cause?.message ?? cause)}`,
+    );
   }
   return { status: res.status, text: await res.text() };
 }
@@ -132,7 +160,10 @@ describe('CLI graceful shutdown', () => {
     repo = await tempRepository({
       slow_sum: {
         onnx: 'slow_sum.onnx',
-        config: { file: 'config.yaml', text: 'max_batch_size: 8\ndynamic_batching:\n  max_queue_delay_microseconds: 0\n' },
+        config: {
+          file: 'config.yaml',
+          text: 'max_batch_size: 8\ndynamic_batching:\n  max_queue_delay_microseconds: 0\n',
+        },
       },
     });
     // Reference answers computed in process, one row at a time, on the same model files.
@@ -175,7 +206,10 @@ describe('CLI graceful shutdown', () => {
 
     let signalledAt = Infinity;
     const send = async (index: number): Promise<Outcome> => {
-      const body = JSON.stringify({ id: `req-${index}`, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: inputRow(index) }] });
+      const body = JSON.stringify({
+        id: `req-${index}`,
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: inputRow(index) }],
+      });
       let res: ClientResult;
       try {
         res = await post(`${url}/v2/models/slow_sum/infer`, body, () => written++);
@@ -193,8 +227,12 @@ describe('CLI graceful shutdown', () => {
         return arrivedLate ? { kind: 'refused', index, detail } : { kind: 'failed', index, detail };
       }
       if (res.status === 503) return { kind: 'refused', index, detail: res.text };
-      if (res.status !== 200) return { kind: 'failed', index, detail: `status ${res.status}: ${res.text.slice(0, 200)}` };
-      const parsed = JSON.parse(res.text) as { id?: string; outputs?: Array<{ name: string; shape: number[]; data: number[] }> };
+      if (res.status !== 200)
+        return { kind: 'failed', index, detail: `status ${res.status}: ${res.text.slice(0, 200)}` };
+      const parsed = JSON.parse(res.text) as {
+        id?: string;
+        outputs?: Array<{ name: string; shape: number[]; data: number[] }>;
+      };
       const y = parsed.outputs?.find((o) => o.name === 'y');
       if (parsed.id !== `req-${index}` || !y || y.shape.join() !== `1,${WIDTH}` || y.data.length !== WIDTH) {
         return { kind: 'failed', index, detail: `unexpected body ${res.text.slice(0, 200)}` };
@@ -218,7 +256,9 @@ describe('CLI graceful shutdown', () => {
     const ok = outcomes.filter((o) => o.kind === 'ok');
     const refused = outcomes.filter((o) => o.kind === 'refused');
     const failed = outcomes.filter((o) => o.kind === 'failed');
-    t.diagnostic(`${ok.length} answered, ${refused.length} refused after shutdown began, ${failed.length} failed; all settled ${Math.round(answeredAt - signalledAt)} ms after SIGTERM`);
+    t.diagnostic(
+      `${ok.length} answered, ${refused.length} refused after shutdown began, ${failed.length} failed; all settled ${Math.round(answeredAt - signalledAt)} ms after SIGTERM`,
+    );
 
     assert.deepEqual(failed, [], 'no request sent before SIGTERM failed other than with 503');
     for (const o of ok) {
@@ -227,15 +267,28 @@ describe('CLI graceful shutdown', () => {
     }
     assert.ok(ok.length >= 1, `none of ${ROWS} requests was answered (${refused.length} refused)`);
 
-    const exit = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), GIVE_UP_MS).unref())]);
+    const exit = await Promise.race([
+      child.exited,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), GIVE_UP_MS).unref()),
+    ]);
     const lastLogs = child.logs.slice(-4).join('\n');
-    assert.ok(exit, `inferd did not exit within ${GIVE_UP_MS} ms of SIGTERM (every request was answered ${Math.round(answeredAt - signalledAt)} ms after it); last log lines:\n${lastLogs}`);
+    assert.ok(
+      exit,
+      `inferd did not exit within ${GIVE_UP_MS} ms of SIGTERM (every request was answered ${Math.round(answeredAt - signalledAt)} ms after it); last log lines:\n${lastLogs}`,
+    );
     t.diagnostic(`exited ${Math.round(exit.at - signalledAt)} ms after SIGTERM`);
     assert.equal(exit.signal, null, `exited by signal ${exit.signal}`);
     // Exit 0 means the drain finished within shutdown_timeout_ms: at that deadline the server exits 1 instead.
-    assert.equal(exit.code, 0, `exit code ${exit.code}; last log lines:\n${lastLogs}\nstderr: ${child.stderr.join('')}`);
+    assert.equal(
+      exit.code,
+      0,
+      `exit code ${exit.code}; last log lines:\n${lastLogs}\nstderr: ${child.stderr.join('')}`,
+    );
     assert.ok(!child.logs.some((l) => l.includes('shutdown deadline passed')), lastLogs);
-    assert.ok(child.logs.some((l) => l.includes('inferd stopped')), `the log says the server stopped:\n${lastLogs}`);
+    assert.ok(
+      child.logs.some((l) => l.includes('inferd stopped')),
+      `the log says the server stopped:\n${lastLogs}`,
+    );
   }
 
   it('client without keep-alive: every accepted request is answered during SIGTERM, then exit 0 within shutdown_timeout_ms', async (t) => {
@@ -256,20 +309,32 @@ describe('CLI usage', () => {
   });
 
   it('serve --help prints the serve options and exits 0', () => {
-    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: GIVE_UP_MS });
+    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: GIVE_UP_MS,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Usage: inferd serve/);
     assert.match(r.stdout, /--model-repository/);
   });
 
   it('an unknown command exits 2 and says so', () => {
-    const r = spawnSync(process.execPath, [CLI_PATH, 'frobnicate'], { cwd: ROOT, encoding: 'utf8', timeout: GIVE_UP_MS });
+    const r = spawnSync(process.execPath, [CLI_PATH, 'frobnicate'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: GIVE_UP_MS,
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown command 'frobnicate'/);
   });
 
   it('an unknown serve flag fails with a non-zero exit and names the flag', () => {
-    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--no-such-flag'], { cwd: ROOT, encoding: 'utf8', timeout: GIVE_UP_MS });
+    const r = spawnSync(process.execPath, [CLI_PATH, 'serve', '--no-such-flag'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: GIVE_UP_MS,
+    });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /--no-such-flag/);
   });

@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
 import {
-  assertClose, errorMessage, get, inferBody, outputNamed, postJson, readJsonFixture, startTestServer,
+  assertClose,
+  errorMessage,
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  startTestServer,
 } from '../helpers/server.js';
 
 interface DigitsReference {
@@ -90,7 +97,9 @@ describe('V2 HTTP endpoints on models/', () => {
 
   it('every digits reference row, one request each, matches torch (logits within 1e-4, labels equal)', async () => {
     assert.equal(digits.inputs.length, 32);
-    const responses = await Promise.all(digits.inputs.map((row) => postJson(`${server.url}/v2/models/digits/infer`, digitsRequest([row]))));
+    const responses = await Promise.all(
+      digits.inputs.map((row) => postJson(`${server.url}/v2/models/digits/infer`, digitsRequest([row]))),
+    );
     responses.forEach((r, i) => {
       const body = inferBody(r);
       assert.equal(body.model_name, 'digits');
@@ -127,7 +136,9 @@ describe('V2 HTTP endpoints on models/', () => {
     const rows = digits.inputs.slice(0, 3);
     const flat = inferBody(await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest(rows)));
     const nested = inferBody(
-      await postJson(`${server.url}/v2/models/digits/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [3, 64], data: rows }] }),
+      await postJson(`${server.url}/v2/models/digits/infer`, {
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [3, 64], data: rows }],
+      }),
     );
     assert.deepEqual(nested.outputs, flat.outputs);
     assert.deepEqual(outputNamed(nested, 'label').data, digits.labels.slice(0, 3));
@@ -135,22 +146,38 @@ describe('V2 HTTP endpoints on models/', () => {
 
   it('the outputs selection returns only the named output', async () => {
     const onlyLabel = inferBody(
-      await postJson(`${server.url}/v2/models/digits/infer`, { ...digitsRequest([digits.inputs[1]]), outputs: [{ name: 'label' }] }),
+      await postJson(`${server.url}/v2/models/digits/infer`, {
+        ...digitsRequest([digits.inputs[1]]),
+        outputs: [{ name: 'label' }],
+      }),
     );
-    assert.deepEqual(onlyLabel.outputs.map((o) => o.name), ['label']);
+    assert.deepEqual(
+      onlyLabel.outputs.map((o) => o.name),
+      ['label'],
+    );
     assert.deepEqual(onlyLabel.outputs[0].data, [digits.labels[1]]);
     const onlyLogits = inferBody(
-      await postJson(`${server.url}/v2/models/digits/infer`, { ...digitsRequest([digits.inputs[1]]), outputs: [{ name: 'logits' }] }),
+      await postJson(`${server.url}/v2/models/digits/infer`, {
+        ...digitsRequest([digits.inputs[1]]),
+        outputs: [{ name: 'logits' }],
+      }),
     );
-    assert.deepEqual(onlyLogits.outputs.map((o) => o.name), ['logits']);
+    assert.deepEqual(
+      onlyLogits.outputs.map((o) => o.name),
+      ['logits'],
+    );
     assertClose(onlyLogits.outputs[0].data, digits.logits[1], 1e-4, 'selected logits');
   });
 
   it('breast_cancer (Triton config.pbtxt) matches its torch reference within 1e-5', async () => {
     const meta = await get(`${server.url}/v2/models/breast_cancer`);
     assert.equal(meta.status, 200);
-    assert.deepEqual((meta.json as Record<string, unknown>).inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 30] }]);
-    assert.deepEqual((meta.json as Record<string, unknown>).outputs, [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }]);
+    assert.deepEqual((meta.json as Record<string, unknown>).inputs, [
+      { name: 'input', datatype: 'FP32', shape: [-1, 30] },
+    ]);
+    assert.deepEqual((meta.json as Record<string, unknown>).outputs, [
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+    ]);
     const rows = breastCancer.inputs;
     const body = inferBody(
       await postJson(`${server.url}/v2/models/breast_cancer/infer`, {
@@ -166,7 +193,9 @@ describe('V2 HTTP endpoints on models/', () => {
   });
 
   it('POST /v2/models/digits/versions/1/infer answers from version 1', async () => {
-    const body = inferBody(await postJson(`${server.url}/v2/models/digits/versions/1/infer`, digitsRequest([digits.inputs[4]])));
+    const body = inferBody(
+      await postJson(`${server.url}/v2/models/digits/versions/1/infer`, digitsRequest([digits.inputs[4]])),
+    );
     assert.equal(body.model_name, 'digits');
     assert.equal(body.model_version, '1');
     assert.deepEqual(outputNamed(body, 'label').data, [digits.labels[4]]);
@@ -205,11 +234,17 @@ describe('V2 HTTP endpoints on models/', () => {
         `index entry of ${name}`,
       );
     }
-    assert.deepEqual(entries.filter((e) => e.state !== 'READY'), [], 'every model in models/ is READY');
+    assert.deepEqual(
+      entries.filter((e) => e.state !== 'READY'),
+      [],
+      'every model in models/ is READY',
+    );
   });
 
   it('a client error on a known model does not affect the next request', async () => {
-    const bad = await postJson(`${server.url}/v2/models/digits/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: [1] }] });
+    const bad = await postJson(`${server.url}/v2/models/digits/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: [1] }],
+    });
     assert.equal(bad.status, 400);
     assert.match(errorMessage(bad), /64/);
     const good = inferBody(await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest([digits.inputs[0]])));

@@ -36,7 +36,10 @@ function reply<T>(child: ChildProcess, key: string): Promise<T> {
 }
 
 test('loading and unloading a model 50 times while another serves: no failed request (p99 and RSS are reported)', async (t) => {
-  const child = fork(SERVER, { execArgv: ['--expose-gc'], env: { ...process.env, INFERD_ISOLATION_SERVER: '1', ...GLIBC_ENV } });
+  const child = fork(SERVER, {
+    execArgv: ['--expose-gc'],
+    env: { ...process.env, INFERD_ISOLATION_SERVER: '1', ...GLIBC_ENV },
+  });
   const answers: Record<'warm' | 'quiet' | 'busy', Answer[]> = { warm: [], quiet: [], busy: [] };
   let phase = 'warm' as keyof typeof answers | 'paused';
   let running = true;
@@ -76,14 +79,29 @@ test('loading and unloading a model 50 times while another serves: no failed req
       await answeredIn('quiet', Math.max(50, answers.busy.length - busyBefore));
     }
     const after = await settledRss();
-    const quiet = quantile(answers.quiet.map((a) => a.latencyMs), 0.99);
-    const busy = quantile(answers.busy.map((a) => a.latencyMs), 0.99);
+    const quiet = quantile(
+      answers.quiet.map((a) => a.latencyMs),
+      0.99,
+    );
+    const busy = quantile(
+      answers.busy.map((a) => a.latencyMs),
+      0.99,
+    );
     const failures = [...answers.quiet, ...answers.busy].filter((a) => a.status !== 200);
-    assert.deepEqual(control.filter((s) => s !== 200), [], 'every load and unload succeeded');
+    assert.deepEqual(
+      control.filter((s) => s !== 200),
+      [],
+      'every load and unload succeeded',
+    );
     assert.deepEqual(failures.slice(0, 3), [], `${failures.length} requests to the serving model failed`);
-    assert.ok(answers.busy.length > 0, `the serving model kept answering (${answers.busy.length} during the cycles, ${answers.quiet.length} quiet)`);
+    assert.ok(
+      answers.busy.length > 0,
+      `the serving model kept answering (${answers.busy.length} during the cycles, ${answers.quiet.length} quiet)`,
+    );
     // Latency and memory are targets for benchmarks, not assertions of a timed test on a shared machine: report them.
-    t.diagnostic(`p99 during the cycles ${busy.toFixed(2)} ms vs quiet ${quiet.toFixed(2)} ms (${(busy / quiet).toFixed(2)}×)`);
+    t.diagnostic(
+      `p99 during the cycles ${busy.toFixed(2)} ms vs quiet ${quiet.toFixed(2)} ms (${(busy / quiet).toFixed(2)}×)`,
+    );
     t.diagnostic(`RSS before the first load ${before.toFixed(0)} MiB, after the last unload ${after.toFixed(0)} MiB`);
   } finally {
     running = false;

@@ -35,7 +35,10 @@ export function putVersion(dir: string, model: string, version: number, file: st
 }
 
 /** A temporary repository: model → versions (number → ONNX file) and an optional config.yaml text. */
-export function tempRepo(models: Record<string, { versions: Record<number, string>; config?: string }>): { dir: string; cleanup(): void } {
+export function tempRepo(models: Record<string, { versions: Record<number, string>; config?: string }>): {
+  dir: string;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'inferd-lifecycle-'));
   for (const [name, spec] of Object.entries(models)) {
     for (const [v, file] of Object.entries(spec.versions)) putVersion(dir, name, Number(v), file);
@@ -48,7 +51,10 @@ const reference = readJsonFixture<{ inputs: number[][] }>('test/fixtures/referen
 
 /** Reference digits row i (cycled), as a V2 JSON body; `parameters` are added as given. */
 export function digitsBody(i: number, parameters?: Record<string, unknown>): string {
-  return JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: reference.inputs[i % reference.inputs.length] }], ...(parameters ? { parameters } : {}) });
+  return JSON.stringify({
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: reference.inputs[i % reference.inputs.length] }],
+    ...(parameters ? { parameters } : {}),
+  });
 }
 
 /** Row i with one pixel at 20, out of the 0..16 range digits was trained on (the faulty candidate fails it). */
@@ -77,16 +83,29 @@ export interface LoadReport {
 export async function infer(url: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', body, headers });
-  const json = (await res.json()) as { model_version?: string; error?: string; outputs?: Array<{ name: string; data: number[] }> };
+  const json = (await res.json()) as {
+    model_version?: string;
+    error?: string;
+    outputs?: Array<{ name: string; data: number[] }>;
+  };
   const label = json.outputs?.find((o) => o.name === 'label')?.data[0];
-  return { status: res.status, version: json.model_version, label, error: json.error, latencyMs: performance.now() - started };
+  return {
+    status: res.status,
+    version: json.model_version,
+    label,
+    error: json.error,
+    latencyMs: performance.now() - started,
+  };
 }
 
 /**
  * Runs `concurrency` closed loops against `url` until stop() resolves with every answer. `answered(n)` resolves
  * once n answers have come back (wait for that, not for a time, before judging the traffic).
  */
-export function startLoad(url: string, o: { concurrency: number; body: (i: number) => string }): { stop(): Promise<LoadReport>; count(): number; answered(n: number): Promise<void> } {
+export function startLoad(
+  url: string,
+  o: { concurrency: number; body: (i: number) => string },
+): { stop(): Promise<LoadReport>; count(): number; answered(n: number): Promise<void> } {
   const answers: Answer[] = [];
   let running = true;
   let next = 0;
@@ -110,7 +129,11 @@ export function startLoad(url: string, o: { concurrency: number; body: (i: numbe
  * Polls `check` until it returns a value other than undefined. Fails with `what` only after GIVE_UP_MS, so that a
  * defect cannot hang the suite: a slow machine makes the wait longer, never red.
  */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = GIVE_UP_MS): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = GIVE_UP_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -127,8 +150,14 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** GETs or POSTs JSON and returns status and body. */
-export async function call<T = Record<string, unknown>>(url: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'), ...(init?.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  init?: { method?: string; body?: unknown },
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'),
+    ...(init?.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
 }

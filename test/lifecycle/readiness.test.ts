@@ -53,7 +53,10 @@ describe('phantom models: loading names the repository does not hold', () => {
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: 0, model_control_mode: 'explicit', load_models: ['digits'] } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: 0, metrics_port: 0, model_control_mode: 'explicit', load_models: ['digits'] },
+    });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -68,15 +71,28 @@ describe('phantom models: loading names the repository does not hold', () => {
     const names = Array.from({ length: 300 }, (_, i) => `phantom-${i}`);
     for (let i = 0; i < names.length; i += 30) {
       const batch = names.slice(i, i + 30);
-      const answers = await Promise.all(batch.map((n) => call<{ error: string }>(`${server.url}/v2/repository/models/${n}/load`, { body: {} })));
+      const answers = await Promise.all(
+        batch.map((n) => call<{ error: string }>(`${server.url}/v2/repository/models/${n}/load`, { body: {} })),
+      );
       for (const [k, a] of answers.entries()) {
         assert.equal(a.status, 400, JSON.stringify(a.body));
-        assert.match(a.body.error, new RegExp(`model '${batch[k]}' is not in the repository; POST /v2/repository/index`));
-        for (const root of roots) assert.ok(!a.body.error.includes(root), `the answer shows the repository's path: ${a.body.error}`);
+        assert.match(
+          a.body.error,
+          new RegExp(`model '${batch[k]}' is not in the repository; POST /v2/repository/index`),
+        );
+        for (const root of roots)
+          assert.ok(!a.body.error.includes(root), `the answer shows the repository's path: ${a.body.error}`);
       }
     }
     const grpcNames = Array.from({ length: 50 }, (_, i) => `grpc-phantom-${i}`);
-    const refusals = await Promise.all(grpcNames.map((n) => grpc.call('RepositoryModelLoad', { model_name: n }).then(() => undefined, (e: ServiceError) => e)));
+    const refusals = await Promise.all(
+      grpcNames.map((n) =>
+        grpc.call('RepositoryModelLoad', { model_name: n }).then(
+          () => undefined,
+          (e: ServiceError) => e,
+        ),
+      ),
+    );
     for (const [k, e] of refusals.entries()) {
       assert.ok(e, 'refused');
       assert.equal(e.code, 3, e.details); // INVALID_ARGUMENT, as HTTP's 400 (Triton answers both so)
@@ -84,7 +100,11 @@ describe('phantom models: loading names the repository does not hold', () => {
       for (const root of roots) assert.ok(!e.details.includes(root), e.details);
     }
 
-    assert.deepEqual((await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body, indexBefore, 'the index is unchanged');
+    assert.deepEqual(
+      (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body,
+      indexBefore,
+      'the index is unchanged',
+    );
     const ready = await readiness(server);
     assert.deepEqual(ready, { status: 200, text: '' }, 'still ready');
     assert.equal(await grpcReady(grpc), true);
@@ -102,7 +122,10 @@ describe('a refused new version while the previous one serves (poll mode)', () =
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'poll', repository_poll_secs: 3600 } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'poll', repository_poll_secs: 3600 },
+    });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -116,7 +139,9 @@ describe('a refused new version while the previous one serves (poll mode)', () =
     putVersion(repo.dir, 'digits', 2, MODELS.corrupt);
     await server.inferd.pollRepository();
     assert.deepEqual(await readiness(server), { status: 200, text: '' }, 'version 1 serves: still ready');
-    const rows = (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body.filter((r) => r.name === 'digits');
+    const rows = (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body.filter(
+      (r) => r.name === 'digits',
+    );
     const v2 = rows.find((r) => r.version === '2');
     assert.equal(v2?.state, 'UNAVAILABLE', JSON.stringify(rows));
     assert.match(v2?.reason ?? '', /digits\/2\/model\.onnx/, 'the reason names the file relative to the repository');
@@ -128,12 +153,19 @@ describe('a refused new version while the previous one serves (poll mode)', () =
 });
 
 describe('explicit mode: what the server is meant to serve', () => {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits } }, broken: { versions: { 1: MODELS.corrupt } }, spare: { versions: { 1: MODELS.corrupt } } });
+  const repo = tempRepo({
+    digits: { versions: { 1: MODELS.digits } },
+    broken: { versions: { 1: MODELS.corrupt } },
+    spare: { versions: { 1: MODELS.corrupt } },
+  });
   let server: RunningServer;
   let grpc: InferenceClient;
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits', 'broken'] } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: 0, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits', 'broken'] },
+    });
     grpc = connect(server.grpcUrl!);
   });
   after(async () => {
@@ -147,16 +179,26 @@ describe('explicit mode: what the server is meant to serve', () => {
     assert.equal(ready.status, 400);
     const body = JSON.parse(ready.text) as ReadyBody;
     assert.equal(body.ready, false);
-    assert.deepEqual(body.reasons.map((r) => r.model), ['broken'], ready.text);
+    assert.deepEqual(
+      body.reasons.map((r) => r.model),
+      ['broken'],
+      ready.text,
+    );
     assert.match(body.reasons[0].reason, /version 1 UNAVAILABLE .*broken\/1\/model\.onnx/);
     assert.ok(!ready.text.includes(repo.dir) && !ready.text.includes(realpathSync(repo.dir)), ready.text);
     // gRPC says the same: false, with the reasons in the response metadata.
     const metadata = await new Promise<Metadata>((resolve, reject) => {
       const raw = new Client(server.grpcUrl!, credentials.createInsecure());
-      const stream = raw.makeUnaryRequest('/inference.GRPCInferenceService/ServerReady', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (err) => {
-        raw.close();
-        if (err) reject(err);
-      });
+      const stream = raw.makeUnaryRequest(
+        '/inference.GRPCInferenceService/ServerReady',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        (err) => {
+          raw.close();
+          if (err) reject(err);
+        },
+      );
       stream.on('metadata', resolve);
     });
     const reasons = JSON.parse(String(metadata.get('inferd-readiness-bin')[0])) as ReadyBody['reasons'];
@@ -167,11 +209,19 @@ describe('explicit mode: what the server is meant to serve', () => {
   test('a failed load of a model not meant to serve, and a refused new version, leave readiness as it was', async () => {
     const refused = await call<{ error: string }>(`${server.url}/v2/repository/models/spare/load`, { body: {} });
     assert.equal(refused.status, 400);
-    assert.deepEqual((JSON.parse((await readiness(server)).text) as ReadyBody).reasons.map((r) => r.model), ['broken'], 'spare does not count');
+    assert.deepEqual(
+      (JSON.parse((await readiness(server)).text) as ReadyBody).reasons.map((r) => r.model),
+      ['broken'],
+      'spare does not count',
+    );
     putVersion(repo.dir, 'digits', 2, MODELS.corrupt);
     const v2 = await call<{ error: string }>(`${server.url}/v2/repository/models/digits/load`, { body: {} });
     assert.equal(v2.status, 400, 'version 2 is refused');
-    assert.deepEqual((JSON.parse((await readiness(server)).text) as ReadyBody).reasons.map((r) => r.model), ['broken'], 'digits still serves');
+    assert.deepEqual(
+      (JSON.parse((await readiness(server)).text) as ReadyBody).reasons.map((r) => r.model),
+      ['broken'],
+      'digits still serves',
+    );
     const answer = await infer(`${server.url}/v2/models/digits/infer`, digitsBody(2));
     assert.deepEqual([answer.status, answer.version], [200, '1']);
   });

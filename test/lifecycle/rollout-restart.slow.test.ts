@@ -41,7 +41,16 @@ interface EventJson {
 const REPO_CONFIG = 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n';
 
 function serve(repository: string, extra: Partial<ServerConfigFile> = {}): Promise<RunningServer> {
-  return startServer(resolveServerConfig({ model_repository: repository, http_port: 0, grpc_port: -1, metrics_port: -1, log_level: 'silent', ...extra }));
+  return startServer(
+    resolveServerConfig({
+      model_repository: repository,
+      http_port: 0,
+      grpc_port: -1,
+      metrics_port: -1,
+      log_level: 'silent',
+      ...extra,
+    }),
+  );
 }
 
 async function rolloutOf(server: RunningServer, id: string): Promise<RolloutJson> {
@@ -51,7 +60,9 @@ async function rolloutOf(server: RunningServer, id: string): Promise<RolloutJson
 }
 
 async function eventsOf(server: RunningServer, id: string): Promise<EventJson[]> {
-  return (await call<{ events: EventJson[] }>(`${server.url}/v1/models/digits/events`)).body.events.filter((e) => e.rollout === id);
+  return (await call<{ events: EventJson[] }>(`${server.url}/v1/models/digits/events`)).body.events.filter(
+    (e) => e.rollout === id,
+  );
 }
 
 async function weights(server: RunningServer): Promise<Record<string, number>> {
@@ -59,7 +70,12 @@ async function weights(server: RunningServer): Promise<Record<string, number>> {
 }
 
 /** Sends requests until the rollout satisfies `done`, then stops them. */
-async function driveUntil(server: RunningServer, id: string, what: string, done: (r: RolloutJson) => boolean): Promise<RolloutJson> {
+async function driveUntil(
+  server: RunningServer,
+  id: string,
+  what: string,
+  done: (r: RolloutJson) => boolean,
+): Promise<RolloutJson> {
   const load = startLoad(`${server.url}/v2/models/digits/infer`, { concurrency: 3, body: digitsBody });
   try {
     return await waitFor(what, async () => {
@@ -93,18 +109,27 @@ describe('rollout state across restarts', () => {
       const restartedAt = Date.now();
       server = await serve(repo.dir, { rollouts });
       const restored = await rolloutOf(server, id);
-      assert.deepEqual([restored.status, restored.step, restored.weight, restored.started_at], ['progressing', 1, 50, started.body.started_at]);
-      assert.deepEqual(await weights(server), { 1: 50, 2: 50 }, 'the weights of the step, not the config\'s');
+      assert.deepEqual(
+        [restored.status, restored.step, restored.weight, restored.started_at],
+        ['progressing', 1, 50, started.body.started_at],
+      );
+      assert.deepEqual(await weights(server), { 1: 50, 2: 50 }, "the weights of the step, not the config's");
       const after = await eventsOf(server, id);
       assert.deepEqual(after.slice(0, before.length), before, 'kept events come back with their numbers');
       assert.equal(after.at(-1)!.type, 'rollout_restored');
-      assert.match(after.at(-1)!.message, /restored after a restart at step 2 of 3 \(50%\); the analysis interval restarts/);
+      assert.match(
+        after.at(-1)!.message,
+        /restored after a restart at step 2 of 3 \(50%\); the analysis interval restarts/,
+      );
       assert.ok(after.at(-1)!.seq > before.at(-1)!.seq, 'numbering continues after the kept events');
 
       const done = await driveUntil(server, id, 'the restored rollout to finish', (r) => r.status !== 'progressing');
       assert.equal(done.status, 'succeeded', JSON.stringify(done.last_decision));
       assert.equal(done.last_decision.by, 'analysis');
-      assert.ok(Date.parse(done.finished_at!) - restartedAt >= INTERVAL_MS, 'the restored step lasted a whole interval');
+      assert.ok(
+        Date.parse(done.finished_at!) - restartedAt >= INTERVAL_MS,
+        'the restored step lasted a whole interval',
+      );
       const types = (await eventsOf(server, id)).map((e) => e.type).filter((x) => x !== 'rollout_held');
       assert.deepEqual(types, ['rollout_started', 'rollout_advanced', 'rollout_restored', 'rollout_promoted']);
       await server.close();
@@ -112,9 +137,18 @@ describe('rollout state across restarts', () => {
 
       server = await serve(repo.dir, { rollouts });
       const finished = await call<{ rollouts: RolloutJson[] }>(`${server.url}/v1/models/digits/rollouts`);
-      assert.deepEqual(finished.body.rollouts.map((r) => [r.id, r.status, r.weight]), [[id, 'succeeded', 100]]);
-      assert.deepEqual(await weights(server), { 1: 0, 2: 100 }, 'a promoted candidate keeps its traffic across a restart');
-      const answer = await call<{ model_version: string }>(`${server.url}/v2/models/digits/infer`, { body: JSON.parse(digitsBody(0)) });
+      assert.deepEqual(
+        finished.body.rollouts.map((r) => [r.id, r.status, r.weight]),
+        [[id, 'succeeded', 100]],
+      );
+      assert.deepEqual(
+        await weights(server),
+        { 1: 0, 2: 100 },
+        'a promoted candidate keeps its traffic across a restart',
+      );
+      const answer = await call<{ model_version: string }>(`${server.url}/v2/models/digits/infer`, {
+        body: JSON.parse(digitsBody(0)),
+      });
       assert.equal(answer.body.model_version, '2');
       t.diagnostic(`store: ${rollouts.path}`);
     } finally {
@@ -129,8 +163,14 @@ describe('rollout state across restarts', () => {
     let server: RunningServer | undefined;
     try {
       server = await serve(repo.dir);
-      const id = (await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts`, { body: { ...ROLLOUT, interval_ms: 200 } })).body.id;
-      assert.equal((await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/pause`, { method: 'POST' })).body.status, 'paused');
+      const id = (
+        await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts`, { body: { ...ROLLOUT, interval_ms: 200 } })
+      ).body.id;
+      assert.equal(
+        (await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/pause`, { method: 'POST' })).body
+          .status,
+        'paused',
+      );
       assert.ok(existsSync(join(repo.dir, '.inferd', 'rollouts.db')), 'the default store is in the repository');
       await server.close();
       server = undefined;
@@ -142,13 +182,21 @@ describe('rollout state across restarts', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000)); // five intervals
       await load.stop();
       const r = await rolloutOf(server, id);
-      assert.deepEqual([r.status, r.step, r.weight, r.last_decision.action], ['paused', 0, 20, 'pause'], 'paused: no decision while it was restored');
+      assert.deepEqual(
+        [r.status, r.step, r.weight, r.last_decision.action],
+        ['paused', 0, 20, 'pause'],
+        'paused: no decision while it was restored',
+      );
       assert.deepEqual(await weights(server), { 1: 80, 2: 20 });
       const events = await eventsOf(server, id);
       assert.match(events.at(-1)!.message, /restored after a restart at step 1 of 3 \(20%\); it stays paused/);
-      const resumed = await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/resume`, { method: 'POST' });
+      const resumed = await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/resume`, {
+        method: 'POST',
+      });
       assert.equal(resumed.body.status, 'progressing');
-      const aborted = await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/abort`, { method: 'POST' });
+      const aborted = await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts/${id}/abort`, {
+        method: 'POST',
+      });
       assert.equal(aborted.body.status, 'aborted');
     } finally {
       await server?.close();
@@ -164,7 +212,10 @@ describe('rollout state across restarts', () => {
       assert.equal((await call(`${server.url}/v1/models/digits/rollouts`, { body: ROLLOUT })).status, 201);
       await server.close();
       server = await serve(repo.dir, { rollouts: { store: 'memory' } });
-      assert.deepEqual((await call<{ rollouts: unknown[] }>(`${server.url}/v1/models/digits/rollouts`)).body.rollouts, []);
+      assert.deepEqual(
+        (await call<{ rollouts: unknown[] }>(`${server.url}/v1/models/digits/rollouts`)).body.rollouts,
+        [],
+      );
       assert.deepEqual(await weights(server), { 1: 100 });
       assert.equal(existsSync(join(repo.dir, '.inferd')), false);
     } finally {

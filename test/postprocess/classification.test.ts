@@ -10,7 +10,16 @@ import type { RunningServer } from '../../src/index.js';
 import { formatFixed6 } from '../../src/inference/format-score.js';
 import { connect, rawBytes, rawOutput, type InferenceClient, type InferResponse } from '../grpc/grpc-client.js';
 import {
-  errorMessage, get, inferBody, outputNamed, postJson, readJsonFixture, ROOT, startTestServer, tempRepository, type TempRepository,
+  errorMessage,
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  ROOT,
+  startTestServer,
+  tempRepository,
+  type TempRepository,
 } from '../helpers/server.js';
 
 interface DigitsReference {
@@ -42,7 +51,7 @@ function parseClass(text: string): { score: string; index: number; label?: strin
 /** Length-prefixed (4-byte little-endian) BYTES elements. */
 function decodeRawStrings(raw: Buffer): string[] {
   const out: string[] = [];
-  for (let at = 0; at < raw.length; ) {
+  for (let at = 0; at < raw.length;) {
     const n = raw.readUInt32LE(at);
     out.push(raw.subarray(at + 4, at + 4 + n).toString('utf8'));
     at += 4 + n;
@@ -80,9 +89,16 @@ describe('classification extension', () => {
   });
 
   it('K=3 on digits logits: [N, 3] BYTES, highest first, top-1 is the reference label, labels from the file', async () => {
-    const plain = inferBody(await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest(digits.inputs, [{ name: 'logits' }])));
+    const plain = inferBody(
+      await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest(digits.inputs, [{ name: 'logits' }])),
+    );
     const logits = outputNamed(plain, 'logits').data as number[];
-    const r = inferBody(await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest(digits.inputs, [{ name: 'logits', parameters: { classification: 3 } }, { name: 'label' }])));
+    const r = inferBody(
+      await postJson(
+        `${server.url}/v2/models/digits/infer`,
+        digitsRequest(digits.inputs, [{ name: 'logits', parameters: { classification: 3 } }, { name: 'label' }]),
+      ),
+    );
     const classes = outputNamed(r, 'logits');
     assert.equal(classes.datatype, 'BYTES');
     assert.deepEqual(classes.shape, [digits.inputs.length, 3]);
@@ -100,7 +116,12 @@ describe('classification extension', () => {
   });
 
   it('without a label file the strings are "score:index"; K above the class count gives every class', async () => {
-    const r = inferBody(await postJson(`${server.url}/v2/models/plain/infer`, digitsRequest(digits.inputs.slice(0, 2), [{ name: 'logits', parameters: { classification: 20 } }])));
+    const r = inferBody(
+      await postJson(
+        `${server.url}/v2/models/plain/infer`,
+        digitsRequest(digits.inputs.slice(0, 2), [{ name: 'logits', parameters: { classification: 20 } }]),
+      ),
+    );
     const classes = outputNamed(r, 'logits');
     assert.deepEqual(classes.shape, [2, 10]);
     for (const text of classes.data as string[]) assert.match(text, /^-?\d+\.\d{6}:\d$/);
@@ -108,12 +129,18 @@ describe('classification extension', () => {
   });
 
   it('works with binary outputs over HTTP', async () => {
-    const body = { ...digitsRequest(digits.inputs.slice(0, 2), [{ name: 'logits', parameters: { classification: 2, binary_data: true } }]) };
+    const body = {
+      ...digitsRequest(digits.inputs.slice(0, 2), [
+        { name: 'logits', parameters: { classification: 2, binary_data: true } },
+      ]),
+    };
     const res = await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: JSON.stringify(body) });
     assert.equal(res.status, 200);
     const bytes = Buffer.from(await res.arrayBuffer());
     const headerLength = Number(res.headers.get('inference-header-content-length'));
-    const header = JSON.parse(bytes.subarray(0, headerLength).toString()) as { outputs: Array<{ datatype: string; shape: number[] }> };
+    const header = JSON.parse(bytes.subarray(0, headerLength).toString()) as {
+      outputs: Array<{ datatype: string; shape: number[] }>;
+    };
     assert.deepEqual(header.outputs[0].shape, [2, 2]);
     assert.equal(header.outputs[0].datatype, 'BYTES');
     const strings = decodeRawStrings(bytes.subarray(headerLength));
@@ -132,31 +159,47 @@ describe('classification extension', () => {
     const { tensor, raw } = rawOutput(res, 'logits');
     assert.equal(tensor.datatype, 'BYTES');
     assert.deepEqual(tensor.shape, ['2', '1']);
-    assert.deepEqual(decodeRawStrings(raw).map((s) => parseClass(s).label), digits.labels.slice(0, 2).map((l) => NAMES[l]));
+    assert.deepEqual(
+      decodeRawStrings(raw).map((s) => parseClass(s).label),
+      digits.labels.slice(0, 2).map((l) => NAMES[l]),
+    );
   });
 
   it('works on a tree model and on integer outputs (exact digits)', async () => {
-    const tree = inferBody(await postJson(`${server.url}/v2/models/xgb/infer`, {
-      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: Array(30).fill(1) }],
-      outputs: [{ name: 'probabilities', parameters: { classification: 1 } }, { name: 'label' }],
-    }));
+    const tree = inferBody(
+      await postJson(`${server.url}/v2/models/xgb/infer`, {
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: Array(30).fill(1) }],
+        outputs: [{ name: 'probabilities', parameters: { classification: 1 } }, { name: 'label' }],
+      }),
+    );
     const [top] = outputNamed(tree, 'probabilities').data as string[];
     assert.equal(parseClass(top).index, (outputNamed(tree, 'label').data as number[])[0]);
-    const ints = inferBody(await postJson(`${server.url}/v2/models/dtypes/infer`, {
-      inputs: dtypesInputs(),
-      outputs: [{ name: 'out_int64', parameters: { classification: 2 } }, { name: 'out_fp16', parameters: { classification: 1 } }],
-    }));
+    const ints = inferBody(
+      await postJson(`${server.url}/v2/models/dtypes/infer`, {
+        inputs: dtypesInputs(),
+        outputs: [
+          { name: 'out_int64', parameters: { classification: 2 } },
+          { name: 'out_fp16', parameters: { classification: 1 } },
+        ],
+      }),
+    );
     assert.deepEqual(outputNamed(ints, 'out_int64').data, ['9007199254740993:0', '-1:1']);
     assert.deepEqual(outputNamed(ints, 'out_fp16').data, ['0.500000:0']);
   });
 
   it('a bad classification parameter or a non-numeric output: 400', async () => {
     for (const k of [0, -1, 2.5, '3', true]) {
-      const r = await postJson(`${server.url}/v2/models/digits/infer`, digitsRequest(digits.inputs.slice(0, 1), [{ name: 'logits', parameters: { classification: k } }]));
+      const r = await postJson(
+        `${server.url}/v2/models/digits/infer`,
+        digitsRequest(digits.inputs.slice(0, 1), [{ name: 'logits', parameters: { classification: k } }]),
+      );
       assert.equal(r.status, 400, `classification ${JSON.stringify(k)}`);
       assert.match(errorMessage(r), /output 'logits': parameter 'classification' must be a positive integer/);
     }
-    const r = await postJson(`${server.url}/v2/models/dtypes/infer`, { inputs: dtypesInputs(), outputs: [{ name: 'out_bool', parameters: { classification: 1 } }] });
+    const r = await postJson(`${server.url}/v2/models/dtypes/infer`, {
+      inputs: dtypesInputs(),
+      outputs: [{ name: 'out_bool', parameters: { classification: 1 } }],
+    });
     assert.equal(r.status, 400);
     assert.match(errorMessage(r), /'out_bool' is BOOL and cannot be classified/);
   });
@@ -166,9 +209,18 @@ describe('classification extension', () => {
 function dtypesInputs() {
   const t = (name: string, datatype: string, data: unknown[]) => ({ name, datatype, shape: [1, 2], data });
   return [
-    t('in_bool', 'BOOL', [true, false]), t('in_int8', 'INT8', [1, 2]), t('in_int16', 'INT16', [1, 2]), t('in_int32', 'INT32', [1, 2]),
-    t('in_int64', 'INT64', ['9007199254740993', -1]), t('in_uint8', 'UINT8', [1, 2]), t('in_uint16', 'UINT16', [1, 2]),
-    t('in_uint32', 'UINT32', [1, 2]), t('in_uint64', 'UINT64', [1, 2]), t('in_fp16', 'FP16', [0.5, -2]), t('in_fp32', 'FP32', [1, 2]),
-    t('in_fp64', 'FP64', [1, 2]), t('in_bytes', 'BYTES', ['a', 'b']),
+    t('in_bool', 'BOOL', [true, false]),
+    t('in_int8', 'INT8', [1, 2]),
+    t('in_int16', 'INT16', [1, 2]),
+    t('in_int32', 'INT32', [1, 2]),
+    t('in_int64', 'INT64', ['9007199254740993', -1]),
+    t('in_uint8', 'UINT8', [1, 2]),
+    t('in_uint16', 'UINT16', [1, 2]),
+    t('in_uint32', 'UINT32', [1, 2]),
+    t('in_uint64', 'UINT64', [1, 2]),
+    t('in_fp16', 'FP16', [0.5, -2]),
+    t('in_fp32', 'FP32', [1, 2]),
+    t('in_fp64', 'FP64', [1, 2]),
+    t('in_bytes', 'BYTES', ['a', 'b']),
   ];
 }

@@ -7,7 +7,17 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
-import { get, inferBody, outputNamed, postJson, readJsonFixture, ROOT, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
+import {
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  ROOT,
+  startTestServer,
+  tempRepository,
+  type TempRepository,
+} from '../helpers/server.js';
 
 interface BreastCancerReference {
   inputs: number[][];
@@ -16,7 +26,10 @@ interface BreastCancerReference {
 
 const cancer = readJsonFixture<BreastCancerReference>('test/fixtures/reference/breast_cancer.json');
 /** The reference row least sure of its class, and thresholds just below and above its positive score. */
-const NEAR = cancer.probabilities.reduce((best, p, i) => (Math.abs(p[1] - 0.5) < Math.abs(cancer.probabilities[best][1] - 0.5) ? i : best), 0);
+const NEAR = cancer.probabilities.reduce(
+  (best, p, i) => (Math.abs(p[1] - 0.5) < Math.abs(cancer.probabilities[best][1] - 0.5) ? i : best),
+  0,
+);
 const SCORE = cancer.probabilities[NEAR][1];
 const LOW = SCORE - 0.005;
 const HIGH = SCORE + 0.005;
@@ -26,7 +39,10 @@ function yaml(parameters: Record<string, string | number>, extra = ''): { file: 
 }
 
 function request(rows: number[][], outputs?: string[]) {
-  return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 30], data: rows }], ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}) };
+  return {
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 30], data: rows }],
+    ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
+  };
 }
 
 describe('decision threshold', () => {
@@ -52,7 +68,8 @@ describe('decision threshold', () => {
     await repo?.cleanup();
   });
 
-  const infer = async (model: string, rows: number[][], outputs?: string[]) => inferBody(await postJson(`${server.url}/v2/models/${model}/infer`, request(rows, outputs)));
+  const infer = async (model: string, rows: number[][], outputs?: string[]) =>
+    inferBody(await postJson(`${server.url}/v2/models/${model}/infer`, request(rows, outputs)));
 
   it(`two thresholds around a row's score (${SCORE.toFixed(4)}) give different labels`, async () => {
     const low = await infer('low', [cancer.inputs[NEAR]]);
@@ -63,36 +80,57 @@ describe('decision threshold', () => {
   });
 
   it('every row: label = 1 exactly when its positive score is at or above the threshold; appended after the model outputs', async () => {
-    for (const [model, threshold] of [['low', LOW], ['high', HIGH]] as const) {
+    for (const [model, threshold] of [
+      ['low', LOW],
+      ['high', HIGH],
+    ] as const) {
       const r = await infer(model, cancer.inputs);
-      assert.deepEqual(r.outputs.map((o) => o.name), ['probabilities', 'label']);
+      assert.deepEqual(
+        r.outputs.map((o) => o.name),
+        ['probabilities', 'label'],
+      );
       const label = outputNamed(r, 'label');
       assert.equal(label.datatype, 'INT64');
       assert.deepEqual(label.shape, [cancer.inputs.length]);
       const p = outputNamed(r, 'probabilities').data as number[];
-      assert.deepEqual(label.data, cancer.inputs.map((_, i) => (p[i * 2 + 1] >= threshold ? 1 : 0)));
+      assert.deepEqual(
+        label.data,
+        cancer.inputs.map((_, i) => (p[i * 2 + 1] >= threshold ? 1 : 0)),
+      );
     }
   });
 
   it('threshold_class 0 reads the first column and answers 0 at or above the threshold', async () => {
     const r = await infer('negative', cancer.inputs);
     const p = outputNamed(r, 'probabilities').data as number[];
-    assert.deepEqual(outputNamed(r, 'label').data, cancer.inputs.map((_, i) => (p[i * 2] >= 0.5 ? 0 : 1)));
+    assert.deepEqual(
+      outputNamed(r, 'label').data,
+      cancer.inputs.map((_, i) => (p[i * 2] >= 0.5 ? 0 : 1)),
+    );
   });
 
   it('the label can be asked for alone (its scores are computed but not returned)', async () => {
     const r = await infer('low', cancer.inputs.slice(0, 3), ['label']);
-    assert.deepEqual(r.outputs.map((o) => o.name), ['label']);
+    assert.deepEqual(
+      r.outputs.map((o) => o.name),
+      ['label'],
+    );
     assert.deepEqual(outputNamed(r, 'label').shape, [3]);
   });
 
   it("a tree model's own label is replaced by the thresholded decision", async () => {
     const r = await infer('xgb', cancer.inputs);
-    assert.deepEqual(r.outputs.map((o) => o.name), ['label', 'probabilities']);
+    assert.deepEqual(
+      r.outputs.map((o) => o.name),
+      ['label', 'probabilities'],
+    );
     const p = outputNamed(r, 'probabilities').data as number[];
     const expected = cancer.inputs.map((_, i) => (p[i * 2 + 1] >= 0.99 ? 1 : 0));
     assert.deepEqual(outputNamed(r, 'label').data, expected);
-    assert.ok(expected.some((l, i) => l === 0 && p[i * 2 + 1] >= 0.5), 'some row is positive at 0.5 but not at 0.99');
+    assert.ok(
+      expected.some((l, i) => l === 0 && p[i * 2 + 1] >= 0.5),
+      'some row is positive at 0.5 but not at 0.99',
+    );
     const alone = await infer('xgb', cancer.inputs, ['label']);
     assert.deepEqual(outputNamed(alone, 'label').data, expected);
   });

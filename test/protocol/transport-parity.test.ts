@@ -15,13 +15,32 @@ test('the same request gives bit-identical answers over JSON, binary HTTP and gR
       const x = new Float32Array(rows.flat());
       const url = `${server.url}/v2/models/${model}/infer`;
 
-      const json = (await (await fetch(url, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [8, 64], data: rows }], outputs: [{ name: 'logits' }] }) })).json()) as { outputs: Array<{ data: number[] }> };
+      const json = (await (
+        await fetch(url, {
+          method: 'POST',
+          body: JSON.stringify({
+            inputs: [{ name: 'input', datatype: 'FP32', shape: [8, 64], data: rows }],
+            outputs: [{ name: 'logits' }],
+          }),
+        })
+      ).json()) as { outputs: Array<{ data: number[] }> };
       const viaJson = new Float32Array(json.outputs[0].data);
 
-      const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [8, 64], parameters: { binary_data_size: x.byteLength } }], outputs: [{ name: 'logits', parameters: { binary_data: true } }] }));
-      const res = await fetch(url, { method: 'POST', body: Buffer.concat([header, rawBytes(x)]), headers: { 'inference-header-content-length': String(header.length) } });
+      const header = Buffer.from(
+        JSON.stringify({
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [8, 64], parameters: { binary_data_size: x.byteLength } }],
+          outputs: [{ name: 'logits', parameters: { binary_data: true } }],
+        }),
+      );
+      const res = await fetch(url, {
+        method: 'POST',
+        body: Buffer.concat([header, rawBytes(x)]),
+        headers: { 'inference-header-content-length': String(header.length) },
+      });
       const bytes = Buffer.from(await res.arrayBuffer());
-      const viaBinary = new Float32Array(asFloat32(bytes.subarray(Number(res.headers.get('inference-header-content-length')))));
+      const viaBinary = new Float32Array(
+        asFloat32(bytes.subarray(Number(res.headers.get('inference-header-content-length')))),
+      );
 
       const grpc = await client.call<InferResponse>('ModelInfer', {
         model_name: model,

@@ -13,7 +13,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
-import { CLI_PATH, errorMessage, get, postJson, ROOT, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
+import {
+  CLI_PATH,
+  errorMessage,
+  get,
+  postJson,
+  ROOT,
+  startTestServer,
+  tempRepository,
+  type TempRepository,
+} from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'drift');
@@ -27,15 +36,43 @@ const WINDOW_ROWS = 450; // the whole test split: one pass fills the window
 const SLICES = 9; // the window moves (and is evaluated) every 50 rows: one request each
 const PER_REQUEST = WINDOW_ROWS / SLICES;
 
-interface Statistic { statistic: string; value: number; threshold: number; drifted: boolean }
-interface Feature { feature: string; kind: string; count: number; drifted: boolean; statistics: Statistic[] }
+interface Statistic {
+  statistic: string;
+  value: number;
+  threshold: number;
+  drifted: boolean;
+}
+interface Feature {
+  feature: string;
+  kind: string;
+  count: number;
+  drifted: boolean;
+  statistics: Statistic[];
+}
 interface VersionReport {
-  version: string; status: string; evaluations: number; rows_counted: number; rows_dropped: number; drifted: boolean;
+  version: string;
+  status: string;
+  evaluations: number;
+  rows_counted: number;
+  rows_dropped: number;
+  drifted: boolean;
   window: { rows: number } | null;
   last_window: { rows: number; drifted: boolean; features: Feature[]; predictions: Feature[] } | null;
   webhook: { sent: number; failed: number; suppressed: number; last_at: string | null };
 }
-interface DriftReport { model: string; versions: VersionReport[]; events: Array<{ type: string; source: string; feature: string; statistic: string; value: number; threshold: number; window_rows: number }> }
+interface DriftReport {
+  model: string;
+  versions: VersionReport[];
+  events: Array<{
+    type: string;
+    source: string;
+    feature: string;
+    statistic: string;
+    value: number;
+    threshold: number;
+    window_rows: number;
+  }>;
+}
 
 /** The live rows: 64 pixel values each (the label column dropped). */
 function liveRows(): number[][] {
@@ -47,7 +84,9 @@ describe('live drift: one feature shifted by one standard deviation', () => {
   let repo: TempRepository;
   let server: RunningServer;
   let receiver: Server;
-  const calls: Array<{ body: { model: string; version: string; drifted: Array<{ feature: string; statistic: string; source: string }> } }> = [];
+  const calls: Array<{
+    body: { model: string; version: string; drifted: Array<{ feature: string; statistic: string; source: string }> };
+  }> = [];
   let std = 0;
   const rows = liveRows();
   /** How far the drift monitor's clock is ahead of the real one. */
@@ -73,12 +112,34 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     ].join('\n');
     repo = await tempRepository({
       digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: config } },
-      unprofiled: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 64\ndrift: { window: { rows: 100 } }\n' } },
+      unprofiled: {
+        onnx: 'models/digits/1/model.onnx',
+        config: { file: 'config.yaml', text: 'max_batch_size: 64\ndrift: { window: { rows: 100 } }\n' },
+      },
       plain: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 64\n' } },
     });
-    const profiled = spawnSync(process.execPath, [CLI_PATH, 'profile', '--model-repository', repo.dir, '--model', 'digits', '--version', '1', '--data', join(FIXTURES, 'digits_train.csv'), '--exclude', 'label'], { encoding: 'utf8' });
+    const profiled = spawnSync(
+      process.execPath,
+      [
+        CLI_PATH,
+        'profile',
+        '--model-repository',
+        repo.dir,
+        '--model',
+        'digits',
+        '--version',
+        '1',
+        '--data',
+        join(FIXTURES, 'digits_train.csv'),
+        '--exclude',
+        'label',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(profiled.status, 0, profiled.stderr);
-    const profile = JSON.parse(readFileSync(join(repo.dir, 'digits', '1', 'profile.json'), 'utf8')) as { features: Array<{ name: string; std: number }> };
+    const profile = JSON.parse(readFileSync(join(repo.dir, 'digits', '1', 'profile.json'), 'utf8')) as {
+      features: Array<{ name: string; std: number }>;
+    };
     std = profile.features.find((f) => f.name === SHIFTED)!.std;
     // The drift monitor reads its clock through the Date.now it finds when it is made (drift-monitor.ts): made
     // while Date.now is the skewed clock, it keeps that one; everything else gets the real Date.now back.
@@ -104,7 +165,9 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     const column = Number(SHIFTED.split('_')[1]);
     const at = sent % rows.length;
     const batch = rows.slice(at, at + PER_REQUEST).map((r) => r.map((v, j) => (j === column ? v + shift : v)));
-    const r = await postJson(`${server.url}/v2/models/digits/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [batch.length, 64], data: batch.flat() }] });
+    const r = await postJson(`${server.url}/v2/models/digits/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [batch.length, 64], data: batch.flat() }],
+    });
     assert.equal(r.status, 200, r.text);
     sent += batch.length;
   }
@@ -123,7 +186,10 @@ describe('live drift: one feature shifted by one standard deviation', () => {
   /** The report once every row sent has been counted (that happens on a later event-loop turn). */
   async function counted(): Promise<VersionReport> {
     let v: VersionReport | undefined;
-    await waitFor(async () => (v = (await report()).versions[0]).rows_counted >= sent, `the drift monitor to count the ${sent} rows sent`);
+    await waitFor(
+      async () => (v = (await report()).versions[0]).rows_counted >= sent,
+      `the drift monitor to count the ${sent} rows sent`,
+    );
     return v!;
   }
 
@@ -138,9 +204,17 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     const w = v.last_window!;
     assert.equal(w.rows, WINDOW_ROWS);
     const shifted = w.features.find((f) => f.feature === SHIFTED)!;
-    for (const s of ['psi', 'ks']) assert.ok(stat(shifted, s).drifted && stat(shifted, s).value > stat(shifted, s).threshold, `${SHIFTED} ${s} ${stat(shifted, s).value}`);
+    for (const s of ['psi', 'ks'])
+      assert.ok(
+        stat(shifted, s).drifted && stat(shifted, s).value > stat(shifted, s).threshold,
+        `${SHIFTED} ${s} ${stat(shifted, s).value}`,
+      );
     const others = w.features.filter((f) => f.feature !== SHIFTED && f.statistics.some((s) => s.drifted));
-    assert.deepEqual(others.map((f) => f.feature), [], 'untouched features must stay under their thresholds');
+    assert.deepEqual(
+      others.map((f) => f.feature),
+      [],
+      'untouched features must stay under their thresholds',
+    );
   }
 
   it('an unshifted window of real rows stays under every threshold', async () => {
@@ -152,8 +226,14 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     const drifted = v.last_window!.features.filter((f) => f.drifted).map((f) => f.feature);
     assert.deepEqual(drifted, []);
     const shifted = v.last_window!.features.find((f) => f.feature === SHIFTED)!;
-    assert.ok(stat(shifted, 'psi').value < 0.05 && stat(shifted, 'ks').value < 0.05, JSON.stringify(shifted.statistics));
-    assert.deepEqual(v.last_window!.predictions.map((p) => p.feature), ['logits:class', 'label']);
+    assert.ok(
+      stat(shifted, 'psi').value < 0.05 && stat(shifted, 'ks').value < 0.05,
+      JSON.stringify(shifted.statistics),
+    );
+    assert.deepEqual(
+      v.last_window!.predictions.map((p) => p.feature),
+      ['logits:class', 'label'],
+    );
     assert.equal(calls.length, 0);
   });
 
@@ -165,7 +245,11 @@ describe('live drift: one feature shifted by one standard deviation', () => {
       const step = await counted();
       assert.equal(step.evaluations, 1 + slice, 'one evaluation per slice');
       const others = step.last_window!.features.filter((f) => f.feature !== SHIFTED && f.drifted);
-      assert.deepEqual(others.map((f) => f.feature), [], `untouched features after ${slice * PER_REQUEST} shifted rows`);
+      assert.deepEqual(
+        others.map((f) => f.feature),
+        [],
+        `untouched features after ${slice * PER_REQUEST} shifted rows`,
+      );
       if (step.drifted && !firstDrifted) {
         firstDrifted = step.evaluations;
         t.diagnostic(`drift detected after ${slice * PER_REQUEST} shifted rows of a ${WINDOW_ROWS}-row window`);
@@ -175,7 +259,9 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     const v = await counted();
     assertOnlyShiftedDrifted(v);
     const shifted = v.last_window!.features.find((f) => f.feature === SHIFTED)!;
-    t.diagnostic(`${SHIFTED} +1 sd (${std.toFixed(3)}): psi ${stat(shifted, 'psi').value.toFixed(3)}, ks ${stat(shifted, 'ks').value.toFixed(3)}`);
+    t.diagnostic(
+      `${SHIFTED} +1 sd (${std.toFixed(3)}): psi ${stat(shifted, 'psi').value.toFixed(3)}, ks ${stat(shifted, 'ks').value.toFixed(3)}`,
+    );
     const { events } = await report();
     const inputEvents = events.filter((e) => e.source === 'input' && e.type === 'drift_detected');
     assert.deepEqual(inputEvents.map((e) => `${e.feature}:${e.statistic}`).sort(), [`${SHIFTED}:ks`, `${SHIFTED}:psi`]);
@@ -183,7 +269,9 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     await webhookCalls(1);
     assert.equal(calls[0].body.model, 'digits');
     assert.equal(calls[0].body.version, '1');
-    assert.ok(calls[0].body.drifted.some((d) => d.feature === SHIFTED && d.statistic === 'psi' && d.source === 'input'));
+    assert.ok(
+      calls[0].body.drifted.some((d) => d.feature === SHIFTED && d.statistic === 'psi' && d.source === 'input'),
+    );
   });
 
   it('more drifted windows within the cooldown do not call it again; after the cooldown they do', async () => {
@@ -202,7 +290,10 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     assertOnlyShiftedDrifted(await counted());
     await webhookCalls(2);
     const v = (await report()).versions[0];
-    assert.deepEqual([v.webhook.sent, v.webhook.failed, v.webhook.suppressed], [2, 0, 1 + 3 * SLICES - firstDrifted - 1]);
+    assert.deepEqual(
+      [v.webhook.sent, v.webhook.failed, v.webhook.suppressed],
+      [2, 0, 1 + 3 * SLICES - firstDrifted - 1],
+    );
     assert.equal(v.rows_dropped, 0);
   });
 
@@ -213,9 +304,20 @@ describe('live drift: one feature shifted by one standard deviation', () => {
       assert.ok(line, `no ${name}{${labels}} in /metrics`);
       return Number(line.split(' ').at(-1));
     };
-    assert.ok(value('inferd_drift_statistic', `model="digits",version="1",feature="${SHIFTED}",source="input",statistic="psi"`) > 0.2);
-    assert.equal(value('inferd_drift_detected', `model="digits",version="1",feature="${SHIFTED}",source="input",statistic="ks"`), 1);
-    assert.equal(value('inferd_drift_detected', 'model="digits",version="1",feature="pixel_20",source="input",statistic="psi"'), 0);
+    assert.ok(
+      value(
+        'inferd_drift_statistic',
+        `model="digits",version="1",feature="${SHIFTED}",source="input",statistic="psi"`,
+      ) > 0.2,
+    );
+    assert.equal(
+      value('inferd_drift_detected', `model="digits",version="1",feature="${SHIFTED}",source="input",statistic="ks"`),
+      1,
+    );
+    assert.equal(
+      value('inferd_drift_detected', 'model="digits",version="1",feature="pixel_20",source="input",statistic="psi"'),
+      0,
+    );
     assert.equal(value('inferd_drift_evaluations_total', 'model="digits",version="1"'), 1 + 3 * SLICES);
     assert.equal(value('inferd_drift_window_rows', 'model="digits",version="1"'), WINDOW_ROWS);
     assert.equal(value('inferd_drift_webhook_calls_total', 'model="digits",version="1"'), 2);
@@ -226,7 +328,10 @@ describe('live drift: one feature shifted by one standard deviation', () => {
     assert.equal(r.status, 200, r.text);
     const [v] = (r.json as DriftReport).versions;
     assert.equal(v.status, 'unavailable');
-    assert.match((v as VersionReport & { problem: string }).problem, /no profile: .*unprofiled\/1\/profile\.json does not exist; make one with: inferd profile --model unprofiled --version 1/);
+    assert.match(
+      (v as VersionReport & { problem: string }).problem,
+      /no profile: .*unprofiled\/1\/profile\.json does not exist; make one with: inferd profile --model unprofiled --version 1/,
+    );
     const plain = await get(`${server.url}/v1/models/plain/drift`);
     assert.equal(plain.status, 404);
     assert.match(errorMessage(plain), /model 'plain' has no drift monitoring; add drift: .* to its config\.yaml/);

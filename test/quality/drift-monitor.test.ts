@@ -16,21 +16,57 @@ import type { Tensor } from '../../src/tensor/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 
 const PROFILE: Profile = {
-  model: 'm', version: '1', input: 'input', columns: 2, rows: 100, createdAt: '2026-12-01T00:00:00.000Z', source: 'train.csv',
+  model: 'm',
+  version: '1',
+  input: 'input',
+  columns: 2,
+  rows: 100,
+  createdAt: '2026-12-01T00:00:00.000Z',
+  source: 'train.csv',
   features: [
     { name: 'a', kind: 'numeric', cuts: [0.5], fractions: [0.5, 0.5], missingRate: 0, count: 100, column: 0 },
-    { name: 'b', kind: 'categorical', categories: ['0', '1'], fractions: [0.5, 0.5], missingRate: 0, count: 100, column: 1 },
+    {
+      name: 'b',
+      kind: 'categorical',
+      categories: ['0', '1'],
+      fractions: [0.5, 0.5],
+      missingRate: 0,
+      count: 100,
+      column: 1,
+    },
   ],
-  predictions: [{ name: 'score', output: 'score', reduce: 'value', kind: 'numeric', cuts: [0.5], fractions: [0.5, 0.5], missingRate: 0, count: 100 }],
+  predictions: [
+    {
+      name: 'score',
+      output: 'score',
+      reduce: 'value',
+      kind: 'numeric',
+      cuts: [0.5],
+      fractions: [0.5, 0.5],
+      missingRate: 0,
+      count: 100,
+    },
+  ],
 };
 
 function modelConfig(drift: unknown): ModelConfig {
   // Only what the monitor reads: the name, the input's dims and drift.
-  return { name: 'm', inputs: [{ name: 'input', datatype: 'FP32', dims: [2] }], drift: parseDriftConfig(drift, 'm/config.yaml') } as unknown as ModelConfig;
+  return {
+    name: 'm',
+    inputs: [{ name: 'input', datatype: 'FP32', dims: [2] }],
+    drift: parseDriftConfig(drift, 'm/config.yaml'),
+  } as unknown as ModelConfig;
 }
 
-const rowsOf = (n: number): Tensor => ({ name: 'input', datatype: 'FP32', shape: [n, 2], data: new Float32Array(n * 2).fill(1) });
-const scores = (n: number): Tensor[] => [{ name: 'score', datatype: 'FP32', shape: [n, 1], data: new Float32Array(n).fill(0.9) }];
+const rowsOf = (n: number): Tensor => ({
+  name: 'input',
+  datatype: 'FP32',
+  shape: [n, 2],
+  data: new Float32Array(n * 2).fill(1),
+});
+const scores = (n: number): Tensor[] => [
+  { name: 'score', datatype: 'FP32', shape: [n, 1], data: new Float32Array(n).fill(0.9) },
+];
 
 describe('DriftMonitor', () => {
   let repo: string;

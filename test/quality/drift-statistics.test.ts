@@ -29,7 +29,10 @@ test('decile cut points equal numpy.quantile (linear), with equal ones merged', 
 
 test('bins are right-closed: a value equal to a cut point falls in the lower bin', () => {
   const cuts = [0, 2, 5];
-  assert.deepEqual([-1, 0, 0.5, 2, 2.01, 5, 9].map((v) => binOf(cuts, v)), [0, 0, 1, 1, 2, 2, 3]);
+  assert.deepEqual(
+    [-1, 0, 0.5, 2, 2.01, 5, 9].map((v) => binOf(cuts, v)),
+    [0, 0, 1, 1, 2, 2, 3],
+  );
   assert.deepEqual(binCounts(cuts, [0, 0, 1, NaN, 7]), [2, 1, 0, 1]);
   assert.deepEqual(toFractions([1, 3]), [0.25, 0.75]);
 });
@@ -44,8 +47,12 @@ test('PSI equals numpy, and an empty reference bin is floored at 1e-4', () => {
 test('KS from binned CDFs equals scipy ks_2samp when the samples sit on the cut points', () => {
   // ref: 10×1, 20×2, 30×3, 40×4; live: 30×1, 30×2, 20×3, 20×4 → ks_2samp statistic 0.3
   const cuts = [1, 2, 3];
-  const ref = toFractions(binCounts(cuts, [...Array(10).fill(1), ...Array(20).fill(2), ...Array(30).fill(3), ...Array(40).fill(4)]));
-  const live = toFractions(binCounts(cuts, [...Array(30).fill(1), ...Array(30).fill(2), ...Array(20).fill(3), ...Array(20).fill(4)]));
+  const ref = toFractions(
+    binCounts(cuts, [...Array(10).fill(1), ...Array(20).fill(2), ...Array(30).fill(3), ...Array(40).fill(4)]),
+  );
+  const live = toFractions(
+    binCounts(cuts, [...Array(30).fill(1), ...Array(30).fill(2), ...Array(20).fill(3), ...Array(20).fill(4)]),
+  );
   close(ksFromBins(ref, live), 0.3, 1e-12, 'ks');
 });
 
@@ -74,10 +81,32 @@ test('a feature with few distinct integers is profiled as categorical, others as
 
 test('a window counts rows into the profile bins and flags only what crossed its threshold', () => {
   const profile: Profile = {
-    model: 'm', version: '1', input: 'input', columns: 2, rows: 100, createdAt: '', source: '',
+    model: 'm',
+    version: '1',
+    input: 'input',
+    columns: 2,
+    rows: 100,
+    createdAt: '',
+    source: '',
     features: [
-      { name: 'x', kind: 'numeric', cuts: [1, 2, 3], fractions: [0.1, 0.2, 0.3, 0.4], missingRate: 0, count: 100, column: 0 },
-      { name: 'c', kind: 'categorical', categories: ['0', '1'], fractions: [0.5, 0.5], missingRate: 0, count: 100, column: 1 },
+      {
+        name: 'x',
+        kind: 'numeric',
+        cuts: [1, 2, 3],
+        fractions: [0.1, 0.2, 0.3, 0.4],
+        missingRate: 0,
+        count: 100,
+        column: 0,
+      },
+      {
+        name: 'c',
+        kind: 'categorical',
+        categories: ['0', '1'],
+        fractions: [0.5, 0.5],
+        missingRate: 0,
+        count: 100,
+        column: 1,
+      },
     ],
     predictions: [],
   };
@@ -103,33 +132,77 @@ test('a window counts rows into the profile bins and flags only what crossed its
 });
 
 test('drift config: defaults, per-feature overrides, and errors that name the field', () => {
-  const c = parseDriftConfig({ thresholds: { psi: 0.3 }, features: { x: { ks: 0.5 } }, webhook: { url: 'http://127.0.0.1:9/hook' } }, 'm/config.yaml');
+  const c = parseDriftConfig(
+    { thresholds: { psi: 0.3 }, features: { x: { ks: 0.5 } }, webhook: { url: 'http://127.0.0.1:9/hook' } },
+    'm/config.yaml',
+  );
   assert.deepEqual(c.thresholds, { psi: 0.3, ks: 0.1, js: 0.1, missingRate: 0.1 });
   assert.deepEqual(c.features.x, { ks: 0.5 });
   assert.equal(c.webhook?.cooldownSeconds, 3600);
   assert.equal(c.windowRows, 1000);
-  assert.throws(() => parseDriftConfig({ sample_rate: 2 }, 'm/config.yaml'), /m\/config\.yaml: invalid drift:[\s\S]*sample_rate/);
-  assert.throws(() => parseDriftConfig({ webhook: { url: 'ftp://x' } }, 'm/config.yaml'), /webhook\.url must be an http/);
-  assert.throws(() => parseDriftConfig({ window: { rows: 50 }, min_rows: 60 }, 'm/config.yaml'), /min_rows \(60\) is larger than drift\.window\.rows \(50\)/);
+  assert.throws(
+    () => parseDriftConfig({ sample_rate: 2 }, 'm/config.yaml'),
+    /m\/config\.yaml: invalid drift:[\s\S]*sample_rate/,
+  );
+  assert.throws(
+    () => parseDriftConfig({ webhook: { url: 'ftp://x' } }, 'm/config.yaml'),
+    /webhook\.url must be an http/,
+  );
+  assert.throws(
+    () => parseDriftConfig({ window: { rows: 50 }, min_rows: 60 }, 'm/config.yaml'),
+    /min_rows \(60\) is larger than drift\.window\.rows \(50\)/,
+  );
 });
 
-test('columns map to the input by the model\'s feature names, else in order minus the excluded ones', () => {
+test("columns map to the input by the model's feature names, else in order minus the excluded ones", () => {
   const named = mapColumns({ input: 'input', columns: 2, modelNames: ['b', 'a'] }, ['label', 'a', 'b'], [], 'f.csv:1');
   assert.deepEqual([named.names, named.positions, named.ignored], [['b', 'a'], [2, 1], ['label']]);
   const ordered = mapColumns({ input: 'input', columns: 2 }, ['x', 'label', 'y'], ['label'], 'f.csv:1');
-  assert.deepEqual([ordered.names, ordered.positions], [['x', 'y'], [0, 2]]);
-  assert.throws(() => mapColumns({ input: 'input', columns: 2, modelNames: ['a', 'c'] }, ['a', 'b'], [], 'f.csv:1'), /f\.csv:1: the model's features c are not columns of the file/);
-  assert.throws(() => mapColumns({ input: 'input', columns: 2 }, ['a', 'b'], ['z'], 'f.csv:1'), /--exclude names column\(s\) the file does not have: z/);
+  assert.deepEqual(
+    [ordered.names, ordered.positions],
+    [
+      ['x', 'y'],
+      [0, 2],
+    ],
+  );
+  assert.throws(
+    () => mapColumns({ input: 'input', columns: 2, modelNames: ['a', 'c'] }, ['a', 'b'], [], 'f.csv:1'),
+    /f\.csv:1: the model's features c are not columns of the file/,
+  );
+  assert.throws(
+    () => mapColumns({ input: 'input', columns: 2 }, ['a', 'b'], ['z'], 'f.csv:1'),
+    /--exclude names column\(s\) the file does not have: z/,
+  );
 });
 
 test('the rolling window covers the last slices only, is evaluated as each slice ends, and ends slices by time', () => {
   const profile: Profile = {
-    model: 'm', version: '1', input: 'input', columns: 1, rows: 10, createdAt: '', source: '',
-    features: [{ name: 'c', kind: 'categorical', categories: ['0', '1'], fractions: [1, 0], missingRate: 0, count: 10, column: 0 }],
+    model: 'm',
+    version: '1',
+    input: 'input',
+    columns: 1,
+    rows: 10,
+    createdAt: '',
+    source: '',
+    features: [
+      {
+        name: 'c',
+        kind: 'categorical',
+        categories: ['0', '1'],
+        fractions: [1, 0],
+        missingRate: 0,
+        count: 10,
+        column: 0,
+      },
+    ],
     predictions: [],
   };
   // Smaller than config.yaml allows (rows ≥ 10), to follow every row by hand.
-  const config = { ...parseDriftConfig({ window: { rows: 10, slices: 2, seconds: 10 } }, 'config.yaml'), windowRows: 4, minRows: 4 };
+  const config = {
+    ...parseDriftConfig({ window: { rows: 10, slices: 2, seconds: 10 } }, 'config.yaml'),
+    windowRows: 4,
+    minRows: 4,
+  };
   const w = new RollingWindow(profile, config, 0);
   const add = (v: number, now = 0) => w.addRow(Float32Array.of(v), [], 1, 0, now);
   assert.equal(add(0), undefined);

@@ -22,8 +22,23 @@ describe('feedback behind auth', () => {
   before(async () => {
     repo = await qualityRepository();
     const keysPath = join(dir.dir, 'keys.yaml');
-    writeFileSync(keysPath, keysFile([{ name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] }, { name: 'web', key: KEYS.web, scopes: ['infer:digits'] }]));
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, strict_readiness: false, audit: { enabled: true, path: join(dir.dir, 'audit.db') }, auth: { enabled: true, api_keys_file: keysPath } } });
+    writeFileSync(
+      keysPath,
+      keysFile([
+        { name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] },
+        { name: 'web', key: KEYS.web, scopes: ['infer:digits'] },
+      ]),
+    );
+    server = await startTestServer({
+      repository: repo.dir,
+      config: {
+        grpc_port: -1,
+        metrics_port: -1,
+        strict_readiness: false,
+        audit: { enabled: true, path: join(dir.dir, 'audit.db') },
+        auth: { enabled: true, api_keys_file: keysPath },
+      },
+    });
   });
   after(async () => {
     await server?.close();
@@ -32,14 +47,24 @@ describe('feedback behind auth', () => {
   });
 
   const call = async (path: string, key: string | undefined, body?: unknown): Promise<HttpResult> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) };
-    const res = await fetch(`${server.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...(key ? { 'x-api-key': key } : {}),
+    };
+    const res = await fetch(`${server.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
   };
 
-  it('POST /v1/feedback needs the admin scope; labels join only the sender\'s own predictions', async () => {
-    const infer = await call('/v2/models/digits/infer', KEYS.web, { id: 'auth-1', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: DIGITS.inputs[0] }] });
+  it("POST /v1/feedback needs the admin scope; labels join only the sender's own predictions", async () => {
+    const infer = await call('/v2/models/digits/infer', KEYS.web, {
+      id: 'auth-1',
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: DIGITS.inputs[0] }],
+    });
     assert.equal(infer.status, 200, infer.text);
     const feedback = { feedback: [{ id: 'auth-1', label: DIGITS.true_labels[0] }] };
     assert.equal((await call('/v1/feedback', undefined, feedback)).status, 401);
@@ -48,7 +73,11 @@ describe('feedback behind auth', () => {
     assert.match(errorMessage(denied), /lack the scope 'admin'/);
     const other = await call('/v1/feedback', KEYS.ops, feedback);
     assert.equal(other.status, 200, other.text);
-    assert.deepEqual([(other.json as { accepted: number }).accepted, (other.json as { unknown: number }).unknown], [0, 1], 'ops did not make that prediction');
+    assert.deepEqual(
+      [(other.json as { accepted: number }).accepted, (other.json as { unknown: number }).unknown],
+      [0, 1],
+      'ops did not make that prediction',
+    );
     assert.equal((await call('/v1/models/digits/feedback', undefined, feedback)).status, 401);
     const accepted = await call('/v1/models/digits/feedback', KEYS.web, feedback);
     assert.equal(accepted.status, 200, accepted.text);
@@ -59,6 +88,9 @@ describe('feedback behind auth', () => {
     assert.equal((await call('/v1/models/digits/quality', undefined)).status, 401);
     const r = await call('/v1/models/digits/quality', KEYS.web);
     assert.equal(r.status, 200, r.text);
-    assert.equal((r.json as { windows: Array<{ versions: Array<{ labels: number }> }> }).windows[0].versions[0].labels, 1);
+    assert.equal(
+      (r.json as { windows: Array<{ versions: Array<{ labels: number }> }> }).windows[0].versions[0].labels,
+      1,
+    );
   });
 });

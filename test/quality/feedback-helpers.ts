@@ -7,35 +7,68 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/index.js';
 import type { AuditConfigFile } from '../../src/config/audit-config.js';
-import { inferBody, outputNamed, postJson, readJsonFixture, ROOT, startTestServer, tempRepository, type JsonInferResponse, type TempRepository } from '../helpers/server.js';
+import {
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  ROOT,
+  startTestServer,
+  tempRepository,
+  type JsonInferResponse,
+  type TempRepository,
+} from '../helpers/server.js';
 
-export const CANCER = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>('test/fixtures/reference/breast_cancer.json');
-export const DIGITS = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>('test/fixtures/reference/digits.json');
-export const DIABETES = readJsonFixture<{ inputs: Array<Array<number | null>>; predictions: number[] }>('test/fixtures/xgboost/diabetes_regression/reference.json');
+export const CANCER = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>(
+  'test/fixtures/reference/breast_cancer.json',
+);
+export const DIGITS = readJsonFixture<{ inputs: number[][]; true_labels: number[] }>(
+  'test/fixtures/reference/digits.json',
+);
+export const DIABETES = readJsonFixture<{ inputs: Array<Array<number | null>>; predictions: number[] }>(
+  'test/fixtures/xgboost/diabetes_regression/reference.json',
+);
 export const THRESHOLD = 0.6;
 
 /** cancer (binary, threshold 0.6), digits (multiclass, logits + label), diabetes (XGBoost regression). */
 export async function qualityRepository(): Promise<TempRepository> {
   const repo = await tempRepository({
-    cancer: { onnx: 'models/breast_cancer/1/model.onnx', config: { file: 'config.yaml', text: `max_batch_size: 8\nparameters: { threshold: ${THRESHOLD} }\n` } },
+    cancer: {
+      onnx: 'models/breast_cancer/1/model.onnx',
+      config: { file: 'config.yaml', text: `max_batch_size: 8\nparameters: { threshold: ${THRESHOLD} }\n` },
+    },
     digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
   });
   mkdirSync(join(repo.dir, 'diabetes', '1'), { recursive: true });
-  cpSync(join(ROOT, 'test/fixtures/xgboost/diabetes_regression/model.json'), join(repo.dir, 'diabetes', '1', 'model.json'));
+  cpSync(
+    join(ROOT, 'test/fixtures/xgboost/diabetes_regression/model.json'),
+    join(repo.dir, 'diabetes', '1', 'model.json'),
+  );
   writeFileSync(join(repo.dir, 'diabetes', 'config.yaml'), 'runtime: xgboost\nmax_batch_size: 8\n');
   return repo;
 }
 
 /** A server on port 0 (HTTP and metrics) over `repository` with the prediction log on. */
-export function startQualityServer(repository: string, audit: AuditConfigFile, quality: Record<string, unknown> = {}): Promise<RunningServer> {
+export function startQualityServer(
+  repository: string,
+  audit: AuditConfigFile,
+  quality: Record<string, unknown> = {},
+): Promise<RunningServer> {
   return startTestServer({
-    repository, strictReadiness: false,
+    repository,
+    strictReadiness: false,
     config: { grpc_port: -1, audit: { enabled: true, ...audit }, quality: { metrics_refresh_seconds: 0, ...quality } },
   });
 }
 
 /** One inference request of `rows` with request id `id`. */
-export async function infer(url: string, model: string, id: string, rows: ReadonlyArray<ReadonlyArray<number | null>>, version?: string): Promise<JsonInferResponse> {
+export async function infer(
+  url: string,
+  model: string,
+  id: string,
+  rows: ReadonlyArray<ReadonlyArray<number | null>>,
+  version?: string,
+): Promise<JsonInferResponse> {
   const body = { id, inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, rows[0].length], data: rows }] };
   return inferBody(await postJson(`${url}/v2/models/${model}${version ? `/versions/${version}` : ''}/infer`, body));
 }

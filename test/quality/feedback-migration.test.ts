@@ -47,8 +47,18 @@ INSERT INTO "${schema}".feedback VALUES ('old-1', 0, 'digits', '1', to_timestamp
 }
 
 const cancerLabel: FeedbackRecord = {
-  requestId: 'old-1', principal: 'anonymous', row: 0, model: 'cancer', version: '1', predictionTimeMs: T0 + 1, timeMs: T0 + 120_000,
-  kind: 'label', label: 1, predicted: 4, scores: null, positiveClass: null,
+  requestId: 'old-1',
+  principal: 'anonymous',
+  row: 0,
+  model: 'cancer',
+  version: '1',
+  predictionTimeMs: T0 + 1,
+  timeMs: T0 + 120_000,
+  kind: 'label',
+  label: 1,
+  predicted: 4,
+  scores: null,
+  positiveClass: null,
 };
 
 async function migratedCases(store: FeedbackStore, sink: AuditSink): Promise<void> {
@@ -58,10 +68,17 @@ async function migratedCases(store: FeedbackStore, sink: AuditSink): Promise<voi
     const [old] = await sink.query({ requestId: 'old-1', model: 'digits', limit: 10 });
     assert.deepEqual([old.caller, old.caller_source, old.claimed_caller], ['someone', 'claimed', null]);
     const labelled = await store.logged({ model: 'digits', sinceMs: 0, labeledOnly: true, limit: 10 });
-    assert.deepEqual(labelled.map((p) => [p.requestId, p.principal]), [['old-1', 'anonymous']], 'the old label still joins its prediction');
+    assert.deepEqual(
+      labelled.map((p) => [p.requestId, p.principal]),
+      [['old-1', 'anonymous']],
+      'the old label still joins its prediction',
+    );
     const labels = await store.labelsFor('digits', ['old-1']);
-    assert.deepEqual(labels.map((l) => [l.model, l.principal, l.label]), [['digits', 'anonymous', 4]]);
-    assert.equal(await store.insert([cancerLabel]), 1, 'another model\'s label for the same id is not a duplicate');
+    assert.deepEqual(
+      labels.map((l) => [l.model, l.principal, l.label]),
+      [['digits', 'anonymous', 4]],
+    );
+    assert.equal(await store.insert([cancerLabel]), 1, "another model's label for the same id is not a duplicate");
     assert.equal((await store.predictions(['old-1'], { principal: 'anonymous', model: 'cancer' })).length, 1);
     assert.equal((await store.predictions(['old-1'], { principal: 'key:someone' })).length, 0);
   } finally {
@@ -84,7 +101,10 @@ describe('migrating a prediction log from the previous release', () => {
     const again = new SqliteFeedbackStore({ path });
     await again.start();
     try {
-      assert.deepEqual((await again.labelsFor('cancer', ['old-1'])).map((l) => l.label), [1]);
+      assert.deepEqual(
+        (await again.labelsFor('cancer', ['old-1'])).map((l) => l.label),
+        [1],
+      );
       assert.equal((await again.logged({ model: 'digits', sinceMs: 0, labeledOnly: true, limit: 10 })).length, 1);
     } finally {
       await again.stop();
@@ -97,10 +117,17 @@ describe('migrating a prediction log from the previous release', () => {
     try {
       const schema = pg.schema('_migration');
       await pg.client.query(oldPostgres(schema));
-      await migratedCases(new PostgresFeedbackStore({ url: PG_URL, schema }), new PostgresAuditSink({ url: PG_URL, schema, durability: 'async' }));
-      const key = await pg.client.query(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+      await migratedCases(
+        new PostgresFeedbackStore({ url: PG_URL, schema }),
+        new PostgresAuditSink({ url: PG_URL, schema, durability: 'async' }),
+      );
+      const key = await pg.client
+        .query(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
         WHERE i.indrelid = '"${schema}".feedback'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`);
-      assert.deepEqual(key.rows.map((r: { attname: string }) => r.attname), ['model', 'principal', 'request_id', 'row_index']);
+      assert.deepEqual(
+        key.rows.map((r: { attname: string }) => r.attname),
+        ['model', 'principal', 'request_id', 'row_index'],
+      );
     } finally {
       await pg.cleanup();
     }

@@ -18,8 +18,18 @@ const MINUTE = 60_000;
 /** Label i arrived i minutes before NOW; the newest 10 are right, the older ones wrong. */
 function label(i: number, model = 'digits'): FeedbackRecord {
   return {
-    requestId: `${model}-${i}`, principal: 'anonymous', row: 0, model, version: '1', predictionTimeMs: NOW - i * MINUTE - 1000, timeMs: NOW - i * MINUTE,
-    kind: 'label', label: 1, predicted: i < 10 ? 1 : 0, scores: null, positiveClass: null,
+    requestId: `${model}-${i}`,
+    principal: 'anonymous',
+    row: 0,
+    model,
+    version: '1',
+    predictionTimeMs: NOW - i * MINUTE - 1000,
+    timeMs: NOW - i * MINUTE,
+    kind: 'label',
+    label: 1,
+    predicted: i < 10 ? 1 : 0,
+    scores: null,
+    positiveClass: null,
   };
 }
 
@@ -27,15 +37,31 @@ describe('quality reports read at most max_labels labels per model', () => {
   const dir = tempDir('inferd-quality-cap-');
   const sink = new SqliteAuditSink(join(dir.dir, 'audit.db'), 'async');
   const store = new SqliteFeedbackStore({ path: join(dir.dir, 'audit.db') });
-  const windows = [{ name: '5m', ms: 5 * MINUTE + 1 }, { name: '1h', ms: 60 * MINUTE + 1 }];
+  const windows = [
+    { name: '5m', ms: 5 * MINUTE + 1 },
+    { name: '1h', ms: 60 * MINUTE + 1 },
+  ];
   const service = (maxLabels: number) =>
-    new QualityService({ store, windows, metricsRefreshSeconds: 0, maxLabels, retentionDays: 0, logger: createLogger('silent'), now: () => NOW });
+    new QualityService({
+      store,
+      windows,
+      metricsRefreshSeconds: 0,
+      maxLabels,
+      retentionDays: 0,
+      logger: createLogger('silent'),
+      now: () => NOW,
+    });
 
   before(async () => {
     await sink.start();
     await store.start();
     // 40 labels of digits over the last 39 minutes, 3 of another model.
-    await store.insert([...Array.from({ length: 40 }, (_, i) => label(i)), label(0, 'other'), label(1, 'other'), label(2, 'other')]);
+    await store.insert([
+      ...Array.from({ length: 40 }, (_, i) => label(i)),
+      label(0, 'other'),
+      label(1, 'other'),
+      label(2, 'other'),
+    ]);
   });
   after(async () => {
     await store.stop();
@@ -53,12 +79,16 @@ describe('quality reports read at most max_labels labels per model', () => {
 
   it('reads everything when the window holds no more than max_labels', async () => {
     const hour = (await service(40).report('digits')).windows[1];
-    assert.deepEqual([hour.truncated, hour.versions[0].labels, hour.versions[0].classification?.accuracy], [false, 40, 10 / 40]);
+    assert.deepEqual(
+      [hour.truncated, hour.versions[0].labels, hour.versions[0].classification?.accuracy],
+      [false, 40, 10 / 40],
+    );
   });
 
   it('caps the metrics per model, so a busy model does not crowd out the others', async () => {
     const samples = await service(10).refreshSamples();
-    const labels = (model: string, window: string) => samples.find((x) => x.model === model && x.window === window)?.labels;
+    const labels = (model: string, window: string) =>
+      samples.find((x) => x.model === model && x.window === window)?.labels;
     assert.deepEqual([labels('digits', '1h'), labels('other', '1h'), labels('other', '5m')], [10, 3, 3]);
   });
 });

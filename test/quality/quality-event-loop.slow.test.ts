@@ -27,7 +27,9 @@ describe('quality reports over 100,000 labels', () => {
   let server: RunningServer;
 
   before(async () => {
-    repo = await tempRepository({ digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } } });
+    repo = await tempRepository({
+      digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
+    });
     const db = join(dir.dir, 'audit.db');
     await seedSqliteLabels(db, LABELS, Date.now());
     // Gauges are not refreshed by themselves during this test (a day), so only the report occupies the worker.
@@ -42,7 +44,10 @@ describe('quality reports over 100,000 labels', () => {
   it(`refuses more than ${MAX_WINDOWS} windows with 400 naming the limit, before computing anything`, async () => {
     const r = await get(`${server.url}/v1/models/digits/quality?windows=${windows(MAX_WINDOWS + 1)}`);
     assert.equal(r.status, 400, r.text);
-    assert.match(errorMessage(r), /11 windows asked for; a quality report computes at most 10 \(quality\.max_windows\)/);
+    assert.match(
+      errorMessage(r),
+      /11 windows asked for; a quality report computes at most 10 \(quality\.max_windows\)/,
+    );
     const many = await get(`${server.url}/v1/models/digits/quality?windows=${windows(1000)}`);
     assert.equal(many.status, 400, many.text);
   });
@@ -50,7 +55,9 @@ describe('quality reports over 100,000 labels', () => {
   it(`keeps answering other requests while it computes a report of ${MAX_WINDOWS} windows`, async () => {
     let reportDone = false;
     let probesDuring = 0;
-    const report = get(`${server.url}/v1/models/digits/quality?windows=${windows(MAX_WINDOWS)}`).finally(() => (reportDone = true));
+    const report = get(`${server.url}/v1/models/digits/quality?windows=${windows(MAX_WINDOWS)}`).finally(
+      () => (reportDone = true),
+    );
     // One probe at a time on its own connection until the report is answered; count those answered before it.
     while (!reportDone) {
       const probe = await get(`${server.url}/v2/health/live`);
@@ -61,7 +68,11 @@ describe('quality reports over 100,000 labels', () => {
     assert.equal(r.status, 200, r.text);
     const body = r.json as { windows: Array<{ window: string; versions: Array<{ labels: number }> }> };
     assert.equal(body.windows.length, MAX_WINDOWS);
-    assert.deepEqual(body.windows.map((w) => w.versions[0].labels), Array(MAX_WINDOWS).fill(LABELS), 'every window holds every seeded label');
+    assert.deepEqual(
+      body.windows.map((w) => w.versions[0].labels),
+      Array(MAX_WINDOWS).fill(LABELS),
+      'every window holds every seeded label',
+    );
     assert.ok(probesDuring >= 5, `only ${probesDuring} probe(s) were answered while the report was computed`);
   });
 });

@@ -16,7 +16,20 @@ import { waitFor } from '../helpers/wait-for.js';
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
 function label(i: number, timeMs: number): FeedbackRecord {
-  return { requestId: `r${i}`, principal: 'anonymous', row: 0, model: 'digits', version: '1', predictionTimeMs: timeMs - 1000, timeMs, kind: 'label', label: 1, predicted: 1, scores: null, positiveClass: null };
+  return {
+    requestId: `r${i}`,
+    principal: 'anonymous',
+    row: 0,
+    model: 'digits',
+    version: '1',
+    predictionTimeMs: timeMs - 1000,
+    timeMs,
+    kind: 'label',
+    label: 1,
+    predicted: 1,
+    scores: null,
+    positiveClass: null,
+  };
 }
 
 /** The store, counting the label reads made through it. */
@@ -36,7 +49,12 @@ describe('quality gauges at scrape time', () => {
   const { store, reads } = counting(sqlite);
   let now = T0;
   const service = new QualityService({
-    store, windows: [{ name: '1h', ms: 3_600_000 }], metricsRefreshSeconds: 30, retentionDays: 0, logger: createLogger('silent'), now: () => now,
+    store,
+    windows: [{ name: '1h', ms: 3_600_000 }],
+    metricsRefreshSeconds: 30,
+    retentionDays: 0,
+    logger: createLogger('silent'),
+    now: () => now,
   });
   const labels = async () => (await service.samples()).find((s) => s.window === '1h')?.labels;
 

@@ -21,8 +21,18 @@ export function seededLabels(count: number, nowMs: number, model = 'digits', pre
     const sum = raw.reduce((a, b) => a + b, 0);
     const timeMs = nowMs - 3_600_000 + Math.floor((i * 3_590_000) / count);
     out.push({
-      requestId: `${prefix}-${i}`, principal: 'anonymous', row: 0, model, version: '1', predictionTimeMs: timeMs - 1000 - (i % 97) * 10, timeMs,
-      kind: 'label', label, predicted, scores: raw.map((r) => r / sum), positiveClass: null,
+      requestId: `${prefix}-${i}`,
+      principal: 'anonymous',
+      row: 0,
+      model,
+      version: '1',
+      predictionTimeMs: timeMs - 1000 - (i % 97) * 10,
+      timeMs,
+      kind: 'label',
+      label,
+      predicted,
+      scores: raw.map((r) => r / sum),
+      positiveClass: null,
     });
   }
   return out;

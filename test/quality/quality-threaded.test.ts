@@ -18,20 +18,44 @@ import { PG_URL, testPostgres } from '../audit/postgres.js';
 import { seededLabels } from './quality-seed.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-const WINDOWS = [{ name: '10m', ms: 600_000 }, { name: '30m', ms: 1_800_000 }, { name: '1h', ms: 3_600_001 }];
+const WINDOWS = [
+  { name: '10m', ms: 600_000 },
+  { name: '30m', ms: 1_800_000 },
+  { name: '1h', ms: 3_600_001 },
+];
 
 /** A binary classifier over two versions (scores with ties) and a regression model, beside seeded multiclass labels. */
 function mixedLabels(): FeedbackRecord[] {
   const binary = Array.from({ length: 800 }, (_, i): FeedbackRecord => {
     const p = Math.round(((i * 37) % 100) / 5) / 20; // 21 distinct scores: many ties
     return {
-      requestId: `b-${i}`, principal: 'anonymous', row: i % 2, model: 'cancer', version: i % 3 === 0 ? '2' : '1', predictionTimeMs: NOW - i * 4000 - 500, timeMs: NOW - i * 4000,
-      kind: 'label', label: (i * 7) % 3 === 0 ? 0 : 1, predicted: p >= 0.6 ? 1 : 0, scores: [1 - p, p], positiveClass: 1,
+      requestId: `b-${i}`,
+      principal: 'anonymous',
+      row: i % 2,
+      model: 'cancer',
+      version: i % 3 === 0 ? '2' : '1',
+      predictionTimeMs: NOW - i * 4000 - 500,
+      timeMs: NOW - i * 4000,
+      kind: 'label',
+      label: (i * 7) % 3 === 0 ? 0 : 1,
+      predicted: p >= 0.6 ? 1 : 0,
+      scores: [1 - p, p],
+      positiveClass: 1,
     };
   });
   const regression = Array.from({ length: 400 }, (_, i): FeedbackRecord => ({
-    requestId: `r-${i}`, principal: 'anonymous', row: 0, model: 'diabetes', version: '1', predictionTimeMs: NOW - i * 8000 - 250, timeMs: NOW - i * 8000,
-    kind: 'value', label: 100 + (i % 17) * 3.25, predicted: 100 + (i % 13) * 2.5, scores: null, positiveClass: null,
+    requestId: `r-${i}`,
+    principal: 'anonymous',
+    row: 0,
+    model: 'diabetes',
+    version: '1',
+    predictionTimeMs: NOW - i * 8000 - 250,
+    timeMs: NOW - i * 8000,
+    kind: 'value',
+    label: 100 + (i % 17) * 3.25,
+    predicted: 100 + (i % 13) * 2.5,
+    scores: null,
+    positiveClass: null,
   }));
   return [...seededLabels(1500, NOW), ...binary, ...regression];
 }
@@ -60,8 +84,15 @@ function cases(name: string, spec: () => FeedbackStoreSpec, cleanup: () => Promi
       for (const model of ['digits', 'cancer', 'diabetes']) {
         for (const maxLabels of [300, 100_000]) {
           const expected = await inProcess.report(model, WINDOWS, NOW, maxLabels);
-          assert.ok(expected.some((w) => w.versions.length > 0), `${model} has labels`);
-          assert.deepEqual(await threaded.report(model, WINDOWS, NOW, maxLabels), expected, `${model}, max_labels ${maxLabels}`);
+          assert.ok(
+            expected.some((w) => w.versions.length > 0),
+            `${model} has labels`,
+          );
+          assert.deepEqual(
+            await threaded.report(model, WINDOWS, NOW, maxLabels),
+            expected,
+            `${model}, max_labels ${maxLabels}`,
+          );
         }
       }
     });
@@ -75,14 +106,22 @@ function cases(name: string, spec: () => FeedbackStoreSpec, cleanup: () => Promi
 }
 
 const dir = tempDir('inferd-quality-threaded-');
-cases('sqlite', () => ({ store: 'sqlite', path: join(dir.dir, 'audit.db') }), async () => undefined);
+cases(
+  'sqlite',
+  () => ({ store: 'sqlite', path: join(dir.dir, 'audit.db') }),
+  async () => undefined,
+);
 
 const pg = await testPostgres();
 if (typeof pg === 'string') {
   describe('quality computed in a worker thread equals in process (postgres)', { skip: pg }, () => undefined);
 } else {
   const schema = pg.schema('_quality_threaded');
-  cases('postgres', () => ({ store: 'postgres', url: PG_URL, schema }), () => pg.cleanup());
+  cases(
+    'postgres',
+    () => ({ store: 'postgres', url: PG_URL, schema }),
+    () => pg.cleanup(),
+  );
 }
 
 describe('feedback writes through the worker thread', () => {
@@ -97,10 +136,29 @@ describe('feedback writes through the worker thread', () => {
     try {
       const batches = Array.from({ length: 6 }, (_, b) => records(b * 100, 100));
       const settled = await Promise.allSettled(batches.map((batch) => store.insert(batch)));
-      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
-      for (const s of settled) if (s.status === 'rejected') assert.ok(s.reason instanceof UnavailableError && /busy \(2 calls waiting\)/.test(s.reason.message), String(s.reason));
-      const stored = await store.labelsFor('digits', batches.flat().map((r) => r.requestId));
-      assert.deepEqual(new Set(stored.map((r) => r.requestId)), new Set(batches.slice(0, 2).flat().map((r) => r.requestId)));
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'rejected'],
+      );
+      for (const s of settled)
+        if (s.status === 'rejected')
+          assert.ok(
+            s.reason instanceof UnavailableError && /busy \(2 calls waiting\)/.test(s.reason.message),
+            String(s.reason),
+          );
+      const stored = await store.labelsFor(
+        'digits',
+        batches.flat().map((r) => r.requestId),
+      );
+      assert.deepEqual(
+        new Set(stored.map((r) => r.requestId)),
+        new Set(
+          batches
+            .slice(0, 2)
+            .flat()
+            .map((r) => r.requestId),
+        ),
+      );
     } finally {
       await store.stop();
     }
@@ -117,7 +175,15 @@ describe('feedback writes through the worker thread', () => {
     const reopened = openFeedbackStore({ store: 'sqlite', path });
     await reopened.start();
     try {
-      assert.equal((await reopened.labelsFor('digits', batch.map((r) => r.requestId))).length, 5000);
+      assert.equal(
+        (
+          await reopened.labelsFor(
+            'digits',
+            batch.map((r) => r.requestId),
+          )
+        ).length,
+        5000,
+      );
     } finally {
       await reopened.stop();
     }

@@ -39,7 +39,12 @@ describe('inferd replay', () => {
   const biased = new Map<string, number>();
 
   before(async () => {
-    repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.biased }, config: 'max_batch_size: 8\nversion_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
+    repo = tempRepo({
+      digits: {
+        versions: { 1: MODELS.digits, 2: MODELS.biased },
+        config: 'max_batch_size: 8\nversion_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+      },
+    });
     const db = join(repo.dir, 'audit.db');
     server = await startQualityServer(repo.dir, { store: 'sqlite', path: db });
     for (let i = 0; i < DIGITS.inputs.length; i++) {
@@ -61,7 +66,11 @@ describe('inferd replay', () => {
   });
 
   const replay = async (...args: string[]) => {
-    const { stdout, stderr } = await run(process.execPath, [CLI_PATH, 'replay', '--config', configFile, '--model', 'digits', '--since', '1h', ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [CLI_PATH, 'replay', '--config', configFile, '--model', 'digits', '--since', '1h', ...args],
+      { timeout: 120_000 },
+    );
     return { report: JSON.parse(stdout) as ReplayJson, stderr };
   };
 
@@ -75,7 +84,9 @@ describe('inferd replay', () => {
     assert.deepEqual([report.rows, report.agreeing_rows, report.agreement], [32, 32, 1]);
     assert.ok(report.outputs.logits.max_abs_diff <= 1e-5, JSON.stringify(report.outputs));
     assert.match(stderr, /replay digits \[#+\] 100% 32 of 32 predictions/);
-    t.diagnostic(`replay latency in process: p50 ${report.latency_ms.p50.toFixed(2)} ms, p95 ${report.latency_ms.p95.toFixed(2)} ms`);
+    t.diagnostic(
+      `replay latency in process: p50 ${report.latency_ms.p50.toFixed(2)} ms, p95 ${report.latency_ms.p95.toFixed(2)} ms`,
+    );
   });
 
   const expectedDisagreement = () => [...logged].filter(([id, label]) => biased.get(id) !== label).map(([id]) => id);
@@ -90,7 +101,8 @@ describe('inferd replay', () => {
       assert.equal(report.agreeing_rows, 32 - differ.length);
       assert.equal(report.agreement, (32 - differ.length) / 32);
       assert.deepEqual(report.most_different.map((r) => r.request_id).sort(), [...differ].sort());
-      for (const r of report.most_different) assert.deepEqual([r.logged, r.replayed], [[logged.get(r.request_id)], [biased.get(r.request_id)]]);
+      for (const r of report.most_different)
+        assert.deepEqual([r.logged, r.replayed], [[logged.get(r.request_id)], [biased.get(r.request_id)]]);
       assert.ok(report.outputs.logits.max_abs_diff > 1, 'class 9 logit moved by the bias');
     });
   }
@@ -101,13 +113,18 @@ describe('inferd replay', () => {
     assert.deepEqual([slow.compared, fast.compared], [11, 11]);
     // 11 requests at 20/s: the last starts at least 10 intervals (500 ms) after the first.
     assert.ok(slow.elapsed_ms >= 500, `took ${slow.elapsed_ms.toFixed(0)} ms`);
-    t.diagnostic(`11 requests: ${slow.elapsed_ms.toFixed(0)} ms at --rate 20, ${fast.elapsed_ms.toFixed(0)} ms at --rate 1000`);
+    t.diagnostic(
+      `11 requests: ${slow.elapsed_ms.toFixed(0)} ms at --rate 20, ${fast.elapsed_ms.toFixed(0)} ms at --rate 1000`,
+    );
   });
 
   it('says what is wrong with its arguments', async () => {
-    await assert.rejects(run(process.execPath, [CLI_PATH, 'replay', '--config', configFile, '--model', 'digits', '--since', 'yesterday']), (err: { stderr: string; code: number }) => {
-      assert.match(err.stderr, /--since 'yesterday' is neither a duration/);
-      return err.code === 2;
-    });
+    await assert.rejects(
+      run(process.execPath, [CLI_PATH, 'replay', '--config', configFile, '--model', 'digits', '--since', 'yesterday']),
+      (err: { stderr: string; code: number }) => {
+        assert.match(err.stderr, /--since 'yesterday' is neither a duration/);
+        return err.code === 2;
+      },
+    );
   });
 });

@@ -26,8 +26,24 @@ function refusal(fn: () => unknown): InferenceError {
 const v2 = (body: unknown) => () => decodeV2Body(Buffer.from(JSON.stringify(body)), { model: 'm' });
 
 function grpcRequest(input: Partial<InferInputTensor>, extra: Partial<ModelInferRequest> = {}): ModelInferRequest {
-  const tensor: InferInputTensor = { name: 'x', datatype: 'FP32', shape: ['1'], parameters: {}, contents: null, ...input };
-  return { model_name: 'm', model_version: '', id: '', parameters: {}, inputs: [tensor], outputs: [], raw_input_contents: [], ...extra };
+  const tensor: InferInputTensor = {
+    name: 'x',
+    datatype: 'FP32',
+    shape: ['1'],
+    parameters: {},
+    contents: null,
+    ...input,
+  };
+  return {
+    model_name: 'm',
+    model_version: '',
+    id: '',
+    parameters: {},
+    inputs: [tensor],
+    outputs: [],
+    raw_input_contents: [],
+    ...extra,
+  };
 }
 
 describe('decoder fuzz findings', () => {
@@ -51,7 +67,9 @@ describe('decoder fuzz findings', () => {
   });
 
   it('V2: a shape of 100,000 dimensions is summarised, not listed', () => {
-    const e = refusal(v2({ inputs: [{ name: 'x', datatype: 'FP32', shape: [...new Array(100_000).fill(1), -1], data: [1] }] }));
+    const e = refusal(
+      v2({ inputs: [{ name: 'x', datatype: 'FP32', shape: [...new Array(100_000).fill(1), -1], data: [1] }] }),
+    );
     assert.ok(e.message.length < 500, `message of ${e.message.length} characters`);
   });
 
@@ -60,12 +78,38 @@ describe('decoder fuzz findings', () => {
     // Refused for its length (the message names the limit), so it was never parsed: no timing needed to show it.
     assert.match(e.message, /element 0 is "9+.*at most 24 characters/);
     // Integers still arrive as strings when they have a sensible length.
-    assert.deepEqual(Array.from(decodeV2Body(Buffer.from('{"inputs":[{"name":"x","datatype":"INT64","shape":[1],"data":["-9223372036854775808"]}]}'), { model: 'm' }).inputs[0].data as BigInt64Array), [-(2n ** 63n)]);
+    assert.deepEqual(
+      Array.from(
+        decodeV2Body(
+          Buffer.from('{"inputs":[{"name":"x","datatype":"INT64","shape":[1],"data":["-9223372036854775808"]}]}'),
+          { model: 'm' },
+        ).inputs[0].data as BigInt64Array,
+      ),
+      [-(2n ** 63n)],
+    );
   });
 
   it('gRPC: a megabyte input name and datatype are cut in messages', () => {
-    for (const input of [{ name: HUGE }, { datatype: HUGE }, { name: HUGE, contents: { fp32_contents: [1], bool_contents: [], int_contents: [], int64_contents: [], uint_contents: [], uint64_contents: [], fp64_contents: [], bytes_contents: [] } }]) {
-      const e = refusal(() => decodeModelInferRequest(grpcRequest({ shape: ['2'], ...input }, { raw_input_contents: [Buffer.alloc(4)] })));
+    for (const input of [
+      { name: HUGE },
+      { datatype: HUGE },
+      {
+        name: HUGE,
+        contents: {
+          fp32_contents: [1],
+          bool_contents: [],
+          int_contents: [],
+          int64_contents: [],
+          uint_contents: [],
+          uint64_contents: [],
+          fp64_contents: [],
+          bytes_contents: [],
+        },
+      },
+    ]) {
+      const e = refusal(() =>
+        decodeModelInferRequest(grpcRequest({ shape: ['2'], ...input }, { raw_input_contents: [Buffer.alloc(4)] })),
+      );
       assert.equal(e.code, 'INVALID_ARGUMENT');
       assert.ok(e.message.length < 500, `message of ${e.message.length} characters: ${e.message.slice(0, 100)}`);
     }

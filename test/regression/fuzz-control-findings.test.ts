@@ -14,7 +14,10 @@ describe('reports of a model with no ready version', () => {
   let server: RunningServer;
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits'] },
+    });
   });
   after(async () => {
     await server?.close();

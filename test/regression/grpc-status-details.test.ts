@@ -18,8 +18,15 @@ const EMOJI = '\u{1F600}';
 function call(client: Client, method: string, message: object): Promise<{ code: number; details: string }> {
   const bytes = definition[method]!.requestSerialize(message);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + GIVE_UP_MS }, (err: ServiceError | null) =>
-      resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' }),
+    client.makeUnaryRequest(
+      `/inference.GRPCInferenceService/${method}`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      bytes,
+      new Metadata(),
+      { deadline: Date.now() + GIVE_UP_MS },
+      (err: ServiceError | null) =>
+        resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' }),
     );
   });
 }
@@ -41,8 +48,28 @@ describe('gRPC status details cut through a surrogate pair', () => {
 
   const cases: ReadonlyArray<[string, string, object, number]> = [
     ['a model name cut at 128', 'ModelMetadata', { name: 'a'.repeat(127) + EMOJI + 'b'.repeat(8) }, status.NOT_FOUND],
-    ['a version cut at 32', 'ModelConfig', { name: 'digits', version: '1'.repeat(31) + EMOJI }, status.INVALID_ARGUMENT],
-    ['an input name cut at 64', 'ModelInfer', { model_name: 'digits', inputs: [{ name: 'x'.repeat(63) + EMOJI + 'y'.repeat(8), datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: new Array<number>(64).fill(0) } }] }, status.INVALID_ARGUMENT],
+    [
+      'a version cut at 32',
+      'ModelConfig',
+      { name: 'digits', version: '1'.repeat(31) + EMOJI },
+      status.INVALID_ARGUMENT,
+    ],
+    [
+      'an input name cut at 64',
+      'ModelInfer',
+      {
+        model_name: 'digits',
+        inputs: [
+          {
+            name: 'x'.repeat(63) + EMOJI + 'y'.repeat(8),
+            datatype: 'FP32',
+            shape: ['1', '64'],
+            contents: { fp32_contents: new Array<number>(64).fill(0) },
+          },
+        ],
+      },
+      status.INVALID_ARGUMENT,
+    ],
   ];
   for (const [what, method, message, code] of cases) {
     test(`${method} with ${what} through an emoji answers ${status[code]} and the server lives on`, async () => {

@@ -24,7 +24,16 @@ describe('loading a model that is not in the repository', () => {
   const index = async () => (await call<IndexRow[]>(`${server.url}/v2/repository/index`, { body: {} })).body;
 
   before(async () => {
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, metrics_port: -1, model_control_mode: 'explicit', load_models: ['digits', 'absent'], strict_readiness: false } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: {
+        grpc_port: -1,
+        metrics_port: -1,
+        model_control_mode: 'explicit',
+        load_models: ['digits', 'absent'],
+        strict_readiness: false,
+      },
+    });
   });
   after(async () => {
     await server?.close();
@@ -37,7 +46,11 @@ describe('loading a model that is not in the repository', () => {
     assert.equal(refused.status, 400);
     assert.match(refused.body.error, /model 'nope' is not in the repository/);
     const after = await index();
-    assert.equal(after.find((r) => r.name === 'nope'), undefined, JSON.stringify(after));
+    assert.equal(
+      after.find((r) => r.name === 'nope'),
+      undefined,
+      JSON.stringify(after),
+    );
     assert.deepEqual(after, before, 'a refused load changes nothing');
   });
 

@@ -23,7 +23,10 @@ function folder(name: string): string {
 }
 
 /** Asserts that `promise` rejects with a ModelRepositoryError of this problem; returns it. */
-async function refused(promise: Promise<unknown>, problem: ModelRepositoryError['problem']): Promise<ModelRepositoryError> {
+async function refused(
+  promise: Promise<unknown>,
+  problem: ModelRepositoryError['problem'],
+): Promise<ModelRepositoryError> {
   const err = await promise.then(
     () => assert.fail('the start resolved'),
     (e: unknown) => e,
@@ -37,7 +40,13 @@ async function refused(promise: Promise<unknown>, problem: ModelRepositoryError[
 
 test('a missing repository rejects with problem "missing" and is not created, not even with a rollout store', async () => {
   const missing = join(scratch, 'gone', 'models');
-  const err = await refused(Inferd.create({ modelRepository: missing, rollouts: { store: 'sqlite', path: join(missing, '.inferd', 'rollouts.db'), defaultPath: true } }), 'missing');
+  const err = await refused(
+    Inferd.create({
+      modelRepository: missing,
+      rollouts: { store: 'sqlite', path: join(missing, '.inferd', 'rollouts.db'), defaultPath: true },
+    }),
+    'missing',
+  );
   assert.equal(err.path, missing);
   assert.match(err.message, /does not exist \(inferd never creates it\)/);
   assert.equal(existsSync(join(scratch, 'gone')), false);
@@ -58,7 +67,14 @@ test('a file rejects with problem "not_a_folder"', async () => {
 test('an empty repository rejects with problem "empty" in every mode unless allowed, and nothing is written into it', async () => {
   const dir = folder('empty');
   for (const modelControlMode of ['none', 'explicit', 'poll'] as const) {
-    const err = await refused(Inferd.create({ modelRepository: dir, modelControlMode, rollouts: { store: 'sqlite', path: join(dir, '.inferd', 'rollouts.db'), defaultPath: true } }), 'empty');
+    const err = await refused(
+      Inferd.create({
+        modelRepository: dir,
+        modelControlMode,
+        rollouts: { store: 'sqlite', path: join(dir, '.inferd', 'rollouts.db'), defaultPath: true },
+      }),
+      'empty',
+    );
     assert.match(err.message, /--allow-empty-repository/);
   }
   await refused(Inferd.create({ modelRepository: dir, allowEmptyRepository: true }), 'empty');

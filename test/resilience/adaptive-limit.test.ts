@@ -31,7 +31,10 @@ after(async () => {
   await repo?.cleanup();
 });
 
-const infer = () => postJson(`${server.url}/v2/models/slow/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(1) }] });
+const infer = () =>
+  postJson(`${server.url}/v2/models/slow/infer`, {
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(1) }],
+  });
 
 it('slow answers cut the limit to min_limit; beyond it requests are refused at once', { timeout: 60_000 }, async () => {
   for (let i = 0; i < 3; i++) assert.equal((await infer()).status, 200);
@@ -54,6 +57,12 @@ it('slow answers cut the limit to min_limit; beyond it requests are refused at o
     refusedTotal += refused.length;
   }
   assert.deepEqual(statuses, [503, 503]);
-  assert.ok(refused.every((r) => /adaptive limit/.test(r.text) && r.headers.get('retry-after') === '1'), refused[0]?.text);
-  assert.equal(await metricValue(server, 'inferd_shed_total', { model: 'slow', reason: 'adaptive_limit' }), refusedTotal);
+  assert.ok(
+    refused.every((r) => /adaptive limit/.test(r.text) && r.headers.get('retry-after') === '1'),
+    refused[0]?.text,
+  );
+  assert.equal(
+    await metricValue(server, 'inferd_shed_total', { model: 'slow', reason: 'adaptive_limit' }),
+    refusedTotal,
+  );
 });

@@ -9,13 +9,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { RunningServer } from '../../src/index.js';
-import { errorMessage, get, inferBody, postJson, startTestServer, tempRepository, type HttpResult, type TempRepository } from '../helpers/server.js';
+import {
+  errorMessage,
+  get,
+  inferBody,
+  postJson,
+  startTestServer,
+  tempRepository,
+  type HttpResult,
+  type TempRepository,
+} from '../helpers/server.js';
 import { asFloat32, connect, rawBytes } from '../grpc/grpc-client.js';
 import { metricValue } from './metrics.js';
 
-const BATCH_OF_9 = 'max_batch_size: 16\ndynamic_batching: { preferred_batch_size: [9], max_queue_delay_microseconds: 60000000 }\n';
+const BATCH_OF_9 =
+  'max_batch_size: 16\ndynamic_batching: { preferred_batch_size: [9], max_queue_delay_microseconds: 60000000 }\n';
 const SLO = 'slo: { availability: 0.99 }\n';
-const FALLBACK = 'fallback:\n  constant: { value: [-1, -1, -1, -1] }\n  breaker: { failure_threshold: 3, error_rate: 0, open_ms: 600000 }\n';
+const FALLBACK =
+  'fallback:\n  constant: { value: [-1, -1, -1, -1] }\n  breaker: { failure_threshold: 3, error_rate: 0, open_ms: 600000 }\n';
 
 let repo: TempRepository;
 let server: RunningServer;
@@ -46,17 +57,23 @@ const expected = (indices: readonly number[]) => indices.map((k) => TABLE[k < 0 
 const BAD_INDICES = [1, 10, 2, 3];
 
 const v2 = (model: string, indices: readonly number[]) =>
-  postJson(`${server.url}/v2/models/${model}/infer`, { inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }] });
+  postJson(`${server.url}/v2/models/${model}/infer`, {
+    inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }],
+  });
 
 async function slo(model: string): Promise<{ total: number; good: number }> {
   const r = await get(`${server.url}/v1/models/${model}/slo`);
   assert.equal(r.status, 200, r.text);
-  const { total, good } = (r.json as { slis: { availability: { window: { total: number; good: number } } } }).slis.availability.window;
+  const { total, good } = (r.json as { slis: { availability: { window: { total: number; good: number } } } }).slis
+    .availability.window;
   return { total, good };
 }
 
 function assertRejectedInput(message: string): void {
-  assert.match(message, /^model 'lut\w*' version 1 rejected this request's input: its run failed when retried on its own, while 8 other requests batched with it were answered\./);
+  assert.match(
+    message,
+    /^model 'lut\w*' version 1 rejected this request's input: its run failed when retried on its own, while 8 other requests batched with it were answered\./,
+  );
   assert.match(message, /The runtime said: .*Gather node.*indices element out of data bounds, idx=10/);
   assert.ok(!message.includes(repo.dir) && !/(^|\s)\/\w+\/\w+/.test(message), `no absolute path in: ${message}`);
 }
@@ -80,7 +97,10 @@ describe('a bad row batched with 8 valid requests', () => {
     assert.equal(await metricValue(server, 'inferd_requests_total', { model: 'lut', outcome: 'success' }), 8);
     assert.equal(await metricValue(server, 'inferd_batch_isolations_total', { model: 'lut' }), 1);
     const runs = await metricValue(server, 'inferd_batch_isolation_runs_total', { model: 'lut' });
-    assert.ok(runs >= 2 && runs <= 2 * Math.ceil(Math.log2(9)), `${runs} further runtime calls to find one bad request among 9`);
+    assert.ok(
+      runs >= 2 && runs <= 2 * Math.ceil(Math.log2(9)),
+      `${runs} further runtime calls to find one bad request among 9`,
+    );
   });
 
   it('over gRPC: the 8 valid ones are answered, the bad one fails with INVALID_ARGUMENT and the reason', async () => {
@@ -93,9 +113,14 @@ describe('a bad row batched with 8 valid requests', () => {
           raw_input_contents: [rawBytes(BigInt64Array.from(indices.map(BigInt)))],
         });
       const good = Array.from({ length: 8 }, (_, i) => infer(goodIndices(i)));
-      const bad = infer(BAD_INDICES).then(() => assert.fail('the bad row was answered'), (e: ServiceError) => e);
+      const bad = infer(BAD_INDICES).then(
+        () => assert.fail('the bad row was answered'),
+        (e: ServiceError) => e,
+      );
       const answers = await Promise.all(good);
-      answers.forEach((r, i) => assert.deepEqual(asFloat32(r.raw_output_contents[0]), expected(goodIndices(i)), `valid request ${i}`));
+      answers.forEach((r, i) =>
+        assert.deepEqual(asFloat32(r.raw_output_contents[0]), expected(goodIndices(i)), `valid request ${i}`),
+      );
       const err = await bad;
       assert.equal(err.code, status.INVALID_ARGUMENT, err.message);
       assertRejectedInput(err.details);
@@ -105,20 +130,33 @@ describe('a bad row batched with 8 valid requests', () => {
     assert.deepEqual(await slo('lut_grpc'), { total: 9, good: 9 });
   });
 
-  it('behind a breaker: the bad row is answered by the fallback, the breaker stays closed, the next batch is the model\'s', async () => {
-    const first = await Promise.all([...Array.from({ length: 8 }, (_, i) => v2('lut_guarded', goodIndices(i))), v2('lut_guarded', BAD_INDICES)]);
-    const flags = first.map((r) => (r.json as { parameters?: { fallback_reason?: string } }).parameters?.fallback_reason ?? 'model');
+  it("behind a breaker: the bad row is answered by the fallback, the breaker stays closed, the next batch is the model's", async () => {
+    const first = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => v2('lut_guarded', goodIndices(i))),
+      v2('lut_guarded', BAD_INDICES),
+    ]);
+    const flags = first.map(
+      (r) => (r.json as { parameters?: { fallback_reason?: string } }).parameters?.fallback_reason ?? 'model',
+    );
     assert.deepEqual(flags, [...Array<string>(8).fill('model'), 'error'], 'only the bad row needed the fallback');
-    assert.equal(await metricValue(server, 'inferd_model_breaker_state', { model: 'lut_guarded' }), 0, 'the breaker stayed closed');
+    assert.equal(
+      await metricValue(server, 'inferd_model_breaker_state', { model: 'lut_guarded' }),
+      0,
+      'the breaker stayed closed',
+    );
     const next = await Promise.all(Array.from({ length: 9 }, (_, i) => v2('lut_guarded', goodIndices(i + 1))));
     next.forEach((r, i) => {
-      assert.equal((r.json as { parameters?: { fallback?: boolean } }).parameters?.fallback, undefined, `request ${i} was answered by the model`);
+      assert.equal(
+        (r.json as { parameters?: { fallback?: boolean } }).parameters?.fallback,
+        undefined,
+        `request ${i} was answered by the model`,
+      );
       assert.deepEqual(inferBody(r).outputs[0].data, expected(goodIndices(i + 1)));
     });
   });
 });
 
-describe('failures that are the model\'s', () => {
+describe("failures that are the model's", () => {
   it('a model that fails every input answers all 9 requests of a batch 500, counted against its SLO', async () => {
     const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => v2('lut_broken', goodIndices(i))));
     for (const r of answers) {

@@ -26,11 +26,17 @@ before(async () => {
     plain: { onnx: 'digits_faulty.onnx' },
     with_constant: {
       onnx: 'digits_faulty.onnx',
-      config: { file: 'config.yaml', text: `fallback:\n  constant: { label: -1, logits: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 0.8] }\n  breaker: false\n` },
+      config: {
+        file: 'config.yaml',
+        text: `fallback:\n  constant: { label: -1, logits: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 0.8] }\n  breaker: false\n`,
+      },
     },
     with_rule: {
       onnx: 'digits_faulty.onnx',
-      config: { file: 'config.yaml', text: `fallback:\n  rule: { label: "input[0] > 16 ? 7 : max(input[1], 0)" }\n  ${BREAKER}\n` },
+      config: {
+        file: 'config.yaml',
+        text: `fallback:\n  rule: { label: "input[0] > 16 ? 7 : max(input[1], 0)" }\n  ${BREAKER}\n`,
+      },
     },
     slow: {
       onnx: 'digits_slow.onnx',
@@ -93,11 +99,12 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.deepEqual(output(bad, 'logits').shape, [2, 10]);
   });
 
-  it('a fallback answer is post-processed as the model\'s own: classification top-K comes back as the same BYTES', async () => {
-    const ask = (bad: boolean) => postJson(`${server.url}/v2/models/with_constant/infer`, {
-      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(13, bad) }],
-      outputs: [{ name: 'logits', parameters: { classification: 2 } }],
-    });
+  it("a fallback answer is post-processed as the model's own: classification top-K comes back as the same BYTES", async () => {
+    const ask = (bad: boolean) =>
+      postJson(`${server.url}/v2/models/with_constant/infer`, {
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(13, bad) }],
+        outputs: [{ name: 'logits', parameters: { classification: 2 } }],
+      });
     const own = output(await ask(false), 'logits');
     const fallback = await ask(true);
     assert.equal(fallback.status, 200, fallback.text);
@@ -105,7 +112,14 @@ describe('fallbacks over a model that fails on some inputs', () => {
     const top = output(fallback, 'logits') as unknown as { datatype: string; shape: number[]; data: string[] };
     assert.equal(top.datatype, (own as unknown as { datatype: string }).datatype);
     assert.deepEqual(top.shape, own.shape);
-    assert.deepEqual(top.data.map((e) => e.split(':').slice(0, 2).map(Number)), [[0.9, 8], [0.8, 9]], 'the constant\'s two highest logits, highest first');
+    assert.deepEqual(
+      top.data.map((e) => e.split(':').slice(0, 2).map(Number)),
+      [
+        [0.9, 8],
+        [0.8, 9],
+      ],
+      "the constant's two highest logits, highest first",
+    );
   });
 
   it('over V1 the fallback answer is flagged by the x-inferd-fallback header', async () => {
@@ -119,7 +133,11 @@ describe('fallbacks over a model that fails on some inputs', () => {
   it('over gRPC the fallback answer carries the same response parameters', async () => {
     const client = connect(server.grpcUrl!);
     try {
-      const res = await client.call<{ parameters: Record<string, { bool_param?: boolean; string_param?: string }>; raw_output_contents: Buffer[]; outputs: Array<{ name: string }> }>('ModelInfer', {
+      const res = await client.call<{
+        parameters: Record<string, { bool_param?: boolean; string_param?: string }>;
+        raw_output_contents: Buffer[];
+        outputs: Array<{ name: string }>;
+      }>('ModelInfer', {
         model_name: 'with_constant',
         inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }],
         raw_input_contents: [rawBytes(new Float32Array(row(12, true)))],
@@ -151,9 +169,11 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.equal(bad.status, 200, bad.text);
     assert.deepEqual(output(bad, 'label').data, [7, 5]);
     const logits = await infer('with_rule', [row(8, true)], ['logits']);
-    assert.equal(logits.status, 500, 'the rule gives no logits: the model\'s own error stands');
-    const wrong = await postJson(`${server.url}/v2/models/with_rule/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
-    assert.equal(wrong.status, 400, 'a caller\'s mistake is never covered by the fallback');
+    assert.equal(logits.status, 500, "the rule gives no logits: the model's own error stands");
+    const wrong = await postJson(`${server.url}/v2/models/with_rule/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }],
+    });
+    assert.equal(wrong.status, 400, "a caller's mistake is never covered by the fallback");
     const good = await infer('with_rule', [row(9, false)], ['label']);
     assert.equal(body(good).parameters, undefined, 'two failures, then a success: the breaker stayed closed');
   });
@@ -169,19 +189,30 @@ describe('fallbacks over a model that fails on some inputs', () => {
       let busyDone = false;
       const busy = infer('slow', [row(0, false)]).finally(() => (busyDone = true));
       await waitFor(() => busyDone || inFlight() === 1, 'a request to slow computing');
-      const burst = [...(await Promise.all(Array.from({ length: 4 }, (_, i) => infer('slow', [row(i + 1, false)])))), await busy];
-      assert.ok(burst.every((r) => r.status === 200), burst.map((r) => r.status).join());
+      const burst = [
+        ...(await Promise.all(Array.from({ length: 4 }, (_, i) => infer('slow', [row(i + 1, false)])))),
+        await busy,
+      ];
+      assert.ok(
+        burst.every((r) => r.status === 200),
+        burst.map((r) => r.status).join(),
+      );
       reasons = burst.map((r) => body(r).parameters?.fallback_reason ?? 'model');
     }
     assert.ok(reasons.includes('shed') && reasons.includes('model'), reasons.join());
     // A busy request computing, so the next one waits in the queue past its 1 ms timeout; tried again likewise.
     let timedOut: HttpResult | undefined;
-    for (let attempt = 0; attempt < 5 && (timedOut === undefined || body(timedOut).parameters?.fallback_reason !== 'timeout'); attempt++) {
+    for (
+      let attempt = 0;
+      attempt < 5 && (timedOut === undefined || body(timedOut).parameters?.fallback_reason !== 'timeout');
+      attempt++
+    ) {
       let busyDone = false;
       const busy = infer('slow', [row(20, false)]).finally(() => (busyDone = true));
       await waitFor(() => busyDone || inFlight() === 1, 'a request to slow computing');
       timedOut = await postJson(`${server.url}/v2/models/slow/infer`, {
-        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(21, false) }], parameters: { timeout: 1000 },
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: row(21, false) }],
+        parameters: { timeout: 1000 },
       });
       await busy;
     }
@@ -189,37 +220,54 @@ describe('fallbacks over a model that fails on some inputs', () => {
     assert.equal(timedOut.status, 200);
     assert.equal(body(timedOut).parameters?.fallback_reason, 'timeout');
     assert.deepEqual(output(timedOut, 'label').data, [-2]);
-    assert.ok(await metricValue(server, 'inferd_shed_total', { model: 'slow', reason: 'queue_full' }) > 0, 'shedding is counted even when a fallback answers');
+    assert.ok(
+      (await metricValue(server, 'inferd_shed_total', { model: 'slow', reason: 'queue_full' })) > 0,
+      'shedding is counted even when a fallback answers',
+    );
   });
 
   it('mixed load: zero 5xx for models with a fallback, every failure flagged', async () => {
     const models = ['with_constant', 'with_model'];
-    const results = await Promise.all(Array.from({ length: 240 }, async (_, i) => {
-      const bad = i % 3 === 0;
-      const r = await infer(models[i % 2], [row(i, bad)]);
-      return { bad, status: r.status, flagged: body(r)?.parameters?.fallback === true };
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 240 }, async (_, i) => {
+        const bad = i % 3 === 0;
+        const r = await infer(models[i % 2], [row(i, bad)]);
+        return { bad, status: r.status, flagged: body(r)?.parameters?.fallback === true };
+      }),
+    );
     const fivexx = results.filter((r) => r.status >= 500).length;
     assert.equal(fivexx, 0, `${fivexx} of ${results.length} requests got 5xx`);
-    assert.ok(results.filter((r) => r.bad).every((r) => r.flagged), 'every failing input answered by the fallback');
+    assert.ok(
+      results.filter((r) => r.bad).every((r) => r.flagged),
+      'every failing input answered by the fallback',
+    );
     // Concurrent requests join one batch; the bad rows that failed it are found by running its requests apart, so the
     // good rows batched with them are answered by the model.
     const goodUnflagged = results.filter((r) => !r.bad && !r.flagged).length;
     assert.ok(goodUnflagged > 0, 'good rows are mostly answered by the model');
-    assert.ok(await metricValue(server, 'inferd_fallbacks_total', { model: 'with_constant', reason: 'error' }) > 0);
+    assert.ok((await metricValue(server, 'inferd_fallbacks_total', { model: 'with_constant', reason: 'error' })) > 0);
   });
 
   it('the breaker opens after consecutive failures, answers from the fallback without the model, and closes after a good probe', async () => {
-    for (let i = 0; i < 3; i++) assert.equal(body(await infer('with_rule', [row(i, true)], ['label'])).parameters?.fallback_reason, 'error');
+    for (let i = 0; i < 3; i++)
+      assert.equal(body(await infer('with_rule', [row(i, true)], ['label'])).parameters?.fallback_reason, 'error');
     const open = await infer('with_rule', [row(10, false)], ['label']);
     assert.equal(open.status, 200);
-    assert.equal(body(open).parameters?.fallback_reason, 'breaker_open', 'even a good row is not sent to the model while open');
+    assert.equal(
+      body(open).parameters?.fallback_reason,
+      'breaker_open',
+      'even a good row is not sent to the model while open',
+    );
     assert.equal(await metricValue(server, 'inferd_model_breaker_state', { model: 'with_rule' }), 2);
     await sleep(450);
     const probe = await infer('with_rule', [row(11, false)], ['label']);
     assert.equal(body(probe).parameters?.fallback, undefined, 'the probe went to the model and succeeded');
     assert.equal(await metricValue(server, 'inferd_model_breaker_state', { model: 'with_rule' }), 0);
-    assert.ok(await metricValue(server, 'inferd_fallbacks_total', { model: 'with_rule', reason: 'breaker_open' }) >= 1);
-    assert.ok(await metricValue(server, 'inferd_model_breaker_transitions_total', { model: 'with_rule', to: 'open' }) >= 1);
+    assert.ok(
+      (await metricValue(server, 'inferd_fallbacks_total', { model: 'with_rule', reason: 'breaker_open' })) >= 1,
+    );
+    assert.ok(
+      (await metricValue(server, 'inferd_model_breaker_transitions_total', { model: 'with_rule', to: 'open' })) >= 1,
+    );
   });
 });

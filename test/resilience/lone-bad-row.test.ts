@@ -9,12 +9,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
-import { errorMessage, get, inferBody, postJson, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
+import {
+  errorMessage,
+  get,
+  inferBody,
+  postJson,
+  startTestServer,
+  tempRepository,
+  type TempRepository,
+} from '../helpers/server.js';
 import { metricValue } from './metrics.js';
 
 const SLO = 'slo: { availability: 0.99 }\n';
 /** Two requests are joined into one call deterministically (a preferred batch of 2, waiting up to a minute for it). */
-const BATCH_OF_2 = 'max_batch_size: 16\ndynamic_batching: { preferred_batch_size: [2], max_queue_delay_microseconds: 60000000 }\n';
+const BATCH_OF_2 =
+  'max_batch_size: 16\ndynamic_batching: { preferred_batch_size: [2], max_queue_delay_microseconds: 60000000 }\n';
 
 let repo: TempRepository;
 let server: RunningServer;
@@ -37,29 +46,43 @@ const GOOD_INDICES = [0, 3, 7, -1];
 const BAD_INDICES = [1, 10, 2, 3];
 
 const v2 = (model: string, indices: readonly number[]) =>
-  postJson(`${server.url}/v2/models/${model}/infer`, { inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }] });
+  postJson(`${server.url}/v2/models/${model}/infer`, {
+    inputs: [{ name: 'index', datatype: 'INT64', shape: [1, 4], data: indices }],
+  });
 
 async function slo(model: string): Promise<{ total: number; good: number }> {
   const r = await get(`${server.url}/v1/models/${model}/slo`);
   assert.equal(r.status, 200, r.text);
-  const { total, good } = (r.json as { slis: { availability: { window: { total: number; good: number } } } }).slis.availability.window;
+  const { total, good } = (r.json as { slis: { availability: { window: { total: number; good: number } } } }).slis
+    .availability.window;
   return { total, good };
 }
 
 describe('a bad row with no batching company, after the model has answered', () => {
-  it('sent alone: 400 / input_rejected naming the runtime\'s reason, outcome bad_input, not counted against the SLO', async () => {
+  it("sent alone: 400 / input_rejected naming the runtime's reason, outcome bad_input, not counted against the SLO", async () => {
     assert.deepEqual(inferBody(await v2('lut_alone', GOOD_INDICES)).outputs[0].data, [0.5, 30.5, 70.5, 90.5]);
     const r = await v2('lut_alone', BAD_INDICES);
     assert.equal(r.status, 400, r.text);
     assert.equal((r.json as { code?: string }).code, 'input_rejected');
     const message = errorMessage(r);
-    assert.match(message, /^model 'lut_alone' version 1 rejected this request's input: its run failed, while a request the model answered before was answered when run again on the same instance right after\./);
+    assert.match(
+      message,
+      /^model 'lut_alone' version 1 rejected this request's input: its run failed, while a request the model answered before was answered when run again on the same instance right after\./,
+    );
     assert.match(message, /The runtime said: .*indices element out of data bounds, idx=10/);
     assert.ok(!message.includes(repo.dir), `no path in: ${message}`);
-    assert.deepEqual(await slo('lut_alone'), { total: 2, good: 2 }, 'the rejected input does not spend the error budget');
+    assert.deepEqual(
+      await slo('lut_alone'),
+      { total: 2, good: 2 },
+      'the rejected input does not spend the error budget',
+    );
     assert.equal(await metricValue(server, 'inferd_requests_total', { model: 'lut_alone', outcome: 'bad_input' }), 1);
     assert.equal(await metricValue(server, 'inferd_requests_total', { model: 'lut_alone', outcome: 'error' }), 0);
-    assert.equal(await metricValue(server, 'inferd_batch_isolation_runs_total', { model: 'lut_alone' }), 1, 'one control run');
+    assert.equal(
+      await metricValue(server, 'inferd_batch_isolation_runs_total', { model: 'lut_alone' }),
+      1,
+      'one control run',
+    );
     // The model keeps answering.
     assert.equal((await v2('lut_alone', GOOD_INDICES)).status, 200);
   });
@@ -70,7 +93,10 @@ describe('a bad row with no batching company, after the model has answered', () 
     const bad = await Promise.all([v2('lut_pairs', BAD_INDICES), v2('lut_pairs', [10, 11, 12, 13])]);
     for (const r of bad) {
       assert.equal(r.status, 400, r.text);
-      assert.match(errorMessage(r), /its run failed when retried on its own, while a request the model answered before was answered when run again/);
+      assert.match(
+        errorMessage(r),
+        /its run failed when retried on its own, while a request the model answered before was answered when run again/,
+      );
     }
     assert.deepEqual(await slo('lut_pairs'), { total: 4, good: 4 });
     assert.equal(await metricValue(server, 'inferd_requests_total', { model: 'lut_pairs', outcome: 'bad_input' }), 2);

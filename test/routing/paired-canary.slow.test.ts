@@ -88,12 +88,25 @@ interface Core {
 
 /** digits v1 (stable, all traffic) and `candidate` as v2, in an in-process core with injected clock and draws. */
 async function core(candidate: string, latency: 'measured' | 'fixed'): Promise<Core> {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: candidate }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
+  const repo = tempRepo({
+    digits: {
+      versions: { 1: MODELS.digits, 2: candidate },
+      config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+    },
+  });
   let now = Date.parse('2026-01-01T00:00:00Z');
   const logger = silentLogger();
   // The registry tells the traffic manager of versions loading; the manager reads versions from the registry.
-  const registry: ModelRegistry = new ModelRegistry(new FileModelRepository(repo.dir), logger, { onEvent: (e) => manager.onLifecycle(e) });
-  const manager = new TrafficManager({ versions: registry, logger, clock: () => now, random: seeded(SEED), latencyClock: latency === 'fixed' ? () => 0 : undefined });
+  const registry: ModelRegistry = new ModelRegistry(new FileModelRepository(repo.dir), logger, {
+    onEvent: (e) => manager.onLifecycle(e),
+  });
+  const manager = new TrafficManager({
+    versions: registry,
+    logger,
+    clock: () => now,
+    random: seeded(SEED),
+    latencyClock: latency === 'fixed' ? () => 0 : undefined,
+  });
   const service = new InferenceService(registry); // before loading: versions get their stages (the canary window)
   await registry.loadInitial();
   service.useTraffic(manager.director);
@@ -101,7 +114,11 @@ async function core(candidate: string, latency: 'measured' | 'fixed'): Promise<C
     service,
     traffic: manager,
     async label(row, version) {
-      const res = await service.infer({ model: 'digits', version, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: Float32Array.from(row) }] });
+      const res = await service.infer({
+        model: 'digits',
+        version,
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: Float32Array.from(row) }],
+      });
       return Number(res.outputs.find((o) => o.name === 'label')!.data[0]);
     },
     advance: (ms) => (now += ms),
@@ -145,7 +162,12 @@ interface Run {
  * `rows` by a seeded generator), each followed by the paired copies it caused and 20 ms of analysis clock, with an
  * analysis after every tenth request, until the rollout ends.
  */
-async function rollOut(c: Core, rows: readonly number[][], steps: readonly number[], maxRequests: number): Promise<Run> {
+async function rollOut(
+  c: Core,
+  rows: readonly number[][],
+  steps: readonly number[],
+  maxRequests: number,
+): Promise<Run> {
   const rollout = c.traffic.startRollout('digits', { candidate: 2, stable: 1, steps, interval_ms: INTERVAL_MS });
   assert.ok(rollout.spec.checks.pairedDisagreement, 'the default checks include paired_disagreement');
   const pick = seeded(SEED + 1);
@@ -157,7 +179,9 @@ async function rollOut(c: Core, rows: readonly number[][], steps: readonly numbe
     c.traffic.canary.tick();
     if (rollout.status !== 'progressing') return { rollout, requests: i };
   }
-  assert.fail(`rollout still ${rollout.status} at step ${rollout.stepIndex} after ${maxRequests} requests: ${rollout.lastDecision?.reason}`);
+  assert.fail(
+    `rollout still ${rollout.status} at step ${rollout.stepIndex} after ${maxRequests} requests: ${rollout.lastDecision?.reason}`,
+  );
 }
 
 function checkOf(r: Rollout, name: string) {
@@ -175,8 +199,20 @@ function assertRolledBackBy(c: Core, r: Rollout, check: string): void {
   assert.deepEqual(r.lastDecision?.failed, [check], facts);
   assert.match(r.lastDecision!.reason, new RegExp(`^${check} failed: `));
   const view = c.traffic.traffic('digits');
-  assert.deepEqual([...view.weights!], [[1, 100], [2, 0]]);
-  assert.deepEqual(view.versions.map((v) => [v.version, v.failed]), [[1, false], [2, true]]);
+  assert.deepEqual(
+    [...view.weights!],
+    [
+      [1, 100],
+      [2, 0],
+    ],
+  );
+  assert.deepEqual(
+    view.versions.map((v) => [v.version, v.failed]),
+    [
+      [1, false],
+      [2, true],
+    ],
+  );
   const event = c.traffic.eventsOf('digits').at(-1)!;
   assert.equal(event.type, 'rollout_rolled_back');
   assert.match(event.message, new RegExp(`: ${check} failed: `));
@@ -188,16 +224,31 @@ describe('the default canary checks', () => {
     try {
       const rows = await symmetricTraffic(c);
       const [stable, candidate] = [await labelsOf(c, rows, '1'), await labelsOf(c, rows, '2')];
-      assert.ok(candidate.every((l, i) => l === 9 - stable[i]), 'every label inverted');
-      assert.equal(jensenShannon(countClasses(candidate), countClasses(stable)), 0, 'the same class mix: invisible to prediction_divergence');
+      assert.ok(
+        candidate.every((l, i) => l === 9 - stable[i]),
+        'every label inverted',
+      );
+      assert.equal(
+        jensenShannon(countClasses(candidate), countClasses(stable)),
+        0,
+        'the same class mix: invisible to prediction_divergence',
+      );
 
       const { rollout } = await rollOut(c, rows, [0.5, 20, 100], 3000);
       assertRolledBackBy(c, rollout, 'paired_disagreement');
       const paired = checkOf(rollout, 'paired_disagreement');
       assert.equal(paired.value, 1, 'every paired row disagreed');
       const n = paired.samples.candidate;
-      assert.ok(n >= 30 && n < 30 + ANALYSE_EVERY, `failed at the first analysis with min_samples (30) pairs, had ${n}`);
-      assert.match(paired.detail, new RegExp(`^labels differ on 100\\.0% of ${n} paired rows \\(${n}\\); 99\\.9% bounds \\d+\\.\\d%–100\\.0%: above the tolerance 10\\.0%$`));
+      assert.ok(
+        n >= 30 && n < 30 + ANALYSE_EVERY,
+        `failed at the first analysis with min_samples (30) pairs, had ${n}`,
+      );
+      assert.match(
+        paired.detail,
+        new RegExp(
+          `^labels differ on 100\\.0% of ${n} paired rows \\(${n}\\); 99\\.9% bounds \\d+\\.\\d%–100\\.0%: above the tolerance 10\\.0%$`,
+        ),
+      );
       assert.equal(checkOf(rollout, 'prediction_divergence').status, 'insufficient');
     } finally {
       await c.stop();
@@ -243,13 +294,25 @@ describe('the default canary checks', () => {
       const rows = await symmetricTraffic(c);
       const { rollout } = await rollOut(c, rows, [5, 50, 100], 10_000);
       assert.equal(rollout.status, 'succeeded', JSON.stringify(rollout.lastDecision));
-      const decisions = c.traffic.eventsOf('digits').map((e) => e.type).filter((t) => t.startsWith('rollout_') && t !== 'rollout_held');
+      const decisions = c.traffic
+        .eventsOf('digits')
+        .map((e) => e.type)
+        .filter((t) => t.startsWith('rollout_') && t !== 'rollout_held');
       assert.deepEqual(decisions, ['rollout_started', 'rollout_advanced', 'rollout_promoted']);
-      assert.ok(rollout.lastDecision!.checks.every((x) => x.status === 'pass'), JSON.stringify(rollout.lastDecision!.checks));
+      assert.ok(
+        rollout.lastDecision!.checks.every((x) => x.status === 'pass'),
+        JSON.stringify(rollout.lastDecision!.checks),
+      );
       const paired = checkOf(rollout, 'paired_disagreement');
       assert.equal(paired.value, 0);
       assert.ok(paired.samples.candidate >= 82, JSON.stringify(paired));
-      assert.deepEqual([...c.traffic.traffic('digits').weights!], [[1, 0], [2, 100]]);
+      assert.deepEqual(
+        [...c.traffic.traffic('digits').weights!],
+        [
+          [1, 0],
+          [2, 100],
+        ],
+      );
     } finally {
       await c.stop();
     }
@@ -257,13 +320,32 @@ describe('the default canary checks', () => {
 });
 
 test('a rollout started over HTTP without checks lists paired_disagreement with its defaults', async () => {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.digits }, config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n' } });
+  const repo = tempRepo({
+    digits: {
+      versions: { 1: MODELS.digits, 2: MODELS.digits },
+      config: 'version_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+    },
+  });
   const server = await startTestServer({ repository: repo.dir });
   try {
-    const started = await call<{ id: string; checks: Record<string, unknown> }>(`${server.url}/v1/models/digits/rollouts`, { body: { candidate: 2 } });
+    const started = await call<{ id: string; checks: Record<string, unknown> }>(
+      `${server.url}/v1/models/digits/rollouts`,
+      { body: { candidate: 2 } },
+    );
     assert.equal(started.status, 201, JSON.stringify(started.body));
-    assert.deepEqual(Object.keys(started.body.checks), ['error_rate', 'p99_latency', 'prediction_divergence', 'paired_disagreement']);
-    assert.deepEqual(started.body.checks.paired_disagreement, { max_disagreement: 0.1, value_tolerance: 0.1, confidence: 0.999, sample_rate: 0.1, min_samples: 30 });
+    assert.deepEqual(Object.keys(started.body.checks), [
+      'error_rate',
+      'p99_latency',
+      'prediction_divergence',
+      'paired_disagreement',
+    ]);
+    assert.deepEqual(started.body.checks.paired_disagreement, {
+      max_disagreement: 0.1,
+      value_tolerance: 0.1,
+      confidence: 0.999,
+      sample_rate: 0.1,
+      min_samples: 30,
+    });
     const aborted = await call(`${server.url}/v1/models/digits/rollouts/${started.body.id}/abort`, { method: 'POST' });
     assert.equal(aborted.status, 200);
   } finally {

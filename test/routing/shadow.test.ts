@@ -10,7 +10,15 @@ import { call, digitsBody, infer, MODELS, quantile, tempRepo, waitFor } from '..
 const reference = readJsonFixture<{ labels: number[] }>('test/fixtures/reference/digits.json');
 
 interface ShadowView {
-  shadow: { version: number; sample_rate: number; mirrored: number; dropped: number; errors: number; rows_compared: number; agreement: number | null } | null;
+  shadow: {
+    version: number;
+    sample_rate: number;
+    mirrored: number;
+    dropped: number;
+    errors: number;
+    rows_compared: number;
+    agreement: number | null;
+  } | null;
 }
 
 async function withShadow(candidate: string, run: (url: string, metricsUrl: string) => Promise<void>): Promise<void> {
@@ -31,7 +39,11 @@ describe('shadow traffic', () => {
       const answers = [];
       for (let i = 0; i < 64; i++) answers.push(await infer(`${url}/v2/models/digits/infer`, digitsBody(i)));
       assert.deepEqual(new Set(answers.map((a) => a.version)), new Set(['1']));
-      assert.deepEqual(answers.map((a) => a.label), Array.from({ length: 64 }, (_, i) => reference.labels[i % 32]), "the callers got version 1's labels");
+      assert.deepEqual(
+        answers.map((a) => a.label),
+        Array.from({ length: 64 }, (_, i) => reference.labels[i % 32]),
+        "the callers got version 1's labels",
+      );
       // Every request is sampled (rate 1): each was mirrored, or dropped when 16 shadows were already running (a
       // loaded machine may fall behind), and every mirrored one was compared.
       const view = await waitFor('every sample mirrored or dropped, and every mirrored one compared', async () => {
@@ -43,11 +55,14 @@ describe('shadow traffic', () => {
       assert.ok(view.mirrored >= 16, `only ${view.mirrored} of 64 requests were mirrored (${view.dropped} dropped)`);
       assert.ok(view.agreement! < 0.6, `the biased shadow agreed on ${view.agreement} of rows`);
       const metrics = await (await fetch(metricsUrl)).text();
-      assert.match(metrics, new RegExp(`inferd_shadow_requests_total\\{model="digits",version="2"\\} ${view.mirrored}\\b`));
+      assert.match(
+        metrics,
+        new RegExp(`inferd_shadow_requests_total\\{model="digits",version="2"\\} ${view.mirrored}\\b`),
+      );
       assert.match(metrics, /inferd_shadow_agreement_ratio\{model="digits",version="2"\} 0\.[0-5]/);
     }));
 
-  test("a slow shadow does not slow the caller down: callers are answered while shadows are still running", () =>
+  test('a slow shadow does not slow the caller down: callers are answered while shadows are still running', () =>
     withShadow(MODELS.slow, async (url) => {
       const direct = await infer(`${url}/v2/models/digits/versions/2/infer`, digitsBody(0));
       assert.ok(direct.latencyMs > 20, `the slow version takes ${direct.latencyMs.toFixed(1)} ms`);
@@ -65,7 +80,9 @@ describe('shadow traffic', () => {
       }
       assert.ok(view.mirrored > 0, 'requests were mirrored');
       // Latency is a benchmark's business on a shared machine: reported, not asserted.
-      process.stderr.write(`shadow: ${latencies.length} calls, callers' p90 ${quantile(latencies, 0.9).toFixed(1)} ms vs the shadow's ${direct.latencyMs.toFixed(1)} ms per request\n`);
+      process.stderr.write(
+        `shadow: ${latencies.length} calls, callers' p90 ${quantile(latencies, 0.9).toFixed(1)} ms vs the shadow's ${direct.latencyMs.toFixed(1)} ms per request\n`,
+      );
       await waitFor('the shadows to agree', async () => {
         const s = (await call<ShadowView>(`${url}/v1/models/digits/traffic`)).body.shadow!;
         return s.rows_compared > 0 && s.agreement === 1 ? true : undefined;

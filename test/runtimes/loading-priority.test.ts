@@ -38,7 +38,12 @@ test('a started thread is lowered to nice 10 only where it can return, and retur
     const fresh = [...threadNices()].filter(([tid]) => !before.has(tid));
     assert.ok(fresh.length > 0, 'the worker thread exists as soon as it is constructed');
     const lowered = mayRaisePriority() && normal < 10;
-    for (const [tid, nice] of fresh) assert.equal(nice, lowered ? 10 : normal, `thread ${tid}: ${lowered ? 'with CAP_SYS_NICE it starts at nice 10' : 'without CAP_SYS_NICE nothing changes'}`);
+    for (const [tid, nice] of fresh)
+      assert.equal(
+        nice,
+        lowered ? 10 : normal,
+        `thread ${tid}: ${lowered ? 'with CAP_SYS_NICE it starts at nice 10' : 'without CAP_SYS_NICE nothing changes'}`,
+      );
     started.restore();
     for (const [tid] of fresh) assert.equal(threadNice(tid), normal, `thread ${tid} back to normal`);
   } finally {
@@ -47,22 +52,35 @@ test('a started thread is lowered to nice 10 only where it can return, and retur
 });
 
 for (const intraOpThreads of [1, 2]) {
-  test(`a model worker (${intraOpThreads} intra-op thread${intraOpThreads > 1 ? 's' : ''}) stays lowered until serving; then every thread of the process runs at normal priority`, { skip }, async () => {
-    const before = threadNices();
-    const normal = before.get(process.pid)!;
-    const runtime = await WorkerRuntime.load({
-      runtime: 'onnx', modelPath: join(ROOT, 'models', 'digits', '1', 'model.onnx'),
-      intraOpThreads, interOpThreads: 1, graphOptimizationLevel: 'all', allowSpinning: false,
-    });
-    try {
-      const loaded = threadNices();
-      assert.ok(loaded.size > before.size, 'the worker added threads');
-      const fresh = [...loaded].filter(([tid]) => !before.has(tid));
-      if (mayRaisePriority() && normal < 10) assert.ok(fresh.every(([, nice]) => nice === 10), `loaded, not yet serving: new threads at nice 10 (${JSON.stringify(fresh)})`);
-      runtime.serving();
-      for (const [tid, nice] of threadNices()) assert.equal(nice, normal, `thread ${tid} is at nice ${nice} once serving, the process at ${normal}`);
-    } finally {
-      await runtime.close();
-    }
-  });
+  test(
+    `a model worker (${intraOpThreads} intra-op thread${intraOpThreads > 1 ? 's' : ''}) stays lowered until serving; then every thread of the process runs at normal priority`,
+    { skip },
+    async () => {
+      const before = threadNices();
+      const normal = before.get(process.pid)!;
+      const runtime = await WorkerRuntime.load({
+        runtime: 'onnx',
+        modelPath: join(ROOT, 'models', 'digits', '1', 'model.onnx'),
+        intraOpThreads,
+        interOpThreads: 1,
+        graphOptimizationLevel: 'all',
+        allowSpinning: false,
+      });
+      try {
+        const loaded = threadNices();
+        assert.ok(loaded.size > before.size, 'the worker added threads');
+        const fresh = [...loaded].filter(([tid]) => !before.has(tid));
+        if (mayRaisePriority() && normal < 10)
+          assert.ok(
+            fresh.every(([, nice]) => nice === 10),
+            `loaded, not yet serving: new threads at nice 10 (${JSON.stringify(fresh)})`,
+          );
+        runtime.serving();
+        for (const [tid, nice] of threadNices())
+          assert.equal(nice, normal, `thread ${tid} is at nice ${nice} once serving, the process at ${normal}`);
+      } finally {
+        await runtime.close();
+      }
+    },
+  );
 }

@@ -29,14 +29,25 @@ describe('shared mailbox', () => {
     assert.deepEqual(got.tensors, sent);
     assert.deepEqual(got.wanted, ['logits', 'label']);
     assert.equal(got.computeNs, 12345);
-    assert.ok(got.tensors.every((t) => !((t.data as Float32Array).buffer instanceof SharedArrayBuffer)), 'copied out of shared memory');
+    assert.ok(
+      got.tensors.every((t) => !((t.data as Float32Array).buffer instanceof SharedArrayBuffer)),
+      'copied out of shared memory',
+    );
   });
 
   it('refuses what does not fit, BYTES tensors and names outside the table', () => {
     const box = SharedMailbox.create(4096);
-    assert.equal(box.write([{ name: 'a', datatype: 'FP32', shape: [2000], data: new Float32Array(2000) }], NAMES), false, 'too large');
+    assert.equal(
+      box.write([{ name: 'a', datatype: 'FP32', shape: [2000], data: new Float32Array(2000) }], NAMES),
+      false,
+      'too large',
+    );
     assert.equal(box.write([{ name: 'a', datatype: 'BYTES', shape: [1], data: ['x'] }], NAMES), false, 'not numeric');
-    assert.equal(box.write([{ name: 'zzz', datatype: 'FP32', shape: [1], data: new Float32Array(1) }], NAMES), false, 'unknown name');
+    assert.equal(
+      box.write([{ name: 'zzz', datatype: 'FP32', shape: [1], data: new Float32Array(1) }], NAMES),
+      false,
+      'unknown name',
+    );
     assert.equal(box.write([], NAMES, ['nope']), false, 'unknown wanted name');
   });
 });
@@ -44,20 +55,38 @@ describe('shared mailbox', () => {
 describe('a model worker with a mailbox', () => {
   it('answers a run through the mailbox and a run too large for it identically, row for row', async () => {
     const runtime = await WorkerRuntime.load({
-      runtime: 'onnx', modelPath: join(ROOT, 'models', 'digits', '1', 'model.onnx'),
-      intraOpThreads: 1, interOpThreads: 1, graphOptimizationLevel: 'all', allowSpinning: false,
+      runtime: 'onnx',
+      modelPath: join(ROOT, 'models', 'digits', '1', 'model.onnx'),
+      intraOpThreads: 1,
+      interOpThreads: 1,
+      graphOptimizationLevel: 'all',
+      allowSpinning: false,
     });
     try {
       const rows = 1500; // 1500 × 64 FP32 = 384 KiB: more than the mailbox holds
       const pixels = Float32Array.from({ length: rows * 64 }, (_, i) => (i * 7919) % 17);
-      const large = await runtime.run([{ name: 'input', datatype: 'FP32', shape: [rows, 64], data: pixels.slice() }], ['label', 'logits']);
+      const large = await runtime.run(
+        [{ name: 'input', datatype: 'FP32', shape: [rows, 64], data: pixels.slice() }],
+        ['label', 'logits'],
+      );
       for (const r of [0, 1, 777, rows - 1]) {
-        const small = await runtime.run([{ name: 'input', datatype: 'FP32', shape: [1, 64], data: pixels.slice(r * 64, r * 64 + 64) }], ['label', 'logits']);
+        const small = await runtime.run(
+          [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: pixels.slice(r * 64, r * 64 + 64) }],
+          ['label', 'logits'],
+        );
         const logits = (ts: Tensor[]) => ts.find((t) => t.name === 'logits')!;
         const label = (ts: Tensor[]) => ts.find((t) => t.name === 'label')!;
         assert.deepEqual(logits(small).shape, [1, 10]);
-        assert.deepEqual([...(logits(small).data as Float32Array)], [...(logits(large).data as Float32Array).subarray(r * 10, r * 10 + 10)], `row ${r}: logits`);
-        assert.equal((label(small).data as BigInt64Array)[0], (label(large).data as BigInt64Array)[r], `row ${r}: label`);
+        assert.deepEqual(
+          [...(logits(small).data as Float32Array)],
+          [...(logits(large).data as Float32Array).subarray(r * 10, r * 10 + 10)],
+          `row ${r}: logits`,
+        );
+        assert.equal(
+          (label(small).data as BigInt64Array)[0],
+          (label(large).data as BigInt64Array)[r],
+          `row ${r}: label`,
+        );
       }
     } finally {
       await runtime.close();

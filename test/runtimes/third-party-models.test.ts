@@ -16,7 +16,16 @@ import { createLogger } from '../../src/telemetry/logger.js';
 import { validateModel } from '../../src/preflight/validate-model.js';
 import { runCli, shown } from '../cli/cli-helpers.js';
 import { connect, rawBytes, rawOutput, type InferResponse } from '../grpc/grpc-client.js';
-import { errorMessage, get, inferBody, outputNamed, postJson, ROOT, tempRepository, type TempRepository } from '../helpers/server.js';
+import {
+  errorMessage,
+  get,
+  inferBody,
+  outputNamed,
+  postJson,
+  ROOT,
+  tempRepository,
+  type TempRepository,
+} from '../helpers/server.js';
 
 const SILERO = 'test/fixtures/third-party/silero_vad_v5.onnx';
 const PPOCR_CLS = 'test/fixtures/third-party/ch_ppocr_mobile_v2.0_cls_infer.onnx';
@@ -25,21 +34,31 @@ const PPOCR_CLS = 'test/fixtures/third-party/ch_ppocr_mobile_v2.0_cls_infer.onnx
 class LogCapture extends Writable {
   readonly lines: Array<Record<string, unknown>> = [];
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) this.lines.push(JSON.parse(l) as Record<string, unknown>);
+    for (const l of chunk.toString('utf8').split('\n').filter(Boolean))
+      this.lines.push(JSON.parse(l) as Record<string, unknown>);
     done();
   }
 }
 
 async function start(repository: string, log?: LogCapture): Promise<RunningServer> {
   // Strict readiness: ready only when every version meant to serve is READY.
-  const config = resolveServerConfig({ model_repository: repository, http_port: 0, host: '127.0.0.1', log_level: 'warn', strict_readiness: true });
+  const config = resolveServerConfig({
+    model_repository: repository,
+    http_port: 0,
+    host: '127.0.0.1',
+    log_level: 'warn',
+    strict_readiness: true,
+  });
   return startServer(config, createLogger('warn', log ?? new LogCapture()));
 }
 
 /** The same session options inferd's ONNX runtime uses, so both compute the same way, to the bit. */
 function referenceSession(file: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(join(ROOT, file), {
-    intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
   });
 }
 
@@ -69,13 +88,20 @@ function frameBody(f: Frame) {
   };
 }
 
-async function onnxruntimeFrame(session: ort.InferenceSession, f: Frame): Promise<{ output: number[]; stateN: number[]; stateShape: readonly number[] }> {
+async function onnxruntimeFrame(
+  session: ort.InferenceSession,
+  f: Frame,
+): Promise<{ output: number[]; stateN: number[]; stateShape: readonly number[] }> {
   const out = await session.run({
     input: new ort.Tensor('float32', Float32Array.from(f.input), [1, f.input.length]),
     state: new ort.Tensor('float32', Float32Array.from(f.state), [2, 1, 128]),
     sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(f.sr)]), []),
   });
-  return { output: Array.from(out.output.data as Float32Array), stateN: Array.from(out.stateN.data as Float32Array), stateShape: out.stateN.dims };
+  return {
+    output: Array.from(out.output.data as Float32Array),
+    stateN: Array.from(out.stateN.data as Float32Array),
+    stateShape: out.stateN.dims,
+  };
 }
 
 /**
@@ -85,7 +111,11 @@ async function onnxruntimeFrame(session: ort.InferenceSession, f: Frame): Promis
 function assertSameNumbers(actual: readonly unknown[], expected: readonly number[], what: string): void {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
   const first = expected.findIndex((e, i) => actual[i] !== e);
-  assert.equal(first, -1, `${what}: element ${first} is ${String(actual[first])}, onnxruntime answered ${expected[first]}`);
+  assert.equal(
+    first,
+    -1,
+    `${what}: element ${first} is ${String(actual[first])}, onnxruntime answered ${expected[first]}`,
+  );
 }
 
 interface VersionRow {
@@ -122,8 +152,16 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
   });
 
   test('starts and serves the version, warning that the generated warm-up failed and counting it', async () => {
-    const index = (await postJson(`${server.url}/v2/repository/index`, {})).json as Array<{ name: string; state: string; reason?: string }>;
-    assert.deepEqual(index.map((e) => [e.name, e.state]), [['vad', 'READY']], JSON.stringify(index));
+    const index = (await postJson(`${server.url}/v2/repository/index`, {})).json as Array<{
+      name: string;
+      state: string;
+      reason?: string;
+    }>;
+    assert.deepEqual(
+      index.map((e) => [e.name, e.state]),
+      [['vad', 'READY']],
+      JSON.stringify(index),
+    );
     assert.equal((await get(`${server.url}/v2/health/ready`)).status, 200, 'the server is ready');
     const warning = log.lines.find((l) => l.level === 40 && l.model === 'vad' && l.warmup_source === 'generated');
     assert.ok(warning, `no warm-up warning among ${JSON.stringify(log.lines).slice(0, 2000)}`);
@@ -131,9 +169,19 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
       String(warning.msg),
       /^model 'vad' version 1: the warm-up request generated from the signature \(zeros: input FP32 \[1, 1\], state FP32 \[2, 1, 128\], sr INT64 \[\]\) failed: .*Pad reflect.*\. The version serves cold .*add \S+\/vad\/1\/warmup\.json with a request the model accepts/,
     );
-    assert.doesNotMatch(String(warning.msg), /fix warmup\.json/, 'the message must not blame a warmup.json that does not exist');
-    assert.deepEqual(await metricLines(server, 'inferd_warmup_failures_total'), ['inferd_warmup_failures_total{model="vad",version="1",source="generated"} 1']);
-    const events = ((await get(`${server.url}/v1/models/vad/events`)).json as { events: Array<{ type: string; evidence: Record<string, unknown> }> }).events;
+    assert.doesNotMatch(
+      String(warning.msg),
+      /fix warmup\.json/,
+      'the message must not blame a warmup.json that does not exist',
+    );
+    assert.deepEqual(await metricLines(server, 'inferd_warmup_failures_total'), [
+      'inferd_warmup_failures_total{model="vad",version="1",source="generated"} 1',
+    ]);
+    const events = (
+      (await get(`${server.url}/v1/models/vad/events`)).json as {
+        events: Array<{ type: string; evidence: Record<string, unknown> }>;
+      }
+    ).events;
     const ready = events.find((e) => e.type === 'version_ready');
     assert.equal(ready?.evidence.warmup_source, 'generated');
     assert.match(String(ready?.evidence.warmup_failure), /generated from the signature .* failed/);
@@ -143,7 +191,11 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
   test('answers exactly what onnxruntime answers, state included, frame after frame at 16 kHz and at 8 kHz', async () => {
     const frames: Frame[] = [];
     let state = new Array<number>(256).fill(0);
-    for (const [i, [samples, sr]] of [[512, 16000], [512, 16000], [256, 8000]].entries()) {
+    for (const [i, [samples, sr]] of [
+      [512, 16000],
+      [512, 16000],
+      [256, 8000],
+    ].entries()) {
       const frame = { input: audio(samples, i + 1), state, sr };
       const body = inferBody(await postJson(`${server.url}/v2/models/vad/infer`, frameBody(frame)));
       const expected = await onnxruntimeFrame(session, frame);
@@ -155,12 +207,19 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
       frames.push(frame);
       state = stateN.data as number[]; // the recurrent state goes round, as a VAD client sends it
     }
-    assert.ok(state.some((v) => v !== 0), 'the state carried across frames is not all zeros');
+    assert.ok(
+      state.some((v) => v !== 0),
+      'the state carried across frames is not all zeros',
+    );
     const [v1] = await versionRows(server.url, 'vad');
-    assert.deepEqual([v1.state, v1.warmup_source, v1.cold_runs], ['READY', 'generated', 1], 'the first request was answered cold');
+    assert.deepEqual(
+      [v1.state, v1.warmup_source, v1.cold_runs],
+      ['READY', 'generated', 1],
+      'the first request was answered cold',
+    );
   });
 
-  test('over gRPC with raw tensors (sr a rank-0 INT64), the answer is onnxruntime\'s to the bit, negative zeros included', async () => {
+  test("over gRPC with raw tensors (sr a rank-0 INT64), the answer is onnxruntime's to the bit, negative zeros included", async () => {
     const client = connect(server.grpcUrl!);
     try {
       const frame = { input: audio(512, 7), state: audio(256, 8), sr: 16000 };
@@ -171,7 +230,11 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
           { name: 'state', datatype: 'FP32', shape: [2, 1, 128] },
           { name: 'sr', datatype: 'INT64', shape: [] },
         ],
-        raw_input_contents: [rawBytes(Float32Array.from(frame.input)), rawBytes(Float32Array.from(frame.state)), rawBytes(BigInt64Array.from([16000n]))],
+        raw_input_contents: [
+          rawBytes(Float32Array.from(frame.input)),
+          rawBytes(Float32Array.from(frame.state)),
+          rawBytes(BigInt64Array.from([16000n])),
+        ],
       });
       const expected = await session.run({
         input: new ort.Tensor('float32', Float32Array.from(frame.input), [1, 512]),
@@ -179,26 +242,39 @@ describe('Silero VAD v5 from a folder with only model.onnx', () => {
         sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), []),
       });
       for (const name of ['output', 'stateN']) {
-        assert.deepEqual(rawOutput(res, name).raw, rawBytes(expected[name].data as Float32Array), `${name}: the same bytes`);
+        assert.deepEqual(
+          rawOutput(res, name).raw,
+          rawBytes(expected[name].data as Float32Array),
+          `${name}: the same bytes`,
+        );
       }
     } finally {
       client.close();
     }
   });
 
-  test('a frame the model cannot run is answered with onnxruntime\'s reason, and the version keeps serving', async () => {
-    const bad = await postJson(`${server.url}/v2/models/vad/infer`, frameBody({ input: [0.1], state: new Array<number>(256).fill(0), sr: 16000 }));
+  test("a frame the model cannot run is answered with onnxruntime's reason, and the version keeps serving", async () => {
+    const bad = await postJson(
+      `${server.url}/v2/models/vad/infer`,
+      frameBody({ input: [0.1], state: new Array<number>(256).fill(0), sr: 16000 }),
+    );
     assert.ok(bad.status >= 400, `status ${bad.status}`);
     assert.match(errorMessage(bad), /Pad reflect requires axis length >= 2/);
-    const good = await postJson(`${server.url}/v2/models/vad/infer`, frameBody({ input: audio(512, 9), state: new Array<number>(256).fill(0), sr: 16000 }));
+    const good = await postJson(
+      `${server.url}/v2/models/vad/infer`,
+      frameBody({ input: audio(512, 9), state: new Array<number>(256).fill(0), sr: 16000 }),
+    );
     assert.equal(good.status, 200, good.text.slice(0, 300));
   });
 });
 
 describe('Silero VAD v5 with a warmup.json', () => {
   test('a warmup.json with a real frame warms it; a failing one keeps its version out, naming warmup.json', async () => {
-    const repo = await tempRepository({ vad: { onnx: SILERO, versions: [1, 2], config: { file: 'config.yaml', text: 'version_policy: all\n' } } });
-    const request = (samples: number) => frameBody({ input: audio(samples, 3), state: new Array<number>(256).fill(0), sr: 16000 });
+    const repo = await tempRepository({
+      vad: { onnx: SILERO, versions: [1, 2], config: { file: 'config.yaml', text: 'version_policy: all\n' } },
+    });
+    const request = (samples: number) =>
+      frameBody({ input: audio(samples, 3), state: new Array<number>(256).fill(0), sr: 16000 });
     writeFileSync(join(repo.dir, 'vad', '1', 'warmup.json'), JSON.stringify(request(512)));
     writeFileSync(join(repo.dir, 'vad', '2', 'warmup.json'), JSON.stringify(request(1)));
     const log = new LogCapture();
@@ -207,12 +283,17 @@ describe('Silero VAD v5 with a warmup.json', () => {
       const [v1, v2] = await versionRows(server.url, 'vad');
       assert.deepEqual([v1.state, v1.warmup_source, v1.cold_runs], ['READY', 'file', 0]);
       assert.equal(v2.state, 'UNAVAILABLE');
-      const index = (await postJson(`${server.url}/v2/repository/index`, {})).json as Array<{ version?: string; reason?: string }>;
+      const index = (await postJson(`${server.url}/v2/repository/index`, {})).json as Array<{
+        version?: string;
+        reason?: string;
+      }>;
       assert.match(
         index.find((e) => e.version === '2')?.reason ?? '',
         /^model 'vad' version 2: warm-up request 1 of 1 from vad\/2\/warmup\.json failed: .*Pad reflect.*; fix warmup\.json or the model$/,
       );
-      assert.deepEqual(await metricLines(server, 'inferd_warmup_failures_total'), ['inferd_warmup_failures_total{model="vad",version="2",source="file"} 1']);
+      assert.deepEqual(await metricLines(server, 'inferd_warmup_failures_total'), [
+        'inferd_warmup_failures_total{model="vad",version="2",source="file"} 1',
+      ]);
       assert.ok(!log.lines.some((l) => l.warmup_source === 'generated'), 'no generated warm-up ran');
       assert.equal(inferBody(await postJson(`${server.url}/v2/models/vad/infer`, request(512))).model_version, '1');
     } finally {
@@ -233,7 +314,11 @@ describe('PP-OCR text-direction classifier (dynamic batch, height and width)', (
       assert.deepEqual(await metricLines(server, 'inferd_warmup_failures_total'), []);
       const shape = [2, 3, 48, 192];
       const pixels = Array.from({ length: 2 * 3 * 48 * 192 }, (_, i) => Math.fround(Math.sin(i / 97) * 0.9));
-      const body = inferBody(await postJson(`${server.url}/v2/models/cls/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape, data: pixels }] }));
+      const body = inferBody(
+        await postJson(`${server.url}/v2/models/cls/infer`, {
+          inputs: [{ name: 'x', datatype: 'FP32', shape, data: pixels }],
+        }),
+      );
       const expected = await session.run({ x: new ort.Tensor('float32', Float32Array.from(pixels), shape) });
       const out = outputNamed(body, 'softmax_0.tmp_0');
       assert.deepEqual(out.shape, [2, 2]);
@@ -251,12 +336,29 @@ describe('inferd validate on a model whose generated warm-up fails', () => {
     const repo = await tempRepository({ vad: { onnx: SILERO } });
     try {
       const report = await validateModel({ dir: join(repo.dir, 'vad') });
-      assert.deepEqual(report.checks.map((c) => [c.check, c.status]), [['config', 'pass'], ['versions', 'pass'], ['integrity', 'skip'], ['load', 'pass'], ['warm-up', 'warn'], ['reference outputs', 'skip']]);
+      assert.deepEqual(
+        report.checks.map((c) => [c.check, c.status]),
+        [
+          ['config', 'pass'],
+          ['versions', 'pass'],
+          ['integrity', 'skip'],
+          ['load', 'pass'],
+          ['warm-up', 'warn'],
+          ['reference outputs', 'skip'],
+        ],
+      );
       assert.equal(report.ok, true);
-      assert.match(report.checks.find((c) => c.check === 'warm-up')!.detail, /generated from the signature .* failed: .*serves cold.*warmup\.json/);
+      assert.match(
+        report.checks.find((c) => c.check === 'warm-up')!.detail,
+        /generated from the signature .* failed: .*serves cold.*warmup\.json/,
+      );
       const cli = await runCli(['validate', join(repo.dir, 'vad')]);
       assert.equal(cli.code, 0, shown(cli));
-      assert.match(cli.stdout, /^ {2}WARN {2}warm-up \(version 1\): model 'vad' version 1: the warm-up request generated from the signature/m, shown(cli));
+      assert.match(
+        cli.stdout,
+        /^ {2}WARN {2}warm-up \(version 1\): model 'vad' version 1: the warm-up request generated from the signature/m,
+        shown(cli),
+      );
       assert.match(cli.stdout, /model 'vad' is valid/, shown(cli));
     } finally {
       await repo.cleanup();

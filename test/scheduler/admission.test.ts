@@ -13,9 +13,20 @@ let repo: ReturnType<typeof makeRepository>;
 
 before(async () => {
   repo = makeRepository({
-    small_queue: { onnx: SLOW, configYaml: 'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  max_queue_size: 2\n' },
-    timeouts: { onnx: SLOW, configYaml: 'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  default_timeout_microseconds: 0\n  max_timeout_microseconds: 1000000\n' },
-    priorities: { onnx: SLOW, configYaml: 'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  priority_levels: 2\n  default_priority_level: 2\n' },
+    small_queue: {
+      onnx: SLOW,
+      configYaml: 'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  max_queue_size: 2\n',
+    },
+    timeouts: {
+      onnx: SLOW,
+      configYaml:
+        'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  default_timeout_microseconds: 0\n  max_timeout_microseconds: 1000000\n',
+    },
+    priorities: {
+      onnx: SLOW,
+      configYaml:
+        'max_batch_size: 8\ndynamic_batching:\n  enabled: false\n  priority_levels: 2\n  default_priority_level: 2\n',
+    },
   });
   inferd = await Inferd.create({ modelRepository: repo.dir });
 });
@@ -26,7 +37,11 @@ after(async () => {
 });
 
 function request(model: string, parameters?: Record<string, unknown>): InferenceRequest {
-  return { model, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Float32Array(256).fill(0.01) }], parameters };
+  return {
+    model,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Float32Array(256).fill(0.01) }],
+    parameters,
+  };
 }
 
 /**
@@ -52,7 +67,12 @@ async function oneExecuting(model: string): Promise<{ running: Promise<unknown> 
 
 test('beyond max_queue_size requests are refused at once with UNAVAILABLE', async () => {
   const first = await oneExecuting('small_queue'); // the queue is empty
-  const rest = Array.from({ length: 5 }, () => inferd.infer(request('small_queue')).then(() => 'ok', (e: Error & { code?: string }) => ({ code: e.code, message: e.message })));
+  const rest = Array.from({ length: 5 }, () =>
+    inferd.infer(request('small_queue')).then(
+      () => 'ok',
+      (e: Error & { code?: string }) => ({ code: e.code, message: e.message }),
+    ),
+  );
   const results = await Promise.all(rest);
   await first.running;
   const refused = results.filter((r) => r !== 'ok') as Array<{ code: string; message: string }>;
@@ -69,7 +89,11 @@ test('a request that waits past its timeout is rejected without running', async 
   const { running } = await oneExecuting('timeouts');
   // Queued behind a running request with a timeout of 1 µs: it is past its timeout before it could start.
   const late = inferd.infer(request('timeouts', { timeout: 1 }));
-  await assert.rejects(late, (e: Error & { code?: string }) => e.code === 'DEADLINE_EXCEEDED' && /past its timeout; it was not run/.test(e.message));
+  await assert.rejects(
+    late,
+    (e: Error & { code?: string }) =>
+      e.code === 'DEADLINE_EXCEEDED' && /past its timeout; it was not run/.test(e.message),
+  );
   await running;
   const stats = inferd.service.statistics('timeouts')[0];
   assert.equal(stats.inferenceCount - before, 1, 'only the first request ran');
@@ -77,8 +101,14 @@ test('a request that waits past its timeout is rejected without running', async 
 });
 
 test('a timeout above the model maximum is a client error', async () => {
-  await assert.rejects(inferd.infer(request('timeouts', { timeout: 2_000_000 })), /timeout 2000000 µs exceeds model 'timeouts''s maximum of 1000000 µs/);
-  await assert.rejects(inferd.infer(request('timeouts', { timeout: -1 })), /parameter 'timeout' must be a non-negative integer/);
+  await assert.rejects(
+    inferd.infer(request('timeouts', { timeout: 2_000_000 })),
+    /timeout 2000000 µs exceeds model 'timeouts''s maximum of 1000000 µs/,
+  );
+  await assert.rejects(
+    inferd.infer(request('timeouts', { timeout: -1 })),
+    /parameter 'timeout' must be a non-negative integer/,
+  );
 });
 
 test('higher priority requests are dequeued first', async () => {
@@ -89,14 +119,24 @@ test('higher priority requests are dequeued first', async () => {
   const high = track('high', inferd.infer(request('priorities', { priority: 1 })));
   await Promise.all([blocker, ...low, high]);
   assert.deepEqual(order, ['blocker', 'high', 'low1', 'low2', 'low3']);
-  await assert.rejects(inferd.infer(request('priorities', { priority: 3 })), /priority 3 is out of range: model 'priorities' has priority levels 1 to 2/);
+  await assert.rejects(
+    inferd.infer(request('priorities', { priority: 3 })),
+    /priority 3 is out of range: model 'priorities' has priority levels 1 to 2/,
+  );
 });
 
 test('over HTTP, a full queue answers 503 with Retry-After', async () => {
   const server = await startTestServer({ repository: repo.dir });
   try {
-    const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0.01) }] });
-    const post = () => fetch(`${server.url}/v2/models/small_queue/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const body = JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0.01) }],
+    });
+    const post = () =>
+      fetch(`${server.url}/v2/models/small_queue/infer`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
     // Rounds of 8 at once until one round overflows the queue (on a busy machine the requests of a round may
     // arrive spread out, and a round may all fit): counted, not timed.
     let responses: Response[] = [];

@@ -6,7 +6,9 @@ import { Inferd } from '../../src/index.js';
 import type { InferenceRequest, Tensor } from '../../src/index.js';
 import { makeRepository, ROOT } from './temp-repository.js';
 
-const reference = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/digits.json'), 'utf8')) as { inputs: number[][] };
+const reference = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/digits.json'), 'utf8')) as {
+  inputs: number[][];
+};
 
 let inferd: Inferd;
 let repo: ReturnType<typeof makeRepository>;
@@ -14,9 +16,15 @@ let repo: ReturnType<typeof makeRepository>;
 before(async () => {
   repo = makeRepository({
     // A long queue delay so concurrent requests are certain to be joined.
-    digits_batched: { onnx: 'models/digits/1/model.onnx', configYaml: 'max_batch_size: 64\ndynamic_batching:\n  max_queue_delay_microseconds: 20000\n' },
+    digits_batched: {
+      onnx: 'models/digits/1/model.onnx',
+      configYaml: 'max_batch_size: 64\ndynamic_batching:\n  max_queue_delay_microseconds: 20000\n',
+    },
     digits_alone: { onnx: 'models/digits/1/model.onnx', configYaml: 'max_batch_size: 64\ndynamic_batching: false\n' },
-    identity: { onnx: 'test/fixtures/models/dtypes_identity.onnx', configYaml: 'max_batch_size: 16\ndynamic_batching:\n  max_queue_delay_microseconds: 20000\n' },
+    identity: {
+      onnx: 'test/fixtures/models/dtypes_identity.onnx',
+      configYaml: 'max_batch_size: 16\ndynamic_batching:\n  max_queue_delay_microseconds: 20000\n',
+    },
   });
   inferd = await Inferd.create({ modelRepository: repo.dir });
 });
@@ -27,11 +35,18 @@ after(async () => {
 });
 
 function digitsRequest(model: string, rows: number[][]): InferenceRequest {
-  return { model, inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 64], data: new Float32Array(rows.flat()) }] };
+  return {
+    model,
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, 64], data: new Float32Array(rows.flat()) }],
+  };
 }
 
 function plain(outputs: readonly Tensor[]) {
-  return outputs.map((t) => ({ name: t.name, shape: [...t.shape], data: Array.from(t.data as ArrayLike<number | bigint>) }));
+  return outputs.map((t) => ({
+    name: t.name,
+    shape: [...t.shape],
+    data: Array.from(t.data as ArrayLike<number | bigint>),
+  }));
 }
 
 test('batched answers equal unbatched answers element for element', async () => {
@@ -46,8 +61,14 @@ test('batched answers equal unbatched answers element for element', async () => 
   }
   const stats = inferd.service.statistics('digits_batched')[0];
   const executions = stats.executionCount - before;
-  assert.ok(executions < groups.length / 4, `expected requests to be joined, got ${executions} runtime calls for ${groups.length} requests`);
-  assert.ok(stats.batches.some((b) => b.batchSize > 3), 'a batch larger than any single request formed');
+  assert.ok(
+    executions < groups.length / 4,
+    `expected requests to be joined, got ${executions} runtime calls for ${groups.length} requests`,
+  );
+  assert.ok(
+    stats.batches.some((b) => b.batchSize > 3),
+    'a batch larger than any single request formed',
+  );
 });
 
 function identityRequest(n: number, seed: number): InferenceRequest {
@@ -57,7 +78,12 @@ function identityRequest(n: number, seed: number): InferenceRequest {
     { name: 'in_int8', datatype: 'INT8', shape: [1, n], data: new Int8Array(fill((i) => -i)) },
     { name: 'in_int16', datatype: 'INT16', shape: [1, n], data: new Int16Array(fill((i) => i * 300)) },
     { name: 'in_int32', datatype: 'INT32', shape: [1, n], data: new Int32Array(fill((i) => i * 70000)) },
-    { name: 'in_int64', datatype: 'INT64', shape: [1, n], data: new BigInt64Array(fill((i) => BigInt(i) * 10n ** 12n)) },
+    {
+      name: 'in_int64',
+      datatype: 'INT64',
+      shape: [1, n],
+      data: new BigInt64Array(fill((i) => BigInt(i) * 10n ** 12n)),
+    },
     { name: 'in_uint8', datatype: 'UINT8', shape: [1, n], data: new Uint8Array(fill((i) => i)) },
     { name: 'in_uint16', datatype: 'UINT16', shape: [1, n], data: new Uint16Array(fill((i) => i * 2)) },
     { name: 'in_uint32', datatype: 'UINT32', shape: [1, n], data: new Uint32Array(fill((i) => i * 3)) },
@@ -78,7 +104,11 @@ test('requests whose non-batch dimensions differ are not joined, and each gets i
     for (const input of requests[i].inputs) {
       const out = a.outputs.find((o) => o.name === input.name.replace('in_', 'out_'))!;
       assert.deepEqual(out.shape, input.shape);
-      assert.deepEqual(Array.from(out.data as ArrayLike<unknown>), Array.from(input.data as ArrayLike<unknown>), input.name);
+      assert.deepEqual(
+        Array.from(out.data as ArrayLike<unknown>),
+        Array.from(input.data as ArrayLike<unknown>),
+        input.name,
+      );
     }
   });
   const after = inferd.service.statistics('identity')[0];

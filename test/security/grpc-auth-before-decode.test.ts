@@ -57,7 +57,8 @@ test('a caller without the model scope is refused before the message is decoded'
 });
 
 test('the model field is read from the top level, the last one winning, as decoders do', () => {
-  const field = (n: number, text: string) => Buffer.concat([Buffer.from([(n << 3) | 2, text.length]), Buffer.from(text)]);
+  const field = (n: number, text: string) =>
+    Buffer.concat([Buffer.from([(n << 3) | 2, text.length]), Buffer.from(text)]);
   assert.equal(peekStringField(Buffer.concat([field(1, 'a'), field(5, 'xx'), field(1, 'b')]), 1), 'b');
   assert.equal(peekStringField(field(2, 'a'), 1), undefined);
   assert.equal(peekStringField(Buffer.from([0x0a, 0x05, 0x61]), 1), undefined, 'a length past the end');

@@ -17,7 +17,11 @@ const DIGITS = {
 };
 
 /** Calls `method` with `metadata` on a fresh client; resolves with the ServiceError, or undefined on success. */
-async function outcome(metadata: Record<string, string>, method = 'ModelInfer', request: object = DIGITS): Promise<ServiceError | undefined> {
+async function outcome(
+  metadata: Record<string, string>,
+  method = 'ModelInfer',
+  request: object = DIGITS,
+): Promise<ServiceError | undefined> {
   const client = connect(s.server.grpcUrl!, {}, metadata);
   try {
     await client.call(method, request);
@@ -56,7 +60,9 @@ test('missing scope: PERMISSION_DENIED naming it, for inference and for reposito
 
 test('JWT: valid passes; expired and wrong audience are UNAUTHENTICATED', async () => {
   assert.equal(await outcome({ authorization: `Bearer ${await s.token()}` }), undefined);
-  const expired = await outcome({ authorization: `Bearer ${await s.token({ expiresIn: Math.floor(Date.now() / 1000) - 60 })}` });
+  const expired = await outcome({
+    authorization: `Bearer ${await s.token({ expiresIn: Math.floor(Date.now() / 1000) - 60 })}`,
+  });
   assert.equal(expired?.code, status.UNAUTHENTICATED);
   const audience = await outcome({ authorization: `Bearer ${await s.token({ audience: 'other' })}` });
   assert.equal(audience?.code, status.UNAUTHENTICATED);

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DIGITS_REQUEST, INITIAL_KEYS, KEYS, keysFile, limitedRetryAfter, logRecords, post, replaceFile, startSecureServer, type SecureServer } from './security-helpers.js';
+import {
+  DIGITS_REQUEST,
+  INITIAL_KEYS,
+  KEYS,
+  keysFile,
+  limitedRetryAfter,
+  logRecords,
+  post,
+  replaceFile,
+  startSecureServer,
+  type SecureServer,
+} from './security-helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let s: SecureServer;
@@ -11,7 +22,8 @@ before(async () => {
 });
 after(() => s.stop());
 
-const infer = (headers: Record<string, string>, model = 'digits') => post(url, `/v2/models/${model}/infer`, DIGITS_REQUEST, headers);
+const infer = (headers: Record<string, string>, model = 'digits') =>
+  post(url, `/v2/models/${model}/infer`, DIGITS_REQUEST, headers);
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 test('health endpoints stay open without credentials', async () => {
@@ -35,7 +47,7 @@ test('a valid key passes as Bearer or x-api-key', async () => {
   assert.equal((await fetch(`${url}/v2/models/digits`, { headers: { 'x-api-key': KEYS.web } })).status, 200);
 });
 
-test('a key without the model\'s scope: 403 naming the scope', async () => {
+test("a key without the model's scope: 403 naming the scope", async () => {
   const r = await infer(bearer(KEYS.web), 'breast_cancer');
   assert.equal(r.status, 403);
   assert.match(r.text, /lack the scope 'infer:breast_cancer'/);
@@ -79,12 +91,22 @@ test('rate limit: the burst passes, then 429 with Retry-After, counted by key cl
 });
 
 test('input hardening: too deep JSON and too many inputs are 400 with the limit named', async () => {
-  const deep = await post(url, '/v2/models/digits/infer', `{"inputs":${'['.repeat(40)}${']'.repeat(40)}}`, bearer(KEYS.web));
+  const deep = await post(
+    url,
+    '/v2/models/digits/infer',
+    `{"inputs":${'['.repeat(40)}${']'.repeat(40)}}`,
+    bearer(KEYS.web),
+  );
   assert.equal(deep.status, 400);
   assert.match(deep.text, /deeper than 16 levels \(limits\.max_json_depth\)/);
   // Each one as the model takes it: only their number is wrong.
   const input = { name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0) };
-  const many = await post(url, '/v2/models/digits/infer', JSON.stringify({ inputs: Array(5).fill(input) }), bearer(KEYS.web));
+  const many = await post(
+    url,
+    '/v2/models/digits/infer',
+    JSON.stringify({ inputs: Array(5).fill(input) }),
+    bearer(KEYS.web),
+  );
   assert.equal(many.status, 400);
   assert.match(many.text, /5 inputs, above the limit of 4 \(limits\.max_inputs\)/);
 });
@@ -94,7 +116,11 @@ test('key rotation: after the keys file changes the old key stops working and th
   const rotate = async (content: string, keys: number) => {
     const from = s.logs.length;
     await replaceFile(s.keysPath, content);
-    await waitFor(() => logRecords(s.logs, 'API keys reloaded', from).some((r) => r.keys === keys), `the keys file to be reloaded with ${keys} keys`, t.signal);
+    await waitFor(
+      () => logRecords(s.logs, 'API keys reloaded', from).some((r) => r.keys === keys),
+      `the keys file to be reloaded with ${keys} keys`,
+      t.signal,
+    );
   };
   await rotate(keysFile([{ name: 'web-2', key: KEYS.rotated, scopes: ['infer:digits'] }]), 1);
   assert.equal((await infer(bearer(KEYS.web))).status, 401, 'old key still accepted');
@@ -110,5 +136,6 @@ test('no key or token appears in the logs', async () => {
   await infer(bearer('wrong-key-0123456789'));
   const text = s.logs.join('');
   assert.match(text, /API keys reloaded/);
-  for (const secret of [...Object.values(KEYS), 'wrong-key-0123456789', token]) assert.ok(!text.includes(secret), 'a credential was logged');
+  for (const secret of [...Object.values(KEYS), 'wrong-key-0123456789', token])
+    assert.ok(!text.includes(secret), 'a credential was logged');
 });

@@ -22,15 +22,26 @@ function v1Columns(text: string): Record<string, unknown> {
 }
 
 async function post(server: RunningServer, path: string, body: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text() };
 }
 
 async function grpcError(client: InferenceClient, request: object): Promise<ServiceError | undefined> {
-  return client.call('ModelInfer', request).then(() => undefined, (e: ServiceError) => e);
+  return client.call('ModelInfer', request).then(
+    () => undefined,
+    (e: ServiceError) => e,
+  );
 }
 
-const fp32Input = (name: string) => ({ name, datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: new Array(64).fill(0.5) } });
+const fp32Input = (name: string) => ({
+  name,
+  datatype: 'FP32',
+  shape: ['1', '64'],
+  contents: { fp32_contents: new Array(64).fill(0.5) },
+});
 
 describe('input limits on the V1 and gRPC doors', () => {
   let repo: TempRepository;
@@ -42,7 +53,10 @@ describe('input limits on the V1 and gRPC doors', () => {
       dtypes: { onnx: 'dtypes_identity.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 4\n' } },
       digits: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     });
-    server = await startTestServer({ repository: repo.dir, config: { grpc_port: 0, metrics_port: -1, limits: LIMITS } });
+    server = await startTestServer({
+      repository: repo.dir,
+      config: { grpc_port: 0, metrics_port: -1, limits: LIMITS },
+    });
     grpc = connect(server.grpcUrl!);
   });
 
@@ -63,7 +77,10 @@ describe('input limits on the V1 and gRPC doors', () => {
   it('V1: a BYTES element longer than limits.max_string_bytes is refused with 400; one at the limit is answered', async () => {
     const long = await post(server, '/v1/models/dtypes:predict', { inputs: v1Columns('x'.repeat(17)) });
     assert.equal(long.status, 400, long.text);
-    assert.match(long.text, /input 'in_bytes': element 0 is 17 bytes, above the limit of 16 \(limits\.max_string_bytes\)/);
+    assert.match(
+      long.text,
+      /input 'in_bytes': element 0 is 17 bytes, above the limit of 16 \(limits\.max_string_bytes\)/,
+    );
     const ok = await post(server, '/v1/models/dtypes:predict', { inputs: v1Columns('y'.repeat(16)) });
     assert.equal(ok.status, 200, ok.text);
     assert.match(ok.text, /"in_bytes"|"out_bytes"|yyyyyyyyyyyyyyyy/);
@@ -86,16 +103,26 @@ describe('input limits on the V1 and gRPC doors', () => {
 
   it('gRPC: BYTES elements longer than limits.max_string_bytes answer INVALID_ARGUMENT, typed or raw', async () => {
     const bytesInput = { name: 'in_bytes', datatype: 'BYTES', shape: ['1', '1'] };
-    const typed = await grpcError(grpc, { model_name: 'dtypes', inputs: [{ ...bytesInput, contents: { bytes_contents: [Buffer.from('z'.repeat(17))] } }] });
+    const typed = await grpcError(grpc, {
+      model_name: 'dtypes',
+      inputs: [{ ...bytesInput, contents: { bytes_contents: [Buffer.from('z'.repeat(17))] } }],
+    });
     assert.equal(typed?.code, status.INVALID_ARGUMENT, typed?.details);
     assert.match(typed!.details, /element 0 is 17 bytes, above the limit of 16 \(limits\.max_string_bytes\)/);
-    const raw = await grpcError(grpc, { model_name: 'dtypes', inputs: [bytesInput], raw_input_contents: [rawStrings(['z'.repeat(40)])] });
+    const raw = await grpcError(grpc, {
+      model_name: 'dtypes',
+      inputs: [bytesInput],
+      raw_input_contents: [rawStrings(['z'.repeat(40)])],
+    });
     assert.equal(raw?.code, status.INVALID_ARGUMENT, raw?.details);
     assert.match(raw!.details, /40 bytes, above the limit of 16/);
   });
 
   it('gRPC: a request within the limits is answered', async () => {
-    const response = await grpc.call<{ outputs: unknown[] }>('ModelInfer', { model_name: 'digits', inputs: [fp32Input('input')] });
+    const response = await grpc.call<{ outputs: unknown[] }>('ModelInfer', {
+      model_name: 'digits',
+      inputs: [fp32Input('input')],
+    });
     assert.equal(response.outputs.length > 0, true);
   });
 });

@@ -4,12 +4,29 @@ import { test } from 'node:test';
 import { CLI_PATH, MODELS_DIR } from '../helpers/server.js';
 import { GIVE_UP_MS } from '../helpers/wait-for.js';
 
-const ARGS = ['serve', '--model-repository', MODELS_DIR, '--model-control-mode', 'explicit', '--host', '0.0.0.0', '--http-port', '0', '--grpc-port=-1', '--metrics-port=-1', '--log-level', 'info'];
+const ARGS = [
+  'serve',
+  '--model-repository',
+  MODELS_DIR,
+  '--model-control-mode',
+  'explicit',
+  '--host',
+  '0.0.0.0',
+  '--http-port',
+  '0',
+  '--grpc-port=-1',
+  '--metrics-port=-1',
+  '--log-level',
+  'info',
+];
 
 /** Runs the CLI; resolves when it exits or, with `until`, once its output matches (then stops it with SIGTERM). */
 function run(args: string[], until?: RegExp): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_HOST: '' } });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, INFERD_HOST: '' },
+    });
     let output = '';
     let stopping: NodeJS.Timeout | undefined;
     // Only so a child that never exits cannot hang the suite; a loaded machine may take long to start it.

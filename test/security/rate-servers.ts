@@ -41,22 +41,33 @@ export async function startRateServer(o: RateServerOptions): Promise<RateServer>
   const dir = await mkdtemp(join(tmpdir(), 'inferd-rate-'));
   const keysPath = join(dir, 'keys.yaml');
   const rate = `{requests_per_second: ${o.keyLimit.requests_per_second}, burst: ${o.keyLimit.burst}}`;
-  await writeFile(keysPath, keysFile([
-    { name: 'limited', key: RATE_KEYS.limited, scopes: ['infer:digits'], rate },
-    { name: 'web', key: RATE_KEYS.web, scopes: ['infer:digits'] },
-  ]));
+  await writeFile(
+    keysPath,
+    keysFile([
+      { name: 'limited', key: RATE_KEYS.limited, scopes: ['infer:digits'], rate },
+      { name: 'web', key: RATE_KEYS.web, scopes: ['infer:digits'] },
+    ]),
+  );
   const config: ServerConfigFields = {
-    model_control_mode: 'explicit', load_models: ['digits'],
+    model_control_mode: 'explicit',
+    load_models: ['digits'],
     auth: { enabled: true, api_keys_file: keysPath, model_limits: o.modelLimit ? { digits: o.modelLimit } : {} },
     limits: {
       rate_store: 'redis',
-      rate_redis: { url: o.redisUrl, key_prefix: o.keyPrefix, on_unavailable: o.onUnavailable ?? 'open', command_timeout_ms: o.commandTimeoutMs ?? 50, breaker: o.breaker },
+      rate_redis: {
+        url: o.redisUrl,
+        key_prefix: o.keyPrefix,
+        on_unavailable: o.onUnavailable ?? 'open',
+        command_timeout_ms: o.commandTimeoutMs ?? 50,
+        breaker: o.breaker,
+      },
     },
   };
   const logs: string[] = [];
   const server = await startTestServer({ config, logs, logLevel: 'info' });
   return {
-    server, logs,
+    server,
+    logs,
     infer: async (key) => {
       const r = await post(server.url, '/v2/models/digits/infer', DIGITS_REQUEST, { authorization: `Bearer ${key}` });
       return { status: r.status, retryAfter: r.headers.get('retry-after'), text: r.text };
@@ -77,9 +88,20 @@ export function metricValue(text: string, series: string): number {
 
 /** Skip (loudly) when the machine's Redis does not answer; fail instead under INFERD_CI=1. */
 export async function sharedRedisSkip(): Promise<false | string> {
-  const client = new Redis(SHARED_REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(SHARED_REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
-  const up = await client.connect().then(() => client.ping()).then((p) => p === 'PONG', () => false);
+  const up = await client
+    .connect()
+    .then(() => client.ping())
+    .then(
+      (p) => p === 'PONG',
+      () => false,
+    );
   client.disconnect();
   if (up) return false;
   const message = `Redis is not reachable at ${SHARED_REDIS_URL}: start it (redis-server --daemonize yes --save "") to run the shared rate-limit tests`;

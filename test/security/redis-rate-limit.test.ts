@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { deleteKeys, uniqueNamespace } from '../features/redis-target.js';
-import { metricValue, RATE_KEYS, SHARED_REDIS_URL, sharedRedisSkip, startRateServer, type RateServer } from './rate-servers.js';
+import {
+  metricValue,
+  RATE_KEYS,
+  SHARED_REDIS_URL,
+  sharedRedisSkip,
+  startRateServer,
+  type RateServer,
+} from './rate-servers.js';
 
 const skip = await sharedRedisSkip();
 
@@ -22,7 +29,13 @@ describe('rate limits shared in Redis by two servers', { skip }, () => {
 
   before(async () => {
     // Redis always decides here: a command that timed out on a busy machine would let a request through (on_unavailable: open).
-    const options = { redisUrl: SHARED_REDIS_URL, keyPrefix: prefix, keyLimit: KEY_LIMIT, modelLimit: MODEL_LIMIT, commandTimeoutMs: 30_000 };
+    const options = {
+      redisUrl: SHARED_REDIS_URL,
+      keyPrefix: prefix,
+      keyLimit: KEY_LIMIT,
+      modelLimit: MODEL_LIMIT,
+      commandTimeoutMs: 30_000,
+    };
     a = await startRateServer(options);
     b = await startRateServer(options);
   });
@@ -57,7 +70,9 @@ describe('rate limits shared in Redis by two servers', { skip }, () => {
       const wait = Number(r.retryAfter);
       assert.ok(wait >= 900 && wait <= 1000, `Retry-After ${r.retryAfter}: expected about the 1000 s a token takes`);
     }
-    const counted = metricValue(await a.metrics(), 'inferd_rate_limited_total{key_class="limited",limit="key"}') + metricValue(await b.metrics(), 'inferd_rate_limited_total{key_class="limited",limit="key"}');
+    const counted =
+      metricValue(await a.metrics(), 'inferd_rate_limited_total{key_class="limited",limit="key"}') +
+      metricValue(await b.metrics(), 'inferd_rate_limited_total{key_class="limited",limit="key"}');
     assert.equal(counted, 6);
   });
 
@@ -81,7 +96,10 @@ describe('rate limits shared in Redis by two servers', { skip }, () => {
       keys.sort();
       assert.deepEqual(keys, [`${prefix}key:limited`, `${prefix}model:digits`]);
       const ttl = await client.pttl(`${prefix}key:limited`);
-      assert.ok(ttl > 0 && ttl <= 4_001_000, `bucket TTL ${ttl} ms: expected at most the time to refill (4000 s) plus 1 s`);
+      assert.ok(
+        ttl > 0 && ttl <= 4_001_000,
+        `bucket TTL ${ttl} ms: expected at most the time to refill (4000 s) plus 1 s`,
+      );
     } finally {
       client.disconnect();
     }

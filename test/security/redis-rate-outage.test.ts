@@ -57,12 +57,17 @@ describe('rate store outage: fail open and fail closed', { skip }, () => {
 
   /** Both servers limit from Redis: the burst of 2 passes, the third request is 429. */
   async function assertLimiting(): Promise<void> {
-    for (const s of [open, closed]) assert.deepEqual((await burst(s, 3)).map((o) => o.status), [200, 200, 429]);
+    for (const s of [open, closed])
+      assert.deepEqual(
+        (await burst(s, 3)).map((o) => o.status),
+        [200, 200, 429],
+      );
   }
 
   /** Waits until a server decides from Redis again (the breaker lets a probe through and it succeeds). */
   async function awaitRecovery(s: RateServer, signal: AbortSignal): Promise<void> {
-    const decidedByRedis = async () => (await s.infer(RATE_KEYS.limited)).status !== 503 && metricValue(await s.metrics(), 'inferd_rate_store_up') === 1;
+    const decidedByRedis = async () =>
+      (await s.infer(RATE_KEYS.limited)).status !== 503 && metricValue(await s.metrics(), 'inferd_rate_store_up') === 1;
     await waitFor(decidedByRedis, 'the rate store to answer again', signal, 50);
   }
 
@@ -73,15 +78,33 @@ describe('rate store outage: fail open and fail closed', { skip }, () => {
     // Every request of both bursts is answered while Redis is stopped: none waits on it beyond the command timeout.
     const openOut = await burst(open, 10);
     const closedOut = await burst(closed, 10);
-    assert.deepEqual(openOut.map((o) => o.status), Array(10).fill(200));
-    assert.deepEqual(closedOut.map((o) => o.status), Array(10).fill(503));
+    assert.deepEqual(
+      openOut.map((o) => o.status),
+      Array(10).fill(200),
+    );
+    assert.deepEqual(
+      closedOut.map((o) => o.status),
+      Array(10).fill(503),
+    );
     for (const o of closedOut) assert.equal(o.retryAfter, '1');
     // The breaker: after 3 timeouts it opened, and the rest are decided without asking Redis.
     const openMetrics = await open.metrics();
-    assert.equal(metricValue(openMetrics, 'inferd_rate_store_unavailable_total{key_class="limited",limit="key",decision="allowed"}'), 10);
+    assert.equal(
+      metricValue(
+        openMetrics,
+        'inferd_rate_store_unavailable_total{key_class="limited",limit="key",decision="allowed"}',
+      ),
+      10,
+    );
     assert.equal(metricValue(openMetrics, 'inferd_rate_store_up'), 0);
     assert.equal(metricValue(openMetrics, 'inferd_rate_store_breaker_state'), 2);
-    assert.equal(metricValue(await closed.metrics(), 'inferd_rate_store_unavailable_total{key_class="limited",limit="key",decision="refused"}'), 10);
+    assert.equal(
+      metricValue(
+        await closed.metrics(),
+        'inferd_rate_store_unavailable_total{key_class="limited",limit="key",decision="refused"}',
+      ),
+      10,
+    );
   });
 
   it('Redis resumed: the limits are enforced again (the bucket exhausted before the outage is still empty)', async (t) => {
@@ -96,8 +119,14 @@ describe('rate store outage: fail open and fail closed', { skip }, () => {
     await redis.kill();
     const openOut = await burst(open, 10);
     const closedOut = await burst(closed, 10);
-    assert.deepEqual(openOut.map((o) => o.status), Array(10).fill(200));
-    assert.deepEqual(closedOut.map((o) => o.status), Array(10).fill(503));
+    assert.deepEqual(
+      openOut.map((o) => o.status),
+      Array(10).fill(200),
+    );
+    assert.deepEqual(
+      closedOut.map((o) => o.status),
+      Array(10).fill(503),
+    );
   });
 
   it('Redis restarted empty: the script is loaded again (NOSCRIPT) and limits resume from full buckets', async (t) => {
@@ -105,7 +134,11 @@ describe('rate store outage: fail open and fail closed', { skip }, () => {
     await awaitRecovery(open, t.signal);
     await awaitRecovery(closed, t.signal);
     // awaitRecovery took one token from each; a fresh bucket of 2 has one left.
-    for (const s of [open, closed]) assert.deepEqual((await burst(s, 2)).map((o) => o.status), [200, 429]);
+    for (const s of [open, closed])
+      assert.deepEqual(
+        (await burst(s, 2)).map((o) => o.status),
+        [200, 429],
+      );
     // The store only ever sends EVALSHA and SCRIPT LOAD: the script is there because NOSCRIPT was answered by a load.
     const client = new Redis(redis.url);
     try {
@@ -117,7 +150,11 @@ describe('rate store outage: fail open and fail closed', { skip }, () => {
 
   it('each transition was logged once: down twice, back twice, per server', () => {
     for (const s of [open, closed]) {
-      assert.equal(countLogs(s, /rate-limit store \(Redis\) is not answering/), 2, s.logs.filter((l) => /rate-limit store/.test(l)).join(''));
+      assert.equal(
+        countLogs(s, /rate-limit store \(Redis\) is not answering/),
+        2,
+        s.logs.filter((l) => /rate-limit store/.test(l)).join(''),
+      );
       assert.equal(countLogs(s, /rate-limit store \(Redis\) answers again/), 2);
     }
     assert.equal(countLogs(closed, /on_unavailable: closed/), 2);

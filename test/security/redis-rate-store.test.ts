@@ -10,12 +10,22 @@ if (!(await sharedRedisSkip())) {
   rateStoreCases('redis', async () => {
     const keyPrefix = uniqueNamespace('prefix');
     const store = new RedisRateStore({
-      config: { kind: 'redis', url: SHARED_REDIS_URL, keyPrefix, commandTimeoutMs: 1000, onUnavailable: 'closed', breaker: { failureThreshold: 5, openMs: 1000 } },
+      config: {
+        kind: 'redis',
+        url: SHARED_REDIS_URL,
+        keyPrefix,
+        commandTimeoutMs: 1000,
+        onUnavailable: 'closed',
+        breaker: { failureThreshold: 5, openMs: 1000 },
+      },
       // Always asks Redis: the cases are about the buckets, not about giving up on an unreachable store.
       breaker: { allow: () => true, success: () => {}, failure: () => {} },
       metrics: createSecurityMetrics(),
       logger: silentLogger(),
     });
-    return { store, cleanup: async () => (await store.stop(), void (await deleteKeys(`${keyPrefix}*`, SHARED_REDIS_URL))) };
+    return {
+      store,
+      cleanup: async () => (await store.stop(), void (await deleteKeys(`${keyPrefix}*`, SHARED_REDIS_URL))),
+    };
   });
 }

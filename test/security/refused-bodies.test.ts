@@ -19,7 +19,11 @@ const BUDGET = 8 * 1024 * 1024;
 const OVERSIZED = 2 * 1024 * 1024 + 1;
 
 async function inferOnce(server: RunningServer): Promise<number> {
-  const res = await fetch(`${server.url}/v1/models/small:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"instances":[${ROW}]}` });
+  const res = await fetch(`${server.url}/v1/models/small:predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"instances":[${ROW}]}`,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -57,12 +61,24 @@ describe('refused bodies and the buffered-body budget', () => {
     repo = await tempRepository({
       small: { onnx: 'models/digits/1/model.onnx', config: { file: 'config.yaml', text: 'max_batch_size: 8\n' } },
     });
-    server = await startServer(resolveServerConfig({
-      model_repository: repo.dir, http_port: 0, grpc_port: -1, metrics_port: 0, host: '127.0.0.1', log_level: 'silent',
-      body_limit_bytes: BUDGET / 2,
-      // Timeouts far away: only the server's own handling of the refusal can give the budget back.
-      connections: { buffered_body_bytes: BUDGET, request_timeout_ms: 600_000, idle_timeout_ms: 600_000, headers_timeout_ms: 600_000 },
-    }));
+    server = await startServer(
+      resolveServerConfig({
+        model_repository: repo.dir,
+        http_port: 0,
+        grpc_port: -1,
+        metrics_port: 0,
+        host: '127.0.0.1',
+        log_level: 'silent',
+        body_limit_bytes: BUDGET / 2,
+        // Timeouts far away: only the server's own handling of the refusal can give the budget back.
+        connections: {
+          buffered_body_bytes: BUDGET,
+          request_timeout_ms: 600_000,
+          idle_timeout_ms: 600_000,
+          headers_timeout_ms: 600_000,
+        },
+      }),
+    );
   });
 
   after(async () => {
@@ -82,26 +98,40 @@ describe('refused bodies and the buffered-body budget', () => {
       assert.equal(c.status, 413, `oversized body ${i}: ${c.received}`);
       assert.match(c.received, /connection: close/i);
     }
-    assert.equal(await scrape(server.metricsUrl!, 'inferd_buffered_body_bytes'), 0, 'refused bodies hold none of the budget');
+    assert.equal(
+      await scrape(server.metricsUrl!, 'inferd_buffered_body_bytes'),
+      0,
+      'refused bodies hold none of the budget',
+    );
     // The server closed every refused connection itself, though no client ended its side.
     await waitFor(() => clients.every((c) => c.ended), 'the server to close the refused connections', t.signal);
-    await waitFor(async () => (await scrape(server.metricsUrl!, 'inferd_open_connections', { listener: 'http' })) === 0, 'the refused connections to be closed', t.signal);
+    await waitFor(
+      async () => (await scrape(server.metricsUrl!, 'inferd_open_connections', { listener: 'http' })) === 0,
+      'the refused connections to be closed',
+      t.signal,
+    );
     assert.equal(await inferOnce(server), 200, 'a request within the budget is served after the refusals');
   });
 
-  it('chunked bodies cut off with 413 past the model\'s limit release what they had taken, and the next request is served', async (t) => {
+  it("chunked bodies cut off with 413 past the model's limit release what they had taken, and the next request is served", async (t) => {
     // More than model 'small' takes (1 MiB), sent as one chunk; the terminating chunk never comes.
-    const data = `{"instances":[${new Array(Math.ceil(1.1 * 1024 * 1024 / ROW.length)).fill(ROW).join(',')}`;
+    const data = `{"instances":[${new Array(Math.ceil((1.1 * 1024 * 1024) / ROW.length)).fill(ROW).join(',')}`;
     const refusals = 2 * Math.ceil(BUDGET / data.length);
     for (let i = 0; i < refusals; i++) {
       const c = new StubbornClient(server.url);
       clients.push(c);
-      c.socket.write('POST /v1/models/small:predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      c.socket.write(
+        'POST /v1/models/small:predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
       c.socket.write(`${data.length.toString(16)}\r\n${data}\r\n`);
       await waitFor(() => c.status !== undefined, `an answer to chunked body ${i}`, t.signal);
       assert.equal(c.status, 413, `chunked body ${i}: ${c.received}`);
     }
-    await waitFor(async () => (await scrape(server.metricsUrl!, 'inferd_buffered_body_bytes')) === 0, 'the refused bodies\' bytes to be released', t.signal);
+    await waitFor(
+      async () => (await scrape(server.metricsUrl!, 'inferd_buffered_body_bytes')) === 0,
+      "the refused bodies' bytes to be released",
+      t.signal,
+    );
     await waitFor(() => clients.every((c) => c.ended), 'the server to close the refused connections', t.signal);
     assert.equal(await inferOnce(server), 200, 'a request within the budget is served after the refusals');
   });

@@ -23,8 +23,13 @@ export const KEYS = {
   rotated: 'rotated-key-0123456789',
 } as const;
 
-export function keysFile(entries: ReadonlyArray<{ name: string; key: string; scopes: string[]; rate?: string }>): string {
-  const lines = entries.map((e) => `  - {name: ${e.name}, tenant: acme, sha256: ${hashApiKey(e.key)}, scopes: [${e.scopes.map((s) => `'${s}'`).join(', ')}]${e.rate ? `, rate_limit: ${e.rate}` : ''}}`);
+export function keysFile(
+  entries: ReadonlyArray<{ name: string; key: string; scopes: string[]; rate?: string }>,
+): string {
+  const lines = entries.map(
+    (e) =>
+      `  - {name: ${e.name}, tenant: acme, sha256: ${hashApiKey(e.key)}, scopes: [${e.scopes.map((s) => `'${s}'`).join(', ')}]${e.rate ? `, rate_limit: ${e.rate}` : ''}}`,
+  );
   return `keys:\n${lines.join('\n')}\n`;
 }
 
@@ -34,7 +39,12 @@ export const LIMITED_RATE = 0.001;
 export const INITIAL_KEYS = keysFile([
   { name: 'ops', key: KEYS.ops, scopes: ['admin', 'infer:*'] },
   { name: 'web', key: KEYS.web, scopes: ['infer:digits'] },
-  { name: 'limited', key: KEYS.limited, scopes: ['infer:digits'], rate: `{requests_per_second: ${LIMITED_RATE}, burst: 2}` },
+  {
+    name: 'limited',
+    key: KEYS.limited,
+    scopes: ['infer:digits'],
+    rate: `{requests_per_second: ${LIMITED_RATE}, burst: 2}`,
+  },
 ]);
 
 /**
@@ -54,12 +64,19 @@ export interface SecureServer {
   /** Everything the server logged (debug and up). */
   readonly logs: string[];
   /** A JWT from the test issuer; `claims` and `expiresIn`/`audience` override the defaults. */
-  token(options?: { scope?: string; audience?: string; expiresIn?: string | number | null; subject?: string }): Promise<string>;
+  token(options?: {
+    scope?: string;
+    audience?: string;
+    expiresIn?: string | number | null;
+    subject?: string;
+  }): Promise<string>;
   stop(): Promise<void>;
 }
 
 /** Starts digits with API keys (polled every 50 ms) and the test JWT issuer. */
-export async function startSecureServer(options: { requireExp?: boolean; audit?: boolean; grpc?: boolean } = {}): Promise<SecureServer> {
+export async function startSecureServer(
+  options: { requireExp?: boolean; audit?: boolean; grpc?: boolean } = {},
+): Promise<SecureServer> {
   const dir = await mkdtemp(join(tmpdir(), 'inferd-security-'));
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-1', alg: 'ES256' };
@@ -67,8 +84,17 @@ export async function startSecureServer(options: { requireExp?: boolean; audit?:
   const keysPath = join(dir, 'keys.yaml');
   await writeFile(keysPath, INITIAL_KEYS);
   const config: ServerConfigFields = {
-    model_control_mode: 'explicit', load_models: ['digits'],
-    auth: { enabled: true, api_keys_file: keysPath, api_keys_poll_ms: 50, jwt: { issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }], ...(options.requireExp === undefined ? {} : { require_exp: options.requireExp }) } },
+    model_control_mode: 'explicit',
+    load_models: ['digits'],
+    auth: {
+      enabled: true,
+      api_keys_file: keysPath,
+      api_keys_poll_ms: 50,
+      jwt: {
+        issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwks_file: join(dir, 'jwks.json'), name: 'test-idp' }],
+        ...(options.requireExp === undefined ? {} : { require_exp: options.requireExp }),
+      },
+    },
     ...(options.audit ? { audit: { enabled: true, store: 'sqlite' as const, path: join(dir, 'audit.db') } } : {}),
     ...(options.grpc ? { grpc_port: 0 } : {}),
     limits: { max_json_depth: 16, max_inputs: 4 },
@@ -76,7 +102,10 @@ export async function startSecureServer(options: { requireExp?: boolean; audit?:
   const logs: string[] = [];
   const server = await startTestServer({ config, logs, logLevel: 'debug' });
   return {
-    server, dir, keysPath, logs,
+    server,
+    dir,
+    keysPath,
+    logs,
     token: (o = {}) => sign(privateKey, o),
     stop: async () => {
       await server.close();
@@ -85,18 +114,32 @@ export async function startSecureServer(options: { requireExp?: boolean; audit?:
   };
 }
 
-function sign(key: CryptoKey, o: { scope?: string; audience?: string; expiresIn?: string | number | null; subject?: string }): Promise<string> {
+function sign(
+  key: CryptoKey,
+  o: { scope?: string; audience?: string; expiresIn?: string | number | null; subject?: string },
+): Promise<string> {
   const jwt = new SignJWT({ scope: o.scope ?? 'infer:digits' })
     .setProtectedHeader({ alg: 'ES256', kid: 'test-1' })
-    .setIssuer(ISSUER).setSubject(o.subject ?? 'user-1').setAudience(o.audience ?? AUDIENCE)
+    .setIssuer(ISSUER)
+    .setSubject(o.subject ?? 'user-1')
+    .setAudience(o.audience ?? AUDIENCE)
     .setIssuedAt(Math.floor(Date.now() / 1000) - 120);
   // null: a token without `exp` (one that never expires).
   return (o.expiresIn === null ? jwt : jwt.setExpirationTime(o.expiresIn ?? '5m')).sign(key);
 }
 
 /** Posts to a path with optional headers; never throws on a status. */
-export async function post(base: string, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+export async function post(
+  base: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -109,6 +152,10 @@ export async function replaceFile(path: string, content: string): Promise<void> 
 
 /** The pino records in `logs` from index `from` on whose `msg` is `msg`. */
 export function logRecords(logs: readonly string[], msg: string, from = 0): Array<Record<string, unknown>> {
-  return logs.slice(from).flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes(msg))
-    .map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r.msg === msg);
+  return logs
+    .slice(from)
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes(msg))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((r) => r.msg === msg);
 }

@@ -42,7 +42,25 @@ export class TestPki {
 
   /** A self-signed CA named `name` (files name.crt, name.key). */
   async ca(name: string): Promise<Pem> {
-    openssl(this.dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-subj', `/CN=${name}`, '-days', '2', '-set_serial', '0x01']);
+    openssl(this.dir, [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '2',
+      '-set_serial',
+      '0x01',
+    ]);
     return this.read(name);
   }
 
@@ -51,10 +69,44 @@ export class TestPki {
    * localhost, or a client certificate.
    */
   async leaf(name: string, ca: string, serial: string, use: 'server' | 'client'): Promise<Pem> {
-    const ext = use === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n';
+    const ext =
+      use === 'server'
+        ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+        : 'extendedKeyUsage=clientAuth\n';
     await writeFile(join(this.dir, `${name}.ext`), ext);
-    openssl(this.dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-    openssl(this.dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', `0x${serial}`, '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
+    openssl(this.dir, [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    ]);
+    openssl(this.dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-set_serial',
+      `0x${serial}`,
+      '-days',
+      '2',
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
+    ]);
     return this.read(name);
   }
 
@@ -76,7 +128,10 @@ export class TestPki {
   private async read(name: string): Promise<Pem> {
     const cert = await readFile(this.path(`${name}.crt`));
     const key = await readFile(this.path(`${name}.key`));
-    const serial = execFileSync(OPENSSL, ['x509', '-noout', '-serial', '-in', this.path(`${name}.crt`)]).toString().trim().replace(/^serial=/, '');
+    const serial = execFileSync(OPENSSL, ['x509', '-noout', '-serial', '-in', this.path(`${name}.crt`)])
+      .toString()
+      .trim()
+      .replace(/^serial=/, '');
     return { cert, key, serial };
   }
 }

@@ -11,7 +11,19 @@ import { GIVE_UP_MS } from '../helpers/wait-for.js';
 import { httpsGet, opensslSkip, TestPki, type Pem } from './tls-certs.js';
 
 const skip = opensslSkip();
-const BASE = ['serve', '--model-repository', MODELS_DIR, '--model-control-mode', 'explicit', '--http-port', '0', '--grpc-port=-1', '--metrics-port=-1', '--log-level', 'info'];
+const BASE = [
+  'serve',
+  '--model-repository',
+  MODELS_DIR,
+  '--model-control-mode',
+  'explicit',
+  '--http-port',
+  '0',
+  '--grpc-port=-1',
+  '--metrics-port=-1',
+  '--log-level',
+  'info',
+];
 
 interface Running {
   readonly url: Promise<string>;
@@ -21,7 +33,10 @@ interface Running {
 
 /** Starts the CLI; `url` resolves with the address it logs as listening on. */
 function serve(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI_PATH, ...BASE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_HOST: '' } });
+  const child = spawn(process.execPath, [CLI_PATH, ...BASE, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INFERD_HOST: '' },
+  });
   let output = '';
   let found: (url: string) => void;
   const url = new Promise<string>((resolve) => (found = resolve));
@@ -34,10 +49,12 @@ function serve(args: string[]): Running {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => {
-    clearTimeout(timer);
-    resolve({ code, output });
-  }));
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
   return { url, exited, stop: () => child.kill('SIGTERM') };
 }
 
@@ -59,10 +76,16 @@ describe('inferd serve --tls-*', { skip }, () => {
     const config = pki.path('inferd.yaml');
     await writeFile(config, `tls:\n  cert_file: ${pki.path('server.crt')}\n  key_file: ${pki.path('server.key')}\n`);
     const run = serve(['--config', config, '--tls-ca', pki.path('ca.crt'), '--tls-client-auth', 'require']);
-    const url = await Promise.race([run.url, run.exited.then((e) => assert.fail(`inferd exited ${e.code}: ${e.output}`))]);
+    const url = await Promise.race([
+      run.url,
+      run.exited.then((e) => assert.fail(`inferd exited ${e.code}: ${e.output}`)),
+    ]);
     try {
       assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
-      assert.equal((await httpsGet(`${url}/v2/health/live`, { ca: ca.cert, cert: client.cert, key: client.key })).status, 200);
+      assert.equal(
+        (await httpsGet(`${url}/v2/health/live`, { ca: ca.cert, cert: client.cert, key: client.key })).status,
+        200,
+      );
       await assert.rejects(httpsGet(`${url}/v2/health/live`, { ca: ca.cert }));
     } finally {
       run.stop();
@@ -70,10 +93,14 @@ describe('inferd serve --tls-*', { skip }, () => {
     assert.equal((await run.exited).code, 0);
   });
 
-  it('--tls-key that is not the certificate\'s key: exit 2 naming both files', async () => {
-    const { code, output } = await serve(['--tls-cert', pki.path('server.crt'), '--tls-key', pki.path('other.key')]).exited;
+  it("--tls-key that is not the certificate's key: exit 2 naming both files", async () => {
+    const { code, output } = await serve(['--tls-cert', pki.path('server.crt'), '--tls-key', pki.path('other.key')])
+      .exited;
     assert.equal(code, 2);
-    assert.match(output, /inferd: tls\.key_file .*other\.key is not the private key of the certificate in tls\.cert_file .*server\.crt/);
+    assert.match(
+      output,
+      /inferd: tls\.key_file .*other\.key is not the private key of the certificate in tls\.cert_file .*server\.crt/,
+    );
   });
 
   it('--tls-cert without --tls-key: a config error naming the missing setting', async () => {

@@ -38,10 +38,17 @@ function live(client: Client): Promise<Buffer> {
   // Only so a broken server cannot hang the suite; refusals come back at once as UNAVAILABLE, not at the deadline.
   const deadline = Date.now() + 60_000;
   return new Promise<Buffer>((resolve, reject) => {
-    client.makeUnaryRequest('/inference.GRPCInferenceService/ServerLive', identity, identity, Buffer.alloc(0), { deadline }, (err, response) => {
-      if (err) reject(err);
-      else resolve(response!);
-    });
+    client.makeUnaryRequest(
+      '/inference.GRPCInferenceService/ServerLive',
+      identity,
+      identity,
+      Buffer.alloc(0),
+      { deadline },
+      (err, response) => {
+        if (err) reject(err);
+        else resolve(response!);
+      },
+    );
   });
 }
 
@@ -62,9 +69,20 @@ const SERVER_NAME = { 'grpc.ssl_target_name_override': 'localhost' };
 /** A server with no models loaded (explicit mode): TLS is all these tests look at. */
 /** Starts the server; what it logs (info and up) is appended to `logs` when given. */
 async function startTlsServer(tls: NonNullable<ServerConfigFile['tls']>, logs?: string[]): Promise<RunningServer> {
-  const config = resolveServerConfig({ model_repository: MODELS_DIR, model_control_mode: 'explicit', http_port: 0, log_level: 'silent', tls });
+  const config = resolveServerConfig({
+    model_repository: MODELS_DIR,
+    model_control_mode: 'explicit',
+    http_port: 0,
+    log_level: 'silent',
+    tls,
+  });
   if (!logs) return startServer(config);
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { logs.push(chunk.toString()); done(); } });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
   return startServer(config, createLogger('info', sink));
 }
 
@@ -81,7 +99,10 @@ describe('TLS', { skip }, () => {
     first = await pki.leaf('server-a', 'ca', '0A01', 'server');
     await pki.install('server-a.crt', 'server.crt');
     await pki.install('server-a.key', 'server.key');
-    server = await startTlsServer({ cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), reload_secs: 0.05 }, logs);
+    server = await startTlsServer(
+      { cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), reload_secs: 0.05 },
+      logs,
+    );
   });
 
   after(async () => {
@@ -100,8 +121,14 @@ describe('TLS', { skip }, () => {
 
   it('gRPC over TLS: ServerLive answers a client trusting the CA; no CA or plaintext is refused', async () => {
     assert.deepEqual(await grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert)), LIVE);
-    await assert.rejects(grpcLive(server.grpcUrl!, credentials.createSsl()), (err: { code?: number }) => err.code === 14);
-    await assert.rejects(grpcLive(server.grpcUrl!, credentials.createInsecure()), (err: { code?: number }) => err.code === 14);
+    await assert.rejects(
+      grpcLive(server.grpcUrl!, credentials.createSsl()),
+      (err: { code?: number }) => err.code === 14,
+    );
+    await assert.rejects(
+      grpcLive(server.grpcUrl!, credentials.createInsecure()),
+      (err: { code?: number }) => err.code === 14,
+    );
   });
 
   it('the metrics port stays plain HTTP', async () => {
@@ -118,12 +145,24 @@ describe('TLS', { skip }, () => {
     // Each step waits for the server's own word that it looked at the changed files, then asserts at once.
     let from = logs.length;
     await pki.install('server-b.crt', 'server.crt');
-    await waitFor(() => logRecords(logs, 'TLS files changed but cannot be used; keeping the current certificate', from).length > 0, 'the half-done rotation to be refused', t.signal);
+    await waitFor(
+      () => logRecords(logs, 'TLS files changed but cannot be used; keeping the current certificate', from).length > 0,
+      'the half-done rotation to be refused',
+      t.signal,
+    );
     assert.equal((await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber, first.serial);
     from = logs.length;
     await pki.install('server-b.key', 'server.key');
-    await waitFor(() => logRecords(logs, 'TLS certificate reloaded; new connections use it', from).length > 0, 'the new certificate to be loaded', t.signal);
-    assert.equal((await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber, second.serial, 'a new HTTPS connection never saw the new certificate');
+    await waitFor(
+      () => logRecords(logs, 'TLS certificate reloaded; new connections use it', from).length > 0,
+      'the new certificate to be loaded',
+      t.signal,
+    );
+    assert.equal(
+      (await httpsGet(`${server.url}/v2/health/live`, { ca: ca.cert })).peer.serialNumber,
+      second.serial,
+      'a new HTTPS connection never saw the new certificate',
+    );
     const grpcPeer = await peerOf(server.grpcPort!, ca.cert);
     assert.equal(grpcPeer.serialNumber, second.serial);
     assert.equal(grpcPeer.fingerprint256, new X509Certificate(second.cert).fingerprint256);
@@ -148,7 +187,12 @@ describe('mutual TLS (client_auth: require)', { skip }, () => {
     client = await pki.leaf('client', 'ca', '0C02', 'client');
     await pki.ca('other-ca');
     stranger = await pki.leaf('stranger', 'other-ca', '0D01', 'client');
-    server = await startTlsServer({ cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), ca_file: pki.path('ca.crt'), client_auth: 'require' });
+    server = await startTlsServer({
+      cert_file: pki.path('server.crt'),
+      key_file: pki.path('server.key'),
+      ca_file: pki.path('ca.crt'),
+      client_auth: 'require',
+    });
   });
 
   after(async () => {
@@ -157,8 +201,14 @@ describe('mutual TLS (client_auth: require)', { skip }, () => {
   });
 
   it('gRPC: no client certificate or one from another CA is refused; one the CA signed is accepted', async () => {
-    await assert.rejects(grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert)), (err: { code?: number }) => err.code === 14);
-    await assert.rejects(grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert, stranger.key, stranger.cert)), (err: { code?: number }) => err.code === 14);
+    await assert.rejects(
+      grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert)),
+      (err: { code?: number }) => err.code === 14,
+    );
+    await assert.rejects(
+      grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert, stranger.key, stranger.cert)),
+      (err: { code?: number }) => err.code === 14,
+    );
     assert.deepEqual(await grpcLive(server.grpcUrl!, credentials.createSsl(ca.cert, client.key, client.cert)), LIVE);
   });
 
@@ -181,15 +231,31 @@ describe('TLS files at start', { skip }, () => {
   after(() => pki?.cleanup());
 
   const material = (cert: string, key: string, caFile?: string) =>
-    new TlsMaterial({ certFile: pki.path(cert), keyFile: pki.path(key), caFile: caFile && pki.path(caFile), clientAuth: 'none', reloadMs: 0, metrics: false }, silentLogger());
+    new TlsMaterial(
+      {
+        certFile: pki.path(cert),
+        keyFile: pki.path(key),
+        caFile: caFile && pki.path(caFile),
+        clientAuth: 'none',
+        reloadMs: 0,
+        metrics: false,
+      },
+      silentLogger(),
+    );
 
   it('an unreadable file is named with the setting and flag to fix', () => {
-    assert.throws(() => material('missing.crt', 'a.key'), /cannot read tls\.cert_file .*missing\.crt: ENOENT.*--tls-cert/);
+    assert.throws(
+      () => material('missing.crt', 'a.key'),
+      /cannot read tls\.cert_file .*missing\.crt: ENOENT.*--tls-cert/,
+    );
     assert.throws(() => material('a.crt', 'missing.key'), /cannot read tls\.key_file .*--tls-key/);
   });
 
-  it('a key that is not the certificate\'s is refused, naming both files', () => {
-    assert.throws(() => material('a.crt', 'b.key'), /tls\.key_file .*b\.key is not the private key of the certificate in tls\.cert_file .*a\.crt \(serial 0E01/);
+  it("a key that is not the certificate's is refused, naming both files", () => {
+    assert.throws(
+      () => material('a.crt', 'b.key'),
+      /tls\.key_file .*b\.key is not the private key of the certificate in tls\.cert_file .*a\.crt \(serial 0E01/,
+    );
   });
 
   it('files that are not PEM are refused', () => {
@@ -199,9 +265,18 @@ describe('TLS files at start', { skip }, () => {
   });
 
   it('the server refuses to start with a mismatched key; client_auth without a CA is a config error', async () => {
-    const config = resolveServerConfig({ model_repository: MODELS_DIR, model_control_mode: 'explicit', http_port: 0, log_level: 'silent', tls: { cert_file: pki.path('a.crt'), key_file: pki.path('b.key') } });
+    const config = resolveServerConfig({
+      model_repository: MODELS_DIR,
+      model_control_mode: 'explicit',
+      http_port: 0,
+      log_level: 'silent',
+      tls: { cert_file: pki.path('a.crt'), key_file: pki.path('b.key') },
+    });
     await assert.rejects(startServer(config), /is not the private key of the certificate/);
-    assert.throws(() => resolveServerConfig({ tls: { cert_file: 'a', key_file: 'b', client_auth: 'require' } }), /tls\.client_auth 'require' .* set tls\.ca_file \(flag --tls-ca FILE\)/);
+    assert.throws(
+      () => resolveServerConfig({ tls: { cert_file: 'a', key_file: 'b', client_auth: 'require' } }),
+      /tls\.client_auth 'require' .* set tls\.ca_file \(flag --tls-ca FILE\)/,
+    );
   });
 });
 
@@ -216,7 +291,12 @@ describe('client_auth: request', { skip }, () => {
     ca = await pki.ca('ca');
     await pki.leaf('server', 'ca', '1001', 'server');
     client = await pki.leaf('client', 'ca', '1002', 'client');
-    server = await startTlsServer({ cert_file: pki.path('server.crt'), key_file: pki.path('server.key'), ca_file: pki.path('ca.crt'), client_auth: 'request' });
+    server = await startTlsServer({
+      cert_file: pki.path('server.crt'),
+      key_file: pki.path('server.key'),
+      ca_file: pki.path('ca.crt'),
+      client_auth: 'request',
+    });
   });
 
   after(async () => {

@@ -17,7 +17,9 @@ import { dashboardQueries, exportedFamilies, familyOf, metricNames } from './pro
 import { promtool, requirePromtool } from './promtool.js';
 
 const GRAFANA_DIR = join(ROOT, 'deploy', 'grafana');
-const dashboards = readdirSync(GRAFANA_DIR).filter((f) => f.endsWith('.json')).sort();
+const dashboards = readdirSync(GRAFANA_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 let server: RunningServer;
 let exposition: string;
@@ -26,7 +28,8 @@ let groups: RuleGroup[];
 before(async () => {
   server = await startTestServer();
   const body = readFileSync(join(ROOT, 'examples', 'digits-request.json'), 'utf8');
-  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
+  for (let i = 0; i < 3; i++)
+    assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
   exposition = await (await fetch(server.metricsUrl!)).text();
   groups = buildSloRules(await readModelSlos(MODELS_DIR)).groups;
 });
@@ -36,7 +39,8 @@ after(async () => {
 });
 
 const ruleExprs = () => groups.flatMap((g) => g.rules.map((r) => r.expr));
-const recorded = () => new Set(groups.flatMap((g) => g.rules.filter((r): r is RecordingRule => 'record' in r).map((r) => r.record)));
+const recorded = () =>
+  new Set(groups.flatMap((g) => g.rules.filter((r): r is RecordingRule => 'record' in r).map((r) => r.record)));
 
 /** Names used by `exprs` that the server does not export and the rules do not record. */
 function unknownNames(exprs: readonly string[]): string[] {
@@ -61,27 +65,43 @@ for (const file of dashboards) {
 test('every metric the generated rules query is exported, and their latency bucket bounds exist', () => {
   assert.ok(groups.length >= 1, 'the bundled digits model declares an SLO');
   assert.deepEqual(unknownNames(ruleExprs()), []);
-  const bounds = new Set([...exposition.matchAll(/^inferd_request_duration_seconds_bucket\{[^}]*le="([^"]+)"/gm)].map((m) => m[1]));
+  const bounds = new Set(
+    [...exposition.matchAll(/^inferd_request_duration_seconds_bucket\{[^}]*le="([^"]+)"/gm)].map((m) => m[1]),
+  );
   for (const expr of ruleExprs()) {
-    for (const m of expr.matchAll(/le="([^"]+)"/g)) assert.ok(bounds.has(m[1]), `bucket le="${m[1]}" is exported (have: ${[...bounds].join(', ')})`);
+    for (const m of expr.matchAll(/le="([^"]+)"/g))
+      assert.ok(bounds.has(m[1]), `bucket le="${m[1]}" is exported (have: ${[...bounds].join(', ')})`);
   }
 });
 
 test('the name extraction sees through PromQL syntax', () => {
   assert.deepEqual(
-    metricNames('histogram_quantile(0.99, sum by (le, model) (rate(a_bucket{model=~"$model",le="0.05"}[$__rate_interval]))) / on (model) group_left b offset 5m > 1e-3 and c'),
+    metricNames(
+      'histogram_quantile(0.99, sum by (le, model) (rate(a_bucket{model=~"$model",le="0.05"}[$__rate_interval]))) / on (model) group_left b offset 5m > 1e-3 and c',
+    ),
     ['a_bucket', 'b', 'c'],
   );
-  const families = new Map([['h', 'histogram'], ['c_total', 'counter']]);
-  assert.deepEqual(['h_bucket', 'h_sum', 'c_total', 'c_total_sum', 'x'].map((n) => familyOf(n, families)), ['h', 'h', 'c_total', undefined, undefined]);
+  const families = new Map([
+    ['h', 'histogram'],
+    ['c_total', 'counter'],
+  ]);
+  assert.deepEqual(
+    ['h_bucket', 'h_sum', 'c_total', 'c_total_sum', 'x'].map((n) => familyOf(n, families)),
+    ['h', 'h', 'c_total', undefined, undefined],
+  );
 });
 
 test('every dashboard query is valid PromQL (promtool, with Grafana variables filled in)', async (t) => {
   const bin = requirePromtool(t);
   if (!bin) return;
-  const fill = (q: string) => q.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$model', '.+');
+  const fill = (q: string) =>
+    q.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h').replaceAll('$model', '.+');
   const queries = dashboards.flatMap((f) => dashboardQueries(JSON.parse(readFileSync(join(GRAFANA_DIR, f), 'utf8'))));
-  const rules = { groups: [{ name: 'dashboard-queries', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: fill(q) })) }] };
+  const rules = {
+    groups: [
+      { name: 'dashboard-queries', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: fill(q) })) },
+    ],
+  };
   const dir = await mkdtemp(join(tmpdir(), 'inferd-dash-'));
   try {
     await writeFile(join(dir, 'queries.yml'), stringify(rules, { lineWidth: 0 }));

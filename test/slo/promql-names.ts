@@ -3,7 +3,22 @@
  * exports. A rough lexer, enough for our own queries: strings, label matchers, ranges and label lists are cut out
  * first, then every identifier not followed by "(" and not a keyword is a metric name.
  */
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'inf', 'nan', 'atan2']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'inf',
+  'nan',
+  'atan2',
+]);
 
 /** Metric names an expression selects. Grafana variables ($model, $__range) sit in matchers and ranges, which are cut. */
 export function metricNames(expr: string): string[] {

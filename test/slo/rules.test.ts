@@ -33,7 +33,10 @@ async function cli(...args: string[]): Promise<CliResult> {
 }
 
 /** A temporary repository whose models have only the given config.yaml texts (rules need no artefacts). */
-async function withRepository(configs: Record<string, string>, fn: (dir: string, repo: string) => Promise<void>): Promise<void> {
+async function withRepository(
+  configs: Record<string, string>,
+  fn: (dir: string, repo: string) => Promise<void>,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'inferd-rules-'));
   try {
     for (const [model, text] of Object.entries(configs)) {
@@ -69,18 +72,25 @@ test('two models with SLOs give distinct rules that pass promtool check rules --
     assert.equal(made.code, 0, made.stderr);
     // --lint-fatal refuses rules that record or alert the same name with the same labels (one per model).
     assert.match(await promtool(bin, ['check', 'rules', '--lint-fatal', rules]), /SUCCESS: 48 rules found/);
-    const doc = parseYaml(await readFile(rules, 'utf8')) as { groups: Array<{ rules: Array<{ labels: Record<string, string> }> }> };
+    const doc = parseYaml(await readFile(rules, 'utf8')) as {
+      groups: Array<{ rules: Array<{ labels: Record<string, string> }> }>;
+    };
     for (const [i, model] of ['digits', 'fraud'].entries()) {
       for (const r of doc.groups[i].rules) assert.equal(r.labels.model, model, 'every rule names its model');
     }
   });
 });
 
-test('the bundled repository\'s rules link every alert to a runbook that exists', async () => {
+test("the bundled repository's rules link every alert to a runbook that exists", async () => {
   const r = await cli('--model-repository', MODELS_DIR);
   assert.equal(r.code, 0, r.stderr);
-  const doc = parseYaml(r.stdout) as { groups: Array<{ name: string; rules: Array<{ alert?: string; annotations?: Record<string, string> }> }> };
-  assert.ok(doc.groups.some((g) => g.name === 'inferd-slo-digits'), 'digits declares an SLO');
+  const doc = parseYaml(r.stdout) as {
+    groups: Array<{ name: string; rules: Array<{ alert?: string; annotations?: Record<string, string> }> }>;
+  };
+  assert.ok(
+    doc.groups.some((g) => g.name === 'inferd-slo-digits'),
+    'digits declares an SLO',
+  );
   const alerts = doc.groups.flatMap((g) => g.rules.filter((x) => x.alert));
   assert.ok(alerts.length >= 4);
   for (const a of alerts) {
@@ -99,22 +109,38 @@ test('a repository without SLOs gives empty rules and says so', async () => {
 });
 
 test('an unreadable config fails the command instead of dropping its SLO', async () => {
-  await withRepository({ good: DIGITS_SLO, bad: 'slo: { latency: { threshold_ms: 30, percentile: 0.99 } }\n' }, async (dir, repo) => {
-    const out = join(dir, 'rules.yml');
-    const r = await cli('--model-repository', repo, '--output', out);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /cannot read the config of 1 model\(s\)[\s\S]*bad: bad\/config\.yaml: slo\.latency\.threshold_ms 30 is not a bucket bound.*use 25 or 50/);
-    assert.equal(existsSync(out), false, 'no partial rules file');
-  });
+  await withRepository(
+    { good: DIGITS_SLO, bad: 'slo: { latency: { threshold_ms: 30, percentile: 0.99 } }\n' },
+    async (dir, repo) => {
+      const out = join(dir, 'rules.yml');
+      const r = await cli('--model-repository', repo, '--output', out);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        /cannot read the config of 1 model\(s\)[\s\S]*bad: bad\/config\.yaml: slo\.latency\.threshold_ms 30 is not a bucket bound.*use 25 or 50/,
+      );
+      assert.equal(existsSync(out), false, 'no partial rules file');
+    },
+  );
 });
 
 test('--runbook-base-url prefixes every runbook_url; --help documents the options', async () => {
   await withRepository({ digits: DIGITS_SLO }, async (dir, repo) => {
     const out = join(dir, 'rules.yml');
-    const r = await cli('--model-repository', repo, '--runbook-base-url', 'https://example.com/runbooks/', '--output', out);
+    const r = await cli(
+      '--model-repository',
+      repo,
+      '--runbook-base-url',
+      'https://example.com/runbooks/',
+      '--output',
+      out,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /wrote rules for 1 model\(s\)/);
-    assert.match(await readFile(out, 'utf8'), /runbook_url: https:\/\/example\.com\/runbooks\/InferdLatencySlowBurn\.md/);
+    assert.match(
+      await readFile(out, 'utf8'),
+      /runbook_url: https:\/\/example\.com\/runbooks\/InferdLatencySlowBurn\.md/,
+    );
   });
   const help = await cli('--help');
   assert.match(help.stdout, /--model-repository DIR[\s\S]*--output FILE[\s\S]*--runbook-base-url URL/);

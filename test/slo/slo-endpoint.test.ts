@@ -5,7 +5,8 @@ import type { RunningServer } from '../../src/index.js';
 import { get, postJson, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
 
 // digits_faulty answers like digits for pixels 0..16 and fails the run (a server-side error) for any pixel above 16.
-const SLO_CONFIG = 'max_batch_size: 8\ndynamic_batching: false\nslo: { availability: 0.99, latency: { threshold_ms: 10000, percentile: 0.9 } }\n';
+const SLO_CONFIG =
+  'max_batch_size: 8\ndynamic_batching: false\nslo: { availability: 0.99, latency: { threshold_ms: 10000, percentile: 0.9 } }\n';
 
 let repo: TempRepository;
 let server: RunningServer;
@@ -36,13 +37,18 @@ interface SliJson {
   window: { total: number; good: number; sli: number | null };
   error_budget_remaining: number;
   burn_rates: Record<string, number | null>;
-  alerts: Array<{ alert: string; severity: string; firing: boolean; conditions: Array<{ long_window: string; short_window: string; burn_rate: number; firing: boolean }> }>;
+  alerts: Array<{
+    alert: string;
+    severity: string;
+    firing: boolean;
+    conditions: Array<{ long_window: string; short_window: string; burn_rate: number; firing: boolean }>;
+  }>;
 }
 
 test('after 6 answers, 2 server errors and 1 client error the SLO report counts exactly', async () => {
   for (let i = 0; i < 6; i++) assert.equal((await infer(pixels(16))).status, 200);
   for (let i = 0; i < 2; i++) assert.equal((await infer(pixels(17))).status, 500, 'a pixel above 16 fails the run');
-  assert.equal((await infer(pixels(1).slice(1), [1, 63])).status, 400, 'a wrong shape is the client\'s mistake');
+  assert.equal((await infer(pixels(1).slice(1), [1, 63])).status, 400, "a wrong shape is the client's mistake");
 
   const r = await get(`${server.url}/v1/models/faulty/slo`);
   assert.equal(r.status, 200, r.text);
@@ -50,29 +56,47 @@ test('after 6 answers, 2 server errors and 1 client error the SLO report counts 
   assert.equal(body.model, 'faulty');
   assert.equal(body.window_days, 30);
   // Between the server's start and now (a clock reading is whole milliseconds: allow one).
-  assert.ok(Date.parse(body.since) >= startedAtMs - 1 && Date.parse(body.since) <= Date.now(), `since is the server's start: ${body.since}`);
+  assert.ok(
+    Date.parse(body.since) >= startedAtMs - 1 && Date.parse(body.since) <= Date.now(),
+    `since is the server's start: ${body.since}`,
+  );
 
   const a = body.slis.availability;
   assert.equal(a.objective, 0.99);
   assert.deepEqual(a.window, { total: 9, good: 7, sli: 7 / 9 }, 'client errors do not spend the budget');
   const burn = 2 / 9 / 0.01;
-  for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d']) assert.ok(Math.abs(a.burn_rates[w]! - burn) < 1e-9, `${w}: ${a.burn_rates[w]}`);
+  for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d'])
+    assert.ok(Math.abs(a.burn_rates[w]! - burn) < 1e-9, `${w}: ${a.burn_rates[w]}`);
   assert.ok(Math.abs(a.error_budget_remaining - (1 - burn)) < 1e-9);
   const page = a.alerts.find((x) => x.severity === 'page')!;
   assert.equal(page.alert, 'InferdAvailabilityFastBurn');
   assert.equal(page.firing, true, '22x > 14.4x over 1h and 5m');
-  assert.deepEqual(page.conditions.map((c) => [c.long_window, c.short_window, c.burn_rate, c.firing]), [['1h', '5m', 14.4, true], ['6h', '30m', 6, true]]);
+  assert.deepEqual(
+    page.conditions.map((c) => [c.long_window, c.short_window, c.burn_rate, c.firing]),
+    [
+      ['1h', '5m', 14.4, true],
+      ['6h', '30m', 6, true],
+    ],
+  );
 
   const l = body.slis.latency;
   assert.equal(l.threshold_ms, 10000);
   assert.deepEqual(l.window, { total: 9, good: 9, sli: 1 });
   assert.equal(l.burn_rates['5m'], 0);
-  assert.equal(l.alerts.some((x) => x.firing), false);
+  assert.equal(
+    l.alerts.some((x) => x.firing),
+    false,
+  );
 });
 
 test('the in-process SLI counts what /metrics reports', async () => {
   const text = await (await fetch(server.metricsUrl!)).text();
-  const count = (outcome: string) => Number(new RegExp(`^inferd_requests_total\\{[^}]*model="faulty"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = (outcome: string) =>
+    Number(
+      new RegExp(`^inferd_requests_total\\{[^}]*model="faulty"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)$`, 'm').exec(
+        text,
+      )?.[1] ?? 0,
+    );
   assert.deepEqual([count('success'), count('error'), count('client_error')], [6, 2, 1]);
 });
 

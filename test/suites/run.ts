@@ -40,7 +40,8 @@ function parseArgs(argv: readonly string[]): RunArgs {
     else if (arg === '--list') list = true;
     else if (arg === '--concurrency') {
       concurrency = Number(argv[++i]);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency needs a whole number of at least 1, got '${argv[i]}'. ${USAGE}`);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error(`--concurrency needs a whole number of at least 1, got '${argv[i]}'. ${USAGE}`);
     } else if (arg.startsWith('--test')) nodeArgs.push(arg);
     else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}'. ${USAGE}`);
     else only.push(arg);
@@ -56,10 +57,14 @@ function main(): void {
     return;
   }
   if (files.length === 0) throw new Error(`no ${args.suite} test file matches ${args.only.join(', ')}. ${USAGE}`);
-  const child = spawn(process.execPath, ['--test', `--test-concurrency=${args.concurrency}`, ...args.nodeArgs, ...files], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--test', `--test-concurrency=${args.concurrency}`, ...args.nodeArgs, ...files],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -20,15 +20,27 @@ describe('test suites', () => {
     const declaring = allSources.filter((f) => DECLARES_TESTS.test(read(f)));
     assert.ok(declaring.length > 100, `found only ${declaring.length} files declaring tests: the scan is broken`);
     const unnamed = declaring.filter((f) => !isTestFile(f));
-    assert.deepEqual(unnamed, [], 'these files declare tests but no suite runs them: rename them to *.test.ts (or *.slow.test.ts)');
+    assert.deepEqual(
+      unnamed,
+      [],
+      'these files declare tests but no suite runs them: rename them to *.test.ts (or *.slow.test.ts)',
+    );
   });
 
   it('puts every *.test.ts in exactly one of the default and slow suites', () => {
     const tests = allSources.filter(isTestFile);
     const fast = suiteSources(ROOT, 'default');
     const slow = suiteSources(ROOT, 'slow');
-    assert.deepEqual(fast.filter((f) => slow.includes(f)), [], 'in both suites');
-    assert.deepEqual(tests.filter((f) => !fast.includes(f) && !slow.includes(f)), [], 'in no suite');
+    assert.deepEqual(
+      fast.filter((f) => slow.includes(f)),
+      [],
+      'in both suites',
+    );
+    assert.deepEqual(
+      tests.filter((f) => !fast.includes(f) && !slow.includes(f)),
+      [],
+      'in no suite',
+    );
     assert.equal(fast.length + slow.length, tests.length);
     assert.ok(slow.length > 0, 'the slow suite is empty');
     for (const f of slow) assert.equal(suiteOf(f), 'slow', f);
@@ -41,7 +53,13 @@ describe('test suites', () => {
     const ci = read('.ci/run')
       .split('\n')
       .filter((l) => !l.trimStart().startsWith('#'));
-    assert.ok(ci.some((l) => /^npm test\b/.test(l.trim())), '.ci/run does not run npm test');
-    assert.ok(ci.some((l) => /^npm run test:slow\b/.test(l.trim())), '.ci/run does not run npm run test:slow');
+    assert.ok(
+      ci.some((l) => /^npm test\b/.test(l.trim())),
+      '.ci/run does not run npm test',
+    );
+    assert.ok(
+      ci.some((l) => /^npm run test:slow\b/.test(l.trim())),
+      '.ci/run does not run npm run test:slow',
+    );
   });
 });

@@ -56,7 +56,12 @@ export function compiledPath(root: string, source: string): string {
  * (e.g. `test/security`). Throws, saying to build, when a source has no compiled file.
  */
 export function suiteFiles(root: string, suite: Suite, only: readonly string[] = []): string[] {
-  const wanted = only.map((p) => p.replace(/^\.\//, '').replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+  const wanted = only.map((p) =>
+    p
+      .replace(/^\.\//, '')
+      .replace(/^dist\//, '')
+      .replace(/\.js$/, '.ts'),
+  );
   const sources = suiteSources(root, suite).filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)));
   const missing = sources.filter((f) => !existsSync(compiledPath(root, f)));
   if (missing.length > 0) {

@@ -14,16 +14,28 @@ export function captureLog(level = 'info', format: LogFormat = 'json'): Captured
   const lines: string[] = [];
   const sink = new Writable({
     write: (chunk: Buffer, _enc, done) => {
-      lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
-  return { logger: createLogger(level, { destination: sink, format }), lines, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    logger: createLogger(level, { destination: sink, format }),
+    lines,
+    entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 /** The value of the sample whose labels are exactly `labels` (in any order), or undefined. */
 export function sampleOf(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',');
   for (const line of text.split('\n')) {
     const m = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;

@@ -32,7 +32,11 @@ after(async () => {
 
 const scrape = async () => (await fetch(server.metricsUrl!)).text();
 const post = async (path: string, body: string) => {
-  const r = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const r = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   await r.arrayBuffer();
   return r.status;
 };
@@ -41,7 +45,10 @@ const getStatus = async (path: string) => {
   await r.arrayBuffer();
   return r.status;
 };
-const grpcInfer = (model: string) => ({ model_name: model, inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: new Array(64).fill(0) } }] });
+const grpcInfer = (model: string) => ({
+  model_name: model,
+  inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: new Array(64).fill(0) } }],
+});
 const grpcCode = async (method: string, message: object) => {
   try {
     await grpc.call(method, message);
@@ -70,8 +77,11 @@ async function nameEverywhere(i: number, name: string): Promise<void> {
   ]);
   for (const s of statuses) assert.ok(s >= 400 && s < 500, `a made-up name is refused with a 4xx, got ${s}`);
   const codes = await Promise.all([
-    grpcCode('ModelInfer', grpcInfer(name)), grpcCode('ModelInfer', { ...grpcInfer('digits'), model_version: String(i + 2) }),
-    grpcCode('ModelMetadata', { name }), grpcCode('ModelConfig', { name }), grpcCode('ModelStatistics', { name }),
+    grpcCode('ModelInfer', grpcInfer(name)),
+    grpcCode('ModelInfer', { ...grpcInfer('digits'), model_version: String(i + 2) }),
+    grpcCode('ModelMetadata', { name }),
+    grpcCode('ModelConfig', { name }),
+    grpcCode('ModelStatistics', { name }),
   ]);
   for (const c of codes) assert.notEqual(c, 0, 'a made-up name is refused over gRPC');
 }
@@ -98,7 +108,8 @@ test(`${FLOOD} requests to made-up model names over HTTP and gRPC leave /metrics
   // Counts grow by a few digits; a series per name would add over a kilobyte each.
   const grown = Buffer.byteLength(text) - Buffer.byteLength(baseline);
   assert.ok(grown < 4096, `/metrics grew by ${grown} bytes (from ${Buffer.byteLength(baseline)})`);
-  const unknown = (protocol: string) => sampleOf(text, 'inferd_requests_total', { model: '_unknown', version: '', protocol, outcome: 'client_error' }) ?? 0;
+  const unknown = (protocol: string) =>
+    sampleOf(text, 'inferd_requests_total', { model: '_unknown', version: '', protocol, outcome: 'client_error' }) ?? 0;
   assert.ok(unknown('http') + unknown('v1') >= FLOOD / 2, 'the HTTP requests are counted under _unknown');
   assert.ok(unknown('grpc') >= FLOOD / 2, 'the gRPC requests are counted under _unknown');
 });
@@ -107,7 +118,14 @@ test('the series of an unloaded model go away', async () => {
   assert.equal(await post('/v2/repository/models/breast_cancer/load', '{}'), 200);
   assert.equal(await post('/v2/models/breast_cancer/infer', BREAST_CANCER), 200);
   const loaded = await scrape();
-  assert.ok(sampleOf(loaded, 'inferd_requests_total', { model: 'breast_cancer', version: '1', protocol: 'http', outcome: 'success' }) === 1);
+  assert.ok(
+    sampleOf(loaded, 'inferd_requests_total', {
+      model: 'breast_cancer',
+      version: '1',
+      protocol: 'http',
+      outcome: 'success',
+    }) === 1,
+  );
   assert.match(loaded, /^inferd_stage_duration_seconds_count\{model="breast_cancer",version="1",stage="compute"\} 1$/m);
   assert.equal(await post('/v2/repository/models/breast_cancer/unload', '{}'), 200);
   const unloaded = await scrape();

@@ -8,7 +8,8 @@ test('/metrics on its own port reports per-model counts and event-loop delay', a
   try {
     assert.ok(server.metricsUrl && !server.metricsUrl.startsWith(server.url), 'metrics listen on a port of their own');
     const body = readFileSync('examples/digits-request.json', 'utf8');
-    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body })).status, 200);
     const text = await (await fetch(server.metricsUrl)).text();
     assert.match(text, /^inferd_inference_success_total\{model="digits",version="1"\} 3$/m);
     assert.match(text, /^inferd_inference_rows_total\{model="digits",version="1"\} 3$/m);
@@ -34,17 +35,25 @@ test('request metrics after known traffic: outcomes, latency and stage histogram
     const good = readFileSync('examples/digits-request.json', 'utf8');
     const bad = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
     const sentAt = performance.now();
-    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: good })).status, 200);
-    for (let i = 0; i < 2; i++) assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: bad })).status, 400);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: good })).status, 200);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await fetch(`${server.url}/v2/models/digits/infer`, { method: 'POST', body: bad })).status, 400);
     const clientSeconds = (performance.now() - sentAt) / 1000;
     const twoRows = readFileSync('examples/breast-cancer-request.json', 'utf8');
-    assert.equal((await fetch(`${server.url}/v2/models/breast_cancer/infer`, { method: 'POST', body: twoRows })).status, 200);
+    assert.equal(
+      (await fetch(`${server.url}/v2/models/breast_cancer/infer`, { method: 'POST', body: twoRows })).status,
+      200,
+    );
     const text = await (await fetch(server.metricsUrl!)).text();
     const digits = { model: 'digits', version: '1' };
     assert.equal(sample(text, 'inferd_requests_total', { ...digits, protocol: 'http', outcome: 'success' }), 5);
     assert.equal(sample(text, 'inferd_requests_total', { ...digits, protocol: 'http', outcome: 'client_error' }), 2);
     assert.equal(sample(text, 'inferd_request_duration_seconds_count', { ...digits, protocol: 'http' }), 7);
-    assert.equal(sample(text, 'inferd_request_duration_seconds_bucket', { ...digits, protocol: 'http', le: '+Inf' }), 7);
+    assert.equal(
+      sample(text, 'inferd_request_duration_seconds_bucket', { ...digits, protocol: 'http', le: '+Inf' }),
+      7,
+    );
     assert.equal(sample(text, 'inferd_stage_duration_seconds_count', { ...digits, stage: 'compute' }), 5);
     assert.equal(sample(text, 'inferd_stage_duration_seconds_count', { ...digits, stage: 'queue' }), 5);
     assert.equal(sample(text, 'inferd_batch_size_count', digits), 5);

@@ -13,9 +13,26 @@ import { CLI_PATH, FIXTURE_MODELS_DIR, MODELS_DIR, ROOT } from '../helpers/serve
 
 /** Runs `inferd serve` until its listening line, then SIGTERM; resolves with every stdout line. */
 async function serveUntilListening(repository: string, format: 'pretty' | 'json'): Promise<string[]> {
-  const proc = spawn(process.execPath, [CLI_PATH, 'serve', '--model-repository', repository, '--http-port', '0', '--grpc-port', '0', '--metrics-port', '0'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INFERD_LOG_FORMAT: format },
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      CLI_PATH,
+      'serve',
+      '--model-repository',
+      repository,
+      '--http-port',
+      '0',
+      '--grpc-port',
+      '0',
+      '--metrics-port',
+      '0',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, INFERD_LOG_FORMAT: format },
+    },
+  );
   const lines: string[] = [];
   let stderr = '';
   proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -25,7 +42,9 @@ async function serveUntilListening(repository: string, format: 'pretty' | 'json'
       lines.push(line);
       if (line.includes('inferd listening on')) resolve();
     });
-    void exited.then((code) => reject(new Error(`inferd exited (${code}) before listening:\n${lines.join('\n')}\n${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`inferd exited (${code}) before listening:\n${lines.join('\n')}\n${stderr}`)),
+    );
   });
   // The signal may arrive before the command has installed its handlers: any way of stopping will do here.
   proc.kill('SIGTERM');
@@ -54,7 +73,10 @@ test('in the pretty format the server prints a table of every model with READY o
     assert.match(rows[0], /^\| broken \| 1 +\| UNAVAILABLE: .+ \|$/);
     assert.match(rows[1], /^\| digits \| 1 +\| READY +\|$/);
     assert.match(lines[header + 4], /^\+-+\+-+\+-+\+$/);
-    assert.ok(lines.every((l) => !l.startsWith('{')), 'no JSON lines in the pretty format');
+    assert.ok(
+      lines.every((l) => !l.startsWith('{')),
+      'no JSON lines in the pretty format',
+    );
   } finally {
     await repo.remove();
   }
@@ -65,7 +87,10 @@ test('in the JSON format each model is one structured line', async () => {
   try {
     const entries = (await serveUntilListening(repo.dir, 'json')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const status = entries.filter((e) => typeof e.state === 'string');
-    assert.deepEqual(status.map((e) => `${String(e.model)} ${String(e.state)}`), ['broken UNAVAILABLE', 'digits READY']);
+    assert.deepEqual(
+      status.map((e) => `${String(e.model)} ${String(e.state)}`),
+      ['broken UNAVAILABLE', 'digits READY'],
+    );
     assert.match(String(status[0].reason), /.+/);
   } finally {
     await repo.remove();

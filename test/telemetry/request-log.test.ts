@@ -25,7 +25,11 @@ let log: CapturedLog;
 before(async () => {
   repo = await tempRepository({ waiting: { onnx: 'slow_sum.onnx', config: { file: 'config.yaml', text: WAITING } } });
   log = captureLog();
-  server = await startTestServer({ repository: repo.dir, config: { grpc_port: -1, log_level: 'info' }, logger: log.logger });
+  server = await startTestServer({
+    repository: repo.dir,
+    config: { grpc_port: -1, log_level: 'info' },
+    logger: log.logger,
+  });
 });
 
 after(async () => {
@@ -36,7 +40,11 @@ after(async () => {
 const input = () => ({ name: 'x', datatype: 'FP32' as const, shape: [1, 256], data: new Float32Array(256).fill(0.01) });
 
 test('a queue timeout over HTTP is logged once, by the request log, with its code', async () => {
-  const body = { id: 'late-1', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array<number>(256).fill(0.01) }], parameters: { timeout: 1000 } };
+  const body = {
+    id: 'late-1',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array<number>(256).fill(0.01) }],
+    parameters: { timeout: 1000 },
+  };
   const r = await postJson(`${server.url}/v2/models/waiting/infer`, body);
   assert.equal(r.status, 504);
   const mentions = log.lines.filter((l) => l.includes('past its timeout'));
@@ -50,7 +58,11 @@ test('a queue timeout over HTTP is logged once, by the request log, with its cod
 
 test('shed requests are summed in one warn line per model and interval, not a line each', async () => {
   // One turn: the first request takes the queue's only place (and times out after 1 ms), the other 30 are refused.
-  const results = await Promise.allSettled(Array.from({ length: 31 }, (_, i) => server.inferd.infer({ model: 'waiting', inputs: [input()], parameters: i === 0 ? { timeout: 1000 } : undefined })));
+  const results = await Promise.allSettled(
+    Array.from({ length: 31 }, (_, i) =>
+      server.inferd.infer({ model: 'waiting', inputs: [input()], parameters: i === 0 ? { timeout: 1000 } : undefined }),
+    ),
+  );
   const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'ok'));
   assert.deepEqual(codes.filter((c) => c === 'UNAVAILABLE').length, 30);
   assert.equal(codes[0], 'DEADLINE_EXCEEDED');

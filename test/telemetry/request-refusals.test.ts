@@ -16,7 +16,12 @@ import { connect, grpcError } from '../grpc/grpc-client.js';
 import { DIGITS_REQUEST, keysFile, post } from '../security/security-helpers.js';
 import { captureLog, sampleOf, type CapturedLog } from './log-capture.js';
 
-const KEY = { web: 'web-key-0123456789', reader: 'reader-key-0123456789', limited: 'limited-key-0123456789', any: 'any-key-0123456789' };
+const KEY = {
+  web: 'web-key-0123456789',
+  reader: 'reader-key-0123456789',
+  limited: 'limited-key-0123456789',
+  any: 'any-key-0123456789',
+};
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 let dir: string;
@@ -25,15 +30,27 @@ let log: CapturedLog;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'inferd-refusals-'));
-  await writeFile(join(dir, 'keys.yaml'), keysFile([
-    { name: 'web', key: KEY.web, scopes: ['infer:digits'] },
-    { name: 'reader', key: KEY.reader, scopes: ['metrics'] },
-    { name: 'any', key: KEY.any, scopes: ['infer:*'] },
-    // One request, then nothing for 1000 s: the second is refused whatever the machine's speed.
-    { name: 'limited', key: KEY.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.001, burst: 1}' },
-  ]));
+  await writeFile(
+    join(dir, 'keys.yaml'),
+    keysFile([
+      { name: 'web', key: KEY.web, scopes: ['infer:digits'] },
+      { name: 'reader', key: KEY.reader, scopes: ['metrics'] },
+      { name: 'any', key: KEY.any, scopes: ['infer:*'] },
+      // One request, then nothing for 1000 s: the second is refused whatever the machine's speed.
+      { name: 'limited', key: KEY.limited, scopes: ['infer:digits'], rate: '{requests_per_second: 0.001, burst: 1}' },
+    ]),
+  );
   log = captureLog();
-  server = await startTestServer({ config: { model_control_mode: 'explicit', load_models: ['digits'], log_level: 'info', log_requests: 'all', auth: { enabled: true, api_keys_file: join(dir, 'keys.yaml') } }, logger: log.logger });
+  server = await startTestServer({
+    config: {
+      model_control_mode: 'explicit',
+      load_models: ['digits'],
+      log_level: 'info',
+      log_requests: 'all',
+      auth: { enabled: true, api_keys_file: join(dir, 'keys.yaml') },
+    },
+    logger: log.logger,
+  });
 });
 
 after(async () => {
@@ -41,11 +58,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const requestsTotal = async (labels: Record<string, string>) => sampleOf(await (await fetch(server.metricsUrl!)).text(), 'inferd_requests_total', labels);
+const requestsTotal = async (labels: Record<string, string>) =>
+  sampleOf(await (await fetch(server.metricsUrl!)).text(), 'inferd_requests_total', labels);
 const requestLines = () => log.entries().filter((e) => e.msg === 'request' || e.msg === 'request failed');
 
 test('HTTP: 401, 403, 429 and undecodable bodies are counted and logged, with the model only when it is loaded', async () => {
-  const infer = (body: string, headers: Record<string, string>, model = 'digits') => post(server.url, `/v2/models/${model}/infer`, body, headers);
+  const infer = (body: string, headers: Record<string, string>, model = 'digits') =>
+    post(server.url, `/v2/models/${model}/infer`, body, headers);
   assert.equal((await infer(DIGITS_REQUEST, {})).status, 401);
   assert.equal((await infer(DIGITS_REQUEST, auth(KEY.reader))).status, 403);
   assert.equal((await infer(DIGITS_REQUEST, auth(KEY.limited))).status, 200);
@@ -67,13 +86,21 @@ test('HTTP: 401, 403, 429 and undecodable bodies are counted and logged, with th
 
   const lines = requestLines().filter((e) => e.protocol === 'http');
   const byStatus = (s: string) => lines.filter((e) => e.status === s);
-  assert.deepEqual(byStatus('unauthorized').map((e) => e.code).sort(), ['PERMISSION_DENIED', 'UNAUTHENTICATED']);
+  assert.deepEqual(
+    byStatus('unauthorized')
+      .map((e) => e.code)
+      .sort(),
+    ['PERMISSION_DENIED', 'UNAUTHENTICATED'],
+  );
   assert.equal(byStatus('rate_limited').length, 1);
   assert.equal(byStatus('rate_limited')[0].code, 'RATE_LIMITED');
   const decoding = byStatus('client_error').filter((e) => e.model === 'digits');
   assert.equal(decoding.length, 2);
   for (const e of decoding) assert.equal(e.code, 'INVALID_ARGUMENT');
-  assert.ok(decoding.some((e) => /needs 64 elements but 'data' has 3/.test(String(e.error))), 'the decoder message is logged');
+  assert.ok(
+    decoding.some((e) => /needs 64 elements but 'data' has 3/.test(String(e.error))),
+    'the decoder message is logged',
+  );
   for (const e of lines) assert.match(String(e.request_id), /.+/, 'every line has a request id');
 });
 
@@ -81,10 +108,16 @@ test('gRPC: unauthenticated calls and undecodable messages are counted and logge
   const anonymous = connect(server.grpcUrl!);
   const keyed = connect(server.grpcUrl!, {}, { 'x-api-key': KEY.web });
   try {
-    const message = { model_name: 'digits', inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: [1, 2, 3] } }] };
+    const message = {
+      model_name: 'digits',
+      inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '64'], contents: { fp32_contents: [1, 2, 3] } }],
+    };
     assert.equal((await grpcError(anonymous.call('ModelInfer', message))).code, status.UNAUTHENTICATED);
     assert.equal((await grpcError(keyed.call('ModelInfer', message))).code, status.INVALID_ARGUMENT);
-    assert.equal((await grpcError(keyed.call('ModelInfer', { model_name: 'digits', inputs: [] }))).code, status.INVALID_ARGUMENT);
+    assert.equal(
+      (await grpcError(keyed.call('ModelInfer', { model_name: 'digits', inputs: [] }))).code,
+      status.INVALID_ARGUMENT,
+    );
   } finally {
     anonymous.close();
     keyed.close();

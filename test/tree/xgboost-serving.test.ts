@@ -63,7 +63,10 @@ interface Output {
   data: number[];
 }
 
-async function infer(model: string, body: unknown): Promise<{ status: number; outputs: Output[]; error?: string | undefined }> {
+async function infer(
+  model: string,
+  body: unknown,
+): Promise<{ status: number; outputs: Output[]; error?: string | undefined }> {
   const res = await fetch(`${server.url}/v2/models/${model}/infer`, { method: 'POST', body: JSON.stringify(body) });
   const json = (await res.json()) as { outputs: Output[]; error?: string };
   return { status: res.status, outputs: json.outputs, error: json.error };
@@ -86,7 +89,10 @@ test('a config-less XGBoost binary model: probabilities and TreeSHAP equal XGBoo
   assert.deepEqual([label.name, probabilities.name, shap.name], ['label', 'probabilities', 'treeshap_output']);
   const p1 = probabilities.data.filter((_, i) => i % 2 === 1);
   assertClose(p1, ref.predictions as number[], 1e-6, 'probability');
-  assert.deepEqual(label.data, p1.map((p) => (p > 0.5 ? 1 : 0)));
+  assert.deepEqual(
+    label.data,
+    p1.map((p) => (p > 0.5 ? 1 : 0)),
+  );
   assert.deepEqual(shap.shape, [40, 31]);
   assertClose(shap.data, (ref.contributions as number[][]).flat(), 1e-5, 'contribution');
   for (let r = 0; r < 40; r++) {
@@ -98,13 +104,25 @@ test('a config-less XGBoost binary model: probabilities and TreeSHAP equal XGBoo
 test('explanations are computed only when asked for', async () => {
   const ref = reference('breast_cancer_binary');
   const plain = await infer('cancer', { inputs: [matrix(ref.inputs.slice(0, 2))] });
-  assert.deepEqual(plain.outputs.map((o) => o.name), ['label', 'probabilities']);
-  const named = await infer('cancer', { inputs: [matrix(ref.inputs.slice(0, 2))], outputs: [{ name: 'treeshap_output' }] });
-  assert.deepEqual(named.outputs.map((o) => o.name), ['treeshap_output']);
+  assert.deepEqual(
+    plain.outputs.map((o) => o.name),
+    ['label', 'probabilities'],
+  );
+  const named = await infer('cancer', {
+    inputs: [matrix(ref.inputs.slice(0, 2))],
+    outputs: [{ name: 'treeshap_output' }],
+  });
+  assert.deepEqual(
+    named.outputs.map((o) => o.name),
+    ['treeshap_output'],
+  );
 });
 
 test('model metadata carries the feature names from the model file', async () => {
-  const meta = (await (await fetch(`${server.url}/v2/models/cancer`)).json()) as { inputs: unknown; parameters: Record<string, string> };
+  const meta = (await (await fetch(`${server.url}/v2/models/cancer`)).json()) as {
+    inputs: unknown;
+    parameters: Record<string, string>;
+  };
   assert.deepEqual(meta.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 30] }]);
   const names = meta.parameters.feature_names.split(',');
   assert.equal(names.length, 30);
@@ -120,7 +138,9 @@ test('features may be sent one tensor per name; absent ones are missing values',
     .map((name, f) => ({ name, datatype: 'FP64', shape: [3, 1], data: rows.map((r) => r[f]) }))
     .filter((_, f) => f % 7 !== 0); // drop some features entirely
   const byName = await infer('cancer', { inputs });
-  const asMatrix = await infer('cancer', { inputs: [matrix(rows.map((r) => r.map((v, f) => (f % 7 === 0 ? null : v))))] });
+  const asMatrix = await infer('cancer', {
+    inputs: [matrix(rows.map((r) => r.map((v, f) => (f % 7 === 0 ? null : v))))],
+  });
   assert.equal(byName.status, 200, byName.error);
   assert.deepEqual(byName.outputs, asMatrix.outputs);
 });
@@ -131,23 +151,34 @@ test('multiclass: softmax probabilities and [N, classes, features + 1] contribut
   assert.equal(res.status, 200, res.error);
   const [label, probabilities, shap] = res.outputs;
   assertClose(probabilities.data, (ref.predictions as number[][]).flat(), 1e-6, 'probability');
-  assert.deepEqual(label.data, (ref.predictions as number[][]).map((p) => p.indexOf(Math.max(...p))));
+  assert.deepEqual(
+    label.data,
+    (ref.predictions as number[][]).map((p) => p.indexOf(Math.max(...p))),
+  );
   assert.deepEqual(shap.shape, [40, 3, 5]);
   assertClose(shap.data, (ref.contributions as number[][][]).flat(2), 1e-5, 'contribution');
 });
 
 test('a Triton FIL config serves unchanged, with its own tensor names', async () => {
   const ref = reference('diabetes_regression');
-  const res = await infer('diabetes_fil', { inputs: [matrix(ref.inputs, 'input__0')], outputs: [{ name: 'output__0' }, { name: 'treeshap_output' }] });
+  const res = await infer('diabetes_fil', {
+    inputs: [matrix(ref.inputs, 'input__0')],
+    outputs: [{ name: 'output__0' }, { name: 'treeshap_output' }],
+  });
   assert.equal(res.status, 200, res.error);
   const [out, shap] = res.outputs;
   assert.deepEqual(out.shape, [40, 1]);
-  ref.predictions.forEach((p, i) => assert.ok(Math.abs(out.data[i] - (p as number)) <= 1e-6 * Math.max(1, Math.abs(p as number)), `row ${i}`));
+  ref.predictions.forEach((p, i) =>
+    assert.ok(Math.abs(out.data[i] - (p as number)) <= 1e-6 * Math.max(1, Math.abs(p as number)), `row ${i}`),
+  );
   assertClose(shap.data, (ref.contributions as number[][]).flat(), 1e-5, 'contribution');
 });
 
 test('a malformed explain parameter is a 400', async () => {
-  const res = await infer('diabetes_fil', { inputs: [matrix([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], 'input__0')], parameters: { explain: 'yes' } });
+  const res = await infer('diabetes_fil', {
+    inputs: [matrix([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], 'input__0')],
+    parameters: { explain: 'yes' },
+  });
   assert.equal(res.status, 400);
   assert.match(res.error ?? '', /parameter 'explain' must be true or false/);
 });

@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/index.js';
-import { inferBody, outputNamed, postJson, readJsonFixture, startTestServer, tempRepository, type TempRepository } from '../helpers/server.js';
+import {
+  inferBody,
+  outputNamed,
+  postJson,
+  readJsonFixture,
+  startTestServer,
+  tempRepository,
+  type TempRepository,
+} from '../helpers/server.js';
 
 interface DigitsReference {
   inputs: number[][];
@@ -35,7 +43,11 @@ describe('V1 predict', () => {
       dtypes: { onnx: 'dtypes_identity.onnx' },
     });
     server = await startTestServer({ repository: repo.dir });
-    const v2 = inferBody(await postJson(`${server.url}/v2/models/digits/infer`, { inputs: [{ name: 'input', datatype: 'FP32', shape: [ROWS.length, 64], data: ROWS }] }));
+    const v2 = inferBody(
+      await postJson(`${server.url}/v2/models/digits/infer`, {
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [ROWS.length, 64], data: ROWS }],
+      }),
+    );
     v2Logits = chunk(outputNamed(v2, 'logits').data as number[], 10);
     v2Labels = outputNamed(v2, 'label').data as number[];
   });
@@ -52,8 +64,14 @@ describe('V1 predict', () => {
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers.get('content-type') ?? '', /application\/json/);
     const { predictions } = r.json as { predictions: Array<{ logits: number[]; label: number }> };
-    assert.deepEqual(predictions.map((p) => p.logits), v2Logits);
-    assert.deepEqual(predictions.map((p) => p.label), v2Labels);
+    assert.deepEqual(
+      predictions.map((p) => p.logits),
+      v2Logits,
+    );
+    assert.deepEqual(
+      predictions.map((p) => p.label),
+      v2Labels,
+    );
     assert.deepEqual(v2Labels, digits.labels.slice(0, ROWS.length));
   });
 
@@ -72,7 +90,12 @@ describe('V1 predict', () => {
   });
 
   it('multi-input: instances as objects keyed by input name, and a columnar object', async () => {
-    const rows = await predict('pair:predict', { instances: [{ a: [1, 2, 3], b: [4, 5, 6] }, { a: [0, 1, 0], b: [7, 8, 9] }] });
+    const rows = await predict('pair:predict', {
+      instances: [
+        { a: [1, 2, 3], b: [4, 5, 6] },
+        { a: [0, 1, 0], b: [7, 8, 9] },
+      ],
+    });
     assert.equal(rows.status, 200, rows.text);
     assert.deepEqual(rows.json, {
       predictions: [
@@ -80,20 +103,60 @@ describe('V1 predict', () => {
         { sum: [7, 9, 9], product: [0, 8, 0] },
       ],
     });
-    const columns = await predict('pair:predict', { inputs: { a: [[1, 2, 3], [0, 1, 0]], b: [[4, 5, 6], [7, 8, 9]] } });
+    const columns = await predict('pair:predict', {
+      inputs: {
+        a: [
+          [1, 2, 3],
+          [0, 1, 0],
+        ],
+        b: [
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      },
+    });
     assert.equal(columns.status, 200, columns.text);
-    assert.deepEqual(columns.json, { outputs: { sum: [[5, 7, 9], [7, 9, 9]], product: [[4, 10, 18], [0, 8, 0]] } });
+    assert.deepEqual(columns.json, {
+      outputs: {
+        sum: [
+          [5, 7, 9],
+          [7, 9, 9],
+        ],
+        product: [
+          [4, 10, 18],
+          [0, 8, 0],
+        ],
+      },
+    });
   });
 
   it('one output in row format: a list of per-row values (a non-batching model: stacked instances, as is)', async () => {
-    const single = await predict('batch_last:predict', { instances: [[1, 2], [3, 4], [5, 6], [7, 8]] });
+    const single = await predict('batch_last:predict', {
+      instances: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ],
+    });
     assert.equal(single.status, 200, single.text);
-    const v2 = inferBody(await postJson(`${server.url}/v2/models/batch_last/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [4, 2], data: [1, 2, 3, 4, 5, 6, 7, 8] }] }));
+    const v2 = inferBody(
+      await postJson(`${server.url}/v2/models/batch_last/infer`, {
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [4, 2], data: [1, 2, 3, 4, 5, 6, 7, 8] }],
+      }),
+    );
     assert.deepEqual(single.json, { predictions: chunk(outputNamed(v2, 'y').data, 2) });
   });
 
   it('a non-batching model takes the value exactly as declared (columnar) and refuses another shape', async () => {
-    const ok = await predict('batch_last:predict', { inputs: [[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 0, 0]] });
+    const ok = await predict('batch_last:predict', {
+      inputs: [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+        [0, 0, 0],
+      ],
+    });
     assert.equal(ok.status, 200, ok.text);
     assert.equal((ok.json as { outputs: number[][] }).outputs.length, 4);
     const bad = await predict('batch_last:predict', { inputs: [[1, 2, 3]] });
@@ -103,9 +166,19 @@ describe('V1 predict', () => {
 
   it('datatypes come from the model: integers, exact 64-bit values, booleans, FP16, strings and {"b64": ...}', async () => {
     const row = {
-      in_bool: [true, false], in_int8: [-128, 127], in_int16: [-3, 3], in_int32: [-2147483648, 7], in_int64: ['9007199254740993', -1],
-      in_uint8: [0, 255], in_uint16: [1, 65535], in_uint32: [0, 4294967295], in_uint64: ['18446744073709551615', 0],
-      in_fp16: [0.5, -2], in_fp32: [0.25, null], in_fp64: [1e-300, 3], in_bytes: ['hello', { b64: Buffer.from('wörld').toString('base64') }],
+      in_bool: [true, false],
+      in_int8: [-128, 127],
+      in_int16: [-3, 3],
+      in_int32: [-2147483648, 7],
+      in_int64: ['9007199254740993', -1],
+      in_uint8: [0, 255],
+      in_uint16: [1, 65535],
+      in_uint32: [0, 4294967295],
+      in_uint64: ['18446744073709551615', 0],
+      in_fp16: [0.5, -2],
+      in_fp32: [0.25, null],
+      in_fp64: [1e-300, 3],
+      in_bytes: ['hello', { b64: Buffer.from('wörld').toString('base64') }],
     };
     const r = await predict('dtypes:predict', { instances: [row] });
     assert.equal(r.status, 200, r.text);

@@ -19,8 +19,8 @@ export interface PostgresAuditSinkOptions {
   readonly durability: 'async' | 'acknowledged';
 }
 
-const COLUMNS = 'request_id, time, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
-
+const COLUMNS =
+  'request_id, time, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters';
 
 function schemaSql(table: string, schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS "${schema}";
@@ -48,7 +48,20 @@ CREATE TABLE IF NOT EXISTS "${schema}".inferd_health (id INTEGER PRIMARY KEY, ti
 
 /** One array per column, in COLUMNS order, for the unnest insert. */
 function columnArrays(rows: readonly PredictionRow[]): unknown[][] {
-  const keys = ['request_id', 'time_ms', 'caller', 'principal', 'claimed_caller', 'model', 'version', 'protocol', 'latency_ms', 'inputs', 'outputs', 'parameters'] as const;
+  const keys = [
+    'request_id',
+    'time_ms',
+    'caller',
+    'principal',
+    'claimed_caller',
+    'model',
+    'version',
+    'protocol',
+    'latency_ms',
+    'inputs',
+    'outputs',
+    'parameters',
+  ] as const;
   return keys.map((k) => rows.map((r) => r[k]));
 }
 
@@ -75,7 +88,10 @@ export class PostgresAuditSink implements AuditSink {
       await pool.query(schemaSql(this.table, this.options.schema));
     } catch (err) {
       await pool.end();
-      throw new Error(`cannot prepare the audit table ${this.table} at ${redactUrl(this.options.url)}: ${(err as Error).message}; check audit.url and that the user may create tables`, { cause: err });
+      throw new Error(
+        `cannot prepare the audit table ${this.table} at ${redactUrl(this.options.url)}: ${(err as Error).message}; check audit.url and that the user may create tables`,
+        { cause: err },
+      );
     }
     this.pool = pool;
   }
@@ -89,20 +105,31 @@ export class PostgresAuditSink implements AuditSink {
   }
 
   async probe(): Promise<void> {
-    await this.started().query(`INSERT INTO "${this.options.schema}".inferd_health (id, time) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET time = excluded.time`);
+    await this.started().query(
+      `INSERT INTO "${this.options.schema}".inferd_health (id, time) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET time = excluded.time`,
+    );
   }
 
   async query(q: AuditQuery): Promise<StoredPrediction[]> {
-    const all: Array<[string, string | number | undefined]> = [['model = $', q.model], ['time >= to_timestamp($ / 1000.0)', q.sinceMs], ['request_id = $', q.requestId]];
+    const all: Array<[string, string | number | undefined]> = [
+      ['model = $', q.model],
+      ['time >= to_timestamp($ / 1000.0)', q.sinceMs],
+      ['request_id = $', q.requestId],
+    ];
     const used = all.filter((f): f is [string, string | number] => f[1] !== undefined);
     const where = used.map((f, i) => f[0].replace('$', `$${i + 1}`)).join(' AND ');
     const sql = `SELECT ${POSTGRES_SELECT_PREDICTION} FROM ${this.table} ${where ? `WHERE ${where}` : ''} ORDER BY time DESC, id DESC LIMIT $${used.length + 1}`;
-    const result = await this.started().query<PredictionRow & { seq: string }>(sql, [...used.map((f) => f[1]), q.limit]);
+    const result = await this.started().query<PredictionRow & { seq: string }>(sql, [
+      ...used.map((f) => f[1]),
+      q.limit,
+    ]);
     return result.rows.map((r) => predictionJson(fromRow(r)));
   }
 
   async deleteBefore(timeMs: number): Promise<number> {
-    const result = await this.started().query(`DELETE FROM ${this.table} WHERE time < to_timestamp($1 / 1000.0)`, [timeMs]);
+    const result = await this.started().query(`DELETE FROM ${this.table} WHERE time < to_timestamp($1 / 1000.0)`, [
+      timeMs,
+    ]);
     return result.rowCount ?? 0;
   }
 

@@ -33,6 +33,9 @@ describe('SqliteAuditSink', () => {
   });
 
   it('refuses calls before start with a message that says so', async () => {
-    await assert.rejects(new SqliteAuditSink(join(dir, 'x.db'), 'async').query({ limit: 1 }), /not started; call start\(\) first/);
+    await assert.rejects(
+      new SqliteAuditSink(join(dir, 'x.db'), 'async').query({ limit: 1 }),
+      /not started; call start\(\) first/,
+    );
   });
 });

@@ -27,7 +27,10 @@ export class SqliteAuditSink implements AuditSink {
   private failure: Error | undefined;
 
   /** @param path the database file (its folder is created), or ':memory:'. */
-  constructor(private readonly path: string, private readonly durability: SqliteDurability) {}
+  constructor(
+    private readonly path: string,
+    private readonly durability: SqliteDurability,
+  ) {}
 
   async start(): Promise<void> {
     const data: SqliteWorkerData = { path: this.path, durability: this.durability };
@@ -37,7 +40,12 @@ export class SqliteAuditSink implements AuditSink {
       worker.once('message', (msg: FromSqliteWorker) => {
         worker.off('error', reject);
         if (msg.ok) resolve();
-        else reject(new Error(`cannot open the audit database ${this.path}: ${msg.message}; check that its folder is writable (audit.path)`));
+        else
+          reject(
+            new Error(
+              `cannot open the audit database ${this.path}: ${msg.message}; check that its folder is writable (audit.path)`,
+            ),
+          );
       });
     });
     worker.on('message', (msg: FromSqliteWorker) => this.onMessage(msg));

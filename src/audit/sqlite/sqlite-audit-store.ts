@@ -37,10 +37,13 @@ CREATE TABLE IF NOT EXISTS inferd_health (id INTEGER PRIMARY KEY, time_ms INTEGE
 const INSERT = `INSERT INTO predictions (request_id, time_ms, caller, principal, claimed_caller, model, version, protocol, latency_ms, inputs, outputs, parameters)
   VALUES (@request_id, @time_ms, @caller, @principal, @claimed_caller, @model, @version, @protocol, @latency_ms, @inputs, @outputs, @parameters)`;
 
-
 /** The WHERE clause of a query and its arguments. */
 function filters(q: AuditQuery): { where: string; args: Array<string | number> } {
-  const all: Array<[string, string | number | undefined]> = [['model = ?', q.model], ['time_ms >= ?', q.sinceMs], ['request_id = ?', q.requestId]];
+  const all: Array<[string, string | number | undefined]> = [
+    ['model = ?', q.model],
+    ['time_ms >= ?', q.sinceMs],
+    ['request_id = ?', q.requestId],
+  ];
   const used = all.filter((f): f is [string, string | number] => f[1] !== undefined);
   return { where: used.length ? `WHERE ${used.map((f) => f[0]).join(' AND ')}` : '', args: used.map((f) => f[1]) };
 }
@@ -79,13 +82,20 @@ export class SqliteAuditStore {
 
   /** Commits one row of the health table: throws when the store can no longer commit. */
   probe(timeMs: number): void {
-    this.db.prepare('INSERT INTO inferd_health (id, time_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time_ms = excluded.time_ms').run(timeMs);
+    this.db
+      .prepare(
+        'INSERT INTO inferd_health (id, time_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time_ms = excluded.time_ms',
+      )
+      .run(timeMs);
   }
 
   query(q: AuditQuery): StoredPrediction[] {
     const { where, args } = filters(q);
     const sql = `SELECT ${SQLITE_SELECT_PREDICTION} FROM predictions ${where} ORDER BY time_ms DESC, id DESC LIMIT ?`;
-    return this.db.prepare<Array<string | number>, PredictionRow & { seq: number }>(sql).all(...args, q.limit).map((r) => predictionJson(fromRow(r)));
+    return this.db
+      .prepare<Array<string | number>, PredictionRow & { seq: number }>(sql)
+      .all(...args, q.limit)
+      .map((r) => predictionJson(fromRow(r)));
   }
 
   deleteBefore(timeMs: number): number {

@@ -38,13 +38,26 @@ class FeatureReport {
   }
 }
 
-function requestColumn(plan: FeaturePlan, byName: Map<string, Tensor>, spec: PlannedColumn['spec'], rows: number): ArrayLike<number | bigint> {
+function requestColumn(
+  plan: FeaturePlan,
+  byName: Map<string, Tensor>,
+  spec: PlannedColumn['spec'],
+  rows: number,
+): ArrayLike<number | bigint> {
   const t = byName.get(spec.name);
-  if (!t) throw new InvalidArgumentError(`request-time feature '${spec.name}' is missing: send it as an input tensor '${spec.name}' (${spec.type}, shape [${rows}])`);
+  if (!t)
+    throw new InvalidArgumentError(
+      `request-time feature '${spec.name}' is missing: send it as an input tensor '${spec.name}' (${spec.type}, shape [${rows}])`,
+    );
   const ok = (t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) && t.shape[0] === rows;
-  if (!ok) throw new InvalidArgumentError(`request-time feature '${spec.name}' has shape [${t.shape.join(', ')}]; send [${rows}] or [${rows}, 1] (one value per row of ${plan.inputName})`);
+  if (!ok)
+    throw new InvalidArgumentError(
+      `request-time feature '${spec.name}' has shape [${t.shape.join(', ')}]; send [${rows}] or [${rows}, 1] (one value per row of ${plan.inputName})`,
+    );
   if (t.datatype === 'BYTES' || t.datatype === 'FP16' || t.datatype === 'BF16') {
-    throw new InvalidArgumentError(`request-time feature '${spec.name}' has datatype ${t.datatype}; send numbers (FP32, FP64, integers or BOOL)`);
+    throw new InvalidArgumentError(
+      `request-time feature '${spec.name}' has datatype ${t.datatype}; send numbers (FP32, FP64, integers or BOOL)`,
+    );
   }
   return t.data as NumericArray;
 }
@@ -53,16 +66,28 @@ function rowCount(plan: FeaturePlan, entities: EntityColumns | undefined, byName
   if (entities) return entityRows(entities);
   if (plan.views.length) {
     const names = [...new Set(plan.views.flatMap((v) => v.entities.map((e) => e.name)))];
-    throw new InvalidArgumentError(`model takes features of ${plan.views.map((v) => `'${v.name}'`).join(', ')}: send the entity ids as parameters {"entities": {${names.map((n) => `"${n}": [...]`).join(', ')}}} (one per row), or the full '${plan.inputName}' tensor`);
+    throw new InvalidArgumentError(
+      `model takes features of ${plan.views.map((v) => `'${v.name}'`).join(', ')}: send the entity ids as parameters {"entities": {${names.map((n) => `"${n}": [...]`).join(', ')}}} (one per row), or the full '${plan.inputName}' tensor`,
+    );
   }
   const first = plan.mapping.request.map((s) => byName.get(s.name)).find((t) => t);
-  if (!first) throw new InvalidArgumentError(`send the request-time features ${plan.mapping.request.map((s) => `'${s.name}'`).join(', ')} as input tensors, or the full '${plan.inputName}' tensor`);
+  if (!first)
+    throw new InvalidArgumentError(
+      `send the request-time features ${plan.mapping.request.map((s) => `'${s.name}'`).join(', ')} as input tensors, or the full '${plan.inputName}' tensor`,
+    );
   return first.shape[0];
 }
 
-async function fetchViews(plan: FeaturePlan, features: FeatureService | undefined, entities: EntityColumns | undefined): Promise<Map<string, RowLookup[]>> {
+async function fetchViews(
+  plan: FeaturePlan,
+  features: FeatureService | undefined,
+  entities: EntityColumns | undefined,
+): Promise<Map<string, RowLookup[]>> {
   if (!plan.views.length) return new Map();
-  if (!features) throw new UnavailableError('this model reads feature views, but the server has no features config (features_config)');
+  if (!features)
+    throw new UnavailableError(
+      'this model reads feature views, but the server has no features config (features_config)',
+    );
   const deadline = new Deadline(plan.budgetMs);
   const looked = await Promise.all(plan.views.map((v) => features.lookup(v.name, viewKeys(v, entities!), deadline)));
   return new Map(plan.views.map((v, i) => [v.name, looked[i]]));
@@ -95,7 +120,8 @@ function fillColumn(ctx: FillContext, c: number, raw: (r: number) => unknown, fe
     let value = col.spec.default;
     if (!fellBack(r)) {
       const checked = checkFeatureValue(col.spec, raw(r));
-      if (checked.kind === 'invalid' || (checked.kind === 'null' && col.spec.onNull === 'reject')) ctx.features?.metrics.validationFailures.inc({ feature: ref });
+      if (checked.kind === 'invalid' || (checked.kind === 'null' && col.spec.onNull === 'reject'))
+        ctx.features?.metrics.validationFailures.inc({ feature: ref });
       const resolved = resolveFeatureValue(col.spec, checked, () => `feature '${ref}' of row ${r}`);
       value = resolved.value;
       if (resolved.imputed) report.fallbacks.add(ref);
@@ -105,11 +131,21 @@ function fillColumn(ctx: FillContext, c: number, raw: (r: number) => unknown, fe
 }
 
 /** Builds a feature-backed model's input; other requests pass through unchanged. */
-export async function enrichRequest(plan: FeaturePlan, request: InferenceRequest, features: FeatureService | undefined): Promise<Enriched> {
-  const entities = readEntities(request.parameters, plan.views.flatMap((v) => v.entities.map((e) => e.name)));
+export async function enrichRequest(
+  plan: FeaturePlan,
+  request: InferenceRequest,
+  features: FeatureService | undefined,
+): Promise<Enriched> {
+  const entities = readEntities(
+    request.parameters,
+    plan.views.flatMap((v) => v.entities.map((e) => e.name)),
+  );
   const byName = new Map(request.inputs.map((t) => [t.name, t]));
   if (byName.has(plan.inputName)) {
-    if (entities) throw new InvalidArgumentError(`send either the full '${plan.inputName}' tensor or entities with request-time features, not both`);
+    if (entities)
+      throw new InvalidArgumentError(
+        `send either the full '${plan.inputName}' tensor or entities with request-time features, not both`,
+      );
     return { request };
   }
   const rows = rowCount(plan, entities, byName);
@@ -120,14 +156,27 @@ export async function enrichRequest(plan: FeaturePlan, request: InferenceRequest
   plan.columns.forEach((col, c) => {
     if (!col.view) {
       const values = requestColumn(plan, byName, col.spec, rows);
-      fillColumn(ctx, c, (r) => values[r], () => false);
+      fillColumn(
+        ctx,
+        c,
+        (r) => values[r],
+        () => false,
+      );
     } else {
       const looked = lookups.get(col.view)!;
-      fillColumn(ctx, c, (r) => looked[r].row!.values[col.spec.name], (r) => !looked[r].row);
+      fillColumn(
+        ctx,
+        c,
+        (r) => looked[r].row!.values[col.spec.name],
+        (r) => !looked[r].row,
+      );
     }
   });
   const requestNames = new Set(plan.mapping.request.map((s) => s.name));
   const others = request.inputs.filter((t) => !requestNames.has(t.name));
   const input: Tensor = { name: plan.inputName, datatype: 'FP32', shape: [rows, plan.columns.length], data: ctx.data };
-  return { request: { ...request, inputs: [input, ...others] }, parameters: lookups.size ? report.toParameters() : undefined };
+  return {
+    request: { ...request, inputs: [input, ...others] },
+    parameters: lookups.size ? report.toParameters() : undefined,
+  };
 }

@@ -15,9 +15,14 @@ function featureNames(config: ModelConfig): string[] | undefined {
 
 function column(t: Tensor, rows: number): ArrayLike<number | bigint> {
   const ok = (t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) && t.shape[0] === rows;
-  if (!ok) throw new InvalidArgumentError(`feature '${t.name}' has shape [${t.shape.join(', ')}]; per-feature inputs must be [${rows}] or [${rows}, 1]`);
+  if (!ok)
+    throw new InvalidArgumentError(
+      `feature '${t.name}' has shape [${t.shape.join(', ')}]; per-feature inputs must be [${rows}] or [${rows}, 1]`,
+    );
   if (t.datatype === 'BYTES' || t.datatype === 'BOOL' || t.datatype === 'FP16' || t.datatype === 'BF16') {
-    throw new InvalidArgumentError(`feature '${t.name}' has datatype ${t.datatype}; send numbers (FP32, FP64 or integers)`);
+    throw new InvalidArgumentError(
+      `feature '${t.name}' has datatype ${t.datatype}; send numbers (FP32, FP64 or integers)`,
+    );
   }
   return t.data as NumericArray;
 }
@@ -30,7 +35,10 @@ export function assembleFeatureColumns(config: ModelConfig, request: InferenceRe
   const byName = new Map(request.inputs.map((t) => [t.name, t]));
   if (!names.some((n) => byName.has(n))) return request;
   const unknown = request.inputs.find((t) => !names.includes(t.name));
-  if (unknown) throw new InvalidArgumentError(`unexpected input '${unknown.name}': model '${config.name}' takes '${inputName}' or its features by name (${names.slice(0, 5).join(', ')}, ...)`);
+  if (unknown)
+    throw new InvalidArgumentError(
+      `unexpected input '${unknown.name}': model '${config.name}' takes '${inputName}' or its features by name (${names.slice(0, 5).join(', ')}, ...)`,
+    );
   const rows = request.inputs[0].shape[0];
   const data = new Float32Array(rows * names.length).fill(NaN); // absent features are missing values
   names.forEach((name, f) => {

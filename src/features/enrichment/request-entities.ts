@@ -22,15 +22,20 @@ export function readEntities(parameters: Parameters | undefined, needed: readonl
     try {
       raw = JSON.parse(raw);
     } catch {
-      throw new InvalidArgumentError(`parameter 'entities' is a string but not JSON; send an object such as ${example(needed)}`);
+      throw new InvalidArgumentError(
+        `parameter 'entities' is a string but not JSON; send an object such as ${example(needed)}`,
+      );
     }
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new InvalidArgumentError(`parameter 'entities' must be an object of entity name → values (one per row), e.g. ${example(needed)}`);
+    throw new InvalidArgumentError(
+      `parameter 'entities' must be an object of entity name → values (one per row), e.g. ${example(needed)}`,
+    );
   }
   const columns = raw as Record<string, unknown>;
   for (const [name, values] of Object.entries(columns)) {
-    if (!Array.isArray(values) || values.length === 0) throw new InvalidArgumentError(`entities.${name} must be a non-empty array with one value per row`);
+    if (!Array.isArray(values) || values.length === 0)
+      throw new InvalidArgumentError(`entities.${name} must be a non-empty array with one value per row`);
   }
   return columns as EntityColumns;
 }
@@ -39,7 +44,10 @@ export function readEntities(parameters: Parameters | undefined, needed: readonl
 export function entityRows(columns: EntityColumns): number {
   const lengths = Object.entries(columns).map(([n, v]) => [n, v.length] as const);
   const odd = lengths.find(([, l]) => l !== lengths[0][1]);
-  if (odd) throw new InvalidArgumentError(`entities.${lengths[0][0]} has ${lengths[0][1]} values but entities.${odd[0]} has ${odd[1]}; give one value per row in each`);
+  if (odd)
+    throw new InvalidArgumentError(
+      `entities.${lengths[0][0]} has ${lengths[0][1]} values but entities.${odd[0]} has ${odd[1]}; give one value per row in each`,
+    );
   return lengths[0][1];
 }
 
@@ -47,8 +55,12 @@ export function entityRows(columns: EntityColumns): number {
 export function viewKeys(view: FeatureViewConfig, columns: EntityColumns): EntityKey[] {
   const missing = view.entities.filter((e) => !(e.name in columns)).map((e) => e.name);
   if (missing.length) {
-    throw new InvalidArgumentError(`feature view '${view.name}' needs entities.${missing.join(' and entities.')}, which the request does not have; send e.g. ${example(view.entities.map((e) => e.name))}`);
+    throw new InvalidArgumentError(
+      `feature view '${view.name}' needs entities.${missing.join(' and entities.')}, which the request does not have; send e.g. ${example(view.entities.map((e) => e.name))}`,
+    );
   }
   const rows = columns[view.entities[0].name].length;
-  return Array.from({ length: rows }, (_, r) => view.entities.map((e, i) => entityValue(view, i, columns[e.name][r], `entities.${e.name}[${r}]`)));
+  return Array.from({ length: rows }, (_, r) =>
+    view.entities.map((e, i) => entityValue(view, i, columns[e.name][r], `entities.${e.name}[${r}]`)),
+  );
 }

@@ -27,7 +27,9 @@ function valueBytes(spec: EntitySpec, value: string): [number, Buffer] {
 
 /** The bytes Feast's serialize_entity_key produces for these entity values (in the view's entity order). */
 export function serializeEntityKey(entities: readonly EntitySpec[], key: EntityKey, version: 2 | 3): Buffer {
-  const pairs = entities.map((spec, i) => ({ spec, value: key[i] })).sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
+  const pairs = entities
+    .map((spec, i) => ({ spec, value: key[i] }))
+    .sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0));
   const parts: Buffer[] = version >= 3 ? [u32(pairs.length)] : [];
   for (const { spec } of pairs) {
     parts.push(u32(VALUE_TYPE_STRING));
@@ -43,6 +45,11 @@ export function serializeEntityKey(entities: readonly EntitySpec[], key: EntityK
 }
 
 /** The Redis key of an entity in a Feast project. */
-export function feastRedisKey(entities: readonly EntitySpec[], key: EntityKey, project: string, version: 2 | 3): Buffer {
+export function feastRedisKey(
+  entities: readonly EntitySpec[],
+  key: EntityKey,
+  project: string,
+  version: 2 | 3,
+): Buffer {
   return Buffer.concat([serializeEntityKey(entities, key, version), Buffer.from(project, 'utf8')]);
 }

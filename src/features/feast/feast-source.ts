@@ -60,7 +60,9 @@ export class FeastFeatureSource extends RedisConnection implements FeatureSource
     let cursor = '0';
     do {
       const [next, keys] = await this.client.scanBuffer(cursor, 'COUNT', 1000);
-      const mine = keys.filter((k) => k.subarray(k.length - Buffer.byteLength(this.options.project)).toString('utf8') === this.options.project);
+      const mine = keys.filter(
+        (k) => k.subarray(k.length - Buffer.byteLength(this.options.project)).toString('utf8') === this.options.project,
+      );
       for (const k of mine) if (await this.client.hexists(k, timestampField(view.name))) return true;
       cursor = next.toString();
     } while (cursor !== '0');
@@ -72,9 +74,12 @@ export class FeastFeatureSource extends RedisConnection implements FeatureSource
   }
 
   private mapping(view: FeatureViewConfig, row: WriteRow, seconds: number): Map<Buffer | string, Buffer> {
-    const m = new Map<Buffer | string, Buffer>([[timestampField(view.name), Buffer.from(encodeTimestampSeconds(seconds))]]);
+    const m = new Map<Buffer | string, Buffer>([
+      [timestampField(view.name), Buffer.from(encodeTimestampSeconds(seconds))],
+    ]);
     for (const f of view.features) {
-      if (f.name in row.values) m.set(featureField(view.name, f.name), Buffer.from(encodeFeastValue(f.type, row.values[f.name])));
+      if (f.name in row.values)
+        m.set(featureField(view.name, f.name), Buffer.from(encodeFeastValue(f.type, row.values[f.name])));
     }
     return m;
   }

@@ -16,7 +16,8 @@ test('matches the published MurmurHash3_x86_32 test vectors', () => {
     ['aa', 0x9747b28c, 0x5d211726],
     ['a', 0x9747b28c, 0x7fa09ea6],
   ];
-  for (const [input, seed, expected] of vectors) assert.equal(murmur3x86_32(input, seed), expected, `${JSON.stringify(input)} seed ${seed}`);
+  for (const [input, seed, expected] of vectors)
+    assert.equal(murmur3x86_32(input, seed), expected, `${JSON.stringify(input)} seed ${seed}`);
 });
 
 test("equals Python mmh3.hash(key, signed=False), as Feast's _mmh3 uses it", () => {

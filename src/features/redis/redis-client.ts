@@ -26,11 +26,16 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   });
   let healthy = true; // log the first error after each healthy period, not every reconnect attempt
   client.on('error', (err: Error) => {
-    if (healthy) options.logger.warn({ store: options.storeName, err: err.message }, `feature store '${options.storeName}': Redis error; reconnecting`);
+    if (healthy)
+      options.logger.warn(
+        { store: options.storeName, err: err.message },
+        `feature store '${options.storeName}': Redis error; reconnecting`,
+      );
     healthy = false;
   });
   client.on('ready', () => {
-    if (!healthy) options.logger.info({ store: options.storeName }, `feature store '${options.storeName}': Redis is back`);
+    if (!healthy)
+      options.logger.info({ store: options.storeName }, `feature store '${options.storeName}': Redis is back`);
     healthy = true;
   });
   return client;
@@ -41,8 +46,10 @@ export async function connectRedis(client: Redis, options: RedisClientOptions): 
   try {
     await client.connect();
   } catch (err) {
-    options.logger.warn({ store: options.storeName, url: options.url, err: (err as Error).message },
-      `feature store '${options.storeName}': Redis unreachable at start; serving fallbacks until it answers`);
+    options.logger.warn(
+      { store: options.storeName, url: options.url, err: (err as Error).message },
+      `feature store '${options.storeName}': Redis unreachable at start; serving fallbacks until it answers`,
+    );
   }
 }
 

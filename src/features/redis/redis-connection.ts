@@ -18,7 +18,12 @@ export abstract class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     this.name = options.name;
-    this.clientOptions = { url: options.url, commandTimeoutMs: options.commandTimeoutMs, storeName: options.name, logger: options.logger };
+    this.clientOptions = {
+      url: options.url,
+      commandTimeoutMs: options.commandTimeoutMs,
+      storeName: options.name,
+      logger: options.logger,
+    };
     this.client = createRedisClient(this.clientOptions);
   }
 

@@ -33,7 +33,8 @@ export class RedisFeatureSource extends RedisConnection implements FeatureSource
 
   async write(view: FeatureViewConfig, rows: readonly WriteRow[]): Promise<WriteResult> {
     const pipeline = this.client.pipeline();
-    for (const row of rows) pipeline.eval(UPSERT_SCRIPT, 1, rowKey(this.options.keyPrefix, view, row.entity), ...upsertArgs(row));
+    for (const row of rows)
+      pipeline.eval(UPSERT_SCRIPT, 1, rowKey(this.options.keyPrefix, view, row.entity), ...upsertArgs(row));
     const results = pipelineValues<number>(await pipeline.exec());
     const written = results.filter((r) => r === 1).length;
     return { written, skippedOlder: rows.length - written };

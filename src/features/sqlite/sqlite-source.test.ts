@@ -23,9 +23,15 @@ test('rows persist in the file across a stop and a new start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'inferd-sqlite-'));
   const path = join(dir, 'features.sqlite');
   const view = {
-    name: 'v', store: 's', entities: [{ name: 'id', type: 'STRING' as const }], maxAgeMs: 1, fallback: 'default' as const,
+    name: 'v',
+    store: 's',
+    entities: [{ name: 'id', type: 'STRING' as const }],
+    maxAgeMs: 1,
+    fallback: 'default' as const,
     cache: { ttlMs: 0, maxEntries: 1, maxBytes: 1024 },
-    features: [{ name: 'x', type: 'FP32' as const, default: NaN, onNull: 'impute' as const, onInvalid: 'reject' as const }],
+    features: [
+      { name: 'x', type: 'FP32' as const, default: NaN, onNull: 'impute' as const, onInvalid: 'reject' as const },
+    ],
   };
   try {
     const first = new SqliteFeatureSource('s', path);

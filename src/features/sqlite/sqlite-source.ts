@@ -40,7 +40,10 @@ export class SqliteFeatureSource implements FeatureSource {
   private statements: Statements | undefined;
 
   /** @param path a file (its folder is created) or ':memory:'. */
-  constructor(readonly name: string, private readonly path: string) {}
+  constructor(
+    readonly name: string,
+    private readonly path: string,
+  ) {}
 
   async start(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -75,7 +78,12 @@ export class SqliteFeatureSource implements FeatureSource {
     let written = 0;
     this.db!.transaction(() => {
       for (const row of rows) {
-        written += upsert.run({ view: view.name, entity: entityKeyText(row.entity), time: row.eventTimeMs, values: JSON.stringify(row.values) }).changes;
+        written += upsert.run({
+          view: view.name,
+          entity: entityKeyText(row.entity),
+          time: row.eventTimeMs,
+          values: JSON.stringify(row.values),
+        }).changes;
       }
     })();
     return { written, skippedOlder: rows.length - written };

@@ -26,7 +26,10 @@ test('a damaged row is refused with a reason naming the rollout', async () => {
     db.prepare(`UPDATE rollouts SET data = json_set(data, '$.status', 'sideways')`).run();
     db.close();
     const again = SqliteRolloutStore.open(path);
-    await assert.rejects(again.load(10), /rollout a in .*rollouts\.db has an unexpected shape \(.*status.*\); the rollout store is damaged/);
+    await assert.rejects(
+      again.load(10),
+      /rollout a in .*rollouts\.db has an unexpected shape \(.*status.*\); the rollout store is damaged/,
+    );
     await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -38,7 +41,10 @@ test('a path that cannot be created is refused with what to do', () => {
   try {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, '');
-    assert.throws(() => SqliteRolloutStore.open(join(blocker, 'state', 'rollouts.db')), /cannot open the rollout store .*a-file\/state\/rollouts\.db: ENOTDIR.*; set rollouts\.path to a writable file/);
+    assert.throws(
+      () => SqliteRolloutStore.open(join(blocker, 'state', 'rollouts.db')),
+      /cannot open the rollout store .*a-file\/state\/rollouts\.db: ENOTDIR.*; set rollouts\.path to a writable file/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -67,7 +67,11 @@ interface PolicyRow {
 
 function eventOf(row: EventRow): RoutingEvent {
   return {
-    seq: row.seq, time: row.time, model: row.model, type: row.type as RoutingEvent['type'], message: row.message,
+    seq: row.seq,
+    time: row.time,
+    model: row.model,
+    type: row.type as RoutingEvent['type'],
+    message: row.message,
     ...(row.version === null ? {} : { version: row.version }),
     ...(row.rollout === null ? {} : { rollout: row.rollout }),
     ...(row.evidence === null ? {} : { evidence: JSON.parse(row.evidence) as unknown }),
@@ -90,39 +94,57 @@ export class SqliteRolloutStore implements RolloutStore {
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
       // Events are kept for history, not forever: the newest KEPT_EVENTS stay (rollouts and policies are small).
-      db.prepare('DELETE FROM rollout_events WHERE seq <= (SELECT seq FROM rollout_events ORDER BY seq DESC LIMIT 1 OFFSET ?)').run(KEPT_EVENTS);
+      db.prepare(
+        'DELETE FROM rollout_events WHERE seq <= (SELECT seq FROM rollout_events ORDER BY seq DESC LIMIT 1 OFFSET ?)',
+      ).run(KEPT_EVENTS);
       return new SqliteRolloutStore(db, path);
     } catch (err) {
-      throw new ConfigError(`cannot open the rollout store ${path}: ${(err as Error).message}; set rollouts.path to a writable file`, { cause: err });
+      throw new ConfigError(
+        `cannot open the rollout store ${path}: ${(err as Error).message}; set rollouts.path to a writable file`,
+        { cause: err },
+      );
     }
   }
 
   async load(maxEvents: number): Promise<SavedRolloutState> {
     const rollouts = this.db.prepare<[], RolloutRow>('SELECT id, data FROM rollouts ORDER BY started_ms, id').all();
-    const events = this.db.prepare<[number], EventRow>('SELECT * FROM (SELECT * FROM rollout_events ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(maxEvents);
+    const events = this.db
+      .prepare<[number], EventRow>(
+        'SELECT * FROM (SELECT * FROM rollout_events ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+      )
+      .all(maxEvents);
     const policies = this.db.prepare<[], PolicyRow>('SELECT model, data FROM traffic_policies ORDER BY model').all();
     return {
       rollouts: rollouts.map((r) => rolloutFromJson(r.data, `rollout ${r.id} in ${this.location}`)),
       events: events.map(eventOf),
-      policies: policies.map((p) => ({ model: p.model, policy: policyFromJson(p.data, `the traffic policy of model '${p.model}' in ${this.location}`) })),
+      policies: policies.map((p) => ({
+        model: p.model,
+        policy: policyFromJson(p.data, `the traffic policy of model '${p.model}' in ${this.location}`),
+      })),
     };
   }
 
   async saveRollout(r: Rollout, updatedAt: number): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO rollouts (id, model, status, step, weight, started_ms, updated_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO rollouts (id, model, status, step, weight, started_ms, updated_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(r.id, r.model, r.status, r.stepIndex, r.weight, r.startedAt, updatedAt, rolloutToJson(r));
   }
 
   async saveEvent(e: RoutingEvent): Promise<void> {
     const evidence = e.evidence === undefined ? null : JSON.stringify(e.evidence);
     this.db
-      .prepare('INSERT OR REPLACE INTO rollout_events (seq, time, model, type, version, rollout, message, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO rollout_events (seq, time, model, type, version, rollout, message, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(e.seq, e.time, e.model, e.type, e.version ?? null, e.rollout ?? null, e.message, evidence);
   }
 
   async savePolicy(model: string, policy: TrafficPolicy, updatedAt: number): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO traffic_policies (model, updated_ms, data) VALUES (?, ?, ?)').run(model, updatedAt, policyToJson(policy));
+    this.db
+      .prepare('INSERT OR REPLACE INTO traffic_policies (model, updated_ms, data) VALUES (?, ?, ?)')
+      .run(model, updatedAt, policyToJson(policy));
   }
 
   async close(): Promise<void> {

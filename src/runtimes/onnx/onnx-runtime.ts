@@ -10,7 +10,8 @@ import { datatypeFromOrt, ortTypeOf } from './onnx-types.js';
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[], what: string): RuntimeTensorInfo[] {
   return meta.map((m) => {
-    if (!m.isTensor) throw new UnsupportedError(`${what} '${m.name}' is not a tensor (sequences and maps are not supported)`);
+    if (!m.isTensor)
+      throw new UnsupportedError(`${what} '${m.name}' is not a tensor (sequences and maps are not supported)`);
     const datatype = datatypeFromOrt(m.type);
     if (!datatype) throw new UnsupportedError(`${what} '${m.name}' has type ${m.type}, which inferd cannot serve`);
     return {
@@ -49,10 +50,17 @@ export class OnnxRuntime implements ModelRuntime {
         // stderr would let every bad input write an unstructured line: only fatal ones are printed.
         logSeverityLevel: 4,
         // Idle pool threads otherwise busy-wait between runs, burning a core the main thread needs.
-        extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' }, inter_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+        extra: {
+          session: {
+            intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' },
+            inter_op: { allow_spinning: options.allowSpinning ? '1' : '0' },
+          },
+        },
       });
     } catch (err) {
-      throw new ModelLoadError(`onnxruntime could not load ${options.modelPath}: ${(err as Error).message}`, { cause: err });
+      throw new ModelLoadError(`onnxruntime could not load ${options.modelPath}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const signature = {
       inputs: describe(session.inputMetadata, 'input'),

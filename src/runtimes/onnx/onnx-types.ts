@@ -17,7 +17,9 @@ const ORT_TO_V2: Partial<Record<OrtTensor.Type, Datatype>> = {
   string: 'BYTES',
 };
 
-const V2_TO_ORT = Object.fromEntries(Object.entries(ORT_TO_V2).map(([k, v]) => [v, k])) as Partial<Record<Datatype, OrtTensor.Type>>;
+const V2_TO_ORT = Object.fromEntries(Object.entries(ORT_TO_V2).map(([k, v]) => [v, k])) as Partial<
+  Record<Datatype, OrtTensor.Type>
+>;
 
 export function datatypeFromOrt(type: string): Datatype | undefined {
   return ORT_TO_V2[type as OrtTensor.Type];

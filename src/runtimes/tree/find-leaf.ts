@@ -11,7 +11,8 @@ export function findLeaf(e: TreeEnsemble, root: number, features: Float32Array, 
   let l: number;
   while ((l = left[n]) !== -1) {
     const x = features[offset + splitFeature[n]];
-    if (x !== x) n = defaultChild[n]; // NaN: missing
+    if (x !== x)
+      n = defaultChild[n]; // NaN: missing
     else if (catStart[n] < 0) n = x < threshold[n] ? l : right[n];
     else n = nextNode(e, n, x);
   }

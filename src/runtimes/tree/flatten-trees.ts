@@ -3,9 +3,22 @@ import type { RawTree } from './parse-xgboost-tree.js';
 import type { TreeEnsemble } from './tree-ensemble.js';
 
 /** The node arrays of a {@link TreeEnsemble}. */
-export type FlatNodes = Pick<TreeEnsemble,
-  'treeStart' | 'maxDepth' | 'left' | 'right' | 'defaultChild' | 'splitFeature' | 'threshold' |
-  'catStart' | 'catWords' | 'catBits' | 'leafValue' | 'cover' | 'meanValue'>;
+export type FlatNodes = Pick<
+  TreeEnsemble,
+  | 'treeStart'
+  | 'maxDepth'
+  | 'left'
+  | 'right'
+  | 'defaultChild'
+  | 'splitFeature'
+  | 'threshold'
+  | 'catStart'
+  | 'catWords'
+  | 'catBits'
+  | 'leafValue'
+  | 'cover'
+  | 'meanValue'
+>;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -45,18 +58,31 @@ function bitsetWords(categories: Int32Array): number {
 /** Allocates node arrays for `numNodes` nodes and `numCatWords` bitset words. */
 function allocate(numTrees: number, numNodes: number, numCatWords: number): Mutable<FlatNodes> {
   return {
-    treeStart: new Int32Array(numTrees + 1), maxDepth: 0,
-    left: new Int32Array(numNodes), right: new Int32Array(numNodes),
-    defaultChild: new Int32Array(numNodes), splitFeature: new Int32Array(numNodes),
-    threshold: new Float32Array(numNodes), catStart: new Int32Array(numNodes).fill(-1),
-    catWords: new Int32Array(numNodes), catBits: new Uint32Array(numCatWords),
-    leafValue: new Float32Array(numNodes), cover: new Float32Array(numNodes),
+    treeStart: new Int32Array(numTrees + 1),
+    maxDepth: 0,
+    left: new Int32Array(numNodes),
+    right: new Int32Array(numNodes),
+    defaultChild: new Int32Array(numNodes),
+    splitFeature: new Int32Array(numNodes),
+    threshold: new Float32Array(numNodes),
+    catStart: new Int32Array(numNodes).fill(-1),
+    catWords: new Int32Array(numNodes),
+    catBits: new Uint32Array(numCatWords),
+    leafValue: new Float32Array(numNodes),
+    cover: new Float32Array(numNodes),
     meanValue: new Float32Array(numNodes),
   };
 }
 
 /** Copies one node (original id `old`) of `tree` to flat index `at`. Returns catBits used. */
-function copyNode(out: Mutable<FlatNodes>, tree: RawTree, walk: TreeOrder, base: number, old: number, catAt: number): number {
+function copyNode(
+  out: Mutable<FlatNodes>,
+  tree: RawTree,
+  walk: TreeOrder,
+  base: number,
+  old: number,
+  catAt: number,
+): number {
   const at = base + walk.newIndex[old];
   out.cover[at] = tree.sumHessian[old];
   if (tree.left[old] === -1) {
@@ -86,9 +112,10 @@ function fillMeanValues(out: Mutable<FlatNodes>, begin: number, end: number): vo
   for (let n = end - 1; n >= begin; n--) {
     const l = out.left[n];
     const r = out.right[n];
-    out.meanValue[n] = l === -1
-      ? out.leafValue[n]
-      : f(f(f(out.meanValue[l] * out.cover[l]) + f(out.meanValue[r] * out.cover[r])) / out.cover[n]);
+    out.meanValue[n] =
+      l === -1
+        ? out.leafValue[n]
+        : f(f(f(out.meanValue[l] * out.cover[l]) + f(out.meanValue[r] * out.cover[r])) / out.cover[n]);
   }
 }
 

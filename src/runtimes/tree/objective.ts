@@ -60,7 +60,8 @@ export function resolveObjective(name: string, path: string): Objective {
 export function baseScoreToMargin(objective: Objective, baseScore: number, path: string): number {
   const p = Math.fround(baseScore);
   if (objective.link === 'logit') {
-    if (!(p > 0 && p < 1)) throw new ModelFormatError(path, `base_score ${baseScore} must be in (0, 1) for ${objective.name}`);
+    if (!(p > 0 && p < 1))
+      throw new ModelFormatError(path, `base_score ${baseScore} must be in (0, 1) for ${objective.name}`);
     return Math.fround(-Math.log(Math.fround(Math.fround(1 / p) - 1)));
   }
   if (objective.link === 'log') {

@@ -10,19 +10,31 @@ function baseModel(): JsonContainer {
   return {
     version: [1, 7, 4],
     learner: {
-      feature_names: ['a', 'b'], feature_types: ['float', 'float'],
+      feature_names: ['a', 'b'],
+      feature_types: ['float', 'float'],
       learner_model_param: { base_score: '5E-1', num_class: '0', num_feature: '2', num_target: '1' },
       objective: { name: 'binary:logistic' },
       gradient_booster: {
         name: 'gbtree',
         model: {
-          gbtree_model_param: { num_trees: '1' }, tree_info: [0],
-          trees: [{
-            tree_param: { num_nodes: '3', size_leaf_vector: '0' },
-            left_children: [1, -1, -1], right_children: [2, -1, -1], split_indices: [1, 0, 0],
-            split_conditions: [0.5, -1, 1], default_left: [1, 0, 0], split_type: [0, 0, 0],
-            sum_hessian: [4, 3, 1], categories: [], categories_nodes: [], categories_segments: [], categories_sizes: [],
-          }],
+          gbtree_model_param: { num_trees: '1' },
+          tree_info: [0],
+          trees: [
+            {
+              tree_param: { num_nodes: '3', size_leaf_vector: '0' },
+              left_children: [1, -1, -1],
+              right_children: [2, -1, -1],
+              split_indices: [1, 0, 0],
+              split_conditions: [0.5, -1, 1],
+              default_left: [1, 0, 0],
+              split_type: [0, 0, 0],
+              sum_hessian: [4, 3, 1],
+              categories: [],
+              categories_nodes: [],
+              categories_segments: [],
+              categories_sizes: [],
+            },
+          ],
         },
       },
     },
@@ -46,11 +58,14 @@ function tinyModel(edits: Record<string, unknown> = {}): unknown {
 
 /** Asserts that parsing fails with a ModelFormatError whose message matches `pattern`. */
 function assertInvalid(json: unknown, pattern: RegExp): void {
-  assert.throws(() => parseXGBoostModel(json), (err: unknown) => {
-    assert.ok(err instanceof ModelFormatError, `expected ModelFormatError, got ${String(err)}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseXGBoostModel(json),
+    (err: unknown) => {
+      assert.ok(err instanceof ModelFormatError, `expected ModelFormatError, got ${String(err)}`);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
 }
 
 test('metadata summary of the breast cancer classifier', () => {
@@ -79,7 +94,10 @@ test('metadata of multiclass, regression and categorical models', () => {
   assert.ok(Math.abs(diabetes.baseScore[0] - 151.42288) < 1e-4);
   const cat = loadXGBoostModel(loadReferenceFixture('categorical_binary').modelText);
   assert.deepEqual(cat.metadata.featureTypes?.slice(0, 3), ['c', 'c', 'q']);
-  assert.ok(cat.catStart.some((s) => s >= 0), 'has categorical splits');
+  assert.ok(
+    cat.catStart.some((s) => s >= 0),
+    'has categorical splits',
+  );
 });
 
 test('base_score is stored in prediction space and linked to a margin', () => {
@@ -105,23 +123,46 @@ test('malformed models give clear errors naming the problem and its location', (
   assert.throws(() => loadXGBoostModel('{"learner": '), /Invalid XGBoost model at <root>: not valid JSON/);
   assertInvalid([], /at <root>: expected an object, got an array/);
   assertInvalid({}, /at learner: expected an object, got nothing \(the field is missing\)/);
-  assertInvalid(tinyModel({ 'learner.objective.name': 'rank:foo' }), /learner\.objective\.name: unsupported objective "rank:foo"/);
+  assertInvalid(
+    tinyModel({ 'learner.objective.name': 'rank:foo' }),
+    /learner\.objective\.name: unsupported objective "rank:foo"/,
+  );
   assertInvalid(tinyModel({ 'learner.gradient_booster.name': 'gblinear' }), /unsupported booster "gblinear"/);
-  assertInvalid(tinyModel({ 'learner.learner_model_param.num_feature': 'x' }), /learner_model_param\.num_feature: expected a number/);
-  assertInvalid(tinyModel({ [`${TREE}.left_children`]: [1, -1] }),
-    /trees\[0\]\.left_children: expected an array of length 3, got length 2/);
-  assertInvalid(tinyModel({ [`${TREE}.right_children`]: [7, -1, -1] }),
-    /trees\[0\]\.left_children\[0\]: node 0 has invalid children \(1, 7\)/);
-  assertInvalid(tinyModel({ [`${TREE}.split_indices`]: [5, 0, 0] }),
-    /split_indices\[0\]: split feature 5 is out of range for 2 features/);
-  assertInvalid(tinyModel({ [`${TREE}.split_conditions.1`]: 'big' }),
-    /split_conditions\[1\]: expected a number, got "big"/);
-  assertInvalid(tinyModel({ 'learner.gradient_booster.model.tree_info': [3] }), /tree_info\[0\]: group 3 is out of range/);
-  assertInvalid(tinyModel({ 'learner.gradient_booster.model.gbtree_model_param.num_trees': '2' }), /num_trees is 2 but 1 trees/);
+  assertInvalid(
+    tinyModel({ 'learner.learner_model_param.num_feature': 'x' }),
+    /learner_model_param\.num_feature: expected a number/,
+  );
+  assertInvalid(
+    tinyModel({ [`${TREE}.left_children`]: [1, -1] }),
+    /trees\[0\]\.left_children: expected an array of length 3, got length 2/,
+  );
+  assertInvalid(
+    tinyModel({ [`${TREE}.right_children`]: [7, -1, -1] }),
+    /trees\[0\]\.left_children\[0\]: node 0 has invalid children \(1, 7\)/,
+  );
+  assertInvalid(
+    tinyModel({ [`${TREE}.split_indices`]: [5, 0, 0] }),
+    /split_indices\[0\]: split feature 5 is out of range for 2 features/,
+  );
+  assertInvalid(
+    tinyModel({ [`${TREE}.split_conditions.1`]: 'big' }),
+    /split_conditions\[1\]: expected a number, got "big"/,
+  );
+  assertInvalid(
+    tinyModel({ 'learner.gradient_booster.model.tree_info': [3] }),
+    /tree_info\[0\]: group 3 is out of range/,
+  );
+  assertInvalid(
+    tinyModel({ 'learner.gradient_booster.model.gbtree_model_param.num_trees': '2' }),
+    /num_trees is 2 but 1 trees/,
+  );
   assertInvalid(tinyModel({ 'learner.feature_names': ['a'] }), /feature_names: expected 2 entries/);
   assertInvalid(tinyModel({ 'learner.learner_model_param.base_score': '1.5' }), /base_score 1.5 must be in \(0, 1\)/);
 });
 
 test('cycles and shared children are rejected', () => {
-  assertInvalid(tinyModel({ [`${TREE}.left_children`]: [1, 2, -1], [`${TREE}.right_children`]: [2, 0, -1] }), /node \d is reachable twice/);
+  assertInvalid(
+    tinyModel({ [`${TREE}.left_children`]: [1, 2, -1], [`${TREE}.right_children`]: [2, 0, -1] }),
+    /node \d is reachable twice/,
+  );
 });

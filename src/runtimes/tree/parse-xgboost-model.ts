@@ -1,6 +1,13 @@
 import {
-  expectArray, expectCount, expectFloatArray, expectIntArray, expectNumberLike, expectObject,
-  expectObjectField, expectString, type JsonObject,
+  expectArray,
+  expectCount,
+  expectFloatArray,
+  expectIntArray,
+  expectNumberLike,
+  expectObject,
+  expectObjectField,
+  expectString,
+  type JsonObject,
 } from './expect-json.js';
 import { flattenTrees } from './flatten-trees.js';
 import { ModelFormatError } from './model-format-error.js';
@@ -26,13 +33,26 @@ function readBooster(learner: JsonObject): BoosterModel {
   const booster = expectObjectField(learner, 'gradient_booster', LEARNER);
   const name = expectString(booster.name, `${BOOSTER}.name`);
   if (name === 'gbtree') {
-    return { name, model: expectObjectField(booster, 'model', BOOSTER), modelPath: `${BOOSTER}.model`, weightDrop: undefined };
+    return {
+      name,
+      model: expectObjectField(booster, 'model', BOOSTER),
+      modelPath: `${BOOSTER}.model`,
+      weightDrop: undefined,
+    };
   }
   if (name === 'dart') {
     const gbtree = expectObjectField(booster, 'gbtree', BOOSTER);
-    return { name, model: expectObjectField(gbtree, 'model', `${BOOSTER}.gbtree`), modelPath: `${BOOSTER}.gbtree.model`, weightDrop: booster.weight_drop };
+    return {
+      name,
+      model: expectObjectField(gbtree, 'model', `${BOOSTER}.gbtree`),
+      modelPath: `${BOOSTER}.gbtree.model`,
+      weightDrop: booster.weight_drop,
+    };
   }
-  throw new ModelFormatError(`${BOOSTER}.name`, `unsupported booster "${name}" (only gbtree and dart tree models are supported)`);
+  throw new ModelFormatError(
+    `${BOOSTER}.name`,
+    `unsupported booster "${name}" (only gbtree and dart tree models are supported)`,
+  );
 }
 
 /** Number of margins per row implied by the objective and learner parameters. */
@@ -40,10 +60,15 @@ function readNumGroups(param: JsonObject, objective: Objective): number {
   const numClass = param.num_class === undefined ? 0 : expectCount(param.num_class, `${PARAM}.num_class`);
   const numTarget = param.num_target === undefined ? 1 : expectCount(param.num_target, `${PARAM}.num_target`);
   if (objective.multiclass) {
-    if (numClass < 2) throw new ModelFormatError(`${PARAM}.num_class`, `${objective.name} needs num_class >= 2, got ${numClass}`);
+    if (numClass < 2)
+      throw new ModelFormatError(`${PARAM}.num_class`, `${objective.name} needs num_class >= 2, got ${numClass}`);
     return numClass;
   }
-  if (numClass > 1) throw new ModelFormatError(`${PARAM}.num_class`, `num_class ${numClass} is inconsistent with objective ${objective.name}`);
+  if (numClass > 1)
+    throw new ModelFormatError(
+      `${PARAM}.num_class`,
+      `num_class ${numClass} is inconsistent with objective ${objective.name}`,
+    );
   return Math.max(1, numTarget);
 }
 
@@ -54,7 +79,8 @@ function readBaseScore(value: unknown, numGroups: number): number[] {
   const parts = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1).split(',') : [text];
   const scores = parts.map((p) => expectNumberLike(p.trim(), path));
   if (scores.length === 1) return new Array<number>(numGroups).fill(scores[0]);
-  if (scores.length !== numGroups) throw new ModelFormatError(path, `expected 1 or ${numGroups} values, got ${scores.length}`);
+  if (scores.length !== numGroups)
+    throw new ModelFormatError(path, `expected 1 or ${numGroups} values, got ${scores.length}`);
   return scores;
 }
 
@@ -63,7 +89,8 @@ function readFeatureStrings(value: unknown, numFeatures: number, path: string): 
   if (value === undefined) return null;
   const arr = expectArray(value, path);
   if (arr.length === 0) return null;
-  if (arr.length !== numFeatures) throw new ModelFormatError(path, `expected ${numFeatures} entries (num_feature), got ${arr.length}`);
+  if (arr.length !== numFeatures)
+    throw new ModelFormatError(path, `expected ${numFeatures} entries (num_feature), got ${arr.length}`);
   return arr.map((v, i) => expectString(v, `${path}[${i}]`));
 }
 
@@ -71,7 +98,8 @@ function readFeatureStrings(value: unknown, numFeatures: number, path: string): 
 function readTreeGroups(model: JsonObject, path: string, numTrees: number, numGroups: number): Int32Array {
   const groups = expectIntArray(model.tree_info, `${path}.tree_info`, numTrees);
   groups.forEach((g, i) => {
-    if (g < 0 || g >= numGroups) throw new ModelFormatError(`${path}.tree_info[${i}]`, `group ${g} is out of range for ${numGroups} outputs`);
+    if (g < 0 || g >= numGroups)
+      throw new ModelFormatError(`${path}.tree_info[${i}]`, `group ${g} is out of range for ${numGroups} outputs`);
   });
   return groups;
 }
@@ -94,8 +122,12 @@ function readTrees(booster: BoosterModel, numFeatures: number) {
   const trees = expectArray(booster.model.trees, path);
   const param = booster.model.gbtree_model_param;
   if (param !== undefined) {
-    const declared = expectCount(expectObject(param, `${booster.modelPath}.gbtree_model_param`).num_trees, `${booster.modelPath}.gbtree_model_param.num_trees`);
-    if (declared !== trees.length) throw new ModelFormatError(path, `num_trees is ${declared} but ${trees.length} trees are present`);
+    const declared = expectCount(
+      expectObject(param, `${booster.modelPath}.gbtree_model_param`).num_trees,
+      `${booster.modelPath}.gbtree_model_param.num_trees`,
+    );
+    if (declared !== trees.length)
+      throw new ModelFormatError(path, `num_trees is ${declared} but ${trees.length} trees are present`);
   }
   return trees.map((t, i) => parseXGBoostTree(t, numFeatures, `${path}[${i}]`));
 }
@@ -111,7 +143,8 @@ export function parseXGBoostModel(json: unknown): TreeEnsemble {
   const param = expectObjectField(learner, 'learner_model_param', LEARNER);
   const objective = resolveObjective(
     expectString(expectObjectField(learner, 'objective', LEARNER).name, `${LEARNER}.objective.name`),
-    `${LEARNER}.objective.name`);
+    `${LEARNER}.objective.name`,
+  );
   const numFeatures = expectCount(param.num_feature, `${PARAM}.num_feature`);
   const numGroups = readNumGroups(param, objective);
   const baseScore = readBaseScore(param.base_score, numGroups);

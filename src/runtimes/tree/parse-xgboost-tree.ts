@@ -1,5 +1,10 @@
 import {
-  expectArray, expectCount, expectFloatArray, expectIntArray, expectObject, expectObjectField,
+  expectArray,
+  expectCount,
+  expectFloatArray,
+  expectIntArray,
+  expectObject,
+  expectObjectField,
   type JsonObject,
 } from './expect-json.js';
 import { ModelFormatError } from './model-format-error.js';
@@ -29,11 +34,17 @@ function checkNodes(tree: RawTree, numFeatures: number, path: string): void {
     const r = tree.right[i];
     if (l === -1 && r === -1) continue;
     if (l < 0 || l >= n || r < 0 || r >= n || l === i || r === i || l === r) {
-      throw new ModelFormatError(`${path}.left_children[${i}]`, `node ${i} has invalid children (${l}, ${r}) for a tree of ${n} nodes`);
+      throw new ModelFormatError(
+        `${path}.left_children[${i}]`,
+        `node ${i} has invalid children (${l}, ${r}) for a tree of ${n} nodes`,
+      );
     }
     const f = tree.splitIndex[i];
     if (f < 0 || f >= numFeatures) {
-      throw new ModelFormatError(`${path}.split_indices[${i}]`, `split feature ${f} is out of range for ${numFeatures} features`);
+      throw new ModelFormatError(
+        `${path}.split_indices[${i}]`,
+        `split feature ${f} is out of range for ${numFeatures} features`,
+      );
     }
   }
 }
@@ -53,7 +64,12 @@ function readCategorySet(all: Int32Array, begin: number, size: number, path: str
 }
 
 /** Reads the categorical split sets (XGBoost >= 1.5 fields; absent in older models). */
-function readCategories(obj: JsonObject, splitType: Int32Array, isLeaf: (i: number) => boolean, path: string): Map<number, Int32Array> {
+function readCategories(
+  obj: JsonObject,
+  splitType: Int32Array,
+  isLeaf: (i: number) => boolean,
+  path: string,
+): Map<number, Int32Array> {
   const result = new Map<number, Int32Array>();
   if (obj.categories_nodes === undefined) return result;
   const nodes = expectIntArray(obj.categories_nodes, `${path}.categories_nodes`);
@@ -85,9 +101,15 @@ function readSplitTypes(obj: JsonObject, n: number, path: string): Int32Array {
 /** Reads `tree_param.num_nodes` and rejects vector-leaf trees. */
 function readNumNodes(obj: JsonObject, path: string): number {
   const param = expectObjectField(obj, 'tree_param', path);
-  const leafVector = param.size_leaf_vector === undefined ? 0 : expectCount(param.size_leaf_vector, `${path}.tree_param.size_leaf_vector`);
+  const leafVector =
+    param.size_leaf_vector === undefined
+      ? 0
+      : expectCount(param.size_leaf_vector, `${path}.tree_param.size_leaf_vector`);
   if (leafVector > 1) {
-    throw new ModelFormatError(`${path}.tree_param.size_leaf_vector`, `vector-leaf (multi_strategy) trees are not supported`);
+    throw new ModelFormatError(
+      `${path}.tree_param.size_leaf_vector`,
+      `vector-leaf (multi_strategy) trees are not supported`,
+    );
   }
   const n = expectCount(param.num_nodes, `${path}.tree_param.num_nodes`);
   if (n < 1) throw new ModelFormatError(`${path}.tree_param.num_nodes`, 'a tree needs at least one node');

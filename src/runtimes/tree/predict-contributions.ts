@@ -23,7 +23,12 @@ function explainGroup(e: TreeEnsemble, p: ShapWorkspace, g: number, out: Float32
  * Each row's contributions sum to its margin (up to float32 rounding).
  * @returns Float32Array `[rows, cols + 1]`, or `[rows, numGroups, cols + 1]` for multi-output.
  */
-export function predictContributions(e: TreeEnsemble, features: Float32Array, rows: number, cols: number): Float32Array {
+export function predictContributions(
+  e: TreeEnsemble,
+  features: Float32Array,
+  rows: number,
+  cols: number,
+): Float32Array {
   checkInputShape(e, features, rows, cols);
   const width = cols + 1;
   const out = new Float32Array(rows * e.numGroups * width);

@@ -4,8 +4,15 @@ import { loadXGBoostModel, predict, predictMargin } from './index.js';
 import { listFixtures, loadReferenceFixture, maxAbsDiff } from './reference-fixture.js';
 
 const REQUIRED = [
-  'breast_cancer_binary', 'breast_cancer_logistic_reg', 'categorical_binary', 'dart_binary',
-  'diabetes_multi_target', 'diabetes_regression', 'iris_multiclass', 'iris_softmax', 'poisson',
+  'breast_cancer_binary',
+  'breast_cancer_logistic_reg',
+  'categorical_binary',
+  'dart_binary',
+  'diabetes_multi_target',
+  'diabetes_regression',
+  'iris_multiclass',
+  'iris_softmax',
+  'poisson',
 ];
 
 test('all required XGBoost fixtures are present', () => {
@@ -21,7 +28,10 @@ for (const name of listFixtures()) {
     const margins = predictMargin(model, fx.features, fx.rows, fx.cols);
     const predictions = predict(model, fx.features, fx.rows, fx.cols);
     assert.ok(maxAbsDiff(margins, fx.margins) <= 1e-6, `margin error ${maxAbsDiff(margins, fx.margins)}`);
-    assert.ok(maxAbsDiff(predictions, fx.predictions) <= 1e-6, `prediction error ${maxAbsDiff(predictions, fx.predictions)}`);
+    assert.ok(
+      maxAbsDiff(predictions, fx.predictions) <= 1e-6,
+      `prediction error ${maxAbsDiff(predictions, fx.predictions)}`,
+    );
   });
 }
 

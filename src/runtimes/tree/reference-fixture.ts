@@ -34,15 +34,23 @@ function flat(value: Nested): Float64Array {
 
 /** Names of all fixture directories. */
 export function listFixtures(): string[] {
-  return readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 /** Loads one fixture's model text and reference outputs. */
 export function loadReferenceFixture(name: string): ReferenceFixture {
   const dir = new URL(`${name}/`, FIXTURES);
   const ref = JSON.parse(readFileSync(new URL('reference.json', dir), 'utf8')) as {
-    objective: string; num_rows: number; num_features: number; inputs: (number | null)[][];
-    predictions: Nested; margins: Nested; contributions: Nested;
+    objective: string;
+    num_rows: number;
+    num_features: number;
+    inputs: (number | null)[][];
+    predictions: Nested;
+    margins: Nested;
+    contributions: Nested;
   };
   return {
     name,

@@ -7,7 +7,14 @@ import type { ShapWorkspace } from './shap-workspace.js';
 const f = Math.fround;
 
 /** Extends the path with a split on `feature` taking the given zero/one fractions. */
-export function extendPath(p: ShapWorkspace, at: number, depth: number, zero: number, one: number, feature: number): void {
+export function extendPath(
+  p: ShapWorkspace,
+  at: number,
+  depth: number,
+  zero: number,
+  one: number,
+  feature: number,
+): void {
   const w = p.weight;
   p.feature[at + depth] = feature;
   p.zero[at + depth] = zero;

@@ -25,8 +25,16 @@ function addLeaf(p: ShapWorkspace, at: number, depth: number, leaf: number): voi
 }
 
 /** XGBoost's RegTree::TreeShap recursion (condition = 0) for `node`. */
-function recurse(e: TreeEnsemble, p: ShapWorkspace, node: number, depth: number, parentAt: number,
-  parentZero: number, parentOne: number, parentFeature: number): void {
+function recurse(
+  e: TreeEnsemble,
+  p: ShapWorkspace,
+  node: number,
+  depth: number,
+  parentAt: number,
+  parentZero: number,
+  parentOne: number,
+  parentFeature: number,
+): void {
   const at = parentAt + depth + 1;
   copyPath(p, parentAt, at, depth);
   extendPath(p, at, depth, parentZero, parentOne, parentFeature);
@@ -42,7 +50,8 @@ function recurse(e: TreeEnsemble, p: ShapWorkspace, node: number, depth: number,
   let inOne = 1;
   let index = 0;
   while (index <= depth && p.feature[at + index] !== feature) index++;
-  if (index <= depth) { // feature already on the path: undo that split and redo it here
+  if (index <= depth) {
+    // feature already on the path: undo that split and redo it here
     inZero = p.zero[at + index];
     inOne = p.one[at + index];
     unwindPath(p, at, depth, index);

@@ -19,7 +19,6 @@ import { predictMargin } from './predict-margin.js';
 import { applyObjective } from './apply-objective.js';
 import type { TreeEnsemble } from './tree-ensemble.js';
 
-
 type Kind = 'label' | 'probabilities' | 'prediction' | 'explanation';
 
 interface OutputPlan {
@@ -67,13 +66,19 @@ export class XGBoostRuntime implements ModelRuntime {
     try {
       model = loadXGBoostModel(await readFile(options.modelPath, 'utf8'));
     } catch (err) {
-      throw new ModelLoadError(`cannot load XGBoost model ${options.modelPath}: ${(err as Error).message}`, { cause: err, errorCode: err instanceof ModelLoadError ? codeOfClass('MODEL_LOAD_FAILED', err.errorCode) : undefined });
+      throw new ModelLoadError(`cannot load XGBoost model ${options.modelPath}: ${(err as Error).message}`, {
+        cause: err,
+        errorCode: err instanceof ModelLoadError ? codeOfClass('MODEL_LOAD_FAILED', err.errorCode) : undefined,
+      });
     }
     const names = options.names ?? {};
     return new XGBoostRuntime(model, XGBoostRuntime.planOutputs(model, names), names.input ?? 'input');
   }
 
-  private static planOutputs(model: TreeEnsemble, names: NonNullable<RuntimeLoadOptions['names']>): Map<string, OutputPlan> {
+  private static planOutputs(
+    model: TreeEnsemble,
+    names: NonNullable<RuntimeLoadOptions['names']>,
+  ): Map<string, OutputPlan> {
     const m = model.metadata;
     const f = m.numFeatures;
     const multi = m.numOutputs > 1;

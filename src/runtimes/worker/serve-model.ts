@@ -12,17 +12,31 @@ import { SharedMailbox } from './shared-mailbox.js';
 
 function errorInfo(err: unknown) {
   const e = toInferenceError(err);
-  return { code: e.code, errorCode: e.errorCode, message: e.code === 'INTERNAL' ? (err as Error).message ?? e.message : e.message };
+  return {
+    code: e.code,
+    errorCode: e.errorCode,
+    message: e.code === 'INTERNAL' ? ((err as Error).message ?? e.message) : e.message,
+  };
 }
 
 /** Loads the model, announces its signature, then serves. */
-export async function serveModel(port: MessagePort, options: RuntimeLoadOptions, sharedMemory: SharedArrayBuffer): Promise<void> {
+export async function serveModel(
+  port: MessagePort,
+  options: RuntimeLoadOptions,
+  sharedMemory: SharedArrayBuffer,
+): Promise<void> {
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const mailbox = new SharedMailbox(sharedMemory);
   let names: string[] = [];
 
   /** Runs one request and answers it: through the mailbox when it came that way and the outputs fit, else by message. */
-  async function run(runtime: ModelRuntime, id: number, inputs: readonly Tensor[], wanted: readonly string[], shared: boolean): Promise<void> {
+  async function run(
+    runtime: ModelRuntime,
+    id: number,
+    inputs: readonly Tensor[],
+    wanted: readonly string[],
+    shared: boolean,
+  ): Promise<void> {
     const start = process.hrtime.bigint();
     try {
       const outputs = await runtime.run(inputs, wanted);

@@ -61,7 +61,9 @@ export class WorkerRuntime implements ModelRuntime {
   static load(options: RuntimeLoadOptions): Promise<WorkerRuntime> {
     const mailbox = spareMailboxes.pop() ?? SharedMailbox.create();
     // The worker starts, loads and warms up at a lowered priority; serving() returns it to normal.
-    const started = startAtLoweredPriority(() => new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData }));
+    const started = startAtLoweredPriority(
+      () => new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData }),
+    );
     const worker = started.value;
     return new Promise((resolve, rejectLoad) => {
       // Threads the failed load started (onnxruntime's process-wide one) must not stay lowered.
@@ -69,7 +71,8 @@ export class WorkerRuntime implements ModelRuntime {
         started.restore();
         rejectLoad(err);
       };
-      const onExit = (code: number) => reject(new ModelLoadError(`model worker exited with code ${code} while loading`));
+      const onExit = (code: number) =>
+        reject(new ModelLoadError(`model worker exited with code ${code} while loading`));
       worker.once('error', reject);
       worker.once('exit', onExit);
       worker.once('message', (msg: FromWorker) => {
@@ -79,7 +82,13 @@ export class WorkerRuntime implements ModelRuntime {
           resolve(new WorkerRuntime(worker, msg.signature, mailbox, started.restore));
         } else {
           void worker.terminate();
-          reject(msg.type === 'load-failed' ? new ModelLoadError(msg.error.message, { errorCode: codeOfClass('MODEL_LOAD_FAILED', msg.error.errorCode) }) : new ModelLoadError(`unexpected message ${msg.type}`));
+          reject(
+            msg.type === 'load-failed'
+              ? new ModelLoadError(msg.error.message, {
+                  errorCode: codeOfClass('MODEL_LOAD_FAILED', msg.error.errorCode),
+                })
+              : new ModelLoadError(`unexpected message ${msg.type}`),
+          );
         }
       });
     });

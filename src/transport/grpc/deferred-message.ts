@@ -40,7 +40,9 @@ export class DeferredMessage {
     // (a decoder more lenient than the reader must not turn "no model" or one model into another).
     const name = modelField(message);
     if (this.hasModelField && name !== this.model) {
-      throw new InvalidArgumentError(`the request's model name could not be read unambiguously (read '${this.model ?? ''}', decoded '${name ?? ''}'); send one well-formed model_name`);
+      throw new InvalidArgumentError(
+        `the request's model name could not be read unambiguously (read '${this.model ?? ''}', decoded '${name ?? ''}'); send one well-formed model_name`,
+      );
     }
     return message;
   }
@@ -56,7 +58,9 @@ export function modelField(message: unknown): string | undefined {
 /** The field number of a request type's model field (`model_name` or `name`, a string), from the proto. */
 function modelFieldNumber(method: MethodDefinition<unknown, unknown>): number | undefined {
   // @grpc/proto-loader keeps the request type's descriptor on the definition (grpc-js's type leaves it out).
-  const type = (method as { requestType?: { type?: { field?: Array<{ name: string; number: number; type: string }> } } }).requestType?.type;
+  const type = (
+    method as { requestType?: { type?: { field?: Array<{ name: string; number: number; type: string }> } } }
+  ).requestType?.type;
   const fields = type?.field ?? [];
   const field = fields.find((f) => f.name === 'model_name') ?? fields.find((f) => f.name === 'name');
   return field?.type === 'TYPE_STRING' ? field.number : undefined;
@@ -114,7 +118,13 @@ export function withDeferredDeserializers(definition: ServiceDefinition): Servic
     Object.entries(definition).map(([name, method]) => {
       const field = modelFieldNumber(method);
       const decoder = method.requestDeserialize;
-      const keep = (bytes: Buffer) => new DeferredMessage(bytes, (field === undefined ? undefined : peekStringField(bytes, field)) || undefined, decoder, field !== undefined);
+      const keep = (bytes: Buffer) =>
+        new DeferredMessage(
+          bytes,
+          (field === undefined ? undefined : peekStringField(bytes, field)) || undefined,
+          decoder,
+          field !== undefined,
+        );
       return [name, { ...method, requestDeserialize: keep }];
     }),
   );

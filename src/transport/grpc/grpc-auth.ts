@@ -2,7 +2,13 @@
  * The gRPC side of the security gate: says what each RPC does and reads the credentials from the call's
  * metadata (`authorization: Bearer ...` or `x-api-key`). ServerLive and ServerReady stay open, like HTTP health.
  */
-import { ServerInterceptingCall, status, type Metadata, type ServerInterceptor, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  ServerInterceptingCall,
+  status,
+  type Metadata,
+  type ServerInterceptor,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { Action, Credentials, Principal } from '../../security/principal.js';
 import type { SecurityGate } from '../../security/security-gate.js';
@@ -12,7 +18,11 @@ import { toGrpcStatus } from './status.js';
  * Checks one call before its message is decoded and its handler runs; `model` is the model the message names
  * (read from its bytes). Throws the gate's errors (mapped by status.ts).
  */
-export type GrpcAuthorize = (call: ServerUnaryCall<unknown, unknown>, method: string, model: string | undefined) => Promise<void>;
+export type GrpcAuthorize = (
+  call: ServerUnaryCall<unknown, unknown>,
+  method: string,
+  model: string | undefined,
+) => Promise<void>;
 
 const OPEN = new Set(['ServerLive', 'ServerReady']);
 const ADMIN = new Set(['RepositoryModelLoad', 'RepositoryModelUnload']);
@@ -44,7 +54,11 @@ export function callPrincipal(call: object): string | undefined {
 /** The `authorize` hook for createGrpcHandlers, backed by the gate. */
 export function grpcAuthorizer(gate: SecurityGate): GrpcAuthorize {
   return async (call, method, model) => {
-    const principal = await gate.check({ credentials: grpcCredentials(call.metadata), action: grpcAction(method), model });
+    const principal = await gate.check({
+      credentials: grpcCredentials(call.metadata),
+      action: grpcAction(method),
+      model,
+    });
     if (principal && gate.authenticates) principals.set(call, principal);
   };
 }
@@ -65,7 +79,10 @@ export function grpcAuthenticator(gate: SecurityGate): GrpcAuthenticate | undefi
  * `refused` hears of each refusal (to count it). Scopes and rate limits, which need the model named in the
  * message, are checked by the handler before it decodes the message (grpc-service.ts).
  */
-export function authenticateBeforeReading(authenticate: GrpcAuthenticate, refused?: (method: string, metadata: Metadata, err: unknown) => void): ServerInterceptor {
+export function authenticateBeforeReading(
+  authenticate: GrpcAuthenticate,
+  refused?: (method: string, metadata: Metadata, err: unknown) => void,
+): ServerInterceptor {
   return (descriptor, call) => {
     const method = descriptor.path.slice(descriptor.path.lastIndexOf('/') + 1);
     if (grpcAction(method) === 'open') return new ServerInterceptingCall(call);
@@ -78,7 +95,11 @@ export function authenticateBeforeReading(authenticate: GrpcAuthenticate, refuse
               (err: unknown) => {
                 refused?.(method, metadata, err);
                 const answer = toGrpcStatus(toInferenceError(err));
-                call.sendStatus({ code: answer.code ?? status.UNAUTHENTICATED, details: answer.details ?? '', metadata: answer.metadata });
+                call.sendStatus({
+                  code: answer.code ?? status.UNAUTHENTICATED,
+                  details: answer.details ?? '',
+                  metadata: answer.metadata,
+                });
               },
             );
           },

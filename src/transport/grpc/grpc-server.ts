@@ -58,8 +58,12 @@ function drain(server: Server, timeoutMs: number): Promise<void> {
 function defaultGrpcConnections(): GrpcConnectionConfig {
   const g = connectionConfigSchema.parse({}).grpc;
   return {
-    keepaliveTimeMs: g.keepalive_time_ms, keepaliveTimeoutMs: g.keepalive_timeout_ms, maxConnectionIdleMs: g.max_connection_idle_ms,
-    maxConnectionAgeMs: g.max_connection_age_ms, maxConnectionAgeGraceMs: g.max_connection_age_grace_ms, maxConcurrentStreams: g.max_concurrent_streams,
+    keepaliveTimeMs: g.keepalive_time_ms,
+    keepaliveTimeoutMs: g.keepalive_timeout_ms,
+    maxConnectionIdleMs: g.max_connection_idle_ms,
+    maxConnectionAgeMs: g.max_connection_age_ms,
+    maxConnectionAgeGraceMs: g.max_connection_age_grace_ms,
+    maxConcurrentStreams: g.max_concurrent_streams,
   };
 }
 
@@ -69,7 +73,12 @@ export function connectionOptions(c: GrpcConnectionConfig): Record<string, numbe
     'grpc.keepalive_time_ms': c.keepaliveTimeMs,
     'grpc.keepalive_timeout_ms': c.keepaliveTimeoutMs,
     ...(c.maxConnectionIdleMs > 0 ? { 'grpc.max_connection_idle_ms': c.maxConnectionIdleMs } : {}),
-    ...(c.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': c.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': c.maxConnectionAgeGraceMs } : {}),
+    ...(c.maxConnectionAgeMs > 0
+      ? {
+          'grpc.max_connection_age_ms': c.maxConnectionAgeMs,
+          'grpc.max_connection_age_grace_ms': c.maxConnectionAgeGraceMs,
+        }
+      : {}),
     'grpc.max_concurrent_streams': c.maxConcurrentStreams,
   };
 }
@@ -84,13 +93,19 @@ export async function startGrpcServer(planes: Planes, options: GrpcSettings): Pr
     // call costs less.
     'grpc.enable_channelz': 0,
     ...connectionOptions(options.connections ?? defaultGrpcConnections()),
-    ...(authenticate ? { interceptors: [authenticateBeforeReading(authenticate, earlyRefusalReporter(planes.data))] } : {}),
+    ...(authenticate
+      ? { interceptors: [authenticateBeforeReading(authenticate, earlyRefusalReporter(planes.data))] }
+      : {}),
   });
   // Messages reach the handlers as bytes: each is decoded only once its caller is authenticated (grpc-service.ts).
   server.addService(withDeferredDeserializers(inferenceServiceDefinition()), createGrpcHandlers(planes, options));
   let port: number;
   try {
-    port = await bind(server, hostPort(options.host, options.port), options.credentials ?? ServerCredentials.createInsecure());
+    port = await bind(
+      server,
+      hostPort(options.host, options.port),
+      options.credentials ?? ServerCredentials.createInsecure(),
+    );
   } catch (err) {
     server.forceShutdown();
     throw err;

@@ -3,7 +3,13 @@
  * (InferenceService) or, for the repository RPCs, the control plane (and nothing else), and encodes the answer;
  * errors become statuses through status.ts.
  */
-import { Metadata, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Metadata,
+  type handleUnaryCall,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { toInferenceError } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import { assertLoadParameters } from '../../control/load-parameters.js';
@@ -38,7 +44,10 @@ interface UnaryContext {
   readonly failed?: (err: unknown, call: ServerUnaryCall<unknown, unknown>) => void;
 }
 
-type Handler<Req> = (request: Req, call: ServerUnaryCall<Req, OutgoingMessage>) => OutgoingMessage | Promise<OutgoingMessage>;
+type Handler<Req> = (
+  request: Req,
+  call: ServerUnaryCall<Req, OutgoingMessage>,
+) => OutgoingMessage | Promise<OutgoingMessage>;
 
 interface RepositoryModelRequest {
   readonly model_name: string;
@@ -57,7 +66,11 @@ function configParameter(r: RepositoryModelRequest): string | undefined {
  * Wraps a request → response function as a unary handler; thrown errors answer with their mapped status. A
  * synchronous handler answers in the same turn: without credentials to check no promise is made on the way.
  */
-function unary<Req>(method: string, { logger, authorize, failed }: UnaryContext, handle: Handler<Req>): handleUnaryCall<Req, OutgoingMessage> {
+function unary<Req>(
+  method: string,
+  { logger, authorize, failed }: UnaryContext,
+  handle: Handler<Req>,
+): handleUnaryCall<Req, OutgoingMessage> {
   return (call: ServerUnaryCall<Req, OutgoingMessage>, callback: sendUnaryData<OutgoingMessage>) => {
     const fail = (err: unknown): void => {
       failed?.(err, call as ServerUnaryCall<unknown, unknown>);
@@ -67,11 +80,14 @@ function unary<Req>(method: string, { logger, authorize, failed }: UnaryContext,
     };
     const respond = (response: OutgoingMessage): void => callback(null, response);
     // The message arrives as bytes (deferred-message.ts) and is decoded only here, once the caller has passed.
-    const run = (): OutgoingMessage | Promise<OutgoingMessage> => handle(decodedRequest(method, call.request) as Req, call);
+    const run = (): OutgoingMessage | Promise<OutgoingMessage> =>
+      handle(decodedRequest(method, call.request) as Req, call);
     try {
       // Credentials first: an unauthenticated caller learns nothing, not even whether its message parsed, and
       // costs no decoding. The gate reads the model from the message's top level only.
-      const result = authorize ? authorize(call as ServerUnaryCall<unknown, unknown>, method, requestModel(call.request)).then(run) : run();
+      const result = authorize
+        ? authorize(call as ServerUnaryCall<unknown, unknown>, method, requestModel(call.request)).then(run)
+        : run();
       if (result instanceof Promise) result.then(respond, fail);
       else respond(result);
     } catch (err) {
@@ -89,30 +105,44 @@ function refusalReporter(service: InferenceService): NonNullable<UnaryContext['f
     if (service.observed(err)) return;
     const traceparent = call.metadata.get('traceparent')[0];
     service.observeRefusal({
-      model: requestModel(call.request), protocol: 'grpc', error: toInferenceError(err),
+      model: requestModel(call.request),
+      protocol: 'grpc',
+      error: toInferenceError(err),
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
     });
   };
 }
 
 /** Reports a ModelInfer refused before its message was read (authenticateBeforeReading): counted, model unknown. */
-export function earlyRefusalReporter(service: InferenceService): (method: string, metadata: Metadata, err: unknown) => void {
+export function earlyRefusalReporter(
+  service: InferenceService,
+): (method: string, metadata: Metadata, err: unknown) => void {
   return (method, metadata, err) => {
     if (method !== 'ModelInfer') return;
     const traceparent = metadata.get('traceparent')[0];
-    service.observeRefusal({ model: undefined, protocol: 'grpc', error: toInferenceError(err), traceparent: typeof traceparent === 'string' ? traceparent : undefined });
+    service.observeRefusal({
+      model: undefined,
+      protocol: 'grpc',
+      error: toInferenceError(err),
+      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    });
   };
 }
 
 /** The implementation of every RPC in proto/grpc_service.proto, keyed by method name. */
-export function createGrpcHandlers({ data: service, control, gate }: Planes, { logger, strictReadiness, accepting, limits }: GrpcServiceSettings): UntypedServiceImplementation {
+export function createGrpcHandlers(
+  { data: service, control, gate }: Planes,
+  { logger, strictReadiness, accepting, limits }: GrpcServiceSettings,
+): UntypedServiceImplementation {
   // The gate's check runs before every handler (grpc-auth.ts); without a gate every call is admitted.
   const ctx: UnaryContext = { logger, authorize: gate ? grpcAuthorizer(gate) : undefined };
   const version = (v: string) => v || undefined;
   return {
     ServerLive: unary('ServerLive', ctx, () => ({ live: true })),
     ServerReady: unary('ServerReady', ctx, (_r, call) => {
-      const report = accepting() ? service.readiness(strictReadiness) : { ready: false, reasons: [{ reason: 'shutting down' }] };
+      const report = accepting()
+        ? service.readiness(strictReadiness)
+        : { ready: false, reasons: [{ reason: 'shutting down' }] };
       // Not ready: the reasons ride in the response metadata as JSON, as the HTTP probe's body carries them.
       if (!report.ready) {
         const metadata = new Metadata();
@@ -121,22 +151,45 @@ export function createGrpcHandlers({ data: service, control, gate }: Planes, { l
       }
       return { ready: report.ready };
     }),
-    ModelReady: unary<ModelRequest>('ModelReady', ctx, (r) => ({ ready: service.isModelReady(r.name, version(r.version)) })),
-    ServerMetadata: unary('ServerMetadata', ctx, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...SERVER_EXTENSIONS] })),
-    ModelMetadata: unary<ModelRequest>('ModelMetadata', ctx, (r) => encodeModelMetadata(service.metadata(r.name, version(r.version)))),
-    ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) => encodeModelConfigResponse(service.config(r.name, version(r.version)))),
-    ModelInfer: unary<ModelInferRequest>('ModelInfer', { ...ctx, failed: refusalReporter(service) }, async (r, call) => {
-      const traceparent = call.metadata.get('traceparent')[0];
-      const caller = call.metadata.get('x-inferd-caller')[0]; // a claim, recorded apart from the authenticated principal
-      return encodeModelInferResponse(await service.infer({
-        ...decodeModelInferRequest(r, limits), protocol: 'grpc', traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-        caller: typeof caller === 'string' ? caller : undefined, principal: callPrincipal(call),
-      }));
-    }),
-    ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
-      model_stats: service.statistics(r.name || undefined, r.name ? version(r.version) : undefined).map(modelStatistics),
+    ModelReady: unary<ModelRequest>('ModelReady', ctx, (r) => ({
+      ready: service.isModelReady(r.name, version(r.version)),
     })),
-    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) => encodeRepositoryIndex(control.index(), r.ready)),
+    ServerMetadata: unary('ServerMetadata', ctx, () => ({
+      name: SERVER_NAME,
+      version: VERSION,
+      extensions: [...SERVER_EXTENSIONS],
+    })),
+    ModelMetadata: unary<ModelRequest>('ModelMetadata', ctx, (r) =>
+      encodeModelMetadata(service.metadata(r.name, version(r.version))),
+    ),
+    ModelConfig: unary<ModelRequest>('ModelConfig', ctx, (r) =>
+      encodeModelConfigResponse(service.config(r.name, version(r.version))),
+    ),
+    ModelInfer: unary<ModelInferRequest>(
+      'ModelInfer',
+      { ...ctx, failed: refusalReporter(service) },
+      async (r, call) => {
+        const traceparent = call.metadata.get('traceparent')[0];
+        const caller = call.metadata.get('x-inferd-caller')[0]; // a claim, recorded apart from the authenticated principal
+        return encodeModelInferResponse(
+          await service.infer({
+            ...decodeModelInferRequest(r, limits),
+            protocol: 'grpc',
+            traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+            caller: typeof caller === 'string' ? caller : undefined,
+            principal: callPrincipal(call),
+          }),
+        );
+      },
+    ),
+    ModelStatistics: unary<ModelRequest>('ModelStatistics', ctx, (r) => ({
+      model_stats: service
+        .statistics(r.name || undefined, r.name ? version(r.version) : undefined)
+        .map(modelStatistics),
+    })),
+    RepositoryIndex: unary<RepositoryIndexRequest>('RepositoryIndex', ctx, (r) =>
+      encodeRepositoryIndex(control.index(), r.ready),
+    ),
     RepositoryModelLoad: unary<RepositoryModelRequest>('RepositoryModelLoad', ctx, async (r) => {
       await control.load(r.model_name, configParameter(r));
       return {};

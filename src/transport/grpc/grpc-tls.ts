@@ -72,5 +72,9 @@ export function grpcTlsCredentials(material: TlsMaterial, clientAuth: ClientAuth
   // grpc-js declares the parameters as (ca, identity) but passes them on as (identity, ca): the first provider
   // supplies the server's certificate, the second (null: no client certificates asked for) the CA. One provider
   // does both, so the order cannot go wrong.
-  return experimental.createCertificateProviderServerCredentials(provider, clientAuth === 'none' ? null : provider, clientAuth === 'require');
+  return experimental.createCertificateProviderServerCredentials(
+    provider,
+    clientAuth === 'none' ? null : provider,
+    clientAuth === 'require',
+  );
 }

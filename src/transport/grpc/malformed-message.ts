@@ -20,13 +20,18 @@ export function withTolerantDeserializers(definition: ServiceDefinition): Servic
     }
   };
   return Object.fromEntries(
-    Object.entries(definition).map(([name, method]) => [name, { ...method, requestDeserialize: tolerant(method.requestDeserialize) }]),
+    Object.entries(definition).map(([name, method]) => [
+      name,
+      { ...method, requestDeserialize: tolerant(method.requestDeserialize) },
+    ]),
   );
 }
 
 /** Throws INVALID_ARGUMENT when `request` did not decode. */
 export function assertWellFormed(method: string, request: unknown): void {
   if (request instanceof MalformedMessage) {
-    throw new InvalidArgumentError(`the request is not a valid ${method} message (${request.reason}); check that the client uses inferd's proto/grpc_service.proto`);
+    throw new InvalidArgumentError(
+      `the request is not a valid ${method} message (${request.reason}); check that the client uses inferd's proto/grpc_service.proto`,
+    );
   }
 }

@@ -25,7 +25,14 @@ function tensorMetadata(t: TensorMetadata): OutgoingMessage {
  */
 export function encodeModelMetadata(m: ModelMetadata): OutgoingMessage {
   const parameters = Object.fromEntries(Object.entries(m.parameters ?? {}).map(([k, v]) => [k, { string_param: v }]));
-  return { name: m.name, versions: [...m.versions], platform: m.platform, inputs: m.inputs.map(tensorMetadata), outputs: m.outputs.map(tensorMetadata), parameters };
+  return {
+    name: m.name,
+    versions: [...m.versions],
+    platform: m.platform,
+    inputs: m.inputs.map(tensorMetadata),
+    outputs: m.outputs.map(tensorMetadata),
+    parameters,
+  };
 }
 
 /**
@@ -41,6 +48,11 @@ export function encodeRepositoryIndex(entries: readonly IndexEntry[], readyOnly:
   return {
     models: entries
       .filter((e) => !readyOnly || e.state === 'READY')
-      .map((e) => ({ name: e.name, version: e.version === undefined ? '' : versionLabel(e.version), state: e.state, reason: e.reason ?? '' })),
+      .map((e) => ({
+        name: e.name,
+        version: e.version === undefined ? '' : versionLabel(e.version),
+        state: e.state,
+        reason: e.reason ?? '',
+      })),
   };
 }

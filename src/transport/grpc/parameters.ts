@@ -38,7 +38,8 @@ export function parametersFromProto(map: InferParameterMap | undefined): Paramet
 function toParameter(value: unknown): InferParameter {
   if (typeof value === 'boolean') return { bool_param: value };
   if (typeof value === 'bigint') return { int64_param: value.toString() };
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? { int64_param: String(value) } : { double_param: value };
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) ? { int64_param: String(value) } : { double_param: value };
   if (typeof value === 'string') return { string_param: value };
   return { string_param: JSON.stringify(value) ?? String(value) };
 }

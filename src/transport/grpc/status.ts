@@ -49,6 +49,7 @@ export const ERROR_CODE_METADATA = 'inferd-error-code';
 export function toGrpcStatus(err: InferenceError): Partial<StatusObject> {
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA, err.errorCode);
-  if (err instanceof UnavailableError || err instanceof RateLimitedError) metadata.set('retry-after', String(err.retryAfterSeconds));
+  if (err instanceof UnavailableError || err instanceof RateLimitedError)
+    metadata.set('retry-after', String(err.retryAfterSeconds));
   return { code: GRPC_STATUS[err.code], details: wellFormedDetails(err.message), metadata };
 }

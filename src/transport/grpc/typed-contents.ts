@@ -26,7 +26,14 @@ const FIELD: Record<Datatype, ContentsField | undefined> = {
 };
 
 const FIELDS: readonly ContentsField[] = [
-  'bool_contents', 'int_contents', 'int64_contents', 'uint_contents', 'uint64_contents', 'fp32_contents', 'fp64_contents', 'bytes_contents',
+  'bool_contents',
+  'int_contents',
+  'int64_contents',
+  'uint_contents',
+  'uint64_contents',
+  'fp32_contents',
+  'fp64_contents',
+  'bytes_contents',
 ];
 
 /** The non-empty fields of a contents message. */
@@ -42,10 +49,15 @@ export function hasTypedContents(contents: InferTensorContents | null): contents
 /** Picks the field for `datatype`, refusing FP16/BF16 and elements placed in another datatype's field. */
 function fieldFor(contents: InferTensorContents, datatype: Datatype, what: string): ContentsField {
   const field = FIELD[datatype];
-  if (!field) throw new InvalidArgumentError(`${what}: ${datatype} has no typed contents field; send its elements in raw_input_contents`);
+  if (!field)
+    throw new InvalidArgumentError(
+      `${what}: ${datatype} has no typed contents field; send its elements in raw_input_contents`,
+    );
   const stray = filledFields(contents).filter((f) => f !== field);
   if (stray.length) {
-    throw new InvalidArgumentError(`${what} is ${datatype}, so its elements go in contents.${field}, but the request filled contents.${stray.join(', contents.')}`);
+    throw new InvalidArgumentError(
+      `${what} is ${datatype}, so its elements go in contents.${field}, but the request filled contents.${stray.join(', contents.')}`,
+    );
   }
   return field;
 }
@@ -54,7 +66,8 @@ function integers(values: readonly number[], datatype: Datatype, what: string): 
   const [min, max] = INTEGER_RANGES[datatype]!;
   const out = allocate(datatype as 'INT32', values.length) as Int32Array; // any of the 8-, 16- and 32-bit integer arrays
   values.forEach((v, i) => {
-    if (v < min || v > max) throw new InvalidArgumentError(`${what}: element ${i} is ${v}, outside the ${datatype} range [${min}, ${max}]`);
+    if (v < min || v > max)
+      throw new InvalidArgumentError(`${what}: element ${i} is ${v}, outside the ${datatype} range [${min}, ${max}]`);
     out[i] = v;
   });
   return out;
@@ -83,11 +96,19 @@ function convert(values: InferTensorContents[ContentsField], datatype: Datatype,
  * Decodes an input's typed contents for a tensor of `datatype` and `shape` (`count` elements), checking the
  * field and the element count. `what` names the tensor in messages.
  */
-export function tensorDataFromContents(contents: InferTensorContents, datatype: Datatype, shape: readonly number[], count: number, what: string): TensorData {
+export function tensorDataFromContents(
+  contents: InferTensorContents,
+  datatype: Datatype,
+  shape: readonly number[],
+  count: number,
+  what: string,
+): TensorData {
   const field = fieldFor(contents, datatype, what);
   const values = contents[field];
   if (values.length !== count) {
-    throw new InvalidArgumentError(`${what}: shape ${formatShape(shape)} needs ${count} elements but contents.${field} has ${values.length}`);
+    throw new InvalidArgumentError(
+      `${what}: shape ${formatShape(shape)} needs ${count} elements but contents.${field} has ${values.length}`,
+    );
   }
   return convert(values, datatype, what);
 }

@@ -17,8 +17,11 @@ export function callerOf(req: FastifyRequest): string | undefined {
 }
 
 export function registerAuditRoutes(app: FastifyInstance, control: ControlPlane): void {
-  app.get('/v1/predictions', async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-    const predictions = await control.predictions(parsePredictionQuery(req.query));
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ predictions }));
-  });
+  app.get(
+    '/v1/predictions',
+    async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
+      const predictions = await control.predictions(parsePredictionQuery(req.query));
+      return reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ predictions }));
+    },
+  );
 }

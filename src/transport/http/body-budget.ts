@@ -42,7 +42,11 @@ export class BodyBudget {
 const RETRY_AFTER_SECONDS = 1;
 
 function refusal(budget: BodyBudget): UnavailableError {
-  return new UnavailableError(`the server is receiving as many request bodies as it can hold at once (${budget.limitBytes} bytes, connections.buffered_body_bytes); retry after ${RETRY_AFTER_SECONDS} s`, RETRY_AFTER_SECONDS, 'server_busy');
+  return new UnavailableError(
+    `the server is receiving as many request bodies as it can hold at once (${budget.limitBytes} bytes, connections.buffered_body_bytes); retry after ${RETRY_AFTER_SECONDS} s`,
+    RETRY_AFTER_SECONDS,
+    'server_busy',
+  );
 }
 
 /**
@@ -90,7 +94,12 @@ class CountingStream extends Transform {
 }
 
 /** A preParsing hook (after authentication: an unauthenticated body is never read) that holds bodies to the budget. */
-export function registerBodyBudget(app: FastifyInstance, budget: BodyBudget, listener: Listener, metrics?: ConnectionMetrics): void {
+export function registerBodyBudget(
+  app: FastifyInstance,
+  budget: BodyBudget,
+  listener: Listener,
+  metrics?: ConnectionMetrics,
+): void {
   app.addHook('preParsing', (req, reply, payload, done) => {
     const length = req.headers['content-length'];
     const chunked = req.headers['transfer-encoding'] !== undefined;

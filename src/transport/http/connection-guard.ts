@@ -59,7 +59,8 @@ export class ConnectionGuard {
     server.requestTimeout = limits.requestTimeoutMs;
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
     // Node checks the two timeouts above every 30 s by default: a timeout of 1 s could take 31 s.
-    (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = checkingIntervalMs(limits);
+    (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+      checkingIntervalMs(limits);
     // Node refuses connections past this itself (closing them at once) and says so with 'drop'.
     server.maxConnections = limits.maxConnections;
     server.setTimeout(limits.idleTimeoutMs);
@@ -160,16 +161,39 @@ export class ConnectionGuard {
     const begun = this.busy.get(socket)?.res.headersSent === true;
     if (socket.writable && !begun) {
       const body = JSON.stringify({ error: message(this.limits) });
-      socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
     socket.destroySoon();
   }
 }
 
-const ANSWERS: Record<Exclude<RequestRefusalReason, 'body_budget'>, { status: number; text: string; message: (l: HttpConnectionLimits) => string }> = {
-  headers_timeout: { status: 408, text: 'Request Timeout', message: (l) => `the request head (line and headers) did not arrive within ${l.headersTimeoutMs} ms; send it at once` },
-  request_timeout: { status: 408, text: 'Request Timeout', message: (l) => `the request did not arrive in full within ${l.requestTimeoutMs} ms; send the body at once, or smaller bodies` },
-  body_idle_timeout: { status: 408, text: 'Request Timeout', message: (l) => `the request body stopped arriving: nothing came for ${l.idleTimeoutMs} ms; send the body at once` },
-  header_overflow: { status: 431, text: 'Request Header Fields Too Large', message: () => 'the request head is too large; send fewer or shorter headers' },
+const ANSWERS: Record<
+  Exclude<RequestRefusalReason, 'body_budget'>,
+  { status: number; text: string; message: (l: HttpConnectionLimits) => string }
+> = {
+  headers_timeout: {
+    status: 408,
+    text: 'Request Timeout',
+    message: (l) =>
+      `the request head (line and headers) did not arrive within ${l.headersTimeoutMs} ms; send it at once`,
+  },
+  request_timeout: {
+    status: 408,
+    text: 'Request Timeout',
+    message: (l) =>
+      `the request did not arrive in full within ${l.requestTimeoutMs} ms; send the body at once, or smaller bodies`,
+  },
+  body_idle_timeout: {
+    status: 408,
+    text: 'Request Timeout',
+    message: (l) => `the request body stopped arriving: nothing came for ${l.idleTimeoutMs} ms; send the body at once`,
+  },
+  header_overflow: {
+    status: 431,
+    text: 'Request Header Fields Too Large',
+    message: () => 'the request head is too large; send fewer or shorter headers',
+  },
   bad_request: { status: 400, text: 'Bad Request', message: () => 'the request is not valid HTTP/1.1' },
 };

@@ -37,7 +37,10 @@ export class DecodePool {
     const worker = this.start();
     const id = this.nextId++;
     // The body moves to the worker: its own buffer is transferred, a view into a shared one is copied first.
-    const whole = job.body.byteOffset === 0 && job.body.byteLength === job.body.buffer.byteLength && job.body.buffer instanceof ArrayBuffer;
+    const whole =
+      job.body.byteOffset === 0 &&
+      job.body.byteLength === job.body.buffer.byteLength &&
+      job.body.buffer instanceof ArrayBuffer;
     const body = whole ? job.body : new Uint8Array(job.body);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -53,7 +56,12 @@ export class DecodePool {
       const p = this.pending.get(answer.id);
       if (!p) return;
       this.pending.delete(answer.id);
-      if (answer.error) p.reject(answer.error.mismatch ? new InputMismatchError(answer.error.message) : new InferenceError(answer.error.code, answer.error.message, { errorCode: answer.error.errorCode }));
+      if (answer.error)
+        p.reject(
+          answer.error.mismatch
+            ? new InputMismatchError(answer.error.message)
+            : new InferenceError(answer.error.code, answer.error.message, { errorCode: answer.error.errorCode }),
+        );
       else p.resolve(answer.decoded);
     });
     const fail = (reason: string) => {

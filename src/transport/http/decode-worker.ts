@@ -15,7 +15,15 @@ port.on('message', ({ id, job }: { id: number; job: DecodeJob }) => {
     answer = { id, decoded };
     port.postMessage(answer, tensorTransferList(decoded.request.inputs));
   } catch (err) {
-    const e = err instanceof InferenceError ? { code: err.code, errorCode: err.errorCode, message: err.message, mismatch: err instanceof InputMismatchError } : { code: 'INTERNAL' as const, message: `decoding the body failed: ${(err as Error).message}` };
+    const e =
+      err instanceof InferenceError
+        ? {
+            code: err.code,
+            errorCode: err.errorCode,
+            message: err.message,
+            mismatch: err instanceof InputMismatchError,
+          }
+        : { code: 'INTERNAL' as const, message: `decoding the body failed: ${(err as Error).message}` };
     answer = { id, error: e };
     port.postMessage(answer);
   }

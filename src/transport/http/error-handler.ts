@@ -1,6 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  InferenceError, InputMismatchError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, RateLimitedError, UnavailableError, toInferenceError, type PublicErrorCode,
+  InferenceError,
+  InputMismatchError,
+  InvalidArgumentError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UnavailableError,
+  toInferenceError,
+  type PublicErrorCode,
 } from '../../errors/index.js';
 import type { InferenceService } from '../../inference/inference-service.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -13,10 +21,21 @@ import { HTTP_STATUS } from './status.js';
  */
 function fromFastify(err: FastifyError, bodyLimit: number): { status: number; error: InferenceError } | undefined {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, error: new PayloadTooLargeError(`request body is larger than the limit of ${bodyLimit} bytes; send smaller batches or raise body_limit_bytes`) };
+    return {
+      status: 413,
+      error: new PayloadTooLargeError(
+        `request body is larger than the limit of ${bodyLimit} bytes; send smaller batches or raise body_limit_bytes`,
+      ),
+    };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return { status: err.statusCode, error: new InvalidArgumentError(err.message, err.code === 'FST_ERR_VALIDATION' ? 'invalid_argument' : 'bad_request') };
+    return {
+      status: err.statusCode,
+      error: new InvalidArgumentError(
+        err.message,
+        err.code === 'FST_ERR_VALIDATION' ? 'invalid_argument' : 'bad_request',
+      ),
+    };
   }
   return undefined;
 }
@@ -30,7 +49,12 @@ export function errorBody(err: InferenceError): { error: string; code: PublicErr
  * An inference request that failed before the core ran it (authentication, rate limit, a body that could not be
  * decoded) is reported to the core's observers here, so it is counted and logged like any other.
  */
-function reportRefusal(service: InferenceService | undefined, request: FastifyRequest, err: InferenceError, reply?: FastifyReply): void {
+function reportRefusal(
+  service: InferenceService | undefined,
+  request: FastifyRequest,
+  err: InferenceError,
+  reply?: FastifyReply,
+): void {
   if (!service || service.observed(err) || httpAction(request.method, request.routeOptions.url) !== 'infer') return;
   const { model, version } = (request.params as { model?: string; version?: string } | undefined) ?? {};
   const protocol = request.routeOptions.url?.endsWith('::predict') ? 'v1' : 'http';
@@ -65,7 +89,8 @@ export function createErrorHandler({ logger, bodyLimit, service }: ErrorHandlerO
     reportRefusal(service, request, e, reply);
     const status = HTTP_STATUS[e.code];
     if (status === 500) logger.error({ err: e.cause ?? e, method: request.method, url: request.url }, 'request failed');
-    if (e instanceof UnavailableError || e instanceof RateLimitedError) void reply.header('retry-after', String(e.retryAfterSeconds));
+    if (e instanceof UnavailableError || e instanceof RateLimitedError)
+      void reply.header('retry-after', String(e.retryAfterSeconds));
     if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
     void reply.code(status).send(errorBody(e));
   };
@@ -73,6 +98,9 @@ export function createErrorHandler({ logger, bodyLimit, service }: ErrorHandlerO
 
 /** A request for a path no route serves: 404 `route_not_found`, pointing to the API's entry points. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  const error = new NotFoundError(`no route for ${request.method} ${request.url.split('?')[0]}; see GET /v2 and /v2/models/{model}`, 'route_not_found');
+  const error = new NotFoundError(
+    `no route for ${request.method} ${request.url.split('?')[0]}; see GET /v2 and /v2/models/{model}`,
+    'route_not_found',
+  );
   void reply.code(404).send(errorBody(error));
 }

@@ -12,15 +12,20 @@ function parseBody(body: Buffer | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InvalidArgumentError(`the body is not valid JSON (${(err as Error).message}); send {"rows": [{...}, ...]}`);
+    throw new InvalidArgumentError(
+      `the body is not valid JSON (${(err as Error).message}); send {"rows": [{...}, ...]}`,
+    );
   }
 }
 
 export function registerFeatureRoutes(app: FastifyInstance, control: ControlPlane): void {
-  app.post('/v1/features/:view', async (req: FastifyRequest<{ Params: { view: string }; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const body = parseBody(req.body);
-    const result = await control.writeFeatures(req.params.view, body);
-    const answer = { view: req.params.view, written: result.written, skipped_older: result.skippedOlder };
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
-  });
+  app.post(
+    '/v1/features/:view',
+    async (req: FastifyRequest<{ Params: { view: string }; Body: Buffer | undefined }>, reply: FastifyReply) => {
+      const body = parseBody(req.body);
+      const result = await control.writeFeatures(req.params.view, body);
+      const answer = { view: req.params.view, written: result.written, skipped_older: result.skippedOlder };
+      return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
+    },
+  );
 }

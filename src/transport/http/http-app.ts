@@ -82,7 +82,12 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
   // Before every route's own hooks, so an unauthenticated request is refused before anything else happens.
   if (gate) registerAuthHook(app, gate);
   // preParsing: after authentication, before a byte of the body is read.
-  registerBodyBudget(app, options.bodyBudget ?? new BodyBudget(limits.bufferedBodyBytes, options.connectionMetrics), 'http', options.connectionMetrics);
+  registerBodyBudget(
+    app,
+    options.bodyBudget ?? new BodyBudget(limits.bufferedBodyBytes, options.connectionMetrics),
+    'http',
+    options.connectionMetrics,
+  );
   // Inference bodies: limits from the loaded models (body_limit_bytes the most), large ones decoded off the loop.
   const bodies = new InferenceBodies(data, {
     ceilingBytes: options.bodyLimitBytes,

@@ -20,7 +20,11 @@ interface ModelParams {
 
 /** The fields the decoders read, as a plain object (it is sent to the decode worker). */
 export function signatureOf(config: ModelConfig): ShapeSignature {
-  return { name: config.name, maxBatchSize: config.maxBatchSize, inputs: config.inputs.map((s) => ({ name: s.name, datatype: s.datatype, dims: [...s.dims] })) };
+  return {
+    name: config.name,
+    maxBatchSize: config.maxBatchSize,
+    inputs: config.inputs.map((s) => ({ name: s.name, datatype: s.datatype, dims: [...s.dims] })),
+  };
 }
 
 function sameSignature(a: ShapeSignature, b: ShapeSignature): boolean {
@@ -31,7 +35,11 @@ export class InferenceBodies {
   private readonly sizes: BodyLimits;
   readonly pool: DecodePool;
 
-  constructor(private readonly service: InferenceService, policy: BodyLimitPolicy, pool = new DecodePool()) {
+  constructor(
+    private readonly service: InferenceService,
+    policy: BodyLimitPolicy,
+    pool = new DecodePool(),
+  ) {
     this.sizes = new BodyLimits(policy);
     this.pool = pool;
   }
@@ -45,7 +53,13 @@ export class InferenceBodies {
     const { ceilingBytes, jsonOverheadFactor } = this.sizes.policy;
     if (configs.length === 0) {
       const bytes = this.sizes.largest(this.service.readyConfigs());
-      return { bytes, why: bytes >= ceilingBytes ? `body_limit_bytes (${ceilingBytes})` : `the largest body any loaded model takes (${bytes} bytes)` };
+      return {
+        bytes,
+        why:
+          bytes >= ceilingBytes
+            ? `body_limit_bytes (${ceilingBytes})`
+            : `the largest body any loaded model takes (${bytes} bytes)`,
+      };
     }
     let bytes = 0;
     let widest = configs[0];
@@ -109,7 +123,10 @@ export class InferenceBodies {
     let at = 0;
     const out = new PassThrough() as PassThrough & { receivedEncodedLength?: number };
     payload.on('data', (chunk: Buffer) => {
-      if (at + chunk.length > length) return void out.destroy(new InvalidArgumentError(`the request body is longer than its Content-Length (${length})`));
+      if (at + chunk.length > length)
+        return void out.destroy(
+          new InvalidArgumentError(`the request body is longer than its Content-Length (${length})`),
+        );
       chunk.copy(body, at);
       at += chunk.length;
     });
@@ -126,7 +143,11 @@ export class InferenceBodies {
    * A preParsing hook: a Content-Length above the limit is refused before a byte of the body is read, and the
    * connection closes so the client stops sending; a chunked body is counted as it arrives and cut off there.
    */
-  readonly limitHook = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply, payload: NodeJS.ReadableStream & { receivedEncodedLength?: number }) => {
+  readonly limitHook = async (
+    req: FastifyRequest<{ Params: ModelParams }>,
+    reply: FastifyReply,
+    payload: NodeJS.ReadableStream & { receivedEncodedLength?: number },
+  ) => {
     const limit = this.limitFor(req.params.model, req.params.version);
     const declared = req.headers['content-length'];
     if (declared !== undefined) {

@@ -11,11 +11,21 @@ import type { DecodeLimits } from '../../protocol/decode-limits.js';
 import { decodeV2Body, type V2BodyContext, type V2BodyLimits } from './v2-body.js';
 
 export type DecodeJob =
-  | { readonly kind: 'v2'; readonly body: Uint8Array; readonly context: V2BodyContext; readonly limits: V2BodyLimits; readonly signature?: ShapeSignature | undefined }
   | {
-    readonly kind: 'v1'; readonly body: Uint8Array; readonly model: string; readonly version?: string | undefined;
-    readonly limits: DecodeLimits & { readonly maxJsonDepth: number }; readonly signature: V1Signature;
-  };
+      readonly kind: 'v2';
+      readonly body: Uint8Array;
+      readonly context: V2BodyContext;
+      readonly limits: V2BodyLimits;
+      readonly signature?: ShapeSignature | undefined;
+    }
+  | {
+      readonly kind: 'v1';
+      readonly body: Uint8Array;
+      readonly model: string;
+      readonly version?: string | undefined;
+      readonly limits: DecodeLimits & { readonly maxJsonDepth: number };
+      readonly signature: V1Signature;
+    };
 
 export interface DecodedBody {
   readonly request: InferenceRequest;
@@ -32,5 +42,11 @@ export function decodeJob(job: DecodeJob): DecodedBody {
   if (job.kind === 'v2') return { request: decodeV2Body(body, job.context, job.limits, job.signature) };
   const text = body.toString('utf8');
   checkV1Declared(text, job.signature);
-  return decodePredictRequest(parseJsonBody(text, job.limits.maxJsonDepth), job.signature, job.model, job.version, job.limits);
+  return decodePredictRequest(
+    parseJsonBody(text, job.limits.maxJsonDepth),
+    job.signature,
+    job.model,
+    job.version,
+    job.limits,
+  );
 }

@@ -14,10 +14,19 @@ import { renderMetricChunks } from '../../telemetry/render-metrics.js';
  * that arrive while one is rendering share its text. A scrape never holds inference up for long, however many
  * models there are, and many scrapers cost one render.
  */
-export function buildMetricsApp(registry: Registry, https?: TlsOptions, connections?: { limits: HttpConnectionLimits; metrics?: ConnectionMetrics }): FastifyInstance {
+export function buildMetricsApp(
+  registry: Registry,
+  https?: TlsOptions,
+  connections?: { limits: HttpConnectionLimits; metrics?: ConnectionMetrics },
+): FastifyInstance {
   const guard = connections && new ConnectionGuard('metrics', connections.limits, connections.metrics);
   const tls = https && connections ? { ...https, handshakeTimeout: connections.limits.headersTimeoutMs } : https;
-  const app = fastify({ ...(tls ? { https: tls } : {}), logger: false, forceCloseConnections: true, ...(guard ? { clientErrorHandler: guard.clientErrorHandler } : {}) });
+  const app = fastify({
+    ...(tls ? { https: tls } : {}),
+    logger: false,
+    forceCloseConnections: true,
+    ...(guard ? { clientErrorHandler: guard.clientErrorHandler } : {}),
+  });
   guard?.attach(app.server, https !== undefined);
   let rendering: Promise<string[]> | undefined;
   const render = () => {

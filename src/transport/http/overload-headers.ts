@@ -25,5 +25,6 @@ export function withPriorityHeader(request: InferenceRequest, value: string | st
 
 /** Sets `x-inferd-fallback` when the answer came from a fallback. */
 export function markFallback(reply: FastifyReply, response: InferenceResponse): void {
-  if (response.parameters?.fallback === true) void reply.header(FALLBACK_HEADER, String(response.parameters.fallback_reason));
+  if (response.parameters?.fallback === true)
+    void reply.header(FALLBACK_HEADER, String(response.parameters.fallback_reason));
 }

@@ -4,9 +4,15 @@ import { DEFAULT_LIMIT, parsePredictionQuery } from './prediction-query.js';
 
 describe('parsePredictionQuery', () => {
   it('reads model, since (ISO or ms), request_id and limit', () => {
-    assert.deepEqual(parsePredictionQuery({ model: 'digits', since: '2026-01-01T00:00:00Z', request_id: 'r1', limit: '5' }), {
-      model: 'digits', sinceMs: Date.parse('2026-01-01T00:00:00Z'), requestId: 'r1', limit: 5,
-    });
+    assert.deepEqual(
+      parsePredictionQuery({ model: 'digits', since: '2026-01-01T00:00:00Z', request_id: 'r1', limit: '5' }),
+      {
+        model: 'digits',
+        sinceMs: Date.parse('2026-01-01T00:00:00Z'),
+        requestId: 'r1',
+        limit: 5,
+      },
+    );
     assert.equal(parsePredictionQuery({ since: '1700000000000' }).sinceMs, 1_700_000_000_000);
     assert.equal(parsePredictionQuery({}).limit, DEFAULT_LIMIT);
   });

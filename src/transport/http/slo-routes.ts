@@ -12,7 +12,12 @@ function alertJson(a: AlertState) {
     alert: a.alert,
     severity: a.severity,
     firing: a.firing,
-    conditions: a.conditions.map((c) => ({ long_window: c.longWindow, short_window: c.shortWindow, burn_rate: c.burnRate, firing: c.firing })),
+    conditions: a.conditions.map((c) => ({
+      long_window: c.longWindow,
+      short_window: c.shortWindow,
+      burn_rate: c.burnRate,
+      firing: c.firing,
+    })),
   };
 }
 

@@ -39,19 +39,35 @@ export function registerV1Routes(app: FastifyInstance, { service, limits, bodies
   app.get('/v1/models/:model', status);
   app.get('/v1/models/:model/versions/:version', status);
 
-  const predict = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
+  const predict = async (
+    req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>,
+    reply: FastifyReply,
+  ) => {
     const { model, version } = req.params;
     const signature = bodies.signatureFor(service.config(model, version));
     // The instance count is checked against max_batch_size before the body is parsed (declared-shape.ts).
     const body = bodies.body(req);
-    const { request, format = 'row' } = await bodies.pool.decode({ kind: 'v1', body, model, version, limits: decodeLimits, signature });
-    const response = await service.infer({ ...request, protocol: 'v1', caller: callerOf(req), principal: principalOf(req) });
+    const { request, format = 'row' } = await bodies.pool.decode({
+      kind: 'v1',
+      body,
+      model,
+      version,
+      limits: decodeLimits,
+      signature,
+    });
+    const response = await service.infer({
+      ...request,
+      protocol: 'v1',
+      caller: callerOf(req),
+      principal: principalOf(req),
+    });
     // V1's body has no place for parameters: a fallback answer is flagged by the header alone.
     markFallback(reply, response);
     return sendJsonText(reply, encodePredictResponse(response, format));
   };
   // As for V2: overload is refused before the body is read, and a body larger than the model can take too.
-  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) => service.admit(req.params.model, req.params.version);
+  const admit = async (req: FastifyRequest<{ Params: ModelParams }>) =>
+    service.admit(req.params.model, req.params.version);
   const route = { onRequest: admit, preParsing: bodies.limitHook };
   app.post('/v1/models/:model([^:/]+)::predict', route, predict);
   app.post('/v1/models/:model/versions/:version([^:/]+)::predict', route, predict);

@@ -37,18 +37,25 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
   return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }
 
-export function registerV2Routes(app: FastifyInstance, { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits, bodies }: V2RouteOptions): void {
+export function registerV2Routes(
+  app: FastifyInstance,
+  { service, strictReadiness, accepting, routingKeyHeader = 'x-routing-key', limits, bodies }: V2RouteOptions,
+): void {
   const bodyLimits = limits ?? DEFAULT_BODY_LIMITS;
   // Health answers by status, as the protocol specifies: 200 true (empty body), 400 false. Not ready, the body says
   // why: {"ready": false, "reasons": [{"model" | "dependency": ..., "reason": ...}]} (no secrets, no absolute paths).
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
   app.get('/v2/health/ready', async (_req, reply) => {
-    const report = accepting() ? service.readiness(strictReadiness) : { ready: false, reasons: [{ reason: 'shutting down' }] };
+    const report = accepting()
+      ? service.readiness(strictReadiness)
+      : { ready: false, reasons: [{ reason: 'shutting down' }] };
     if (report.ready) return reply.code(200).send();
     return sendJson(reply, 400, report);
   });
 
-  app.get('/v2', async (_req, reply) => sendJson(reply, 200, { name: SERVER_NAME, version: VERSION, extensions: SERVER_EXTENSIONS }));
+  app.get('/v2', async (_req, reply) =>
+    sendJson(reply, 200, { name: SERVER_NAME, version: VERSION, extensions: SERVER_EXTENSIONS }),
+  );
 
   const metadata = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) =>
     sendJson(reply, 200, service.metadata(req.params.model, req.params.version));
@@ -70,23 +77,47 @@ export function registerV2Routes(app: FastifyInstance, { service, strictReadines
     const { model, version } = req.params;
     const context = { model, version, headerLength: req.headers[HEADER_LENGTH] };
     // Declared shapes are checked against the model before the data is decoded (declared-shape.ts).
-    const { request: decoded } = await bodies.pool.decode({ kind: 'v2', body, context, limits: bodyLimits, signature: bodies.signature(model, version) });
-    const request = withPriorityHeader(withRoutingHeader(decoded, req.headers[routingKeyHeader]), req.headers[PRIORITY_HEADER]);
+    const { request: decoded } = await bodies.pool.decode({
+      kind: 'v2',
+      body,
+      context,
+      limits: bodyLimits,
+      signature: bodies.signature(model, version),
+    });
+    const request = withPriorityHeader(
+      withRoutingHeader(decoded, req.headers[routingKeyHeader]),
+      req.headers[PRIORITY_HEADER],
+    );
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
-    const response = await service.infer({ ...request, protocol: 'http', traceparent, caller: callerOf(req), principal: principalOf(req) });
+    const response = await service.infer({
+      ...request,
+      protocol: 'http',
+      traceparent,
+      caller: callerOf(req),
+      principal: principalOf(req),
+    });
     markFallback(reply, response);
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
     if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);
     const out = joinBinaryBody(json, response, binary);
-    return reply.code(200).header('content-type', 'application/octet-stream').header(HEADER_LENGTH, String(out.headerLength)).send(out.body);
+    return reply
+      .code(200)
+      .header('content-type', 'application/octet-stream')
+      .header(HEADER_LENGTH, String(out.headerLength))
+      .send(out.body);
   };
   // Overload is refused before the body is read or parsed, so refusals stay cheap when they matter most.
   // A callback hook: an async one would cost every request a promise for a check that never waits.
   const admit = (req: FastifyRequest<{ Params: ModelParams }>, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
       // The routing key picks the version that answers, so admission checks that version's queue.
-      service.admit(req.params.model, req.params.version, priorityHeader(req.headers[PRIORITY_HEADER]), routingHeaderKey(req.headers[routingKeyHeader]));
+      service.admit(
+        req.params.model,
+        req.params.version,
+        priorityHeader(req.headers[PRIORITY_HEADER]),
+        routingHeaderKey(req.headers[routingKeyHeader]),
+      );
     } catch (err) {
       return done(err as Error);
     }
