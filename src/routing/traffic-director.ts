@@ -8,7 +8,7 @@ import type { RegisteredModel } from '../registry/registered-model.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { VersionSlot } from '../registry/version-slot.js';
 import type { Tensor } from '../tensor/index.js';
-import { predictionOf } from './prediction.js';
+import { predictedRows, type RowPrediction } from '../prediction/predicted-rows.js';
 import { pointOf, routingKeyOf } from './routing-key.js';
 import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirror.js';
 
@@ -179,7 +179,7 @@ export class TrafficDirector {
   answered(trace: Trace | undefined, outputs: readonly Tensor[], runner: ShadowRunner): void {
     if (!trace) return;
     this.open.delete(trace.request);
-    if (trace.observe) this.record(trace, true, predictionOf(outputs));
+    if (trace.observe) this.record(trace, true, predictedRows(outputs));
     if (trace.shadow) this.o.mirror.mirror(trace.shadow.target, trace.shadow.copy, outputs, runner);
     if (trace.paired) this.o.pairs!.mirror(trace.paired.target, trace.paired.copy, outputs, runner);
   }
@@ -192,7 +192,7 @@ export class TrafficDirector {
     if (trace.observe) this.record(trace, false, undefined);
   }
 
-  private record(trace: Trace, ok: boolean, prediction: ReturnType<typeof predictionOf>): void {
+  private record(trace: Trace, ok: boolean, prediction: RowPrediction | undefined): void {
     const latencyMs = this.latencyClock() - trace.startedMs;
     windowOf(trace.version)?.record({ at: this.clock(), ok, latencyMs, prediction });
   }

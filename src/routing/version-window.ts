@@ -3,14 +3,14 @@
  * what it predicted. The canary analysis summarises it over an interval. Bounded: the oldest samples go first.
  * Pure: times are passed in, nothing is read from a clock; no node:* imports.
  */
-import type { Prediction } from './prediction.js';
+import type { RowPrediction } from '../prediction/predicted-rows.js';
 
 export interface Sample {
   /** Milliseconds on the caller's clock when the request finished. */
   readonly at: number;
   readonly ok: boolean;
   readonly latencyMs: number;
-  readonly prediction?: Prediction | undefined;
+  readonly prediction?: RowPrediction | undefined;
 }
 
 /** One version's requests over an interval. */
