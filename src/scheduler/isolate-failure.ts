@@ -5,9 +5,6 @@
  *
  * The work is bounded: a batch of n requests costs at most 2n - 1 runtime calls counting the one that failed
  * (a full binary tree with n leaves), and 1 + 2·⌈log2 n⌉ when a single request is at fault.
- *
- * Whether a request that failed alone is the caller's or the model's is the scheduler's to say: the caller's when
- * the same instance answered others, of this batch or, when none of it was, a control (known-good-request.ts).
  */
 
 /** Runs `part` as one call, answering its requests when it succeeds; resolves with the failure, or undefined. */

@@ -14,7 +14,6 @@ import { decideAdmission, type AdmissionState, type ShedReason } from './admissi
 import { AimdLimit } from './adaptive-limit.js';
 import { OverloadedError } from './overloaded-error.js';
 import { isolateFailure } from './isolate-failure.js';
-import { KnownGoodRequest, type ControlRequest } from './known-good-request.js';
 
 /** One execution instance: a loaded copy of the model that runs one call at a time. */
 export interface ExecutionInstance {
@@ -48,8 +47,6 @@ export class ModelScheduler {
   private readonly adaptive: AimdLimit | undefined;
   /** What admission decisions read; getters, so deciding allocates nothing. */
   private readonly admission: AdmissionState;
-  /** A request this version answered: the control when every request of a failed call fails on its own. */
-  private readonly knownGood = new KnownGoodRequest();
 
   constructor(
     private readonly config: ModelConfig,
@@ -308,21 +305,15 @@ export class ModelScheduler {
     try {
       const failure = await this.attempt(instance, jobs, startNs);
       if (!failure) return;
-      // One request's input may be what failed the call: find it, so that only it fails (isolate-failure.ts). A
-      // request alone in its call has failed alone already.
-      const isolation =
-        jobs.length === 1
-          ? { answered: 0, failedAlone: new Map([[jobs[0], failure]]), runs: 0 }
-          : await isolateFailure(jobs, (part) => this.attempt(instance, part, startNs));
-      if (isolation.failedAlone.size === 0) {
-        this.stats.recordIsolation(isolation.runs);
-        return;
-      }
-      const works = await this.modelWorks(instance, isolation.answered);
-      if (jobs.length > 1 || works.controlRuns > 0) this.stats.recordIsolation(isolation.runs + works.controlRuns);
-      const alone = jobs.length === 1 ? 'its run failed' : 'its run failed when retried on its own';
+      if (jobs.length === 1) return this.fail(jobs[0], failure);
+      // One request's input may be what failed the call: find it, so that only it fails (isolate-failure.ts).
+      const isolation = await isolateFailure(jobs, (part) => this.attempt(instance, part, startNs));
+      this.stats.recordIsolation(isolation.runs);
+      // A request that fails alone is the caller's when others of its batch were answered by the same instance,
+      // still running: the model works, this input is what it rejects. Else the model failed them all.
+      const modelWorks = isolation.answered > 0 && instance.running !== false;
       for (const [job, err] of isolation.failedAlone)
-        this.fail(job, works.evidence ? this.rejectedInput(err, `${alone}, while ${works.evidence}`) : err);
+        this.fail(job, modelWorks ? this.rejectedInput(err, isolation.answered) : err);
     } finally {
       this.release(instance);
       this.checkDrained();
@@ -369,54 +360,13 @@ export class ModelScheduler {
     const doneNs = now();
     this.inflight -= jobs.length;
     if (this.adaptive) this.sampleLatency(jobs, doneNs);
-    let smallest = jobs[0];
     jobs.forEach((job, i) => {
-      if (job.request.rows < smallest.request.rows) smallest = job;
       const mine = parts[i].filter((t) => job.request.outputs.includes(t.name));
       const queueNs = Number(startNs - job.enqueuedNs);
       this.stats.recordSuccess(Number(doneNs - job.enqueuedNs), queueNs);
       job.resolve({ outputs: mine, queueNs, computeNs, batchRows: rows });
     });
-    this.knownGood.offer(smallest.request);
     return undefined;
-  }
-
-  /**
-   * Whether the model works, after requests of a call failed on their own: it does when the same instance, still
-   * running, answered others, those of their batch (`answered`), or, when none of those was, a request it answered
-   * before, run again now as a control (known-good-request.ts). Then the failed inputs are what it rejects, the
-   * callers'; else the model failed them. `evidence` says what showed it works; absent: it did not.
-   */
-  private async modelWorks(
-    instance: ExecutionInstance,
-    answered: number,
-  ): Promise<{ evidence?: string; controlRuns: number }> {
-    if (instance.running === false) return { controlRuns: 0 };
-    if (answered > 0)
-      return {
-        evidence: `${answered === 1 ? '1 other request' : `${answered} other requests`} batched with it were answered`,
-        controlRuns: 0,
-      };
-    const control = this.knownGood.control();
-    if (!control) return { controlRuns: 0 };
-    if (!(await this.controlRuns(instance, control))) return { controlRuns: 1 };
-    return {
-      evidence: 'a request the model answered before was answered when run again on the same instance right after',
-      controlRuns: 1,
-    };
-  }
-
-  /** Runs a control request on `instance` (its answer is not used): true when the model answered it. */
-  private async controlRuns(instance: ExecutionInstance, control: ControlRequest): Promise<boolean> {
-    try {
-      await instance.runTimed(
-        control.inputs,
-        this.config.outputs.map((o) => o.name).filter((n) => control.outputs.includes(n)),
-      );
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** Answers a request with the failure of its runtime call. */
@@ -426,11 +376,12 @@ export class ModelScheduler {
     job.reject(err);
   }
 
-  /** The caller's error for a request that failed alone while the model answered others (`evidence` says which). */
-  private rejectedInput(err: Error, evidence: string): RejectedInputError {
+  /** The caller's error for a request that failed alone while `answered` others of its batch succeeded. */
+  private rejectedInput(err: Error, answered: number): RejectedInputError {
     const reason = redactPaths(err.message.replace(/^internal error: /, ''));
+    const others = answered === 1 ? '1 other request' : `${answered} other requests`;
     return new RejectedInputError(
-      `${this.label} rejected this request's input: ${evidence}. ` +
+      `${this.label} rejected this request's input: its run failed when retried on its own, while ${others} batched with it were answered. ` +
         `The runtime said: ${reason}. Check the input's values against what the model accepts (for example, indices within range).`,
       reason,
     );

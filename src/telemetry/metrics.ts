@@ -59,12 +59,12 @@ export function createMetrics(source: StatisticsSource, features?: FeatureMetric
   counter('inferd_inference_compute_seconds_total', 'Total time spent computing.', (r) => r.computeInfer.ns / 1e9);
   counter(
     'inferd_batch_isolations_total',
-    'Failed runtime calls whose requests were re-run apart (bisected), or checked against a control (a request answered before), so that only the failing ones fail.',
+    'Failed batched runtime calls whose requests were re-run apart (bisected) so that only the failing ones fail.',
     (r) => r.isolations ?? 0,
   );
   counter(
     'inferd_batch_isolation_runs_total',
-    'Runtime calls made to isolate failed calls, controls included (at most 2n-1 for a call of n requests).',
+    'Runtime calls made to isolate failed batches (at most 2n-2 for a batch of n).',
     (r) => r.isolationRuns ?? 0,
   );
   family('gauge', 'inferd_queue_depth', 'Requests waiting in the queue now.', (r) => r.queueDepth);
