@@ -170,6 +170,31 @@ interface Door<T> {
   send(value: T): Promise<string>;
 }
 
+/** A case the server has not answered within this time fails the run: a fuzzed request must be answered, not left waiting. */
+const CASE_TIMEOUT_MS = Number(process.env.FUZZ_CASE_TIMEOUT_MS ?? 20_000);
+
+async function answeredWithin<T>(answer: Promise<T>, ms: number, value: unknown): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms to ${describeCase(value)}`)), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeCase(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer'
+      ? Buffer.from((v as { data: number[] }).data)
+          .subarray(0, 400)
+          .toString()
+      : v,
+  ).slice(0, 1200);
+}
+
 async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined, lines: string[]): Promise<void> {
   const outcomes = new Map<string, number>();
   const t0 = performance.now();
@@ -178,7 +203,7 @@ async function runDoor<T>(door: Door<T>, runs: number, seed: number | undefined,
     await fc.assert(
       fc.asyncProperty(door.arbitrary, async (value) => {
         try {
-          const outcome = await door.send(value);
+          const outcome = await answeredWithin(door.send(value), CASE_TIMEOUT_MS, value);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         } catch (err) {
           fault =

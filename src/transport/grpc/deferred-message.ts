@@ -6,6 +6,7 @@
  */
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../../errors/index.js';
+import { shownName } from '../../protocol/decode-limits.js';
 import { assertWellFormed, MalformedMessage } from './malformed-message.js';
 
 let decoded = 0;
@@ -41,7 +42,7 @@ export class DeferredMessage {
     const name = modelField(message);
     if (this.hasModelField && name !== this.model) {
       throw new InvalidArgumentError(
-        `the request's model name could not be read unambiguously (read '${this.model ?? ''}', decoded '${name ?? ''}'); send one well-formed model_name`,
+        `the request's model name could not be read unambiguously (read '${shownName(this.model ?? '')}', decoded '${shownName(name ?? '')}'); send one well-formed model_name`,
       );
     }
     return message;

@@ -30,12 +30,23 @@ export function isServerFault(err: InferenceError): boolean {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
+ * The longest status details sent, in characters. Details travel in the `grpc-message` trailer, percent-encoded
+ * (up to 9 bytes a character): a message echoing a client's megabyte-long model name would make a trailer no
+ * HTTP/2 peer accepts (grpc-js clients take 8 KiB of metadata), and the call would never complete.
+ */
+export const MAX_DETAILS_CHARS = 1024;
+
+/**
  * Status details as grpc-js can send them: it percent-encodes them with encodeURI, which throws on a lone
  * surrogate, outside any handler, and would bring the process down. A message that echoes a client's name (a
- * model name decoded from invalid UTF-8, say) is made well-formed first.
+ * model name decoded from invalid UTF-8, say) is made well-formed first, and a long one is shortened.
  */
 export function wellFormedDetails(message: string): string {
-  return message.replace(LONE_SURROGATE, '\uFFFD');
+  const short =
+    message.length <= MAX_DETAILS_CHARS
+      ? message
+      : `${message.slice(0, MAX_DETAILS_CHARS - 64)}… (shortened from ${message.length} characters)`;
+  return short.replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** The trailing metadata key of an error's stable code (docs/errors.md). */
