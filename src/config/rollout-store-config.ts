@@ -5,11 +5,12 @@
  * ```yaml
  * rollouts:
  *   store: sqlite                  # sqlite (embedded, default) | memory (lost on restart)
- *   path: /var/lib/inferd/rollouts.db   # default: <model_repository>/.inferd/rollouts.db
+ *   path: /var/lib/inferd/rollouts.db   # default: <state_dir>/rollouts.db
  * ```
  *
- * The default lives in the model repository because rollouts name that repository's models and versions: two
- * servers on two repositories never see each other's rollouts.
+ * The default lives in the state directory (state-dir.ts), never in the model repository, which may be read-only.
+ * Earlier versions kept it at `<model_repository>/.inferd/rollouts.db`: when that file exists and the state
+ * directory has no store yet, the start copies it over once (create-rollout-store.ts) and leaves it untouched.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -26,25 +27,37 @@ export interface RolloutStoreConfig {
   readonly store: 'sqlite' | 'memory';
   readonly path: string;
   /**
-   * True when `path` is the default in the model repository: a repository that cannot be written (a read-only
-   * volume) then means rollouts are kept in memory, with a warning, instead of a failed start.
+   * True when `path` is the default in the state directory: a state directory that cannot be written then means
+   * rollouts are kept in memory, with a warning, instead of a failed start.
    */
   readonly defaultPath: boolean;
+  /**
+   * With the default path: the store of earlier versions, `<model_repository>/.inferd/rollouts.db`, copied to
+   * `path` at start when it exists and `path` does not (the repository is only read).
+   */
+  readonly legacyPath?: string | undefined;
 }
 
-/** The file under the model repository used when no path is configured. */
-export function defaultRolloutStorePath(modelRepository: string): string {
+/** The store's file in the state directory, used when no path is configured. */
+export function defaultRolloutStorePath(stateDir: string): string {
+  return join(stateDir, 'rollouts.db');
+}
+
+/** Where earlier versions kept the store by default: inside the model repository. */
+export function legacyRolloutStorePath(modelRepository: string): string {
   return join(modelRepository, '.inferd', 'rollouts.db');
 }
 
 /** The parsed `rollouts:` block as the server uses it. */
 export function toRolloutStoreConfig(
   c: z.output<typeof rolloutStoreConfigSchema>,
+  stateDir: string,
   modelRepository: string,
 ): RolloutStoreConfig {
   return Object.freeze({
     store: c.store,
-    path: c.path ?? defaultRolloutStorePath(modelRepository),
+    path: c.path ?? defaultRolloutStorePath(stateDir),
     defaultPath: c.path === undefined,
+    legacyPath: c.path === undefined ? legacyRolloutStorePath(modelRepository) : undefined,
   });
 }
