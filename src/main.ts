@@ -68,7 +68,9 @@ export async function startServer(
   checkStateDir(config, logger);
   logger.info({ model_repository: config.modelRepository }, 'loading models');
   const features =
-    config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+    config.featuresConfig === undefined
+      ? undefined
+      : readFeaturesConfig(config.featuresConfig, config.redisUrl, config.stateDir.path);
   if (features)
     logger.info(
       { features_config: config.featuresConfig, views: Object.keys(features.views) },

@@ -11,14 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { resolveServerConfig, type RunningServer } from '../../src/index.js';
 import { repositoryKey, resolveStateDir } from '../../src/config/state-dir.js';
 import { ConfigError } from '../../src/errors/index.js';
-import { get, postJson, startTestServer, type ServerConfigFields } from '../helpers/server.js';
+import { get, MODELS_DIR, postJson, ROOT, startTestServer, type ServerConfigFields } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { digitsBody, MODELS, tempRepo } from '../lifecycle/lifecycle-helpers.js';
 
@@ -30,6 +30,7 @@ const ROLLOUT = {
   checks: { error_rate: { max_increase: 0.05, min_samples: 10 } },
 };
 
+const FRAUD_REQUEST = join(ROOT, 'examples', 'fraud-request.json');
 const scratch = mkdtempSync(join(tmpdir(), 'inferd-state-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -133,6 +134,29 @@ describe('state directory', () => {
     } finally {
       await server?.close();
       repo.cleanup();
+    }
+  });
+
+  test('the example repository, features and all, is only read: its SQLite feature store is in the state dir', async () => {
+    // A copy in a folder of its own: earlier versions put the feature store beside the repository (../.inferd).
+    const parent = join(scratch, 'example');
+    cpSync(MODELS_DIR, join(parent, 'models'), { recursive: true });
+    const stateDir = join(scratch, 'example-state');
+    const before = snapshot(parent);
+    let server: RunningServer | undefined;
+    try {
+      server = await serve(join(parent, 'models'), { state_dir: stateDir });
+      const r = await postJson(
+        `${server.url}/v2/models/fraud_xgb/infer`,
+        JSON.parse(readFileSync(FRAUD_REQUEST, 'utf8')),
+      );
+      assert.equal(r.status, 200, r.text);
+      await server.close();
+      server = undefined;
+      assert.deepEqual(snapshot(parent), before, 'nothing under or beside the repository changed');
+      assert.ok(existsSync(join(stateDir, 'features.sqlite')), 'the feature store is in the state directory');
+    } finally {
+      await server?.close();
     }
   });
 
