@@ -21,6 +21,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { StateDir } from './state-dir.js';
 
 /** `inputs.<tensor>`, `outputs.<tensor>` or `parameters.<name>`. */
 export const REDACT_PATH = /^(inputs|outputs|parameters)\.[^.\s]+$/;
@@ -73,8 +74,8 @@ export interface AuditConfig {
   readonly path: string;
   /**
    * Where `path` came from: configured (audit.path), the state directory (the default), or `legacy`: the default
-   * of earlier versions, `data/audit.db` in the working directory, kept while it exists and the state directory
-   * holds no log (the start says how to move it). Absent: configured.
+   * of earlier versions, `data/audit.db` in the working directory, kept while it exists, the state directory is
+   * the default one and holds no log (the start says how to move it). Absent: configured.
    */
   readonly pathSource?: AuditPathSource;
   readonly url: string | undefined;
@@ -102,17 +103,21 @@ export type AuditPathSource = 'configured' | 'state_dir' | 'legacy';
 /** The SQLite prediction log's default before the state directory, relative to the working directory. */
 export const LEGACY_AUDIT_PATH = join('data', 'audit.db');
 
-/** The SQLite file: audit.path, else `<stateDir>/audit.db`, else (an existing log of an earlier version) data/audit.db. */
-function auditPath(configured: string | undefined, stateDir: string): { path: string; source: AuditPathSource } {
+/**
+ * The SQLite file: audit.path, else `<stateDir>/audit.db`, except that with the default state directory an
+ * existing log of an earlier version (data/audit.db) stays in use while the state directory has none. A state
+ * directory set on purpose is a new place: it is used as it is.
+ */
+function auditPath(configured: string | undefined, stateDir: StateDir): { path: string; source: AuditPathSource } {
   if (configured !== undefined) return { path: configured, source: 'configured' };
-  const inStateDir = join(stateDir, 'audit.db');
-  if (!existsSync(inStateDir) && existsSync(resolve(LEGACY_AUDIT_PATH)))
+  const inStateDir = join(stateDir.path, 'audit.db');
+  if (stateDir.source === 'default' && !existsSync(inStateDir) && existsSync(resolve(LEGACY_AUDIT_PATH)))
     return { path: LEGACY_AUDIT_PATH, source: 'legacy' };
   return { path: inStateDir, source: 'state_dir' };
 }
 
 /** The parsed `audit:` block as the server uses it; `stateDir` holds the SQLite log unless audit.path names one. */
-export function toAuditConfig(a: z.output<typeof auditConfigSchema>, stateDir: string): AuditConfig {
+export function toAuditConfig(a: z.output<typeof auditConfigSchema>, stateDir: StateDir): AuditConfig {
   const { path, source } = auditPath(a.path, stateDir);
   return Object.freeze({
     enabled: a.enabled,

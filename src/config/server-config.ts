@@ -344,7 +344,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     shutdownDelayMs: c.shutdown_delay_ms,
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
-    audit: toAuditConfig(c.audit, stateDir.path),
+    audit: toAuditConfig(c.audit, stateDir),
     quality: toQualityConfig(c.quality),
     rollouts: toRolloutStoreConfig(c.rollouts, stateDir.path, c.model_repository),
     integrity: c.integrity,

@@ -11,7 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -178,7 +188,8 @@ describe('state directory', () => {
       const config = resolveServerConfig({ model_repository: repo.dir });
       assert.equal(config.stateDir.source, 'default');
       assert.equal(config.rollouts.path, join(config.stateDir.path, 'rollouts.db'));
-      assert.equal(config.audit.path, join(config.stateDir.path, 'audit.db'));
+      // (The prediction log's default may be an earlier version's data/audit.db in the working directory here.)
+      assert.ok([join(config.stateDir.path, 'audit.db'), 'data/audit.db'].includes(config.audit.path));
       assert.equal(config.rollouts.path.startsWith(repo.dir), false);
       // Explicit paths still win; the state dir comes from the flag layer over the environment layer.
       const explicit = resolveServerConfig(
@@ -191,6 +202,23 @@ describe('state directory', () => {
       );
     } finally {
       repo.cleanup();
+    }
+  });
+
+  test('an earlier version’s data/audit.db stays in use with the default state dir, not with one set on purpose', () => {
+    const cwd = join(scratch, 'old-cwd');
+    mkdirSync(join(cwd, 'data'), { recursive: true });
+    writeFileSync(join(cwd, 'data', 'audit.db'), '');
+    const here = process.cwd();
+    process.chdir(cwd); // synchronous: nothing else in this process runs meanwhile
+    try {
+      const repo = join(scratch, 'no-such-repo');
+      const old = resolveServerConfig({ model_repository: repo, audit: { enabled: true } }).audit;
+      assert.deepEqual([old.path, old.pathSource], [join('data', 'audit.db'), 'legacy']);
+      const chosen = resolveServerConfig({ model_repository: repo, state_dir: '/srv/s', audit: { enabled: true } });
+      assert.deepEqual([chosen.audit.path, chosen.audit.pathSource], ['/srv/s/audit.db', 'state_dir']);
+    } finally {
+      process.chdir(here);
     }
   });
 
