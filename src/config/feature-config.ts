@@ -27,6 +27,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { deepFreeze } from '../lib/objects.js';
+import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import { resolveStateDir } from './state-dir.js';
 
 /** A SQLite path starting with it is in the server's state directory (state-dir.ts), never in the repository. */
@@ -76,13 +77,6 @@ export interface FeatureViewConfig {
   readonly seedCsv?: string | undefined;
 }
 
-export interface BreakerConfig {
-  /** Consecutive failures (errors or budget overruns) that open the breaker. */
-  readonly failureThreshold: number;
-  /** How long an open breaker refuses before letting a probe through. */
-  readonly openMs: number;
-}
-
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly name: string; readonly path: string }
   | {
@@ -91,7 +85,7 @@ export type StoreConfig =
       readonly url: string;
       readonly keyPrefix: string;
       readonly commandTimeoutMs: number;
-      readonly breaker: BreakerConfig;
+      readonly breaker: CircuitBreakerSettings;
     }
   | {
       readonly kind: 'feast';
@@ -100,7 +94,7 @@ export type StoreConfig =
       readonly project: string;
       readonly entityKeySerializationVersion: 2 | 3;
       readonly commandTimeoutMs: number;
-      readonly breaker: BreakerConfig;
+      readonly breaker: CircuitBreakerSettings;
     };
 
 export interface FeaturesConfig {
