@@ -314,17 +314,22 @@ export class CanaryController {
     for (const list of this.rollouts.values())
       for (const r of list) {
         if (r.status !== 'progressing') continue;
-        const step = `${r.stepIndex}@${r.stepStartedAt}`;
-        let seen = this.seen.get(r.id);
-        if (seen?.step !== step) this.seen.set(r.id, (seen = { step, since: this.clock() }));
         out.push({
           rollout: r.id,
           model: r.model,
           stepIndex: r.stepIndex,
-          evidence: this.evidenceSince(r, seen.since),
+          evidence: this.evidenceSince(r, this.seeStep(r)),
         });
       }
     return out;
+  }
+
+  /** When this replica saw a rollout's current step begin: now, the first time it is asked about a new step. */
+  private seeStep(r: Rollout): number {
+    const step = `${r.stepIndex}@${r.stepStartedAt}`;
+    let seen = this.seen.get(r.id);
+    if (seen?.step !== step) this.seen.set(r.id, (seen = { step, since: this.clock() }));
+    return seen.since;
   }
 
   /** Notes that this replica began a rollout's current step at its `stepStartedAt` (its own clock). */
@@ -433,6 +438,7 @@ export class CanaryController {
     if (p.finishedAt !== undefined) r.finishedAt = p.finishedAt;
     if (p.decision) r.lastDecision = p.decision;
     this.setWeights(r, p.weight, p.status === 'failed');
+    if (isActive(r)) this.seeStep(r);
     if (wasActive && !isActive(r)) this.forget(r.model);
     this.o.events.record({
       model: r.model,
@@ -627,6 +633,7 @@ export class CanaryController {
       if (r.lastDecision === undefined) delete mine.lastDecision;
       else mine.lastDecision = r.lastDecision;
     } else this.rollouts.set(r.model, [...this.list(r.model), r]);
+    if (this.o.coordination && isActive(r)) this.seeStep(mine ?? r);
     if (isActive(r) && !wasActive) this.observe(r.model);
     if (!isActive(r) && wasActive) this.forget(r.model);
     this.arm();
