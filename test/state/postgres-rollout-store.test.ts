@@ -113,5 +113,25 @@ function sharedStoreCases(pg: TestPostgres): void {
         await b.close();
       }
     });
+
+    it('follows by the poll alone when no notification ever arrives', async () => {
+      const s = pg.schema('_poll');
+      const a = await openStateStore(s);
+      const b = await openStateStore(s, { pollMs: 100, notifications: false });
+      try {
+        await b.load(10);
+        const toB: RemoteChanges[] = [];
+        b.follow((c) => toB.push(c));
+        for (let seq = 1; seq <= 3; seq++) await a.saveEvent(event(seq));
+        await waitFor(() => toB.flatMap((c) => c.events).length === 3, 'three events delivered by the poll');
+        assert.deepEqual(
+          toB.flatMap((c) => c.events).map((e) => e.message),
+          ['event 1', 'event 2', 'event 3'],
+        );
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
   });
 }

@@ -21,7 +21,7 @@ export function postgresStateConfig(schema: string, url = PG_URL, pollMs = 1000)
 /** A store with a state of its own; `close()` closes both. */
 export async function openStateStore(
   schema: string,
-  options: { url?: string; pollMs?: number; logger?: Logger; queueLimit?: number } = {},
+  options: { url?: string; pollMs?: number; logger?: Logger; queueLimit?: number; notifications?: boolean } = {},
 ): Promise<PostgresRolloutStore & { readonly shared: PostgresState }> {
   const config = postgresStateConfig(schema, options.url, options.pollMs);
   const state = await PostgresState.open(config);
@@ -29,6 +29,7 @@ export async function openStateStore(
     state,
     config: { ...config, queueLimit: options.queueLimit ?? config.queueLimit },
     logger: options.logger ?? silentLogger(),
+    notifications: options.notifications,
   });
   const close = store.close.bind(store);
   return Object.assign(store, {

@@ -29,6 +29,8 @@ export interface ChangeFeedOptions {
   /** Reads and applies what is new. Rejections are reported to `onError` (the store marks itself down). */
   readonly fetch: () => Promise<void>;
   readonly onError: (err: unknown) => void;
+  /** False: no listening connection, the poll alone (tests show the poll is enough on its own). Default true. */
+  readonly listen?: boolean;
   /** Shown in pg_stat_activity, so an operator (or a test) can find this replica's listening connection. */
   readonly applicationName: string;
   readonly logger: Logger;
@@ -53,7 +55,7 @@ export class ChangeFeed {
   start(): void {
     this.pollTimer = setInterval(() => void this.poll(), this.o.pollMs);
     this.pollTimer.unref();
-    void this.listen();
+    if (this.o.listen ?? true) void this.listen();
   }
 
   /** Fetches now (or once more after the fetch running now). Resolves when that fetch is done. */
@@ -108,14 +110,18 @@ export class ChangeFeed {
     const onLost = (err?: Error) => {
       if (lost) return;
       lost = true;
+      const was = this.listening;
       this.listening = false;
       if (this.client === client) this.client = undefined;
       client.end().catch(() => undefined);
       if (this.stopped) return;
-      this.o.logger.warn(
-        { err: err?.message, retry_ms: this.backoffMs },
-        'state change feed: the listening connection was lost; reconnecting (the poll keeps replicas in step meanwhile)',
-      );
+      const fields = { err: err?.message, retry_ms: Math.round(this.backoffMs) };
+      if (was)
+        this.o.logger.warn(
+          fields,
+          'state change feed: the listening connection was lost; reconnecting (the poll keeps replicas in step meanwhile)',
+        );
+      else this.o.logger.debug(fields, 'state change feed: cannot listen yet; retrying');
       this.scheduleReconnect();
     };
     client.on('error', onLost);

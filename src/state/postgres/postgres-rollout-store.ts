@@ -139,6 +139,8 @@ export interface PostgresRolloutStoreOptions {
   readonly config: Pick<PostgresStateConfig, 'pollMs' | 'queueLimit'>;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** False: follow by polling alone, without LISTEN (tests). Default true. */
+  readonly notifications?: boolean | undefined;
 }
 
 export class PostgresRolloutStore implements RolloutStore {
@@ -250,6 +252,7 @@ export class PostgresRolloutStore implements RolloutStore {
       url: this.state.url,
       schema: this.state.schema,
       pollMs: this.o.config.pollMs,
+      listen: this.o.notifications ?? true,
       applicationName: `inferd-state-feed:${this.state.instanceId}`.slice(0, 63),
       logger: this.o.logger,
       moved: async () => {
