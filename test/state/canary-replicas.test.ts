@@ -113,4 +113,21 @@ describe('a canary judged over every replica', { skip: typeof pg === 'string' ? 
       assert.match(rolledBack[0].message, /error_rate failed/);
     }
   });
+
+  it("another replica takes the lead when the leader's session is terminated (as a SIGKILLed replica's would be)", async (t) => {
+    const leading = () => servers.filter((s) => s.inferd.canaryCoordination?.leadership.isLeader());
+    const [old] = leading();
+    assert.ok(old, 'a leader');
+    const started = performance.now();
+    const cut = await pg.client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+      [`inferd canary leadership ${old.inferd.state!.instanceId}`.slice(0, 63)],
+    );
+    assert.equal(cut.rowCount, 1, "the leader's session");
+    await waitFor('a new leader', async () => {
+      const now = leading();
+      return now.length === 1 && now[0] !== old ? true : undefined;
+    });
+    t.diagnostic(`session terminated to another replica leading: ${Math.round(performance.now() - started)} ms`);
+  });
 });
