@@ -66,6 +66,11 @@ export const LAYERS = [
     why: 'traffic policy is decided from version types, config and clocks; pure policy is data and a clock in, a decision out',
   },
   {
+    unit: 'state',
+    may: ['routing', types('registry'), 'config', 'errors', 'lib', 'telemetry'],
+    why: 'shared control state (PostgreSQL) implements the stores routing defines; only the composition roots import it',
+  },
+  {
     unit: 'features',
     may: ['config', 'errors', 'lib', 'telemetry'],
     why: 'feature stores know views, not models or tensors',

@@ -423,4 +423,29 @@ export class CanaryController {
     }, delay);
     this.timer.unref();
   }
+
+  /**
+   * A rollout as another replica last wrote it (delivered by a shared store): the local one of the same id takes its
+   * status, step, weight, times and last decision, or it is added. Records no event and sets no traffic policy (the
+   * policy the same change wrote arrives with it). The model's canary windows start recording when the rollout
+   * becomes active here and stop when it ends.
+   */
+  applyRemote(r: Rollout): void {
+    const mine = this.list(r.model).find((x) => x.id === r.id);
+    const wasActive = mine !== undefined && isActive(mine);
+    if (mine) {
+      mine.status = r.status;
+      mine.stepIndex = r.stepIndex;
+      mine.weight = r.weight;
+      mine.stepStartedAt = r.stepStartedAt;
+      mine.reviewAt = r.reviewAt;
+      if (r.finishedAt === undefined) delete mine.finishedAt;
+      else mine.finishedAt = r.finishedAt;
+      if (r.lastDecision === undefined) delete mine.lastDecision;
+      else mine.lastDecision = r.lastDecision;
+    } else this.rollouts.set(r.model, [...this.list(r.model), r]);
+    if (isActive(r) && !wasActive) this.observe(r.model);
+    if (!isActive(r) && wasActive) this.forget(r.model);
+    this.arm();
+  }
 }
