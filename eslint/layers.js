@@ -60,7 +60,15 @@ export const LAYERS = [
     unit: 'routing',
     may: [types('registry'), 'config', 'errors', 'lib', 'prediction', 'telemetry', 'tensor'],
     pure: {
-      files: ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'version-window'],
+      files: [
+        'verdict',
+        'traffic-split',
+        'routing-key',
+        'divergence',
+        'agreement',
+        'version-window',
+        'evidence-digest',
+      ],
       without: ['telemetry'],
     },
     why: 'traffic policy is decided from version types, config and clocks; pure policy is data and a clock in, a decision out',

@@ -31,6 +31,7 @@ import type { RolloutStore } from './routing/rollout-store.js';
 import type { StateConfig } from './config/state-config.js';
 import { PostgresState } from './state/postgres/postgres-state.js';
 import { PostgresRolloutStore } from './state/postgres/postgres-rollout-store.js';
+import { createCanaryCoordination, type PostgresCanaryCoordination } from './state/postgres/canary-coordination.js';
 
 export interface InferdOptions {
   /**
@@ -89,6 +90,8 @@ export class Inferd {
     readonly drift: DriftMonitor,
     /** The shared state database (pool, schema, origin id) when `state.store` is postgres. */
     readonly state: PostgresState | undefined,
+    /** The canary leader, verdict ledger and shared evidence when `state.store` is postgres. */
+    readonly canaryCoordination: PostgresCanaryCoordination | undefined,
   ) {}
 
   /**
@@ -139,25 +142,34 @@ export class Inferd {
     // The shared state database opens before the models load: a replica without it has no policy to serve.
     let state: PostgresState | undefined;
     let store: RolloutStore | undefined;
+    // Several replicas: one leads the canary analysis and judges every replica's evidence (README "Canary leader").
+    let coordination: PostgresCanaryCoordination | undefined;
     try {
       if (stateConfig?.store === 'postgres') {
         state = await PostgresState.open(stateConfig);
         store = await PostgresRolloutStore.open({ state, config: stateConfig, logger });
+        coordination = await createCanaryCoordination(state.pool, state.schema, state.instanceId, {
+          logger,
+          connection: { connectionString: state.url },
+        });
         logger.info({ state_store: state.location, origin: state.instanceId }, 'control state shared in PostgreSQL');
       } else store = createRolloutStore(stateConfig, logger);
     } catch (err) {
+      await coordination?.close();
+      await store?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
       throw err;
     }
-    const traffic = new TrafficManager({ versions: registry, logger, store });
+    const traffic = new TrafficManager({ versions: registry, logger, store, coordination });
     // Before loading: every version is built with the stages its config declares (fallback, features, drift).
     const service = new InferenceService(registry, features, audit, drift);
     service.useTraffic(traffic.director);
     // Kept events come back before the models load, so event numbers continue after them.
     await traffic.openStore().catch(async (err: unknown) => {
       await traffic.closeStore();
+      await coordination?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
@@ -166,6 +178,7 @@ export class Inferd {
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
     await registry.loadInitial(initial).catch(async (err: unknown) => {
       await traffic.closeStore();
+      await coordination?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
@@ -189,7 +202,7 @@ export class Inferd {
     if (state)
       // Not a readiness failure: serving goes on with the last known policies (README "Running several replicas").
       service.addReadinessCheck({ dependency: 'state_store', degrades: true, problem: () => stateHealth()?.problem });
-    return new Inferd(service, control, registry, poller, features, audit, traffic, drift, state);
+    return new Inferd(service, control, registry, poller, features, audit, traffic, drift, state, coordination);
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
@@ -210,6 +223,7 @@ export class Inferd {
     await this.registry.stop();
     await this.drift.stop(); // counts what the last answers buffered; waits for webhook calls
     await this.traffic.closeStore();
+    await this.canaryCoordination?.close(); // steps down: another replica takes the lead at its next try
     await this.state?.close();
     await this.audit?.stop(); // after the last answer: writes what is buffered
     await this.features?.stop();

@@ -11,6 +11,7 @@ import { EventLog, type RoutingEvent } from './event-log.js';
 import type { Rollout } from './rollout.js';
 import { RolloutPersistence } from './rollout-persistence.js';
 import type { RolloutStore, StoreHealth } from './rollout-store.js';
+import type { CanaryCoordination } from './canary-coordination.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import {
@@ -33,6 +34,8 @@ export interface TrafficManagerOptions {
   readonly maxShadowsInFlight?: number;
   /** Where rollouts, their events and traffic policies are kept across restarts; absent: memory only. */
   readonly store?: RolloutStore | undefined;
+  /** Several replicas: the canary leader, the verdict ledger and the shared evidence (absent: one process). */
+  readonly coordination?: CanaryCoordination | undefined;
 }
 
 /** One version as the traffic API shows it. */
@@ -99,6 +102,8 @@ export class TrafficManager {
       pairs: this.pairs,
       events: this.events,
       clock: o.clock,
+      coordination: o.coordination,
+      logger: o.logger,
     });
     this.director = new TrafficDirector({
       versions: o.versions,
