@@ -103,7 +103,7 @@ export async function startServer(
     auditMetrics,
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
-    rollouts: config.rollouts,
+    state: config.state,
   });
   const tracing = config.tracing.otlpEndpoint
     ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION })
@@ -295,7 +295,7 @@ function checkStateDir(config: ServerConfig, logger: Logger): void {
         `stop inferd and move ${LEGACY_AUDIT_PATH}* into ${config.stateDir.path}/, or set audit.path to keep it where it is`,
     );
   const auditInStateDir = sqliteAudit && config.audit.pathSource === 'state_dir';
-  const rolloutsInStateDir = config.rollouts.store === 'sqlite' && config.rollouts.defaultPath;
+  const rolloutsInStateDir = config.state.store === 'sqlite' && config.state.defaultPath;
   if (!auditInStateDir && !rolloutsInStateDir) return;
   const problem = prepareStateDir(config.stateDir);
   if (problem === undefined) {

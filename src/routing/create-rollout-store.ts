@@ -1,9 +1,10 @@
 /**
- * The rollout store a server config asks for: SQLite at `rollouts.path`, or none (memory only).
+ * The embedded rollout store a server config asks for: SQLite at `state.path`, or none (memory only). The shared
+ * PostgreSQL store is opened by the composition root (src/state/postgres/, above routing).
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RolloutStoreConfig } from '../config/rollout-store-config.js';
+import type { MemoryStateConfig, SqliteStateConfig } from '../config/state-config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RolloutStore } from './rollout-store.js';
 import { SqliteRolloutStore } from './sqlite/sqlite-rollout-store.js';
@@ -13,7 +14,10 @@ import { SqliteRolloutStore } from './sqlite/sqlite-rollout-store.js';
  * path in the state directory falling short (a read-only or missing volume) only warns: rollouts are then kept in
  * memory. A store left in the model repository by an earlier version is copied to the default path first.
  */
-export function createRolloutStore(config: RolloutStoreConfig | undefined, logger: Logger): RolloutStore | undefined {
+export function createRolloutStore(
+  config: SqliteStateConfig | MemoryStateConfig | undefined,
+  logger: Logger,
+): RolloutStore | undefined {
   if (!config || config.store === 'memory') return undefined;
   if (config.defaultPath) adoptLegacyStore(config, logger);
   try {
@@ -23,7 +27,7 @@ export function createRolloutStore(config: RolloutStoreConfig | undefined, logge
     logger.warn(
       { rollout_store: config.path, reason: (err as Error).message },
       `rollout state is kept in memory only and will not survive a restart: the state directory ${dirname(config.path)} ` +
-        'cannot be written. Make it writable, choose another with --state-dir (INFERD_STATE_DIR, state_dir), or set rollouts.path',
+        'cannot be written. Make it writable, choose another with --state-dir (INFERD_STATE_DIR, state_dir), or set state.path',
     );
     return undefined;
   }
@@ -34,7 +38,7 @@ export function createRolloutStore(config: RolloutStoreConfig | undefined, logge
  * directory has none yet, it is copied there once (with its write-ahead log, when an unclean stop left one), so
  * rollouts and policies carry on; the repository is only read, and the old file is left for the operator to delete.
  */
-function adoptLegacyStore(config: RolloutStoreConfig, logger: Logger): void {
+function adoptLegacyStore(config: SqliteStateConfig, logger: Logger): void {
   const legacy = config.legacyPath;
   if (legacy === undefined || existsSync(config.path) || !existsSync(legacy)) return;
   try {
@@ -49,7 +53,7 @@ function adoptLegacyStore(config: RolloutStoreConfig, logger: Logger): void {
   } catch (err) {
     logger.warn(
       { from: legacy, to: config.path, reason: (err as Error).message },
-      `could not copy the rollout state of an earlier version from ${legacy}: copy it to ${config.path} by hand, or set rollouts.path`,
+      `could not copy the rollout state of an earlier version from ${legacy}: copy it to ${config.path} by hand, or set state.path`,
     );
   }
 }

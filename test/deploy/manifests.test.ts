@@ -27,11 +27,16 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { resolveServerConfig, serverConfigSchema, type ServerConfigFile } from '../../src/config/index.js';
+import { configFromEnv, resolveServerConfig, type ServerConfigFile } from '../../src/config/index.js';
 import { hashApiKey } from '../../src/security/api-keys.js';
 import { get, MODELS_DIR, postJson, ROOT, startTestServer } from '../helpers/server.js';
 
 const KUBERNETES = join(ROOT, 'deploy', 'kubernetes');
+/** What the Secrets would hold, for resolving the config as the pod sees it. */
+const SECRET_STAND_INS: Record<string, string> = {
+  INFERD_STATE_URL: 'postgres://inferd:secret@inferd-postgres:5432/inferd',
+  INFERD_REDIS_URL: 'redis://:secret@inferd-redis:6379',
+};
 const OVERLAYS = ['single', 'replicated'] as const;
 type Overlay = (typeof OVERLAYS)[number];
 
@@ -103,13 +108,15 @@ function configFile(objects: K8sObject[]): Partial<ServerConfigFile> & Record<st
 }
 
 /**
- * Resolves the config with the server's schema. `state:` (the shared PostgreSQL store) is checked by the schema
- * once the server knows it; until then it is set aside here and asserted by the replicated overlay's test.
+ * Resolves the config as the pod does: the ConfigMap's file under the Deployment's environment, with a stand-in
+ * value for each variable taken from a Secret.
  */
 function resolvedConfig(objects: K8sObject[]) {
-  const file = configFile(objects);
-  const known = 'state' in serverConfigSchema.shape ? file : { ...file, state: undefined };
-  return resolveServerConfig(known as Partial<ServerConfigFile>);
+  const { inferd } = deploymentParts(objects);
+  const env: Record<string, string> = {};
+  for (const e of (inferd.env ?? []) as K8sObject[])
+    env[e.name as string] = e.valueFrom?.secretKeyRef ? (SECRET_STAND_INS[e.name as string] ?? 'x') : e.value;
+  return resolveServerConfig(configFile(objects), configFromEnv(env));
 }
 
 function deploymentParts(objects: K8sObject[]) {
@@ -272,8 +279,12 @@ describe('kubernetes manifests', { skip }, () => {
     const file = configFile(objects);
     assert.equal(file.state, undefined, 'embedded SQLite state (the default)');
     const config = resolvedConfig(objects);
-    assert.equal(config.rollouts.store, 'sqlite');
-    assert.equal(config.rollouts.path, '/var/lib/inferd/rollouts.db');
+    assert.deepEqual(config.state, {
+      store: 'sqlite',
+      path: '/var/lib/inferd/rollouts.db',
+      defaultPath: true,
+      legacyPath: '/models/.inferd/rollouts.db',
+    });
     assert.equal(config.rateStore.kind, 'memory');
   });
 
@@ -283,16 +294,18 @@ describe('kubernetes manifests', { skip }, () => {
     assert.equal(deployment.spec.replicas, 3);
     const file = configFile(objects) as { state?: { store?: string; url?: string } };
     assert.equal(file.state?.store, 'postgres');
-    assert.match(file.state?.url ?? '', /^postgres(ql)?:\/\/[^/@:]+(:\d+)?\/\w+$/, 'a URL without credentials');
+    assert.equal(file.state?.url, undefined, 'no URL (and no password) in the ConfigMap');
     const config = resolvedConfig(objects);
+    assert.equal(config.state.store, 'postgres');
+    assert.equal(config.state.store === 'postgres' && config.state.url, SECRET_STAND_INS.INFERD_STATE_URL);
     assert.equal(config.rateStore.kind, 'redis');
+    assert.equal(config.rateStore.kind === 'redis' && config.rateStore.url, SECRET_STAND_INS.INFERD_REDIS_URL);
     const secretEnv = new Map(
       ((inferd.env ?? []) as K8sObject[])
         .filter((e) => e.valueFrom?.secretKeyRef)
         .map((e) => [e.name as string, e.valueFrom.secretKeyRef.name as string]),
     );
-    for (const name of ['PGUSER', 'PGPASSWORD', 'INFERD_REDIS_URL'])
-      assert.ok(secretEnv.get(name), `${name} from a Secret`);
+    for (const name of ['INFERD_STATE_URL', 'INFERD_REDIS_URL']) assert.ok(secretEnv.get(name), `${name} from a Secret`);
 
     const hpa = only(objects, 'HorizontalPodAutoscaler');
     assert.equal(hpa.spec.scaleTargetRef.kind, 'Deployment');

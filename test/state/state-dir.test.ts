@@ -187,17 +187,18 @@ describe('state directory', () => {
       assert.notEqual(key, repositoryKey(join(repo.dir, 'digits')), 'two repositories, two directories');
       const config = resolveServerConfig({ model_repository: repo.dir });
       assert.equal(config.stateDir.source, 'default');
-      assert.equal(config.rollouts.path, join(config.stateDir.path, 'rollouts.db'));
+      const sqlitePath = (c: typeof config) => (c.state.store === 'sqlite' ? c.state.path : c.state.store);
+      assert.equal(sqlitePath(config), join(config.stateDir.path, 'rollouts.db'));
       // (The prediction log's default may be an earlier version's data/audit.db in the working directory here.)
       assert.ok([join(config.stateDir.path, 'audit.db'), 'data/audit.db'].includes(config.audit.path));
-      assert.equal(config.rollouts.path.startsWith(repo.dir), false);
+      assert.equal(sqlitePath(config).startsWith(repo.dir), false);
       // Explicit paths still win; the state dir comes from the flag layer over the environment layer.
       const explicit = resolveServerConfig(
-        { model_repository: repo.dir, state_dir: '/from/file', rollouts: { path: '/x/r.db' } },
+        { model_repository: repo.dir, state_dir: '/from/file', state: { path: '/x/r.db' } },
         { state_dir: '/from/env' },
       );
       assert.deepEqual(
-        [explicit.stateDir, explicit.rollouts.path, explicit.audit.path],
+        [explicit.stateDir, sqlitePath(explicit), explicit.audit.path],
         [{ path: '/from/env', source: 'configured' }, '/x/r.db', join('/from/env', 'audit.db')],
       );
     } finally {
