@@ -28,6 +28,7 @@ import { TrafficManager } from './routing/traffic-manager.js';
 import { DriftMonitor } from './drift/drift-monitor.js';
 import { createRolloutStore } from './routing/create-rollout-store.js';
 import type { RolloutStoreConfig } from './config/rollout-store-config.js';
+import { markStartupPhase } from './lib/startup-phases.js';
 
 export interface InferdOptions {
   /**
@@ -140,6 +141,7 @@ export class Inferd {
       await features?.stop();
       throw err;
     });
+    markStartupPhase('stores');
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
     await registry.loadInitial(initial).catch(async (err: unknown) => {
       await traffic.closeStore();
@@ -147,6 +149,7 @@ export class Inferd {
       await features?.stop();
       throw err;
     });
+    markStartupPhase('models');
     const poller =
       mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();

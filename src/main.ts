@@ -29,6 +29,7 @@ import { Tracing, withTraceIds } from './telemetry/tracing.js';
 import { ShedLog } from './telemetry/shed-log.js';
 import { logModelStatus } from './telemetry/model-status.js';
 import { VERSION } from './version.js';
+import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
 import { buildHttpApp } from './transport/http/http-app.js';
 import { buildMetricsApp } from './transport/http/metrics-app.js';
 import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
@@ -147,6 +148,7 @@ export async function startServer(
   try {
     await rateStore.start();
     await app.listen({ host: config.host, port: config.httpPort });
+    markStartupPhase('http');
     if (config.grpcPort >= 0) {
       grpc = await startGrpcServer(planes, {
         logger,
@@ -159,8 +161,10 @@ export async function startServer(
         credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
         limits: config.limits,
       });
+      markStartupPhase('grpc');
     }
     await metricsApp?.listen({ host: config.host, port: config.metricsPort });
+    if (metricsApp) markStartupPhase('metrics');
     gate.start();
     // With `https` set, fastify's server is an https.Server (a tls.Server), though typed as http.Server.
     if (tls)
@@ -184,7 +188,11 @@ export async function startServer(
   logModelStatus(logger, inferd.service.index());
   if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
-  logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
+  // startup_phases_ms: when each step of the start finished, in ms since the process started (lib/startup-phases.ts).
+  logger.info(
+    { url, startup_ms: Math.round(performance.now() - started), startup_phases_ms: takeStartupPhases() },
+    `inferd listening on ${url}`,
+  );
   let closing: Promise<void> | undefined;
   return {
     inferd,
