@@ -17,7 +17,7 @@ import { ControlPlane } from './control/control-plane.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import type { FeaturesConfig } from './config/index.js';
-import { FeatureService } from './features/feature-service.js';
+import type { FeatureService } from './features/feature-service.js';
 import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
 import type { AuditConfig } from './config/audit-config.js';
 import type { AuditTrail } from './audit/audit-trail.js';
@@ -101,19 +101,20 @@ export class Inferd {
         'the model repository has no models yet: nothing serves until one is added and loaded',
       );
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
-    // Feature stores open before the models load and close after they stop (stop() reverses this order).
-    const features =
-      options.features &&
-      new FeatureService({
-        config: options.features,
-        logger,
-        metrics: options.featureMetrics ?? createFeatureMetrics(),
-      });
+    // Feature stores open before the models load and close after they stop (stop() reverses this order). Their
+    // clients (ioredis, better-sqlite3) are loaded only when features are configured.
+    const features: FeatureService | undefined = options.features
+      ? new (await import('./features/feature-service.js')).FeatureService({
+          config: options.features,
+          logger,
+          metrics: options.featureMetrics ?? createFeatureMetrics(),
+        })
+      : undefined;
     await features?.start();
     await features?.seedEmptyViews();
     // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
     const audit = options.audit?.enabled
-      ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
+      ? await createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
