@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
 import { Inferd } from './inferd.js';
 import { checkModelRepository } from './repository/check-model-repository.js';
+import { dropSpareWorker } from './registry/prestart-worker.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
@@ -103,6 +104,7 @@ export async function startServer(
     trustedKeys: config.trustedKeys,
     rollouts: config.rollouts,
   });
+  await dropSpareWorker(); // the worker `inferd serve` started ahead, if no model took it
   // The OpenTelemetry SDK and exporter are loaded only when there is somewhere to send spans.
   const tracing: Tracing | undefined = config.tracing.otlpEndpoint
     ? new (await import('./telemetry/tracing.js')).Tracing({
