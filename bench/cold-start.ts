@@ -1,13 +1,14 @@
 /**
- * `npm run bench:cold-start [-- --runs 10] [--cli <other build>/dist/src/cli/inferd.js] [--no-report]`: how long a
- * new replica takes from process start to ready, against the naive peer (bench/naive-peer.ts: fastify +
- * onnxruntime-node) loading the same model.
+ * `npm run bench:cold-start [-- --runs 10] [--cli <build>/dist/src/cli/inferd.js] [--baseline-cli <other build>]
+ * [--no-report]`: how long a new replica takes from process start to ready, against the naive peer
+ * (bench/naive-peer.ts: fastify + onnxruntime-node) loading the same model; with --baseline-cli, another build of
+ * inferd (e.g. before a change) takes its turn in every round too.
  *
  * Each run copies models/digits alone into a fresh temporary repository (a new replica has no state yet), spawns
  * the server on spare ports (inferd with its default HTTP, gRPC and metrics listeners) and polls
  * GET /v2/health/ready every 2 ms until it answers 200: the time from spawn() to that answer is the cold start.
- * inferd and the naive peer alternate (which goes first flips every pair) so drift of a shared machine falls on
- * both; one untimed pair first fills the file cache. Reports medians and min–max, the ratio of the medians, the
+ * inferd and the naive peer (and the baseline) take turns, the order rotating every round, so drift of a shared
+ * machine falls on all of them; one untimed round first fills the file cache. Reports medians and min–max, the ratio of the medians, the
  * median of the per-pair ratios, and where inferd's time went: the `startup_phases_ms` of its "listening" log
  * line (each step's end in ms since its process started) and the model's load_ms / warmup_ms. Appends the tables
  * to BENCHMARKS.md unless --no-report.
@@ -36,6 +37,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '10' },
     cli: { type: 'string', default: INFERD_CLI },
+    'baseline-cli': { type: 'string' },
     model: { type: 'string', default: 'digits' },
     'no-report': { type: 'boolean', default: false },
   },
@@ -81,14 +83,17 @@ function freshRepository(): string {
   return dir;
 }
 
-async function coldStart(kind: 'inferd' | 'naive'): Promise<Run> {
+type Kind = 'inferd' | 'baseline' | 'naive';
+
+async function coldStart(kind: Kind): Promise<Run> {
   const repo = freshRepository();
   const [http, grpc, metrics] = [await sparePort(), await sparePort(), await sparePort()];
+  const cli = kind === 'baseline' ? values['baseline-cli']! : values.cli;
   const args =
-    kind === 'inferd'
-      ? [values.cli, 'serve', '--model-repository', repo, '--http-port', `${http}`, '--grpc-port', `${grpc}`]
-      : [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', repo, '--port', `${http}`, '--models', model];
-  if (kind === 'inferd') args.push('--metrics-port', `${metrics}`);
+    kind === 'naive'
+      ? [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', repo, '--port', `${http}`, '--models', model]
+      : [cli, 'serve', '--model-repository', repo, '--http-port', `${http}`, '--grpc-port', `${grpc}`];
+  if (kind !== 'naive') args.push('--metrics-port', `${metrics}`);
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -112,7 +117,7 @@ async function coldStart(kind: 'inferd' | 'naive'): Promise<Run> {
     else await sleep(POLL_MS);
   }
   let run: Run = { ms };
-  if (kind === 'inferd') {
+  if (kind !== 'naive') {
     // The line comes once every listener is up (gRPC and metrics bind after HTTP); wait for it, bounded.
     const line = await Promise.race([listened, sleep(20_000).then(() => undefined)]);
     const parse = (text: string | undefined) => {
@@ -139,24 +144,21 @@ async function coldStart(kind: 'inferd' | 'naive'): Promise<Run> {
 }
 
 const loadStart = loadAverage();
-await coldStart('inferd');
-await coldStart('naive');
-const inferd: Run[] = [];
-const naive: Run[] = [];
+const kinds: Kind[] = values['baseline-cli'] ? ['inferd', 'naive', 'baseline'] : ['inferd', 'naive'];
+for (const kind of kinds) await coldStart(kind);
+const results: Record<Kind, Run[]> = { inferd: [], baseline: [], naive: [] };
 for (let i = 0; i < runs; i++) {
-  // Alternate which goes first, so neither always follows the other.
-  if (i % 2 === 0) {
-    inferd.push(await coldStart('inferd'));
-    naive.push(await coldStart('naive'));
-  } else {
-    naive.push(await coldStart('naive'));
-    inferd.push(await coldStart('inferd'));
+  // Rotate which goes first, so none always follows another.
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[(i + k) % kinds.length];
+    results[kind].push(await coldStart(kind));
   }
   process.stderr.write(
-    `pair ${i + 1}/${runs}: inferd ${inferd[i].ms.toFixed(0)} ms · naive ${naive[i].ms.toFixed(0)} ms\n`,
+    `round ${i + 1}/${runs}: ${kinds.map((k) => `${k} ${results[k][i].ms.toFixed(0)} ms`).join(' · ')}\n`,
   );
 }
 const loadEnd = loadAverage();
+const { inferd, baseline, naive } = results;
 
 const ms = (xs: readonly number[]) => median(xs).toFixed(0);
 const spread = (xs: readonly number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
@@ -165,29 +167,46 @@ const naiveMs = naive.map((r) => r.ms);
 const ratio = median(inferdMs) / median(naiveMs);
 const pairRatio = median(inferd.map((r, i) => r.ms / naive[i].ms));
 
-/** Each phase's duration (its end minus the previous phase's end), per run, in the order they finished. */
-function phaseRows(): string[] {
-  const names: string[] = [];
-  for (const r of inferd) for (const name of Object.keys(r.phases ?? {})) if (!names.includes(name)) names.push(name);
+/** Median duration of each phase (its end minus the end of the one before it) and median end, per phase name. */
+function phaseMedians(runs: readonly Run[], names: readonly string[]): Map<string, { ms: string; end: string }> {
   const durations = new Map<string, number[]>(names.map((n) => [n, []]));
   const ends = new Map<string, number[]>(names.map((n) => [n, []]));
-  for (const r of inferd) {
-    if (!r.phases) continue;
+  for (const r of runs) {
     let previous = 0;
-    for (const name of names) {
-      const at = r.phases[name];
-      if (at === undefined) continue;
-      durations.get(name)!.push(at - previous);
-      ends.get(name)!.push(at);
+    // In the order this run's steps finished (gRPC and metrics come up side by side: either may be last).
+    for (const [name, at] of Object.entries(r.phases ?? {}).sort((x, y) => x[1] - y[1])) {
+      durations.get(name)?.push(at - previous);
+      ends.get(name)?.push(at);
       previous = at;
     }
   }
-  const rows = names.map((n) => `| ${PHASES[n] ?? n} | ${ms(durations.get(n)!)} | ${ms(ends.get(n)!)} |`);
-  const load = inferd.flatMap((r) => (r.loadMs === undefined ? [] : [r.loadMs]));
-  const warmup = inferd.flatMap((r) => (r.warmupMs === undefined ? [] : [r.warmupMs]));
-  if (load.length)
-    rows.push(`| … of which ${model}: worker start, onnxruntime load, session (load_ms) | ${ms(load)} | |`);
-  if (warmup.length) rows.push(`| … of which ${model}: warm-up (warmup_ms) | ${ms(warmup)} | |`);
+  const out = new Map<string, { ms: string; end: string }>();
+  for (const n of names) {
+    const d = durations.get(n)!;
+    out.set(n, d.length ? { ms: ms(d), end: ms(ends.get(n)!) } : { ms: '–', end: '–' });
+  }
+  return out;
+}
+
+/** The phase table: this build's medians, and the baseline's beside them when there is one. */
+function phaseRows(): string[] {
+  const names: string[] = [];
+  for (const r of [...inferd, ...baseline])
+    for (const name of Object.keys(r.phases ?? {})) if (!names.includes(name)) names.push(name);
+  const order = Object.keys(PHASES);
+  names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const mine = phaseMedians(inferd, names);
+  const base = baseline.length ? phaseMedians(baseline, names) : undefined;
+  const rows = names.map(
+    (n) =>
+      `| ${PHASES[n] ?? n} | ${base ? `${base.get(n)!.ms} | ${base.get(n)!.end} | ` : ''}${mine.get(n)!.ms} | ${mine.get(n)!.end} |`,
+  );
+  const extra = (label: string, pick: (r: Run) => number | undefined) => {
+    const of = (rs: readonly Run[]) => ms(rs.flatMap((r) => (pick(r) === undefined ? [] : [pick(r)!])));
+    rows.push(`| … of which ${model}: ${label} | ${base ? `${of(baseline)} | | ` : ''}${of(inferd)} | |`);
+  };
+  extra('worker start, onnxruntime load, session (load_ms)', (r) => r.loadMs);
+  extra('warm-up (warmup_ms)', (r) => r.warmupMs);
   return rows;
 }
 
@@ -202,27 +221,33 @@ const PHASES: Record<string, string> = {
   metrics: 'metrics: metrics app listening',
 };
 
-const commandLine = `npm run bench:cold-start -- --runs ${runs}${values.cli === INFERD_CLI ? '' : ` --cli ${values.cli}`}`;
+const commandLine = `npm run bench:cold-start -- --runs ${runs}${values.cli === INFERD_CLI ? '' : ` --cli ${values.cli}`}${values['baseline-cli'] ? ` --baseline-cli ${values['baseline-cli']}` : ''}`;
 const lines = [
   `## Cold start: process start to ready — ${new Date().toISOString().slice(0, 19)}Z · ${gitCommit()} · \`${commandLine}\``,
   '',
-  `A repository holding only ${model}, copied fresh for every run; each server spawned on spare ports and GET /v2/health/ready polled every ${POLL_MS} ms until 200 (spawn() to that answer). inferd: \`inferd serve\` with its HTTP, gRPC and metrics listeners; naive: \`bench/naive-peer.ts --models ${model}\` (fastify + onnxruntime-node, ready once it listens). ${runs} alternating pairs after one untimed pair. Load average ${loadStart} at start, ${loadEnd} at end.`,
+  `A repository holding only ${model}, copied fresh for every run; each server spawned on spare ports and GET /v2/health/ready polled every ${POLL_MS} ms until 200 (spawn() to that answer). inferd: \`inferd serve\` with its HTTP, gRPC and metrics listeners; naive: \`bench/naive-peer.ts --models ${model}\` (fastify + onnxruntime-node, ready once it listens)${baseline.length ? '; baseline: the --baseline-cli build, started the same way' : ''}. ${runs} rounds, the order rotating, after one untimed round. Load average ${loadStart} at start, ${loadEnd} at end.`,
   '',
   '| server | median ms | min–max ms |',
   '|---|---:|---:|',
   `| inferd | ${ms(inferdMs)} | ${spread(inferdMs)} |`,
+  ...(baseline.length
+    ? [`| inferd baseline | ${ms(baseline.map((r) => r.ms))} | ${spread(baseline.map((r) => r.ms))} |`]
+    : []),
   `| naive peer | ${ms(naiveMs)} | ${spread(naiveMs)} |`,
   '',
-  `inferd / naive: ${ratio.toFixed(2)}× (ratio of medians), ${pairRatio.toFixed(2)}× (median of per-pair ratios). ` +
-    `Target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? '✅ met' : '❌ not met'}.`,
+  `inferd / naive: ${ratio.toFixed(2)}× (ratio of medians), ${pairRatio.toFixed(2)}× (median of per-round ratios). ` +
+    `Target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? '✅ met' : '❌ not met'}.` +
+    (baseline.length
+      ? ` Baseline / naive: ${(median(baseline.map((r) => r.ms)) / median(naiveMs)).toFixed(2)}× (ratio of medians), ${median(baseline.map((r, i) => r.ms / naive[i].ms)).toFixed(2)}× (median of per-round ratios).`
+      : ''),
   '',
 ];
-if (inferd.some((r) => r.phases)) {
+if ([...inferd, ...baseline].some((r) => r.phases)) {
   lines.push(
     '**Where inferd’s time goes** (medians over the runs; `startup_phases_ms` of the "listening" log line, each step from the end of the previous one, in ms since the process started)',
     '',
-    '| phase | ms | ends at ms |',
-    '|---|---:|---:|',
+    baseline.length ? '| phase | baseline ms | baseline ends at ms | ms | ends at ms |' : '| phase | ms | ends at ms |',
+    baseline.length ? '|---|---:|---:|---:|---:|' : '|---|---:|---:|',
     ...phaseRows(),
     '',
   );
