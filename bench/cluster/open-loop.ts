@@ -5,13 +5,18 @@
  * failures before and after an event.
  */
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
+
+/** Milliseconds since the epoch, sub-millisecond: comparable between the worker and the main thread. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export interface Outcome {
-  /** performance.now() when the request was sent, and when it ended. */
+  /** When the request was sent, and when it ended (nowMs()). */
   readonly sentMs: number;
   readonly doneMs: number;
   /** HTTP status; -1: no answer (connection refused or reset, timeout). */
   readonly status: number;
+  /** Why there was no answer; or the start of a non-2xx answer's body. */
   readonly error?: string | undefined;
 }
 
@@ -25,8 +30,6 @@ export interface OpenLoopOptions {
   /** Sockets the client may open (default 512): enough that the client never queues at half capacity. */
   readonly maxSockets?: number;
   readonly timeoutMs?: number;
-  /** Stops sending early (the scenario is over or failed). */
-  readonly signal?: AbortSignal;
 }
 
 export interface OpenLoopResult {
@@ -43,13 +46,13 @@ export function send(
   body: string | undefined,
   timeoutMs: number,
 ): Promise<Outcome> {
-  const sentMs = performance.now();
+  const sentMs = nowMs();
   return new Promise((resolve) => {
     let settled = false;
     const done = (status: number, error?: string) => {
       if (settled) return;
       settled = true;
-      resolve({ sentMs, doneMs: performance.now(), status, error });
+      resolve({ sentMs, doneMs: nowMs(), status, error });
     };
     const req = http.request(
       url,
@@ -60,8 +63,12 @@ export function send(
           body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => done(res.statusCode ?? 0));
+        const status = res.statusCode ?? 0;
+        // The body of a failure says who refused and why (haproxy's own pages, or inferd's JSON error).
+        let text = '';
+        if (status >= 200 && status < 300) res.resume();
+        else res.setEncoding('utf8').on('data', (s: string) => void (text.length < 300 && (text += s)));
+        res.on('end', () => done(status, text ? text.slice(0, 300) : undefined));
         res.on('error', (err) => done(-1, err.message));
         res.on('aborted', () => done(-1, 'response aborted'));
       },
@@ -72,8 +79,24 @@ export function send(
   });
 }
 
-/** Sends `ratePerS` requests per second for `durationS`; resolves once every request has ended. */
-export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+/**
+ * Sends `ratePerS` requests per second for `durationS` (or until `signal` aborts) from a worker thread of its own,
+ * so that the scenario's own polling (haproxy's state every 20 ms) neither delays requests nor is delayed by them.
+ * Resolves once every request has ended.
+ */
+export function openLoop(o: OpenLoopOptions, signal?: AbortSignal): Promise<OpenLoopResult> {
+  const worker = new Worker(new URL('./open-loop-worker.js', import.meta.url), { workerData: o });
+  const stop = () => worker.postMessage('stop');
+  signal?.addEventListener('abort', stop, { once: true });
+  return new Promise<OpenLoopResult>((resolve, reject) => {
+    worker.once('message', (r: OpenLoopResult) => resolve(r));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator's thread exited (${code}) without a result`)));
+  }).finally(() => signal?.removeEventListener('abort', stop));
+}
+
+/** The generator itself, on the calling thread (open-loop-worker.ts runs it). */
+export async function openLoopHere(o: OpenLoopOptions, stopped: () => boolean): Promise<OpenLoopResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 512 });
   const method = o.method ?? (o.bodies ? 'POST' : 'GET');
   const timeoutMs = o.timeoutMs ?? 30_000;
@@ -84,7 +107,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       const elapsed = (performance.now() - start) / 1000;
-      if (elapsed >= o.durationS || o.signal?.aborted) {
+      if (elapsed >= o.durationS || stopped()) {
         clearInterval(tick);
         resolve();
         return;
@@ -111,6 +134,8 @@ export interface Tally {
   readonly noAnswer: number;
   /** Statuses and errors seen, with counts (for reports). */
   readonly kinds: Record<string, number>;
+  /** The first failure's status and body or error, for reports. */
+  readonly firstFailure?: string | undefined;
 }
 
 export function tally(outcomes: readonly Outcome[]): Tally {
@@ -118,14 +143,16 @@ export function tally(outcomes: readonly Outcome[]): Tally {
   let non2xx = 0;
   let noAnswer = 0;
   const kinds: Record<string, number> = {};
+  let firstFailure: string | undefined;
   for (const o of outcomes) {
     if (o.status >= 200 && o.status < 300) ok++;
     else {
       if (o.status === -1) noAnswer++;
       else non2xx++;
+      firstFailure ??= `${o.status}: ${o.error ?? ''}`;
       const k = o.status === -1 ? `error: ${o.error ?? '?'}` : String(o.status);
       kinds[k] = (kinds[k] ?? 0) + 1;
     }
   }
-  return { total: outcomes.length, ok, non2xx, noAnswer, kinds };
+  return { total: outcomes.length, ok, non2xx, noAnswer, kinds, firstFailure };
 }
