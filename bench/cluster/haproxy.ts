@@ -120,10 +120,12 @@ export class Haproxy {
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`haproxy exited (${child.exitCode ?? child.signalCode}) at start:\n${this.output}`);
-      if (await this.command('show info').then(
-        () => true,
-        () => false,
-      ))
+      if (
+        await this.command('show info').then(
+          () => true,
+          () => false,
+        )
+      )
         return;
       await sleep(50);
     }

@@ -67,7 +67,8 @@ export interface KillResult {
   readonly afterDown: Tally;
   /** Milliseconds from SIGKILL to haproxy's admin socket reporting the server DOWN (polled every 20 ms). */
   readonly msToDown: number;
-  /** haproxy's counters for the victim: failed checks, UP→DOWN transitions. */
+  /** haproxy's counters for the victim: failed checks when it was first seen DOWN, by the end; UP→DOWN transitions. */
+  readonly chkfailAtDown: number;
   readonly chkfail: number;
   readonly chkdown: number;
   /** haproxy's retries and redispatches (all servers) during the scenario. */
@@ -99,11 +100,13 @@ export async function killOneReplica(
   await victim.kill();
   o.log?.(`SIGKILL ${victim.name}`);
   let downAt = NaN;
+  let chkfailAtDown = NaN;
   const giveUp = killedAt + 30_000;
   while (nowMs() < giveUp) {
     const s = await c.haproxy.serverStat(victim.name);
     if (s.status.startsWith('DOWN') && !s.status.includes('/')) {
       downAt = nowMs();
+      chkfailAtDown = s.chkfail - before.chkfail;
       break;
     }
     await sleep(20);
@@ -126,6 +129,7 @@ export async function killOneReplica(
     all,
     afterDown,
     msToDown,
+    chkfailAtDown,
     chkfail: after.chkfail - before.chkfail,
     chkdown: after.chkdown - before.chkdown,
     retries: countersAfter.retries - countersBefore.retries,
@@ -162,10 +166,7 @@ export async function rollingRestart(
 ): Promise<RollingResult> {
   const abort = new AbortController();
   const started = performance.now();
-  const load = openLoop(
-    { url: digitsUrl(c), bodies: digitsBodies(), ratePerS: o.rate, durationS: 600 },
-    abort.signal,
-  );
+  const load = openLoop({ url: digitsUrl(c), bodies: digitsBodies(), ratePerS: o.rate, durationS: 600 }, abort.signal);
   const restarts: Array<{ name: string; drainMs: number; upMs: number }> = [];
   try {
     await sleep(1000);
@@ -346,7 +347,15 @@ export async function coldStart(o: { runs: number; log?: Log }): Promise<ColdSta
           inferdMs.push(ms);
         } else {
           const ms = await timeToReady(
-            [join(DIST_BENCH, 'naive-peer.js'), '--model-repository', repo, '--models', 'digits', '--port', String(port)],
+            [
+              join(DIST_BENCH, 'naive-peer.js'),
+              '--model-repository',
+              repo,
+              '--models',
+              'digits',
+              '--port',
+              String(port),
+            ],
             url,
             () => true,
           );
