@@ -98,7 +98,7 @@ export async function startServer(
     auditMetrics,
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
-    rollouts: config.rollouts,
+    state: config.state,
   });
   const tracing = config.tracing.otlpEndpoint
     ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION })

@@ -41,6 +41,8 @@ export interface LifecycleSource {
     readonly check: string;
     readonly count: number;
   }>;
+  /** A shared state store's health (PostgreSQL); undefined with an embedded store or none. */
+  stateHealth?(): { readonly up: boolean; readonly staleSeconds: number; readonly queued: number } | undefined;
   /** Failed warm-ups since start by source ('generated': served cold; 'file': warmup.json failed, refused). */
   warmupFailureRows(): ReadonlyArray<{
     readonly model: string;
@@ -52,9 +54,12 @@ export interface LifecycleSource {
 
 const VERSION = ['model', 'version'] as const;
 
-type Rows<K extends keyof LifecycleSource> = ReturnType<LifecycleSource[K]>[number];
+/** The sources of per-row series (all but the state store's health). */
+type RowKey = Exclude<keyof LifecycleSource, 'stateHealth'>;
 
-function gauge<K extends keyof LifecycleSource>(
+type Rows<K extends RowKey> = ReturnType<LifecycleSource[K]>[number];
+
+function gauge<K extends RowKey>(
   registry: Registry,
   source: LifecycleSource,
   rows: K,
@@ -81,7 +86,7 @@ function gauge<K extends keyof LifecycleSource>(
   });
 }
 
-function counter<K extends keyof LifecycleSource>(
+function counter<K extends RowKey>(
   registry: Registry,
   source: LifecycleSource,
   rows: K,
@@ -123,7 +128,43 @@ function loadedOnly(source: LifecycleSource): LifecycleSource {
     rolloutRows: () => source.rolloutRows(),
     eventRows: () => source.eventRows(),
     warmupFailureRows: () => source.warmupFailureRows(),
+    stateHealth: () => source.stateHealth?.(),
   };
+}
+
+/** The shared state store's gauges: series only when there is one (labelled store="postgres"). */
+function stateGauges(registry: Registry, source: LifecycleSource): void {
+  const defs: Array<
+    [string, string, (h: NonNullable<ReturnType<NonNullable<LifecycleSource['stateHealth']>>>) => number]
+  > = [
+    [
+      'inferd_state_store_up',
+      '1 while the shared state store (PostgreSQL) answers; 0 while it cannot be reached and the last known rollouts and traffic policies are served.',
+      (h) => (h.up ? 1 : 0),
+    ],
+    [
+      'inferd_state_stale_seconds',
+      'Seconds since this replica last read the shared state store successfully, while it cannot (0 while it can).',
+      (h) => h.staleSeconds,
+    ],
+    [
+      'inferd_state_queued_changes',
+      'Changes made through this replica and not yet written to the shared state store (written, in order, when it returns).',
+      (h) => h.queued,
+    ],
+  ];
+  for (const [name, help, value] of defs)
+    new Gauge({
+      name,
+      help,
+      labelNames: ['store'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const h = source.stateHealth?.();
+        if (h) this.set({ store: 'postgres' }, value(h));
+      },
+    });
 }
 
 /** The /metrics registry with the lifecycle metrics added. */
@@ -131,6 +172,7 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
   const source = loadedOnly(all);
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
+  stateGauges(own, source);
   gauge(own, source, 'versionRows', {
     name: 'inferd_traffic_share_percent',
     help: 'Percent of requests naming no version that the version answers under the traffic policy.',
