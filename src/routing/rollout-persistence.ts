@@ -67,11 +67,22 @@ export class RolloutPersistence {
     );
   }
 
-  /** Takes up the kept rollouts (call once the models have loaded), then follows other replicas' changes. */
+  /**
+   * Takes up the kept rollouts (call once the models have loaded), then follows other replicas' changes. A
+   * process of its own restores them (their interval restarts, a `rollout_restored` event says so). A replica
+   * joining others on a shared store adopts them as they stand, recording and writing nothing: the rollout goes
+   * on where the others have it, and a replica starting (a scale-up, a rolling restart) does not restart everyone's
+   * interval nor add an event per replica.
+   */
   resume(): void {
-    if (this.saved) this.o.canary.restore(this.saved.rollouts);
+    const saved = this.saved?.rollouts ?? [];
     this.saved = undefined;
-    this.o.store.follow?.((changes) => this.applyRemote(changes));
+    if (!this.o.store.follow) {
+      this.o.canary.restore(saved);
+      return;
+    }
+    for (const r of saved) this.o.canary.applyRemote(r);
+    this.o.store.follow((changes) => this.applyRemote(changes));
   }
 
   /** Throws a 503 when the store cannot take another change (see RolloutStore.refusal). */

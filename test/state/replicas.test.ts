@@ -116,6 +116,32 @@ describe('replicas sharing control state in PostgreSQL', { skip: typeof pg === '
       started,
     );
 
+    // A replica joining mid-rollout (a scale-up) takes the rollout as it stands: no event, no interval restarted.
+    const before = (await call<{ step_started_at: string }>(`${a.url}/v1/models/digits/rollouts/${id}`)).body;
+    const d = await startTestServer({
+      repository: repo.dir,
+      config: { state: { store: 'postgres', url: PG_URL, schema }, grpc_port: -1, metrics_port: -1 },
+    });
+    try {
+      const joined = await traffic(d);
+      assert.deepEqual(
+        [joined.rollout?.id, joined.rollout?.status, joined.weights],
+        [id, 'progressing', { 1: 90, 2: 10 }],
+      );
+      assert.deepEqual(
+        (await events(d)).filter((e) => e.rollout === id).map((e) => e.type),
+        ['rollout_started'],
+      );
+      const onD = (await call<{ step_started_at: string }>(`${d.url}/v1/models/digits/rollouts/${id}`)).body;
+      assert.equal(onD.step_started_at, before.step_started_at);
+    } finally {
+      await d.close();
+    }
+    const restored = await pg.client.query(
+      `SELECT count(*)::int AS n FROM "${schema}".rollout_events WHERE type = 'rollout_restored'`,
+    );
+    assert.equal(restored.rows[0].n, 0);
+
     started = performance.now();
     assert.equal((await call(`${b.url}/v1/models/digits/rollouts/${id}/pause`, { method: 'POST' })).status, 200);
     await converge('the rollout paused', (t) => t.rollout?.status === 'paused', started);

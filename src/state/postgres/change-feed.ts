@@ -46,6 +46,7 @@ export class ChangeFeed {
   private backoffMs = MIN_BACKOFF_MS;
   private fetching: Promise<void> | undefined;
   private again = false;
+  private polling = false;
   private stopped = false;
   /** Whether the listening connection is up (notifications arrive). */
   listening = false;
@@ -90,11 +91,15 @@ export class ChangeFeed {
   }
 
   private async poll(): Promise<void> {
-    if (this.fetching) return;
+    // A database that does not answer makes a poll last up to the connection timeout: one at a time.
+    if (this.fetching || this.polling) return;
+    this.polling = true;
     try {
       if (await this.o.moved()) await this.trigger();
     } catch (err) {
       this.o.onError(err);
+    } finally {
+      this.polling = false;
     }
   }
 

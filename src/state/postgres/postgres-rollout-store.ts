@@ -262,14 +262,21 @@ export class PostgresRolloutStore implements RolloutStore {
         this.synced();
         return Number(r.rows[0].head) > this.cursor;
       },
-      fetch: () => this.fetch(),
+      fetch: () => this.readChanges(),
       onError: (err) => this.down(err),
     });
     this.feed.start();
   }
 
-  /** Reads and applies what other replicas committed after the cursor (the feed calls it; tests may too). */
-  async fetch(): Promise<void> {
+  /**
+   * Reads and applies what other replicas committed after the cursor, now (through the feed once following, so
+   * two reads never overlap and nothing is applied twice).
+   */
+  fetch(): Promise<void> {
+    return this.feed ? this.feed.trigger() : this.readChanges();
+  }
+
+  private async readChanges(): Promise<void> {
     const client = await this.state.pool.connect();
     let changes: RemoteChanges;
     let head: number;
