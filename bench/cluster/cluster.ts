@@ -34,6 +34,17 @@ export const SHUTDOWN_TIMEOUT_MS = 15_000;
 /** Models every replica serves (copied into a repository of the cluster's own). */
 export const CLUSTER_MODELS = ['digits', 'mlp_heavy'] as const;
 
+/**
+ * The canary scenarios' model: version 1 is digits, 2 the same file (a good candidate, identical answers), 3 a
+ * faulty candidate (fails every row with a pixel above 16); all loaded, all traffic on 1 until a rollout says else.
+ */
+export const CANARY_MODEL = 'digits_canary';
+const CANARY_VERSIONS: Record<number, string> = {
+  1: join(MODELS_DIR, 'digits', '1', 'model.onnx'),
+  2: join(MODELS_DIR, 'digits', '1', 'model.onnx'),
+  3: join(REPO_ROOT, 'test', 'fixtures', 'models', 'digits_faulty.onnx'),
+};
+
 export interface ClusterOptions {
   readonly replicas?: number;
   /** Frontend port; 0 (default) picks a spare one. */
@@ -79,6 +90,8 @@ export class Replica {
   private service: Service | undefined;
   /** Times this replica was started. */
   starts = 0;
+  /** The process's id in the shared state store (its `origin`), read from its start log; new at every start. */
+  instanceId: string | undefined;
 
   constructor(
     readonly name: string,
@@ -111,6 +124,16 @@ export class Replica {
       readyTimeoutMs: 60_000,
     });
     this.starts++;
+    this.instanceId = undefined;
+    for (const line of this.service.tail().split('\n')) {
+      if (!line.includes('"origin"')) continue;
+      try {
+        const o = JSON.parse(line) as { origin?: unknown };
+        if (typeof o.origin === 'string') this.instanceId = o.origin;
+      } catch {
+        // not a JSON line
+      }
+    }
   }
 
   /** Polls /v2/health/ready until 200 (give-up 60 s). */
@@ -178,6 +201,14 @@ export class Cluster {
     mkdirSync(repo);
     // Copied, not linked: the repository scan takes real folders only (and nothing of the cluster's touches models/).
     for (const m of CLUSTER_MODELS) cpSync(join(MODELS_DIR, m), join(repo, m), { recursive: true });
+    for (const [v, file] of Object.entries(CANARY_VERSIONS)) {
+      mkdirSync(join(repo, CANARY_MODEL, v), { recursive: true });
+      cpSync(file, join(repo, CANARY_MODEL, v, 'model.onnx'));
+    }
+    writeFileSync(
+      join(repo, CANARY_MODEL, 'config.yaml'),
+      'max_batch_size: 64\nversion_policy: all\ntraffic: { weights: { 1: 100 } }\n',
+    );
 
     const shared = sharedStateSupported();
     const ports: number[] = [];
@@ -267,6 +298,28 @@ export class Cluster {
     await this.haproxy.stop();
     if (!this.options.keep) await this.dropSharedState();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** One query against the cluster's PostgreSQL (its own connection, closed after). */
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    const client = new pg.Client({ connectionString: this.pgUrl, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      return (await client.query<R>(text, values)).rows;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  /** The replica holding the canary leadership lock now (its session's application_name names its instance). */
+  async leader(): Promise<Replica | undefined> {
+    const rows = await this.query<{ app: string }>(
+      `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'inferd canary leadership %'`,
+    );
+    return this.replicas.find(
+      (r) => r.alive() && r.instanceId !== undefined && rows.some((x) => x.app.includes(r.instanceId!.slice(0, 30))),
+    );
   }
 
   /** Synchronous last resort for exit handlers: SIGKILL everything. */
