@@ -38,7 +38,7 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout http-keep-alive 10s
-  timeout check 1s
+  timeout check 2s
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response
@@ -82,6 +82,10 @@ export interface ServerStat {
   readonly eresp: number;
   readonly wretr: number;
   readonly wredis: number;
+  /** The last check: its status (L7OK, L4CON, L7STS, L4TOUT...), what it said, and how long it took (ms). */
+  readonly checkStatus: string;
+  readonly lastCheck: string;
+  readonly checkDurationMs: number;
 }
 
 export class Haproxy {
@@ -200,6 +204,9 @@ export class Haproxy {
         eresp: num(row, 'eresp'),
         wretr: num(row, 'wretr'),
         wredis: num(row, 'wredis'),
+        checkStatus: col(row, 'check_status'),
+        lastCheck: col(row, 'last_chk'),
+        checkDurationMs: num(row, 'check_duration'),
       }));
   }
 

@@ -2,7 +2,8 @@
  * `npm run cluster:scenarios [-- --quick] [-- --no-append]`: issue 18's "Must show" on the local cluster
  * (cluster.ts): capacity through haproxy, then load at half of it while one replica is SIGKILLed and while all
  * three restart in turn, the global rate limit through Redis, the canary scenarios on the shared state (same split
- * everywhere, a faulty candidate rolled back once, the leader killed mid-rollout), and cold start against the naive
+ * everywhere, a faulty candidate rolled back once, the leader killed mid-rollout, PostgreSQL away for 20 s under a
+ * cluster of its own), and cold start against the naive
  * peer. Prints figures and a pass/fail per item, and appends the section to BENCHMARKS.md.
  * `--only kill,rolling,...` runs a subset.
  *
@@ -41,6 +42,7 @@ import {
   type RollbackResult,
   type SplitResult,
 } from './canary-steps.js';
+import { postgresOutage, postgresServerSkipReason, type OutageResult } from './outage-steps.js';
 
 const log = (msg: string): void => void process.stderr.write(`cluster-scenarios: ${msg}\n`);
 
@@ -57,11 +59,9 @@ const FULL: Plan = { mode: 'full', capacityS: 5, scenarioS: 60, rateWindowS: 60,
 const QUICK: Plan = { mode: 'quick', capacityS: 3, scenarioS: 10, rateWindowS: 10, splitRequests: 3000, coldRuns: 3 };
 
 /** Items not measured yet, reported as not run. */
-const NOT_RUN = [
-  'PostgreSQL stopped for 20 s (own instance on a spare port): serving continues on the last known policy, readiness says why state is stale, everything catches up',
-];
+const NOT_RUN: string[] = [];
 
-const SCENARIOS = ['kill', 'rolling', 'ratelimit', 'split', 'rollback', 'leader', 'coldstart'] as const;
+const SCENARIOS = ['kill', 'rolling', 'ratelimit', 'split', 'rollback', 'leader', 'outage', 'coldstart'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Results {
@@ -74,6 +74,7 @@ interface Results {
   split?: SplitResult;
   rollback?: RollbackResult;
   leader?: LeaderKillResult;
+  outage?: OutageResult;
   cold?: ColdStartResult;
 }
 
@@ -120,6 +121,11 @@ function rows(r: Results): string[] {
   if (le)
     out.push(
       `| Leader (${le.oldLeader}) SIGKILLed mid-rollout (steps 10/50/100) | ${le.newLeader ?? '?'} leads ${f0(le.msToNewLeader)} ms after the kill; next verdict ${f0(le.msToNextVerdict)} ms after; verdicts ${le.verdictsBefore} before, ${le.verdictsAfter} in all, duplicates ${le.duplicateVerdicts}; rollout ${le.finalStatus}; requests ${le.requests.total}, failed ${le.requests.non2xx + le.requests.noAnswer} | continues ≤ 10 s, no duplicate verdict | ${mark(le.pass)} |`,
+    );
+  const po = r.outage;
+  if (po)
+    out.push(
+      `| PostgreSQL (own instance) stopped for ${po.outageS} s under load at ${f0(r.rate)} req/s, 3 replicas of their own | requests ${po.requests.total}, failed ${po.requests.non2xx + po.requests.noAnswer} (before ${po.beforeOutage.non2xx + po.beforeOutage.noAnswer} of ${po.beforeOutage.total}, while down ${po.duringOutage.non2xx + po.duringOutage.noAnswer} of ${po.duringOutage.total}, after ${po.afterOutage.non2xx + po.afterOutage.noAnswer} of ${po.afterOutage.total}: ${kinds(po.requests.kinds)}${firstFailure(po.requests)}); readiness ${po.readinessStatusWhileDown.join('/')} naming the stale state ${f0(po.msToDegraded)} ms after the stop ("${po.degradedReason.replace(/[|\n]/g, ' ').slice(0, 140)}"); weights changed through r2 while down: ${po.changeStatus}, r2 served ${po.changedReplicaServes ?? '?'} %, r1/r3 ${po.othersServeWhileDown.join('/')} % (last known); all 3 served the change and readiness was clean ${f0(po.msToCaughtUp)} ms after PostgreSQL returned; haproxy took ${po.haproxyDowns} replicas out meanwhile; the store holds ${po.storedWeight2 ?? '?'} % | serving continues, readiness says why, nothing acknowledged lost | ${mark(po.pass)} |`,
     );
   const c = r.cold;
   if (c)
@@ -221,6 +227,15 @@ async function main(): Promise<void> {
     }
     await cluster.stop();
     cluster = undefined;
+    if (shared && wants('outage')) {
+      const skip = postgresServerSkipReason('the PostgreSQL outage scenario');
+      if (skip) NOT_RUN.push(`PostgreSQL stopped for 20 s: ${skip}`);
+      else {
+        log('PostgreSQL (own instance) stopped for 20 s under load…');
+        r.outage = await postgresOutage({ rate, log });
+        done('outage', r.outage.pass);
+      }
+    }
     if (wants('coldstart')) {
       log(`cold start (${plan.coldRuns} alternating runs)…`);
       r.cold = await coldStart({ runs: plan.coldRuns, log });
