@@ -272,26 +272,39 @@ export interface ColdStartResult {
   readonly naiveMs: readonly number[];
   /** `node -e ''` start to exit: the floor any Node server pays. */
   readonly nodeFloorMs: readonly number[];
+  /**
+   * Where inferd's time goes (medians): main() to listening as inferd logs it (`startup_ms`), of which digits'
+   * load and warm-up (`load_ms`, `warmup_ms`); the rest of spawn → ready is Node's start and the module imports.
+   */
+  readonly inferdStartupMs: number;
+  readonly digitsLoadMs: number;
+  readonly digitsWarmupMs: number;
   readonly inferdMedianMs: number;
   readonly naiveMedianMs: number;
   readonly ratio: number;
   readonly pass: boolean;
 }
 
-/** Spawns, polls `url` every 5 ms until `isReady`, then SIGKILLs; returns ms from spawn to ready. */
+/**
+ * Spawns, polls `url` every 5 ms until `isReady`, then SIGKILLs; returns ms from spawn to ready, and what the
+ * process logged meanwhile.
+ */
 async function timeToReady(
   args: readonly string[],
   url: string,
   isReady: (status: number) => boolean,
   giveUpMs = 60_000,
-): Promise<number> {
+): Promise<{ ms: number; output: string }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: 'ignore', env: cleanEnv() });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
+  child.stderr.resume();
   try {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${args[0]} exited before ready`);
       const r = await request(undefined, url, 'GET', undefined, 1000).catch(() => undefined);
-      if (r && isReady(r.status)) return performance.now() - t0;
+      if (r && isReady(r.status)) return { ms: performance.now() - t0, output };
       if (performance.now() - t0 > giveUpMs) throw new Error(`${args[0]} not ready after ${giveUpMs} ms`);
       await sleep(5);
     }
@@ -320,13 +333,16 @@ export async function coldStart(o: { runs: number; log?: Log }): Promise<ColdSta
     const inferdMs: number[] = [];
     const naiveMs: number[] = [];
     const nodeFloorMs: number[] = [];
+    const startupMs: number[] = [];
+    const loadMs: number[] = [];
+    const warmupMs: number[] = [];
     for (let i = 0; i < o.runs; i++) {
       const order = i % 2 === 0 ? (['inferd', 'naive'] as const) : (['naive', 'inferd'] as const);
       for (const which of order) {
         const port = await sparePort();
         const url = `http://127.0.0.1:${port}/v2/health/ready`;
         if (which === 'inferd') {
-          const ms = await timeToReady(
+          const { ms, output } = await timeToReady(
             [
               INFERD_CLI,
               'serve',
@@ -339,12 +355,19 @@ export async function coldStart(o: { runs: number; log?: Log }): Promise<ColdSta
               '--metrics-port',
               '-1',
               '--log-level',
-              'warn',
+              'info',
             ],
             url,
             (s) => s === 200,
           );
           inferdMs.push(ms);
+          for (const line of output.split('\n')) {
+            if (!line.startsWith('{')) continue;
+            const l = JSON.parse(line) as { startup_ms?: number; load_ms?: number; warmup_ms?: number; event?: string };
+            if (typeof l.startup_ms === 'number') startupMs.push(l.startup_ms);
+            if (l.event === undefined && typeof l.load_ms === 'number') loadMs.push(l.load_ms);
+            if (l.event === undefined && typeof l.warmup_ms === 'number') warmupMs.push(l.warmup_ms);
+          }
         } else {
           const ms = await timeToReady(
             [
@@ -379,6 +402,9 @@ export async function coldStart(o: { runs: number; log?: Log }): Promise<ColdSta
       inferdMs,
       naiveMs,
       nodeFloorMs,
+      inferdStartupMs: median(startupMs),
+      digitsLoadMs: median(loadMs),
+      digitsWarmupMs: median(warmupMs),
       inferdMedianMs,
       naiveMedianMs,
       ratio,

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gitCommit, loadAverage, machineInfo } from '../machine.js';
 import { appendToBenchmarks } from '../report.js';
+import { median } from '../stats.js';
 import { Cluster, SHUTDOWN_DELAY_MS } from './cluster.js';
 import { haproxyMissing } from './haproxy.js';
 import {
@@ -130,7 +131,7 @@ function rows(r: Results): string[] {
   const c = r.cold;
   if (c)
     out.push(
-      `| Cold start, digits alone: process start → \`/v2/health/ready\` 200, ${c.runs} alternating runs | inferd median ${f0(c.inferdMedianMs)} ms (${c.inferdMs.map(f0).join(', ')}); naive peer median ${f0(c.naiveMedianMs)} ms (${c.naiveMs.map(f0).join(', ')}); ratio **${c.ratio.toFixed(2)}×**; \`node -e ''\` alone ${f0(Math.min(...c.nodeFloorMs))}–${f0(Math.max(...c.nodeFloorMs))} ms | ≤ 1.5× naive | ${mark(c.pass)} |`,
+      `| Cold start, digits alone: process start → \`/v2/health/ready\` 200, ${c.runs} alternating runs | inferd median ${f0(c.inferdMedianMs)} ms (${c.inferdMs.map(f0).join(', ')}); naive peer median ${f0(c.naiveMedianMs)} ms (${c.naiveMs.map(f0).join(', ')}); ratio **${c.ratio.toFixed(2)}×**; where inferd's time goes (medians): \`node -e ''\` alone ${f0(median(c.nodeFloorMs))} ms, Node start + module imports ≈ ${f0(c.inferdMedianMs - c.inferdStartupMs)} ms, main() → listening ${f0(c.inferdStartupMs)} ms (digits load ${f0(c.digitsLoadMs)} ms, warm-up ${f0(c.digitsWarmupMs)} ms) | ≤ 1.5× naive | ${mark(c.pass)} |`,
     );
   return out;
 }

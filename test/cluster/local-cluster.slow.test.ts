@@ -5,9 +5,15 @@
  * - SIGKILL one replica: at most 0.1 % of requests fail, none sent after haproxy marked it down, and haproxy marked
  *   it down on its own checks (one UP→DOWN transition after `fall` failed checks, 500 ms apart);
  * - rolling SIGTERM restart of all three: no non-2xx answer, no unanswered request;
- * - a global rate limit of 1,000 per minute across the three (Redis buckets) admits burst + rate × window ± 2 %.
- * Counts are asserted; times are reported (t.diagnostic), not asserted. The canary, leader and PostgreSQL-outage
- * items need the shared-state work and are not run here yet.
+ * - a global rate limit of 1,000 per minute across the three (Redis buckets) admits burst + rate × window ± 2 %;
+ * with the shared state in PostgreSQL (`state.store: postgres`):
+ * - a canary started through one replica is served by all three at the same split (± 3 points over 3,000 requests
+ *   each);
+ * - a faulty candidate, served too rarely by each replica alone, is rolled back once: one verdict, by one replica,
+ *   one rollback event in the shared log and in each replica's;
+ * - the leader SIGKILLed mid-rollout: another replica takes the lock and the rollout finishes, no verdict twice.
+ * Counts are asserted; times (propagation, takeover) are reported with t.diagnostic, not asserted.
+ * The PostgreSQL outage is in cluster-state-outage.slow.test.ts.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +31,7 @@ import {
   RATE_LIMIT_CONFIG,
   rollingRestart,
 } from '../../bench/cluster/scenario-steps.js';
+import { faultyRolledBackOnce, leaderKilledMidRollout, sameSplit } from '../../bench/cluster/canary-steps.js';
 import { clusterToolsSkipReason } from '../helpers/haproxy.js';
 import { CLI_PATH } from '../helpers/server.js';
 
@@ -124,5 +131,54 @@ describe('local cluster: 3 replicas behind haproxy, load at half of capacity', {
       Math.abs(r.admitted - r.expected) <= 0.02 * r.expected,
       `admitted ${r.admitted}, expected ${r.expected.toFixed(1)} ± 2 %`,
     );
+  });
+
+  describe('with the shared state in PostgreSQL', () => {
+    it('a canary started through one replica: all three serve the same split', async (t) => {
+      assert.equal(cluster.sharedState, 'postgres', 'this build shares state in PostgreSQL');
+      const r = await sameSplit(cluster, { perReplica: 3000 });
+      t.diagnostic(
+        r.replicas
+          .map(
+            (x) =>
+              `${x.name}: weights served ${x.propagationMs.toFixed(0)} ms after the 201, share ${(100 * x.share).toFixed(1)} %`,
+          )
+          .join('; '),
+      );
+      for (const x of r.replicas)
+        assert.ok(
+          Math.abs(100 * x.share - r.weight) <= 3,
+          `${x.name} serves the candidate ${(100 * x.share).toFixed(1)} % of 3000 requests, the weight is ${r.weight} %`,
+        );
+    });
+
+    it('a faulty candidate is rolled back once, by one leader, with one verdict event', async (t) => {
+      const r = await faultyRolledBackOnce(cluster);
+      t.diagnostic(
+        `rolled back everywhere ${r.msToRolledBackEverywhere.toFixed(0)} ms after the load began; verdicts by ` +
+          `${r.verdictReplicas.join(', ')}; requests ${JSON.stringify(r.requests.kinds)}`,
+      );
+      assert.equal(r.verdicts, 1, 'one verdict in the ledger');
+      assert.equal(r.rollbackVerdicts, 1, 'a rollback');
+      assert.equal(r.verdictReplicas.length, 1, 'written by one replica');
+      assert.equal(r.sharedRollbackEvents, 1, 'one rollback event in the shared log');
+      assert.deepEqual(r.perReplicaRollbackEvents, [1, 1, 1], "and one in each replica's log");
+    });
+
+    it('the leader SIGKILLed mid-rollout: another replica continues it, no verdict twice', async (t) => {
+      const r = await leaderKilledMidRollout(cluster);
+      t.diagnostic(
+        `${r.oldLeader} killed; ${r.newLeader ?? '?'} leads ${r.msToNewLeader.toFixed(0)} ms later, next verdict after ` +
+          `${r.msToNextVerdict.toFixed(0)} ms; verdicts ${r.verdictsBefore} → ${r.verdictsAfter}`,
+      );
+      assert.notEqual(r.newLeader, r.oldLeader, 'another replica leads');
+      assert.ok(r.verdictsAfter > r.verdictsBefore, 'the new leader recorded verdicts');
+      assert.equal(r.duplicateVerdicts, 0, 'no step decided twice');
+      assert.equal(r.finalStatus, 'succeeded', 'the rollout finished');
+      assert.ok(
+        cluster.replicas.every((x) => x.alive()),
+        'the killed replica was started again',
+      );
+    });
   });
 });
