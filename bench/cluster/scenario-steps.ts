@@ -369,7 +369,7 @@ export async function coldStart(o: { runs: number; log?: Log }): Promise<ColdSta
             if (l.event === undefined && typeof l.warmup_ms === 'number') warmupMs.push(l.warmup_ms);
           }
         } else {
-          const ms = await timeToReady(
+          const { ms } = await timeToReady(
             [
               join(DIST_BENCH, 'naive-peer.js'),
               '--model-repository',
