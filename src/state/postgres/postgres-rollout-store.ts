@@ -6,15 +6,16 @@
  * Change numbering. Every write transaction takes one transaction-scoped advisory lock, then numbers each row it
  * writes from one sequence (`state_change_seq`) and ends with a NOTIFY. The lock serialises writers, so the numbers
  * follow commit order: a replica that has applied everything up to N can never later see a commit numbered below N
- * (without the lock, a transaction numbered 5 could commit after one numbered 6 and be skipped). Writes are a few
- * per decision, so serialising them costs nothing that matters. An event's number is its `seq` in every
- * replica that loads it at start.
+ * (without the lock, a transaction numbered 5 could commit after one numbered 6 and be skipped). Readers hold the
+ * same lock in shared mode (beginRead). Writes are a few per decision, so serialising them costs nothing that
+ * matters. An event's number is its `seq` in every replica that loads it at start.
  *
  * PostgreSQL unreachable. Changes are queued in memory, in order, up to `queueLimit`, and written when it returns
  * (the head is retried with back-off, 100 ms doubling to 5 s); the API acknowledges them at once, as with SQLite.
  * Past the limit `refusal()` says so and the API refuses changes with 503. Meanwhile the replica serves the state it
  * last read, and `health()` says since when.
  */
+import type pg from 'pg';
 import type { PostgresStateConfig } from '../../config/state-config.js';
 import { ConfigError, UnavailableError } from '../../errors/index.js';
 import type { RoutingEvent } from '../../routing/event-log.js';
@@ -197,8 +198,7 @@ export class PostgresRolloutStore implements RolloutStore {
   async load(maxEvents: number): Promise<SavedRolloutState> {
     const client = await this.state.pool.connect();
     try {
-      // One snapshot: the cursor taken with it is exactly what the rows reflect.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await this.beginRead(client);
       const rollouts = await client.query<RolloutRow>(
         `SELECT id, data, origin, change_seq FROM ${this.t('rollouts')} ORDER BY started_ms, id`,
       );
@@ -209,9 +209,9 @@ export class PostgresRolloutStore implements RolloutStore {
       const policies = await client.query<PolicyRow>(
         `SELECT model, data, origin, change_seq FROM ${this.t('traffic_policies')} ORDER BY model`,
       );
-      const head = await client.query<{ head: string }>(`SELECT ${this.headSql()} AS head`);
+      const head = await this.sequenceHead(client);
       await client.query('COMMIT');
-      this.cursor = Math.max(this.cursor, Number(head.rows[0].head));
+      this.cursor = Math.max(this.cursor, head);
       this.synced();
       return {
         rollouts: rollouts.rows.map((r) => this.rolloutOf(r)),
@@ -256,11 +256,9 @@ export class PostgresRolloutStore implements RolloutStore {
       applicationName: `inferd-state-feed:${this.state.instanceId}`.slice(0, 63),
       logger: this.o.logger,
       moved: async () => {
-        const r = await this.state.pool.query<{ head: string }>(
-          `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS head FROM ${this.t('state_change_seq')}`,
-        );
+        const head = await this.sequenceHead(this.state.pool);
         this.synced();
-        return Number(r.rows[0].head) > this.cursor;
+        return head > this.cursor;
       },
       fetch: () => this.readChanges(),
       onError: (err) => this.down(err),
@@ -281,7 +279,7 @@ export class PostgresRolloutStore implements RolloutStore {
     let changes: RemoteChanges;
     let head: number;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await this.beginRead(client);
       const after = [this.cursor];
       const rollouts = await client.query<RolloutRow>(
         `SELECT id, data, origin, change_seq FROM ${this.t('rollouts')} WHERE change_seq > $1 ORDER BY change_seq`,
@@ -295,9 +293,8 @@ export class PostgresRolloutStore implements RolloutStore {
         `SELECT model, data, origin, change_seq FROM ${this.t('traffic_policies')} WHERE change_seq > $1 ORDER BY change_seq`,
         after,
       );
-      const h = await client.query<{ head: string }>(`SELECT ${this.headSql()} AS head`);
+      head = await this.sequenceHead(client);
       await client.query('COMMIT');
-      head = Number(h.rows[0].head);
       const mine = this.state.instanceId;
       changes = {
         events: events.rows.filter((e) => e.origin !== mine).map(eventOf),
@@ -459,12 +456,25 @@ export class PostgresRolloutStore implements RolloutStore {
     client.release();
   }
 
-  /** The highest change number visible in the current snapshot. */
-  private headSql(): string {
-    return `GREATEST(
-      (SELECT COALESCE(MAX(change_seq), 0) FROM ${this.t('rollouts')}),
-      (SELECT COALESCE(MAX(seq), 0) FROM ${this.t('rollout_events')}),
-      (SELECT COALESCE(MAX(change_seq), 0) FROM ${this.t('traffic_policies')}))`;
+  /**
+   * Starts a read that sees a state no writer is half-way through: it holds the writers' lock in shared mode, so no
+   * write commits while it reads (each statement sees the same commits) and every number the sequence has handed
+   * out is either committed and visible, or rolled back for good. The cursor can then move to the sequence's last
+   * value, gaps included (PostgreSQL skips numbers after a crash, and a failed write uses one up). A reader waits
+   * at most for the write in progress; readers never wait for each other.
+   */
+  private async beginRead(client: pg.PoolClient): Promise<void> {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL lock_timeout = '5s'`);
+    await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [this.lockKey]);
+  }
+
+  /** The last number the sequence handed out (0 before the first). */
+  private async sequenceHead(client: pg.PoolClient | pg.Pool): Promise<number> {
+    const r = await client.query<{ head: string }>(
+      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS head FROM ${this.t('state_change_seq')}`,
+    );
+    return Number(r.rows[0].head);
   }
 
   private rolloutOf(r: RolloutRow): Rollout {
