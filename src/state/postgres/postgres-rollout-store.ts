@@ -135,6 +135,11 @@ export function isTransient(err: unknown): boolean {
   return ['08', '57', '53', '40'].includes(code.slice(0, 2));
 }
 
+/** Gives a client back to the pool; one that failed with a connection error is discarded instead. */
+function release(client: pg.PoolClient, failed: unknown): void {
+  client.release(failed !== undefined && isTransient(failed) ? (failed as Error) : undefined);
+}
+
 export interface PostgresRolloutStoreOptions {
   readonly state: PostgresState;
   readonly config: Pick<PostgresStateConfig, 'pollMs' | 'queueLimit'>;
@@ -197,6 +202,7 @@ export class PostgresRolloutStore implements RolloutStore {
 
   async load(maxEvents: number): Promise<SavedRolloutState> {
     const client = await this.state.pool.connect();
+    let failed: unknown;
     try {
       await this.beginRead(client);
       const rollouts = await client.query<RolloutRow>(
@@ -219,10 +225,11 @@ export class PostgresRolloutStore implements RolloutStore {
         policies: policies.rows.map((p) => ({ model: p.model, policy: this.policyOf(p) })),
       };
     } catch (err) {
+      failed = err;
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      release(client, failed);
     }
   }
 
@@ -276,6 +283,7 @@ export class PostgresRolloutStore implements RolloutStore {
 
   private async readChanges(): Promise<void> {
     const client = await this.state.pool.connect();
+    let failed: unknown;
     let changes: RemoteChanges;
     let head: number;
     try {
@@ -304,10 +312,11 @@ export class PostgresRolloutStore implements RolloutStore {
           .map((p) => ({ model: p.model, policy: this.policyOf(p) })),
       };
     } catch (err) {
+      failed = err;
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      release(client, failed);
     }
     this.synced();
     if (head <= this.cursor) return;
@@ -449,8 +458,7 @@ export class PostgresRolloutStore implements RolloutStore {
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      // A broken connection is not given back to the pool.
-      client.release(isTransient(err) ? (err as Error) : undefined);
+      release(client, err);
       throw err;
     }
     client.release();
