@@ -101,6 +101,7 @@ function fakeVersions(): VersionSource {
     coldRuns: () => 0,
     warmup: { source: 'disabled', requests: 0, ms: 0 },
     close: async () => undefined,
+    attach: () => () => undefined,
     // Routing never calls into the scheduler or reads the config.
     scheduler: {} as ModelVersion['scheduler'],
     config: {} as ModelConfig,
@@ -146,11 +147,9 @@ async function replica(schema: string, name: string, clock: { now: number }) {
       clock.now += 1;
       if (v.id.version === 2 && candidateFails && candidate++ % 2 === 0) manager.director.failed(request);
       else
-        manager.director.answered(
-          trace,
-          [{ name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(i % 10)]) }],
-          async () => [],
-        );
+        manager.director.answered(trace, [
+          { name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(i % 10)]) },
+        ]);
     }
     return served;
   };

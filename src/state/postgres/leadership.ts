@@ -21,6 +21,9 @@ import type { Logger } from '../../telemetry/logger.js';
 /** The first key of the advisory lock pair, so inferd's locks do not collide with an application's ('inf'). */
 export const LOCK_CLASS = 0x696e66;
 
+/** Rounds a replica that lost the lead with its session sits out before trying again. */
+export const STAND_DOWN_ROUNDS = 3;
+
 export interface PostgresLeadershipOptions {
   /** Where the dedicated session connects (the pool's settings serve). */
   readonly connection: pg.ClientConfig;
@@ -50,6 +53,8 @@ export class PostgresLeadership implements Leadership {
   private readonly retryMs: number;
   private readonly sessionTimeoutMs: number;
   private readonly lockName: string;
+  /** Rounds to sit out before trying for the lock again, after losing it with a session that failed. */
+  private standDown = 0;
 
   constructor(private readonly o: PostgresLeadershipOptions) {
     this.retryMs = o.retryMs ?? 1000;
@@ -84,6 +89,10 @@ export class PostgresLeadership implements Leadership {
     return this.exclusive(async () => {
       if (this.closed) return;
       try {
+        if (!this.leader && this.standDown > 0) {
+          this.standDown--;
+          return;
+        }
         const client = this.client ?? (await this.connect());
         if (this.leader) {
           await client.query('SELECT 1');
@@ -151,7 +160,8 @@ export class PostgresLeadership implements Leadership {
       application_name: `inferd canary leadership ${this.o.replica}`.slice(0, 63),
       keepAlive: true,
       keepAliveInitialDelayMillis: Math.max(1000, Math.round(timeout / 3)),
-      query_timeout: 2 * this.retryMs,
+      // A check that times out steps down: before the server ends the silent session and another replica can lead.
+      query_timeout: Math.max(this.retryMs, this.sessionTimeoutMs - 2 * this.retryMs),
       connectionTimeoutMillis: Math.max(2000, 2 * this.retryMs),
     });
     // A session that breaks between queries (terminated, the server restarted) reports here: leadership ends.
@@ -176,6 +186,8 @@ export class PostgresLeadership implements Leadership {
     void which.end().catch(() => undefined);
     if (this.leader) {
       this.set(false);
+      // A replica whose session just failed is the likeliest to be unwell: healthy ones get the first tries.
+      this.standDown = STAND_DOWN_ROUNDS;
       this.o.logger.warn(
         { err, replica: this.o.replica, schema: this.o.schema },
         'no longer the canary leader: its PostgreSQL session ended; another replica takes over',
