@@ -26,6 +26,7 @@ const { values } = parseArgs({
   options: {
     'model-repository': { type: 'string', default: 'models' },
     port: { type: 'string', default: '0' },
+    /** Comma-separated (the cold-start comparison loads digits alone). */
     models: { type: 'string', default: 'digits,mlp_heavy' },
   },
 });

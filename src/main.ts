@@ -102,7 +102,7 @@ export async function startServer(
     auditMetrics,
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
-    rollouts: config.rollouts,
+    state: config.state,
   });
   await dropSpareWorker(); // the worker `inferd serve` started ahead, if no model took it
   // The OpenTelemetry SDK and exporter are loaded only when there is somewhere to send spans.

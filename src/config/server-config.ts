@@ -11,7 +11,7 @@ import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
 import { qualityConfigSchema, toQualityConfig, type QualityConfig } from './quality-config.js';
-import { rolloutStoreConfigSchema, toRolloutStoreConfig, type RolloutStoreConfig } from './rollout-store-config.js';
+import { rolloutStoreConfigSchema, stateConfigSchema, toStateConfig, type StateConfig } from './state-config.js';
 import {
   authConfigSchema,
   limitsConfigSchema,
@@ -93,8 +93,10 @@ export const serverConfigSchema = z.strictObject({
   audit: auditConfigSchema.prefault({}),
   /** Live quality from feedback labels (quality-config.ts; README "Feedback and live quality"); needs the audit trail. */
   quality: qualityConfigSchema.prefault({}),
-  /** Where rollout state is kept across restarts (rollout-store-config.ts; README "Rollouts from the command line"). */
-  rollouts: rolloutStoreConfigSchema.prefault({}),
+  /** Where rollouts, traffic policies and events are kept, shared by replicas on PostgreSQL (state-config.ts; README "Running several replicas"). */
+  state: stateConfigSchema.optional(),
+  /** The older name of `state:` (store sqlite or memory, path); may not be set together with it. */
+  rollouts: rolloutStoreConfigSchema.optional(),
   /** Artifact integrity: off, checksum (a sha256 manifest in each version folder), signed (manifest + ed25519 signature). */
   integrity: z.enum(['off', 'checksum', 'signed']).default('off'),
   /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
@@ -152,8 +154,8 @@ export interface ServerConfig {
   readonly redisUrl: string;
   readonly audit: AuditConfig;
   readonly quality: QualityConfig;
-  /** Rollouts, their decisions and traffic policies: where they are kept across restarts. */
-  readonly rollouts: RolloutStoreConfig;
+  /** Rollouts, their decisions, traffic policies and events: where they are kept (and shared, on PostgreSQL). */
+  readonly state: StateConfig;
   readonly integrity: 'off' | 'checksum' | 'signed';
   /** Paths of trusted ed25519 public keys (PEM). */
   readonly trustedKeys: readonly string[];
@@ -191,6 +193,14 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_ROUTING_KEY_HEADER: 'routing_key_header',
 };
 
+/** Variables read into the `state:` block (a connection URL with a password is better kept out of files). */
+const STATE_ENV_KEYS: Record<string, keyof NonNullable<ServerConfigFile['state']>> = {
+  INFERD_STATE_STORE: 'store',
+  INFERD_STATE_URL: 'url',
+  INFERD_STATE_SCHEMA: 'schema',
+  INFERD_STATE_PATH: 'path',
+};
+
 function coerce(value: string): string | number | boolean {
   if (value === 'true' || value === 'false') return value === 'true';
   return /^-?\d+$/.test(value) ? Number(value) : value;
@@ -208,6 +218,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
   }
   const tracing = tracingFromEnv(env);
   if (tracing) out.tracing = tracing;
+  const state: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(STATE_ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') state[key] = v;
+  }
+  if (Object.keys(state).length) out.state = state;
   return out as Partial<ServerConfigFile>;
 }
 
@@ -253,6 +269,15 @@ function mergedTracing(layers: ReadonlyArray<Partial<ServerConfigFile> | undefin
     : merged;
 }
 
+/** `state` sections merge setting by setting (the environment may give the URL while the file sets the store). */
+function mergedState(layers: ReadonlyArray<Partial<ServerConfigFile> | undefined>): ServerConfigFile['state'] {
+  const sections = layers.map((l) => l?.state).filter((s) => s !== undefined);
+  if (sections.length === 0) return undefined;
+  if (sections.some((s) => typeof s !== 'object' || s === null || Array.isArray(s)))
+    return sections[sections.length - 1];
+  return Object.assign({}, ...sections.map((s) => definedOnly(s))) as NonNullable<ServerConfigFile['state']>;
+}
+
 /** Reads a YAML or JSON server config file. */
 export function readConfigFile(path: string): Partial<ServerConfigFile> {
   let text: string;
@@ -295,7 +320,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
   const merged = Object.assign(
     {},
     ...layers.map((l) => definedOnly(l)),
-    definedOnly({ tracing: mergedTracing(layers) }),
+    definedOnly({ tracing: mergedTracing(layers), state: mergedState(layers) }),
   );
   const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
@@ -335,7 +360,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     redisUrl: c.redis_url,
     audit: toAuditConfig(c.audit),
     quality: toQualityConfig(c.quality),
-    rollouts: toRolloutStoreConfig(c.rollouts, c.model_repository),
+    state: toStateConfig(c.state, c.rollouts, c.model_repository),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),

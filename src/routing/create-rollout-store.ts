@@ -1,7 +1,8 @@
 /**
- * The rollout store a server config asks for: SQLite at `rollouts.path`, or none (memory only).
+ * The embedded rollout store a server config asks for: SQLite at `state.path`, or none (memory only). The shared
+ * PostgreSQL store is opened by the composition root (src/state/postgres/, above routing).
  */
-import type { RolloutStoreConfig } from '../config/rollout-store-config.js';
+import type { MemoryStateConfig, SqliteStateConfig } from '../config/state-config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RolloutStore } from './rollout-store.js';
 import { SqliteRolloutStore } from './sqlite/sqlite-rollout-store.js';
@@ -10,7 +11,10 @@ import { SqliteRolloutStore } from './sqlite/sqlite-rollout-store.js';
  * Opens the configured store. A configured path that cannot be opened stops the start (ConfigError); the default
  * path in the model repository falling short (a read-only volume) only warns: rollouts are then kept in memory.
  */
-export function createRolloutStore(config: RolloutStoreConfig | undefined, logger: Logger): RolloutStore | undefined {
+export function createRolloutStore(
+  config: SqliteStateConfig | MemoryStateConfig | undefined,
+  logger: Logger,
+): RolloutStore | undefined {
   if (!config || config.store === 'memory') return undefined;
   try {
     return SqliteRolloutStore.open(config.path);
@@ -18,7 +22,7 @@ export function createRolloutStore(config: RolloutStoreConfig | undefined, logge
     if (!config.defaultPath) throw err;
     logger.warn(
       { rollout_store: config.path, reason: (err as Error).message },
-      'rollout state is kept in memory only and will not survive a restart: set rollouts.path to a writable file',
+      'rollout state is kept in memory only and will not survive a restart: set state.path to a writable file',
     );
     return undefined;
   }
