@@ -1,6 +1,7 @@
 /**
  * What a user would write instead of inferd: fastify + onnxruntime-node, one session.run per request on the
- * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy.
+ * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy
+ * (or the comma-separated --models). GET /v2/health/ready answers 200 once it listens: the sessions are loaded by then.
  *
  * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0] [--models digits,mlp_heavy]
  */
@@ -42,6 +43,7 @@ function toJson(t: ort.Tensor): { name?: string; datatype: string; shape: number
 }
 
 const app = fastify();
+app.get('/v2/health/ready', async () => ({ ready: true }));
 app.post<{ Params: { model: string }; Body: V2Request }>('/v2/models/:model/infer', async (req, reply) => {
   const session = sessions.get(req.params.model);
   if (!session) return reply.code(404).send({ error: `unknown model ${req.params.model}` });
