@@ -17,7 +17,7 @@ import { ControlPlane } from './control/control-plane.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import type { FeaturesConfig } from './config/index.js';
-import { FeatureService } from './features/feature-service.js';
+import type { FeatureService } from './features/feature-service.js';
 import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
 import type { AuditConfig } from './config/audit-config.js';
 import type { AuditTrail } from './audit/audit-trail.js';
@@ -27,11 +27,11 @@ import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
 import { DriftMonitor } from './drift/drift-monitor.js';
 import { createRolloutStore } from './routing/create-rollout-store.js';
+import { markStartupPhase } from './lib/startup-phases.js';
 import type { RolloutStore } from './routing/rollout-store.js';
 import type { StateConfig } from './config/state-config.js';
-import { PostgresState } from './state/postgres/postgres-state.js';
-import { PostgresRolloutStore } from './state/postgres/postgres-rollout-store.js';
-import { createCanaryCoordination, type PostgresCanaryCoordination } from './state/postgres/canary-coordination.js';
+import type { PostgresState } from './state/postgres/postgres-state.js';
+import type { PostgresCanaryCoordination } from './state/postgres/canary-coordination.js';
 
 export interface InferdOptions {
   /**
@@ -113,19 +113,20 @@ export class Inferd {
         'the model repository has no models yet: nothing serves until one is added and loaded',
       );
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
-    // Feature stores open before the models load and close after they stop (stop() reverses this order).
-    const features =
-      options.features &&
-      new FeatureService({
-        config: options.features,
-        logger,
-        metrics: options.featureMetrics ?? createFeatureMetrics(),
-      });
+    // Feature stores open before the models load and close after they stop (stop() reverses this order). Their
+    // clients (ioredis, better-sqlite3) are loaded only when features are configured.
+    const features: FeatureService | undefined = options.features
+      ? new (await import('./features/feature-service.js')).FeatureService({
+          config: options.features,
+          logger,
+          metrics: options.featureMetrics ?? createFeatureMetrics(),
+        })
+      : undefined;
     await features?.start();
     await features?.seedEmptyViews();
     // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
     const audit = options.audit?.enabled
-      ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
+      ? await createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
@@ -146,6 +147,12 @@ export class Inferd {
     let coordination: PostgresCanaryCoordination | undefined;
     try {
       if (stateConfig?.store === 'postgres') {
+        // pg and the shared-state code load only when the state is kept in PostgreSQL.
+        const [{ PostgresState }, { PostgresRolloutStore }, { createCanaryCoordination }] = await Promise.all([
+          import('./state/postgres/postgres-state.js'),
+          import('./state/postgres/postgres-rollout-store.js'),
+          import('./state/postgres/canary-coordination.js'),
+        ]);
         state = await PostgresState.open(stateConfig);
         store = await PostgresRolloutStore.open({ state, config: stateConfig, logger });
         coordination = await createCanaryCoordination(state.pool, state.schema, state.instanceId, {
@@ -175,6 +182,7 @@ export class Inferd {
       await features?.stop();
       throw err;
     });
+    markStartupPhase('stores');
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
     await registry.loadInitial(initial).catch(async (err: unknown) => {
       await traffic.closeStore();
@@ -184,6 +192,7 @@ export class Inferd {
       await features?.stop();
       throw err;
     });
+    markStartupPhase('models');
     const poller =
       mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();

@@ -9,6 +9,7 @@ import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 import { installProcessGuard } from './process-guard.js';
 import { definedOnly } from '../lib/objects.js';
+import { markStartupPhase } from '../lib/startup-phases.js';
 import { parseCommandArgs } from './command-args.js';
 import { writeOut } from './stdout.js';
 
@@ -91,6 +92,7 @@ function tlsFlags(
 
 /** `inferd serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. Resolves with the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
+  markStartupPhase('code');
   const { values } = parseCommandArgs({
     args,
     options: {
@@ -126,6 +128,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...flagsToConfig(values),
     tls: tlsFlags(values, file?.tls),
   });
+  markStartupPhase('config');
   const logger = createLogger(config.logLevel, { format: config.logFormat });
   // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
   // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.
