@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configFromEnv, resolveServerConfig } from './server-config.js';
 
-const repo = { model_repository: '/srv/models' };
+const repo = { model_repository: '/srv/models', state_dir: '/var/lib/inferd' };
 
-test('the state store defaults to SQLite in the model repository', () => {
+test('the state store defaults to SQLite in the state directory, never in the model repository', () => {
   assert.deepEqual(resolveServerConfig(repo).state, {
     store: 'sqlite',
-    path: '/srv/models/.inferd/rollouts.db',
+    path: '/var/lib/inferd/rollouts.db',
     defaultPath: true,
+    legacyPath: '/srv/models/.inferd/rollouts.db',
   });
 });
 
@@ -31,6 +32,7 @@ test('the older rollouts: block is still read as state:', () => {
     store: 'sqlite',
     path: '/var/lib/inferd/r.db',
     defaultPath: false,
+    legacyPath: undefined,
   });
 });
 

@@ -8,14 +8,16 @@
  *   store: postgres                # sqlite (embedded, default: one process) | postgres (several replicas) | memory
  *   url: postgres://inferd@db:5432/inferd   # postgres: connection URL (env INFERD_STATE_URL)
  *   schema: inferd                 # postgres: schema of the tables (created when missing)
- *   path: /var/lib/inferd/state.db # sqlite: the database file; default <model_repository>/.inferd/rollouts.db
+ *   path: /var/lib/inferd/state.db # sqlite: the database file; default <state_dir>/rollouts.db
  *   poll_ms: 1000                  # postgres: backstop poll of the change feed (LISTEN/NOTIFY does the rest)
  *   queue_limit: 10000             # postgres: changes queued, in order, while the database is unreachable
  * ```
  *
  * `rollouts:` is the older name of this block (store sqlite or memory, path) and is still read; a config may not
- * set both. The SQLite default lives in the model repository because rollouts name that repository's models and
- * versions: two servers on two repositories never see each other's rollouts.
+ * set both. The SQLite default lives in the state directory (state-dir.ts), never in the model repository, which may
+ * be read-only; the default state directory is one per repository, so two servers on two repositories never see
+ * each other's rollouts. Earlier versions kept it at `<model_repository>/.inferd/rollouts.db`: when that file
+ * exists and the state directory has no store yet, the start copies it over once (routing/create-rollout-store.ts).
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -51,10 +53,15 @@ export interface SqliteStateConfig {
   readonly store: 'sqlite';
   readonly path: string;
   /**
-   * True when `path` is the default in the model repository: a repository that cannot be written (a read-only
-   * volume) then means the state is kept in memory, with a warning, instead of a failed start.
+   * True when `path` is the default in the state directory: a state directory that cannot be written then means
+   * the state is kept in memory, with a warning, instead of a failed start.
    */
   readonly defaultPath: boolean;
+  /**
+   * With the default path: the store of earlier versions, `<model_repository>/.inferd/rollouts.db`, copied to
+   * `path` at start when it exists and `path` does not (the repository is only read).
+   */
+  readonly legacyPath?: string | undefined;
 }
 
 export interface MemoryStateConfig {
@@ -74,13 +81,15 @@ export interface PostgresStateConfig {
 
 export type StateConfig = SqliteStateConfig | MemoryStateConfig | PostgresStateConfig;
 
-/** The file under the model repository used when no SQLite path is configured. */
-export function defaultStatePath(modelRepository: string): string {
-  return join(modelRepository, '.inferd', 'rollouts.db');
+/** The SQLite file in the state directory used when no path is configured. */
+export function defaultStatePath(stateDir: string): string {
+  return join(stateDir, 'rollouts.db');
 }
 
-/** @deprecated the old name of defaultStatePath. */
-export const defaultRolloutStorePath = defaultStatePath;
+/** Where earlier versions kept the SQLite store by default: inside the model repository. */
+export function legacyStatePath(modelRepository: string): string {
+  return join(modelRepository, '.inferd', 'rollouts.db');
+}
 
 /**
  * The `state:` block (or the older `rollouts:` block) as the server uses it. Throws a ConfigError naming the
@@ -89,6 +98,7 @@ export const defaultRolloutStorePath = defaultStatePath;
 export function toStateConfig(
   state: z.output<typeof stateConfigSchema> | undefined,
   rollouts: z.output<typeof rolloutStoreConfigSchema> | undefined,
+  stateDir: string,
   modelRepository: string,
 ): StateConfig {
   if (state && rollouts)
@@ -105,8 +115,9 @@ export function toStateConfig(
     if (c.url !== undefined) throw misplaced('url', 'postgres');
     return Object.freeze({
       store: 'sqlite',
-      path: c.path ?? defaultStatePath(modelRepository),
+      path: c.path ?? defaultStatePath(stateDir),
       defaultPath: c.path === undefined,
+      legacyPath: c.path === undefined ? legacyStatePath(modelRepository) : undefined,
     });
   }
   if (c.path !== undefined) throw misplaced('path', 'sqlite');

@@ -8,7 +8,9 @@
  * (`--test-name-pattern=...`, `--test-reporter=tap`). Exits with node's code.
  */
 import { spawn } from 'node:child_process';
-import { relative } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { ROOT } from '../helpers/root.js';
 import { suiteFiles, type Suite } from './test-files.js';
 
@@ -57,15 +59,22 @@ function main(): void {
     return;
   }
   if (files.length === 0) throw new Error(`no ${args.suite} test file matches ${args.only.join(', ')}. ${USAGE}`);
+  // Servers started on a default state directory (rollout store, prediction log) keep it under a folder of this
+  // run, not in the home directory; it goes when the run ends.
+  const stateHome = mkdtempSync(join(tmpdir(), 'inferd-test-state-'));
   const child = spawn(
     process.execPath,
     ['--test', `--test-concurrency=${args.concurrency}`, ...args.nodeArgs, ...files],
     {
       cwd: ROOT,
       stdio: 'inherit',
+      env: { ...process.env, XDG_STATE_HOME: stateHome },
     },
   );
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  child.on('exit', (code, signal) => {
+    rmSync(stateHome, { recursive: true, force: true });
+    process.exit(code ?? (signal ? 1 : 0));
+  });
 }
 
 try {
