@@ -117,9 +117,12 @@ export class TrafficManager {
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });
-    // Every change to what a model mirrors is an event (traffic changed, a rollout's step or status, a version
-    // loaded or unloaded): the versions' mirror stages follow it.
-    this.events.onRecord((e) => this.director.mirrors.refresh(e.model));
+    // Every change to what a model mirrors or observes is an event (traffic changed, a rollout's step or status, a
+    // version loaded or unloaded): the versions' canary windows and mirror stages follow it.
+    this.events.onRecord((e) => {
+      this.canary.refreshWindows(e.model);
+      this.director.mirrors.refresh(e.model);
+    });
     this.persistence =
       o.store &&
       new RolloutPersistence({
