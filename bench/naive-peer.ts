@@ -2,7 +2,7 @@
  * What a user would write instead of inferd: fastify + onnxruntime-node, one session.run per request on the
  * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy.
  *
- * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0]
+ * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0] [--models digits,mlp_heavy]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +22,17 @@ interface V2Request {
 }
 
 const { values } = parseArgs({
-  options: { 'model-repository': { type: 'string', default: 'models' }, port: { type: 'string', default: '0' } },
+  options: {
+    'model-repository': { type: 'string', default: 'models' },
+    port: { type: 'string', default: '0' },
+    /** Comma-separated (the cold-start comparison loads digits alone). */
+    models: { type: 'string', default: 'digits,mlp_heavy' },
+  },
 });
 exitWithParent();
 
 const sessions = new Map<string, ort.InferenceSession>();
-for (const name of ['digits', 'mlp_heavy']) {
+for (const name of values.models.split(',')) {
   sessions.set(name, await ort.InferenceSession.create(join(values['model-repository'], name, '1', 'model.onnx')));
 }
 
