@@ -159,5 +159,6 @@ describe('traffic policy', () => {
       const metrics = await (await fetch(server.metricsUrl!)).text();
       assert.match(metrics, /inferd_traffic_share_percent\{model="digits",version="2"\} 75/);
       assert.match(metrics, /inferd_rollout_events_total\{model="digits",event="traffic_changed",check=""\} 1/);
+      assert.match(metrics, /^inferd_canary_leader 1$/m, 'one process always leads its canary analysis');
     }));
 });
