@@ -1,7 +1,7 @@
 /**
  * A/B of the request path's main-thread cost: two builds of inferd (this one and another checkout's) run side by
  * side and wrk drives them in turn, run after run, so drift of a shared machine falls on both alike. Reports the
- * median of the per-pair ratios (B ÷ A) of requests/s and of main-thread CPU µs per request.
+ * median of the per-pair ratios (B ÷ A) of requests/s, of p50 latency and of main-thread CPU µs per request.
  *
  * Usage: node dist/bench/main-thread-ab.js --cli-a <other checkout>/dist/src/cli/inferd.js [--model digits]
  *        [--connections 64] [--duration 4] [--pairs 8]
@@ -41,17 +41,18 @@ const [a, b] = await Promise.all([serve('A', values['cli-a']), serve('B (this bu
 const connections = Number(values.connections);
 const durationS = Number(values.duration);
 
-async function measure(s: Service): Promise<{ rps: number; mainUs: number }> {
+async function measure(s: Service): Promise<{ rps: number; p50Us: number; mainUs: number }> {
   const url = `${s.url}/v2/models/${values.model}/infer`;
   const m0 = threadCpuMicros(s.pid);
   const r = await runWrk({ url, connections, durationS, bodiesFile });
-  return { rps: r.rps, mainUs: (threadCpuMicros(s.pid) - m0) / r.requests };
+  return { rps: r.rps, p50Us: r.p50Us, mainUs: (threadCpuMicros(s.pid) - m0) / r.requests };
 }
 
 await measure(a);
 await measure(b);
 const rps: number[] = [];
 const cpu: number[] = [];
+const p50: number[] = [];
 for (let i = 0; i < Number(values.pairs); i++) {
   // Alternate which goes first, so neither always follows the other.
   let x, y;
@@ -64,13 +65,14 @@ for (let i = 0; i < Number(values.pairs); i++) {
   }
   rps.push(y.rps / x.rps);
   cpu.push(y.mainUs / x.mainUs);
+  p50.push(y.p50Us / x.p50Us);
   process.stdout.write(
-    `pair ${i + 1}: A ${Math.round(x.rps)} req/s ${x.mainUs.toFixed(1)} µs · B ${Math.round(y.rps)} req/s ${y.mainUs.toFixed(1)} µs\n`,
+    `pair ${i + 1}: A ${Math.round(x.rps)} req/s p50 ${(x.p50Us / 1000).toFixed(2)} ms ${x.mainUs.toFixed(1)} µs · B ${Math.round(y.rps)} req/s p50 ${(y.p50Us / 1000).toFixed(2)} ms ${y.mainUs.toFixed(1)} µs\n`,
   );
 }
 await Promise.all([a.stop(15_000), b.stop(15_000)]);
 const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 process.stdout.write(
-  `median B ÷ A: req/s ${med(rps).toFixed(3)}×, main-thread CPU per request ${med(cpu).toFixed(3)}×\n`,
+  `median B ÷ A: req/s ${med(rps).toFixed(3)}×, p50 ${med(p50).toFixed(3)}×, main-thread CPU per request ${med(cpu).toFixed(3)}×\n`,
 );
 process.exit(0);

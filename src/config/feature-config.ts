@@ -27,6 +27,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { deepFreeze } from '../lib/objects.js';
+import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 
 export const FEATURE_TYPES = ['FP32', 'FP64', 'INT32', 'INT64', 'BOOL'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];
@@ -72,13 +73,6 @@ export interface FeatureViewConfig {
   readonly seedCsv?: string | undefined;
 }
 
-export interface BreakerConfig {
-  /** Consecutive failures (errors or budget overruns) that open the breaker. */
-  readonly failureThreshold: number;
-  /** How long an open breaker refuses before letting a probe through. */
-  readonly openMs: number;
-}
-
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly name: string; readonly path: string }
   | {
@@ -87,7 +81,7 @@ export type StoreConfig =
       readonly url: string;
       readonly keyPrefix: string;
       readonly commandTimeoutMs: number;
-      readonly breaker: BreakerConfig;
+      readonly breaker: CircuitBreakerSettings;
     }
   | {
       readonly kind: 'feast';
@@ -96,7 +90,7 @@ export type StoreConfig =
       readonly project: string;
       readonly entityKeySerializationVersion: 2 | 3;
       readonly commandTimeoutMs: number;
-      readonly breaker: BreakerConfig;
+      readonly breaker: CircuitBreakerSettings;
     };
 
 export interface FeaturesConfig {

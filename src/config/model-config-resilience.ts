@@ -22,22 +22,13 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { compileExpression, ExpressionSyntaxError } from '../lib/expression.js';
+import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import type { TensorSpec } from '../tensor/index.js';
 
 /** Why a fallback answered: the model failed, its request timed out in the queue, it was shed under load, its features could not be read, or its breaker is open. */
 export type FallbackReason = 'error' | 'timeout' | 'shed' | 'features' | 'breaker_open';
 export const FALLBACK_TRIGGERS = ['error', 'timeout', 'shed', 'features'] as const;
 export type FallbackTrigger = (typeof FALLBACK_TRIGGERS)[number];
-
-export interface ModelBreakerConfig {
-  /** Consecutive failures (errors, timeouts) that open the breaker. */
-  readonly failureThreshold: number;
-  /** Share of failures among the last `window` outcomes that opens it; 0 turns the rate test off. */
-  readonly errorRate: number;
-  readonly window: number;
-  /** How long it stays open before one probe request goes to the model. */
-  readonly openMs: number;
-}
 
 export type FallbackPredictorConfig =
   | { readonly kind: 'constant'; readonly outputs: Readonly<Record<string, readonly number[]>> }
@@ -49,7 +40,7 @@ export interface FallbackConfig {
   readonly predictor: FallbackPredictorConfig;
   readonly when: readonly FallbackTrigger[];
   /** Absent: no breaker (every request tries the model first). */
-  readonly breaker?: ModelBreakerConfig;
+  readonly breaker?: CircuitBreakerSettings;
 }
 
 export interface AdaptiveConcurrencyConfig {
@@ -63,7 +54,8 @@ export interface AdaptiveConcurrencyConfig {
   readonly backoffRatio: number;
 }
 
-export const DEFAULT_MODEL_BREAKER: ModelBreakerConfig = Object.freeze({
+/** A model breaker's settings where its config leaves them out (an error rate of 0 would turn the rate test off). */
+export const DEFAULT_MODEL_BREAKER: Required<CircuitBreakerSettings> = Object.freeze({
   failureThreshold: 5,
   errorRate: 0.5,
   window: 20,

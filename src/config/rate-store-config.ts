@@ -3,7 +3,7 @@
  * in Redis (replicas sharing a key prefix share every bucket). README "Security" describes them.
  */
 import { z } from 'zod';
-import type { BreakerConfig } from './feature-config.js';
+import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 
 const rateRedisSchema = z.strictObject({
   /** Default: the server's redis_url. */
@@ -37,7 +37,7 @@ export type RateStoreConfig =
       readonly keyPrefix: string;
       readonly commandTimeoutMs: number;
       readonly onUnavailable: 'open' | 'closed';
-      readonly breaker: BreakerConfig;
+      readonly breaker: CircuitBreakerSettings;
     };
 
 interface RateStoreFields {

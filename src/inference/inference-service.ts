@@ -20,6 +20,7 @@ import { ModelQueries, type VersionStatistics } from './model-queries.js';
 import { coreChecks, Readiness, type ReadinessCheck, type ReadinessReport } from './server-readiness.js';
 import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
+import { mirrorStage } from './stages/mirror-stage.js';
 
 export type { VersionStatistics, ReadinessCheck, ReadinessReport };
 export { UNKNOWN_MODEL } from './observers.js';
@@ -64,10 +65,14 @@ export class InferenceService {
     this.observers.add(observer);
   }
 
-  /** Routes requests through a traffic policy (weights, sticky keys, shadow, canary); admission asks it too. */
+  /**
+   * Routes requests through a traffic policy (weights, sticky keys, canary); admission asks it too. Versions a
+   * shadow or a rollout's paired check mirrors from get a mirror stage that runs the copies here.
+   */
   useTraffic(director: TrafficDirector): void {
     this.path.o.traffic = director;
     this.path.o.resolver = director;
+    director.mirrors.use((tap) => mirrorStage(tap, (copy, target) => this.path.runShadow(copy, target)));
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * One request through the core: resolve the version, then that version's answer: the stages its config declared
- * (fallback, features; drift around the queue) around validation, the queue and post-processing. Observers,
- * audit and the traffic policy are told of the outcome. InferenceService.infer is this.
+ * One request through the core: resolve the version, then that version's answer: its stages (a shadow's mirror
+ * while routing gives it one; those its config declared: fallback, features, drift around the queue) around
+ * validation, the queue and post-processing. Observers, audit and the traffic policy are told of the outcome.
+ * InferenceService.infer is this.
  */
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ModelVersion } from '../registry/model-version.js';
@@ -85,9 +86,9 @@ export class RequestPath {
     }
   }
 
-  /** Runs a shadow copy on its version: no observers, no audit, no further routing. */
-  private async runShadow(copy: MirroredRequest, target: ModelVersion) {
-    // Shadow copies are copies of InferenceRequests (see TrafficDirector.begin).
+  /** Runs a mirrored copy on its version: no observers, no audit, no further routing (see stages/mirror-stage.ts). */
+  async runShadow(copy: MirroredRequest, target: ModelVersion) {
+    // Mirrored copies are copies of InferenceRequests (see routing/mirror-stages.ts).
     const request = { ...(copy as InferenceRequest), version: target.id.label };
     return (await this.run(request, new RequestTimeline(), () => undefined)).outputs;
   }
@@ -147,7 +148,8 @@ export class RequestPath {
       () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)),
       'postprocess',
     );
-    this.o.traffic?.answered(trace, finished, (copy, target) => this.runShadow(copy, target));
+    ctx.answered = finished;
+    this.o.traffic?.answered(trace, finished);
     return { model: config.name, version: id.label, id: request.id, outputs: finished, parameters: ctx.parameters };
   }
 }

@@ -9,11 +9,18 @@
  */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
+/**
+ * A breaker's settings, as every config that declares one normalises them: a feature store's and the Redis rate
+ * store's (`failure_threshold`, `open_ms`), a model's fallback (those and `error_rate`, `window`).
+ */
 export interface CircuitBreakerSettings {
+  /** Consecutive failures (errors, timeouts, budget overruns) that open the breaker. */
   readonly failureThreshold: number;
+  /** How long an open breaker refuses before letting one probe through. */
   readonly openMs: number;
   /** Failure share among the last `window` outcomes that opens the breaker; absent or 0: no rate test. */
   readonly errorRate?: number;
+  /** Outcomes the error rate is taken over. */
   readonly window?: number;
 }
 

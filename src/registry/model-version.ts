@@ -22,7 +22,8 @@ export function versionId(model: string, version: number): VersionId {
 
 /**
  * A per-version stage: one concern its config declares (feature enrichment, fallback, drift tap...), built when
- * the version loads and disposed when it closes. What a stage does to a request is the inference core's business
+ * the version loads and disposed when it closes; or one the traffic policy gives it while it serves (a shadow's
+ * mirror, attached and detached at run time). What a stage does to a request is the inference core's business
  * (see inference/stages/); the registry only holds and disposes them.
  */
 export interface VersionStage {
@@ -37,7 +38,10 @@ export interface ModelVersion {
   readonly id: VersionId;
   readonly config: ModelConfig;
   readonly scheduler: ModelScheduler;
-  /** Per-version stages around `scheduler.submit`, in the order a request passes them (none for a plain model). */
+  /**
+   * Per-version stages, in the order a request passes them (none for a plain model): those attached at run time
+   * first, then those its config declared.
+   */
   readonly stages: readonly VersionStage[];
   /** Time to start the instances and load the model, without warm-up. */
   readonly loadMs: number;
@@ -51,6 +55,11 @@ export interface ModelVersion {
   coldRuns(): number;
   /** What it was loaded from (see FileModelRepository.fingerprint). */
   readonly fingerprint: string;
+  /**
+   * Adds a stage while the version serves, before (outside) the others; the stage is disposed when the returned
+   * function detaches it or the version closes, whichever comes first. On a closed version it is disposed at once.
+   */
+  attach(stage: VersionStage): () => void;
   /** Drains the queue, stops the instances, disposes the stages. Idempotent. */
   close(): Promise<void>;
 }
@@ -69,10 +78,38 @@ export function assembleVersion(parts: {
   readonly fingerprint: string;
 }): ModelVersion {
   let closing: Promise<void> | undefined;
+  /** Stages attached at run time, in the order attached; `all` is them before (outside) the built ones. */
+  let attached: readonly VersionStage[] = [];
+  let all = parts.stages;
+  const set = (next: readonly VersionStage[]) => {
+    attached = next;
+    all = next.length ? [...next, ...parts.stages] : parts.stages;
+  };
+  const attach = (stage: VersionStage) => {
+    if (closing) {
+      void stage.dispose?.();
+      return () => undefined;
+    }
+    set([...attached, stage]);
+    return () => {
+      if (!attached.includes(stage)) return;
+      set(attached.filter((s) => s !== stage));
+      void stage.dispose?.();
+    };
+  };
   const close = async () => {
     await parts.scheduler.close();
-    // Later stages first: the reverse of the order they were built in.
-    for (const stage of [...parts.stages].reverse()) await stage.dispose?.();
+    // Later stages first: the reverse of the order a request passes them.
+    const stages = all;
+    set([]);
+    for (const stage of [...stages].reverse()) await stage.dispose?.();
   };
-  return { ...parts, close: () => (closing ??= close()) };
+  return {
+    ...parts,
+    get stages() {
+      return all;
+    },
+    attach,
+    close: () => (closing ??= close()),
+  };
 }

@@ -21,6 +21,7 @@ function fakeVersions(): VersionSource {
     coldRuns: () => 0,
     warmup: { source: 'disabled', requests: 0, ms: 0 },
     close: async () => undefined,
+    attach: () => () => undefined,
     // Routing never calls into the scheduler or reads the config.
     scheduler: {} as ModelVersion['scheduler'],
     config: {} as ModelConfig,
@@ -57,11 +58,9 @@ function setup() {
       if (v.id.version === 2 && o.candidateFails && i % 4 === 0) manager.director.failed(request);
       else {
         const label = v.id.version === 2 && o.candidateLabel ? o.candidateLabel(i) : i % 10;
-        manager.director.answered(
-          trace,
-          [{ name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(label)]) }],
-          async () => [],
-        );
+        manager.director.answered(trace, [
+          { name: 'label', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(label)]) },
+        ]);
       }
     }
     return served;

@@ -5,7 +5,7 @@
  * decision is an event with its evidence. Operators may pause, resume, promote or abort.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import { InvalidArgumentError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import type { EventLog, EventType } from './event-log.js';
 import { isActive, type DecisionRecord, type Rollout } from './rollout.js';
 import { parseRolloutSpec } from './rollout-spec.js';
@@ -62,6 +62,21 @@ export class CanaryController {
     this.timer = undefined;
   }
 
+  /**
+   * A version a rollout names, which must be serving: one that is loading, unloaded or failed is the caller's to
+   * fix (load it, or name another), so it is refused as a bad request rather than answered as a server outage.
+   */
+  private servingVersion(model: string, version: number, role: 'candidate' | 'stable'): number {
+    try {
+      return this.o.versions.resolveReady(model, `${version}`).id.version;
+    } catch (err) {
+      if (!(err instanceof ModelNotReadyError)) throw err;
+      throw new InvalidArgumentError(
+        `cannot start a rollout with ${role} version ${version}: ${err.message}; load it first (POST /v2/repository/models/${model}/load) or name a version that is serving`,
+      );
+    }
+  }
+
   /** Starts a rollout from an API body (see rollout-spec.ts). Throws when the model already has one running. */
   create(model: string, body: unknown): Rollout {
     const spec = parseRolloutSpec(body);
@@ -70,9 +85,9 @@ export class CanaryController {
       throw new InvalidArgumentError(
         `model '${model}' already has rollout ${running.id} ${running.status}; promote or abort it first`,
       );
-    const candidate = this.o.versions.resolveReady(model, `${spec.candidate}`).id.version;
+    const candidate = this.servingVersion(model, spec.candidate, 'candidate');
     const stable = spec.stable ?? this.primaryVersion(model, candidate);
-    this.o.versions.resolveReady(model, `${stable}`);
+    this.servingVersion(model, stable, 'stable');
     const now = this.clock();
     const rollout: Rollout = {
       id: randomUUID(),

@@ -1,16 +1,17 @@
 /**
- * The request path's view of traffic policy: which version answers a request that names none, what to observe
- * for the canary analysis, and what to mirror. An explicit version in the URL always wins.
+ * The request path's view of traffic policy: which version answers a request that names none, and what to observe
+ * for the canary analysis. An explicit version in the URL always wins. What is mirrored (a shadow, a rollout's
+ * paired check) is not asked here per request: those versions carry a mirror stage (`mirrors`, mirror-stages.ts).
  *
- * Cost when a model has no weights, shadow or rollout: three map lookups per request.
+ * Cost when a model has no weights or rollout: two map lookups per request.
  */
 import type { RegisteredModel } from '../registry/registered-model.js';
 import type { ModelVersion } from '../registry/model-version.js';
-import type { VersionSlot } from '../registry/version-slot.js';
 import type { Tensor } from '../tensor/index.js';
 import { predictedRows, type RowPrediction } from '../prediction/predicted-rows.js';
+import { MirrorStages } from './mirror-stages.js';
 import { pointOf, routingKeyOf } from './routing-key.js';
-import type { MirroredRequest, ShadowMirror, ShadowRunner } from './shadow-mirror.js';
+import type { MirroredRequest, ShadowMirror } from './shadow-mirror.js';
 
 export type { MirroredRequest } from './shadow-mirror.js';
 import { pickVersion, servingSplit } from './traffic-split.js';
@@ -38,16 +39,12 @@ export interface RoutedRequest extends MirroredRequest {
   readonly version?: string | undefined;
 }
 
-/** What happens to one request beyond being answered: observed for a rollout, mirrored to a shadow. */
+/** A request observed for a rollout: its outcome, latency and prediction go to its version's canary window. */
 export interface Trace {
   /** The request as begin() saw it, the key under which failed() finds the trace. */
   readonly request: object;
   readonly version: ModelVersion;
   readonly startedMs: number;
-  readonly observe: boolean;
-  readonly shadow?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
-  /** The rollout's other version, which answers a copy too for the paired-disagreement check. */
-  readonly paired?: { readonly target: ModelVersion; readonly copy: MirroredRequest } | undefined;
 }
 
 export interface TrafficDirectorOptions {
@@ -68,11 +65,6 @@ export interface TrafficDirectorOptions {
   readonly latencyClock?: (() => number) | undefined;
 }
 
-/** The version of a READY slot, else undefined. */
-function readyVersion(slot: VersionSlot | undefined): ModelVersion | undefined {
-  return slot?.state === 'READY' ? slot.loaded : undefined;
-}
-
 /** READY versions of a model. */
 function readyVersions(model: RegisteredModel): ModelVersion[] {
   return [...model.versions.values()].flatMap((v) => (v.state === 'READY' ? [v.loaded] : []));
@@ -84,8 +76,19 @@ export class TrafficDirector {
   private readonly latencyClock: () => number;
   /** Requests begun and not yet answered, so a failure anywhere later can be recorded against their version. */
   private readonly open = new WeakMap<object, Trace>();
+  /** The mirror stages of the versions a shadow or a rollout's paired check mirrors from. */
+  readonly mirrors: MirrorStages;
 
   constructor(private readonly o: TrafficDirectorOptions) {
+    this.mirrors = new MirrorStages({
+      model: (name) => o.versions.model(name),
+      loaded: () => o.versions.loadedIndex().map((e) => e.name),
+      table: o.table,
+      mirror: o.mirror,
+      pairs: o.pairs,
+      rolloutPairing: o.rolloutPairing,
+      rolloutShadow: o.rolloutShadow,
+    });
     this.clock = o.clock ?? Date.now;
     this.random = o.random ?? Math.random;
     this.latencyClock = o.latencyClock ?? (() => performance.now());
@@ -136,52 +139,20 @@ export class TrafficDirector {
     return ready.filter((v) => !policy.failed.has(v.id.version)).sort((a, b) => b.id.version - a.id.version)[0];
   }
 
-  /**
-   * Called before the request runs. Returns undefined when nothing beyond answering is needed. A sampled shadow
-   * copies the inputs now, because running the request moves them away.
-   */
+  /** Called before the request runs. Returns undefined unless a rollout observes the model. */
   begin(version: ModelVersion, request: RoutedRequest): Trace | undefined {
     const routed = request.version === undefined || request.version === '';
-    const observe = routed && this.o.observed(request.model);
-    const shadow = routed ? this.shadowFor(version, request) : undefined;
-    const paired = routed ? this.pairFor(version, request) : undefined;
-    if (!observe && !shadow && !paired) return undefined;
-    const trace = { request, version, startedMs: this.latencyClock(), observe, shadow, paired };
+    if (!routed || !this.o.observed(request.model)) return undefined;
+    const trace = { request, version, startedMs: this.latencyClock() };
     this.open.set(request, trace);
     return trace;
   }
 
-  private shadowFor(version: ModelVersion, request: RoutedRequest): Trace['shadow'] {
-    const policy = this.o.rolloutShadow?.(request.model) ?? this.o.table.policy(request.model).shadow;
-    if (!policy || policy.version === version.id.version) return undefined;
-    const target = readyVersion(this.o.versions.model(request.model).versions.get(policy.version));
-    if (!target || !this.o.mirror.sample(request.model, policy.version, policy.sampleRate)) return undefined;
-    return { target, copy: this.o.mirror.copy(request) };
-  }
-
-  /** The rollout's other version, when this request is sampled to be answered by both. */
-  private pairFor(version: ModelVersion, request: RoutedRequest): Trace['paired'] {
-    const pairing = this.o.pairs && this.o.rolloutPairing?.(request.model);
-    if (!pairing) return undefined;
-    const other =
-      version.id.version === pairing.stable
-        ? pairing.candidate
-        : version.id.version === pairing.candidate
-          ? pairing.stable
-          : undefined;
-    if (other === undefined) return undefined;
-    const target = readyVersion(this.o.versions.model(request.model).versions.get(other));
-    if (!target || !this.o.pairs!.sample(request.model, other, pairing.sampleRate)) return undefined;
-    return { target, copy: this.o.pairs!.copy(request) };
-  }
-
-  /** The request was answered: record it and start its shadow and paired copy, off the caller's path. */
-  answered(trace: Trace | undefined, outputs: readonly Tensor[], runner: ShadowRunner): void {
+  /** The request was answered by its version: record it. */
+  answered(trace: Trace | undefined, outputs: readonly Tensor[]): void {
     if (!trace) return;
     this.open.delete(trace.request);
-    if (trace.observe) this.record(trace, true, predictedRows(outputs));
-    if (trace.shadow) this.o.mirror.mirror(trace.shadow.target, trace.shadow.copy, outputs, runner);
-    if (trace.paired) this.o.pairs!.mirror(trace.paired.target, trace.paired.copy, outputs, runner);
+    this.record(trace, true, predictedRows(outputs));
   }
 
   /** The request (as given to begin) failed after its version was chosen. */
@@ -189,7 +160,7 @@ export class TrafficDirector {
     const trace = this.open.get(request);
     if (!trace) return;
     this.open.delete(request);
-    if (trace.observe) this.record(trace, false, undefined);
+    this.record(trace, false, undefined);
   }
 
   private record(trace: Trace, ok: boolean, prediction: RowPrediction | undefined): void {

@@ -110,6 +110,9 @@ export class TrafficManager {
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });
+    // Every change to what a model mirrors is an event (traffic changed, a rollout's step or status, a version
+    // loaded or unloaded): the versions' mirror stages follow it.
+    this.events.onRecord((e) => this.director.mirrors.refresh(e.model));
     this.persistence =
       o.store &&
       new RolloutPersistence({

@@ -3,7 +3,8 @@
  * threshold and drifted flag, rows counted and dropped, evaluations, and webhook calls. Read from the drift
  * monitor at scrape time (nothing on the request path), served at /metrics beside the rest.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { rowMetric } from './metric-group.js';
 
 /** A statistic of the last evaluated window of a version. */
 export interface DriftStatisticRow {
@@ -47,19 +48,20 @@ function statGauge(
   help: string,
   value: (r: DriftStatisticRow) => number,
 ): void {
-  new Gauge({
+  rowMetric([registry], {
+    kind: 'gauge',
     name,
     help,
-    labelNames: STAT,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const r of source.statisticRows())
-        this.set(
-          { model: r.model, version: r.version, feature: r.feature, source: r.source, statistic: r.statistic },
-          value(r),
-        );
-    },
+    labels: STAT,
+    rows: () => source.statisticRows(),
+    labelsOf: (r) => ({
+      model: r.model,
+      version: r.version,
+      feature: r.feature,
+      source: r.source,
+      statistic: r.statistic,
+    }),
+    value,
   });
 }
 
@@ -68,24 +70,12 @@ function versionMetric(
   source: DriftSource,
   def: { kind: 'gauge' | 'counter'; name: string; help: string; value: (r: DriftVersionRow) => number },
 ): void {
-  const options = { name: def.name, help: def.help, labelNames: VERSION, registers: [registry] };
-  if (def.kind === 'gauge') {
-    new Gauge({
-      ...options,
-      collect() {
-        this.reset();
-        for (const r of source.versionRows()) this.set({ model: r.model, version: r.version }, def.value(r));
-      },
-    });
-  } else {
-    new Counter({
-      ...options,
-      collect() {
-        this.reset();
-        for (const r of source.versionRows()) this.inc({ model: r.model, version: r.version }, def.value(r));
-      },
-    });
-  }
+  rowMetric([registry], {
+    ...def,
+    labels: VERSION,
+    rows: () => source.versionRows(),
+    labelsOf: (r) => ({ model: r.model, version: r.version }),
+  });
 }
 
 /** The /metrics registry with the drift metrics added. */

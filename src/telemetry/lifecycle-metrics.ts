@@ -4,7 +4,8 @@
  * labelled with the check that caused it. Read from the traffic manager at scrape time (nothing on the request
  * path), served at /metrics beside the rest.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { rowMetric, type RowMetric } from './metric-group.js';
 
 /** What the metrics read; the traffic manager provides it. */
 export interface LifecycleSource {
@@ -54,55 +55,15 @@ const VERSION = ['model', 'version'] as const;
 
 type Rows<K extends keyof LifecycleSource> = ReturnType<LifecycleSource[K]>[number];
 
-function gauge<K extends keyof LifecycleSource>(
+/** A gauge or counter over one kind of the source's rows. */
+function rows<K extends keyof LifecycleSource>(
   registry: Registry,
   source: LifecycleSource,
-  rows: K,
-  def: {
-    name: string;
-    help: string;
-    labels: readonly string[];
-    value: (r: Rows<K>) => number | undefined;
-    labelsOf: (r: Rows<K>) => Record<string, string | number>;
-  },
+  kind: 'gauge' | 'counter',
+  from: K,
+  def: Omit<RowMetric<Rows<K>>, 'kind' | 'rows'>,
 ): void {
-  new Gauge({
-    name: def.name,
-    help: def.help,
-    labelNames: def.labels,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const r of source[rows]() as ReadonlyArray<Rows<K>>) {
-        const v = def.value(r);
-        if (v !== undefined) this.set(def.labelsOf(r), v);
-      }
-    },
-  });
-}
-
-function counter<K extends keyof LifecycleSource>(
-  registry: Registry,
-  source: LifecycleSource,
-  rows: K,
-  def: {
-    name: string;
-    help: string;
-    labels: readonly string[];
-    value: (r: Rows<K>) => number;
-    labelsOf: (r: Rows<K>) => Record<string, string | number>;
-  },
-): void {
-  new Counter({
-    name: def.name,
-    help: def.help,
-    labelNames: def.labels,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const r of source[rows]() as ReadonlyArray<Rows<K>>) this.inc(def.labelsOf(r), def.value(r));
-    },
-  });
+  rowMetric<Rows<K>>([registry], { ...def, kind, rows: () => source[from]() as ReadonlyArray<Rows<K>> });
 }
 
 /**
@@ -131,7 +92,7 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
   const source = loadedOnly(all);
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
-  gauge(own, source, 'versionRows', {
+  rows(own, source, 'gauge', 'versionRows', {
     name: 'inferd_traffic_share_percent',
     help: 'Percent of requests naming no version that the version answers under the traffic policy.',
     labels: VERSION,
@@ -139,60 +100,56 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
     labelsOf: byVersion,
   });
   // Load time is inferd_model_load_seconds (request-metrics.ts, from the version statistics); it excludes warm-up.
-  gauge(own, source, 'versionRows', {
+  rows(own, source, 'gauge', 'versionRows', {
     name: 'inferd_model_warmup_seconds',
     help: 'Time the version spent warming up before it took traffic.',
     labels: VERSION,
     value: (r) => (r.warmupMs === undefined ? undefined : r.warmupMs / 1000),
     labelsOf: byVersion,
   });
-  counter(own, source, 'versionRows', {
+  rows(own, source, 'counter', 'versionRows', {
     name: 'inferd_model_cold_runs_total',
     help: 'Requests answered by an instance that had never run (warm-up off, or its generated warm-up failed); 0 when warm-up ran.',
     labels: VERSION,
     value: (r) => r.coldRuns ?? 0,
     labelsOf: byVersion,
   });
-  new Counter({
+  rows(own, source, 'counter', 'warmupFailureRows', {
     name: 'inferd_warmup_failures_total',
-    labelNames: ['model', 'version', 'source'],
-    registers: [own],
     help: 'Warm-ups that failed: source="generated" (requests guessed from the signature) leaves the version serving cold; source="file" (its warmup.json) refuses the version.',
-    collect() {
-      this.reset();
-      for (const r of source.warmupFailureRows())
-        this.inc({ model: r.model, version: r.version, source: r.source }, r.count);
-    },
+    labels: ['model', 'version', 'source'],
+    value: (r) => r.count,
+    labelsOf: (r) => ({ model: r.model, version: r.version, source: r.source }),
   });
-  counter(own, source, 'shadowRows', {
+  rows(own, source, 'counter', 'shadowRows', {
     name: 'inferd_shadow_requests_total',
     help: 'Requests mirrored to a shadow version.',
     labels: VERSION,
     value: (r) => r.mirrored,
     labelsOf: byVersion,
   });
-  counter(own, source, 'shadowRows', {
+  rows(own, source, 'counter', 'shadowRows', {
     name: 'inferd_shadow_dropped_total',
     help: 'Sampled requests not mirrored because too many shadows were in flight.',
     labels: VERSION,
     value: (r) => r.dropped,
     labelsOf: byVersion,
   });
-  counter(own, source, 'shadowRows', {
+  rows(own, source, 'counter', 'shadowRows', {
     name: 'inferd_shadow_errors_total',
     help: 'Shadow requests that failed (never seen by callers).',
     labels: VERSION,
     value: (r) => r.errors,
     labelsOf: byVersion,
   });
-  gauge(own, source, 'shadowRows', {
+  rows(own, source, 'gauge', 'shadowRows', {
     name: 'inferd_shadow_agreement_ratio',
     help: 'Share of shadowed rows whose class equals the answer the caller got.',
     labels: VERSION,
     value: (r) => (r.rows ? r.agreeing / r.rows : undefined),
     labelsOf: byVersion,
   });
-  gauge(own, source, 'shadowRows', {
+  rows(own, source, 'gauge', 'shadowRows', {
     name: 'inferd_shadow_mean_abs_difference',
     help: 'Mean absolute difference between shadow and caller answers per row (regression).',
     labels: VERSION,
@@ -205,21 +162,21 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
     candidate: r.candidate,
     status: r.status,
   });
-  gauge(own, source, 'rolloutRows', {
+  rows(own, source, 'gauge', 'rolloutRows', {
     name: 'inferd_canary_weight_percent',
     help: "A rollout's candidate weight now, in percent.",
     labels: ['model', 'rollout', 'candidate', 'status'],
     value: (r) => r.weight,
     labelsOf: rollout,
   });
-  gauge(own, source, 'rolloutRows', {
+  rows(own, source, 'gauge', 'rolloutRows', {
     name: 'inferd_canary_status',
     help: 'A rollout in its current status (the status is a label; the value is 1).',
     labels: ['model', 'rollout', 'candidate', 'status'],
     value: () => 1,
     labelsOf: rollout,
   });
-  counter(own, source, 'eventRows', {
+  rows(own, source, 'counter', 'eventRows', {
     name: 'inferd_rollout_events_total',
     help: 'Routing and lifecycle events (canary decisions, traffic changes, versions ready/refused/unloaded); check names the failing check of a rollback.',
     labels: ['model', 'event', 'check'],

@@ -38,6 +38,30 @@ async function shares(
 }
 
 describe('traffic policy', () => {
+  test('a rollout naming a version that is not serving is refused with 400 and what to do, not answered 503', async () => {
+    const repo = tempRepo({
+      digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config: 'version_policy: all\n' },
+    });
+    const server = await startTestServer({
+      repository: repo.dir,
+      config: { model_control_mode: 'explicit', load_models: ['*'] },
+    });
+    try {
+      const rollouts = `${server.url}/v1/models/digits/rollouts`;
+      const unload = await call(`${server.url}/v2/repository/models/digits/unload`, { body: {} });
+      assert.equal(unload.status, 200);
+      const refused = await call<{ error: string; code: string }>(rollouts, {
+        body: { candidate: 2, stable: 1, steps: [10], interval_ms: 60_000 },
+      });
+      assert.equal(refused.status, 400, refused.body.error);
+      assert.equal(refused.body.code, 'invalid_argument');
+      assert.match(refused.body.error, /candidate version 2: .*not ready.*load it first/);
+    } finally {
+      await server.close();
+      repo.cleanup();
+    }
+  });
+
   test('weights split requests that name no version; an explicit version in the URL always wins', () =>
     withServer('version_policy: all\ntraffic: { weights: { 1: 70, 2: 30 } }\n', async (server) => {
       const infer = `${server.url}/v2/models/digits/infer`;

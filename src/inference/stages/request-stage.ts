@@ -1,12 +1,13 @@
 /**
  * What a per-version stage does to a request. A stage wraps one of two steps of a version's answer:
  *
- * - `answer` stages wrap the whole answer of the version (the request in, the response out): the fallback and
- *   breaker outermost, then feature enrichment, which replaces the request before it is validated;
+ * - `answer` stages wrap the whole answer of the version (the request in, the response out): a mirror stage while
+ *   routing gives the version one (mirror-stage.ts), then the fallback and breaker, then feature enrichment, which
+ *   replaces the request before it is validated;
  * - `submit` stages wrap `scheduler.submit` (validated inputs in, raw outputs out): the drift tap.
  *
  * Stages are built when a version loads, only for what its config declares (build-stages.ts), so a plain model
- * runs none; they are disposed when the version closes.
+ * runs none; they are disposed when the version closes. A mirror stage is attached and detached at run time.
  */
 import type { ModelVersion, VersionStage } from '../../registry/model-version.js';
 import type { ScheduleResult } from '../../scheduler/job.js';
@@ -24,6 +25,8 @@ export interface AnswerContext {
   readonly timeline: RequestTimeline;
   /** How far the version's own run got (set by the fallback stage, read when the run fails). */
   attempt?: Attempt | undefined;
+  /** The version's own outputs, post-processed, once it answered itself (a fallback's answer leaves it unset). */
+  answered?: readonly Tensor[] | undefined;
   /** Response parameters a stage adds (the features' freshness and fallbacks). */
   parameters?: Parameters | undefined;
   /** Runs a request on another model (a `model:` fallback); undefined when nesting forbids another hop. */

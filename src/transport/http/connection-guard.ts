@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { PublicErrorCode } from '../../errors/index.js';
 import type { ConnectionMetrics, Listener, RequestRefusalReason } from '../../telemetry/connection-metrics.js';
 
 export interface HttpConnectionLimits {
@@ -140,7 +141,8 @@ export class ConnectionGuard {
 
   /**
    * Fastify's clientErrorHandler: node's own refusals (a request not received in time, a head too large or not
-   * HTTP) are counted and answered with a status and a message saying what to do, then the connection is closed.
+   * HTTP) are counted and answered with a status, a message saying what to do and an error code (docs/errors.md),
+   * then the connection is closed.
    */
   readonly clientErrorHandler = (err: Error & { code?: string }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -156,11 +158,11 @@ export class ConnectionGuard {
     if (this.refused.has(socket)) return;
     this.refused.add(socket);
     this.metrics?.requestsRefused.inc({ listener: this.listener, reason });
-    const { status, text, message } = ANSWERS[reason];
+    const { status, text, message, code } = ANSWERS[reason];
     // An answer already begun cannot be replaced: the connection is only closed.
     const begun = this.busy.get(socket)?.res.headersSent === true;
     if (socket.writable && !begun) {
-      const body = JSON.stringify({ error: message(this.limits) });
+      const body = JSON.stringify({ error: message(this.limits), code });
       socket.write(
         `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
@@ -169,31 +171,44 @@ export class ConnectionGuard {
   }
 }
 
+/**
+ * Node's refusals, answered before any route reads the request: each is the HTTP layer's `bad_request` (its
+ * status says which: 408 too slow, 431 a head too large, 400 not HTTP/1.1).
+ */
 const ANSWERS: Record<
   Exclude<RequestRefusalReason, 'body_budget'>,
-  { status: number; text: string; message: (l: HttpConnectionLimits) => string }
+  { status: number; text: string; code: PublicErrorCode; message: (l: HttpConnectionLimits) => string }
 > = {
   headers_timeout: {
     status: 408,
     text: 'Request Timeout',
+    code: 'bad_request',
     message: (l) =>
       `the request head (line and headers) did not arrive within ${l.headersTimeoutMs} ms; send it at once`,
   },
   request_timeout: {
     status: 408,
     text: 'Request Timeout',
+    code: 'bad_request',
     message: (l) =>
       `the request did not arrive in full within ${l.requestTimeoutMs} ms; send the body at once, or smaller bodies`,
   },
   body_idle_timeout: {
     status: 408,
     text: 'Request Timeout',
+    code: 'bad_request',
     message: (l) => `the request body stopped arriving: nothing came for ${l.idleTimeoutMs} ms; send the body at once`,
   },
   header_overflow: {
     status: 431,
     text: 'Request Header Fields Too Large',
+    code: 'bad_request',
     message: () => 'the request head is too large; send fewer or shorter headers',
   },
-  bad_request: { status: 400, text: 'Bad Request', message: () => 'the request is not valid HTTP/1.1' },
+  bad_request: {
+    status: 400,
+    text: 'Bad Request',
+    code: 'bad_request',
+    message: () => 'the request is not valid HTTP/1.1',
+  },
 };

@@ -24,6 +24,7 @@ import { BodyBudget, registerBodyBudget } from './body-budget.js';
 import { connectionConfigSchema, toConnectionConfig } from '../../config/connection-config.js';
 import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
 import type { Planes } from '../planes.js';
+import { UnavailableError } from '../../errors/index.js';
 
 /** How the HTTP door listens and what it accepts: limits, TLS, connections, logging. */
 export interface HttpSettings {
@@ -61,9 +62,10 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
     // Fastify's own request logging is off: the core's observers log inference requests (telemetry/request-log.ts).
     logger: false,
     bodyLimit: options.bodyLimitBytes,
-    // Closing: idle keep-alive connections end at once; requests in flight finish; new ones get 503.
+    // Closing: idle keep-alive connections end at once; requests in flight finish; new ones get 503 (our own
+    // answer below, which carries an error code: fastify's would not).
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    return503OnClosing: false,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Counted, and answered with a message that says what to do (connection-guard.ts).
     clientErrorHandler: guard.clientErrorHandler,
@@ -74,6 +76,7 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler(createErrorHandler({ logger: options.logger, bodyLimit: options.bodyLimitBytes, service: data }));
   app.setNotFoundHandler(notFoundHandler);
+  refuseWhileClosing(app);
   // While shutting down, every answer asks the client to close its connection so draining ends promptly.
   app.addHook('onSend', (_req, reply, _payload, done) => {
     if (!options.accepting()) void reply.header('connection', 'close');
@@ -106,4 +109,26 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
   registerRolloutRoutes(app, control);
   registerDriftRoutes(app, control);
   return app;
+}
+
+/**
+ * Once the app closes (after the shutdown delay: see main.ts), a request that still reaches it (on a connection
+ * busy when the close began, or one whose head was still arriving) is answered 503 `unavailable` with Retry-After
+ * before anything else runs, authentication included: the client should send it to another replica.
+ */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  // preClose runs as fastify starts to close, before the listener stops accepting connections.
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_req, _reply, done) => {
+    if (!closing) return done();
+    done(
+      new UnavailableError(
+        'the server is shutting down and takes no new requests; send the request again, to another replica',
+      ),
+    );
+  });
 }
