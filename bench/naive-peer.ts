@@ -1,8 +1,9 @@
 /**
  * What a user would write instead of inferd: fastify + onnxruntime-node, one session.run per request on the
- * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy.
+ * main thread, default session options, same V2 JSON request and response shape. Loads digits and mlp_heavy
+ * (or the comma-separated --models). GET /v2/health/ready answers 200 once it listens: the sessions are loaded by then.
  *
- * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0]
+ * Usage: node dist/bench/naive-peer.js [--model-repository models] [--port 0] [--models digits,mlp_heavy]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +23,17 @@ interface V2Request {
 }
 
 const { values } = parseArgs({
-  options: { 'model-repository': { type: 'string', default: 'models' }, port: { type: 'string', default: '0' } },
+  options: {
+    'model-repository': { type: 'string', default: 'models' },
+    port: { type: 'string', default: '0' },
+    /** Comma-separated (the cold-start comparison loads digits alone). */
+    models: { type: 'string', default: 'digits,mlp_heavy' },
+  },
 });
 exitWithParent();
 
 const sessions = new Map<string, ort.InferenceSession>();
-for (const name of ['digits', 'mlp_heavy']) {
+for (const name of values.models.split(',')) {
   sessions.set(name, await ort.InferenceSession.create(join(values['model-repository'], name, '1', 'model.onnx')));
 }
 
@@ -37,6 +43,7 @@ function toJson(t: ort.Tensor): { name?: string; datatype: string; shape: number
 }
 
 const app = fastify();
+app.get('/v2/health/ready', async () => ({ ready: true }));
 app.post<{ Params: { model: string }; Body: V2Request }>('/v2/models/:model/infer', async (req, reply) => {
   const session = sessions.get(req.params.model);
   if (!session) return reply.code(404).send({ error: `unknown model ${req.params.model}` });

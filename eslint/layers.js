@@ -60,10 +60,23 @@ export const LAYERS = [
     unit: 'routing',
     may: [types('registry'), 'config', 'errors', 'lib', 'prediction', 'telemetry', 'tensor'],
     pure: {
-      files: ['verdict', 'traffic-split', 'routing-key', 'divergence', 'agreement', 'version-window'],
+      files: [
+        'verdict',
+        'traffic-split',
+        'routing-key',
+        'divergence',
+        'agreement',
+        'version-window',
+        'evidence-digest',
+      ],
       without: ['telemetry'],
     },
     why: 'traffic policy is decided from version types, config and clocks; pure policy is data and a clock in, a decision out',
+  },
+  {
+    unit: 'state',
+    may: ['routing', types('registry'), 'config', 'errors', 'lib', 'telemetry'],
+    why: 'shared control state (PostgreSQL) implements the stores routing defines; only the composition roots import it',
   },
   {
     unit: 'features',

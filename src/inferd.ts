@@ -17,7 +17,7 @@ import { ControlPlane } from './control/control-plane.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import type { FeaturesConfig } from './config/index.js';
-import { FeatureService } from './features/feature-service.js';
+import type { FeatureService } from './features/feature-service.js';
 import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
 import type { AuditConfig } from './config/audit-config.js';
 import type { AuditTrail } from './audit/audit-trail.js';
@@ -27,7 +27,11 @@ import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
 import { DriftMonitor } from './drift/drift-monitor.js';
 import { createRolloutStore } from './routing/create-rollout-store.js';
-import type { RolloutStoreConfig } from './config/rollout-store-config.js';
+import { markStartupPhase } from './lib/startup-phases.js';
+import type { RolloutStore } from './routing/rollout-store.js';
+import type { StateConfig } from './config/state-config.js';
+import type { PostgresState } from './state/postgres/postgres-state.js';
+import type { PostgresCanaryCoordination } from './state/postgres/canary-coordination.js';
 
 export interface InferdOptions {
   /**
@@ -59,8 +63,13 @@ export interface InferdOptions {
   readonly integrity?: IntegrityMode;
   /** PEM files of the ed25519 public keys trusted under `integrity: 'signed'`. */
   readonly trustedKeys?: readonly string[];
-  /** Where rollout state is kept across restarts (see config/rollout-store-config.ts); absent: memory only. */
-  readonly rollouts?: RolloutStoreConfig;
+  /**
+   * Where rollouts, traffic policies and events are kept (see config/state-config.ts): SQLite, memory, or
+   * PostgreSQL shared by every replica; absent: memory only.
+   */
+  readonly state?: StateConfig;
+  /** @deprecated the older name of `state`. */
+  readonly rollouts?: StateConfig;
 }
 
 export class Inferd {
@@ -79,6 +88,10 @@ export class Inferd {
     readonly traffic: TrafficManager,
     /** Live drift per model version against its profile.json (models with `drift:` in config.yaml). */
     readonly drift: DriftMonitor,
+    /** The shared state database (pool, schema, origin id) when `state.store` is postgres. */
+    readonly state: PostgresState | undefined,
+    /** The canary leader, verdict ledger and shared evidence when `state.store` is postgres. */
+    readonly canaryCoordination: PostgresCanaryCoordination | undefined,
   ) {}
 
   /**
@@ -100,19 +113,20 @@ export class Inferd {
         'the model repository has no models yet: nothing serves until one is added and loaded',
       );
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
-    // Feature stores open before the models load and close after they stop (stop() reverses this order).
-    const features =
-      options.features &&
-      new FeatureService({
-        config: options.features,
-        logger,
-        metrics: options.featureMetrics ?? createFeatureMetrics(),
-      });
+    // Feature stores open before the models load and close after they stop (stop() reverses this order). Their
+    // clients (ioredis, better-sqlite3) are loaded only when features are configured.
+    const features: FeatureService | undefined = options.features
+      ? new (await import('./features/feature-service.js')).FeatureService({
+          config: options.features,
+          logger,
+          metrics: options.featureMetrics ?? createFeatureMetrics(),
+        })
+      : undefined;
     await features?.start();
     await features?.seedEmptyViews();
     // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
     const audit = options.audit?.enabled
-      ? createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
+      ? await createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
@@ -125,28 +139,60 @@ export class Inferd {
       featuresConfigSha256: options.features?.sha256,
       onEvent: (e) => traffic.onLifecycle(e),
     });
-    const traffic = new TrafficManager({
-      versions: registry,
-      logger,
-      store: createRolloutStore(options.rollouts, logger),
-    });
+    const stateConfig = options.state ?? options.rollouts;
+    // The shared state database opens before the models load: a replica without it has no policy to serve.
+    let state: PostgresState | undefined;
+    let store: RolloutStore | undefined;
+    // Several replicas: one leads the canary analysis and judges every replica's evidence (README "Canary leader").
+    let coordination: PostgresCanaryCoordination | undefined;
+    try {
+      if (stateConfig?.store === 'postgres') {
+        // pg and the shared-state code load only when the state is kept in PostgreSQL.
+        const [{ PostgresState }, { PostgresRolloutStore }, { createCanaryCoordination }] = await Promise.all([
+          import('./state/postgres/postgres-state.js'),
+          import('./state/postgres/postgres-rollout-store.js'),
+          import('./state/postgres/canary-coordination.js'),
+        ]);
+        state = await PostgresState.open(stateConfig);
+        store = await PostgresRolloutStore.open({ state, config: stateConfig, logger });
+        coordination = await createCanaryCoordination(state.pool, state.schema, state.instanceId, {
+          logger,
+          connection: { connectionString: state.url },
+        });
+        logger.info({ state_store: state.location, origin: state.instanceId }, 'control state shared in PostgreSQL');
+      } else store = createRolloutStore(stateConfig, logger);
+    } catch (err) {
+      await coordination?.close();
+      await store?.close();
+      await state?.close();
+      await audit?.stop();
+      await features?.stop();
+      throw err;
+    }
+    const traffic = new TrafficManager({ versions: registry, logger, store, coordination });
     // Before loading: every version is built with the stages its config declares (fallback, features, drift).
     const service = new InferenceService(registry, features, audit, drift);
     service.useTraffic(traffic.director);
     // Kept events come back before the models load, so event numbers continue after them.
     await traffic.openStore().catch(async (err: unknown) => {
       await traffic.closeStore();
+      await coordination?.close();
+      await state?.close();
       await audit?.stop();
       await features?.stop();
       throw err;
     });
+    markStartupPhase('stores');
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
     await registry.loadInitial(initial).catch(async (err: unknown) => {
       await traffic.closeStore();
+      await coordination?.close();
+      await state?.close();
       await audit?.stop();
       await features?.stop();
       throw err;
     });
+    markStartupPhase('models');
     const poller =
       mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();
@@ -161,7 +207,11 @@ export class Inferd {
       audit,
       features,
     });
-    return new Inferd(service, control, registry, poller, features, audit, traffic, drift);
+    const stateHealth = () => traffic.stateHealth();
+    if (state)
+      // Not a readiness failure: serving goes on with the last known policies (README "Running several replicas").
+      service.addReadinessCheck({ dependency: 'state_store', degrades: true, problem: () => stateHealth()?.problem });
+    return new Inferd(service, control, registry, poller, features, audit, traffic, drift, state, coordination);
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
@@ -182,6 +232,8 @@ export class Inferd {
     await this.registry.stop();
     await this.drift.stop(); // counts what the last answers buffered; waits for webhook calls
     await this.traffic.closeStore();
+    await this.canaryCoordination?.close(); // steps down: another replica takes the lead at its next try
+    await this.state?.close();
     await this.audit?.stop(); // after the last answer: writes what is buffered
     await this.features?.stop();
   }

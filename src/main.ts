@@ -4,16 +4,19 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
+import { isLoopback, prepareStateDir, readFeaturesConfig, type ServerConfig } from './config/index.js';
+import { LEGACY_AUDIT_PATH } from './config/audit-config.js';
+import { ConfigError } from './errors/index.js';
 import { Inferd } from './inferd.js';
 import { checkModelRepository } from './repository/check-model-repository.js';
+import { dropSpareWorker } from './registry/prestart-worker.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
 import { createAuditMetrics } from './telemetry/audit-metrics.js';
 import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
-import { QualityServer } from './quality/quality-server.js';
+import type { QualityServer } from './quality/quality-server.js';
 import { withLifecycleMetrics } from './telemetry/lifecycle-metrics.js';
 import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics } from './telemetry/security-metrics.js';
@@ -23,15 +26,14 @@ import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
 import { createRateStore, followCertificates } from './security-setup.js';
-import { grpcTlsCredentials } from './transport/grpc/grpc-tls.js';
 import { requestLogger } from './telemetry/request-log.js';
-import { Tracing, withTraceIds } from './telemetry/tracing.js';
+import type { Tracing } from './telemetry/tracing.js';
+import { withTraceIds } from './telemetry/trace-ids.js';
 import { ShedLog } from './telemetry/shed-log.js';
 import { logModelStatus } from './telemetry/model-status.js';
 import { VERSION } from './version.js';
-import { buildHttpApp } from './transport/http/http-app.js';
-import { buildMetricsApp } from './transport/http/metrics-app.js';
-import { startGrpcServer, type RunningGrpcServer } from './transport/grpc/grpc-server.js';
+import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
+import type { RunningGrpcServer } from './transport/grpc/grpc-server.js';
 
 export interface RunningServer {
   readonly inferd: Inferd;
@@ -57,15 +59,22 @@ export async function startServer(
   logger: Logger = createLogger(config.logLevel, { format: config.logFormat }),
 ): Promise<RunningServer> {
   const started = performance.now();
+  // The HTTP front end's code (fastify and the routes) loads on this thread while the model workers start and load
+  // on theirs; it is awaited once the models are ready. gRPC's loads once HTTP listens (below).
+  const doorsLoading = loadHttpDoors();
+  doorsLoading.catch(() => undefined); // a failure is reported where it is awaited
   // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
   await checkModelRepository({
     path: config.modelRepository,
     modelControlMode: config.modelControlMode,
     allowEmpty: config.allowEmptyRepository,
   });
+  checkStateDir(config, logger);
   logger.info({ model_repository: config.modelRepository }, 'loading models');
   const features =
-    config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+    config.featuresConfig === undefined
+      ? undefined
+      : readFeaturesConfig(config.featuresConfig, config.redisUrl, config.stateDir.path);
   if (features)
     logger.info(
       { features_config: config.featuresConfig, views: Object.keys(features.views) },
@@ -77,8 +86,8 @@ export async function startServer(
   const connectionMetrics = createConnectionMetrics();
   // Built before the models load, so a broken keys file or JWKS fails the start at once.
   const tls = config.tls ? new TlsMaterial(config.tls, logger) : undefined;
-  const rateStore = createRateStore(config.rateStore, securityMetrics, logger);
-  const gate = new SecurityGate({ auth: config.auth, metrics: securityMetrics, logger, rateStore });
+  const rateStore = await createRateStore(config.rateStore, securityMetrics, logger);
+  const gate = await SecurityGate.create({ auth: config.auth, metrics: securityMetrics, logger, rateStore });
   logSecurity(config, logger);
   if (config.audit.enabled)
     logger.info(
@@ -98,10 +107,16 @@ export async function startServer(
     auditMetrics,
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
-    rollouts: config.rollouts,
+    state: config.state,
   });
-  const tracing = config.tracing.otlpEndpoint
-    ? new Tracing({ ...config.tracing, endpoint: config.tracing.otlpEndpoint, serviceVersion: VERSION })
+  await dropSpareWorker(); // the worker `inferd serve` started ahead, if no model took it
+  // The OpenTelemetry SDK and exporter are loaded only when there is somewhere to send spans.
+  const tracing: Tracing | undefined = config.tracing.otlpEndpoint
+    ? new (await import('./telemetry/tracing.js')).Tracing({
+        ...config.tracing,
+        endpoint: config.tracing.otlpEndpoint,
+        serviceVersion: VERSION,
+      })
     : undefined;
   // One trace id per request, chosen before the spans and the log line are written, so both carry it.
   inferd.service.addObserver(
@@ -114,6 +129,12 @@ export async function startServer(
     inferd.service.addReadinessCheck({ dependency: 'rate_store', problem: () => rateStore.readinessProblem?.() });
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
+  const { buildHttpApp, buildMetricsApp } = await doorsLoading.catch(async (err: unknown) => {
+    shedLog.stop();
+    await quality?.stop();
+    await inferd.stop();
+    throw err;
+  });
   let accepting = true;
   // The doors: the data plane, the control plane (with feedback and quality when the prediction log is on), the gate.
   const planes = { data: inferd.service, control: inferd.control.withQuality(quality), gate };
@@ -144,23 +165,36 @@ export async function startServer(
         })
       : undefined;
   let grpc: RunningGrpcServer | undefined;
+  const startGrpc = async () => {
+    const { startGrpcServer } = await import('./transport/grpc/grpc-server.js');
+    const credentials = tls
+      ? (await import('./transport/grpc/grpc-tls.js')).grpcTlsCredentials(tls, tls.config.clientAuth)
+      : undefined;
+    const started = await startGrpcServer(planes, {
+      logger,
+      strictReadiness: config.strictReadiness,
+      accepting: () => accepting,
+      host: config.host,
+      port: config.grpcPort,
+      maxReceiveMessageBytes: config.bodyLimitBytes,
+      connections: config.connections.grpc,
+      credentials,
+      limits: config.limits,
+    });
+    markStartupPhase('grpc');
+    return started;
+  };
   try {
     await rateStore.start();
     await app.listen({ host: config.host, port: config.httpPort });
-    if (config.grpcPort >= 0) {
-      grpc = await startGrpcServer(planes, {
-        logger,
-        strictReadiness: config.strictReadiness,
-        accepting: () => accepting,
-        host: config.host,
-        port: config.grpcPort,
-        maxReceiveMessageBytes: config.bodyLimitBytes,
-        connections: config.connections.grpc,
-        credentials: tls ? grpcTlsCredentials(tls, tls.config.clientAuth) : undefined,
-        limits: config.limits,
-      });
-    }
-    await metricsApp?.listen({ host: config.host, port: config.metricsPort });
+    markStartupPhase('http');
+    // Then gRPC (its modules and proto load now) and the metrics listener, side by side.
+    const [grpcStarted, metricsListening] = await Promise.allSettled([
+      config.grpcPort >= 0 ? startGrpc() : undefined,
+      metricsApp?.listen({ host: config.host, port: config.metricsPort }).then(() => markStartupPhase('metrics')),
+    ]);
+    if (grpcStarted.status === 'fulfilled') grpc = grpcStarted.value;
+    for (const step of [grpcStarted, metricsListening]) if (step.status === 'rejected') throw step.reason;
     gate.start();
     // With `https` set, fastify's server is an https.Server (a tls.Server), though typed as http.Server.
     if (tls)
@@ -184,7 +218,11 @@ export async function startServer(
   logModelStatus(logger, inferd.service.index());
   if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
-  logger.info({ url, startup_ms: Math.round(performance.now() - started) }, `inferd listening on ${url}`);
+  // startup_phases_ms: when each step of the start finished, in ms since the process started (lib/startup-phases.ts).
+  logger.info(
+    { url, startup_ms: Math.round(performance.now() - started), startup_phases_ms: takeStartupPhases() },
+    `inferd listening on ${url}`,
+  );
   let closing: Promise<void> | undefined;
   return {
     inferd,
@@ -231,6 +269,15 @@ export async function startServer(
   };
 }
 
+/** The HTTP and metrics front ends' modules. */
+async function loadHttpDoors() {
+  const [http, metrics] = await Promise.all([
+    import('./transport/http/http-app.js'),
+    import('./transport/http/metrics-app.js'),
+  ]);
+  return { buildHttpApp: http.buildHttpApp, buildMetricsApp: metrics.buildMetricsApp };
+}
+
 /** Feedback labels and live quality, beside the prediction log (only when it is on). */
 async function startQuality(
   inferd: Inferd,
@@ -247,6 +294,8 @@ async function startQuality(
     }
   };
   const audit = inferd.audit;
+  // Loaded only with the prediction log on, like the feedback stores (SQLite, PostgreSQL) behind it.
+  const { QualityServer } = await import('./quality/quality-server.js');
   const quality = new QualityServer({
     audit: config.audit,
     quality: config.quality,
@@ -276,6 +325,34 @@ async function readPendingConnections(): Promise<void> {
 }
 
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */
+/**
+ * Creates the state directory when a store defaults to it, and says plainly when it cannot be written: the
+ * rollout store then stays in memory (with a warning from createRolloutStore), an SQLite prediction log stops the
+ * start, since audit.enabled asks for every prediction to be kept.
+ */
+function checkStateDir(config: ServerConfig, logger: Logger): void {
+  const sqliteAudit = config.audit.enabled && config.audit.store === 'sqlite';
+  if (sqliteAudit && config.audit.pathSource === 'legacy')
+    logger.warn(
+      { audit_path: LEGACY_AUDIT_PATH, state_dir: config.stateDir.path },
+      `the prediction log stays at ${LEGACY_AUDIT_PATH} (the default of earlier versions) while it exists: to follow the new default, ` +
+        `stop inferd and move ${LEGACY_AUDIT_PATH}* into ${config.stateDir.path}/, or set audit.path to keep it where it is`,
+    );
+  const auditInStateDir = sqliteAudit && config.audit.pathSource === 'state_dir';
+  const rolloutsInStateDir = config.state.store === 'sqlite' && config.state.defaultPath;
+  if (!auditInStateDir && !rolloutsInStateDir) return;
+  const problem = prepareStateDir(config.stateDir);
+  if (problem === undefined) {
+    logger.info({ state_dir: config.stateDir.path, source: config.stateDir.source }, 'state directory');
+    return;
+  }
+  if (auditInStateDir)
+    throw new ConfigError(
+      `audit.enabled is true and the prediction log defaults to audit.db in the state directory, but ${problem}; or set audit.path`,
+    );
+  logger.warn({ state_dir: config.stateDir.path }, problem);
+}
+
 function logSecurity(config: ServerConfig, logger: Logger): void {
   const { auth } = config;
   if (auth.enabled)

@@ -6,15 +6,18 @@ import type { Server as TlsServer } from 'node:tls';
 import type { RateStoreConfig } from './config/index.js';
 import { CircuitBreaker, type BreakerState } from './lib/circuit-breaker.js';
 import { MemoryRateStore, type RateStore } from './security/rate-store.js';
-import { RedisRateStore } from './security/redis-rate-store.js';
 import { secureContextOptions, type TlsMaterial } from './security/tls-material.js';
 import type { Logger } from './telemetry/logger.js';
 import type { SecurityMetrics } from './telemetry/security-metrics.js';
 
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-/** The configured rate store (not yet started). */
-export function createRateStore(config: RateStoreConfig, metrics: SecurityMetrics, logger: Logger): RateStore {
+/** The configured rate store (not yet started). The Redis client is loaded only when the config names Redis. */
+export async function createRateStore(
+  config: RateStoreConfig,
+  metrics: SecurityMetrics,
+  logger: Logger,
+): Promise<RateStore> {
   if (config.kind === 'memory') {
     metrics.rateStoreUp.set(1); // the in-memory store is part of the process: always up
     return new MemoryRateStore();
@@ -29,6 +32,7 @@ export function createRateStore(config: RateStoreConfig, metrics: SecurityMetric
     { rate_store: 'redis', key_prefix: config.keyPrefix, on_unavailable: config.onUnavailable },
     'rate limits shared in Redis',
   );
+  const { RedisRateStore } = await import('./security/redis-rate-store.js');
   return new RedisRateStore({ config, breaker, metrics, logger });
 }
 

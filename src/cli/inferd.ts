@@ -41,7 +41,11 @@ interface Command {
  * fraction of the time `serve` needs to load the whole server.
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  serve: async () => import('./serve-command.js').then((m) => ({ run: m.serveCommand, help: m.SERVE_HELP })),
+  serve: async () => {
+    // A model worker starts first: its thread's bootstrap and onnxruntime load while the server's code loads.
+    (await import('../registry/prestart-worker.js')).prestartWorker();
+    return import('./serve-command.js').then((m) => ({ run: m.serveCommand, help: m.SERVE_HELP }));
+  },
   features: async () =>
     import('./features-command.js').then((m) => ({ run: m.featuresCommand, help: m.FEATURES_HELP })),
   'prometheus-rules': async () =>

@@ -9,6 +9,7 @@ import { startServer } from '../main.js';
 import { createLogger } from '../telemetry/logger.js';
 import { installProcessGuard } from './process-guard.js';
 import { definedOnly } from '../lib/objects.js';
+import { markStartupPhase } from '../lib/startup-phases.js';
 import { parseCommandArgs } from './command-args.js';
 import { writeOut } from './stdout.js';
 
@@ -17,7 +18,9 @@ export const SERVE_HELP = `Usage: inferd serve [options]
 Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP and gRPC.
 
 Options:
-  --model-repository DIR   folder of <model>/<version>/ trees (default: models)
+  --model-repository DIR   folder of <model>/<version>/ trees (default: models); inferd never writes into it
+  --state-dir DIR          where inferd keeps its own files: rollout store, SQLite prediction log
+                           (default: $XDG_STATE_HOME/inferd/<repository>, i.e. ~/.local/state/inferd/<repository>)
   --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
   --http-port PORT         HTTP port (default: 8000; 0 picks a free port)
   --grpc-port PORT         gRPC port (default: 8001; -1 turns it off)
@@ -40,7 +43,7 @@ Options:
   --tls-client-auth MODE   none (default) | request | require (mutual TLS: clients without a signed certificate are refused)
   -h, --help               show this help
 
-Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
+Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY, INFERD_STATE_DIR,
 INFERD_MODEL_CONTROL_MODE, INFERD_ALLOW_EMPTY_REPOSITORY,
 INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
 (flags win over them).
@@ -57,6 +60,7 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     metrics_port: metrics === undefined ? undefined : Number(metrics),
     grpc_port: grpc === undefined ? undefined : Number(grpc),
     model_repository: values['model-repository'] as string | undefined,
+    state_dir: values['state-dir'] as string | undefined,
     log_level: values['log-level'] as ServerConfigFile['log_level'],
     strict_readiness: strict === undefined ? undefined : strict === 'true',
     model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
@@ -88,10 +92,12 @@ function tlsFlags(
 
 /** `inferd serve`: starts the server and stops it gracefully on SIGTERM/SIGINT. Resolves with the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
+  markStartupPhase('code');
   const { values } = parseCommandArgs({
     args,
     options: {
       'model-repository': { type: 'string' },
+      'state-dir': { type: 'string' },
       host: { type: 'string' },
       'http-port': { type: 'string' },
       'metrics-port': { type: 'string' },
@@ -122,6 +128,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...flagsToConfig(values),
     tls: tlsFlags(values, file?.tls),
   });
+  markStartupPhase('config');
   const logger = createLogger(config.logLevel, { format: config.logFormat });
   // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
   // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.

@@ -11,7 +11,7 @@ import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
 import { qualityConfigSchema, toQualityConfig, type QualityConfig } from './quality-config.js';
-import { rolloutStoreConfigSchema, toRolloutStoreConfig, type RolloutStoreConfig } from './rollout-store-config.js';
+import { rolloutStoreConfigSchema, stateConfigSchema, toStateConfig, type StateConfig } from './state-config.js';
 import {
   authConfigSchema,
   limitsConfigSchema,
@@ -24,6 +24,7 @@ import { rateStoreConfigFields, toRateStoreConfig, type RateStoreConfig } from '
 import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
+import { resolveStateDir, type StateDir } from './state-dir.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -37,6 +38,11 @@ export const serverConfigSchema = z.strictObject({
   /** gRPC port; -1 turns it off. Defaults to 8001, or to a free port when http_port is 0. */
   grpc_port: z.number().int().min(-1).max(65535).optional(),
   model_repository: z.string().min(1).default('models'),
+  /**
+   * Where inferd keeps what it writes (rollout store, SQLite prediction log): never the model repository.
+   * Default: $XDG_STATE_HOME/inferd/<repository> (~/.local/state/inferd/<repository>); see state-dir.ts.
+   */
+  state_dir: z.string().min(1).optional(),
   /** Triton's model control: none (load all at start), explicit (load on request), poll (follow the repository). */
   model_control_mode: z.enum(['none', 'explicit', 'poll']).default('none'),
   /** Explicit and poll modes: start with a repository that has no model folders yet (else the start fails). */
@@ -93,8 +99,10 @@ export const serverConfigSchema = z.strictObject({
   audit: auditConfigSchema.prefault({}),
   /** Live quality from feedback labels (quality-config.ts; README "Feedback and live quality"); needs the audit trail. */
   quality: qualityConfigSchema.prefault({}),
-  /** Where rollout state is kept across restarts (rollout-store-config.ts; README "Rollouts from the command line"). */
-  rollouts: rolloutStoreConfigSchema.prefault({}),
+  /** Where rollouts, traffic policies and events are kept, shared by replicas on PostgreSQL (state-config.ts; README "Running several replicas"). */
+  state: stateConfigSchema.optional(),
+  /** The older name of `state:` (store sqlite or memory, path); may not be set together with it. */
+  rollouts: rolloutStoreConfigSchema.optional(),
   /** Artifact integrity: off, checksum (a sha256 manifest in each version folder), signed (manifest + ed25519 signature). */
   integrity: z.enum(['off', 'checksum', 'signed']).default('off'),
   /** Public keys (PEM files) whose manifest signatures are trusted under `integrity: signed`. */
@@ -127,6 +135,8 @@ export interface ServerConfig {
   /** -1: no gRPC endpoint. */
   readonly grpcPort: number;
   readonly modelRepository: string;
+  /** Where the rollout store and the SQLite prediction log go unless their paths are configured. */
+  readonly stateDir: StateDir;
   readonly modelControlMode: 'none' | 'explicit' | 'poll';
   /** Explicit and poll modes: an empty repository may start (ready, serving nothing until a model loads). */
   readonly allowEmptyRepository: boolean;
@@ -152,8 +162,8 @@ export interface ServerConfig {
   readonly redisUrl: string;
   readonly audit: AuditConfig;
   readonly quality: QualityConfig;
-  /** Rollouts, their decisions and traffic policies: where they are kept across restarts. */
-  readonly rollouts: RolloutStoreConfig;
+  /** Rollouts, their decisions, traffic policies and events: where they are kept (and shared, on PostgreSQL). */
+  readonly state: StateConfig;
   readonly integrity: 'off' | 'checksum' | 'signed';
   /** Paths of trusted ed25519 public keys (PEM). */
   readonly trustedKeys: readonly string[];
@@ -176,6 +186,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_METRICS_PORT: 'metrics_port',
   INFERD_GRPC_PORT: 'grpc_port',
   INFERD_MODEL_REPOSITORY: 'model_repository',
+  INFERD_STATE_DIR: 'state_dir',
   INFERD_MODEL_CONTROL_MODE: 'model_control_mode',
   INFERD_ALLOW_EMPTY_REPOSITORY: 'allow_empty_repository',
   INFERD_REPOSITORY_POLL_SECS: 'repository_poll_secs',
@@ -189,6 +200,14 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_REDIS_URL: 'redis_url',
   INFERD_INTEGRITY: 'integrity',
   INFERD_ROUTING_KEY_HEADER: 'routing_key_header',
+};
+
+/** Variables read into the `state:` block (a connection URL with a password is better kept out of files). */
+const STATE_ENV_KEYS: Record<string, keyof NonNullable<ServerConfigFile['state']>> = {
+  INFERD_STATE_STORE: 'store',
+  INFERD_STATE_URL: 'url',
+  INFERD_STATE_SCHEMA: 'schema',
+  INFERD_STATE_PATH: 'path',
 };
 
 function coerce(value: string): string | number | boolean {
@@ -208,6 +227,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
   }
   const tracing = tracingFromEnv(env);
   if (tracing) out.tracing = tracing;
+  const state: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(STATE_ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') state[key] = v;
+  }
+  if (Object.keys(state).length) out.state = state;
   return out as Partial<ServerConfigFile>;
 }
 
@@ -253,6 +278,15 @@ function mergedTracing(layers: ReadonlyArray<Partial<ServerConfigFile> | undefin
     : merged;
 }
 
+/** `state` sections merge setting by setting (the environment may give the URL while the file sets the store). */
+function mergedState(layers: ReadonlyArray<Partial<ServerConfigFile> | undefined>): ServerConfigFile['state'] {
+  const sections = layers.map((l) => l?.state).filter((s) => s !== undefined);
+  if (sections.length === 0) return undefined;
+  if (sections.some((s) => typeof s !== 'object' || s === null || Array.isArray(s)))
+    return sections[sections.length - 1];
+  return Object.assign({}, ...sections.map((s) => definedOnly(s))) as NonNullable<ServerConfigFile['state']>;
+}
+
 /** Reads a YAML or JSON server config file. */
 export function readConfigFile(path: string): Partial<ServerConfigFile> {
   let text: string;
@@ -295,7 +329,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
   const merged = Object.assign(
     {},
     ...layers.map((l) => definedOnly(l)),
-    definedOnly({ tracing: mergedTracing(layers) }),
+    definedOnly({ tracing: mergedTracing(layers), state: mergedState(layers) }),
   );
   const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
@@ -306,12 +340,14 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     );
   }
   assertSafeBinding(c.host, c.auth.enabled, c.insecure);
+  const stateDir = resolveStateDir(c.state_dir, c.model_repository);
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
     metricsPort: c.metrics_port ?? (c.http_port === 0 ? 0 : 8002),
     grpcPort: c.grpc_port ?? (c.http_port === 0 ? 0 : 8001),
     modelRepository: c.model_repository,
+    stateDir,
     modelControlMode: c.model_control_mode,
     allowEmptyRepository: c.allow_empty_repository,
     loadModels: Object.freeze([...c.load_models]),
@@ -333,9 +369,9 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     shutdownDelayMs: c.shutdown_delay_ms,
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
-    audit: toAuditConfig(c.audit),
+    audit: toAuditConfig(c.audit, stateDir),
     quality: toQualityConfig(c.quality),
-    rollouts: toRolloutStoreConfig(c.rollouts, c.model_repository),
+    state: toStateConfig(c.state, c.rollouts, stateDir.path, c.model_repository),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),

@@ -12,12 +12,20 @@ export interface ReadinessCheck {
   /** e.g. 'audit_store', 'rate_store', 'feature_store:online' */
   readonly dependency: string;
   problem(): string | undefined;
+  /**
+   * True for a dependency the server serves without, in a lesser way (the shared state store: the last known
+   * policies are served): its problem is reported under `degraded` and readiness stays true, so a load balancer
+   * keeps the replica.
+   */
+  readonly degrades?: boolean;
 }
 
 /** Whether the server should take traffic, and if not, every reason (models not serving, dependencies failing). */
 export interface ReadinessReport {
   readonly ready: boolean;
   readonly reasons: readonly NotReadyReason[];
+  /** Dependencies failing without making the server unready (present only when there are some). */
+  readonly degraded?: readonly NotReadyReason[];
 }
 
 /** The dependencies the core holds itself: the audit store, and the feature stores serving versions need (`views`). */
@@ -43,11 +51,14 @@ export class Readiness {
 
   report(strict: boolean): ReadinessReport {
     const models = this.registry.readiness(strict);
-    const dependencies = this.checks.flatMap((c) => {
-      const reason = c.problem();
-      return reason === undefined ? [] : [{ dependency: c.dependency, reason }];
-    });
-    const reasons = [...models.reasons, ...dependencies];
-    return { ready: reasons.length === 0, reasons };
+    const failing = (degrades: boolean) =>
+      this.checks.flatMap((c) => {
+        if ((c.degrades ?? false) !== degrades) return [];
+        const reason = c.problem();
+        return reason === undefined ? [] : [{ dependency: c.dependency, reason }];
+      });
+    const reasons = [...models.reasons, ...failing(false)];
+    const degraded = failing(true);
+    return { ready: reasons.length === 0, reasons, ...(degraded.length ? { degraded } : {}) };
   }
 }

@@ -28,6 +28,11 @@ export interface LoadedVersion {
 
 export interface LoadOptions {
   readonly integrity?: IntegrityPolicy | undefined;
+  /**
+   * Start the instances at a lowered priority so they do not slow the models already serving (default true).
+   * False for the loads at start, when nothing serves yet: the server is ready sooner on a busy machine.
+   */
+  readonly lowerPriority?: boolean | undefined;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
@@ -70,12 +75,15 @@ export async function loadVersion(
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.where);
   const started = await Promise.allSettled(
     Array.from({ length: def.config.instanceCount }, () =>
-      WorkerRuntime.load({
-        runtime,
-        modelPath: path,
-        ...def.config.onnx,
-        names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined,
-      }),
+      WorkerRuntime.load(
+        {
+          runtime,
+          modelPath: path,
+          ...def.config.onnx,
+          names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined,
+        },
+        { lowerPriority: options.lowerPriority ?? true },
+      ),
     ),
   );
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -311,7 +311,8 @@ export class ModelRegistry {
     if (!serving) model.versions.set(version, loading);
     const started = performance.now();
     try {
-      const loaded = await loadVersion(def, version, { integrity: this.options.integrity });
+      // The loads at start run at normal priority: nothing serves yet that a lowered one would protect.
+      const loaded = await loadVersion(def, version, { integrity: this.options.integrity, lowerPriority: this.loaded });
       const stages = this.stages?.(id, loaded.config) ?? [];
       const ready = assembleVersion({
         id,

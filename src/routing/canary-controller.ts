@@ -18,6 +18,9 @@ import type { ModelVersion } from '../registry/model-version.js';
 import type { RegisteredModel } from '../registry/registered-model.js';
 import { summariseWindow, windowOf } from './canary-window.js';
 import type { VersionWindow } from './version-window.js';
+import type { CanaryCoordination, LocalEvidence, RecordedProgress } from './canary-coordination.js';
+import type { Evidence } from './verdict.js';
+import type { Logger } from '../telemetry/logger.js';
 
 export type OperatorAction = 'pause' | 'resume' | 'promote' | 'abort';
 
@@ -29,6 +32,13 @@ export interface CanaryControllerOptions {
   readonly pairs?: ShadowMirror;
   readonly events: EventLog;
   readonly clock?: (() => number) | undefined;
+  /**
+   * Several replicas (absent: one process, which judges its own windows). Only the leader reviews; it judges the
+   * evidence summed over replicas, and a decision takes effect only once the verdict ledger has recorded it.
+   */
+  readonly coordination?: CanaryCoordination | undefined;
+  /** Where a verdict that could not be recorded is reported (with a coordination). */
+  readonly logger?: Logger | undefined;
 }
 
 const EVENT_OF: Record<Exclude<Decision['action'], 'wait'>, EventType> = {
@@ -45,14 +55,27 @@ export class CanaryController {
   private readonly clock: () => number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
+  /** With a coordination: rollouts whose verdict is being recorded (no second review meanwhile). */
+  private readonly pending = new Set<string>();
+  /** With a coordination: when this replica saw each rollout's current step begin (its own clock). */
+  private readonly seen = new Map<string, { readonly step: string; readonly since: number }>();
+  private stopLeading: (() => void) | undefined;
 
   constructor(private readonly o: CanaryControllerOptions) {
     this.clock = o.clock ?? Date.now;
   }
 
-  /** Starts ticking (a timer runs only while a rollout progresses). */
+  /** Starts ticking (a timer runs only while a rollout progresses), and with a coordination, sharing evidence. */
   start(): void {
     this.running = true;
+    const c = this.o.coordination;
+    if (c && !this.stopLeading) {
+      c.evidence.start(() => this.localEvidence());
+      this.stopLeading = c.leadership.onChange((leader) => {
+        if (leader) void this.takeOver();
+      });
+      if (c.leadership.isLeader()) void this.takeOver();
+    }
     this.arm();
   }
 
@@ -60,6 +83,9 @@ export class CanaryController {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.o.coordination?.evidence.stop();
+    this.stopLeading?.();
+    this.stopLeading = undefined;
   }
 
   /**
@@ -102,6 +128,7 @@ export class CanaryController {
       reviewAt: now + spec.intervalMs,
     };
     this.rollouts.set(model, [...(this.rollouts.get(model) ?? []), rollout]);
+    this.began(rollout);
     this.observe(model);
     this.setWeights(rollout, rollout.weight);
     const evidence = {
@@ -166,6 +193,18 @@ export class CanaryController {
 
   /** An operator's pause, resume, promote or abort. */
   act(model: string, id: string, action: OperatorAction): Rollout {
+    const r = this.actLocally(model, id, action);
+    const ledger = this.o.coordination?.ledger;
+    ledger?.operator(r).catch((err: unknown) => {
+      this.o.logger?.error(
+        { err, model, rollout: id, action },
+        'operator action not recorded in the verdict ledger: a verdict judged before it may still be recorded',
+      );
+    });
+    return r;
+  }
+
+  private actLocally(model: string, id: string, action: OperatorAction): Rollout {
     const r = this.get(model, id);
     const allowed =
       action === 'resume' ? r.status === 'paused' : action === 'pause' ? r.status === 'progressing' : isActive(r);
@@ -186,6 +225,7 @@ export class CanaryController {
     if (action === 'resume') {
       r.stepStartedAt = now;
       r.reviewAt = now + r.spec.intervalMs;
+      this.began(r);
       this.transition(r, 'progressing', 'rollout_resumed', {
         action,
         at: now,
@@ -230,6 +270,7 @@ export class CanaryController {
       if (!active) continue;
       r.stepStartedAt = now;
       r.reviewAt = now + r.spec.intervalMs;
+      this.began(r);
       this.observe(r.model);
       this.setWeights(r, r.weight);
       const how = r.status === 'paused' ? 'it stays paused' : 'the analysis interval restarts';
@@ -249,24 +290,186 @@ export class CanaryController {
     this.arm();
   }
 
-  /** Runs the analysis of every progressing rollout once. Called by the timer; tests call it directly. */
-  tick(): void {
+  /**
+   * Runs the analysis of every progressing rollout once. Called by the timer; tests call it directly. With a
+   * coordination, only the leader analyses, and it returns once the verdicts it reached are recorded and applied.
+   */
+  tick(): Promise<void> {
+    if (this.o.coordination) return this.coordinatedTick(this.o.coordination);
     for (const list of this.rollouts.values()) for (const r of list) if (r.status === 'progressing') this.review(r);
+    return Promise.resolve();
   }
 
   private review(r: Rollout): void {
     const now = this.clock();
-    const evidence = {
-      stable: summariseWindow(this.loaded(r.model, r.stable), r.stepStartedAt),
-      candidate: summariseWindow(this.loaded(r.model, r.spec.candidate), r.stepStartedAt),
-      shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, r.stepStartedAt) : undefined,
-      paired: r.spec.checks.pairedDisagreement
-        ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], r.stepStartedAt)
-        : undefined,
-    };
+    const evidence = this.evidenceSince(r, r.stepStartedAt);
     const progress = { status: r.status, steps: r.spec.steps, stepIndex: r.stepIndex, reviewAt: r.reviewAt };
     const d = decide(progress, evaluateChecks(r.spec.checks, evidence), now);
     if (d.action !== 'wait') this.apply(r, d, now);
+  }
+
+  /** What this replica's windows and mirrors hold of a rollout's two versions from `since` on. */
+  private evidenceSince(r: Rollout, since: number): Evidence {
+    return {
+      stable: summariseWindow(this.loaded(r.model, r.stable), since),
+      candidate: summariseWindow(this.loaded(r.model, r.spec.candidate), since),
+      shadow: r.spec.shadow ? this.o.mirror.summary(r.model, r.spec.candidate, since) : undefined,
+      paired: r.spec.checks.pairedDisagreement
+        ? this.o.pairs?.pairs(r.model, [r.stable, r.spec.candidate], since)
+        : undefined,
+    };
+  }
+
+  /**
+   * What this replica saw of every progressing rollout's current step, for the shared evidence: counted from when
+   * this replica saw the step begin (a step begun elsewhere is seen when its change arrives).
+   */
+  localEvidence(): LocalEvidence[] {
+    const out: LocalEvidence[] = [];
+    for (const list of this.rollouts.values())
+      for (const r of list) {
+        if (r.status !== 'progressing') continue;
+        out.push({
+          rollout: r.id,
+          model: r.model,
+          stepIndex: r.stepIndex,
+          evidence: this.evidenceSince(r, this.seeStep(r)),
+        });
+      }
+    return out;
+  }
+
+  /** When this replica saw a rollout's current step begin: now, the first time it is asked about a new step. */
+  private seeStep(r: Rollout): number {
+    const step = `${r.stepIndex}@${r.stepStartedAt}`;
+    let seen = this.seen.get(r.id);
+    if (seen?.step !== step) this.seen.set(r.id, (seen = { step, since: this.clock() }));
+    return seen.since;
+  }
+
+  /** Notes that this replica began a rollout's current step at its `stepStartedAt` (its own clock). */
+  private began(r: Rollout): void {
+    if (this.o.coordination) this.seen.set(r.id, { step: `${r.stepIndex}@${r.stepStartedAt}`, since: r.stepStartedAt });
+  }
+
+  private async coordinatedTick(c: CanaryCoordination): Promise<void> {
+    if (!c.leadership.isLeader()) return;
+    const verdicts: Promise<void>[] = [];
+    for (const list of this.rollouts.values())
+      for (const r of list) {
+        if (r.status !== 'progressing' || this.pending.has(r.id)) continue;
+        const evidence = c.evidence.summed(r.id, r.stepIndex);
+        if (!evidence) continue; // nothing read for this step yet: the next exchange brings it
+        const now = this.clock();
+        const progress = { status: r.status, steps: r.spec.steps, stepIndex: r.stepIndex, reviewAt: r.reviewAt };
+        const d = decide(progress, evaluateChecks(r.spec.checks, evidence), now);
+        if (d.action === 'wait') continue;
+        this.pending.add(r.id);
+        verdicts.push(this.record(c, r, d, now).finally(() => this.pending.delete(r.id)));
+      }
+    await Promise.all(verdicts);
+  }
+
+  /**
+   * Records a verdict in the ledger, then applies it. The ledger refuses it when the rollout moved on meanwhile
+   * (another leader decided, an operator acted) or this replica no longer leads: then the recorded progress is
+   * taken up instead, and the verdict is dropped.
+   */
+  private async record(
+    c: CanaryCoordination,
+    r: Rollout,
+    d: Exclude<Decision, { action: 'wait' }>,
+    now: number,
+  ): Promise<void> {
+    try {
+      const from = await c.ledger.progress(r);
+      if (from.seq > 0 && (from.stepIndex !== r.stepIndex || from.status !== r.status)) {
+        this.adopt(r, from);
+        return;
+      }
+      const next = projected(r, from, d, now);
+      if (!(await c.ledger.commit(from, next))) {
+        this.o.logger?.warn(
+          { model: r.model, rollout: r.id, action: d.action, step: r.stepIndex, replica: c.replica },
+          'canary verdict not recorded: the rollout moved on or this replica no longer leads; taking up what is recorded',
+        );
+        if (c.leadership.isLeader()) this.adopt(r, await c.ledger.progress(r));
+        return;
+      }
+      if (r.status !== 'progressing' || r.stepIndex !== from.stepIndex) {
+        this.o.logger?.warn(
+          { model: r.model, rollout: r.id, action: d.action, status: r.status },
+          'canary verdict recorded after the rollout changed here; the change made here stands',
+        );
+        return;
+      }
+      this.apply(r, d, now);
+    } catch (err) {
+      this.o.logger?.error(
+        { err, model: r.model, rollout: r.id, action: d.action, replica: c.replica },
+        'canary verdict not recorded: the verdict ledger failed; the next review tries again',
+      );
+    }
+  }
+
+  /** On becoming the leader: takes up what the ledger recorded for every active rollout, then reviews. */
+  private async takeOver(): Promise<void> {
+    const c = this.o.coordination;
+    if (!c) return;
+    for (const list of [...this.rollouts.values()])
+      for (const r of list) {
+        if (!isActive(r)) continue;
+        try {
+          const from = await c.ledger.progress(r);
+          if (from.seq > 0) this.adopt(r, from);
+        } catch (err) {
+          this.o.logger?.error(
+            { err, model: r.model, rollout: r.id },
+            'rollout progress not read from the verdict ledger on taking the canary lead; the next review retries',
+          );
+        }
+      }
+    this.arm();
+  }
+
+  /**
+   * Takes up a rollout's recorded progress when it differs from what this replica holds (a verdict recorded by
+   * another leader whose change has not arrived here): one `rollout_restored` event says so; the verdict's own
+   * event was the recording leader's.
+   */
+  private adopt(r: Rollout, p: RecordedProgress): void {
+    const same =
+      r.status === p.status &&
+      r.stepIndex === p.stepIndex &&
+      r.weight === p.weight &&
+      r.stepStartedAt === p.stepStartedAt &&
+      r.reviewAt === p.reviewAt;
+    if (same) return;
+    const wasActive = isActive(r);
+    r.status = p.status;
+    r.stepIndex = p.stepIndex;
+    r.stepStartedAt = p.stepStartedAt;
+    r.reviewAt = p.reviewAt;
+    if (p.finishedAt !== undefined) r.finishedAt = p.finishedAt;
+    if (p.decision) r.lastDecision = p.decision;
+    this.setWeights(r, p.weight, p.status === 'failed');
+    if (isActive(r)) this.seeStep(r);
+    if (wasActive && !isActive(r)) this.forget(r.model);
+    this.o.events.record({
+      model: r.model,
+      type: 'rollout_restored',
+      version: r.spec.candidate,
+      rollout: r.id,
+      message: `rollout ${r.id} of model '${r.model}': taken up from the verdict ledger at step ${r.stepIndex + 1} of ${r.spec.steps.length} (${r.weight}%, ${r.status}) after decision ${p.seq}`,
+      evidence: {
+        status: r.status,
+        step: r.stepIndex,
+        seq: p.seq,
+        replica: this.o.coordination?.replica,
+        weights: { [r.stable]: 100 - r.weight, [r.spec.candidate]: r.weight },
+      },
+    });
+    this.arm();
   }
 
   private apply(r: Rollout, d: Exclude<Decision, { action: 'wait' }>, now: number): void {
@@ -290,6 +493,7 @@ export class CanaryController {
     if (d.action === 'advance') {
       r.stepIndex++;
       r.stepStartedAt = now;
+      this.began(r);
       for (const w of this.windowsOf(r.model)) w.prune(now);
       this.setWeights(r, d.weight);
     }
@@ -423,4 +627,53 @@ export class CanaryController {
     }, delay);
     this.timer.unref();
   }
+
+  /**
+   * A rollout as another replica last wrote it (delivered by a shared store): the local one of the same id takes its
+   * status, step, weight, times and last decision, or it is added. Records no event and sets no traffic policy (the
+   * policy the same change wrote arrives with it). The model's canary windows start recording when the rollout
+   * becomes active here and stop when it ends.
+   */
+  applyRemote(r: Rollout): void {
+    const mine = this.list(r.model).find((x) => x.id === r.id);
+    const wasActive = mine !== undefined && isActive(mine);
+    if (mine) {
+      mine.status = r.status;
+      mine.stepIndex = r.stepIndex;
+      mine.weight = r.weight;
+      mine.stepStartedAt = r.stepStartedAt;
+      mine.reviewAt = r.reviewAt;
+      if (r.finishedAt === undefined) delete mine.finishedAt;
+      else mine.finishedAt = r.finishedAt;
+      if (r.lastDecision === undefined) delete mine.lastDecision;
+      else mine.lastDecision = r.lastDecision;
+    } else this.rollouts.set(r.model, [...this.list(r.model), r]);
+    if (this.o.coordination && isActive(r)) this.seeStep(mine ?? r);
+    if (isActive(r) && !wasActive) this.observe(r.model);
+    if (!isActive(r) && wasActive) this.forget(r.model);
+    this.arm();
+  }
+}
+
+/** The progress a verdict leads to, as the ledger records it (apply() makes the same change here). */
+function projected(
+  r: Rollout,
+  from: RecordedProgress,
+  d: Exclude<Decision, { action: 'wait' }>,
+  now: number,
+): RecordedProgress {
+  const decision: DecisionRecord = {
+    action: d.action,
+    at: now,
+    reason: d.reason,
+    failed: d.failed,
+    checks: d.checks,
+    by: 'analysis',
+  };
+  const base = { ...from, seq: from.seq + 1, decision };
+  if (d.action === 'rollback') return { ...base, status: 'failed', weight: 0, finishedAt: now };
+  if (d.action === 'promote') return { ...base, status: 'succeeded', weight: 100, finishedAt: now };
+  const reviewAt = now + r.spec.intervalMs;
+  if (d.action === 'hold') return { ...base, reviewAt };
+  return { ...base, stepIndex: from.stepIndex + 1, weight: d.weight, stepStartedAt: now, reviewAt };
 }

@@ -86,6 +86,17 @@ export class EventLog {
   }
 
   /**
+   * Adds an event another replica recorded (delivered by a shared store): numbered after this log's last event, not
+   * logged, counted or passed to listeners (it was, where it was recorded; the store already holds it).
+   */
+  append(event: RoutingEvent): RoutingEvent {
+    const e: RoutingEvent = { ...event, seq: ++this.seq };
+    this.events.push(e);
+    if (this.events.length > this.capacity) this.events.splice(0, this.events.length - this.capacity);
+    return e;
+  }
+
+  /**
    * Puts back events kept from before a restart (in sequence order), before any new one is recorded: numbering
    * continues after the last of them, so clients polling with `since` miss nothing that was kept.
    */

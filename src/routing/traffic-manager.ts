@@ -10,7 +10,8 @@ import { CanaryController, type OperatorAction } from './canary-controller.js';
 import { EventLog, type RoutingEvent } from './event-log.js';
 import type { Rollout } from './rollout.js';
 import { RolloutPersistence } from './rollout-persistence.js';
-import type { RolloutStore } from './rollout-store.js';
+import type { RolloutStore, StoreHealth } from './rollout-store.js';
+import type { CanaryCoordination } from './canary-coordination.js';
 import { ShadowMirror, type ShadowTotals } from './shadow-mirror.js';
 import { TrafficDirector, type VersionSource } from './traffic-director.js';
 import {
@@ -33,6 +34,8 @@ export interface TrafficManagerOptions {
   readonly maxShadowsInFlight?: number;
   /** Where rollouts, their events and traffic policies are kept across restarts; absent: memory only. */
   readonly store?: RolloutStore | undefined;
+  /** Several replicas: the canary leader, the verdict ledger and the shared evidence (absent: one process). */
+  readonly coordination?: CanaryCoordination | undefined;
 }
 
 /** One version as the traffic API shows it. */
@@ -72,9 +75,11 @@ export class TrafficManager {
   private readonly table: TrafficTable;
   private readonly versions: VersionSource;
   private readonly persistence: RolloutPersistence | undefined;
+  private readonly store: RolloutStore | undefined;
 
   constructor(o: TrafficManagerOptions) {
     this.versions = o.versions;
+    this.store = o.store;
     const configOf = (model: string): TrafficConfig | undefined => this.trafficConfig(model);
     this.table = new TrafficTable(configOf);
     this.events = new EventLog(o.logger, o.clock);
@@ -97,6 +102,8 @@ export class TrafficManager {
       pairs: this.pairs,
       events: this.events,
       clock: o.clock,
+      coordination: o.coordination,
+      logger: o.logger,
     });
     this.director = new TrafficDirector({
       versions: o.versions,
@@ -133,6 +140,11 @@ export class TrafficManager {
   /** Kept rollouts carry on at their step (once the models have loaded). */
   resumeRollouts(): void {
     this.persistence?.resume();
+  }
+
+  /** How a shared state store is doing (undefined: none, or an embedded one). */
+  stateHealth(): StoreHealth | undefined {
+    return this.store?.health?.();
   }
 
   /** Closes the rollout store (after stop()). */
@@ -197,6 +209,7 @@ export class TrafficManager {
 
   /** Replaces parts of a model's policy from an API body. Weights cannot change while a rollout controls them. */
   setTraffic(model: string, body: unknown): TrafficView {
+    this.persistence?.assertWritable();
     const known = new Set(this.versions.model(model).versions.keys());
     const update = parseTrafficUpdate(body);
     checkUpdateVersions(model, update, known);
@@ -219,6 +232,7 @@ export class TrafficManager {
   }
 
   startRollout(model: string, body: unknown): Rollout {
+    this.persistence?.assertWritable();
     return this.canary.create(model, body);
   }
 
@@ -232,6 +246,7 @@ export class TrafficManager {
   }
 
   act(model: string, id: string, action: OperatorAction): Rollout {
+    this.persistence?.assertWritable();
     return this.canary.act(model, id, action);
   }
 

@@ -106,8 +106,3 @@ export class JwtVerifier {
     }
   }
 }
-
-/** A JWT has three base64url parts separated by dots; API keys should not look like that. */
-export function looksLikeJwt(token: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
-}

@@ -8,7 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { SecurityMetrics } from '../telemetry/security-metrics.js';
 import { ApiKeyStore } from './api-keys.js';
 import { authorize } from './authorize.js';
-import { JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
+import type { JwtVerifier } from './jwt-verifier.js';
 import type { Action, Credentials, Principal } from './principal.js';
 import { MemoryRateStore, type RateStore } from './rate-store.js';
 
@@ -43,10 +43,20 @@ export class SecurityGate {
   private readonly jwt?: JwtVerifier;
   private readonly limiter: RateStore;
 
-  constructor(private readonly options: SecurityGateOptions) {
+  /** Builds the gate. JWT verification (jose) is loaded only when JWT issuers are configured. */
+  static async create(options: SecurityGateOptions): Promise<SecurityGate> {
+    const { auth } = options;
+    const verifier = auth.enabled && auth.jwtIssuers.length > 0 ? await import('./jwt-verifier.js') : undefined;
+    return new SecurityGate(options, verifier?.JwtVerifier);
+  }
+
+  private constructor(
+    private readonly options: SecurityGateOptions,
+    Verifier: typeof JwtVerifier | undefined,
+  ) {
     const { auth, logger } = options;
     if (auth.enabled && auth.apiKeysFile) this.keys = new ApiKeyStore(auth.apiKeysFile, logger, auth.apiKeysPollMs);
-    if (auth.enabled && auth.jwtIssuers.length > 0) this.jwt = new JwtVerifier(auth.jwtIssuers, auth.jwtRequireExp);
+    if (Verifier) this.jwt = new Verifier(auth.jwtIssuers, auth.jwtRequireExp);
     this.limiter = options.rateStore ?? new MemoryRateStore(options.now);
     this.admitsEveryone = !auth.enabled && Object.keys(auth.modelLimits).length === 0;
     this.authenticates = auth.enabled;
@@ -152,4 +162,9 @@ export class SecurityGate {
     if (err.code === 'UNAUTHENTICATED') this.options.metrics.authRefused.inc({ reason: 'unauthenticated' });
     if (err.code === 'PERMISSION_DENIED') this.options.metrics.authRefused.inc({ reason: 'permission_denied' });
   }
+}
+
+/** A JWT has three base64url parts separated by dots; API keys should not look like that. */
+function looksLikeJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 }

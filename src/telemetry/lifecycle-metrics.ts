@@ -42,6 +42,8 @@ export interface LifecycleSource {
     readonly check: string;
     readonly count: number;
   }>;
+  /** A shared state store's health (PostgreSQL); undefined with an embedded store or none. */
+  stateHealth?(): StateHealthRow | undefined;
   /** Failed warm-ups since start by source ('generated': served cold; 'file': warmup.json failed, refused). */
   warmupFailureRows(): ReadonlyArray<{
     readonly model: string;
@@ -51,12 +53,22 @@ export interface LifecycleSource {
   }>;
 }
 
+/** How the shared state store is doing (see routing/rollout-store.ts, StoreHealth). */
+export interface StateHealthRow {
+  readonly up: boolean;
+  readonly staleSeconds: number;
+  readonly queued: number;
+}
+
 const VERSION = ['model', 'version'] as const;
 
-type Rows<K extends keyof LifecycleSource> = ReturnType<LifecycleSource[K]>[number];
+/** The sources of per-row series (all but the state store's health). */
+type RowKey = Exclude<keyof LifecycleSource, 'stateHealth'>;
+
+type Rows<K extends RowKey> = ReturnType<LifecycleSource[K]>[number];
 
 /** A gauge or counter over one kind of the source's rows. */
-function rows<K extends keyof LifecycleSource>(
+function rows<K extends RowKey>(
   registry: Registry,
   source: LifecycleSource,
   kind: 'gauge' | 'counter',
@@ -84,7 +96,42 @@ function loadedOnly(source: LifecycleSource): LifecycleSource {
     rolloutRows: () => source.rolloutRows(),
     eventRows: () => source.eventRows(),
     warmupFailureRows: () => source.warmupFailureRows(),
+    stateHealth: () => source.stateHealth?.(),
   };
+}
+
+/** The shared state store's gauges: series only when there is one (labelled store="postgres"). */
+function stateGauges(registry: Registry, source: LifecycleSource): void {
+  const defs: Array<[string, string, (h: StateHealthRow) => number]> = [
+    [
+      'inferd_state_store_up',
+      '1 while the shared state store (PostgreSQL) answers; 0 while it cannot be reached and the last known rollouts and traffic policies are served.',
+      (h) => (h.up ? 1 : 0),
+    ],
+    [
+      'inferd_state_stale_seconds',
+      'Seconds since this replica last read the shared state store successfully, while it cannot (0 while it can).',
+      (h) => h.staleSeconds,
+    ],
+    [
+      'inferd_state_queued_changes',
+      'Changes made through this replica and not yet written to the shared state store (written, in order, when it returns).',
+      (h) => h.queued,
+    ],
+  ];
+  for (const [name, help, value] of defs)
+    rowMetric<StateHealthRow>([registry], {
+      kind: 'gauge',
+      name,
+      help,
+      labels: ['store'],
+      rows: () => {
+        const h = source.stateHealth?.();
+        return h ? [h] : [];
+      },
+      labelsOf: () => ({ store: 'postgres' }),
+      value,
+    });
 }
 
 /** The /metrics registry with the lifecycle metrics added. */
@@ -92,6 +139,7 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
   const source = loadedOnly(all);
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
+  stateGauges(own, source);
   rows(own, source, 'gauge', 'versionRows', {
     name: 'inferd_traffic_share_percent',
     help: 'Percent of requests naming no version that the version answers under the traffic policy.',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from './logger.js';
-import type { TracedRequest } from './tracing.js';
-import { parseTraceparent } from './tracing.js';
+import type { TracedRequest } from './trace-ids.js';
+import { parseTraceparent } from './trace-ids.js';
 
 export type RequestLogMode = 'none' | 'errors' | 'all';
 

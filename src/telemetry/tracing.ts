@@ -26,7 +26,9 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { randomUUID } from 'node:crypto';
-import type { ObservedRequest } from './request-metrics.js';
+import { parseTraceparent, type TracedRequest } from './trace-ids.js';
+
+export { freshTraceId, parseTraceparent, withTraceIds, type TracedRequest } from './trace-ids.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces. */
@@ -78,26 +80,6 @@ class ChosenTraceIds implements IdGenerator {
   generateSpanId(): string {
     return this.random.generateSpanId();
   }
-}
-
-/** What the tracer needs from an observation beyond the metrics' view. */
-export interface TracedRequest extends ObservedRequest {
-  readonly startedMs?: number;
-  readonly spans?: Readonly<Partial<Record<string, readonly [number, number]>>>;
-  readonly requestId?: string | undefined;
-  readonly traceparent?: string | undefined;
-  /** The trace id chosen for this request (the caller's, else a fresh one): its spans and log line carry it. */
-  readonly traceId?: string;
-  readonly error?: string;
-}
-
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
-/** The caller's span context from a W3C traceparent header, or undefined when absent or malformed. */
-export function parseTraceparent(header: string | undefined): SpanContext | undefined {
-  const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
-  if (!m || /^0+$/.test(m[1]) || /^0+$/.test(m[2])) return undefined;
-  return { traceId: m[1], spanId: m[2], traceFlags: parseInt(m[3], 16), isRemote: true };
 }
 
 /** Deterministic head sampling: the same trace id gets the same decision on every service. */
@@ -179,31 +161,6 @@ export class Tracing {
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
-}
-
-const freshIds = new RandomIdGenerator();
-
-/** A new random W3C trace id (32 hex digits). */
-export function freshTraceId(): string {
-  return freshIds.generateTraceId();
-}
-
-/**
- * Gives each request its trace id before the observers see it: the caller's (traceparent) or, when tracing is on,
- * a fresh one for a request the core ran. The tracer's spans and the request log then carry the same id.
- */
-export function withTraceIds<T extends TracedRequest>(
-  tracing: boolean,
-  observers: ReadonlyArray<{ observe(o: T): void }>,
-): { observe(o: T): void } {
-  return {
-    observe(o: T): void {
-      const traceId =
-        parseTraceparent(o.traceparent)?.traceId ?? (tracing && o.startedMs !== undefined ? freshTraceId() : undefined);
-      const traced = traceId === undefined ? o : { ...o, traceId };
-      for (const observer of observers) observer.observe(traced);
-    },
-  };
 }
 
 /** For the ratio decision of a request without a trace id any random tail will do. */

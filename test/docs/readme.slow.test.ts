@@ -27,6 +27,7 @@ const NOT_RUN: ReadonlyArray<{ readonly match: RegExp; readonly why: string }> =
   { match: /^npm test\b/, why: 'runs the default suite, this test among it' },
   { match: /^npm run (build|typecheck|lint|check|format|test:slow|bench|fuzz)/, why: 'builds, lints, formats, tests or benchmarks the checkout: minutes of CPU, run on their own' },
   { match: /^(docker|podman|kubectl|helm)\b/, why: 'needs a container runtime or a cluster' },
+  { match: /^npm run cluster:/, why: 'cluster:local serves until Ctrl-C, cluster:scenarios runs minutes of load; test/cluster/local-cluster.slow.test.ts runs the same cluster and scenarios' },
   { match: /^(sudo )?apt(-get)? /, why: 'installs system packages' },
   { match: /--url https:\/\/inferd\.internal\b/, why: 'a TLS server with a private CA at a named host; test/cli/admin-tls.test.ts runs the same options against real HTTPS servers' },
 ];

@@ -1,6 +1,6 @@
 /**
  * A model worker starts, loads and warms up at a lowered priority, but only where the process may raise it again;
- * once serving, no thread of the process is left lowered.
+ * once serving, no thread of the process is left lowered. The loads at start (nothing serves yet) are not lowered.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -84,3 +84,31 @@ for (const intraOpThreads of [1, 2]) {
     },
   );
 }
+
+test(
+  'a model worker loaded with lowerPriority false (the loads at start) runs at normal priority throughout',
+  { skip },
+  async () => {
+    const before = threadNices();
+    const normal = before.get(process.pid)!;
+    const runtime = await WorkerRuntime.load(
+      {
+        runtime: 'onnx',
+        modelPath: join(ROOT, 'models', 'digits', '1', 'model.onnx'),
+        intraOpThreads: 1,
+        interOpThreads: 1,
+        graphOptimizationLevel: 'all',
+        allowSpinning: false,
+      },
+      { lowerPriority: false },
+    );
+    try {
+      const fresh = [...threadNices()].filter(([tid]) => !before.has(tid));
+      assert.ok(fresh.length > 0, 'the worker added threads');
+      for (const [tid, nice] of fresh)
+        assert.equal(nice, normal, `loaded, not yet serving: thread ${tid} at nice ${nice}`);
+    } finally {
+      await runtime.close();
+    }
+  },
+);

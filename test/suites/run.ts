@@ -11,7 +11,9 @@
  * groups, node runs twice and reports twice. Exits with node's code (the first non-zero one).
  */
 import { spawn } from 'node:child_process';
-import { relative } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { ROOT } from '../helpers/root.js';
 import { suiteGroups, type Suite } from './test-files.js';
 
@@ -54,10 +56,16 @@ function parseArgs(argv: readonly string[]): RunArgs {
 }
 
 /** Runs `node --test` over `files`, `concurrency` at a time; resolves with its exit code. */
-function nodeTest(files: readonly string[], concurrency: number, nodeArgs: readonly string[]): Promise<number> {
+function nodeTest(
+  files: readonly string[],
+  concurrency: number,
+  nodeArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...nodeArgs, ...files], {
     cwd: ROOT,
     stdio: 'inherit',
+    env,
   });
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
@@ -72,11 +80,19 @@ async function main(): Promise<number> {
   }
   if (shared.length + alone.length === 0)
     throw new Error(`no ${args.suite} test file matches ${args.only.join(', ')}. ${USAGE}`);
-  // Both groups run even when the first fails, so one run shows every failure.
-  const codes: number[] = [];
-  if (shared.length > 0) codes.push(await nodeTest(shared, args.concurrency, args.nodeArgs));
-  if (alone.length > 0) codes.push(await nodeTest(alone, 1, args.nodeArgs));
-  return codes.find((c) => c !== 0) ?? 0;
+  // Servers started on a default state directory (rollout store, prediction log) keep it under a folder of this
+  // run, not in the home directory; it goes when the run ends.
+  const stateHome = mkdtempSync(join(tmpdir(), 'inferd-test-state-'));
+  const env = { ...process.env, XDG_STATE_HOME: stateHome };
+  try {
+    // Both groups run even when the first fails, so one run shows every failure.
+    const codes: number[] = [];
+    if (shared.length > 0) codes.push(await nodeTest(shared, args.concurrency, args.nodeArgs, env));
+    if (alone.length > 0) codes.push(await nodeTest(alone, 1, args.nodeArgs, env));
+    return codes.find((c) => c !== 0) ?? 0;
+  } finally {
+    rmSync(stateHome, { recursive: true, force: true });
+  }
 }
 
 main().then(

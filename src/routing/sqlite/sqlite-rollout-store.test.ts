@@ -43,7 +43,7 @@ test('a path that cannot be created is refused with what to do', () => {
     writeFileSync(blocker, '');
     assert.throws(
       () => SqliteRolloutStore.open(join(blocker, 'state', 'rollouts.db')),
-      /cannot open the rollout store .*a-file\/state\/rollouts\.db: ENOTDIR.*; set rollouts\.path to a writable file/,
+      /cannot open the rollout store .*a-file\/state\/rollouts\.db: ENOTDIR.*; set state\.path to a writable file/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

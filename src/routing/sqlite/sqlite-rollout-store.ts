@@ -10,7 +10,7 @@ import { ConfigError } from '../../errors/index.js';
 import type { RoutingEvent } from '../event-log.js';
 import type { Rollout } from '../rollout.js';
 import { policyFromJson, policyToJson, rolloutFromJson, rolloutToJson } from '../rollout-record.js';
-import type { RolloutStore, SavedRolloutState } from '../rollout-store.js';
+import type { RolloutStore, SavedRolloutState, StateChange } from '../rollout-store.js';
 import type { TrafficPolicy } from '../traffic-policy.js';
 
 const SCHEMA = `
@@ -100,7 +100,7 @@ export class SqliteRolloutStore implements RolloutStore {
       return new SqliteRolloutStore(db, path);
     } catch (err) {
       throw new ConfigError(
-        `cannot open the rollout store ${path}: ${(err as Error).message}; set rollouts.path to a writable file`,
+        `cannot open the rollout store ${path}: ${(err as Error).message}; set state.path to a writable file`,
         { cause: err },
       );
     }
@@ -145,6 +145,15 @@ export class SqliteRolloutStore implements RolloutStore {
     this.db
       .prepare('INSERT OR REPLACE INTO traffic_policies (model, updated_ms, data) VALUES (?, ?, ?)')
       .run(model, updatedAt, policyToJson(policy));
+  }
+
+  /** A decision's event, policy and rollout in one transaction. */
+  async saveChange(c: StateChange): Promise<void> {
+    this.db.transaction(() => {
+      void this.saveEvent(c.event);
+      void this.savePolicy(c.model, c.policy, c.updatedAt);
+      if (c.rollout) void this.saveRollout(c.rollout, c.updatedAt);
+    })();
   }
 
   async close(): Promise<void> {

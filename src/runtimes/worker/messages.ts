@@ -14,6 +14,14 @@ export interface WorkerData {
   readonly mailbox: SharedArrayBuffer;
 }
 
+/**
+ * A worker started ahead of its model (worker-runtime.ts, prestartWorker) starts with `{ spare: true }` and is
+ * sent its WorkerData as its first message.
+ */
+export interface SpareWorkerData {
+  readonly spare: true;
+}
+
 /** The table both sides index tensor names by in the mailbox: inputs, then outputs, in signature order. */
 export function mailboxNames(signature: RuntimeSignature): string[] {
   return [...signature.inputs.map((t) => t.name), ...signature.outputs.map((t) => t.name)];

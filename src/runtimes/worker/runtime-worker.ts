@@ -4,10 +4,14 @@
  * The main thread starts it at a lowered priority and returns it to normal once warm (loading-priority.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WorkerData } from './messages.js';
+import type { SpareWorkerData, WorkerData } from './messages.js';
 import { serveModel } from './serve-model.js';
 
 if (!parentPort) throw new Error('runtime-worker must run as a worker thread');
+const port = parentPort;
 
-const { options, mailbox } = workerData as WorkerData;
-await serveModel(parentPort, options, mailbox);
+// A spare worker has loaded its modules (onnxruntime among them) by now; its model comes in the first message.
+const data = workerData as WorkerData | SpareWorkerData;
+const { options, mailbox } =
+  'spare' in data ? await new Promise<WorkerData>((resolve) => port.once('message', resolve)) : data;
+await serveModel(port, options, mailbox);

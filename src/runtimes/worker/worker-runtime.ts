@@ -6,7 +6,14 @@ import { Worker } from 'node:worker_threads';
 import { codeOfClass, InferenceError, ModelLoadError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
-import { mailboxNames, transferables, type FromWorker, type WorkerData, type WorkerErrorInfo } from './messages.js';
+import {
+  mailboxNames,
+  transferables,
+  type FromWorker,
+  type SpareWorkerData,
+  type WorkerData,
+  type WorkerErrorInfo,
+} from './messages.js';
 import { startAtLoweredPriority } from './loading-priority.js';
 import { SharedMailbox } from './shared-mailbox.js';
 
@@ -30,6 +37,33 @@ const WORKER_URL = new URL('./runtime-worker.js', import.meta.url);
  */
 const spareMailboxes: SharedMailbox[] = [];
 const MAX_SPARE_MAILBOXES = 8;
+
+/** A worker started ahead of the first load (prestartWorker), waiting for its model. */
+let spare: Worker | undefined;
+
+/**
+ * Starts one model worker before any model is known, so that Node's bootstrap of the thread and the runtimes'
+ * modules (onnxruntime) load while the server's own code loads. The next load that starts at normal priority
+ * takes it (the loads at start); `dropSpareWorker` ends it if none did. It does not keep the process alive.
+ */
+export function prestartWorker(): void {
+  if (spare) return;
+  const worker = new Worker(WORKER_URL, { workerData: { spare: true } satisfies SpareWorkerData });
+  worker.unref();
+  const forget = () => {
+    if (spare === worker) spare = undefined;
+  };
+  worker.once('error', forget); // a load that took it has listeners of its own
+  worker.once('exit', forget);
+  spare = worker;
+}
+
+/** Ends the pre-started worker if no load took it. */
+export async function dropSpareWorker(): Promise<void> {
+  const worker = spare;
+  spare = undefined;
+  await worker?.terminate();
+}
 
 function toError(info: WorkerErrorInfo): InferenceError {
   return new InferenceError(info.code, info.message, { errorCode: info.errorCode });
@@ -57,13 +91,22 @@ export class WorkerRuntime implements ModelRuntime {
     });
   }
 
-  /** Starts a worker and loads the model in it. Rejects with the runtime's reason if loading fails. */
-  static load(options: RuntimeLoadOptions): Promise<WorkerRuntime> {
+  /**
+   * Starts a worker and loads the model in it. Rejects with the runtime's reason if loading fails. `lowerPriority`
+   * (default true): the worker starts, loads and warms up at a lowered priority; serving() returns it to normal.
+   */
+  static load(options: RuntimeLoadOptions, { lowerPriority = true } = {}): Promise<WorkerRuntime> {
     const mailbox = spareMailboxes.pop() ?? SharedMailbox.create();
-    // The worker starts, loads and warms up at a lowered priority; serving() returns it to normal.
-    const started = startAtLoweredPriority(
-      () => new Worker(WORKER_URL, { workerData: { options, mailbox: mailbox.buffer } satisfies WorkerData }),
-    );
+    const data: WorkerData = { options, mailbox: mailbox.buffer };
+    const taken = lowerPriority ? undefined : spare;
+    spare = taken ? undefined : spare;
+    const start = () => {
+      if (!taken) return new Worker(WORKER_URL, { workerData: data });
+      taken.ref();
+      taken.postMessage(data);
+      return taken;
+    };
+    const started = lowerPriority ? startAtLoweredPriority(start) : { value: start(), restore: () => undefined };
     const worker = started.value;
     return new Promise((resolve, rejectLoad) => {
       // Threads the failed load started (onnxruntime's process-wide one) must not stay lowered.

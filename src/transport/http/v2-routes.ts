@@ -44,12 +44,17 @@ export function registerV2Routes(
   const bodyLimits = limits ?? DEFAULT_BODY_LIMITS;
   // Health answers by status, as the protocol specifies: 200 true (empty body), 400 false. Not ready, the body says
   // why: {"ready": false, "reasons": [{"model" | "dependency": ..., "reason": ...}]} (no secrets, no absolute paths).
+  // Ready but degraded (a dependency served without, e.g. the shared state store), 200 carries
+  // {"ready": true, "degraded": [{"dependency": ..., "reason": ...}]}.
   app.get('/v2/health/live', async (_req, reply) => reply.code(200).send());
   app.get('/v2/health/ready', async (_req, reply) => {
     const report = accepting()
       ? service.readiness(strictReadiness)
       : { ready: false, reasons: [{ reason: 'shutting down' }] };
-    if (report.ready) return reply.code(200).send();
+    if (report.ready)
+      return report.degraded
+        ? sendJson(reply, 200, { ready: true, degraded: report.degraded })
+        : reply.code(200).send();
     return sendJson(reply, 400, report);
   });
 
