@@ -9,7 +9,7 @@ import { call, digitsBody, infer, MODELS, tempRepo } from '../lifecycle/lifecycl
 import { startTestServer } from '../helpers/server.js';
 
 async function withServer(config: string, run: (server: RunningServer) => Promise<void>): Promise<void> {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config } });
+  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.retrained }, config } });
   const server = await startTestServer({ repository: repo.dir });
   try {
     await run(server);
