@@ -160,6 +160,9 @@ export class Inferd {
         coordination = await createCanaryCoordination(state.pool, state.schema, state.instanceId, {
           logger,
           connection: { connectionString: state.url },
+          retryMs: stateConfig.leaderRetryMs,
+          sessionTimeoutMs: stateConfig.leaderSessionTimeoutMs,
+          exchangeMs: stateConfig.evidenceIntervalMs,
         });
         logger.info({ state_store: state.location, origin: state.instanceId }, 'control state shared in PostgreSQL');
       } else store = createRolloutStore(stateConfig, logger);

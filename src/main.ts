@@ -4,7 +4,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLoopback, readFeaturesConfig, type ServerConfig } from './config/index.js';
+import { isLoopback, prepareStateDir, readFeaturesConfig, type ServerConfig } from './config/index.js';
+import { LEGACY_AUDIT_PATH } from './config/audit-config.js';
+import { ConfigError } from './errors/index.js';
 import { Inferd } from './inferd.js';
 import { checkModelRepository } from './repository/check-model-repository.js';
 import { dropSpareWorker } from './registry/prestart-worker.js';
@@ -69,9 +71,12 @@ export async function startServer(
     modelControlMode: config.modelControlMode,
     allowEmpty: config.allowEmptyRepository,
   });
+  checkStateDir(config, logger);
   logger.info({ model_repository: config.modelRepository }, 'loading models');
   const features =
-    config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+    config.featuresConfig === undefined
+      ? undefined
+      : readFeaturesConfig(config.featuresConfig, config.redisUrl, config.stateDir.path);
   if (features)
     logger.info(
       { features_config: config.featuresConfig, views: Object.keys(features.views) },
@@ -330,6 +335,34 @@ async function readPendingConnections(): Promise<void> {
 }
 
 /** Says at start how callers are checked; without auth off loopback, says so loudly. */
+/**
+ * Creates the state directory when a store defaults to it, and says plainly when it cannot be written: the
+ * rollout store then stays in memory (with a warning from createRolloutStore), an SQLite prediction log stops the
+ * start, since audit.enabled asks for every prediction to be kept.
+ */
+function checkStateDir(config: ServerConfig, logger: Logger): void {
+  const sqliteAudit = config.audit.enabled && config.audit.store === 'sqlite';
+  if (sqliteAudit && config.audit.pathSource === 'legacy')
+    logger.warn(
+      { audit_path: LEGACY_AUDIT_PATH, state_dir: config.stateDir.path },
+      `the prediction log stays at ${LEGACY_AUDIT_PATH} (the default of earlier versions) while it exists: to follow the new default, ` +
+        `stop inferd and move ${LEGACY_AUDIT_PATH}* into ${config.stateDir.path}/, or set audit.path to keep it where it is`,
+    );
+  const auditInStateDir = sqliteAudit && config.audit.pathSource === 'state_dir';
+  const rolloutsInStateDir = config.state.store === 'sqlite' && config.state.defaultPath;
+  if (!auditInStateDir && !rolloutsInStateDir) return;
+  const problem = prepareStateDir(config.stateDir);
+  if (problem === undefined) {
+    logger.info({ state_dir: config.stateDir.path, source: config.stateDir.source }, 'state directory');
+    return;
+  }
+  if (auditInStateDir)
+    throw new ConfigError(
+      `audit.enabled is true and the prediction log defaults to audit.db in the state directory, but ${problem}; or set audit.path`,
+    );
+  logger.warn({ state_dir: config.stateDir.path }, problem);
+}
+
 function logSecurity(config: ServerConfig, logger: Logger): void {
   const { auth } = config;
   if (auth.enabled)

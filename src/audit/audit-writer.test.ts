@@ -13,10 +13,14 @@ class GatedSink implements AuditSink {
   readonly kind = 'test';
   readonly batches: AuditRecord[][] = [];
   failing = false;
+  /** Resolves once a write has failed. */
+  readonly failedOnce: Promise<void>;
+  private failed: () => void = () => undefined;
   private gate: Promise<void> = new Promise(() => undefined);
   private release: () => void = () => undefined;
 
   constructor(open = true) {
+    this.failedOnce = new Promise((resolve) => (this.failed = resolve));
     if (open) this.open();
     else this.gate = new Promise((resolve) => (this.release = resolve));
   }
@@ -39,7 +43,10 @@ class GatedSink implements AuditSink {
   }
   async write(records: readonly AuditRecord[]): Promise<void> {
     await this.gate;
-    if (this.failing) throw new Error('store down');
+    if (this.failing) {
+      this.failed();
+      throw new Error('store down');
+    }
     this.batches.push([...records]);
   }
 }
@@ -163,7 +170,7 @@ describe('AuditWriter', () => {
     sink.failing = true;
     const { writer: w, metrics } = writer(sink, { capacity: 10 });
     w.push(rec('lost'), false);
-    await sleep(5);
+    await sink.failedOnce; // the writer has tried the store and holds the record for a retry
     await w.stop();
     assert.equal(await metricValue(metrics, 'inferd_audit_records_dropped_total', { reason: 'write_error' }), 1);
   });

@@ -107,5 +107,5 @@ export async function featuresCommand(args: string[]): Promise<number> {
     throw new ConfigError(
       `no features config: pass --features-config FILE, or put features.yaml in the model repository (${server.modelRepository})`,
     );
-  return ingest(values.view, file, readFeaturesConfig(server.featuresConfig, server.redisUrl));
+  return ingest(values.view, file, readFeaturesConfig(server.featuresConfig, server.redisUrl, server.stateDir.path));
 }

@@ -162,7 +162,9 @@ export async function profileCommand(args: string[]): Promise<number> {
   const server = resolveServerConfig(fileConfig, configFromEnv(), { model_repository: values['model-repository'] });
   const repository = server.modelRepository;
   const features =
-    server.featuresConfig === undefined ? undefined : readFeaturesConfig(server.featuresConfig, server.redisUrl);
+    server.featuresConfig === undefined
+      ? undefined
+      : readFeaturesConfig(server.featuresConfig, server.redisUrl, server.stateDir.path);
   const out = values.out ?? profilePath(repository, model, version);
   if (existsSync(out) && !values.force)
     throw new InvalidArgumentError(`${out} exists; pass --force to replace it, or --out FILE to write elsewhere`);

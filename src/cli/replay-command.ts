@@ -103,7 +103,9 @@ async function inProcessTarget(
   version: string | undefined,
 ): Promise<{ target: ReplayTarget; stop(): Promise<void> }> {
   const features =
-    config.featuresConfig === undefined ? undefined : readFeaturesConfig(config.featuresConfig, config.redisUrl);
+    config.featuresConfig === undefined
+      ? undefined
+      : readFeaturesConfig(config.featuresConfig, config.redisUrl, config.stateDir.path);
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
     modelControlMode: 'explicit',

@@ -18,7 +18,9 @@ export const SERVE_HELP = `Usage: inferd serve [options]
 Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP and gRPC.
 
 Options:
-  --model-repository DIR   folder of <model>/<version>/ trees (default: models)
+  --model-repository DIR   folder of <model>/<version>/ trees (default: models); inferd never writes into it
+  --state-dir DIR          where inferd keeps its own files: rollout store, SQLite prediction log
+                           (default: $XDG_STATE_HOME/inferd/<repository>, i.e. ~/.local/state/inferd/<repository>)
   --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
   --http-port PORT         HTTP port (default: 8000; 0 picks a free port)
   --grpc-port PORT         gRPC port (default: 8001; -1 turns it off)
@@ -41,7 +43,7 @@ Options:
   --tls-client-auth MODE   none (default) | request | require (mutual TLS: clients without a signed certificate are refused)
   -h, --help               show this help
 
-Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY,
+Environment: INFERD_HOST, INFERD_HTTP_PORT, INFERD_GRPC_PORT, INFERD_METRICS_PORT, INFERD_MODEL_REPOSITORY, INFERD_STATE_DIR,
 INFERD_MODEL_CONTROL_MODE, INFERD_ALLOW_EMPTY_REPOSITORY,
 INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTDOWN_TIMEOUT_MS, INFERD_SHUTDOWN_DELAY_MS
 (flags win over them).
@@ -58,6 +60,7 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     metrics_port: metrics === undefined ? undefined : Number(metrics),
     grpc_port: grpc === undefined ? undefined : Number(grpc),
     model_repository: values['model-repository'] as string | undefined,
+    state_dir: values['state-dir'] as string | undefined,
     log_level: values['log-level'] as ServerConfigFile['log_level'],
     strict_readiness: strict === undefined ? undefined : strict === 'true',
     model_control_mode: values['model-control-mode'] as ServerConfigFile['model_control_mode'],
@@ -94,6 +97,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     args,
     options: {
       'model-repository': { type: 'string' },
+      'state-dir': { type: 'string' },
       host: { type: 'string' },
       'http-port': { type: 'string' },
       'metrics-port': { type: 'string' },

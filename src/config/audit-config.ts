@@ -6,7 +6,7 @@
  * audit:
  *   enabled: true
  *   store: sqlite                  # sqlite (embedded, default) | postgres
- *   path: data/audit.db            # sqlite: the database file (its folder is created)
+ *   path: /var/lib/inferd/audit.db # sqlite: the database file (its folder is created); default <state_dir>/audit.db
  *   url: postgres://127.0.0.1:5432/inferd   # postgres: the connection URL
  *   sample_rate: 1                 # fraction of predictions recorded
  *   buffer_size: 10000             # records waiting to be written
@@ -18,7 +18,10 @@
  *   health_probe_ms: 5000          # acknowledged/backpressure: probe the store this often; readiness follows
  * ```
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { StateDir } from './state-dir.js';
 
 /** `inputs.<tensor>`, `outputs.<tensor>` or `parameters.<name>`. */
 export const REDACT_PATH = /^(inputs|outputs|parameters)\.[^.\s]+$/;
@@ -27,8 +30,8 @@ export const auditConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     store: z.enum(['sqlite', 'postgres']).default('sqlite'),
-    /** SQLite database file. */
-    path: z.string().min(1).default('data/audit.db'),
+    /** SQLite database file. Default: `audit.db` in the state directory (state-dir.ts). */
+    path: z.string().min(1).optional(),
     /** PostgreSQL connection URL (store: postgres). */
     url: z.string().min(1).optional(),
     /** PostgreSQL schema holding the `predictions` table (created when missing). */
@@ -69,6 +72,12 @@ export interface AuditConfig {
   readonly enabled: boolean;
   readonly store: 'sqlite' | 'postgres';
   readonly path: string;
+  /**
+   * Where `path` came from: configured (audit.path), the state directory (the default), or `legacy`: the default
+   * of earlier versions, `data/audit.db` in the working directory, kept while it exists, the state directory is
+   * the default one and holds no log (the start says how to move it). Absent: configured.
+   */
+  readonly pathSource?: AuditPathSource;
   readonly url: string | undefined;
   readonly postgresSchema: string;
   /** Fraction of predictions recorded, 0..1. */
@@ -89,12 +98,32 @@ export interface AuditConfig {
   readonly healthProbeMs?: number;
 }
 
-/** The parsed `audit:` block as the server uses it. */
-export function toAuditConfig(a: z.output<typeof auditConfigSchema>): AuditConfig {
+export type AuditPathSource = 'configured' | 'state_dir' | 'legacy';
+
+/** The SQLite prediction log's default before the state directory, relative to the working directory. */
+export const LEGACY_AUDIT_PATH = join('data', 'audit.db');
+
+/**
+ * The SQLite file: audit.path, else `<stateDir>/audit.db`, except that with the default state directory an
+ * existing log of an earlier version (data/audit.db) stays in use while the state directory has none. A state
+ * directory set on purpose is a new place: it is used as it is.
+ */
+function auditPath(configured: string | undefined, stateDir: StateDir): { path: string; source: AuditPathSource } {
+  if (configured !== undefined) return { path: configured, source: 'configured' };
+  const inStateDir = join(stateDir.path, 'audit.db');
+  if (stateDir.source === 'default' && !existsSync(inStateDir) && existsSync(resolve(LEGACY_AUDIT_PATH)))
+    return { path: LEGACY_AUDIT_PATH, source: 'legacy' };
+  return { path: inStateDir, source: 'state_dir' };
+}
+
+/** The parsed `audit:` block as the server uses it; `stateDir` holds the SQLite log unless audit.path names one. */
+export function toAuditConfig(a: z.output<typeof auditConfigSchema>, stateDir: StateDir): AuditConfig {
+  const { path, source } = auditPath(a.path, stateDir);
   return Object.freeze({
     enabled: a.enabled,
     store: a.store,
-    path: a.path,
+    path,
+    pathSource: source,
     url: a.url,
     postgresSchema: a.postgres_schema,
     sampleRate: a.sample_rate,

@@ -94,3 +94,13 @@ test('config.yaml carries the mapping', () => {
   const c = parseModelConfigYaml('features:\n  columns: [users:n]\n', 'm/config.yaml');
   assert.deepEqual(c.features?.columns, [{ view: 'users', feature: 'n' }]);
 });
+
+test('a SQLite path starting with $STATE_DIR/ is in the state directory, never beside the features file', () => {
+  const stores = { local: { type: 'sqlite', path: '$STATE_DIR/f.sqlite' }, mem: { type: 'sqlite', path: ':memory:' } };
+  const c = parseFeaturesConfig({ stores }, { ...options, stateDir: '/var/lib/inferd' });
+  assert.deepEqual(c.stores.local, { kind: 'sqlite', name: 'local', path: '/var/lib/inferd/f.sqlite' });
+  assert.deepEqual(c.stores.mem, { kind: 'sqlite', name: 'mem', path: ':memory:' });
+  // Without a state directory given: the default one of the repository holding the file.
+  const d = parseFeaturesConfig({ stores }, options);
+  assert.match(d.stores.local.kind === 'sqlite' ? d.stores.local.path : '', /\/inferd\/inferd-[0-9a-f]{8}\/f\.sqlite$/);
+});

@@ -5,7 +5,7 @@
  * ```yaml
  * budget_ms: 20                      # time a request may spend fetching features (default 20)
  * stores:
- *   local: { type: sqlite, path: ../.inferd/features.sqlite }   # relative to this file
+ *   local: { type: sqlite, path: $STATE_DIR/features.sqlite }   # in the server's state directory; else relative to this file
  *   online: { type: redis, url: redis://127.0.0.1:6379, key_prefix: "inferd:" }
  *   feast: { type: feast, project: fraud, entity_key_serialization_version: 3 }
  * feature_views:
@@ -22,13 +22,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { deepFreeze } from '../lib/objects.js';
 import { once } from '../lib/once.js';
 import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
+import { resolveStateDir } from './state-dir.js';
+
+/** A SQLite path starting with it is in the server's state directory (state-dir.ts), never in the repository. */
+export const STATE_DIR_PREFIX = '$STATE_DIR/';
 
 export const FEATURE_TYPES = ['FP32', 'FP64', 'INT32', 'INT64', 'BOOL'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];
@@ -219,14 +223,20 @@ export function toFeatureSpec(
   };
 }
 
+function sqlitePath(path: string, baseDir: string, stateDir: string): string {
+  if (path === ':memory:') return path;
+  if (path.startsWith(STATE_DIR_PREFIX)) return join(stateDir, path.slice(STATE_DIR_PREFIX.length));
+  return resolve(baseDir, path);
+}
+
 function toStore(
   storeName: string,
   s: z.infer<Schemas['storeSchema']>,
-  baseDir: string,
-  redisUrl: string,
+  options: { readonly baseDir: string; readonly redisUrl: string; readonly stateDir: string },
 ): StoreConfig {
+  const { baseDir, redisUrl } = options;
   if (s.type === 'sqlite')
-    return { kind: 'sqlite', name: storeName, path: s.path === ':memory:' ? s.path : resolve(baseDir, s.path) };
+    return { kind: 'sqlite', name: storeName, path: sqlitePath(s.path, baseDir, options.stateDir) };
   const breaker = { failureThreshold: s.breaker.failure_threshold, openMs: s.breaker.open_ms };
   const remote = { name: storeName, url: s.url ?? redisUrl, commandTimeoutMs: s.command_timeout_ms, breaker };
   if (s.type === 'redis') return { kind: 'redis', keyPrefix: s.key_prefix, ...remote };
@@ -271,16 +281,23 @@ function toView(
  * Validates a parsed `features.yaml` into a frozen FeaturesConfig. Relative paths are resolved against `baseDir`;
  * Redis-backed stores without a `url` use `redisUrl`.
  */
+/**
+ * `stateDir`: what `$STATE_DIR/` in a SQLite path stands for; default, the default state directory of the
+ * repository holding the file (`baseDir`).
+ */
 export function parseFeaturesConfig(
   raw: unknown,
-  options: { file: string; baseDir: string; redisUrl: string },
+  options: { file: string; baseDir: string; redisUrl: string; stateDir?: string | undefined },
 ): FeaturesConfig {
   const parsed = schemas().featuresFileSchema.safeParse(raw ?? {});
   if (!parsed.success)
     throw new ConfigError(`${options.file}: invalid features config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   const stores = Object.fromEntries(
-    Object.entries(c.stores).map(([n, s]) => [n, toStore(n, s, options.baseDir, options.redisUrl)]),
+    Object.entries(c.stores).map(([n, s]) => [
+      n,
+      toStore(n, s, { ...options, stateDir: options.stateDir ?? resolveStateDir(undefined, options.baseDir).path }),
+    ]),
   );
   const views = Object.fromEntries(
     Object.entries(c.feature_views).map(([n, v]) => [n, toView(n, v, options.file, options.baseDir, stores)]),
@@ -289,7 +306,8 @@ export function parseFeaturesConfig(
 }
 
 /** Reads and validates a `features.yaml` file. */
-export function readFeaturesConfig(path: string, redisUrl: string): FeaturesConfig {
+/** Reads and parses a features file; `stateDir` is the server's state directory (see parseFeaturesConfig). */
+export function readFeaturesConfig(path: string, redisUrl: string, stateDir?: string): FeaturesConfig {
   let raw: unknown;
   let sha256: string;
   try {
@@ -299,7 +317,10 @@ export function readFeaturesConfig(path: string, redisUrl: string): FeaturesConf
   } catch (err) {
     throw new ConfigError(`cannot read features config ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return deepFreeze({ ...parseFeaturesConfig(raw, { file: path, baseDir: dirname(resolve(path)), redisUrl }), sha256 });
+  return deepFreeze({
+    ...parseFeaturesConfig(raw, { file: path, baseDir: dirname(resolve(path)), redisUrl, stateDir }),
+    sha256,
+  });
 }
 
 /** Validates a model's `features:` mapping (already YAML-parsed). */

@@ -14,3 +14,4 @@ export * from './rate-store-config.js';
 export * from './drift-config.js';
 export * from './model-config-resilience.js';
 export * from './connection-config.js';
+export * from './state-dir.js';

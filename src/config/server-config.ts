@@ -24,6 +24,7 @@ import { rateStoreConfigFields, toRateStoreConfig, type RateStoreConfig } from '
 import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
+import { resolveStateDir, type StateDir } from './state-dir.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -37,6 +38,11 @@ export const serverConfigSchema = z.strictObject({
   /** gRPC port; -1 turns it off. Defaults to 8001, or to a free port when http_port is 0. */
   grpc_port: z.number().int().min(-1).max(65535).optional(),
   model_repository: z.string().min(1).default('models'),
+  /**
+   * Where inferd keeps what it writes (rollout store, SQLite prediction log): never the model repository.
+   * Default: $XDG_STATE_HOME/inferd/<repository> (~/.local/state/inferd/<repository>); see state-dir.ts.
+   */
+  state_dir: z.string().min(1).optional(),
   /** Triton's model control: none (load all at start), explicit (load on request), poll (follow the repository). */
   model_control_mode: z.enum(['none', 'explicit', 'poll']).default('none'),
   /** Explicit and poll modes: start with a repository that has no model folders yet (else the start fails). */
@@ -129,6 +135,8 @@ export interface ServerConfig {
   /** -1: no gRPC endpoint. */
   readonly grpcPort: number;
   readonly modelRepository: string;
+  /** Where the rollout store and the SQLite prediction log go unless their paths are configured. */
+  readonly stateDir: StateDir;
   readonly modelControlMode: 'none' | 'explicit' | 'poll';
   /** Explicit and poll modes: an empty repository may start (ready, serving nothing until a model loads). */
   readonly allowEmptyRepository: boolean;
@@ -178,6 +186,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_METRICS_PORT: 'metrics_port',
   INFERD_GRPC_PORT: 'grpc_port',
   INFERD_MODEL_REPOSITORY: 'model_repository',
+  INFERD_STATE_DIR: 'state_dir',
   INFERD_MODEL_CONTROL_MODE: 'model_control_mode',
   INFERD_ALLOW_EMPTY_REPOSITORY: 'allow_empty_repository',
   INFERD_REPOSITORY_POLL_SECS: 'repository_poll_secs',
@@ -331,12 +340,14 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     );
   }
   assertSafeBinding(c.host, c.auth.enabled, c.insecure);
+  const stateDir = resolveStateDir(c.state_dir, c.model_repository);
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
     metricsPort: c.metrics_port ?? (c.http_port === 0 ? 0 : 8002),
     grpcPort: c.grpc_port ?? (c.http_port === 0 ? 0 : 8001),
     modelRepository: c.model_repository,
+    stateDir,
     modelControlMode: c.model_control_mode,
     allowEmptyRepository: c.allow_empty_repository,
     loadModels: Object.freeze([...c.load_models]),
@@ -358,9 +369,9 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     shutdownDelayMs: c.shutdown_delay_ms,
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
-    audit: toAuditConfig(c.audit),
+    audit: toAuditConfig(c.audit, stateDir),
     quality: toQualityConfig(c.quality),
-    state: toStateConfig(c.state, c.rollouts, c.model_repository),
+    state: toStateConfig(c.state, c.rollouts, stateDir.path, c.model_repository),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),
     routingKeyHeader: c.routing_key_header.toLowerCase(),

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configFromEnv, resolveServerConfig } from './server-config.js';
 
-const repo = { model_repository: '/srv/models' };
+const repo = { model_repository: '/srv/models', state_dir: '/var/lib/inferd' };
 
-test('the state store defaults to SQLite in the model repository', () => {
+test('the state store defaults to SQLite in the state directory, never in the model repository', () => {
   assert.deepEqual(resolveServerConfig(repo).state, {
     store: 'sqlite',
-    path: '/srv/models/.inferd/rollouts.db',
+    path: '/var/lib/inferd/rollouts.db',
     defaultPath: true,
+    legacyPath: '/srv/models/.inferd/rollouts.db',
   });
 });
 
@@ -23,6 +24,30 @@ test('state: postgres takes a URL and a schema; the location it logs has no pass
   assert.equal(state.schema, 'blue');
   assert.equal(state.location, 'postgres://inferd:***@db:5432/inferd (schema blue)');
   assert.deepEqual([state.pollMs, state.queueLimit], [1000, 10_000]);
+  assert.deepEqual(
+    [state.leaderRetryMs, state.leaderSessionTimeoutMs, state.evidenceIntervalMs],
+    [1000, 5000, 1000],
+    'the canary leader timings default to 1 s retry, 5 s session timeout, 1 s evidence exchange',
+  );
+});
+
+test('the canary leader timings are read from state: and checked against each other', () => {
+  const pg = { store: 'postgres', url: 'postgres://db/x' } as const;
+  const state = resolveServerConfig({
+    ...repo,
+    state: { ...pg, leader_retry_ms: 500, leader_session_timeout_ms: 2000, evidence_interval_ms: 250 },
+  }).state;
+  assert.ok(state.store === 'postgres');
+  assert.deepEqual([state.leaderRetryMs, state.leaderSessionTimeoutMs, state.evidenceIntervalMs], [500, 2000, 250]);
+  const refused = (state: unknown, pattern: RegExp) =>
+    assert.throws(() => resolveServerConfig({ ...repo, state } as never), pattern);
+  refused(
+    { ...pg, leader_retry_ms: 2000, leader_session_timeout_ms: 5000 },
+    /state\.leader_session_timeout_ms \(5000\) is less than three times state\.leader_retry_ms \(2000\).*raise state\.leader_session_timeout_ms to at least 6000/,
+  );
+  refused({ ...pg, leader_retry_ms: 10 }, /leader_retry_ms/);
+  refused({ ...pg, evidence_interval_ms: 0 }, /evidence_interval_ms/);
+  refused({ ...pg, leader_session_timeout_ms: 1.5 }, /leader_session_timeout_ms/);
 });
 
 test('the older rollouts: block is still read as state:', () => {
@@ -31,6 +56,7 @@ test('the older rollouts: block is still read as state:', () => {
     store: 'sqlite',
     path: '/var/lib/inferd/r.db',
     defaultPath: false,
+    legacyPath: undefined,
   });
 });
 

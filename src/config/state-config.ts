@@ -8,14 +8,19 @@
  *   store: postgres                # sqlite (embedded, default: one process) | postgres (several replicas) | memory
  *   url: postgres://inferd@db:5432/inferd   # postgres: connection URL (env INFERD_STATE_URL)
  *   schema: inferd                 # postgres: schema of the tables (created when missing)
- *   path: /var/lib/inferd/state.db # sqlite: the database file; default <model_repository>/.inferd/rollouts.db
+ *   path: /var/lib/inferd/state.db # sqlite: the database file; default <state_dir>/rollouts.db
  *   poll_ms: 1000                  # postgres: backstop poll of the change feed (LISTEN/NOTIFY does the rest)
  *   queue_limit: 10000             # postgres: changes queued, in order, while the database is unreachable
+ *   leader_retry_ms: 1000          # postgres: a non-leader tries for the canary lead, the leader checks its session
+ *   leader_session_timeout_ms: 5000  # postgres: idle time after which the database ends a hung leader's session
+ *   evidence_interval_ms: 1000     # postgres: how often canary evidence is written and, by the leader, read
  * ```
  *
  * `rollouts:` is the older name of this block (store sqlite or memory, path) and is still read; a config may not
- * set both. The SQLite default lives in the model repository because rollouts name that repository's models and
- * versions: two servers on two repositories never see each other's rollouts.
+ * set both. The SQLite default lives in the state directory (state-dir.ts), never in the model repository, which may
+ * be read-only; the default state directory is one per repository, so two servers on two repositories never see
+ * each other's rollouts. Earlier versions kept it at `<model_repository>/.inferd/rollouts.db`: when that file
+ * exists and the state directory has no store yet, the start copies it over once (routing/create-rollout-store.ts).
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -36,6 +41,15 @@ export const stateConfigSchema = z.strictObject({
   poll_ms: z.number().int().min(50).max(60_000).default(1000),
   /** Changes kept in order while PostgreSQL is unreachable; beyond it the API refuses changes with 503. */
   queue_limit: z.number().int().min(1).max(1_000_000).default(10_000),
+  /** How often a replica that does not lead the canary analysis tries for the lead, and the leader checks its session. */
+  leader_retry_ms: z.number().int().min(100).max(60_000).default(1000),
+  /**
+   * Idle time after which PostgreSQL ends a leadership session that ran no query (a hung or cut-off leader): the
+   * lead passes within this plus one retry. At least three retries (checked in toStateConfig).
+   */
+  leader_session_timeout_ms: z.number().int().min(1000).max(600_000).default(5000),
+  /** How often each replica writes its canary evidence and the leader reads the sum. */
+  evidence_interval_ms: z.number().int().min(50).max(60_000).default(1000),
 });
 
 /** The older `rollouts:` block: the same store, sqlite or memory only. */
@@ -51,10 +65,15 @@ export interface SqliteStateConfig {
   readonly store: 'sqlite';
   readonly path: string;
   /**
-   * True when `path` is the default in the model repository: a repository that cannot be written (a read-only
-   * volume) then means the state is kept in memory, with a warning, instead of a failed start.
+   * True when `path` is the default in the state directory: a state directory that cannot be written then means
+   * the state is kept in memory, with a warning, instead of a failed start.
    */
   readonly defaultPath: boolean;
+  /**
+   * With the default path: the store of earlier versions, `<model_repository>/.inferd/rollouts.db`, copied to
+   * `path` at start when it exists and `path` does not (the repository is only read).
+   */
+  readonly legacyPath?: string | undefined;
 }
 
 export interface MemoryStateConfig {
@@ -70,17 +89,25 @@ export interface PostgresStateConfig {
   readonly location: string;
   readonly pollMs: number;
   readonly queueLimit: number;
+  /** Canary leadership: how often the lock is tried for and the leader's session checked. */
+  readonly leaderRetryMs: number;
+  /** Canary leadership: idle time after which the database ends the leader's session. */
+  readonly leaderSessionTimeoutMs: number;
+  /** How often canary evidence is exchanged between replicas. */
+  readonly evidenceIntervalMs: number;
 }
 
 export type StateConfig = SqliteStateConfig | MemoryStateConfig | PostgresStateConfig;
 
-/** The file under the model repository used when no SQLite path is configured. */
-export function defaultStatePath(modelRepository: string): string {
-  return join(modelRepository, '.inferd', 'rollouts.db');
+/** The SQLite file in the state directory used when no path is configured. */
+export function defaultStatePath(stateDir: string): string {
+  return join(stateDir, 'rollouts.db');
 }
 
-/** @deprecated the old name of defaultStatePath. */
-export const defaultRolloutStorePath = defaultStatePath;
+/** Where earlier versions kept the SQLite store by default: inside the model repository. */
+export function legacyStatePath(modelRepository: string): string {
+  return join(modelRepository, '.inferd', 'rollouts.db');
+}
 
 /**
  * The `state:` block (or the older `rollouts:` block) as the server uses it. Throws a ConfigError naming the
@@ -89,6 +116,7 @@ export const defaultRolloutStorePath = defaultStatePath;
 export function toStateConfig(
   state: z.output<typeof stateConfigSchema> | undefined,
   rollouts: z.output<typeof rolloutStoreConfigSchema> | undefined,
+  stateDir: string,
   modelRepository: string,
 ): StateConfig {
   if (state && rollouts)
@@ -105,8 +133,9 @@ export function toStateConfig(
     if (c.url !== undefined) throw misplaced('url', 'postgres');
     return Object.freeze({
       store: 'sqlite',
-      path: c.path ?? defaultStatePath(modelRepository),
+      path: c.path ?? defaultStatePath(stateDir),
       defaultPath: c.path === undefined,
+      legacyPath: c.path === undefined ? legacyStatePath(modelRepository) : undefined,
     });
   }
   if (c.path !== undefined) throw misplaced('path', 'sqlite');
@@ -126,6 +155,10 @@ export function toStateConfig(
     throw new ConfigError(
       `state.url must be a postgres:// or postgresql:// URL, got ${redactUrl(c.url)}; e.g. postgres://inferd@db:5432/inferd`,
     );
+  if (c.leader_session_timeout_ms < 3 * c.leader_retry_ms)
+    throw new ConfigError(
+      `state.leader_session_timeout_ms (${c.leader_session_timeout_ms}) is less than three times state.leader_retry_ms (${c.leader_retry_ms}): the leader's own checks would not keep its session alive through one failed check; raise state.leader_session_timeout_ms to at least ${3 * c.leader_retry_ms} or lower state.leader_retry_ms`,
+    );
   return Object.freeze({
     store: 'postgres',
     url: c.url,
@@ -133,5 +166,8 @@ export function toStateConfig(
     location: `${redactUrl(c.url)} (schema ${c.schema})`,
     pollMs: c.poll_ms,
     queueLimit: c.queue_limit,
+    leaderRetryMs: c.leader_retry_ms,
+    leaderSessionTimeoutMs: c.leader_session_timeout_ms,
+    evidenceIntervalMs: c.evidence_interval_ms,
   });
 }

@@ -3,29 +3,40 @@ import { test } from 'node:test';
 import type { ModelConfig } from '../config/index.js';
 import { NotFoundError, ModelNotReadyError } from '../errors/index.js';
 import type { RegisteredModel } from '../registry/registered-model.js';
-import type { ModelVersion, VersionId } from '../registry/model-version.js';
+import type { ModelVersion, VersionId, VersionStage } from '../registry/model-version.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { canaryWindowStage } from './canary-window.js';
 import { TrafficManager } from './traffic-manager.js';
 import type { VersionSource } from './traffic-director.js';
 
 /** A registry stand-in: model 'm' with READY versions 1 and 2 (the director only checks that these exist). */
 function fakeVersions(): VersionSource {
   const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
-  const ready = (version: number): ModelVersion => ({
-    id: versionId(version),
-    stages: [canaryWindowStage()],
-    loadMs: 0,
-    readyAt: 0,
-    fingerprint: '',
-    coldRuns: () => 0,
-    warmup: { source: 'disabled', requests: 0, ms: 0 },
-    close: async () => undefined,
-    attach: () => () => undefined,
-    // Routing never calls into the scheduler or reads the config.
-    scheduler: {} as ModelVersion['scheduler'],
-    config: {} as ModelConfig,
-  });
+  const ready = (version: number): ModelVersion => {
+    // Holds what routing attaches (the canary window while a rollout runs), as a loaded version does.
+    let stages: readonly VersionStage[] = [];
+    return {
+      id: versionId(version),
+      get stages() {
+        return stages;
+      },
+      loadMs: 0,
+      readyAt: 0,
+      fingerprint: '',
+      coldRuns: () => 0,
+      warmup: { source: 'disabled', requests: 0, ms: 0 },
+      close: async () => undefined,
+      attach: (stage) => {
+        stages = [stage, ...stages];
+        return () => {
+          stages = stages.filter((s) => s !== stage);
+          void stage.dispose?.();
+        };
+      },
+      // Routing never calls into the scheduler or reads the config.
+      scheduler: {} as ModelVersion['scheduler'],
+      config: {} as ModelConfig,
+    };
+  };
   const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId(v), loaded: ready(v) }]));
   const model: RegisteredModel = { name: 'm', versions };
   return {

@@ -16,7 +16,7 @@ import type { PairingPolicy, ShadowPolicy, TrafficTable } from './traffic-policy
 import { decide, evaluateChecks, type Decision } from './verdict.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { RegisteredModel } from '../registry/registered-model.js';
-import { summariseWindow, windowOf } from './canary-window.js';
+import { CanaryWindows, summariseWindow, windowOf } from './canary-window.js';
 import type { VersionWindow } from './version-window.js';
 import type { CanaryCoordination, LocalEvidence, RecordedProgress } from './canary-coordination.js';
 import type { Evidence } from './verdict.js';
@@ -60,9 +60,20 @@ export class CanaryController {
   /** With a coordination: when this replica saw each rollout's current step begin (its own clock). */
   private readonly seen = new Map<string, { readonly step: string; readonly since: number }>();
   private stopLeading: (() => void) | undefined;
+  /** The canary windows of the observed models' versions (attached while their rollout is active). */
+  private readonly windows: CanaryWindows;
 
   constructor(private readonly o: CanaryControllerOptions) {
     this.clock = o.clock ?? Date.now;
+    this.windows = new CanaryWindows((model) => this.registered(model));
+  }
+
+  /**
+   * Gives a model's READY versions their canary windows while a rollout observes it, or none: the traffic manager
+   * calls it for every event of the model (a version loaded during a rollout gets its window then).
+   */
+  refreshWindows(model: string): void {
+    this.windows.refresh(model, this.observed.has(model));
   }
 
   /** Starts ticking (a timer runs only while a rollout progresses), and with a coordination, sharing evidence. */
@@ -561,16 +572,17 @@ export class CanaryController {
     return this.observed.has(model);
   }
 
-  /** Starts recording a model's evidence afresh: its loaded versions' windows are emptied. */
+  /** Starts recording a model's evidence afresh: its READY versions get new, empty windows. */
   private observe(model: string): void {
     this.forget(model);
     this.observed.add(model);
+    this.refreshWindows(model);
   }
 
-  /** Stops recording, dropping what the model's loaded versions hold. */
+  /** Stops recording: the model's versions lose their windows, and what they held. */
   private forget(model: string): void {
     this.observed.delete(model);
-    for (const w of this.windowsOf(model)) w.clear();
+    this.windows.detach(model);
   }
 
   /** The canary windows of a model's loaded versions. */

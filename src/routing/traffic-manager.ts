@@ -76,10 +76,12 @@ export class TrafficManager {
   private readonly versions: VersionSource;
   private readonly persistence: RolloutPersistence | undefined;
   private readonly store: RolloutStore | undefined;
+  private readonly coordination: CanaryCoordination | undefined;
 
   constructor(o: TrafficManagerOptions) {
     this.versions = o.versions;
     this.store = o.store;
+    this.coordination = o.coordination;
     const configOf = (model: string): TrafficConfig | undefined => this.trafficConfig(model);
     this.table = new TrafficTable(configOf);
     this.events = new EventLog(o.logger, o.clock);
@@ -117,9 +119,12 @@ export class TrafficManager {
       rolloutShadow: (model) => this.canary.shadowOf(model),
       rolloutPairing: (model) => this.canary.pairingOf(model),
     });
-    // Every change to what a model mirrors is an event (traffic changed, a rollout's step or status, a version
-    // loaded or unloaded): the versions' mirror stages follow it.
-    this.events.onRecord((e) => this.director.mirrors.refresh(e.model));
+    // Every change to what a model mirrors or observes is an event (traffic changed, a rollout's step or status, a
+    // version loaded or unloaded): the versions' canary windows and mirror stages follow it.
+    this.events.onRecord((e) => {
+      this.canary.refreshWindows(e.model);
+      this.director.mirrors.refresh(e.model);
+    });
     this.persistence =
       o.store &&
       new RolloutPersistence({
@@ -145,6 +150,11 @@ export class TrafficManager {
   /** How a shared state store is doing (undefined: none, or an embedded one). */
   stateHealth(): StoreHealth | undefined {
     return this.store?.health?.();
+  }
+
+  /** Whether this replica leads the canary analysis: with one process, always; with several, the elected one. */
+  canaryLeader(): boolean {
+    return this.coordination?.leadership.isLeader() ?? true;
   }
 
   /** Closes the rollout store (after stop()). */

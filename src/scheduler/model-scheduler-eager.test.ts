@@ -49,3 +49,26 @@ describe('ModelScheduler dispatch within one event-loop turn', () => {
     assert.equal(s.queueDepth, 0);
   });
 });
+
+describe('ModelScheduler queue delay', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('a batch completed before its queue delay ends leaves no timer behind to hold the process', async () => {
+    const { s, instance } = scheduler({ preferredBatchSizes: [2], maxQueueDelayMicroseconds: 600_000_000 });
+    const before = timers();
+    const first = s.submit(request());
+    await new Promise((resolve) => setImmediate(resolve)); // the first waits for a second, up to ten minutes
+    assert.equal(timers(), before + 1, 'the queue delay is armed while the first request waits');
+    await Promise.all([first, s.submit(request())]);
+    assert.deepEqual(instance.calls, [2]);
+    assert.equal(timers(), before, 'the queue delay was disarmed when the batch went out');
+  });
+
+  it('a request that times out waiting for company leaves no timer behind', async () => {
+    const { s, instance } = scheduler({ preferredBatchSizes: [2], maxQueueDelayMicroseconds: 600_000_000 });
+    const before = timers();
+    await assert.rejects(s.submit({ ...request(), timeoutMicroseconds: 1000 }), /past its timeout/);
+    assert.deepEqual(instance.calls, []);
+    assert.equal(timers(), before, 'the queue delay was disarmed when the queue emptied');
+  });
+});

@@ -244,6 +244,9 @@ export class ModelScheduler {
   }
 
   private pump(): void {
+    // The plan is made again here: a delay armed for an earlier one is void (and, left armed, would keep the
+    // process alive for up to max_queue_delay after its batch went out). Armed again below if the plan still waits.
+    this.disarmDelay();
     while (this.idle.length > 0 && this.queue.size > 0) {
       const plan = planBatch(this.queue.ordered(), this.policy);
       if (!plan) break;
@@ -257,6 +260,11 @@ export class ModelScheduler {
       const instance = this.idle.pop()!;
       void this.execute(instance, plan);
     }
+  }
+
+  private disarmDelay(): void {
+    if (this.delayTimer) clearTimeout(this.delayTimer);
+    this.delayTimer = undefined;
   }
 
   private armDelay(waitNs: bigint): void {
@@ -275,6 +283,7 @@ export class ModelScheduler {
     job.settled = true;
     this.queue.remove([job]);
     this.queuedRows -= job.request.rows;
+    if (this.queue.size === 0) this.disarmDelay(); // nothing left to wait for company
     this.inflight--;
     const nowNs = now();
     this.adaptive?.onDrop(job.enqueuedNs, nowNs);

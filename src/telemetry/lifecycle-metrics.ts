@@ -44,6 +44,8 @@ export interface LifecycleSource {
   }>;
   /** A shared state store's health (PostgreSQL); undefined with an embedded store or none. */
   stateHealth?(): StateHealthRow | undefined;
+  /** Whether this replica leads the canary analysis (one process always does; absent: true). */
+  canaryLeader?(): boolean;
   /** Failed warm-ups since start by source ('generated': served cold; 'file': warmup.json failed, refused). */
   warmupFailureRows(): ReadonlyArray<{
     readonly model: string;
@@ -63,7 +65,7 @@ export interface StateHealthRow {
 const VERSION = ['model', 'version'] as const;
 
 /** The sources of per-row series (all but the state store's health). */
-type RowKey = Exclude<keyof LifecycleSource, 'stateHealth'>;
+type RowKey = Exclude<keyof LifecycleSource, 'stateHealth' | 'canaryLeader'>;
 
 type Rows<K extends RowKey> = ReturnType<LifecycleSource[K]>[number];
 
@@ -97,6 +99,7 @@ function loadedOnly(source: LifecycleSource): LifecycleSource {
     eventRows: () => source.eventRows(),
     warmupFailureRows: () => source.warmupFailureRows(),
     stateHealth: () => source.stateHealth?.(),
+    canaryLeader: () => source.canaryLeader?.() ?? true,
   };
 }
 
@@ -140,6 +143,15 @@ export function withLifecycleMetrics(registry: Registry, all: LifecycleSource): 
   const own = new Registry();
   const byVersion = (r: { model: string; version: number }) => ({ model: r.model, version: r.version });
   stateGauges(own, source);
+  rowMetric<boolean>([own], {
+    kind: 'gauge',
+    name: 'inferd_canary_leader',
+    help: '1 while this replica leads the canary analysis (judges rollouts and records verdicts), 0 otherwise; always 1 on a single process.',
+    labels: [],
+    rows: () => [source.canaryLeader?.() ?? true],
+    labelsOf: () => ({}),
+    value: (leader) => (leader ? 1 : 0),
+  });
   rows(own, source, 'gauge', 'versionRows', {
     name: 'inferd_traffic_share_percent',
     help: 'Percent of requests naming no version that the version answers under the traffic policy.',

@@ -22,7 +22,7 @@ import {
 } from './feature-server.js';
 import { sparePort } from './spare-port.js';
 import { OwnRedis, redisSkipReason } from '../helpers/own-redis.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { Latch, waitFor } from '../helpers/wait-for.js';
 
 const BUDGET_MS = 20;
 const LOOPS = 4;
@@ -71,7 +71,8 @@ after(async () => {
 /** The client loops' shared state: the phase new requests are sent in, a pause switch, and requests in flight. */
 class Traffic {
   phase: Phase = 'healthy';
-  paused = false;
+  /** Set while paused: the loops wait for its release before sending again. */
+  paused: Latch | undefined;
   done = false;
   inFlight = 0;
   readonly samples: Sample[] = [];
@@ -86,7 +87,7 @@ async function clientLoop(traffic: Traffic, loop: number): Promise<void> {
   const allGhosts = loop === 0;
   for (let i = 0; !traffic.done; i++) {
     if (traffic.paused) {
-      await sleep(5);
+      await traffic.paused.promise;
       continue;
     }
     const row = ROWS[i % ROWS.length];
@@ -152,7 +153,8 @@ it(
       'the breaker to open on the hung Redis',
     );
     // Every request sent while Redis hangs must be answered while it still hangs: none waits on the store.
-    traffic.paused = true;
+    const pause = new Latch();
+    traffic.paused = pause;
     await until(
       () => traffic.inFlight === 0,
       'every request sent while Redis was hung to be answered (Redis is still hung)',
@@ -161,7 +163,8 @@ it(
     // Counted from here: a loaded machine may also have tripped the breaker before (a read over budget for want of CPU).
     let closedBefore = await transitions('closed');
     traffic.phase = 'resumed';
-    traffic.paused = false;
+    traffic.paused = undefined;
+    pause.release();
     redis.signal('SIGCONT');
     await until(async () => (await transitions('closed')) > closedBefore, 'the breaker to close after Redis resumed');
     await until(() => inPhase('resumed').some(fresh), 'fresh features after Redis resumed');

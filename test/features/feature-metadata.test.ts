@@ -31,7 +31,7 @@ before(async () => {
   cpSync(join(MODELS_DIR, 'fraud_xgb'), join(dir, 'fraud_xgb'), { recursive: true });
   cpSync(join(MODELS_DIR, 'digits'), join(dir, 'digits'), { recursive: true });
   const features = readFileSync(join(MODELS_DIR, 'features.yaml'), 'utf8')
-    .replace('path: ../.inferd/features.sqlite', "path: ':memory:'")
+    .replace('path: $STATE_DIR/features.sqlite', "path: ':memory:'")
     .replace(/\n\s+seed_csv: .*/g, '');
   writeFileSync(join(dir, 'features.yaml'), features);
   server = await startTestServer({ repository: dir, config: { metrics_port: -1 } });

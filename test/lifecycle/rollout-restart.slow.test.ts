@@ -1,7 +1,7 @@
 /**
  * Rollout state survives a restart: a server is stopped mid-rollout and started again on the same rollout
  * store; the rollout is still there at the same step and carries on; a paused one stays paused; finished ones
- * (and the traffic they left) remain. The default store sits in the model repository's .inferd/ folder.
+ * (and the traffic they left) remain. The default store sits in the state directory, never in the repository.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -158,11 +158,12 @@ describe('rollout state across restarts', () => {
     }
   });
 
-  test('a paused rollout stays paused after a restart; the default store is <repository>/.inferd/rollouts.db', async () => {
+  test('a paused rollout stays paused after a restart; the default store is <state_dir>/rollouts.db', async () => {
     const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.retrained }, config: REPO_CONFIG } });
+    const stateDir = mkdtempSync(join(tmpdir(), 'inferd-state-'));
     let server: RunningServer | undefined;
     try {
-      server = await serve(repo.dir);
+      server = await serve(repo.dir, { state_dir: stateDir });
       const id = (
         await call<RolloutJson>(`${server.url}/v1/models/digits/rollouts`, { body: { ...ROLLOUT, interval_ms: 200 } })
       ).body.id;
@@ -171,13 +172,14 @@ describe('rollout state across restarts', () => {
           .status,
         'paused',
       );
-      assert.ok(existsSync(join(repo.dir, '.inferd', 'rollouts.db')), 'the default store is in the repository');
+      assert.ok(existsSync(join(stateDir, 'rollouts.db')), 'the default store is in the state directory');
+      assert.equal(existsSync(join(repo.dir, '.inferd')), false, 'nothing is written into the repository');
       await server.close();
       server = undefined;
 
-      server = await serve(repo.dir);
+      server = await serve(repo.dir, { state_dir: stateDir });
       const index = await call<Array<{ name: string }>>(`${server.url}/v2/repository/index`, { body: {} });
-      assert.deepEqual([...new Set(index.body.map((e) => e.name))], ['digits'], 'the .inferd folder is not a model');
+      assert.deepEqual([...new Set(index.body.map((e) => e.name))], ['digits']);
       const load = startLoad(`${server.url}/v2/models/digits/infer`, { concurrency: 2, body: digitsBody });
       await new Promise((resolve) => setTimeout(resolve, 1000)); // five intervals
       await load.stop();
@@ -201,6 +203,7 @@ describe('rollout state across restarts', () => {
     } finally {
       await server?.close();
       repo.cleanup();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 

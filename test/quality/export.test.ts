@@ -179,20 +179,24 @@ function exportSuite(store: string, audit: () => AuditConfigFile, cleanup: () =>
 }
 
 const sqlite = await qualityRepository();
-exportSuite(
-  'sqlite',
-  () => ({ store: 'sqlite', path: join(sqlite.dir, 'audit.db') }),
-  () => sqlite.cleanup(),
-);
-
 const pg = await testPostgres();
-if (typeof pg === 'string') {
-  describe('inferd export (postgres)', { skip: pg }, () => undefined);
-} else {
-  const schema = pg.schema('_export');
+
+// The two stores' suites share nothing (a server, a repository and a log each): they run side by side, most of
+// their time being spent waiting on the CLI processes they start.
+describe('inferd export', { concurrency: 2 }, () => {
   exportSuite(
-    'postgres',
-    () => ({ store: 'postgres', url: PG_URL, postgres_schema: schema }),
-    () => pg.cleanup(),
+    'sqlite',
+    () => ({ store: 'sqlite', path: join(sqlite.dir, 'audit.db') }),
+    () => sqlite.cleanup(),
   );
-}
+  if (typeof pg === 'string') {
+    describe('inferd export (postgres)', { skip: pg }, () => undefined);
+  } else {
+    const schema = pg.schema('_export');
+    exportSuite(
+      'postgres',
+      () => ({ store: 'postgres', url: PG_URL, postgres_schema: schema }),
+      () => pg.cleanup(),
+    );
+  }
+});

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MODELS_DIR } from '../helpers/server.js';
 import {
   entityRequest,
@@ -54,6 +53,10 @@ it(
   'a dead feature store: the rule fallback answers every request, flagged, with no 5xx',
   { skip, timeout: 180_000 },
   async (t) => {
+    const transitions = (to: string) =>
+      metricValue(f.server, 'inferd_feature_breaker_transitions_total', { store: 'under_test', to });
+    const opened = () => transitions('open');
+    const probed = () => transitions('half_open');
     // The first reads open the connection; ask until the model answers (counted, not timed).
     let healthy = await inferFraud(f.server, entityRequest([0]));
     for (let i = 0; i < 500 && healthy.parameters.fallback !== undefined; i++)
@@ -61,12 +64,15 @@ it(
     assert.equal(healthy.status, 200, healthy.text);
     assert.equal(healthy.parameters.fallback, undefined, `the model answers while the store is up: ${healthy.text}`);
 
+    const [openedBefore, probedBefore] = [await opened(), await probed()];
     await redis.kill();
+    // At least 60 requests, and on until the open breaker has let a probe through to the dead store and opened
+    // again: the requests around that probe must be answered too. Counted in breaker transitions, not timed.
     const answers = [];
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 60 || (await probed()) === probedBefore || (await opened()) < openedBefore + 2; i++) {
+      if (t.signal.aborted) assert.fail(`the breaker never probed the dead store again in ${i} requests`);
       const rows = [ROWS[i % ROWS.length], ROWS[(i + 1) % ROWS.length]];
       answers.push({ rows, ...(await inferFraud(f.server, entityRequest(rows))) });
-      await sleep(5);
     }
     const fivexx = answers.filter((a) => a.status >= 500);
     t.diagnostic(`${answers.length} requests while the store was dead; ${fivexx.length} 5xx`);

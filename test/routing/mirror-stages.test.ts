@@ -6,7 +6,6 @@ import { assembleVersion, versionId, type ModelVersion } from '../../src/registr
 import type { RegisteredModel } from '../../src/registry/registered-model.js';
 import type { VersionSlot } from '../../src/registry/version-slot.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { canaryWindowStage } from '../../src/routing/canary-window.js';
 import { MIRROR_STAGE, type MirrorTap } from '../../src/routing/mirror-stages.js';
 import { TrafficManager } from '../../src/routing/traffic-manager.js';
 
@@ -17,7 +16,7 @@ function setup() {
       id: versionId('m', v),
       config: {} as ModelConfig,
       scheduler: { close: async () => undefined } as unknown as ModelVersion['scheduler'],
-      stages: [canaryWindowStage()],
+      stages: [],
       loadMs: 0,
       warmup: { source: 'disabled', requests: 0, ms: 0 },
       readyAt: 0,
@@ -65,7 +64,7 @@ test('a shadow gives every other ready version a mirror stage, outermost, and ta
   assert.equal(disposed(), 1, 'the detached stage was disposed');
   assert.deepEqual(
     loaded(1).stages.map((s) => s.name),
-    ['canary-window'],
+    [],
   );
 });
 

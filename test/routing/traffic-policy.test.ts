@@ -9,7 +9,7 @@ import { call, digitsBody, infer, MODELS, tempRepo } from '../lifecycle/lifecycl
 import { startTestServer } from '../helpers/server.js';
 
 async function withServer(config: string, run: (server: RunningServer) => Promise<void>): Promise<void> {
-  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.heavy }, config } });
+  const repo = tempRepo({ digits: { versions: { 1: MODELS.digits, 2: MODELS.retrained }, config } });
   const server = await startTestServer({ repository: repo.dir });
   try {
     await run(server);
@@ -159,5 +159,6 @@ describe('traffic policy', () => {
       const metrics = await (await fetch(server.metricsUrl!)).text();
       assert.match(metrics, /inferd_traffic_share_percent\{model="digits",version="2"\} 75/);
       assert.match(metrics, /inferd_rollout_events_total\{model="digits",event="traffic_changed",check=""\} 1/);
+      assert.match(metrics, /^inferd_canary_leader 1$/m, 'one process always leads its canary analysis');
     }));
 });

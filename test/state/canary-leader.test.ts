@@ -9,10 +9,9 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ModelConfig } from '../../src/config/index.js';
 import { ModelNotReadyError, NotFoundError } from '../../src/errors/index.js';
-import type { ModelVersion, VersionId } from '../../src/registry/model-version.js';
+import { assembleVersion, type ModelVersion, type VersionId } from '../../src/registry/model-version.js';
 import type { RegisteredModel } from '../../src/registry/registered-model.js';
 import type { LocalEvidence } from '../../src/routing/canary-coordination.js';
-import { canaryWindowStage } from '../../src/routing/canary-window.js';
 import type { Rollout } from '../../src/routing/rollout.js';
 import { parseRolloutSpec } from '../../src/routing/rollout-spec.js';
 import type { VersionSource } from '../../src/routing/traffic-director.js';
@@ -89,23 +88,22 @@ async function lockHolder(schema: string): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
-/** A registry stand-in: model 'm' with READY versions 1 and 2, each with its canary window. */
+/** A registry stand-in: model 'm' with READY versions 1 and 2, (a rollout gives them their canary windows). */
 function fakeVersions(): VersionSource {
   const versionId = (version: number): VersionId => ({ model: 'm', version, label: `${version}` });
-  const ready = (version: number): ModelVersion => ({
-    id: versionId(version),
-    stages: [canaryWindowStage()],
-    loadMs: 0,
-    readyAt: 0,
-    fingerprint: '',
-    coldRuns: () => 0,
-    warmup: { source: 'disabled', requests: 0, ms: 0 },
-    close: async () => undefined,
-    attach: () => () => undefined,
-    // Routing never calls into the scheduler or reads the config.
-    scheduler: {} as ModelVersion['scheduler'],
-    config: {} as ModelConfig,
-  });
+  const ready = (version: number): ModelVersion =>
+    assembleVersion({
+      id: versionId(version),
+      stages: [],
+      loadMs: 0,
+      readyAt: 0,
+      fingerprint: '',
+      coldRuns: () => 0,
+      warmup: { source: 'disabled', requests: 0, ms: 0 },
+      // Routing never calls into the scheduler or reads the config.
+      scheduler: { close: async () => undefined } as unknown as ModelVersion['scheduler'],
+      config: {} as ModelConfig,
+    });
   const versions = new Map([1, 2].map((v) => [v, { state: 'READY' as const, id: versionId(v), loaded: ready(v) }]));
   const model: RegisteredModel = { name: 'm', versions };
   return {

@@ -41,7 +41,9 @@ describe('a canary judged over every replica', { skip: typeof pg === 'string' ? 
   let servers: RunningServer[] = [];
 
   before(async () => {
-    const config = { state: { store: 'postgres' as const, url: PG_URL, schema }, grpc_port: -1, metrics_port: -1 };
+    // Leader timings below the defaults: the lead passes within one retry after a clean death.
+    const state = { store: 'postgres' as const, url: PG_URL, schema, leader_retry_ms: 500, evidence_interval_ms: 500 };
+    const config = { state, grpc_port: -1 };
     for (let i = 0; i < 3; i++) servers.push(await startTestServer({ repository: repo.dir, config }));
   });
 
@@ -130,5 +132,18 @@ describe('a canary judged over every replica', { skip: typeof pg === 'string' ? 
       return now.length === 1 && now[0] !== old ? true : undefined;
     });
     t.diagnostic(`session terminated to another replica leading: ${Math.round(performance.now() - started)} ms`);
+    const gauges = await Promise.all(
+      servers.map(async (s) => {
+        const text = await (await fetch(s.metricsUrl!)).text();
+        const line = text.split('\n').find((l) => l.startsWith('inferd_canary_leader '));
+        return { s, value: line === undefined ? undefined : Number(line.split(' ').pop()) };
+      }),
+    );
+    assert.deepEqual(
+      gauges.map((g) => g.value),
+      servers.map((s) => (s.inferd.canaryCoordination!.leadership.isLeader() ? 1 : 0)),
+      'inferd_canary_leader is 1 on the leader only',
+    );
+    assert.equal(gauges.filter((g) => g.value === 1).length, 1);
   });
 });

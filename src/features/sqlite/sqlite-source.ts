@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FeatureViewConfig } from '../../config/index.js';
+import { ConfigError } from '../../errors/index.js';
 import { entityKeyText } from '../entity-key.js';
 import type { FeatureSource } from '../feature-source.js';
 import type { EntityKey, StoredRow, WriteResult, WriteRow } from '../types.js';
@@ -46,8 +47,18 @@ export class SqliteFeatureSource implements FeatureSource {
   ) {}
 
   async start(): Promise<void> {
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
+    let db: Database.Database;
+    try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+      db = new Database(this.path);
+    } catch (err) {
+      throw new ConfigError(
+        `cannot open the SQLite feature store '${this.name}' at ${this.path}: ${(err as Error).message}. ` +
+          `Set its path in the features config to a writable file: '$STATE_DIR/<file>' puts it in the state directory ` +
+          `(--state-dir, INFERD_STATE_DIR), ':memory:' keeps it in memory (seeded again at each start)`,
+        { cause: err },
+      );
+    }
     db.pragma('journal_mode = WAL'); // readers (the server) and a writer (inferd features ingest) side by side
     db.pragma('busy_timeout = 2000');
     db.exec(SCHEMA);

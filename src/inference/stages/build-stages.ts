@@ -1,13 +1,12 @@
 /**
  * The stages a version's config declares, in the order a request passes them: the fallback and breaker
- * (outermost), feature enrichment, then around `scheduler.submit` the drift tap. A plain model gets none of these;
- * every version owns a canary window, which handles no request (routing/canary-window.ts).
+ * (outermost), feature enrichment, then around `scheduler.submit` the drift tap. A plain model gets none of these.
+ * What routing gives a version at run time (a shadow's mirror, a rollout's canary window) is attached, not built.
  */
 import type { FeatureService } from '../../features/feature-service.js';
 import type { DriftMonitor } from '../../drift/drift-monitor.js';
 import type { StageBuilder, VersionStage } from '../../registry/model-version.js';
 import type { ModelGuards } from '../../resilience/model-guards.js';
-import { canaryWindowStage } from '../../routing/canary-window.js';
 import { driftStage } from './drift-stage.js';
 import { featureStage } from './feature-stage.js';
 import { guardStage } from './guard-stage.js';
@@ -25,8 +24,6 @@ export function stageBuilder(deps: StageDependencies): StageBuilder {
       guardStage(config, id.label, deps.guards),
       config.features ? featureStage(config, deps.features) : undefined,
       deps.drift && driftStage(config, id.label, deps.drift),
-      // Holds the evidence a rollout's analysis reads; no request handler (see routing/canary-window.ts).
-      canaryWindowStage(),
     ];
     return stages.filter((s): s is VersionStage => s !== undefined);
   };
