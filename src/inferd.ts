@@ -21,7 +21,6 @@ import type { FeatureService } from './features/feature-service.js';
 import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
 import type { AuditConfig } from './config/audit-config.js';
 import type { AuditTrail } from './audit/audit-trail.js';
-import { createAuditTrail } from './audit/create-audit-trail.js';
 import { createAuditMetrics, type AuditMetrics } from './telemetry/audit-metrics.js';
 import { integrityPolicy, type IntegrityMode } from './registry/integrity.js';
 import { TrafficManager } from './routing/traffic-manager.js';
@@ -125,8 +124,11 @@ export class Inferd {
     await features?.start();
     await features?.seedEmptyViews();
     // The audit store opens before the models load (a bad path or URL stops the start) and closes after they stop.
+    // The prediction log's code loads only when it is on (off by default).
     const audit = options.audit?.enabled
-      ? await createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
+      ? await (
+          await import('./audit/create-audit-trail.js')
+        ).createAuditTrail(options.audit, { logger, metrics: options.auditMetrics ?? createAuditMetrics() })
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();

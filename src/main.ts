@@ -60,9 +60,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const started = performance.now();
   // The HTTP front end's code (fastify and the routes) loads on this thread while the model workers start and load
-  // on theirs; it is awaited once the models are ready. gRPC's loads once HTTP listens (below).
+  // on theirs; it is awaited once the models are ready. So does gRPC's, when it is on: it binds beside HTTP.
   const doorsLoading = loadHttpDoors();
   doorsLoading.catch(() => undefined); // a failure is reported where it is awaited
+  const grpcLoading = config.grpcPort >= 0 ? import('./transport/grpc/grpc-server.js') : undefined;
+  grpcLoading?.catch(() => undefined); // likewise
   // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
   await checkModelRepository({
     path: config.modelRepository,
@@ -127,6 +129,13 @@ export async function startServer(
   shedLog.start();
   if (rateStore.readinessProblem)
     inferd.service.addReadinessCheck({ dependency: 'rate_store', problem: () => rateStore.readinessProblem?.() });
+  // Ready only once every configured listener (HTTP, gRPC, metrics) is bound: HTTP answers the probe first, and a
+  // client told "ready" must not be refused on the gRPC port.
+  let listenersBound = false;
+  inferd.service.addReadinessCheck({
+    dependency: 'listeners',
+    problem: () => (listenersBound ? undefined : 'the HTTP, gRPC and metrics listeners are still binding'),
+  });
   const feedbackMetrics = createFeedbackMetrics();
   const quality = await startQuality(inferd, config, feedbackMetrics, logger);
   const { buildHttpApp, buildMetricsApp } = await doorsLoading.catch(async (err: unknown) => {
@@ -166,7 +175,7 @@ export async function startServer(
       : undefined;
   let grpc: RunningGrpcServer | undefined;
   const startGrpc = async () => {
-    const { startGrpcServer } = await import('./transport/grpc/grpc-server.js');
+    const { startGrpcServer } = await (grpcLoading ?? import('./transport/grpc/grpc-server.js'));
     const credentials = tls
       ? (await import('./transport/grpc/grpc-tls.js')).grpcTlsCredentials(tls, tls.config.clientAuth)
       : undefined;
@@ -186,15 +195,15 @@ export async function startServer(
   };
   try {
     await rateStore.start();
-    await app.listen({ host: config.host, port: config.httpPort });
-    markStartupPhase('http');
-    // Then gRPC (its modules and proto load now) and the metrics listener, side by side.
-    const [grpcStarted, metricsListening] = await Promise.allSettled([
+    // HTTP, gRPC and metrics bind side by side; readiness waits for all three (listenersBound).
+    const [httpListening, grpcStarted, metricsListening] = await Promise.allSettled([
+      app.listen({ host: config.host, port: config.httpPort }).then(() => markStartupPhase('http')),
       config.grpcPort >= 0 ? startGrpc() : undefined,
       metricsApp?.listen({ host: config.host, port: config.metricsPort }).then(() => markStartupPhase('metrics')),
     ]);
     if (grpcStarted.status === 'fulfilled') grpc = grpcStarted.value;
-    for (const step of [grpcStarted, metricsListening]) if (step.status === 'rejected') throw step.reason;
+    for (const step of [httpListening, grpcStarted, metricsListening])
+      if (step.status === 'rejected') throw step.reason;
     gate.start();
     // With `https` set, fastify's server is an https.Server (a tls.Server), though typed as http.Server.
     if (tls)
@@ -202,6 +211,7 @@ export async function startServer(
         TlsServer | undefined
       >);
     tls?.start();
+    listenersBound = true;
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
     shedLog.stop();

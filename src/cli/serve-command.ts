@@ -137,6 +137,19 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!isLoopback(config.host)) {
     logger.warn({ host: config.host }, `binding ${config.host}: inferd is reachable from other machines`);
   }
+  // SIGHUP's default action ends the process. The API keys file and TLS files add their own reload listeners
+  // when configured; this one makes sure a hang-up never kills a server that has nothing to reload. Installed
+  // before the start, so a hang-up sent as soon as "inferd listening" is logged does not end it either.
+  process.on('SIGHUP', () =>
+    logger.info(
+      {
+        signal: 'SIGHUP',
+        api_keys: config.auth.apiKeysFile !== undefined && config.auth.enabled,
+        tls: config.tls !== undefined,
+      },
+      'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded',
+    ),
+  );
   const server = await startServer(config, logger);
   return new Promise<number>((resolve) => {
     let exitCode = 0;
@@ -167,17 +180,5 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    // SIGHUP's default action ends the process. The API keys file and TLS files add their own reload listeners
-    // when configured; this one makes sure a hang-up never kills a server that has nothing to reload.
-    process.on('SIGHUP', () =>
-      logger.info(
-        {
-          signal: 'SIGHUP',
-          api_keys: config.auth.apiKeysFile !== undefined && config.auth.enabled,
-          tls: config.tls !== undefined,
-        },
-        'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded',
-      ),
-    );
   });
 }

@@ -27,6 +27,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { deepFreeze } from '../lib/objects.js';
+import { once } from '../lib/once.js';
 import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import { resolveStateDir } from './state-dir.js';
 
@@ -124,79 +125,90 @@ export interface FeatureMapping {
 }
 
 export const REQUEST_VIEW = 'request';
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
-const name = z.string().regex(NAME, 'use letters, digits, _, - and ., starting with a letter or _');
+// Built the first time a features file or a model's features mapping is parsed: a default start has neither.
+const schemas = once(() => {
+  const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+  const name = z.string().regex(NAME, 'use letters, digits, _, - and ., starting with a letter or _');
 
-export const featureSpecSchema = z.strictObject({
-  type: z.enum(FEATURE_TYPES),
-  default: z.number().nullable().optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  on_null: z.enum(['impute', 'reject']).default('impute'),
-  on_invalid: z.enum(['impute', 'reject']).default('reject'),
+  const featureSpecSchema = z.strictObject({
+    type: z.enum(FEATURE_TYPES),
+    default: z.number().nullable().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    on_null: z.enum(['impute', 'reject']).default('impute'),
+    on_invalid: z.enum(['impute', 'reject']).default('reject'),
+  });
+
+  const breakerSchema = z.strictObject({
+    failure_threshold: z.number().int().min(1).default(5),
+    open_ms: z.number().int().min(1).default(1000),
+  });
+
+  const remoteStore = {
+    url: z.string().min(1).optional(),
+    command_timeout_ms: z.number().int().min(1).default(1000),
+    breaker: breakerSchema.default({ failure_threshold: 5, open_ms: 1000 }),
+  };
+
+  const storeSchema = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1).default(':memory:') }),
+    z.strictObject({ type: z.literal('redis'), key_prefix: z.string().default('inferd:'), ...remoteStore }),
+    z.strictObject({
+      type: z.literal('feast'),
+      project: z.string().min(1),
+      entity_key_serialization_version: z.union([z.literal(2), z.literal(3)]).default(3),
+      ...remoteStore,
+    }),
+  ]);
+
+  const entitySchema = z.union([name, z.strictObject({ name, type: z.enum(['STRING', 'INT64']).default('STRING') })]);
+
+  const viewSchema = z.strictObject({
+    store: z.string().min(1),
+    entities: z.array(entitySchema).min(1),
+    features: z
+      .record(name, featureSpecSchema)
+      .refine((f) => Object.keys(f).length > 0, 'a view needs at least one feature'),
+    max_age_seconds: z.number().positive().default(86_400),
+    fallback: z.enum(['default', 'reject']).default('default'),
+    cache: z
+      .strictObject({
+        ttl_ms: z.number().int().min(0).default(10_000),
+        max_entries: z.number().int().min(1).default(100_000),
+        max_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * 1024 * 1024),
+      })
+      .default({ ttl_ms: 10_000, max_entries: 100_000, max_bytes: 64 * 1024 * 1024 }),
+    seed_csv: z.string().min(1).optional(),
+  });
+
+  const featuresFileSchema = z.strictObject({
+    budget_ms: z.number().positive().default(20),
+    stores: z.record(name, storeSchema).default({}),
+    feature_views: z.record(name, viewSchema).default({}),
+  });
+
+  const featureMappingSchema = z.strictObject({
+    input: z.string().min(1).optional(),
+    budget_ms: z.number().positive().optional(),
+    request: z.record(name, featureSpecSchema).default({}),
+    columns: z
+      .array(z.string().regex(/^[^:]+:[^:]+$/, "name a column '<view>:<feature>' or 'request:<feature>'"))
+      .min(1),
+  });
+  return { featureSpecSchema, storeSchema, viewSchema, featuresFileSchema, featureMappingSchema };
 });
-
-const breakerSchema = z.strictObject({
-  failure_threshold: z.number().int().min(1).default(5),
-  open_ms: z.number().int().min(1).default(1000),
-});
-
-const remoteStore = {
-  url: z.string().min(1).optional(),
-  command_timeout_ms: z.number().int().min(1).default(1000),
-  breaker: breakerSchema.default({ failure_threshold: 5, open_ms: 1000 }),
-};
-
-const storeSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1).default(':memory:') }),
-  z.strictObject({ type: z.literal('redis'), key_prefix: z.string().default('inferd:'), ...remoteStore }),
-  z.strictObject({
-    type: z.literal('feast'),
-    project: z.string().min(1),
-    entity_key_serialization_version: z.union([z.literal(2), z.literal(3)]).default(3),
-    ...remoteStore,
-  }),
-]);
-
-const entitySchema = z.union([name, z.strictObject({ name, type: z.enum(['STRING', 'INT64']).default('STRING') })]);
-
-const viewSchema = z.strictObject({
-  store: z.string().min(1),
-  entities: z.array(entitySchema).min(1),
-  features: z
-    .record(name, featureSpecSchema)
-    .refine((f) => Object.keys(f).length > 0, 'a view needs at least one feature'),
-  max_age_seconds: z.number().positive().default(86_400),
-  fallback: z.enum(['default', 'reject']).default('default'),
-  cache: z
-    .strictObject({
-      ttl_ms: z.number().int().min(0).default(10_000),
-      max_entries: z.number().int().min(1).default(100_000),
-      max_bytes: z
-        .number()
-        .int()
-        .min(1024)
-        .default(64 * 1024 * 1024),
-    })
-    .default({ ttl_ms: 10_000, max_entries: 100_000, max_bytes: 64 * 1024 * 1024 }),
-  seed_csv: z.string().min(1).optional(),
-});
-
-export const featuresFileSchema = z.strictObject({
-  budget_ms: z.number().positive().default(20),
-  stores: z.record(name, storeSchema).default({}),
-  feature_views: z.record(name, viewSchema).default({}),
-});
-
-export const featureMappingSchema = z.strictObject({
-  input: z.string().min(1).optional(),
-  budget_ms: z.number().positive().optional(),
-  request: z.record(name, featureSpecSchema).default({}),
-  columns: z.array(z.string().regex(/^[^:]+:[^:]+$/, "name a column '<view>:<feature>' or 'request:<feature>'")).min(1),
-});
+type Schemas = ReturnType<typeof schemas>;
 
 /** Normalises one parsed feature spec. */
-export function toFeatureSpec(featureName: string, s: z.infer<typeof featureSpecSchema>, where: string): FeatureSpec {
+export function toFeatureSpec(
+  featureName: string,
+  s: z.infer<Schemas['featureSpecSchema']>,
+  where: string,
+): FeatureSpec {
   if (s.min !== undefined && s.max !== undefined && s.min > s.max) {
     throw new ConfigError(`${where}: feature '${featureName}' has min ${s.min} above max ${s.max}`);
   }
@@ -219,7 +231,7 @@ function sqlitePath(path: string, baseDir: string, stateDir: string): string {
 
 function toStore(
   storeName: string,
-  s: z.infer<typeof storeSchema>,
+  s: z.infer<Schemas['storeSchema']>,
   options: { readonly baseDir: string; readonly redisUrl: string; readonly stateDir: string },
 ): StoreConfig {
   const { baseDir, redisUrl } = options;
@@ -238,7 +250,7 @@ function toStore(
 
 function toView(
   viewName: string,
-  v: z.infer<typeof viewSchema>,
+  v: z.infer<Schemas['viewSchema']>,
   file: string,
   baseDir: string,
   stores: Record<string, StoreConfig>,
@@ -277,7 +289,7 @@ export function parseFeaturesConfig(
   raw: unknown,
   options: { file: string; baseDir: string; redisUrl: string; stateDir?: string | undefined },
 ): FeaturesConfig {
-  const parsed = featuresFileSchema.safeParse(raw ?? {});
+  const parsed = schemas().featuresFileSchema.safeParse(raw ?? {});
   if (!parsed.success)
     throw new ConfigError(`${options.file}: invalid features config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
@@ -313,7 +325,7 @@ export function readFeaturesConfig(path: string, redisUrl: string, stateDir?: st
 
 /** Validates a model's `features:` mapping (already YAML-parsed). */
 export function parseFeatureMapping(raw: unknown, file: string): FeatureMapping {
-  const parsed = featureMappingSchema.safeParse(raw);
+  const parsed = schemas().featureMappingSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid features mapping:\n${z.prettifyError(parsed.error)}`);
   const m = parsed.data;
   const request = Object.entries(m.request).map(([n, s]) => toFeatureSpec(n, s, `${file}: features.request`));

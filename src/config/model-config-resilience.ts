@@ -22,6 +22,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { compileExpression, ExpressionSyntaxError } from '../lib/expression.js';
+import { once } from '../lib/once.js';
 import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import type { TensorSpec } from '../tensor/index.js';
 
@@ -62,38 +63,42 @@ export const DEFAULT_MODEL_BREAKER: Required<CircuitBreakerSettings> = Object.fr
   openMs: 5000,
 });
 
-const numberList = z.union([
-  z.number(),
-  z.boolean(),
-  z
-    .array(z.union([z.number(), z.boolean()]))
-    .min(1)
-    .max(65536),
-]);
+// Built the first time a model's fallback: is parsed (few models have one).
+const fallbackSchema = once(() => {
+  const numberList = z.union([
+    z.number(),
+    z.boolean(),
+    z
+      .array(z.union([z.number(), z.boolean()]))
+      .min(1)
+      .max(65536),
+  ]);
 
-const breakerSchema = z.strictObject({
-  failure_threshold: z.number().int().min(1).max(1_000_000).optional(),
-  error_rate: z.number().min(0).max(1).optional(),
-  window: z.number().int().min(1).max(10_000).optional(),
-  open_ms: z.number().int().min(1).max(86_400_000).optional(),
-});
-
-export const fallbackSchema = z
-  .strictObject({
-    constant: z.record(z.string().min(1), numberList).optional(),
-    rule: z
-      .union([
-        z.string().min(1),
-        z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4096)])),
-      ])
-      .optional(),
-    model: z.string().min(1).max(256).optional(),
-    when: z.array(z.enum(FALLBACK_TRIGGERS)).min(1).optional(),
-    breaker: z.union([z.literal(false), breakerSchema]).optional(),
-  })
-  .refine((f) => [f.constant, f.rule, f.model].filter((x) => x !== undefined).length === 1, {
-    message: 'give exactly one of constant, rule or model',
+  const breakerSchema = z.strictObject({
+    failure_threshold: z.number().int().min(1).max(1_000_000).optional(),
+    error_rate: z.number().min(0).max(1).optional(),
+    window: z.number().int().min(1).max(10_000).optional(),
+    open_ms: z.number().int().min(1).max(86_400_000).optional(),
   });
+
+  const fallbackSchema = z
+    .strictObject({
+      constant: z.record(z.string().min(1), numberList).optional(),
+      rule: z
+        .union([
+          z.string().min(1),
+          z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4096)])),
+        ])
+        .optional(),
+      model: z.string().min(1).max(256).optional(),
+      when: z.array(z.enum(FALLBACK_TRIGGERS)).min(1).optional(),
+      breaker: z.union([z.literal(false), breakerSchema]).optional(),
+    })
+    .refine((f) => [f.constant, f.rule, f.model].filter((x) => x !== undefined).length === 1, {
+      message: 'give exactly one of constant, rule or model',
+    });
+  return fallbackSchema;
+});
 
 export const adaptiveConcurrencySchema = z.strictObject({
   algorithm: z.literal('aimd').optional(),
@@ -104,7 +109,7 @@ export const adaptiveConcurrencySchema = z.strictObject({
   backoff_ratio: z.number().gt(0).lt(1).optional(),
 });
 
-type FallbackYaml = z.infer<typeof fallbackSchema>;
+type FallbackYaml = z.infer<ReturnType<typeof fallbackSchema>>;
 
 function compileRule(expr: string, file: string, where: string): string {
   try {
@@ -135,7 +140,7 @@ function toPredictor(f: FallbackYaml, file: string): FallbackPredictorConfig {
 /** config.yaml `fallback` → the model's fallback (validated already by modelConfigYamlSchema). */
 export function toFallback(raw: unknown, file: string): FallbackConfig | undefined {
   if (raw === undefined) return undefined;
-  const parsed = fallbackSchema.safeParse(raw);
+  const parsed = fallbackSchema().safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid fallback:\n${z.prettifyError(parsed.error)}`);
   const f = parsed.data;
   const b = f.breaker;

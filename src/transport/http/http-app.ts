@@ -25,6 +25,7 @@ import { connectionConfigSchema, toConnectionConfig } from '../../config/connect
 import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
 import type { Planes } from '../planes.js';
 import { UnavailableError } from '../../errors/index.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 /** How the HTTP door listens and what it accepts: limits, TLS, connections, logging. */
 export interface HttpSettings {
@@ -66,6 +67,8 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
     // answer below, which carries an error code: fastify's would not).
     forceCloseConnections: 'idle',
     return503OnClosing: false,
+    // ajv and fast-json-stringify load only if a route declares a schema (none does).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Counted, and answered with a message that says what to do (connection-guard.ts).
     clientErrorHandler: guard.clientErrorHandler,

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { ConnectionGuard, type HttpConnectionLimits } from './connection-guard.js';
 import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
 import { renderMetricChunks } from '../../telemetry/render-metrics.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 /**
  * `https`: serve the metrics over TLS too (tls.metrics); absent: plain HTTP. `connections`: the port's timeouts
@@ -25,6 +26,8 @@ export function buildMetricsApp(
     ...(tls ? { https: tls } : {}),
     logger: false,
     forceCloseConnections: true,
+    // ajv and fast-json-stringify load only if a route declares a schema (none does).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(guard ? { clientErrorHandler: guard.clientErrorHandler } : {}),
   });
   guard?.attach(app.server, https !== undefined);
