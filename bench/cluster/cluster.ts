@@ -236,6 +236,8 @@ export class Cluster {
           rate_redis: { url: redisUrl, key_prefix: `${redisPrefix}ratelimit:` },
         },
         ...(shared ? { state: { store: 'postgres', url: pgUrl, schema } } : { rollouts: { store: 'memory' } }),
+        // Each replica its own state directory (its journal of queued state changes), as on separate hosts.
+        ...(shared ? { state_dir: join(dir, `${name}-state`) } : {}),
       };
       const file = join(dir, `${name}.json`);
       writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);

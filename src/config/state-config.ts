@@ -89,6 +89,11 @@ export interface PostgresStateConfig {
   readonly location: string;
   readonly pollMs: number;
   readonly queueLimit: number;
+  /**
+   * The SQLite file in the state directory where changes queued while the database is away are kept until written
+   * (`<state_dir>/pending-state-changes.db`): a replica killed meanwhile writes them at its next start.
+   */
+  readonly journalPath: string;
   /** Canary leadership: how often the lock is tried for and the leader's session checked. */
   readonly leaderRetryMs: number;
   /** Canary leadership: idle time after which the database ends the leader's session. */
@@ -166,6 +171,7 @@ export function toStateConfig(
     location: `${redactUrl(c.url)} (schema ${c.schema})`,
     pollMs: c.poll_ms,
     queueLimit: c.queue_limit,
+    journalPath: join(stateDir, 'pending-state-changes.db'),
     leaderRetryMs: c.leader_retry_ms,
     leaderSessionTimeoutMs: c.leader_session_timeout_ms,
     evidenceIntervalMs: c.evidence_interval_ms,

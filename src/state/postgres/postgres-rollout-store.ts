@@ -14,7 +14,16 @@
  * (the head is retried with back-off, 100 ms doubling to 5 s); the API acknowledges them at once, as with SQLite.
  * Past the limit `refusal()` says so and the API refuses changes with 503. Meanwhile the replica serves the state it
  * last read, and `health()` says since when.
+ *
+ * Nothing acknowledged is lost. Each change is first added to the journal in the state directory (write-journal.ts,
+ * synchronously, before the API answers) and removed once PostgreSQL took it. A replica killed before that writes
+ * the journal's changes at its next start, in order, before it loads the state. Each journaled write records its
+ * key (origin, journal number) in `state_writes` in the same transaction, so one that committed just before the kill
+ * is not written twice (its event not added twice, nor its rollout or policy written over a later change). Without
+ * a writable state directory the replica warns at start and queues in memory only, as before.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type pg from 'pg';
 import type { PostgresStateConfig } from '../../config/state-config.js';
 import { ConfigError, UnavailableError } from '../../errors/index.js';
@@ -32,11 +41,14 @@ import type { TrafficPolicy } from '../../routing/traffic-policy.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { ChangeFeed, NOTIFY_CHANNEL } from './change-feed.js';
 import type { PostgresState } from './postgres-state.js';
+import { WriteJournal } from './write-journal.js';
 
 /** Events kept in the table; older ones are deleted when a store opens. */
 const KEPT_EVENTS = 100_000;
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
+/** How long the keys of journaled writes are kept in `state_writes` (a replica restarted later may write one twice). */
+const KEPT_WRITE_KEYS_MS = 30 * 24 * 3600_000;
 
 function schemaSql(s: string): string {
   return `CREATE SEQUENCE IF NOT EXISTS "${s}".state_change_seq;
@@ -73,7 +85,13 @@ CREATE TABLE IF NOT EXISTS "${s}".traffic_policies (
   origin TEXT NOT NULL,
   change_seq BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS traffic_policies_change_seq ON "${s}".traffic_policies (change_seq);`;
+CREATE INDEX IF NOT EXISTS traffic_policies_change_seq ON "${s}".traffic_policies (change_seq);
+CREATE TABLE IF NOT EXISTS "${s}".state_writes (
+  origin TEXT NOT NULL,
+  journal_seq BIGINT NOT NULL,
+  written_ms BIGINT NOT NULL,
+  PRIMARY KEY (origin, journal_seq)
+);`;
 }
 
 interface EventRow {
@@ -102,12 +120,77 @@ interface PolicyRow {
   change_seq: string;
 }
 
-/** One queued write: any of a rollout, an event and a policy, in one transaction. */
+/** What one write transaction stores: any of a rollout, an event and a policy, as rows (plain JSON: journaled). */
+interface WriteRows {
+  /** The replica that made the change (a replayed write keeps the origin of the process that acknowledged it). */
+  readonly origin: string;
+  readonly rollout?: {
+    readonly id: string;
+    readonly model: string;
+    readonly status: string;
+    readonly step: number;
+    readonly weight: number;
+    readonly startedMs: number;
+    readonly updatedMs: number;
+    readonly data: string;
+  };
+  readonly event?: {
+    readonly originSeq: number;
+    readonly time: string;
+    readonly model: string;
+    readonly type: string;
+    readonly version: number | null;
+    readonly rollout: string | null;
+    readonly message: string;
+    readonly evidence: string | null;
+  };
+  readonly policy?: { readonly model: string; readonly updatedMs: number; readonly data: string };
+}
+
+/** One queued write; `journalSeq` when it is in the journal. */
 interface Write {
+  readonly rows: WriteRows;
+  readonly journalSeq?: number | undefined;
+  readonly done: (err?: unknown) => void;
+}
+
+/** The changes to write, as rows. */
+interface Change {
   readonly rollout?: { readonly r: Rollout; readonly updatedAt: number } | undefined;
   readonly event?: RoutingEvent | undefined;
   readonly policy?: { readonly model: string; readonly p: TrafficPolicy; readonly updatedAt: number } | undefined;
-  readonly done: (err?: unknown) => void;
+}
+
+function rowsOf(origin: string, c: Change): WriteRows {
+  const { rollout, event: e, policy } = c;
+  return {
+    origin,
+    ...(rollout && {
+      rollout: {
+        id: rollout.r.id,
+        model: rollout.r.model,
+        status: rollout.r.status,
+        step: rollout.r.stepIndex,
+        weight: rollout.r.weight,
+        startedMs: rollout.r.startedAt,
+        updatedMs: rollout.updatedAt,
+        data: rolloutToJson(rollout.r),
+      },
+    }),
+    ...(e && {
+      event: {
+        originSeq: e.seq,
+        time: e.time,
+        model: e.model,
+        type: e.type,
+        version: e.version ?? null,
+        rollout: e.rollout ?? null,
+        message: e.message,
+        evidence: e.evidence === undefined ? null : JSON.stringify(e.evidence),
+      },
+    }),
+    ...(policy && { policy: { model: policy.model, updatedMs: policy.updatedAt, data: policyToJson(policy.p) } }),
+  };
 }
 
 function eventOf(row: EventRow): RoutingEvent {
@@ -142,7 +225,8 @@ function release(client: pg.PoolClient, failed: unknown): void {
 
 export interface PostgresRolloutStoreOptions {
   readonly state: PostgresState;
-  readonly config: Pick<PostgresStateConfig, 'pollMs' | 'queueLimit'>;
+  readonly config: Pick<PostgresStateConfig, 'pollMs' | 'queueLimit'> &
+    Partial<Pick<PostgresStateConfig, 'journalPath'>>;
   readonly logger: Logger;
   readonly clock?: () => number;
   /** False: follow by polling alone, without LISTEN (tests). Default true. */
@@ -168,6 +252,7 @@ export class PostgresRolloutStore implements RolloutStore {
   /** When the state was last read in full or in part successfully (epoch ms). */
   private syncedAt: number;
   private readonly lockKey: string;
+  private journal: WriteJournal<WriteRows> | undefined;
 
   private constructor(private readonly o: PostgresRolloutStoreOptions) {
     this.state = o.state;
@@ -187,13 +272,56 @@ export class PostgresRolloutStore implements RolloutStore {
         `DELETE FROM ${t('rollout_events')} WHERE seq <= (SELECT seq FROM ${t('rollout_events')} ORDER BY seq DESC LIMIT 1 OFFSET $1)`,
         [KEPT_EVENTS],
       );
+      await o.state.pool.query(`DELETE FROM ${t('state_writes')} WHERE written_ms < $1`, [
+        store.clock() - KEPT_WRITE_KEYS_MS,
+      ]);
     } catch (err) {
       throw new ConfigError(
         `cannot prepare the state tables in ${o.state.location}: ${(err as Error).message}; check state.url and that the user may create tables in schema ${o.state.schema}`,
         { cause: err },
       );
     }
+    await store.openJournal();
     return store;
+  }
+
+  /**
+   * Opens the journal and writes what an earlier run left in it, in order, before the state is loaded (what it
+   * cannot write now stays queued). Without a journal, says at once that queued changes will not survive a restart.
+   */
+  private async openJournal(): Promise<void> {
+    const path = this.o.config.journalPath;
+    if (path === undefined) return;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.journal = WriteJournal.open<WriteRows>(path);
+    } catch (err) {
+      this.o.logger.warn(
+        { journal: path, reason: (err as Error).message },
+        'cannot keep the journal of queued state changes in the state directory: changes queued while PostgreSQL is unreachable will not survive a restart of this replica; make the state directory writable (--state-dir, INFERD_STATE_DIR or state_dir)',
+      );
+      return;
+    }
+    const pending = this.journal.pending();
+    if (!pending.length) return;
+    this.o.logger.warn(
+      { journal: path, changes: pending.length },
+      'writing the state changes an earlier run acknowledged but could not write to PostgreSQL',
+    );
+    for (const e of pending)
+      this.queue.push({
+        rows: e.data,
+        journalSeq: e.seq,
+        done: (err) => {
+          if (err !== undefined)
+            this.o.logger.error(
+              { journal: path, reason: (err as Error).message },
+              'a journaled state change could not be written',
+            );
+        },
+      });
+    await this.drain(true);
+    if (this.queue.length) void this.drain();
   }
 
   private t(name: string): string {
@@ -348,27 +476,49 @@ export class PostgresRolloutStore implements RolloutStore {
     clearTimeout(this.retryTimer);
     this.wake?.();
     if (this.queue.length) {
-      this.o.logger.error(
-        { state_store: this.location, queued: this.queue.length },
-        'closing with changes the state store never took: they are lost',
-      );
+      const journaled = this.queue.filter((w) => w.journalSeq !== undefined).length;
+      if (journaled)
+        this.o.logger.warn(
+          { state_store: this.location, queued: this.queue.length, journal: this.journal?.path },
+          'closing with changes the state store has not taken yet: they stay in the journal and are written at the next start',
+        );
+      if (journaled < this.queue.length)
+        this.o.logger.error(
+          { state_store: this.location, lost: this.queue.length - journaled },
+          'closing with changes the state store never took and that are not journaled: they are lost',
+        );
       for (const w of this.queue.splice(0))
         w.done(new UnavailableError(`the state store ${this.location} was closed before this change was written`));
     }
+    this.journal?.close();
+    this.journal = undefined;
   }
 
-  private enqueue(w: Omit<Write, 'done'>): Promise<void> {
+  private enqueue(c: Change): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`the state store ${this.location} is closed`));
     const refused = this.refusal();
     if (refused) return Promise.reject(new UnavailableError(refused));
+    const rows = rowsOf(this.state.instanceId, c);
+    let journalSeq: number | undefined;
+    try {
+      journalSeq = this.journal?.add(rows);
+    } catch (err) {
+      this.o.logger.error(
+        { journal: this.journal?.path, reason: (err as Error).message },
+        'cannot add a state change to the journal: it is queued in memory only and would not survive a restart',
+      );
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...w, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      this.queue.push({ rows, journalSeq, done: (err) => (err === undefined ? resolve() : reject(err)) });
       void this.drain();
     });
   }
 
-  /** Writes the queue head first, one at a time; waits and retries while the database is away. */
-  private async drain(): Promise<void> {
+  /**
+   * Writes the queue head first, one at a time; waits and retries while the database is away (`once`: returns
+   * instead, leaving the rest queued).
+   */
+  private async drain(once = false): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
@@ -380,20 +530,34 @@ export class PostgresRolloutStore implements RolloutStore {
           if (this.closed) return;
           if (isTransient(err)) {
             this.down(err);
+            if (once) return;
             await this.pause();
             continue;
           }
           this.queue.shift();
+          this.forget(head);
           head.done(err);
           continue;
         }
         this.queue.shift();
+        this.forget(head);
         this.backoffMs = MIN_BACKOFF_MS;
         this.up();
         head.done();
       }
     } finally {
       this.draining = false;
+    }
+  }
+
+  /** Removes a write from the journal: written, or refused by the database for good. */
+  private forget(w: Write): void {
+    if (w.journalSeq === undefined) return;
+    try {
+      this.journal?.remove(w.journalSeq);
+    } catch (err) {
+      // Left in the journal: its key in state_writes keeps the next start from writing it twice.
+      this.o.logger.warn({ journal: this.journal?.path, reason: (err as Error).message }, 'cannot update the journal');
     }
   }
 
@@ -410,51 +574,48 @@ export class PostgresRolloutStore implements RolloutStore {
   private async write(w: Write): Promise<void> {
     const client = await this.state.pool.connect();
     const next = `nextval('${this.t('state_change_seq')}')`;
+    const { origin, rollout: r, event: e, policy: p } = w.rows;
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockKey]);
-      const origin = this.state.instanceId;
-      if (w.rollout) {
-        const { r, updatedAt } = w.rollout;
+      // A journaled write that committed before its replica could forget it is not written again.
+      const first =
+        w.journalSeq === undefined ||
+        (
+          await client.query(
+            `INSERT INTO ${this.t('state_writes')} (origin, journal_seq, written_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (origin, journal_seq) DO NOTHING`,
+            [origin, w.journalSeq, this.clock()],
+          )
+        ).rowCount === 1;
+      if (first && r) {
         await client.query(
           `INSERT INTO ${this.t('rollouts')} (id, model, status, step, weight, started_ms, updated_ms, data, origin, change_seq)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${next})
            ON CONFLICT (id) DO UPDATE SET model = excluded.model, status = excluded.status, step = excluded.step,
              weight = excluded.weight, started_ms = excluded.started_ms, updated_ms = excluded.updated_ms,
              data = excluded.data, origin = excluded.origin, change_seq = excluded.change_seq`,
-          [r.id, r.model, r.status, r.stepIndex, r.weight, r.startedAt, updatedAt, rolloutToJson(r), origin],
+          [r.id, r.model, r.status, r.step, r.weight, r.startedMs, r.updatedMs, r.data, origin],
         );
       }
-      if (w.event) {
-        const e = w.event;
+      if (first && e) {
         // (origin, origin_seq) is unique: a write retried after its commit was not acknowledged adds nothing.
         await client.query(
           `INSERT INTO ${this.t('rollout_events')} (seq, origin, origin_seq, time, model, type, version, rollout, message, evidence)
            VALUES (${next}, $1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (origin, origin_seq) DO NOTHING`,
-          [
-            origin,
-            e.seq,
-            e.time,
-            e.model,
-            e.type,
-            e.version ?? null,
-            e.rollout ?? null,
-            e.message,
-            e.evidence === undefined ? null : JSON.stringify(e.evidence),
-          ],
+          [origin, e.originSeq, e.time, e.model, e.type, e.version, e.rollout, e.message, e.evidence],
         );
       }
-      if (w.policy) {
-        const { model, p, updatedAt } = w.policy;
+      if (first && p) {
         await client.query(
           `INSERT INTO ${this.t('traffic_policies')} (model, updated_ms, data, origin, change_seq)
            VALUES ($1, $2, $3, $4, ${next})
            ON CONFLICT (model) DO UPDATE SET updated_ms = excluded.updated_ms, data = excluded.data,
              origin = excluded.origin, change_seq = excluded.change_seq`,
-          [model, updatedAt, policyToJson(p), origin],
+          [p.model, p.updatedMs, p.data, origin],
         );
       }
-      await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, this.state.schema]);
+      if (first) await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, this.state.schema]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
