@@ -83,11 +83,12 @@ async function serve(stateDir: string): Promise<Served> {
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let grpc = '';
-  const http = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     // Only so that a start that never comes fails the test instead of hanging it.
-    const giveUp = setTimeout(() => reject(new Error(`no "listening" line in ${GIVE_UP_MS} ms`)), GIVE_UP_MS);
+    const giveUp = setTimeout(() => reject(new Error(`no "listening" line in ${GIVE_UP_MS} ms`)), GIVE_UP_MS).unref();
     createInterface({ input: proc.stdout }).on('line', (line) => {
       lines.push(line);
+      if (!line.startsWith('{')) return;
       const record = JSON.parse(line) as { grpc_url?: string; url?: string; msg?: string };
       if (record.grpc_url) grpc = record.grpc_url;
       if (record.msg?.startsWith('inferd listening on') && record.url) resolve((clearTimeout(giveUp), record.url));
@@ -95,6 +96,10 @@ async function serve(stateDir: string): Promise<Served> {
     void exited.then(({ code, signal }) =>
       reject(new Error(`inferd exited (${code ?? signal}) before listening:\n${lines.join('\n')}`)),
     );
+  });
+  const http = await listening.catch((err: unknown) => {
+    proc.kill('SIGKILL');
+    throw err;
   });
   return { http, grpc, lines, exited, kill: (signal) => proc.kill(signal) };
 }
