@@ -23,6 +23,7 @@ import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics } from './telemetry/security-metrics.js';
 import { createConnectionMetrics } from './telemetry/connection-metrics.js';
 import { withMetrics } from './telemetry/metric-group.js';
+import { createArtifactMetrics } from './telemetry/artifact-metrics.js';
 import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
@@ -169,7 +170,10 @@ export async function startServer(
       withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift),
       inferd.traffic,
     );
-    return withProcessFaults(withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics));
+    const artifactMetrics = createArtifactMetrics(() => inferd.artifacts.metricRows());
+    return withProcessFaults(
+      withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics, artifactMetrics),
+    );
   };
   const metricsApp =
     config.metricsPort >= 0

@@ -10,7 +10,7 @@ import { ModelRepositoryError } from '../repository/model-repository-error.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ArtifactStoreError } from './artifact-store-error.js';
-import type { DownloadStats } from './download-stats.js';
+import type { DownloadRow, DownloadStats } from './download-stats.js';
 import { openModelRepositories, type OpenedRepositories } from './open-model-repository.js';
 import type { StartRetry } from './start-retry.js';
 
@@ -67,6 +67,12 @@ export class StoreRepositories {
         problem: () => (this.retry?.problem ? undefined : this.opened.stores.map((s) => s.problem()).find(Boolean)),
       },
     ];
+  }
+
+  /** Per store repository: what was pulled, what is under way, whether it answers (the metrics' rows). */
+  metricRows(): Array<DownloadRow & { readonly up: boolean }> {
+    const problems = new Map(this.opened.stores.map((s) => [s.location, s.problem()]));
+    return this.stats.rows().map((r) => ({ ...r, up: problems.get(r.repository) === undefined }));
   }
 
   close(): void {

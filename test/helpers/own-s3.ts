@@ -30,11 +30,21 @@ export class OwnS3 {
     private portNumber: number,
   ) {}
 
-  /** Starts a server on a free port with an empty data folder. */
+  /** Starts a server on a free port (or `port`) with an empty data folder. */
   static async start(): Promise<OwnS3> {
-    const s3 = new OwnS3(await mkdtemp(join(tmpdir(), 'inferd-s3-')), 0);
+    return OwnS3.startOn(0);
+  }
+
+  static async startOn(port: number): Promise<OwnS3> {
+    const s3 = new OwnS3(await mkdtemp(join(tmpdir(), 'inferd-s3-')), port);
     await s3.restart();
     return s3;
+  }
+
+  /** Creates a bucket and uploads a folder under `prefix`. */
+  async createBucketAndUpload(bucket: string, prefix: string, dir: string): Promise<void> {
+    await createBucket(this.client(), bucket);
+    await uploadTree(this.client(), bucket, prefix, dir);
   }
 
   get port(): number {
