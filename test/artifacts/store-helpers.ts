@@ -47,8 +47,14 @@ export function startStoreServer(o: StoreServerOptions): Promise<RunningServer> 
     config: {
       state_dir: o.stateDir,
       repository_poll_secs: 3600,
-      artifact_store: { endpoint: o.endpoint, region: 'us-east-1', list_interval_ms: 0, max_attempts: 2, ...o.config?.artifact_store },
       ...o.config,
+      artifact_store: {
+        endpoint: o.endpoint,
+        region: 'us-east-1',
+        list_interval_ms: 0,
+        max_attempts: 2,
+        ...o.config?.artifact_store,
+      },
     },
   });
 }

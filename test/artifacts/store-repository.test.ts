@@ -15,6 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { deletePrefix, OwnS3, uploadTree } from '../helpers/own-s3.js';
 import { CuttingProxy } from '../helpers/cutting-proxy.js';
+import { ThrottlingProxy } from '../helpers/throttling-proxy.js';
+import { tempRepository } from '../helpers/server.js';
 import { MODELS_DIR, postJson } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { digitsBody, infer, MODELS, startLoad } from '../lifecycle/lifecycle-helpers.js';
@@ -332,6 +334,66 @@ describe('store faults', () => {
     } finally {
       process.env.AWS_ACCESS_KEY_ID = saved.id;
       process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      state.cleanup();
+    }
+  });
+});
+
+describe('throttling and several repositories', () => {
+  test('503 SlowDown is retried with back-off: the start and a later pull go through', async () => {
+    const bucket = await newBucket(s3);
+    await uploadTree(s3.client(), bucket, 'prod/digits', join(MODELS_DIR, 'digits'));
+    const proxy = await ThrottlingProxy.start(() => s3.port);
+    const state = tempStateDir();
+    proxy.throttle(2); // the listing at start and its first retry
+    const server = await startStoreServer({
+      endpoint: proxy.endpoint,
+      bucket,
+      stateDir: state.dir,
+      config: { model_control_mode: 'poll', artifact_store: { endpoint: proxy.endpoint, max_attempts: 4 } },
+    });
+    try {
+      assert.equal(proxy.throttled, 2);
+      assert.equal((await readiness(server)).status, 200);
+      assert.equal((await infer(digitsUrl(server.url), digitsBody(0))).status, 200);
+      // A new version pulled while the store throttles: its listing and object reads are retried too.
+      await uploadTree(s3.client(), bucket, 'prod/digits/2', join(MODELS_DIR, 'digits', '1'));
+      proxy.throttle(3);
+      await server.inferd.pollRepository();
+      await waitFor(
+        async () => (await infer(digitsUrl(server.url), digitsBody(0))).version === '2',
+        'version 2 pulled through throttling',
+      );
+      assert.equal(proxy.throttled, 5);
+    } finally {
+      await server.close();
+      await proxy.close();
+      state.cleanup();
+    }
+  });
+
+  test('a folder and a bucket served side by side; a model in both is refused, naming both', async () => {
+    const bucket = await newBucket(s3);
+    await uploadTree(s3.client(), bucket, 'prod/digits', join(MODELS_DIR, 'digits'));
+    await uploadTree(s3.client(), bucket, 'prod/breast_cancer', join(MODELS_DIR, 'breast_cancer'));
+    const local = await tempRepository({ breast_cancer: { onnx: 'models/breast_cancer/1/model.onnx' } });
+    const state = tempStateDir();
+    const server = await startStoreServer({
+      endpoint: s3.endpoint,
+      bucket,
+      stateDir: state.dir,
+      config: { model_repositories: [local.dir] },
+    });
+    try {
+      assert.equal((await infer(digitsUrl(server.url), digitsBody(0))).status, 200);
+      const rows = await index(server);
+      const bc = rows.find((e) => e.name === 'breast_cancer');
+      assert.ok(bc && bc.state === 'UNAVAILABLE', JSON.stringify(rows));
+      assert.match(bc.reason ?? '', /more than one model repository/);
+      assert.match(bc.reason ?? '', new RegExp(`s3://${bucket}/prod`));
+    } finally {
+      await server.close();
+      await local.cleanup();
       state.cleanup();
     }
   });
