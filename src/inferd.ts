@@ -135,7 +135,7 @@ export class Inferd {
       throw err;
     });
     // The traffic manager hears of every version the registry loads, refuses or unloads (called only once loading starts).
-    const drift = new DriftMonitor({ repository: options.modelRepository, logger });
+    const drift = new DriftMonitor({ repository: (model) => artifacts.repository.modelFolder(model), logger });
     const registry = new ModelRegistry(artifacts.repository, logger, {
       integrity,
       featuresConfigSha256: options.features?.sha256,

@@ -23,7 +23,15 @@ export class DownloadStats {
   row(repository: string): DownloadRow {
     let row = this.rowsByRepository.get(repository);
     if (!row) {
-      row = { repository, bytes: 0, versionsPulled: 0, versionsFailed: 0, cacheHits: 0, pendingBytes: 0, arrivedBytes: 0 };
+      row = {
+        repository,
+        bytes: 0,
+        versionsPulled: 0,
+        versionsFailed: 0,
+        cacheHits: 0,
+        pendingBytes: 0,
+        arrivedBytes: 0,
+      };
       this.rowsByRepository.set(repository, row);
     }
     return row;

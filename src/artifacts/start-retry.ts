@@ -34,7 +34,10 @@ export class StartRetry {
     if (this.stopped) return;
     const delay = this.delayMs;
     this.delayMs = Math.min(this.delayMs * 2, this.options.maxMs);
-    this.options.logger.warn({ retry_in_ms: delay, reason: this.problem }, 'the model repository cannot be read yet; retrying');
+    this.options.logger.warn(
+      { retry_in_ms: delay, reason: this.problem },
+      'the model repository cannot be read yet; retrying',
+    );
     this.timer = setTimeout(() => void this.tryOnce(), delay);
     this.timer.unref();
   }

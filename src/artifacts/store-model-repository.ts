@@ -15,11 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  defaultModelConfig,
-  MODEL_NAME_PATTERN,
-  type DeclaredModelConfig,
-} from '../config/index.js';
+import { defaultModelConfig, MODEL_NAME_PATTERN, type DeclaredModelConfig } from '../config/index.js';
 import type { StoreLocation } from '../config/artifact-store-config.js';
 import { isVersionLabel, versionLabel } from '../config/version-label.js';
 import { ModelLoadError } from '../errors/index.js';
@@ -93,6 +89,8 @@ export class StoreModelRepository implements ModelRepository {
   readonly root: string;
   private readonly cache: ArtifactCache;
   private listing: Listing | undefined;
+  /** Each model's snapshot folder as last read. */
+  private readonly folders = new Map<string, string>();
   private listingNow: Promise<Listing> | undefined;
   private readonly row: DownloadRow;
   /** The last listing's failure, while the store cannot be read (cleared by the next good listing). */
@@ -139,6 +137,10 @@ export class StoreModelRepository implements ModelRepository {
     return this.listingNow;
   }
 
+  modelFolder(name: string): string {
+    return this.folders.get(name) ?? join(this.root, name);
+  }
+
   async modelNames(): Promise<string[]> {
     return [...(await this.list()).models.keys()].sort();
   }
@@ -159,10 +161,13 @@ export class StoreModelRepository implements ModelRepository {
     });
     if (!objects) return missing(`model '${name}' is not in the repository ${this.location}`);
     if (objects.unsafe)
-      return missing(`model '${name}': the object '${objects.unsafe.slice(0, 200)}' is not a safe file name; rename it`);
+      return missing(
+        `model '${name}': the object '${objects.unsafe.slice(0, 200)}' is not a safe file name; rename it`,
+      );
     const snapshot = digest(objects.own);
     const dir = this.cache.modelDir(name, snapshot);
     await this.pullOwnFiles(name, objects.own, dir);
+    this.folders.set(name, dir);
     const versions = [...objects.versions.keys()].map(Number).sort((a, b) => a - b);
     let config: DeclaredModelConfig;
     try {
@@ -170,7 +175,9 @@ export class StoreModelRepository implements ModelRepository {
     } catch (err) {
       return { name, dir, config: defaultModelConfig(name), versions: [], error: (err as Error).message };
     }
-    const error = versions.length ? undefined : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
+    const error = versions.length
+      ? undefined
+      : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;
     return { name, dir, config, versions, error };
   }
 
@@ -227,7 +234,13 @@ export class StoreModelRepository implements ModelRepository {
   private async pullVersion(name: string, label: string, objects: StoreObject[], temp: string): Promise<void> {
     const total = objects.reduce((n, o) => n + o.size, 0);
     const log = this.options.logger;
-    const facts = { model: name, version: Number(label), repository: this.location, files: objects.length, bytes: total };
+    const facts = {
+      model: name,
+      version: Number(label),
+      repository: this.location,
+      files: objects.length,
+      bytes: total,
+    };
     log.info(facts, `pulling model '${name}' version ${label} from ${this.location}`);
     const started = performance.now();
     await this.pullAll(objects, temp, name.length + label.length + 2, total);
@@ -273,7 +286,10 @@ export class StoreModelRepository implements ModelRepository {
 
   /** Cache paths in messages (`<cache>/<model>/<snapshot>/1/model.onnx`) named as in the store (`<model>/1/...`). */
   rewritePaths(message: string): string {
-    return message.split(this.root + '/').join('').replace(/(^|[\s'"(])([^\s'"/]+)\/[0-9a-f]{16}(\/|\b)/g, '$1$2$3');
+    return message
+      .split(this.root + '/')
+      .join('')
+      .replace(/(^|[\s'"(])([^\s'"/]+)\/[0-9a-f]{16}(\/|\b)/g, '$1$2$3');
   }
 
   close(): void {

@@ -95,7 +95,10 @@ export async function openRepositories(
   const assertNotEmpty = (names: readonly string[]) => {
     if (names.length > 0) return;
     if (allowEmpty && mode !== 'none') {
-      logger.warn({ model_repository: locations.join(', ') }, 'the model repository has no models yet: nothing serves until one is added and loaded');
+      logger.warn(
+        { model_repository: locations.join(', ') },
+        'the model repository has no models yet: nothing serves until one is added and loaded',
+      );
       return;
     }
     throw new ModelRepositoryError(

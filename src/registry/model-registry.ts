@@ -7,11 +7,7 @@ import type { DeclaredModelConfig } from '../config/index.js';
 import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
-import {
-  assertValidModelName,
-  type ModelDefinition,
-  type ModelRepository,
-} from '../repository/model-repository.js';
+import { assertValidModelName, type ModelDefinition, type ModelRepository } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';

@@ -44,6 +44,11 @@ export class CompositeModelRepository implements ModelRepository {
     };
   }
 
+  modelFolder(name: string): string {
+    const owner = this.owners.get(name)?.[0] ?? this.parts[0];
+    return owner.modelFolder(name);
+  }
+
   async readModel(name: string): Promise<ModelDefinition> {
     const owner = await this.ownerOf(name);
     return 'readModel' in owner ? owner.readModel(name) : owner;

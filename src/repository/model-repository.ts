@@ -107,6 +107,8 @@ export interface ModelRepository {
    * them into its cache). Absent: they already are.
    */
   fetchVersion?(def: ModelDefinition, version: number): Promise<void>;
+  /** A model's local folder as last read (where its version folders are loaded from). */
+  modelFolder(name: string): string;
   /** Rewrites local paths in a message to the names the repository gives them (cache folders to model folders). */
   rewritePaths?(message: string): string;
   /** Ends timers and connections. */
@@ -120,6 +122,10 @@ export class FileModelRepository implements ModelRepository {
   constructor(root: string) {
     this.root = resolve(root);
     this.location = root;
+  }
+
+  modelFolder(name: string): string {
+    return join(this.root, name);
   }
 
   /** Names of the model folders in the repository. */

@@ -11,7 +11,14 @@ import { OwnS3, uploadTree } from '../helpers/own-s3.js';
 import { MODELS_DIR } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { digitsBody, infer, startLoad } from '../lifecycle/lifecycle-helpers.js';
-import { metricValue, newBucket, readiness, startStoreServer, tempStateDir, useStoreCredentials } from './store-helpers.js';
+import {
+  metricValue,
+  newBucket,
+  readiness,
+  startStoreServer,
+  tempStateDir,
+  useStoreCredentials,
+} from './store-helpers.js';
 
 /** How long the store stays away: the scenario's length, not something measured. */
 const OUTAGE_MS = 20_000;

@@ -63,7 +63,10 @@ describe('serving from a bucket', () => {
       try {
         assert.equal((await infer(digitsUrl(server.url), digitsBody(0))).status, 200);
         assert.ok((await metricValue(server, 'inferd_artifact_pulled_bytes_total')) > 0, 'bytes pulled are counted');
-        assert.ok(logs.some((l) => l.includes("pulled model 'digits' version 1")), 'the pull is logged');
+        assert.ok(
+          logs.some((l) => l.includes("pulled model 'digits' version 1")),
+          'the pull is logged',
+        );
         // The cache is under the state directory; the bucket is the source and nothing is written to it.
         assert.ok(existsSync(join(state.dir, 'artifacts')), 'the cache lives in the state directory');
       } finally {
