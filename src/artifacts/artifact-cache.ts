@@ -78,6 +78,23 @@ export class ArtifactCache {
     await rename(`${file}.tmp`, file);
   }
 
+  /**
+   * Removes a model's snapshots other than `keep` (folder names), with their records. The versions loaded from
+   * them are in memory by then; the previous snapshot is kept so a change back finds its versions.
+   */
+  async prune(model: string, keep: readonly string[]): Promise<void> {
+    let snapshots: string[];
+    try {
+      snapshots = await readdir(join(this.root, model));
+    } catch {
+      return;
+    }
+    for (const s of snapshots.filter((x) => !keep.includes(x))) {
+      await rm(join(this.root, model, s), { recursive: true, force: true });
+      await rm(join(this.root, '.meta', model, s), { recursive: true, force: true });
+    }
+  }
+
   /** The same version pulled from the same objects under another snapshot of the model (a config changed). */
   async findVersion(model: string, version: string, digest: string): Promise<string | undefined> {
     let snapshots: string[];

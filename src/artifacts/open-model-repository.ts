@@ -16,8 +16,7 @@ import { FileModelRepository, type ModelRepository } from '../repository/model-r
 import type { Logger } from '../telemetry/logger.js';
 import { DownloadSlots } from './download-slots.js';
 import { DownloadStats } from './download-stats.js';
-import { S3Store } from './s3-store.js';
-import { StoreModelRepository } from './store-model-repository.js';
+import type { StoreModelRepository } from './store-model-repository.js';
 
 export interface OpenedRepositories {
   /** What the registry reads. */
@@ -48,6 +47,11 @@ export async function openModelRepositories(
       parts.push(new FileModelRepository(location));
       continue;
     }
+    // The AWS SDK loads only when a repository is in a store: a server on folders never pays for it.
+    const [{ S3Store }, { StoreModelRepository }] = await Promise.all([
+      import('./s3-store.js'),
+      import('./store-model-repository.js'),
+    ]);
     const store = new StoreModelRepository({
       store: new S3Store(parseStoreUrl(location), config),
       cacheDir: join(config.cacheDir, repositoryKey(location)),

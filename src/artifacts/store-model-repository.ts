@@ -167,7 +167,10 @@ export class StoreModelRepository implements ModelRepository {
     const snapshot = digest(objects.own);
     const dir = this.cache.modelDir(name, snapshot);
     await this.pullOwnFiles(name, objects.own, dir);
+    const previous = this.folders.get(name);
     this.folders.set(name, dir);
+    // Once the model's files changed twice in this run, the snapshot before the previous one is no longer needed.
+    if (previous && previous !== dir) await this.cache.prune(name, [snapshotOf(dir), snapshotOf(previous)]);
     const versions = [...objects.versions.keys()].map(Number).sort((a, b) => a - b);
     let config: DeclaredModelConfig;
     try {
@@ -205,7 +208,7 @@ export class StoreModelRepository implements ModelRepository {
     const objects = (await this.list(false)).models.get(def.name)?.versions.get(label);
     if (!objects?.length)
       throw new ModelLoadError(`model '${def.name}' version ${label} is no longer in ${this.location}`);
-    const snapshot = dirnameOf(def.dir);
+    const snapshot = snapshotOf(def.dir);
     const want = digest(objects, def.name.length + label.length + 2);
     if ((await this.cache.versionDigest(def.name, snapshot, label)) === want) {
       this.row.cacheHits += 1;
@@ -297,7 +300,7 @@ export class StoreModelRepository implements ModelRepository {
   }
 }
 
-function dirnameOf(modelDir: string): string {
+function snapshotOf(modelDir: string): string {
   return modelDir.slice(modelDir.lastIndexOf('/') + 1);
 }
 
