@@ -283,7 +283,7 @@ export class StoreModelRepository implements ModelRepository {
       if (failed) throw failed.reason;
     } finally {
       this.row.pendingBytes -= total;
-      this.row.arrivedBytes -= total ? arrived : 0;
+      this.row.arrivedBytes -= arrived;
     }
   }
 
