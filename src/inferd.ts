@@ -132,6 +132,7 @@ export class Inferd {
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
+      artifacts.close();
       throw err;
     });
     // The traffic manager hears of every version the registry loads, refuses or unloads (called only once loading starts).
@@ -172,6 +173,7 @@ export class Inferd {
       await state?.close();
       await audit?.stop();
       await features?.stop();
+      artifacts.close();
       throw err;
     }
     const traffic = new TrafficManager({ versions: registry, logger, store, coordination });
@@ -185,6 +187,7 @@ export class Inferd {
       await state?.close();
       await audit?.stop();
       await features?.stop();
+      artifacts.close();
       throw err;
     });
     markStartupPhase('stores');
