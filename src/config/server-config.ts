@@ -25,6 +25,11 @@ import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
 import { resolveStateDir, type StateDir } from './state-dir.js';
+import {
+  serverInlineExecutionSchema,
+  toInlineExecutionDefaults,
+  type InlineExecutionDefaults,
+} from './inline-config.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -123,6 +128,8 @@ export const serverConfigSchema = z.strictObject({
   tls: tlsConfigSchema.optional(),
   /** Timeouts, connection caps and the buffered-body budget (connection-config.ts; README "Connections and timeouts"). */
   connections: connectionConfigSchema.prefault({}),
+  /** Lone requests on the main thread for models that compute in tens of µs (inline-config.ts; README "Inline execution"). */
+  inline_execution: serverInlineExecutionSchema.prefault({}),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -178,6 +185,8 @@ export interface ServerConfig {
   readonly tls?: TlsConfig | undefined;
   /** Slow and idle clients: timeouts, connection caps, the buffered-body budget; gRPC keepalive, idle and age. */
   readonly connections: ConnectionConfig;
+  /** Inline execution's defaults: on, and the compute-time threshold of models that name none. */
+  readonly inlineExecution: InlineExecutionDefaults;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -381,5 +390,6 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     rateStore: toRateStoreConfig(c.limits, c.redis_url),
     tls: toTlsConfig(c.tls),
     connections: toConnectionConfig(c.connections, c.body_limit_bytes),
+    inlineExecution: toInlineExecutionDefaults(c.inline_execution),
   });
 }
