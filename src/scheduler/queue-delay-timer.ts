@@ -2,9 +2,9 @@
  * The wait of a partial batch for company (`max_queue_delay_microseconds`), honoured to within tens of µs.
  *
  * Node's timers count whole milliseconds and fire a millisecond or more late, so a 200 µs delay set as a timer
- * costs a lone request 1–2 ms. Below SPIN_WINDOW_NS the wait is spun over event-loop turns instead: a check on
- * `setImmediate` that reads the clock each turn (the loop still polls sockets between checks, with a zero timeout).
- * A longer wait sleeps on a timer until about SPIN_WINDOW_NS before its deadline, then spins the rest. The spin runs
+ * costs a lone request 1–2 ms. A wait under 2 ms is spun over event-loop turns instead: a check on `setImmediate`
+ * that reads the clock each turn (the loop still polls sockets between checks, with a zero timeout). A longer wait
+ * sleeps whole milliseconds on a timer until 1–2 ms before its deadline, then spins the rest. The spin runs
  * only while a batch is forming and for at most the delay; an idle scheduler has nothing armed and costs no CPU.
  */
 
@@ -26,7 +26,10 @@ export const SYSTEM_DELAY_CLOCK: DelayClock = {
   clearImmediate: (handle) => clearImmediate(handle as ReturnType<typeof setImmediate>),
 };
 
-/** Waits up to this long (1 ms, about one timer tick) are spun; longer ones sleep on a timer until this is left. */
+/**
+ * What is left of a wait when the spin takes over: 1 ms, about what a timer fires late by. A wait shorter than two
+ * of these is spun from the start; a longer one sleeps whole milliseconds on a timer first.
+ */
 export const SPIN_WINDOW_NS = 1_000_000n;
 
 export class QueueDelayTimer {
@@ -67,8 +70,9 @@ export class QueueDelayTimer {
   private schedule(): void {
     const left = this.deadlineNs! - this.clock.now();
     if (left <= 0n) return this.done();
-    if (left > SPIN_WINDOW_NS) {
-      const ms = Math.max(1, Number((left - SPIN_WINDOW_NS) / 1_000_000n));
+    // Whole milliseconds to sleep that still leave a spin window; none: spin (a wait of under two windows).
+    const ms = Number((left - SPIN_WINDOW_NS) / 1_000_000n);
+    if (ms >= 1) {
       this.timer = this.clock.setTimeout(() => {
         this.timer = undefined;
         this.schedule();
