@@ -36,6 +36,9 @@ describe('runsInline', () => {
     assert.equal(runsInline(inline, { ...lone, executing: 1 }), false);
   });
 
+  it('sends a request for an explanation to the workers: it costs far more than the measured prediction', () =>
+    assert.equal(runsInline(inline, { ...lone, explains: true }), false));
+
   it('sends a request larger than the measured one to the workers', () => {
     assert.equal(runsInline(inline, { ...lone, batchRows: 2 }), true);
     assert.equal(runsInline(inline, { ...lone, batchRows: 3 }), false);

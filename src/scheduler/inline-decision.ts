@@ -62,11 +62,21 @@ export interface InlineDispatchState {
   readonly queued: number;
   /** Runtime calls in flight on the workers or inline. */
   readonly executing: number;
+  /** The batch asks for an explanation (TreeSHAP): far costlier than the prediction that was measured. */
+  readonly explains?: boolean;
 }
 
-/** True when the batch at hand runs inline: the version chose it, the batch is the lone request and nothing computes. */
+/**
+ * True when the batch at hand runs inline: the version chose it, the batch is the lone request, nothing computes, and
+ * it asks for no more than was measured (its rows; no explanation).
+ */
 export function runsInline(decision: InlineDecision, s: InlineDispatchState): boolean {
   return (
-    decision.inline && s.batchJobs === 1 && s.queued === 1 && s.executing === 0 && s.batchRows <= decision.measuredRows
+    decision.inline &&
+    s.batchJobs === 1 &&
+    s.queued === 1 &&
+    s.executing === 0 &&
+    !s.explains &&
+    s.batchRows <= decision.measuredRows
   );
 }

@@ -4,7 +4,7 @@
  * only a lone request of a version that chose inline execution (inline-decision.ts), when nothing else is queued
  * or computing.
  */
-import type { ModelConfig } from '../config/index.js';
+import { EXPLANATION_OUTPUT, type ModelConfig } from '../config/index.js';
 import { DeadlineExceededError, RejectedInputError, redactPaths } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { concatInputs, splitOutputs } from './batch-assembly.js';
@@ -291,6 +291,7 @@ export class ModelScheduler {
       batchRows: plan.rows,
       queued: this.queue.size,
       executing: this.running,
+      explains: plan.jobs[0].request.outputs.includes(EXPLANATION_OUTPUT),
     });
     this.stats.recordDispatch(inline);
     return inline;

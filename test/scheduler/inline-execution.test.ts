@@ -134,6 +134,19 @@ describe('inline execution', () => {
     assert.equal(after.inline_count - before.inline_count, cancer.inputs.length);
   });
 
+  it('sends a request for an explanation to a worker: TreeSHAP costs far more than the measured prediction', async () => {
+    const before = await inline('tree_inline');
+    const row = cancer.inputs[0] as number[];
+    const r = await postJson(`${server.url}/v2/models/tree_inline/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: row }],
+      outputs: [{ name: 'treeshap_output' }],
+    });
+    assert.equal(inferBody(r).outputs[0].name, 'treeshap_output');
+    const after = await inline('tree_inline');
+    assert.equal(after.inline_count, before.inline_count);
+    assert.equal(after.fallback_count, before.fallback_count + 1);
+  });
+
   it('sends a batch to a worker when a queue has formed, and counts it as a fallback', async () => {
     const rows = digits.inputs.slice(0, 4);
     const answers = await Promise.all(
