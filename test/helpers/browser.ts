@@ -26,6 +26,8 @@ export interface TestBrowser {
   context(origin: string, credentials?: { username: string; password: string }): Promise<BrowserContext>;
   /** Every request aborted for leaving the origin, by any context. */
   readonly offOrigin: string[];
+  /** Uncaught errors of any page, and what pages logged as errors. */
+  readonly pageErrors: string[];
   close(): Promise<void>;
 }
 
@@ -36,13 +38,21 @@ export async function launchBrowser(): Promise<TestBrowser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
   const offOrigin: string[] = [];
+  const pageErrors: string[] = [];
   return {
     browser,
     offOrigin,
+    pageErrors,
     async context(origin, credentials) {
       const context = await browser.newContext({
         viewport: { width: 1400, height: 900 },
         ...(credentials ? { httpCredentials: credentials } : {}),
+      });
+      context.on('page', (page) => {
+        page.on('pageerror', (err) => pageErrors.push(err.message));
+        page.on('console', (m) => {
+          if (m.type() === 'error') pageErrors.push(m.text());
+        });
       });
       await context.route('**/*', async (route) => {
         const url = route.request().url();

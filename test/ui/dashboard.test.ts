@@ -252,5 +252,6 @@ describe('dashboard in a browser, 20 models', { skip, timeout: 300_000 }, () => 
     for (const tab of tabs) assert.equal(streams.filter((p) => p === tab).length, 1);
     await Promise.all(tabs.map((tab) => tab.close()));
     assert.deepEqual(browser.offOrigin, []);
+    assert.deepEqual(browser.pageErrors, []);
   });
 });

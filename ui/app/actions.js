@@ -6,23 +6,28 @@ import { api } from './api.js';
 
 const enc = encodeURIComponent;
 
-/** A button that asks first, then calls the API and shows what it answered. */
-function ActionButton({ label, question, call, testid, kind = '' }) {
-  const [state, setState] = useState({ busy: false, message: '' });
+/**
+ * A button that asks first, then calls the API and hands what it answered to `onResult` (the group shows it:
+ * a button may be gone once the action changed what the page shows).
+ */
+function ActionButton({ label, question, call, testid, onResult, kind = '' }) {
+  const [busy, setBusy] = useState(false);
   const run = async () => {
     if (!window.confirm(question)) return;
-    setState({ busy: true, message: '' });
+    setBusy(true);
     const r = await call();
-    setState({ busy: false, message: r.ok ? 'done' : `refused: ${r.error}`, ok: r.ok });
+    setBusy(false);
+    onResult({ label, ok: r.ok, message: r.ok ? 'done' : `refused: ${r.error}` });
   };
-  return html`<span class="action">
-    <button class=${kind} data-testid=${testid} disabled=${state.busy} onClick=${run}>${label}</button>
-    ${
-      state.message
-        ? html`<span class=${state.ok ? 'ok' : 'error'} data-testid=${`${testid}-result`}>${state.message}</span>`
-        : null
-    }
-  </span>`;
+  return html`<button class=${kind} data-testid=${testid} disabled=${busy} onClick=${run}>${label}</button>`;
+}
+
+/** The outcome of a group's last action. */
+function Result({ result, testid }) {
+  if (!result) return null;
+  return html`<span class=${result.ok ? 'ok' : 'error'} data-testid=${testid}
+    >${`${result.label}: ${result.message}`}</span
+  >`;
 }
 
 const ACTIONS = {
@@ -31,8 +36,8 @@ const ACTIONS = {
 };
 
 export function RolloutActions({ model, rollout }) {
+  const [result, setResult] = useState(null);
   const allowed = ACTIONS[rollout.status] ?? [];
-  if (!allowed.length) return null;
   return html`<div class="actions" data-testid="rollout-actions">
     ${allowed.map(
       (a) =>
@@ -42,14 +47,17 @@ export function RolloutActions({ model, rollout }) {
           testid=${`rollout-${a}`}
           question=${`${a} rollout ${rollout.id} of ${model} (candidate v${rollout.candidate})?`}
           call=${() => api('POST', `/v1/models/${enc(model)}/rollouts/${enc(rollout.id)}/${a}`)}
+          onResult=${setResult}
         />`,
     )}
+    <${Result} result=${result} testid="rollout-result" />
   </div>`;
 }
 
 export function WeightsEditor({ model, versions }) {
   const ready = versions.filter((v) => v.state === 'READY');
   const [weights, setWeights] = useState(() => Object.fromEntries(ready.map((v) => [v.version, v.share])));
+  const [result, setResult] = useState(null);
   if (ready.length < 2) return null;
   const body = () => ({
     weights: Object.fromEntries(ready.map((v) => [v.version, Number(weights[v.version] ?? 0)])),
@@ -73,11 +81,14 @@ export function WeightsEditor({ model, versions }) {
       testid="set-weights"
       question=${`set the weights of ${model} to ${JSON.stringify(body().weights)}?`}
       call=${() => api('POST', `/v1/models/${enc(model)}/traffic`, body())}
+      onResult=${setResult}
     />
+    <${Result} result=${result} testid="weights-result" />
   </div>`;
 }
 
 export function RepositoryActions({ model, mode }) {
+  const [result, setResult] = useState(null);
   if (mode !== 'explicit') return html`<p class="muted">Load and unload need model_control_mode: explicit.</p>`;
   return html`<div class="actions" data-testid="repository-actions">
     <${ActionButton}
@@ -85,6 +96,7 @@ export function RepositoryActions({ model, mode }) {
       testid="model-load"
       question=${`load (or reload) ${model}?`}
       call=${() => api('POST', `/v2/repository/models/${enc(model)}/load`)}
+      onResult=${setResult}
     />
     <${ActionButton}
       label="unload"
@@ -92,6 +104,8 @@ export function RepositoryActions({ model, mode }) {
       testid="model-unload"
       question=${`unload ${model}? It stops answering.`}
       call=${() => api('POST', `/v2/repository/models/${enc(model)}/unload`)}
+      onResult=${setResult}
     />
+    <${Result} result=${result} testid="repository-result" />
   </div>`;
 }

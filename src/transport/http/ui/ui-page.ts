@@ -4,6 +4,16 @@
  * lets the page reach nothing but its own origin.
  */
 import { createHash } from 'node:crypto';
+import { APP_FILES } from './ui-assets.js';
+
+/** The modules the page imports, fetched side by side from the start instead of one import level at a time. */
+const MODULES = [
+  'vendor/preact.mjs',
+  'vendor/hooks.mjs',
+  'vendor/htm.mjs',
+  'vendor/signals.mjs',
+  'vendor/signals-core.mjs',
+];
 
 export interface UiPage {
   readonly html: string;
@@ -33,6 +43,9 @@ export function uiPage(base: string): UiPage {
 <link rel="stylesheet" href="${base}/app/style.css">
 <script type="importmap">${importMap}</script>
 <script src="${base}/vendor/uPlot.iife.min.js"></script>
+${[...MODULES, ...APP_FILES.filter((f) => f.endsWith('.js')).map((f) => `app/${f}`)]
+  .map((m) => `<link rel="modulepreload" href="${base}/${m}">`)
+  .join('\n')}
 <script type="module" src="${base}/app/app.js"></script>
 </head>
 <body data-base="${base}">
