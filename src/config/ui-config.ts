@@ -5,7 +5,7 @@
  * ui:
  *   enabled: true      # false: no /ui route at all (404)
  *   path: /ui          # where the page, its assets and its event stream are served
- *   interval_ms: 1000  # how often the stream pushes a snapshot (events are pushed at once)
+ *   interval_ms: 2000  # how often the stream pushes a snapshot (events are pushed at once)
  * ```
  */
 import { z } from 'zod';
@@ -20,7 +20,7 @@ export const uiConfigSchema = z.strictObject({
     )
     .refine((p) => !/^\/(v1|v2|metrics)(\/|$)/.test(p), 'the path may not be under /v1, /v2 or /metrics (the API)')
     .default('/ui'),
-  interval_ms: z.number().int().min(100).max(60_000).default(1000),
+  interval_ms: z.number().int().min(100).max(60_000).default(2000),
 });
 
 export interface UiConfig {

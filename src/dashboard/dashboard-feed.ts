@@ -7,6 +7,7 @@ import type { RoutingEvent } from '../control/control-types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { readSnapshot, type SnapshotSources } from './snapshot-builder.js';
 import type { EventFigures } from './snapshot.js';
+import { SloReports } from './slo-reports.js';
 
 export interface DashboardFeedOptions extends SnapshotSources {
   readonly intervalMs: number;
@@ -15,6 +16,8 @@ export interface DashboardFeedOptions extends SnapshotSources {
   readonly clock?: () => number;
   /** Events a new page is sent to draw its markers (the newest). */
   readonly historyEvents?: number;
+  /** How long an SLO report is shown before it is read again (slo-reports.ts). */
+  readonly sloRefreshMs?: number;
 }
 
 /** Where a listener's messages go: one SSE chunk at a time. */
@@ -50,9 +53,11 @@ export class DashboardFeed {
   private readAgain = false;
   private stopped = false;
   private readonly clock: () => number;
+  private readonly slo: SloReports;
 
   constructor(private readonly options: DashboardFeedOptions) {
     this.clock = options.clock ?? Date.now;
+    this.slo = new SloReports(options.data, this.clock, options.sloRefreshMs);
     options.control.onEvent((e) => this.onEvent(e));
   }
 
@@ -110,6 +115,7 @@ export class DashboardFeed {
     this.timer = undefined;
     this.latest = undefined;
     this.pending = [];
+    this.slo.clear();
   }
 
   private onEvent(e: RoutingEvent): void {
@@ -139,7 +145,7 @@ export class DashboardFeed {
 
   private async read(): Promise<void> {
     const id = this.nextId++;
-    const snapshot = await readSnapshot(this.options, id, this.clock, () => {
+    const snapshot = await readSnapshot(this.options, this.slo.report, id, this.clock, () => {
       const events = this.pending;
       this.pending = [];
       return events;

@@ -20,6 +20,9 @@ export interface SnapshotSources {
   readonly bounds: readonly number[];
 }
 
+/** A model's SLO report, or undefined when it has none (the feed keeps them a while: slo-reports.ts). */
+export type SloReader = (model: string) => SloReport | undefined;
+
 /** Each model's name and overall state from the index: READY when a version is, else its newest entry's. */
 function modelStates(entries: readonly IndexEntry[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -31,7 +34,7 @@ function modelStates(entries: readonly IndexEntry[]): Map<string, string> {
 }
 
 /** `read()`, or undefined when it throws (an unavailable model has no traffic view, one without `slo:` no report). */
-function optional<T>(read: () => T): T | undefined {
+export function optional<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch {
@@ -47,8 +50,8 @@ function latestRollout(control: ControlPlane, model: string): Rollout | undefine
 }
 
 /** Each model's figures from the families read. */
-function readModels(families: GroupedFamilies, sources: SnapshotSources): ModelFigures[] {
-  const { control, data, bounds } = sources;
+function readModels(families: GroupedFamilies, sources: SnapshotSources, slo: SloReader): ModelFigures[] {
+  const { control, bounds } = sources;
   const states = modelStates(control.index());
   return [...states].map(([name, state]) =>
     modelFigures(families, {
@@ -57,7 +60,7 @@ function readModels(families: GroupedFamilies, sources: SnapshotSources): ModelF
       bounds,
       traffic: optional<TrafficView>(() => control.traffic(name)),
       rollout: latestRollout(control, name),
-      slo: optional<SloReport>(() => data.slo.report(name)),
+      slo: slo(name),
     }),
   );
 }
@@ -65,6 +68,7 @@ function readModels(families: GroupedFamilies, sources: SnapshotSources): ModelF
 /** Reads snapshot `id`: every family once, then the planes, with no turn of the event loop in between. */
 export async function readSnapshot(
   sources: SnapshotSources,
+  slo: SloReader,
   id: number,
   at: () => number,
   events: () => readonly EventFigures[],
@@ -78,7 +82,7 @@ export async function readSnapshot(
       inflight: families.total('inferd_inflight_requests'),
       faults: families.total('inferd_process_faults_total'),
     },
-    models: readModels(families, sources),
+    models: readModels(families, sources, slo),
     events: events(),
   };
 }

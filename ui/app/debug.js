@@ -70,36 +70,72 @@ function Rollout({ model, rollout }) {
   </div>`;
 }
 
+/** Drift rows per (version, feature): its statistics side by side, the worst against its threshold first. */
+function driftRows(drift) {
+  const rows = new Map();
+  for (const d of drift) {
+    const key = `${d.version}\u0000${d.source}\u0000${d.feature}`;
+    let r = rows.get(key);
+    if (!r)
+      rows.set(
+        key,
+        (r = { version: d.version, feature: d.feature, source: d.source, stats: {}, worst: 0, drifted: false }),
+      );
+    r.stats[d.statistic] = d;
+    r.worst = Math.max(r.worst, d.threshold ? d.value / d.threshold : 0);
+    r.drifted ||= d.drifted;
+  }
+  return [...rows.values()].sort((a, b) => b.worst - a.worst);
+}
+
+const DRIFT_SHOWN = 12;
+
 function Drift({ drift }) {
+  const [all, setAll] = useState(false);
   if (!drift.length)
     return html`<p class="muted">No drift figures: the model has no drift: block, or no window was evaluated yet.</p>`;
-  return html`<table class="grid small" data-testid="drift">
-    <thead>
-      <tr>
-        <th>version</th>
-        <th>feature</th>
-        <th>statistic</th>
-        <th>value</th>
-        <th>threshold</th>
-        <th></th>
-      </tr>
-    </thead>
-    <tbody>
-      ${drift.map(
-        (d) =>
-          html`<tr class=${d.drifted ? 'failing' : ''}>
-            <td>${d.version}</td>
-            <td>${d.feature}</td>
-            <td>${d.statistic}</td>
-            <td class="num" data-field="drift-value" data-value=${d.value}>${fmtNum(d.value)}</td>
-            <td class="num">${fmtNum(d.threshold)}</td>
-            <td>
-              <meter min="0" max=${d.threshold ? d.threshold * 2 : 1} value=${d.value} high=${d.threshold ?? 1}></meter>
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  const rows = driftRows(drift);
+  const statistics = [...new Set(drift.map((d) => d.statistic))];
+  const shown = all ? rows : rows.slice(0, DRIFT_SHOWN);
+  const drifted = rows.filter((r) => r.drifted).length;
+  return html`<div data-testid="drift">
+    <p class="muted">
+      ${`${drifted} of ${rows.length} features over a threshold in the last window; the worst first.`}
+    </p>
+    <table class="grid small">
+      <thead>
+        <tr>
+          <th>version</th>
+          <th>feature</th>
+          ${statistics.map((s) => html`<th>${s}</th>`)}
+          <th>worst / threshold</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${shown.map(
+          (r) =>
+            html`<tr class=${r.drifted ? 'failing' : ''}>
+              <td>${r.version}</td>
+              <td>${r.feature}</td>
+              ${statistics.map((s) => {
+                const d = r.stats[s];
+                return html`<td class="num" data-field="drift-value" data-value=${d?.value}>
+                  ${d ? `${fmtNum(d.value)} / ${fmtNum(d.threshold)}` : '–'}
+                </td>`;
+              })}
+              <td><meter min="0" max="2" value=${Math.min(2, r.worst)} high="1"></meter></td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${
+      rows.length > DRIFT_SHOWN
+        ? html`<button onClick=${() => setAll(!all)}>
+            ${all ? 'show the worst only' : `show all ${rows.length}`}
+          </button>`
+        : null
+    }
+  </div>`;
 }
 
 function Quality({ quality }) {

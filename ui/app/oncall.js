@@ -51,8 +51,8 @@ export function Changes({ events, limit = 15 }) {
     ${recent.map(
       (e) =>
         html`<li class=${`ev ${e.type}`} data-type=${e.type}>
-          <time>${new Date(e.time).toLocaleTimeString()}</time>
-          <b>${e.model}</b> ${`${e.type.replace(/_/g, ' ')}: ${e.message}`}
+          <time>${new Date(e.time).toLocaleTimeString()}</time
+          >${' '}<b>${e.model}</b>${` ${e.type.replace(/_/g, ' ')}: ${e.message}`}
         </li>`,
     )}
   </ul>`;
