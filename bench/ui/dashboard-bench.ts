@@ -132,8 +132,6 @@ async function main(): Promise<void> {
   const repo = twentyModelRepository();
   let inferd: Service | undefined;
   let browser: Browser | undefined;
-  let idleReport: Array<{ tabs: number; cpuMsPerS: number }> = [];
-  void idleReport;
   installCleanup(() => rmSync(repo, { recursive: true, force: true }));
   try {
     inferd = await startInferd(repo);
@@ -204,7 +202,6 @@ async function main(): Promise<void> {
       }
     }
     await tabs?.close();
-    idleReport = idle;
     console.log(
       report(
         results,
@@ -214,6 +211,7 @@ async function main(): Promise<void> {
         useBrowser ? 'Chromium tabs' : 'streams (page fetched, stream read and parsed)',
       ),
     );
+    console.log(idleSummary(idle, results, tabsOpen, rate));
   } finally {
     await browser?.close();
     await inferd?.stop();
@@ -247,6 +245,24 @@ function report(
     '',
     `Median server CPU per inference: ${off.toFixed(1)} µs with no tab, ${on.toFixed(1)} µs with ${tabs} tabs: ${(((on - off) / off) * 100).toFixed(2)} % (${(on / off).toFixed(3)}×).`,
     `First render with 20 models (navigation start to the first snapshot drawn), 5 fresh loads: median ${median(renders).toFixed(0)} ms (${renders.map((r) => r.toFixed(0)).join(', ')}).`,
+  ].join('\n');
+}
+
+/** The tabs' own CPU per second on an idle server, against what the inferences of the loaded phases cost. */
+function idleSummary(
+  idle: ReadonlyArray<{ tabs: number; cpuMsPerS: number }>,
+  results: readonly PhaseResult[],
+  tabs: number,
+  rate: number,
+): string {
+  const of = (n: number) => median(idle.filter((r) => r.tabs === n).map((r) => r.cpuMsPerS));
+  const added = of(tabs) - of(0);
+  const perInference = median(results.filter((r) => r.tabs === 0).map((r) => r.cpuUsPerInference));
+  const inferenceMsPerS = (rate * perInference) / 1000;
+  return [
+    '',
+    `Idle server, phases alternating: ${of(0).toFixed(2)} ms CPU per second with no tab, ${of(tabs).toFixed(2)} with ${tabs} tabs (${idle.map((r) => `${r.tabs}: ${r.cpuMsPerS.toFixed(2)}`).join(', ')}).`,
+    `The tabs' ${added.toFixed(2)} ms of CPU per second against ${rate} inferences per second at ${perInference.toFixed(1)} µs each (${inferenceMsPerS.toFixed(0)} ms per second): ${((added / inferenceMsPerS) * 100).toFixed(2)} % more CPU per inference.`,
   ].join('\n');
 }
 
