@@ -44,4 +44,16 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's page (ui/app/): browser modules, served as written.
+  {
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'performance', 'fetch', 'EventSource', 'requestAnimationFrame'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

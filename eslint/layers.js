@@ -195,6 +195,11 @@ export const LAYERS = [
     why: 'the control plane operates the domain; the doors call it, never the reverse',
   },
   {
+    unit: 'dashboard',
+    may: ['control', types('inference'), types('slo'), 'telemetry', 'errors', 'lib'],
+    why: 'the dashboard reads the /metrics registry and the planes; it keeps no figures of its own and knows no door',
+  },
+  {
     unit: 'protocol',
     may: ['inference', 'config', 'errors', 'tensor', 'lib'],
     why: 'wire formats convert requests and answers; they call nothing',
@@ -219,6 +224,7 @@ export const LAYERS = [
       'tensor',
       'version.ts',
       types('slo'),
+      'dashboard',
     ],
     why: 'the HTTP door translates wire formats and calls the data and control planes only (never registry, routing, quality, drift, audit, features or runtimes)',
   },

@@ -36,6 +36,7 @@ import { logModelStatus } from './telemetry/model-status.js';
 import { VERSION } from './version.js';
 import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
 import type { RunningGrpcServer } from './transport/grpc/grpc-server.js';
+import type { Registry } from 'prom-client';
 
 export interface RunningServer {
   readonly inferd: Inferd;
@@ -154,18 +155,7 @@ export async function startServer(
   let accepting = true;
   // The doors: the data plane, the control plane (with feedback and quality when the prediction log is on), the gate.
   const planes = { data: inferd.service, control: inferd.control.withQuality(quality), gate };
-  const app = buildHttpApp(planes, {
-    logger,
-    bodyLimitBytes: config.bodyLimitBytes,
-    strictReadiness: config.strictReadiness,
-    accepting: () => accepting,
-    routingKeyHeader: config.routingKeyHeader,
-    limits: config.limits,
-    https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
-    connections: config.connections,
-    connectionMetrics,
-  });
-  // One /metrics registry: the request metrics, then each group's own registry.
+  // The request metrics, then each group's own registry.
   const allMetrics = () => {
     const observed = withLifecycleMetrics(
       withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift),
@@ -176,9 +166,24 @@ export async function startServer(
       withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics, artifactMetrics),
     );
   };
+  // One /metrics registry, read by the metrics port and the dashboard alike (built once: it registers observers).
+  const metrics = config.metricsPort >= 0 || config.ui.enabled ? allMetrics() : undefined;
+  const dashboard = config.ui.enabled && metrics ? await startDashboard(config, planes, metrics, logger) : undefined;
+  const app = buildHttpApp(planes, {
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    strictReadiness: config.strictReadiness,
+    accepting: () => accepting,
+    routingKeyHeader: config.routingKeyHeader,
+    limits: config.limits,
+    https: tls ? httpsServerOptions(tls.current, tls.config.clientAuth) : undefined,
+    connections: config.connections,
+    connectionMetrics,
+    ui: dashboard,
+  });
   const metricsApp =
-    config.metricsPort >= 0
-      ? buildMetricsApp(allMetrics(), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
+    metrics && config.metricsPort >= 0
+      ? buildMetricsApp(metrics, tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
           limits: config.connections,
           metrics: connectionMetrics,
         })
@@ -225,6 +230,7 @@ export async function startServer(
   } catch (err) {
     await Promise.all([app.close(), metricsApp?.close(), grpc?.shutdown(0), rateStore.stop()]);
     shedLog.stop();
+    dashboard?.feed.stop();
     await quality?.stop();
     await inferd.stop();
     throw err;
@@ -272,6 +278,7 @@ export async function startServer(
         await quality?.stop();
         await inferd.stop();
         shedLog.stop();
+        dashboard?.feed.stop();
         // An unreachable collector must not fail the stop: the spans are lost either way.
         await tracing
           ?.shutdown()
@@ -382,6 +389,33 @@ function logSecurity(config: ServerConfig, logger: Logger): void {
     );
   else if (config.insecure && !isLoopback(config.host))
     logger.warn({ host: config.host }, `serving ${config.host} WITHOUT authentication (--insecure)`);
+}
+
+/** The dashboard's feed and what its page is told first (README "Dashboard"); its code loads only when it is on. */
+async function startDashboard(
+  config: ServerConfig,
+  planes: { data: Inferd['service']; control: Inferd['control'] },
+  registry: Registry,
+  logger: Logger,
+) {
+  const [{ DashboardFeed }, { LATENCY_BUCKETS }] = await Promise.all([
+    import('./dashboard/dashboard-feed.js'),
+    import('./telemetry/request-metrics.js'),
+  ]);
+  const feed = new DashboardFeed({
+    ...planes,
+    registry,
+    bounds: LATENCY_BUCKETS,
+    intervalMs: config.ui.intervalMs,
+    logger,
+  });
+  const hello = () => ({
+    bounds: LATENCY_BUCKETS,
+    mode: planes.control.mode,
+    costConfigured: config.costPerCpuSecond > 0,
+    auth: config.auth.enabled,
+  });
+  return { path: config.ui.path, feed, hello };
 }
 
 /** The /metrics registry: scheduler counters, feature metrics and per-request metrics fed by the core. */

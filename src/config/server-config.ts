@@ -11,6 +11,7 @@ import { ConfigError } from '../errors/index.js';
 import { definedOnly } from '../lib/objects.js';
 import { auditConfigSchema, toAuditConfig, type AuditConfig } from './audit-config.js';
 import { qualityConfigSchema, toQualityConfig, type QualityConfig } from './quality-config.js';
+import { uiConfigSchema, toUiConfig, type UiConfig } from './ui-config.js';
 import { rolloutStoreConfigSchema, stateConfigSchema, toStateConfig, type StateConfig } from './state-config.js';
 import {
   authConfigSchema,
@@ -115,6 +116,8 @@ export const serverConfigSchema = z.strictObject({
   audit: auditConfigSchema.prefault({}),
   /** Live quality from feedback labels (quality-config.ts; README "Feedback and live quality"); needs the audit trail. */
   quality: qualityConfigSchema.prefault({}),
+  /** The live dashboard on the HTTP port (ui-config.ts; README "Dashboard"). */
+  ui: uiConfigSchema.prefault({}),
   /** Where rollouts, traffic policies and events are kept, shared by replicas on PostgreSQL (state-config.ts; README "Running several replicas"). */
   state: stateConfigSchema.optional(),
   /** The older name of `state:` (store sqlite or memory, path); may not be set together with it. */
@@ -184,6 +187,8 @@ export interface ServerConfig {
   readonly redisUrl: string;
   readonly audit: AuditConfig;
   readonly quality: QualityConfig;
+  /** The live dashboard: on or off, its path, how often it pushes. */
+  readonly ui: UiConfig;
   /** Rollouts, their decisions, traffic policies and events: where they are kept (and shared, on PostgreSQL). */
   readonly state: StateConfig;
   readonly integrity: 'off' | 'checksum' | 'signed';
@@ -399,6 +404,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     redisUrl: c.redis_url,
     audit: toAuditConfig(c.audit, stateDir),
     quality: toQualityConfig(c.quality),
+    ui: toUiConfig(c.ui),
     state: toStateConfig(c.state, c.rollouts, stateDir.path, c.model_repository),
     integrity: c.integrity,
     trustedKeys: Object.freeze([...c.trusted_keys]),

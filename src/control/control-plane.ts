@@ -122,6 +122,11 @@ export class ControlPlane {
     return this.parts.traffic.eventsOf(model, since, limit);
   }
 
+  /** Calls `listener` with every decision and lifecycle event recorded from now on (the dashboard's stream). */
+  onEvent(listener: (e: RoutingEvent) => void): void {
+    this.parts.traffic.events.onRecord(listener);
+  }
+
   // Feedback and quality.
 
   /** Joins labels (a feedback document, quality/feedback-request.ts) with the logged predictions they label. */

@@ -110,7 +110,11 @@ export class SloTracker {
   report(model: string, objective: SloConfig): SloReport {
     const record = this.records.get(model);
     const now = this.now();
-    const rates = new Map(BURN_WINDOWS.map((w) => [w, record?.minutes.sum(now, WINDOW_MS[w]) ?? zeros()] as const));
+    const sums = record?.minutes.sums(
+      now,
+      BURN_WINDOWS.map((w) => WINDOW_MS[w]),
+    );
+    const rates = new Map(BURN_WINDOWS.map((w, i) => [w, sums?.[i] ?? zeros()] as const));
     const window = record?.hours.sum(now, objective.windowDays * DAY_MS) ?? zeros();
     const slis: SliReport[] = [];
     if (objective.availability !== undefined) {

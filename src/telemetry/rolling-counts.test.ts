@@ -32,3 +32,13 @@ test('rejects a nonsensical shape', () => {
   assert.throws(() => new RollingCounts(0, 10, 1), /bucketMs > 0/);
   assert.throws(() => new RollingCounts(MIN, 1.5, 1), /positive integer/);
 });
+
+test('sums over several spans in one pass equal each span summed alone', () => {
+  const counts = new RollingCounts(1000, 50, 2);
+  for (let t = 0; t < 80_000; t += 700) counts.add(t, [1, t % 3]);
+  const spans = [1000, 5000, 30_000, 60_000, 200_000];
+  assert.deepEqual(
+    counts.sums(80_000, spans),
+    spans.map((span) => counts.sum(80_000, span)),
+  );
+});

@@ -50,4 +50,23 @@ export class RollingCounts {
     }
     return sums;
   }
+
+  /**
+   * sum(nowMs, span) for each span, in one pass over the ring (a report over several windows reads it once, not
+   * once per window).
+   */
+  sums(nowMs: number, spansMs: readonly number[]): number[][] {
+    const current = Math.floor(nowMs / this.bucketMs);
+    const oldest = spansMs.map((span) => current - Math.min(this.bucketCount, Math.ceil(span / this.bucketMs)) + 1);
+    const out = spansMs.map(() => new Array<number>(this.fields).fill(0));
+    for (let slot = 0; slot < this.bucketCount; slot++) {
+      const bucket = this.buckets[slot];
+      if (bucket > current) continue;
+      for (let w = 0; w < oldest.length; w++) {
+        if (bucket < oldest[w]) continue;
+        for (let i = 0; i < this.fields; i++) out[w][i] += this.values[slot * this.fields + i];
+      }
+    }
+    return out;
+  }
 }

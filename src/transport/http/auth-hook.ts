@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Action, Credentials, Principal } from '../../security/principal.js';
 import type { SecurityGate } from '../../security/security-gate.js';
+import { uiAuthorization } from './ui/ui-credentials.js';
 
 /**
  * What a route does: health is open, inference needs the model's scope, writes are admin, the rest is read.
@@ -26,9 +27,12 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The credentials a request carries: `Authorization: Bearer ...` or `x-api-key`. */
+/**
+ * The credentials a request carries: `Authorization: Bearer ...` or `x-api-key`; from the dashboard, also HTTP
+ * Basic with the key or JWT as the password (ui/ui-credentials.ts).
+ */
 export function httpCredentials(req: FastifyRequest): Credentials {
-  return { authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key') };
+  return { authorization: uiAuthorization(req, header(req, 'authorization')), apiKey: header(req, 'x-api-key') };
 }
 
 /** The principal each authenticated request was admitted as (auth on only). */

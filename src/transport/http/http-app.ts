@@ -26,6 +26,7 @@ import type { ConnectionMetrics } from '../../telemetry/connection-metrics.js';
 import type { Planes } from '../planes.js';
 import { UnavailableError } from '../../errors/index.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
+import { registerUiRoutes, type UiRouteOptions } from './ui/ui-routes.js';
 
 /** How the HTTP door listens and what it accepts: limits, TLS, connections, logging. */
 export interface HttpSettings {
@@ -46,6 +47,8 @@ export interface HttpSettings {
   readonly bodyBudget?: BodyBudget;
   /** Where refused and cut-off connections and requests are counted; absent: not counted. */
   readonly connectionMetrics?: ConnectionMetrics;
+  /** The dashboard (ui/ui-routes.ts); absent: no dashboard routes. */
+  readonly ui?: UiRouteOptions | undefined;
 }
 
 /** The connection limits of the server config's defaults (for the library and tests that give none). */
@@ -111,6 +114,7 @@ export function buildHttpApp({ data, control, gate }: Planes, options: HttpSetti
   registerFeedbackRoutes(app, control);
   registerRolloutRoutes(app, control);
   registerDriftRoutes(app, control);
+  if (options.ui) registerUiRoutes(app, options.ui);
   return app;
 }
 
