@@ -151,9 +151,16 @@ export const LAYERS = [
     why: 'the gate decides from credentials and limits; it knows no model, tensor or door',
   },
   {
+    unit: 'cache',
+    may: ['config', 'errors', 'lib', 'tensor', 'telemetry'],
+    pure: { files: ['byte-lru', 'bypass-policy'], without: ['telemetry'] },
+    why: 'the response cache keeps answers by key; it knows tensors, not versions, requests or doors',
+  },
+  {
     unit: 'inference',
     may: [
       'audit',
+      'cache',
       'config',
       'drift',
       'errors',

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
+import { registerCacheMetrics } from './telemetry/cache-metrics.js';
 import { createAuditMetrics } from './telemetry/audit-metrics.js';
 import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
 import type { QualityServer } from './quality/quality-server.js';
@@ -389,5 +390,6 @@ function createObservedMetrics(
     }),
   );
   registerResilienceMetrics(registry, inferd.service);
+  registerCacheMetrics(registry, inferd.service);
   return registry;
 }

@@ -20,6 +20,7 @@ import { parseDatatypeName } from './datatype-names.js';
 import { parseFeatureMapping } from './feature-config.js';
 import { parseSloConfig } from './slo-config.js';
 import { parseDriftConfig } from './drift-config.js';
+import { parseCacheConfig } from './cache-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
 import {
@@ -112,6 +113,8 @@ export const modelConfigYamlSchema = z.strictObject({
   fallback: z.unknown().optional(),
   /** Live drift monitoring (see drift-config.ts); validated by parseDriftConfig. */
   drift: z.unknown().optional(),
+  /** The exact response cache (see cache-config.ts); validated by parseCacheConfig. */
+  cache: z.unknown().optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -240,5 +243,6 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     slo: c.slo === undefined ? undefined : parseSloConfig(c.slo, file),
     fallback: toFallback(c.fallback, file),
     drift: c.drift === undefined ? undefined : parseDriftConfig(c.drift, file),
+    cache: c.cache === undefined ? undefined : parseCacheConfig(c.cache, file),
   };
 }

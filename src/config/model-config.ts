@@ -10,6 +10,7 @@ import type { FeatureMapping } from './feature-config.js';
 import type { SloConfig } from './slo-config.js';
 import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
 import type { DriftConfig } from './drift-config.js';
+import type { ResponseCacheConfig } from './cache-config.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -87,6 +88,8 @@ export interface ModelConfigSource {
   readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed (config.yaml `fallback`; see model-config-resilience.ts). */
   readonly fallback?: FallbackConfig | undefined;
+  /** The exact response cache (config.yaml `cache`; see cache-config.ts). */
+  readonly cache?: ResponseCacheConfig | undefined;
   /** Which file declared it, for messages. */
   readonly source?: string | undefined;
 }
@@ -154,6 +157,8 @@ export interface ModelConfig {
   readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed; its breaker. */
   readonly fallback?: FallbackConfig;
+  /** The exact response cache of each version's answers (config.yaml `cache`). */
+  readonly cache?: ResponseCacheConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({

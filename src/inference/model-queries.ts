@@ -7,6 +7,9 @@ import type { FeatureService } from '../features/feature-service.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
+import type { CacheStatistics } from '../cache/response-cache.js';
+import { stageNamed } from './stages/request-stage.js';
+import { CACHE_STAGE, type CacheStage } from './stages/cache-stage.js';
 import { describeTensors, metadataParameters, type ModelMetadata } from './model-metadata.js';
 
 export interface VersionStatistics extends StatisticsSnapshot {
@@ -20,6 +23,8 @@ export interface VersionStatistics extends StatisticsSnapshot {
   readonly inFlight?: number;
   /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
   readonly concurrencyLimit?: number | undefined;
+  /** The response cache's counts, for versions whose config declares `cache:`. */
+  readonly cache?: CacheStatistics | undefined;
 }
 
 export class ModelQueries {
@@ -77,7 +82,14 @@ export class ModelQueries {
   }
 
   statistics(model?: string, version?: string): VersionStatistics[] {
-    return this.ready(model, version).map(({ id, scheduler, loadMs }) => ({
+    return this.ready(model, version).map((v) => ({
+      ...this.versionStatistics(v),
+      cache: stageNamed<CacheStage>(v, CACHE_STAGE)?.statistics(),
+    }));
+  }
+
+  private versionStatistics({ id, scheduler, loadMs }: ModelVersion): VersionStatistics {
+    return {
       name: id.model,
       version: id.label,
       ...scheduler.stats.snapshot(),
@@ -85,7 +97,7 @@ export class ModelQueries {
       loadMs,
       inFlight: scheduler.inFlight,
       concurrencyLimit: scheduler.concurrencyLimit,
-    }));
+    };
   }
 
   /** Feature views some serving version reads with no fallback of its own for a feature failure. */

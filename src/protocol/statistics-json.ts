@@ -12,6 +12,24 @@ export function encodeStatistics(stats: readonly VersionStatistics[]): Record<st
       queue_depth: s.queueDepth,
       rejected_count: s.rejected,
       timeout_count: s.timedOut,
+      ...(s.cache ? { response_cache: responseCacheJson(s.cache) } : {}),
     })),
+  };
+}
+
+/** The response cache's counts (versions whose config declares `cache:`). */
+function responseCacheJson(c: NonNullable<VersionStatistics['cache']>): Record<string, unknown> {
+  return {
+    hits: c.hits,
+    shared_hits: c.sharedHits,
+    misses: c.misses,
+    bypassed: c.bypassed,
+    evictions: c.evictions,
+    entries: c.entries,
+    bytes: c.bytes,
+    shared_errors: c.sharedErrors,
+    bypassing: c.bypassing,
+    lookup_ms: c.lookupMs,
+    compute_ms: c.computeMs,
   };
 }

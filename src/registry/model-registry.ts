@@ -313,7 +313,7 @@ export class ModelRegistry {
     try {
       // The loads at start run at normal priority: nothing serves yet that a lowered one would protect.
       const loaded = await loadVersion(def, version, { integrity: this.options.integrity, lowerPriority: this.loaded });
-      const stages = this.stages?.(id, loaded.config) ?? [];
+      const stages = this.stages?.(id, loaded.config, fingerprint) ?? [];
       const ready = assembleVersion({
         id,
         ...loaded,
