@@ -151,6 +151,12 @@ export const LAYERS = [
     why: 'the gate decides from credentials and limits; it knows no model, tensor or door',
   },
   {
+    unit: 'cost',
+    may: [],
+    pure: { files: ['cpu-stages', 'cost-tracker'], without: [] },
+    why: 'cost accounting is told CPU times and reads the process clock; it knows no model, request or door',
+  },
+  {
     unit: 'cache',
     may: ['config', 'errors', 'lib', 'tensor', 'telemetry'],
     pure: { files: ['byte-lru', 'bypass-policy'], without: ['telemetry'] },
@@ -161,6 +167,7 @@ export const LAYERS = [
     may: [
       'audit',
       'cache',
+      'cost',
       'config',
       'drift',
       'errors',

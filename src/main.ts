@@ -15,6 +15,7 @@ import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
 import { registerCacheMetrics } from './telemetry/cache-metrics.js';
+import { registerCostMetrics } from './telemetry/cost-metrics.js';
 import { createAuditMetrics } from './telemetry/audit-metrics.js';
 import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
 import type { QualityServer } from './quality/quality-server.js';
@@ -391,5 +392,7 @@ function createObservedMetrics(
   );
   registerResilienceMetrics(registry, inferd.service);
   registerCacheMetrics(registry, inferd.service);
+  inferd.service.cost.pricePerCoreHour = config.costPerCoreHour;
+  registerCostMetrics(registry, inferd.service);
   return registry;
 }

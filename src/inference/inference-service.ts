@@ -21,6 +21,7 @@ import { coreChecks, Readiness, type ReadinessCheck, type ReadinessReport } from
 import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
 import { mirrorStage } from './stages/mirror-stage.js';
+import { CostTracker } from '../cost/cost-tracker.js';
 
 export type { VersionStatistics, ReadinessCheck, ReadinessReport };
 export { UNKNOWN_MODEL } from './observers.js';
@@ -35,6 +36,8 @@ export class InferenceService {
   readonly guards = new ModelGuards();
   /** Per-model SLOs: the in-process record (fed as an observer) and the reports of GET /v1/models/{m}/slo. */
   readonly slo: SloService;
+  /** CPU time by stage and cost per model, version and path (cost/); the doors add their decode and encode times. */
+  readonly cost = new CostTracker();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -48,10 +51,11 @@ export class InferenceService {
     const knowsModel = (model: string) => this.knowsModel(model);
     this.path = new RequestPath({ observers: this.observers, audit, knowsModel, resolver: registryResolver(registry) });
     this.refusals = new EarlyRefusals(() => this.path.o.resolver, this.observers, registry);
-    this.queries = new ModelQueries(registry, features);
+    this.queries = new ModelQueries(registry, features, this.cost);
     this.ready = new Readiness(registry);
     this.slo = new SloService(registry);
     this.addObserver(this.slo);
+    this.addObserver(this.cost);
     for (const check of coreChecks(audit, features, () => this.queries.viewsNeeded())) this.addReadinessCheck(check);
   }
 

@@ -13,7 +13,19 @@ export function encodeStatistics(stats: readonly VersionStatistics[]): Record<st
       rejected_count: s.rejected,
       timeout_count: s.timedOut,
       ...(s.cache ? { response_cache: responseCacheJson(s.cache) } : {}),
+      ...(s.cost?.length ? { cost: s.cost.map(costJson) } : {}),
     })),
+  };
+}
+
+/** CPU seconds by stage and cost per request path (docs/cost.md). */
+function costJson(c: NonNullable<VersionStatistics['cost']>[number]): Record<string, unknown> {
+  return {
+    path: c.path,
+    requests: c.requests,
+    cpu_seconds: c.cpuSeconds,
+    cpu_seconds_per_request: c.cpuSecondsPerRequest,
+    cost_per_1k: c.costPer1k,
   };
 }
 
