@@ -157,6 +157,12 @@ export const LAYERS = [
     why: 'cost accounting is told CPU times and reads the process clock; it knows no model, request or door',
   },
   {
+    unit: 'cascade',
+    may: ['config', 'cost', 'errors', 'lib', 'tensor'],
+    pure: { files: ['confidence', 'tune-threshold', 'recent-answers'], without: [] },
+    why: 'a cascade calls its member models through a function the data plane gives it; it imports neither the data plane nor a door',
+  },
+  {
     unit: 'cache',
     may: ['config', 'errors', 'lib', 'tensor', 'telemetry'],
     pure: { files: ['byte-lru', 'bypass-policy'], without: ['telemetry'] },
@@ -167,6 +173,7 @@ export const LAYERS = [
     may: [
       'audit',
       'cache',
+      'cascade',
       'cost',
       'config',
       'drift',
@@ -280,6 +287,8 @@ export const LAYERS = [
       'repository',
       'protocol',
       'preflight',
+      'cascade',
+      'tensor',
       'main.ts',
       'inferd.ts',
       'version.ts',

@@ -198,6 +198,7 @@ export class Inferd {
       throw err;
     });
     markStartupPhase('models');
+    service.useCascades(options.modelRepository, new FileModelRepository(options.modelRepository).cascadeNames());
     const poller =
       mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
     poller?.start();

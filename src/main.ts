@@ -16,6 +16,7 @@ import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
 import { registerCacheMetrics } from './telemetry/cache-metrics.js';
 import { registerCostMetrics } from './telemetry/cost-metrics.js';
+import { registerCascadeMetrics } from './telemetry/cascade-metrics.js';
 import { createAuditMetrics } from './telemetry/audit-metrics.js';
 import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
 import type { QualityServer } from './quality/quality-server.js';
@@ -315,6 +316,7 @@ async function startQuality(
     logger,
     thresholdOf,
     flushPredictions: () => audit.flush(),
+    onLabels: (items) => inferd.service.cascades.label(items),
   });
   await quality.start().catch(async (err: unknown) => {
     await inferd.stop();
@@ -394,5 +396,6 @@ function createObservedMetrics(
   registerCacheMetrics(registry, inferd.service);
   inferd.service.cost.pricePerCoreHour = config.costPerCoreHour;
   registerCostMetrics(registry, inferd.service);
+  registerCascadeMetrics(registry, inferd.service);
   return registry;
 }

@@ -22,6 +22,7 @@ import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
 import { mirrorStage } from './stages/mirror-stage.js';
 import { CostTracker } from '../cost/cost-tracker.js';
+import { Cascades, type CascadePathReport } from '../cascade/cascades.js';
 
 export type { VersionStatistics, ReadinessCheck, ReadinessReport };
 export { UNKNOWN_MODEL } from './observers.js';
@@ -38,6 +39,8 @@ export class InferenceService {
   readonly slo: SloService;
   /** CPU time by stage and cost per model, version and path (cost/); the doors add their decode and encode times. */
   readonly cost = new CostTracker();
+  /** The repository's cascades (cascade/): a cheap model, else an expensive one, each called through infer(). */
+  readonly cascades = new Cascades();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -84,7 +87,22 @@ export class InferenceService {
    * detached here afterwards. (Inferd.infer copies first for library callers.)
    */
   infer(request: InferenceRequest): Promise<InferenceResponse> {
-    return this.path.infer(request);
+    const cascade = this.cascades.get(request.model);
+    return cascade ? cascade.run(request) : this.path.infer(request);
+  }
+
+  /** Serves the cascade folders `names` of the repository at `root` (read once; see cascade/cascades.ts). */
+  useCascades(root: string, names: readonly string[]): void {
+    this.cascades.load(root, names, (r) => this.path.infer(r as InferenceRequest));
+  }
+
+  /** Per cascade and path: share of requests, live accuracy from feedback, CPU and cost per 1,000 predictions. */
+  cascadeReport(): CascadePathReport[] {
+    if (this.cascades.size === 0) return [];
+    return this.cascades.report(
+      this.cost.report((m, v) => this.isModelReady(m, v)),
+      this.cost.pricePerCoreHour,
+    );
   }
 
   /**
@@ -105,7 +123,7 @@ export class InferenceService {
 
   /** True when the registry holds the model (loaded now or before, or named at start); other names are `_unknown`. */
   knowsModel(model: string): boolean {
-    return this.registry.knows(model);
+    return this.registry.knows(model) || this.cascades.has(model);
   }
 
   /** Metadata of a model (its highest ready version) or of one version. */

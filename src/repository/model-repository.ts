@@ -8,6 +8,7 @@
  * does not stop the others from serving.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { isCascadeFolder } from './cascade-folders.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -98,7 +99,7 @@ export class FileModelRepository {
       throw new ConfigError(`cannot read the model repository: ${(err as Error).message}`, { cause: err });
     }
     return entries
-      .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+      .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && !isCascadeFolder(this.root, e.name))
       .map((e) => e.name)
       .sort();
   }
@@ -107,7 +108,7 @@ export class FileModelRepository {
   modelNamesSync(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && !isCascadeFolder(this.root, e.name))
         .map((e) => e.name)
         .sort();
     } catch {
@@ -159,6 +160,18 @@ export class FileModelRepository {
     await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
     await hashTree(join(dir, versionLabel(version)), hash);
     return hash.digest('hex');
+  }
+
+  /** Names of the cascade folders (config.yaml declares `cascade:`), which the registry does not load. */
+  cascadeNames(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && isCascadeFolder(this.root, e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      return [];
+    }
   }
 
   /** Reads every model in the repository. */
