@@ -18,6 +18,13 @@ test('the lowest threshold within the accuracy loss wins: the fewest rows to the
   assert.equal(loose.threshold, 0.6);
   assert.equal(loose.expensiveShare, 0);
   assert.equal(loose.cascadeAccuracy, 75);
+  // Below a threshold that loses too much, a lower one that happens to pass again is not taken.
+  const dip = [
+    { confidence: 0.9, cheapCorrect: false, expensiveCorrect: true },
+    { confidence: 0.5, cheapCorrect: true, expensiveCorrect: false },
+  ];
+  assert.equal(tuneThreshold(dip, 0).threshold, Infinity);
+  assert.equal(tuneThreshold(dip, 0).expensiveShare, 1);
 });
 
 test('max probability, margin, interval width and expression rules score each row', () => {

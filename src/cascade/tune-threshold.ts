@@ -1,8 +1,9 @@
 /**
  * Picks a cascade's threshold from a labelled dataset: each row's cheap confidence and both models' predictions
- * against its label. Every distinct confidence is a candidate; the lowest threshold whose cascade accuracy is at
- * most `maxLoss` (points, 0..100) below the expensive model's alone wins, as it sends the fewest rows to the
- * expensive model. Pure.
+ * against its label. Every distinct confidence is a candidate, from the highest down; the lowest threshold whose
+ * cascade accuracy, and that of every threshold above it, is at most `maxLoss` (points, 0..100) below the
+ * expensive model's alone wins: it sends the fewest rows to the expensive model without resting on a lucky dip of
+ * the sample. Pure.
  */
 export interface TuneRow {
   readonly confidence: number;
@@ -46,7 +47,10 @@ export function tuneThreshold(rows: readonly TuneRow[], maxLossPoints: number): 
     for (; i < n && sorted[i].confidence === t; i++) {
       correct += (sorted[i].cheapCorrect ? 1 : 0) - (sorted[i].expensiveCorrect ? 1 : 0);
     }
-    if (pct(expensiveCorrect) - pct(correct) <= maxLossPoints + 1e-9) best = result(t, i);
+    // Stop at the first threshold that loses too much: a lower one that happens to pass again is luck of the
+    // sample, not a setting to trust.
+    if (pct(expensiveCorrect) - pct(correct) > maxLossPoints + 1e-9) break;
+    best = result(t, i);
   }
   return best;
 }

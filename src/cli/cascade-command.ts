@@ -14,7 +14,8 @@ import { writeOut } from './stdout.js';
 export const CASCADE_HELP = `Usage: inferd cascade tune --cascade C --data FILE [options]
 
 Picks the threshold of cascade C (a model folder whose config.yaml declares cascade:) from labelled data: the
-lowest threshold whose cascade accuracy is at most --max-loss points below the expensive model's alone, so that
+lowest threshold whose cascade accuracy, and that of every threshold above it, is at most --max-loss points
+below the expensive model's alone, so that
 the fewest rows go to the expensive model. Only for max_probability and margin rules.
 
 FILE is CSV with a header: a label column (the true class index) and the features in the models' input order.
