@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       `as \`inferd cascade tune --split test --max-loss 0.5\` picks it. Price ${PRICE_PER_CORE_HOUR} per core-hour. ` +
       `${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}. \`npm run bench:cascade\`.`,
     '',
-    '| configuration | accuracy, test rows (143) | accuracy, all rows (569) | rows to expensive | process CPU µs / prediction | cost per 1,000 (ledger) | vs expensive alone |',
+    '| configuration | accuracy, test rows (143) | accuracy, all rows (569) | rows to expensive (all rows) | process CPU µs / prediction | cost per 1,000 (ledger) | vs expensive alone |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...configs.map(
       (c) =>
