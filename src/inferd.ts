@@ -11,6 +11,7 @@ import { openRepositories, type StoreRepositories } from './artifacts/store-repo
 import type { ArtifactStoreConfig } from './config/artifact-store-config.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import { RepositoryPoller } from './registry/repository-poller.js';
+import { FileModelRepository } from './repository/model-repository.js';
 import { InferenceService } from './inference/inference-service.js';
 import { RepositoryControl, type ModelControlMode } from './control/repository-control.js';
 import { ControlPlane } from './control/control-plane.js';
@@ -200,6 +201,9 @@ export class Inferd {
     const loadInitial = async () => {
       await registry.loadInitial(initial);
       markStartupPhase('models');
+      // Cascades (model folders declaring `cascade:`) are read from the repository folders, once.
+      for (const root of options.modelRepositories ?? [options.modelRepository])
+        if (!root.includes('://')) service.useCascades(root, new FileModelRepository(root).cascadeNames());
       poller?.start();
       traffic.resumeRollouts();
     };

@@ -15,6 +15,9 @@ import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
 import { registerRequestMetrics } from './telemetry/request-metrics.js';
 import { registerResilienceMetrics } from './telemetry/resilience-metrics.js';
+import { registerCacheMetrics } from './telemetry/cache-metrics.js';
+import { registerCostMetrics } from './telemetry/cost-metrics.js';
+import { registerCascadeMetrics } from './telemetry/cascade-metrics.js';
 import { createAuditMetrics } from './telemetry/audit-metrics.js';
 import { createFeedbackMetrics, type FeedbackMetrics } from './telemetry/quality-metrics.js';
 import type { QualityServer } from './quality/quality-server.js';
@@ -330,6 +333,7 @@ async function startQuality(
     logger,
     thresholdOf,
     flushPredictions: () => audit.flush(),
+    onLabels: (items) => inferd.service.cascades.label(items),
   });
   await quality.start().catch(async (err: unknown) => {
     await inferd.stop();
@@ -433,5 +437,9 @@ function createObservedMetrics(
     }),
   );
   registerResilienceMetrics(registry, inferd.service);
+  registerCacheMetrics(registry, inferd.service);
+  inferd.service.cost.pricePerCoreHour = config.costPerCoreHour;
+  registerCostMetrics(registry, inferd.service);
+  registerCascadeMetrics(registry, inferd.service);
   return registry;
 }

@@ -22,6 +22,7 @@ Commands:
   validate   check a model folder before deploying it: config, integrity, load, warm-up, reference outputs
   replay     send logged inputs again to another version or server and compare: inferd replay --config F --model M --since 1h
   export     write logged inputs, outputs and feedback labels: inferd export --config F --model M --since 7d --labeled
+  cascade    pick a cascade's threshold from labelled data: inferd cascade tune --cascade C --data FILE.csv
 
 Options:
   -h, --help     show this help
@@ -63,6 +64,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
     import('./validate-command.js').then((m) => ({ run: m.validateCommand, help: m.VALIDATE_HELP })),
   replay: async () => import('./replay-command.js').then((m) => ({ run: m.replayCommand, help: m.REPLAY_HELP })),
   export: async () => import('./export-command.js').then((m) => ({ run: m.exportCommand, help: m.EXPORT_HELP })),
+  cascade: async () => import('./cascade-command.js').then((m) => ({ run: m.cascadeCommand, help: m.CASCADE_HELP })),
 };
 
 /** The usage lines of a help text: everything before its first blank line. */

@@ -7,6 +7,7 @@
  */
 import type { TensorSpec } from '../tensor/index.js';
 import type { DriftConfig } from './drift-config.js';
+import type { ResponseCacheConfig } from './cache-config.js';
 import type { FeatureMapping } from './feature-config.js';
 import type { FallbackConfig } from './model-config-resilience.js';
 import type {
@@ -79,4 +80,5 @@ export interface DeclaredModelConfig {
   readonly slo?: SloConfig;
   readonly drift?: DriftConfig;
   readonly fallback?: FallbackConfig;
+  readonly cache?: ResponseCacheConfig;
 }

@@ -12,6 +12,7 @@ export * from './model-names.js';
 export * from './tls-config.js';
 export * from './rate-store-config.js';
 export * from './drift-config.js';
+export * from './cache-config.js';
 export * from './model-config-resilience.js';
 export * from './connection-config.js';
 export * from './state-dir.js';

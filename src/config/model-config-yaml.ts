@@ -20,6 +20,7 @@ import { parseDatatypeName } from './datatype-names.js';
 import { parseFeatureMapping } from './feature-config.js';
 import { parseSloConfig } from './slo-config.js';
 import { parseDriftConfig } from './drift-config.js';
+import { parseCacheConfig } from './cache-config.js';
 import { toTraffic, toWarmup, trafficSchema, warmupSchema } from './model-config-traffic.js';
 import { adaptiveConcurrencySchema, toAdaptiveConcurrency, toFallback } from './model-config-resilience.js';
 import {
@@ -115,6 +116,8 @@ export const modelConfigYamlSchema = z.strictObject({
   drift: z.unknown().optional(),
   /** Lone requests on the main thread for fast models (see inline-config.ts). */
   inline_execution: inlineExecutionSchema.optional(),
+  /** The exact response cache (see cache-config.ts); validated by parseCacheConfig. */
+  cache: z.unknown().optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -244,5 +247,6 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     fallback: toFallback(c.fallback, file),
     drift: c.drift === undefined ? undefined : parseDriftConfig(c.drift, file),
     inline: c.inline_execution === undefined ? undefined : toInlineExecution(c.inline_execution),
+    cache: c.cache === undefined ? undefined : parseCacheConfig(c.cache, file),
   };
 }

@@ -11,6 +11,7 @@ import type { SloConfig } from './slo-config.js';
 import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
 import type { DriftConfig } from './drift-config.js';
 import type { DeclaredInlineExecution } from './inline-config.js';
+import type { ResponseCacheConfig } from './cache-config.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -90,6 +91,8 @@ export interface ModelConfigSource {
   readonly fallback?: FallbackConfig | undefined;
   /** Running lone requests on the main thread when the model computes fast (config.yaml `inline_execution`; see inline-config.ts). */
   readonly inline?: DeclaredInlineExecution | undefined;
+  /** The exact response cache (config.yaml `cache`; see cache-config.ts). */
+  readonly cache?: ResponseCacheConfig | undefined;
   /** Which file declared it, for messages. */
   readonly source?: string | undefined;
 }
@@ -157,6 +160,8 @@ export interface ModelConfig {
   readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed; its breaker. */
   readonly fallback?: FallbackConfig;
+  /** The exact response cache of each version's answers (config.yaml `cache`). */
+  readonly cache?: ResponseCacheConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({

@@ -156,6 +156,7 @@ export function normalizeModelConfig(source: ModelConfigSource, model: string): 
     ...(source.slo ? { slo: source.slo } : {}),
     ...(source.drift ? { drift: source.drift } : {}),
     ...(source.fallback ? { fallback: source.fallback } : {}),
+    ...(source.cache ? { cache: source.cache } : {}),
   };
   return deepFreeze(config);
 }

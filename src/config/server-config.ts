@@ -90,6 +90,8 @@ export const serverConfigSchema = z.strictObject({
   shutdown_timeout_ms: z.number().int().min(0).default(30_000),
   /** Price of one CPU-second, turned into inferd_cost_per_1k_inferences (0: cost is reported as 0). */
   cost_per_cpu_second: z.number().min(0).default(0),
+  /** Price of one core-hour, for the cost per request by stage (docs/cost.md); absent: cost_per_cpu_second × 3600. */
+  cost_per_core_hour: z.number().min(0).optional(),
   /** One log line per request: none, errors (failed requests; the default) or all. */
   log_requests: z.enum(['none', 'errors', 'all']).default('errors'),
   /** json: one JSON object per line; pretty: for people; auto (default): pretty when stdout is a terminal. */
@@ -172,6 +174,8 @@ export interface ServerConfig {
   readonly strictReadiness: boolean;
   readonly shutdownTimeoutMs: number;
   readonly costPerCpuSecond: number;
+  /** Price of one core-hour (cost_per_core_hour, else cost_per_cpu_second × 3600). */
+  readonly costPerCoreHour: number;
   readonly logRequests: 'none' | 'errors' | 'all';
   readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly tracing: {
@@ -390,6 +394,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     strictReadiness: c.strict_readiness,
     shutdownTimeoutMs: c.shutdown_timeout_ms,
     costPerCpuSecond: c.cost_per_cpu_second,
+    costPerCoreHour: c.cost_per_core_hour ?? c.cost_per_cpu_second * 3600,
     logRequests: c.log_requests,
     logFormat: c.log_format,
     tracing: Object.freeze({

@@ -21,6 +21,8 @@ import { coreChecks, Readiness, type ReadinessCheck, type ReadinessReport } from
 import { registryResolver } from './version-resolver.js';
 import { stageBuilder } from './stages/build-stages.js';
 import { mirrorStage } from './stages/mirror-stage.js';
+import { CostTracker } from '../cost/cost-tracker.js';
+import { Cascades, type CascadePathReport } from '../cascade/cascades.js';
 
 export type { VersionStatistics, ReadinessCheck, ReadinessReport };
 export { UNKNOWN_MODEL } from './observers.js';
@@ -35,6 +37,10 @@ export class InferenceService {
   readonly guards = new ModelGuards();
   /** Per-model SLOs: the in-process record (fed as an observer) and the reports of GET /v1/models/{m}/slo. */
   readonly slo: SloService;
+  /** CPU time by stage and cost per model, version and path (cost/); the doors add their decode and encode times. */
+  readonly cost = new CostTracker();
+  /** The repository's cascades (cascade/): a cheap model, else an expensive one, each called through infer(). */
+  readonly cascades = new Cascades();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -48,10 +54,11 @@ export class InferenceService {
     const knowsModel = (model: string) => this.knowsModel(model);
     this.path = new RequestPath({ observers: this.observers, audit, knowsModel, resolver: registryResolver(registry) });
     this.refusals = new EarlyRefusals(() => this.path.o.resolver, this.observers, registry);
-    this.queries = new ModelQueries(registry, features);
+    this.queries = new ModelQueries(registry, features, this.cost);
     this.ready = new Readiness(registry);
     this.slo = new SloService(registry);
     this.addObserver(this.slo);
+    this.addObserver(this.cost);
     for (const check of coreChecks(audit, features, () => this.queries.viewsNeeded())) this.addReadinessCheck(check);
   }
 
@@ -80,7 +87,22 @@ export class InferenceService {
    * detached here afterwards. (Inferd.infer copies first for library callers.)
    */
   infer(request: InferenceRequest): Promise<InferenceResponse> {
-    return this.path.infer(request);
+    const cascade = this.cascades.get(request.model);
+    return cascade ? cascade.run(request) : this.path.infer(request);
+  }
+
+  /** Serves the cascade folders `names` of the repository at `root` (read once; see cascade/cascades.ts). */
+  useCascades(root: string, names: readonly string[]): void {
+    this.cascades.load(root, names, (r) => this.path.infer(r as InferenceRequest));
+  }
+
+  /** Per cascade and path: share of requests, live accuracy from feedback, CPU and cost per 1,000 predictions. */
+  cascadeReport(): CascadePathReport[] {
+    if (this.cascades.size === 0) return [];
+    return this.cascades.report(
+      this.cost.report((m, v) => this.isModelReady(m, v)),
+      this.cost.pricePerCoreHour,
+    );
   }
 
   /**
@@ -101,7 +123,7 @@ export class InferenceService {
 
   /** True when the registry holds the model (loaded now or before, or named at start); other names are `_unknown`. */
   knowsModel(model: string): boolean {
-    return this.registry.knows(model);
+    return this.registry.knows(model) || this.cascades.has(model);
   }
 
   /** Metadata of a model (its highest ready version) or of one version. */

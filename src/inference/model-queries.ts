@@ -8,6 +8,10 @@ import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
 import type { InlineDecision } from '../scheduler/inline-decision.js';
+import type { CacheStatistics } from '../cache/response-cache.js';
+import type { CostedPath, CostTracker } from '../cost/cost-tracker.js';
+import { stageNamed } from './stages/request-stage.js';
+import { CACHE_STAGE, type CacheStage } from './stages/cache-stage.js';
 import { describeTensors, metadataParameters, type ModelMetadata } from './model-metadata.js';
 
 export interface VersionStatistics extends StatisticsSnapshot {
@@ -23,12 +27,17 @@ export interface VersionStatistics extends StatisticsSnapshot {
   readonly concurrencyLimit?: number | undefined;
   /** How lone requests run: on the main thread or a worker, and why (measured at warm-up). */
   readonly inline?: InlineDecision;
+  /** The response cache's counts, for versions whose config declares `cache:`. */
+  readonly cache?: CacheStatistics | undefined;
+  /** CPU time by stage and cost per request path (cost/): the paths that served the version. */
+  readonly cost?: readonly CostedPath[] | undefined;
 }
 
 export class ModelQueries {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly features: FeatureService | undefined,
+    private readonly cost?: CostTracker,
   ) {}
 
   /** The named model, or every loaded model when undefined. */
@@ -80,7 +89,16 @@ export class ModelQueries {
   }
 
   statistics(model?: string, version?: string): VersionStatistics[] {
-    return this.ready(model, version).map(({ id, scheduler, loadMs }) => ({
+    const costs = this.cost?.report((m, v) => this.isModelReady(m, v)) ?? [];
+    return this.ready(model, version).map((v) => ({
+      ...this.versionStatistics(v),
+      cache: stageNamed<CacheStage>(v, CACHE_STAGE)?.statistics(),
+      cost: costs.filter((c) => c.model === v.id.model && c.version === v.id.label),
+    }));
+  }
+
+  private versionStatistics({ id, scheduler, loadMs }: ModelVersion): VersionStatistics {
+    return {
       name: id.model,
       version: id.label,
       ...scheduler.stats.snapshot(),
@@ -89,7 +107,7 @@ export class ModelQueries {
       inFlight: scheduler.inFlight,
       concurrencyLimit: scheduler.concurrencyLimit,
       inline: scheduler.inline,
-    }));
+    };
   }
 
   /** Feature views some serving version reads with no fallback of its own for a feature failure. */

@@ -34,6 +34,8 @@ export interface RequestObservation {
   readonly spans?: Readonly<
     Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>
   >;
+  /** Seconds of work per CPU stage of the core (cost/cpu-stages.ts): the cost ledger's weights. */
+  readonly cpu?: Readonly<Partial<Record<'decode' | 'features' | 'queue' | 'compute' | 'encode' | 'other', number>>>;
   readonly requestId?: string | undefined;
   /** The caller's W3C traceparent, if any. */
   readonly traceparent?: string | undefined;

@@ -60,6 +60,7 @@ export class RequestPath {
         batchRows,
         startedMs: timeline.startedMs,
         spans: timeline.spans,
+        cpu: timeline.cpu,
         requestId: idOk ? request.id : undefined,
         traceparent: request.traceparent,
         ...failure(error),
@@ -139,7 +140,9 @@ export class RequestPath {
     }
     const submitted = performance.now();
     const submit = () => version.scheduler.submit({ inputs, outputs, rows, ...scheduling });
-    const result = await compose(submitStages(version), submit)({ version, inputs });
+    const pending = compose(submitStages(version), submit)({ version, inputs });
+    const queuedMs = performance.now() - submitted; // admission and hand-off, synchronous: the queue's CPU weight
+    const result = await pending;
     if (attempt) attempt.stage = 'postprocess';
     timeline.scheduled(submitted, performance.now(), result.queueNs, result.computeNs);
     served(id.label, result.batchRows);
@@ -148,6 +151,7 @@ export class RequestPath {
       () => post.finish(outputs.map((name) => result.outputs.find((o) => o.name === name)!)),
       'postprocess',
     );
+    timeline.costed(queuedMs, result.computeNs, rows, result.batchRows);
     ctx.answered = finished;
     this.o.traffic?.answered(trace, finished);
     return { model: config.name, version: id.label, id: request.id, outputs: finished, parameters: ctx.parameters };

@@ -1,3 +1,4 @@
+import type { StageSeconds } from '../cost/cpu-stages.js';
 import type { Stage } from './observer.js';
 
 /** Span names of the request path, in order. */
@@ -11,6 +12,8 @@ export class RequestTimeline {
   readonly startedMs = performance.now();
   readonly stages: Partial<Record<Stage, number>> = {};
   readonly spans: Partial<Record<SpanName, readonly [number, number]>> = {};
+  /** Seconds of work per CPU stage, the weights of the cost ledger (cost/cost-ledger.ts). */
+  readonly cpu: StageSeconds = {};
 
   /** Times `fn` as span `name` (and as stage `stage` when given). */
   async time<T>(name: SpanName, fn: () => Promise<T> | T, stage?: Stage): Promise<T> {
@@ -43,5 +46,17 @@ export class RequestTimeline {
     this.spans.inference = [dispatchedMs, returnedMs];
     this.stages.queue = queueNs / 1e9;
     this.stages.compute = computeNs / 1e9;
+  }
+
+  /**
+   * The CPU weights of the core's part (cost/): the scheduler's synchronous admission and hand-off, this request's
+   * share of its batch's runtime call (by rows), validation and post-processing, and the features stage's time.
+   */
+  costed(queueMs: number, computeNs: number, rows: number, batchRows: number): void {
+    const span = (s: readonly [number, number] | undefined) => (s ? (s[1] - s[0]) / 1000 : 0);
+    this.cpu.queue = queueMs / 1000;
+    this.cpu.compute = (computeNs / 1e9) * (batchRows > 0 ? Math.min(1, rows / batchRows) : 1);
+    this.cpu.other = span(this.spans.validation) + span(this.spans.postprocess);
+    if (this.stages.features !== undefined) this.cpu.features = this.stages.features;
   }
 }

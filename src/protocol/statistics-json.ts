@@ -14,6 +14,8 @@ export function encodeStatistics(stats: readonly VersionStatistics[]): Record<st
       rejected_count: s.rejected,
       timeout_count: s.timedOut,
       ...(s.inline ? { inline_execution: inlineJson(s) } : {}),
+      ...(s.cache ? { response_cache: responseCacheJson(s.cache) } : {}),
+      ...(s.cost?.length ? { cost: s.cost.map(costJson) } : {}),
     })),
   };
 }
@@ -30,5 +32,33 @@ function inlineJson(s: VersionStatistics): Record<string, unknown> {
       : { measured_compute_us: d.measuredComputeUs, measured_rows: d.measuredRows }),
     inline_count: s.inlineExecutions,
     fallback_count: s.inlineFallbacks,
+  };
+}
+
+/** CPU seconds by stage and cost per request path (docs/cost.md). */
+function costJson(c: NonNullable<VersionStatistics['cost']>[number]): Record<string, unknown> {
+  return {
+    path: c.path,
+    requests: c.requests,
+    cpu_seconds: c.cpuSeconds,
+    cpu_seconds_per_request: c.cpuSecondsPerRequest,
+    cost_per_1k: c.costPer1k,
+  };
+}
+
+/** The response cache's counts (versions whose config declares `cache:`). */
+function responseCacheJson(c: NonNullable<VersionStatistics['cache']>): Record<string, unknown> {
+  return {
+    hits: c.hits,
+    shared_hits: c.sharedHits,
+    misses: c.misses,
+    bypassed: c.bypassed,
+    evictions: c.evictions,
+    entries: c.entries,
+    bytes: c.bytes,
+    shared_errors: c.sharedErrors,
+    bypassing: c.bypassing,
+    lookup_ms: c.lookupMs,
+    compute_ms: c.computeMs,
   };
 }

@@ -41,6 +41,8 @@ export interface FeedbackServiceOptions {
   readonly now?: (() => number) | undefined;
   /** Called after labels were stored (the quality gauges then refresh when due). */
   readonly onStored?: () => void;
+  /** Told of every label received, before the join (the cascades count them per path). */
+  readonly onLabels?: ((items: readonly FeedbackItem[]) => void) | undefined;
 }
 
 export class FeedbackService {
@@ -55,6 +57,7 @@ export class FeedbackService {
     const seen = new Set<string>();
     const keyOf = (i: FeedbackItem) => JSON.stringify([i.model ?? sender.model ?? null, i.row, i.id]);
     const unique = items.filter((i) => !seen.has(keyOf(i)) && seen.add(keyOf(i)));
+    this.options.onLabels?.(unique);
     await this.flushPredictions();
     const scope = { principal: sender.principal, ...(sender.model === undefined ? {} : { model: sender.model }) };
     const timeMs = this.now();

@@ -10,7 +10,7 @@ import type { ThresholdConfig } from '../config/model-config-postprocess.js';
 import type { QualityConfig } from '../config/quality-config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { FeedbackMetrics } from '../telemetry/quality-metrics.js';
-import { FeedbackService } from './feedback-service.js';
+import { FeedbackService, type FeedbackServiceOptions } from './feedback-service.js';
 import { feedbackStoreSpec } from './feedback-store-create.js';
 import { ThreadedFeedbackStore } from './feedback-store-threaded.js';
 import { FeedbackWorkerClient } from './feedback-worker-client.js';
@@ -27,6 +27,8 @@ export interface QualityServerOptions {
   readonly logger: Logger;
   readonly thresholdOf: (model: string, version: string) => ThresholdConfig | undefined;
   readonly flushPredictions?: () => Promise<void>;
+  /** Told of every label received (the cascades count them per path). */
+  readonly onLabels?: FeedbackServiceOptions['onLabels'];
   /** Clock, ms since the epoch (tests pass their own). */
   readonly now?: () => number;
 }
@@ -70,6 +72,7 @@ export class QualityServer {
       metrics: options.metrics,
       now: options.now,
       onStored: () => this.reports.labelsChanged(),
+      onLabels: options.onLabels,
     });
     options.metrics.source = () => this.reports.samples();
   }

@@ -320,7 +320,7 @@ export class ModelRegistry {
         lowerPriority: this.loaded,
         inline: this.options.inline,
       });
-      const stages = this.stages?.(id, loaded.config) ?? [];
+      const stages = this.stages?.(id, loaded.config, fingerprint) ?? [];
       const ready = assembleVersion({
         id,
         ...loaded,

@@ -32,7 +32,7 @@ export interface VersionStage {
 }
 
 /** Builds the stages a version's config declares (none for a plain model). */
-export type StageBuilder = (id: VersionId, config: ModelConfig) => readonly VersionStage[];
+export type StageBuilder = (id: VersionId, config: ModelConfig, fingerprint?: string) => readonly VersionStage[];
 
 export interface ModelVersion {
   readonly id: VersionId;

@@ -8,6 +8,7 @@
  * does not stop the others from serving.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { isCascadeFolder } from './cascade-folders.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -137,7 +138,7 @@ export class FileModelRepository implements ModelRepository {
       throw new ConfigError(`cannot read the model repository: ${(err as Error).message}`, { cause: err });
     }
     return entries
-      .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+      .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && !isCascadeFolder(this.root, e.name))
       .map((e) => e.name)
       .sort();
   }
@@ -146,7 +147,7 @@ export class FileModelRepository implements ModelRepository {
   modelNamesSync(): string[] {
     try {
       return readdirSync(this.root, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name))
+        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && !isCascadeFolder(this.root, e.name))
         .map((e) => e.name)
         .sort();
     } catch {
@@ -198,6 +199,18 @@ export class FileModelRepository implements ModelRepository {
     await hashFiles(dir, hash); // the model folder's own files (label files), not its version folders
     await hashTree(join(dir, versionLabel(version)), hash);
     return hash.digest('hex');
+  }
+
+  /** Names of the cascade folders (config.yaml declares `cascade:`), which the registry does not load. */
+  cascadeNames(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && MODEL_NAME.test(e.name) && isCascadeFolder(this.root, e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      return [];
+    }
   }
 
   /** Reads every model in the repository. */

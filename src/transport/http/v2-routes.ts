@@ -81,6 +81,7 @@ export function registerV2Routes(
     const body = bodies.body(req);
     const { model, version } = req.params;
     const context = { model, version, headerLength: req.headers[HEADER_LENGTH] };
+    const decoding = performance.now();
     // Declared shapes are checked against the model before the data is decoded (declared-shape.ts).
     const { request: decoded } = await bodies.pool.decode({
       kind: 'v2',
@@ -93,6 +94,7 @@ export function registerV2Routes(
       withRoutingHeader(decoded, req.headers[routingKeyHeader]),
       req.headers[PRIORITY_HEADER],
     );
+    const decodeS = (performance.now() - decoding) / 1000;
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
     const response = await service.infer({
       ...request,
@@ -102,10 +104,16 @@ export function registerV2Routes(
       principal: principalOf(req),
     });
     markFallback(reply, response);
+    const encoding = performance.now();
     const binary = binaryOutputs(request, response);
     const json = encodeInferResponse(response, binary);
-    if (binary.size === 0) return reply.code(200).header('content-type', 'application/json').send(json);
-    const out = joinBinaryBody(json, response, binary);
+    const out = binary.size === 0 ? undefined : joinBinaryBody(json, response, binary);
+    // The door's CPU weights of this request (cost/): decoding its body, encoding the answer.
+    service.cost.door(model, response.version, 'http', {
+      decode: decodeS,
+      encode: (performance.now() - encoding) / 1000,
+    });
+    if (!out) return reply.code(200).header('content-type', 'application/json').send(json);
     return reply
       .code(200)
       .header('content-type', 'application/octet-stream')
