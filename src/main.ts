@@ -34,6 +34,7 @@ import { logModelStatus } from './telemetry/model-status.js';
 import { VERSION } from './version.js';
 import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
 import type { RunningGrpcServer } from './transport/grpc/grpc-server.js';
+import type { Leadership } from './routing/canary-coordination.js';
 
 export interface RunningServer {
   readonly inferd: Inferd;
@@ -51,12 +52,23 @@ export interface RunningServer {
    * (time for load balancers to notice) the listener closes, everything accepted is answered, the models stop.
    */
   close(options?: { delayMs?: number }): Promise<void>;
+  /** The metrics exposition, when `StartOptions.metricsText` asked for it (the primary of several processes sums them). */
+  readonly metricsText?: (() => Promise<string>) | undefined;
+}
+
+/** How a serving process of `--processes N` differs from a lone server (src/processes/). */
+export interface StartOptions {
+  /** Keep the metrics registry even with no metrics port, and expose its text as `metricsText`. */
+  readonly metricsText?: boolean;
+  /** Who leads the canary analysis among the processes sharing the embedded state store. */
+  readonly canaryLeadership?: Leadership;
 }
 
 /** Loads the models and starts listening. */
 export async function startServer(
   config: ServerConfig,
   logger: Logger = createLogger(config.logLevel, { format: config.logFormat }),
+  startOptions: StartOptions = {},
 ): Promise<RunningServer> {
   const started = performance.now();
   // The HTTP front end's code (fastify and the routes) loads on this thread while the model workers start and load
@@ -110,6 +122,7 @@ export async function startServer(
     integrity: config.integrity,
     trustedKeys: config.trustedKeys,
     state: config.state,
+    canaryLeadership: startOptions.canaryLeadership,
   });
   await dropSpareWorker(); // the worker `inferd serve` started ahead, if no model took it
   // The OpenTelemetry SDK and exporter are loaded only when there is somewhere to send spans.
@@ -166,9 +179,10 @@ export async function startServer(
     );
     return withProcessFaults(withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics));
   };
+  const registry = config.metricsPort >= 0 || startOptions.metricsText ? allMetrics() : undefined;
   const metricsApp =
-    config.metricsPort >= 0
-      ? buildMetricsApp(allMetrics(), tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
+    config.metricsPort >= 0 && registry
+      ? buildMetricsApp(registry, tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
           limits: config.connections,
           metrics: connectionMetrics,
         })
@@ -241,6 +255,10 @@ export async function startServer(
     metricsUrl,
     grpcUrl: grpc?.address,
     grpcPort: grpc?.port,
+    metricsText:
+      startOptions.metricsText && registry
+        ? async () => (await import('./telemetry/render-metrics.js')).renderMetrics(registry)
+        : undefined,
     close: (options) => {
       closing ??= (async () => {
         accepting = false;
