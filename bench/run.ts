@@ -25,6 +25,7 @@ import { runOverloadScenario } from './priority-load.js';
 import type { PriorityOverloadRun } from './priority-report.js';
 import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
+import { renderMultiCore, runMultiCore } from './multi-core.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -286,7 +287,13 @@ async function main(): Promise<void> {
     lifecycle = renderLifecycleIsolation(await runLifecycleIsolation({ cycles: 50, ratePerS: 500, log }));
   }
 
-  const markdown = renderReport({
+  // Multi-core section (multi-core.ts): --processes 1 and 2 against the naive peer under node:cluster.
+  log('multi-core: inferd --processes 1 and 2 vs the naive peer under node:cluster…');
+  const multiCore = renderMultiCore(
+    await runMultiCore({ bodiesFile, durationS: plan.durationS, warmupS: plan.warmupS, reps: plan.reps, log }),
+  );
+
+  const report = renderReport({
     machine,
     mode: plan.mode,
     inferdModels,
@@ -304,6 +311,7 @@ async function main(): Promise<void> {
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
+  const markdown = `${report}\n${multiCore}`;
   process.stdout.write(`\n${markdown}\n`);
   if (!values['no-append']) appendToBenchmarks(markdown);
   const verdicts = evaluateTransports(transports);
