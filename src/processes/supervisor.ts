@@ -79,6 +79,14 @@ function supervisorMetrics(slots: () => readonly Slot[]): SupervisorMetrics {
   return { registry, restarts };
 }
 
+/** The sum of a process exposition's inferd_requests_total series. */
+function requestsIn(text: string): number {
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('inferd_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
 /** Runs the primary until it is stopped; resolves with the exit code. */
 export async function superviseProcesses(config: ServerConfig, logger: Logger): Promise<number> {
   const count = config.processes;
@@ -188,7 +196,14 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
           }),
       ),
     );
-    return sumExpositions([...texts, await metrics.registry.metrics()]);
+    // Per process, the requests it answered (inferd_requests_total summed): how evenly connections spread.
+    const perProcess = [
+      '# HELP inferd_process_requests_total Requests answered by each serving process since it started (inferd_requests_total of that process alone)',
+      '# TYPE inferd_process_requests_total counter',
+      ...live.map((s, i) => `inferd_process_requests_total{process="${s.index}"} ${requestsIn(texts[i])}`),
+      '',
+    ].join('\n');
+    return sumExpositions([...texts, await metrics.registry.metrics(), perProcess]);
   };
 
   if (config.metricsPort >= 0) {
