@@ -274,7 +274,11 @@ export function renderMultiCore(r: MultiCoreResult): string {
   }
   const ratio = (model: string) =>
     mid(get('inferd', 2, model), (c) => c.rps) / mid(get('naive', 2, model), (c) => c.rps);
-  targets.push(['digits at N=2: inferd ≥ 1.2× naive cluster', ratio('digits') >= 1.2, `${ratio('digits').toFixed(2)}×`]);
+  targets.push([
+    'digits at N=2: inferd ≥ 1.2× naive cluster',
+    ratio('digits') >= 1.2,
+    `${ratio('digits').toFixed(2)}×`,
+  ]);
   targets.push([
     'mlp_heavy at N=2: inferd ≥ 2.5× naive cluster',
     ratio('mlp_heavy') >= 2.5,
@@ -298,7 +302,13 @@ export function renderMultiCore(r: MultiCoreResult): string {
   for (const [name, met, measured] of targets) lines.push(`| ${name} | ${met ? 'yes' : 'no'} | ${measured} |`);
   // Projection: a core serves 1e6 / (CPU µs per request) requests per second when nothing is shared; the N=1 → N=2
   // growth in CPU per request is charged again for every further process (compounded), as a shared cost would be.
-  lines.push('', '**Projection** (method below):', '', '| model | 8 cores req/s | 16 cores req/s | 8-core scaling vs N=1 |', '| --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '**Projection** (method below):',
+    '',
+    '| model | 8 cores req/s | 16 cores req/s | 8-core scaling vs N=1 |',
+    '| --- | --- | --- | --- |',
+  );
   for (const model of MODELS) {
     const c1 = cpu(1, model);
     const c2 = cpu(2, model);

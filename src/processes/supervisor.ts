@@ -248,9 +248,12 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
           });
         });
       // A process that outlives its own shutdown deadline is ended: the primary must not wait forever.
-      const deadline = setTimeout(() => {
-        for (const s of slots) if (s.worker && !s.worker.isDead()) s.worker.process.kill('SIGKILL');
-      }, config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000);
+      const deadline = setTimeout(
+        () => {
+          for (const s of slots) if (s.worker && !s.worker.isDead()) s.worker.process.kill('SIGKILL');
+        },
+        config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000,
+      );
       deadline.unref();
       void Promise.all(exits).then(async (codes) => {
         clearTimeout(deadline);

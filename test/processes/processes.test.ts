@@ -163,6 +163,7 @@ describe('inferd serve --processes 2', () => {
       );
     assert.equal(metric(after, 'inferd_processes'), 2);
     assert.equal(metric(after, 'inferd_processes_ready'), 2);
+    assert.equal(metric(after, 'inferd_canary_leader'), 1, 'one canary leader across the processes');
   });
 
   it('a traffic policy set through one process is served by both', async () => {

@@ -159,8 +159,8 @@ export class SqliteRolloutStore implements RolloutStore {
   /** Everything saved, read in one transaction (in shared mode the cursor is the last change it includes). */
   private readAll(maxEvents: number): SavedRolloutState {
     if (this.shared) {
-      this.cursor = this.db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM state_changes').get()
-        ?.seq ?? 0;
+      this.cursor =
+        this.db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM state_changes').get()?.seq ?? 0;
       this.version = this.dataVersion();
     }
     const rollouts = this.db.prepare<[], RolloutRow>('SELECT id, data FROM rollouts ORDER BY started_ms, id').all();
@@ -275,7 +275,12 @@ export class SqliteRolloutStore implements RolloutStore {
         policies: [...models].flatMap((model) => {
           const row = policyOf.get(model);
           return row
-            ? [{ model, policy: policyFromJson(row.data, `the traffic policy of model '${model}' in ${this.location}`) }]
+            ? [
+                {
+                  model,
+                  policy: policyFromJson(row.data, `the traffic policy of model '${model}' in ${this.location}`),
+                },
+              ]
             : [];
         }),
       };
