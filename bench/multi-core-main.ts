@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const loadStart = loadAverage();
   const result = await runMultiCore({
     bodiesFile,
+    tmpDir: tmp,
     durationS: values.quick ? 3 : 10,
     warmupS: values.quick ? 1 : 3,
     reps: values.reps ? Number(values.reps) : values.quick ? 1 : 3,

@@ -290,7 +290,14 @@ async function main(): Promise<void> {
   // Multi-core section (multi-core.ts): --processes 1 and 2 against the naive peer under node:cluster.
   log('multi-core: inferd --processes 1 and 2 vs the naive peer under node:cluster…');
   const multiCore = renderMultiCore(
-    await runMultiCore({ bodiesFile, durationS: plan.durationS, warmupS: plan.warmupS, reps: plan.reps, log }),
+    await runMultiCore({
+      bodiesFile,
+      tmpDir: tmp,
+      durationS: plan.durationS,
+      warmupS: plan.warmupS,
+      reps: plan.reps,
+      log,
+    }),
   );
 
   const report = renderReport({

@@ -23,6 +23,10 @@ export function checkProcessesConfig(config: ServerConfig): void {
     throw new ConfigError(
       `processes is ${config.processes} but state.store is memory: each process would keep its own traffic policies and rollouts; use the default state.store: sqlite (shared by the processes through the state directory) or postgres`,
     );
+  if (config.processes > 1 && config.modelControlMode === 'explicit')
+    throw new ConfigError(
+      `processes is ${config.processes} but model_control_mode is explicit: a load or unload request would reach only the process that took its connection; use model_control_mode none (every model at start) or poll (every process follows the repository), or processes: 1`,
+    );
   if (config.processes > 1 && config.tls?.metrics)
     throw new ConfigError(
       `processes is ${config.processes} and tls.metrics is true: with several processes the primary serves /metrics over plain HTTP only; set tls.metrics: false (keep the metrics port on a private network) or processes: 1`,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,9 @@ describe('inferd serve --processes 2', () => {
   let metricsUrl = '';
   let grpc: InferenceClient | undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'inferd-processes-'));
+  // digits alone (explicit mode, which would load it alone, is refused with several processes).
+  const repository = mkdtempSync(join(tmpdir(), 'inferd-processes-models-'));
+  cpSync(join(MODELS_DIR, 'digits'), join(repository, 'digits'), { recursive: true });
   const scrape = async () => (await call(metricsUrl, false)).body ?? '';
 
   before(async () => {
@@ -95,11 +98,7 @@ describe('inferd serve --processes 2', () => {
         '--processes',
         '2',
         '--model-repository',
-        MODELS_DIR,
-        '--model-control-mode',
-        'explicit',
-        '--load-model',
-        'digits',
+        repository,
         '--http-port',
         '0',
         '--grpc-port',
@@ -131,6 +130,7 @@ describe('inferd serve --processes 2', () => {
     grpc?.close();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(stateDir, { recursive: true, force: true });
+    rmSync(repository, { recursive: true, force: true });
   });
 
   it('spreads connections over both processes and one scrape counts every request exactly once', async () => {
@@ -236,6 +236,22 @@ describe('inferd serve --processes 2', () => {
       assert.ok(s.beforeRestart, `a request sent after the restart failed: ${JSON.stringify(s.reply)}`);
     }
     assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
+  });
+
+  it('explicit model control is refused with several processes, saying why and what to use', async () => {
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [CLI_PATH, 'serve', '--processes', '2', '--model-repository', repository, '--model-control-mode', 'explicit'],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      p.on('exit', (code) => resolve({ code, out }));
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /model_control_mode is explicit: a load or unload request would reach only the process/);
   });
 
   it('SIGTERM to the primary drains both processes with no failed request and exits 0', async () => {
