@@ -8,25 +8,29 @@ export type FromProcess =
   /** Listening, models loaded: it counts as ready. */
   | { readonly inferd: 'ready' }
   /** The answer to a metrics request: the process's exposition. */
-  | { readonly inferd: 'metrics'; readonly id: number; readonly text: string };
+  | { readonly inferd: 'metrics'; readonly id: number; readonly text: string }
+  /** Its scheduler statistics now (every loaded version), sent every second: the others add them to theirs. */
+  | { readonly inferd: 'statistics'; readonly stats: readonly unknown[] };
 
 /** From the primary. */
 export type FromPrimary =
   /** How many processes are ready, of how many configured; and which one leads the canary analysis. */
   | { readonly inferd: 'peers'; readonly ready: number; readonly total: number; readonly leader: number }
   /** Asks for the process's metrics exposition. */
-  | { readonly inferd: 'metrics?'; readonly id: number };
+  | { readonly inferd: 'metrics?'; readonly id: number }
+  /** Another process's latest statistics (empty once it has ended). */
+  | { readonly inferd: 'peer-statistics'; readonly from: number; readonly stats: readonly unknown[] };
 
 function hasKind(m: unknown): m is { inferd: string } {
   return typeof m === 'object' && m !== null && typeof (m as { inferd?: unknown }).inferd === 'string';
 }
 
 export function isFromProcess(m: unknown): m is FromProcess {
-  return hasKind(m) && (m.inferd === 'ready' || m.inferd === 'metrics');
+  return hasKind(m) && (m.inferd === 'ready' || m.inferd === 'metrics' || m.inferd === 'statistics');
 }
 
 export function isFromPrimary(m: unknown): m is FromPrimary {
-  return hasKind(m) && (m.inferd === 'peers' || m.inferd === 'metrics?');
+  return hasKind(m) && (m.inferd === 'peers' || m.inferd === 'metrics?' || m.inferd === 'peer-statistics');
 }
 
 /** Environment the primary gives each process it forks. */

@@ -22,12 +22,17 @@ export function servingProcessFromEnv(env: NodeJS.ProcessEnv = process.env): Ser
   return { index, count, httpPort: Number(env[PROCESS_ENV.httpPort]), grpcPort: Number(env[PROCESS_ENV.grpcPort]) };
 }
 
+/** How often a process tells the others its statistics: how old the others' part of a statistics answer may be. */
+export const STATISTICS_INTERVAL_MS = 1000;
+
 export class PrimaryLink implements Leadership {
   private ready = 0;
   private total: number;
   private leader = 0;
   private readonly listeners = new Set<(leader: boolean) => void>();
   private render: (() => Promise<string>) | undefined;
+  private readonly peerStats = new Map<number, readonly unknown[]>();
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
   private readonly onMessage = (m: unknown) => this.receive(m);
 
   constructor(
@@ -41,6 +46,19 @@ export class PrimaryLink implements Leadership {
   /** Answers the primary's metrics requests with `render()`'s text. */
   serveMetrics(render: () => Promise<string>): void {
     this.render = render;
+  }
+
+  /** Sends `own()` (this process's statistics) every `intervalMs`, for the others to add to theirs. */
+  shareStatistics(own: () => readonly unknown[], intervalMs = STATISTICS_INTERVAL_MS): void {
+    const send = () => this.send({ inferd: 'statistics', stats: own() });
+    send();
+    this.statsTimer = setInterval(send, intervalMs);
+    this.statsTimer.unref();
+  }
+
+  /** The other processes' latest statistics, one list. */
+  peerStatistics(): unknown[] {
+    return [...this.peerStats.values()].flat();
   }
 
   /** Tells the primary this process is serving. */
@@ -66,6 +84,7 @@ export class PrimaryLink implements Leadership {
 
   async close(): Promise<void> {
     this.channel.off('message', this.onMessage);
+    if (this.statsTimer) clearInterval(this.statsTimer);
     this.listeners.clear();
   }
 
@@ -78,6 +97,10 @@ export class PrimaryLink implements Leadership {
       this.leader = m.leader;
       const now = this.isLeader();
       if (was !== now) for (const l of [...this.listeners]) l(now);
+      return;
+    }
+    if (m.inferd === 'peer-statistics') {
+      if (m.from !== this.self.index) this.peerStats.set(m.from, m.stats);
       return;
     }
     const id = m.id;

@@ -5,6 +5,7 @@
  */
 import type { ServerConfig } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
+import type { VersionStatistics } from '../inference/model-queries.js';
 import type { PrimaryLink, ServingProcess } from './primary-link.js';
 
 /** The server config as serving process `self` runs it. */
@@ -38,6 +39,8 @@ export interface JoinedServer {
   readonly inferd: {
     readonly service: {
       addReadinessCheck(check: { dependency: string; problem: () => string | undefined }): void;
+      ownStatistics(): readonly VersionStatistics[];
+      usePeerStatistics(source: () => readonly VersionStatistics[]): void;
     };
   };
   readonly metricsText?: (() => Promise<string>) | undefined;
@@ -47,5 +50,8 @@ export interface JoinedServer {
 export function joinPrimary(link: PrimaryLink, server: JoinedServer): void {
   server.inferd.service.addReadinessCheck({ dependency: 'processes', problem: () => link.readinessProblem() });
   if (server.metricsText) link.serveMetrics(server.metricsText);
+  // Statistics answer for the whole server: this process's own, and the others' latest (at most a second old).
+  link.shareStatistics(() => server.inferd.service.ownStatistics());
+  server.inferd.service.usePeerStatistics(() => link.peerStatistics() as VersionStatistics[]);
   link.announceReady();
 }

@@ -150,6 +150,9 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
         slot.failedStarts = 0;
         broadcast();
         announce();
+      } else if (m.inferd === 'statistics') {
+        const message: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: m.stats };
+        for (const s of slots) if (s !== slot && s.worker?.isConnected()) s.worker.send(message);
       } else answers.get(m.id)?.(m.text);
     });
     worker.on('exit', (code, signal) => {
@@ -159,6 +162,9 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
       slot.ready = false;
       if (stopping) return;
       broadcast();
+      // Its statistics end with it (as its metrics do): the others stop adding them.
+      const gone: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: [] };
+      for (const s of slots) if (s.worker?.isConnected()) s.worker.send(gone);
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       metrics.restarts.inc({ reason: signal ? 'signal' : 'exit' });
       if (!wasReady) slot.failedStarts += 1;

@@ -133,8 +133,24 @@ describe('inferd serve --processes 2', () => {
     rmSync(repository, { recursive: true, force: true });
   });
 
-  it('spreads connections over both processes and one scrape counts every request exactly once', async () => {
+  /** inference_count of digits as `reads` fresh connections (both processes, in turn) report it, if they all agree. */
+  const statsCount = async (reads = 6): Promise<number | undefined> => {
+    const seen = new Set<number>();
+    for (let i = 0; i < reads; i++) {
+      const r = await call(`${url}/v2/models/digits/stats`, false);
+      const body = JSON.parse(r.body ?? '{}') as { model_stats?: Array<{ inference_count: number }> };
+      seen.add((body.model_stats ?? []).reduce((n, s) => n + s.inference_count, 0));
+    }
+    return seen.size === 1 ? [...seen][0] : undefined;
+  };
+
+  it('spreads connections over both processes; one scrape and every statistics answer count each request once', async () => {
     assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
+    let statsBefore: number | undefined;
+    await waitFor(
+      async () => (statsBefore = await statsCount()) !== undefined,
+      'both processes to agree on the statistics',
+    );
     const before = await scrape();
     const http = 40;
     for (let i = 0; i < http; i++) {
@@ -164,6 +180,11 @@ describe('inferd serve --processes 2', () => {
     assert.equal(metric(after, 'inferd_processes'), 2);
     assert.equal(metric(after, 'inferd_processes_ready'), 2);
     assert.equal(metric(after, 'inferd_canary_leader'), 1, 'one canary leader across the processes');
+    // Statistics answer for the whole server from either process (the other's part is at most a second old).
+    await waitFor(
+      async () => (await statsCount()) === statsBefore! + http + calls,
+      `statistics from both processes to count ${http + calls} more inferences`,
+    );
   });
 
   it('a traffic policy set through one process is served by both', async () => {
