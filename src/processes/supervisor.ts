@@ -9,7 +9,8 @@
  * - **Readiness**: each process's readiness includes "all N are ready", sent by the primary on every change.
  * - **Restarts**: a process that exits unasked is forked again under the same number, after a back-off that
  *   doubles with each start that fails before it is ready (100 ms to 30 s), and counted.
- * - **Canary lead**: the lowest-numbered ready process leads the canary analysis (told with the ready count).
+ * - **Canary lead**: one ready process leads the canary analysis (told with the ready count): the first to be
+ *   ready, until it stops being ready; then the lowest-numbered ready one.
  * - **Stop**: SIGTERM or SIGINT is passed on as SIGTERM to every process, which drains as a single server does;
  *   the primary exits once all have (0 when every one exited 0).
  */
@@ -104,7 +105,12 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
   let pendingMetrics = 0;
   const answers = new Map<number, (text: string) => void>();
 
-  const leader = () => slots.find((s) => s.ready)?.index ?? 0;
+  // The canary lead stays where it is while that process is ready (a restarted process does not take it back).
+  let leading = 0;
+  const leader = () => {
+    if (!slots.some((s) => s.index === leading && s.ready)) leading = slots.find((s) => s.ready)?.index ?? 0;
+    return leading;
+  };
   const broadcast = () => {
     const message: FromPrimary = {
       inferd: 'peers',

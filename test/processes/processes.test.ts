@@ -231,9 +231,10 @@ describe('inferd serve --processes 2', () => {
       return (
         metric(text, 'inferd_process_restarts_total') === 1 &&
         metric(text, 'inferd_processes_ready') === 2 &&
+        metric(text, 'inferd_canary_leader') === 1 &&
         childrenOf(child.pid!).length === 2
       );
-    }, 'the killed process to be started again and ready');
+    }, 'the killed process to be started again and ready, with one canary leader');
     restarted = true;
     assert.ok(
       childrenOf(child.pid!).some((pid) => !workers.includes(pid)),

@@ -1,6 +1,6 @@
 /**
  * The canary analysis for the processes of one server (`--processes N`) on the embedded SQLite state file: the
- * leader is named by the primary (`leadership`, over IPC: the lowest-numbered ready process), the verdict ledger
+ * leader is named by the primary (`leadership`, over IPC: one ready process at a time), the verdict ledger
  * and every process's evidence live in the same file as the rollouts, beside them. The same three parts as the
  * PostgreSQL coordination (state/postgres/canary-coordination.ts), with SQLite's single writer doing what the
  * advisory locks do there: a verdict is recorded only if the rollout's progress row is still where the leader
