@@ -12,7 +12,7 @@
  * - **Canary lead**: one ready process leads the canary analysis (told with the ready count): the first to be
  *   ready, until it stops being ready; then the lowest-numbered ready one.
  * - **Stop**: SIGTERM or SIGINT is passed on as SIGTERM to every process, which drains as a single server does;
- *   the primary exits once all have (0 when every one exited 0).
+ *   the primary exits once all have (0 when every one exited 0). SIGHUP is passed on as it is.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type Server } from 'node:http';
@@ -279,5 +279,10 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    // SIGHUP re-reads the API keys and TLS files in every process (and must not end the primary).
+    process.on('SIGHUP', () => {
+      logger.info({ signal: 'SIGHUP', processes: count }, 'SIGHUP: passed on to every serving process');
+      for (const s of slots) if (s.worker && !s.worker.isDead()) s.worker.process.kill('SIGHUP');
+    });
   });
 }
