@@ -260,6 +260,18 @@ describe('inferd serve --processes 2', () => {
     assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
   });
 
+  it('SIGHUP to the primary is passed on and ends nothing', async () => {
+    const before = childrenOf(child.pid!);
+    child.kill('SIGHUP');
+    await waitFor(
+      () => logs.filter((l) => l.includes('"signal":"SIGHUP"')).length >= 3,
+      'the primary and both processes to log the SIGHUP',
+    );
+    assert.equal(child.exitCode, null);
+    assert.deepEqual(childrenOf(child.pid!).sort(), before.sort());
+    assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
+  });
+
   it('explicit model control is refused with several processes, saying why and what to use', async () => {
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const p = spawn(
