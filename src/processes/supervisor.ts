@@ -25,6 +25,8 @@ import { sumExpositions } from './sum-expositions.js';
 
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 30_000;
+/** Failed starts of one process, before any was ready, after which the server gives up. */
+const GIVE_UP_STARTS = 5;
 /** A process that has not answered a metrics request by then is left out of that scrape. */
 const METRICS_TIMEOUT_MS = 10_000;
 
@@ -102,6 +104,8 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
   const metrics = supervisorMetrics(() => slots);
   let stopping = false;
   let announced = false;
+  let everReady = false;
+  let stopAll: (why: string, code?: number) => void = () => undefined;
   let pendingMetrics = 0;
   const answers = new Map<number, (text: string) => void>();
 
@@ -152,6 +156,7 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
     worker.on('message', (m: unknown) => {
       if (!isFromProcess(m)) return;
       if (m.inferd === 'ready') {
+        everReady = true;
         slot.ready = true;
         slot.failedStarts = 0;
         broadcast();
@@ -174,6 +179,15 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       metrics.restarts.inc({ reason: signal ? 'signal' : 'exit' });
       if (!wasReady) slot.failedStarts += 1;
+      if (!everReady && slot.failedStarts >= GIVE_UP_STARTS) {
+        // Never served: a start that fails every time (a config the processes refuse, a port taken) ends the server.
+        logger.error(
+          { process: slot.index, reason, starts: slot.failedStarts },
+          `serving process ${slot.index} failed to start ${slot.failedStarts} times before any process was ready; stopping (its log above says why)`,
+        );
+        stopAll('start failed', 1);
+        return;
+      }
       const delay = Math.min(RESTART_MAX_MS, slot.failedStarts ? RESTART_MIN_MS * 2 ** (slot.failedStarts - 1) : 0);
       logger.error(
         { process: slot.index, pid: worker.process.pid, reason, restart_in_ms: delay },
@@ -245,7 +259,7 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
   for (const slot of slots) fork(slot);
 
   return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
+    const stop = (signal: string, exitCode = 0) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal, processes: count }, 'shutting down: every serving process finishes its in-flight requests');
@@ -274,9 +288,10 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
         await closed;
         const failed = codes.filter((c) => c !== 0).length;
         logger.info({ processes: count, failed_exits: failed }, 'inferd stopped');
-        resolve(failed ? 1 : 0);
+        resolve(failed || exitCode ? 1 : 0);
       });
     };
+    stopAll = stop;
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // SIGHUP re-reads the API keys and TLS files in every process (and must not end the primary).

@@ -272,6 +272,32 @@ describe('inferd serve --processes 2', () => {
     assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
   });
 
+  it('a start that fails in every process ends the server with exit 1 after a few tries', async () => {
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [
+          CLI_PATH,
+          'serve',
+          '--processes',
+          '2',
+          '--model-repository',
+          join(stateDir, 'no-such-repository'),
+          '--http-port',
+          '0',
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      p.on('exit', (code) => resolve({ code, out }));
+    });
+    assert.equal(r.code, 1, r.out.slice(-2000));
+    assert.match(r.out, /failed to start 5 times before any process was ready; stopping/);
+    assert.match(r.out, /no-such-repository/);
+  });
+
   it('explicit model control is refused with several processes, saying why and what to use', async () => {
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const p = spawn(
