@@ -5,6 +5,7 @@
  * of them; other gauges (states, ratios, weights, versions, lag) take the largest value, since adding a breaker
  * state or a traffic weight across processes means nothing. Pure: text in, text out.
  */
+import { valueText } from '../telemetry/render-metrics.js';
 
 /** Gauges whose whole-server value is the sum over processes (the rest take the maximum). */
 const ADDITIVE_GAUGE =
@@ -14,13 +15,6 @@ interface FamilySum {
   help?: string;
   type?: string;
   readonly samples: Map<string, number>;
-}
-
-/** The value as prom-client writes it. */
-function valueText(value: number): string {
-  if (Number.isNaN(value)) return 'Nan';
-  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
-  return `${value}`;
 }
 
 function parseValue(text: string): number {

@@ -17,11 +17,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { Counter, Gauge, Registry } from 'prom-client';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { isFromProcess, PROCESS_ENV, type FromPrimary } from './messages.js';
 import { sumExpositions } from './sum-expositions.js';
+import { requestsIn, supervisorMetrics } from './supervisor-metrics.js';
 
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 30_000;
@@ -48,46 +48,6 @@ async function freePort(host: string): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-export interface SupervisorMetrics {
-  readonly registry: Registry;
-  readonly restarts: Counter<'reason'>;
-}
-
-function supervisorMetrics(slots: () => readonly Slot[]): SupervisorMetrics {
-  const registry = new Registry();
-  new Gauge({
-    name: 'inferd_processes',
-    help: 'Serving processes configured (processes:)',
-    registers: [registry],
-    collect() {
-      this.set(slots().length);
-    },
-  });
-  new Gauge({
-    name: 'inferd_processes_ready',
-    help: 'Serving processes that are listening with their models loaded',
-    registers: [registry],
-    collect() {
-      this.set(slots().filter((s) => s.ready).length);
-    },
-  });
-  const restarts = new Counter({
-    name: 'inferd_process_restarts_total',
-    help: 'Serving processes started again after exiting unasked, by how they ended (exit code or signal)',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  return { registry, restarts };
-}
-
-/** The sum of a process exposition's inferd_requests_total series. */
-function requestsIn(text: string): number {
-  let sum = 0;
-  for (const line of text.split('\n'))
-    if (line.startsWith('inferd_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
 }
 
 /** Runs the primary until it is stopped; resolves with the exit code. */
