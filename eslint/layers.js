@@ -252,7 +252,7 @@ export const LAYERS = [
   },
   {
     unit: 'processes',
-    may: ['config', 'errors', 'lib', 'telemetry', types('routing'), types('inference')],
+    may: ['config', 'errors', 'lib', 'telemetry', types('routing'), types('inference'), types('slo')],
     why: 'the processes of one server are supervised from config alone; the server itself is started by the CLI',
   },
   {

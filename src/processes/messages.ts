@@ -9,8 +9,15 @@ export type FromProcess =
   | { readonly inferd: 'ready' }
   /** The answer to a metrics request: the process's exposition. */
   | { readonly inferd: 'metrics'; readonly id: number; readonly text: string }
-  /** Its scheduler statistics now (every loaded version), sent every second: the others add them to theirs. */
-  | { readonly inferd: 'statistics'; readonly stats: readonly unknown[] };
+  /**
+   * Its scheduler statistics now (every loaded version) and its SLO sums per model, sent every second: the
+   * others add them to theirs.
+   */
+  | {
+      readonly inferd: 'statistics';
+      readonly stats: readonly unknown[];
+      readonly slo?: Readonly<Record<string, unknown>> | undefined;
+    };
 
 /** From the primary. */
 export type FromPrimary =
@@ -19,7 +26,12 @@ export type FromPrimary =
   /** Asks for the process's metrics exposition. */
   | { readonly inferd: 'metrics?'; readonly id: number }
   /** Another process's latest statistics (empty once it has ended). */
-  | { readonly inferd: 'peer-statistics'; readonly from: number; readonly stats: readonly unknown[] };
+  | {
+      readonly inferd: 'peer-statistics';
+      readonly from: number;
+      readonly stats: readonly unknown[];
+      readonly slo?: Readonly<Record<string, unknown>> | undefined;
+    };
 
 function hasKind(m: unknown): m is { inferd: string } {
   return typeof m === 'object' && m !== null && typeof (m as { inferd?: unknown }).inferd === 'string';

@@ -32,6 +32,7 @@ export class PrimaryLink implements Leadership {
   private readonly listeners = new Set<(leader: boolean) => void>();
   private render: (() => Promise<string>) | undefined;
   private readonly peerStats = new Map<number, readonly unknown[]>();
+  private readonly peerSlo = new Map<number, Readonly<Record<string, unknown>>>();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private readonly onMessage = (m: unknown) => this.receive(m);
 
@@ -48,9 +49,16 @@ export class PrimaryLink implements Leadership {
     this.render = render;
   }
 
-  /** Sends `own()` (this process's statistics) every `intervalMs`, for the others to add to theirs. */
-  shareStatistics(own: () => readonly unknown[], intervalMs = STATISTICS_INTERVAL_MS): void {
-    const send = () => this.send({ inferd: 'statistics', stats: own() });
+  /**
+   * Sends `own()` (this process's statistics) and `slo()` (its SLO sums per model) every `intervalMs`, for the
+   * others to add to theirs.
+   */
+  shareStatistics(
+    own: () => readonly unknown[],
+    slo: () => Readonly<Record<string, unknown>> = () => ({}),
+    intervalMs = STATISTICS_INTERVAL_MS,
+  ): void {
+    const send = () => this.send({ inferd: 'statistics', stats: own(), slo: slo() });
     send();
     this.statsTimer = setInterval(send, intervalMs);
     this.statsTimer.unref();
@@ -59,6 +67,11 @@ export class PrimaryLink implements Leadership {
   /** The other processes' latest statistics, one list. */
   peerStatistics(): unknown[] {
     return [...this.peerStats.values()].flat();
+  }
+
+  /** The other processes' latest SLO sums of `model`. */
+  peerSloSums(model: string): unknown[] {
+    return [...this.peerSlo.values()].flatMap((byModel) => (byModel[model] === undefined ? [] : [byModel[model]]));
   }
 
   /** Tells the primary this process is serving. */
@@ -100,7 +113,10 @@ export class PrimaryLink implements Leadership {
       return;
     }
     if (m.inferd === 'peer-statistics') {
-      if (m.from !== this.self.index) this.peerStats.set(m.from, m.stats);
+      if (m.from !== this.self.index) {
+        this.peerStats.set(m.from, m.stats);
+        this.peerSlo.set(m.from, m.slo ?? {});
+      }
       return;
     }
     const id = m.id;

@@ -6,6 +6,7 @@
 import type { ServerConfig } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import type { VersionStatistics } from '../inference/model-queries.js';
+import type { SloSums } from '../slo/slo-tracker.js';
 import type { PrimaryLink, ServingProcess } from './primary-link.js';
 
 /** The server config as serving process `self` runs it. */
@@ -41,6 +42,10 @@ export interface JoinedServer {
       addReadinessCheck(check: { dependency: string; problem: () => string | undefined }): void;
       ownStatistics(): readonly VersionStatistics[];
       usePeerStatistics(source: () => readonly VersionStatistics[]): void;
+      readonly slo: {
+        ownSums(): Record<string, SloSums>;
+        usePeerSums(source: (model: string) => readonly SloSums[]): void;
+      };
     };
   };
   readonly metricsText?: (() => Promise<string>) | undefined;
@@ -50,8 +55,14 @@ export interface JoinedServer {
 export function joinPrimary(link: PrimaryLink, server: JoinedServer): void {
   server.inferd.service.addReadinessCheck({ dependency: 'processes', problem: () => link.readinessProblem() });
   if (server.metricsText) link.serveMetrics(server.metricsText);
-  // Statistics answer for the whole server: this process's own, and the others' latest (at most a second old).
-  link.shareStatistics(() => server.inferd.service.ownStatistics());
-  server.inferd.service.usePeerStatistics(() => link.peerStatistics() as VersionStatistics[]);
+  // Statistics and SLO reports answer for the whole server: this process's own, and the others' latest (at most a
+  // second old).
+  const service = server.inferd.service;
+  link.shareStatistics(
+    () => service.ownStatistics(),
+    () => service.slo.ownSums(),
+  );
+  service.usePeerStatistics(() => link.peerStatistics() as VersionStatistics[]);
+  service.slo.usePeerSums((model) => link.peerSloSums(model) as SloSums[]);
   link.announceReady();
 }

@@ -122,7 +122,7 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
         broadcast();
         announce();
       } else if (m.inferd === 'statistics') {
-        const message: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: m.stats };
+        const message: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: m.stats, slo: m.slo };
         for (const s of slots) if (s !== slot && s.worker?.isConnected()) s.worker.send(message);
       } else answers.get(m.id)?.(m.text);
     });
@@ -134,7 +134,7 @@ export async function superviseProcesses(config: ServerConfig, logger: Logger): 
       if (stopping) return;
       broadcast();
       // Its statistics end with it (as its metrics do): the others stop adding them.
-      const gone: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: [] };
+      const gone: FromPrimary = { inferd: 'peer-statistics', from: slot.index, stats: [], slo: {} };
       for (const s of slots) if (s.worker?.isConnected()) s.worker.send(gone);
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       metrics.restarts.inc({ reason: signal ? 'signal' : 'exit' });

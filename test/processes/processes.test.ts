@@ -144,13 +144,26 @@ describe('inferd serve --processes 2', () => {
     return seen.size === 1 ? [...seen][0] : undefined;
   };
 
-  it('spreads connections over both processes; one scrape and every statistics answer count each request once', async () => {
+  /** The digits SLO's availability window total as `reads` fresh connections report it, if they all agree. */
+  const sloTotal = async (reads = 6): Promise<number | undefined> => {
+    const seen = new Set<number>();
+    for (let i = 0; i < reads; i++) {
+      const r = await call(`${url}/v1/models/digits/slo`, false);
+      const body = JSON.parse(r.body ?? '{}') as { slis?: { availability?: { window: { total: number } } } };
+      seen.add(body.slis?.availability?.window.total ?? NaN);
+    }
+    return seen.size === 1 ? [...seen][0] : undefined;
+  };
+
+  it('spreads connections over both processes; one scrape, every statistics and SLO answer count each request once', async () => {
     assert.equal((await call(`${url}/v2/health/ready`, false)).status, 200);
     let statsBefore: number | undefined;
     await waitFor(
       async () => (statsBefore = await statsCount()) !== undefined,
       'both processes to agree on the statistics',
     );
+    let sloBefore: number | undefined;
+    await waitFor(async () => (sloBefore = await sloTotal()) !== undefined, 'both processes to agree on the SLO');
     const before = await scrape();
     const http = 40;
     for (let i = 0; i < http; i++) {
@@ -184,6 +197,10 @@ describe('inferd serve --processes 2', () => {
     await waitFor(
       async () => (await statsCount()) === statsBefore! + http + calls,
       `statistics from both processes to count ${http + calls} more inferences`,
+    );
+    await waitFor(
+      async () => (await sloTotal()) === sloBefore! + http + calls,
+      `the SLO report from both processes to count ${http + calls} more requests`,
     );
   });
 
