@@ -10,6 +10,7 @@
  *        [--trees breast_cancer_xgb]
  */
 import { readFileSync } from 'node:fs';
+import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fastify from 'fastify';
@@ -90,5 +91,6 @@ app.post<{ Params: { model: string }; Body: V2Request }>('/v2/models/:model/infe
 });
 
 const url = await app.listen({ host: '127.0.0.1', port: Number(values.port) });
-announceListening('naive-peer', url);
+// Under node:cluster (naive-cluster.ts) the primary announces once every process listens.
+if (!cluster.isWorker) announceListening('naive-peer', url);
 process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

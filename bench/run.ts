@@ -26,6 +26,7 @@ import type { PriorityOverloadRun } from './priority-report.js';
 import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
 import { loneCallerTargets, renderLoneCaller, runLoneCaller, type LoneCallerResult } from './lone-caller.js';
+import { renderMultiCore, runMultiCore } from './multi-core.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -292,7 +293,20 @@ async function main(): Promise<void> {
     lifecycle = renderLifecycleIsolation(await runLifecycleIsolation({ cycles: 50, ratePerS: 500, log }));
   }
 
-  const markdown = renderReport({
+  // Multi-core section (multi-core.ts): --processes 1 and 2 against the naive peer under node:cluster.
+  log('multi-core: inferd --processes 1 and 2 vs the naive peer under node:cluster…');
+  const multiCore = renderMultiCore(
+    await runMultiCore({
+      bodiesFile,
+      tmpDir: tmp,
+      durationS: plan.durationS,
+      warmupS: plan.warmupS,
+      reps: plan.reps,
+      log,
+    }),
+  );
+
+  const report = renderReport({
     machine,
     mode: plan.mode,
     inferdModels,
@@ -310,9 +324,15 @@ async function main(): Promise<void> {
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
-  const report = `${markdown}\n\n${renderLoneCaller(lone, lonePlan)}\n`;
-  process.stdout.write(`\n${report}\n`);
-  if (!values['no-append']) appendToBenchmarks(report);
+  const markdown = `${report}
+${multiCore}
+
+${renderLoneCaller(lone, lonePlan)}
+`;
+  process.stdout.write(`
+${markdown}
+`);
+  if (!values['no-append']) appendToBenchmarks(markdown);
   const loneTargets = loneCallerTargets(lone);
   log(`${loneTargets.filter((t) => t.met).length}/${loneTargets.length} lone-caller targets met`);
   const verdicts = evaluateTransports(transports);

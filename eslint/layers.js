@@ -283,8 +283,14 @@ export const LAYERS = [
     why: 'pre-deploy checks run the core in-process; the CLI calls them, never the reverse',
   },
   {
+    unit: 'processes',
+    may: ['config', 'errors', 'lib', 'telemetry', types('routing'), types('inference'), types('slo')],
+    why: 'the processes of one server are supervised from config alone; the server itself is started by the CLI',
+  },
+  {
     unit: 'cli',
     may: [
+      'processes',
       types('audit'),
       'config',
       'errors',

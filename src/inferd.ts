@@ -32,6 +32,10 @@ import type { RolloutStore } from './routing/rollout-store.js';
 import type { StateConfig } from './config/state-config.js';
 import type { PostgresState } from './state/postgres/postgres-state.js';
 import type { PostgresCanaryCoordination } from './state/postgres/canary-coordination.js';
+import type { CanaryCoordination, Leadership } from './routing/canary-coordination.js';
+import { SqliteRolloutStore } from './routing/sqlite/sqlite-rollout-store.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 
 export interface InferdOptions {
   /**
@@ -79,7 +83,16 @@ export interface InferdOptions {
   readonly state?: StateConfig;
   /** @deprecated the older name of `state`. */
   readonly rollouts?: StateConfig;
+  /**
+   * Several processes of one server (`--processes N`) sharing the SQLite state file: who leads the canary analysis
+   * among them. Given, the SQLite store follows the other processes' changes and the canary analysis is
+   * coordinated through the file (state/sqlite/); absent, the store belongs to this process alone.
+   */
+  readonly canaryLeadership?: Leadership | undefined;
 }
+
+/** How often the processes of one server look for each other's state changes in the shared SQLite file. */
+const SHARED_SQLITE_POLL_MS = 100;
 
 export class Inferd {
   private constructor(
@@ -103,6 +116,8 @@ export class Inferd {
     readonly canaryCoordination: PostgresCanaryCoordination | undefined,
     /** The artefact stores among the repositories: what was pulled, what is being pulled, whether they answer. */
     readonly artifacts: StoreRepositories,
+    /** The canary analysis shared by the processes of one server (`canaryLeadership`). */
+    private readonly processCoordination?: CanaryCoordination | undefined,
   ) {}
 
   /**
@@ -152,6 +167,7 @@ export class Inferd {
     let store: RolloutStore | undefined;
     // Several replicas: one leads the canary analysis and judges every replica's evidence (README "Canary leader").
     let coordination: PostgresCanaryCoordination | undefined;
+    let processCoordination: CanaryCoordination | undefined;
     try {
       if (stateConfig?.store === 'postgres') {
         // pg and the shared-state code load only when the state is kept in PostgreSQL.
@@ -170,8 +186,20 @@ export class Inferd {
           exchangeMs: stateConfig.evidenceIntervalMs,
         });
         logger.info({ state_store: state.location, origin: state.instanceId }, 'control state shared in PostgreSQL');
+      } else if (stateConfig?.store === 'sqlite' && options.canaryLeadership) {
+        // The processes of one server: the state file is shared, and so is the canary analysis (state/sqlite/).
+        const { createSqliteCanaryCoordination } = await import('./state/sqlite/sqlite-canary-coordination.js');
+        const origin = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+        store = SqliteRolloutStore.open(stateConfig.path, { origin, pollMs: SHARED_SQLITE_POLL_MS });
+        processCoordination = createSqliteCanaryCoordination({
+          path: stateConfig.path,
+          replica: origin,
+          leadership: options.canaryLeadership,
+          logger,
+        });
       } else store = createRolloutStore(stateConfig, logger);
     } catch (err) {
+      await processCoordination?.close();
       await coordination?.close();
       await store?.close();
       await state?.close();
@@ -180,7 +208,12 @@ export class Inferd {
       artifacts.close();
       throw err;
     }
-    const traffic = new TrafficManager({ versions: registry, logger, store, coordination });
+    const traffic = new TrafficManager({
+      versions: registry,
+      logger,
+      store,
+      coordination: coordination ?? processCoordination,
+    });
     // Before loading: every version is built with the stages its config declares (fallback, features, drift).
     const service = new InferenceService(registry, features, audit, drift);
     service.useTraffic(traffic.director);
@@ -188,6 +221,7 @@ export class Inferd {
     await traffic.openStore().catch(async (err: unknown) => {
       await traffic.closeStore();
       await coordination?.close();
+      await processCoordination?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
@@ -210,6 +244,7 @@ export class Inferd {
     const closeAll = async (err: unknown) => {
       await traffic.closeStore();
       await coordination?.close();
+      await processCoordination?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
@@ -255,6 +290,7 @@ export class Inferd {
       state,
       coordination,
       artifacts,
+      processCoordination,
     );
   }
 
@@ -278,6 +314,7 @@ export class Inferd {
     await this.drift.stop(); // counts what the last answers buffered; waits for webhook calls
     await this.traffic.closeStore();
     await this.canaryCoordination?.close(); // steps down: another replica takes the lead at its next try
+    await this.processCoordination?.close();
     await this.state?.close();
     await this.audit?.stop(); // after the last answer: writes what is buffered
     await this.features?.stop();

@@ -40,6 +40,7 @@ import { VERSION } from './version.js';
 import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
 import type { RunningGrpcServer } from './transport/grpc/grpc-server.js';
 import type { Registry } from 'prom-client';
+import type { Leadership } from './routing/canary-coordination.js';
 
 export interface RunningServer {
   readonly inferd: Inferd;
@@ -57,12 +58,23 @@ export interface RunningServer {
    * (time for load balancers to notice) the listener closes, everything accepted is answered, the models stop.
    */
   close(options?: { delayMs?: number }): Promise<void>;
+  /** The metrics exposition, when `StartOptions.metricsText` asked for it (the primary of several processes sums them). */
+  readonly metricsText?: (() => Promise<string>) | undefined;
+}
+
+/** How a serving process of `--processes N` differs from a lone server (src/processes/). */
+export interface StartOptions {
+  /** Keep the metrics registry even with no metrics port, and expose its text as `metricsText`. */
+  readonly metricsText?: boolean;
+  /** Who leads the canary analysis among the processes sharing the embedded state store. */
+  readonly canaryLeadership?: Leadership;
 }
 
 /** Loads the models and starts listening. */
 export async function startServer(
   config: ServerConfig,
   logger: Logger = createLogger(config.logLevel, { format: config.logFormat }),
+  startOptions: StartOptions = {},
 ): Promise<RunningServer> {
   const started = performance.now();
   // The HTTP front end's code (fastify and the routes) loads on this thread while the model workers start and load
@@ -121,6 +133,7 @@ export async function startServer(
     inlineExecution: config.inlineExecution,
     trustedKeys: config.trustedKeys,
     state: config.state,
+    canaryLeadership: startOptions.canaryLeadership,
   });
   await dropSpareWorker(); // the worker `inferd serve` started ahead, if no model took it
   // The OpenTelemetry SDK and exporter are loaded only when there is somewhere to send spans.
@@ -169,9 +182,10 @@ export async function startServer(
       withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics, artifactMetrics),
     );
   };
-  // One /metrics registry, read by the metrics port and the dashboard alike (built once: it registers observers).
-  const metrics = config.metricsPort >= 0 || config.ui.enabled ? allMetrics() : undefined;
-  const dashboard = config.ui.enabled && metrics ? await startDashboard(config, planes, metrics, logger) : undefined;
+  // One /metrics registry, read by the metrics port, the dashboard and the primary of several processes alike
+  // (built once: it registers observers).
+  const registry = config.metricsPort >= 0 || config.ui.enabled || startOptions.metricsText ? allMetrics() : undefined;
+  const dashboard = config.ui.enabled && registry ? await startDashboard(config, planes, registry, logger) : undefined;
   const app = buildHttpApp(planes, {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -185,8 +199,8 @@ export async function startServer(
     ui: dashboard,
   });
   const metricsApp =
-    metrics && config.metricsPort >= 0
-      ? buildMetricsApp(metrics, tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
+    config.metricsPort >= 0 && registry
+      ? buildMetricsApp(registry, tls?.config.metrics ? httpsServerOptions(tls.current, 'none') : undefined, {
           limits: config.connections,
           metrics: connectionMetrics,
         })
@@ -260,6 +274,10 @@ export async function startServer(
     metricsUrl,
     grpcUrl: grpc?.address,
     grpcPort: grpc?.port,
+    metricsText:
+      startOptions.metricsText && registry
+        ? async () => (await import('./telemetry/render-metrics.js')).renderMetrics(registry)
+        : undefined,
     close: (options) => {
       closing ??= (async () => {
         accepting = false;

@@ -12,6 +12,8 @@ import { definedOnly } from '../lib/objects.js';
 import { markStartupPhase } from '../lib/startup-phases.js';
 import { parseCommandArgs } from './command-args.js';
 import { writeOut } from './stdout.js';
+import { PrimaryLink, servingProcessFromEnv } from '../processes/primary-link.js';
+import { checkProcessesConfig, joinPrimary, servingProcessConfig } from '../processes/serving-process.js';
 
 export const SERVE_HELP = `Usage: inferd serve [options]
 
@@ -28,6 +30,8 @@ Options:
   --grpc-port PORT         gRPC port (default: 8001; -1 turns it off)
   --metrics-port PORT      Prometheus /metrics port (default: 8002; -1 turns it off)
   --config FILE            server config file (YAML or JSON); flags override it
+  --processes N|auto       front-end processes sharing the ports, each with its own scheduler and model workers
+                           (default: 1; auto: one per available core); see README "Several processes"
   --model-control-mode M   none: load every model at start (default); explicit: load and unload on request
                            (POST /v2/repository/models/{m}/load); poll: follow the repository's changes
   --load-model NAME        explicit mode: load this model at start (repeatable; '*' loads all)
@@ -79,6 +83,12 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     integrity: values.integrity as ServerConfigFile['integrity'],
     trusted_keys: values['trusted-key'] as string[] | undefined,
     insecure: values.insecure === true ? true : undefined,
+    processes:
+      values.processes === undefined
+        ? undefined
+        : values.processes === 'auto'
+          ? 'auto'
+          : (Number(values.processes) as ServerConfigFile['processes']),
   };
 }
 
@@ -111,6 +121,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'metrics-port': { type: 'string' },
       'grpc-port': { type: 'string' },
       config: { type: 'string' },
+      processes: { type: 'string' },
       'model-control-mode': { type: 'string' },
       'load-model': { type: 'string', multiple: true },
       'allow-empty-repository': { type: 'boolean' },
@@ -132,12 +143,22 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   const file = values.config ? readConfigFile(values.config) : undefined;
-  const config = resolveServerConfig(file, configFromEnv(), {
+  const resolved = resolveServerConfig(file, configFromEnv(), {
     ...flagsToConfig(values),
     tls: tlsFlags(values, file?.tls),
   });
   markStartupPhase('config');
-  const logger = createLogger(config.logLevel, { format: config.logFormat });
+  // --processes N (src/processes/): the primary supervises N serving processes; each of them is a whole server.
+  checkProcessesConfig(resolved);
+  const serving = servingProcessFromEnv();
+  const config = serving ? servingProcessConfig(resolved, serving) : resolved;
+  const rootLogger = createLogger(config.logLevel, { format: config.logFormat });
+  const logger = serving ? rootLogger.child({ process: serving.index }) : rootLogger;
+  if (config.processes > 1 && !serving) {
+    installProcessGuard(logger, () => setImmediate(() => process.exit(1)));
+    const { superviseProcesses } = await import('../processes/supervisor.js');
+    return superviseProcesses(config, logger);
+  }
   // Errors nothing caught are logged and counted (process-guard.ts). Before the server runs there is nothing to
   // drain, so an uncaught exception exits 1 at once; afterwards it stops the server gracefully first.
   let onFatal: () => void = () => setImmediate(() => process.exit(1));
@@ -158,7 +179,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       'SIGHUP: re-reading the API keys and TLS files where configured; nothing else is reloaded',
     ),
   );
-  const server = await startServer(config, logger);
+  const link = serving ? new PrimaryLink(serving) : undefined;
+  const server = await startServer(config, logger, link && { metricsText: true, canaryLeadership: link });
+  if (link) joinPrimary(link, server);
   return new Promise<number>((resolve) => {
     let exitCode = 0;
     let stopping = false;
@@ -187,6 +210,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       stop('uncaughtException');
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    if (serving) {
+      // The primary passes SIGINT on as SIGTERM; a Ctrl-C reaching the whole group must not end a process at once.
+      process.on('SIGINT', () => undefined);
+      // The primary is gone (killed): drain and exit rather than serve on unsupervised.
+      process.once('disconnect', () => stop('primary exited'));
+    } else process.once('SIGINT', () => stop('SIGINT'));
   });
 }

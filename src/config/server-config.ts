@@ -38,6 +38,7 @@ import {
   toArtifactStoreConfig,
   type ArtifactStoreConfig,
 } from './artifact-store-config.js';
+import { processesSchema, resolveProcesses } from './processes-config.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -108,6 +109,8 @@ export const serverConfigSchema = z.strictObject({
       resource_attributes: z.record(z.string().min(1), z.string()).optional(),
     })
     .default({ sample_ratio: 0.01, slow_ms: 500, service_name: 'inferd' }),
+  /** Front-end processes sharing the ports (processes-config.ts): a number or 'auto' (one per core). */
+  processes: processesSchema,
   /** On SIGTERM, how long to keep serving (readiness already false) before the listener closes. */
   shutdown_delay_ms: z.number().int().min(0).default(500),
   /** Feature views and stores (YAML). Default: `features.yaml` in the model repository, when it exists. */
@@ -186,6 +189,8 @@ export interface ServerConfig {
     readonly resourceAttributes: Readonly<Record<string, string>>;
   };
   readonly shutdownDelayMs: number;
+  /** Front-end processes serving the ports (`auto` resolved): 1 is one process. */
+  readonly processes: number;
   /** Path of the features config, or undefined when there is none. */
   readonly featuresConfig: string | undefined;
   readonly redisUrl: string;
@@ -229,6 +234,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
   INFERD_STRICT_READINESS: 'strict_readiness',
   INFERD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
   INFERD_SHUTDOWN_DELAY_MS: 'shutdown_delay_ms',
+  INFERD_PROCESSES: 'processes',
   INFERD_FEATURES_CONFIG: 'features_config',
   INFERD_REDIS_URL: 'redis_url',
   INFERD_INTEGRITY: 'integrity',
@@ -405,6 +411,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
       resourceAttributes: Object.freeze({ ...c.tracing.resource_attributes }),
     }),
     shutdownDelayMs: c.shutdown_delay_ms,
+    processes: resolveProcesses(c.processes),
     featuresConfig: c.features_config ?? defaultFeaturesConfig(c.model_repository),
     redisUrl: c.redis_url,
     audit: toAuditConfig(c.audit, stateDir),

@@ -2,6 +2,7 @@
  * The data plane, independent of transport: resolve the version, validate, schedule, answer. HTTP, gRPC and
  * in-process callers all come through `infer`; the work is done by the small parts this class holds.
  */
+import { mergeStatistics } from './merge-statistics.js';
 import type { ModelConfig } from '../config/index.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { FeatureService } from '../features/feature-service.js';
@@ -149,8 +150,24 @@ export class InferenceService {
   isServerReady = (strict: boolean): boolean => this.readiness(strict).ready;
   /** Ready when every model meant to serve has a READY version (strict) and every dependency works; else why not. */
   readiness = (strict: boolean): ReadinessReport => this.ready.report(strict);
-  /** Scheduler statistics per loaded version of a model (or of all models when `model` is omitted). */
-  statistics = (model?: string, version?: string): VersionStatistics[] => this.queries.statistics(model, version);
+  /**
+   * Scheduler statistics per loaded version of a model (or of all models when `model` is omitted); with several
+   * processes, summed with the others' latest (usePeerStatistics).
+   */
+  statistics = (model?: string, version?: string): VersionStatistics[] => {
+    const own = this.queries.statistics(model, version);
+    if (!this.peerStatistics) return own;
+    const wanted = (s: VersionStatistics) =>
+      (model === undefined || s.name === model) && (version === undefined || version === '' || s.version === version);
+    return mergeStatistics(own, this.peerStatistics().filter(wanted));
+  };
+  /** This process's own statistics, every loaded version (what it tells the other processes of the server). */
+  ownStatistics = (): VersionStatistics[] => this.queries.statistics(undefined, undefined);
+  private peerStatistics: (() => readonly VersionStatistics[]) | undefined;
+  /** Several processes (`--processes N`): the other processes' latest statistics, added to statistics(). */
+  usePeerStatistics(source: () => readonly VersionStatistics[]): void {
+    this.peerStatistics = source;
+  }
   /** Every model in the repository and every loaded version, with states. */
   index = (): IndexEntry[] => this.registry.index();
   /** The loaded models' versions and states. */

@@ -8,7 +8,7 @@ import type { ModelRegistry } from '../registry/model-registry.js';
 import type { VersionSlot } from '../registry/version-slot.js';
 import type { ModelConfig } from '../config/index.js';
 import { isGoodOutcome } from './slo-math.js';
-import { SloTracker, type SloReport } from './slo-tracker.js';
+import { SloTracker, type SloReport, type SloSums } from './slo-tracker.js';
 import type { InferenceObserver, RequestObservation } from '../inference/observer.js';
 
 /** The config a slot serves or served with, if it ever loaded. */
@@ -42,7 +42,24 @@ export class SloService implements InferenceObserver {
         'not_configured',
       );
     }
-    return this.tracker.report(model, objective);
+    return this.tracker.report(model, objective, this.peerSums?.(model) ?? []);
+  }
+
+  private peerSums: ((model: string) => readonly SloSums[]) | undefined;
+
+  /** Several processes (`--processes N`): the other processes' latest sums per model, added to report(). */
+  usePeerSums(source: (model: string) => readonly SloSums[]): void {
+    this.peerSums = source;
+  }
+
+  /** This process's sums for every model it records that has an objective (what it tells the other processes). */
+  ownSums(): Record<string, SloSums> {
+    const out: Record<string, SloSums> = {};
+    for (const model of this.tracker.models()) {
+      const objective = this.objectiveOrNone(model);
+      if (objective) out[model] = this.tracker.sums(model, objective);
+    }
+    return out;
   }
 
   /** The objective of the newest version with a config, READY ones first (a failing model keeps its SLO). */

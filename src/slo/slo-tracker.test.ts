@@ -100,3 +100,16 @@ test('only the SLIs an objective declares are reported', () => {
   );
   assert.equal(t.report('m', availabilityOnly).windowDays, 30);
 });
+
+test("another process's sums add to the report as if its requests had been recorded here", () => {
+  const one = tracker();
+  const two = tracker();
+  for (let i = 0; i < 60; i++) one.t.record('m', true, 0.01);
+  for (let i = 0; i < 40; i++) two.t.record('m', i >= 2, 0.01);
+  const merged = one.t.report('m', SLO, [two.t.sums('m', SLO)]);
+  const alone = tracker();
+  for (let i = 0; i < 60; i++) alone.t.record('m', true, 0.01);
+  for (let i = 0; i < 40; i++) alone.t.record('m', i >= 2, 0.01);
+  assert.deepEqual(merged, alone.t.report('m', SLO));
+  assert.deepEqual(sli(merged.slis, 'availability').window, { total: 100, good: 98, sli: 0.98 });
+});

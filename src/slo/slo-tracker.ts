@@ -74,6 +74,17 @@ export interface SloReport {
   readonly slis: readonly SliReport[];
 }
 
+/**
+ * What a report is computed from: the counts over the budget window and over each burn-rate window, as sums that
+ * add up across the processes of one server (`--processes N`).
+ */
+export interface SloSums {
+  /** When the record began (ms since the epoch), or null. */
+  readonly sinceMs: number | null;
+  readonly window: readonly number[];
+  readonly rates: Readonly<Record<BurnWindow, readonly number[]>>;
+}
+
 interface ModelRecord {
   readonly minutes: RollingCounts;
   readonly hours: RollingCounts;
@@ -106,16 +117,32 @@ export class SloTracker {
     record.hours.add(now, deltas);
   }
 
-  /** The SLIs, budgets, burn rates and alert states of a model against its objective. */
-  report(model: string, objective: SloConfig): SloReport {
+  /** This process's sums for a model against its objective (what report() computes from). */
+  sums(model: string, objective: SloConfig): SloSums {
     const record = this.records.get(model);
     const now = this.now();
     const sums = record?.minutes.sums(
       now,
       BURN_WINDOWS.map((w) => WINDOW_MS[w]),
     );
-    const rates = new Map(BURN_WINDOWS.map((w, i) => [w, sums?.[i] ?? zeros()] as const));
-    const window = record?.hours.sum(now, objective.windowDays * DAY_MS) ?? zeros();
+    return {
+      sinceMs: record?.sinceMs ?? null,
+      window: record?.hours.sum(now, objective.windowDays * DAY_MS) ?? zeros(),
+      rates: Object.fromEntries(BURN_WINDOWS.map((w, i) => [w, sums?.[i] ?? zeros()])) as Record<BurnWindow, number[]>,
+    };
+  }
+
+  /**
+   * The SLIs, budgets, burn rates and alert states of a model against its objective; `others`: the sums of the
+   * server's other processes, added in.
+   */
+  report(model: string, objective: SloConfig, others: readonly SloSums[] = []): SloReport {
+    const all = [this.sums(model, objective), ...others];
+    const add = (pick: (s: SloSums) => readonly number[]) =>
+      all.reduce((acc, s) => acc.map((v, i) => v + (pick(s)[i] ?? 0)), zeros());
+    const rates = new Map(BURN_WINDOWS.map((w) => [w, add((s) => s.rates[w])] as const));
+    const window = add((s) => s.window);
+    const since = all.flatMap((s) => (s.sinceMs === null ? [] : [s.sinceMs]));
     const slis: SliReport[] = [];
     if (objective.availability !== undefined) {
       slis.push(
@@ -136,7 +163,12 @@ export class SloTracker {
         thresholdMs,
       });
     }
-    return { model, windowDays: objective.windowDays, sinceMs: record?.sinceMs ?? null, slis };
+    return { model, windowDays: objective.windowDays, sinceMs: since.length ? Math.min(...since) : null, slis };
+  }
+
+  /** The models with a record. */
+  models(): string[] {
+    return [...this.records.keys()];
   }
 
   private recordOf(model: string, now: number): ModelRecord {
