@@ -18,6 +18,7 @@ import type {
   WarmupConfig,
 } from './model-config.js';
 import type { SloConfig } from './slo-config.js';
+import type { GraphConfig } from './graph-config.js';
 
 /** A model's traffic policy with its defaults (no weights: the highest ready version answers). */
 export interface DeclaredTraffic {
@@ -76,4 +77,6 @@ export interface DeclaredModelConfig {
   readonly slo?: SloConfig;
   readonly drift?: DriftConfig;
   readonly fallback?: FallbackConfig;
+  /** An inference graph over other models (runtime `graph`). */
+  readonly graph?: GraphConfig;
 }

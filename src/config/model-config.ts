@@ -10,8 +10,10 @@ import type { FeatureMapping } from './feature-config.js';
 import type { SloConfig } from './slo-config.js';
 import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
 import type { DriftConfig } from './drift-config.js';
+import { GRAPH_PLATFORM, type GraphConfig } from './graph-config.js';
 
-export type RuntimeKind = 'onnx' | 'xgboost';
+/** `graph`: an inference graph over other models (graph-config.ts), run in-process: no artefact, no worker. */
+export type RuntimeKind = 'onnx' | 'xgboost' | 'graph';
 
 export type VersionPolicy =
   | { readonly kind: 'latest'; readonly numVersions: number }
@@ -89,6 +91,8 @@ export interface ModelConfigSource {
   readonly fallback?: FallbackConfig | undefined;
   /** Which file declared it, for messages. */
   readonly source?: string | undefined;
+  /** An inference graph over other models (config.yaml `graph`, or a Triton ensemble). */
+  readonly graph?: GraphConfig | undefined;
 }
 
 /** Warm-up requests run on every instance of a version before it takes traffic. */
@@ -154,6 +158,8 @@ export interface ModelConfig {
   readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed; its breaker. */
   readonly fallback?: FallbackConfig;
+  /** The graph of member models this model runs (runtime `graph`). */
+  readonly graph?: GraphConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({
@@ -181,11 +187,14 @@ export const DEFAULT_SCHEDULING: SchedulingConfig = Object.freeze({
 export const PLATFORM_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'onnxruntime_onnx',
   xgboost: 'xgboost_json',
+  graph: GRAPH_PLATFORM,
 };
 
 export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'model.onnx',
   xgboost: 'model.json',
+  /** A graph reads no file: its config is the model. */
+  graph: 'config',
 };
 
 export { EXPLANATION_OUTPUT } from './explanation-output.js';

@@ -155,6 +155,7 @@ export function normalizeModelConfig(source: ModelConfigSource, model: string): 
     ...(source.slo ? { slo: source.slo } : {}),
     ...(source.drift ? { drift: source.drift } : {}),
     ...(source.fallback ? { fallback: source.fallback } : {}),
+    ...(source.graph ? { graph: source.graph } : {}),
   };
   return deepFreeze(config);
 }

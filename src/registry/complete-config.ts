@@ -123,6 +123,7 @@ export function completeConfig({ declared, runtime, signature, labels }: Complet
     ...(declared.slo ? { slo: declared.slo } : {}),
     ...(declared.fallback ? { fallback: declared.fallback } : {}),
     ...(declared.drift ? { drift: declared.drift } : {}),
+    ...(declared.graph ? { graph: declared.graph } : {}),
   };
   return deepFreeze(config);
 }

@@ -15,6 +15,7 @@ import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type Integ
 import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, type WarmupReport } from './warmup.js';
 import { versionLabel } from '../config/version-label.js';
+import { loadGraphVersion, type GraphMembers } from './load-graph-version.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -33,6 +34,8 @@ export interface LoadOptions {
    * False for the loads at start, when nothing serves yet: the server is ready sooner on a busy machine.
    */
   readonly lowerPriority?: boolean | undefined;
+  /** How a graph model reaches its members (absent: graphs cannot load). */
+  readonly graphMembers?: GraphMembers | undefined;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
@@ -63,6 +66,7 @@ export async function loadVersion(
   version: number,
   options: LoadOptions = {},
 ): Promise<LoadedVersion> {
+  if (def.config.runtime === 'graph') return loadGraphVersion(def, version, options.graphMembers, options);
   const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
   const integrity = await verifyVersionIntegrity(
