@@ -20,17 +20,35 @@ export interface MemberRequest {
   readonly version: string | undefined;
   readonly inputs: readonly Tensor[];
   readonly outputs: readonly string[];
+  /** The graph request's W3C traceparent: a member's spans join the caller's trace. */
+  readonly traceparent?: string | undefined;
 }
 
 /** Calls a member model through the data plane; answers its outputs (any order, by name). */
 export type MemberCaller = (request: MemberRequest) => Promise<readonly Tensor[]>;
+
+/** What the request path hands a graph run (the scheduler's `context`): where node spans go. */
+export interface GraphRunContext {
+  /** A node ran from `startMs` to `endMs` (performance.now()). */
+  step(node: string, startMs: number, endMs: number): void;
+  readonly traceparent?: string | undefined;
+}
+
+function spansOf(context: unknown): GraphRunContext | undefined {
+  return typeof (context as Partial<GraphRunContext> | undefined)?.step === 'function'
+    ? (context as GraphRunContext)
+    : undefined;
+}
 
 /** The tensors of one run, by id, with how many readers each has left. */
 class RunState {
   readonly values: Array<Tensor | undefined>;
   private readonly left: Int32Array;
 
-  constructor(plan: GraphPlan) {
+  constructor(
+    plan: GraphPlan,
+    readonly context: GraphRunContext | undefined,
+  ) {
     this.values = new Array<Tensor | undefined>(plan.tensors.length);
     this.left = plan.readers.slice();
   }
@@ -55,9 +73,9 @@ export class GraphExecutor {
   ) {}
 
   /** The scheduler's instance contract: one request's inputs in, the asked-for outputs out. */
-  async runTimed(inputs: readonly Tensor[], outputNames: readonly string[]) {
+  async runTimed(inputs: readonly Tensor[], outputNames: readonly string[], context?: unknown) {
     const started = process.hrtime.bigint();
-    const outputs = await this.run(inputs, outputNames);
+    const outputs = await this.run(inputs, outputNames, spansOf(context));
     return { outputs, computeNs: Number(process.hrtime.bigint() - started) };
   }
 
@@ -65,20 +83,26 @@ export class GraphExecutor {
     return Promise.resolve();
   }
 
-  async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+  async run(inputs: readonly Tensor[], outputNames: readonly string[], spans?: GraphRunContext): Promise<Tensor[]> {
     const { plan } = this;
-    const state = new RunState(plan);
+    const state = new RunState(plan, spans);
     for (const id of plan.inputs) state.values[id] = inputs.find((t) => t.name === plan.tensors[id].name);
     const done: Array<Promise<void>> = [];
     for (const node of plan.nodes) {
-      done.push(
-        node.deps.length === 0
-          ? this.runNode(node, state)
-          : Promise.all(node.deps.map((d) => done[d])).then(() => this.runNode(node, state)),
-      );
+      const run = spans ? () => this.timed(node, state, spans) : () => this.runNode(node, state);
+      done.push(node.deps.length === 0 ? run() : Promise.all(node.deps.map((d) => done[d])).then(run));
     }
     await Promise.all(done);
     return outputNames.map((name) => state.values[plan.outputs.find((id) => plan.tensors[id].name === name)!]!);
+  }
+
+  private async timed(node: PlannedNode, state: RunState, spans: GraphRunContext): Promise<void> {
+    const start = performance.now();
+    try {
+      await this.runNode(node, state);
+    } finally {
+      spans.step(node.name, start, performance.now());
+    }
   }
 
   private async runNode(node: PlannedNode, state: RunState): Promise<void> {
@@ -97,14 +121,19 @@ export class GraphExecutor {
   }
 
   private async runCall(call: PlannedCall, state: RunState, input: (id: number) => Tensor): Promise<void> {
-    const answered = await this.callMember(call, input);
+    const answered = await this.callMember(call, input, state.context?.traceparent);
     for (let i = 0; i < call.outputs.length; i++) state.values[call.outputs[i]] = answered[i];
   }
 
   /** Calls the member; its outputs in `call.outputs` order, named as the graph names them. */
-  private async callMember(call: PlannedCall, input: (id: number) => Tensor): Promise<Tensor[]> {
+  private async callMember(
+    call: PlannedCall,
+    input: (id: number) => Tensor,
+    traceparent: string | undefined,
+  ): Promise<Tensor[]> {
     const inputs = call.inputs.map((id, i) => ({ ...input(id), name: call.inputNames[i] }));
-    const answer = await this.call({ model: call.model, version: call.version, inputs, outputs: call.outputNames });
+    const outputs = call.outputNames;
+    const answer = await this.call({ model: call.model, version: call.version, inputs, outputs, traceparent });
     return call.outputNames.map((member, i) => {
       const t = answer.find((o) => o.name === member)!;
       return { ...t, name: this.plan.tensors[call.outputs[i]].name };
@@ -123,7 +152,11 @@ export class GraphExecutor {
     }
     const parts = await Promise.all(
       used.map((i) =>
-        this.callMember(node.cases[i].call, (id) => gatherRows(state.values[id]!, rowsByCase[i])).then((out) => ({
+        this.callMember(
+          node.cases[i].call,
+          (id) => gatherRows(state.values[id]!, rowsByCase[i]),
+          state.context?.traceparent,
+        ).then((out) => ({
           i,
           out,
         })),

@@ -32,7 +32,12 @@ export interface RequestObservation {
   readonly startedMs?: number;
   /** Start and end (performance.now() ms) of each part of the request path that ran. */
   readonly spans?: Readonly<
-    Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>
+    Partial<
+      Record<
+        'features' | 'validation' | 'queue' | 'inference' | 'postprocess' | `step ${string}`,
+        readonly [number, number]
+      >
+    >
   >;
   readonly requestId?: string | undefined;
   /** The caller's W3C traceparent, if any. */

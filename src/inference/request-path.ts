@@ -51,6 +51,7 @@ export class RequestPath {
       inputs: call.inputs,
       outputs: call.outputs.map((name) => ({ name })),
       protocol: 'graph',
+      traceparent: call.traceparent,
     };
     return (await this.infer(request, undefined)).outputs;
   }
@@ -155,7 +156,9 @@ export class RequestPath {
       attempt.beforeSubmit?.(inputs);
     }
     const submitted = performance.now();
-    const submit = () => version.scheduler.submit({ inputs, outputs, rows, ...scheduling });
+    // A graph reports the span of each node it runs into the request's timeline (graph/graph-executor.ts).
+    const context = config.graph ? { step: timeline.step, traceparent: request.traceparent } : undefined;
+    const submit = () => version.scheduler.submit({ inputs, outputs, rows, ...scheduling, context });
     const result = await compose(submitStages(version), submit)({ version, inputs });
     if (attempt) attempt.stage = 'postprocess';
     timeline.scheduled(submitted, performance.now(), result.queueNs, result.computeNs);
