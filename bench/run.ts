@@ -4,7 +4,8 @@
  * Starts inferd, the naive peer and the HTTP limit as separate processes, measures the compute limit, drives each
  * server with wrk at 1, 8 and 64 connections for both models, probes batching and overload, then prints a
  * markdown report and appends it to BENCHMARKS.md. On the same inferd process it also compares transports at 64 in
- * flight (JSON HTTP, binary HTTP, gRPC; see transports.ts). Every child is killed on exit, error or SIGINT.
+ * flight (JSON HTTP, binary HTTP, gRPC; see transports.ts), and measures inference graphs against their members
+ * (graphs/graph-bench.ts). Every child is killed on exit, error or SIGINT.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import { runOverloadScenario } from './priority-load.js';
 import type { PriorityOverloadRun } from './priority-report.js';
 import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
+import { GRAPH_FULL, GRAPH_QUICK, renderGraphBench, runGraphBench } from './graphs/graph-bench.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -286,6 +288,14 @@ async function main(): Promise<void> {
     lifecycle = renderLifecycleIsolation(await runLifecycleIsolation({ cycles: 50, ratePerS: 500, log }));
   }
 
+  // Inference graphs against their members alone (bench/graphs/); a section of its own in BENCHMARKS.md.
+  log('inference graphs…');
+  const graphPlan = plan.mode === 'full' ? GRAPH_FULL : GRAPH_QUICK;
+  const graphs = renderGraphBench(
+    await runGraphBench({ plan: graphPlan, tmp, log }),
+    `${machine.cpuModel}, ${machine.cores} cores`,
+  );
+
   const markdown = renderReport({
     machine,
     mode: plan.mode,
@@ -304,8 +314,9 @@ async function main(): Promise<void> {
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
-  process.stdout.write(`\n${markdown}\n`);
+  process.stdout.write(`\n${markdown}\n\n${graphs}\n`);
   if (!values['no-append']) appendToBenchmarks(markdown);
+  if (!values['no-append']) appendToBenchmarks(graphs);
   const verdicts = evaluateTransports(transports);
   log(
     `${values['no-append'] ? 'not appended' : 'appended to BENCHMARKS.md'}; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met; ` +
