@@ -21,6 +21,7 @@
  * Node kinds are a discriminated union (`kind`): a new kind adds a member here, a case to the yaml reader and to
  * graph/'s planner and executor.
  */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 
@@ -77,6 +78,12 @@ export interface GraphConfig {
 /** The platform a graph's config reports (Triton's ensembles keep their own, `ensemble`). */
 export const GRAPH_PLATFORM = 'inferd_graph';
 
+/**
+ * A version folder's own graph (`<model>/<version>/graph.yaml`, the `graph:` section's content): each version of
+ * a graph model may declare a different graph, as each version of an ONNX model holds a different artefact.
+ */
+export const GRAPH_VERSION_FILE = 'graph.yaml';
+
 /** The most nodes one graph may declare. */
 export const MAX_GRAPH_NODES = 64;
 
@@ -120,4 +127,15 @@ export function parseGraphConfig(raw: unknown, file: string): GraphConfig {
   const parsed = graphSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid graph:\n${z.prettifyError(parsed.error)}`);
   return { nodes: parsed.data.nodes.map(toNode), outputs: parsed.data.outputs };
+}
+
+/** Reads a version folder's `graph.yaml` (the content of a `graph:` section). */
+export function readGraphFile(text: string, file: string): GraphConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  return parseGraphConfig(raw, file);
 }

@@ -10,7 +10,7 @@ import type { FeatureMapping } from './feature-config.js';
 import type { SloConfig } from './slo-config.js';
 import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
 import type { DriftConfig } from './drift-config.js';
-import { GRAPH_PLATFORM, type GraphConfig } from './graph-config.js';
+import { GRAPH_PLATFORM, GRAPH_VERSION_FILE, type GraphConfig } from './graph-config.js';
 
 /** `graph`: an inference graph over other models (graph-config.ts), run in-process: no artefact, no worker. */
 export type RuntimeKind = 'onnx' | 'xgboost' | 'graph';
@@ -193,8 +193,8 @@ export const PLATFORM_BY_RUNTIME: Record<RuntimeKind, string> = {
 export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'model.onnx',
   xgboost: 'model.json',
-  /** A graph reads no file: its config is the model. */
-  graph: 'config',
+  /** A version's own graph, when it has one (else the config's `graph:`). */
+  graph: GRAPH_VERSION_FILE,
 };
 
 export { EXPLANATION_OUTPUT } from './explanation-output.js';

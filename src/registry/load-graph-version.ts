@@ -5,8 +5,10 @@
  * once, each calling its members through the data plane (`MemberCaller`, given by the inference core). No
  * worker, no artefact, no warm-up of its own (the members warm themselves).
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelConfig } from '../config/index.js';
+import { GRAPH_VERSION_FILE, readGraphFile, type GraphConfig, type ModelConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import { GraphExecutor, type MemberCaller } from '../graph/graph-executor.js';
 import { planGraph, type MemberLookup } from '../graph/graph-plan.js';
@@ -26,6 +28,26 @@ export interface GraphMembers {
   readonly call: MemberCaller;
 }
 
+/** A version of a graph model: its config says so, or (no runtime declared) its folder holds a graph.yaml. */
+export function isGraphVersion(def: ModelDefinition, version: number): boolean {
+  const runtime = def.config.runtime;
+  return (
+    runtime === 'graph' ||
+    (runtime === undefined && existsSync(join(def.dir, versionLabel(version), GRAPH_VERSION_FILE)))
+  );
+}
+
+/** The version folder's own graph.yaml, else the config's `graph:`. */
+async function versionGraph(def: ModelDefinition, version: number, label: string): Promise<GraphConfig> {
+  const file = join(def.dir, versionLabel(version), GRAPH_VERSION_FILE);
+  if (existsSync(file))
+    return readGraphFile(await readFile(file, 'utf8'), `${def.name}/${versionLabel(version)}/${GRAPH_VERSION_FILE}`);
+  if (def.config.graph) return def.config.graph;
+  throw new ModelLoadError(
+    `${label}: no graph to run; declare graph: in the model's config.yaml or put a ${GRAPH_VERSION_FILE} in its version folder`,
+  );
+}
+
 export async function loadGraphVersion(
   def: ModelDefinition,
   version: number,
@@ -33,8 +55,6 @@ export async function loadGraphVersion(
   options: LoadOptions = {},
 ): Promise<LoadedVersion> {
   const label = `model '${def.name}' version ${version}`;
-  const declared = def.config;
-  if (!declared.graph) throw new ModelLoadError(`${label}: runtime 'graph' needs a graph: section in its config`);
   if (!members) throw new ModelLoadError(`${label}: graphs are served by the inference core; load it through a server`);
   const integrity = await verifyVersionIntegrity(
     join(def.dir, versionLabel(version)),
@@ -42,7 +62,9 @@ export async function loadGraphVersion(
     label,
     `${def.name}/${version}`,
   );
-  const plan = planGraph(declared.graph, declared.inputs, members.lookup, declared.where);
+  const graph = await versionGraph(def, version, label);
+  const declared = { ...def.config, graph };
+  const plan = planGraph(graph, declared.inputs, members.lookup, declared.where);
   const info = (ids: readonly number[]): RuntimeTensorInfo[] =>
     ids.map((id) => {
       const t = plan.tensors[id];

@@ -15,7 +15,7 @@ import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type Integ
 import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, type WarmupReport } from './warmup.js';
 import { versionLabel } from '../config/version-label.js';
-import { loadGraphVersion, type GraphMembers } from './load-graph-version.js';
+import { isGraphVersion, loadGraphVersion, type GraphMembers } from './load-graph-version.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -66,7 +66,7 @@ export async function loadVersion(
   version: number,
   options: LoadOptions = {},
 ): Promise<LoadedVersion> {
-  if (def.config.runtime === 'graph') return loadGraphVersion(def, version, options.graphMembers, options);
+  if (isGraphVersion(def, version)) return loadGraphVersion(def, version, options.graphMembers, options);
   const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
   const integrity = await verifyVersionIntegrity(

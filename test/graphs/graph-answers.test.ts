@@ -135,6 +135,8 @@ describe('inference graphs over real models', () => {
       scaler + 3,
       logreg + 3,
     ]);
+    const metrics = await (await fetch(server.metricsUrl!)).text();
+    assert.match(metrics, /inferd_requests_total\{[^}]*model="scaler"[^}]*protocol="graph"[^}]*\} [1-9]/);
     await server.inferd.audit!.flush();
     const logged = (await get(`${server.url}/v1/predictions?request_id=graph-audit-1`)).json as {
       predictions: Array<{ model: string }>;
