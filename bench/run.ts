@@ -294,6 +294,7 @@ async function main(): Promise<void> {
   const graphs = renderGraphBench(
     await runGraphBench({ plan: graphPlan, tmp, log }),
     `${machine.cpuModel}, ${machine.cores} cores`,
+    `${machine.date} · ${machine.commit} · \`npm run bench${plan.mode === 'quick' ? ' -- --quick' : ''}\``,
   );
 
   const markdown = renderReport({

@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   const m = machineInfo();
   const before = loadAverage();
   const result = await runGraphBench({ plan: values.quick ? GRAPH_QUICK : GRAPH_FULL, tmp, log });
-  const markdown = renderGraphBench(result, `${m.cpuModel}, ${m.cores} cores, load ${before} → ${loadAverage()}`);
+  const markdown = renderGraphBench(
+    result,
+    `${m.cpuModel}, ${m.cores} cores, load ${before} → ${loadAverage()}`,
+    `${m.date} · ${m.commit} · \`npm run bench:graphs${values.quick ? ' -- --quick' : ''}\``,
+  );
   process.stdout.write(`\n${markdown}\n`);
   if (!values['no-append']) appendToBenchmarks(markdown);
 }

@@ -308,9 +308,9 @@ export async function runGraphBench(o: {
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** The section BENCHMARKS.md gets. */
-export function renderGraphBench(r: GraphBenchResult, machine: string): string {
+export function renderGraphBench(r: GraphBenchResult, machine: string, stamp: string): string {
   const lines = [
-    `## Inference graphs (${new Date().toISOString().slice(0, 10)})`,
+    `## Inference graphs against their members alone — ${stamp}`,
     '',
     `${machine}. One inferd process, wrk at ${r.plan.connections} connections, ${r.plan.reps} runs of ${r.plan.durationS} s per cell alternating graph and members; medians. CPU is the whole process (every thread, compute included) per request.`,
     '',
