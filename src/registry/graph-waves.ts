@@ -26,10 +26,12 @@ export async function graphWaves(
   names: readonly string[],
   read: (name: string) => Promise<ModelDefinition>,
 ): Promise<string[][]> {
-  const defs = await Promise.all(names.map(read));
+  // A model that cannot be read here loads in the first wave, whose load reports why.
+  const readable = await Promise.all(names.map((n) => read(n).catch(() => undefined)));
+  const defs = readable.flatMap((d) => (d ? [d] : []));
   const graphs = defs.filter(isGraph);
   if (graphs.length === 0) return [[...names]];
-  const waves = [defs.filter((d) => !isGraph(d)).map((d) => d.name)];
+  const waves = [names.filter((n) => !graphs.some((g) => g.name === n))];
   const placed = new Set(waves[0]);
   let left = graphs;
   while (left.length) {
