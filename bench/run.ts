@@ -4,7 +4,8 @@
  * Starts inferd, the naive peer and the HTTP limit as separate processes, measures the compute limit, drives each
  * server with wrk at 1, 8 and 64 connections for both models, probes batching and overload, then prints a
  * markdown report and appends it to BENCHMARKS.md. On the same inferd process it also compares transports at 64 in
- * flight (JSON HTTP, binary HTTP, gRPC; see transports.ts). Every child is killed on exit, error or SIGINT.
+ * flight (JSON HTTP, binary HTTP, gRPC; see transports.ts), and measures inference graphs against their members
+ * (graphs/graph-bench.ts). Every child is killed on exit, error or SIGINT.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { evaluateTransports, runTransports, type TransportResult, type Workload 
 import { assertClean, runWrk } from './wrk.js';
 import { loneCallerTargets, renderLoneCaller, runLoneCaller, type LoneCallerResult } from './lone-caller.js';
 import { renderMultiCore, runMultiCore } from './multi-core.js';
+import { GRAPH_FULL, GRAPH_QUICK, renderGraphBench, runGraphBench } from './graphs/graph-bench.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -306,6 +308,15 @@ async function main(): Promise<void> {
     }),
   );
 
+  // Inference graphs against their members alone (bench/graphs/); a section of its own in BENCHMARKS.md.
+  log('inference graphs…');
+  const graphPlan = plan.mode === 'full' ? GRAPH_FULL : GRAPH_QUICK;
+  const graphs = renderGraphBench(
+    await runGraphBench({ plan: graphPlan, tmp, log }),
+    `${machine.cpuModel}, ${machine.cores} cores`,
+    `${machine.date} · ${machine.commit} · \`npm run bench${plan.mode === 'quick' ? ' -- --quick' : ''}\``,
+  );
+
   const report = renderReport({
     machine,
     mode: plan.mode,
@@ -324,15 +335,10 @@ async function main(): Promise<void> {
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
-  const markdown = `${report}
-${multiCore}
-
-${renderLoneCaller(lone, lonePlan)}
-`;
-  process.stdout.write(`
-${markdown}
-`);
+  const markdown = `${report}\n${multiCore}\n\n${renderLoneCaller(lone, lonePlan)}\n`;
+  process.stdout.write(`\n${markdown}\n\n${graphs}\n`);
   if (!values['no-append']) appendToBenchmarks(markdown);
+  if (!values['no-append']) appendToBenchmarks(graphs);
   const loneTargets = loneCallerTargets(lone);
   log(`${loneTargets.filter((t) => t.met).length}/${loneTargets.length} lone-caller targets met`);
   const verdicts = evaluateTransports(transports);

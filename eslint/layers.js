@@ -57,8 +57,14 @@ export const LAYERS = [
     why: 'breakers and fallback predictors are pure policy',
   },
   {
+    unit: 'graph',
+    may: ['config', 'errors', 'lib', 'tensor'],
+    node: false,
+    why: 'an inference graph is planned from configs and run through the member caller it is given; it knows no registry, data plane or door',
+  },
+  {
     unit: 'registry',
-    may: ['repository', 'runtimes', 'scheduler', 'config', 'errors', 'lib', 'telemetry', 'tensor'],
+    may: ['repository', 'runtimes', 'scheduler', 'config', 'errors', 'lib', 'telemetry', 'tensor', 'graph'],
     why: 'the registry loads versions; it must not import the data plane, the control plane or the doors',
   },
   {
@@ -185,6 +191,7 @@ export const LAYERS = [
       'errors',
       'features',
       'features/enrichment',
+      types('graph'),
       'lib',
       'quality',
       'registry',

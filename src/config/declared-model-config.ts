@@ -20,6 +20,7 @@ import type {
 } from './model-config.js';
 import type { SloConfig } from './slo-config.js';
 import type { DeclaredInlineExecution } from './inline-config.js';
+import type { GraphConfig } from './graph-config.js';
 
 /** A model's traffic policy with its defaults (no weights: the highest ready version answers). */
 export interface DeclaredTraffic {
@@ -81,4 +82,6 @@ export interface DeclaredModelConfig {
   readonly drift?: DriftConfig;
   readonly fallback?: FallbackConfig;
   readonly cache?: ResponseCacheConfig;
+  /** An inference graph over other models (runtime `graph`). */
+  readonly graph?: GraphConfig;
 }

@@ -17,3 +17,4 @@ export * from './model-config-resilience.js';
 export * from './connection-config.js';
 export * from './state-dir.js';
 export * from './inline-config.js';
+export * from './graph-config.js';

@@ -1,9 +1,9 @@
 /**
  * Triton's `config.pbtxt` (ModelConfig in protobuf text format), for the fields that matter to inferd:
  * name, platform/backend, max_batch_size, input, output, version_policy, dynamic_batching, instance_group,
- * parameters, default_model_filename. Other fields (optimization, model_warmup, ...) are accepted and ignored,
+ * parameters, default_model_filename, and ensembles (`platform: "ensemble"`, read as graphs by triton-ensemble.ts). Other fields (optimization, model_warmup, ...) are accepted and ignored,
  * so an existing Triton ONNX model repository serves unchanged; those that would change answers if ignored
- * (sequence_batching, ensemble_scheduling, decoupled, reshape, `file:` parameters) are refused with a reason.
+ * (sequence_batching, decoupled, reshape, `file:` parameters) are refused with a reason.
  */
 import { ConfigError } from '../errors/index.js';
 import type { TensorSpec } from '../tensor/index.js';
@@ -19,6 +19,7 @@ import {
 } from './model-config.js';
 import { asArray, parseTextProto, type TextMessage, type TextValue } from './pbtxt.js';
 import { resilienceFromParameters } from './model-config-resilience.js';
+import { ensembleGraph } from './triton-ensemble.js';
 
 function isMessage(v: TextValue | undefined): v is TextMessage {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,6 +105,7 @@ function parameters(v: TextValue | undefined): Record<string, string> {
 function runtimeOf(m: TextMessage, file: string): RuntimeKind | undefined {
   const p = (m.platform ?? m.backend) as string | undefined;
   if (p === undefined) return undefined;
+  if (p === 'ensemble') return 'graph';
   if (p === 'onnxruntime_onnx' || p === 'onnxruntime') return 'onnx';
   if (p === 'fil' || p === 'xgboost') return 'xgboost';
   throw new ConfigError(
@@ -177,8 +179,10 @@ function assertSupportedFeatures(m: TextMessage, params: Record<string, string>,
   };
   if (m.sequence_batching !== undefined)
     refuse('sequence_batching (stateful models)', 'serve a stateless model, or use dynamic_batching');
-  if (m.ensemble_scheduling !== undefined)
-    refuse('ensemble_scheduling', 'chain the models in the client, or export one combined ONNX model');
+  if (m.ensemble_scheduling !== undefined && m.platform !== 'ensemble')
+    refuse('ensemble_scheduling without platform: "ensemble"', 'set platform: "ensemble"');
+  if (m.platform === 'ensemble' && m.ensemble_scheduling === undefined)
+    refuse('platform: "ensemble" without ensemble_scheduling', "declare the ensemble's steps in ensemble_scheduling");
   if (
     isMessage(m.model_transaction_policy) &&
     (m.model_transaction_policy.decoupled === true || m.model_transaction_policy.decoupled === 'true')
@@ -221,5 +225,14 @@ function tritonConfigFromMessage(m: TextMessage, file: string): ModelConfigSourc
     onnx: onnxOptions(params),
     defaultModelFilename:
       typeof m.default_model_filename === 'string' ? m.default_model_filename : filFilename(m, params, file),
+    ...(m.ensemble_scheduling === undefined
+      ? {}
+      : {
+          graph: ensembleGraph(
+            m.ensemble_scheduling,
+            asArray(m.output).flatMap((o) => (isMessage(o) && typeof o.name === 'string' ? [o.name] : [])),
+            file,
+          ),
+        }),
   };
 }

@@ -31,6 +31,7 @@ import {
 } from './model-config.js';
 import { definedOnly } from '../lib/objects.js';
 import { inlineExecutionSchema, toInlineExecution } from './inline-config.js';
+import { GRAPH_PLATFORM, parseGraphConfig } from './graph-config.js';
 
 const dims = z.array(z.number().int().min(-1));
 const tensorSpec = z.strictObject({
@@ -83,7 +84,7 @@ const instanceGroup = z.strictObject({
 
 export const modelConfigYamlSchema = z.strictObject({
   name: z.string().min(1).optional(),
-  runtime: z.enum(['onnx', 'xgboost']).optional(),
+  runtime: z.enum(['onnx', 'xgboost', 'graph']).optional(),
   platform: z.string().optional(),
   backend: z.string().optional(),
   max_batch_size: z.number().int().min(0).optional(),
@@ -118,6 +119,8 @@ export const modelConfigYamlSchema = z.strictObject({
   inline_execution: inlineExecutionSchema.optional(),
   /** The exact response cache (see cache-config.ts); validated by parseCacheConfig. */
   cache: z.unknown().optional(),
+  /** An inference graph over other models (see graph-config.ts); validated by parseGraphConfig. */
+  graph: z.unknown().optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -185,11 +188,17 @@ function withConcurrency(
 }
 
 function runtimeOf(c: YamlConfig): ModelConfigSource['runtime'] {
+  if (c.graph !== undefined) {
+    if ((c.runtime ?? 'graph') !== 'graph')
+      throw new ConfigError(`runtime '${c.runtime}' cannot declare a graph; leave runtime out`);
+    return 'graph';
+  }
   if (c.runtime) return c.runtime;
   const p = c.platform ?? c.backend;
   if (p === undefined) return undefined;
   if (p === 'onnxruntime_onnx' || p === 'onnxruntime' || p === 'onnx') return 'onnx';
   if (p === 'xgboost' || p === 'xgboost_json' || p === 'fil') return 'xgboost';
+  if (p === 'ensemble' || p === GRAPH_PLATFORM) throw new ConfigError(`platform '${p}' needs a graph: section`);
   throw new ConfigError(`platform/backend '${p}' is not supported; use onnxruntime_onnx (ONNX) or xgboost`);
 }
 
@@ -248,5 +257,6 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     drift: c.drift === undefined ? undefined : parseDriftConfig(c.drift, file),
     inline: c.inline_execution === undefined ? undefined : toInlineExecution(c.inline_execution),
     cache: c.cache === undefined ? undefined : parseCacheConfig(c.cache, file),
+    graph: c.graph === undefined ? undefined : parseGraphConfig(c.graph, file),
   };
 }

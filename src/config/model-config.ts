@@ -12,8 +12,10 @@ import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-r
 import type { DriftConfig } from './drift-config.js';
 import type { DeclaredInlineExecution } from './inline-config.js';
 import type { ResponseCacheConfig } from './cache-config.js';
+import { GRAPH_PLATFORM, GRAPH_VERSION_FILE, type GraphConfig } from './graph-config.js';
 
-export type RuntimeKind = 'onnx' | 'xgboost';
+/** `graph`: an inference graph over other models (graph-config.ts), run in-process: no artefact, no worker. */
+export type RuntimeKind = 'onnx' | 'xgboost' | 'graph';
 
 export type VersionPolicy =
   | { readonly kind: 'latest'; readonly numVersions: number }
@@ -95,6 +97,8 @@ export interface ModelConfigSource {
   readonly cache?: ResponseCacheConfig | undefined;
   /** Which file declared it, for messages. */
   readonly source?: string | undefined;
+  /** An inference graph over other models (config.yaml `graph`, or a Triton ensemble). */
+  readonly graph?: GraphConfig | undefined;
 }
 
 /** Warm-up requests run on every instance of a version before it takes traffic. */
@@ -162,6 +166,8 @@ export interface ModelConfig {
   readonly fallback?: FallbackConfig;
   /** The exact response cache of each version's answers (config.yaml `cache`). */
   readonly cache?: ResponseCacheConfig;
+  /** The graph of member models this model runs (runtime `graph`). */
+  readonly graph?: GraphConfig;
 }
 
 export const DEFAULT_ONNX_OPTIONS: OnnxOptions = Object.freeze({
@@ -189,11 +195,14 @@ export const DEFAULT_SCHEDULING: SchedulingConfig = Object.freeze({
 export const PLATFORM_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'onnxruntime_onnx',
   xgboost: 'xgboost_json',
+  graph: GRAPH_PLATFORM,
 };
 
 export const DEFAULT_FILENAME_BY_RUNTIME: Record<RuntimeKind, string> = {
   onnx: 'model.onnx',
   xgboost: 'model.json',
+  /** A version's own graph, when it has one (else the config's `graph:`). */
+  graph: GRAPH_VERSION_FILE,
 };
 
 export { EXPLANATION_OUTPUT } from './explanation-output.js';

@@ -157,6 +157,7 @@ export function normalizeModelConfig(source: ModelConfigSource, model: string): 
     ...(source.drift ? { drift: source.drift } : {}),
     ...(source.fallback ? { fallback: source.fallback } : {}),
     ...(source.cache ? { cache: source.cache } : {}),
+    ...(source.graph ? { graph: source.graph } : {}),
   };
   return deepFreeze(config);
 }

@@ -54,6 +54,8 @@ export class InferenceService {
     registry.useStages(stageBuilder({ guards: this.guards, features, drift }));
     const knowsModel = (model: string) => this.knowsModel(model);
     this.path = new RequestPath({ observers: this.observers, audit, knowsModel, resolver: registryResolver(registry) });
+    // Graph models call their members through this data plane: routing, queues and statistics apply to them.
+    registry.useGraphMembers((call) => this.path.member(call));
     this.refusals = new EarlyRefusals(() => this.path.o.resolver, this.observers, registry);
     this.queries = new ModelQueries(registry, features, this.cost);
     this.ready = new Readiness(registry);

@@ -32,7 +32,12 @@ export interface RequestObservation {
   readonly startedMs?: number;
   /** Start and end (performance.now() ms) of each part of the request path that ran. */
   readonly spans?: Readonly<
-    Partial<Record<'features' | 'validation' | 'queue' | 'inference' | 'postprocess', readonly [number, number]>>
+    Partial<
+      Record<
+        'features' | 'validation' | 'queue' | 'inference' | 'postprocess' | `step ${string}`,
+        readonly [number, number]
+      >
+    >
   >;
   /** Seconds of work per CPU stage of the core (cost/cpu-stages.ts): the cost ledger's weights. */
   readonly cpu?: Readonly<Partial<Record<'decode' | 'features' | 'queue' | 'compute' | 'encode' | 'other', number>>>;

@@ -21,6 +21,8 @@ import {
   selectOutputs,
 } from './validate-request.js';
 import type { VersionResolver } from './version-resolver.js';
+import type { MemberRequest } from '../graph/graph-executor.js';
+import type { Tensor } from '../tensor/index.js';
 import { compose } from './stages/compose.js';
 import { answerStages, submitStages, type AnswerContext } from './stages/request-stage.js';
 
@@ -38,8 +40,24 @@ export interface RequestPathOptions {
 export class RequestPath {
   constructor(readonly o: RequestPathOptions) {}
 
+  /**
+   * A graph's call of a member model: the member's own request (its routing, queue, batching, statistics and
+   * metrics, under protocol `graph`), without the audit trail, which records the graph's final answer only.
+   */
+  async member(call: MemberRequest): Promise<readonly Tensor[]> {
+    const request: InferenceRequest = {
+      model: call.model,
+      version: call.version,
+      inputs: call.inputs,
+      outputs: call.outputs.map((name) => ({ name })),
+      protocol: 'graph',
+      traceparent: call.traceparent,
+    };
+    return (await this.infer(request, undefined)).outputs;
+  }
+
   /** Runs one request with its bookkeeping: observers, audit, the traffic policy's record of failures. */
-  async infer(request: InferenceRequest): Promise<InferenceResponse> {
+  async infer(request: InferenceRequest, auditTrail = this.o.audit): Promise<InferenceResponse> {
     this.o.observers.started();
     const timeline = new RequestTimeline();
     let version = '';
@@ -69,7 +87,7 @@ export class RequestPath {
     };
     try {
       assertRequestId(request.id);
-      const begun = this.o.audit?.begin(request); // sampled: inputs taken now, before they move to a worker
+      const begun = auditTrail?.begin(request); // sampled: inputs taken now, before they move to a worker
       const audit = begun instanceof Promise ? await begun : begun; // a promise only when the audit buffer is full (backpressure)
       const response = await this.run(request, timeline, (v, rows) => {
         version = v;
@@ -139,7 +157,9 @@ export class RequestPath {
       attempt.beforeSubmit?.(inputs);
     }
     const submitted = performance.now();
-    const submit = () => version.scheduler.submit({ inputs, outputs, rows, ...scheduling });
+    // A graph reports the span of each node it runs into the request's timeline (graph/graph-executor.ts).
+    const context = config.graph ? { step: timeline.step, traceparent: request.traceparent } : undefined;
+    const submit = () => version.scheduler.submit({ inputs, outputs, rows, ...scheduling, context });
     const pending = compose(submitStages(version), submit)({ version, inputs });
     const queuedMs = performance.now() - submitted; // admission and hand-off, synchronous: the queue's CPU weight
     const result = await pending;

@@ -1,8 +1,8 @@
 import type { StageSeconds } from '../cost/cpu-stages.js';
 import type { Stage } from './observer.js';
 
-/** Span names of the request path, in order. */
-export type SpanName = 'features' | 'validation' | 'queue' | 'inference' | 'postprocess';
+/** Span names of the request path, in order; a graph model adds one per node it ran (`step <node>`). */
+export type SpanName = 'features' | 'validation' | 'queue' | 'inference' | 'postprocess' | `step ${string}`;
 
 /**
  * What happened when, for one request: stage durations (seconds) for metrics, and spans (performance.now()
@@ -38,6 +38,11 @@ export class RequestTimeline {
       if (stage) this.stages[stage] = (end - start) / 1000;
     }
   }
+
+  /** A graph node's span (inside `inference`), as its executor reports it. */
+  step = (node: string, startMs: number, endMs: number): void => {
+    this.spans[`step ${node}`] = [startMs, endMs];
+  };
 
   /** Records the scheduler's share: waiting in the queue, then the runtime call until the answer came back. */
   scheduled(submittedMs: number, returnedMs: number, queueNs: number, computeNs: number): void {

@@ -4,6 +4,7 @@
  */
 import type { ModelConfig } from '../config/index.js';
 import type { TensorSpec } from '../tensor/index.js';
+import { encodeGraph } from './graph-config-json.js';
 
 function tensorConfig(s: TensorSpec) {
   return { name: s.name, data_type: `TYPE_${s.datatype === 'BYTES' ? 'STRING' : s.datatype}`, dims: s.dims };
@@ -21,14 +22,14 @@ export function encodeModelConfig(config: ModelConfig): Record<string, unknown> 
   const out: Record<string, unknown> = {
     name: config.name,
     platform: config.platform,
-    backend: config.runtime === 'onnx' ? 'onnxruntime' : 'fil',
+    ...(config.runtime === 'graph' ? {} : { backend: config.runtime === 'onnx' ? 'onnxruntime' : 'fil' }),
     runtime: config.runtime,
     max_batch_size: config.maxBatchSize,
     input: config.inputs.map(tensorConfig),
     output: config.outputs.map(tensorConfig),
     version_policy: versionPolicy(config),
     instance_group: [{ count: config.instanceCount, kind: 'KIND_CPU' }],
-    default_model_filename: config.defaultModelFilename,
+    ...(config.graph ? encodeGraph(config.graph) : { default_model_filename: config.defaultModelFilename }),
     parameters: Object.fromEntries(Object.entries(config.parameters).map(([k, v]) => [k, { string_value: v }])),
   };
   if (s.dynamicBatching) {

@@ -124,6 +124,7 @@ export function completeConfig({ declared, runtime, signature, labels }: Complet
     ...(declared.fallback ? { fallback: declared.fallback } : {}),
     ...(declared.drift ? { drift: declared.drift } : {}),
     ...(declared.cache ? { cache: declared.cache } : {}),
+    ...(declared.graph ? { graph: declared.graph } : {}),
   };
   return deepFreeze(config);
 }

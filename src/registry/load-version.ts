@@ -16,6 +16,7 @@ import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, type WarmupReport } from './warmup.js';
 import { versionLabel } from '../config/version-label.js';
 import { setUpInline } from './inline-setup.js';
+import { isGraphVersion, loadGraphVersion, type GraphMembers } from './load-graph-version.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -36,6 +37,8 @@ export interface LoadOptions {
   readonly lowerPriority?: boolean | undefined;
   /** The server's inline-execution defaults (default: on, 100 µs). */
   readonly inline?: InlineExecutionDefaults | undefined;
+  /** How a graph model reaches its members (absent: graphs cannot load). */
+  readonly graphMembers?: GraphMembers | undefined;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
@@ -66,6 +69,7 @@ export async function loadVersion(
   version: number,
   options: LoadOptions = {},
 ): Promise<LoadedVersion> {
+  if (isGraphVersion(def, version)) return loadGraphVersion(def, version, options.graphMembers, options);
   const versionDir = join(def.dir, versionLabel(version));
   const label = `model '${def.name}' version ${version}`;
   const integrity = await verifyVersionIntegrity(

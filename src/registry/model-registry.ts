@@ -12,6 +12,8 @@ import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
 import { loadVersion } from './load-version.js';
+import type { MemberCaller } from '../graph/graph-executor.js';
+import { graphWaves } from './graph-waves.js';
 import { repositoryRelative, rewriteMessage } from './repository-paths.js';
 import type { ModelReadiness } from './readiness.js';
 import { WarmupFailures, WarmupFileError, type WarmupFailureCount } from './warmup.js';
@@ -98,7 +100,11 @@ export class ModelRegistry {
     try {
       const all = names ?? (await this.repository.modelNames());
       for (const n of all) this.intended.add(n);
-      await Promise.all(all.map((n) => this.loadNamed(n, { force: true, listMissing: true }).catch(() => undefined)));
+      // Graphs load after the models they call (their checks need the members' signatures), in waves.
+      for (const wave of await graphWaves(all, (n) => this.repository.readModel(n)))
+        await Promise.all(
+          wave.map((n) => this.loadNamed(n, { force: true, listMissing: true }).catch(() => undefined)),
+        );
     } finally {
       this.loaded = true;
     }
@@ -319,6 +325,10 @@ export class ModelRegistry {
         integrity: this.options.integrity,
         lowerPriority: this.loaded,
         inline: this.options.inline,
+        graphMembers: this.graphCaller && {
+          lookup: (member, v) => this.resolveReady(member, v?.toString()).config,
+          call: this.graphCaller,
+        },
       });
       const stages = this.stages?.(id, loaded.config, fingerprint) ?? [];
       const ready = assembleVersion({
@@ -435,6 +445,13 @@ export class ModelRegistry {
   }
 
   private stages: StageBuilder | undefined;
+
+  /** How graph models call their members (the inference core's data plane). Set before loading. */
+  useGraphMembers(call: MemberCaller): void {
+    this.graphCaller = call;
+  }
+
+  private graphCaller: MemberCaller | undefined;
 
   /** True when the registry holds the model (loaded now or before, or named at start). */
   knows(name: string): boolean {

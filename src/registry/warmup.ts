@@ -63,10 +63,11 @@ export class TrackedInstance implements ExecutionInstance {
   runTimed(
     inputs: readonly Tensor[],
     outputNames: readonly string[],
+    context?: unknown,
   ): Promise<{ outputs: Tensor[]; computeNs: number }> {
-    if (this.ran) return this.inner.runTimed(inputs, outputNames); // no promise of its own on the hot path
+    if (this.ran) return this.inner.runTimed(inputs, outputNames, context); // no promise of its own on the hot path
     this.coldRuns++;
-    return this.inner.runTimed(inputs, outputNames).finally(() => {
+    return this.inner.runTimed(inputs, outputNames, context).finally(() => {
       this.ran = true;
     });
   }

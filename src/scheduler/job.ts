@@ -11,6 +11,11 @@ export interface ScheduleRequest {
   readonly priority?: number;
   /** Queue timeout in microseconds. Undefined: the model's default. */
   readonly timeoutMicroseconds?: number;
+  /**
+   * Handed to the instance with the request when it runs alone (a model that does not batch); opaque to the
+   * scheduler. A graph's executor reports its nodes' spans through it.
+   */
+  readonly context?: unknown;
 }
 
 export interface ScheduleResult {

@@ -24,6 +24,8 @@ export interface ExecutionInstance {
   runTimed(
     inputs: readonly Tensor[],
     outputNames: readonly string[],
+    /** The request's `context` when the call runs one request alone. */
+    context?: unknown,
   ): Promise<{ outputs: Tensor[]; computeNs: number }>;
   close(): Promise<void>;
   /** False once the instance can never run again (its worker exited); undefined when it cannot tell. */
@@ -373,7 +375,11 @@ export class ModelScheduler {
     try {
       const inputs = concatInputs(jobs.map((j) => j.request.inputs));
       joinedNs = now();
-      answer = await instance.runTimed(inputs, this.outputNames(jobs));
+      answer = await instance.runTimed(
+        inputs,
+        this.outputNames(jobs),
+        jobs.length === 1 ? jobs[0].request.context : undefined,
+      );
       parts =
         jobs.length === 1
           ? [answer.outputs]

@@ -50,7 +50,7 @@ export interface RequestMetricsOptions {
 }
 
 /** The label values of protocol, outcome and stage: anything else is counted as `library`, `error` or not at all. */
-const PROTOCOLS = new Set(['http', 'grpc', 'v1', 'library']);
+const PROTOCOLS = new Set(['http', 'grpc', 'v1', 'library', 'graph']);
 const OUTCOMES = new Set([
   'success',
   'client_error',
