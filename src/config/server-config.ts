@@ -25,6 +25,7 @@ import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
 import { resolveStateDir, type StateDir } from './state-dir.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -331,7 +332,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     ...layers.map((l) => definedOnly(l)),
     definedOnly({ tracing: mergedTracing(layers), state: mergedState(layers) }),
   );
-  const parsed = serverConfigSchema.safeParse(merged);
+  const parsed = serverConfigSchema.safeParse(merged, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   if (c.integrity === 'signed' && c.trusted_keys.length === 0) {
