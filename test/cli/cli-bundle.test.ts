@@ -98,7 +98,7 @@ test('inferd serve runs from the bundle with the code cache taken, and answers H
       client.close();
     }
     const metrics = await fetch(addressFrom(output(), 'metrics'));
-    assert.match(await metrics.text(), /inference_request_duration_seconds/);
+    assert.match(await metrics.text(), /inferd_requests_total\{[^}]*model="digits"/);
   });
 });
 

@@ -30,6 +30,7 @@ export const EXCLUSIVE_FILES: Readonly<Record<string, string>> = {
   'test/security/big-bodies.test.ts': 'counts event-loop turns and answers a probe while a large body is decoded',
   'test/audit/audit-sigkill.test.ts': 'SIGKILLs a serving CLI process under concurrent load',
   'test/cli/sighup.test.ts': 'sends signals to a serving CLI process',
+  'test/cli/cli-bundle.test.ts': 'starts and SIGTERMs CLI server processes',
   'test/features/chaos.test.ts': 'hangs (SIGSTOP), kills and restarts a Redis of its own under client loops',
   'test/features/feature-readiness.test.ts': 'kills and restarts a Redis of its own',
   'test/integration/process-faults.test.ts': 'crashes a serving CLI process and kills it',
