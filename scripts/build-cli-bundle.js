@@ -10,16 +10,19 @@
  *   SDK and exporter) stay external: required from node_modules when, and only if, they are used.
  * - Worker threads and files found beside a module (`new URL('./x.js', import.meta.url)`) keep working: each
  *   module's `import.meta.url` becomes the URL of its compiled file in dist, so a worker entry still loads from there.
- * - Code cache: `inferd serve --help` runs through the bundle (it loads every module the server has) and the cache
- *   is written as it exits. Nothing is written when inferd runs. If that run fails the bundle is broken: the build
- *   fails and no stamp is left, so the command would run its modules.
+ * - Code cache: a server is started through the bundle (on an empty repository, ports 0) and stopped once it
+ *   listens, and the cache is written as it exits (`inferd serve --help`, which loads every module, where that
+ *   start cannot run). Nothing is written when inferd runs. If neither runs, the bundle is broken: the build fails
+ *   and no stamp is left, so the command would run its modules.
  * - A stamp records tsc's build info as the bundle saw it: a later `tsc -b` makes the bundle stale and the command
  *   runs its modules instead, until the next `npm run build`.
  */
-import { spawnSync } from 'node:child_process';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
@@ -94,22 +97,73 @@ await build({
 });
 await writeFile(STAMP, `${JSON.stringify({ buildInfoMtimeMs: await mtimeMs(BUILD_INFO) })}\n`);
 
-// The code cache: `inferd serve --help` through the bundle, its output discarded.
-const training = spawnSync(
-  process.execPath,
-  [
-    '--input-type=module',
-    '-e',
-    `process.argv = [process.argv[0], 'inferd', 'serve', '--help'];
-     const { runCliBundle } = await import(${JSON.stringify(join(CLI_DIR, 'cli-bundle.js'))});
-     if (!runCliBundle({ writeCodeCache: true })) process.exit(3);`,
-  ],
-  { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 },
-);
-// A bundle that cannot show the server's help is broken: no stamp, so the command runs its modules, and the build fails.
-if (training.status !== 0 || (await mtimeMs(CACHE)) === null) {
+/**
+ * Runs `inferd <args>` through the bundle, writing the code cache as it exits; resolves with its exit code and
+ * stderr. With `until`, the process is sent SIGTERM once a line of its standard output matches.
+ */
+function train(args, until) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `process.argv = [process.argv[0], 'inferd', ...${JSON.stringify(args)}];
+       const { runCliBundle } = await import(${JSON.stringify(join(CLI_DIR, 'cli-bundle.js'))});
+       if (!runCliBundle({ writeCodeCache: true })) process.exit(3);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: trainingEnv() },
+  );
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (until?.test(line)) child.kill('SIGTERM');
+  });
+  return new Promise((done) =>
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      done({ code: code ?? signal, stderr });
+    }),
+  );
+}
+
+/** This environment without inferd's own settings, which would change what the training start does. */
+function trainingEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFERD_')));
+  return { ...env, INFERD_SHUTDOWN_DELAY_MS: '0', INFERD_LOG_FORMAT: 'json' };
+}
+
+/**
+ * The code cache holds the functions compiled while it was made. A real start compiles most of what a start runs
+ * (config, stores, the HTTP, gRPC and metrics apps): explicit model control on an empty repository in a temporary
+ * folder, every port 0 on 127.0.0.1, stopped once it listens. Where that cannot run (no sockets in a sandboxed
+ * build), `inferd serve --help` still loads every module.
+ */
+const scratch = await mkdtemp(join(tmpdir(), 'inferd-bundle-training-'));
+let trained;
+try {
+  await mkdir(join(scratch, 'models'));
+  trained = await train(
+    [
+      'serve',
+      ...['--model-repository', join(scratch, 'models'), '--state-dir', join(scratch, 'state')],
+      ...['--model-control-mode', 'explicit', '--allow-empty-repository', '--host', '127.0.0.1'],
+      ...['--http-port', '0', '--grpc-port', '0', '--metrics-port', '0'],
+    ],
+    /inferd listening on/,
+  );
+  if (trained.code !== 0 || (await mtimeMs(CACHE)) === null) {
+    process.stderr.write(`build-cli-bundle: a training start failed (${trained.code}); using 'serve --help'\n${trained.stderr}`);
+    trained = await train(['serve', '--help']);
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+// A bundle that cannot even show the server's help is broken: no stamp (the command runs its modules), and the
+// build fails.
+if (trained.code !== 0 || (await mtimeMs(CACHE)) === null) {
   await rm(STAMP, { force: true });
   await rm(CACHE, { force: true });
-  process.stderr.write(`build-cli-bundle: 'inferd serve --help' failed through the bundle (exit ${training.status}):\n${training.stderr}`);
+  process.stderr.write(`build-cli-bundle: 'inferd serve --help' failed through the bundle (${trained.code}):\n${trained.stderr}`);
   process.exit(1);
 }
