@@ -107,7 +107,10 @@ function train(args, until) {
     [
       '--input-type=module',
       '-e',
-      `process.argv = [process.argv[0], 'inferd', ...${JSON.stringify(args)}];
+      // A SIGTERM that comes before the server's own handler (the "listening" line is logged just before it is
+      // installed) exits at once: the cache is written all the same.
+      `process.on('SIGTERM', () => process.listenerCount('SIGTERM') === 1 && process.exit(0));
+       process.argv = [process.argv[0], 'inferd', ...${JSON.stringify(args)}];
        const { runCliBundle } = await import(${JSON.stringify(join(CLI_DIR, 'cli-bundle.js'))});
        if (!runCliBundle({ writeCodeCache: true })) process.exit(3);`,
     ],

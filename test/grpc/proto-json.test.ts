@@ -10,12 +10,10 @@ import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor }
 import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { INFERENCE_PROTO_JSON } from '../../src/transport/grpc/inference-proto-json.js';
-import {
-  inferenceServiceDefinition,
-  PROTO_DIR,
-  PROTO_FILE,
-  PROTO_LOADER_OPTIONS,
-} from '../../src/transport/grpc/proto-loader.js';
+import { inferenceServiceDefinition, PROTO_FILE, PROTO_LOADER_OPTIONS } from '../../src/transport/grpc/proto-loader.js';
+import { ROOT } from '../helpers/root.js';
+
+const PROTO_DIR = join(ROOT, 'proto');
 
 function protoLoaderDefinition() {
   const pkg = loadSync(PROTO_FILE, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_DIR] });

@@ -3,17 +3,15 @@
  * the model_config.proto it imports) in protobufjs's JSON form (`inference-proto-json.ts`, generated from the .proto
  * files and checked against them by a test). Messages are encoded and decoded as @grpc/proto-loader would with
  * PROTO_LOADER_OPTIONS; what is left out is the descriptors proto-loader generates for reflection, which cost tens
- * of milliseconds of a cold start and which the server does not use. The proto/ folder ships with the package
- * beside dist/, for clients.
+ * of milliseconds of a cold start and which the server does not use. The server does not read proto/: it ships with
+ * the package for clients.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import type { Options } from '@grpc/proto-loader';
 import protobuf from 'protobufjs/light.js';
 import { INFERENCE_PROTO_JSON } from './inference-proto-json.js';
 
+/** The service's file in proto/ (clients load it; the tests' own client does). */
 export const PROTO_FILE = 'grpc_service.proto';
 const SERVICE = 'inference.GRPCInferenceService';
 
@@ -25,20 +23,6 @@ export const PROTO_LOADER_OPTIONS: Options = Object.freeze({
   defaults: true,
   oneofs: true,
 });
-
-/**
- * The repository's proto/ folder. Compiled code runs from dist/src/transport/grpc/ (the root is four levels
- * up); the TypeScript sources sit one level less deep.
- */
-function findProtoDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(here, '../../../..', 'proto'), resolve(here, '../../..', 'proto')];
-  const found = candidates.find((dir) => existsSync(join(dir, PROTO_FILE)));
-  if (!found) throw new Error(`cannot find ${PROTO_FILE}; looked in ${candidates.join(' and ')}`);
-  return found;
-}
-
-export const PROTO_DIR = findProtoDir();
 
 /** A method of the service, with the number of its request's model field (`model_name`, else `name`, a string). */
 export type InferenceMethod = MethodDefinition<object, object> & { readonly modelField: number | undefined };
