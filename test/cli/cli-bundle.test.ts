@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BUNDLE_FILES, bundleIsCurrent } from '../../src/cli/cli-bundle.js';
+import { BUNDLE_FILES, bundleIsCurrent, mtimeOf } from '../../src/cli/cli-bundle.js';
 import { connect } from '../grpc/grpc-client.js';
 import { CLI_PATH } from '../helpers/server.js';
 import { GIVE_UP_MS, waitFor } from '../helpers/wait-for.js';
@@ -72,6 +72,8 @@ test('the build leaves a current bundle with its code cache (npm run build; the 
 });
 
 test('inferd serve runs from the bundle with the code cache taken, and answers HTTP, gRPC and metrics', async () => {
+  const written = () => [BUNDLE_FILES.bundle, BUNDLE_FILES.cache, BUNDLE_FILES.stamp].map((f) => mtimeOf(f));
+  const before = written();
   await withServer([], async (listening, output) => {
     assert.equal(listening.code_loading, 'bundle');
     assert.equal(listening.code_cache, 'accepted');
@@ -100,6 +102,11 @@ test('inferd serve runs from the bundle with the code cache taken, and answers H
     const metrics = await fetch(addressFrom(output(), 'metrics'));
     assert.match(await metrics.text(), /inferd_requests_total\{[^}]*model="digits"/);
   });
+  assert.deepEqual(
+    written(),
+    before,
+    'nothing is written beside the bundle at run time (a read-only file system is fine)',
+  );
 });
 
 test('a code cache V8 rejects (other V8 flags) costs only time: inferd serve starts and answers', async () => {
