@@ -41,6 +41,11 @@ export const LAYERS = [
   },
   { unit: 'repository', may: ['config', 'errors', 'lib'], why: 'the repository only reads the disk' },
   {
+    unit: 'artifacts',
+    may: ['repository', 'config', 'errors', 'lib', 'telemetry'],
+    why: 'an artefact store is one more model repository: the registry reads it through the repository contract',
+  },
+  {
     unit: 'scheduler',
     may: ['tensor', 'errors', 'config', 'lib'],
     why: 'the scheduler knows instances, not the registry or the doors',

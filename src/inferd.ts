@@ -7,8 +7,8 @@
  * const res = await inferd.infer({ model: 'digits', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Float32Array(64) }] });
  * await inferd.stop();
  */
-import { FileModelRepository } from './repository/model-repository.js';
-import { checkModelRepository } from './repository/check-model-repository.js';
+import { openRepositories, type StoreRepositories } from './artifacts/store-repositories.js';
+import type { ArtifactStoreConfig } from './config/artifact-store-config.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import { RepositoryPoller } from './registry/repository-poller.js';
 import { InferenceService } from './inference/inference-service.js';
@@ -38,6 +38,13 @@ export interface InferdOptions {
    * rejects with a `ModelRepositoryError` (see `allowEmptyRepository`); inferd never creates it.
    */
   readonly modelRepository: string;
+  /**
+   * Every repository to serve, folders and `s3://bucket/prefix` URLs (default: `[modelRepository]`); a model name
+   * may be in one only. Store repositories are pulled into a cache (README "Models from an artefact store").
+   */
+  readonly modelRepositories?: readonly string[];
+  /** How `s3://` repositories are reached and cached (default: the SDK's chain, the cache under the state directory). */
+  readonly artifactStore?: ArtifactStoreConfig;
   /**
    * Explicit and poll modes: start even when the repository holds no model folders (models are loaded or added
    * later; meanwhile nothing serves and the server counts as ready). Default false.
@@ -91,6 +98,8 @@ export class Inferd {
     readonly state: PostgresState | undefined,
     /** The canary leader, verdict ledger and shared evidence when `state.store` is postgres. */
     readonly canaryCoordination: PostgresCanaryCoordination | undefined,
+    /** The artefact stores among the repositories: what was pulled, what is being pulled, whether they answer. */
+    readonly artifacts: StoreRepositories,
   ) {}
 
   /**
@@ -101,16 +110,7 @@ export class Inferd {
     const logger = options.logger ?? silentLogger();
     const mode = options.modelControlMode ?? 'none';
     // First: nothing below may open (or create) anything in a repository that is not there.
-    const models = await checkModelRepository({
-      path: options.modelRepository,
-      modelControlMode: mode,
-      allowEmpty: options.allowEmptyRepository ?? false,
-    });
-    if (models.length === 0)
-      logger.warn(
-        { model_repository: options.modelRepository },
-        'the model repository has no models yet: nothing serves until one is added and loaded',
-      );
+    const artifacts = await openRepositories(options, mode, logger);
     const integrity = integrityPolicy(options.integrity ?? 'off', options.trustedKeys ?? []);
     // Feature stores open before the models load and close after they stop (stop() reverses this order). Their
     // clients (ioredis, better-sqlite3) are loaded only when features are configured.
@@ -132,11 +132,12 @@ export class Inferd {
       : undefined;
     await audit?.start().catch(async (err: unknown) => {
       await features?.stop();
+      artifacts.close();
       throw err;
     });
     // The traffic manager hears of every version the registry loads, refuses or unloads (called only once loading starts).
-    const drift = new DriftMonitor({ repository: options.modelRepository, logger });
-    const registry = new ModelRegistry(new FileModelRepository(options.modelRepository), logger, {
+    const drift = new DriftMonitor({ repository: (model) => artifacts.repository.modelFolder(model), logger });
+    const registry = new ModelRegistry(artifacts.repository, logger, {
       integrity,
       featuresConfigSha256: options.features?.sha256,
       onEvent: (e) => traffic.onLifecycle(e),
@@ -172,6 +173,7 @@ export class Inferd {
       await state?.close();
       await audit?.stop();
       await features?.stop();
+      artifacts.close();
       throw err;
     }
     const traffic = new TrafficManager({ versions: registry, logger, store, coordination });
@@ -185,23 +187,40 @@ export class Inferd {
       await state?.close();
       await audit?.stop();
       await features?.stop();
+      artifacts.close();
       throw err;
     });
     markStartupPhase('stores');
     const initial = mode === 'explicit' && !options.loadModels?.includes('*') ? (options.loadModels ?? []) : undefined;
-    await registry.loadInitial(initial).catch(async (err: unknown) => {
+    const poller =
+      mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
+    const loadInitial = async () => {
+      await registry.loadInitial(initial);
+      markStartupPhase('models');
+      poller?.start();
+      traffic.resumeRollouts();
+    };
+    const closeAll = async (err: unknown) => {
       await traffic.closeStore();
       await coordination?.close();
       await state?.close();
       await audit?.stop();
       await features?.stop();
+      artifacts.close();
       throw err;
-    });
-    markStartupPhase('models');
-    const poller =
-      mode === 'poll' ? new RepositoryPoller(registry, (options.repositoryPollSecs ?? 15) * 1000, logger) : undefined;
-    poller?.start();
-    traffic.resumeRollouts();
+    };
+    // A store that cannot be read at start: serve nothing, not ready with the reason, and try again with back-off.
+    if (artifacts.startProblem)
+      artifacts.retry = new (await import('./artifacts/start-retry.js')).StartRetry(artifacts.startProblem, {
+        attempt: async () => {
+          await artifacts.check();
+          await loadInitial();
+        },
+        maxMs: artifacts.retryMaxMs,
+        logger,
+      });
+    if (artifacts.retry) artifacts.retry.start();
+    else await loadInitial().catch(closeAll);
     traffic.start();
     drift.start();
     const control = new ControlPlane({
@@ -213,10 +232,23 @@ export class Inferd {
       features,
     });
     const stateHealth = () => traffic.stateHealth();
+    for (const check of artifacts.readinessChecks()) service.addReadinessCheck(check);
     if (state)
       // Not a readiness failure: serving goes on with the last known policies (README "Running several replicas").
       service.addReadinessCheck({ dependency: 'state_store', degrades: true, problem: () => stateHealth()?.problem });
-    return new Inferd(service, control, registry, poller, features, audit, traffic, drift, state, coordination);
+    return new Inferd(
+      service,
+      control,
+      registry,
+      poller,
+      features,
+      audit,
+      traffic,
+      drift,
+      state,
+      coordination,
+      artifacts,
+    );
   }
 
   /** Runs one request. The caller's input arrays are copied, so they stay usable afterwards. */
@@ -233,6 +265,7 @@ export class Inferd {
   /** Answers everything already accepted, then stops every model's workers. */
   async stop(): Promise<void> {
     this.traffic.stop();
+    await this.artifacts.retry?.stop();
     await this.poller?.stop();
     await this.registry.stop();
     await this.drift.stop(); // counts what the last answers buffered; waits for webhook calls
@@ -241,5 +274,6 @@ export class Inferd {
     await this.state?.close();
     await this.audit?.stop(); // after the last answer: writes what is buffered
     await this.features?.stop();
+    this.artifacts.close();
   }
 }

@@ -9,6 +9,7 @@ import { LEGACY_AUDIT_PATH } from './config/audit-config.js';
 import { ConfigError } from './errors/index.js';
 import { Inferd } from './inferd.js';
 import { checkModelRepository } from './repository/check-model-repository.js';
+import { isStoreUrl } from './config/artifact-store-config.js';
 import { dropSpareWorker } from './registry/prestart-worker.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createFeatureMetrics, createMetrics } from './telemetry/metrics.js';
@@ -22,6 +23,7 @@ import { withDriftMetrics } from './telemetry/drift-metrics.js';
 import { createSecurityMetrics } from './telemetry/security-metrics.js';
 import { createConnectionMetrics } from './telemetry/connection-metrics.js';
 import { withMetrics } from './telemetry/metric-group.js';
+import { createArtifactMetrics } from './telemetry/artifact-metrics.js';
 import { withProcessFaults } from './telemetry/process-faults.js';
 import { SecurityGate } from './security/security-gate.js';
 import { httpsServerOptions, TlsMaterial } from './security/tls-material.js';
@@ -66,13 +68,15 @@ export async function startServer(
   const grpcLoading = config.grpcPort >= 0 ? import('./transport/grpc/grpc-server.js') : undefined;
   grpcLoading?.catch(() => undefined); // likewise
   // Before anything reads the repository (features.yaml) or writes beside it (the rollout store): it must be there.
-  await checkModelRepository({
-    path: config.modelRepository,
-    modelControlMode: config.modelControlMode,
-    allowEmpty: config.allowEmptyRepository,
-  });
+  // Folders only: an `s3://` repository is read (and retried while it cannot be) by Inferd.create.
+  for (const path of config.modelRepositories.filter((r) => !isStoreUrl(r)))
+    await checkModelRepository({
+      path,
+      modelControlMode: config.modelControlMode,
+      allowEmpty: config.allowEmptyRepository || config.modelRepositories.length > 1,
+    });
   checkStateDir(config, logger);
-  logger.info({ model_repository: config.modelRepository }, 'loading models');
+  logger.info({ model_repository: config.modelRepositories.join(', ') }, 'loading models');
   const features =
     config.featuresConfig === undefined
       ? undefined
@@ -98,6 +102,8 @@ export async function startServer(
     );
   const inferd = await Inferd.create({
     modelRepository: config.modelRepository,
+    modelRepositories: config.modelRepositories,
+    artifactStore: config.artifactStore,
     logger,
     modelControlMode: config.modelControlMode,
     allowEmptyRepository: config.allowEmptyRepository,
@@ -164,7 +170,10 @@ export async function startServer(
       withDriftMetrics(createObservedMetrics(inferd, config, featureMetrics), inferd.drift),
       inferd.traffic,
     );
-    return withProcessFaults(withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics));
+    const artifactMetrics = createArtifactMetrics(() => inferd.artifacts.metricRows());
+    return withProcessFaults(
+      withMetrics(observed, auditMetrics, feedbackMetrics, securityMetrics, connectionMetrics, artifactMetrics),
+    );
   };
   const metricsApp =
     config.metricsPort >= 0

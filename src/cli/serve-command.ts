@@ -18,7 +18,9 @@ export const SERVE_HELP = `Usage: inferd serve [options]
 Serves the models in a model repository over the Open Inference Protocol (V2) on HTTP and gRPC.
 
 Options:
-  --model-repository DIR   folder of <model>/<version>/ trees (default: models); inferd never writes into it
+  --model-repository DIR   folder of <model>/<version>/ trees (default: models); inferd never writes into it;
+                           or s3://bucket/prefix, pulled into a cache (README "Models from an artefact store");
+                           repeat it to serve several repositories
   --state-dir DIR          where inferd keeps its own files: rollout store, SQLite prediction log
                            (default: $XDG_STATE_HOME/inferd/<repository>, i.e. ~/.local/state/inferd/<repository>)
   --host ADDRESS           address to bind (default: 127.0.0.1; any other address exposes the server)
@@ -49,6 +51,12 @@ INFERD_BODY_LIMIT_BYTES, INFERD_LOG_LEVEL, INFERD_STRICT_READINESS, INFERD_SHUTD
 (flags win over them).
 `;
 
+/** A repeated --model-repository: the first is model_repository, the others model_repositories (Triton's way). */
+function repositoryFlags(given: readonly string[] | undefined): Partial<ServerConfigFile> {
+  if (!given?.length) return {};
+  return { model_repository: given[0], ...(given.length > 1 ? { model_repositories: given.slice(1) } : {}) };
+}
+
 function flagsToConfig(values: Record<string, string | boolean | string[] | undefined>): Partial<ServerConfigFile> {
   const port = values['http-port'];
   const strict = values['strict-readiness'];
@@ -59,7 +67,7 @@ function flagsToConfig(values: Record<string, string | boolean | string[] | unde
     http_port: port === undefined ? undefined : Number(port),
     metrics_port: metrics === undefined ? undefined : Number(metrics),
     grpc_port: grpc === undefined ? undefined : Number(grpc),
-    model_repository: values['model-repository'] as string | undefined,
+    ...repositoryFlags(values['model-repository'] as string[] | undefined),
     state_dir: values['state-dir'] as string | undefined,
     log_level: values['log-level'] as ServerConfigFile['log_level'],
     strict_readiness: strict === undefined ? undefined : strict === 'true',
@@ -96,7 +104,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs({
     args,
     options: {
-      'model-repository': { type: 'string' },
+      'model-repository': { type: 'string', multiple: true },
       'state-dir': { type: 'string' },
       host: { type: 'string' },
       'http-port': { type: 'string' },

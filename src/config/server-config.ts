@@ -25,6 +25,13 @@ import { tlsConfigSchema, toTlsConfig, type TlsConfig } from './tls-config.js';
 import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
 import { resolveStateDir, type StateDir } from './state-dir.js';
+import {
+  artifactStoreConfigSchema,
+  isStoreUrl,
+  parseStoreUrl,
+  toArtifactStoreConfig,
+  type ArtifactStoreConfig,
+} from './artifact-store-config.js';
 import { PARSE_ONCE } from './parse-once.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
@@ -39,6 +46,10 @@ export const serverConfigSchema = z.strictObject({
   /** gRPC port; -1 turns it off. Defaults to 8001, or to a free port when http_port is 0. */
   grpc_port: z.number().int().min(-1).max(65535).optional(),
   model_repository: z.string().min(1).default('models'),
+  /** More repositories served beside model_repository (Triton's repeated --model-repository); a model name in one only. */
+  model_repositories: z.array(z.string().min(1)).default([]),
+  /** How `s3://` repositories are reached and pulled (artifact-store-config.ts; README "Models from an artefact store"). */
+  artifact_store: artifactStoreConfigSchema.prefault({}),
   /**
    * Where inferd keeps what it writes (rollout store, SQLite prediction log): never the model repository.
    * Default: $XDG_STATE_HOME/inferd/<repository> (~/.local/state/inferd/<repository>); see state-dir.ts.
@@ -136,6 +147,10 @@ export interface ServerConfig {
   /** -1: no gRPC endpoint. */
   readonly grpcPort: number;
   readonly modelRepository: string;
+  /** Every repository served: modelRepository first, then model_repositories (folders or `s3://` URLs). */
+  readonly modelRepositories: readonly string[];
+  /** How `s3://` repositories are reached, pulled and cached. */
+  readonly artifactStore: ArtifactStoreConfig;
   /** Where the rollout store and the SQLite prediction log go unless their paths are configured. */
   readonly stateDir: StateDir;
   readonly modelControlMode: 'none' | 'explicit' | 'poll';
@@ -342,12 +357,16 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
   }
   assertSafeBinding(c.host, c.auth.enabled, c.insecure);
   const stateDir = resolveStateDir(c.state_dir, c.model_repository);
+  const repositories = [...new Set([c.model_repository, ...c.model_repositories])];
+  for (const r of repositories) if (isStoreUrl(r)) parseStoreUrl(r); // a malformed URL stops the start here
   return Object.freeze({
     host: c.host,
     httpPort: c.http_port,
     metricsPort: c.metrics_port ?? (c.http_port === 0 ? 0 : 8002),
     grpcPort: c.grpc_port ?? (c.http_port === 0 ? 0 : 8001),
     modelRepository: c.model_repository,
+    modelRepositories: Object.freeze(repositories),
+    artifactStore: toArtifactStoreConfig(c.artifact_store, stateDir.path),
     stateDir,
     modelControlMode: c.model_control_mode,
     allowEmptyRepository: c.allow_empty_repository,

@@ -24,6 +24,11 @@ export interface StateDir {
 
 /** `<name>-<8 hex of sha256(absolute path)>`: readable, and distinct for two repositories of the same name. */
 export function repositoryKey(modelRepository: string): string {
+  if (/^s3:\/\//i.test(modelRepository)) {
+    // A store URL: named by its bucket and prefix, hashed as written (there is no path to resolve).
+    const name = modelRepository.slice(5).replace(/[^A-Za-z0-9._-]/g, '_') || 'repository';
+    return `${name.slice(0, 64)}-${createHash('sha256').update(modelRepository).digest('hex').slice(0, 8)}`;
+  }
   let absolute = resolve(modelRepository);
   try {
     absolute = realpathSync(absolute);

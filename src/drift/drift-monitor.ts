@@ -17,10 +17,14 @@ import { VersionDrift } from './drift-version.js';
 import { postDriftWebhook } from './drift-webhook.js';
 import type { WindowReport } from './drift-window.js';
 import { profilePath } from './profile-store.js';
+import { basename, dirname } from 'node:path';
 
 export interface DriftMonitorOptions {
-  /** The model repository: profiles are read from `<repository>/<model>/<version>/profile.json`. */
-  readonly repository: string;
+  /**
+   * The model repository: profiles are read from `<repository>/<model>/<version>/profile.json`. A function gives
+   * a model's local folder instead (an artefact store's models are read from their cache folders).
+   */
+  readonly repository: string | ((model: string) => string);
   readonly logger: Logger;
   /** Epoch milliseconds; tests may pass their own. */
   readonly now?: () => number;
@@ -107,6 +111,13 @@ export class DriftMonitor implements DriftTap {
     };
   }
 
+  private profileOf(model: string, version: string): string {
+    const repository = this.options.repository;
+    return typeof repository === 'string'
+      ? profilePath(repository, model, version)
+      : profilePath(dirname(repository(model)), basename(repository(model)), version);
+  }
+
   /** The version's record, made (and its profile read) the first time it is asked for. */
   stateOf(config: ModelConfig, version: string): VersionDrift {
     const key = `${config.name}/${version}`;
@@ -118,7 +129,7 @@ export class DriftMonitor implements DriftTap {
         config.name,
         version,
         config.drift!,
-        profilePath(this.options.repository, config.name, version),
+        this.profileOf(config.name, version),
         input !== undefined && input > 0 ? input : undefined,
       );
       this.versions.set(key, state);

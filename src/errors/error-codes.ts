@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   circuit_open: 'UNAVAILABLE',
   server_busy: 'UNAVAILABLE',
   state_store_unavailable: 'UNAVAILABLE',
+  artifact_store_unavailable: 'UNAVAILABLE',
   deadline_exceeded: 'DEADLINE_EXCEEDED',
   config_invalid: 'CONFIG_INVALID',
   repository_invalid: 'CONFIG_INVALID',

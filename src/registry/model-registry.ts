@@ -7,11 +7,7 @@ import type { DeclaredModelConfig } from '../config/index.js';
 import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
-import {
-  assertValidModelName,
-  type FileModelRepository,
-  type ModelDefinition,
-} from '../repository/model-repository.js';
+import { assertValidModelName, type ModelDefinition, type ModelRepository } from '../repository/model-repository.js';
 import { selectVersions } from '../repository/version-policy.js';
 import type { Logger } from '../telemetry/logger.js';
 import { featuresConfigProblem, IntegrityRefusal, verifyModelIntegrity, type IntegrityPolicy } from './integrity.js';
@@ -86,11 +82,13 @@ export class ModelRegistry {
   private loaded = false;
 
   constructor(
-    private readonly repository: FileModelRepository,
+    private readonly repository: ModelRepository,
     private readonly logger: Logger,
     private readonly options: RegistryOptions = {},
   ) {
-    this.relative = repositoryRelative(repository.root);
+    const relative = repositoryRelative(repository.root);
+    const own = repository.rewritePaths?.bind(repository);
+    this.relative = own ? (message) => relative(own(message)) : relative;
   }
 
   /** Loads the named models (all of the repository's when `names` is undefined); failures are recorded, not thrown. */
@@ -311,6 +309,9 @@ export class ModelRegistry {
     if (!serving) model.versions.set(version, loading);
     const started = performance.now();
     try {
+      // A store's version is pulled into its cache (to a temporary folder, renamed once complete) before the
+      // integrity check reads it: a failed or partial download fails here, and what serves keeps serving.
+      await this.repository.fetchVersion?.(def, version);
       // The loads at start run at normal priority: nothing serves yet that a lowered one would protect.
       const loaded = await loadVersion(def, version, { integrity: this.options.integrity, lowerPriority: this.loaded });
       const stages = this.stages?.(id, loaded.config) ?? [];

@@ -55,7 +55,8 @@ export function detectRuntime(versionDir: string): { runtime: RuntimeKind; file:
   return undefined;
 }
 
-async function readConfig(dir: string, name: string): Promise<DeclaredModelConfig> {
+/** A model folder's config file (config.yaml or config.pbtxt), normalised; the defaults when it has none. */
+export async function readModelFolderConfig(dir: string, name: string): Promise<DeclaredModelConfig> {
   const yamlPath = join(dir, 'config.yaml');
   const pbtxtPath = join(dir, 'config.pbtxt');
   const hasYaml = existsSync(yamlPath);
@@ -82,11 +83,49 @@ async function listVersions(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-export class FileModelRepository {
+/**
+ * What the registry reads models from: a folder on disk (`FileModelRepository`), an artefact store whose versions
+ * are pulled into a local cache first (`artifacts/`), or several of them (`CompositeModelRepository`). Every model
+ * it returns has a local folder (`ModelDefinition.dir`) laid out as on disk, which the integrity check and the
+ * loader read.
+ */
+export interface ModelRepository {
+  /** How messages name it: the folder as given, or the store's URL (`s3://bucket/prefix`). */
+  readonly location: string;
+  /** The local folder that messages name files relative to. */
   readonly root: string;
+  /** Names of the models it holds. Rejects when it cannot be read (a store that cannot be reached). */
+  modelNames(): Promise<string[]>;
+  /** The names as last read, synchronously (for admin listings). Empty if never read. */
+  modelNamesSync(): string[];
+  /** One model's config and versions; problems with the model itself are reported in `error`. */
+  readModel(name: string): Promise<ModelDefinition>;
+  /** Equal fingerprints mean a reload would load the same thing. */
+  fingerprint(name: string, version: number): Promise<string>;
+  /**
+   * Makes a version's files present under `<def.dir>/<version>` before it is verified and loaded (a store pulls
+   * them into its cache). Absent: they already are.
+   */
+  fetchVersion?(def: ModelDefinition, version: number): Promise<void>;
+  /** A model's local folder as last read (where its version folders are loaded from). */
+  modelFolder(name: string): string;
+  /** Rewrites local paths in a message to the names the repository gives them (cache folders to model folders). */
+  rewritePaths?(message: string): string;
+  /** Ends timers and connections. */
+  close?(): void;
+}
+
+export class FileModelRepository implements ModelRepository {
+  readonly root: string;
+  readonly location: string;
 
   constructor(root: string) {
     this.root = resolve(root);
+    this.location = root;
+  }
+
+  modelFolder(name: string): string {
+    return join(this.root, name);
   }
 
   /** Names of the model folders in the repository. */
@@ -131,7 +170,7 @@ export class FileModelRepository {
       };
     }
     try {
-      const [config, versions] = await Promise.all([readConfig(dir, name), listVersions(dir)]);
+      const [config, versions] = await Promise.all([readModelFolderConfig(dir, name), listVersions(dir)]);
       const error = versions.length
         ? undefined
         : `model '${name}' has no numbered version folders (expected ${name}/1/...)`;

@@ -37,7 +37,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   INFERD_STATE_URL: 'postgres://inferd:secret@inferd-postgres:5432/inferd',
   INFERD_REDIS_URL: 'redis://:secret@inferd-redis:6379',
 };
-const OVERLAYS = ['single', 'replicated'] as const;
+const OVERLAYS = ['single', 'replicated', 'bucket'] as const;
 type Overlay = (typeof OVERLAYS)[number];
 
 const STANDARD_LABELS = [
@@ -218,12 +218,20 @@ describe('kubernetes manifests', { skip }, () => {
           assert.ok(volume, `volume ${mount.name}`);
           return volume;
         };
-        assert.equal(config.modelRepository, '/models');
-        assert.equal(mounts.get('/models')?.readOnly, true, 'models read-only');
-        const models = volumeAt('/models');
-        assert.equal(models.persistentVolumeClaim.readOnly, true);
-        const claim = only(objects, 'PersistentVolumeClaim');
-        assert.equal(models.persistentVolumeClaim.claimName, claim.metadata.name);
+        if (overlay === 'bucket') {
+          // Models from the bucket, pulled into the state directory: no models volume, no claim.
+          assert.match(config.modelRepository, /^s3:\/\//);
+          assert.equal(mounts.get('/models'), undefined);
+          assert.equal(objects.filter((o) => o.kind === 'PersistentVolumeClaim').length, 0);
+          assert.equal(config.artifactStore.cacheDir, '/var/lib/inferd/artifacts');
+        } else {
+          assert.equal(config.modelRepository, '/models');
+          assert.equal(mounts.get('/models')?.readOnly, true, 'models read-only');
+          const models = volumeAt('/models');
+          assert.equal(models.persistentVolumeClaim.readOnly, true);
+          const claim = only(objects, 'PersistentVolumeClaim');
+          assert.equal(models.persistentVolumeClaim.claimName, claim.metadata.name);
+        }
 
         assert.equal(config.stateDir.path, '/var/lib/inferd');
         const env = Object.fromEntries(((inferd.env ?? []) as K8sObject[]).map((e) => [e.name, e.value]));
@@ -319,6 +327,24 @@ describe('kubernetes manifests', { skip }, () => {
       (r.ports as K8sObject[]).map((p) => p.port as number),
     );
     for (const port of [53, 5432, 6379]) assert.ok(egress.includes(port), `egress to ${port}`);
+  });
+});
+
+describe('models from a bucket', { skip }, () => {
+  test('bucket: s3:// repository in poll mode, an IAM role on the service account, egress to HTTPS, no keys', () => {
+    const objects = render('bucket');
+    const account = only(objects, 'ServiceAccount');
+    assert.match(account.metadata.annotations['eks.amazonaws.com/role-arn'] as string, /^arn:aws:iam::\d+:role\//);
+    const config = resolvedConfig(objects);
+    assert.equal(config.modelControlMode, 'poll');
+    assert.equal(config.integrity, 'signed', 'versions verified in the cache before they load');
+    const { inferd } = deploymentParts(objects);
+    const envNames = ((inferd.env ?? []) as K8sObject[]).map((e) => e.name as string);
+    assert.ok(!envNames.some((n) => n.startsWith('AWS_')), 'no AWS keys in the pod spec: the role gives them');
+    const egress = (only(objects, 'NetworkPolicy').spec.egress as K8sObject[]).flatMap((r) =>
+      (r.ports as K8sObject[]).map((p) => p.port as number),
+    );
+    assert.ok(egress.includes(443), 'egress to the store');
   });
 });
 

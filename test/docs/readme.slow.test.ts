@@ -25,7 +25,7 @@ const NOT_RUN: ReadonlyArray<{ readonly match: RegExp; readonly why: string }> =
   { match: /^npm (install|i|ci|link)\b/, why: 'installs or links the package: the test runs in the checkout already installed and built' },
   { match: /^npm start\b/, why: 'serves ./models on the fixed ports 8000-8002; this test serves the same models on free ports' },
   { match: /^npm test\b/, why: 'runs the default suite, this test among it' },
-  { match: /^npm run (build|typecheck|lint|check|format|test:slow|bench|fuzz)/, why: 'builds, lints, formats, tests or benchmarks the checkout: minutes of CPU, run on their own' },
+  { match: /^npm run (build|typecheck|lint|check|format|test:slow|test:node-lts|bench|fuzz)/, why: 'builds, lints, formats, tests or benchmarks the checkout: minutes of CPU, run on their own' },
   { match: /^(docker|podman|kubectl|helm)\b/, why: 'needs a container runtime or a cluster' },
   { match: /^npm run cluster:/, why: 'cluster:local serves until Ctrl-C, cluster:scenarios runs minutes of load; test/cluster/local-cluster.slow.test.ts runs the same cluster and scenarios' },
   { match: /^(sudo )?apt(-get)? /, why: 'installs system packages' },

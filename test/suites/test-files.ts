@@ -35,6 +35,7 @@ export const EXCLUSIVE_FILES: Readonly<Record<string, string>> = {
   'test/features/feature-readiness.test.ts': 'kills and restarts a Redis of its own',
   'test/integration/process-faults.test.ts': 'crashes a serving CLI process and kills it',
   'test/security/insecure-bind.test.ts': 'starts and SIGTERMs CLI server processes',
+  'test/smoke/serve-smoke.test.ts': 'starts and SIGTERMs a CLI server process',
   'test/security/rate-store-readiness.test.ts': 'kills and restarts a Redis of its own',
   'test/security/redis-rate-outage.test.ts': 'hangs (SIGSTOP), kills and restarts a Redis of its own',
   'test/security/tls-cli.test.ts': 'starts and SIGTERMs CLI server processes',

@@ -6,6 +6,7 @@ import ort from 'onnxruntime-node';
 import { InvalidArgumentError, ModelLoadError, UnsupportedError } from '../../errors/index.js';
 import type { Tensor, TensorData } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature, RuntimeTensorInfo } from '../runtime.js';
+import { float16Bits, showFloat16Bits } from './float16-bits.js';
 import { datatypeFromOrt, ortTypeOf } from './onnx-types.js';
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[], what: string): RuntimeTensorInfo[] {
@@ -75,7 +76,8 @@ export class OnnxRuntime implements ModelRuntime {
       const type = ortTypeOf(t.datatype);
       if (!type) throw new UnsupportedError(`datatype ${t.datatype} cannot be passed to onnxruntime`);
       // The constructor's overloads are keyed on literal types; the pair (type, data) is consistent by construction.
-      feeds[t.name] = new ort.Tensor(type as 'float32', t.data as Float32Array, t.shape as number[]);
+      const tensor = new ort.Tensor(type as 'float32', t.data as Float32Array, t.shape as number[]);
+      feeds[t.name] = type === 'float16' ? showFloat16Bits(tensor, t.data as Uint16Array) : tensor;
     }
     let results: ort.InferenceSession.ReturnType;
     try {
@@ -85,8 +87,9 @@ export class OnnxRuntime implements ModelRuntime {
     }
     return outputNames.map((name) => {
       const r = results[name];
-      const info = this.signature.outputs.find((o) => o.name === name);
-      return { name, datatype: info?.datatype ?? 'FP32', shape: [...r.dims], data: r.data as TensorData };
+      const datatype = this.signature.outputs.find((o) => o.name === name)?.datatype ?? 'FP32';
+      const data = datatype === 'FP16' ? float16Bits(r.data as Uint16Array) : (r.data as TensorData);
+      return { name, datatype, shape: [...r.dims], data };
     });
   }
 
