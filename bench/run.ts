@@ -25,6 +25,7 @@ import { runOverloadScenario } from './priority-load.js';
 import type { PriorityOverloadRun } from './priority-report.js';
 import { evaluateTransports, runTransports, type TransportResult, type Workload } from './transports.js';
 import { assertClean, runWrk } from './wrk.js';
+import { loneCallerTargets, renderLoneCaller, runLoneCaller, type LoneCallerResult } from './lone-caller.js';
 
 const MODELS = ['digits', 'mlp_heavy'] as const;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -84,7 +85,7 @@ const QUICK: Plan = {
   transportS: 3,
   transportReps: 1,
   priorityOverloadS: 5,
-  watchdogS: 175,
+  watchdogS: 235, // the lone-caller section takes about a minute of it
 };
 
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
@@ -238,6 +239,11 @@ async function main(): Promise<void> {
     }
   }
 
+  // The lone caller: servers of its own (inferd with inline execution on and off, the naive peer with trees).
+  log('lone caller (1 connection)…');
+  const lonePlan = { reps: plan.reps, durationS: Math.max(2, Math.round(plan.durationS / 2)) };
+  const lone: LoneCallerResult = await runLoneCaller({ tmpDir: tmp, ...lonePlan, warmupS: plan.warmupS, log });
+
   log('batching probe…');
   let batching: BatchingResult | undefined;
   try {
@@ -304,8 +310,11 @@ async function main(): Promise<void> {
     transports,
     elapsedS: (performance.now() - started) / 1000,
   });
-  process.stdout.write(`\n${markdown}\n`);
-  if (!values['no-append']) appendToBenchmarks(markdown);
+  const report = `${markdown}\n\n${renderLoneCaller(lone, lonePlan)}\n`;
+  process.stdout.write(`\n${report}\n`);
+  if (!values['no-append']) appendToBenchmarks(report);
+  const loneTargets = loneCallerTargets(lone);
+  log(`${loneTargets.filter((t) => t.met).length}/${loneTargets.length} lone-caller targets met`);
   const verdicts = evaluateTransports(transports);
   log(
     `${values['no-append'] ? 'not appended' : 'appended to BENCHMARKS.md'}; ${evaluateTargets(rows).filter((t) => t.met).length}/${evaluateTargets(rows).length} targets met; ` +

@@ -16,7 +16,7 @@ import { RepositoryControl, type ModelControlMode } from './control/repository-c
 import { ControlPlane } from './control/control-plane.js';
 import type { InferenceRequest, InferenceResponse } from './inference/types.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
-import type { FeaturesConfig } from './config/index.js';
+import type { FeaturesConfig, InlineExecutionDefaults } from './config/index.js';
 import type { FeatureService } from './features/feature-service.js';
 import { createFeatureMetrics, type FeatureMetrics } from './telemetry/metrics.js';
 import type { AuditConfig } from './config/audit-config.js';
@@ -65,6 +65,8 @@ export interface InferdOptions {
   readonly audit?: AuditConfig;
   /** Where audit metrics are recorded (default: a registry of their own). */
   readonly auditMetrics?: AuditMetrics;
+  /** Inline execution's defaults for models that name none (config/inline-config.ts; default: on, 50 µs). */
+  readonly inlineExecution?: InlineExecutionDefaults;
   /** What a version folder must prove before it loads: off (default), checksum or signed (see registry/integrity.ts). */
   readonly integrity?: IntegrityMode;
   /** PEM files of the ed25519 public keys trusted under `integrity: 'signed'`. */
@@ -140,6 +142,7 @@ export class Inferd {
     const registry = new ModelRegistry(artifacts.repository, logger, {
       integrity,
       featuresConfigSha256: options.features?.sha256,
+      inline: options.inlineExecution,
       onEvent: (e) => traffic.onLifecycle(e),
     });
     const stateConfig = options.state ?? options.rollouts;

@@ -114,6 +114,7 @@ export async function startServer(
     audit: config.audit,
     auditMetrics,
     integrity: config.integrity,
+    inlineExecution: config.inlineExecution,
     trustedKeys: config.trustedKeys,
     state: config.state,
   });

@@ -18,6 +18,7 @@ import type {
   WarmupConfig,
 } from './model-config.js';
 import type { SloConfig } from './slo-config.js';
+import type { DeclaredInlineExecution } from './inline-config.js';
 
 /** A model's traffic policy with its defaults (no weights: the highest ready version answers). */
 export interface DeclaredTraffic {
@@ -68,6 +69,8 @@ export interface DeclaredModelConfig {
   readonly labelFilenames: Readonly<Record<string, string>>;
   readonly warmup: WarmupConfig;
   readonly traffic: DeclaredTraffic;
+  /** Inline execution (enabled unless declared off; the threshold absent: the server's default). */
+  readonly inline: DeclaredInlineExecution;
   /** From `parameters` `threshold`, `threshold_output`, `threshold_class`; absent: no threshold. */
   readonly threshold?: DeclaredThreshold;
 

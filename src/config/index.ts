@@ -15,3 +15,4 @@ export * from './drift-config.js';
 export * from './model-config-resilience.js';
 export * from './connection-config.js';
 export * from './state-dir.js';
+export * from './inline-config.js';

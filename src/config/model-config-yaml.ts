@@ -29,6 +29,7 @@ import {
   type VersionPolicy,
 } from './model-config.js';
 import { definedOnly } from '../lib/objects.js';
+import { inlineExecutionSchema, toInlineExecution } from './inline-config.js';
 import { PARSE_ONCE } from './parse-once.js';
 
 const dims = z.array(z.number().int().min(-1));
@@ -113,6 +114,8 @@ export const modelConfigYamlSchema = z.strictObject({
   fallback: z.unknown().optional(),
   /** Live drift monitoring (see drift-config.ts); validated by parseDriftConfig. */
   drift: z.unknown().optional(),
+  /** Lone requests on the main thread for fast models (see inline-config.ts). */
+  inline_execution: inlineExecutionSchema.optional(),
 });
 
 type YamlConfig = z.infer<typeof modelConfigYamlSchema>;
@@ -241,5 +244,6 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
     slo: c.slo === undefined ? undefined : parseSloConfig(c.slo, file),
     fallback: toFallback(c.fallback, file),
     drift: c.drift === undefined ? undefined : parseDriftConfig(c.drift, file),
+    inline: c.inline_execution === undefined ? undefined : toInlineExecution(c.inline_execution),
   };
 }

@@ -10,6 +10,7 @@ import type { FeatureMapping } from './feature-config.js';
 import type { SloConfig } from './slo-config.js';
 import type { AdaptiveConcurrencyConfig, FallbackConfig } from './model-config-resilience.js';
 import type { DriftConfig } from './drift-config.js';
+import type { DeclaredInlineExecution } from './inline-config.js';
 
 export type RuntimeKind = 'onnx' | 'xgboost';
 
@@ -87,6 +88,8 @@ export interface ModelConfigSource {
   readonly drift?: DriftConfig | undefined;
   /** What answers when the model fails, times out or is shed (config.yaml `fallback`; see model-config-resilience.ts). */
   readonly fallback?: FallbackConfig | undefined;
+  /** Running lone requests on the main thread when the model computes fast (config.yaml `inline_execution`; see inline-config.ts). */
+  readonly inline?: DeclaredInlineExecution | undefined;
   /** Which file declared it, for messages. */
   readonly source?: string | undefined;
 }

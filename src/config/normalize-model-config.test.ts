@@ -89,6 +89,7 @@ describe('normalizeModelConfig', () => {
       labelFilenames: {},
       warmup: DEFAULT_WARMUP,
       traffic: { stickyParameter: 'routing_key' },
+      inline: { enabled: true },
     };
     assert.deepStrictEqual(defaultModelConfig('fraud'), expected);
     const open = [

@@ -150,6 +150,7 @@ export function normalizeModelConfig(source: ModelConfigSource, model: string): 
     labelFilenames: { ...source.labelFilenames },
     warmup: { ...DEFAULT_WARMUP, ...definedOnly(source.warmup) },
     traffic: normalizeTraffic(source.traffic),
+    inline: source.inline ?? { enabled: true },
     ...(threshold ? { threshold } : {}),
     ...(source.features ? { features: source.features } : {}),
     ...(source.slo ? { slo: source.slo } : {}),

@@ -26,6 +26,11 @@ import { MODEL_NAME_PATTERN } from './model-names.js';
 import { connectionConfigSchema, toConnectionConfig, type ConnectionConfig } from './connection-config.js';
 import { resolveStateDir, type StateDir } from './state-dir.js';
 import {
+  serverInlineExecutionSchema,
+  toInlineExecutionDefaults,
+  type InlineExecutionDefaults,
+} from './inline-config.js';
+import {
   artifactStoreConfigSchema,
   isStoreUrl,
   parseStoreUrl,
@@ -135,6 +140,8 @@ export const serverConfigSchema = z.strictObject({
   tls: tlsConfigSchema.optional(),
   /** Timeouts, connection caps and the buffered-body budget (connection-config.ts; README "Connections and timeouts"). */
   connections: connectionConfigSchema.prefault({}),
+  /** Lone requests on the main thread for models that compute in tens of µs (inline-config.ts; README "Inline execution"). */
+  inline_execution: serverInlineExecutionSchema.prefault({}),
 });
 
 export type ServerConfigFile = z.input<typeof serverConfigSchema>;
@@ -194,6 +201,8 @@ export interface ServerConfig {
   readonly tls?: TlsConfig | undefined;
   /** Slow and idle clients: timeouts, connection caps, the buffered-body budget; gRPC keepalive, idle and age. */
   readonly connections: ConnectionConfig;
+  /** Inline execution's defaults: on, and the compute-time threshold of models that name none. */
+  readonly inlineExecution: InlineExecutionDefaults;
 }
 
 const ENV_KEYS: Record<string, keyof ServerConfigFile> = {
@@ -401,5 +410,6 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     rateStore: toRateStoreConfig(c.limits, c.redis_url),
     tls: toTlsConfig(c.tls),
     connections: toConnectionConfig(c.connections, c.body_limit_bytes),
+    inlineExecution: toInlineExecutionDefaults(c.inline_execution),
   });
 }

@@ -7,6 +7,7 @@ import type { FeatureService } from '../features/feature-service.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
 import type { ModelVersion } from '../registry/model-version.js';
 import type { StatisticsSnapshot } from '../scheduler/model-statistics.js';
+import type { InlineDecision } from '../scheduler/inline-decision.js';
 import { describeTensors, metadataParameters, type ModelMetadata } from './model-metadata.js';
 
 export interface VersionStatistics extends StatisticsSnapshot {
@@ -20,6 +21,8 @@ export interface VersionStatistics extends StatisticsSnapshot {
   readonly inFlight?: number;
   /** The adaptive in-flight limit now, for versions with adaptive_concurrency. */
   readonly concurrencyLimit?: number | undefined;
+  /** How lone requests run: on the main thread or a worker, and why (measured at warm-up). */
+  readonly inline?: InlineDecision;
 }
 
 export class ModelQueries {
@@ -85,6 +88,7 @@ export class ModelQueries {
       loadMs,
       inFlight: scheduler.inFlight,
       concurrencyLimit: scheduler.concurrencyLimit,
+      inline: scheduler.inline,
     }));
   }
 

@@ -18,6 +18,7 @@ import type { LoggedPrediction } from '../audit/audit-record.js';
 import { fromRow, POSTGRES_SELECT_PREDICTION, type PredictionRow } from '../audit/prediction-row.js';
 import { postgresPredictionsMigrationSql } from '../audit/predictions-migration.js';
 import { migratePostgresFeedback } from './feedback-migration.js';
+import { survivePoolErrors } from '../lib/pg-pool-errors.js';
 
 export interface PostgresFeedbackStoreOptions {
   readonly url: string;
@@ -87,7 +88,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
       connectionTimeoutMillis: 5000,
       query_timeout: 60_000,
     });
-    pool.on('error', () => undefined); // a broken idle connection is replaced; the next query reports lasting trouble
+    survivePoolErrors(pool);
     try {
       await migratePostgresFeedback(pool, this.options.schema);
       await pool.query(schemaSql(this.options.schema));

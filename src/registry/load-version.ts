@@ -3,7 +3,7 @@
  * and gives it a scheduler.
  */
 import { join } from 'node:path';
-import type { ModelConfig } from '../config/index.js';
+import { DEFAULT_INLINE_EXECUTION, type InlineExecutionDefaults, type ModelConfig } from '../config/index.js';
 import { ModelLoadError } from '../errors/index.js';
 import { detectRuntime, type ModelDefinition } from '../repository/model-repository.js';
 import { WorkerRuntime } from '../runtimes/worker/worker-runtime.js';
@@ -15,6 +15,7 @@ import { INTEGRITY_OFF, verifyVersionIntegrity, type IntegrityPolicy, type Integ
 import { treeNamesFromConfig } from './tree-names.js';
 import { TrackedInstance, warmUp, type WarmupReport } from './warmup.js';
 import { versionLabel } from '../config/version-label.js';
+import { setUpInline } from './inline-setup.js';
 
 export interface LoadedVersion {
   readonly config: ModelConfig;
@@ -33,6 +34,8 @@ export interface LoadOptions {
    * False for the loads at start, when nothing serves yet: the server is ready sooner on a busy machine.
    */
   readonly lowerPriority?: boolean | undefined;
+  /** The server's inline-execution defaults (default: on, 100 µs). */
+  readonly inline?: InlineExecutionDefaults | undefined;
 }
 
 function locateArtefact(def: ModelDefinition, version: number) {
@@ -73,17 +76,15 @@ export async function loadVersion(
   );
   const { runtime, path } = locateArtefact(def, version);
   const labels = await readLabelFiles(def.dir, def.config.labelFilenames, def.config.where);
+  const load = {
+    runtime,
+    modelPath: path,
+    ...def.config.onnx,
+    names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined,
+  };
   const started = await Promise.allSettled(
     Array.from({ length: def.config.instanceCount }, () =>
-      WorkerRuntime.load(
-        {
-          runtime,
-          modelPath: path,
-          ...def.config.onnx,
-          names: runtime === 'xgboost' ? treeNamesFromConfig(def.config) : undefined,
-        },
-        { lowerPriority: options.lowerPriority ?? true },
-      ),
+      WorkerRuntime.load(load, { lowerPriority: options.lowerPriority ?? true }),
     ),
   );
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -98,7 +99,17 @@ export async function loadVersion(
       throw new ModelLoadError(`${label}: a model worker exited during warm-up: ${warmup.failure}`);
     for (const instance of instances) instance.serving(); // loaded and warmed at a lowered priority until now
     const coldRuns = () => tracked.reduce((n, t) => n + t.coldRuns, 0);
-    return { config, scheduler: new ModelScheduler(config, label, tracked), warmup, integrity, coldRuns };
+    const inline = await setUpInline({
+      declared: def.config,
+      config,
+      defaults: options.inline ?? DEFAULT_INLINE_EXECUTION,
+      warmup,
+      versionDir,
+      measureOn: instances[0],
+      load,
+    });
+    const scheduler = new ModelScheduler(config, label, tracked, { inline });
+    return { config, scheduler, warmup, integrity, coldRuns };
   } catch (err) {
     await Promise.all(instances.map((i) => i.close()));
     throw err;

@@ -3,7 +3,7 @@
  * changed version becomes READY before the one it replaces stops taking requests and drains. Operations on one
  * model are serialised. Version resolution for requests lives here: no version means the highest READY one.
  */
-import type { DeclaredModelConfig } from '../config/index.js';
+import type { DeclaredModelConfig, InlineExecutionDefaults } from '../config/index.js';
 import { isVersionLabel } from '../config/version-label.js';
 import { InvalidArgumentError, ModelLoadError, ModelNotReadyError, NotFoundError } from '../errors/index.js';
 import { stat } from 'node:fs/promises';
@@ -65,6 +65,8 @@ export interface RegistryOptions {
   readonly onEvent?: (event: LifecycleEvent) => void;
   /** sha256 of the features config this server read: a signed model with a `features:` mapping must name it. */
   readonly featuresConfigSha256?: string | undefined;
+  /** Inline execution's defaults (config/inline-config.ts; default: on, 50 µs). */
+  readonly inline?: InlineExecutionDefaults | undefined;
 }
 
 export class ModelRegistry {
@@ -313,7 +315,11 @@ export class ModelRegistry {
       // integrity check reads it: a failed or partial download fails here, and what serves keeps serving.
       await this.repository.fetchVersion?.(def, version);
       // The loads at start run at normal priority: nothing serves yet that a lowered one would protect.
-      const loaded = await loadVersion(def, version, { integrity: this.options.integrity, lowerPriority: this.loaded });
+      const loaded = await loadVersion(def, version, {
+        integrity: this.options.integrity,
+        lowerPriority: this.loaded,
+        inline: this.options.inline,
+      });
       const stages = this.stages?.(id, loaded.config) ?? [];
       const ready = assembleVersion({
         id,

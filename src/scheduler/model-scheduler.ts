@@ -1,8 +1,10 @@
 /**
  * Per-model-version scheduler: admission control, a priority queue, dynamic batching and dispatch to the
- * version's execution instances (one worker thread each). The main thread only queues, joins and splits.
+ * version's execution instances (one worker thread each). The main thread queues, joins and splits; it computes
+ * only a lone request of a version that chose inline execution (inline-decision.ts), when nothing else is queued
+ * or computing.
  */
-import type { ModelConfig } from '../config/index.js';
+import { EXPLANATION_OUTPUT, type ModelConfig } from '../config/index.js';
 import { DeadlineExceededError, RejectedInputError, redactPaths } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { concatInputs, splitOutputs } from './batch-assembly.js';
@@ -14,6 +16,8 @@ import { decideAdmission, type AdmissionState, type ShedReason } from './admissi
 import { AimdLimit } from './adaptive-limit.js';
 import { OverloadedError } from './overloaded-error.js';
 import { isolateFailure } from './isolate-failure.js';
+import { runsInline, WORKERS_ONLY, type InlineDecision } from './inline-decision.js';
+import { QueueDelayTimer, type DelayClock } from './queue-delay-timer.js';
 
 /** One execution instance: a loaded copy of the model that runs one call at a time. */
 export interface ExecutionInstance {
@@ -28,13 +32,24 @@ export interface ExecutionInstance {
 
 const now = (): bigint => process.hrtime.bigint();
 
+export interface SchedulerOptions {
+  /** How lone requests run (inline-decision.ts) and, when inline, the main thread's own instance of the model. */
+  readonly inline?: { readonly decision: InlineDecision; readonly instance?: ExecutionInstance | undefined };
+  /** The clock of the queue delay (tests advance it). */
+  readonly delayClock?: DelayClock;
+}
+
 export class ModelScheduler {
   readonly stats = new ModelStatistics();
   private readonly queue: JobQueue;
   private readonly idle: ExecutionInstance[];
   private readonly policy: BatchPolicy;
   private pumpScheduled = false;
-  private delayTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly delay: QueueDelayTimer;
+  /** The main thread's instance, present only when the version chose inline execution. */
+  private readonly inlineInstance: ExecutionInstance | undefined;
+  /** How lone requests run, as statistics report it. */
+  readonly inline: InlineDecision;
   private running = 0;
   private closing = false;
   private drained: (() => void) | undefined;
@@ -52,7 +67,13 @@ export class ModelScheduler {
     private readonly config: ModelConfig,
     private readonly label: string,
     private readonly instances: readonly ExecutionInstance[],
+    options: SchedulerOptions = {},
   ) {
+    this.delay = new QueueDelayTimer(() => this.pump(), options.delayClock);
+    const decision = options.inline?.decision ?? WORKERS_ONLY;
+    this.inlineInstance = decision.inline ? options.inline?.instance : undefined;
+    // A decision for inline without an instance to run on (it failed to load) serves from the workers.
+    this.inline = decision.inline && !this.inlineInstance ? { ...decision, inline: false } : decision;
     this.queue = new JobQueue(config.scheduling.priorityLevels);
     this.idle = [...instances];
     this.policy = {
@@ -226,7 +247,7 @@ export class ModelScheduler {
   /** Drains, then releases the instances. */
   async close(): Promise<void> {
     await this.drain();
-    await Promise.all(this.instances.map((i) => i.close()));
+    await Promise.all([...this.instances, ...(this.inlineInstance ? [this.inlineInstance] : [])].map((i) => i.close()));
   }
 
   private isIdle(): boolean {
@@ -255,27 +276,33 @@ export class ModelScheduler {
         this.armDelay(wait);
         break;
       }
+      const inline = this.takesInline(plan);
       this.queue.remove(plan.jobs);
       this.queuedRows -= plan.rows;
-      const instance = this.idle.pop()!;
-      void this.execute(instance, plan);
+      void this.execute(inline ? this.inlineInstance! : this.idle.pop()!, plan);
     }
   }
 
+  /** Whether `plan` runs on the main thread; a worker dispatch of a version that chose inline is counted as a fallback. */
+  private takesInline(plan: BatchPlan): boolean {
+    if (!this.inlineInstance) return false;
+    const inline = runsInline(this.inline, {
+      batchJobs: plan.jobs.length,
+      batchRows: plan.rows,
+      queued: this.queue.size,
+      executing: this.running,
+      explains: plan.jobs[0].request.outputs.includes(EXPLANATION_OUTPUT),
+    });
+    this.stats.recordDispatch(inline);
+    return inline;
+  }
+
   private disarmDelay(): void {
-    if (this.delayTimer) clearTimeout(this.delayTimer);
-    this.delayTimer = undefined;
+    this.delay.disarm();
   }
 
   private armDelay(waitNs: bigint): void {
-    if (this.delayTimer) return;
-    this.delayTimer = setTimeout(
-      () => {
-        this.delayTimer = undefined;
-        this.pump();
-      },
-      Math.max(1, Number(waitNs / 1_000_000n)),
-    );
+    this.delay.arm(waitNs);
   }
 
   private expire(job: Job): void {
@@ -410,7 +437,7 @@ export class ModelScheduler {
 
   private release(instance: ExecutionInstance): void {
     this.running--;
-    this.idle.push(instance);
+    if (instance !== this.inlineInstance) this.idle.push(instance);
     this.pump();
   }
 

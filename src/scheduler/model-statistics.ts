@@ -53,6 +53,10 @@ export interface StatisticsSnapshot {
   readonly isolations: number;
   /** Runtime calls those isolations made (besides the failed calls themselves). */
   readonly isolationRuns: number;
+  /** Runtime calls made on the main thread (inline execution). */
+  readonly inlineExecutions: number;
+  /** Runtime calls of a version that chose inline execution sent to a worker because a queue had formed. */
+  readonly inlineFallbacks: number;
 }
 
 export class ModelStatistics {
@@ -69,6 +73,8 @@ export class ModelStatistics {
   private timedOut = 0;
   private isolations = 0;
   private isolationRuns = 0;
+  private inlineExecutions = 0;
+  private inlineFallbacks = 0;
   /** Keyed `reason priority`; a handful of entries at most. */
   private readonly shedCounts = new Map<string, ShedCount & { count: number }>();
   private readonly batches = new Map<number, { count: number; computeNs: number; inputNs: number; outputNs: number }>();
@@ -122,6 +128,12 @@ export class ModelStatistics {
     this.isolationRuns += runs;
   }
 
+  /** A batch of a version that chose inline execution was dispatched: on the main thread, or (a queue formed) to a worker. */
+  recordDispatch(inline: boolean): void {
+    if (inline) this.inlineExecutions++;
+    else this.inlineFallbacks++;
+  }
+
   snapshot(): StatisticsSnapshot {
     return {
       lastInference: this.lastInference,
@@ -139,6 +151,8 @@ export class ModelStatistics {
       shed: [...this.shedCounts.values()].map((r) => ({ ...r })),
       isolations: this.isolations,
       isolationRuns: this.isolationRuns,
+      inlineExecutions: this.inlineExecutions,
+      inlineFallbacks: this.inlineFallbacks,
     };
   }
 }

@@ -22,6 +22,9 @@ export interface StatisticsSource {
     readonly queueDepth: number;
     readonly isolations?: number;
     readonly isolationRuns?: number;
+    readonly inlineExecutions?: number;
+    readonly inlineFallbacks?: number;
+    readonly inline?: { readonly inline: boolean };
   }>;
 }
 
@@ -66,6 +69,22 @@ export function createMetrics(source: StatisticsSource, features?: FeatureMetric
     'inferd_batch_isolation_runs_total',
     'Runtime calls made to isolate failed batches (at most 2n-2 for a batch of n).',
     (r) => r.isolationRuns ?? 0,
+  );
+  counter(
+    'inferd_inline_executions_total',
+    'Runtime calls made on the main thread (inline execution of a lone request to a model that computes in tens of µs).',
+    (r) => r.inlineExecutions ?? 0,
+  );
+  counter(
+    'inferd_inline_fallbacks_total',
+    'Runtime calls of a model that runs inline sent to a worker thread because a queue had formed.',
+    (r) => r.inlineFallbacks ?? 0,
+  );
+  family(
+    'gauge',
+    'inferd_inline_execution',
+    'Whether the version runs lone requests on the main thread (1, decided at warm-up from its compute time) or on its workers (0).',
+    (r) => (r.inline?.inline ? 1 : 0),
   );
   family('gauge', 'inferd_queue_depth', 'Requests waiting in the queue now.', (r) => r.queueDepth);
   return registry;

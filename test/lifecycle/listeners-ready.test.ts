@@ -59,10 +59,11 @@ test('the moment HTTP readiness first answers 200, the gRPC port is bound and Se
   let httpPort: number | undefined;
   await waitFor(
     async () => {
-      const ports = listeners.ports();
-      for (const port of ports)
+      for (const port of listeners.ports())
         if ((await readyStatus(port)) === 200) {
-          [boundWhenReady, httpPort] = [ports, port];
+          // The ports bound when the 200 arrived: a list taken before the probe was sent would miss a listener
+          // bound while it was answered.
+          [boundWhenReady, httpPort] = [listeners.ports(), port];
           return true;
         }
       return false;

@@ -10,6 +10,7 @@ import type { AuditQuery, AuditRecord, StoredPrediction } from '../audit-record.
 import type { AuditSink } from '../audit-sink.js';
 import { fromRow, POSTGRES_SELECT_PREDICTION, predictionJson, toRow, type PredictionRow } from '../prediction-row.js';
 import { postgresPredictionsMigrationSql } from '../predictions-migration.js';
+import { survivePoolErrors } from '../../lib/pg-pool-errors.js';
 
 export interface PostgresAuditSinkOptions {
   /** Connection URL, e.g. postgres://user@127.0.0.1:5432/inferd. */
@@ -82,8 +83,7 @@ export class PostgresAuditSink implements AuditSink {
       query_timeout: 30_000,
       options: `-c synchronous_commit=${this.options.durability === 'acknowledged' ? 'on' : 'off'}`,
     });
-    // An idle connection that breaks is replaced by the pool; the next query reports any lasting problem.
-    pool.on('error', () => undefined);
+    survivePoolErrors(pool);
     try {
       await pool.query(schemaSql(this.table, this.options.schema));
     } catch (err) {

@@ -3,7 +3,7 @@
  * (shared-mailbox.ts), the message being only the run's id (a number); or, when they do not fit, in a message
  * with their buffers transferred.
  */
-import type { ErrorCode, PublicErrorCode } from '../../errors/index.js';
+import { InferenceError, toInferenceError, type ErrorCode, type PublicErrorCode } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
 
@@ -45,6 +45,21 @@ export interface WorkerErrorInfo {
   /** The error's code for callers (absent from an older worker: the class's default). */
   readonly errorCode?: PublicErrorCode;
   readonly message: string;
+}
+
+/** What a runtime's error becomes on its way to the main thread: its class, code and message. */
+export function errorInfo(err: unknown): WorkerErrorInfo {
+  const e = toInferenceError(err);
+  return {
+    code: e.code,
+    errorCode: e.errorCode,
+    message: e.code === 'INTERNAL' ? ((err as Error).message ?? e.message) : e.message,
+  };
+}
+
+/** The error the main thread answers with for a runtime's failure (the same whether it ran in a worker or inline). */
+export function errorFromInfo(info: WorkerErrorInfo): InferenceError {
+  return new InferenceError(info.code, info.message, { errorCode: info.errorCode });
 }
 
 export type FromWorker =

@@ -3,21 +3,11 @@
  * the main thread posts and transfer the outputs back.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { toInferenceError } from '../../errors/index.js';
 import { createRuntime } from '../create-runtime.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions } from '../runtime.js';
-import { mailboxNames, transferables, type FromWorker, type ToWorker } from './messages.js';
+import { errorInfo, mailboxNames, transferables, type FromWorker, type ToWorker } from './messages.js';
 import { SharedMailbox } from './shared-mailbox.js';
-
-function errorInfo(err: unknown) {
-  const e = toInferenceError(err);
-  return {
-    code: e.code,
-    errorCode: e.errorCode,
-    message: e.code === 'INTERNAL' ? ((err as Error).message ?? e.message) : e.message,
-  };
-}
 
 /** Loads the model, announces its signature, then serves. */
 export async function serveModel(

@@ -7,12 +7,12 @@ import { codeOfClass, InferenceError, ModelLoadError } from '../../errors/index.
 import type { Tensor } from '../../tensor/index.js';
 import type { ModelRuntime, RuntimeLoadOptions, RuntimeSignature } from '../runtime.js';
 import {
+  errorFromInfo,
   mailboxNames,
   transferables,
   type FromWorker,
   type SpareWorkerData,
   type WorkerData,
-  type WorkerErrorInfo,
 } from './messages.js';
 import { startAtLoweredPriority } from './loading-priority.js';
 import { SharedMailbox } from './shared-mailbox.js';
@@ -63,10 +63,6 @@ export async function dropSpareWorker(): Promise<void> {
   const worker = spare;
   spare = undefined;
   await worker?.terminate();
-}
-
-function toError(info: WorkerErrorInfo): InferenceError {
-  return new InferenceError(info.code, info.message, { errorCode: info.errorCode });
 }
 
 export class WorkerRuntime implements ModelRuntime {
@@ -193,7 +189,7 @@ export class WorkerRuntime implements ModelRuntime {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.type === 'result') p.resolve({ outputs: msg.outputs as Tensor[], computeNs: msg.computeNs });
-    else p.reject(toError(msg.error));
+    else p.reject(errorFromInfo(msg.error));
   }
 
   private failAll(err: Error): void {

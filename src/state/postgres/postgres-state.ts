@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PostgresStateConfig } from '../../config/state-config.js';
 import { ConfigError } from '../../errors/index.js';
+import { survivePoolErrors } from '../../lib/pg-pool-errors.js';
 
 export class PostgresState {
   /** This process's id: the `origin` of the changes it writes. */
@@ -30,8 +31,7 @@ export class PostgresState {
       keepAlive: true,
       application_name: 'inferd',
     });
-    // An idle connection that breaks is replaced by the pool; the next query reports any lasting problem.
-    pool.on('error', () => undefined);
+    survivePoolErrors(pool);
     const state = new PostgresState(pool, config);
     try {
       await state.ddl(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"`);
