@@ -37,7 +37,7 @@ import { withTraceIds } from './telemetry/trace-ids.js';
 import { ShedLog } from './telemetry/shed-log.js';
 import { logModelStatus } from './telemetry/model-status.js';
 import { VERSION } from './version.js';
-import { markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
+import { codeLoading, markStartupPhase, takeStartupPhases } from './lib/startup-phases.js';
 import type { RunningGrpcServer } from './transport/grpc/grpc-server.js';
 import type { Registry } from 'prom-client';
 import type { Leadership } from './routing/canary-coordination.js';
@@ -261,9 +261,17 @@ export async function startServer(
   logModelStatus(logger, inferd.service.index());
   if (grpc) logger.info({ grpc_url: grpc.address }, `gRPC on ${grpc.address}`);
   if (metricsUrl) logger.info({ metrics_url: metricsUrl }, `metrics on ${metricsUrl}`);
-  // startup_phases_ms: when each step of the start finished, in ms since the process started (lib/startup-phases.ts).
+  // startup_phases_ms: when each step of the start finished, in ms since the process started (lib/startup-phases.ts);
+  // code_loading: from the command's bundle (and whether V8 took its code cache) or module by module.
+  const { from, codeCache } = codeLoading();
   logger.info(
-    { url, startup_ms: Math.round(performance.now() - started), startup_phases_ms: takeStartupPhases() },
+    {
+      url,
+      startup_ms: Math.round(performance.now() - started),
+      startup_phases_ms: takeStartupPhases(),
+      code_loading: from,
+      code_cache: codeCache,
+    },
     `inferd listening on ${url}`,
   );
   let closing: Promise<void> | undefined;

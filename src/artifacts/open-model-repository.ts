@@ -17,6 +17,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { DownloadSlots } from './download-slots.js';
 import { DownloadStats } from './download-stats.js';
 import type { StoreModelRepository } from './store-model-repository.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export interface OpenedRepositories {
   /** What the registry reads. */
@@ -30,7 +31,10 @@ export interface OpenedRepositories {
 
 /** Default store settings for library use without a server config: the cache under the state directory. */
 export function defaultArtifactStoreConfig(firstRepository: string): ArtifactStoreConfig {
-  return toArtifactStoreConfig(artifactStoreConfigSchema.parse({}), resolveStateDir(undefined, firstRepository).path);
+  return toArtifactStoreConfig(
+    artifactStoreConfigSchema.parse({}, PARSE_ONCE),
+    resolveStateDir(undefined, firstRepository).path,
+  );
 }
 
 export async function openModelRepositories(

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors/index.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 const rateLimitSchema = z.strictObject({
   /** Tokens added per second (the sustained rate). */
@@ -189,7 +190,7 @@ export function parseApiKeysFile(text: string, path: string): readonly ApiKeyEnt
   } catch (err) {
     throw new ConfigError(`${path}: not valid YAML or JSON: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = apiKeysFileSchema.safeParse(raw ?? { keys: [] });
+  const parsed = apiKeysFileSchema.safeParse(raw ?? { keys: [] }, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${path}: invalid API keys file:\n${z.prettifyError(parsed.error)}`);
   const names = new Set<string>();
   for (const k of parsed.data.keys) {

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /** Thresholds per statistic: a value strictly above its threshold is drift. */
 export interface DriftThresholds {
@@ -98,7 +99,7 @@ function toThresholds(t: Thresholds): Partial<DriftThresholds> {
 
 /** Parses and validates the `drift:` section of a model config. Errors name the file and the field. */
 export function parseDriftConfig(raw: unknown, file: string): DriftConfig {
-  const parsed = driftYamlSchema.safeParse(raw ?? {});
+  const parsed = driftYamlSchema.safeParse(raw ?? {}, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${file}: invalid drift:\n${z.prettifyError(parsed.error)}`);
   const d = parsed.data;
   const minRows = d.min_rows ?? (d.window.seconds === undefined ? d.window.rows : Math.min(100, d.window.rows));

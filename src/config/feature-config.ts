@@ -30,6 +30,7 @@ import { deepFreeze } from '../lib/objects.js';
 import { once } from '../lib/once.js';
 import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import { resolveStateDir } from './state-dir.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /** A SQLite path starting with it is in the server's state directory (state-dir.ts), never in the repository. */
 export const STATE_DIR_PREFIX = '$STATE_DIR/';
@@ -289,7 +290,7 @@ export function parseFeaturesConfig(
   raw: unknown,
   options: { file: string; baseDir: string; redisUrl: string; stateDir?: string | undefined },
 ): FeaturesConfig {
-  const parsed = schemas().featuresFileSchema.safeParse(raw ?? {});
+  const parsed = schemas().featuresFileSchema.safeParse(raw ?? {}, PARSE_ONCE);
   if (!parsed.success)
     throw new ConfigError(`${options.file}: invalid features config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
@@ -325,7 +326,7 @@ export function readFeaturesConfig(path: string, redisUrl: string, stateDir?: st
 
 /** Validates a model's `features:` mapping (already YAML-parsed). */
 export function parseFeatureMapping(raw: unknown, file: string): FeatureMapping {
-  const parsed = schemas().featureMappingSchema.safeParse(raw);
+  const parsed = schemas().featureMappingSchema.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${file}: invalid features mapping:\n${z.prettifyError(parsed.error)}`);
   const m = parsed.data;
   const request = Object.entries(m.request).map(([n, s]) => toFeatureSpec(n, s, `${file}: features.request`));

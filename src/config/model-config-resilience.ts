@@ -25,6 +25,7 @@ import { compileExpression, ExpressionSyntaxError } from '../lib/expression.js';
 import { once } from '../lib/once.js';
 import type { CircuitBreakerSettings } from '../lib/circuit-breaker.js';
 import type { TensorSpec } from '../tensor/index.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /** Why a fallback answered: the model failed, its request timed out in the queue, it was shed under load, its features could not be read, or its breaker is open. */
 export type FallbackReason = 'error' | 'timeout' | 'shed' | 'features' | 'breaker_open';
@@ -140,7 +141,7 @@ function toPredictor(f: FallbackYaml, file: string): FallbackPredictorConfig {
 /** config.yaml `fallback` → the model's fallback (validated already by modelConfigYamlSchema). */
 export function toFallback(raw: unknown, file: string): FallbackConfig | undefined {
   if (raw === undefined) return undefined;
-  const parsed = fallbackSchema().safeParse(raw);
+  const parsed = fallbackSchema().safeParse(raw, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${file}: invalid fallback:\n${z.prettifyError(parsed.error)}`);
   const f = parsed.data;
   const b = f.breaker;
@@ -207,11 +208,14 @@ export function resilienceFromParameters(
   const adaptive =
     target === undefined
       ? undefined
-      : adaptiveConcurrencySchema.safeParse({
-          target_latency_ms: target,
-          min_limit: n('adaptive_concurrency_min_limit'),
-          max_limit: n('adaptive_concurrency_max_limit'),
-        });
+      : adaptiveConcurrencySchema.safeParse(
+          {
+            target_latency_ms: target,
+            min_limit: n('adaptive_concurrency_min_limit'),
+            max_limit: n('adaptive_concurrency_max_limit'),
+          },
+          PARSE_ONCE,
+        );
   if (adaptive && !adaptive.success)
     throw new ConfigError(`${file}: invalid adaptive_concurrency_* parameters:\n${z.prettifyError(adaptive.error)}`);
   let constant: unknown;

@@ -32,6 +32,7 @@ import {
 import { definedOnly } from '../lib/objects.js';
 import { inlineExecutionSchema, toInlineExecution } from './inline-config.js';
 import { GRAPH_PLATFORM, parseGraphConfig } from './graph-config.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 const dims = z.array(z.number().int().min(-1));
 const tensorSpec = z.strictObject({
@@ -210,7 +211,7 @@ export function parseModelConfigYaml(text: string, file = 'config.yaml'): ModelC
   } catch (err) {
     throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = modelConfigYamlSchema.safeParse(raw);
+  const parsed = modelConfigYamlSchema.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${file}: invalid model config:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   const groups =

@@ -39,6 +39,7 @@ import {
   type ArtifactStoreConfig,
 } from './artifact-store-config.js';
 import { processesSchema, resolveProcesses } from './processes-config.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /** `load_models` entries (`--load-model`): a model folder's name, or '*'. */
 const LOAD_MODEL_PATTERN = new RegExp(`^(\\*|${MODEL_NAME_PATTERN.source.slice(1, -1)})$`);
@@ -370,7 +371,7 @@ export function resolveServerConfig(...layers: Array<Partial<ServerConfigFile> |
     ...layers.map((l) => definedOnly(l)),
     definedOnly({ tracing: mergedTracing(layers), state: mergedState(layers) }),
   );
-  const parsed = serverConfigSchema.safeParse(merged);
+  const parsed = serverConfigSchema.safeParse(merged, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`invalid server configuration:\n${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
   if (c.integrity === 'signed' && c.trusted_keys.length === 0) {

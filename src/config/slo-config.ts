@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 /**
  * Bucket bounds (seconds) of `inferd_request_duration_seconds`. Must equal `LATENCY_BUCKETS` in
@@ -73,7 +74,7 @@ function checkThreshold(thresholdMs: number, file: string): void {
 
 /** Parses and validates the `slo:` section of a model config. Errors name the file and the field. */
 export function parseSloConfig(raw: unknown, file: string): SloConfig {
-  const parsed = sloYamlSchema.safeParse(raw);
+  const parsed = sloYamlSchema.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(`${file}: invalid slo:\n${z.prettifyError(parsed.error)}`);
   const s = parsed.data;
   if (s.latency) checkThreshold(s.latency.threshold_ms, file);

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { redactUrl } from '../lib/redact-url.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -128,7 +129,7 @@ export function toStateConfig(
     throw new ConfigError(
       'both state: and rollouts: are set; rollouts: is the older name of state: (store, path): move its settings under state: and remove rollouts:',
     );
-  const c = state ?? stateConfigSchema.parse(rollouts ?? {});
+  const c = state ?? stateConfigSchema.parse(rollouts ?? {}, PARSE_ONCE);
   const misplaced = (key: string, belongs: string) =>
     new ConfigError(
       `state.${key} is set but state.store is ${c.store}: ${key} is a ${belongs} setting; set state.store: ${belongs} to use it, or remove state.${key}`,

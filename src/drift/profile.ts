@@ -4,6 +4,7 @@
  * folder; this module is its shape and its JSON form (snake_case, versioned). Pure: no I/O.
  */
 import { z } from 'zod';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export type FeatureKind = 'numeric' | 'categorical';
 
@@ -141,7 +142,7 @@ export function profileFromJson(text: string, where: string): Profile {
       cause: err,
     });
   }
-  const parsed = profileJson.safeParse(raw);
+  const parsed = profileJson.safeParse(raw, PARSE_ONCE);
   if (!parsed.success)
     throw new Error(
       `${where}: not an inferd profile (${FORMAT}):\n${z.prettifyError(parsed.error)}\nregenerate it with inferd profile`,

@@ -20,3 +20,28 @@ export function takeStartupPhases(): Record<string, number> {
   phases.clear();
   return out;
 }
+
+/**
+ * How the process's code was loaded: from the command's bundle (cli/cli-bundle.ts) with its code cache accepted,
+ * rejected (compiled afresh) or absent, or module by module.
+ */
+export interface CodeLoading {
+  readonly from: 'bundle' | 'modules';
+  readonly codeCache?: 'accepted' | 'rejected' | 'none';
+}
+
+/**
+ * Kept on the global object under a registered symbol: the `inferd` launcher records it, and the bundle it runs
+ * holds its own copy of this module, so a module-level variable would not reach it.
+ */
+const CODE_LOADING = Symbol.for('inferd.codeLoading');
+
+/** Records how the code was loaded (the `inferd` launcher, before it runs the command). */
+export function recordCodeLoading(loading: CodeLoading): void {
+  (globalThis as Record<symbol, unknown>)[CODE_LOADING] = loading;
+}
+
+/** How the code was loaded; module by module unless the launcher said otherwise (tests, embedding). */
+export function codeLoading(): CodeLoading {
+  return ((globalThis as Record<symbol, unknown>)[CODE_LOADING] as CodeLoading | undefined) ?? { from: 'modules' };
+}

@@ -17,6 +17,7 @@
  * booleans match exactly. Default tolerance: absolute 1e-5, relative 1e-5.
  */
 import { z } from 'zod';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export const VALIDATION_FOLDER = 'validation';
 
@@ -62,7 +63,7 @@ export function parseReferenceCase(text: string, file: string): ReferenceCase {
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = referenceSchema.safeParse(value);
+  const parsed = referenceSchema.safeParse(value, PARSE_ONCE);
   if (!parsed.success)
     throw new Error(
       `${file} is not a reference file (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); expected {"request": {...}, "expected": {"outputs": [...]}, "tolerance": {...}}`,

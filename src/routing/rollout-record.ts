@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import type { Rollout } from './rollout.js';
 import type { TrafficPolicy } from './traffic-policy.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 const decisionSchema = z.looseObject({
   action: z.string(),
@@ -55,7 +56,7 @@ function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
       { cause: err },
     );
   }
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, PARSE_ONCE);
   if (!parsed.success)
     throw new ConfigError(
       `${what} has an unexpected shape (${z.prettifyError(parsed.error).replace(/\n/g, '; ')}); the rollout store is damaged or from another inferd version`,

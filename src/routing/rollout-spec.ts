@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors/index.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export interface CheckThresholds {
   /** Fails when the candidate's error rate exceeds the stable's by more than maxIncrease (a fraction). */
@@ -111,13 +112,16 @@ type ChecksInput = z.infer<typeof checksSchema>;
  * requests: a candidate that swaps labels keeps the distribution of predicted classes and passes divergence.
  */
 function defaultChecks(withShadow: boolean): ChecksInput {
-  const base = checksSchema.parse({
-    error_rate: {},
-    p99_latency: {},
-    prediction_divergence: {},
-    paired_disagreement: {},
-  });
-  return withShadow ? { ...base, ...checksSchema.parse({ shadow_agreement: {} }) } : base;
+  const base = checksSchema.parse(
+    {
+      error_rate: {},
+      p99_latency: {},
+      prediction_divergence: {},
+      paired_disagreement: {},
+    },
+    PARSE_ONCE,
+  );
+  return withShadow ? { ...base, ...checksSchema.parse({ shadow_agreement: {} }, PARSE_ONCE) } : base;
 }
 
 function toChecks(c: ChecksInput): CheckThresholds {
@@ -149,7 +153,7 @@ function toChecks(c: ChecksInput): CheckThresholds {
 
 /** Validates a rollout request body. Errors name the field and the rule. */
 export function parseRolloutSpec(body: unknown): RolloutSpec {
-  const parsed = specSchema.safeParse(body ?? {});
+  const parsed = specSchema.safeParse(body ?? {}, PARSE_ONCE);
   if (!parsed.success)
     throw new InvalidArgumentError(`invalid rollout: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   const s = parsed.data;

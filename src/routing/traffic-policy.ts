@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_STICKY_PARAMETER, shadowSchema, type TrafficConfig } from '../config/index.js';
 import { VERSION_LABEL_PATTERN } from '../config/version-label.js';
 import { InvalidArgumentError } from '../errors/index.js';
+import { PARSE_ONCE } from '../config/parse-once.js';
 
 export { DEFAULT_STICKY_PARAMETER };
 
@@ -101,7 +102,7 @@ export function checkUpdateVersions(model: string, update: TrafficUpdate, known:
 
 /** Validates `POST /v1/models/{m}/traffic`'s body. */
 export function parseTrafficUpdate(body: unknown): TrafficUpdate {
-  const parsed = updateSchema.safeParse(body ?? {});
+  const parsed = updateSchema.safeParse(body ?? {}, PARSE_ONCE);
   if (!parsed.success)
     throw new InvalidArgumentError(`invalid traffic policy: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   const u = parsed.data;

@@ -418,6 +418,6 @@ describe('KServe runtime and Dockerfile', () => {
     assert.match(final, /INFERD_STATE_DIR=\/var\/lib\/inferd/);
     assert.match(final, /INFERD_MODEL_REPOSITORY=\/models/);
     assert.doesNotMatch(final, /apt-get install|COPY .*models/, 'no build tools, no models baked in');
-    assert.match(final, /COPY --from=build \/src\/dist\/src/);
+    assert.match(final, /COPY --from=build \/app\/dist\/src/);
   });
 });

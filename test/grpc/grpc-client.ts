@@ -2,6 +2,7 @@
  * A plain @grpc/grpc-js client for inference.GRPCInferenceService built from the repository's proto/ files, with
  * promise-returning calls and raw-tensor helpers for the tests.
  */
+import { join } from 'node:path';
 import {
   Client,
   credentials,
@@ -13,7 +14,10 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { PROTO_DIR, PROTO_FILE } from '../../src/transport/grpc/proto-loader.js';
+import { PROTO_FILE } from '../../src/transport/grpc/proto-loader.js';
+import { ROOT } from '../helpers/root.js';
+
+const PROTO_DIR = join(ROOT, 'proto');
 
 const definition = loadSync(PROTO_FILE, {
   includeDirs: [PROTO_DIR],

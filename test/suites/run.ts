@@ -10,10 +10,11 @@
  * starting with `--test` go to node as they are (`--test-name-pattern=...`, `--test-reporter=tap`): with both
  * groups, node runs twice and reports twice. Exits with node's code (the first non-zero one).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { bundleIsCurrent } from '../../src/cli/cli-bundle.js';
 import { ROOT } from '../helpers/root.js';
 import { suiteGroups, type Suite } from './test-files.js';
 
@@ -70,6 +71,17 @@ function nodeTest(
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
+/**
+ * The CLI tests run `inferd` as users do, from its bundle: after a `tsc -b` alone the bundle is stale (the command
+ * would run its modules), so it is built again first, as `npm run build` does.
+ */
+function ensureCurrentBundle(): void {
+  if (bundleIsCurrent()) return;
+  process.stderr.write('the inferd bundle is older than the compiled modules: building it (npm run build does this)\n');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli-bundle.js')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('scripts/build-cli-bundle.js failed: see above');
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const { shared, alone } = suiteGroups(ROOT, args.suite, args.only);
@@ -80,6 +92,7 @@ async function main(): Promise<number> {
   }
   if (shared.length + alone.length === 0)
     throw new Error(`no ${args.suite} test file matches ${args.only.join(', ')}. ${USAGE}`);
+  ensureCurrentBundle();
   // Servers started on a default state directory (rollout store, prediction log) keep it under a folder of this
   // run, not in the home directory; it goes when the run ends.
   const stateHome = mkdtempSync(join(tmpdir(), 'inferd-test-state-'));

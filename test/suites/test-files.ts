@@ -31,6 +31,7 @@ export const EXCLUSIVE_FILES: Readonly<Record<string, string>> = {
   'test/audit/audit-sigkill.test.ts': 'SIGKILLs a serving CLI process under concurrent load',
   'test/cli/sighup.test.ts': 'sends signals to a serving CLI process',
   'test/processes/processes.test.ts': 'kills a serving process and SIGTERMs a primary under load',
+  'test/cli/cli-bundle.test.ts': 'starts and SIGTERMs CLI server processes',
   'test/features/chaos.test.ts': 'hangs (SIGSTOP), kills and restarts a Redis of its own under client loops',
   'test/features/feature-readiness.test.ts': 'kills and restarts a Redis of its own',
   'test/integration/process-faults.test.ts': 'crashes a serving CLI process and kills it',

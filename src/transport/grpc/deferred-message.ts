@@ -5,6 +5,7 @@
  * scope, its rate limit): that one string field is read from the message's top level without decoding the rest.
  */
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import type { InferenceMethod } from './proto-loader.js';
 import { InvalidArgumentError } from '../../errors/index.js';
 import { shownName } from '../../protocol/decode-limits.js';
 import { assertWellFormed, MalformedMessage } from './malformed-message.js';
@@ -58,13 +59,7 @@ export function modelField(message: unknown): string | undefined {
 
 /** The field number of a request type's model field (`model_name` or `name`, a string), from the proto. */
 function modelFieldNumber(method: MethodDefinition<unknown, unknown>): number | undefined {
-  // @grpc/proto-loader keeps the request type's descriptor on the definition (grpc-js's type leaves it out).
-  const type = (
-    method as { requestType?: { type?: { field?: Array<{ name: string; number: number; type: string }> } } }
-  ).requestType?.type;
-  const fields = type?.field ?? [];
-  const field = fields.find((f) => f.name === 'model_name') ?? fields.find((f) => f.name === 'name');
-  return field?.type === 'TYPE_STRING' ? field.number : undefined;
+  return (method as Partial<InferenceMethod>).modelField;
 }
 
 /** Reads a varint at `at`; undefined when the bytes end first or it is longer than 53 bits allow. */

@@ -9,6 +9,7 @@ import { withDeferredDeserializers } from './deferred-message.js';
 import { inferenceServiceDefinition } from './proto-loader.js';
 import { connectionConfigSchema, type GrpcConnectionConfig } from '../../config/connection-config.js';
 import type { Planes } from '../planes.js';
+import { PARSE_ONCE } from '../../config/parse-once.js';
 
 /** Where and how the gRPC door listens: address, message size, connections, TLS; and its handlers' settings. */
 export interface GrpcSettings extends GrpcServiceSettings {
@@ -56,7 +57,7 @@ function drain(server: Server, timeoutMs: number): Promise<void> {
 }
 
 function defaultGrpcConnections(): GrpcConnectionConfig {
-  const g = connectionConfigSchema.parse({}).grpc;
+  const g = connectionConfigSchema.parse({}, PARSE_ONCE).grpc;
   return {
     keepaliveTimeMs: g.keepalive_time_ms,
     keepaliveTimeoutMs: g.keepalive_timeout_ms,

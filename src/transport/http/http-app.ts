@@ -27,6 +27,7 @@ import type { Planes } from '../planes.js';
 import { UnavailableError } from '../../errors/index.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { registerUiRoutes, type UiRouteOptions } from './ui/ui-routes.js';
+import { PARSE_ONCE } from '../../config/parse-once.js';
 
 /** How the HTTP door listens and what it accepts: limits, TLS, connections, logging. */
 export interface HttpSettings {
@@ -53,7 +54,7 @@ export interface HttpSettings {
 
 /** The connection limits of the server config's defaults (for the library and tests that give none). */
 export function defaultConnectionLimits(bodyLimitBytes: number) {
-  return toConnectionConfig(connectionConfigSchema.parse({}), bodyLimitBytes);
+  return toConnectionConfig(connectionConfigSchema.parse({}, PARSE_ONCE), bodyLimitBytes);
 }
 
 export function buildHttpApp({ data, control, gate }: Planes, options: HttpSettings): FastifyInstance {
