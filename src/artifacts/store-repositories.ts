@@ -108,14 +108,13 @@ export async function openRepositories(
     );
   };
   let startProblem: string | undefined;
-  if (opened.stores.length) {
-    try {
-      await opened.repository.modelNames().then(assertNotEmpty);
-    } catch (err) {
-      if (!(err instanceof ArtifactStoreError)) throw err;
-      startProblem = err.message;
-      logger.error({ model_repository: locations.join(', '), reason: err.message }, 'cannot read the model repository');
-    }
+  // Folders and stores alike: the union must hold a model, or an empty start must be allowed (and is logged).
+  try {
+    await opened.repository.modelNames().then(assertNotEmpty);
+  } catch (err) {
+    if (!(err instanceof ArtifactStoreError)) throw err;
+    startProblem = err.message;
+    logger.error({ model_repository: locations.join(', '), reason: err.message }, 'cannot read the model repository');
   }
   const retryMaxMs = options.artifactStore?.startRetryMaxMs ?? 30_000;
   return new StoreRepositories(opened, startProblem, assertNotEmpty, retryMaxMs);

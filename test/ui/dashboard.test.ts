@@ -79,9 +79,9 @@ describe('dashboard in a browser, 20 models', { skip, timeout: 300_000 }, () => 
     const s = await status(page);
     const models = await page.locator('[data-testid=exec-table] tbody tr').count();
     assert.equal(models, 20);
+    // How long it took is reported, not asserted (npm run bench:dashboard measures it on a quiet machine).
+    assert.notEqual(s.firstRenderMs, null, 'the page records when its first snapshot was drawn');
     t.diagnostic(`first render ${s.firstRenderMs} ms after navigation started (20 models)`);
-    // Generous: a bound that fails only when rendering is broken, not when the machine is busy.
-    assert.ok(s.firstRenderMs !== null && s.firstRenderMs < 15_000, `first render took ${s.firstRenderMs} ms`);
   });
 
   test('loads at most 120 KB of JavaScript and CSS, gzipped', async (t) => {
@@ -217,8 +217,6 @@ describe('dashboard in a browser, 20 models', { skip, timeout: 300_000 }, () => 
       t.diagnostic(
         `rollback shown ${lagMs} ms after the verdict was recorded (snapshot interval 500 ms; events push at once)`,
       );
-      // Generous: the stream sends a snapshot the moment the event is recorded; this only catches a missing push.
-      assert.ok(lagMs < 10_000, `rollback shown ${lagMs} ms after the verdict`);
       assert.equal(await page.locator('[data-testid="version-state-2"]').innerText(), 'rolled back');
       await page.waitForSelector('[data-testid=changes] li[data-type=rollout_rolled_back]');
     } finally {
