@@ -29,6 +29,7 @@ const NOT_RUN: ReadonlyArray<{ readonly match: RegExp; readonly why: string }> =
   { match: /^(docker|podman|kubectl|helm)\b/, why: 'needs a container runtime or a cluster' },
   { match: /^npm run cluster:/, why: 'cluster:local serves until Ctrl-C, cluster:scenarios runs minutes of load; test/cluster/local-cluster.slow.test.ts runs the same cluster and scenarios' },
   { match: /^(sudo )?apt(-get)? /, why: 'installs system packages' },
+  { match: /s3:\/\/example-models\/|--config minio\.yaml/, why: 'serves from a bucket in AWS S3 or in a MinIO named by a config file; test/artifacts/store-repository.test.ts serves the same layout from an S3-compatible server on 127.0.0.1' },
   { match: /--url https:\/\/inferd\.internal\b/, why: 'a TLS server with a private CA at a named host; test/cli/admin-tls.test.ts runs the same options against real HTTPS servers' },
 ];
 

@@ -34,8 +34,8 @@ test("one process's changes reach the other through follow, and never come back 
     await b.load(10);
     const atA: RemoteChanges[] = [];
     const atB: RemoteChanges[] = [];
-    a.follow((c) => atA.push(c));
-    b.follow((c) => atB.push(c));
+    a.follow!((c) => atA.push(c));
+    b.follow!((c) => atB.push(c));
     const rollout = sampleRollout('r1', 'progressing', 1000);
     const policy = { weights: new Map([[1, 100]]), stickyParameter: 'user', failed: new Set<number>() };
     await a.saveChange({

@@ -122,7 +122,14 @@ export class SqliteRolloutStore implements RolloutStore {
     private readonly db: Database.Database,
     readonly location: string,
     private readonly shared?: SharedSqliteOptions,
-  ) {}
+  ) {
+    // Only a file shared by several processes follows others: a store with `follow` is taken up as a replica
+    // joining others (rollout-persistence.ts), while a process of its own restores its rollouts.
+    if (shared) this.follow = (apply) => this.followOthers(apply);
+  }
+
+  /** Shared mode only: from now on, delivers what other processes commit (polled every `pollMs`). */
+  readonly follow?: (apply: (changes: RemoteChanges) => void) => void;
 
   /** Opens (creating when missing) the database at `path` and its folder. Throws a ConfigError saying why not. */
   static open(path: string, shared?: SharedSqliteOptions): SqliteRolloutStore {
@@ -222,8 +229,7 @@ export class SqliteRolloutStore implements RolloutStore {
       .run(shared.origin, eventSeq, model ?? null, rollout ?? null);
   }
 
-  /** Shared mode: from now on, delivers what other processes commit (polled every `pollMs`). */
-  follow(apply: (changes: RemoteChanges) => void): void {
+  private followOthers(apply: (changes: RemoteChanges) => void): void {
     if (!this.shared || this.timer) return;
     this.timer = setInterval(() => {
       if (!this.db.open) return;
